@@ -1,0 +1,36 @@
+/**
+ * Ports: core code never reads the wall clock, the home directory or the network by itself.
+ * Callers pass these in, so every test can pin them.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function fixedClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
+  let t = Date.parse(iso);
+  return { now: () => t, set: (s) => (t = Date.parse(s)), advance: (ms) => (t += ms) };
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Writes diagnostics to stderr (CLI), never stdout, which is data. */
+export const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`unmetered: ${m}\n`),
+  warn: (m) => process.stderr.write(`unmetered: warning: ${m}\n`),
+  error: (m) => process.stderr.write(`unmetered: error: ${m}\n`),
+};
+
+/** A logger that records messages, for tests and for counting diagnostics. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(`info: ${m}`), warn: (m) => lines.push(`warn: ${m}`), error: (m) => lines.push(`error: ${m}`) };
+}

@@ -1,0 +1,36 @@
+// Runs the node:test suites through tsx. Node 20's `--test` does not expand globs, so list files here.
+//   node test/run.mjs            every suite except end-to-end ones (test/e2e)
+//   node test/run.mjs --e2e      only the end-to-end suites (need code-server + Chromium: see test/e2e/setup.sh)
+//   node test/run.mjs --all      both
+//   node test/run.mjs FILTER     only files whose path contains FILTER
+import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const mode = args.includes('--all') ? 'all' : args.includes('--e2e') ? 'e2e' : 'unit';
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures') return [];
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const files = walk('test')
+  .filter((f) => {
+    const e2e = f.startsWith(path.join('test', 'e2e') + path.sep);
+    return mode === 'all' || (mode === 'e2e' ? e2e : !e2e);
+  })
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+if (files.length === 0) {
+  console.error(`test/run.mjs: no test files matched (${mode} ${filters.join(' ')})`);
+  process.exit(1);
+}
+const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
