@@ -50,6 +50,8 @@ export interface Interaction {
   priceInferred?: boolean;
   /** True when tokens were counted with a tokenizer rather than reported by the provider. */
   estimated: boolean;
+  /** Anthropic fast mode (`usage.speed: "fast"`), billed at a multiple of the list price. */
+  fast?: boolean;
 }
 
 export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });

@@ -1,0 +1,98 @@
+/**
+ * Calendar arithmetic in a named IANA time zone, with nothing read from the machine's own zone
+ * unless the caller asks for it. Days are 'YYYY-MM-DD' strings in that zone.
+ */
+import { UnmeteredError } from './errors';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when `timeZone` is an IANA zone this runtime knows. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone of this machine (what a user means by "today" unless configured). */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function assertTimeZone(timeZone: string): void {
+  if (!isValidTimeZone(timeZone)) throw new UnmeteredError('E_TIMEZONE', `time zone: expected an IANA zone such as Europe/Berlin, got ${JSON.stringify(timeZone)}`);
+}
+
+interface Parts { year: number; month: number; day: number; hour: number; minute: number; second: number }
+
+function parts(ms: number, timeZone: string): Parts {
+  const out: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return out as unknown as Parts;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** The calendar day of an instant in a zone, as 'YYYY-MM-DD'. */
+export function localDay(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+/** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
+function offsetAt(ms: number, timeZone: string): number {
+  const p = parts(ms, timeZone);
+  const asUTC = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUTC - Math.floor(ms / 1000) * 1000;
+}
+
+/** The instant a local calendar day starts in a zone (handles DST: a day can be 23 or 25 hours). */
+export function startOfDay(day: string, timeZone: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  const guess = Date.UTC(y, m - 1, d);
+  // Two passes settle the offset even when midnight sits next to a DST change.
+  let t = guess - offsetAt(guess, timeZone);
+  t = guess - offsetAt(t, timeZone);
+  return t;
+}
+
+/** 'YYYY-MM-DD' plus n days (pure calendar arithmetic, no zone involved). */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d + n));
+  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+}
+
+export function daysInMonth(day: string): number {
+  const [y, m] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** ISO weekday, 1 = Monday … 7 = Sunday. */
+export function weekday(day: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  return ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7) + 1;
+}
+
+/** Whole days from a to b (b − a). */
+export function daysBetween(a: string, b: string): number {
+  const [y1, m1, d1] = a.split('-').map(Number);
+  const [y2, m2, d2] = b.split('-').map(Number);
+  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000);
+}
+
+export function isDay(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  return addDays(s, 0) === s;
+}
