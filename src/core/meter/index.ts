@@ -1,1 +1,2 @@
 export * from './meter';
+export * from './present';

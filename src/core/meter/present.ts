@@ -1,0 +1,93 @@
+/**
+ * What a person sees of the meter: the status bar text, its accessibility label and its Markdown
+ * tooltip. Pure, so the extension and the CLI show the same words and tests can pin them.
+ */
+import { formatUSD, NANOS_PER_USD } from '../money';
+import type { Meter } from './meter';
+
+/** Whole dollars from $10 up ($68), cents below ($4.20): a projection is an estimate. */
+export function formatRough(nanos: number): string {
+  const usd = nanos / NANOS_PER_USD;
+  if (usd >= 10) return `$${Math.round(usd).toLocaleString('en-US')}`;
+  return formatUSD(nanos);
+}
+
+export type Background = 'warning' | 'error' | null;
+
+export interface StatusView {
+  text: string;
+  ariaLabel: string;
+  background: Background;
+}
+
+export interface StatusExtras {
+  /** Route indicator, e.g. "$(cloud)" or "$(vm) qwen3-coder". */
+  routeIcon?: string;
+  routeLabel?: string;
+}
+
+export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
+  const projection =
+    m.budgetNanos !== null ? `${formatRough(m.projectedMonthNanos)} / ${formatRough(m.budgetNanos)}` : `${formatRough(m.projectedMonthNanos)} proj.`;
+  const icon = extras.routeIcon ?? '$(pulse)';
+  const text = `${icon} ${formatUSD(m.todayNanos)} today · ${formatUSD(m.avoidedTodayNanos)} saved · ${projection}`;
+  const budgetWords =
+    m.budgetNanos !== null
+      ? `projected ${formatRough(m.projectedMonthNanos)} this month against a budget of ${formatRough(m.budgetNanos)}${m.budgetState === 'over' ? ', over budget' : m.budgetState === 'warning' ? ', near the budget' : ''}`
+      : `projected ${formatRough(m.projectedMonthNanos)} this month, no budget set`;
+  const unpriced = m.unpriced.length ? `, ${m.unpriced.length} unpriced model${m.unpriced.length === 1 ? '' : 's'}` : '';
+  const route = extras.routeLabel ? `, route ${extras.routeLabel}` : '';
+  const ariaLabel = `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local models today, ${budgetWords}${unpriced}${route}`;
+  const background: Background = m.budgetState === 'over' ? 'error' : m.budgetState === 'warning' ? 'warning' : null;
+  return { text, ariaLabel, background };
+}
+
+const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+
+export interface TooltipOptions {
+  timeZone: string;
+  routeLabel?: string;
+  /** Extra Markdown sections (e.g. which agent logs are read), already escaped. */
+  sections?: string[];
+  /** Command ids to link; absent ones are not linked. */
+  commands?: { setBudget?: string; openDashboard?: string; exportWeekly?: string; switchRoute?: string };
+}
+
+export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
+  const lines: string[] = [];
+  lines.push(`**Unmetered** · ${m.day} (${esc(opts.timeZone)})${opts.routeLabel ? ` · route: ${esc(opts.routeLabel)}` : ''}`, '');
+  lines.push('| | Today | Month to date |', '|---|---:|---:|');
+  lines.push(`| Metered spend | ${formatUSD(m.todayNanos)} | ${formatUSD(m.monthToDateNanos)} |`);
+  lines.push(`| Saved by local models | ${formatUSD(m.avoidedTodayNanos)} | ${formatUSD(m.avoidedMonthNanos)} |`);
+  const budget =
+    m.budgetNanos !== null
+      ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
+      : `${formatRough(m.projectedMonthNanos)} (no budget set)`;
+  lines.push(`| Projected month | | ${budget} |`, '');
+  const table = (title: string, rows: Meter['byAgent']) => {
+    if (rows.length === 0) return;
+    lines.push(`| ${title} | Today | Month | Calls |`, '|---|---:|---:|---:|');
+    for (const b of rows.slice(0, 8)) {
+      const month = b.unpriced === b.interactions ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
+      lines.push(`| ${esc(b.key)} | ${formatUSD(b.todayNanos)} | ${month} | ${b.interactions} |`);
+    }
+    if (rows.length > 8) lines.push(`| … ${rows.length - 8} more | | | |`);
+    lines.push('');
+  };
+  table('Agent', m.byAgent);
+  table('Model', m.byModel);
+  if (m.unpriced.length) {
+    lines.push(`**Unpriced:** ${m.unpriced.map((u) => `${esc(u.model)} (${u.interactions})`).join(', ')} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
+  }
+  lines.push(`*Projection:* ${esc(m.projectionMethod)}`, '');
+  for (const s of opts.sections ?? []) lines.push(s, '');
+  const c = opts.commands ?? {};
+  const links = [
+    c.setBudget && `[$(credit-card) Set budget](command:${c.setBudget})`,
+    c.switchRoute && `[$(arrow-swap) Switch model](command:${c.switchRoute})`,
+    c.openDashboard && `[$(graph) Open dashboard](command:${c.openDashboard})`,
+    c.exportWeekly && `[$(export) Export weekly summary](command:${c.exportWeekly})`,
+  ].filter(Boolean);
+  if (links.length) lines.push(links.join(' · '));
+  return lines.join('\n');
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeMeter, statusView, tooltipMarkdown, formatRough } from '../../src/core/meter';
+import { tokens, type Interaction } from '../../src/core/interaction';
+import { normaliseMeterSettings, parseBudgetInput } from '../../src/core/settings';
+
+const USD = 1_000_000_000;
+const now = Date.parse('2026-11-23T12:00:00Z');
+function rec(id: string, at: string, nanos: number | null, extra: Partial<Interaction> = {}): Interaction {
+  return { id, at, agent: 'claude-code', source: 'log', project: 'p', model: 'claude-sonnet-4-5', route: 'cloud', replaces: null, tokens: tokens({ input: 1 }), costNanos: nanos, avoidedNanos: null, priceSource: 'x', estimated: false, ...extra };
+}
+// 7 complete days at $8.50 and $3.42 today, $1.10 avoided today → projection 59.5 + 8.5 + 7×8.5 = 127.5 … use budget 100
+const history: Interaction[] = [];
+for (let d = 16; d <= 22; d++) history.push(rec(`h${d}`, `2026-11-${d}T10:00:00Z`, 8.5 * USD));
+history.push(rec('t1', '2026-11-23T09:00:00Z', 3.42 * USD));
+history.push(rec('l1', '2026-11-23T10:00:00Z', 0, { route: 'local', model: 'qwen3-coder:30b', replaces: 'claude-sonnet-4-5', avoidedNanos: 1.1 * USD }));
+
+test('the status bar text shows today, saved today, and projection against the budget at a glance', () => {
+  const m = computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 200 * USD });
+  const v = statusView(m);
+  // MTD before today 59.5; today at max(3.42, 8.5) = 8.5; + 7 × 8.5 → 127.5 → "$128"
+  assert.equal(v.text, '$(pulse) $3.42 today · $1.10 saved · $128 / $200');
+  assert.equal(v.background, null);
+  assert.equal(v.ariaLabel, 'Unmetered: $3.42 spent today, $1.10 saved by local models today, projected $128 this month against a budget of $200');
+});
+
+test('warning and error backgrounds follow the budget state; no budget shows a plain projection', () => {
+  assert.equal(statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 150 * USD })).background, 'warning');
+  const over = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 100 * USD }));
+  assert.equal(over.background, 'error');
+  assert.match(over.ariaLabel, /over budget/);
+  const none = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: null }));
+  assert.equal(none.text, '$(pulse) $3.42 today · $1.10 saved · $128 proj.');
+  assert.equal(none.background, null);
+});
+
+test('the tooltip has the breakdown, the projection method, unpriced models and command links', () => {
+  const withUnpriced = [...history, rec('u1', '2026-11-23T11:00:00Z', null, { model: 'sonnet-5' })];
+  const md = tooltipMarkdown(computeMeter(withUnpriced, { now, timeZone: 'UTC', budgetNanos: 100 * USD }), {
+    timeZone: 'UTC',
+    commands: { setBudget: 'unmetered.setBudget', openDashboard: 'unmetered.openDashboard' },
+  });
+  assert.match(md, /\| Metered spend \| \$3\.42 \| \$62\.92 \|/);
+  assert.match(md, /\| Saved by local models \| \$1\.10 \| \$1\.10 \|/);
+  assert.match(md, /\$128 of \$100 budget \(128 %\) — \*\*over budget\*\*/);
+  assert.match(md, /\| claude\\-code \| \$3\.42 \| \$62\.92 \(\+1 unpriced\) \| 10 \|/);
+  assert.match(md, /\| sonnet\\-5 \| \$0\.00 \| unpriced \| 1 \|/);
+  assert.match(md, /\*\*Unpriced:\*\* sonnet\\-5 \(1\)/);
+  assert.match(md, /\*Projection:\* Month to date/);
+  assert.match(md, /\[\$\(credit-card\) Set budget\]\(command:unmetered\.setBudget\)/);
+  assert.match(md, /command:unmetered\.openDashboard/);
+  assert.doesNotMatch(md, /exportWeekly/);
+});
+
+test('rough figures round to whole dollars from $10 and keep cents below', () => {
+  assert.equal(formatRough(68.4 * USD), '$68');
+  assert.equal(formatRough(1234.5 * USD), '$1,235');
+  assert.equal(formatRough(4.2 * USD), '$4.20');
+  assert.equal(formatRough(0), '$0.00');
+});
+
+test('settings: bad values fall back to defaults with a warning naming the setting', () => {
+  assert.deepEqual(normaliseMeterSettings({ monthlyBudget: 100, timezone: 'Europe/Berlin' }), { value: { budgetNanos: 100 * USD, timeZone: 'Europe/Berlin' }, warnings: [] });
+  const bad = normaliseMeterSettings({ monthlyBudget: -5, timezone: 'Mars/Olympus' });
+  assert.deepEqual(bad.value, { budgetNanos: null, timeZone: null });
+  assert.equal(bad.warnings.length, 2);
+  assert.match(bad.warnings[0], /^unmetered\.monthlyBudget: expected .* got -5/);
+  assert.match(bad.warnings[1], /^unmetered\.timezone: expected .* got "Mars\/Olympus"/);
+  assert.deepEqual(normaliseMeterSettings({ monthlyBudget: 0 }).value.budgetNanos, null);
+});
+
+test('budget input accepts what people type', () => {
+  assert.deepEqual(parseBudgetInput(' $1,250.5 '), { usd: 1250.5 });
+  assert.deepEqual(parseBudgetInput(''), { usd: null });
+  assert.ok('error' in parseBudgetInput('lots'));
+  assert.ok('error' in parseBudgetInput('-3'));
+});
