@@ -1,13 +1,14 @@
 // Bundles the extension, the CLI and the dashboard script. `--production` minifies.
 // Runtime dependencies are bundled, so `vsce package --no-dependencies` ships only dist/ and media/.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
 const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const common = {
   bundle: true,
@@ -23,7 +24,7 @@ const common = {
 await mkdir('dist', { recursive: true });
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { __VERSION__: JSON.stringify(pkg.version) } }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.
   existsSync('media/dashboard.ts') &&
     esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['media/dashboard.ts'], outfile: 'dist/dashboard.js' }),
