@@ -96,3 +96,23 @@ export function isDay(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   return addDays(s, 0) === s;
 }
+
+/**
+ * A fast `localDay` for ISO-8601 UTC strings, for bucketing many records: the answer is cached per
+ * UTC hour, and an hour that a local midnight cuts in two (zones offset by 30 or 45 minutes) is
+ * resolved per record.
+ */
+export function dayOfIso(timeZone: string): (iso: string) => string {
+  const cache = new Map<string, string | null>();
+  return (iso) => {
+    const hour = iso.slice(0, 13);
+    let day = cache.get(hour);
+    if (day === undefined) {
+      const start = Date.parse(`${hour}:00:00Z`);
+      const first = localDay(start, timeZone);
+      day = Number.isNaN(start) || first !== localDay(start + 3_599_999, timeZone) ? null : first;
+      cache.set(hour, day);
+    }
+    return day ?? localDay(Date.parse(iso), timeZone);
+  };
+}

@@ -33,3 +33,14 @@ test('calendar arithmetic', () => {
   assert.ok(isValidTimeZone('Asia/Kolkata'));
   assert.ok(!isValidTimeZone('Mars/Olympus'));
 });
+
+test('dayOfIso agrees with localDay, including zones whose midnight falls mid-hour', async () => {
+  const { dayOfIso } = await import('../../src/core/time');
+  for (const tz of ['UTC', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham']) {
+    const dayOf = dayOfIso(tz);
+    for (let t = Date.parse('2026-03-07T00:00:00Z'); t < Date.parse('2026-03-10T00:00:00Z'); t += 7 * 60_000) {
+      const iso = new Date(t).toISOString();
+      assert.equal(dayOf(iso), localDay(t, tz), `${tz} ${iso}`);
+    }
+  }
+});
