@@ -1,0 +1,339 @@
+/**
+ * A derived snapshot of one ledger segment, so that opening a year of history does not parse
+ * ~500,000 JSON lines (about 1.5 s here) but reads typed columns (about a tenth of that).
+ *
+ * The JSONL segment stays the source of truth. A snapshot describes its first `bytes` bytes (always
+ * ending at a newline) and is used only when the segment still starts with exactly those bytes:
+ * same inode, at least that long, and the same SHA-1 over the first and last 4 KiB of the prefix.
+ * Lines appended after the prefix are parsed normally. Anything unexpected (missing, older version,
+ * other byte order, mismatch, unreadable) means "no snapshot": the segment is parsed from its text.
+ * Snapshots are written to a temporary file and renamed, so concurrent writers never tear one.
+ *
+ * Binary layout: "ULC1", u32 LE length of a JSON header, the header, then the columns it lists,
+ * each 8-byte aligned, in the machine's byte order (recorded in the header).
+ * Strings repeated across records (agent, source, project, model, …) go through one dictionary;
+ * ids and timestamps are one text blob with UTF-16 offsets.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import type { Interaction, Tokens } from '../interaction';
+import { LEDGER_FORMAT_VERSION } from './format';
+
+const MAGIC = 'ULC1';
+/** Bump when the snapshot layout or what decodeLine accepts changes: old snapshots are then ignored. */
+const CACHE_VERSION = 1;
+const FINGERPRINT_SPAN = 4096;
+
+/** The deduplicated records of one segment's prefix and what reading it found. */
+export interface SegmentState {
+  /** For each id in the prefix, its most complete copy, in order of first appearance. */
+  records: Interaction[];
+  bytes: number;
+  lines: number;
+  malformed: number;
+  duplicates: number;
+  /** The first few diagnostics, as "line N: reason". */
+  diagnostics: string[];
+  headerVersion: number | null;
+}
+
+type ColumnType = 'u8' | 'u16' | 'u32' | 'f64' | 'utf8';
+interface ColumnInfo {
+  name: string;
+  type: ColumnType;
+  byteLength: number;
+  /** Numeric columns only: stored as value + 1 (NaN in f64) so that 0 means null. */
+  nullable?: boolean;
+}
+interface Header {
+  cacheVersion: number;
+  ledgerVersion: number;
+  endian: string;
+  ino: number;
+  bytes: number;
+  lines: number;
+  fingerprint: string;
+  count: number;
+  malformed: number;
+  duplicates: number;
+  diagnostics: string[];
+  headerVersion: number | null;
+  dict: (string | null)[];
+  columns: ColumnInfo[];
+}
+
+export async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
+  const h = createHash('sha1');
+  const headLen = Math.min(FINGERPRINT_SPAN, bytes);
+  const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
+  const head = Buffer.alloc(headLen);
+  const tail = Buffer.alloc(bytes - tailStart);
+  await fh.read(head, 0, headLen, 0);
+  await fh.read(tail, 0, tail.length, tailStart);
+  h.update(String(bytes)).update(head).update(tail);
+  return h.digest('hex');
+}
+
+const TOKEN_COLUMNS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const;
+const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replaces', 'priceSource', 'extra'] as const;
+const KNOWN = new Set([
+  'id', 'at', 'agent', 'source', 'project', 'model', 'route', 'replaces', 'tokens',
+  'costNanos', 'avoidedNanos', 'priceSource', 'priceInferred', 'estimated', 'fast',
+]);
+
+function extrasOf(r: Interaction): string | null {
+  let extra: Record<string, unknown> | null = null;
+  for (const k in r) {
+    if (!KNOWN.has(k)) (extra ??= {})[k] = (r as unknown as Record<string, unknown>)[k];
+  }
+  return extra && JSON.stringify(extra);
+}
+
+function numericColumn(name: string, values: (number | null)[]): [ColumnInfo, Buffer] {
+  const nullable = values.includes(null);
+  let max = 0;
+  let integral = true;
+  for (const v of values) {
+    if (v === null) continue;
+    if (v > max) max = v;
+    if (!Number.isInteger(v)) integral = false;
+  }
+  const top = max + (nullable ? 1 : 0);
+  const type: ColumnType = !integral || top > 0xffffffff ? 'f64' : top > 0xffff ? 'u32' : top > 0xff ? 'u16' : 'u8';
+  const Arr = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, f64: Float64Array }[type as 'u8'];
+  const a = new Arr(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    a[i] = type === 'f64' ? (v === null ? NaN : v) : v === null ? 0 : nullable ? v + 1 : v;
+  }
+  return [{ name, type, byteLength: a.byteLength, nullable }, Buffer.from(a.buffer, a.byteOffset, a.byteLength)];
+}
+
+function encode(state: SegmentState, ino: number, fp: string): Buffer {
+  const recs = state.records;
+  const n = recs.length;
+  const dict: (string | null)[] = [null];
+  const dictIndex = new Map<string, number>();
+  const code = (s: string | null): number => {
+    if (s === null) return 0;
+    let i = dictIndex.get(s);
+    if (i === undefined) {
+      i = dict.push(s) - 1;
+      dictIndex.set(s, i);
+    }
+    return i;
+  };
+  const strCols: Record<string, number[]> = {};
+  for (const c of STRING_COLUMNS) strCols[c] = new Array(n);
+  const tokCols: Record<string, number[]> = {};
+  for (const c of TOKEN_COLUMNS) tokCols[c] = new Array(n);
+  const cost: (number | null)[] = new Array(n);
+  const avoided: (number | null)[] = new Array(n);
+  const flags = new Uint8Array(n);
+  const offsets = new Uint32Array(2 * n + 1);
+  const text: string[] = new Array(2 * n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const r = recs[i];
+    text[2 * i] = r.id;
+    text[2 * i + 1] = r.at;
+    offsets[2 * i] = pos;
+    pos += r.id.length;
+    offsets[2 * i + 1] = pos;
+    pos += r.at.length;
+    strCols.agent[i] = code(r.agent);
+    strCols.source[i] = code(r.source);
+    strCols.project[i] = code(r.project);
+    strCols.model[i] = code(r.model);
+    strCols.route[i] = code(r.route);
+    strCols.replaces[i] = code(r.replaces);
+    strCols.priceSource[i] = code(r.priceSource);
+    strCols.extra[i] = code(extrasOf(r));
+    for (const c of TOKEN_COLUMNS) tokCols[c][i] = r.tokens[c];
+    cost[i] = r.costNanos;
+    avoided[i] = r.avoidedNanos;
+    flags[i] = (r.estimated ? 1 : 0) | tri(r.priceInferred) << 1 | tri(r.fast) << 3;
+  }
+  offsets[2 * n] = pos;
+  const columns: [ColumnInfo, Buffer][] = [
+    [{ name: 'offsets', type: 'u32', byteLength: offsets.byteLength }, Buffer.from(offsets.buffer)],
+    ...[text.join('')].map((t): [ColumnInfo, Buffer] => {
+      const b = Buffer.from(t, 'utf8');
+      return [{ name: 'text', type: 'utf8', byteLength: b.length }, b];
+    }),
+    ...STRING_COLUMNS.map((c) => numericColumn(c, strCols[c])),
+    ...TOKEN_COLUMNS.map((c) => numericColumn(c, tokCols[c])),
+    numericColumn('costNanos', cost),
+    numericColumn('avoidedNanos', avoided),
+    [{ name: 'flags', type: 'u8', byteLength: flags.byteLength }, Buffer.from(flags.buffer)],
+  ];
+  const header: Header = {
+    cacheVersion: CACHE_VERSION,
+    ledgerVersion: LEDGER_FORMAT_VERSION,
+    endian: os.endianness(),
+    ino,
+    bytes: state.bytes,
+    lines: state.lines,
+    fingerprint: fp,
+    count: n,
+    malformed: state.malformed,
+    duplicates: state.duplicates,
+    diagnostics: state.diagnostics,
+    headerVersion: state.headerVersion,
+    dict,
+    columns: columns.map(([c]) => c),
+  };
+  const hb = Buffer.from(JSON.stringify(header), 'utf8');
+  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), u32(hb.length), hb];
+  let size = 8 + hb.length;
+  for (const [, b] of columns) {
+    const pad = (8 - (size % 8)) % 8;
+    if (pad) parts.push(Buffer.alloc(pad));
+    parts.push(b);
+    size += pad + b.length;
+  }
+  return Buffer.concat(parts, size);
+}
+
+function tri(v: boolean | undefined): number {
+  return v === undefined ? 0 : v ? 2 : 1;
+}
+function untri(bits: number): boolean | undefined {
+  return bits === 0 ? undefined : bits === 2;
+}
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+type NumArray = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+function decode(buf: Buffer, header: Header, offset: number): Interaction[] {
+  // Typed arrays need aligned offsets; a pooled Buffer may start anywhere.
+  if (buf.byteOffset % 8 !== 0) {
+    const aligned = Buffer.from(new Uint8Array(buf.length).buffer);
+    buf.copy(aligned);
+    buf = aligned;
+  }
+  const cols = new Map<string, { info: ColumnInfo; start: number }>();
+  let pos = offset;
+  for (const c of header.columns) {
+    pos += (8 - (pos % 8)) % 8;
+    cols.set(c.name, { info: c, start: pos });
+    pos += c.byteLength;
+  }
+  if (pos > buf.length) throw new Error('snapshot shorter than its header says');
+  const num = (name: string): NumArray => {
+    const c = cols.get(name);
+    if (!c) throw new Error(`snapshot lacks column ${name}`);
+    const { type, byteLength } = c.info;
+    const at = buf.byteOffset + c.start;
+    if (type === 'u8') return new Uint8Array(buf.buffer, at, byteLength);
+    if (type === 'u16') return new Uint16Array(buf.buffer, at, byteLength / 2);
+    if (type === 'u32') return new Uint32Array(buf.buffer, at, byteLength / 4);
+    if (type === 'f64') return new Float64Array(buf.buffer, at, byteLength / 8);
+    throw new Error(`snapshot column ${name} is not numeric`);
+  };
+  const nullableOf = (name: string): boolean => cols.get(name)!.info.nullable === true;
+  const t = cols.get('text');
+  if (!t) throw new Error('snapshot lacks column text');
+  const text = buf.toString('utf8', t.start, t.start + t.info.byteLength);
+  const off = num('offsets');
+  const n = header.count;
+  const dict = header.dict;
+  const [agent, source, project, model, route, replaces, priceSource, extra] = STRING_COLUMNS.map(num);
+  const [input, output, cacheRead, cw5, cw1h, reasoning] = TOKEN_COLUMNS.map(num);
+  const cost = num('costNanos');
+  const avoided = num('avoidedNanos');
+  const flags = num('flags');
+  const money = (a: NumArray, nullable: boolean, i: number): number | null => {
+    const v = a[i];
+    if (a instanceof Float64Array) return Number.isNaN(v) ? null : v;
+    return nullable ? (v === 0 ? null : v - 1) : v;
+  };
+  const costNullable = nullableOf('costNanos');
+  const avoidedNullable = nullableOf('avoidedNanos');
+  for (const c of TOKEN_COLUMNS) if (nullableOf(c)) throw new Error(`snapshot column ${c} cannot be null`);
+  const out: Interaction[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const tokens: Tokens = {
+      input: input[i],
+      output: output[i],
+      cacheRead: cacheRead[i],
+      cacheWrite5m: cw5[i],
+      cacheWrite1h: cw1h[i],
+      reasoning: reasoning[i],
+    };
+    const f = flags[i];
+    // Same key order as format.ts builds, so records look alike whichever way they were read.
+    const r: Interaction = {
+      id: text.slice(off[2 * i], off[2 * i + 1]),
+      at: text.slice(off[2 * i + 1], off[2 * i + 2]),
+      agent: dict[agent[i]]!,
+      source: dict[source[i]] as Interaction['source'],
+      project: dict[project[i]],
+      model: dict[model[i]]!,
+      route: dict[route[i]] as Interaction['route'],
+      replaces: dict[replaces[i]],
+      tokens,
+      costNanos: money(cost, costNullable, i),
+      avoidedNanos: money(avoided, avoidedNullable, i),
+      priceSource: dict[priceSource[i]],
+      estimated: (f & 1) === 1,
+    };
+    if (f & 0b110) r.priceInferred = untri((f >> 1) & 3);
+    if (f & 0b11000) r.fast = untri((f >> 3) & 3);
+    const x = extra[i];
+    if (x !== 0) Object.assign(r, JSON.parse(dict[x]!));
+    out[i] = r;
+  }
+  return out;
+}
+
+/**
+ * The snapshot of a segment if it is still valid for the open file `fh` (whose stat is given),
+ * else null. Never throws: a bad snapshot is only a slower open.
+ */
+export async function readSnapshot(cachePath: string, fh: FileHandle, stat: { ino: number; size: number }): Promise<SegmentState | null> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(cachePath);
+  } catch {
+    return null;
+  }
+  try {
+    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) return null;
+    const hlen = buf.readUInt32LE(4);
+    const header = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as Header;
+    if (header.cacheVersion !== CACHE_VERSION || header.ledgerVersion !== LEDGER_FORMAT_VERSION) return null;
+    if (header.endian !== os.endianness() || header.ino !== stat.ino || header.bytes > stat.size) return null;
+    if ((await fingerprint(fh, header.bytes)) !== header.fingerprint) return null;
+    return {
+      records: decode(buf, header, 8 + hlen),
+      bytes: header.bytes,
+      lines: header.lines,
+      malformed: header.malformed,
+      duplicates: header.duplicates,
+      diagnostics: header.diagnostics,
+      headerVersion: header.headerVersion,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a snapshot atomically (temporary file + rename). */
+export async function writeSnapshot(cachePath: string, state: SegmentState, fh: FileHandle, ino: number): Promise<void> {
+  const fp = await fingerprint(fh, state.bytes);
+  const tmp = `${cachePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await fsp.writeFile(tmp, encode(state, ino, fp));
+    await fsp.rename(tmp, cachePath);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,606 @@
+/**
+ * The ledger: an append-only, durable store of Interactions, idempotent by id, shared by several
+ * processes at once (VS Code windows, the CLI, a gateway). The file format is in format.ts.
+ *
+ * Writing. Each batch for a segment goes out as ONE write() on a descriptor opened with O_APPEND
+ * ('a+'), then fdatasync() before append() resolves. On local filesystems (ext4, xfs, btrfs, tmpfs,
+ * APFS, NTFS) the kernel holds the file's lock for the whole write() and moves the end-of-file
+ * pointer atomically with it, so two processes' batches can land in either order but never inside
+ * one another: lines cannot interleave. (Network filesystems such as NFS do not promise this; keep
+ * the data directory local.) A write() can still be cut short by a crash (SIGKILL during a large
+ * copy, power loss, a full disk); that leaves a torn last line.
+ *
+ * Torn lines. Readers never consume a line without its newline: it may be another process's write
+ * still in flight. They are repaired by appending a newline — never by truncating — on open and
+ * before a batch lands behind one. Appending is safe even if the "torn" tail is a live write: the
+ * newline queues behind that write on the file lock and only adds a blank line. The terminated
+ * fragment is then an ordinary malformed line, counted and skipped; and should a crash glue a
+ * fragment to the next writer's first line anyway, format.ts recovers that record.
+ *
+ * Idempotence. For each id the view keeps the copy with the largest token total (input + output +
+ * cache reads + cache writes): the same response is often seen first with partial output tokens,
+ * then complete, or both in a log and through the gateway. An append whose id is already stored
+ * with an equal or larger total writes nothing. Two processes racing on one id may both write it;
+ * the view still shows it once, because every reader applies the same rule.
+ */
+import { promises as fsp, watch as fsWatch, type FSWatcher } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UnmeteredError } from '../errors';
+import { totalTokens, validateInteraction, type Interaction } from '../interaction';
+import { silentLogger, type Logger } from '../ports';
+import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
+import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf } from './format';
+
+export { LEDGER_FORMAT_VERSION } from './format';
+
+export interface LedgerStats {
+  /** Lines that were not a valid record (bad JSON, failed validation, torn fragments), skipped. */
+  malformedLines: number;
+  /** Torn last lines terminated with a newline by this process. */
+  tornLinesRepaired: number;
+  /** At open: record lines not in the view because another copy of their id has at least as many tokens. */
+  duplicateLines: number;
+  /** Segment files known. */
+  segments: number;
+  /** Segments whose snapshot was usable at open. */
+  snapshotsUsed: number;
+}
+
+export interface Ledger {
+  /** The data directory given to openLedger. */
+  readonly dir: string;
+  readonly logger: Logger;
+  /** Grows by one whenever the view changes, whoever wrote the change. */
+  readonly version: number;
+  readonly stats: Readonly<LedgerStats>;
+  /**
+   * Writes the records that are new or more complete than the stored copy, durably (fsync) before
+   * resolving, and returns those. Throws an UnmeteredError for an invalid record (nothing is written).
+   */
+  append(records: readonly Interaction[]): Promise<Interaction[]>;
+  /** Reads what any process appended since the last read; returns records that entered or changed the view. */
+  refresh(): Promise<Interaction[]>;
+  /** The view: one record per id (its most complete copy), in order of first appearance. Live; do not mutate. */
+  records(): readonly Interaction[];
+  has(id: string): boolean;
+  get(id: string): Interaction | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenLedgerOptions {
+  /** The data directory (see paths.ts dataDir); created if missing. */
+  dir: string;
+  logger?: Logger;
+}
+
+/** Segments whose text tail holds at least this many lines get a fresh snapshot at open. */
+const SNAPSHOT_MIN_LINES = 2000;
+const READ_CHUNK = 8 << 20;
+/** Batches larger than this go out as several writes, each of whole lines. */
+const WRITE_CHUNK = 4 << 20;
+const DIAGNOSTICS_PER_PASS = 10;
+
+interface Segment {
+  name: string;
+  file: string;
+  /** Bytes consumed: through the newline of the last complete line read. */
+  offset: number;
+  /** Newlines consumed (the next line's number is lines + 1). */
+  lines: number;
+  ino: number;
+  headerVersion: number | null;
+  /** Whether bytes after `offset` lacked a newline at the last read. */
+  unterminated: boolean;
+  handle: FileHandle | null;
+}
+
+interface Pass {
+  seg: Segment;
+  malformed: number;
+  shown: number;
+}
+
+export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
+  const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger);
+  await ledger.open();
+  return ledger;
+}
+
+class FileLedger implements Ledger {
+  readonly stats: LedgerStats = { malformedLines: 0, tornLinesRepaired: 0, duplicateLines: 0, segments: 0, snapshotsUsed: 0 };
+  version = 0;
+  private readonly segDir: string;
+  private readonly cacheDir: string;
+  private readonly segments = new Map<string, Segment>();
+  private readonly view: Interaction[] = [];
+  private readonly index = new Map<string, number>();
+  private pending = new Map<string, Interaction>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly dir: string,
+    readonly logger: Logger,
+  ) {
+    this.segDir = path.join(dir, 'ledger');
+    this.cacheDir = path.join(dir, 'cache', 'ledger');
+  }
+
+  async open(): Promise<void> {
+    try {
+      await fsp.mkdir(this.segDir, { recursive: true });
+      await fsp.mkdir(this.cacheDir, { recursive: true });
+    } catch (e) {
+      throw new UnmeteredError('E_LEDGER_DIR', `cannot create the ledger directory ${this.segDir}: ${(e as Error).message}`, { cause: e });
+    }
+    for (const name of await this.segmentNames()) await this.loadSegment(name);
+    this.version = 1;
+  }
+
+  records(): readonly Interaction[] {
+    return this.view;
+  }
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
+  get(id: string): Interaction | undefined {
+    const i = this.index.get(id);
+    return i === undefined ? undefined : this.view[i];
+  }
+
+  append(records: readonly Interaction[]): Promise<Interaction[]> {
+    this.assertOpen();
+    records.forEach((r, i) => {
+      try {
+        validateInteraction(r);
+      } catch (e) {
+        throw new UnmeteredError('E_LEDGER_APPEND', `append: record ${i} is not a valid Interaction (nothing written): ${(e as Error).message}`, { cause: e });
+      }
+    });
+    return this.serialize(() => this.appendNow(records));
+  }
+
+  refresh(): Promise<Interaction[]> {
+    this.assertOpen();
+    return this.serialize(async () => {
+      for (const name of await this.segmentNames()) {
+        const seg = this.segments.get(name);
+        if (!seg) {
+          await this.readNew(this.newSegment(name), null);
+          continue;
+        }
+        const st = await fsp.stat(seg.file).catch(() => null);
+        if (st && (st.size !== seg.offset || st.ino !== seg.ino)) await this.readNew(seg, st);
+      }
+      const out = [...this.pending.values()];
+      this.pending = new Map();
+      return out;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.chain;
+    for (const seg of this.segments.values()) {
+      await seg.handle?.close().catch(() => {});
+      seg.handle = null;
+    }
+  }
+
+  // ——— reading ———
+
+  private async segmentNames(): Promise<string[]> {
+    const names = await fsp.readdir(this.segDir);
+    return names.filter((n) => SEGMENT_FILE.test(n)).map((n) => n.slice(0, -'.jsonl'.length)).sort();
+  }
+
+  private newSegment(name: string): Segment {
+    const seg: Segment = { name, file: path.join(this.segDir, `${name}.jsonl`), offset: 0, lines: 0, ino: 0, headerVersion: null, unterminated: false, handle: null };
+    this.segments.set(name, seg);
+    this.stats.segments = this.segments.size;
+    return seg;
+  }
+
+  private snapshotPath(seg: Segment): string {
+    return path.join(this.cacheDir, `${seg.name}.bin`);
+  }
+
+  /**
+   * Open-time load of one segment: its snapshot if valid, then the lines after it, deduplicated
+   * within the segment first so that a fresh snapshot can be written from the same state.
+   */
+  private async loadSegment(name: string): Promise<void> {
+    const seg = this.newSegment(name);
+    const fh = await fsp.open(seg.file, 'r');
+    try {
+      const st = await fh.stat();
+      seg.ino = st.ino;
+      const snap = await readSnapshot(this.snapshotPath(seg), fh, st);
+      const local: SegmentState = snap ?? { records: [], bytes: 0, lines: 0, malformed: 0, duplicates: 0, diagnostics: [], headerVersion: null };
+      if (snap) {
+        this.stats.snapshotsUsed++;
+        seg.offset = snap.bytes;
+        seg.lines = snap.lines;
+        seg.headerVersion = snap.headerVersion;
+        this.stats.malformedLines += snap.malformed;
+        this.stats.duplicateLines += snap.duplicates;
+        this.reportDiagnostics(seg, snap.diagnostics, snap.malformed);
+      }
+      let localIndex: Map<string, number> | null = null;
+      let tailLines = 0;
+      const diagnostics: string[] = [];
+      const sink: Sink = {
+        record: (r) => {
+          localIndex ??= new Map(local.records.map((x, i) => [x.id, i]));
+          tailLines++;
+          const i = localIndex.get(r.id);
+          if (i === undefined) {
+            localIndex.set(r.id, local.records.push(r) - 1);
+          } else {
+            local.duplicates++;
+            if (totalTokens(r.tokens) > totalTokens(local.records[i].tokens)) local.records[i] = r;
+          }
+        },
+        malformed: (line, reason) => {
+          tailLines++;
+          local.malformed++;
+          if (local.diagnostics.length < DIAGNOSTICS_PER_PASS) local.diagnostics.push(`line ${line}: ${reason}`);
+          diagnostics.push(`line ${line}: ${reason}`);
+        },
+      };
+      await this.readInto(seg, fh, st.size, sink);
+      if (seg.unterminated) {
+        await this.repairTail(seg);
+        await this.readInto(seg, fh, (await fh.stat()).size, sink);
+      }
+      this.stats.malformedLines += local.malformed - (snap?.malformed ?? 0);
+      this.stats.duplicateLines += local.duplicates - (snap?.duplicates ?? 0);
+      this.reportDiagnostics(seg, diagnostics.slice(0, DIAGNOSTICS_PER_PASS), diagnostics.length);
+      local.bytes = seg.offset;
+      local.lines = seg.lines;
+      local.headerVersion = seg.headerVersion;
+      if (tailLines >= SNAPSHOT_MIN_LINES) {
+        await writeSnapshot(this.snapshotPath(seg), local, fh, seg.ino).catch((e) =>
+          this.logger.warn(`ledger: could not write the snapshot of ${seg.file} (the next open will be slower): ${(e as Error).message}`),
+        );
+      }
+      for (const r of local.records) this.ingest(r, 'open');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private reportDiagnostics(seg: Segment, shown: string[], total: number): void {
+    for (const d of shown) this.logger.warn(`ledger: ${seg.file}:${d.slice('line '.length)} (line skipped)`);
+    if (total > shown.length) this.logger.warn(`ledger: …and ${total - shown.length} more malformed lines in ${seg.file}`);
+  }
+
+  /** Reads what was appended to a segment since the last read into the view. */
+  private async readNew(seg: Segment, st: { size: number; ino: number } | null): Promise<void> {
+    const own = seg.handle;
+    const fh = own ?? (await fsp.open(seg.file, 'r').catch(() => null));
+    if (!fh) return;
+    try {
+      st ??= await fh.stat();
+      if (seg.ino !== 0 && (st.ino !== seg.ino || st.size < seg.offset)) {
+        this.logger.warn(`ledger: ${seg.file} was truncated or replaced; reading it again from the start`);
+        seg.offset = 0;
+        seg.lines = 0;
+      }
+      seg.ino = st.ino;
+      const pass: Pass = { seg, malformed: 0, shown: 0 };
+      await this.readInto(seg, fh, st.size, {
+        record: (r) => this.ingest(r, 'read'),
+        malformed: (line, reason) => {
+          this.stats.malformedLines++;
+          pass.malformed++;
+          if (pass.shown++ < DIAGNOSTICS_PER_PASS) this.logger.warn(`ledger: ${seg.file}:${line}: ${reason} (line skipped)`);
+        },
+      });
+      if (pass.malformed > DIAGNOSTICS_PER_PASS) this.logger.warn(`ledger: …and ${pass.malformed - DIAGNOSTICS_PER_PASS} more malformed lines in ${seg.file}`);
+    } finally {
+      if (!own) await fh.close();
+    }
+  }
+
+  /** Parses complete lines from seg.offset up to `size`; leaves an unterminated tail unread. */
+  private async readInto(seg: Segment, fh: FileHandle, size: number, sink: Sink): Promise<void> {
+    let carry: Buffer | null = null;
+    let pos = seg.offset + 0;
+    while (pos < size) {
+      const n = Math.min(READ_CHUNK, size - pos);
+      const chunk = Buffer.allocUnsafe(n);
+      const { bytesRead } = await fh.read(chunk, 0, n, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const data: Buffer = carry ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const last = data.lastIndexOf(10);
+      if (last < 0) {
+        carry = data;
+        continue;
+      }
+      const lines = data.toString('utf8', 0, last).split('\n');
+      for (const text of lines) {
+        const lineNo = ++seg.lines;
+        let parsed;
+        try {
+          parsed = decodeLine(text);
+        } catch (e) {
+          sink.malformed(lineNo, (e as Error).message);
+          continue;
+        }
+        if (parsed.kind === 'record') sink.record(parsed.record);
+        else if (parsed.kind === 'header') this.noteHeader(seg, parsed.version);
+      }
+      seg.offset += last + 1;
+      carry = last + 1 < data.length ? data.subarray(last + 1) : null;
+    }
+    seg.unterminated = carry !== null || pos < size;
+  }
+
+  private noteHeader(seg: Segment, version: number): void {
+    if (seg.headerVersion !== null) return;
+    seg.headerVersion = version;
+    if (version > LEDGER_FORMAT_VERSION) {
+      this.logger.warn(
+        `ledger: ${seg.file} was written in format version ${version} by a newer Unmetered (this one knows ${LEDGER_FORMAT_VERSION}); ` +
+          `reading the lines it understands and not writing to it`,
+      );
+    }
+  }
+
+  /**
+   * Adds a record to the view if its id is new or it has more tokens than the stored copy.
+   * 'open': loading at open (duplicates counted); 'read': appended by someone since (reported by
+   * refresh); 'own': just written by this ledger.
+   */
+  private ingest(r: Interaction, how: 'open' | 'read' | 'own'): void {
+    const i = this.index.get(r.id);
+    if (i === undefined) {
+      this.index.set(r.id, this.view.push(r) - 1);
+    } else if (totalTokens(r.tokens) > totalTokens(this.view[i].tokens)) {
+      this.view[i] = r;
+      if (how === 'open') this.stats.duplicateLines++;
+    } else {
+      if (how === 'open') this.stats.duplicateLines++;
+      return;
+    }
+    this.version++;
+    if (how === 'read') this.pending.set(r.id, r);
+  }
+
+  // ——— writing ———
+
+  private async appendNow(records: readonly Interaction[]): Promise<Interaction[]> {
+    // Within a batch, too, the most complete copy of an id is the one that counts.
+    const best = new Map<string, Interaction>();
+    for (const r of records) {
+      const b = best.get(r.id);
+      if (!b || totalTokens(r.tokens) > totalTokens(b.tokens)) best.set(r.id, r);
+    }
+    const bySegment = new Map<string, Interaction[]>();
+    for (const r of best.values()) {
+      const name = segmentOf(r.at);
+      const list = bySegment.get(name);
+      if (list) list.push(r);
+      else bySegment.set(name, [r]);
+    }
+    const written = new Set<Interaction>();
+    for (const [name, group] of bySegment) {
+      const seg = await this.writableSegment(name);
+      const fh = seg.handle!;
+      // Catch up first: another process may already have stored these ids.
+      await this.readNew(seg, null);
+      const fresh = group.filter((r) => {
+        const cur = this.get(r.id);
+        return !cur || totalTokens(r.tokens) > totalTokens(cur.tokens);
+      });
+      if (fresh.length === 0) continue;
+      const before = (await fh.stat()).size;
+      const caughtUp = before === seg.offset;
+      const torn = !caughtUp && (await lastByte(fh, before)) !== 10;
+      if (torn) this.noteRepair(seg);
+      const text = (torn ? '\n' : '') + fresh.map(encodeLine).join('');
+      await writeLines(fh, Buffer.from(text, 'utf8'), seg.file);
+      try {
+        await fh.datasync();
+      } catch (e) {
+        throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${(e as Error).message}`, { cause: e });
+      }
+      for (const r of fresh) {
+        this.ingest(r, 'own');
+        written.add(r);
+      }
+      if (caughtUp) {
+        // Our bytes directly follow what we had read: skip reading them back.
+        const after = (await fh.stat()).size;
+        if (after === before + Buffer.byteLength(text)) {
+          seg.offset = after;
+          seg.lines += fresh.length;
+        }
+      }
+    }
+    return records.filter((r) => written.has(r));
+  }
+
+  /** The segment, created with its header line if missing, with an O_APPEND handle open. */
+  private async writableSegment(name: string): Promise<Segment> {
+    const seg = this.segments.get(name) ?? this.newSegment(name);
+    if (!seg.handle) {
+      await this.createSegmentFile(seg);
+      try {
+        seg.handle = await fsp.open(seg.file, 'a+');
+      } catch (e) {
+        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    if (seg.headerVersion !== null && seg.headerVersion > LEDGER_FORMAT_VERSION) {
+      throw new UnmeteredError(
+        'E_LEDGER_VERSION',
+        `${seg.file} is in ledger format ${seg.headerVersion}, newer than this Unmetered (format ${LEDGER_FORMAT_VERSION}); update Unmetered to record into it`,
+      );
+    }
+    return seg;
+  }
+
+  /**
+   * Creates a segment file that already holds its header: written under a temporary name and
+   * hard-linked into place, so no process can ever see (or append to) a header-less segment.
+   */
+  private async createSegmentFile(seg: Segment): Promise<void> {
+    if (await fsp.stat(seg.file).then(() => true, () => false)) return;
+    const tmp = path.join(this.cacheDir, `${seg.name}.${process.pid}.${randomBytes(4).toString('hex')}.new`);
+    try {
+      await fsp.writeFile(tmp, HEADER_LINE, { flush: true });
+      await fsp.link(tmp, seg.file).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return;
+        // Filesystems without hard links: exclusive create; a racing writer may then put its
+        // lines before our header, which readers accept.
+        const fh = await fsp.open(seg.file, 'wx').catch((e2: NodeJS.ErrnoException) => {
+          if (e2.code === 'EEXIST') return null;
+          throw e2;
+        });
+        if (fh) {
+          await fh.appendFile(HEADER_LINE);
+          await fh.datasync();
+          await fh.close();
+        }
+      });
+      await syncDir(this.segDir);
+    } catch (e) {
+      throw new UnmeteredError('E_LEDGER_WRITE', `cannot create ${seg.file}: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+    }
+  }
+
+  /** Terminates a torn last line with a newline (see the top of this file for why that is safe). */
+  private async repairTail(seg: Segment): Promise<void> {
+    const fh = await fsp.open(seg.file, 'a');
+    try {
+      await fh.write('\n');
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    this.noteRepair(seg);
+  }
+
+  private noteRepair(seg: Segment): void {
+    this.stats.tornLinesRepaired++;
+    this.logger.warn(`ledger: ${seg.file}:${seg.lines + 1}: terminated a torn last line (a writer stopped mid-write); it is skipped`);
+  }
+
+  // ——— plumbing ———
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new UnmeteredError('E_LEDGER_CLOSED', `the ledger in ${this.dir} is closed`);
+  }
+}
+
+interface Sink {
+  record(r: Interaction): void;
+  malformed(line: number, reason: string): void;
+}
+
+async function lastByte(fh: FileHandle, size: number): Promise<number> {
+  if (size === 0) return 10;
+  const b = Buffer.alloc(1);
+  await fh.read(b, 0, 1, size - 1);
+  return b[0];
+}
+
+/** One write() per chunk of whole lines; a short write (disk full) is an error, never retried. */
+async function writeLines(fh: FileHandle, buf: Buffer, file: string): Promise<void> {
+  let start = 0;
+  while (start < buf.length) {
+    let end = buf.length;
+    if (end - start > WRITE_CHUNK) {
+      end = buf.lastIndexOf(10, start + WRITE_CHUNK - 1) + 1;
+      if (end <= start) end = buf.indexOf(10, start + WRITE_CHUNK) + 1 || buf.length;
+    }
+    let n: number;
+    try {
+      ({ bytesWritten: n } = await fh.write(buf, start, end - start, null));
+    } catch (e) {
+      throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    if (n !== end - start) {
+      throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: wrote ${n} of ${end - start} bytes (is the disk full?)`);
+    }
+    start = end;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Makes a new file's directory entry durable; not possible (nor needed) on Windows.
+  const fh = await fsp.open(dir, 'r').catch(() => null);
+  await fh?.sync().catch(() => {});
+  await fh?.close();
+}
+
+export interface WatchOptions {
+  /** Polling period, the fallback when file events are missed or unavailable. Default 500 ms. */
+  intervalMs?: number;
+}
+
+/**
+ * Calls `onChange` whenever the ledger's view changed — records appended by another process (seen
+ * through fs.watch, or by polling at least every `intervalMs`) or by this one.
+ */
+export function watchLedger(ledger: Ledger, onChange: () => void, opts: WatchOptions = {}): { dispose(): void } {
+  let seen = ledger.version;
+  let running = false;
+  let again = false;
+  let disposed = false;
+  const tick = async (): Promise<void> => {
+    if (disposed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await ledger.refresh();
+      } while (again && !disposed);
+    } catch (e) {
+      if (!disposed) ledger.logger.warn(`ledger: watching ${ledger.dir} failed to read new records: ${(e as Error).message}`);
+    } finally {
+      running = false;
+    }
+    if (!disposed && ledger.version !== seen) {
+      seen = ledger.version;
+      onChange();
+    }
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = fsWatch(path.join(ledger.dir, 'ledger'), { persistent: false }, () => void tick());
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = null;
+    });
+  } catch {
+    watcher = null; // e.g. out of inotify watches: polling still works
+  }
+  const timer = setInterval(() => void tick(), opts.intervalMs ?? 500);
+  timer.unref();
+  return {
+    dispose() {
+      disposed = true;
+      clearInterval(timer);
+      watcher?.close();
+    },
+  };
+}
