@@ -1,0 +1,83 @@
+// The whole test suite (`npm run test:all`, run by .ci/run):
+//   1. type-check and unit suites          npm test
+//   2. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
+//   3. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
+// Every section runs even when an earlier one failed (except the e2e suites without their tools),
+// and the output closes with node:test's summary lines summed over all suites, so a reader of the
+// last lines sees every test counted. Exits non-zero when anything failed.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const KEYS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
+
+/** Runs a command, passing its output through, and reads node:test's closing counts from it. */
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const counts = {};
+    let tail = '';
+    const scan = (chunk) => {
+      // Non-TTY output makes node:test use its TAP reporter: `# pass 12`; the spec reporter says `ℹ pass 12`.
+      const text = tail + chunk;
+      const lines = text.split('\n');
+      tail = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^(?:#|ℹ) (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)\s*$/.exec(line);
+        if (m) counts[m[1]] = Number(m[2]); // the last block is the run's summary
+      }
+    };
+    child.stdout.on('data', (b) => {
+      process.stdout.write(b);
+      scan(b.toString());
+    });
+    child.stderr.on('data', (b) => process.stderr.write(b));
+    child.on('error', (err) => {
+      console.error(`test/all.mjs: could not start ${cmd}: ${err.message}`);
+      resolve({ code: 127, counts });
+    });
+    child.on('close', (code, signal) => {
+      scan('\n');
+      resolve({ code: code ?? (signal ? 128 : 1), counts });
+    });
+  });
+}
+
+const sections = [];
+async function section(title, cmd, args, { skipIf } = {}) {
+  console.log(`\n======== ${title} ========  (${cmd} ${args.join(' ')})`);
+  const reason = skipIf?.();
+  if (reason) {
+    console.log(`skipped: ${reason}`);
+    sections.push({ title, ok: false, skipped: reason, ms: 0, counts: {} });
+    return;
+  }
+  const t0 = Date.now();
+  const { code, counts } = await run(cmd, args);
+  const ms = Date.now() - t0;
+  const ok = code === 0;
+  console.log(`======== ${title}: ${ok ? 'ok' : `FAILED (exit ${code})`} in ${(ms / 1000).toFixed(1)} s`);
+  sections.push({ title, ok, ms, counts });
+}
+
+const t0 = Date.now();
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+await section('type-check and unit suites', npm, ['test']);
+await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
+await section('end-to-end suites', process.execPath, ['test/run.mjs', '--e2e'], {
+  skipIf: () => (sections.at(-1).ok ? undefined : 'the end-to-end tools could not be installed'),
+});
+
+const total = Object.fromEntries(KEYS.map((k) => [k, sections.reduce((n, s) => n + (s.counts[k] ?? 0), 0)]));
+const failed = sections.filter((s) => !s.ok);
+console.log('\n======== summary ========');
+for (const s of sections) {
+  const counts = s.counts.tests !== undefined ? `  tests ${s.counts.tests}, pass ${s.counts.pass ?? 0}, fail ${s.counts.fail ?? 0}` : '';
+  console.log(`${s.ok ? 'ok    ' : s.skipped ? 'SKIP  ' : 'FAILED'}  ${s.title.padEnd(40)} ${(s.ms / 1000).toFixed(1).padStart(7)} s${counts}`);
+}
+console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s${failed.length ? `; failed: ${failed.map((s) => s.title).join(', ')}` : ''}`);
+// node:test's closing lines, summed over the unit and end-to-end runs.
+for (const k of KEYS) console.log(`# ${k} ${total[k]}`);
+console.log(`# duration_ms ${Date.now() - t0}`);
+process.exit(failed.length ? 1 : 0);
