@@ -1,0 +1,210 @@
+/**
+ * The editor chat provider's logic, free of `vscode`: list models, answer a request (streaming parts to
+ * the caller, stopping upstream on abort), count tokens, and meter every request as one Interaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Interaction, Tokens } from '../interaction';
+import { tokens } from '../interaction';
+import { createOllama, type LocalModel, type ModelDetails } from '../local/ollama';
+import type { Clock, Logger } from '../ports';
+import { loadTokenizer } from '../tokens';
+import { ChatError } from './errors';
+import { countableText, countableTools, normaliseMessages, type ChatRequestMessage, type ChatRequestOptions, type ChatResponsePart, type Message } from './messages';
+import {
+  AUTO_ID,
+  autoModelInfo,
+  chatCapableIds,
+  cloudModelInfo,
+  ollamaModelInfo,
+  resolveAuto,
+  type Backend,
+  type ChatModelInfo,
+  type ChatSettings,
+  type RouteState,
+} from './models';
+import { streamOllamaChat } from './ollama-chat';
+import { createOpenAIClient, listOpenAIModels, streamOpenAIChat } from './openai';
+import { newTrace, type RequestTrace } from './trace';
+
+export interface ChatServiceDeps {
+  /** Current chat settings (read on every call: they may change at any time). */
+  settings(): ChatSettings;
+  /** The status bar switch: route and chosen local model (settings owned by the gateway). */
+  route(): RouteState;
+  /** Ollama's base URL (unmetered.ollama.host). */
+  ollamaHost(): string;
+  /** The endpoint's API key from SecretStorage; undefined when none is stored. */
+  apiKey(): Promise<string | undefined>;
+  /** Receives every metered request (the caller prices it and appends it to the ledger). */
+  record(i: Interaction): void | Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Workspace name for Interaction.project. */
+  project(): string | null;
+  /** Identifies this editor session in ids of requests that have no provider id. */
+  sessionId: string;
+  /** Unique key per request without a provider id; random by default. */
+  newKey?(): string;
+  /** Retries of the `openai` client on 429/5xx/connection errors (default 1). */
+  openaiMaxRetries?: number;
+  /** fetch for the Ollama client (tests); defaults to the global one. */
+  fetch?: typeof fetch;
+}
+
+interface Target {
+  backend: Backend;
+  upstream: string;
+}
+
+export class ChatService {
+  // /api/show is asked once per installed model version, not on every picker refresh.
+  private readonly details = new Map<string, ModelDetails>();
+
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  /** Every model for the picker. Unreachable servers contribute none (logged), never an error. */
+  async listModels(): Promise<ChatModelInfo[]> {
+    const settings = this.deps.settings();
+    const [local, cloud] = await Promise.all([this.ollamaModels(), this.cloudModels(settings)]);
+    const listed = [...local, ...cloud];
+    return [autoModelInfo(this.deps.route(), settings, listed), ...listed];
+  }
+
+  private async ollamaModels(): Promise<ChatModelInfo[]> {
+    const ollama = createOllama({ host: this.deps.ollamaHost(), fetch: this.deps.fetch });
+    let installed: LocalModel[];
+    try {
+      installed = await ollama.list();
+    } catch (err) {
+      this.deps.logger.info(`chat: no Ollama models listed: ${(err as Error).message}`);
+      return [];
+    }
+    const out = await Promise.all(
+      installed.map(async (m) => {
+        const key = `${ollama.host}|${m.name}|${m.modifiedAt ?? ''}|${m.size}`;
+        let d = this.details.get(key);
+        if (!d) {
+          try {
+            d = await ollama.show(m.name);
+            this.details.set(key, d);
+          } catch (err) {
+            this.deps.logger.warn(`chat: could not read ${m.name}'s details from Ollama: ${(err as Error).message}`);
+            return undefined;
+          }
+        }
+        // Embedding-only models cannot chat.
+        return d.capabilities.completion ? ollamaModelInfo(m, d, ollama.host) : undefined;
+      }),
+    );
+    return out.filter((m): m is ChatModelInfo => m !== undefined);
+  }
+
+  private async cloudModels(settings: ChatSettings): Promise<ChatModelInfo[]> {
+    if (settings.cloudModels.length) return settings.cloudModels.map((s) => cloudModelInfo(s, settings.openaiBaseUrl));
+    const key = await this.deps.apiKey();
+    // Without a key the default endpoint would only answer 401; nothing is configured yet.
+    if (!key) return [];
+    try {
+      const client = createOpenAIClient({ baseURL: settings.openaiBaseUrl, apiKey: key, maxRetries: 0, timeoutMs: 10_000 });
+      const ids = chatCapableIds(await listOpenAIModels({ client, baseURL: settings.openaiBaseUrl, hasKey: true }));
+      return ids.map((id) => cloudModelInfo({ id }, settings.openaiBaseUrl));
+    } catch (err) {
+      this.deps.logger.warn(`chat: could not list the cloud models: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  /** Where a request for `model` goes now (Auto is resolved at request time: the switch may have moved). */
+  resolve(model: Pick<ChatModelInfo, 'id' | 'backend' | 'upstream'>): Target {
+    if (model.id === AUTO_ID || model.backend === 'auto') {
+      const t = resolveAuto(this.deps.route(), this.deps.settings());
+      if ('error' in t) throw new ChatError('E_CHAT_MODEL_NOT_FOUND', t.error);
+      return t;
+    }
+    return { backend: model.backend, upstream: model.upstream };
+  }
+
+  /**
+   * Answers one request, streaming parts to `onPart`. Every request the server accepted is metered,
+   * including ones cancelled or failed half-way (their prompt was processed), and the Interaction is
+   * returned; errors are thrown as ChatError after metering.
+   */
+  async respond(
+    model: Pick<ChatModelInfo, 'id' | 'backend' | 'upstream'>,
+    messages: readonly ChatRequestMessage[],
+    options: ChatRequestOptions,
+    onPart: (p: ChatResponsePart) => void,
+    signal: AbortSignal,
+  ): Promise<Interaction | undefined> {
+    const target = this.resolve(model);
+    const normalised = normaliseMessages(messages);
+    const trace = newTrace();
+    let failure: unknown;
+    try {
+      if (target.backend === 'ollama') {
+        await streamOllamaChat({ host: this.deps.ollamaHost(), model: target.upstream, fetch: this.deps.fetch }, normalised, options, onPart, signal, trace);
+      } else {
+        const settings = this.deps.settings();
+        const key = await this.deps.apiKey();
+        const client = createOpenAIClient({ baseURL: settings.openaiBaseUrl, apiKey: key, maxRetries: this.deps.openaiMaxRetries });
+        await streamOpenAIChat({ client, baseURL: settings.openaiBaseUrl, model: target.upstream, hasKey: !!key }, normalised, options, onPart, signal, trace);
+      }
+    } catch (err) {
+      failure = err;
+    }
+    let interaction: Interaction | undefined;
+    if (trace.accepted) {
+      interaction = await this.interaction(target, normalised, options, trace);
+      try {
+        await this.deps.record(interaction);
+      } catch (err) {
+        this.deps.logger.error(`chat: could not record the request: ${(err as Error).message}`);
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return interaction;
+  }
+
+  private async interaction(target: Target, messages: readonly Message[], options: ChatRequestOptions, trace: RequestTrace): Promise<Interaction> {
+    const local = target.backend === 'ollama';
+    const estimated = trace.usage === undefined;
+    const counted: Tokens = trace.usage ?? (await this.estimate(target.upstream, messages, options, trace.output));
+    const id = !local && trace.providerId ? `openai:${trace.providerId}` : `editor-chat:${this.deps.sessionId}:${this.deps.newKey?.() ?? randomUUID()}`;
+    return {
+      id,
+      at: new Date(this.deps.clock.now()).toISOString(),
+      agent: 'editor-chat',
+      source: 'chat',
+      project: this.deps.project(),
+      model: target.upstream,
+      route: local ? 'local' : 'cloud',
+      replaces: local ? this.deps.settings().cloudModel : null,
+      tokens: counted,
+      costNanos: null,
+      avoidedNanos: null,
+      priceSource: null,
+      estimated,
+    };
+  }
+
+  /** Tokens of a request whose server reported no usage: the prompt with chat framing, and what streamed back. */
+  private async estimate(model: string, messages: readonly Message[], options: ChatRequestOptions, output: string): Promise<Tokens> {
+    const tk = await loadTokenizer(model);
+    let input = 3 + tk.count(countableTools(options.tools));
+    for (const m of messages) input += 3 + tk.count(m.role) + tk.count(countableText(m)) + (m.name ? 1 + tk.count(m.name) : 0);
+    return tokens({ input, output: tk.count(output) });
+  }
+
+  /** `provideTokenCount`: the tokenizer of the model's family (see core/tokens for approximations). */
+  async countTokens(model: Pick<ChatModelInfo, 'id' | 'backend' | 'upstream'>, value: string | ChatRequestMessage): Promise<number> {
+    let upstream = model.upstream;
+    if (model.backend === 'auto') {
+      const t = resolveAuto(this.deps.route(), this.deps.settings());
+      upstream = 'error' in t ? '' : t.upstream;
+    }
+    const tk = await loadTokenizer(upstream);
+    if (typeof value === 'string') return tk.count(value);
+    const [m] = normaliseMessages([value]);
+    return 3 + tk.count(m.role) + tk.count(countableText(m)) + (m.name ? 1 + tk.count(m.name) : 0);
+  }
+}
