@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import { renderCsv } from '../../src/core/report/csv';
+import { renderHtml } from '../../src/core/report/html';
+import { renderJson } from '../../src/core/report/json';
+import { renderMarkdown } from '../../src/core/report/markdown';
+import { pseudonymiser } from '../../src/core/report/pseudonym';
+import { buildWeeklySummary } from '../../src/core/report/summary';
+import { assertGolden } from './golden';
+import { BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, TZ } from './ledger';
+
+const summary = buildWeeklySummary(fixedLedger(), { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE });
+
+test('weekly JSON matches its golden file', () => assertGolden('weekly.json', renderJson(summary)));
+test('weekly Markdown matches its golden file', () => assertGolden('weekly.md', renderMarkdown(summary)));
+test('weekly CSV matches its golden file', () => assertGolden('weekly.csv', renderCsv(summary)));
+test('weekly HTML matches its golden file', () => assertGolden('weekly.html', renderHtml(summary)));
+
+test('a pseudonymised week in progress with Sunday weeks and no budget matches its golden file', () => {
+  const s = buildWeeklySummary(fixedLedger(), {
+    week: '2026-W48',
+    weekStart: 'sunday',
+    timeZone: TZ,
+    budgetNanos: null,
+    now: NOW,
+    developer: 'grace',
+    priceTableVersion: PRICE_TABLE,
+    pseudonymise: pseudonymiser(Buffer.alloc(32, 1)),
+  });
+  assertGolden('weekly-in-progress.md', renderMarkdown(s));
+});
