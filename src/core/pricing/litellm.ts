@@ -67,10 +67,10 @@ export interface PriceSnapshot {
 
 /**
  * Model families coding agents run, matched on the name with any provider path and Bedrock
- * region/vendor prefix removed: Claude (every 3.x, 4.x and later), OpenAI's GPT-5, GPT-4.1, GPT-4o,
+ * region/vendor prefix removed: Claude (every 3.x, 4.x and later; not Claude 1, 2 or Instant), OpenAI's GPT-5, GPT-4.1, GPT-4o,
  * o-series and Codex models, and Gemini 2.x / 3.x.
  */
-const FAMILY = /^(?:claude-|gpt-5(?:$|[.-])|gpt-4\.1(?:$|-)|gpt-4o(?:$|-)|chatgpt-4o-|o1(?:$|-)|o3(?:$|-)|o4-mini(?:$|-)|codex-|gemini-(?:2|3)(?:$|[.-]))/;
+const FAMILY = /^(?:claude-(?!v\d|instant|2(?:$|[.:-]))|gpt-5(?:$|[.-])|gpt-4\.1(?:$|-)|gpt-4o(?:$|-)|chatgpt-4o-|o1(?:$|-)|o3(?:$|-)|o4-mini(?:$|-)|codex-|gemini-(?:2|3)(?:$|[.-]))/;
 
 /**
  * Provider-prefixed keys worth keeping: the first-party APIs, Vertex AI and Bedrock (both host Claude
