@@ -1,0 +1,138 @@
+/**
+ * The price table: a pinned, committed LiteLLM snapshot (refreshed only by `npm run prices:refresh`,
+ * run by a person) with the user's `unmetered.prices` overrides in front of it.
+ */
+import type { Interaction } from '../interaction';
+import { silentLogger, type Logger } from '../ports';
+import { costOf, priceFromLiteLLM, type ModelPrice } from './cost';
+import { baseModelName, type PriceSnapshot } from './litellm';
+import { ModelIndex } from './match';
+import { normalisePriceOverrides } from './overrides';
+import snapshotJson from './snapshot.json';
+
+export { costOf, promptTokens, ratesFor, withCacheDefaults, type ModelPrice, type Rates } from './cost';
+export { normaliseModelName } from './match';
+export { normalisePriceOverrides, type NormalisedOverrides } from './overrides';
+export type { LiteLLMEntry, PriceSnapshot } from './litellm';
+
+export const SNAPSHOT: PriceSnapshot = snapshotJson as unknown as PriceSnapshot;
+
+export interface PriceMatch {
+  /** The table key that priced the name. */
+  key: string;
+  price: ModelPrice;
+  /** True when the key was found by containment rather than named exactly, by alias or by date. */
+  inferred: boolean;
+  /** 'user' for an `unmetered.prices` override, else the table version, e.g. 'litellm@00035b69'. */
+  source: string;
+}
+
+export interface PriceTable {
+  /** e.g. 'litellm@00035b69' */
+  readonly version: string;
+  /** null when no key matches: the model is unpriced, never $0. */
+  lookup(model: string): PriceMatch | null;
+  /** Reports something about pricing once per table (e.g. fast mode on a model with no fast multiplier). */
+  notice?(message: string): void;
+}
+
+/** Lower ranks win among keys that name the same model: first-party ids before cloud-platform ids. */
+function rank(key: string): number {
+  if (key === baseModelName(key)) return 0;
+  return /^(?:anthropic|openai|gemini)\//.test(key) ? 1 : 2;
+}
+
+interface Compiled {
+  prices: Map<string, ModelPrice>;
+  index: ModelIndex;
+}
+const compiled = new WeakMap<PriceSnapshot, Compiled>();
+
+function compile(snapshot: PriceSnapshot): Compiled {
+  let c = compiled.get(snapshot);
+  if (!c) {
+    const prices = new Map(Object.entries(snapshot.models).map(([k, e]) => [k, priceFromLiteLLM(e)] as const));
+    c = { prices, index: new ModelIndex(prices.keys(), rank) };
+    compiled.set(snapshot, c);
+  }
+  return c;
+}
+
+const LOOKUP_CACHE_LIMIT = 10_000;
+
+export function loadPriceTable(opts: { overrides?: unknown; logger?: Logger; snapshot?: PriceSnapshot } = {}): PriceTable {
+  const logger = opts.logger ?? silentLogger;
+  const snapshot = opts.snapshot ?? SNAPSHOT;
+  const version = `litellm@${snapshot.source.commit.slice(0, 8)}`;
+  const base = compile(snapshot);
+
+  const { overrides, warnings } = normalisePriceOverrides(opts.overrides);
+  for (const w of warnings) logger.warn(w);
+  const userKeys = Object.keys(overrides);
+  const userIndex = new ModelIndex(userKeys);
+  // Containment runs over both sets at once, so the longest key wins wherever it comes from (a user key
+  // wins a tie). User keys are tagged to keep them apart from a snapshot key of the same name.
+  const USER = 'user\u0000';
+  const fuzzyIndex = userKeys.length
+    ? new ModelIndex([...userKeys.map((k) => USER + k), ...base.prices.keys()], (k) => (k.startsWith(USER) ? -1 : rank(k)), (k) => (k.startsWith(USER) ? k.slice(USER.length) : k))
+    : base.index;
+  const fromUser = (key: string, inferred: boolean): PriceMatch => ({ key, price: overrides[key], inferred, source: 'user' });
+  const fromSnapshot = (key: string, inferred: boolean): PriceMatch => ({ key, price: base.prices.get(key)!, inferred, source: version });
+
+  const cache = new Map<string, PriceMatch | null>();
+  const noticed = new Set<string>();
+  return {
+    version,
+    lookup(model: string): PriceMatch | null {
+      const cached = cache.get(model);
+      if (cached !== undefined || cache.has(model)) return cached ?? null;
+      let match: PriceMatch | null = null;
+      const user = userIndex.named(model);
+      const named = user ? null : base.index.named(model);
+      const fuzzy = user || named ? null : fuzzyIndex.contained(model);
+      if (user) match = fromUser(user.key, false);
+      else if (named) match = fromSnapshot(named.key, false);
+      else if (fuzzy) match = fuzzy.key.startsWith(USER) ? fromUser(fuzzy.key.slice(USER.length), true) : fromSnapshot(fuzzy.key, true);
+      if (cache.size >= LOOKUP_CACHE_LIMIT) cache.clear();
+      cache.set(model, match);
+      return match;
+    },
+    notice(message: string): void {
+      if (noticed.has(message)) return;
+      noticed.add(message);
+      logger.info(message);
+    },
+  };
+}
+
+/**
+ * Fills costNanos / avoidedNanos / priceSource / priceInferred on a copy of the interaction.
+ * Cloud: the cost at its model (null when unpriced). Local: costs 0 and avoids what `replaces` would have
+ * cost in the cloud (null when there is no such model or it is unpriced).
+ */
+export function priceInteraction(i: Interaction, table: PriceTable): Interaction {
+  const out: Interaction = { ...i };
+  delete out.priceInferred;
+  if (i.route === 'local') {
+    const m = i.replaces ? table.lookup(i.replaces) : null;
+    out.costNanos = 0;
+    out.priceSource = 'local';
+    out.avoidedNanos = m ? costOf(i.tokens, m.price) : null;
+    if (m) out.priceInferred = m.inferred;
+    return out;
+  }
+  const m = table.lookup(i.model);
+  out.avoidedNanos = null;
+  if (!m) {
+    out.costNanos = null;
+    out.priceSource = null;
+    return out;
+  }
+  if (i.fast && m.price.fastMultiplier === undefined) {
+    table.notice?.(`fast mode: the price table lists no fast-mode multiplier for ${m.key}; such requests are priced at the standard rate`);
+  }
+  out.costNanos = costOf(i.tokens, m.price, { fast: i.fast });
+  out.priceSource = m.source;
+  out.priceInferred = m.inferred;
+  return out;
+}
