@@ -21,6 +21,7 @@ const CASES: [string, [string, boolean] | null][] = [
   ['claude-sonnet-4-5@20250929', ['claude-sonnet-4-5-20250929', false]],
   ['openrouter/anthropic/claude-opus-4.1', ['claude-opus-4-1', false]],
   ['models/gemini-2.5-flash', ['gemini-2.5-flash', false]],
+  ['claude-sonnet-4-5-20250929[1m]', ['claude-sonnet-4-5-20250929', false]],
   ['anthropic.claude-3-5-sonnet-20241022-v2:0', ['anthropic.claude-3-5-sonnet-20241022-v2:0', false]],
   ['claude-3-5-sonnet-20241022', ['anthropic.claude-3-5-sonnet-20241022-v2:0', false]],
   // Anthropic's moving aliases

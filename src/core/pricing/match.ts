@@ -28,7 +28,7 @@ const DATE_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2})$/;
 
 /** The comparable form of a model name or key. */
 export function normaliseModelName(name: string): string {
-  let n = baseModelName(name.trim().toLowerCase());
+  let n = baseModelName(name.trim().toLowerCase().replace(/\[[^\]]*\]$/, '')); // Claude Code's `[1m]` context tag
   n = n.replace(/@(?:default|latest)$/, ''); // Vertex AI's version pins that name no version
   n = n.replace(/-v\d+(?::\d+)?$/, '').replace(/:\d+$/, ''); // Bedrock's -v1:0 / -v1 / :0
   return n.replace(/[.@]/g, '-');
