@@ -247,7 +247,9 @@ async function startServer(route: (req: RecordedRequest) => Handler | null, defa
         markSettled(index);
       });
       const handler = route(rec);
-      const reply = queue.shift() ?? fake.defaultReply;
+      // Scripted replies are for generation requests; status calls (/api/ps, /api/tags, …) do not use one up.
+      const scripted = rec.method === 'POST' && !/^\/api\/(show|pull)\b/.test(pathOf(rec.path));
+      const reply = (scripted ? queue.shift() : undefined) ?? fake.defaultReply;
       const io: Io = {
         json(status, b, headers) {
           const text = JSON.stringify(b);

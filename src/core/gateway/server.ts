@@ -1,0 +1,491 @@
+/**
+ * The metering gateway: a loopback HTTP proxy in front of the Anthropic and OpenAI APIs (route `cloud`)
+ * or Ollama's compatible endpoints (route `local`). Responses pass through as they arrive; a copy of the
+ * bytes is read on the side for the provider's id, model and usage, and each generation request becomes
+ * one Interaction handed to `onInteraction` (the composition layer prices it and appends it to the ledger).
+ *
+ * Nothing here stores or logs a header or a body: credentials travel from the client to the vendor and
+ * are never kept. The route is read from `config()` on every request, so a switch applies to the next one.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import type { Interaction, Route, Tokens } from '../interaction';
+import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
+import { countTokens as tiktokenCount } from '../tokens';
+import { createOllama, isModelNotFound, MIN_AGENT_CONTEXT, notPulledMessage, notRunningMessage, smallContextMessage } from '../local/ollama';
+import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
+import { classify, detectAgent, refusal, type Endpoint } from './request';
+import { observeResponse, requestText, type Api, type Observation } from './usage';
+
+export interface GatewayConfig {
+  route: Route;
+  /** The Ollama model that serves requests on the local route. */
+  localModel: string | null;
+  anthropicUpstream: string;
+  openaiUpstream: string;
+  ollamaHost: string;
+}
+
+export interface GatewayOptions {
+  /** Read on every request. */
+  config: () => GatewayConfig;
+  /** Called once per generation request, after its response ended (or was cut off). */
+  onInteraction: (i: Interaction) => void | Promise<void>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Token counter for responses without usage; defaults to tiktoken (src/core/tokens). */
+  countTokens?: (text: string, model: string) => Promise<number>;
+  /** Reported by the health endpoint, so a second instance can tell what is running. */
+  version?: string;
+  maxBodyBytes?: number;
+}
+
+export interface HealthInfo {
+  service: 'unmetered-gateway';
+  version: string;
+  pid: number;
+  route: Route;
+  localModel: string | null;
+  startedAt: string;
+}
+
+export interface Gateway {
+  readonly server: http.Server;
+  /** Binds 127.0.0.1:port (0 = any free port) and resolves with the port. Rejects with the listen error (e.g. EADDRINUSE). */
+  listen(port: number): Promise<number>;
+  close(): Promise<void>;
+  /** Resolves when every request so far has finished and its Interaction was handed over. */
+  settled(): Promise<void>;
+}
+
+export const HEALTH_PATH = '/unmetered/health';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+// Headers worth sending to Ollama; the client's credentials are not among them (the Ollama host may be remote).
+const TO_OLLAMA = new Set(['content-type', 'accept', 'user-agent', 'anthropic-version']);
+
+interface Outcome {
+  status: number;
+  observation: Observation | null;
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentLogger;
+  const count = opts.countTokens ?? tiktokenCount;
+  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const startedAt = new Date(clock.now()).toISOString();
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+  const contexts = contextWatch(clock);
+  let inflight = 0;
+  let waiters: Array<() => void> = [];
+  let tokenizerWarned = false;
+
+  const server = http.createServer((req, res) => {
+    inflight++;
+    serve(req, res)
+      .catch((err) => {
+        logger.error(`gateway: ${(err as Error).message}`);
+        if (!res.headersSent) send(res, gatewayError('openai', 'upstream_unreachable', `The Unmetered gateway failed: ${(err as Error).message}`));
+        else res.destroy();
+      })
+      .finally(() => {
+        if (--inflight === 0) {
+          const w = waiters;
+          waiters = [];
+          for (const f of w) f();
+        }
+      });
+  });
+  // Codex tries a WebSocket at /v1/responses first and falls back to HTTP on 404.
+  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const ep = classify(req.method ?? 'GET', req.url ?? '/', req.headers);
+    const shape = shapeFor(ep);
+    const why = refusal(req.headers);
+    if (why) {
+      req.resume();
+      return send(res, gatewayError(shape, 'forbidden', why));
+    }
+    if (ep.kind === 'probe') {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(req.method === 'HEAD' ? undefined : 'Unmetered gateway\n');
+      return;
+    }
+    const cfg = opts.config();
+    if (ep.kind === 'health') {
+      req.resume();
+      const h: HealthInfo = { service: 'unmetered-gateway', version: opts.version ?? 'dev', pid: process.pid, route: cfg.route, localModel: cfg.localModel, startedAt };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(h));
+      return;
+    }
+    if (ep.kind === 'unknown') {
+      req.resume();
+      return send(res, gatewayError(shape, 'not_found', `The Unmetered gateway has no ${req.method} ${(req.url ?? '').split('?')[0]}. It serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and GET /v1/models.`));
+    }
+    const body = await readBody(req, maxBody);
+    if (body === null) return send(res, gatewayError(shape, 'too_large', `The request body is larger than ${maxBody} bytes.`));
+
+    if (cfg.route === 'cloud') {
+      const upstream = shape === 'anthropic' ? cfg.anthropicUpstream : cfg.openaiUpstream;
+      const url = target(upstream, req.url ?? '/');
+      const headers = forwardHeaders(req.rawHeaders, url.host, body.length);
+      if (ep.kind !== 'generate') {
+        await proxy(req, res, url, headers, body, shape, null, null);
+        return;
+      }
+      const at = new Date(clock.now()).toISOString();
+      const json = parseJson(body);
+      const outcome = await proxy(req, res, url, headers, body, shape, ep.api, null);
+      await record(ep.api, 'cloud', at, req, json, cfg.localModel, outcome);
+      return;
+    }
+
+    // Local route.
+    const local = cfg.localModel;
+    if (ep.kind === 'models') return localModels(res, cfg, shape);
+    if (!local) return send(res, gatewayError(shape, 'no_local_model', 'No local model is chosen for the local route. Pick one in the Unmetered status bar menu ("Local: <model>") or set unmetered.localModel.'));
+    const json = parseJson(body);
+    if (!json || typeof json !== 'object') return send(res, gatewayError(shape, 'bad_request', 'The request body is not a JSON object.'));
+    if (ep.kind === 'count_tokens') {
+      // Ollama has no count_tokens: count with the tokenizer, as Anthropic's would be approximated anyway.
+      const n = await countSafely(requestText({ ...json, model: undefined }), local);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ input_tokens: n }));
+      return;
+    }
+    const tooSmall = contexts.check(cfg.ollamaHost, local, body.length);
+    if (tooSmall) return send(res, gatewayError(shape, 'context_too_small', tooSmall));
+    const at = new Date(clock.now()).toISOString();
+    const mapped = Buffer.from(JSON.stringify({ ...json, model: local }));
+    const url = target(cfg.ollamaHost, ep.path);
+    const outcome = await proxy(req, res, url, ollamaHeaders(req.rawHeaders, url.host, mapped.length), mapped, shape, ep.api, { host: cfg.ollamaHost, model: local });
+    await record(ep.api, 'local', at, req, json, local, outcome);
+  }
+
+  /**
+   * Sends the request on and streams the answer back chunk by chunk (with backpressure). Cloud error
+   * bodies pass unchanged; Ollama's errors are reworded into what to do. Resolves when the exchange is over.
+   */
+  function proxy(req: http.IncomingMessage, res: http.ServerResponse, url: URL, headers: string[], body: Buffer, shape: ErrorShape, api: Api | null, ollama: { host: string; model: string } | null): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let done = false;
+      let status = 0;
+      let observation: Observation | null = null;
+      let sideEnd: (() => Promise<void>) | null = null;
+      const finish = async () => {
+        if (done) return;
+        done = true;
+        if (sideEnd) await sideEnd();
+        resolve({ status, observation });
+      };
+      const mod = url.protocol === 'https:' ? https : http;
+      const up = mod.request({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+      up.on('socket', (s) => s.setNoDelay(true));
+
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          // The client left: stop the upstream work (and its spend) now.
+          up.destroy();
+          void finish();
+        }
+      });
+
+      up.on('error', (err: NodeJS.ErrnoException) => {
+        if (done) return;
+        if (!res.headersSent) {
+          const code = err.code ?? err.message;
+          send(
+            res,
+            ollama
+              ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
+              : gatewayError(shape, 'upstream_unreachable', `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`),
+          );
+          if (!ollama) logger.warn(`gateway: upstream ${url.origin} unreachable (${code})`);
+        } else res.destroy();
+        void finish();
+      });
+
+      up.on('response', (ur) => {
+        status = ur.statusCode ?? 502;
+        if (ollama && status >= 400) {
+          readBody(ur, 64 * 1024).then((b) => {
+            send(res, ollamaFailure(shape, status, b?.toString('utf8') ?? '', ollama.host, ollama.model));
+            void finish();
+          }, () => void finish());
+          return;
+        }
+        res.writeHead(status, ur.statusMessage, responseHeaders(ur.rawHeaders));
+        const streaming = /text\/event-stream/i.test(String(ur.headers['content-type'] ?? ''));
+        if (streaming) res.flushHeaders();
+        let feed: ((b: Buffer) => void) | null = null;
+        if (api && status >= 200 && status < 300) {
+          const obs = observeResponse(api, streaming);
+          observation = obs.observation;
+          const side = sideChannel(String(ur.headers['content-encoding'] ?? ''), obs.push, obs.end);
+          feed = side.write;
+          sideEnd = side.end;
+        }
+        ur.on('data', (chunk: Buffer) => {
+          if (!res.write(chunk)) {
+            ur.pause();
+            res.once('drain', () => ur.resume());
+          }
+          feed?.(chunk);
+        });
+        ur.on('end', () => {
+          res.end();
+          void finish();
+        });
+        ur.on('error', () => {});
+        ur.on('close', () => {
+          if (!ur.complete && !done) {
+            // The upstream died mid-answer: cut the client off too, so it does not take a torn answer for a whole one.
+            res.destroy();
+            void finish();
+          }
+        });
+      });
+
+      up.end(body.length > 0 ? body : undefined);
+    });
+  }
+
+  function ollamaFailure(shape: ErrorShape, status: number, body: string, host: string, model: string): GatewayError {
+    const message = errorMessageOf(body);
+    if (status === 404 && isModelNotFound(message)) return gatewayError(shape, 'model_not_pulled', notPulledMessage(model, host));
+    if (/context (length|window)|too long|exceeds/i.test(message)) {
+      return gatewayError(shape, 'context_too_small', `The request does not fit ${model}'s context window (Ollama: ${message}). ${raiseContextHint()}`);
+    }
+    const kind: GatewayErrorKind = 'ollama_error';
+    return gatewayError(shape, kind, `Ollama at ${host} answered ${status}: ${message}`);
+  }
+
+  async function localModels(res: http.ServerResponse, cfg: GatewayConfig, shape: ErrorShape): Promise<void> {
+    let models;
+    try {
+      models = await createOllama({ host: cfg.ollamaHost }).list();
+    } catch (err) {
+      return send(res, gatewayError(shape, 'ollama_unreachable', (err as Error).message));
+    }
+    const created = Math.floor(clock.now() / 1000);
+    const out =
+      shape === 'anthropic'
+        ? { data: models.map((m) => ({ type: 'model', id: m.name, display_name: m.name, created_at: m.modifiedAt ?? startedAt })), has_more: false, first_id: models[0]?.name ?? null, last_id: models.at(-1)?.name ?? null }
+        : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: 'ollama' })) };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out));
+  }
+
+  async function countSafely(text: string, model: string): Promise<number> {
+    try {
+      return await count(text, model);
+    } catch (err) {
+      if (!tokenizerWarned) logger.warn(`gateway: tokenizer unavailable, estimating 4 characters per token (${(err as Error).message})`);
+      tokenizerWarned = true;
+      return Math.ceil(text.length / 4);
+    }
+  }
+
+  async function record(api: Api, route: Route, at: string, req: http.IncomingMessage, json: unknown, localModel: string | null, outcome: Outcome): Promise<void> {
+    const o = outcome.observation;
+    if (!o || !o.seen || outcome.status < 200 || outcome.status >= 300) return;
+    const requested = json && typeof json === 'object' && typeof (json as { model?: unknown }).model === 'string' ? ((json as { model: string }).model) : null;
+    const model = o.model ?? (route === 'local' ? localModel : requested) ?? 'unknown';
+    let t: Tokens;
+    let estimated = false;
+    if (o.reported && o.reportedFinal) t = o.reported;
+    else {
+      estimated = true;
+      const output = await countSafely(o.outputText(), model);
+      t = o.reported ? { ...o.reported, output: Math.max(o.reported.output, output) } : { input: await countSafely(requestText(json), model), output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
+    }
+    const agent = detectAgent(req.headers);
+    const i: Interaction = {
+      id: o.id ? `${api === 'anthropic' ? 'anthropic' : 'openai'}:${o.id}` : `${agent}:gateway:${randomUUID()}`,
+      at,
+      agent,
+      source: 'gateway',
+      project: null,
+      model,
+      route,
+      replaces: route === 'local' ? requested : null,
+      tokens: t,
+      costNanos: null,
+      avoidedNanos: null,
+      priceSource: null,
+      estimated,
+      ...(o.fast ? { fast: true } : {}),
+    };
+    try {
+      await opts.onInteraction(i);
+    } catch (err) {
+      logger.error(`gateway: recording an interaction failed: ${(err as Error).message}`);
+    }
+  }
+
+  return {
+    server,
+    listen: (port) =>
+      new Promise<number>((resolve, reject) => {
+        const onError = (err: Error) => {
+          server.off('listening', onListening);
+          reject(err);
+        };
+        const onListening = () => {
+          server.off('error', onError);
+          resolve((server.address() as { port: number }).port);
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen(port, '127.0.0.1');
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) {
+          httpAgent.destroy();
+          httpsAgent.destroy();
+          return resolve();
+        }
+        server.close(() => resolve());
+        server.closeAllConnections();
+        httpAgent.destroy();
+        httpsAgent.destroy();
+      }),
+    settled: () => (inflight === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
+  };
+}
+
+function shapeFor(ep: Endpoint): ErrorShape {
+  if (ep.kind === 'generate') return ep.api === 'anthropic' ? 'anthropic' : 'openai';
+  if (ep.kind === 'count_tokens') return 'anthropic';
+  if (ep.kind === 'models' || ep.kind === 'unknown') return ep.shape;
+  return 'openai';
+}
+
+function send(res: http.ServerResponse, e: GatewayError): void {
+  res.writeHead(e.status, { 'content-type': 'application/json' });
+  res.end(e.body);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The whole body, or null past `max` bytes. */
+function readBody(stream: http.IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) over = true;
+      else parts.push(c);
+    });
+    stream.on('end', () => resolve(over ? null : Buffer.concat(parts)));
+    stream.on('error', reject);
+  });
+}
+
+/** Upstream base URL + the client's path and query (a base path such as a corporate proxy's prefix is kept). */
+function target(base: string, pathAndQuery: string): URL {
+  const u = new URL(base);
+  const prefix = u.pathname.replace(/\/+$/, '');
+  return new URL(`${u.origin}${prefix}${pathAndQuery}`);
+}
+
+/** The client's headers as sent (names, order, duplicates), less hop-by-hop ones; the body length is set anew. */
+function forwardHeaders(raw: string[], host: string, length: number): string[] {
+  // With headers given as a list, Node adds no Host of its own.
+  const out: string[] = ['host', host];
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  if (length > 0) out.push('content-length', String(length));
+  return out;
+}
+
+function ollamaHeaders(raw: string[], host: string, length: number): string[] {
+  const out: string[] = ['host', host];
+  for (let i = 0; i < raw.length; i += 2) if (TO_OLLAMA.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  out.push('content-length', String(length));
+  return out;
+}
+
+function responseHeaders(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i].toLowerCase();
+    if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
+    out.push(raw[i], raw[i + 1]);
+  }
+  return out;
+}
+
+/** Feeds the observer the decoded body, whatever content encoding the client accepted and the vendor chose. */
+function sideChannel(encoding: string, push: (b: Buffer) => void, end: () => void): { write: (b: Buffer) => void; end: () => Promise<void> } {
+  const enc = encoding.trim().toLowerCase();
+  const z = enc === 'gzip' || enc === 'x-gzip' ? zlib.createGunzip() : enc === 'br' ? zlib.createBrotliDecompress() : enc === 'deflate' ? zlib.createInflate() : null;
+  if (!z) return { write: push, end: async () => end() };
+  z.on('data', push);
+  const finished = new Promise<void>((resolve) => {
+    z.once('end', resolve);
+    z.once('error', () => resolve());
+  });
+  return {
+    write: (b) => void z.write(b),
+    end: async () => {
+      z.end();
+      await finished;
+      end();
+    },
+  };
+}
+
+function raiseContextHint(): string {
+  return `Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: start Ollama with OLLAMA_CONTEXT_LENGTH=${MIN_AGENT_CONTEXT} (then restart it), or set num_ctx in the model's Modelfile.`;
+}
+
+/**
+ * Knows, per model, the context length Ollama loaded it with (from /api/ps), refreshed in the background so
+ * no request waits for it. A request whose body alone exceeds that window (at a generous 6 bytes per token,
+ * so only certain overflows are refused) is answered with how to raise the window instead of being
+ * silently truncated by Ollama.
+ */
+function contextWatch(clock: Clock) {
+  const known = new Map<string, { ctx: number | null; at: number; refreshing: boolean }>();
+  const TTL = 15_000;
+  return {
+    check(host: string, model: string, bodyBytes: number): string | null {
+      const key = `${host} ${model}`;
+      const k = known.get(key);
+      const now = clock.now();
+      if (!k || (now - k.at > TTL && !k.refreshing)) {
+        const entry = k ?? { ctx: null, at: now, refreshing: true };
+        entry.refreshing = true;
+        known.set(key, entry);
+        createOllama({ host, timeoutMs: 2_000 })
+          .loadedContextLength(model)
+          .then(
+            (r) => Object.assign(entry, { ctx: r.contextLength, at: clock.now(), refreshing: false }),
+            () => Object.assign(entry, { ctx: null, at: clock.now(), refreshing: false }),
+          );
+      }
+      const ctx = k?.ctx ?? null;
+      if (ctx !== null && bodyBytes / 6 > ctx) {
+        return `This request (about ${Math.round(bodyBytes / 4).toLocaleString('en-US')} tokens) does not fit: ${smallContextMessage(model, ctx)}`;
+      }
+      return null;
+    },
+  };
+}
