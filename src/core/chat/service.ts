@@ -7,7 +7,7 @@ import type { Interaction, Tokens } from '../interaction';
 import { tokens } from '../interaction';
 import { createOllama, type LocalModel, type ModelDetails } from '../local/ollama';
 import type { Clock, Logger } from '../ports';
-import { loadTokenizer } from '../tokens';
+import { loadTokenizer, type Tokenizer } from '../tokens';
 import { ChatError } from './errors';
 import { countableText, countableTools, normaliseMessages, type ChatRequestMessage, type ChatRequestOptions, type ChatResponsePart, type Message } from './messages';
 import {
@@ -178,7 +178,7 @@ export class ChatService {
       project: this.deps.project(),
       model: target.upstream,
       route: local ? 'local' : 'cloud',
-      replaces: local ? this.deps.settings().cloudModel : null,
+      replaces: local ? replacedModel(this.deps.settings()) : null,
       tokens: counted,
       costNanos: null,
       avoidedNanos: null,
@@ -187,9 +187,22 @@ export class ChatService {
     };
   }
 
+  private tokenizerWarned = false;
+
+  /** tiktoken, or when its wasm cannot load, 4 characters per token: metering must not stop over a tokenizer. */
+  private async tokenizer(model: string): Promise<Pick<Tokenizer, 'count'>> {
+    try {
+      return await loadTokenizer(model);
+    } catch (err) {
+      if (!this.tokenizerWarned) this.deps.logger.warn(`chat: tokenizer unavailable, estimating 4 characters per token (${(err as Error).message})`);
+      this.tokenizerWarned = true;
+      return { count: (text) => Math.ceil(text.length / 4) };
+    }
+  }
+
   /** Tokens of a request whose server reported no usage: the prompt with chat framing, and what streamed back. */
   private async estimate(model: string, messages: readonly Message[], options: ChatRequestOptions, output: string): Promise<Tokens> {
-    const tk = await loadTokenizer(model);
+    const tk = await this.tokenizer(model);
     let input = 3 + tk.count(countableTools(options.tools));
     for (const m of messages) input += 3 + tk.count(m.role) + tk.count(countableText(m)) + (m.name ? 1 + tk.count(m.name) : 0);
     return tokens({ input, output: tk.count(output) });
@@ -202,9 +215,14 @@ export class ChatService {
       const t = resolveAuto(this.deps.route(), this.deps.settings());
       upstream = 'error' in t ? '' : t.upstream;
     }
-    const tk = await loadTokenizer(upstream);
+    const tk = await this.tokenizer(upstream);
     if (typeof value === 'string') return tk.count(value);
     const [m] = normaliseMessages([value]);
     return 3 + tk.count(m.role) + tk.count(countableText(m)) + (m.name ? 1 + tk.count(m.name) : 0);
   }
+}
+
+/** The cloud model a local request stands in for: the configured one, else the first offered. */
+function replacedModel(s: ChatSettings): string | null {
+  return s.cloudModel ?? s.cloudModels[0]?.id ?? null;
 }

@@ -1,0 +1,153 @@
+/**
+ * The editor's own chat, metered: contributes Ollama models, cloud models of an OpenAI-compatible endpoint
+ * and "Unmetered: Auto" to VS Code's chat model picker (Language Model Chat Provider API). The logic
+ * lives in core/chat; this file only adapts VS Code's types, settings, secrets and cancellation to it.
+ */
+import * as vscode from 'vscode';
+import { ChatError } from '../core/chat/errors';
+import { normaliseChatSettings, type ChatModelInfo, type ChatSettings, type RouteState } from '../core/chat/models';
+import { ChatService } from '../core/chat/service';
+import { normaliseGatewaySettings } from '../core/gateway/settings';
+import type { Interaction } from '../core/interaction';
+import { systemClock, type Logger } from '../core/ports';
+
+export const CHAT_VENDOR = 'unmetered';
+export const CHAT_COMMANDS = { setApiKey: 'unmetered.chat.setApiKey', showModels: 'unmetered.chat.showModels' } as const;
+// One key for the configured endpoint, kept in SecretStorage (encrypted, never synced, never in settings).
+const API_KEY_SECRET = 'unmetered.chat.apiKey';
+
+export interface ChatDeps {
+  /** Prices an Interaction and appends it to the ledger. */
+  record(i: Interaction): Promise<void> | void;
+  logger: Logger;
+  /** The status bar switch; defaults to the settings unmetered.route and unmetered.localModel. */
+  route?(): RouteState;
+  /** Ollama's base URL; defaults to the setting unmetered.ollama.host. */
+  ollamaHost?(): string;
+}
+
+export function registerChatModels(context: vscode.ExtensionContext, deps: ChatDeps): ChatService {
+  const warned = new Set<string>();
+  const warnOnce = (w: string) => {
+    if (warned.has(w)) return;
+    warned.add(w);
+    deps.logger.warn(w);
+  };
+  const gateway = () => {
+    const c = vscode.workspace.getConfiguration('unmetered');
+    const r = normaliseGatewaySettings({ 'ollama.host': c.get('ollama.host'), route: c.get('route'), localModel: c.get('localModel') });
+    r.warnings.forEach(warnOnce);
+    return r.value;
+  };
+  const settings = (): ChatSettings => {
+    const c = vscode.workspace.getConfiguration('unmetered.chat');
+    const r = normaliseChatSettings({ openaiBaseUrl: c.get('openaiBaseUrl'), cloudModels: c.get('cloudModels'), cloudModel: c.get('cloudModel') });
+    r.warnings.forEach(warnOnce);
+    return r.value;
+  };
+
+  const service = new ChatService({
+    settings,
+    route: deps.route ?? (() => ({ route: gateway().route, localModel: gateway().localModel })),
+    ollamaHost: deps.ollamaHost ?? (() => gateway().ollamaHost),
+    apiKey: async () => (await context.secrets.get(API_KEY_SECRET)) || undefined,
+    record: (i) => deps.record(i),
+    clock: systemClock,
+    logger: deps.logger,
+    project: () => vscode.workspace.name ?? null,
+    sessionId: vscode.env.sessionId,
+  });
+
+  const changed = new vscode.EventEmitter<void>();
+  const provider: vscode.LanguageModelChatProvider<ChatModelInfo> = {
+    onDidChangeLanguageModelChatInformation: changed.event,
+    provideLanguageModelChatInformation: () => service.listModels(),
+    async provideLanguageModelChatResponse(model, messages, options, progress, token) {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      if (token.isCancellationRequested) ac.abort();
+      try {
+        await service.respond(
+          model,
+          messages,
+          options,
+          (p) => progress.report(p.type === 'text' ? new vscode.LanguageModelTextPart(p.value) : new vscode.LanguageModelToolCallPart(p.callId, p.name, p.input)),
+          ac.signal,
+        );
+      } catch (err) {
+        if (err instanceof ChatError && err.code === 'E_CHAT_CANCELLED') return;
+        deps.logger.warn(`chat: ${model.id}: ${(err as Error).message}`);
+        throw toLanguageModelError(err);
+      } finally {
+        sub.dispose();
+      }
+    },
+    provideTokenCount: (model, text) => service.countTokens(model, text),
+  };
+
+  // Ollama models appear and disappear outside VS Code (`ollama pull` in a terminal): look again when
+  // the window comes back into focus, at most every 30 s.
+  let lastRefresh = 0;
+  const refresh = () => {
+    lastRefresh = Date.now();
+    changed.fire();
+  };
+
+  context.subscriptions.push(
+    changed,
+    vscode.lm.registerLanguageModelChatProvider(CHAT_VENDOR, provider),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.ollama'].some((s) => e.affectsConfiguration(s))) refresh();
+    }),
+    vscode.window.onDidChangeWindowState((s) => {
+      if (s.focused && Date.now() - lastRefresh > 30_000) refresh();
+    }),
+    vscode.commands.registerCommand(CHAT_COMMANDS.setApiKey, async () => {
+      const baseUrl = settings().openaiBaseUrl;
+      const key = await vscode.window.showInputBox({
+        title: 'Unmetered: Set Chat API Key',
+        prompt: `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage, never in settings. Leave empty to remove the stored key.`,
+        password: true,
+        ignoreFocusOut: true,
+        placeHolder: 'sk-…',
+      });
+      if (key === undefined) return;
+      if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
+      else await context.secrets.delete(API_KEY_SECRET);
+      void vscode.window.showInformationMessage(key.trim() ? `Unmetered: chat API key stored for ${baseUrl}.` : 'Unmetered: chat API key removed.');
+      refresh();
+    }),
+    vscode.commands.registerCommand(CHAT_COMMANDS.showModels, () => showModels()),
+    context.secrets.onDidChange((e) => e.key === API_KEY_SECRET && refresh()),
+  );
+  return service;
+}
+
+function toLanguageModelError(err: unknown): Error {
+  const message = (err as Error)?.message ?? String(err);
+  if (err instanceof ChatError) {
+    if (err.code === 'E_CHAT_MODEL_NOT_FOUND') return vscode.LanguageModelError.NotFound(message);
+    if (err.code === 'E_CHAT_AUTH') return vscode.LanguageModelError.NoPermissions(message);
+  }
+  return new Error(message);
+}
+
+/**
+ * What VS Code itself lists for the Unmetered vendor (through the public `vscode.lm` API, not our own
+ * list), so a person can check the picker's contents where the picker is not available.
+ */
+async function showModels(): Promise<void> {
+  const models = await vscode.lm.selectChatModels({ vendor: CHAT_VENDOR });
+  if (models.length === 0) {
+    void vscode.window.showInformationMessage('Unmetered: VS Code lists no Unmetered chat models. Start Ollama, or set unmetered.chat.cloudModels and the chat API key.');
+    return;
+  }
+  await vscode.window.showQuickPick(
+    models.map((m) => ({
+      label: m.name,
+      description: m.id,
+      detail: `family ${m.family} · up to ${m.maxInputTokens.toLocaleString('en-US')} input tokens`,
+    })),
+    { title: `Unmetered chat models (${models.length})`, placeHolder: 'As listed by VS Code for the chat model picker' },
+  );
+}
