@@ -1,0 +1,391 @@
+/**
+ * The importer: finds every enabled agent's logs, reads what is new in each (tailer.ts), prices the
+ * records and appends them to the ledger; then, live, watches the log folders (fs.watch, recursive
+ * where supported, with polling as the fallback) so a new assistant line reaches the ledger within
+ * a second. Offsets are saved in the data directory only after the records they cover are stored.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { totalTokens, type Interaction } from '../interaction';
+import type { Ledger } from '../ledger';
+import type { Logger } from '../ports';
+import { priceInteraction, type PriceTable } from '../pricing';
+import { ADAPTERS } from './registry';
+import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from './settings';
+import { loadSourceState, saveSourceState } from './state';
+import { readFileUpdate, type FileState } from './tailer';
+import type { ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
+import { expandHome } from './util';
+
+export interface ImporterOptions extends RootContext {
+  /** Where the offsets file lives (the ledger's data directory). */
+  dataDir: string;
+  ledger: Ledger;
+  priceTable: PriceTable;
+  logger: Logger;
+  /** Normalised settings (settings.ts); default: every source on, default locations. */
+  settings?: SourceSettings;
+  adapters?: readonly SourceAdapter[];
+  /** Longest line read (bigger ones are skipped and counted as malformed). */
+  maxLineBytes?: number;
+}
+
+export interface RootStatus {
+  path: string;
+  exists: boolean;
+}
+
+export interface SourceStatus {
+  id: SourceId;
+  label: string;
+  enabled: boolean;
+  /** The folders searched, and whether each exists now. */
+  roots: RootStatus[];
+  /** Log files found. */
+  files: number;
+  /** Records of this agent read from logs and held in the ledger. */
+  interactions: number;
+  /** Malformed lines skipped in the files found (persisted across restarts). */
+  malformedLines: number;
+}
+
+export interface ImportSummary {
+  durationMs: number;
+  filesSeen: number;
+  filesRead: number;
+  bytesRead: number;
+  /** Records parsed from the logs (content-block copies included). */
+  recordsParsed: number;
+  /** Interactions written to the ledger (new, or more complete than the stored copy). */
+  written: number;
+  malformedLines: number;
+  sources: SourceStatus[];
+}
+
+export interface WatchOptions {
+  /** Called after records reach the ledger. */
+  onImported?(written: Interaction[]): void;
+  /** Polling period when file events are unavailable (default 1000 ms). */
+  pollMs?: number;
+  /** Polling period while file events work: a safety net for missed events and new folders (default 15 s). */
+  safetyPollMs?: number;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+const FLUSH_RECORDS = 20_000;
+
+interface Tally {
+  filesRead: number;
+  bytesRead: number;
+  recordsParsed: number;
+  written: number;
+  malformed: number;
+}
+
+export class Importer {
+  private readonly adapters: readonly SourceAdapter[];
+  private readonly settings: SourceSettings;
+  private state: Map<string, FileState> | null = null;
+  /** Files found at the last discovery, by adapter. */
+  private known = new Map<string, SourceAdapter>();
+  private pending: ParsedRecord[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private stateDirty = false;
+
+  constructor(private readonly opts: ImporterOptions) {
+    this.adapters = opts.adapters ?? ADAPTERS;
+    this.settings = opts.settings ?? defaultSourceSettings();
+  }
+
+  /** The folders searched for one source: configured ones (with `<defaults>` meaning the defaults), else the defaults. */
+  rootsOf(a: SourceAdapter): string[] {
+    const configured = this.settings[a.id]?.paths ?? [];
+    const roots: string[] = [];
+    if (configured.length === 0 || configured.includes(DEFAULTS_TOKEN)) roots.push(...a.defaultRoots(this.opts));
+    for (const p of configured) if (p !== DEFAULTS_TOKEN) roots.push(...a.rootsFromSetting(path.resolve(expandHome(p, this.opts.home))));
+    return [...new Set(roots)];
+  }
+
+  enabled(): SourceAdapter[] {
+    return this.adapters.filter((a) => this.settings[a.id]?.enabled !== false);
+  }
+
+  /** Reads everything new in every enabled source's logs into the ledger. */
+  scan(): Promise<ImportSummary> {
+    return this.serial(async () => {
+      const t0 = performance.now();
+      const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
+      await this.discover();
+      for (const [file, adapter] of this.known) await this.readOne(file, adapter, tally);
+      tally.written += (await this.flush()).length;
+      this.prune();
+      await this.saveState();
+      return { durationMs: Math.round(performance.now() - t0), filesSeen: this.known.size, ...tally, malformedLines: tally.malformed, sources: await this.status() };
+    });
+  }
+
+  /** Per-source figures for the tooltip and the report. */
+  async status(): Promise<SourceStatus[]> {
+    const byAgent = new Map<string, number>();
+    for (const r of this.opts.ledger.records()) if (r.source === 'log') byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
+    const out: SourceStatus[] = [];
+    for (const a of this.adapters) {
+      const enabled = this.settings[a.id]?.enabled !== false;
+      const roots = await Promise.all(this.rootsOf(a).map(async (p) => ({ path: p, exists: await isDir(p) })));
+      let files = 0;
+      let malformed = 0;
+      for (const [file, ad] of this.known) {
+        if (ad !== a) continue;
+        files++;
+        malformed += this.state?.get(file)?.malformed ?? 0;
+      }
+      out.push({ id: a.id, label: a.label, enabled, roots, files, interactions: byAgent.get(a.agent) ?? 0, malformedLines: malformed });
+    }
+    return out;
+  }
+
+  /**
+   * Live mode: picks up appended lines and new files as they are written. The returned handle
+   * stops watching; call scan() first for the history.
+   */
+  watch(wopts: WatchOptions = {}): Disposable {
+    const watchers: FSWatcher[] = [];
+    let disposed = false;
+    let degraded = false;
+    const dirty = new Set<string>();
+    let rediscover = false;
+    let timer: NodeJS.Timeout | null = null;
+    let scheduled = false;
+
+    const run = () => {
+      if (disposed || scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        void this.serial(async () => {
+          if (disposed) return;
+          const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
+          if (rediscover) {
+            rediscover = false;
+            const before = new Set(this.known.keys());
+            await this.discover();
+            for (const f of this.known.keys()) if (!before.has(f)) dirty.add(f);
+          }
+          const files = [...dirty];
+          dirty.clear();
+          for (const f of files) {
+            const a = this.known.get(f);
+            if (a) await this.readOne(f, a, tally);
+          }
+          const written = await this.flush();
+          if (tally.filesRead) this.stateDirty = true;
+          if (written.length) wopts.onImported?.(written);
+          this.saveStateSoon();
+        }).catch((err) => this.opts.logger.warn(`agent logs: reading new lines failed: ${(err as Error).message}`));
+      });
+    };
+
+    const poll = () => {
+      rediscover = true;
+      for (const f of this.known.keys()) dirty.add(f);
+      run();
+    };
+
+    const startTimer = () => {
+      if (timer) clearInterval(timer);
+      timer = setInterval(poll, degraded ? (wopts.pollMs ?? 1000) : (wopts.safetyPollMs ?? 15_000));
+      timer.unref?.();
+    };
+
+    for (const a of this.enabled()) {
+      for (const root of this.rootsOf(a)) {
+        try {
+          const w = fsWatch(root, { recursive: true, persistent: false }, (_event, name) => {
+            if (disposed) return;
+            const file = name ? path.join(root, name.toString()) : null;
+            if (file && this.known.get(file)) dirty.add(file);
+            else rediscover = true; // a new file or folder
+            run();
+          });
+          w.on('error', () => {
+            w.close();
+            degraded = true;
+            startTimer();
+          });
+          watchers.push(w);
+        } catch (err) {
+          // Missing folders are found by polling once they appear; other failures mean no events here.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') degraded = true;
+        }
+      }
+    }
+    if (watchers.length === 0) degraded = true;
+    startTimer();
+    return {
+      dispose: () => {
+        disposed = true;
+        if (timer) clearInterval(timer);
+        for (const w of watchers) w.close();
+        void this.serial(() => this.saveState());
+      },
+    };
+  }
+
+  /** Runs work one at a time: reads, appends and state saves never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async discover(): Promise<void> {
+    if (!this.state) this.state = await loadSourceState(this.opts.dataDir, this.opts.logger);
+    const found: [string, SourceAdapter, number][] = [];
+    for (const a of this.enabled()) {
+      const files = new Set<string>();
+      for (const root of this.rootsOf(a)) await walk(root, (f) => a.matches(f) && files.add(f), new Set());
+      for (const f of files) {
+        const sup = a.supersededBy?.(f);
+        if (sup && files.has(sup)) continue;
+        found.push([f, a, a.order?.(f) ?? 0]);
+      }
+    }
+    found.sort((x, y) => x[2] - y[2] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    this.known = new Map(found.map(([f, a]) => [f, a]));
+  }
+
+  private async readOne(file: string, adapter: SourceAdapter, tally: Tally): Promise<void> {
+    const prev = this.state!.get(file);
+    let upd;
+    try {
+      upd = await readFileUpdate(file, adapter, prev, {
+        logger: this.opts.logger,
+        maxLineBytes: this.opts.maxLineBytes,
+        onRecords: async (records) => {
+          for (const r of records) this.pending.push(r);
+          if (this.pending.length >= FLUSH_RECORDS) tally.written += (await this.flush()).length;
+        },
+      });
+    } catch (err) {
+      this.opts.logger.warn(`${file}: could not be read (${(err as Error).message}); trying again later`);
+      return;
+    }
+    if (!upd) return;
+    this.state!.set(file, upd.state);
+    this.stateDirty = true;
+    tally.filesRead++;
+    tally.bytesRead += upd.bytesRead;
+    tally.recordsParsed += upd.records;
+    tally.malformed += upd.malformed;
+  }
+
+  /** Prices and stores the pending records; returns what the ledger wrote. */
+  private async flush(): Promise<Interaction[]> {
+    if (this.pending.length === 0) return [];
+    const batch = this.pending;
+    this.pending = [];
+    const best = new Map<string, ParsedRecord>();
+    for (const r of batch) {
+      const have = best.get(r.interaction.id);
+      if (!have || better(r, have)) best.set(r.interaction.id, r);
+    }
+    const { ledger, priceTable } = this.opts;
+    const out: Interaction[] = [];
+    for (const r of best.values()) {
+      const stored = ledger.get(r.interaction.id);
+      // A sidechain replay never replaces the parent's copy; any copy at least as complete is already there.
+      if (stored && (r.sidechain || totalTokens(stored.tokens) >= totalTokens(r.interaction.tokens))) continue;
+      const priced = priceInteraction(r.interaction, priceTable);
+      if (priced.costNanos === null && r.reportedCostNanos !== undefined) {
+        priced.costNanos = r.reportedCostNanos;
+        priced.priceSource = `reported:${r.interaction.agent}`;
+      }
+      out.push(priced);
+    }
+    return out.length ? ledger.append(out) : [];
+  }
+
+  /** Forgets files that are gone (the agents delete old transcripts; their records stay in the ledger). */
+  private prune(): void {
+    for (const f of [...this.state!.keys()]) {
+      if (!this.known.has(f)) {
+        this.state!.delete(f);
+        this.stateDirty = true;
+      }
+    }
+  }
+
+  private saveTimer: NodeJS.Timeout | null = null;
+  private saveStateSoon(): void {
+    if (this.saveTimer || !this.stateDirty) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void this.serial(() => this.saveState()).catch(() => {});
+    }, 1000);
+    this.saveTimer.unref?.();
+  }
+
+  private async saveState(): Promise<void> {
+    if (!this.state || !this.stateDirty) return;
+    this.stateDirty = false;
+    try {
+      await saveSourceState(this.opts.dataDir, this.state);
+    } catch (err) {
+      this.stateDirty = true;
+      this.opts.logger.warn(`agent logs: could not save read offsets in ${this.opts.dataDir} (${(err as Error).message}); the next start reads more than it needs, without counting twice`);
+    }
+  }
+}
+
+/** Non-sidechain copies win over sidechain ones; then the copy with the most tokens. */
+function better(a: ParsedRecord, b: ParsedRecord): boolean {
+  if (!!a.sidechain !== !!b.sidechain) return !a.sidechain;
+  return totalTokens(a.interaction.tokens) > totalTokens(b.interaction.tokens);
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Depth-first walk following symlinked folders once each (by device and inode). */
+async function walk(dir: string, onFile: (f: string) => unknown, seen: Set<string>, depth = 0): Promise<void> {
+  if (depth > 16) return;
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) return;
+  const key = `${st.dev}:${st.ino}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(p, onFile, seen, depth + 1);
+    else if (e.isFile()) onFile(p);
+    else if (e.isSymbolicLink()) {
+      const t = await stat(p).catch(() => null);
+      if (t?.isDirectory()) await walk(p, onFile, seen, depth + 1);
+      else if (t?.isFile()) onFile(p);
+    }
+  }
+}
+
+export function createImporter(opts: ImporterOptions): Importer {
+  return new Importer(opts);
+}

@@ -1,0 +1,14 @@
+/** Agent logs → Interactions: adapters per agent, a tailer that reads only new bytes, and the importer. */
+export { ADAPTERS } from './registry';
+export { claudeCode } from './claudeCode';
+export { codex, FORK_BURST_MS } from './codex';
+export { geminiCli } from './geminiCli';
+export { cline } from './cline';
+export { rooCode } from './rooCode';
+export { globalStorageDirs } from './vscodeTasks';
+export { createImporter, Importer, type ImporterOptions, type ImportSummary, type SourceStatus, type RootStatus, type WatchOptions, type Disposable } from './importer';
+export { normaliseSourceSettings, defaultSourceSettings, DEFAULTS_TOKEN, SOURCE_KEYS, type SourceSettings, type SourceSetting } from './settings';
+export { readFileUpdate, type FileState, type FileUpdate } from './tailer';
+export { loadSourceState, saveSourceState, STATE_FILE } from './state';
+export { LineSplitter } from './lines';
+export { MalformedLine, type SourceAdapter, type SourceId, type LineParser, type ParsedRecord, type RootContext, type ReadMode } from './types';

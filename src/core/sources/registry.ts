@@ -1,0 +1,9 @@
+/** Every agent Unmetered reads. Adding one = one adapter file + one line here + one fixture. */
+import { claudeCode } from './claudeCode';
+import { cline } from './cline';
+import { codex } from './codex';
+import { geminiCli } from './geminiCli';
+import { rooCode } from './rooCode';
+import type { SourceAdapter } from './types';
+
+export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode];

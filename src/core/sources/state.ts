@@ -1,0 +1,40 @@
+/**
+ * Where each log file was read up to, kept in the data directory so a restart reads only what is
+ * new. Written atomically (temp file + rename). Several processes may each keep one: the last
+ * writer wins, and an offset that is a little behind only means re-reading lines whose ids the
+ * ledger already holds.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../ports';
+import type { FileState } from './tailer';
+
+export const STATE_FILE = 'sources-state.json';
+const VERSION = 1;
+
+export async function loadSourceState(dataDir: string, logger: Logger): Promise<Map<string, FileState>> {
+  const file = path.join(dataDir, STATE_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return new Map();
+  }
+  try {
+    const v = JSON.parse(text) as { version?: unknown; files?: Record<string, FileState> };
+    if (v.version !== VERSION || typeof v.files !== 'object' || v.files === null) throw new Error(`expected {"version":${VERSION},"files":{…}}`);
+    return new Map(Object.entries(v.files));
+  } catch (err) {
+    // Losing offsets costs one full re-read, never a double count (ids + ledger idempotency).
+    logger.warn(`${file}: ${(err as Error).message}; reading every agent log again from the start`);
+    return new Map();
+  }
+}
+
+export async function saveSourceState(dataDir: string, files: Map<string, FileState>): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const file = path.join(dataDir, STATE_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }));
+  await rename(tmp, file);
+}

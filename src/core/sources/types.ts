@@ -1,0 +1,87 @@
+/**
+ * The one shape every agent-log adapter has. Adding an agent is adding one file that exports a
+ * SourceAdapter, and one fixture. Adapters are pure: they say where an agent writes, which files
+ * are its logs, and turn one line (or one whole JSON document) into unpriced Interactions.
+ */
+import type { Agent, Interaction } from '../interaction';
+
+export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code';
+
+/** Everything an adapter may know about the machine; core never reads these by itself. */
+export interface RootContext {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  platform: NodeJS.Platform;
+  /**
+   * VS Code `User/globalStorage` folders to look in besides the well-known ones (the extension
+   * passes the parent of its own globalStorageUri, which covers forks and portable installs).
+   */
+  globalStorageDirs?: readonly string[];
+}
+
+/** One record a parser produced, before pricing. */
+export interface ParsedRecord {
+  /** Unpriced: costNanos, avoidedNanos and priceSource are null. */
+  interaction: Interaction;
+  /** A sidechain copy (Claude Code): never replaces a record already stored under the same id. */
+  sidechain?: boolean;
+  /** What the agent itself said the request cost, used only when our table cannot price the model. */
+  reportedCostNanos?: number;
+}
+
+/** A line that could carry usage but cannot be read; counted and reported with file and line. */
+export class MalformedLine extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'MalformedLine';
+  }
+}
+
+/**
+ * Stateful per file. `line` gets one complete line (no newline) and returns what it produced, or
+ * throws MalformedLine. For whole-document formats the entire file is fed as line 1.
+ */
+export interface LineParser {
+  /** `malformed` reports a bad part of a good line (an entry of a document) without losing the rest. */
+  line(text: string, lineNo: number, malformed?: (reason: string) => void): ParsedRecord[];
+  /** JSON-serialisable state to persist with the file's offset, so a restart resumes mid-file. */
+  save?(): unknown;
+}
+
+/**
+ * How a file is read:
+ * - 'lines': JSONL that only grows; tailed from a remembered byte offset.
+ * - 'document': one JSON document rewritten in place; re-parsed whole when it changes (ids are
+ *   stable, so records already stored are not stored again).
+ * - 'zstd-lines': a zstd-compressed JSONL; decompressed and re-read whole when it changes.
+ */
+export type ReadMode = 'lines' | 'document' | 'zstd-lines';
+
+export interface SourceAdapter {
+  id: SourceId;
+  agent: Agent;
+  /** For people: "Claude Code". */
+  label: string;
+  /** Settings key under `unmetered.sources.` (camelCase). */
+  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode';
+  /** Directories searched recursively when nothing is configured. */
+  defaultRoots(ctx: RootContext): string[];
+  /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
+  rootsFromSetting(p: string): string[];
+  /** Whether a file found under a root is one of this agent's logs. */
+  matches(file: string): boolean;
+  readMode(file: string): ReadMode;
+  /**
+   * Byte strings a line must contain to be worth parsing (any of them). Lines without one are
+   * skipped unparsed: most bytes of a transcript are prompts and tool output, not usage.
+   */
+  needles?: readonly string[];
+  /**
+   * Files of a set that must be read before others (e.g. Claude Code's parent sessions before
+   * their subagent replays). Lower first; default 0.
+   */
+  order?(file: string): number;
+  /** A file that another file supersedes is skipped (Codex: plain .jsonl wins over .jsonl.zst). */
+  supersededBy?(file: string): string | null;
+  createParser(file: string, saved?: unknown): LineParser;
+}

@@ -1,0 +1,83 @@
+/** Small helpers the adapters share: reading untrusted numbers and times, building an unpriced record. */
+import path from 'node:path';
+import type { Agent, Interaction, Tokens } from '../interaction';
+import { MalformedLine } from './types';
+
+/** A token count from a log: missing or null → 0; anything else must be a non-negative integer. */
+export function count(o: Record<string, unknown> | undefined | null, key: string, where: string): number {
+  const v = o?.[key];
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  throw new MalformedLine(`${where}.${key}: expected a non-negative integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
+}
+
+/** A timestamp (ISO-8601 string with any offset, or epoch ms) → UTC ISO, or a MalformedLine. */
+export function utcIso(v: unknown, where: string): string {
+  let ms = NaN;
+  if (typeof v === 'string') ms = Date.parse(v);
+  else if (typeof v === 'number' && Number.isFinite(v)) ms = v < 1e11 ? v * 1000 : v; // seconds or ms
+  if (!Number.isFinite(ms)) throw new MalformedLine(`${where}: expected an ISO-8601 timestamp, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return new Date(ms).toISOString();
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function parseObject(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new MalformedLine(`not JSON (${(err as Error).message.slice(0, 60)})`);
+  }
+  if (!isObject(v)) throw new MalformedLine(`expected a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+  return v;
+}
+
+export function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** The last segment of a cwd, from either separator style (logs written on Windows read anywhere). */
+export function projectOf(cwd: unknown): string | null {
+  if (typeof cwd !== 'string' || cwd.trim() === '') return null;
+  const parts = cwd.replace(/[\\/]+$/, '').split(/[\\/]/);
+  return parts[parts.length - 1] || null;
+}
+
+export function unpriced(p: { id: string; at: string; agent: Agent; project: string | null; model: string; tokens: Tokens; fast?: boolean }): Interaction {
+  const i: Interaction = {
+    id: p.id,
+    at: p.at,
+    agent: p.agent,
+    source: 'log',
+    project: p.project,
+    model: p.model,
+    route: 'cloud',
+    replaces: null,
+    tokens: p.tokens,
+    costNanos: null,
+    avoidedNanos: null,
+    priceSource: null,
+    estimated: false,
+  };
+  if (p.fast) i.fast = true;
+  return i;
+}
+
+/** `~` and `~/x` → home; other paths resolved as given. */
+export function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(home, p.slice(2));
+  return p;
+}
+
+export function endsWithAny(file: string, suffixes: readonly string[]): boolean {
+  return suffixes.some((s) => file.endsWith(s));
+}
+
+/** Splits on either separator so rules hold for Windows paths read on any machine. */
+export function segments(file: string): string[] {
+  return file.split(/[\\/]/);
+}
