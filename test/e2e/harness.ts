@@ -308,6 +308,23 @@ export class VSCodeSession {
     return this.page.evaluate(READ_STATUS_BAR) as Promise<StatusBarItem[]>;
   }
 
+  /** Hovers the status bar item whose label contains `text` and returns the hover's text once it shows. */
+  async hoverStatusBarItem(text: string, timeoutMs = UI_TIMEOUT_MS): Promise<string> {
+    const item = this.page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
+    await item.hover({ timeout: timeoutMs });
+    const hover = this.page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+    await hover.waitFor({ timeout: timeoutMs });
+    // Markdown renders after the box appears: wait until its text stops changing.
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+      const now = await hover.innerText();
+      if (now && now === last) return now;
+      last = now;
+      await this.page.waitForTimeout(150);
+    }
+    return last;
+  }
+
   /** Saves a PNG of the whole window to .e2e/screenshots/<name>.png and returns its path. */
   async screenshot(name: string): Promise<string> {
     await mkdir(SCREENSHOT_DIR, { recursive: true });

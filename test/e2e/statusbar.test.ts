@@ -162,3 +162,16 @@ test('"Unmetered: Set Monthly Budget…" from the command palette saves the sett
   assert.equal(settings['unmetered.monthlyBudget'], budgetUSD);
   assert.equal(settings['unmetered.timezone'], timeZone);
 });
+
+test('hovering the item shows the breakdown by agent and model, the unpriced model, the projection method and command links', async () => {
+  const expected = meterWith(ledgerRecords, (await vscode.readUserSettings())['unmetered.monthlyBudget'] as number);
+  const text = await vscode.hoverStatusBarItem(`${formatUSD(expected.todayNanos)} today`);
+  await vscode.screenshot('statusbar-tooltip');
+  for (const b of [...expected.byAgent, ...expected.byModel]) assert.ok(text.includes(b.key), `tooltip lists ${b.key}:\n${text}`);
+  assert.ok(text.includes(formatUSD(expected.monthToDateNanos)), `tooltip shows month to date ${formatUSD(expected.monthToDateNanos)}:\n${text}`);
+  assert.match(text, /acme-coder-9/);
+  assert.match(text, /unpriced/i);
+  const squash = (t: string) => t.replace(/\s+/g, ' ');
+  assert.ok(squash(text).includes(squash(expected.projectionMethod)), `tooltip states the projection method "${expected.projectionMethod}":\n${text}`);
+  assert.match(text, /Set budget/);
+});
