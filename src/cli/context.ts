@@ -1,0 +1,22 @@
+/** What every CLI command receives: its arguments and the process's ports, so tests can pin them. */
+import type { Writable } from 'node:stream';
+import type { Clock, Logger } from '../core/ports';
+
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  home: string;
+  platform: NodeJS.Platform;
+  stdout: Writable;
+  stderr: Writable;
+  clock: Clock;
+  logger: Logger;
+  /** The data directory (UNMETERED_HOME or the platform's). */
+  dataDir: string;
+}
+
+/** Exit codes: 0 success; 1 a failure while running (e.g. unreadable ledger); 2 bad arguments. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A usage error: printed as one line naming the argument and what was expected, exit 2. */
+export class UsageError extends Error {}

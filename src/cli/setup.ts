@@ -1,0 +1,47 @@
+/** Shared start-up for the commands that read the meter: settings, ledger, prices, log import. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openLedger, type Ledger } from '../core/ledger';
+import { loadPriceTable, type PriceTable } from '../core/pricing';
+import { normaliseMeterSettings } from '../core/settings';
+import { systemTimeZone } from '../core/time';
+import type { CliContext } from './context';
+
+export interface CliSettings {
+  budgetNanos: number | null;
+  timeZone: string;
+  prices: unknown;
+}
+
+/**
+ * The extension mirrors the settings the CLI needs into <data dir>/settings.json; flags and
+ * UNMETERED_BUDGET / UNMETERED_TZ override them. A bad value falls back with a warning on stderr.
+ */
+export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?: string } = {}): Promise<CliSettings> {
+  const file = path.join(ctx.dataDir, 'settings.json');
+  let mirrored: Record<string, unknown> = {};
+  try {
+    mirrored = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using defaults`);
+  }
+  const { value, warnings } = normaliseMeterSettings({
+    monthlyBudget: flags.budget ?? (ctx.env.UNMETERED_BUDGET || undefined) ?? mirrored.monthlyBudget,
+    timezone: flags.tz ?? (ctx.env.UNMETERED_TZ || undefined) ?? mirrored.timezone,
+  });
+  for (const w of warnings) ctx.logger.warn(w);
+  return { budgetNanos: value.budgetNanos, timeZone: value.timeZone ?? systemTimeZone(), prices: mirrored.prices };
+}
+
+export interface Opened {
+  settings: CliSettings;
+  ledger: Ledger;
+  prices: PriceTable;
+}
+
+export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string }): Promise<Opened> {
+  const settings = await cliSettings(ctx, opts);
+  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
+  const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
+  return { settings, ledger, prices };
+}

@@ -1,0 +1,76 @@
+import { computeMeter, formatRough, type Breakdown, type Meter } from '../core/meter';
+import { formatUSD, nanosToUSD } from '../core/money';
+import { numberArg, parse, zoneArg } from './args';
+import { EXIT, type CliContext } from './context';
+import { openForCli } from './setup';
+
+export const STATUS_USAGE = 'unmetered status [--json] [--tz Zone] [--budget USD] [--no-scan]';
+
+export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, tz: { type: 'string' }, budget: { type: 'string' }, 'no-scan': { type: 'boolean' } });
+  const tz = zoneArg(values.tz);
+  const budget = numberArg('budget', values.budget, 0, 1_000_000);
+  const { settings, ledger } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
+  try {
+    const m = computeMeter(ledger.records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
+    ctx.stdout.write(values.json ? JSON.stringify(meterJson(m, settings.timeZone), null, 2) + '\n' : meterText(m, settings.timeZone));
+    return EXIT.ok;
+  } finally {
+    await ledger.close();
+  }
+}
+
+const usd = (n: number | null) => (n === null ? null : nanosToUSD(n));
+
+function breakdownJson(name: 'agent' | 'model', b: Breakdown) {
+  return { [name]: b.key, todayUSD: usd(b.todayNanos), monthUSD: usd(b.monthNanos), avoidedMonthUSD: usd(b.avoidedMonthNanos), interactions: b.interactions, unpricedInteractions: b.unpriced };
+}
+
+export function meterJson(m: Meter, timeZone: string) {
+  return {
+    day: m.day,
+    timeZone,
+    todayUSD: usd(m.todayNanos),
+    avoidedTodayUSD: usd(m.avoidedTodayNanos),
+    interactionsToday: m.interactionsToday,
+    monthToDateUSD: usd(m.monthToDateNanos),
+    avoidedMonthUSD: usd(m.avoidedMonthNanos),
+    projectedMonthUSD: usd(m.projectedMonthNanos),
+    dailyRateUSD: usd(m.dailyRateNanos),
+    budgetUSD: usd(m.budgetNanos),
+    budgetState: m.budgetState,
+    budgetRatio: m.budgetRatio === null ? null : Number(m.budgetRatio.toFixed(4)),
+    projectionMethod: m.projectionMethod,
+    byAgent: m.byAgent.map((b) => breakdownJson('agent', b)),
+    byModel: m.byModel.map((b) => breakdownJson('model', b)),
+    unpriced: m.unpriced,
+  };
+}
+
+export function meterText(m: Meter, timeZone: string): string {
+  const rows: [string, string][] = [
+    ['Today', `${formatUSD(m.todayNanos)}  (${m.interactionsToday} interaction${m.interactionsToday === 1 ? '' : 's'})`],
+    ['Saved by local models', formatUSD(m.avoidedTodayNanos)],
+    ['Month to date', `${formatUSD(m.monthToDateNanos)}  (saved ${formatUSD(m.avoidedMonthNanos)})`],
+    [
+      'Projected month',
+      m.budgetNanos === null
+        ? `${formatRough(m.projectedMonthNanos)}  (no budget set)`
+        : `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? '  OVER BUDGET' : m.budgetState === 'warning' ? '  near budget' : ''}`,
+    ],
+  ];
+  const out = [`Unmetered · ${m.day} (${timeZone})`, ...rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`), `  Projection: ${m.projectionMethod}`];
+  const table = (title: string, list: Breakdown[]) => {
+    if (!list.length) return;
+    out.push('', `${title} (month to date)`);
+    const w = Math.max(...list.map((b) => b.key.length));
+    for (const b of list) {
+      const cost = b.unpriced === b.interactions ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` + ${b.unpriced} unpriced` : '');
+      out.push(`  ${b.key.padEnd(w)}  ${cost.padStart(10)}  ${String(b.interactions).padStart(7)} calls`);
+    }
+  };
+  table('By agent', m.byAgent);
+  table('By model', m.byModel);
+  if (m.unpriced.length) out.push('', `Unpriced models (not in the totals): ${m.unpriced.map((u) => `${u.model} (${u.interactions})`).join(', ')}`);
+  return out.join('\n') + '\n';
+}

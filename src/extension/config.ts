@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../core/ports';
+import { normaliseMeterSettings, type MeterSettings } from '../core/settings';
+
+const warned = new Set<string>();
+
+/** Reads the meter settings; a bad value falls back to its default with a warning, shown once. */
+export function readMeterSettings(logger: Logger): MeterSettings {
+  const c = vscode.workspace.getConfiguration('unmetered');
+  const { value, warnings } = normaliseMeterSettings({ monthlyBudget: c.get('monthlyBudget'), timezone: c.get('timezone') });
+  for (const w of warnings) {
+    logger.warn(w);
+    if (!warned.has(w)) {
+      warned.add(w);
+      void vscode.window.showWarningMessage(`Unmetered: ${w}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered'));
+    }
+  }
+  return value;
+}
+
+/**
+ * The CLI has no VS Code settings: mirror the ones it needs (budget, time zone, price overrides;
+ * never a secret) into the data directory, writing only when they changed.
+ */
+export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Promise<void> {
+  const c = vscode.workspace.getConfiguration('unmetered');
+  const body = JSON.stringify({ monthlyBudget: c.get('monthlyBudget') ?? null, timezone: c.get('timezone') || null, prices: c.get('prices') ?? {} }, null, 2) + '\n';
+  const file = path.join(dataDir, 'settings.json');
+  try {
+    if ((await readFile(file, 'utf8').catch(() => '')) === body) return;
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(`${file}.tmp`, body);
+    await rename(`${file}.tmp`, file);
+  } catch (err) {
+    logger.warn(`could not write ${file} for the CLI: ${(err as Error).message}`);
+  }
+}

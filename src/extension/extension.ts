@@ -1,0 +1,169 @@
+/**
+ * The composition root: the only place that wires core to VS Code. Activation paints the status
+ * bar item at once and does everything else (opening the ledger, prices, log import) after it.
+ */
+import * as vscode from 'vscode';
+import os from 'node:os';
+import type { Interaction } from '../core/interaction';
+import { openLedger, watchLedger, type Ledger } from '../core/ledger';
+import { computeMeter, type StatusExtras } from '../core/meter';
+import { dataDir as resolveDataDir } from '../core/paths';
+import { loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
+import { parseBudgetInput } from '../core/settings';
+import { systemTimeZone } from '../core/time';
+import type { Logger } from '../core/ports';
+import { readMeterSettings, mirrorSettingsForCli } from './config';
+import { COMMANDS, MeterStatusBar } from './statusBar';
+import type { MenuItem, Services } from './services';
+import { registerChatModels } from './chat';
+
+export function activate(context: vscode.ExtensionContext): Services {
+  const log = vscode.window.createOutputChannel('Unmetered', { log: true });
+  const logger: Logger = { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) };
+  const bar = new MeterStatusBar();
+  const changed = new vscode.EventEmitter<void>();
+  context.subscriptions.push(log, bar, changed);
+
+  const dataDir = resolveDataDir(process.env, process.platform, os.homedir());
+  let settings = readMeterSettings(logger);
+  let priceTable: PriceTable | undefined;
+  let ledgerOpen: Promise<Ledger> | undefined;
+  let extras: StatusExtras = {};
+  const sections = new Map<string, string>();
+  const menuSections: { title: string; order: number; items: () => Promise<MenuItem[]> | MenuItem[] }[] = [];
+
+  const prices = () => (priceTable ??= loadPriceTable({ overrides: vscode.workspace.getConfiguration('unmetered').get('prices'), logger }));
+  const ledger = () => (ledgerOpen ??= openLedger({ dir: dataDir, logger }));
+  const timeZone = () => settings.timeZone ?? systemTimeZone();
+
+  let renderQueued = false;
+  const render = () => {
+    if (renderQueued || !ledgerOpen) return;
+    renderQueued = true;
+    setTimeout(async () => {
+      renderQueued = false;
+      try {
+        const l = await ledger();
+        const meter = computeMeter(l.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
+        const commands = await vscode.commands.getCommands(true);
+        bar.show(meter, timeZone(), extras, [...sections.values()], commands.filter((c) => c.startsWith('unmetered.')));
+      } catch (err) {
+        logger.error(`could not compute the meter: ${(err as Error).message}`);
+        bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
+      }
+    }, 50);
+  };
+
+  const services: Services = {
+    context,
+    log,
+    dataDir,
+    ledger,
+    prices,
+    async record(i: Interaction) {
+      const l = await ledger();
+      const written = await l.append([priceInteraction(i, prices())]);
+      if (written.length) {
+        changed.fire();
+        render();
+      }
+    },
+    onDidChangeLedger: changed.event,
+    timeZone,
+    budgetNanos: () => settings.budgetNanos,
+    addMenuSection(title, order, items) {
+      const entry = { title, order, items };
+      menuSections.push(entry);
+      menuSections.sort((a, b) => a.order - b.order);
+      return new vscode.Disposable(() => menuSections.splice(menuSections.indexOf(entry), 1));
+    },
+    setStatusExtras(next) {
+      extras = next;
+      render();
+    },
+    setTooltipSection(key, markdown) {
+      if (markdown === undefined) sections.delete(key);
+      else sections.set(key, markdown);
+      render();
+    },
+  };
+
+  registerChatModels(context, { record: (i) => services.record(i), logger });
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget()),
+    vscode.commands.registerCommand(COMMANDS.menu, () => showMenu(menuSections, log)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('unmetered')) return;
+      if (e.affectsConfiguration('unmetered.prices')) priceTable = undefined;
+      settings = readMeterSettings(logger);
+      void mirrorSettingsForCli(dataDir, logger);
+      render();
+    }),
+  );
+
+  // "Today" rolls over at local midnight, and the projection moves with the clock.
+  const tick = setInterval(render, 60_000);
+  context.subscriptions.push({ dispose: () => clearInterval(tick) });
+
+  // After activation returns: open the ledger, paint, then watch for other writers.
+  setImmediate(async () => {
+    try {
+      const l = await ledger();
+      render();
+      const watcher = watchLedger(l, () => {
+        changed.fire();
+        render();
+      });
+      context.subscriptions.push(watcher);
+      await mirrorSettingsForCli(dataDir, logger);
+    } catch (err) {
+      logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
+      bar.showError(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
+    }
+  });
+
+  return services;
+}
+
+export function deactivate(): void {}
+
+async function setBudget(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('unmetered');
+  const current = config.get<number>('monthlyBudget');
+  const input = await vscode.window.showInputBox({
+    title: 'Unmetered: Monthly Budget',
+    prompt: 'Your monthly budget for metered AI spend, in US dollars. Leave empty for none.',
+    value: current ? String(current) : '',
+    placeHolder: 'e.g. 100',
+    validateInput: (text) => {
+      const r = parseBudgetInput(text);
+      return 'error' in r ? r.error : undefined;
+    },
+  });
+  if (input === undefined) return;
+  const r = parseBudgetInput(input);
+  if ('error' in r) return;
+  await config.update('monthlyBudget', r.usd ?? 0, vscode.ConfigurationTarget.Global);
+}
+
+async function showMenu(sections: { title: string; items: () => Promise<MenuItem[]> | MenuItem[] }[], log: vscode.LogOutputChannel): Promise<void> {
+  const picks: (MenuItem | vscode.QuickPickItem)[] = [];
+  for (const s of sections) {
+    let items: MenuItem[] = [];
+    try {
+      items = await s.items();
+    } catch (err) {
+      log.warn(`menu section ${s.title}: ${(err as Error).message}`);
+    }
+    if (items.length === 0) continue;
+    picks.push({ label: s.title, kind: vscode.QuickPickItemKind.Separator }, ...items);
+  }
+  picks.push(
+    { label: 'Unmetered', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(credit-card) Set monthly budget…', run: () => vscode.commands.executeCommand(COMMANDS.setBudget) } as MenuItem,
+    { label: '$(output) Show log', run: () => log.show() } as MenuItem,
+  );
+  const choice = await vscode.window.showQuickPick(picks, { title: 'Unmetered', placeHolder: 'Switch model, budget, reports' });
+  if (choice && 'run' in choice) await choice.run();
+}

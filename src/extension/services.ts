@@ -1,0 +1,38 @@
+/**
+ * What the composition root hands to each feature's register function. Features (routing, reports,
+ * chat) depend on this, never on each other, and never on how the ledger or prices are built.
+ */
+import type * as vscode from 'vscode';
+import type { Interaction } from '../core/interaction';
+import type { Ledger } from '../core/ledger';
+import type { StatusExtras } from '../core/meter';
+import type { PriceTable } from '../core/pricing';
+
+export interface MenuItem extends vscode.QuickPickItem {
+  run(): unknown;
+}
+
+export interface Services {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  /** The data directory shared with the CLI (UNMETERED_HOME or the platform's user data dir). */
+  dataDir: string;
+  /** The ledger, opened once on first use. */
+  ledger(): Promise<Ledger>;
+  /** The price table as configured now (snapshot + `unmetered.prices`). */
+  prices(): PriceTable;
+  /** Prices an Interaction and appends it to the ledger. */
+  record(i: Interaction): Promise<void>;
+  /** Fires when the ledger gained records, from this window or any other process. */
+  onDidChangeLedger: vscode.Event<void>;
+  /** The time zone the meter uses (setting or this machine's). */
+  timeZone(): string;
+  /** The monthly budget in nano-dollars, or null. */
+  budgetNanos(): number | null;
+  /** Adds items to the status bar menu, under a section title. */
+  addMenuSection(title: string, order: number, items: () => Promise<MenuItem[]> | MenuItem[]): vscode.Disposable;
+  /** Sets the route indicator shown in the status bar item. */
+  setStatusExtras(extras: StatusExtras): void;
+  /** Adds a Markdown section to the status bar tooltip (e.g. the agent log paths in use). */
+  setTooltipSection(key: string, markdown: string | undefined): void;
+}

@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import { statusView, tooltipMarkdown, type Meter, type StatusExtras } from '../core/meter';
+
+export const COMMANDS = {
+  menu: 'unmetered.showMenu',
+  setBudget: 'unmetered.setBudget',
+  openDashboard: 'unmetered.openDashboard',
+  exportWeekly: 'unmetered.exportWeeklySummary',
+} as const;
+
+/** The one status bar item: three figures at a glance, the breakdown in its tooltip. */
+export class MeterStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('unmetered.meter', vscode.StatusBarAlignment.Right, 100);
+
+  constructor() {
+    this.item.name = 'Unmetered';
+    this.item.text = '$(pulse) Unmetered';
+    this.item.tooltip = 'Unmetered: reading the ledger…';
+    this.item.command = COMMANDS.menu;
+    this.item.show();
+  }
+
+  show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[], commands: readonly string[]): void {
+    const v = statusView(m, extras);
+    this.item.text = v.text;
+    this.item.accessibilityInformation = { label: v.ariaLabel, role: 'button' };
+    this.item.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
+    const has = (c: string) => (commands.includes(c) ? c : undefined);
+    const md = new vscode.MarkdownString(
+      tooltipMarkdown(m, {
+        timeZone,
+        routeLabel: extras.routeLabel,
+        sections,
+        commands: { setBudget: has(COMMANDS.setBudget), openDashboard: has(COMMANDS.openDashboard), exportWeekly: has(COMMANDS.exportWeekly), switchRoute: has(COMMANDS.menu) },
+      }),
+      true,
+    );
+    md.isTrusted = { enabledCommands: Object.values(COMMANDS) };
+    this.item.tooltip = md;
+  }
+
+  showError(message: string): void {
+    this.item.text = '$(warning) Unmetered';
+    this.item.tooltip = message;
+    this.item.accessibilityInformation = { label: `Unmetered: ${message}` };
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,126 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tokens, type Interaction } from '../../src/core/interaction';
+import { openLedger } from '../../src/core/ledger';
+import { loadPriceTable, priceInteraction } from '../../src/core/pricing';
+
+// The CLI is tested as shipped: the esbuild bundle run as a child process.
+const cli = path.resolve('dist/cli.js');
+let home: string;
+let emptyLogs: string;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, UNMETERED_HOME: home, HOME: emptyLogs, CLAUDE_CONFIG_DIR: path.join(emptyLogs, 'claude'), CODEX_HOME: path.join(emptyLogs, 'codex'), UNMETERED_TZ: 'Europe/Berlin', ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const table = loadPriceTable();
+const rec = (id: string, at: string, model: string, t: Parameters<typeof tokens>[0], extra: Partial<Interaction> = {}): Interaction =>
+  priceInteraction({ id, at, agent: 'claude-code', source: 'log', project: 'acme', model, route: 'cloud', replaces: null, tokens: tokens(t), costNanos: null, avoidedNanos: null, priceSource: null, estimated: false, ...extra }, table);
+
+before(async () => {
+  execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-'));
+  emptyLogs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-home-'));
+  const ledger = await openLedger({ dir: home });
+  await ledger.append([
+    // 22 Nov 23:30 in Berlin (22:30Z) and 23 Nov 00:30 in Berlin (23:30Z): two different local days
+    rec('a1', '2026-11-22T22:30:00.000Z', 'claude-sonnet-4-5-20250929', { input: 4, cacheWrite5m: 1532, cacheRead: 48211, output: 312 }),
+    rec('a2', '2026-11-22T23:30:00.000Z', 'claude-sonnet-4-5-20250929', { input: 100_000, output: 10_000 }),
+    rec('c1', '2026-11-23T08:00:00.000Z', 'gpt-5-codex', { input: 1308, cacheRead: 8192, output: 490, reasoning: 256 }, { agent: 'codex' }),
+    rec('u1', '2026-11-23T09:00:00.000Z', 'acme-coder-9', { input: 10, output: 10 }),
+    rec('l1', '2026-11-23T10:00:00.000Z', 'qwen3-coder:30b', { input: 100_000, output: 10_000 }, { route: 'local', replaces: 'claude-sonnet-4-5', source: 'gateway' }),
+  ]);
+  await ledger.close();
+});
+after(() => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(emptyLogs, { recursive: true, force: true });
+});
+
+test('report --json: totals, per-day rows in the chosen zone, per-model rows; unpriced kept apart', () => {
+  const r = run(['report', '--json', '--no-scan']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  // a1 $0.0249003, a2 $0.30 + $0.15 = $0.45, c1 $0.007559, u1 unpriced, l1 local $0 (avoided $0.45)
+  assert.equal(j.totals.costUSD, 0.4824593);
+  assert.equal(j.totals.avoidedUSD, 0.45);
+  assert.equal(j.totals.interactions, 5);
+  assert.equal(j.totals.unpricedInteractions, 1);
+  assert.equal(j.totals.inputTokens, 4 + 100_000 + 1308 + 10 + 100_000);
+  assert.equal(j.totals.cacheReadTokens, 48211 + 8192);
+  assert.equal(j.totals.cacheWriteTokens, 1532);
+  assert.deepEqual(j.days.map((d: { date: string; costUSD: number; interactions: number }) => [d.date, d.costUSD, d.interactions]), [
+    ['2026-11-22', 0.0249003, 1],
+    ['2026-11-23', 0.457559, 4],
+  ]);
+  const models = Object.fromEntries(j.models.map((m: { model: string; costUSD: number | null }) => [m.model, m.costUSD]));
+  assert.equal(models['claude-sonnet-4-5-20250929'], 0.4749003);
+  assert.equal(models['gpt-5-codex'], 0.007559);
+  assert.equal(models['acme-coder-9'], null);
+  assert.equal(models['qwen3-coder:30b'], 0);
+  const sum = j.days.reduce((s: number, d: { costUSD: number }) => s + Math.round(d.costUSD * 1e9), 0);
+  assert.equal(sum, Math.round(j.totals.costUSD * 1e9), 'days add up to the total');
+});
+
+test('report --since/--until select local days, and --tz moves the day boundary', () => {
+  const r = run(['report', '--json', '--no-scan', '--since', '2026-11-23', '--until', '2026-11-23']);
+  assert.equal(JSON.parse(r.stdout).totals.interactions, 4);
+  const utc = JSON.parse(run(['report', '--json', '--no-scan', '--tz', 'UTC', '--until', '2026-11-22']).stdout);
+  assert.equal(utc.totals.interactions, 2);
+});
+
+test('status --json shows the meter for the pinned day', () => {
+  const r = run(['status', '--json', '--no-scan', '--budget', '100'], { UNMETERED_NOW: '2026-11-23T12:00:00Z' });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.day, '2026-11-23');
+  assert.equal(j.timeZone, 'Europe/Berlin');
+  assert.equal(j.todayUSD, 0.457559);
+  assert.equal(j.avoidedTodayUSD, 0.45);
+  assert.equal(j.monthToDateUSD, 0.4824593);
+  assert.equal(j.budgetUSD, 100);
+  assert.deepEqual(j.unpriced, [{ model: 'acme-coder-9', interactions: 1 }]);
+  assert.ok(['ok', 'warning', 'over'].includes(j.budgetState));
+  const text = run(['status', '--no-scan'], { UNMETERED_NOW: '2026-11-23T12:00:00Z' });
+  assert.match(text.stdout, /Today\s+\$0\.46 {2}\(4 interactions\)/);
+  assert.match(text.stdout, /Unpriced models \(not in the totals\): acme-coder-9 \(1\)/);
+  assert.equal(text.stderr, '');
+});
+
+test('bad arguments get a one-line error naming the argument, and exit code 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['report', '--since', '23.11.2026'], /--since: expected a date as YYYY-MM-DD, got "23\.11\.2026"/],
+    [['report', '--tz', 'Mars/Olympus'], /--tz: expected an IANA time zone/],
+    [['report', '--since', '2026-11-24', '--until', '2026-11-01'], /--since 2026-11-24 is after --until 2026-11-01/],
+    [['status', '--budget', 'lots'], /--budget: expected a number from 0 to 1000000, got "lots"/],
+    [['report', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['fly'], /unknown command "fly"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr.split('\n')[0], message);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('a bad mirrored setting falls back with a warning on stderr, never on stdout', () => {
+  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ monthlyBudget: 'lots', timezone: 'Nowhere/City' }));
+  try {
+    const r = run(['status', '--json', '--no-scan'], { UNMETERED_TZ: '' });
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /unmetered\.monthlyBudget: expected/);
+    assert.match(r.stderr, /unmetered\.timezone: expected/);
+    assert.equal(JSON.parse(r.stdout).budgetUSD, null);
+  } finally {
+    rmSync(path.join(home, 'settings.json'));
+  }
+});
