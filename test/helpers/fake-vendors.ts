@@ -268,7 +268,9 @@ async function startServer(route: (req: RecordedRequest) => Handler | null, defa
             if (r.hangAfterEvents !== undefined && i >= r.hangAfterEvents) return; // until the client leaves
             if (res.destroyed) return;
             keep(frames[i]);
-            res.write(frames[i]);
+            // A dying server still got its earlier events onto the wire: wait for them before the cut.
+            if (r.dieAfterEvents !== undefined) await new Promise<void>((ok) => res.write(frames[i], () => ok()));
+            else res.write(frames[i]);
             if (r.delayMs) await new Promise((ok) => setTimeout(ok, r.delayMs));
           }
           res.end();

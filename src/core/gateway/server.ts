@@ -247,8 +247,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
         ur.on('error', () => {});
         ur.on('close', () => {
           if (!ur.complete && !done) {
-            // The upstream died mid-answer: cut the client off too, so it does not take a torn answer for a whole one.
-            res.destroy();
+            // The upstream died mid-answer: close the client's connection after what already arrived (without
+            // the final chunk), so it gets every byte sent so far yet cannot take the torn answer for a whole one.
+            if (res.socket) res.socket.end();
+            else res.destroy();
             void finish();
           }
         });

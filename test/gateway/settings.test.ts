@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_GATEWAY_PORT, normaliseGatewaySettings } from '../../src/core/gateway';
+
+test('defaults when nothing is set', () => {
+  assert.deepEqual(normaliseGatewaySettings({}), {
+    value: { ollamaHost: 'http://127.0.0.1:11434', port: DEFAULT_GATEWAY_PORT, anthropicUpstream: 'https://api.anthropic.com', openaiUpstream: 'https://api.openai.com', route: 'cloud', localModel: null },
+    warnings: [],
+  });
+});
+
+test('good values are kept; trailing slashes and a pasted /v1 are dropped', () => {
+  const r = normaliseGatewaySettings({ 'ollama.host': 'http://gpu-box:11434/', 'gateway.port': '9000', 'gateway.anthropicUpstream': 'https://llm-proxy.corp/anthropic/', 'gateway.openaiUpstream': 'https://api.openai.com/v1', route: 'local', localModel: 'qwen3-coder:30b' });
+  assert.deepEqual(r.value, { ollamaHost: 'http://gpu-box:11434', port: 9000, anthropicUpstream: 'https://llm-proxy.corp/anthropic', openaiUpstream: 'https://api.openai.com', route: 'local', localModel: 'qwen3-coder:30b' });
+  assert.deepEqual(r.warnings, []);
+});
+
+test('bad values fall back to the default with a warning naming the setting, what was expected and what arrived', () => {
+  const r = normaliseGatewaySettings({ 'ollama.host': 'ftp://x', 'gateway.port': 80, 'gateway.openaiUpstream': 'not a url', route: 'offline', localModel: 'bad name!' });
+  assert.deepEqual(r.value, normaliseGatewaySettings({}).value);
+  assert.deepEqual(r.warnings, [
+    'unmetered.ollama.host: expected an http:// or https:// URL such as "http://127.0.0.1:11434", got "ftp://x"; using http://127.0.0.1:11434',
+    `unmetered.gateway.port: expected a port number from 1024 to 65535, got 80; using ${DEFAULT_GATEWAY_PORT}`,
+    'unmetered.gateway.openaiUpstream: expected an http:// or https:// URL such as "https://api.openai.com", got "not a url"; using https://api.openai.com',
+    'unmetered.route: expected "cloud" or "local", got "offline"; using "cloud"',
+    'unmetered.localModel: expected an Ollama model name such as "qwen3-coder:30b", got "bad name!"; no local model is chosen',
+  ]);
+});
