@@ -1,7 +1,8 @@
 // The whole test suite (`npm run test:all`, run by .ci/run):
-//   1. type-check and unit suites          npm test
-//   2. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
-//   3. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
+//   1. type-check                          npm run typecheck    ┐ what `npm test` runs, as two sections so
+//   2. unit suites                         npm run test:unit    ┘ the suites still run on a type error
+//   3. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
+//   4. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
 // Every section runs even when an earlier one failed (except the e2e suites without their tools),
 // and the output closes with node:test's summary lines summed over all suites, so a reader of the
 // last lines sees every test counted. Exits non-zero when anything failed.
@@ -63,7 +64,8 @@ async function section(title, cmd, args, { skipIf } = {}) {
 
 const t0 = Date.now();
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-await section('type-check and unit suites', npm, ['test']);
+await section('type-check', npm, ['run', '--silent', 'typecheck']);
+await section('unit suites', npm, ['run', '--silent', 'test:unit']);
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
 await section('end-to-end suites', process.execPath, ['test/run.mjs', '--e2e'], {
   skipIf: () => (sections.at(-1).ok ? undefined : 'the end-to-end tools could not be installed'),
