@@ -89,10 +89,10 @@ test('stays exact when a request is too large for doubles to hold its pico-dolla
   assert.equal(BigInt(costOf(t, p)), expected);
 });
 
-test('missing cache prices fall back to 1.25 × input for writes and 0.1 × input for reads', () => {
+test('missing cache prices fall back to 1.25 × input for 5-minute writes, 2 × for 1-hour writes and 0.1 × for reads', () => {
   const p = price('gpt-4.1'); // lists only a cache read price
   assert.equal(p.cacheWrite5m, 2_500_000);
-  assert.equal(p.cacheWrite1h, 2_500_000);
+  assert.equal(p.cacheWrite1h, 4_000_000);
   const noCache = loadPriceTable({ overrides: { 'x-model': { input: 2, output: 8 } } }).lookup('x-model')!.price;
-  assert.deepEqual(noCache, { input: 2_000_000, output: 8_000_000, cacheRead: 200_000, cacheWrite5m: 2_500_000, cacheWrite1h: 2_500_000 });
+  assert.deepEqual(noCache, { input: 2_000_000, output: 8_000_000, cacheRead: 200_000, cacheWrite5m: 2_500_000, cacheWrite1h: 4_000_000 });
 });

@@ -10,7 +10,7 @@ test('a valid setting becomes prices in pico-dollars per token, cache prices def
   });
   assert.deepEqual(warnings, []);
   assert.deepEqual(overrides['claude-sonnet-4-5'], { input: 3_000_000, output: 15_000_000, cacheRead: 300_000, cacheWrite5m: 3_750_000, cacheWrite1h: 6_000_000 });
-  assert.deepEqual(overrides['my-model'], { input: 600_000, output: 2_400_000, cacheRead: 60_000, cacheWrite5m: 750_000, cacheWrite1h: 750_000 });
+  assert.deepEqual(overrides['my-model'], { input: 600_000, output: 2_400_000, cacheRead: 60_000, cacheWrite5m: 750_000, cacheWrite1h: 1_200_000 });
 });
 
 test('each bad entry is skipped with a warning naming the model, the field, what was expected and what arrived', () => {

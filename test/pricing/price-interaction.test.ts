@@ -128,7 +128,7 @@ function expectedCost(e: LiteLLMEntry, t: Tokens, fast: boolean): bigint {
     output: picosOf(e.output_cost_per_token),
     read: opt(e.cache_read_input_token_cost) ?? input / 10n,
     w5: opt(e.cache_creation_input_token_cost) ?? (input * 5n) / 4n,
-    w1h: opt(e.cache_creation_input_token_cost_above_1hr) ?? (input * 5n) / 4n,
+    w1h: opt(e.cache_creation_input_token_cost_above_1hr) ?? input * 2n,
   };
   const prompt = BigInt(t.input + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h);
   let r = base;

@@ -8,7 +8,7 @@ import { buildSnapshot, KEPT_FIELDS, serializeSnapshot, trimLiteLLM } from '../.
 const SNAPSHOT_FILE = path.join(__dirname, '..', '..', 'src', 'core', 'pricing', 'snapshot.json');
 
 // pricing.md's reference table (LiteLLM commit 00035b69), in pico-dollars per token (= µ$ per million).
-// OpenAI lists no cache-write price: those columns hold our documented default, 1.25 × input.
+// OpenAI lists no cache-write price: those columns hold our documented defaults, 1.25 × input (5m) and 2 × input (1h).
 const M = 1_000_000;
 const REFERENCE: [name: string, rates: Rates, long?: Rates][] = [
   ['claude-opus-4-5-20251101', { input: 5 * M, output: 25 * M, cacheWrite5m: 6.25 * M, cacheWrite1h: 10 * M, cacheRead: 0.5 * M }],
@@ -34,13 +34,13 @@ const REFERENCE: [name: string, rates: Rates, long?: Rates][] = [
   ],
   ['claude-haiku-4-5-20251001', { input: 1 * M, output: 5 * M, cacheWrite5m: 1.25 * M, cacheWrite1h: 2 * M, cacheRead: 100_000 }],
   ['claude-haiku-4-5', { input: 1 * M, output: 5 * M, cacheWrite5m: 1.25 * M, cacheWrite1h: 2 * M, cacheRead: 100_000 }],
-  ['gpt-5', { input: 1.25 * M, output: 10 * M, cacheWrite5m: 1_562_500, cacheWrite1h: 1_562_500, cacheRead: 125_000 }],
-  ['gpt-5-codex', { input: 1.25 * M, output: 10 * M, cacheWrite5m: 1_562_500, cacheWrite1h: 1_562_500, cacheRead: 125_000 }],
-  ['gpt-5-mini', { input: 250_000, output: 2 * M, cacheWrite5m: 312_500, cacheWrite1h: 312_500, cacheRead: 25_000 }],
-  ['gpt-4.1', { input: 2 * M, output: 8 * M, cacheWrite5m: 2.5 * M, cacheWrite1h: 2.5 * M, cacheRead: 500_000 }],
-  ['o3', { input: 2 * M, output: 8 * M, cacheWrite5m: 2.5 * M, cacheWrite1h: 2.5 * M, cacheRead: 500_000 }],
-  ['o4-mini', { input: 1.1 * M, output: 4.4 * M, cacheWrite5m: 1_375_000, cacheWrite1h: 1_375_000, cacheRead: 275_000 }],
-  ['gpt-4o', { input: 2.5 * M, output: 10 * M, cacheWrite5m: 3_125_000, cacheWrite1h: 3_125_000, cacheRead: 1.25 * M }],
+  ['gpt-5', { input: 1.25 * M, output: 10 * M, cacheWrite5m: 1_562_500, cacheWrite1h: 2 * (1.25 * M), cacheRead: 125_000 }],
+  ['gpt-5-codex', { input: 1.25 * M, output: 10 * M, cacheWrite5m: 1_562_500, cacheWrite1h: 2 * (1.25 * M), cacheRead: 125_000 }],
+  ['gpt-5-mini', { input: 250_000, output: 2 * M, cacheWrite5m: 312_500, cacheWrite1h: 2 * (250_000), cacheRead: 25_000 }],
+  ['gpt-4.1', { input: 2 * M, output: 8 * M, cacheWrite5m: 2.5 * M, cacheWrite1h: 4 * M, cacheRead: 500_000 }],
+  ['o3', { input: 2 * M, output: 8 * M, cacheWrite5m: 2.5 * M, cacheWrite1h: 4 * M, cacheRead: 500_000 }],
+  ['o4-mini', { input: 1.1 * M, output: 4.4 * M, cacheWrite5m: 1_375_000, cacheWrite1h: 2 * (1.1 * M), cacheRead: 275_000 }],
+  ['gpt-4o', { input: 2.5 * M, output: 10 * M, cacheWrite5m: 3_125_000, cacheWrite1h: 2 * (2.5 * M), cacheRead: 1.25 * M }],
 ];
 
 test('the snapshot records its source, commit, fetch date and kept fields', () => {
@@ -99,7 +99,7 @@ test('the other list prices pricing.md quotes: Opus 4.6-4.8, Sonnet 4.6, gpt-5.2
   assert.deepEqual(io('gpt-5.3-codex'), [1.75 * M, 14 * M]);
   assert.deepEqual(io('gpt-5.5'), [5 * M, 30 * M]);
   // OpenAI's long-context tier starts above 272k tokens.
-  assert.deepEqual(table.lookup('gpt-5.5')!.price.longContext, { thresholdTokens: 272_000, input: 10 * M, output: 45 * M, cacheRead: 1 * M, cacheWrite5m: 12.5 * M, cacheWrite1h: 12.5 * M });
+  assert.deepEqual(table.lookup('gpt-5.5')!.price.longContext, { thresholdTokens: 272_000, input: 10 * M, output: 45 * M, cacheRead: 1 * M, cacheWrite5m: 12.5 * M, cacheWrite1h: 20 * M });
 });
 
 test('the committed snapshot file is in the canonical one-model-per-line form the refresh script writes', () => {

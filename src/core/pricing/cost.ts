@@ -22,19 +22,18 @@ export interface ModelPrice extends Rates {
 }
 
 /**
- * When a table lists no cache prices we use what the peers (ccusage, tokscale) use: a cache write
- * costs 1.25 × input (Anthropic's 5-minute write premium) and a cache read 0.1 × input. This applies
- * to both write durations, so a model with no listed 1-hour price is billed 1.25 × input for it too.
+ * When a table lists no cache prices we use what the peers (ccusage, tokscale) use: a 5-minute cache
+ * write costs 1.25 × input and a cache read 0.1 × input. A 1-hour write costs 2 × input, Anthropic's
+ * documented premium for that duration (the peers bill it as a 5-minute write, which undercharges).
  * OpenAI and Gemini report no cache writes at all, so for them only the read default can matter.
  */
 export function withCacheDefaults(input: number, output: number, cache: { cacheRead?: number; cacheWrite5m?: number; cacheWrite1h?: number }): Rates {
-  const write = Math.round(input * 1.25);
   return {
     input,
     output,
     cacheRead: cache.cacheRead ?? Math.round(input / 10),
-    cacheWrite5m: cache.cacheWrite5m ?? write,
-    cacheWrite1h: cache.cacheWrite1h ?? write,
+    cacheWrite5m: cache.cacheWrite5m ?? Math.round(input * 1.25),
+    cacheWrite1h: cache.cacheWrite1h ?? input * 2,
   };
 }
 
