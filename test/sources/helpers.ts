@@ -1,0 +1,74 @@
+/** A real ledger in a temp data dir, the real price table, and an importer over chosen roots. */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openLedger, type Ledger } from '../../src/core/ledger';
+import { loadPriceTable, type PriceTable } from '../../src/core/pricing';
+import { memoryLogger } from '../../src/core/ports';
+import { createImporter, type Importer, type SourceSettings } from '../../src/core/sources';
+
+export const FIXTURES = path.join(__dirname, 'fixtures');
+
+export interface World {
+  dir: string;
+  home: string;
+  dataDir: string;
+  ledger: Ledger;
+  prices: PriceTable;
+  logger: ReturnType<typeof memoryLogger>;
+  env: NodeJS.ProcessEnv;
+  importer(extra?: { settings?: SourceSettings; env?: NodeJS.ProcessEnv; maxLineBytes?: number; globalStorageDirs?: string[] }): Importer;
+  /** Reopens the ledger (a restart). */
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function world(env: NodeJS.ProcessEnv = {}): Promise<World> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-sources-'));
+  const home = path.join(dir, 'home');
+  const dataDir = path.join(dir, 'data');
+  const logger = memoryLogger();
+  const prices = loadPriceTable();
+  const w: World = {
+    dir,
+    home,
+    dataDir,
+    ledger: await openLedger({ dir: dataDir, logger }),
+    prices,
+    logger,
+    env,
+    importer: (extra = {}) =>
+      createImporter({
+        dataDir,
+        env: extra.env ?? w.env,
+        home,
+        platform: 'linux',
+        ledger: w.ledger,
+        priceTable: prices,
+        logger,
+        settings: extra.settings,
+        maxLineBytes: extra.maxLineBytes,
+        globalStorageDirs: extra.globalStorageDirs,
+      }),
+    restart: async () => {
+      await w.ledger.close();
+      w.ledger = await openLedger({ dir: dataDir, logger });
+    },
+    cleanup: async () => {
+      await w.ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return w;
+}
+
+/** Copies a fixture folder into the world (for tests that change files). */
+export function copyFixture(w: World, name: string, to = name): string {
+  const dest = path.join(w.dir, to);
+  cpSync(path.join(FIXTURES, name), dest, { recursive: true });
+  return dest;
+}
+
+export function byId(w: World): Map<string, ReturnType<Ledger['records']>[number]> {
+  return new Map(w.ledger.records().map((r) => [r.id, r]));
+}
