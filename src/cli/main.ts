@@ -6,6 +6,7 @@ import os from 'node:os';
 import { dataDir } from '../core/paths';
 import { fixedClock, stderrLogger, systemClock, type Clock } from '../core/ports';
 import { EXIT, UsageError, type CliContext } from './context';
+import { GATEWAY_USAGE, gatewayCommand } from './gateway';
 import { REPORT_USAGE, reportCommand } from './report';
 import { STATUS_USAGE, statusCommand } from './status';
 
@@ -14,6 +15,7 @@ type Command = { usage: string; summary: string; run: (args: string[], ctx: CliC
 const COMMANDS: Record<string, Command> = {
   status: { usage: STATUS_USAGE, summary: "today's spend, saved by local models, and the projected month against your budget", run: statusCommand },
   report: { usage: REPORT_USAGE, summary: 'totals, per day and per model, over a range of days', run: reportCommand },
+  gateway: { usage: GATEWAY_USAGE, summary: 'run the metering gateway for agents (headless), recording into the ledger', run: gatewayCommand },
 };
 
 export function usage(): string {

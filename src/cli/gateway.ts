@@ -1,0 +1,128 @@
+/**
+ * `unmetered gateway`: the metering gateway, headless, recording into the same ledger as the extension.
+ * Runs until SIGINT/SIGTERM (or the context's signal). Exit codes: 0 stopped cleanly, 1 could not serve
+ * (port taken, ledger unreadable), 2 bad arguments.
+ */
+import { createGateway, hostGateway, type GatewayConfig } from '../core/gateway';
+import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
+import { openLedger } from '../core/ledger';
+import { priceInteraction, loadPriceTable } from '../core/pricing';
+import { formatUSD } from '../core/money';
+import type { Interaction } from '../core/interaction';
+import { parse } from './args';
+import { EXIT, UsageError, type CliContext } from './context';
+import { cliSettings } from './setup';
+
+export const GATEWAY_USAGE =
+  'unmetered gateway [--port N] [--route cloud|local] [--local-model NAME] [--anthropic-upstream URL] [--openai-upstream URL] [--ollama-host URL]';
+
+export interface GatewayCliContext extends CliContext {
+  /** Stops the gateway (tests); without it SIGINT and SIGTERM do. */
+  signal?: AbortSignal;
+  /** Told the port once the gateway listens (tests use --port 0). */
+  onListening?: (port: number) => void;
+}
+
+function urlFlag(flag: string, v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const r = normaliseBaseUrl(`--${flag}`, v, '');
+  if (r.warnings.length > 0) throw new UsageError(`--${flag}: expected an http:// or https:// URL, got ${JSON.stringify(v)}`);
+  return r.value;
+}
+
+export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Promise<number> {
+  const { values } = parse(args, {
+    port: { type: 'string' },
+    route: { type: 'string' },
+    'local-model': { type: 'string' },
+    'anthropic-upstream': { type: 'string' },
+    'openai-upstream': { type: 'string' },
+    'ollama-host': { type: 'string' },
+  });
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = /^\d+$/.test(values.port) ? Number(values.port) : NaN;
+    if (!(port === 0 || (port >= 1024 && port <= 65535))) throw new UsageError(`--port: expected a port number from 1024 to 65535 (or 0 for any free port), got ${JSON.stringify(values.port)}`);
+  }
+  if (values.route !== undefined && values.route !== 'cloud' && values.route !== 'local') throw new UsageError(`--route: expected cloud or local, got ${JSON.stringify(values.route)}`);
+  const localModel = values['local-model'];
+  if (localModel !== undefined && !isModelName(localModel)) throw new UsageError(`--local-model: expected an Ollama model name such as qwen3-coder:30b, got ${JSON.stringify(localModel)}`);
+  const flags = {
+    anthropicUpstream: urlFlag('anthropic-upstream', values['anthropic-upstream']),
+    openaiUpstream: urlFlag('openai-upstream', values['openai-upstream']),
+    ollamaHost: urlFlag('ollama-host', values['ollama-host']),
+  };
+
+  const base = normaliseGatewaySettings({}).value;
+  const config: GatewayConfig = {
+    route: (values.route as 'cloud' | 'local' | undefined) ?? 'cloud',
+    localModel: localModel ?? null,
+    anthropicUpstream: flags.anthropicUpstream ?? base.anthropicUpstream,
+    openaiUpstream: flags.openaiUpstream ?? base.openaiUpstream,
+    ollamaHost: flags.ollamaHost ?? base.ollamaHost,
+  };
+  if (config.route === 'local' && !config.localModel) throw new UsageError('--local-model: expected the Ollama model to serve requests with --route local (e.g. --local-model qwen3-coder:30b)');
+
+  const settings = await cliSettings(ctx);
+  const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
+  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
+  const record = async (i: Interaction) => {
+    const priced = priceInteraction(i, prices);
+    await ledger.append([priced]);
+    const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);
+    ctx.logger.info(`${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ${priced.tokens.input + priced.tokens.cacheRead + priced.tokens.cacheWrite5m + priced.tokens.cacheWrite1h} in, ${priced.tokens.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`);
+  };
+  const gateway = createGateway({ config: () => config, onInteraction: record, clock: ctx.clock, logger: ctx.logger, version: 'cli' });
+  const wanted = port ?? DEFAULT_GATEWAY_PORT;
+
+  try {
+    if (wanted === 0) {
+      const p = await gateway.listen(0);
+      return await serve(p);
+    }
+    const host = hostGateway({ gateway, port: wanted, logger: ctx.logger });
+    const s = await host.ready;
+    if (s.role === 'owner') {
+      try {
+        return await serve(wanted);
+      } finally {
+        await host.stop();
+      }
+    }
+    await host.stop();
+    if (s.role === 'follower') {
+      ctx.stderr.write(`unmetered gateway: an Unmetered gateway already serves port ${wanted} (pid ${s.owner.pid}, route ${s.owner.route}); agents can use it as it is, or choose another --port\n`);
+    } else if (s.role === 'blocked') {
+      ctx.stderr.write(`unmetered gateway: ${s.error}\n`);
+    }
+    return EXIT.failure;
+  } finally {
+    await gateway.close();
+    await ledger.close();
+  }
+
+  async function serve(p: number): Promise<number> {
+    const base = `http://127.0.0.1:${p}`;
+    ctx.stderr.write(
+      [
+        `unmetered gateway: listening on ${base} (route ${config.route}${config.route === 'local' ? `, model ${config.localModel} at ${config.ollamaHost}` : ''})`,
+        `  Claude Code:  ANTHROPIC_BASE_URL=${base} claude`,
+        `  Codex:        codex -c openai_base_url="${base}/v1"`,
+        `  Recording into ${ctx.dataDir}. Stop with Ctrl-C.`,
+        '',
+      ].join('\n'),
+    );
+    ctx.onListening?.(p);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal) {
+        if (ctx.signal.aborted) return resolve();
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        return;
+      }
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await gateway.settled();
+    return EXIT.ok;
+  }
+}
