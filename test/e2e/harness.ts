@@ -347,6 +347,27 @@ export class VSCodeSession {
     await row.click();
   }
 
+  /**
+   * Answers the input box an extension opened (showInputBox): waits until it is shown — not the
+   * command palette it may replace — and, when given, its title or prompt contains `expect`; then
+   * types `value` and presses Enter.
+   */
+  async answerInputBox(value: string, expect?: string, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    const input = widget.locator('.quick-input-box input');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const shown = await widget.isVisible();
+      const text = shown ? await widget.innerText() : '';
+      const current = shown ? await input.inputValue() : '';
+      if (shown && !current.startsWith('>') && (!expect || text.includes(expect))) break;
+      if (Date.now() > deadline) throw new Error(`no input box${expect ? ` with "${expect}"` : ''} within ${timeoutMs} ms; quick input shows ${JSON.stringify(text)}`);
+      await this.page.waitForTimeout(100);
+    }
+    await input.fill(value);
+    await input.press('Enter');
+  }
+
   /** The user settings as VS Code has them on disk now (it writes plain JSON; comments are stripped if any). */
   async readUserSettings(): Promise<Record<string, unknown>> {
     const raw = await readFile(path.join(this.dirs.userData, 'User', 'settings.json'), 'utf8');

@@ -149,9 +149,7 @@ test('"Unmetered: Set Monthly Budget…" from the command palette saves the sett
   assert.equal(expected.budgetState, 'warning', `projection ${projected} against ${budgetUSD}`);
 
   await vscode.runCommand('Unmetered: Set Monthly Budget');
-  const input = vscode.page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(String(budgetUSD));
-  await input.press('Enter');
+  await vscode.answerInputBox(String(budgetUSD), 'Monthly Budget');
 
   const item = await vscode.waitForStatusBarItem(figures(expected));
   await vscode.screenshot('statusbar-warning-after-set-budget');
