@@ -23,13 +23,15 @@ import { LEDGER_FORMAT_VERSION } from './format';
 
 const MAGIC = 'ULC1';
 /** Bump when the snapshot layout or what decodeLine accepts changes: old snapshots are then ignored. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 const FINGERPRINT_SPAN = 4096;
 
 /** The deduplicated records of one segment's prefix and what reading it found. */
 export interface SegmentState {
   /** For each id in the prefix, its most complete copy, in order of first appearance. */
-  records: Interaction[];
+  records: readonly Interaction[];
+  /** hashId of each record's id (see view.ts), so loading never hashes a string. */
+  hashes: ArrayLike<number>;
   bytes: number;
   lines: number;
   malformed: number;
@@ -168,6 +170,7 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     numericColumn('costNanos', cost),
     numericColumn('avoidedNanos', avoided),
     [{ name: 'flags', type: 'u8', byteLength: flags.byteLength }, Buffer.from(flags.buffer)],
+    [{ name: 'hash', type: 'u32', byteLength: n * 4 }, Buffer.from(Uint32Array.from({ length: n }, (_, i) => state.hashes[i]).buffer)],
   ];
   const header: Header = {
     cacheVersion: CACHE_VERSION,
@@ -209,9 +212,7 @@ function u32(n: number): Buffer {
   return b;
 }
 
-type NumArray = Uint8Array | Uint16Array | Uint32Array | Float64Array;
-
-function decode(buf: Buffer, header: Header, offset: number): Interaction[] {
+function decode(buf: Buffer, header: Header, offset: number): { records: Interaction[]; hashes: Uint32Array } {
   // Typed arrays need aligned offsets; a pooled Buffer may start anywhere.
   if (buf.byteOffset % 8 !== 0) {
     const aligned = Buffer.from(new Uint8Array(buf.length).buffer);
@@ -226,13 +227,15 @@ function decode(buf: Buffer, header: Header, offset: number): Interaction[] {
     pos += c.byteLength;
   }
   if (pos > buf.length) throw new Error('snapshot shorter than its header says');
-  const num = (name: string): NumArray => {
+  // Narrow columns are widened to Uint32Array so each read site below sees at most two array
+  // kinds (it stays fast), and integers below 2^30 stay small integers rather than boxed doubles.
+  const num = (name: string): Uint32Array | Float64Array => {
     const c = cols.get(name);
     if (!c) throw new Error(`snapshot lacks column ${name}`);
     const { type, byteLength } = c.info;
     const at = buf.byteOffset + c.start;
-    if (type === 'u8') return new Uint8Array(buf.buffer, at, byteLength);
-    if (type === 'u16') return new Uint16Array(buf.buffer, at, byteLength / 2);
+    if (type === 'u8') return Uint32Array.from(new Uint8Array(buf.buffer, at, byteLength));
+    if (type === 'u16') return Uint32Array.from(new Uint16Array(buf.buffer, at, byteLength / 2));
     if (type === 'u32') return new Uint32Array(buf.buffer, at, byteLength / 4);
     if (type === 'f64') return new Float64Array(buf.buffer, at, byteLength / 8);
     throw new Error(`snapshot column ${name} is not numeric`);
@@ -249,7 +252,9 @@ function decode(buf: Buffer, header: Header, offset: number): Interaction[] {
   const cost = num('costNanos');
   const avoided = num('avoidedNanos');
   const flags = num('flags');
-  const money = (a: NumArray, nullable: boolean, i: number): number | null => {
+  const hashes = num('hash');
+  if (!(hashes instanceof Uint32Array) || hashes.length !== n) throw new Error('snapshot hash column is malformed');
+  const money = (a: Uint32Array | Float64Array, nullable: boolean, i: number): number | null => {
     const v = a[i];
     if (a instanceof Float64Array) return Number.isNaN(v) ? null : v;
     return nullable ? (v === 0 ? null : v - 1) : v;
@@ -290,7 +295,7 @@ function decode(buf: Buffer, header: Header, offset: number): Interaction[] {
     if (x !== 0) Object.assign(r, JSON.parse(dict[x]!));
     out[i] = r;
   }
-  return out;
+  return { records: out, hashes };
 }
 
 /**
@@ -312,7 +317,7 @@ export async function readSnapshot(cachePath: string, fh: FileHandle, stat: { in
     if (header.endian !== os.endianness() || header.ino !== stat.ino || header.bytes > stat.size) return null;
     if ((await fingerprint(fh, header.bytes)) !== header.fingerprint) return null;
     return {
-      records: decode(buf, header, 8 + hlen),
+      ...decode(buf, header, 8 + hlen),
       bytes: header.bytes,
       lines: header.lines,
       malformed: header.malformed,

@@ -32,6 +32,7 @@ import { totalTokens, validateInteraction, type Interaction } from '../interacti
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
 import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf } from './format';
+import { ADDED, KEPT, View } from './view';
 
 export { LEDGER_FORMAT_VERSION } from './format';
 
@@ -62,7 +63,11 @@ export interface Ledger {
   append(records: readonly Interaction[]): Promise<Interaction[]>;
   /** Reads what any process appended since the last read; returns records that entered or changed the view. */
   refresh(): Promise<Interaction[]>;
-  /** The view: one record per id (its most complete copy), in order of first appearance. Live; do not mutate. */
+  /**
+   * The view: one record per id, its most complete copy. Order: as first read (month segments in
+   * order, lines in file order), then as appended or read since; a more complete copy takes the
+   * place of the one it supersedes. Live (it changes on append/refresh); do not mutate.
+   */
   records(): readonly Interaction[];
   has(id: string): boolean;
   get(id: string): Interaction | undefined;
@@ -114,8 +119,7 @@ class FileLedger implements Ledger {
   private readonly segDir: string;
   private readonly cacheDir: string;
   private readonly segments = new Map<string, Segment>();
-  private readonly view: Interaction[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly view = new View();
   private pending = new Map<string, Interaction>();
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -140,17 +144,16 @@ class FileLedger implements Ledger {
   }
 
   records(): readonly Interaction[] {
-    return this.view;
+    return this.view.records;
   }
   has(id: string): boolean {
-    return this.index.has(id);
+    return this.view.indexOf(id) >= 0;
   }
   get(id: string): Interaction | undefined {
-    const i = this.index.get(id);
-    return i === undefined ? undefined : this.view[i];
+    return this.view.get(id);
   }
 
-  append(records: readonly Interaction[]): Promise<Interaction[]> {
+  async append(records: readonly Interaction[]): Promise<Interaction[]> {
     this.assertOpen();
     records.forEach((r, i) => {
       try {
@@ -162,7 +165,7 @@ class FileLedger implements Ledger {
     return this.serialize(() => this.appendNow(records));
   }
 
-  refresh(): Promise<Interaction[]> {
+  async refresh(): Promise<Interaction[]> {
     this.assertOpen();
     return this.serialize(async () => {
       for (const name of await this.segmentNames()) {
@@ -219,36 +222,37 @@ class FileLedger implements Ledger {
       const st = await fh.stat();
       seg.ino = st.ino;
       const snap = await readSnapshot(this.snapshotPath(seg), fh, st);
-      const local: SegmentState = snap ?? { records: [], bytes: 0, lines: 0, malformed: 0, duplicates: 0, diagnostics: [], headerVersion: null };
+      let malformed = 0;
+      let duplicates = 0;
       if (snap) {
         this.stats.snapshotsUsed++;
         seg.offset = snap.bytes;
         seg.lines = snap.lines;
         seg.headerVersion = snap.headerVersion;
-        this.stats.malformedLines += snap.malformed;
-        this.stats.duplicateLines += snap.duplicates;
+        malformed = snap.malformed;
+        duplicates = snap.duplicates;
         this.reportDiagnostics(seg, snap.diagnostics, snap.malformed);
       }
-      let localIndex: Map<string, number> | null = null;
+      // The segment's own view, needed only when lines follow the snapshot.
+      let local: View | null = null;
       let tailLines = 0;
-      const diagnostics: string[] = [];
+      const tailDiagnostics: string[] = [];
       const sink: Sink = {
         record: (r) => {
-          localIndex ??= new Map(local.records.map((x, i) => [x.id, i]));
-          tailLines++;
-          const i = localIndex.get(r.id);
-          if (i === undefined) {
-            localIndex.set(r.id, local.records.push(r) - 1);
-          } else {
-            local.duplicates++;
-            if (totalTokens(r.tokens) > totalTokens(local.records[i].tokens)) local.records[i] = r;
+          if (!local) {
+            local = new View();
+            if (snap) {
+              local.reserve(snap.records.length);
+              for (let i = 0; i < snap.records.length; i++) local.offer(snap.records[i], snap.hashes[i]);
+            }
           }
+          tailLines++;
+          if (local.offer(r) !== ADDED) duplicates++;
         },
         malformed: (line, reason) => {
           tailLines++;
-          local.malformed++;
-          if (local.diagnostics.length < DIAGNOSTICS_PER_PASS) local.diagnostics.push(`line ${line}: ${reason}`);
-          diagnostics.push(`line ${line}: ${reason}`);
+          malformed++;
+          tailDiagnostics.push(`line ${line}: ${reason}`);
         },
       };
       await this.readInto(seg, fh, st.size, sink);
@@ -256,18 +260,27 @@ class FileLedger implements Ledger {
         await this.repairTail(seg);
         await this.readInto(seg, fh, (await fh.stat()).size, sink);
       }
-      this.stats.malformedLines += local.malformed - (snap?.malformed ?? 0);
-      this.stats.duplicateLines += local.duplicates - (snap?.duplicates ?? 0);
-      this.reportDiagnostics(seg, diagnostics.slice(0, DIAGNOSTICS_PER_PASS), diagnostics.length);
-      local.bytes = seg.offset;
-      local.lines = seg.lines;
-      local.headerVersion = seg.headerVersion;
+      this.reportDiagnostics(seg, tailDiagnostics.slice(0, DIAGNOSTICS_PER_PASS), tailDiagnostics.length);
+      this.stats.malformedLines += malformed;
+      this.stats.duplicateLines += duplicates;
+      const built = local as View | null;
+      const state: SegmentState = {
+        records: built ? built.records : snap?.records ?? [],
+        hashes: built ? built.hashList() : snap?.hashes ?? [],
+        bytes: seg.offset,
+        lines: seg.lines,
+        malformed,
+        duplicates,
+        diagnostics: [...(snap?.diagnostics ?? []), ...tailDiagnostics].slice(0, DIAGNOSTICS_PER_PASS),
+        headerVersion: seg.headerVersion,
+      };
       if (tailLines >= SNAPSHOT_MIN_LINES) {
-        await writeSnapshot(this.snapshotPath(seg), local, fh, seg.ino).catch((e) =>
+        await writeSnapshot(this.snapshotPath(seg), state, fh, seg.ino).catch((e) =>
           this.logger.warn(`ledger: could not write the snapshot of ${seg.file} (the next open will be slower): ${(e as Error).message}`),
         );
       }
-      for (const r of local.records) this.ingest(r, 'open');
+      this.view.reserve(state.records.length);
+      for (let i = 0; i < state.records.length; i++) this.ingest(state.records[i], 'open', state.hashes[i]);
     } finally {
       await fh.close();
     }
@@ -280,17 +293,20 @@ class FileLedger implements Ledger {
 
   /** Reads what was appended to a segment since the last read into the view. */
   private async readNew(seg: Segment, st: { size: number; ino: number } | null): Promise<void> {
+    st ??= await fsp.stat(seg.file).catch(() => null);
+    if (!st) return; // deleted behind us: what was read stays in the view
+    if (seg.ino !== 0 && (st.ino !== seg.ino || st.size < seg.offset)) {
+      this.logger.warn(`ledger: ${seg.file} was truncated or replaced; reading it again from the start`);
+      seg.offset = 0;
+      seg.lines = 0;
+      seg.headerVersion = null;
+      await this.dropHandle(seg);
+    }
+    seg.ino = st.ino;
     const own = seg.handle;
     const fh = own ?? (await fsp.open(seg.file, 'r').catch(() => null));
     if (!fh) return;
     try {
-      st ??= await fh.stat();
-      if (seg.ino !== 0 && (st.ino !== seg.ino || st.size < seg.offset)) {
-        this.logger.warn(`ledger: ${seg.file} was truncated or replaced; reading it again from the start`);
-        seg.offset = 0;
-        seg.lines = 0;
-      }
-      seg.ino = st.ino;
       const pass: Pass = { seg, malformed: 0, shown: 0 };
       await this.readInto(seg, fh, st.size, {
         record: (r) => this.ingest(r, 'read'),
@@ -304,6 +320,12 @@ class FileLedger implements Ledger {
     } finally {
       if (!own) await fh.close();
     }
+  }
+
+  private async dropHandle(seg: Segment): Promise<void> {
+    const h = seg.handle;
+    seg.handle = null;
+    await h?.close().catch(() => {});
   }
 
   /** Parses complete lines from seg.offset up to `size`; leaves an unterminated tail unread. */
@@ -357,17 +379,10 @@ class FileLedger implements Ledger {
    * 'open': loading at open (duplicates counted); 'read': appended by someone since (reported by
    * refresh); 'own': just written by this ledger.
    */
-  private ingest(r: Interaction, how: 'open' | 'read' | 'own'): void {
-    const i = this.index.get(r.id);
-    if (i === undefined) {
-      this.index.set(r.id, this.view.push(r) - 1);
-    } else if (totalTokens(r.tokens) > totalTokens(this.view[i].tokens)) {
-      this.view[i] = r;
-      if (how === 'open') this.stats.duplicateLines++;
-    } else {
-      if (how === 'open') this.stats.duplicateLines++;
-      return;
-    }
+  private ingest(r: Interaction, how: 'open' | 'read' | 'own', hash?: number): void {
+    const o = this.view.offer(r, hash);
+    if (o !== ADDED && how === 'open') this.stats.duplicateLines++;
+    if (o === KEPT) return;
     this.version++;
     if (how === 'read') this.pending.set(r.id, r);
   }
@@ -390,10 +405,12 @@ class FileLedger implements Ledger {
     }
     const written = new Set<Interaction>();
     for (const [name, group] of bySegment) {
-      const seg = await this.writableSegment(name);
-      const fh = seg.handle!;
-      // Catch up first: another process may already have stored these ids.
+      const seg = this.segments.get(name) ?? this.newSegment(name);
+      await this.createSegmentFile(seg);
+      // Catch up first: another process may already have stored these ids. This also notices a
+      // file deleted or replaced behind us, and drops our handle on its old inode.
       await this.readNew(seg, null);
+      const fh = await this.appendHandle(seg);
       const fresh = group.filter((r) => {
         const cur = this.get(r.id);
         return !cur || totalTokens(r.tokens) > totalTokens(cur.tokens);
@@ -426,24 +443,22 @@ class FileLedger implements Ledger {
     return records.filter((r) => written.has(r));
   }
 
-  /** The segment, created with its header line if missing, with an O_APPEND handle open. */
-  private async writableSegment(name: string): Promise<Segment> {
-    const seg = this.segments.get(name) ?? this.newSegment(name);
-    if (!seg.handle) {
-      await this.createSegmentFile(seg);
-      try {
-        seg.handle = await fsp.open(seg.file, 'a+');
-      } catch (e) {
-        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${(e as Error).message}`, { cause: e });
-      }
-    }
+  /** An O_APPEND handle on the segment's current file (kept open for later appends). */
+  private async appendHandle(seg: Segment): Promise<FileHandle> {
     if (seg.headerVersion !== null && seg.headerVersion > LEDGER_FORMAT_VERSION) {
       throw new UnmeteredError(
         'E_LEDGER_VERSION',
         `${seg.file} is in ledger format ${seg.headerVersion}, newer than this Unmetered (format ${LEDGER_FORMAT_VERSION}); update Unmetered to record into it`,
       );
     }
-    return seg;
+    if (!seg.handle) {
+      try {
+        seg.handle = await fsp.open(seg.file, 'a+');
+      } catch (e) {
+        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return seg.handle;
   }
 
   /**

@@ -1,0 +1,98 @@
+/**
+ * One record per id, the copy with the largest token total, in order of first appearance.
+ *
+ * The id index is an open-addressing hash table over typed arrays rather than a Map: snapshots
+ * store each id's hash, so opening a year of history (~500,000 ids) fills the table without
+ * hashing a single string, about ten times faster than Map.set here.
+ */
+import { totalTokens, type Interaction } from '../interaction';
+
+/** FNV-1a over UTF-16 code units. Stored in snapshots: changing it needs a new snapshot version. */
+export function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** What offer() did. */
+export const ADDED = 0;
+export const REPLACED = 1;
+export const KEPT = 2;
+export type Offer = typeof ADDED | typeof REPLACED | typeof KEPT;
+
+export class View {
+  readonly records: Interaction[] = [];
+  /** hashes[i] = hashId(records[i].id) */
+  private hashes = new Uint32Array(1024);
+  /** index + 1 into records, 0 = empty; length is a power of two, at most half full */
+  private slots = new Int32Array(2048);
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** hashId of each record's id, parallel to `records`. */
+  hashList(): Uint32Array {
+    return this.hashes.subarray(0, this.records.length);
+  }
+
+  indexOf(id: string, h: number = hashId(id)): number {
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const v = this.slots[s];
+      if (v === 0) return -1;
+      if (this.hashes[v - 1] === h && this.records[v - 1].id === id) return v - 1;
+    }
+  }
+
+  /** Makes room for `n` more records without rehashing on the way. */
+  reserve(n: number): void {
+    const want = this.records.length + n;
+    if (want > this.hashes.length) {
+      const grown = new Uint32Array(want);
+      grown.set(this.hashes.subarray(0, this.records.length));
+      this.hashes = grown;
+    }
+    let cap = this.slots.length;
+    while (want * 2 > cap) cap *= 2;
+    if (cap !== this.slots.length) this.rehash(cap);
+  }
+
+  get(id: string): Interaction | undefined {
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.records[i];
+  }
+
+  /** Adds `r` if its id is new, replaces the stored copy if `r` has more tokens, else keeps it. */
+  offer(r: Interaction, h: number = hashId(r.id)): Offer {
+    const i = this.indexOf(r.id, h);
+    if (i >= 0) {
+      if (totalTokens(r.tokens) <= totalTokens(this.records[i].tokens)) return KEPT;
+      this.records[i] = r;
+      return REPLACED;
+    }
+    const n = this.records.length;
+    if (n === this.hashes.length) {
+      const grown = new Uint32Array(n * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[n] = h;
+    this.records.push(r);
+    if ((n + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    else this.place(h, n);
+    return ADDED;
+  }
+
+  private place(h: number, i: number): void {
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = i + 1;
+  }
+
+  private rehash(capacity: number): void {
+    this.slots = new Int32Array(capacity);
+    for (let i = 0; i < this.records.length; i++) this.place(this.hashes[i], i);
+  }
+}
