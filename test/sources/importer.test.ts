@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Interaction } from '../../src/core/interaction';
+import { describeSource, normaliseSourceSettings } from '../../src/core/sources';
+import { importAgentLogs } from '../../src/cli/scan';
+import { FIXTURES, world } from './helpers';
+
+const line = (id: string, ts = '2025-11-01T10:00:00.000Z') =>
+  JSON.stringify({ cwd: '/home/dev/shop', sessionId: 's', message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 4 } }, requestId: 'r' + id, type: 'assistant', timestamp: ts });
+
+describe('importer: settings, paths in use, live updates', () => {
+  it('turns a source off, and points one elsewhere (with ~ and <defaults>)', async () => {
+    const w = await world({ CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude') });
+    try {
+      const off = normaliseSourceSettings({ claudeCode: { enabled: false } }).settings;
+      const s = await w.importer({ settings: off }).scan();
+      assert.equal(s.written, 0);
+      assert.equal(s.sources.find((x) => x.id === 'claude-code')!.enabled, false);
+
+      // A Codex folder in the home directory, configured with ~, besides the defaults.
+      mkdirSync(path.join(w.home, 'work-codex'), { recursive: true });
+      const elsewhere = normaliseSourceSettings({ claudeCode: { enabled: false }, codex: { paths: ['~/work-codex', '<defaults>'] } }).settings;
+      const imp = w.importer({ settings: elsewhere });
+      assert.deepEqual(imp.rootsOf(imp.enabled().find((a) => a.id === 'codex')!), [
+        path.join(w.home, '.codex/sessions'),
+        path.join(w.home, '.codex/archived_sessions'),
+        path.join(w.home, 'work-codex/sessions'),
+        path.join(w.home, 'work-codex/archived_sessions'),
+      ]);
+      const cc = normaliseSourceSettings({ codex: { paths: [path.join(FIXTURES, 'codex')] } }).settings;
+      const got = await w.importer({ settings: { ...cc, 'claude-code': { enabled: false, paths: [] } } }).scan();
+      assert.equal(got.written, 8);
+      const status = got.sources.find((x) => x.id === 'codex')!;
+      assert.deepEqual(status.roots, [
+        { path: path.join(FIXTURES, 'codex/sessions'), exists: true },
+        { path: path.join(FIXTURES, 'codex/archived_sessions'), exists: true },
+      ]);
+      assert.equal(describeSource(status, w.home), `Codex: 4 files, 8 interactions, 1 malformed line skipped (${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`);
+    } finally {
+      await w.cleanup();
+    }
+  });
+
+  it('importAgentLogs (CLI and extension) imports the full history on a first run and warns about bad settings', async () => {
+    const w = await world();
+    try {
+      const s = await importAgentLogs({
+        dataDir: w.dataDir,
+        env: { CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude'), CODEX_HOME: path.join(FIXTURES, 'codex') },
+        home: w.home,
+        platform: 'linux',
+        ledger: w.ledger,
+        priceTable: w.prices,
+        logger: w.logger,
+        sources: { geminiCli: { enabled: 'yes' } },
+      });
+      assert.equal(s.written, 7 + 8);
+      assert.ok(w.logger.lines.some((l) => l.includes('unmetered.sources.geminiCli.enabled: expected true or false, got "yes"')));
+      assert.equal(describeSource(s.sources.find((x) => x.id === 'gemini-cli')!, w.home), 'Gemini CLI: no logs found (looked in ~/.gemini/tmp)');
+    } finally {
+      await w.cleanup();
+    }
+  });
+
+  it('live: an appended assistant line and a new session file reach the ledger within a second', async () => {
+    const w = await world();
+    w.env = { CLAUDE_CONFIG_DIR: path.join(w.dir, 'claude') };
+    const dir = path.join(w.dir, 'claude/projects/p');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 's.jsonl');
+    writeFileSync(file, line('m1') + '\n');
+    const imp = w.importer();
+    await imp.scan();
+    const seen: Interaction[] = [];
+    let wake: () => void = () => {};
+    const handle = imp.watch({ onImported: (r) => (seen.push(...r), wake()) });
+    const waitFor = (id: string) =>
+      new Promise<number>((resolve, reject) => {
+        const t0 = Date.now();
+        const timer = setTimeout(() => reject(new Error(`${id} not imported within 1 s`)), 1000);
+        wake = () => {
+          if (seen.some((r) => r.id === id)) {
+            clearTimeout(timer);
+            resolve(Date.now() - t0);
+          }
+        };
+      });
+    try {
+      const a = waitFor('anthropic:m2');
+      appendFileSync(file, line('m2') + '\n');
+      await a;
+      const b = waitFor('anthropic:m3');
+      mkdirSync(path.join(w.dir, 'claude/projects/q/s2/subagents'), { recursive: true });
+      writeFileSync(path.join(w.dir, 'claude/projects/q/s2/subagents/agent-1.jsonl'), line('m3') + '\n');
+      await b;
+      assert.ok(w.ledger.has('anthropic:m2') && w.ledger.has('anthropic:m3'));
+      assert.equal(seen.find((r) => r.id === 'anthropic:m2')!.costNanos, 69_000); // 3 × $3/M + 4 × $15/M
+    } finally {
+      handle.dispose();
+      await w.cleanup();
+    }
+  });
+
+  it('live without file events: polling picks up new lines', async () => {
+    const w = await world();
+    w.env = { CLAUDE_CONFIG_DIR: path.join(w.dir, 'claude') };
+    // The root does not exist when watching starts, so no watcher can be set on it: polling must find it.
+    const imp = w.importer();
+    await imp.scan();
+    let wake: () => void = () => {};
+    const done = new Promise<void>((r) => (wake = r));
+    const handle = imp.watch({ pollMs: 100, onImported: () => wake() });
+    try {
+      mkdirSync(path.join(w.dir, 'claude/projects/p'), { recursive: true });
+      writeFileSync(path.join(w.dir, 'claude/projects/p/s.jsonl'), line('late') + '\n');
+      await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('polling found nothing in 2 s')), 2000))]);
+      assert.ok(w.ledger.has('anthropic:late'));
+    } finally {
+      handle.dispose();
+      await w.cleanup();
+    }
+  });
+});
+
+describe('normaliseSourceSettings', () => {
+  it('defaults every source on with the default locations', () => {
+    const { settings, warnings } = normaliseSourceSettings(undefined);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(settings['claude-code'], { enabled: true, paths: [] });
+    assert.deepEqual(Object.keys(settings).sort(), ['claude-code', 'cline', 'codex', 'gemini-cli', 'roo-code']);
+  });
+
+  it('falls back with a warning naming the setting, what was expected and what arrived', () => {
+    const { settings, warnings } = normaliseSourceSettings({ codex: { enabled: 0, paths: ['relative/dir', 7, '/abs', '/abs'] }, cline: 'off', cursor: {} });
+    assert.deepEqual(settings.codex, { enabled: true, paths: ['/abs'] });
+    assert.deepEqual(settings.cline, { enabled: true, paths: [] });
+    assert.deepEqual(warnings, [
+      'unmetered.sources.codex.enabled: expected true or false, got 0; reading this agent\'s logs',
+      'unmetered.sources.codex.paths: expected an absolute folder (or one starting with ~), got "relative/dir"; ignored',
+      'unmetered.sources.codex.paths: expected a folder path, got 7; ignored',
+      'unmetered.sources.cline: expected an object like {"enabled": true, "paths": []}, got "off"; using the defaults',
+      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode); ignored',
+    ]);
+    assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
+    assert.deepEqual(normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['roo-code'].paths, ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage']);
+  });
+});
