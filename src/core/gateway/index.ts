@@ -5,3 +5,4 @@ export { classify, detectAgent, refusal } from './request';
 export { anthropicTokens, chatTokens, responsesTokens, observeResponse, requestText, type Api, type Observation } from './usage';
 export { SseReader } from './sse';
 export * from './settings';
+export * from './agents';
