@@ -147,3 +147,17 @@ describe('normaliseSourceSettings', () => {
     assert.deepEqual(normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['roo-code'].paths, ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage']);
   });
 });
+
+describe('settings schema in package.json', () => {
+  it('declares enabled and paths for every source adapter', async () => {
+    const { ADAPTERS } = await import('../../src/core/sources');
+    const pkg = JSON.parse(require('node:fs').readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+    const conf = pkg.contributes.configuration;
+    const props = (Array.isArray(conf) ? conf.flatMap((c: { properties: object }) => Object.entries(c.properties)) : Object.entries(conf.properties)) as [string, { type: string; default: unknown }][];
+    const map = new Map(props);
+    for (const a of ADAPTERS) {
+      assert.deepEqual([map.get(`unmetered.sources.${a.settingsKey}.enabled`)?.type, map.get(`unmetered.sources.${a.settingsKey}.enabled`)?.default], ['boolean', true], a.id);
+      assert.deepEqual([map.get(`unmetered.sources.${a.settingsKey}.paths`)?.type, map.get(`unmetered.sources.${a.settingsKey}.paths`)?.default], ['array', []], a.id);
+    }
+  });
+});
