@@ -117,3 +117,23 @@ export function fixedLedger(): Interaction[] {
   specs.push({ at: '2026-11-22T23:30:00.000Z', agent: 'codex', model: 'gpt-5-codex', project: 'billing-api', t: { input: 1000, output: 200 } });
   return specs.map(make);
 }
+
+/**
+ * A small team for the merge tests: three developers, each with two weeks (W46, W47) of the fixed
+ * ledger in a different shape — ada as is; grace spends three times as much on a small budget;
+ * linus runs half of his Claude Code calls locally and has no budget.
+ */
+export function teamLedgers(): { developer: string; budgetNanos: number | null; records: Interaction[] }[] {
+  const base = fixedLedger();
+  const grace = base.map((r) => ({ ...r, id: `g-${r.id}`, costNanos: r.costNanos === null ? null : r.costNanos * 3, agent: r.agent === 'claude-code' ? 'cline' : r.agent }));
+  const linus = base.map((r, i): Interaction =>
+    r.agent === 'claude-code' && i % 2 === 0
+      ? { ...r, id: `l-${r.id}`, route: 'local', model: 'qwen3-coder:30b', replaces: r.model, avoidedNanos: r.costNanos, costNanos: 0 }
+      : { ...r, id: `l-${r.id}` },
+  );
+  return [
+    { developer: 'ada', budgetNanos: BUDGET_NANOS, records: base },
+    { developer: 'grace', budgetNanos: 20_000_000_000, records: grace },
+    { developer: 'linus', budgetNanos: null, records: linus },
+  ];
+}

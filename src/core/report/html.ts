@@ -23,14 +23,14 @@ h1{font-size:1.5rem;margin:0 0 .2rem}h2{font-size:1.05rem;margin:1.6rem 0 .6rem;
 .card .k{font-size:.8em;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}.card .v{font-size:1.55rem;font-weight:650;margin:.15rem 0}
 .state-warning{color:var(--warn)}.state-over{color:var(--over)}.state-ok{color:var(--ok)}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:anywhere}th{font-weight:600;color:var(--muted);font-size:.85em}
+th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:12ch}tfoot td{font-weight:650;border-bottom:none}th{font-weight:600;color:var(--muted);font-size:.85em}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}@media (max-width:760px){.two{grid-template-columns:1fr}}
 ul.notes{padding-left:1.2rem}
 svg.chart{display:block;max-width:100%;height:auto;overflow:visible}
 svg .grid{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
 svg text{fill:var(--muted);font-size:11px}svg .value{fill:var(--fg)}svg .label{fill:var(--fg)}svg .ref{fill:var(--budget)}
 svg .bar-cloud,.swatch.cloud{fill:var(--cloud);background:var(--cloud)}svg .bar-local,.swatch.local{fill:var(--local);background:var(--local)}
-svg .bar-avoided,.swatch.avoided{fill:var(--avoided);background:var(--avoided)}svg .bar-daily{fill:var(--cloud);opacity:.25}
+svg .bar-avoided,.swatch.avoided{fill:var(--avoided);background:var(--avoided)}svg .bar-daily{fill:var(--cloud);opacity:.25}svg .bar-over{fill:var(--over)}
 svg .line-budget{stroke:var(--budget);stroke-width:1.5;stroke-dasharray:6 4}svg .line{stroke-width:2.5}
 svg .line-actual{stroke:var(--cloud)}svg .line-projection{stroke:var(--cloud);stroke-dasharray:4 4}
 .legend{display:flex;gap:1rem;font-size:.85em;color:var(--muted);margin:.3rem 0}.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:.35rem;vertical-align:-1px}
@@ -61,8 +61,9 @@ export function card(key: string, value: string, note: string, cls = ''): string
   return `<div class="card${cls ? ` ${cls}` : ''}"><div class="k">${esc(key)}</div><div class="v">${esc(value)}</div><div class="muted">${esc(note)}</div></div>`;
 }
 
-export function htmlTable(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+export function htmlTable(head: string[], rows: string[][], foot?: string[]): string {
+  const tr = (r: string[]) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody>${foot ? `<tfoot>${tr(foot)}</tfoot>` : ''}</table>`;
 }
 
 const legend = (items: [string, string][]) => `<div class="legend">${items.map(([cls, label]) => `<span><span class="swatch ${cls}"></span>${esc(label)}</span>`).join('')}</div>`;

@@ -103,7 +103,8 @@ export interface BarRow {
 
 /** Horizontal bars with their label on the left and value on the right (agents, models, developers). */
 export function barList(title: string, rows: BarRow[], width = 640): string {
-  const rowH = 24, labelW = Math.min(220, Math.round(width * 0.34)), valueW = 150;
+  const longest = Math.max(4, ...rows.map((r) => Math.min(32, r.label.length)));
+  const rowH = 24, labelW = Math.min(Math.round(width * 0.34), longest * 6.5 + 16), valueW = 170;
   const H = Math.max(1, rows.length) * rowH + 4;
   const max = Math.max(0, ...rows.map((r) => r.value));
   const span = width - labelW - valueW - 16;
