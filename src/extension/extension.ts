@@ -16,6 +16,7 @@ import { readMeterSettings, mirrorSettingsForCli } from './config';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
 import { registerChatModels } from './chat';
+import { registerRouting } from './routing';
 
 export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
@@ -89,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   };
 
   registerChatModels(context, { record: (i) => services.record(i), logger });
+  context.subscriptions.push(registerRouting(services));
 
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget()),

@@ -1,0 +1,387 @@
+/**
+ * The switch: runs (or follows) the metering gateway, offers Cloud / Local: <model> / Pull / Route my agents
+ * in the status bar menu, and points agents at the gateway on request. Everything that can be decided
+ * without VS Code lives in core (gateway, local/ollama, gateway/agents); this file only applies it.
+ */
+import * as vscode from 'vscode';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  CLAUDE_BASE_URL_VAR,
+  CODEX_PROFILE,
+  codexFlag,
+  createGateway,
+  gatewayUrl,
+  hasCodexProfile,
+  hostGateway,
+  isClaudeCodeRouted,
+  normaliseGatewaySettings,
+  withClaudeCodeRoute,
+  withCodexProfile,
+  withoutClaudeCodeRoute,
+  withoutCodexProfile,
+  type GatewayHost,
+  type GatewaySettings,
+  type HostState,
+} from '../core/gateway';
+import { isModelName } from '../core/gateway/settings';
+import { createOllama } from '../core/local/ollama';
+import { describeModel, describePull } from '../core/local/format';
+import { UnmeteredError } from '../core/errors';
+import type { MenuItem, Services } from './services';
+
+export const ROUTING_COMMANDS = {
+  useCloud: 'unmetered.useCloud',
+  useLocal: 'unmetered.useLocalModel',
+  pullModel: 'unmetered.pullModel',
+  routeAgents: 'unmetered.routeAgents',
+  showRouting: 'unmetered.showRouting',
+  undoRouting: 'unmetered.undoRouting',
+} as const;
+
+const TERMINAL_STATE = 'unmetered.routing.terminals';
+const SUGGESTED_MODELS = ['qwen3-coder:30b', 'gpt-oss:20b', 'devstral:24b', 'qwen2.5-coder:7b'];
+
+export function registerRouting(services: Services): vscode.Disposable {
+  const { context, log } = services;
+  const logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+  const disposables: vscode.Disposable[] = [];
+  const warned = new Set<string>();
+
+  const read = (): GatewaySettings => {
+    const c = vscode.workspace.getConfiguration('unmetered');
+    const r = normaliseGatewaySettings({
+      'ollama.host': c.get('ollama.host'),
+      'gateway.port': c.get('gateway.port'),
+      'gateway.anthropicUpstream': c.get('gateway.anthropicUpstream'),
+      'gateway.openaiUpstream': c.get('gateway.openaiUpstream'),
+      route: c.get('route'),
+      localModel: c.get('localModel'),
+    });
+    for (const w of r.warnings) {
+      if (warned.has(w)) continue;
+      warned.add(w);
+      logger.warn(w);
+    }
+    return r.value;
+  };
+  let settings = read();
+  const ollama = () => createOllama({ host: settings.ollamaHost });
+
+  // The gateway reads `settings` on every request: a switch applies to the next one, nothing restarts.
+  let host: GatewayHost | undefined;
+  const start = () => {
+    const gateway = createGateway({
+      config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
+      onInteraction: (i) => services.record(i),
+      logger,
+      version: String(context.extension.packageJSON.version ?? 'dev'),
+    });
+    host = hostGateway({ gateway, port: settings.port, logger, onChange: () => paint() });
+  };
+  start();
+
+  const paint = () => {
+    services.setStatusExtras(settings.route === 'local' ? { routeIcon: '$(vm)', routeLabel: `local: ${settings.localModel ?? 'no model chosen'}` } : { routeIcon: '$(cloud)', routeLabel: 'cloud' });
+    services.setTooltipSection('routing', tooltip(host?.state(), settings, context));
+  };
+  paint();
+
+  // Terminals: keep ANTHROPIC_BASE_URL in step with the port, writing only on a real change (a write makes
+  // VS Code ask to relaunch every used terminal).
+  const env = context.environmentVariableCollection;
+  env.description = 'Unmetered: routes Claude Code through the local metering gateway';
+  const syncTerminals = () => {
+    const on = context.globalState.get<boolean>(TERMINAL_STATE, false);
+    const want = gatewayUrl(settings.port);
+    const have = env.get(CLAUDE_BASE_URL_VAR)?.value;
+    if (on && have !== want) env.replace(CLAUDE_BASE_URL_VAR, want);
+    if (!on && have !== undefined) env.delete(CLAUDE_BASE_URL_VAR);
+  };
+  syncTerminals();
+
+  disposables.push(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!['unmetered.route', 'unmetered.localModel', 'unmetered.ollama', 'unmetered.gateway'].some((s) => e.affectsConfiguration(s))) return;
+      const before = settings;
+      settings = read();
+      if (settings.port !== before.port) {
+        await host?.stop();
+        start();
+        syncTerminals();
+        await followPort(before.port);
+      }
+      paint();
+    }),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.useCloud, () => useCloud()),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string) => useLocal(model)),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.pullModel, (model?: string) => pull(model)),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.routeAgents, () => routeAgents()),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.showRouting, () => showRouting()),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.undoRouting, () => undoRouting()),
+    services.addMenuSection('Route', 0, () => menu()),
+  );
+
+  async function menu(): Promise<MenuItem[]> {
+    const current = (here: boolean) => (here ? '$(check) ' : '');
+    const items: MenuItem[] = [
+      { label: `${current(settings.route === 'cloud')}$(cloud) Cloud (metered)`, description: 'agents reach their vendor', run: () => useCloud() },
+    ];
+    try {
+      for (const m of await ollama().list()) {
+        const here = settings.route === 'local' && settings.localModel === m.name;
+        items.push({ label: `${current(here)}$(vm) Local: ${m.name}`, description: describeModel(m), run: () => useLocal(m.name) });
+      }
+    } catch (err) {
+      items.push({ label: '$(warning) Ollama is not reachable', detail: (err as Error).message, run: () => vscode.window.showErrorMessage((err as Error).message) });
+    }
+    items.push(
+      { label: '$(cloud-download) Pull a model…', run: () => pull() },
+      { label: '$(plug) Route my agents through Unmetered…', run: () => routeAgents() },
+      { label: '$(list-unordered) Show what is routed (and undo)…', run: () => showRouting() },
+    );
+    return items;
+  }
+
+  async function setRoute(route: 'cloud' | 'local', model?: string): Promise<void> {
+    const c = vscode.workspace.getConfiguration('unmetered');
+    if (model !== undefined) await c.update('localModel', model, vscode.ConfigurationTarget.Global);
+    await c.update('route', route, vscode.ConfigurationTarget.Global);
+    settings = read();
+    paint();
+  }
+
+  async function useCloud(): Promise<void> {
+    await setRoute('cloud');
+    void vscode.window.setStatusBarMessage('Unmetered: agents routed through Unmetered now reach the cloud (metered).', 4000);
+  }
+
+  async function useLocal(model?: string): Promise<void> {
+    const o = ollama();
+    const status = await o.status();
+    if (!status.running) return void vscode.window.showErrorMessage(status.error);
+    if (!model) {
+      const models = await o.list();
+      if (models.length === 0) {
+        const act = await vscode.window.showInformationMessage(`Ollama ${status.version} has no models yet.`, 'Pull a model…');
+        if (act) await pull();
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(models.map((m) => ({ label: m.name, description: describeModel(m) })), { title: 'Unmetered: serve agents with which local model?' });
+      if (!pick) return;
+      model = pick.label;
+    }
+    await setRoute('local', model);
+    void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
+    try {
+      const ctx = await o.loadedContextLength(model);
+      if (ctx.warning) void vscode.window.showWarningMessage(ctx.warning);
+    } catch (err) {
+      logger.warn(`could not read ${model}'s context length: ${(err as Error).message}`);
+    }
+  }
+
+  async function pull(model?: string): Promise<void> {
+    if (!model) {
+      const qp = vscode.window.createQuickPick();
+      qp.title = 'Unmetered: pull which model from the Ollama library?';
+      qp.placeholder = 'a model name such as qwen3-coder:30b';
+      qp.items = SUGGESTED_MODELS.map((label) => ({ label }));
+      model = await new Promise<string | undefined>((resolve) => {
+        qp.onDidAccept(() => resolve((qp.selectedItems[0]?.label ?? qp.value).trim()));
+        qp.onDidHide(() => resolve(undefined));
+        qp.show();
+      });
+      qp.dispose();
+      if (!model) return;
+    }
+    if (!isModelName(model)) return void vscode.window.showErrorMessage(`Unmetered: "${model}" is not an Ollama model name (expected e.g. qwen3-coder:30b).`);
+    const name = model;
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pulling ${name}`, cancellable: true }, async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        let shown = 0;
+        await ollama().pull(
+          name,
+          (p) => {
+            const pct = p.percent ?? shown;
+            progress.report({ increment: Math.max(0, pct - shown), message: describePull(p) });
+            shown = Math.max(shown, pct);
+          },
+          ac.signal,
+        );
+      });
+    } catch (err) {
+      // A cancelled or failed pull changes no setting: nothing half-registered.
+      if (err instanceof UnmeteredError && err.code === 'E_CANCELLED') return void vscode.window.setStatusBarMessage(`Unmetered: pulling ${name} was cancelled.`, 4000);
+      return void vscode.window.showErrorMessage((err as Error).message);
+    }
+    const act = await vscode.window.showInformationMessage(`${name} is ready in Ollama.`, 'Use it now');
+    if (act) await useLocal(name);
+  }
+
+  function codexConfigPath(): string {
+    return path.join(process.env.CODEX_HOME || path.join(os.homedir(), '.codex'), 'config.toml');
+  }
+
+  async function routeAgents(): Promise<void> {
+    const url = gatewayUrl(settings.port);
+    const picks = await vscode.window.showQuickPick(
+      [
+        { id: 'terminals', label: 'Claude Code in new terminals', description: `${CLAUDE_BASE_URL_VAR}=${url}`, picked: true },
+        { id: 'claudeExt', label: 'Claude Code extension', description: `adds ${CLAUDE_BASE_URL_VAR} to the setting claudeCode.environmentVariables`, picked: true },
+        { id: 'codexProfile', label: `Codex: a profile "${CODEX_PROFILE}" in ${codexConfigPath()}`, description: `then run codex --profile ${CODEX_PROFILE}` },
+        { id: 'codexFlag', label: 'Codex: copy the command-line flag', description: codexFlag(settings.port) },
+      ],
+      { title: 'Unmetered: route which agents through the metering gateway?', canPickMany: true },
+    );
+    if (!picks || picks.length === 0) return;
+    const want = new Set(picks.map((p) => p.id));
+    const writes: string[] = [];
+    if (want.has('claudeExt')) writes.push(`the user setting claudeCode.environmentVariables: ${CLAUDE_BASE_URL_VAR}=${url}`);
+    if (want.has('codexProfile')) writes.push(`${codexConfigPath()}: [model_providers.${CODEX_PROFILE}] and [profiles.${CODEX_PROFILE}] pointing at ${url}/v1`);
+    if (writes.length) {
+      const ok = await vscode.window.showWarningMessage('Unmetered will write:', { modal: true, detail: `${writes.map((w) => `• ${w}`).join('\n')}\n\n"Unmetered: Show What Is Routed" undoes it.` }, 'Write');
+      if (ok !== 'Write') {
+        want.delete('claudeExt');
+        want.delete('codexProfile');
+      }
+    }
+    const done: string[] = [];
+    if (want.has('terminals')) {
+      await context.globalState.update(TERMINAL_STATE, true);
+      syncTerminals();
+      done.push('new terminals');
+    }
+    if (want.has('claudeExt')) {
+      const c = vscode.workspace.getConfiguration('claudeCode');
+      const r = withClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, settings.port);
+      if ('error' in r) void vscode.window.showErrorMessage(r.error);
+      else {
+        if (r.changed) await c.update('environmentVariables', r.value, vscode.ConfigurationTarget.Global);
+        done.push('the Claude Code extension (its next session)');
+      }
+    }
+    if (want.has('codexProfile')) {
+      const file = codexConfigPath();
+      const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : Promise.reject(e)));
+      const r = withCodexProfile(text, settings.port);
+      if ('error' in r) void vscode.window.showErrorMessage(r.error);
+      else {
+        if (r.changed) await writeAtomically(file, r.text);
+        done.push(`Codex with --profile ${CODEX_PROFILE}`);
+      }
+    }
+    if (want.has('codexFlag')) {
+      await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+      done.push('Codex flag copied to the clipboard');
+    }
+    paint();
+    if (done.length) void vscode.window.showInformationMessage(`Unmetered routes: ${done.join('; ')}. Switch cloud/local from the status bar at any time.`);
+  }
+
+  async function routedState() {
+    const codexText = await readFile(codexConfigPath(), 'utf8').catch(() => '');
+    return {
+      terminals: context.globalState.get<boolean>(TERMINAL_STATE, false),
+      claudeExt: isClaudeCodeRouted(vscode.workspace.getConfiguration('claudeCode').inspect('environmentVariables')?.globalValue, settings.port),
+      codexProfile: hasCodexProfile(codexText),
+    };
+  }
+
+  async function showRouting(): Promise<void> {
+    const s = await routedState();
+    const url = gatewayUrl(settings.port);
+    const lines = [
+      `Route: ${settings.route === 'local' ? `local (${settings.localModel ?? 'no model chosen'})` : 'cloud (metered)'}`,
+      `Gateway: ${hostLine(host?.state())}`,
+      '',
+      `Claude Code in new terminals: ${s.terminals ? `${CLAUDE_BASE_URL_VAR}=${url}` : 'not routed'}`,
+      `Claude Code extension: ${s.claudeExt ? 'routed (claudeCode.environmentVariables)' : 'not routed'}`,
+      `Codex profile "${CODEX_PROFILE}": ${s.codexProfile ? `in ${codexConfigPath()}` : 'not written'}`,
+      `Codex flag: codex ${codexFlag(settings.port)}`,
+    ];
+    const anything = s.terminals || s.claudeExt || s.codexProfile;
+    const act = await vscode.window.showInformationMessage('Unmetered routing', { modal: true, detail: lines.join('\n') }, ...(anything ? ['Undo All Routing'] : []), 'Copy Codex Flag');
+    if (act === 'Undo All Routing') await undoRouting();
+    if (act === 'Copy Codex Flag') await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+  }
+
+  async function undoRouting(port = settings.port): Promise<void> {
+    const undone: string[] = [];
+    if (context.globalState.get<boolean>(TERMINAL_STATE, false) || env.get(CLAUDE_BASE_URL_VAR)) {
+      await context.globalState.update(TERMINAL_STATE, false);
+      syncTerminals();
+      undone.push('terminals');
+    }
+    const c = vscode.workspace.getConfiguration('claudeCode');
+    const r = withoutClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, port);
+    if (r.changed) {
+      await c.update('environmentVariables', r.value.length ? r.value : undefined, vscode.ConfigurationTarget.Global);
+      undone.push('Claude Code extension');
+    }
+    const file = codexConfigPath();
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text !== null) {
+      const w = withoutCodexProfile(text);
+      if (w.changed) {
+        await writeAtomically(file, w.text);
+        undone.push('Codex profile');
+      }
+    }
+    paint();
+    void vscode.window.showInformationMessage(undone.length ? `Unmetered: routing undone (${undone.join(', ')}).` : 'Unmetered: nothing was routed.');
+  }
+
+  /** After a port change, entries written for the old port move to the new one. */
+  async function followPort(oldPort: number): Promise<void> {
+    const c = vscode.workspace.getConfiguration('claudeCode');
+    const current = c.inspect('environmentVariables')?.globalValue;
+    if (isClaudeCodeRouted(current, oldPort)) {
+      const r = withClaudeCodeRoute(withoutClaudeCodeRoute(current, oldPort).value, settings.port);
+      if (!('error' in r) && r.changed) await c.update('environmentVariables', r.value, vscode.ConfigurationTarget.Global);
+    }
+    const file = codexConfigPath();
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text !== null && hasCodexProfile(text)) {
+      const r = withCodexProfile(text, settings.port);
+      if (!('error' in r) && r.changed) await writeAtomically(file, r.text);
+    }
+  }
+
+  return new vscode.Disposable(() => {
+    for (const d of disposables) d.dispose();
+    void host?.stop();
+  });
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.unmetered-${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+function hostLine(s: HostState | undefined): string {
+  if (!s) return 'not started';
+  switch (s.role) {
+    case 'owner':
+      return `http://127.0.0.1:${s.port}, served by this window`;
+    case 'follower':
+      return `http://127.0.0.1:${s.port}, served by another window or the CLI (pid ${s.owner.pid}); this window takes over if it closes`;
+    case 'blocked':
+      return s.error;
+    case 'starting':
+      return `starting on port ${s.port}`;
+    case 'stopped':
+      return 'stopped';
+  }
+}
+
+function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext): string {
+  const route = settings.route === 'local' ? `local, **${settings.localModel ?? 'no model chosen'}** (avoided spend counted)` : 'cloud (metered)';
+  const terminals = context.globalState.get<boolean>(TERMINAL_STATE, false) ? ' · new terminals routed' : '';
+  return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}`;
+}
