@@ -9,12 +9,16 @@ import { EXIT, UsageError, type CliContext } from './context';
 import { GATEWAY_USAGE, gatewayCommand } from './gateway';
 import { REPORT_USAGE, reportCommand } from './report';
 import { STATUS_USAGE, statusCommand } from './status';
+import { EXPORT_USAGE, exportCommand } from './export';
+import { TEAM_USAGE, teamCommand } from './team';
 
 type Command = { usage: string; summary: string; run: (args: string[], ctx: CliContext) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   status: { usage: STATUS_USAGE, summary: "today's spend, saved by local models, and the projected month against your budget", run: statusCommand },
   report: { usage: REPORT_USAGE, summary: 'totals, per day and per model, over a range of days', run: reportCommand },
+  export: { usage: EXPORT_USAGE, summary: 'a weekly summary (JSON, Markdown, CSV or HTML) for your team lead', run: exportCommand },
+  team: { usage: TEAM_USAGE, summary: "merge a team's weekly summaries: per developer, trend, local share, who is over budget", run: teamCommand },
   gateway: { usage: GATEWAY_USAGE, summary: 'run the metering gateway for agents (headless), recording into the ledger', run: gatewayCommand },
 };
 

@@ -1,0 +1,118 @@
+/**
+ * `unmetered export`: one developer's weekly summary, for a team lead or a pull request.
+ * Settings come from <data dir>/report-settings.json (mirrored by the extension); UNMETERED_DEVELOPER
+ * and flags override them.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, type ReportFormat } from '../core/report';
+import { normaliseExportSettings, REPORT_SETTINGS_FILE, type ExportSettings } from '../core/report/settings';
+import { parse, zoneArg } from './args';
+import { EXIT, UsageError, type CliContext } from './context';
+import { openForCli } from './setup';
+
+export const EXPORT_USAGE =
+  'unmetered export [--week YYYY-Www] [--format json|md|csv|html] [--out FILE|FOLDER] [--developer NAME] [--week-start monday|sunday|saturday] [--pseudonymise|--no-pseudonymise] [--tz Zone] [--no-scan]';
+
+/** The export settings the extension mirrored for the CLI (defaults when there are none). */
+export async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
+  const file = path.join(ctx.dataDir, REPORT_SETTINGS_FILE);
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using the default export settings`);
+  }
+  const { value, warnings } = normaliseExportSettings(raw);
+  for (const w of warnings) ctx.logger.warn(w);
+  return value;
+}
+
+export function loginName(env: NodeJS.ProcessEnv, home: string): string {
+  return env.USER || env.USERNAME || env.LOGNAME || path.basename(home) || 'developer';
+}
+
+export function weekArg(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isWeekId(v)) throw new UsageError(`--week: expected an ISO week such as 2026-W47, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function formatArg(v: string | undefined, allowed: readonly ReportFormat[] = REPORT_FORMATS): ReportFormat | undefined {
+  if (v === undefined) return undefined;
+  if (!isReportFormat(v) || !allowed.includes(v)) throw new UsageError(`--format: expected ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Writes through a temp file and a rename, so a team share never holds half a summary. */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+export async function isFolder(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function exportCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, {
+    week: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    developer: { type: 'string' },
+    'week-start': { type: 'string' },
+    pseudonymise: { type: 'boolean' },
+    'no-pseudonymise': { type: 'boolean' },
+    tz: { type: 'string' },
+    'no-scan': { type: 'boolean' },
+  });
+  const week = weekArg(values.week);
+  let format = formatArg(values.format);
+  const weekStartFlag = values['week-start'];
+  if (weekStartFlag !== undefined && !isWeekStart(weekStartFlag)) throw new UsageError(`--week-start: expected ${WEEK_STARTS.join(', ')}, got ${JSON.stringify(weekStartFlag)}`);
+  if (values.pseudonymise && values['no-pseudonymise']) throw new UsageError('--pseudonymise and --no-pseudonymise: expected at most one of them');
+  if (values.developer !== undefined && (values.developer.trim() === '' || /[\u0000-\u001f]/.test(values.developer))) throw new UsageError(`--developer: expected a name on one line, got ${JSON.stringify(values.developer)}`);
+  const out = values.out === undefined ? undefined : path.resolve(ctx.cwd, values.out);
+  const outIsFolder = out !== undefined && (values.out!.endsWith('/') || values.out!.endsWith(path.sep) || (await isFolder(out)));
+  if (out && !outIsFolder && format === undefined) format = formatOfPath(out);
+  format ??= 'json';
+  if (out && !outIsFolder && formatOfPath(out) && formatOfPath(out) !== format) ctx.logger.warn(`--out ${values.out} ends in .${formatOfPath(out)} but the format is ${format}`);
+
+  const settings = await exportSettings(ctx);
+  const weekStart = (weekStartFlag as ExportSettings['weekStart'] | undefined) ?? settings.weekStart;
+  const pseudonymise = values.pseudonymise ? true : values['no-pseudonymise'] ? false : settings.pseudonymiseProjects;
+  const developer = values.developer?.trim() ?? (ctx.env.UNMETERED_DEVELOPER?.trim() || undefined) ?? settings.developer ?? loginName(ctx.env, ctx.home);
+
+  const opened = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz) });
+  try {
+    const now = ctx.clock.now();
+    const timeZone = opened.settings.timeZone;
+    const summary = buildWeeklySummary(opened.ledger.records(), {
+      week: week ? weekById(week, weekStart) : lastCompleteWeek(now, timeZone, weekStart),
+      timeZone,
+      weekStart,
+      budgetNanos: opened.settings.budgetNanos,
+      now,
+      developer,
+      priceTableVersion: opened.prices.version,
+      pseudonymise: pseudonymise ? pseudonymiser(await loadOrCreateSalt(ctx.dataDir)) : null,
+    });
+    const text = renderWeekly(summary, format);
+    if (!out) {
+      ctx.stdout.write(text);
+      return EXIT.ok;
+    }
+    const file = outIsFolder ? path.join(out, weeklyFileName(summary, format)) : out;
+    await writeAtomically(file, text);
+    ctx.stderr.write(`unmetered export: wrote ${summary.week.id} (${summary.totals.interactions} interactions) to ${file}\n`);
+    return EXIT.ok;
+  } finally {
+    await opened.ledger.close();
+  }
+}

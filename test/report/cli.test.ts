@@ -1,0 +1,157 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openLedger } from '../../src/core/ledger';
+import { validate, type Schema } from '../../src/core/report/jsonschema';
+import schema from '../../src/core/report/weekly-1.schema.json';
+import { fixedLedger, teamLedgers } from './ledger';
+
+// As shipped: the esbuild bundle in a child process, with the clock pinned by UNMETERED_NOW.
+const cli = path.resolve('dist/cli.js');
+let root: string;
+const homes: Record<string, string> = {};
+
+function run(args: string[], opts: { who?: string; env?: Record<string, string>; cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd ?? root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: path.join(root, 'nohome'),
+      USER: 'tester',
+      UNMETERED_HOME: homes[opts.who ?? 'ada'],
+      UNMETERED_NOW: '2026-11-23T09:00:00.000Z',
+      ...opts.env,
+    },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(async () => {
+  execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-export-'));
+  mkdirSync(path.join(root, 'nohome'));
+  for (const d of teamLedgers()) {
+    const dir = (homes[d.developer] = path.join(root, `data-${d.developer}`));
+    const ledger = await openLedger({ dir });
+    await ledger.append(d.records);
+    await ledger.close();
+    writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ monthlyBudget: d.budgetNanos === null ? null : d.budgetNanos / 1e9, timezone: 'Europe/Berlin', prices: {} }));
+  }
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('export with no arguments prints last complete week as JSON valid against the schema', () => {
+  const r = run(['export', '--no-scan']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(validate(schema as Schema, j), []);
+  assert.equal(j.week.id, '2026-W47');
+  assert.equal(j.developer, 'tester', 'the login name when no developer is configured');
+  assert.equal(j.totals.interactions, 39);
+  assert.equal(j.budget.monthlyBudgetUSD, 45);
+  assert.match(j.priceTableVersion, /^litellm@/);
+});
+
+test('export --format md reproduces the weekly golden apart from the price table name', () => {
+  const r = run(['export', '--no-scan', '--format', 'md', '--developer', 'ada']);
+  assert.equal(r.code, 0, r.stderr);
+  const golden = readFileSync(path.join(__dirname, 'golden', 'weekly.md'), 'utf8');
+  const version = /prices (\S+) ·/.exec(r.stdout)![1];
+  assert.equal(r.stdout, golden.replace('prices litellm@00035b69', `prices ${version}`));
+});
+
+test('export --out: the format follows the extension, a folder gets <developer>-<week>.<format>, nothing on stdout', () => {
+  const html = run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
+  assert.equal(html.code, 0, html.stderr);
+  assert.equal(html.stdout, '');
+  assert.match(html.stderr, /wrote 2026-W46 \(21 interactions\) to .*out\/ada\.html/);
+  assert.match(readFileSync(path.join(root, 'out', 'ada.html'), 'utf8'), /^<!DOCTYPE html>[\s\S]*2026-W46/);
+  mkdirSync(path.join(root, 'share'), { recursive: true });
+  for (const who of ['ada', 'grace', 'linus']) {
+    for (const week of ['2026-W46', '2026-W47']) {
+      const r = run(['export', '--no-scan', '--week', week, '--developer', who, '--out', 'share'], { who });
+      assert.equal(r.code, 0, r.stderr);
+    }
+  }
+  assert.ok(existsSync(path.join(root, 'share', 'grace-2026-W47.json')));
+  const csv = run(['export', '--no-scan', '--format', 'csv']);
+  assert.match(csv.stdout, /^week,developer,date,agent,model,route,costUSD,/);
+});
+
+test('mirrored export settings apply: Sunday weeks, pseudonymised projects with a salt kept in the data dir', () => {
+  writeFileSync(path.join(homes.linus, 'report-settings.json'), JSON.stringify({ weekStart: 'sunday', pseudonymiseProjects: true, developer: 'Linus T.' }));
+  const r = run(['export', '--no-scan', '--format', 'json'], { who: 'linus' });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.developer, 'Linus T.');
+  assert.equal(j.week.start, '2026-11-15');
+  assert.equal(j.projectsPseudonymised, true);
+  assert.ok(!r.stdout.includes('webshop') && !r.stdout.includes('billing-api'));
+  assert.ok(existsSync(path.join(homes.linus, 'export-salt')));
+  const again = JSON.parse(run(['export', '--no-scan', '--format', 'json'], { who: 'linus' }).stdout);
+  assert.deepEqual(again.projects.map((p: { project: string }) => p.project), j.projects.map((p: { project: string }) => p.project));
+  const plain = JSON.parse(run(['export', '--no-scan', '--no-pseudonymise', '--developer', 'linus'], { who: 'linus' }).stdout);
+  assert.equal(plain.projects[0].project, 'webshop');
+  rmSync(path.join(homes.linus, 'report-settings.json'));
+});
+
+test('team merges a folder: latest week by default, per developer, flags a duplicate and names bad files', () => {
+  writeFileSync(path.join(root, 'share', 'copy-of-ada.json'), readFileSync(path.join(root, 'share', 'ada-2026-W47.json')));
+  writeFileSync(path.join(root, 'share', 'broken.json'), '{"schema": "unmetered.weekly/1", "developer": "x"');
+  writeFileSync(path.join(root, 'share', 'package.json'), '{"name": "not-a-summary"}');
+  const r = run(['team', 'share']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^## Unmetered team summary · 2026-W47/);
+  assert.match(r.stdout, /across 3 developers/);
+  assert.match(r.stdout, /\| grace \| \$38\.15 \+ 2 unpriced \| \+149 % \|/);
+  assert.match(r.stdout, /Over budget: grace/);
+  const warnings = r.stderr.trim().split('\n');
+  assert.ok(warnings.some((l) => /skipped share\/broken\.json: not valid JSON/.test(l)), r.stderr);
+  assert.ok(warnings.some((l) => /skipped share\/package\.json: not an Unmetered weekly summary: no "schema" field/.test(l)), r.stderr);
+  assert.ok(warnings.some((l) => /ada submitted 2026-W47 more than once/.test(l)), r.stderr);
+  const csv = run(['team', 'share', '--week', '2026-W46', '--format', 'csv']);
+  assert.equal(csv.code, 0);
+  assert.equal(csv.stdout.trim().split('\r\n').length, 4, 'a header and one row per developer');
+  assert.match(csv.stdout, /\r\n2026-W46,grace,/);
+  const json = JSON.parse(run(['team', path.join(root, 'share', 'ada-2026-W47.json'), path.join(root, 'share', 'linus-2026-W47.json'), '--format', 'json']).stdout);
+  assert.equal(json.developers, 2);
+});
+
+test('team: empty folder, week not present, nothing usable → exit 1 with the reason', () => {
+  mkdirSync(path.join(root, 'empty'), { recursive: true });
+  const empty = run(['team', 'empty']);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /no weekly summaries \(\*\.json\) in this folder/);
+  const absent = run(['team', 'share', '--week', '2025-W01']);
+  assert.equal(absent.code, 1);
+  assert.match(absent.stderr, /no summaries for 2025-W01; weeks present: 2026-W46, 2026-W47/);
+  mkdirSync(path.join(root, 'junk'), { recursive: true });
+  writeFileSync(path.join(root, 'junk', 'a.json'), '[]');
+  const junk = run(['team', 'junk']);
+  assert.equal(junk.code, 1);
+  assert.match(junk.stderr, /none of the 1 file is a usable weekly summary/);
+});
+
+test('bad arguments: one line naming the argument and what was expected, exit 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['export', '--week', '2026-W60'], /--week: expected an ISO week such as 2026-W47, got "2026-W60"/],
+    [['export', '--week', '2026-11-16'], /--week: expected an ISO week/],
+    [['export', '--format', 'pdf'], /--format: expected json, md, csv, html, got "pdf"/],
+    [['export', '--week-start', 'friday'], /--week-start: expected monday, sunday, saturday, got "friday"/],
+    [['export', '--pseudonymise', '--no-pseudonymise'], /at most one of them/],
+    [['export', '--tz', 'Mars/Base'], /--tz: expected an IANA time zone/],
+    [['team'], /<folder or files…>: expected at least one folder or weekly summary file, got none/],
+    [['team', 'nowhere'], /nowhere: no such file or folder; expected a folder or a weekly summary file/],
+    [['team', 'share', '--format', 'xml'], /--format: expected json, md, csv, html, got "xml"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0], message);
+    assert.equal(r.stdout, '');
+  }
+});
