@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { validate, type Schema } from '../../src/core/report/jsonschema';
 import schema from '../../src/core/report/weekly-1.schema.json';
-import { fixedLedger, teamLedgers } from './ledger';
+import { teamLedgers } from './ledger';
 
 // As shipped: the esbuild bundle in a child process, with the clock pinned by UNMETERED_NOW.
 const cli = path.resolve('dist/cli.js');
