@@ -1,0 +1,162 @@
+/**
+ * Our Claude Code totals against ccusage@20.0.24's on the same files, per day, to the token and to
+ * the cent. The corpus stays inside the rules both tools share; where our documented rules differ
+ * (long-context pricing, one response id logged under two request ids, progress copies with no
+ * subagent transcript, a logged costUSD), the difference is asserted explicitly below.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Interaction } from '../../src/core/interaction';
+import { nanosToUSD } from '../../src/core/money';
+import { localDay } from '../../src/core/time';
+import { normaliseSourceSettings } from '../../src/core/sources';
+import { generateClaudeCorpus, type Corpus } from './corpus';
+import { world, type World } from './helpers';
+
+const CCUSAGE = path.join(__dirname, '../../node_modules/.bin/ccusage');
+const CLAUDE_ONLY = normaliseSourceSettings({ codex: { enabled: false }, geminiCli: { enabled: false }, cline: { enabled: false }, rooCode: { enabled: false } }).settings;
+
+interface Day {
+  date: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalCost: number;
+}
+
+function ccusageDaily(w: World, configDir: string, timeZone: string): Day[] {
+  const home = path.join(w.dir, 'empty-home');
+  mkdirSync(home, { recursive: true });
+  const r = spawnSync(CCUSAGE, ['daily', '--json', '--offline', '--timezone', timeZone], {
+    env: { HOME: home, CLAUDE_CONFIG_DIR: configDir, PATH: process.env.PATH, TZ: 'UTC', NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `ccusage failed: ${r.stderr}`);
+  // 20.x names the day `period` (all agents share one report shape).
+  return (JSON.parse(r.stdout) as { daily: (Day & { period: string })[] }).daily.map((d) => ({ ...d, date: d.period ?? d.date }));
+}
+
+function ourDaily(records: readonly Interaction[], timeZone: string): Day[] {
+  const days = new Map<string, Day & { nanos: number }>();
+  for (const r of records) {
+    const date = localDay(Date.parse(r.at), timeZone);
+    const d = days.get(date) ?? { date, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalCost: 0, nanos: 0 };
+    d.inputTokens += r.tokens.input;
+    d.outputTokens += r.tokens.output;
+    d.cacheCreationTokens += r.tokens.cacheWrite5m + r.tokens.cacheWrite1h;
+    d.cacheReadTokens += r.tokens.cacheRead;
+    d.nanos += r.costNanos ?? 0;
+    days.set(date, d);
+  }
+  return [...days.values()].sort((a, b) => a.date.localeCompare(b.date)).map(({ nanos, ...d }) => ({ ...d, totalCost: nanosToUSD(nanos) }));
+}
+
+const cents = (usd: number) => Math.round(usd * 100);
+
+describe('Claude Code totals agree with ccusage@20.0.24', () => {
+  let w: World;
+  let corpus: Corpus;
+  const root = () => path.join(w.dir, 'claude');
+  before(async () => {
+    w = await world();
+    corpus = await generateClaudeCorpus({ root: path.join(w.dir, 'claude'), sessions: 70, days: 6, turns: [3, 14], toolResultBytes: [200, 4000], seed: 7 });
+    w.env = { CLAUDE_CONFIG_DIR: root() };
+    await w.importer({ settings: CLAUDE_ONLY }).scan();
+  });
+  after(() => w.cleanup());
+
+  it('finds exactly the responses the corpus holds, each with its final counts', () => {
+    const got = new Map(w.ledger.records().map((r) => [r.id, r]));
+    assert.equal(got.size, corpus.expected.size);
+    for (const [mid, e] of corpus.expected) {
+      const r = got.get(`anthropic:${mid}`);
+      assert.ok(r, mid);
+      assert.deepEqual([r.model, r.at, r.tokens.input, r.tokens.output, r.tokens.cacheRead, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, !!r.fast], [e.model, e.at, e.input, e.output, e.cacheRead, e.cacheWrite5m, e.cacheWrite1h, e.fast], mid);
+      assert.notEqual(r.costNanos, null, `${e.model} is priced`);
+    }
+  });
+
+  for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+    it(`per day in ${zone}: the same tokens and the same cents`, () => {
+      const theirs = ccusageDaily(w, root(), zone);
+      const ours = ourDaily(w.ledger.records(), zone);
+      assert.ok(ours.length >= 6);
+      assert.deepEqual(
+        ours.map((d) => [d.date, d.inputTokens, d.outputTokens, d.cacheCreationTokens, d.cacheReadTokens, cents(d.totalCost)]),
+        theirs.map((d) => [d.date, d.inputTokens, d.outputTokens, d.cacheCreationTokens, d.cacheReadTokens, cents(d.totalCost)]),
+      );
+      // Closer than a cent: the same prices, summed exactly on our side and in floating point on theirs.
+      for (let i = 0; i < ours.length; i++) assert.ok(Math.abs(ours[i].totalCost - theirs[i].totalCost) < 1e-6, `${ours[i].date}: ${ours[i].totalCost} vs ${theirs[i].totalCost}`);
+    });
+  }
+});
+
+/** One assistant line, compact, as Claude Code writes it. */
+function assistant(id: string, requestId: string, usage: Record<string, number>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { cwd: '/home/dev/p', sessionId: 's', version: '2.0.31', message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage }, requestId, type: 'assistant', uuid: `u-${id}-${requestId}`, timestamp: '2025-11-03T12:00:00.000Z', ...extra };
+}
+
+describe('where our documented rules differ from ccusage@20.0.24', () => {
+  let w: World;
+  before(async () => (w = await world()));
+  after(() => w.cleanup());
+
+  /** Writes one transcript, imports it into a fresh ledger and runs ccusage on it. */
+  async function both(name: string, lines: Record<string, unknown>[]): Promise<{ ours: Day; theirs: Day; records: readonly Interaction[] }> {
+    const dir = path.join(w.dir, name);
+    mkdirSync(path.join(dir, 'projects/p'), { recursive: true });
+    writeFileSync(path.join(dir, 'projects/p/s.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const v = await world({ CLAUDE_CONFIG_DIR: dir });
+    try {
+      await v.importer({ settings: CLAUDE_ONLY }).scan();
+      const records = [...v.ledger.records()];
+      return { ours: ourDaily(records, 'UTC')[0], theirs: ccusageDaily(w, dir, 'UTC')[0], records };
+    } finally {
+      await v.cleanup();
+    }
+  }
+
+  it('long context: we bill the whole request at the long-context rates once the prompt passes 200k tokens; ccusage tiers each token type', async () => {
+    const { ours, theirs } = await both('long', [assistant('m1', 'r1', { input_tokens: 10, cache_read_input_tokens: 250_000, cache_creation_input_tokens: 0, output_tokens: 1000 })]);
+    assert.equal(ours.totalCost, 0.17256); // 10 × $6/M + 250,000 × $0.60/M + 1,000 × $22.50/M
+    assert.equal(Math.round(theirs.totalCost * 1e6), 105_030); // 10 × $3/M + (200,000 × $0.30 + 50,000 × $0.60)/M + 1,000 × $15/M
+    assert.deepEqual([ours.inputTokens, ours.cacheReadTokens, ours.outputTokens], [theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens]);
+  });
+
+  it('one response id logged under two request ids: we store it once (the id the API and our gateway see); ccusage counts both', async () => {
+    const { ours, theirs, records } = await both('tworeq', [assistant('m1', 'r1', { input_tokens: 10, output_tokens: 100 }), assistant('m1', 'r2', { input_tokens: 10, output_tokens: 100 })]);
+    assert.equal(records.length, 1);
+    assert.deepEqual([ours.inputTokens, ours.outputTokens], [10, 100]);
+    assert.deepEqual([theirs.inputTokens, theirs.outputTokens], [20, 200]);
+  });
+
+  it('a progress copy whose subagent transcript is missing: we count only transcripts; ccusage counts the copy', async () => {
+    const inner = { type: 'assistant', timestamp: '2025-11-03T12:00:00.000Z', requestId: 'r9', message: { id: 'm9', model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage: { input_tokens: 10, output_tokens: 100 } } };
+    const { ours, theirs, records } = await both('progress', [{ cwd: '/home/dev/p', sessionId: 's', version: '2.0.31', type: 'progress', data: { type: 'agent_progress', message: inner }, uuid: 'x', timestamp: '2025-11-03T12:00:00.100Z' }]);
+    assert.equal(records.length, 0);
+    assert.equal(ours, undefined);
+    assert.deepEqual([theirs.inputTokens, theirs.outputTokens], [10, 100]);
+  });
+
+  it('a logged costUSD (older Claude Code): we price the tokens; ccusage takes the logged figure', async () => {
+    const { ours, theirs } = await both('costusd', [assistant('m1', 'r1', { input_tokens: 10, output_tokens: 100 }, { costUSD: 1.25 })]);
+    assert.equal(ours.totalCost, 0.00153);
+    assert.equal(theirs.totalCost, 1.25);
+  });
+
+  it('models: an unknown date suffix is priced as its base model by both; an unknown model is unpriced (null) for us and $0 for ccusage', async () => {
+    const { ours, theirs, records } = await both('models', [
+      assistant('m1', 'r1', { input_tokens: 1000, output_tokens: 100 }, { message: { id: 'm1', model: 'claude-sonnet-4-5-20991231', role: 'assistant', content: [], usage: { input_tokens: 1000, output_tokens: 100 } } }),
+      assistant('m2', 'r2', { input_tokens: 1000, output_tokens: 100 }, { message: { id: 'm2', model: 'claude-nova-9', role: 'assistant', content: [], usage: { input_tokens: 1000, output_tokens: 100 } } }),
+    ]);
+    assert.equal(records.find((r) => r.model === 'claude-sonnet-4-5-20991231')!.costNanos, 4_500_000);
+    assert.equal(records.find((r) => r.model === 'claude-nova-9')!.costNanos, null);
+    assert.equal(cents(ours.totalCost), cents(theirs.totalCost));
+    assert.deepEqual([ours.inputTokens, ours.outputTokens], [theirs.inputTokens, theirs.outputTokens]);
+  });
+});
