@@ -34,6 +34,15 @@ export interface Writer {
   waitForLines(n: number): Promise<void>;
 }
 
+/** Starts `bulk` writers, waits until all have opened the ledger, then lets them go at once. */
+export async function startBulkWriters(argsList: string[][]): Promise<Writer[]> {
+  const writers = argsList.map((args) => startWriter(['bulk', ...args]));
+  await Promise.all(writers.map((w) => w.waitForLines(1)));
+  for (const w of writers) if (w.lines[0] !== 'ready') throw new Error(`writer not ready: ${w.lines[0]} ${w.stderr()}`);
+  for (const w of writers) w.child.stdin.write('go\n');
+  return writers;
+}
+
 export function startWriter(args: string[]): Writer {
   const child = spawn(process.execPath, [writerScript(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
@@ -66,14 +75,18 @@ export function startWriter(args: string[]): Writer {
   };
 }
 
-/** Every record line's id across the segment files (duplicates kept), read without the ledger. */
+/** The id of every complete record line across the segment files (duplicates kept), read without the ledger. */
 export function idsOnDisk(dir: string): string[] {
   const segDir = path.join(dir, 'ledger');
   const ids: string[] = [];
   for (const f of readdirSync(segDir).filter((f) => f.endsWith('.jsonl'))) {
     for (const line of readFileSync(path.join(segDir, f), 'utf8').split('\n')) {
-      const m = /^\{"id":("(?:[^"\\]|\\.)*")/.exec(line);
-      if (m) ids.push(JSON.parse(m[1]));
+      if (!line.startsWith('{"id":')) continue;
+      try {
+        ids.push(JSON.parse(line).id);
+      } catch {
+        // a torn fragment
+      }
     }
   }
   return ids;
