@@ -183,3 +183,19 @@ test('no header or body reaches the log', async () => {
   assert.ok(h.logger.lines.length > 0, 'the failure was logged');
   assert.ok(h.logger.lines.every((l) => !l.includes('sk-ant-NEVER-LOG') && !l.includes('SECRET PROMPT')));
 });
+
+test('a client that leaves in the middle of sending its request is forgotten, not kept in flight', async () => {
+  const before = h.anthropic.requests.length;
+  await new Promise<void>((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port: h.port, method: 'POST', path: '/v1/messages', headers: { ...anthropicHeaders, 'content-length': '100000' } });
+    req.on('error', () => resolve());
+    req.write('{"model":"claude-sonnet-4-5","messages":[');
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 30);
+  });
+  await h.gateway.settled();
+  assert.equal(h.anthropic.requests.length, before, 'nothing was forwarded');
+  assert.equal(h.interactions.length, 0);
+});

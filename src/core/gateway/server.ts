@@ -88,6 +88,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     inflight++;
     serve(req, res)
       .catch((err) => {
+        if (req.destroyed && !res.headersSent) return void res.destroy();
         logger.error(`gateway: ${(err as Error).message}`);
         if (!res.headersSent) send(res, gatewayError('openai', 'upstream_unreachable', `The Unmetered gateway failed: ${(err as Error).message}`));
         else res.destroy();
@@ -396,8 +397,14 @@ function readBody(stream: http.IncomingMessage, max: number): Promise<Buffer | n
       if (size > max) over = true;
       else parts.push(c);
     });
-    stream.on('end', () => resolve(over ? null : Buffer.concat(parts)));
+    let ended = false;
+    stream.on('end', () => {
+      ended = true;
+      resolve(over ? null : Buffer.concat(parts));
+    });
     stream.on('error', reject);
+    // A client that leaves mid-upload ends nothing: settle anyway so the request is not counted as in flight forever.
+    stream.on('close', () => ended || reject(new Error('the client closed the connection before sending the whole request')));
   });
 }
 
