@@ -1,0 +1,203 @@
+// Agent-log import benchmark (issue 3). A synthetic history of about 1 GB of Claude Code JSONL in
+// ~2,000 files plus Codex rollouts (kept under .bench/sources/ and reused between runs), then:
+//  - cold import (no offsets, empty ledger) in a fresh child process: time, MB/s, peak RSS;
+//  - ccusage@20.0.24 `daily --json --offline` on the same Claude files, in the same run;
+//  - time for one appended assistant line to reach the ledger through the live tailer, against a
+//    full re-scan.
+// Targets: cold import at least as fast as ccusage; peak RSS under 300 MB; one-line update under
+// 50 ms and at least 100x faster than a full re-scan.
+//   SIZE=100 npm run bench -- sources     a ~100 MB corpus for a quick run
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openLedger } from '../../src/core/ledger';
+import { silentLogger } from '../../src/core/ports';
+import { loadPriceTable } from '../../src/core/pricing';
+import { createImporter, normaliseSourceSettings } from '../../src/core/sources';
+import type { Interaction } from '../../src/core/interaction';
+import { generateClaudeCorpus } from '../sources/corpus';
+
+const SIZE_MB = Number(process.env.SIZE ?? 1024);
+const ROOT = path.resolve(__dirname, '../../.bench/sources', `corpus-${SIZE_MB}mb`);
+const CLAUDE = path.join(ROOT, 'claude');
+const CODEX = path.join(ROOT, 'codex');
+const CCUSAGE = path.resolve(__dirname, '../../node_modules/.bin/ccusage');
+const ONLY = (k: string) =>
+  normaliseSourceSettings(Object.fromEntries(['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode'].map((x) => [x, { enabled: x === k }]))).settings;
+
+interface ChildResult {
+  ms: number;
+  bytes: number;
+  records: number;
+  written: number;
+  maxRssMB: number;
+  liveMs?: number[];
+  warmRescanMs?: number;
+}
+
+async function child(kind: 'claude' | 'codex', dataDir: string, live: number): Promise<void> {
+  const ledger = await openLedger({ dir: dataDir, logger: silentLogger });
+  const importer = createImporter({
+    dataDir,
+    env: { CLAUDE_CONFIG_DIR: CLAUDE, CODEX_HOME: CODEX },
+    home: path.join(dataDir, 'home'),
+    platform: process.platform,
+    ledger,
+    priceTable: loadPriceTable(),
+    logger: silentLogger,
+    settings: ONLY(kind === 'claude' ? 'claudeCode' : 'codex'),
+  });
+  const t0 = performance.now();
+  const s = await importer.scan();
+  const ms = performance.now() - t0;
+  const out: ChildResult = { ms, bytes: s.bytesRead, records: s.recordsParsed, written: s.written, maxRssMB: 0 };
+  if (live > 0) {
+    const t1 = performance.now();
+    await importer.scan();
+    out.warmRescanMs = performance.now() - t1;
+    // One appended assistant line at a time, through fs.watch → tailer → pricing → ledger (fsync).
+    const file = readFileSync(path.join(ROOT, 'live-target.txt'), 'utf8').trim();
+    let resolve: (ids: Interaction[]) => void = () => {};
+    const handle = importer.watch({ onImported: (w) => resolve(w) });
+    const keepAlive = setInterval(() => {}, 1000); // the watchers do not hold the process open by themselves
+    await new Promise((r) => setTimeout(r, 300)); // let the watchers settle
+    out.liveMs = [];
+    for (let i = 0; i < live; i++) {
+      const id = `msg_live_${process.pid}_${i}`;
+      const line = JSON.stringify({ parentUuid: 'x', isSidechain: false, cwd: '/home/dev/proj-0', sessionId: 'live', version: '2.0.31', message: { model: 'claude-sonnet-4-5-20250929', id, type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 3, cache_read_input_tokens: 20000, cache_creation_input_tokens: 0, output_tokens: 42 } }, requestId: `req_${id}`, type: 'assistant', uuid: id, timestamp: new Date().toISOString() });
+      const got = new Promise<Interaction[]>((r) => (resolve = r));
+      const ts = performance.now();
+      appendFileSync(file, line + '\n');
+      const w = await got;
+      out.liveMs.push(performance.now() - ts);
+      if (!w.some((x) => x.id === `anthropic:${id}`)) throw new Error(`live line ${id} did not reach the ledger`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    handle.dispose();
+    clearInterval(keepAlive);
+  }
+  await ledger.close();
+  out.maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function runChild(kind: 'claude' | 'codex', live = 0): ChildResult {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-sources-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'child', kind, dataDir, String(live)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const last = r.stdout?.trim().split('\n').pop();
+    if (r.status !== 0 || !last) throw new Error(`import child failed (${r.status ?? r.signal}): ${r.stderr}${r.stdout}`);
+    return JSON.parse(last) as ChildResult;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function ccusage(): { ms: number; maxRssMB: number | null; cost: number } {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-home-'));
+  try {
+    const env = { HOME: home, CLAUDE_CONFIG_DIR: CLAUDE, PATH: process.env.PATH, TZ: 'UTC' };
+    const useTime = existsSync('/usr/bin/time');
+    const cmd = useTime ? '/usr/bin/time' : CCUSAGE;
+    const args = [...(useTime ? ['-f', 'MAXRSS=%M', CCUSAGE] : []), 'daily', '--json', '--offline'];
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`ccusage failed: ${r.stderr}`);
+    const rss = /MAXRSS=(\d+)/.exec(r.stderr);
+    return { ms, maxRssMB: rss ? Number(rss[1]) / 1024 : null, cost: (JSON.parse(r.stdout) as { totals: { totalCost: number } }).totals.totalCost };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function codexRollouts(files: number, eventsPerFile: number): number {
+  let bytes = 0;
+  for (let f = 0; f < files; f++) {
+    const id = `019a${(0x10000 + f).toString(16)}-0000-7000-8000-${(0xb00000000000 + f).toString(16)}`;
+    const day = String(1 + (f % 28)).padStart(2, '0');
+    const dir = path.join(CODEX, 'sessions/2025/10', day);
+    mkdirSync(dir, { recursive: true });
+    const t0 = Date.parse(`2025-10-${day}T09:00:00.000Z`);
+    const lines = [JSON.stringify({ timestamp: new Date(t0).toISOString(), type: 'session_meta', payload: { id, cwd: `/home/dev/proj-${f % 7}`, originator: 'codex_cli_rs', cli_version: '0.46.0' } })];
+    let total = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
+    for (let e = 0; e < eventsPerFile; e++) {
+      const ts = new Date(t0 + e * 20_000).toISOString();
+      lines.push(JSON.stringify({ timestamp: ts, type: 'turn_context', payload: { cwd: `/home/dev/proj-${f % 7}`, model: 'gpt-5-codex', effort: 'high' } }));
+      lines.push(JSON.stringify({ timestamp: ts, type: 'response_item', payload: { type: 'function_call_output', call_id: `c${e}`, output: 'x'.repeat(3000 + ((e * 7919) % 9000)) } }));
+      const last = { input_tokens: 9000 + e, cached_input_tokens: 8000, output_tokens: 300 + (e % 200), reasoning_output_tokens: 128, total_tokens: 0 };
+      last.total_tokens = last.input_tokens + last.output_tokens;
+      total = { input_tokens: total.input_tokens + last.input_tokens, cached_input_tokens: total.cached_input_tokens + last.cached_input_tokens, output_tokens: total.output_tokens + last.output_tokens, reasoning_output_tokens: total.reasoning_output_tokens + last.reasoning_output_tokens, total_tokens: total.total_tokens + last.total_tokens };
+      const ev = JSON.stringify({ timestamp: ts, type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: total, last_token_usage: last, model_context_window: 272000 } } });
+      lines.push(ev, ev.replace(ts, new Date(t0 + e * 20_000 + 900).toISOString())); // the re-emitted unchanged total
+    }
+    const text = lines.join('\n') + '\n';
+    writeFileSync(path.join(dir, `rollout-2025-10-${day}T09-00-00-${id}.jsonl`), text);
+    bytes += text.length;
+  }
+  return bytes;
+}
+
+async function ensureCorpus(): Promise<{ claudeBytes: number; claudeFiles: number; codexBytes: number }> {
+  const meta = path.join(ROOT, 'meta.json');
+  if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8'));
+  rmSync(ROOT, { recursive: true, force: true });
+  const t0 = performance.now();
+  // ~1,800 main sessions of ~500 KB per GB, plus subagent transcripts: about 2,000 files per GB.
+  const sessions = Math.max(20, Math.round((1800 * SIZE_MB) / 1024));
+  const c = await generateClaudeCorpus({ root: CLAUDE, sessions, days: 30, startDay: '2025-10-01', turns: [30, 70], toolResultBytes: [500, 12_000], seed: 11 });
+  const codexBytes = codexRollouts(Math.max(5, Math.round((60 * SIZE_MB) / 1024)), 150);
+  writeFileSync(path.join(ROOT, 'live-target.txt'), c.files[0]);
+  const m = { claudeBytes: c.bytes, claudeFiles: c.files.length, codexBytes };
+  writeFileSync(meta, JSON.stringify(m));
+  console.log(`generated corpus in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${ROOT}`);
+  return m;
+}
+
+const mb = (b: number) => b / (1024 * 1024);
+const f1 = (x: number) => x.toFixed(1);
+
+async function main(): Promise<void> {
+  const corpus = await ensureCorpus();
+  console.log(`corpus: Claude Code ${f1(mb(corpus.claudeBytes))} MB in ${corpus.claudeFiles} files; Codex ${f1(mb(corpus.codexBytes))} MB`);
+  // Both tools read from the page cache: one untimed run of each first.
+  ccusage();
+  const peer = [ccusage(), ccusage()].sort((a, b) => a.ms - b.ms)[0];
+  const ours = [runChild('claude'), runChild('claude')].sort((a, b) => a.ms - b.ms)[0];
+  const cx = runChild('codex');
+  const live = runChild('claude', 20);
+  const lat = [...live.liveMs!].sort((a, b) => a - b);
+  const p50 = lat[Math.floor(lat.length / 2)];
+  const max = lat[lat.length - 1];
+
+  console.log(`\ncold import, Claude Code:  ${f1(ours.ms)} ms, ${f1(mb(ours.bytes) / (ours.ms / 1000))} MB/s, ${ours.written} interactions (${ours.records} records parsed), peak RSS ${f1(ours.maxRssMB)} MB`);
+  console.log(`ccusage@20.0.24 daily:     ${f1(peer.ms)} ms, ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`);
+  console.log(`cold import, Codex:        ${f1(cx.ms)} ms, ${f1(mb(cx.bytes) / (cx.ms / 1000))} MB/s, ${cx.written} interactions, peak RSS ${f1(cx.maxRssMB)} MB`);
+  console.log(`re-scan with offsets (nothing new): ${f1(live.warmRescanMs!)} ms`);
+  console.log(`one appended line → ledger (live, ${lat.length} runs): p50 ${f1(p50)} ms, max ${f1(max)} ms`);
+  console.log('\nratios');
+  console.log(`  ccusage time / our cold import time: ${(peer.ms / ours.ms).toFixed(2)}x  (target ≥ 1)`);
+  console.log(`  full re-scan / one-line update:      ${Math.round(ours.ms / p50)}x  (target ≥ 100)`);
+  console.log(`  peak RSS: ${f1(Math.max(ours.maxRssMB, live.maxRssMB))} MB  (target < 300)`);
+  console.log(`  one-line update p50: ${f1(p50)} ms  (target < 50)`);
+  const misses = [
+    peer.ms < ours.ms && 'cold import slower than ccusage',
+    Math.max(ours.maxRssMB, live.maxRssMB) >= 300 && 'peak RSS ≥ 300 MB',
+    p50 >= 50 && 'one-line update ≥ 50 ms',
+    ours.ms / p50 < 100 && 'one-line update < 100x faster than a re-scan',
+  ].filter(Boolean);
+  console.log(misses.length ? `\nMISSED: ${misses.join('; ')}` : '\nall targets met');
+}
+
+if (process.argv[2] === 'child') {
+  child(process.argv[3] as 'claude' | 'codex', process.argv[4], Number(process.argv[5])).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
