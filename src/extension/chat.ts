@@ -3,6 +3,7 @@
  * and "Unmetered: Auto" to VS Code's chat model picker (Language Model Chat Provider API). The logic
  * lives in core/chat; this file only adapts VS Code's types, settings, secrets and cancellation to it.
  */
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ChatError } from '../core/chat/errors';
 import { normaliseChatSettings, type ChatModelInfo, type ChatSettings, type RouteState } from '../core/chat/models';
@@ -55,7 +56,8 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     clock: systemClock,
     logger: deps.logger,
     project: () => vscode.workspace.name ?? null,
-    sessionId: vscode.env.sessionId,
+    // vscode.env.sessionId is a fixed placeholder in code-server ("someValue.sessionId"): make our own.
+    sessionId: randomUUID(),
   });
 
   const changed = new vscode.EventEmitter<void>();
@@ -85,16 +87,23 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     provideTokenCount: (model, text) => service.countTokens(model, text),
   };
 
-  // Ollama models appear and disappear outside VS Code (`ollama pull` in a terminal): look again when
-  // the window comes back into focus, at most every 30 s.
+  // VS Code resolves a vendor's models only when something asks for them; without a Copilot sign-in
+  // nothing does (code-server 4.139 showed an empty picker until an extension called selectChatModels).
+  // Asking for our own vendor after each change puts the models in the picker either way.
   let lastRefresh = 0;
+  let resolveTimer: NodeJS.Timeout | undefined;
   const refresh = () => {
     lastRefresh = Date.now();
     changed.fire();
+    clearTimeout(resolveTimer);
+    resolveTimer = setTimeout(() => void vscode.lm.selectChatModels({ vendor: CHAT_VENDOR }).then(undefined, (err) => deps.logger.warn(`chat: listing models failed: ${err}`)), 250);
   };
+  // Off the activation path: the first listing asks Ollama (and maybe the endpoint) over HTTP.
+  resolveTimer = setTimeout(refresh, 1_000);
 
   context.subscriptions.push(
     changed,
+    { dispose: () => clearTimeout(resolveTimer) },
     vscode.lm.registerLanguageModelChatProvider(CHAT_VENDOR, provider),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.ollama'].some((s) => e.affectsConfiguration(s))) refresh();
@@ -134,7 +143,8 @@ function toLanguageModelError(err: unknown): Error {
 
 /**
  * What VS Code itself lists for the Unmetered vendor (through the public `vscode.lm` API, not our own
- * list), so a person can check the picker's contents where the picker is not available.
+ * list), so a person can check the picker's contents without a chat participant; picking one sends a
+ * one-line test request through VS Code, which is metered like any other.
  */
 async function showModels(): Promise<void> {
   const models = await vscode.lm.selectChatModels({ vendor: CHAT_VENDOR });
@@ -142,12 +152,28 @@ async function showModels(): Promise<void> {
     void vscode.window.showInformationMessage('Unmetered: VS Code lists no Unmetered chat models. Start Ollama, or set unmetered.chat.cloudModels and the chat API key.');
     return;
   }
-  await vscode.window.showQuickPick(
+  const pick = await vscode.window.showQuickPick(
     models.map((m) => ({
       label: m.name,
       description: m.id,
       detail: `family ${m.family} · up to ${m.maxInputTokens.toLocaleString('en-US')} input tokens`,
+      model: m,
     })),
-    { title: `Unmetered chat models (${models.length})`, placeHolder: 'As listed by VS Code for the chat model picker' },
+    { title: `Unmetered chat models (${models.length})`, placeHolder: 'As listed by VS Code for the chat model picker. Pick one to send it a test message.' },
   );
+  if (pick) await testModel(pick.model);
+}
+
+async function testModel(model: vscode.LanguageModelChat): Promise<void> {
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Unmetered: asking ${model.name}…`, cancellable: true }, async (_p, token) => {
+    try {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User('Reply with one word: ready')], { justification: 'Unmetered checks that this model answers.' }, token);
+      let text = '';
+      for await (const chunk of response.text) text += chunk;
+      if (token.isCancellationRequested) return;
+      void vscode.window.showInformationMessage(`Unmetered: ${model.name} answered "${text.trim().slice(0, 120)}". The request was metered.`);
+    } catch (err) {
+      if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Unmetered: ${model.name} did not answer: ${(err as Error).message}`);
+    }
+  });
 }
