@@ -3,9 +3,9 @@
  * Settings come from <data dir>/report-settings.json (mirrored by the extension); UNMETERED_DEVELOPER
  * and flags override them.
  */
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, type ReportFormat } from '../core/report';
+import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, writeAtomically, type ReportFormat } from '../core/report';
 import { normaliseExportSettings, REPORT_SETTINGS_FILE, type ExportSettings } from '../core/report/settings';
 import { parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
@@ -42,14 +42,6 @@ export function formatArg(v: string | undefined, allowed: readonly ReportFormat[
   if (v === undefined) return undefined;
   if (!isReportFormat(v) || !allowed.includes(v)) throw new UsageError(`--format: expected ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v;
-}
-
-/** Writes through a temp file and a rename, so a team share never holds half a summary. */
-export async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 export async function isFolder(p: string): Promise<boolean> {

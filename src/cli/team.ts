@@ -4,10 +4,10 @@
  * report's notes; the rest is still merged.
  */
 import path from 'node:path';
-import { collectFiles, compareWeekIds, formatOfPath, mergeTeam, readEntries, renderTeam } from '../core/report';
+import { collectFiles, compareWeekIds, formatOfPath, mergeTeam, readEntries, renderTeam, writeAtomically } from '../core/report';
 import { parse } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
-import { formatArg, writeAtomically, weekArg } from './export';
+import { formatArg, weekArg } from './export';
 
 export const TEAM_USAGE = 'unmetered team <folder or files…> [--week YYYY-Www] [--format md|html|csv|json] [--out FILE]';
 

@@ -17,6 +17,7 @@ import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
 import { registerChatModels } from './chat';
 import { registerRouting } from './routing';
+import { registerReports } from './export';
 
 export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
@@ -91,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): Services {
 
   registerChatModels(context, { record: (i) => services.record(i), logger });
   context.subscriptions.push(registerRouting(services));
+  context.subscriptions.push(registerReports(services));
 
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget()),

@@ -1,43 +1,17 @@
 /** Weekly summaries and team merges: build, render, read back. */
-import { renderCsv } from './csv';
-import { renderHtml } from './html';
-import { renderJson } from './json';
-import { renderMarkdown } from './markdown';
-import type { WeeklySummary } from './summary';
-import type { TeamReport } from './team';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from './team-render';
 
 export * from './totals';
 export * from './week';
 export * from './summary';
 export * from './pseudonym';
 export { parseWeeklySummary, knownVersions } from './read';
+export { writeAtomically, writeWeeklyFiles } from './files';
+export { buildDashboard, type DashboardModel } from './dashboard';
 export { collectFiles, readEntries, mergeTeam, dedupe, TEAM_SCHEMA, type TeamReport, type TeamMember, type Entry, type Problem } from './team';
-export { renderCsv, renderHtml, renderJson, renderMarkdown, renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown };
-
-export type ReportFormat = 'json' | 'md' | 'csv' | 'html';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'md', 'csv', 'html'];
-
-export function isReportFormat(s: unknown): s is ReportFormat {
-  return typeof s === 'string' && (REPORT_FORMATS as readonly string[]).includes(s);
-}
-
-/** The format a file name asks for by its extension (.markdown and .htm too), or undefined. */
-export function formatOfPath(file: string): ReportFormat | undefined {
-  const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase();
-  return ext === 'markdown' ? 'md' : ext === 'htm' ? 'html' : isReportFormat(ext) ? ext : undefined;
-}
-
-export function renderWeekly(s: WeeklySummary, format: ReportFormat): string {
-  return { json: renderJson, md: renderMarkdown, csv: renderCsv, html: renderHtml }[format](s);
-}
-
-export function renderTeam(r: TeamReport, format: ReportFormat): string {
-  return { json: renderTeamJson, md: renderTeamMarkdown, csv: renderTeamCsv, html: renderTeamHtml }[format](r);
-}
-
-/** "ada-2026-W47.json": what a team share collects; only characters safe in any file system. */
-export function weeklyFileName(s: Pick<WeeklySummary, 'developer' | 'week'>, format: ReportFormat): string {
-  const who = s.developer.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\w.-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'developer';
-  return `${who}-${s.week.id}.${format}`;
-}
+export { renderCsv } from './csv';
+export { renderHtml } from './html';
+export { renderJson } from './json';
+export { renderMarkdown } from './markdown';
+export { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from './team-render';
+export * from './render';
+export * from './settings';

@@ -2,7 +2,7 @@
  * Export settings (`unmetered.export.*`): types and normaliser. The schema is in package.json; the
  * extension reads them and mirrors them for the CLI into <data dir>/report-settings.json.
  */
-import { isReportFormat, type ReportFormat } from './index';
+import { isReportFormat, type ReportFormat } from './render';
 import { isWeekStart, type WeekStart } from './week';
 
 export interface ExportSettings {

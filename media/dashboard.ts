@@ -1,0 +1,143 @@
+/**
+ * The dashboard webview's script: draws the DashboardModel the extension posts, and asks the
+ * extension to run commands. It fetches nothing and keeps no data beyond the last model.
+ */
+import type { DashboardModel, PeriodView } from '../src/core/report/dashboard';
+import { avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, usd } from '../src/core/report/format';
+import { barList, esc, lineChart, splitBar } from '../src/core/report/svg';
+
+type Period = 'today' | 'week' | 'month';
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): { period?: Period } | undefined;
+  setState(state: { period: Period }): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let period: Period = vscode.getState()?.period ?? 'month';
+let model: DashboardModel | undefined;
+
+const $ = (id: string) => document.getElementById(id)!;
+
+function card(p: Period, v: PeriodView): string {
+  const t = v.totals;
+  return `<button class="card${p === period ? ' selected' : ''}" data-period="${p}" aria-pressed="${p === period}">
+    <span class="k">${esc(v.label)}</span>
+    <span class="v" data-testid="${p}-cost">${esc(usd(t.costUSD))}</span>
+    <span class="n">${esc(avoidedLabel(t))} saved · ${int(t.interactions)} interaction${t.interactions === 1 ? '' : 's'}${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced` : ''}</span>
+  </button>`;
+}
+
+function monthChart(m: DashboardModel): string {
+  const days = m.month.days;
+  let running = 0;
+  const actual = days.map((d) => (d.costUSD === null ? null : (running += d.costUSD)));
+  const todayIndex = days.findIndex((d) => d.date === m.today);
+  const daysLeft = days.length - 1 - todayIndex;
+  // The projection runs from today's running total to the projected month end in equal steps.
+  const projection = days.map((_, i) => (i < todayIndex ? null : running + ((m.month.projectedMonthUSD - running) * (i - todayIndex)) / Math.max(1, daysLeft)));
+  return lineChart({
+    title: `Spend in ${monthLabel(m.month.id)}: running total, projection to the month's end, and the budget`,
+    xLabels: days.map((d) => String(Number(d.date.slice(8)))),
+    labelEvery: 5,
+    columns: days.map((d) => d.costUSD),
+    series: [
+      { points: projection, cls: 'line-projection', label: `projected ${usd(m.month.projectedMonthUSD)}` },
+      { points: actual, cls: 'line-actual', label: `month to date ${usd(m.month.monthToDateUSD)}` },
+    ],
+    reference: m.month.budgetUSD !== null ? { value: m.month.budgetUSD, label: `budget ${usd(m.month.budgetUSD)}` } : undefined,
+    format: (v) => usd(v),
+    width: 720,
+    height: 230,
+  });
+}
+
+function breakdown(v: PeriodView): string {
+  if (v.totals.interactions === 0) return `<p class="empty">No interactions ${v.label === 'Today' ? 'today' : `in ${v.label.toLowerCase()}`} yet.</p>`;
+  const agents = barList(
+    `Spend by agent, ${v.label.toLowerCase()}`,
+    v.agents.map((a) => ({ label: a.agent, value: a.costUSD ?? 0, valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : '') })),
+    460,
+  );
+  const models = barList(
+    `Spend by model, ${v.label.toLowerCase()}`,
+    v.models.map((x) =>
+      x.route === 'local'
+        ? { label: x.model, value: x.avoidedUSD ?? 0, valueLabel: `local · saved ${avoidedLabel(x)}`, cls: 'bar-avoided' }
+        : { label: x.model, value: x.costUSD ?? 0, valueLabel: costLabel(x) },
+    ),
+    460,
+  );
+  const r = v.routes;
+  const split = splitBar(
+    'Interactions: cloud and local',
+    [
+      { label: `cloud ${int(r.cloud.interactions)} · ${usd(r.cloud.costUSD)}`, value: r.cloud.interactions, cls: 'bar-cloud' },
+      { label: `local ${int(r.local.interactions)} · saved ${avoidedLabel(r.local)}`, value: r.local.interactions, cls: 'bar-local' },
+    ],
+    720,
+  );
+  return `<div class="two"><div><h3>By agent</h3>${agents}</div><div><h3>By model</h3>${models}</div></div>
+    <h3>Cloud and local <span class="muted">${esc(localShare(r, v.totals))} of interactions ran locally</span></h3><div data-testid="routes">${split}</div>`;
+}
+
+function recentTable(m: DashboardModel): string {
+  if (m.recent.length === 0) return `<p class="empty">No metered interactions in the last ${m.recentDays} days.</p>`;
+  const rows = m.recent
+    .map(
+      (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td>${esc(r.agent)}</td><td>${esc(r.model)}</td>
+      <td class="num">${compact(r.inputTokens)}</td><td class="num">${compact(r.outputTokens)}</td><td class="num">${compact(r.cacheReadTokens)}</td><td class="num">${compact(r.cacheWriteTokens)}</td>
+      <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td></tr>`,
+    )
+    .join('');
+  return `<table data-testid="recent"><thead><tr><th>When</th><th>Agent</th><th>Model</th><th class="num">Input</th><th class="num">Output</th><th class="num">Cache read</th><th class="num">Cache write</th><th class="num">Cost</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function render(): void {
+  if (!model) return;
+  const m = model;
+  const b = m.month;
+  const budget =
+    b.budgetUSD === null
+      ? `${usd(b.projectedMonthUSD)} projected · no budget set`
+      : `${usd(b.projectedMonthUSD)} projected of ${usd(b.budgetUSD)} · ${percent(b.projectedMonthUSD, b.budgetUSD)}, ${budgetStateLabel(b.budgetState)}`;
+  $('title').textContent = `${dayLabel(m.today)} · ${m.timeZone}`;
+  $('cards').innerHTML = card('today', m.periods.today) + card('week', m.periods.week) + card('month', m.periods.month);
+  $('budget').className = `budget state-${b.budgetState}`;
+  $('budget').textContent = `${monthLabel(b.id)}: ${usd(b.monthToDateUSD)} so far · ${budget}`;
+  $('chart').innerHTML = monthChart(m);
+  $('method').textContent = b.projectionMethod;
+  $('period-title').textContent = m.periods[period].label;
+  document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((el) => el.setAttribute('aria-selected', String(el.dataset.period === period)));
+  $('breakdown').innerHTML = breakdown(m.periods[period]);
+  $('recent-title').textContent = `Most expensive interactions, last ${m.recentDays} days`;
+  $('recent').innerHTML = recentTable(m);
+  $('notes').textContent = m.unpricedModels.length
+    ? `Unpriced (not in the totals): ${m.unpricedModels.map((u) => `${u.model} (${u.interactions})`).join(', ')}. Add a price in the unmetered.prices setting.`
+    : '';
+  document.body.dataset.ready = 'true';
+}
+
+function select(p: Period): void {
+  period = p;
+  vscode.setState({ period });
+  render();
+}
+
+document.addEventListener('click', (e) => {
+  const el = (e.target as HTMLElement).closest<HTMLElement>('[data-period],[data-command]');
+  if (!el) return;
+  if (el.dataset.period) select(el.dataset.period as Period);
+  else if (el.dataset.command) vscode.postMessage({ type: 'command', command: el.dataset.command });
+});
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const msg = e.data as { type?: string; model?: DashboardModel };
+  if (msg?.type === 'model' && msg.model) {
+    model = msg.model;
+    render();
+  }
+});
+
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,190 @@
+/**
+ * Reports in VS Code: the dashboard command, "Export Weekly Summary…", the automatic export of
+ * last week on the first start of a new week, and the export settings mirrored for the CLI.
+ * Everything with substance happens in core/report; this file asks questions and writes files.
+ */
+import * as vscode from 'vscode';
+import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Interaction } from '../core/interaction';
+import { formatUSD } from '../core/money';
+import { buildWeeklySummary, currentWeek, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, shiftWeek, writeAtomically, writeWeeklyFiles, type ReportFormat, type Week, type WeeklySummary } from '../core/report';
+import { normaliseExportSettings, REPORT_SETTINGS_FILE, type ExportSettings } from '../core/report/settings';
+import { rangeLabel } from '../core/report/format';
+import { usdToNanosExact } from '../core/report/totals';
+import { DashboardPanel } from './dashboard';
+import type { Services } from './services';
+
+export const REPORT_COMMANDS = {
+  openDashboard: 'unmetered.openDashboard',
+  exportWeekly: 'unmetered.exportWeeklySummary',
+} as const;
+
+/** Folder (in the data dir) of one marker file per automatically exported week: created exclusively, so one window exports it, once. */
+const AUTO_EXPORT_DIR = 'auto-export';
+/** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
+const AUTO_EXPORT_DELAY_MS = 20_000;
+
+const warned = new Set<string>();
+
+export function readExportSettings(services: Services): ExportSettings {
+  const c = vscode.workspace.getConfiguration('unmetered.export');
+  const { value, warnings } = normaliseExportSettings({
+    weekStart: c.get('weekStart'),
+    pseudonymiseProjects: c.get('pseudonymiseProjects'),
+    developer: c.get('developer'),
+    folder: c.get('folder'),
+    formats: c.get('formats'),
+  });
+  for (const w of warnings) {
+    services.log.warn(w);
+    if (!warned.has(w)) {
+      warned.add(w);
+      void vscode.window.showWarningMessage(`Unmetered: ${w}`);
+    }
+  }
+  return value;
+}
+
+/** `~` and `${workspaceFolder}` in the folder setting, as people write them. */
+export function resolveFolder(folder: string): string {
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  let f = folder.replace(/^~(?=$|[\\/])/, os.homedir());
+  if (ws) f = f.replace(/\$\{workspaceFolder\}/g, ws);
+  return path.resolve(ws ?? os.homedir(), f);
+}
+
+async function summarise(services: Services, settings: ExportSettings, week: Week, records?: readonly Interaction[]): Promise<WeeklySummary> {
+  const ledger = await services.ledger();
+  return buildWeeklySummary(records ?? ledger.records(), {
+    week,
+    timeZone: services.timeZone(),
+    weekStart: settings.weekStart,
+    budgetNanos: services.budgetNanos(),
+    now: Date.now(),
+    developer: settings.developer ?? os.userInfo().username,
+    priceTableVersion: services.prices().version,
+    pseudonymise: settings.pseudonymiseProjects ? pseudonymiser(await loadOrCreateSalt(services.dataDir)) : null,
+  });
+}
+
+const FORMAT_ITEMS: { format: ReportFormat; label: string; detail: string }[] = [
+  { format: 'json', label: 'JSON', detail: 'for your team lead: `unmetered team` merges these' },
+  { format: 'md', label: 'Markdown', detail: 'pastes into a chat or a pull request' },
+  { format: 'csv', label: 'CSV', detail: 'one row per day × agent × model, for spreadsheets' },
+  { format: 'html', label: 'HTML', detail: 'a page with charts, works offline and prints' },
+];
+
+async function exportWeekly(services: Services): Promise<void> {
+  const settings = readExportSettings(services);
+  const ledger = await services.ledger();
+  const records = ledger.records();
+  const now = Date.now();
+  const tz = services.timeZone();
+  const last = lastCompleteWeek(now, tz, settings.weekStart);
+  // Last week first (what one usually exports), then the week in progress, then older ones.
+  const weeks = [last, currentWeek(now, tz, settings.weekStart), ...Array.from({ length: 11 }, (_, i) => shiftWeek(last, -(i + 1)))];
+  const picks = await Promise.all(
+    weeks.map(async (w, i) => {
+      const s = await summarise(services, { ...settings, pseudonymiseProjects: false }, w, records);
+      const cost = s.totals.costUSD === null ? 'unpriced' : formatUSD(usdToNanosExact(s.totals.costUSD));
+      return { week: w, label: w.id, description: `${rangeLabel(w.start, w.end)}${i === 0 ? ' · last week' : i === 1 ? ' · in progress' : ''}`, detail: `${cost} · ${s.totals.interactions} interactions` };
+    }),
+  );
+  const pick = await vscode.window.showQuickPick(picks, { title: 'Export Weekly Summary (1/3): week', placeHolder: 'Which week?' });
+  if (!pick) return;
+  const formats = await vscode.window.showQuickPick(
+    FORMAT_ITEMS.map((f) => ({ ...f, picked: settings.formats.includes(f.format) })),
+    { title: 'Export Weekly Summary (2/3): formats', canPickMany: true, placeHolder: 'One file per format' },
+  );
+  if (!formats || formats.length === 0) return;
+  const defaultFolder = settings.folder ? resolveFolder(settings.folder) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir());
+  const folder = await vscode.window.showOpenDialog({ title: 'Export Weekly Summary (3/3): folder', canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(defaultFolder), openLabel: 'Export here' });
+  if (!folder?.[0]) return;
+  const summary = await summarise(services, settings, pick.week, records);
+  const files = await writeWeeklyFiles(summary, folder[0].fsPath, formats.map((f) => f.format));
+  services.log.info(`exported ${summary.week.id} to ${files.join(', ')}`);
+  const openable = files.find((f) => f.endsWith('.md')) ?? files[0];
+  const action = await vscode.window.showInformationMessage(`Unmetered: exported ${summary.week.id} (${files.map((f) => path.basename(f)).join(', ')}).`, 'Open', 'Reveal in Folder');
+  if (action === 'Open') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(openable));
+  else if (action === 'Reveal in Folder') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(openable));
+}
+
+/**
+ * On the first start of a new week, writes last week's summary into `unmetered.export.folder`,
+ * once across all windows and restarts: the marker file for the week is created exclusively
+ * before exporting, and removed again if the export fails so a later start retries.
+ */
+export async function autoExport(services: Services, settings: ExportSettings, now = Date.now()): Promise<string[] | undefined> {
+  if (!settings.folder) return undefined;
+  const week = lastCompleteWeek(now, services.timeZone(), settings.weekStart);
+  const dir = path.join(services.dataDir, AUTO_EXPORT_DIR);
+  await mkdir(dir, { recursive: true });
+  const marker = path.join(dir, week.id);
+  try {
+    await (await open(marker, 'wx')).close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
+  }
+  try {
+    const summary = await summarise(services, settings, week);
+    const files = await writeWeeklyFiles(summary, resolveFolder(settings.folder), settings.formats);
+    services.log.info(`automatic export of ${week.id}: ${files.join(', ')}`);
+    // Markers older than a year are no longer needed to tell whether a week was exported.
+    for (const name of await readdir(dir)) if (name < shiftWeek(week, -53).id) await unlink(path.join(dir, name)).catch(() => {});
+    return files;
+  } catch (err) {
+    await unlink(marker).catch(() => {});
+    throw err;
+  }
+}
+
+/** The CLI has no VS Code settings: mirror `unmetered.export.*` into the data directory when it changes. */
+async function mirrorExportSettings(services: Services, s: ExportSettings): Promise<void> {
+  const file = path.join(services.dataDir, REPORT_SETTINGS_FILE);
+  const body = JSON.stringify({ weekStart: s.weekStart, pseudonymiseProjects: s.pseudonymiseProjects, developer: s.developer }, null, 2) + '\n';
+  try {
+    if ((await readFile(file, 'utf8').catch(() => '')) === body) return;
+    await writeAtomically(file, body);
+  } catch (err) {
+    services.log.warn(`could not write ${file} for the CLI: ${(err as Error).message}`);
+  }
+}
+
+/** Registers the dashboard and export commands, the automatic export and the settings mirror. */
+export function registerReports(services: Services): vscode.Disposable {
+  const weekStart = () => readExportSettings(services).weekStart;
+  const disposables: vscode.Disposable[] = [
+    vscode.commands.registerCommand(REPORT_COMMANDS.openDashboard, () => DashboardPanel.show(services, weekStart)),
+    vscode.commands.registerCommand(REPORT_COMMANDS.exportWeekly, async () => {
+      try {
+        await exportWeekly(services);
+      } catch (err) {
+        services.log.error(`export: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(`Unmetered: the weekly summary could not be exported: ${(err as Error).message}`);
+      }
+    }),
+    services.addMenuSection('Reports', 50, () => [
+      { label: '$(graph) Open dashboard', run: () => vscode.commands.executeCommand(REPORT_COMMANDS.openDashboard) },
+      { label: '$(export) Export weekly summary…', run: () => vscode.commands.executeCommand(REPORT_COMMANDS.exportWeekly) },
+    ]),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('unmetered.export')) void mirrorExportSettings(services, readExportSettings(services));
+    }),
+  ];
+  const settings = readExportSettings(services);
+  void mirrorExportSettings(services, settings);
+  const timer = setTimeout(() => {
+    autoExport(services, readExportSettings(services)).then(
+      (files) => files && void vscode.window.showInformationMessage(`Unmetered: last week's summary was exported to ${path.dirname(files[0])}.`),
+      (err) => {
+        services.log.error(`automatic export: ${(err as Error).message}`);
+        void vscode.window.showWarningMessage(`Unmetered: last week's summary could not be exported to ${settings.folder}: ${(err as Error).message}. It will be tried again at the next start.`);
+      },
+    );
+  }, AUTO_EXPORT_DELAY_MS);
+  disposables.push({ dispose: () => clearTimeout(timer) });
+  return vscode.Disposable.from(...disposables);
+}
