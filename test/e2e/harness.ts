@@ -21,6 +21,12 @@ const CHROMIUM = '/usr/bin/chromium';
 /** Without the networking flags Chromium floods the closed network with refused connections. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** Headless Chromium with the flags this machine needs, for pages that need no VS Code (e.g. an exported report). */
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium (${CHROMIUM}) is missing. Run: bash test/e2e/setup.sh`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
 /** The status bar item takes 6–9 s after page load on a 2-core machine; leave room for a busy one. */
 const UI_TIMEOUT_MS = 60_000;
 
