@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openLedger, type Ledger } from '../../src/core/ledger/index';
+import { openLedger, watchLedger, type Ledger } from '../../src/core/ledger/index';
 import { memoryLogger } from '../../src/core/ports';
 import type { Interaction } from '../../src/core/interaction';
 import { record } from './fixtures/records';
@@ -296,4 +297,51 @@ test('snapshots are ignored when the segment changed underneath or the snapshot 
   assert.equal(damaged.records().length, 2100);
   assert.deepEqual(damaged.lines, []);
   await damaged.close();
+});
+
+test('optional flags must be booleans, so that whatever is written reads back', async (t) => {
+  const dir = tempDir(t);
+  const l = await openLedger({ dir });
+  await assert.rejects(l.append([{ ...record('x'), fast: 'yes' } as unknown as Interaction]), /interaction\.fast: expected a boolean/);
+  await assert.rejects(l.append([{ ...record('y'), big: 10n } as unknown as Interaction]), { code: 'E_LEDGER_APPEND' });
+  assert.deepEqual(idsOnDisk(dir), []);
+  await l.close();
+});
+
+test('a data directory deleted while open is recreated by the next append', async (t) => {
+  const dir = path.join(tempDir(t), 'data');
+  const l = await openLedger({ dir });
+  await l.append([record('a')]);
+  rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(await l.refresh(), []);
+  assert.deepEqual(ids(await l.append([record('b')])), ['b']);
+  await l.close();
+  assert.deepEqual(ids((await reopen(dir)).records()), ['b']);
+});
+
+test('temporary files of dead writers are removed at open; a live writer\'s are left alone', async (t) => {
+  const dir = tempDir(t);
+  await (await openLedger({ dir })).close();
+  const cache = path.join(dir, 'cache', 'ledger');
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const dead = path.join(cache, `2026-11.bin.${child.stdout}.00ff.tmp`);
+  const live = path.join(cache, `2026-11.${process.pid}.00ff.new`);
+  writeFileSync(dead, 'x');
+  writeFileSync(live, 'x');
+  await (await openLedger({ dir })).close();
+  assert.ok(!existsSync(dead));
+  assert.ok(existsSync(live));
+});
+
+test('a watcher stops quietly when its ledger is closed', async (t) => {
+  const dir = tempDir(t);
+  const log = memoryLogger();
+  const l = await openLedger({ dir, logger: log });
+  let calls = 0;
+  watchLedger(l, () => calls++, { intervalMs: 5 });
+  await l.append([record('a')]);
+  await l.close();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(log.lines, []);
+  assert.ok(calls <= 1);
 });

@@ -93,22 +93,30 @@ function extrasOf(r: Interaction): string | null {
   return extra && JSON.stringify(extra);
 }
 
-function numericColumn(name: string, values: (number | null)[]): [ColumnInfo, Buffer] {
-  const nullable = values.includes(null);
+/** Packs a column into the narrowest array that holds it exactly; NaN stands for null. */
+function numericColumn(name: string, values: Float64Array | Uint32Array): [ColumnInfo, Buffer] {
+  let nullable = false;
   let max = 0;
   let integral = true;
-  for (const v of values) {
-    if (v === null) continue;
-    if (v > max) max = v;
-    if (!Number.isInteger(v)) integral = false;
-  }
-  const top = max + (nullable ? 1 : 0);
-  const type: ColumnType = !integral || top > 0xffffffff ? 'f64' : top > 0xffff ? 'u32' : top > 0xff ? 'u16' : 'u8';
-  const Arr = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, f64: Float64Array }[type as 'u8'];
-  const a = new Arr(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    a[i] = type === 'f64' ? (v === null ? NaN : v) : v === null ? 0 : nullable ? v + 1 : v;
+    if (v !== v) nullable = true;
+    else {
+      if (v > max) max = v;
+      if (!Number.isInteger(v)) integral = false;
+    }
+  }
+  const top = max + (nullable ? 1 : 0);
+  if (!integral || top > 0xffffffff) {
+    const a = values instanceof Float64Array ? values : Float64Array.from(values);
+    return [{ name, type: 'f64', byteLength: a.byteLength, nullable }, Buffer.from(a.buffer, a.byteOffset, a.byteLength)];
+  }
+  const type = top > 0xffff ? 'u32' : top > 0xff ? 'u16' : 'u8';
+  const a = new { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array }[type](values.length);
+  const shift = nullable ? 1 : 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    a[i] = v !== v ? 0 : v + shift;
   }
   return [{ name, type, byteLength: a.byteLength, nullable }, Buffer.from(a.buffer, a.byteOffset, a.byteLength)];
 }
@@ -127,13 +135,10 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     }
     return i;
   };
-  const strCols: Record<string, number[]> = {};
-  for (const c of STRING_COLUMNS) strCols[c] = new Array(n);
-  const tokCols: Record<string, number[]> = {};
-  for (const c of TOKEN_COLUMNS) tokCols[c] = new Array(n);
-  const cost: (number | null)[] = new Array(n);
-  const avoided: (number | null)[] = new Array(n);
+  const [agent, source, project, model, route, replaces, priceSource, extra] = STRING_COLUMNS.map(() => new Uint32Array(n));
+  const [input, output, cacheRead, cw5, cw1h, reasoning, cost, avoided] = Array.from({ length: 8 }, () => new Float64Array(n));
   const flags = new Uint8Array(n);
+  const hashes = new Uint32Array(n);
   const offsets = new Uint32Array(2 * n + 1);
   const text: string[] = new Array(2 * n);
   let pos = 0;
@@ -145,32 +150,37 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     pos += r.id.length;
     offsets[2 * i + 1] = pos;
     pos += r.at.length;
-    strCols.agent[i] = code(r.agent);
-    strCols.source[i] = code(r.source);
-    strCols.project[i] = code(r.project);
-    strCols.model[i] = code(r.model);
-    strCols.route[i] = code(r.route);
-    strCols.replaces[i] = code(r.replaces);
-    strCols.priceSource[i] = code(r.priceSource);
-    strCols.extra[i] = code(extrasOf(r));
-    for (const c of TOKEN_COLUMNS) tokCols[c][i] = r.tokens[c];
-    cost[i] = r.costNanos;
-    avoided[i] = r.avoidedNanos;
-    flags[i] = (r.estimated ? 1 : 0) | tri(r.priceInferred) << 1 | tri(r.fast) << 3;
+    agent[i] = code(r.agent);
+    source[i] = code(r.source);
+    project[i] = code(r.project);
+    model[i] = code(r.model);
+    route[i] = code(r.route);
+    replaces[i] = code(r.replaces);
+    priceSource[i] = code(r.priceSource);
+    extra[i] = code(extrasOf(r));
+    const t = r.tokens;
+    input[i] = t.input;
+    output[i] = t.output;
+    cacheRead[i] = t.cacheRead;
+    cw5[i] = t.cacheWrite5m;
+    cw1h[i] = t.cacheWrite1h;
+    reasoning[i] = t.reasoning;
+    cost[i] = r.costNanos ?? NaN;
+    avoided[i] = r.avoidedNanos ?? NaN;
+    flags[i] = (r.estimated ? 1 : 0) | (tri(r.priceInferred) << 1) | (tri(r.fast) << 3);
+    hashes[i] = state.hashes[i];
   }
   offsets[2 * n] = pos;
+  const textBytes = Buffer.from(text.join(''), 'utf8');
   const columns: [ColumnInfo, Buffer][] = [
     [{ name: 'offsets', type: 'u32', byteLength: offsets.byteLength }, Buffer.from(offsets.buffer)],
-    ...[text.join('')].map((t): [ColumnInfo, Buffer] => {
-      const b = Buffer.from(t, 'utf8');
-      return [{ name: 'text', type: 'utf8', byteLength: b.length }, b];
-    }),
-    ...STRING_COLUMNS.map((c) => numericColumn(c, strCols[c])),
-    ...TOKEN_COLUMNS.map((c) => numericColumn(c, tokCols[c])),
+    [{ name: 'text', type: 'utf8', byteLength: textBytes.length }, textBytes],
+    ...[agent, source, project, model, route, replaces, priceSource, extra].map((a, i) => numericColumn(STRING_COLUMNS[i], a)),
+    ...[input, output, cacheRead, cw5, cw1h, reasoning].map((a, i) => numericColumn(TOKEN_COLUMNS[i], a)),
     numericColumn('costNanos', cost),
     numericColumn('avoidedNanos', avoided),
     [{ name: 'flags', type: 'u8', byteLength: flags.byteLength }, Buffer.from(flags.buffer)],
-    [{ name: 'hash', type: 'u32', byteLength: n * 4 }, Buffer.from(Uint32Array.from({ length: n }, (_, i) => state.hashes[i]).buffer)],
+    [{ name: 'hash', type: 'u32', byteLength: hashes.byteLength }, Buffer.from(hashes.buffer)],
   ];
   const header: Header = {
     cacheVersion: CACHE_VERSION,
@@ -305,7 +315,7 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
 export async function readSnapshot(cachePath: string, fh: FileHandle, stat: { ino: number; size: number }): Promise<SegmentState | null> {
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(cachePath);
+    buf = await readWhole(cachePath);
   } catch {
     return null;
   }
@@ -327,6 +337,24 @@ export async function readSnapshot(cachePath: string, fh: FileHandle, stat: { in
     };
   } catch {
     return null;
+  }
+}
+
+/** One read into one 8-byte-aligned buffer (fs.readFile reads 512 KiB at a time). */
+async function readWhole(file: string): Promise<Buffer> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.from(new ArrayBuffer(size));
+    let pos = 0;
+    while (pos < size) {
+      const { bytesRead } = await fh.read(buf, pos, size - pos, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+    }
+    return buf.subarray(0, pos);
+  } finally {
+    await fh.close();
   }
 }
 

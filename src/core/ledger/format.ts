@@ -150,12 +150,16 @@ function fromLine(l: Record<string, unknown>): Interaction {
   if (l.pi !== undefined) r.priceInferred = l.pi;
   if (l.f !== undefined) r.fast = l.f;
   for (const k in l) if (!LINE_KEYS.has(k) && !INTERACTION_KEYS.has(k)) r[k] = l[k];
-  const rec = validateInteraction(r);
-  if (r.priceInferred !== undefined && typeof r.priceInferred !== 'boolean') {
-    throw new UnmeteredError('E_INTERACTION', `interaction.priceInferred: expected a boolean, got ${JSON.stringify(r.priceInferred)}`);
-  }
-  if (r.fast !== undefined && typeof r.fast !== 'boolean') {
-    throw new UnmeteredError('E_INTERACTION', `interaction.fast: expected a boolean, got ${JSON.stringify(r.fast)}`);
+  return validateRecord(r);
+}
+
+/** validateInteraction, plus the optional flags it leaves alone, so that what is written reads back. */
+export function validateRecord(v: unknown): Interaction {
+  const rec = validateInteraction(v);
+  for (const k of ['priceInferred', 'fast'] as const) {
+    if (rec[k] !== undefined && typeof rec[k] !== 'boolean') {
+      throw new UnmeteredError('E_INTERACTION', `interaction.${k}: expected a boolean or nothing, got ${JSON.stringify(rec[k])?.slice(0, 80)}`);
+    }
   }
   return rec;
 }

@@ -28,10 +28,10 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UnmeteredError } from '../errors';
-import { totalTokens, validateInteraction, type Interaction } from '../interaction';
+import { totalTokens, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
-import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf } from './format';
+import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './format';
 import { ADDED, KEPT, View } from './view';
 
 export { LEDGER_FORMAT_VERSION } from './format';
@@ -133,14 +133,29 @@ class FileLedger implements Ledger {
   }
 
   async open(): Promise<void> {
+    await this.makeDirs();
+    await this.removeLeftovers();
+    for (const name of await this.segmentNames()) await this.loadSegment(name);
+    this.version = 1;
+  }
+
+  private async makeDirs(): Promise<void> {
     try {
       await fsp.mkdir(this.segDir, { recursive: true });
       await fsp.mkdir(this.cacheDir, { recursive: true });
     } catch (e) {
       throw new UnmeteredError('E_LEDGER_DIR', `cannot create the ledger directory ${this.segDir}: ${(e as Error).message}`, { cause: e });
     }
-    for (const name of await this.segmentNames()) await this.loadSegment(name);
-    this.version = 1;
+  }
+
+  /** Temporary files of processes that died while writing a snapshot or creating a segment. */
+  private async removeLeftovers(): Promise<void> {
+    const names = await fsp.readdir(this.cacheDir).catch(() => [] as string[]);
+    for (const n of names) {
+      // <segment>.<pid>.<random>.tmp|new: the writer's pid tells whether it can still be writing.
+      const m = /\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/.exec(n);
+      if (m && !processAlive(Number(m[1]))) await fsp.rm(path.join(this.cacheDir, n), { force: true }).catch(() => {});
+    }
   }
 
   records(): readonly Interaction[] {
@@ -155,14 +170,18 @@ class FileLedger implements Ledger {
 
   async append(records: readonly Interaction[]): Promise<Interaction[]> {
     this.assertOpen();
+    // Everything is checked and encoded before anything is written, so a bad record fails the
+    // whole batch rather than leaving part of it on disk.
+    const lines = new Map<Interaction, string>();
     records.forEach((r, i) => {
       try {
-        validateInteraction(r);
+        validateRecord(r);
+        lines.set(r, encodeLine(r));
       } catch (e) {
         throw new UnmeteredError('E_LEDGER_APPEND', `append: record ${i} is not a valid Interaction (nothing written): ${(e as Error).message}`, { cause: e });
       }
     });
-    return this.serialize(() => this.appendNow(records));
+    return this.serialize(() => this.appendNow(records, lines));
   }
 
   async refresh(): Promise<Interaction[]> {
@@ -196,7 +215,10 @@ class FileLedger implements Ledger {
   // ——— reading ———
 
   private async segmentNames(): Promise<string[]> {
-    const names = await fsp.readdir(this.segDir);
+    const names = await fsp.readdir(this.segDir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return []; // deleted behind us; the next append recreates it
+      throw e;
+    });
     return names.filter((n) => SEGMENT_FILE.test(n)).map((n) => n.slice(0, -'.jsonl'.length)).sort();
   }
 
@@ -389,7 +411,7 @@ class FileLedger implements Ledger {
 
   // ——— writing ———
 
-  private async appendNow(records: readonly Interaction[]): Promise<Interaction[]> {
+  private async appendNow(records: readonly Interaction[], lines: Map<Interaction, string>): Promise<Interaction[]> {
     // Within a batch, too, the most complete copy of an id is the one that counts.
     const best = new Map<string, Interaction>();
     for (const r of records) {
@@ -420,7 +442,7 @@ class FileLedger implements Ledger {
       const caughtUp = before === seg.offset;
       const torn = !caughtUp && (await lastByte(fh, before)) !== 10;
       if (torn) this.noteRepair(seg);
-      const text = (torn ? '\n' : '') + fresh.map(encodeLine).join('');
+      const text = (torn ? '\n' : '') + fresh.map((r) => lines.get(r)!).join('');
       await writeLines(fh, Buffer.from(text, 'utf8'), seg.file);
       try {
         await fh.datasync();
@@ -467,6 +489,7 @@ class FileLedger implements Ledger {
    */
   private async createSegmentFile(seg: Segment): Promise<void> {
     if (await fsp.stat(seg.file).then(() => true, () => false)) return;
+    await this.makeDirs();
     const tmp = path.join(this.cacheDir, `${seg.name}.${process.pid}.${randomBytes(4).toString('hex')}.new`);
     try {
       await fsp.writeFile(tmp, HEADER_LINE, { flush: true });
@@ -527,6 +550,15 @@ interface Sink {
   malformed(line: number, reason: string): void;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function lastByte(fh: FileHandle, size: number): Promise<number> {
   if (size === 0) return 10;
   const b = Buffer.alloc(1);
@@ -577,6 +609,7 @@ export function watchLedger(ledger: Ledger, onChange: () => void, opts: WatchOpt
   let running = false;
   let again = false;
   let disposed = false;
+  let lastError = '';
   const tick = async (): Promise<void> => {
     if (disposed) return;
     if (running) {
@@ -588,9 +621,13 @@ export function watchLedger(ledger: Ledger, onChange: () => void, opts: WatchOpt
       do {
         again = false;
         await ledger.refresh();
+        lastError = '';
       } while (again && !disposed);
     } catch (e) {
-      if (!disposed) ledger.logger.warn(`ledger: watching ${ledger.dir} failed to read new records: ${(e as Error).message}`);
+      const err = e as UnmeteredError;
+      if (err.code === 'E_LEDGER_CLOSED') stop();
+      else if (!disposed && err.message !== lastError) ledger.logger.warn(`ledger: watching ${ledger.dir}: could not read new records: ${err.message}`);
+      lastError = err.message;
     } finally {
       running = false;
     }
@@ -611,11 +648,10 @@ export function watchLedger(ledger: Ledger, onChange: () => void, opts: WatchOpt
   }
   const timer = setInterval(() => void tick(), opts.intervalMs ?? 500);
   timer.unref();
-  return {
-    dispose() {
-      disposed = true;
-      clearInterval(timer);
-      watcher?.close();
-    },
-  };
+  function stop(): void {
+    disposed = true;
+    clearInterval(timer);
+    watcher?.close();
+  }
+  return { dispose: stop };
 }
