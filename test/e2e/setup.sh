@@ -7,6 +7,11 @@
 # @vscode/test-electron / test-web cannot be used here: they download VS Code at run time.
 set -euo pipefail
 
+# Run from an npm script (npm run test:all), we inherit npm_config_* from the outer npm, among them
+# its user agent naming Node 20 (code-server's postinstall reads the Node version from it and aborts)
+# and loglevel=silent (which would hide every error): start the inner npm from a clean slate.
+while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^npm_')
+
 CODE_SERVER_VERSION=4.139.1
 NODE_MAJOR=24
 
