@@ -16,13 +16,17 @@ import { silentLogger } from '../../src/core/ports';
 import { loadPriceTable } from '../../src/core/pricing';
 import { createImporter, normaliseSourceSettings } from '../../src/core/sources';
 import type { Interaction } from '../../src/core/interaction';
+import { build } from 'esbuild';
 import { generateClaudeCorpus } from '../sources/corpus';
 
 const SIZE_MB = Number(process.env.SIZE ?? 1024);
-const ROOT = path.resolve(__dirname, '../../.bench/sources', `corpus-${SIZE_MB}mb`);
+const BENCH = path.resolve('.bench/sources');
+// The child is told where the corpus is: it runs from a bundle elsewhere.
+const ROOT = process.argv[2] === 'child' ? process.argv[6] : path.join(BENCH, `corpus-${SIZE_MB}mb`);
 const CLAUDE = path.join(ROOT, 'claude');
 const CODEX = path.join(ROOT, 'codex');
-const CCUSAGE = path.resolve(__dirname, '../../node_modules/.bin/ccusage');
+const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
+const CHILD = path.join(BENCH, 'import-child.js');
 const ONLY = (k: string) =>
   normaliseSourceSettings(Object.fromEntries(['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode'].map((x) => [x, { enabled: x === k }]))).settings;
 
@@ -85,7 +89,7 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number): P
 function runChild(kind: 'claude' | 'codex', live = 0): ChildResult {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-sources-'));
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'child', kind, dataDir, String(live)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [CHILD, 'child', kind, dataDir, String(live), ROOT], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const last = r.stdout?.trim().split('\n').pop();
     if (r.status !== 0 || !last) throw new Error(`import child failed (${r.status ?? r.signal}): ${r.stderr}${r.stdout}`);
     return JSON.parse(last) as ChildResult;
@@ -145,8 +149,8 @@ async function ensureCorpus(): Promise<{ claudeBytes: number; claudeFiles: numbe
   rmSync(ROOT, { recursive: true, force: true });
   const t0 = performance.now();
   // ~1,800 main sessions of ~500 KB per GB, plus subagent transcripts: about 2,000 files per GB.
-  const sessions = Math.max(20, Math.round((1800 * SIZE_MB) / 1024));
-  const c = await generateClaudeCorpus({ root: CLAUDE, sessions, days: 30, startDay: '2025-10-01', turns: [30, 70], toolResultBytes: [500, 12_000], seed: 11 });
+  const sessions = Math.max(20, Math.round((1750 * SIZE_MB) / 1024));
+  const c = await generateClaudeCorpus({ root: CLAUDE, sessions, days: 30, startDay: '2025-10-01', turns: [35, 85], toolResultBytes: [500, 12_000], seed: 11 });
   const codexBytes = codexRollouts(Math.max(5, Math.round((60 * SIZE_MB) / 1024)), 150);
   writeFileSync(path.join(ROOT, 'live-target.txt'), c.files[0]);
   const m = { claudeBytes: c.bytes, claudeFiles: c.files.length, codexBytes };
@@ -160,6 +164,8 @@ const f1 = (x: number) => x.toFixed(1);
 
 async function main(): Promise<void> {
   const corpus = await ensureCorpus();
+  // The import runs as it ships: bundled by esbuild, no TypeScript loader in the process.
+  await build({ entryPoints: [__filename], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: CHILD, external: ['esbuild'], logLevel: 'error' });
   console.log(`corpus: Claude Code ${f1(mb(corpus.claudeBytes))} MB in ${corpus.claudeFiles} files; Codex ${f1(mb(corpus.codexBytes))} MB`);
   // Both tools read from the page cache: one untimed run of each first.
   ccusage();

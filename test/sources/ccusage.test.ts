@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
@@ -64,11 +64,25 @@ describe('Claude Code totals agree with ccusage@20.0.24', () => {
   const root = () => path.join(w.dir, 'claude');
   before(async () => {
     w = await world();
-    corpus = await generateClaudeCorpus({ root: path.join(w.dir, 'claude'), sessions: 70, days: 6, turns: [3, 14], toolResultBytes: [200, 4000], seed: 7 });
+    corpus = await generateClaudeCorpus({ root: path.join(w.dir, 'claude'), sessions: 70, days: 6, turns: [3, 14], toolResultBytes: [200, 4000], seed: 7, subagentSessions: 0.3, btwSessions: 0.3 });
     w.env = { CLAUDE_CONFIG_DIR: root() };
     await w.importer({ settings: CLAUDE_ONLY }).scan();
   });
   after(() => w.cleanup());
+
+  it('holds every trap: block copies, resumed copies, subagents with progress copies, /btw replays, <synthetic>, midnight', () => {
+    const text = corpus.files.map((f) => readFileSync(f, 'utf8')).join('');
+    const count = (s: string) => text.split(s).length - 1;
+    const lines = text.split('\n').filter(Boolean).length;
+    const assistantLines = count('"type":"assistant"');
+    assert.ok(assistantLines > corpus.expected.size * 1.5, `${assistantLines} assistant lines for ${corpus.expected.size} responses`);
+    assert.ok(count('"type":"progress"') >= 5);
+    assert.ok(count('"slug":"btw"') >= 2);
+    assert.ok(count('<synthetic>') >= 5);
+    assert.ok(corpus.files.some((f) => f.includes(`${path.sep}subagents${path.sep}`)));
+    assert.ok(new Set([...corpus.expected.values()].map((e) => e.at.slice(0, 10))).size >= 6);
+    assert.ok(lines > 1000);
+  });
 
   it('finds exactly the responses the corpus holds, each with its final counts', () => {
     const got = new Map(w.ledger.records().map((r) => [r.id, r]));

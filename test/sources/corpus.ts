@@ -24,6 +24,9 @@ export interface CorpusOptions {
   turns: [number, number];
   /** Size of a tool result's text in bytes. */
   toolResultBytes: [number, number];
+  /** Share of sessions that run subagents (default 1/8) and that have a /btw replay (default 1/16). */
+  subagentSessions?: number;
+  btwSessions?: number;
 }
 
 export interface Expected {
@@ -142,6 +145,10 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
     const earlier = sessionsByProject[p].length > 1 && rnd() < 0.1 ? sessionsByProject[p][int(0, sessionsByProject[p].length - 2)] : null;
     if (earlier) for (const l of earlier.slice(0, Math.min(earlier.length, int(4, 20)))) main.write(l);
     let sub: ReturnType<typeof open> | null = null;
+    let btw: ReturnType<typeof open> | null = null;
+    // About one session in eight runs subagents, one in sixteen has a /btw side question.
+    const subRate = rnd() < (o.subagentSessions ?? 0.125) ? 0.15 : 0;
+    const btwRate = rnd() < (o.btwSessions ?? 0.0625) ? 0.1 : 0;
     const parentMsgs: { mid: string; line: Record<string, unknown> }[] = [];
     for (let turn = int(o.turns[0], o.turns[1]); turn > 0; turn--) {
       t += int(5, 240) * 1000;
@@ -168,7 +175,7 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
       if (rnd() < 0.05) {
         main.write(JSON.stringify({ ...base(), type: 'assistant', isApiErrorMessage: true, message: { id: `9d13e9fe-${seq.toString(16).padStart(4, '0')}-4ea1-9e76-b65731725eb6`, model: '<synthetic>', role: 'assistant', type: 'message', content: [{ type: 'text', text: 'API Error: Request was aborted.' }], usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } }, uuid: `u${++seq}`, timestamp: iso() }));
       }
-      if (rnd() < 0.08) {
+      if (rnd() < subRate) {
         // A subagent: its own transcript holds its responses; the parent logs progress copies.
         sub ??= open(path.join(dir, session, 'subagents', `agent-${seq.toString(16)}.jsonl`));
         for (let k = int(1, 3); k > 0; k--) {
@@ -183,18 +190,18 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
           record(smid, sm, inner.timestamp, su);
         }
       }
-      if (parentMsgs.length && rnd() < 0.03) {
+      if (parentMsgs.length && rnd() < btwRate) {
         // /btw: a sidechain replays a parent message with a new request id and its own counts.
         const src = pick(parentMsgs);
         const m = src.line.message as Record<string, unknown>;
         const replay = { ...src.line, ...base({ isSidechain: true, agentId: 'b1', slug: 'btw' }), message: { ...m, usage: { ...(m.usage as object), output_tokens: int(3000, 4000) } }, requestId: id('req'), uuid: `u${++seq}`, timestamp: iso() };
-        const btw = open(path.join(dir, session, 'subagents', `agent-btw${seq.toString(16)}.jsonl`));
+        btw ??= open(path.join(dir, session, 'subagents', `agent-btw${seq.toString(16)}.jsonl`));
         btw.write(JSON.stringify(replay));
-        await btw.close();
       }
     }
     await main.close();
     if (sub) await sub.close();
+    if (btw) await btw.close();
   }
   return { files, bytes, expected };
 }

@@ -120,7 +120,15 @@ export class Importer {
       const t0 = performance.now();
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
       await this.discover();
-      for (const [file, adapter] of this.known) await this.readOne(file, adapter, tally);
+      let slice = performance.now();
+      for (const [file, adapter] of this.known) {
+        await this.readOne(file, adapter, tally);
+        // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs here).
+        if (performance.now() - slice > 15) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+        }
+      }
       tally.written += (await this.flush()).length;
       this.prune();
       await this.saveState();

@@ -9,8 +9,7 @@
  * Unchanged files cost one stat. Malformed lines are counted and reported with file and line.
  */
 import { createHash } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { Decompress } from 'fzstd';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
@@ -58,12 +57,19 @@ export interface ReadOptions {
 
 export const HEAD_BYTES = 4096;
 const CHUNK = 1 << 20;
+/**
+ * One read buffer for all files. Reads are synchronous (page-cache reads of a log take
+ * microseconds; a thread-pool round trip per call costs more than the read) and the splitter copies
+ * whatever it keeps, so the buffer is free again whenever control leaves a read loop.
+ */
+let shared: Buffer | null = null;
+const chunkBuffer = () => (shared ??= Buffer.allocUnsafe(CHUNK));
 
-async function hashHead(fh: FileHandle, len: number): Promise<string> {
+function hashHead(fd: number, len: number): string {
   if (len === 0) return '';
   const buf = Buffer.allocUnsafe(len);
-  const { bytesRead } = await fh.read(buf, 0, len, 0);
-  return createHash('sha1').update(buf.subarray(0, bytesRead)).digest('hex');
+  const n = readSync(fd, buf, 0, len, 0);
+  return createHash('sha1').update(buf.subarray(0, n)).digest('hex');
 }
 
 class Reporter {
@@ -98,36 +104,37 @@ function feed(parser: LineParser, line: SplitLine, out: ParsedRecord[], rep: Rep
  * state to remember once the records handed to onRecords are safely stored.
  */
 export async function readFileUpdate(file: string, adapter: SourceAdapter, prev: FileState | undefined, opts: ReadOptions): Promise<FileUpdate | null> {
-  let st: Stats;
+  // An unchanged file costs one stat: the common case on every re-scan and poll.
   try {
-    st = await stat(file);
+    const quick = statSync(file);
+    if (!quick.isFile()) return null;
+    if (prev && prev.ino === quick.ino && prev.dev === quick.dev && prev.size === quick.size && prev.mtimeMs === quick.mtimeMs) return null;
   } catch {
     return null;
   }
-  if (!st.isFile()) return null;
-  if (prev && prev.ino === st.ino && prev.dev === st.dev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return null;
-  const mode = adapter.readMode(file);
-  let fh: FileHandle;
+  let fd: number;
   try {
-    fh = await open(file, 'r');
+    fd = openSync(file, 'r');
   } catch {
-    return null;
+    return null; // vanished, or not readable now: looked at again on the next change
   }
   const rep = new Reporter(file, opts.logger, opts.maxDiagnostics ?? 3);
   try {
-    if (mode === 'lines') return await readLines(fh, file, adapter, prev, st, opts, rep);
-    return await readWhole(fh, file, adapter, st, mode === 'zstd-lines', opts, rep);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    if (prev && prev.ino === st.ino && prev.dev === st.dev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return null;
+    const mode = adapter.readMode(file);
+    if (mode === 'lines') return await readLines(fd, file, adapter, prev, st, opts, rep);
+    return await readWhole(fd, file, adapter, st, mode === 'zstd-lines', opts, rep);
   } finally {
     rep.finish();
-    await fh.close();
+    closeSync(fd);
   }
 }
 
-type Stat = Stats;
-
-async function readLines(fh: FileHandle, file: string, adapter: SourceAdapter, prev: FileState | undefined, st: Stat, opts: ReadOptions, rep: Reporter): Promise<FileUpdate> {
+async function readLines(fd: number, file: string, adapter: SourceAdapter, prev: FileState | undefined, st: Stats, opts: ReadOptions, rep: Reporter): Promise<FileUpdate> {
   let fromStart = !prev || prev.ino !== st.ino || prev.dev !== st.dev || st.size < prev.offset || st.size < prev.headLen;
-  if (!fromStart && prev && prev.headLen > 0 && (await hashHead(fh, prev.headLen)) !== prev.head) fromStart = true;
+  if (!fromStart && prev && prev.headLen > 0 && hashHead(fd, prev.headLen) !== prev.head) fromStart = true;
   const start = fromStart ? 0 : prev!.offset;
   const parser = adapter.createParser(file, fromStart ? undefined : prev!.parser);
   const batch = opts.batchSize ?? 5000;
@@ -140,18 +147,22 @@ async function readLines(fh: FileHandle, file: string, adapter: SourceAdapter, p
     onLine: (line) => feed(parser, line, out, rep),
     onTooLong: (lineNo, bytes) => rep.malformed(lineNo, `a line of ${bytes} bytes is longer than the ${opts.maxLineBytes ?? 64 * 1024 * 1024}-byte limit`),
   });
-  const buf = Buffer.allocUnsafe(CHUNK);
+  let head: string | null = null;
   let pos = start;
   for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
-    if (bytesRead === 0) break;
-    pos += bytesRead;
-    splitter.push(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
+    const buf = chunkBuffer();
+    const n = readSync(fd, buf, 0, CHUNK, pos);
+    if (n === 0) break;
+    // The first chunk of a whole read already holds the head: hash it before the buffer is reused.
+    if (pos === 0) head = createHash('sha1').update(buf.subarray(0, Math.min(n, HEAD_BYTES))).digest('hex');
+    pos += n;
+    splitter.push(n === CHUNK ? buf : buf.subarray(0, n));
     if (out.length >= batch) {
       records += out.length;
       await opts.onRecords(out);
       out = [];
     }
+    if (n < CHUNK && pos >= st.size) break; // at the end as of the stat: spare the zero-byte read
   }
   if (out.length) {
     records += out.length;
@@ -160,7 +171,7 @@ async function readLines(fh: FileHandle, file: string, adapter: SourceAdapter, p
   const offset = start + splitter.consumed;
   const size = Math.max(st.size, pos);
   const headLen = Math.min(size, HEAD_BYTES);
-  const head = !fromStart && prev && prev.headLen === headLen ? prev.head : await hashHead(fh, headLen);
+  if (head === null || (start === 0 && headLen > Math.min(pos, HEAD_BYTES))) head = !fromStart && prev && prev.headLen === headLen ? prev.head : hashHead(fd, headLen);
   return {
     state: {
       source: adapter.id,
@@ -182,11 +193,18 @@ async function readLines(fh: FileHandle, file: string, adapter: SourceAdapter, p
   };
 }
 
-async function readWhole(fh: FileHandle, file: string, adapter: SourceAdapter, st: Stat, zstd: boolean, opts: ReadOptions, rep: Reporter): Promise<FileUpdate | null> {
+async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter): Promise<FileUpdate | null> {
   const parser = adapter.createParser(file);
   const out: ParsedRecord[] = [];
   let lines = 1;
-  const data = await fh.readFile();
+  const data = Buffer.allocUnsafe(st.size);
+  let got = 0;
+  while (got < st.size) {
+    const n = readSync(fd, data, got, st.size - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  data.fill(0, got); // shrank while read: the parse below fails and the next change reads it again
   if (zstd) {
     const splitter = new LineSplitter({ needles: adapter.needles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
     try {
@@ -202,7 +220,12 @@ async function readWhole(fh: FileHandle, file: string, adapter: SourceAdapter, s
     feed(parser, { text: data.toString('utf8'), lineNo: 1 }, out, probe);
     if (probe.count > 0) {
       // A document caught halfway through being rewritten is not malformed: look again next time.
-      const now = await stat(file).catch(() => null);
+      let now: Stats | null = null;
+      try {
+        now = fstatSync(fd);
+      } catch {
+        now = null;
+      }
       if (!now || now.size !== st.size || now.mtimeMs !== st.mtimeMs) return null;
       feed(parser, { text: data.toString('utf8'), lineNo: 1 }, (out.length = 0, out), rep);
     }
