@@ -264,13 +264,15 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
   const flags = num('flags');
   const hashes = num('hash');
   if (!(hashes instanceof Uint32Array) || hashes.length !== n) throw new Error('snapshot hash column is malformed');
-  const money = (a: Uint32Array | Float64Array, nullable: boolean, i: number): number | null => {
-    const v = a[i];
-    if (a instanceof Float64Array) return Number.isNaN(v) ? null : v;
-    return nullable ? (v === 0 ? null : v - 1) : v;
+  // Nullable money as Float64Array with NaN for null, so the loop below has one simple read.
+  const nullableMoney = (a: Uint32Array | Float64Array, nullable: boolean): Float64Array => {
+    if (a instanceof Float64Array) return a;
+    const m = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) m[i] = nullable ? (a[i] === 0 ? NaN : a[i] - 1) : a[i];
+    return m;
   };
-  const costNullable = nullableOf('costNanos');
-  const avoidedNullable = nullableOf('avoidedNanos');
+  const costs = nullableMoney(cost, nullableOf('costNanos'));
+  const avoids = nullableMoney(avoided, nullableOf('avoidedNanos'));
   for (const c of TOKEN_COLUMNS) if (nullableOf(c)) throw new Error(`snapshot column ${c} cannot be null`);
   const out: Interaction[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -283,6 +285,8 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
       reasoning: reasoning[i],
     };
     const f = flags[i];
+    const c = costs[i];
+    const v = avoids[i];
     // Same key order as format.ts builds, so records look alike whichever way they were read.
     const r: Interaction = {
       id: text.slice(off[2 * i], off[2 * i + 1]),
@@ -294,8 +298,8 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
       route: dict[route[i]] as Interaction['route'],
       replaces: dict[replaces[i]],
       tokens,
-      costNanos: money(cost, costNullable, i),
-      avoidedNanos: money(avoided, avoidedNullable, i),
+      costNanos: c === c ? c : null,
+      avoidedNanos: v === v ? v : null,
       priceSource: dict[priceSource[i]],
       estimated: (f & 1) === 1,
     };

@@ -3,7 +3,8 @@
  * processes at once (VS Code windows, the CLI, a gateway). The file format is in format.ts.
  *
  * Writing. Each batch for a segment goes out as ONE write() on a descriptor opened with O_APPEND
- * ('a+'), then fdatasync() before append() resolves. On local filesystems (ext4, xfs, btrfs, tmpfs,
+ * ('a+'), then fdatasync() before append() resolves (a new segment's directory entry is fsync'ed
+ * too), so a record reported written survives the process being killed and the machine losing power. On local filesystems (ext4, xfs, btrfs, tmpfs,
  * APFS, NTFS) the kernel holds the file's lock for the whole write() and moves the end-of-file
  * pointer atomically with it, so two processes' batches can land in either order but never inside
  * one another: lines cannot interleave. (Network filesystems such as NFS do not promise this; keep
@@ -83,8 +84,6 @@ export interface OpenLedgerOptions {
 /** Segments whose text tail holds at least this many lines get a fresh snapshot at open. */
 const SNAPSHOT_MIN_LINES = 2000;
 const READ_CHUNK = 8 << 20;
-/** Batches larger than this go out as several writes, each of whole lines. */
-const WRITE_CHUNK = 4 << 20;
 const DIAGNOSTICS_PER_PASS = 10;
 
 interface Segment {
@@ -443,7 +442,7 @@ class FileLedger implements Ledger {
       const torn = !caughtUp && (await lastByte(fh, before)) !== 10;
       if (torn) this.noteRepair(seg);
       const text = (torn ? '\n' : '') + fresh.map((r) => lines.get(r)!).join('');
-      await writeLines(fh, Buffer.from(text, 'utf8'), seg.file);
+      await writeBatch(fh, Buffer.from(text, 'utf8'), seg.file);
       try {
         await fh.datasync();
       } catch (e) {
@@ -566,26 +565,16 @@ async function lastByte(fh: FileHandle, size: number): Promise<number> {
   return b[0];
 }
 
-/** One write() per chunk of whole lines; a short write (disk full) is an error, never retried. */
-async function writeLines(fh: FileHandle, buf: Buffer, file: string): Promise<void> {
-  let start = 0;
-  while (start < buf.length) {
-    let end = buf.length;
-    if (end - start > WRITE_CHUNK) {
-      end = buf.lastIndexOf(10, start + WRITE_CHUNK - 1) + 1;
-      if (end <= start) end = buf.indexOf(10, start + WRITE_CHUNK) + 1 || buf.length;
-    }
-    let n: number;
-    try {
-      ({ bytesWritten: n } = await fh.write(buf, start, end - start, null));
-    } catch (e) {
-      throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${(e as Error).message}`, { cause: e });
-    }
-    if (n !== end - start) {
-      throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: wrote ${n} of ${end - start} bytes (is the disk full?)`);
-    }
-    start = end;
+/** One write() for the whole batch; a short write (disk full) is an error, never continued. */
+async function writeBatch(fh: FileHandle, buf: Buffer, file: string): Promise<void> {
+  let n: number;
+  try {
+    ({ bytesWritten: n } = await fh.write(buf, 0, buf.length, null));
+  } catch (e) {
+    throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${(e as Error).message}`, { cause: e });
   }
+  // Continuing would let another process's lines land inside ours; the torn tail is repaired instead.
+  if (n !== buf.length) throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: wrote ${n} of ${buf.length} bytes (is the disk full?)`);
 }
 
 async function syncDir(dir: string): Promise<void> {

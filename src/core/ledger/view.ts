@@ -24,8 +24,11 @@ export class View {
   readonly records: Interaction[] = [];
   /** hashes[i] = hashId(records[i].id) */
   private hashes = new Uint32Array(1024);
-  /** index + 1 into records, 0 = empty; length is a power of two, at most half full */
-  private slots = new Int32Array(2048);
+  /**
+   * Pairs [hash, index + 1] (0 = empty slot), the hash beside the index so that a probe touches one
+   * cache line; the number of pairs is a power of two and at most half of them are used.
+   */
+  private slots = new Uint32Array(2 * 2048);
 
   get size(): number {
     return this.records.length;
@@ -37,11 +40,12 @@ export class View {
   }
 
   indexOf(id: string, h: number = hashId(id)): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const v = this.slots[s];
+      const v = slots[2 * s + 1];
       if (v === 0) return -1;
-      if (this.hashes[v - 1] === h && this.records[v - 1].id === id) return v - 1;
+      if (slots[2 * s] === h && this.records[v - 1].id === id) return v - 1;
     }
   }
 
@@ -53,9 +57,9 @@ export class View {
       grown.set(this.hashes.subarray(0, this.records.length));
       this.hashes = grown;
     }
-    let cap = this.slots.length;
+    let cap = this.slots.length >> 1;
     while (want * 2 > cap) cap *= 2;
-    if (cap !== this.slots.length) this.rehash(cap);
+    if (cap !== this.slots.length >> 1) this.rehash(cap);
   }
 
   get(id: string): Interaction | undefined {
@@ -65,10 +69,16 @@ export class View {
 
   /** Adds `r` if its id is new, replaces the stored copy if `r` has more tokens, else keeps it. */
   offer(r: Interaction, h: number = hashId(r.id)): Offer {
-    const i = this.indexOf(r.id, h);
-    if (i >= 0) {
-      if (totalTokens(r.tokens) <= totalTokens(this.records[i].tokens)) return KEPT;
-      this.records[i] = r;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let s = h & mask;
+    // Only a matching hash reads a record: a new id costs no visit to scattered heap objects.
+    for (let v = slots[2 * s + 1]; v !== 0; s = (s + 1) & mask, v = slots[2 * s + 1]) {
+      if (slots[2 * s] !== h) continue;
+      const cur = this.records[v - 1];
+      if (cur.id !== r.id) continue;
+      if (totalTokens(r.tokens) <= totalTokens(cur.tokens)) return KEPT;
+      this.records[v - 1] = r;
       return REPLACED;
     }
     const n = this.records.length;
@@ -79,20 +89,26 @@ export class View {
     }
     this.hashes[n] = h;
     this.records.push(r);
-    if ((n + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    else this.place(h, n);
+    if ((n + 1) * 2 > slots.length >> 1) this.rehash(slots.length);
+    else {
+      slots[2 * s] = h;
+      slots[2 * s + 1] = n + 1;
+    }
     return ADDED;
   }
 
   private place(h: number, i: number): void {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let s = h & mask;
-    while (this.slots[s] !== 0) s = (s + 1) & mask;
-    this.slots[s] = i + 1;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = i + 1;
   }
 
+  /** `capacity` pairs. */
   private rehash(capacity: number): void {
-    this.slots = new Int32Array(capacity);
+    this.slots = new Uint32Array(2 * capacity);
     for (let i = 0; i < this.records.length; i++) this.place(this.hashes[i], i);
   }
 }
