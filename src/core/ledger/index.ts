@@ -238,7 +238,8 @@ class FileLedger implements Ledger {
    */
   private async loadSegment(name: string): Promise<void> {
     const seg = this.newSegment(name);
-    const fh = await fsp.open(seg.file, 'r');
+    const fh = await openForReading(seg.file);
+    if (!fh) return; // removed since the directory was listed
     try {
       const st = await fh.stat();
       seg.ino = st.ino;
@@ -325,7 +326,7 @@ class FileLedger implements Ledger {
     }
     seg.ino = st.ino;
     const own = seg.handle;
-    const fh = own ?? (await fsp.open(seg.file, 'r').catch(() => null));
+    const fh = own ?? (await openForReading(seg.file));
     if (!fh) return;
     try {
       const pass: Pass = { seg, malformed: 0, shown: 0 };
@@ -547,6 +548,16 @@ class FileLedger implements Ledger {
 interface Sink {
   record(r: Interaction): void;
   malformed(line: number, reason: string): void;
+}
+
+/** A read handle, or null when the file is gone; other failures are errors that name the file. */
+async function openForReading(file: string): Promise<FileHandle | null> {
+  try {
+    return await fsp.open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UnmeteredError('E_LEDGER_READ', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 function processAlive(pid: number): boolean {
