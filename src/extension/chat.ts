@@ -11,6 +11,7 @@ import { ChatService } from '../core/chat/service';
 import { normaliseGatewaySettings } from '../core/gateway/settings';
 import type { Interaction } from '../core/interaction';
 import { systemClock, type Logger } from '../core/ports';
+import { disposeTokenizers } from '../core/tokens';
 
 export const CHAT_VENDOR = 'unmetered';
 export const CHAT_COMMANDS = { setApiKey: 'unmetered.chat.setApiKey', showModels: 'unmetered.chat.showModels' } as const;
@@ -104,6 +105,8 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
   context.subscriptions.push(
     changed,
     { dispose: () => clearTimeout(resolveTimer) },
+    // The encoders hold a few MB of WebAssembly memory each.
+    { dispose: disposeTokenizers },
     vscode.lm.registerLanguageModelChatProvider(CHAT_VENDOR, provider),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.ollama'].some((s) => e.affectsConfiguration(s))) refresh();

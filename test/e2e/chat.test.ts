@@ -11,12 +11,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startFakeOllama, startFakeOpenAI, type FakeOllama, type FakeServer } from '../helpers/fake-vendors';
+import { countTokens } from '../../src/core/tokens';
+import { chatCompletionChunks, sseFrame, startFakeOllama, type FakeOllama } from '../helpers/fake-vendors';
+import { openAITextStreamWithoutUsage, startScripted, type ScriptedServer } from '../chat/wire';
 import { startVSCode, type VSCodeSession } from './harness';
 
 const API_KEY = 'sk-e2e-7c1f0d2b9a';
 let ollama: FakeOllama;
-let openai: FakeServer;
+let cloud: ScriptedServer;
 let vscode: VSCodeSession;
 
 before(async () => {
@@ -26,12 +28,18 @@ before(async () => {
       { name: 'nomic-embed-text:latest', family: 'nomic-bert', contextLength: 2048, capabilities: ['embedding'] },
     ],
   });
-  openai = await startFakeOpenAI();
+  // The OpenAI-compatible endpoint: gpt-4.1 answers in OpenAI's stream format with usage (asked for with
+  // stream_options.include_usage); gpt-4.1-mini answers like servers that ignore include_usage.
+  cloud = await startScripted((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (req.json.model === 'gpt-4.1-mini') return void res.end(openAITextStreamWithoutUsage({ id: 'chatcmpl-e2e-nousage', model: req.json.model, deltas: ['hello', ' world'] }));
+    res.end(chatCompletionChunks(req.json, { id: 'chatcmpl-e2e42', text: 'ready', usage: { prompt_tokens: 14, completion_tokens: 1, total_tokens: 15 } }, 1_763_900_000).map(sseFrame).join(''));
+  });
   vscode = await startVSCode({
     settings: {
       'unmetered.ollama.host': ollama.url,
-      'unmetered.chat.openaiBaseUrl': `${openai.url}/v1`,
-      'unmetered.chat.cloudModels': ['gpt-4.1'],
+      'unmetered.chat.openaiBaseUrl': `${cloud.url}/v1`,
+      'unmetered.chat.cloudModels': ['gpt-4.1', 'gpt-4.1-mini'],
       'unmetered.route': 'local',
       'unmetered.localModel': 'qwen2.5-coder:7b',
     },
@@ -41,7 +49,7 @@ before(async () => {
 after(async () => {
   await vscode?.close();
   await ollama?.close();
-  await openai?.close();
+  await cloud?.close();
 });
 
 const page = () => vscode.page;
@@ -95,7 +103,7 @@ test('the chat model picker lists Unmetered: Auto, the installed Ollama chat mod
   });
   await vscode.screenshot('chat-model-picker');
   assert.ok(rows.some((r) => r.startsWith('Unmetered: Auto') && r.includes('local · qwen2.5-coder:7b')), `Auto shows where it routes now: ${JSON.stringify(rows)}`);
-  assert.ok(rows.some((r) => r.startsWith('gpt-4.1') && r.includes(`cloud · 127.0.0.1:${openai.port}`)), JSON.stringify(rows));
+  assert.ok(rows.some((r) => r.startsWith('gpt-4.1') && r.includes(`cloud · ${new URL(cloud.url).host}`)), JSON.stringify(rows));
   assert.ok(!rows.some((r) => r.includes('nomic-embed-text')), 'an embedding model is not offered for chat');
   await page().keyboard.press('Escape');
 });
@@ -113,6 +121,7 @@ test('a request to a local model through VS Code is streamed from Ollama and met
     // A 32,768-token window: 24,576 for the prompt, 8,192 kept for the answer.
     'qwen2.5-coder:7b, ollama/qwen2.5-coder:7b, family qwen2 · up to 24,576 input tokens',
     'gpt-4.1, cloud/gpt-4.1, family gpt-4.1 · up to 1,047,576 input tokens',
+    'gpt-4.1-mini, cloud/gpt-4.1-mini, family gpt-4.1-mini · up to 1,047,576 input tokens',
   ]);
   await page().locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'ollama/qwen2.5-coder:7b' }).first().click();
   await waitFor('the answer notification', async () => (await notifications()).find((n) => n.includes('qwen2.5-coder:7b answered "ready"')));
@@ -154,11 +163,10 @@ test('the chat API key is set through a command, sent to the endpoint, and never
   await page().keyboard.press('Enter');
   await waitFor('the key confirmation', async () => (await notifications()).find((n) => n.includes('chat API key stored')));
 
-  openai.next({ id: 'chatcmpl-e2e42', text: 'ready', usage: { prompt_tokens: 14, completion_tokens: 1, total_tokens: 15 } });
   await vscode.runCommand('Unmetered: Show Chat Models');
   await page().locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'cloud/gpt-4.1' }).first().click();
   await waitFor('the answer notification', async () => (await notifications()).find((n) => n.includes('gpt-4.1 answered "ready"')));
-  const req = openai.requests.find((r) => r.path === '/v1/chat/completions');
+  const req = cloud.requests.find((r) => r.path === '/v1/chat/completions');
   assert.ok(req, 'the endpoint received the chat request');
   assert.equal(req.headers.authorization, `Bearer ${API_KEY}`);
   assert.deepEqual(req.json.stream_options, { include_usage: true });
@@ -173,4 +181,17 @@ test('the chat API key is set through a command, sent to the endpoint, and never
     const text = await readFile(p, 'utf8').catch(() => '');
     assert.ok(!text.includes(API_KEY), `the key is not in ${f}`);
   }
+});
+
+test('an endpoint that reports no usage is counted by the packaged tokenizer (tiktoken_bg.wasm beside the bundle) and marked estimated', async () => {
+  // No node_modules above the installed extension: the wasm can only come from the extension's own dist/.
+  await vscode.runCommand('Unmetered: Show Chat Models');
+  await page().locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'cloud/gpt-4.1-mini' }).first().click();
+  await waitFor('the answer notification', async () => (await notifications()).find((n) => n.includes('gpt-4.1-mini answered "hello world"')));
+  const record = await waitFor('the estimated ledger record', async () => (await ledgerLines()).find((x) => x.id === 'openai:chatcmpl-e2e-nousage'));
+  assert.equal(record.e, true, 'estimated');
+  assert.equal(record.m, 'gpt-4.1-mini');
+  // "hello world" is 2 tokens in o200k_base (gpt-4.1); the prompt is one user message with chat framing.
+  const input = 3 + 3 + (await countTokens('user', 'gpt-4.1-mini')) + (await countTokens('Reply with one word: ready', 'gpt-4.1-mini'));
+  assert.deepEqual(record.t, [input, 2, 0, 0, 0, 0]);
 });
