@@ -59,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   const services: Services = {
     context,
     log,
+    logger,
     dataDir,
     ledger,
     prices,

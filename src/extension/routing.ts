@@ -44,8 +44,7 @@ const TERMINAL_STATE = 'unmetered.routing.terminals';
 const SUGGESTED_MODELS = ['qwen3-coder:30b', 'gpt-oss:20b', 'devstral:24b', 'qwen2.5-coder:7b'];
 
 export function registerRouting(services: Services): vscode.Disposable {
-  const { context, log } = services;
-  const logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+  const { context, logger } = services;
   const disposables: vscode.Disposable[] = [];
   const warned = new Set<string>();
 

@@ -4,6 +4,7 @@
  */
 import type * as vscode from 'vscode';
 import type { Interaction } from '../core/interaction';
+import type { Logger } from '../core/ports';
 import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
@@ -15,6 +16,8 @@ export interface MenuItem extends vscode.QuickPickItem {
 export interface Services {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
+  /** The output channel as core's Logger port. */
+  logger: Logger;
   /** The data directory shared with the CLI (UNMETERED_HOME or the platform's user data dir). */
   dataDir: string;
   /** The ledger, opened once on first use. */
