@@ -345,3 +345,23 @@ test('a watcher stops quietly when its ledger is closed', async (t) => {
   assert.deepEqual(log.lines, []);
   assert.ok(calls <= 1);
 });
+
+test('a file full of garbage is counted line by line, with the first diagnostics and a summary', async (t) => {
+  const dir = tempDir(t);
+  await (await openLedger({ dir })).close();
+  const file = path.join(dir, 'ledger', '2026-11.jsonl');
+  writeFileSync(file, 'not json\n'.repeat(5000));
+  const l = await reopen(dir);
+  assert.equal(l.stats.malformedLines, 5000);
+  assert.equal(l.records().length, 0);
+  assert.equal(l.lines.length, 11);
+  assert.ok(l.lines[0].includes(`${file}:1:`));
+  assert.match(l.lines[10], /and 4990 more malformed lines in .*2026-11\.jsonl/);
+  await l.close();
+  // the snapshot written at that open keeps the count and the first diagnostics
+  const again = await reopen(dir);
+  assert.equal(again.stats.snapshotsUsed, 1);
+  assert.equal(again.stats.malformedLines, 5000);
+  assert.deepEqual(again.lines, l.lines);
+  await again.close();
+});

@@ -259,6 +259,7 @@ class FileLedger implements Ledger {
       let local: View | null = null;
       let tailLines = 0;
       const tailDiagnostics: string[] = [];
+      let tailMalformed = 0;
       const sink: Sink = {
         record: (r) => {
           if (!local) {
@@ -274,7 +275,8 @@ class FileLedger implements Ledger {
         malformed: (line, reason) => {
           tailLines++;
           malformed++;
-          tailDiagnostics.push(`line ${line}: ${reason}`);
+          tailMalformed++;
+          if (tailDiagnostics.length < DIAGNOSTICS_PER_PASS) tailDiagnostics.push(`line ${line}: ${reason}`);
         },
       };
       await this.readInto(seg, fh, st.size, sink);
@@ -282,7 +284,7 @@ class FileLedger implements Ledger {
         await this.repairTail(seg);
         await this.readInto(seg, fh, (await fh.stat()).size, sink);
       }
-      this.reportDiagnostics(seg, tailDiagnostics.slice(0, DIAGNOSTICS_PER_PASS), tailDiagnostics.length);
+      this.reportDiagnostics(seg, tailDiagnostics, tailMalformed);
       this.stats.malformedLines += malformed;
       this.stats.duplicateLines += duplicates;
       const built = local as View | null;
