@@ -238,6 +238,40 @@ test('OpenAI: nothing listening at the base URL is reported as unreachable, with
   assert.equal(down.recorded.length, 0);
 });
 
+test('OpenAI: cancelling before the first byte (a slow model) closes the upstream request; nothing is metered', async () => {
+  const srv = await startScripted(() => {
+    /* accepts the request, never answers */
+  });
+  try {
+    const { service, recorded } = harness({ baseUrl: srv.url, key: 'k' });
+    const ac = new AbortController();
+    const run = service.respond(cloud('o3'), [user('think hard')], NO_OPTIONS, () => {}, ac.signal);
+    while (srv.requests.length === 0) await new Promise((ok) => setTimeout(ok, 5));
+    ac.abort();
+    await assert.rejects(run, (e: ChatError) => e.code === 'E_CHAT_CANCELLED');
+    assert.equal(await srv.requests[0].closedEarly, true);
+    assert.equal(recorded.length, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('OpenAI: other server errors carry the status and the server\'s own words', async () => {
+  const oa = await startFakeOpenAI();
+  try {
+    oa.next({ error: { status: 429, message: 'Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000.' } });
+    const { service } = harness({ baseUrl: `${oa.url}/v1`, key: 'k' });
+    await assert.rejects(service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
+      assert.equal(e.code, 'E_CHAT_UPSTREAM');
+      assert.equal(e.status, 429);
+      assert.match(e.message, /returned an error for "gpt-4o" \(429: Rate limit reached for gpt-4o on tokens per min \(TPM\): Limit 30000\.\)/);
+      return true;
+    });
+  } finally {
+    await closed(oa);
+  }
+});
+
 test('OpenAI: cancelling mid-stream closes the upstream connection; the partial request is metered as estimated', async () => {
   const oa = await startFakeOpenAI();
   try {

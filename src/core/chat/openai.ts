@@ -110,7 +110,7 @@ export function createOpenAIClient(o: OpenAIClientOptions): OpenAI {
 
 export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL' | 'model' | 'hasKey'>): ChatError {
   if (err instanceof ChatError) return err;
-  if (isAbort(err)) return cancelled(err);
+  if (isAbort(err) || err instanceof OpenAI.APIUserAbortError) return cancelled(err);
   const where = `the OpenAI-compatible endpoint at ${t.baseURL}`;
   if (err instanceof OpenAI.APIConnectionError) {
     const why = networkCode(err) ?? (err instanceof OpenAI.APIConnectionTimeoutError ? 'timed out' : err.message);
@@ -216,6 +216,7 @@ export async function streamOpenAIChat(
     if (signal.aborted) throw cancelled();
     flushCalls();
   } catch (err) {
+    if (signal.aborted) throw cancelled(err);
     throw classifyOpenAIError(err, t);
   }
 }
