@@ -32,6 +32,8 @@ const ONLY = (k: string) =>
 
 interface ChildResult {
   ms: number;
+  /** CPU time (user + system) of the import: steadier than wall time on a busy machine. */
+  cpuMs: number;
   bytes: number;
   records: number;
   written: number;
@@ -53,9 +55,11 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number): P
     settings: ONLY(kind === 'claude' ? 'claudeCode' : 'codex'),
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const s = await importer.scan();
   const ms = performance.now() - t0;
-  const out: ChildResult = { ms, bytes: s.bytesRead, records: s.recordsParsed, written: s.written, maxRssMB: 0 };
+  const c1 = process.cpuUsage(c0);
+  const out: ChildResult = { ms, cpuMs: (c1.user + c1.system) / 1000, bytes: s.bytesRead, records: s.recordsParsed, written: s.written, maxRssMB: 0 };
   if (live > 0) {
     const t1 = performance.now();
     await importer.scan();

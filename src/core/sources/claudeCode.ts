@@ -15,6 +15,7 @@
 import path from 'node:path';
 import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
+import { JsonScan, JsonScanError } from './jsonScan';
 import { count, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
 
 function configDirs(ctx: RootContext): string[] {
@@ -29,50 +30,112 @@ function configDirs(ctx: RootContext): string[] {
   return [path.join(ctx.home, '.claude'), path.join(xdg, 'claude')];
 }
 
+/** The members of a line that metering reads; everything else is never built. */
+interface Fields {
+  type: unknown;
+  isSidechain: unknown;
+  cwd: unknown;
+  sessionId: unknown;
+  uuid: unknown;
+  timestamp: unknown;
+  /** message is an object */
+  message: boolean;
+  id: unknown;
+  model: unknown;
+  usage: unknown;
+}
+
+function fieldsOf(o: Record<string, unknown>): Fields {
+  const m = o.message;
+  const msg = isObject(m);
+  return { type: o.type, isSidechain: o.isSidechain, cwd: o.cwd, sessionId: o.sessionId, uuid: o.uuid, timestamp: o.timestamp, message: msg, id: msg ? m.id : undefined, model: msg ? m.model : undefined, usage: msg ? m.usage : undefined };
+}
+
+/** The same members, read straight from the bytes; throws JsonScanError for anything it cannot walk. */
+function scanFields(buf: Buffer, start: number, end: number): Fields {
+  const j = new JsonScan(buf, start, end);
+  const f: Fields = { type: undefined, isSidechain: undefined, cwd: undefined, sessionId: undefined, uuid: undefined, timestamp: undefined, message: false, id: undefined, model: undefined, usage: undefined };
+  j.object((ks, ke) => {
+    switch (ke - ks) {
+      case 4:
+        if (j.is(ks, ke, 'type')) return (f.type = j.string()), true;
+        if (j.is(ks, ke, 'uuid')) return (f.uuid = j.string()), true;
+        return false;
+      case 3:
+        return j.is(ks, ke, 'cwd') ? ((f.cwd = j.string()), true) : false;
+      case 9:
+        if (j.is(ks, ke, 'sessionId')) return (f.sessionId = j.string()), true;
+        if (j.is(ks, ke, 'timestamp')) return (f.timestamp = j.string()), true;
+        return false;
+      case 11:
+        return j.is(ks, ke, 'isSidechain') ? ((f.isSidechain = j.boolean()), true) : false;
+      case 7:
+        if (!j.is(ks, ke, 'message') || j.ws() !== 0x7b) return false;
+        f.message = true;
+        f.id = f.model = f.usage = undefined;
+        j.object((mk, me) => {
+          if (j.is(mk, me, 'id')) return (f.id = j.string()), true;
+          if (j.is(mk, me, 'model')) return (f.model = j.string()), true;
+          if (!j.is(mk, me, 'usage')) return false;
+          const [us, ue] = j.range();
+          f.usage = buf[us] === 0x7b ? JSON.parse(buf.toString('utf8', us, ue)) : null;
+          return true;
+        });
+        return true;
+      default:
+        return false;
+    }
+  });
+  j.done();
+  return f;
+}
+
 function parser(file: string): LineParser {
   const fallbackSession = path.basename(file, '.jsonl');
+  const fromFields = (f: Fields, lineNo: number): ParsedRecord[] => {
+    // Progress lines and every line without a top-level message.usage carry no spend of their own.
+    if (f.type === 'progress' || !f.message || !isObject(f.usage)) return [];
+    if (f.model === '<synthetic>') return [];
+    const u = f.usage;
+    const where = 'message.usage';
+    const cc = u.cache_creation;
+    let w5: number;
+    let w1h: number;
+    if (isObject(cc)) {
+      w5 = count(cc, 'ephemeral_5m_input_tokens', `${where}.cache_creation`);
+      w1h = count(cc, 'ephemeral_1h_input_tokens', `${where}.cache_creation`);
+    } else {
+      w5 = count(u, 'cache_creation_input_tokens', where);
+      w1h = 0;
+    }
+    const t = tokens({
+      input: count(u, 'input_tokens', where),
+      output: count(u, 'output_tokens', where),
+      cacheRead: count(u, 'cache_read_input_tokens', where),
+      cacheWrite5m: w5,
+      cacheWrite1h: w1h,
+    });
+    const at = utcIso(f.timestamp, 'timestamp');
+    const messageId = str(f.id);
+    const id = messageId ? `anthropic:${messageId}` : `claude-code:${str(f.sessionId) ?? fallbackSession}:${str(f.uuid) ?? `line${lineNo}`}`;
+    const record: ParsedRecord = {
+      interaction: unpriced({ id, at, agent: 'claude-code', project: projectOf(f.cwd), model: str(f.model) ?? 'unknown', tokens: t, fast: u.speed === 'fast' }),
+    };
+    if (f.isSidechain === true) record.sidechain = true;
+    return [record];
+  };
+  const line = (text: string, lineNo: number) => fromFields(fieldsOf(parseObject(text)), lineNo);
   return {
-    line(text, lineNo): ParsedRecord[] {
-      const o = parseObject(text);
-      const m = o.message;
-      // Progress lines and every line without a top-level message.usage carry no spend of their own.
-      if (o.type === 'progress' || !isObject(m) || !isObject(m.usage)) return [];
-      if (m.model === '<synthetic>') return [];
-      const u = m.usage as Record<string, unknown>;
-      const where = 'message.usage';
-      const cc = u.cache_creation;
-      let w5: number;
-      let w1h: number;
-      if (isObject(cc)) {
-        w5 = count(cc, 'ephemeral_5m_input_tokens', `${where}.cache_creation`);
-        w1h = count(cc, 'ephemeral_1h_input_tokens', `${where}.cache_creation`);
-      } else {
-        w5 = count(u, 'cache_creation_input_tokens', where);
-        w1h = 0;
+    line,
+    lineBytes(buf, start, end, lineNo) {
+      let f: Fields;
+      try {
+        f = scanFields(buf, start, end);
+      } catch (err) {
+        if (err instanceof JsonScanError || err instanceof SyntaxError) return line(buf.toString('utf8', start, end), lineNo);
+        throw err;
       }
-      const t = tokens({
-        input: count(u, 'input_tokens', where),
-        output: count(u, 'output_tokens', where),
-        cacheRead: count(u, 'cache_read_input_tokens', where),
-        cacheWrite5m: w5,
-        cacheWrite1h: w1h,
-      });
-      const at = utcIso(o.timestamp, 'timestamp');
-      const messageId = str(m.id);
-      const id = messageId ? `anthropic:${messageId}` : `claude-code:${str(o.sessionId) ?? fallbackSession}:${str(o.uuid) ?? `line${lineNo}`}`;
-      const record: ParsedRecord = {
-        interaction: unpriced({
-          id,
-          at,
-          agent: 'claude-code',
-          project: projectOf(o.cwd),
-          model: str(m.model) ?? 'unknown',
-          tokens: t,
-          fast: u.speed === 'fast',
-        }),
-      };
-      if (o.isSidechain === true) record.sidechain = true;
-      return [record];
+      return fromFields(f, lineNo);
     },
   };
 }

@@ -76,7 +76,8 @@ export interface Disposable {
   dispose(): void;
 }
 
-const FLUSH_RECORDS = 20_000;
+// Records held before pricing and storing them: bounds memory during a cold import of gigabytes.
+const FLUSH_RECORDS = 5_000;
 
 interface Tally {
   filesRead: number;

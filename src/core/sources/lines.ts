@@ -18,6 +18,8 @@ export interface SplitterOptions {
   /** Number of lines before the first byte pushed (when resuming mid-file). */
   firstLineNo?: number;
   onLine(line: SplitLine): void;
+  /** When given, lines are handed over as bytes (valid only during the call) instead of decoded. */
+  onBytes?(buf: Buffer, start: number, end: number, lineNo: number): void;
   onTooLong?(lineNo: number, bytes: number): void;
 }
 
@@ -87,7 +89,8 @@ export class LineSplitter {
 
   private emit(buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === CR) end--;
-    this.opts.onLine({ text: buf.toString('utf8', start, end), lineNo: this.lineNo });
+    if (this.opts.onBytes) this.opts.onBytes(buf, start, end, this.lineNo);
+    else this.opts.onLine({ text: buf.toString('utf8', start, end), lineNo: this.lineNo });
   }
 
   private hold(chunk: Buffer, start: number, end: number): void {

@@ -99,6 +99,16 @@ function feed(parser: LineParser, line: SplitLine, out: ParsedRecord[], rep: Rep
   }
 }
 
+function feedBytes(parser: LineParser, buf: Buffer, start: number, end: number, lineNo: number, out: ParsedRecord[], rep: Reporter): void {
+  try {
+    const got = parser.lineBytes!(buf, start, end, lineNo);
+    for (const r of got) out.push(r);
+  } catch (err) {
+    if (err instanceof MalformedLine) rep.malformed(lineNo, err.message);
+    else rep.malformed(lineNo, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
+  }
+}
+
 /**
  * Reads the news of one file. Returns null when the file is unchanged (or vanished), else the
  * state to remember once the records handed to onRecords are safely stored.
@@ -145,6 +155,7 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
     maxLineBytes: opts.maxLineBytes,
     firstLineNo: fromStart ? 0 : prev!.lines,
     onLine: (line) => feed(parser, line, out, rep),
+    onBytes: parser.lineBytes ? (buf, s, e, lineNo) => feedBytes(parser, buf, s, e, lineNo, out, rep) : undefined,
     onTooLong: (lineNo, bytes) => rep.malformed(lineNo, `a line of ${bytes} bytes is longer than the ${opts.maxLineBytes ?? 64 * 1024 * 1024}-byte limit`),
   });
   let head: string | null = null;

@@ -44,6 +44,11 @@ export class MalformedLine extends Error {
 export interface LineParser {
   /** `malformed` reports a bad part of a good line (an entry of a document) without losing the rest. */
   line(text: string, lineNo: number, malformed?: (reason: string) => void): ParsedRecord[];
+  /**
+   * Optional fast path for JSONL: the same as `line` but reading the raw bytes [start, end), so a
+   * parser can skip what it does not need without decoding it.
+   */
+  lineBytes?(buf: Buffer, start: number, end: number, lineNo: number): ParsedRecord[];
   /** JSON-serialisable state to persist with the file's offset, so a restart resumes mid-file. */
   save?(): unknown;
 }

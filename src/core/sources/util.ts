@@ -12,7 +12,11 @@ export function count(o: Record<string, unknown> | undefined | null, key: string
 }
 
 /** A timestamp (ISO-8601 string with any offset, or epoch ms) → UTC ISO, or a MalformedLine. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function utcIso(v: unknown, where: string): string {
+  // Most logs already write what toISOString() would: keep the string, only check it is a real instant.
+  if (typeof v === 'string' && CANONICAL.test(v) && Number.isFinite(Date.parse(v))) return v;
   let ms = NaN;
   if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number' && Number.isFinite(v)) ms = v < 1e11 ? v * 1000 : v; // seconds or ms
@@ -40,10 +44,18 @@ export function str(v: unknown): string | null {
 }
 
 /** The last segment of a cwd, from either separator style (logs written on Windows read anywhere). */
+const projects = new Map<string, string | null>();
+
 export function projectOf(cwd: unknown): string | null {
   if (typeof cwd !== 'string' || cwd.trim() === '') return null;
-  const parts = cwd.replace(/[\\/]+$/, '').split(/[\\/]/);
-  return parts[parts.length - 1] || null;
+  let p = projects.get(cwd);
+  if (p === undefined) {
+    const parts = cwd.replace(/[\\/]+$/, '').split(/[\\/]/);
+    p = parts[parts.length - 1] || null;
+    if (projects.size > 10_000) projects.clear(); // a handful of projects in practice; never unbounded
+    projects.set(cwd, p);
+  }
+  return p;
 }
 
 export function unpriced(p: { id: string; at: string; agent: Agent; project: string | null; model: string; tokens: Tokens; fast?: boolean }): Interaction {
