@@ -98,15 +98,19 @@ function dayIndex(t: number, b: number[]): number {
   return i;
 }
 
-/** Records of the week with their day index; the ISO text pre-filter spares Date.parse for the rest of the year. */
-function* inWeek(records: Iterable<Interaction>, b: number[]): Generator<[Interaction, number]> {
-  const lo = new Date(b[0] - 86_400_000).toISOString();
-  const hi = new Date(b[7] + 86_400_000).toISOString();
-  for (const r of records) {
-    if (r.at < lo || r.at > hi) continue;
-    const i = dayIndex(Date.parse(r.at), b);
-    if (i >= 0) yield [r, i];
+/**
+ * The records from `from` to `to` (instants), in one pass over the ledger. The ISO text pre-filter
+ * (UTC ISO-8601 sorts as text) spares Date.parse for the rest of the year.
+ */
+function between(records: readonly Interaction[], from: number, to: number): Interaction[] {
+  const lo = new Date(from - 86_400_000).toISOString();
+  const hi = new Date(to + 86_400_000).toISOString();
+  const out: Interaction[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r.at >= lo && r.at <= hi) out.push(r);
   }
+  return out;
 }
 
 function bump<K>(m: Map<K, Tally>, k: K, r: Interaction): void {
@@ -136,7 +140,15 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
   const rows = new Map<string, { date: string; agent: string; model: string; route: Route; t: Tally }>();
   const unpriced = new Map<string, number>();
 
-  for (const [r, i] of inWeek(list, b)) {
+  const prev = shiftWeek(week, -1);
+  const pb = boundaries(prev, timeZone);
+  const near = between(list, pb[0], b[7]);
+  const prevTally = emptyTally();
+  for (const r of near) {
+    const t = Date.parse(r.at);
+    if (t >= pb[0] && t < pb[7]) addRecord(prevTally, r);
+    const i = dayIndex(t, b);
+    if (i < 0) continue;
     addRecord(total, r);
     addRecord(routes[r.route], r);
     addRecord(perDay[i], r);
@@ -151,10 +163,6 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
     const unpricedName = r.costNanos === null ? r.model : r.route === 'local' && r.avoidedNanos === null ? (r.replaces ?? r.model) : null;
     if (unpricedName !== null) unpriced.set(unpricedName, (unpriced.get(unpricedName) ?? 0) + 1);
   }
-
-  const prev = shiftWeek(week, -1);
-  const prevTally = emptyTally();
-  for (const [r] of inWeek(list, boundaries(prev, timeZone))) addRecord(prevTally, r);
 
   const weekEnd = b[7];
   const asOfInstant = Math.min(now, weekEnd - 1);
