@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { claudeCode, MalformedLine, type ParsedRecord } from '../../src/core/sources';
+
+/** What the byte walker reads must be exactly what JSON.parse reads, or the same refusal. */
+function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedRecord[] | string } {
+  const p = claudeCode.createParser('/x/projects/p/s.jsonl');
+  const run = (f: () => ParsedRecord[]) => {
+    try {
+      return f();
+    } catch (err) {
+      assert.ok(err instanceof MalformedLine, String(err));
+      return `malformed: ${err.message}`;
+    }
+  };
+  // Surround the line with other bytes: the walker must stay inside [start, end).
+  const buf = Buffer.from(`{"x":"\\\\"}\n${line}\n{"usage":{"y":"a\\\\"}}`);
+  const start = buf.indexOf('\n') + 1;
+  const end = start + Buffer.byteLength(line);
+  return { bytes: run(() => p.lineBytes!(buf, start, end, 1)), parse: run(() => p.line(line, 1)) };
+}
+
+const usage = { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 };
+const msg = (extra: Record<string, unknown> = {}) => ({ id: 'msg_1', model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [{ type: 'text', text: 'ok' }], usage, ...extra });
+
+const CASES: [string, string][] = [
+  ['a plain line', JSON.stringify({ type: 'assistant', cwd: '/home/dev/shop', timestamp: '2025-11-01T10:00:00.000Z', message: msg() })],
+  ['a Windows cwd with escaped backslashes', JSON.stringify({ type: 'assistant', cwd: 'C:\\Users\\dev\\shop\\', timestamp: '2025-11-01T10:00:00.000Z', message: msg() })],
+  ['escaped quotes and trailing backslashes in content', JSON.stringify({ message: msg({ content: [{ type: 'text', text: 'he said "hi" \\' }, { type: 'text', text: '\\\\"' }] }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['braces and a fake usage inside strings', JSON.stringify({ message: msg({ content: [{ type: 'text', text: '{"message":{"usage":{"input_tokens":999}}} ] } {' }] }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['usage before id, message before type', JSON.stringify({ message: { usage, model: 'claude-opus-4-6', id: 'msg_2' }, isSidechain: true, type: 'assistant', timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['a nested message object inside tool input', JSON.stringify({ message: msg({ content: [{ type: 'tool_use', input: { message: { id: 'evil', usage: { input_tokens: 1e6 } } } }] }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['duplicate keys (the last wins)', '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"a","model":"m","usage":{"output_tokens":1}},"message":{"id":"b","model":"claude-sonnet-4-5","usage":{"output_tokens":2}}}'],
+  ['unicode and whitespace between tokens', '{ "cwd" : "/home/dév/🛒" ,\t"timestamp":"2025-11-01T10:00:00.000Z", "message" : { "id" : "msg_é", "model":"claude-sonnet-4-5", "usage" : { "input_tokens" : 1 , "output_tokens" : 2 } } }'],
+  ['numbers, nulls and booleans elsewhere', JSON.stringify({ n: -1.5e-3, z: null, t: true, arr: [1, [2, { a: [] }]], message: msg(), timestamp: '2025-11-01T10:00:00.000Z', isSidechain: false })],
+  ['a timestamp with an offset', JSON.stringify({ message: msg(), timestamp: '2025-11-01T11:00:00+01:00' })],
+  ['message null', JSON.stringify({ type: 'assistant', message: null, timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['usage not an object', JSON.stringify({ message: { id: 'x', model: 'm', usage: 'n/a' }, timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['a progress line', JSON.stringify({ type: 'progress', data: { message: { message: { usage } } }, timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['a torn line', JSON.stringify({ message: msg(), timestamp: '2025-11-01T10:00:00.000Z' }).slice(0, 90)],
+  ['garbage after the object', JSON.stringify({ message: msg(), timestamp: '2025-11-01T10:00:00.000Z' }) + ' x'],
+  ['a bad count', JSON.stringify({ message: msg({ usage: { input_tokens: -1 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['a bad timestamp', JSON.stringify({ message: msg(), timestamp: 'yesterday' })],
+  ['an array, not an object', '[{"message":{"usage":{}}}]'],
+];
+
+describe('the byte walker reads Claude Code lines exactly as JSON.parse does', () => {
+  for (const [name, line] of CASES) {
+    it(name, () => {
+      const r = both(line);
+      assert.deepEqual(r.bytes, r.parse);
+    });
+  }
+
+  it('reads the values that matter, not look-alikes in content', () => {
+    const r = both(CASES[5][1]).bytes as ParsedRecord[];
+    assert.equal(r.length, 1);
+    assert.equal(r[0].interaction.id, 'anthropic:msg_1');
+    assert.equal(r[0].interaction.tokens.input, 3);
+    assert.equal((both(CASES[1][1]).bytes as ParsedRecord[])[0].interaction.project, 'shop');
+    assert.equal((both(CASES[6][1]).bytes as ParsedRecord[])[0].interaction.id, 'anthropic:b');
+    assert.match(both(CASES[13][1]).bytes as string, /^malformed: not JSON/);
+  });
+});
