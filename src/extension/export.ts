@@ -4,12 +4,12 @@
  * Everything with substance happens in core/report; this file asks questions and writes files.
  */
 import * as vscode from 'vscode';
-import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../core/interaction';
 import { formatUSD } from '../core/money';
-import { buildWeeklySummary, currentWeek, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, shiftWeek, writeAtomically, writeWeeklyFiles, type ReportFormat, type Week, type WeeklySummary } from '../core/report';
+import { buildWeeklySummary, claimWeek, currentWeek, releaseWeek, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, shiftWeek, writeAtomically, writeWeeklyFiles, type ReportFormat, type Week, type WeeklySummary } from '../core/report';
 import { normaliseExportSettings, REPORT_SETTINGS_FILE, type ExportSettings } from '../core/report/settings';
 import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
@@ -21,8 +21,6 @@ export const REPORT_COMMANDS = {
   exportWeekly: 'unmetered.exportWeeklySummary',
 } as const;
 
-/** Folder (in the data dir) of one marker file per automatically exported week: created exclusively, so one window exports it, once. */
-const AUTO_EXPORT_DIR = 'auto-export';
 /** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
 const AUTO_EXPORT_DELAY_MS = 20_000;
 
@@ -113,30 +111,20 @@ async function exportWeekly(services: Services): Promise<void> {
 
 /**
  * On the first start of a new week, writes last week's summary into `unmetered.export.folder`,
- * once across all windows and restarts: the marker file for the week is created exclusively
- * before exporting, and removed again if the export fails so a later start retries.
+ * once across all windows and restarts (claimWeek); a failed export gives the week back so a later
+ * start retries.
  */
 export async function autoExport(services: Services, settings: ExportSettings, now = Date.now()): Promise<string[] | undefined> {
   if (!settings.folder) return undefined;
   const week = lastCompleteWeek(now, services.timeZone(), settings.weekStart);
-  const dir = path.join(services.dataDir, AUTO_EXPORT_DIR);
-  await mkdir(dir, { recursive: true });
-  const marker = path.join(dir, week.id);
-  try {
-    await (await open(marker, 'wx')).close();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw err;
-  }
+  if (!(await claimWeek(services.dataDir, week.id))) return undefined;
   try {
     const summary = await summarise(services, settings, week);
     const files = await writeWeeklyFiles(summary, resolveFolder(settings.folder), settings.formats);
     services.log.info(`automatic export of ${week.id}: ${files.join(', ')}`);
-    // Markers older than a year are no longer needed to tell whether a week was exported.
-    for (const name of await readdir(dir)) if (name < shiftWeek(week, -53).id) await unlink(path.join(dir, name)).catch(() => {});
     return files;
   } catch (err) {
-    await unlink(marker).catch(() => {});
+    await releaseWeek(services.dataDir, week.id);
     throw err;
   }
 }

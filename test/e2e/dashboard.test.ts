@@ -5,6 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { tokens, type Interaction, type Tokens } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
@@ -12,6 +15,9 @@ import { usdToNanos } from '../../src/core/money';
 import { loadPriceTable, priceInteraction } from '../../src/core/pricing';
 import { buildDashboard, type DashboardModel } from '../../src/core/report/dashboard';
 import { usd } from '../../src/core/report/format';
+import { validate, type Schema } from '../../src/core/report/jsonschema';
+import { lastCompleteWeek } from '../../src/core/report/week';
+import schema from '../../src/core/report/weekly-1.schema.json';
 import { startVSCode, type VSCodeSession } from './harness';
 
 const HOUR = 3_600_000;
@@ -49,6 +55,10 @@ before(async () => {
   vs = await startVSCode({
     settings: { 'unmetered.timezone': timeZone, 'unmetered.monthlyBudget': BUDGET_USD, 'workbench.colorTheme': 'Default Dark Modern' },
     prepare: async (dirs) => {
+      // The automatic export of last week goes to a "team share" in the temp dir.
+      const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
+      const settings = JSON.parse(await readFile(settingsFile, 'utf8'));
+      await writeFile(settingsFile, JSON.stringify({ ...settings, 'unmetered.export.folder': path.join(dirs.root, 'team-share'), 'unmetered.export.developer': 'e2e-dev', 'unmetered.export.formats': ['json', 'md'] }, null, 2));
       const ledger = await openLedger({ dir: dirs.unmeteredHome });
       await ledger.append(records);
       await ledger.close();
@@ -139,4 +149,18 @@ test('a new interaction written to the ledger by another process shows up withou
   await f.locator('.card[data-period="today"] .v', { hasText: want }).waitFor({ timeout: 15_000 });
   process.stderr.write(`[e2e] dashboard showed the new interaction ${Date.now() - t0} ms after the append\n`);
   assert.equal((await f.locator('[data-testid="recent"] tbody tr').first().innerText()).includes('claude-opus-4-1'), true);
+});
+
+test('on the first start of a week, last week is exported once into unmetered.export.folder', async () => {
+  const week = lastCompleteWeek(now, timeZone).id;
+  const file = path.join(vs.dirs.root, 'team-share', `e2e-dev-${week}.json`);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !existsSync(file)) await vs.page.waitForTimeout(500);
+  assert.ok(existsSync(file), `${file} was written`);
+  assert.ok(existsSync(path.join(vs.dirs.root, 'team-share', `e2e-dev-${week}.md`)));
+  const j = JSON.parse(await readFile(file, 'utf8'));
+  assert.deepEqual(validate(schema as Schema, j), []);
+  assert.equal(j.developer, 'e2e-dev');
+  assert.equal(j.week.id, week);
+  assert.ok(existsSync(path.join(vs.dirs.unmeteredHome, 'auto-export', week)), 'the week is marked as exported');
 });

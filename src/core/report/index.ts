@@ -5,7 +5,7 @@ export * from './week';
 export * from './summary';
 export * from './pseudonym';
 export { parseWeeklySummary, knownVersions } from './read';
-export { writeAtomically, writeWeeklyFiles } from './files';
+export { claimWeek, releaseWeek, writeAtomically, writeWeeklyFiles, AUTO_EXPORT_DIR } from './files';
 export { buildDashboard, type DashboardModel } from './dashboard';
 export { collectFiles, readEntries, mergeTeam, dedupe, TEAM_SCHEMA, type TeamReport, type TeamMember, type Entry, type Problem } from './team';
 export { renderCsv } from './csv';
