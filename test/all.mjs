@@ -2,7 +2,8 @@
 //   1. type-check                          npm run typecheck    ┐ what `npm test` runs, as two sections so
 //   2. unit suites                         npm run test:unit    ┘ the suites still run on a type error
 //   3. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
-//   4. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
+//   4. the .vsix, once for all suites      npm run package
+//   5. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
 // Every section runs even when an earlier one failed (except the e2e suites without their tools),
 // and the output closes with node:test's summary lines summed over all suites, so a reader of the
 // last lines sees every test counted. Exits non-zero when anything failed.
@@ -67,8 +68,16 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 await section('type-check', npm, ['run', '--silent', 'typecheck']);
 await section('unit suites', npm, ['run', '--silent', 'test:unit']);
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
+await section('package the extension (dist/unmetered.vsix)', npm, ['run', '--silent', 'package']);
+// Every end-to-end suite installs this one .vsix instead of packaging its own.
+process.env.UNMETERED_E2E_VSIX = path.join(root, 'dist', 'unmetered.vsix');
 await section('end-to-end suites', process.execPath, ['test/run.mjs', '--e2e'], {
-  skipIf: () => (sections.at(-1).ok ? undefined : 'the end-to-end tools could not be installed'),
+  skipIf: () =>
+    sections.find((s) => s.title.startsWith('end-to-end tools')).ok
+      ? sections.at(-1).ok
+        ? undefined
+        : 'the extension could not be packaged'
+      : 'the end-to-end tools could not be installed',
 });
 
 const total = Object.fromEntries(KEYS.map((k) => [k, sections.reduce((n, s) => n + (s.counts[k] ?? 0), 0)]));
@@ -76,7 +85,7 @@ const failed = sections.filter((s) => !s.ok);
 console.log('\n======== summary ========');
 for (const s of sections) {
   const counts = s.counts.tests !== undefined ? `  tests ${s.counts.tests}, pass ${s.counts.pass ?? 0}, fail ${s.counts.fail ?? 0}` : '';
-  console.log(`${s.ok ? 'ok    ' : s.skipped ? 'SKIP  ' : 'FAILED'}  ${s.title.padEnd(40)} ${(s.ms / 1000).toFixed(1).padStart(7)} s${counts}`);
+  console.log(`${s.ok ? 'ok    ' : s.skipped ? 'SKIP  ' : 'FAILED'}  ${s.title.padEnd(44)} ${(s.ms / 1000).toFixed(1).padStart(7)} s${counts}`);
 }
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s${failed.length ? `; failed: ${failed.map((s) => s.title).join(', ')}` : ''}`);
 // node:test's closing lines, summed over the unit and end-to-end runs.

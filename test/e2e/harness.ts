@@ -40,9 +40,17 @@ function missingTools(): string[] {
 
 let packaged: Promise<string> | undefined;
 
-/** Builds dist/unmetered.vsix once per test process with the project's own `npm run package`. */
+/**
+ * Builds dist/unmetered.vsix once per test process with the project's own `npm run package`, unless
+ * UNMETERED_E2E_VSIX names one already built for this run (test/all.mjs packages once for all suites).
+ */
 export function packageExtension(): Promise<string> {
   return (packaged ??= (async () => {
+    const prebuilt = process.env.UNMETERED_E2E_VSIX;
+    if (prebuilt) {
+      if (!existsSync(prebuilt)) throw new Error(`UNMETERED_E2E_VSIX names ${prebuilt}, which does not exist`);
+      return prebuilt;
+    }
     const vsix = path.join(ROOT, 'dist', 'unmetered.vsix');
     const t0 = Date.now();
     const r = spawnSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
