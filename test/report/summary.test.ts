@@ -152,6 +152,13 @@ test('the salt is created once per data directory, private, shared by concurrent
   }
 });
 
+test('whatever the names in the ledger, the summary stays valid against the schema', () => {
+  const long = 'x'.repeat(5000);
+  const s = buildWeeklySummary([rec({ project: '' }), rec({ project: long, model: long, agent: `agent-${long}` }), rec({ project: 'a\nb\u0000c' })], base);
+  assert.deepEqual(validate(schema as Schema, JSON.parse(renderJson(s))), []);
+  assert.ok(s.projects.some((p) => p.project === null), 'an empty project name counts as unknown');
+});
+
 test('more projects than the top list are summed, not dropped', () => {
   const records = Array.from({ length: 14 }, (_, i) => rec({ project: `p${String(i).padStart(2, '0')}`, costNanos: (i + 1) * 1_000_000 }));
   const s = buildWeeklySummary(records, { ...base, topProjects: 10 });

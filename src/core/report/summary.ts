@@ -154,7 +154,8 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
     addRecord(perDay[i], r);
     bump(agents, r.agent, r);
     bump(models, r.model, r);
-    bump(projects, r.project === null ? null : rename ? rename(r.project) : r.project, r);
+    // An empty name is as unknown as none.
+    bump(projects, !r.project ? null : rename ? rename(r.project) : r.project, r);
     // JSON of the key parts: names may contain any character, so no separator is safe.
     const key = JSON.stringify([i, r.agent, r.model, r.route]);
     let row = rows.get(key);
