@@ -4,10 +4,10 @@ import { claudeCode, MalformedLine, type ParsedRecord } from '../../src/core/sou
 
 /** What the byte walker reads must be exactly what JSON.parse reads, or the same refusal. */
 function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedRecord[] | string } {
-  const p = claudeCode.createParser('/x/projects/p/s.jsonl');
-  const run = (f: () => ParsedRecord[]) => {
+  const run = (f: (p: ReturnType<typeof claudeCode.createParser>) => ParsedRecord[]) => {
+    const p = claudeCode.createParser('/x/projects/p/s.jsonl');
     try {
-      return f();
+      return [...f(p), ...p.end!()];
     } catch (err) {
       assert.ok(err instanceof MalformedLine, String(err));
       return `malformed: ${err.message}`;
@@ -17,7 +17,7 @@ function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedReco
   const buf = Buffer.from(`{"x":"\\\\"}\n${line}\n{"usage":{"y":"a\\\\"}}`);
   const start = buf.indexOf('\n') + 1;
   const end = start + Buffer.byteLength(line);
-  return { bytes: run(() => p.lineBytes!(buf, start, end, 1)), parse: run(() => p.line(line, 1)) };
+  return { bytes: run((p) => p.lineBytes!(buf, start, end, 1)), parse: run((p) => p.line(line, 1)) };
 }
 
 const usage = { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 };
@@ -40,6 +40,10 @@ const CASES: [string, string][] = [
   ['a torn line', JSON.stringify({ message: msg(), timestamp: '2025-11-01T10:00:00.000Z' }).slice(0, 90)],
   ['garbage after the object', JSON.stringify({ message: msg(), timestamp: '2025-11-01T10:00:00.000Z' }) + ' x'],
   ['a bad count', JSON.stringify({ message: msg({ usage: { input_tokens: -1 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['counts as null, exponent, zero and leading spaces', '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"claude-sonnet-4-5","usage":{"input_tokens":null,"output_tokens":1e3,"cache_read_input_tokens": 0 ,"cache_creation":{"ephemeral_5m_input_tokens":7,"ephemeral_1h_input_tokens":8},"speed":"fast"}}}'],
+  ['a count written as a string, and a fraction', JSON.stringify({ message: msg({ usage: { input_tokens: '12', output_tokens: 1.5 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  ['a count with a leading zero', '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"m","usage":{"input_tokens":012}}}'],
+  ['cache_creation not an object', JSON.stringify({ message: msg({ usage: { ...usage, cache_creation: 5 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
   ['a bad timestamp', JSON.stringify({ message: msg(), timestamp: 'yesterday' })],
   ['an array, not an object', '[{"message":{"usage":{}}}]'],
 ];

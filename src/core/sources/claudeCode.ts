@@ -13,7 +13,7 @@
  * - usage.speed "fast" marks fast mode, billed at a multiple.
  */
 import path from 'node:path';
-import { tokens } from '../interaction';
+import { tokens, totalTokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { JsonScan, JsonScanError } from './jsonScan';
 import { count, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
@@ -77,8 +77,7 @@ function scanFields(buf: Buffer, start: number, end: number): Fields {
           if (j.is(mk, me, 'id')) return (f.id = j.string()), true;
           if (j.is(mk, me, 'model')) return (f.model = j.string()), true;
           if (!j.is(mk, me, 'usage')) return false;
-          const [us, ue] = j.range();
-          f.usage = buf[us] === 0x7b ? JSON.parse(buf.toString('utf8', us, ue)) : null;
+          f.usage = j.ws() === 0x7b ? scanUsage(j) : (j.skip(), null);
           return true;
         });
         return true;
@@ -90,8 +89,55 @@ function scanFields(buf: Buffer, start: number, end: number): Fields {
   return f;
 }
 
+/**
+ * message.usage read member by member: the counts as plain digits, `speed` and the cache_creation
+ * split. Any other form (a count written as "12", a fraction) throws, and JSON.parse decides.
+ */
+function scanUsage(j: JsonScan): Record<string, unknown> {
+  const u: Record<string, unknown> = {};
+  j.object((ks, ke) => {
+    switch (ke - ks) {
+      case 12:
+        if (j.is(ks, ke, 'input_tokens')) return (u.input_tokens = j.count()), true;
+        return false;
+      case 13:
+        if (j.is(ks, ke, 'output_tokens')) return (u.output_tokens = j.count()), true;
+        return false;
+      case 23:
+        if (j.is(ks, ke, 'cache_read_input_tokens')) return (u.cache_read_input_tokens = j.count()), true;
+        return false;
+      case 27:
+        if (j.is(ks, ke, 'cache_creation_input_tokens')) return (u.cache_creation_input_tokens = j.count()), true;
+        return false;
+      case 5:
+        if (j.is(ks, ke, 'speed')) return (u.speed = j.string()), true;
+        return false;
+      case 14:
+        if (!j.is(ks, ke, 'cache_creation')) return false;
+        if (j.ws() !== 0x7b) throw new JsonScanError('cache_creation is not an object');
+        {
+          const cc: Record<string, unknown> = {};
+          j.object((ck, ce) => {
+            if (j.is(ck, ce, 'ephemeral_5m_input_tokens')) return (cc.ephemeral_5m_input_tokens = j.count()), true;
+            if (j.is(ck, ce, 'ephemeral_1h_input_tokens')) return (cc.ephemeral_1h_input_tokens = j.count()), true;
+            return false;
+          });
+          u.cache_creation = cc;
+        }
+        return true;
+      default:
+        return false;
+    }
+  });
+  return u;
+}
+
 function parser(file: string): LineParser {
   const fallbackSession = path.basename(file, '.jsonl');
+  // The content-block copies of one response come one after another: hold the most complete and
+  // hand it over when another response starts or the read ends (end()), not once per copy.
+  let held: ParsedRecord | null = null;
+  let heldTotal = 0;
   const fromFields = (f: Fields, lineNo: number): ParsedRecord[] => {
     // Progress lines and every line without a top-level message.usage carry no spend of their own.
     if (f.type === 'progress' || !f.message || !isObject(f.usage)) return [];
@@ -118,15 +164,29 @@ function parser(file: string): LineParser {
     const at = utcIso(f.timestamp, 'timestamp');
     const messageId = str(f.id);
     const id = messageId ? `anthropic:${messageId}` : `claude-code:${str(f.sessionId) ?? fallbackSession}:${str(f.uuid) ?? `line${lineNo}`}`;
+    const sidechain = f.isSidechain === true;
+    const total = totalTokens(t);
+    if (held && held.interaction.id === id && !!held.sidechain === sidechain) {
+      if (total <= heldTotal) return [];
+      held = null; // the newer copy is more complete: it replaces the held one below
+    }
     const record: ParsedRecord = {
       interaction: unpriced({ id, at, agent: 'claude-code', project: projectOf(f.cwd), model: str(f.model) ?? 'unknown', tokens: t, fast: u.speed === 'fast' }),
     };
-    if (f.isSidechain === true) record.sidechain = true;
-    return [record];
+    if (sidechain) record.sidechain = true;
+    const out = held ? [held] : [];
+    held = record;
+    heldTotal = total;
+    return out;
   };
   const line = (text: string, lineNo: number) => fromFields(fieldsOf(parseObject(text)), lineNo);
   return {
     line,
+    end() {
+      const out = held ? [held] : [];
+      held = null;
+      return out;
+    },
     lineBytes(buf, start, end, lineNo) {
       let f: Fields;
       try {

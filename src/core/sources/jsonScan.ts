@@ -158,6 +158,28 @@ export class JsonScan {
     return null;
   }
 
+  /**
+   * A non-negative integer written as plain digits; anything else (a string, a fraction, a
+   * negative number, null) throws JsonScanError so the caller falls back to JSON.parse's verdict.
+   */
+  count(): number {
+    const b = this.buf;
+    this.ws();
+    let p = this.pos;
+    let n = 0;
+    while (p < this.end) {
+      const c = b[p];
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+      p++;
+    }
+    if (p === this.pos || (b[this.pos] === 0x30 && p - this.pos > 1) || p - this.pos > 15) this.fail('expected a plain count');
+    const c = p < this.end ? b[p] : -1;
+    if (c !== COMMA && c !== RBRACE && c !== RBRACKET && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) this.fail('expected a plain count');
+    this.pos = p;
+    return n;
+  }
+
   /** Whether the key at [ks, ke) is `name` (ASCII). */
   is(ks: number, ke: number, name: string): boolean {
     if (ke - ks !== name.length) return false;

@@ -175,6 +175,7 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
     }
     if (n < CHUNK && pos >= st.size) break; // at the end as of the stat: spare the zero-byte read
   }
+  if (parser.end) for (const r of parser.end()) out.push(r);
   if (out.length) {
     records += out.length;
     await opts.onRecords(out);
@@ -241,6 +242,7 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
       feed(parser, { text: data.toString('utf8'), lineNo: 1 }, (out.length = 0, out), rep);
     }
   }
+  if (parser.end) for (const r of parser.end()) out.push(r);
   if (out.length) await opts.onRecords(out);
   const headLen = Math.min(data.length, HEAD_BYTES);
   return {

@@ -49,6 +49,8 @@ export interface LineParser {
    * parser can skip what it does not need without decoding it.
    */
   lineBytes?(buf: Buffer, start: number, end: number, lineNo: number): ParsedRecord[];
+  /** Records held back across lines (e.g. copies of one response), handed over at the end of each read. */
+  end?(): ParsedRecord[];
   /** JSON-serialisable state to persist with the file's offset, so a restart resumes mid-file. */
   save?(): unknown;
 }
