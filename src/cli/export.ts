@@ -1,29 +1,23 @@
 /**
  * `unmetered export`: one developer's weekly summary, for a team lead or a pull request.
- * Settings come from <data dir>/report-settings.json (mirrored by the extension); UNMETERED_DEVELOPER
+ * Settings come from <data dir>/settings.json (mirrored by the extension); UNMETERED_DEVELOPER
  * and flags override them.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, writeAtomically, type ReportFormat } from '../core/report';
-import { normaliseExportSettings, REPORT_SETTINGS_FILE, type ExportSettings } from '../core/report/settings';
+import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
-import { openForCli } from './setup';
+import { openForCli, readMirroredSettings } from './setup';
 
 export const EXPORT_USAGE =
   'unmetered export [--week YYYY-Www] [--format json|md|csv|html] [--out FILE|FOLDER] [--developer NAME] [--week-start monday|sunday|saturday] [--pseudonymise|--no-pseudonymise] [--tz Zone] [--no-scan]';
 
 /** The export settings the extension mirrored for the CLI (defaults when there are none). */
 export async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
-  const file = path.join(ctx.dataDir, REPORT_SETTINGS_FILE);
-  let raw: Record<string, unknown> = {};
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using the default export settings`);
-  }
-  const { value, warnings } = normaliseExportSettings(raw);
+  const raw = (await readMirroredSettings(ctx)).export;
+  const { value, warnings } = normaliseExportSettings(typeof raw === 'object' && raw !== null ? raw : {});
   for (const w of warnings) ctx.logger.warn(w);
   return value;
 }

@@ -18,19 +18,26 @@ export interface CliSettings {
  * UNMETERED_BUDGET / UNMETERED_TZ override them. A bad value falls back with a warning on stderr.
  */
 export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?: string } = {}): Promise<CliSettings> {
-  const file = path.join(ctx.dataDir, 'settings.json');
-  let mirrored: Record<string, unknown> = {};
-  try {
-    mirrored = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using defaults`);
-  }
+  const mirrored = await readMirroredSettings(ctx);
   const { value, warnings } = normaliseMeterSettings({
     monthlyBudget: flags.budget ?? (ctx.env.UNMETERED_BUDGET || undefined) ?? mirrored.monthlyBudget,
     timezone: flags.tz ?? (ctx.env.UNMETERED_TZ || undefined) ?? mirrored.timezone,
   });
   for (const w of warnings) ctx.logger.warn(w);
   return { budgetNanos: value.budgetNanos, timeZone: value.timeZone ?? systemTimeZone(), prices: mirrored.prices };
+}
+
+/** The settings the extension mirrored into <data dir>/settings.json; {} when there are none. */
+export async function readMirroredSettings(ctx: CliContext): Promise<Record<string, unknown>> {
+  const file = path.join(ctx.dataDir, 'settings.json');
+  try {
+    const v = JSON.parse(await readFile(file, 'utf8'));
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v;
+    ctx.logger.warn(`${file}: expected a JSON object; using defaults`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using defaults`);
+  }
+  return {};
 }
 
 export interface Opened {

@@ -21,12 +21,18 @@ export function readMeterSettings(logger: Logger): MeterSettings {
 }
 
 /**
- * The CLI has no VS Code settings: mirror the ones it needs (budget, time zone, price overrides;
- * never a secret) into the data directory, writing only when they changed.
+ * The CLI has no VS Code settings: mirror the ones it needs (budget, time zone, price overrides,
+ * export and source settings; never a secret) into <data dir>/settings.json, writing only when they
+ * changed. The CLI reads it with readMirroredSettings (src/cli/setup.ts).
  */
 export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Promise<void> {
   const c = vscode.workspace.getConfiguration('unmetered');
-  const body = JSON.stringify({ monthlyBudget: c.get('monthlyBudget') ?? null, timezone: c.get('timezone') || null, prices: c.get('prices') ?? {} }, null, 2) + '\n';
+  const body =
+    JSON.stringify(
+      { monthlyBudget: c.get('monthlyBudget') ?? null, timezone: c.get('timezone') || null, prices: c.get('prices') ?? {}, export: c.get('export') ?? {}, sources: c.get('sources') ?? {} },
+      null,
+      2,
+    ) + '\n';
   const file = path.join(dataDir, 'settings.json');
   try {
     if ((await readFile(file, 'utf8').catch(() => '')) === body) return;

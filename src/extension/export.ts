@@ -1,16 +1,15 @@
 /**
  * Reports in VS Code: the dashboard command, "Export Weekly Summary…", the automatic export of
- * last week on the first start of a new week, and the export settings mirrored for the CLI.
+ * last week on the first start of a new week (the settings reach the CLI through config.ts's mirror).
  * Everything with substance happens in core/report; this file asks questions and writes files.
  */
 import * as vscode from 'vscode';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../core/interaction';
 import { formatUSD } from '../core/money';
-import { buildWeeklySummary, claimWeek, currentWeek, releaseWeek, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, shiftWeek, writeAtomically, writeWeeklyFiles, type ReportFormat, type Week, type WeeklySummary } from '../core/report';
-import { normaliseExportSettings, REPORT_SETTINGS_FILE, type ExportSettings } from '../core/report/settings';
+import { buildWeeklySummary, claimWeek, currentWeek, releaseWeek, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, shiftWeek, writeWeeklyFiles, type ReportFormat, type Week, type WeeklySummary } from '../core/report';
+import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
 import { DashboardPanel } from './dashboard';
@@ -129,18 +128,6 @@ export async function autoExport(services: Services, settings: ExportSettings, n
   }
 }
 
-/** The CLI has no VS Code settings: mirror `unmetered.export.*` into the data directory when it changes. */
-async function mirrorExportSettings(services: Services, s: ExportSettings): Promise<void> {
-  const file = path.join(services.dataDir, REPORT_SETTINGS_FILE);
-  const body = JSON.stringify({ weekStart: s.weekStart, pseudonymiseProjects: s.pseudonymiseProjects, developer: s.developer }, null, 2) + '\n';
-  try {
-    if ((await readFile(file, 'utf8').catch(() => '')) === body) return;
-    await writeAtomically(file, body);
-  } catch (err) {
-    services.log.warn(`could not write ${file} for the CLI: ${(err as Error).message}`);
-  }
-}
-
 /** Registers the dashboard and export commands, the automatic export and the settings mirror. */
 export function registerReports(services: Services): vscode.Disposable {
   const weekStart = () => readExportSettings(services).weekStart;
@@ -158,14 +145,10 @@ export function registerReports(services: Services): vscode.Disposable {
       { label: '$(graph) Open dashboard', run: () => vscode.commands.executeCommand(REPORT_COMMANDS.openDashboard) },
       { label: '$(export) Export weekly summary…', run: () => vscode.commands.executeCommand(REPORT_COMMANDS.exportWeekly) },
     ]),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('unmetered.export')) void mirrorExportSettings(services, readExportSettings(services));
-    }),
   ];
-  const settings = readExportSettings(services);
-  void mirrorExportSettings(services, settings);
   const timer = setTimeout(() => {
-    autoExport(services, readExportSettings(services)).then(
+    const settings = readExportSettings(services);
+    autoExport(services, settings).then(
       (files) => files && void vscode.window.showInformationMessage(`Unmetered: last week's summary was exported to ${path.dirname(files[0])}.`),
       (err) => {
         services.log.error(`automatic export: ${(err as Error).message}`);

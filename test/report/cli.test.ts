@@ -83,7 +83,7 @@ test('export --out: the format follows the extension, a folder gets <developer>-
 });
 
 test('mirrored export settings apply: Sunday weeks, pseudonymised projects with a salt kept in the data dir', () => {
-  writeFileSync(path.join(homes.linus, 'report-settings.json'), JSON.stringify({ weekStart: 'sunday', pseudonymiseProjects: true, developer: 'Linus T.' }));
+  writeFileSync(path.join(homes.linus, 'settings.json'), JSON.stringify({ export: { weekStart: 'sunday', pseudonymiseProjects: true, developer: 'Linus T.' } }));
   const r = run(['export', '--no-scan', '--format', 'json'], { who: 'linus' });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -96,7 +96,7 @@ test('mirrored export settings apply: Sunday weeks, pseudonymised projects with 
   assert.deepEqual(again.projects.map((p: { project: string }) => p.project), j.projects.map((p: { project: string }) => p.project));
   const plain = JSON.parse(run(['export', '--no-scan', '--no-pseudonymise', '--developer', 'linus'], { who: 'linus' }).stdout);
   assert.equal(plain.projects[0].project, 'webshop');
-  rmSync(path.join(homes.linus, 'report-settings.json'));
+  rmSync(path.join(homes.linus, 'settings.json'));
 });
 
 test('team merges a folder: latest week by default, per developer, flags a duplicate and names bad files', () => {

@@ -1,6 +1,6 @@
 /**
  * Export settings (`unmetered.export.*`): types and normaliser. The schema is in package.json; the
- * extension reads them and mirrors them for the CLI into <data dir>/report-settings.json.
+ * extension reads them and mirrors them for the CLI into <data dir>/settings.json.
  */
 import { isReportFormat, type ReportFormat } from './render';
 import { isWeekStart, type WeekStart } from './week';
@@ -17,7 +17,6 @@ export interface ExportSettings {
 }
 
 export const DEFAULT_EXPORT_SETTINGS: ExportSettings = { weekStart: 'monday', pseudonymiseProjects: false, developer: null, folder: null, formats: ['json'] };
-export const REPORT_SETTINGS_FILE = 'report-settings.json';
 
 export function normaliseExportSettings(raw: { weekStart?: unknown; pseudonymiseProjects?: unknown; developer?: unknown; folder?: unknown; formats?: unknown }): { value: ExportSettings; warnings: string[] } {
   const warnings: string[] = [];
