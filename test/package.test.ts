@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+test('the .vsix holds only what runs: bundles, the tiktoken wasm, media, README, CHANGELOG, LICENSE, manifest', () => {
+  execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' }); // vsce lists only files that exist
+  const vsce = path.resolve('node_modules', '@vscode', 'vsce', 'vsce');
+  const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
+  const allowed = /^(dist\/(extension|cli|dashboard)\.js|dist\/tiktoken_bg\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
+  assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'nothing else ships (no sources, tests, maps or node_modules)');
+  for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/dashboard.js', 'dist/tiktoken_bg.wasm', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) assert.ok(files.includes(f), f);
+});
+
+test('runtime dependencies are bundled, so the manifest needs none at install time', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  assert.equal(pkg.main, './dist/extension.js');
+  assert.equal(pkg.bin.unmetered, './dist/cli.js');
+  // vsce refuses an engine older than the @types/vscode in use
+  const types = JSON.parse(readFileSync('node_modules/@types/vscode/package.json', 'utf8')).version as string;
+  const engine = (pkg.engines.vscode as string).replace(/^\^/, '');
+  const [a, b] = [types, engine].map((v) => v.split('.').map(Number));
+  assert.ok(b[0] > a[0] || (b[0] === a[0] && b[1] >= a[1]), `engines.vscode ${engine} must not be older than @types/vscode ${types}`);
+});
