@@ -31,6 +31,10 @@ if (files.length === 0) {
   console.error(`test/run.mjs: no test files matched (${mode} ${filters.join(' ')})`);
   process.exit(1);
 }
+// Build the shipped bundles once: several suites run them, and must not rebuild them in parallel.
+const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

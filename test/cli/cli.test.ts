@@ -1,15 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
 import { loadPriceTable, priceInteraction } from '../../src/core/pricing';
+import { builtFile } from '../helpers/dist';
 
 // The CLI is tested as shipped: the esbuild bundle run as a child process.
-const cli = path.resolve('dist/cli.js');
+const cli = builtFile('cli.js');
 let home: string;
 let emptyLogs: string;
 
@@ -26,7 +27,6 @@ const rec = (id: string, at: string, model: string, t: Parameters<typeof tokens>
   priceInteraction({ id, at, agent: 'claude-code', source: 'log', project: 'acme', model, route: 'cloud', replaces: null, tokens: tokens(t), costNanos: null, avoidedNanos: null, priceSource: null, estimated: false, ...extra }, table);
 
 before(async () => {
-  execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
   home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-'));
   emptyLogs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-home-'));
   const ledger = await openLedger({ dir: home });

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,10 @@ import { openLedger } from '../../src/core/ledger';
 import { validate, type Schema } from '../../src/core/report/jsonschema';
 import schema from '../../src/core/report/weekly-1.schema.json';
 import { teamLedgers } from './ledger';
+import { builtFile } from '../helpers/dist';
 
 // As shipped: the esbuild bundle in a child process, with the clock pinned by UNMETERED_NOW.
-const cli = path.resolve('dist/cli.js');
+const cli = builtFile('cli.js');
 let root: string;
 const homes: Record<string, string> = {};
 
@@ -31,7 +32,6 @@ function run(args: string[], opts: { who?: string; env?: Record<string, string>;
 }
 
 before(async () => {
-  execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
   root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-export-'));
   mkdirSync(path.join(root, 'nohome'));
   for (const d of teamLedgers()) {
