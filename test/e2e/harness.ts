@@ -101,7 +101,8 @@ function log(msg: string): void {
   process.stderr.write(`[e2e] ${msg}\n`);
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (for a server the test or the extension starts). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
