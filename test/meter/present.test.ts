@@ -44,7 +44,7 @@ test('the tooltip has the breakdown, the projection method, unpriced models and 
   assert.match(md, /\| Saved by local models \| \$1\.10 \| \$1\.10 \|/);
   assert.match(md, /\$128 of \$100 budget \(128 %\) — \*\*over budget\*\*/);
   assert.match(md, /\| claude\\-code \| \$3\.42 \| \$62\.92 \(\+1 unpriced\) \| 10 \|/);
-  assert.match(md, /\| sonnet\\-5 \| \$0\.00 \| unpriced \| 1 \|/);
+  assert.match(md, /\| sonnet\\-5 \| unpriced \| unpriced \| 1 \|/);
   assert.match(md, /\*\*Unpriced:\*\* sonnet\\-5 \(1\)/);
   assert.match(md, /\*Projection:\* Month to date/);
   assert.match(md, /\[\$\(credit-card\) Set budget\]\(command:unmetered\.setBudget\)/);

@@ -68,8 +68,10 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
     if (rows.length === 0) return;
     lines.push(`| ${title} | Today | Month | Calls |`, '|---|---:|---:|---:|');
     for (const b of rows.slice(0, 8)) {
-      const month = b.unpriced === b.interactions ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
-      lines.push(`| ${esc(b.key)} | ${formatUSD(b.todayNanos)} | ${month} | ${b.interactions} |`);
+      // A row with no priced interaction at all shows "unpriced" in both columns, never a $0.00.
+      const allUnpriced = b.unpriced === b.interactions;
+      const month = allUnpriced ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
+      lines.push(`| ${esc(b.key)} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions} |`);
     }
     if (rows.length > 8) lines.push(`| … ${rows.length - 8} more | | | |`);
     lines.push('');
