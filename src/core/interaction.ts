@@ -100,5 +100,7 @@ export function validateInteraction(v: unknown): Interaction {
   if (!isNanos(o.avoidedNanos)) fail('avoidedNanos', 'a non-negative integer or null', o.avoidedNanos);
   if (o.priceSource !== null && typeof o.priceSource !== 'string') fail('priceSource', 'a string or null', o.priceSource);
   if (typeof o.estimated !== 'boolean') fail('estimated', 'a boolean', o.estimated);
+  if (o.priceInferred !== undefined && typeof o.priceInferred !== 'boolean') fail('priceInferred', 'a boolean when present', o.priceInferred);
+  if (o.fast !== undefined && typeof o.fast !== 'boolean') fail('fast', 'a boolean when present', o.fast);
   return o as unknown as Interaction;
 }
