@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
-import { createImporter, describeSource, normaliseSourceSettings, STATE_FILE } from '../../src/core/sources';
+import { describeSource, normaliseSourceSettings } from '../../src/core/sources';
 import { importAgentLogs } from '../../src/cli/scan';
 import { FIXTURES, world } from './helpers';
 
@@ -120,31 +120,6 @@ describe('importer: settings, paths in use, live updates', () => {
     } finally {
       handle.dispose();
       await w.cleanup();
-    }
-  });
-});
-
-describe('importer: big imports read in worker threads', () => {
-  it('stores exactly what a single-threaded import stores, with the same offsets and diagnostics', async () => {
-    const env = { CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude'), CODEX_HOME: path.join(FIXTURES, 'codex') };
-    const one = await world(env);
-    const two = await world(env);
-    try {
-      const a = await one.importer().scan();
-      const b = await createImporter({ dataDir: two.dataDir, env, home: two.home, platform: 'linux', ledger: two.ledger, priceTable: two.prices, logger: two.logger, workerScript: path.join(__dirname, '../../src/core/sources/worker-entry.ts'), parallelMinBytes: 0 }).scan();
-      const norm = (w: typeof one) => [...w.ledger.records()].map((r) => JSON.stringify(r)).sort();
-      assert.deepEqual(norm(two), norm(one));
-      assert.deepEqual([b.filesRead, b.bytesRead, b.written, b.malformedLines], [a.filesRead, a.bytesRead, a.written, a.malformedLines]);
-      const state = (w: typeof one) => JSON.parse(readFileSync(path.join(w.dataDir, STATE_FILE), 'utf8')).files;
-      assert.deepEqual(Object.keys(state(two)).sort(), Object.keys(state(one)).sort());
-      for (const [f, st] of Object.entries(state(one))) assert.deepEqual(state(two)[f], st, f);
-      const warns = (w: typeof one) => w.logger.lines.filter((l) => l.includes('malformed')).sort();
-      assert.deepEqual(warns(two), warns(one));
-      // The /btw replay in a subagent file did not replace its parent's copy, though it has more tokens.
-      assert.equal(two.ledger.get('anthropic:msg_01A2')!.tokens.output, 200);
-    } finally {
-      await one.cleanup();
-      await two.cleanup();
     }
   });
 });

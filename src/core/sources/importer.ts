@@ -5,8 +5,7 @@
  * a second. Offsets are saved in the data directory only after the records they cover are stored.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { totalTokens, type Interaction } from '../interaction';
 import type { Ledger } from '../ledger';
@@ -17,7 +16,6 @@ import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from './se
 import { loadSourceState, saveSourceState } from './state';
 import { readFileUpdate, type FileState } from './tailer';
 import type { ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
-import { better, type FromWorker, type ToWorker, type WorkerJob } from './worker';
 import { expandHome } from './util';
 
 export interface ImporterOptions extends RootContext {
@@ -31,15 +29,6 @@ export interface ImporterOptions extends RootContext {
   adapters?: readonly SourceAdapter[];
   /** Longest line read (bigger ones are skipped and counted as malformed). */
   maxLineBytes?: number;
-  /**
-   * The bundled worker-entry script. When given, an import with more than `parallelMinBytes` to
-   * read (a first run over a long history) is read by worker threads, off this thread.
-   */
-  workerScript?: string;
-  /** Worker threads for big imports (default: 2, or 1 on a single-core machine). */
-  workers?: number;
-  /** Bytes to read below which no worker is started (default 64 MiB). */
-  parallelMinBytes?: number;
 }
 
 export interface RootStatus {
@@ -132,14 +121,6 @@ export class Importer {
       const t0 = performance.now();
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
       await this.discover();
-      if (this.opts.workerScript && !this.opts.adapters && this.bytesToRead() >= (this.opts.parallelMinBytes ?? 64 * 1024 * 1024)) {
-        try {
-          await this.readInWorkers(tally);
-        } catch (err) {
-          // Whatever the workers stored stays stored (with its offsets); this thread reads the rest.
-          this.opts.logger.warn(`agent logs: reading in worker threads failed (${(err as Error).message}); reading here instead`);
-        }
-      }
       let slice = performance.now();
       for (const [file, adapter] of this.known) {
         await this.readOne(file, adapter, tally);
@@ -153,85 +134,6 @@ export class Importer {
       this.prune();
       await this.saveState();
       return { durationMs: Math.round(performance.now() - t0), filesSeen: this.known.size, ...tally, malformedLines: tally.malformed, sources: await this.status() };
-    });
-  }
-
-  /** Bytes not yet read in the files found (what a scan would read, roughly). */
-  private bytesToRead(): number {
-    let n = 0;
-    for (const f of this.known.keys()) {
-      try {
-        n += Math.max(0, statSync(f).size - (this.state!.get(f)?.offset ?? 0));
-      } catch {
-        // gone since discovery
-      }
-    }
-    return n;
-  }
-
-  /**
-   * Reads every changed file in worker threads, parents before subagents (the sidechain rule needs
-   * a parent's copy stored before its replays), each worker a share of the bytes.
-   */
-  private async readInWorkers(tally: Tally): Promise<void> {
-    const { Worker } = await import('node:worker_threads');
-    const files = [...this.known];
-    const count = Math.max(1, Math.min(this.opts.workers ?? Math.min(2, availableParallelism()), files.length));
-    const workers = Array.from({ length: count }, () => new Worker(this.opts.workerScript!));
-    try {
-      const phases = new Map<number, [string, SourceAdapter][]>();
-      for (const [f, a] of files) {
-        const o = a.order?.(f) ?? 0;
-        phases.set(o, [...(phases.get(o) ?? []), [f, a]]);
-      }
-      for (const o of [...phases.keys()].sort((x, y) => x - y)) {
-        const lists: WorkerJob[][] = workers.map(() => []);
-        const load = workers.map(() => 0);
-        const sized = phases.get(o)!.map(([f, a]) => ({ f, a, size: sizeOf(f) })).sort((x, y) => y.size - x.size);
-        for (const { f, a, size } of sized) {
-          const i = load.indexOf(Math.min(...load));
-          lists[i].push({ file: f, source: a.id, prev: this.state!.get(f) });
-          load[i] += size;
-        }
-        await Promise.all(workers.map((w, i) => this.drive(w, lists[i], tally)));
-      }
-    } finally {
-      await Promise.all(workers.map((w) => w.terminate()));
-    }
-  }
-
-  private drive(w: import('node:worker_threads').Worker, jobs: WorkerJob[], tally: Tally): Promise<void> {
-    if (jobs.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      // Messages are handled one after another: a flush to the ledger finishes before the next batch lands.
-      let chain = Promise.resolve();
-      const onMessage = (m: FromWorker) => {
-        chain = chain.then(async () => {
-          if (m.type === 'records') {
-            const recs = JSON.parse(m.json) as ParsedRecord[];
-            for (const r of recs) this.pending.push(r);
-            tally.recordsParsed += recs.length;
-            if (this.pending.length >= FLUSH_RECORDS) tally.written += (await this.flush()).length;
-            w.postMessage({ type: 'ack' } satisfies ToWorker);
-          } else if (m.type === 'file') {
-            this.state!.set(m.file, m.update.state);
-            this.stateDirty = true;
-            tally.filesRead++;
-            tally.bytesRead += m.update.bytesRead;
-            tally.malformed += m.update.malformed;
-          } else if (m.type === 'log') {
-            this.opts.logger[m.level](m.message);
-          } else if (m.type === 'done') {
-            w.off('message', onMessage);
-            w.off('error', reject);
-            resolve();
-          }
-        }, reject);
-        chain.catch(reject);
-      };
-      w.on('message', onMessage);
-      w.once('error', reject);
-      w.postMessage({ type: 'files', jobs, maxLineBytes: this.opts.maxLineBytes } satisfies ToWorker);
     });
   }
 
@@ -448,12 +350,10 @@ export class Importer {
   }
 }
 
-function sizeOf(f: string): number {
-  try {
-    return statSync(f).size;
-  } catch {
-    return 0;
-  }
+/** Non-sidechain copies win over sidechain ones; then the copy with the most tokens. */
+function better(a: ParsedRecord, b: ParsedRecord): boolean {
+  if (!!a.sidechain !== !!b.sidechain) return !a.sidechain;
+  return totalTokens(a.interaction.tokens) > totalTokens(b.interaction.tokens);
 }
 
 async function isDir(p: string): Promise<boolean> {
