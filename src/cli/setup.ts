@@ -6,11 +6,14 @@ import { loadPriceTable, type PriceTable } from '../core/pricing';
 import { normaliseMeterSettings } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import type { CliContext } from './context';
+import { importAgentLogs } from './scan';
 
 export interface CliSettings {
   budgetNanos: number | null;
   timeZone: string;
   prices: unknown;
+  /** The raw `unmetered.sources` object; normalised (with warnings) by the importer. */
+  sources: unknown;
 }
 
 /**
@@ -24,7 +27,7 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
     timezone: flags.tz ?? (ctx.env.UNMETERED_TZ || undefined) ?? mirrored.timezone,
   });
   for (const w of warnings) ctx.logger.warn(w);
-  return { budgetNanos: value.budgetNanos, timeZone: value.timeZone ?? systemTimeZone(), prices: mirrored.prices };
+  return { budgetNanos: value.budgetNanos, timeZone: value.timeZone ?? systemTimeZone(), prices: mirrored.prices, sources: mirrored.sources };
 }
 
 /** The settings the extension mirrored into <data dir>/settings.json; {} when there are none. */
@@ -46,9 +49,22 @@ export interface Opened {
   prices: PriceTable;
 }
 
+/**
+ * Opens the ledger and, unless `scan` is false, first imports what the agents' logs gained since the
+ * last run (everything, on a fresh machine), so the figures include the latest interactions.
+ */
 export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string }): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
   const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
+  if (opts.scan) {
+    try {
+      const summary = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources });
+      if (summary.written > 0) ctx.logger.info(`imported ${summary.written.toLocaleString('en-US')} interaction(s) from ${summary.filesRead} agent log file(s) in ${(summary.durationMs / 1000).toFixed(1)} s`);
+    } catch (err) {
+      await ledger.close();
+      throw err;
+    }
+  }
   return { settings, ledger, prices };
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
@@ -122,5 +122,39 @@ test('a bad mirrored setting falls back with a warning on stderr, never on stdou
     assert.equal(JSON.parse(r.stdout).budgetUSD, null);
   } finally {
     rmSync(path.join(home, 'settings.json'));
+  }
+});
+
+test("status and report import this machine's agent logs first: full history on the first run, nothing twice later", () => {
+  const data = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-scan-'));
+  const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-logs-'));
+  try {
+    const dir = path.join(logs, 'claude', 'projects', '-home-dev-shop');
+    mkdirSync(dir, { recursive: true });
+    const line = (output: number, text: string) =>
+      JSON.stringify({
+        parentUuid: 'p', isSidechain: false, cwd: '/home/dev/shop', sessionId: 's1', version: '2.0.31', type: 'assistant', uuid: `u${output}`, timestamp: '2026-11-20T14:02:11.512Z', requestId: 'req_011CUaBcDeFgHiJkLmNoPqRs',
+        message: { id: 'msg_01AbCdEfGhIjKlMnOpQrStUv', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text }],
+          usage: { input_tokens: 4, cache_creation_input_tokens: 1532, cache_read_input_tokens: 48211, cache_creation: { ephemeral_5m_input_tokens: 1532, ephemeral_1h_input_tokens: 0 }, output_tokens: output, service_tier: 'standard' } },
+      });
+    // The same response written twice (a partial copy, then the complete one) and a synthetic line.
+    const synthetic = JSON.stringify({ type: 'assistant', timestamp: '2026-11-20T14:03:00.000Z', message: { id: '0d9f2c1e-uuid', model: '<synthetic>', role: 'assistant', content: [], usage: { input_tokens: 0, output_tokens: 0 } } });
+    writeFileSync(path.join(dir, 's1.jsonl'), [line(5, 'Do'), line(312, 'Done.'), synthetic].join('\n') + '\n');
+    const env = { UNMETERED_HOME: data, CLAUDE_CONFIG_DIR: path.join(logs, 'claude'), UNMETERED_TZ: 'UTC' };
+    const first = run(['report', '--json'], env);
+    assert.equal(first.code, 0, first.stderr);
+    const j = JSON.parse(first.stdout);
+    assert.equal(j.totals.interactions, 1);
+    assert.equal(j.totals.costUSD, 0.0249003);
+    assert.equal(j.totals.outputTokens, 312);
+    assert.match(first.stderr, /imported 1 interaction\(s\) from 1 agent log file\(s\)/);
+    const again = run(['report', '--json'], env);
+    assert.equal(JSON.parse(again.stdout).totals.interactions, 1);
+    assert.doesNotMatch(again.stderr, /imported/);
+    const skipped = run(['report', '--json', '--no-scan'], { ...env, UNMETERED_HOME: path.join(data, 'fresh') });
+    assert.equal(JSON.parse(skipped.stdout).totals.interactions, 0);
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+    rmSync(logs, { recursive: true, force: true });
   }
 });
