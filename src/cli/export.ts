@@ -79,7 +79,7 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
   try {
     const now = ctx.clock.now();
     const timeZone = opened.settings.timeZone;
-    const summary = buildWeeklySummary(opened.ledger.records(), {
+    const summary = buildWeeklySummary(opened.records(), {
       week: week ? weekById(week, weekStart) : lastCompleteWeek(now, timeZone, weekStart),
       timeZone,
       weekStart,

@@ -49,9 +49,9 @@ export async function reportCommand(args: string[], ctx: CliContext): Promise<nu
   const since = dayArg('since', values.since);
   const until = dayArg('until', values.until);
   if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
-  const { settings, ledger, prices } = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz) });
+  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz) });
   try {
-    const report = buildReport(ledger.records(), { since, until, timeZone: settings.timeZone, priceTable: prices.version });
+    const report = buildReport(records(), { since, until, timeZone: settings.timeZone, priceTable: prices.version });
     ctx.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report));
     return EXIT.ok;
   } finally {

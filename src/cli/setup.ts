@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openLedger, type Ledger } from '../core/ledger';
-import { loadPriceTable, type PriceTable } from '../core/pricing';
+import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
+import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import type { CliContext } from './context';
@@ -47,6 +48,8 @@ export interface Opened {
   settings: CliSettings;
   ledger: Ledger;
   prices: PriceTable;
+  /** The ledger's records as the current price settings price them (what every command shows). */
+  records(): readonly Interaction[];
 }
 
 /**
@@ -66,5 +69,5 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
       throw err;
     }
   }
-  return { settings, ledger, prices };
+  return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices) };
 }

@@ -10,9 +10,9 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
   const { values } = parse(args, { json: { type: 'boolean' }, tz: { type: 'string' }, budget: { type: 'string' }, 'no-scan': { type: 'boolean' } });
   const tz = zoneArg(values.tz);
   const budget = numberArg('budget', values.budget, 0, 1_000_000);
-  const { settings, ledger } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
+  const { settings, ledger, records } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
   try {
-    const m = computeMeter(ledger.records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
+    const m = computeMeter(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
     ctx.stdout.write(values.json ? JSON.stringify(meterJson(m, settings.timeZone), null, 2) + '\n' : meterText(m, settings.timeZone));
     return EXIT.ok;
   } finally {

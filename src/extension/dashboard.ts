@@ -92,8 +92,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.queued = setTimeout(async () => {
       this.queued = undefined;
       try {
-        const ledger = await this.services.ledger();
-        const model = buildDashboard(ledger.records(), { now: Date.now(), timeZone: this.services.timeZone(), budgetNanos: this.services.budgetNanos(), weekStart: this.weekStart() });
+        const model = buildDashboard(await this.services.records(), { now: Date.now(), timeZone: this.services.timeZone(), budgetNanos: this.services.budgetNanos(), weekStart: this.weekStart() });
         await this.panel.webview.postMessage({ type: 'model', model });
       } catch (err) {
         this.services.log.error(`dashboard: ${(err as Error).message}`);

@@ -53,8 +53,7 @@ export function resolveFolder(folder: string): string {
 }
 
 async function summarise(services: Services, settings: ExportSettings, week: Week, records?: readonly Interaction[]): Promise<WeeklySummary> {
-  const ledger = await services.ledger();
-  return buildWeeklySummary(records ?? ledger.records(), {
+  return buildWeeklySummary(records ?? (await services.records()), {
     week,
     timeZone: services.timeZone(),
     weekStart: settings.weekStart,
@@ -75,8 +74,7 @@ const FORMAT_ITEMS: { format: ReportFormat; label: string; detail: string }[] = 
 
 async function exportWeekly(services: Services): Promise<void> {
   const settings = readExportSettings(services);
-  const ledger = await services.ledger();
-  const records = ledger.records();
+  const records = await services.records();
   const now = Date.now();
   const tz = services.timeZone();
   const last = lastCompleteWeek(now, tz, settings.weekStart);

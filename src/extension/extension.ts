@@ -8,7 +8,7 @@ import type { Interaction } from '../core/interaction';
 import { openLedger, watchLedger, type Ledger } from '../core/ledger';
 import { computeMeter, type StatusExtras } from '../core/meter';
 import { dataDir as resolveDataDir } from '../core/paths';
-import { loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
+import { currentlyPriced, loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
 import { parseBudgetInput } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import type { Logger } from '../core/ports';
@@ -18,6 +18,7 @@ import type { MenuItem, Services } from './services';
 import { registerChatModels } from './chat';
 import { registerRouting } from './routing';
 import { registerReports } from './export';
+import { registerSources } from './sources';
 
 export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
@@ -45,8 +46,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     setTimeout(async () => {
       renderQueued = false;
       try {
-        const l = await ledger();
-        const meter = computeMeter(l.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
+        const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
         const commands = await vscode.commands.getCommands(true);
         bar.show(meter, timeZone(), extras, [...sections.values()], commands.filter((c) => c.startsWith('unmetered.')));
       } catch (err) {
@@ -63,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     dataDir,
     ledger,
     prices,
+    records: async () => currentlyPriced((await ledger()).records(), prices()),
     async record(i: Interaction) {
       const l = await ledger();
       const written = await l.append([priceInteraction(i, prices())]);
@@ -121,6 +122,8 @@ export function activate(context: vscode.ExtensionContext): Services {
         render();
       });
       context.subscriptions.push(watcher);
+      // Only after the first paint: importing the agents' logs can take seconds on a first run.
+      context.subscriptions.push(registerSources(services));
       await mirrorSettingsForCli(dataDir, logger);
     } catch (err) {
       logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);

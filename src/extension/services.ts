@@ -22,6 +22,8 @@ export interface Services {
   dataDir: string;
   /** The ledger, opened once on first use. */
   ledger(): Promise<Ledger>;
+  /** The ledger's records as the current price settings price them (what every view shows). */
+  records(): Promise<readonly Interaction[]>;
   /** The price table as configured now (snapshot + `unmetered.prices`). */
   prices(): PriceTable;
   /** Prices an Interaction and appends it to the ledger. */

@@ -158,3 +158,17 @@ test("status and report import this machine's agent logs first: full history on 
     rmSync(logs, { recursive: true, force: true });
   }
 });
+
+test('a price added to the mirrored settings prices history that was stored unpriced', () => {
+  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ prices: { 'acme-coder-9': { input: 2, output: 8 } } }));
+  try {
+    const j = JSON.parse(run(['report', '--json', '--no-scan']).stdout);
+    const acme = j.models.find((m: { model: string }) => m.model === 'acme-coder-9');
+    assert.equal(acme.costUSD, 0.0001); // 10 × $2/M + 10 × $8/M
+    assert.equal(acme.unpricedInteractions, 0);
+    assert.equal(j.totals.unpricedInteractions, 0);
+    assert.equal(j.totals.costUSD, 0.4825593);
+  } finally {
+    rmSync(path.join(home, 'settings.json'));
+  }
+});

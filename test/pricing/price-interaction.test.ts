@@ -204,3 +204,28 @@ test('100,000 generated interactions sum to the exact total computed independent
   assert.equal(BigInt(totalAvoided), expectedTotalAvoided);
   assert.ok(unpriced > 4_000 && long > 1_000, `the corpus exercises unpriced (${unpriced}) and long-context (${long}) requests`);
 });
+
+test('a price added in settings applies to history stored unpriced; stored list prices stay as they were', async () => {
+  const { currentlyPriced } = await import('../../src/core/pricing');
+  const base = { at: '2026-11-23T10:00:00.000Z', agent: 'cline', source: 'log', project: null, route: 'cloud', replaces: null, estimated: false } as const;
+  const snapshotOnly = loadPriceTable();
+  const stored = [
+    priceInteraction({ ...base, id: 'a', model: 'acme-coder-9', tokens: tokens({ input: 1_000_000, output: 100_000 }), costNanos: null, avoidedNanos: null, priceSource: null }, snapshotOnly),
+    priceInteraction({ ...base, id: 'b', model: 'gpt-5-codex', tokens: tokens({ input: 1_000_000 }), costNanos: null, avoidedNanos: null, priceSource: null }, snapshotOnly),
+    priceInteraction({ ...base, id: 'c', model: 'qwen3-coder:30b', route: 'local', replaces: 'acme-coder-9', tokens: tokens({ input: 1_000_000 }), costNanos: null, avoidedNanos: null, priceSource: null }, snapshotOnly),
+  ];
+  assert.equal(stored[0].costNanos, null);
+  assert.equal(stored[2].avoidedNanos, null);
+  // Unchanged settings: the very same array comes back.
+  assert.equal(currentlyPriced(stored, snapshotOnly), stored);
+  // The user prices acme-coder-9 at $2 / $8 per million; gpt-5-codex gets a (different) user price too.
+  const withUser = loadPriceTable({ overrides: { 'acme-coder-9': { input: 2, output: 8 }, 'gpt-5-codex': { input: 100, output: 100 } } });
+  const now = currentlyPriced(stored, withUser);
+  assert.notEqual(now, stored);
+  assert.equal(now[0].costNanos, 2_000_000_000 + 800_000_000);
+  assert.equal(now[0].priceSource, 'user');
+  assert.equal(now[1], stored[1], 'a record stored with a list price keeps it');
+  assert.equal(now[2].avoidedNanos, 2_000_000_000, 'avoided spend follows the new price of the model it replaced');
+  // Removing the user's price makes the record unpriced again.
+  assert.equal(currentlyPriced(now, snapshotOnly)[0].costNanos, null);
+});

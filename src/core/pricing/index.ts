@@ -136,3 +136,27 @@ export function priceInteraction(i: Interaction, table: PriceTable): Interaction
   out.priceInferred = m.inferred;
   return out;
 }
+
+/** Whether a stored record's price can change with the user's settings (see currentlyPriced). */
+function pricedBySettings(r: Interaction): boolean {
+  return r.priceSource === null || r.priceSource === 'user' || (r.route === 'local' && r.avoidedNanos === null && r.replaces !== null);
+}
+
+/**
+ * Records as the current table prices them. A record is priced once, when it is stored; those
+ * stored unpriced, or priced by the user's own `unmetered.prices`, are priced again here, so a price
+ * added (or corrected) in settings applies to the history too. Every other record keeps the price it
+ * was stored with. Returns the same array when nothing changes, so the common case copies nothing.
+ */
+export function currentlyPriced(records: readonly Interaction[], table: PriceTable): readonly Interaction[] {
+  let out: Interaction[] | undefined;
+  for (let k = 0; k < records.length; k++) {
+    const r = records[k];
+    if (!pricedBySettings(r)) continue;
+    const again = priceInteraction(r, table);
+    if (again.costNanos === r.costNanos && again.avoidedNanos === r.avoidedNanos && again.priceSource === r.priceSource) continue;
+    out ??= records.slice();
+    out[k] = again;
+  }
+  return out ?? records;
+}
