@@ -59,6 +59,9 @@ describe('importer: settings, paths in use, live updates', () => {
       assert.equal(s.written, 7 + 8);
       assert.ok(w.logger.lines.some((l) => l.includes('unmetered.sources.geminiCli.enabled: expected true or false, got "yes"')));
       assert.equal(describeSource(s.sources.find((x) => x.id === 'gemini-cli')!, w.home), 'Gemini CLI: no logs found (looked in ~/.gemini/tmp)');
+      const cline = s.sources.find((x) => x.id === 'cline')!;
+      assert.ok(cline.roots.length > 2);
+      assert.match(describeSource(cline, w.home), new RegExp(`^Cline: no logs found \\(looked in \\S+ and ${cline.roots.length - 1} other places\\)$`));
     } finally {
       await w.cleanup();
     }

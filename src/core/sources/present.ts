@@ -10,7 +10,11 @@ export function tildify(p: string, home: string): string {
 export function describeSource(s: SourceStatus, home: string): string {
   if (!s.enabled) return `${s.label}: off`;
   const used = s.roots.filter((r) => r.exists).map((r) => tildify(r.path, home));
-  if (used.length === 0) return `${s.label}: no logs found (looked in ${s.roots.map((r) => tildify(r.path, home)).join(', ')})`;
+  if (used.length === 0) {
+    // Cline and Roo Code are looked for in a dozen editors' storage: name the first, count the rest.
+    const [first, ...rest] = s.roots.map((r) => tildify(r.path, home));
+    return `${s.label}: no logs found (looked in ${first}${rest.length === 1 ? ` and ${rest[0]}` : rest.length > 1 ? ` and ${rest.length} other places` : ''})`;
+  }
   const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
   const bad = s.malformedLines ? `, ${n(s.malformedLines, 'malformed line')} skipped` : '';
   return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad} (${used.join(', ')})`;
