@@ -7,7 +7,7 @@ import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import type { CliContext } from './context';
-import { importAgentLogs } from './scan';
+import { importAgentLogs, type ImportSummary } from './scan';
 
 export interface CliSettings {
   budgetNanos: number | null;
@@ -50,6 +50,8 @@ export interface Opened {
   prices: PriceTable;
   /** The ledger's records as the current price settings price them (what every command shows). */
   records(): readonly Interaction[];
+  /** What the agent-log import found, when it ran. */
+  imported?: ImportSummary;
 }
 
 /**
@@ -60,14 +62,15 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
   const settings = await cliSettings(ctx, opts);
   const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
+  let imported: ImportSummary | undefined;
   if (opts.scan) {
     try {
-      const summary = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources });
+      const summary = (imported = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources }));
       if (summary.written > 0) ctx.logger.info(`imported ${summary.written.toLocaleString('en-US')} interaction(s) from ${summary.filesRead} agent log file(s) in ${(summary.durationMs / 1000).toFixed(1)} s`);
     } catch (err) {
       await ledger.close();
       throw err;
     }
   }
-  return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices) };
+  return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices), imported };
 }

@@ -1,6 +1,7 @@
 import { computeMeter, formatRough, type Breakdown, type Meter } from '../core/meter';
 import { formatUSD, nanosToUSD } from '../core/money';
 import { numberArg, parse, zoneArg } from './args';
+import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
 import { openForCli } from './setup';
 
@@ -10,10 +11,15 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
   const { values } = parse(args, { json: { type: 'boolean' }, tz: { type: 'string' }, budget: { type: 'string' }, 'no-scan': { type: 'boolean' } });
   const tz = zoneArg(values.tz);
   const budget = numberArg('budget', values.budget, 0, 1_000_000);
-  const { settings, ledger, records } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
+  const { settings, ledger, records, imported } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
   try {
     const m = computeMeter(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
-    ctx.stdout.write(values.json ? JSON.stringify(meterJson(m, settings.timeZone), null, 2) + '\n' : meterText(m, settings.timeZone));
+    const sources = imported?.sources ?? [];
+    ctx.stdout.write(
+      values.json
+        ? JSON.stringify({ ...meterJson(m, settings.timeZone), sources: sources.map((s) => ({ agent: s.id, enabled: s.enabled, files: s.files, interactions: s.interactions, malformedLines: s.malformedLines, paths: s.roots.filter((r) => r.exists).map((r) => r.path) })) }, null, 2) + '\n'
+        : meterText(m, settings.timeZone) + (sources.length ? `\nAgent logs read\n${sources.map((s) => `  ${describeSource(s, ctx.home)}`).join('\n')}\n` : ''),
+    );
     return EXIT.ok;
   } finally {
     await ledger.close();

@@ -40,4 +40,4 @@ for (const editor of editors) run(editor, ['--install-extension', vsix, '--force
 
 console.error('\n> unmetered status  (reads this machine\'s agent logs into the ledger, then shows the meter)\n');
 run(process.execPath, [path.join(root, 'dist', 'cli.js'), 'status']);
-console.error(`\nInstalled the \`unmetered\` command? Run \`npm link\` once to put it on your PATH.`);
+console.error('\nTo run `unmetered` from any terminal, put it on your PATH once with `npm link`.');

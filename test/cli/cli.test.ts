@@ -148,6 +148,10 @@ test("status and report import this machine's agent logs first: full history on 
     assert.equal(j.totals.costUSD, 0.0249003);
     assert.equal(j.totals.outputTokens, 312);
     assert.match(first.stderr, /imported 1 interaction\(s\) from 1 agent log file\(s\)/);
+    const status = run(['status'], env);
+    assert.match(status.stdout, /Agent logs read\n {2}Claude Code: 1 file, 1 interaction \(/);
+    const statusJson = JSON.parse(run(['status', '--json'], env).stdout);
+    assert.deepEqual(statusJson.sources.find((x: { agent: string }) => x.agent === 'claude-code'), { agent: 'claude-code', enabled: true, files: 1, interactions: 1, malformedLines: 0, paths: [path.join(logs, 'claude', 'projects')] });
     const again = run(['report', '--json'], env);
     assert.equal(JSON.parse(again.stdout).totals.interactions, 1);
     assert.doesNotMatch(again.stderr, /imported/);
