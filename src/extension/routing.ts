@@ -230,7 +230,8 @@ export function registerRouting(services: Services): vscode.Disposable {
     const picks = await vscode.window.showQuickPick(
       [
         { id: 'terminals', label: 'Claude Code in new terminals', description: `${CLAUDE_BASE_URL_VAR}=${url}`, picked: true },
-        { id: 'claudeExt', label: 'Claude Code extension', description: `adds ${CLAUDE_BASE_URL_VAR} to the setting claudeCode.environmentVariables`, picked: true },
+        // Without the Claude Code extension its setting is not registered and VS Code refuses to write it.
+        ...(claudeCodeSettingDeclared() ? [{ id: 'claudeExt', label: 'Claude Code extension', description: `adds ${CLAUDE_BASE_URL_VAR} to the setting claudeCode.environmentVariables`, picked: true }] : []),
         { id: 'codexProfile', label: `Codex: a profile "${CODEX_PROFILE}" in ${codexConfigPath()}`, description: `then run codex --profile ${CODEX_PROFILE}` },
         { id: 'codexFlag', label: 'Codex: copy the command-line flag', description: codexFlag(settings.port) },
       ],
@@ -257,11 +258,9 @@ export function registerRouting(services: Services): vscode.Disposable {
     if (want.has('claudeExt')) {
       const c = vscode.workspace.getConfiguration('claudeCode');
       const r = withClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, settings.port);
-      if ('error' in r) void vscode.window.showErrorMessage(r.error);
-      else {
-        if (r.changed) await c.update('environmentVariables', r.value, vscode.ConfigurationTarget.Global);
-        done.push('the Claude Code extension (its next session)');
-      }
+      const failed = 'error' in r ? r.error : r.changed ? await writeClaudeCodeEnv(r.value) : null;
+      if (failed) void vscode.window.showErrorMessage(failed);
+      else done.push('the Claude Code extension (its next session)');
     }
     if (want.has('codexProfile')) {
       const file = codexConfigPath();
@@ -318,8 +317,9 @@ export function registerRouting(services: Services): vscode.Disposable {
     const c = vscode.workspace.getConfiguration('claudeCode');
     const r = withoutClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, port);
     if (r.changed) {
-      await c.update('environmentVariables', r.value.length ? r.value : undefined, vscode.ConfigurationTarget.Global);
-      undone.push('Claude Code extension');
+      const failed = await writeClaudeCodeEnv(r.value.length ? r.value : undefined);
+      if (failed) void vscode.window.showErrorMessage(`${failed} Remove ${CLAUDE_BASE_URL_VAR} from claudeCode.environmentVariables in your user settings.json by hand.`);
+      else undone.push('Claude Code extension');
     }
     const file = codexConfigPath();
     const text = await readFile(file, 'utf8').catch(() => null);
@@ -340,7 +340,8 @@ export function registerRouting(services: Services): vscode.Disposable {
     const current = c.inspect('environmentVariables')?.globalValue;
     if (isClaudeCodeRouted(current, oldPort)) {
       const r = withClaudeCodeRoute(withoutClaudeCodeRoute(current, oldPort).value, settings.port);
-      if (!('error' in r) && r.changed) await c.update('environmentVariables', r.value, vscode.ConfigurationTarget.Global);
+      const failed = !('error' in r) && r.changed ? await writeClaudeCodeEnv(r.value) : null;
+      if (failed) logger.warn(failed);
     }
     const file = codexConfigPath();
     const text = await readFile(file, 'utf8').catch(() => null);
@@ -354,6 +355,24 @@ export function registerRouting(services: Services): vscode.Disposable {
     for (const d of disposables) d.dispose();
     void host?.stop();
   });
+}
+
+/** Whether an installed extension (Claude Code's) declares claudeCode.environmentVariables: VS Code writes only declared settings. */
+function claudeCodeSettingDeclared(): boolean {
+  return vscode.extensions.all.some((e) => {
+    const c: unknown = e.packageJSON?.contributes?.configuration;
+    return (Array.isArray(c) ? c : [c]).some((x) => !!x && typeof x === 'object' && Object.hasOwn((x as { properties?: object }).properties ?? {}, 'claudeCode.environmentVariables'));
+  });
+}
+
+/** Writes the user setting; resolves with what went wrong instead of throwing, so the other agents' routing still happens. */
+async function writeClaudeCodeEnv(value: unknown): Promise<string | null> {
+  try {
+    await vscode.workspace.getConfiguration('claudeCode').update('environmentVariables', value, vscode.ConfigurationTarget.Global);
+    return null;
+  } catch (err) {
+    return `Unmetered could not write claudeCode.environmentVariables: ${(err as Error).message}`;
+  }
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
