@@ -61,6 +61,8 @@ let vscode: VSCodeSession;
 let ledger: Ledger;
 let gatewayPort: number;
 let scratch: string;
+/** The gateway as first seen: switching must not restart it. */
+let startedGateway: { pid: number; startedAt: string };
 let claudeCodeVsix: string;
 const prices = loadPriceTable();
 /** What the extension should have recorded so far, priced by core. */
@@ -226,9 +228,10 @@ test('clicking the status bar item opens the menu: Cloud (metered), Local: <mode
   // The gateway runs in the editor on the configured port.
   const health = await waitFor('the gateway health endpoint', async () => {
     const r = await fetch(`${gatewayUrl()}/unmetered/health`).catch(() => null);
-    return r?.ok ? ((await r.json()) as { service: string; route: string }) : undefined;
+    return r?.ok ? ((await r.json()) as { service: string; route: string; pid: number; startedAt: string }) : undefined;
   });
   assert.deepEqual([health.service, health.route], ['unmetered-gateway', 'cloud']);
+  startedGateway = { pid: health.pid, startedAt: health.startedAt };
 
   const rows = await openMenu();
   await vscode.screenshot('switch-menu');
@@ -317,11 +320,72 @@ test('picking "Cloud (metered)" sends the next request to the vendor with the cl
   const shown = await meterItem(figures(meter()));
   await vscode.screenshot('switch-cloud');
   assert.ok(shown.text.startsWith('$(cloud) '), shown.text);
+  // Both switches took effect on the next request with nothing restarted.
+  const health = (await (await fetch(`${gatewayUrl()}/unmetered/health`)).json()) as { pid: number; startedAt: string; route: string };
+  assert.deepEqual({ pid: health.pid, startedAt: health.startedAt, route: health.route }, { ...startedGateway, route: 'cloud' });
 
   // The key went to the vendor and nowhere else.
   assert.ok(!JSON.stringify(await vscode.readUserSettings()).includes(API_KEY));
   await ledger.refresh();
   assert.ok(!JSON.stringify(ledger.records()).includes(API_KEY));
+});
+
+/** The text of each notification toast now shown, with its buttons. */
+async function toasts(): Promise<string[]> {
+  return page().evaluate(`[...document.querySelectorAll('.notifications-toasts .notification-list-item')].map((e) => (e.textContent || '').replace(/\\s+/g, ' ').trim())`) as Promise<string[]>;
+}
+
+/**
+ * Clicks a button of a notification toast. The status bar item keeps the focus after its menu closes and
+ * shows its hover over the toasts while focused: focus the editor area first, as a person's click would.
+ */
+async function clickToastButton(toast: string, button: string): Promise<void> {
+  await page().mouse.click(700, 300);
+  await page().locator('.context-view .rendered-markdown').waitFor({ state: 'hidden', timeout: 5_000 });
+  await page().locator('.notifications-toasts .notification-list-item', { hasText: toast }).getByRole('button', { name: button }).click();
+}
+
+test('"Pull a model…" shows cancellable progress per layer; a cancelled pull changes no setting, a finished one is offered and used', async () => {
+  // A cancelled pull first: nothing of it may land in the settings.
+  ollama.pullScript = { layers: [4_000_000_000, 12_000], steps: 40, delayMs: 150 };
+  await clearNotifications();
+  await openMenu();
+  await pickRow('Pull a model…');
+  await vscode.answerInputBox('devstral:24b', 'pull which model');
+  const progress = await waitFor('the pull progress', async () => (await toasts()).find((t) => t.includes('Pulling devstral:24b') && /layer \w{12}: [\d.]+ [KMG]?B of 3\.7 GB \([1-9]\d*%\)/.test(t)));
+  await vscode.screenshot('switch-pull-progress');
+  assert.match(progress, /overall [1-9]\d*%/, 'the whole pull advances too');
+  const settingsBefore = await vscode.readUserSettings();
+  await clickToastButton('Pulling devstral:24b', 'Cancel');
+  const pull = ollama.requests.filter((r) => r.path === '/api/pull').at(-1)!;
+  assert.equal(pull.json.model ?? pull.json.name, 'devstral:24b'); // ollama-js 0.6 still sends the older `name`
+  await waitFor('the pull request aborted at Ollama', async () => (await ollama.settled(ollama.requests.indexOf(pull))).aborted);
+  await vscode.waitForStatusBarItem('pulling devstral:24b was cancelled', 15_000);
+  assert.deepEqual(await vscode.readUserSettings(), settingsBefore, 'a cancelled pull changes no setting');
+  assert.ok(!ollama.models.some((m) => m.name === 'devstral:24b'));
+
+  // Then one that finishes: offered at once, and used with one click.
+  ollama.pullScript = { layers: [1_500_000, 20_000], steps: 4, delayMs: 100 };
+  await clearNotifications();
+  await openMenu();
+  await pickRow('Pull a model…');
+  await vscode.answerInputBox('devstral:24b', 'pull which model');
+  await waitForNotification('devstral:24b is ready in Ollama.');
+  await clickToastButton('devstral:24b is ready in Ollama.', 'Use it now');
+  const item = await meterItem(/^\$\(vm\) /);
+  assert.match(item.ariaLabel, /route local: devstral:24b/);
+  await waitFor('the pulled model in the user settings', async () => {
+    const s = await vscode.readUserSettings();
+    return s['unmetered.route'] === 'local' && s['unmetered.localModel'] === 'devstral:24b';
+  });
+  const rows = await openMenu();
+  assert.ok(rows.some((r) => r.label === '$(check) $(vm) Local: devstral:24b'), JSON.stringify(rows.map((r) => r.label)));
+  await page().keyboard.press('Escape');
+
+  // Back to the cloud from the command palette.
+  await vscode.runCommand('Unmetered: Use Cloud Models (Metered)');
+  await meterItem(/^\$\(cloud\) /);
+  await waitFor('route cloud in the user settings', async () => (await vscode.readUserSettings())['unmetered.route'] === 'cloud');
 });
 
 /** Opens a new integrated terminal and returns what `$ANTHROPIC_BASE_URL` is in it. */
@@ -404,16 +468,26 @@ test('"Route my agents through Unmetered…" without the Claude Code extension: 
 test('with the Claude Code extension installed its setting is routed on confirmation, and "Show What Is Routed" lists and undoes all of it', async () => {
   // Installed as a person installs a .vsix: the stand-in only declares Claude Code's setting.
   await vscode.runCommand('Extensions: Install from VSIX...');
-  const input = page().locator('.quick-input-widget .quick-input-box input');
-  await waitFor('the file picker', async () => (await input.inputValue()).startsWith('/'));
-  await input.fill(claudeCodeVsix);
-  await input.press('Enter');
-  await waitForNotification('Completed installing extension');
+  const widget = page().locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  // The file picker fills in its start folder asynchronously and may overwrite what was typed meanwhile.
+  await waitFor('the file picker listing its start folder', async () => (await input.inputValue()).startsWith('/') && (await quickPick())?.rows.some((r) => r.label === '..'));
+  await waitFor('the .vsix chosen in the file picker', async () => {
+    await input.fill(claudeCodeVsix);
+    await page().waitForTimeout(300);
+    if ((await input.inputValue()) !== claudeCodeVsix) return false;
+    await input.press('Enter');
+    return widget.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false);
+  });
+  await waitFor('the stand-in installed', () => readFile(path.join(vscode.dirs.extensions, 'anthropic.claude-code-0.0.1', 'package.json'), 'utf8').catch(() => undefined));
   await clearNotifications();
 
-  const rows = await openRouteChoice();
-  const ext = rows.find((r) => r.label === 'Claude Code extension');
-  assert.ok(ext, JSON.stringify(rows));
+  // VS Code adds the new extension (and so its setting) to the running window without a reload.
+  const rows = await waitFor('the Claude Code extension among the agents to route', async () => {
+    const r = await openRouteChoice();
+    return r.some((x) => x.label === 'Claude Code extension') ? r : undefined;
+  }, 20_000);
+  const ext = rows.find((r) => r.label === 'Claude Code extension')!;
   assert.equal(ext.checked, 'true');
   assert.equal(ext.description, 'adds ANTHROPIC_BASE_URL to the setting claudeCode.environmentVariables');
   await page().locator('.quick-input-widget .quick-input-box input').press('Enter');
