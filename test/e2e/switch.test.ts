@@ -141,7 +141,6 @@ const READ_QUICK_PICK = `(() => {
       label: part(row, '.quick-input-list-rows .label-name, .monaco-icon-label .label-name'),
       description: part(row, '.label-description'),
       detail: part(row, '.quick-input-list-label-meta .label-name, .quick-input-list-row .quick-input-list-label-meta'),
-      separator: part(row, '.quick-input-list-separator'),
       checked: row.getAttribute('aria-checked'),
       aria: row.getAttribute('aria-label') ?? '',
     })),
@@ -152,7 +151,6 @@ interface QuickPickRow {
   label: string;
   description: string;
   detail: string;
-  separator: string;
   checked: string | null;
   aria: string;
 }
