@@ -173,5 +173,12 @@ async function showMenu(sections: { title: string; items: () => Promise<MenuItem
     { label: '$(output) Show log', run: () => log.show() } as MenuItem,
   );
   const choice = await vscode.window.showQuickPick(picks, { title: 'Unmetered', placeHolder: 'Switch model, budget, reports' });
-  if (choice && 'run' in choice) await choice.run();
+  if (!choice || !('run' in choice)) return;
+  try {
+    await choice.run();
+  } catch (err) {
+    // An action that fails must say so: a silent menu item looks like one that worked.
+    log.error(`${choice.label}: ${(err as Error).stack ?? err}`);
+    void vscode.window.showErrorMessage(`Unmetered: ${choice.label.replace(/\$\([\w-]+\)\s*/g, '')} failed: ${(err as Error).message}`, 'Show Log').then((a) => a && log.show());
+  }
 }
