@@ -520,7 +520,7 @@ test('the walkthrough "Get started with Unmetered" is listed and shows its steps
   await walkthrough.getByText('Set a monthly budget').first().waitFor({ timeout: 30_000 });
   const text = await walkthrough.innerText();
   assert.ok(text.includes('Get started with Unmetered'), text);
-  for (const step of ['Set a monthly budget', 'See which agents were detected', 'Route your agents through Unmetered', 'Pick or pull a local model']) {
+  for (const step of ['Set a monthly budget', 'See which agents were detected', 'Route your agents', 'Pick or pull a local model']) {
     assert.ok(text.includes(step), `the walkthrough shows "${step}":\n${text}`);
   }
   assert.ok(await walkthrough.getByRole('button', { name: 'Set Monthly Budget' }).isVisible(), 'the first step offers its command');
