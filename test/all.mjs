@@ -1,4 +1,5 @@
 // The whole test suite (`npm run test:all`, run by .ci/run):
+//   0. dependencies (fresh clone only)     npm ci
 //   1. type-check                          npm run typecheck    ┐ what `npm test` runs, as two sections so
 //   2. unit suites                         npm run test:unit    ┘ the suites still run on a type error
 //   3. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
@@ -10,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { needsInstall } from '../src/tools/deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEYS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
@@ -65,6 +67,10 @@ async function section(title, cmd, args, { skipIf } = {}) {
 
 const t0 = Date.now();
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+if (needsInstall(root)) {
+  await section('dependencies (npm ci)', npm, ['ci']);
+  if (!sections.at(-1).ok) process.exit(1);
+}
 await section('type-check', npm, ['run', '--silent', 'typecheck']);
 await section('unit suites', npm, ['run', '--silent', 'test:unit']);
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);

@@ -4,8 +4,8 @@
 // meter for this machine's agent logs from the CLI. Uses only Node built-ins, so it runs before
 // `npm ci` has.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { needsInstall } from './deps.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -24,9 +24,7 @@ function found(cmd) {
   return r.status === 0 ? r.stdout.trim().split('\n')[0] : null;
 }
 
-const lock = path.join(root, 'package-lock.json');
-const installed = path.join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) run(npm, ['ci']);
+if (needsInstall(root)) run(npm, ['ci']);
 
 run(npm, ['run', 'package']);
 const vsix = path.join(root, 'dist', 'unmetered.vsix');
