@@ -36,6 +36,15 @@ test('a cloud interaction is priced at its model, with the table as source, on a
   validateInteraction(priced);
 });
 
+test('the priced copy keeps every other field as it was: fast mode, and fields a newer build added', () => {
+  const before = { ...interaction({ fast: true }), sessionTag: 'x' } as Interaction;
+  const priced = priceInteraction(before, table);
+  assert.deepEqual({ ...priced, costNanos: null, priceSource: null, priceInferred: undefined }, { ...before, priceInferred: undefined });
+  assert.equal(priced.fast, true);
+  assert.equal((priced as Interaction & { sessionTag?: string }).sessionTag, 'x');
+  assert.equal(priced.priceSource, 'litellm@00035b69');
+});
+
 test('an inferred match is flagged on the interaction', () => {
   const priced = priceInteraction(interaction({ model: 'claude-sonnet-4-5-20250929-thinking' }), table);
   assert.equal(priced.costNanos, 24_900_300);
