@@ -46,6 +46,9 @@ const CASES: [string, string][] = [
   ['cache_creation not an object', JSON.stringify({ message: msg({ usage: { ...usage, cache_creation: 5 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
   ['a bad timestamp', JSON.stringify({ message: msg(), timestamp: 'yesterday' })],
   ['an array, not an object', '[{"message":{"usage":{}}}]'],
+  ['a progress type spelled with escapes', '{"type":"progr\\u0065ss","timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"m","usage":{"input_tokens":1}}}'],
+  ['no message id: the session and uuid name it (the last copy of a repeated key)', '{"sessionId":"s1","uuid":"u1","uuid":"u2","sessionId":"s\\u00e9","timestamp":"2025-11-01T10:00:00.000Z","message":{"model":"m","usage":{"input_tokens":1}}}'],
+  ['no message id, session id not a string', '{"sessionId":7,"uuid":"u1","timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"","model":"m","usage":{"input_tokens":1}}}'],
 ];
 
 describe('the byte walker reads Claude Code lines exactly as JSON.parse does', () => {
@@ -55,6 +58,35 @@ describe('the byte walker reads Claude Code lines exactly as JSON.parse does', (
       assert.deepEqual(r.bytes, r.parse);
     });
   }
+
+  it('reads a file line after line as JSON.parse does, where cwd and model change, repeat, or are missing', () => {
+    const lines = [
+      ['/home/dev/shop', 'claude-sonnet-4-5-20250929'],
+      ['/home/dev/shop', 'claude-sonnet-4-5-20250929'],
+      ['/home/dev/shoe', 'claude-sonnet-4-5-20250928'],
+      [undefined, undefined],
+      ['/home/dev/shop', 'claude-opus-4-6'],
+      ['C:\\dev\\shop', 'claude-opus-4-6'],
+      ['/home/dev/shop', 'claude-sonnet-4-5-20250929'],
+    ].map(([cwd, model], i) => JSON.stringify({ type: 'assistant', cwd, timestamp: '2025-11-01T10:00:00.000Z', message: { id: `msg_${i}`, model, usage } }));
+    const text = lines.join('\n') + '\n';
+    const buf = Buffer.from(text);
+    const bytes = claudeCode.createParser('/x/projects/p/s.jsonl');
+    const parse = claudeCode.createParser('/x/projects/p/s.jsonl');
+    const got: [ParsedRecord[], ParsedRecord[]] = [[], []];
+    let start = 0;
+    lines.forEach((line, i) => {
+      const end = buf.indexOf(10, start);
+      got[0].push(...bytes.lineBytes!(buf, start, end, i + 1));
+      got[1].push(...parse.line(line, i + 1));
+      start = end + 1;
+    });
+    got[0].push(...bytes.end!());
+    got[1].push(...parse.end!());
+    assert.equal(got[0].length, lines.length);
+    assert.deepEqual(got[0], got[1]);
+    assert.deepEqual(got[0].map((r) => r.interaction.project), ['shop', 'shop', 'shoe', null, 'shop', 'shop', 'shop']);
+  });
 
   it('reads the values that matter, not look-alikes in content', () => {
     const r = both(CASES[5][1]).bytes as ParsedRecord[];

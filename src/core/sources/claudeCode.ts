@@ -13,9 +13,9 @@
  * - usage.speed "fast" marks fast mode, billed at a multiple.
  */
 import path from 'node:path';
-import { tokens, totalTokens } from '../interaction';
+import { totalTokens, type Tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
-import { JsonScan, JsonScanError } from './jsonScan';
+import { JsonScan, JsonScanError, StringCache } from './jsonScan';
 import { count, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
 
 function configDirs(ctx: RootContext): string[] {
@@ -51,20 +51,32 @@ function fieldsOf(o: Record<string, unknown>): Fields {
   return { type: o.type, isSidechain: o.isSidechain, cwd: o.cwd, sessionId: o.sessionId, uuid: o.uuid, timestamp: o.timestamp, message: msg, id: msg ? m.id : undefined, model: msg ? m.model : undefined, usage: msg ? m.usage : undefined };
 }
 
-/** The same members, read straight from the bytes; throws JsonScanError for anything it cannot walk. */
-function scanFields(buf: Buffer, start: number, end: number): Fields {
+/** Values that repeat from line to line in one file, kept so their bytes are not decoded again. */
+interface Caches {
+  cwd: StringCache;
+  model: StringCache;
+}
+
+/**
+ * The same members, read straight from the bytes; throws JsonScanError for anything it cannot walk.
+ * Only what a record needs is decoded: `type` is compared in place, and `sessionId` / `uuid` (the
+ * fallback id) are decoded only for a line without a message id.
+ */
+function scanFields(buf: Buffer, start: number, end: number, caches: Caches): Fields {
   const j = new JsonScan(buf, start, end);
   const f: Fields = { type: undefined, isSidechain: undefined, cwd: undefined, sessionId: undefined, uuid: undefined, timestamp: undefined, message: false, id: undefined, model: undefined, usage: undefined };
+  let sessionAt = -1;
+  let uuidAt = -1;
   j.object((ks, ke) => {
     switch (ke - ks) {
       case 4:
-        if (j.is(ks, ke, 'type')) return (f.type = j.string()), true;
-        if (j.is(ks, ke, 'uuid')) return (f.uuid = j.string()), true;
+        if (j.is(ks, ke, 'type')) return (f.type = j.stringIs('progress') ? 'progress' : null), true;
+        if (j.is(ks, ke, 'uuid')) return (uuidAt = j.range()[0]), true;
         return false;
       case 3:
-        return j.is(ks, ke, 'cwd') ? ((f.cwd = j.string()), true) : false;
+        return j.is(ks, ke, 'cwd') ? ((f.cwd = j.cachedString(caches.cwd)), true) : false;
       case 9:
-        if (j.is(ks, ke, 'sessionId')) return (f.sessionId = j.string()), true;
+        if (j.is(ks, ke, 'sessionId')) return (sessionAt = j.range()[0]), true;
         if (j.is(ks, ke, 'timestamp')) return (f.timestamp = j.string()), true;
         return false;
       case 11:
@@ -75,7 +87,7 @@ function scanFields(buf: Buffer, start: number, end: number): Fields {
         f.id = f.model = f.usage = undefined;
         j.object((mk, me) => {
           if (j.is(mk, me, 'id')) return (f.id = j.string()), true;
-          if (j.is(mk, me, 'model')) return (f.model = j.string()), true;
+          if (j.is(mk, me, 'model')) return (f.model = j.cachedString(caches.model)), true;
           if (!j.is(mk, me, 'usage')) return false;
           f.usage = j.ws() === 0x7b ? scanUsage(j) : (j.skip(), null);
           return true;
@@ -86,6 +98,12 @@ function scanFields(buf: Buffer, start: number, end: number): Fields {
     }
   });
   j.done();
+  if (!str(f.id)) {
+    // Read where they were seen (the last copy of a repeated key, as JSON.parse keeps).
+    const at = (p: number) => (p < 0 ? undefined : new JsonScan(buf, p, end).string());
+    f.sessionId = at(sessionAt);
+    f.uuid = at(uuidAt);
+  }
   return f;
 }
 
@@ -154,13 +172,14 @@ function parser(file: string): LineParser {
       w5 = count(u, 'cache_creation_input_tokens', where);
       w1h = 0;
     }
-    const t = tokens({
+    const t: Tokens = {
       input: count(u, 'input_tokens', where),
       output: count(u, 'output_tokens', where),
       cacheRead: count(u, 'cache_read_input_tokens', where),
       cacheWrite5m: w5,
       cacheWrite1h: w1h,
-    });
+      reasoning: 0,
+    };
     const at = utcIso(f.timestamp, 'timestamp');
     const messageId = str(f.id);
     const id = messageId ? `anthropic:${messageId}` : `claude-code:${str(f.sessionId) ?? fallbackSession}:${str(f.uuid) ?? `line${lineNo}`}`;
@@ -180,6 +199,7 @@ function parser(file: string): LineParser {
     return out;
   };
   const line = (text: string, lineNo: number) => fromFields(fieldsOf(parseObject(text)), lineNo);
+  const caches: Caches = { cwd: new StringCache(), model: new StringCache() };
   return {
     line,
     end() {
@@ -190,7 +210,7 @@ function parser(file: string): LineParser {
     lineBytes(buf, start, end, lineNo) {
       let f: Fields;
       try {
-        f = scanFields(buf, start, end);
+        f = scanFields(buf, start, end, caches);
       } catch (err) {
         if (err instanceof JsonScanError || err instanceof SyntaxError) return line(buf.toString('utf8', start, end), lineNo);
         throw err;

@@ -20,6 +20,20 @@ const COLON = 0x3a;
 
 export class JsonScanError extends Error {}
 
+// Buffer's own slice is what toString('utf8', …) ends in, without the argument checks that cost
+// more than decoding a short id or timestamp.
+type Sliceable = Buffer & { utf8Slice?(start: number, end: number): string };
+const utf8 = (b: Sliceable, s: number, e: number): string => (b.utf8Slice ? b.utf8Slice(s, e) : b.toString('utf8', s, e));
+
+/**
+ * The last string read at one place in a line, so a value that repeats line after line (a
+ * session's cwd, its model) is compared byte by byte instead of decoded again.
+ */
+export class StringCache {
+  bytes: Buffer = Buffer.alloc(0);
+  value: string | null = null;
+}
+
 export class JsonScan {
   pos: number;
   constructor(
@@ -144,8 +158,53 @@ export class JsonScan {
     this.pos = e;
     // Strings read whole are short (ids, names, times): a plain loop, not a search running past the end.
     const b = this.buf;
-    for (let i = s + 1; i < e - 1; i++) if (b[i] === BACKSLASH) return JSON.parse(b.toString('utf8', s, e)) as string;
-    return b.toString('utf8', s + 1, e - 1);
+    for (let i = s + 1; i < e - 1; i++) if (b[i] === BACKSLASH) return JSON.parse(utf8(b, s, e)) as string;
+    return utf8(b, s + 1, e - 1);
+  }
+
+  /** string(), answered from `cache` when the raw bytes are the ones read last time. */
+  cachedString(cache: StringCache): string | null {
+    if (this.ws() !== QUOTE) {
+      this.skip();
+      return null;
+    }
+    const s = this.pos;
+    const e = this.stringEnd(s);
+    const b = this.buf;
+    const c = cache.bytes;
+    if (cache.value !== null && c.length === e - s) {
+      let k = 0;
+      while (k < c.length && b[s + k] === c[k]) k++;
+      if (k === c.length) {
+        this.pos = e;
+        return cache.value;
+      }
+    }
+    const v = this.string();
+    if (e - s <= 1024) {
+      cache.bytes = Buffer.from(b.subarray(s, e));
+      cache.value = v;
+    }
+    return v;
+  }
+
+  /** Whether the next value is the string `name` (ASCII); any other value is skipped. */
+  stringIs(name: string): boolean {
+    if (this.ws() !== QUOTE) {
+      this.skip();
+      return false;
+    }
+    const s = this.pos;
+    const e = this.stringEnd(s);
+    if (e - s - 2 === name.length && this.is(s + 1, e - 1, name)) {
+      this.pos = e;
+      return true;
+    }
+    // The same name spelled with escapes reads as the name.
+    const b = this.buf;
+    for (let i = s + 1; i < e - 1; i++) if (b[i] === BACKSLASH) return this.string() === name;
+    this.pos = e;
+    return false;
   }
 
   /** true / false; anything else is skipped and reads as null. */
