@@ -4,7 +4,7 @@ import { claudeCode, MalformedLine, type ParsedRecord } from '../../src/core/sou
 
 /** What the byte walker reads must be exactly what JSON.parse reads, or the same refusal. */
 function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedRecord[] | string } {
-  const run = (f: (p: ReturnType<typeof claudeCode.createParser>) => ParsedRecord[]) => {
+  const run = (f: (p: ReturnType<typeof claudeCode.createParser>) => readonly ParsedRecord[]) => {
     const p = claudeCode.createParser('/x/projects/p/s.jsonl');
     try {
       return [...f(p), ...p.end!()];

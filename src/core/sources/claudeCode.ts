@@ -51,32 +51,54 @@ function fieldsOf(o: Record<string, unknown>): Fields {
   return { type: o.type, isSidechain: o.isSidechain, cwd: o.cwd, sessionId: o.sessionId, uuid: o.uuid, timestamp: o.timestamp, message: msg, id: msg ? m.id : undefined, model: msg ? m.model : undefined, usage: msg ? m.usage : undefined };
 }
 
-/** Values that repeat from line to line in one file, kept so their bytes are not decoded again. */
-interface Caches {
-  cwd: StringCache;
-  model: StringCache;
-}
+/** Returned for the many lines that produce nothing: no array allocated per line. */
+const NONE: readonly ParsedRecord[] = Object.freeze([]);
 
 /**
- * The same members, read straight from the bytes; throws JsonScanError for anything it cannot walk.
- * Only what a record needs is decoded: `type` is compared in place, and `sessionId` / `uuid` (the
- * fallback id) are decoded only for a line without a message id.
+ * Reads the members of one line after another straight from the bytes (fieldsOf's members);
+ * throws JsonScanError for anything it cannot walk. A cold import walks about 250,000 usage lines
+ * per GB, so one walker, one set of fields and its callbacks serve a whole file, and only what a
+ * record needs is decoded: `type` is compared in place, cwd and model are reused while their bytes
+ * repeat, and `sessionId` / `uuid` (the fallback id) are decoded only for a line without a message id.
  */
-function scanFields(buf: Buffer, start: number, end: number, caches: Caches): Fields {
-  const j = new JsonScan(buf, start, end);
-  const f: Fields = { type: undefined, isSidechain: undefined, cwd: undefined, sessionId: undefined, uuid: undefined, timestamp: undefined, message: false, id: undefined, model: undefined, usage: undefined };
-  let sessionAt = -1;
-  let uuidAt = -1;
-  j.object((ks, ke) => {
+class LineScanner {
+  private readonly j = new JsonScan(Buffer.alloc(0), 0, 0);
+  private readonly f: Fields = { type: undefined, isSidechain: undefined, cwd: undefined, sessionId: undefined, uuid: undefined, timestamp: undefined, message: false, id: undefined, model: undefined, usage: undefined };
+  /** message.usage: the counts as plain digits, `speed` and the cache_creation split (read again for every line). */
+  private readonly u: Record<string, unknown> = { input_tokens: undefined, output_tokens: undefined, cache_read_input_tokens: undefined, cache_creation_input_tokens: undefined, speed: undefined, cache_creation: undefined };
+  private readonly cc: Record<string, unknown> = { ephemeral_5m_input_tokens: undefined, ephemeral_1h_input_tokens: undefined };
+  private readonly cwd = new StringCache();
+  private readonly model = new StringCache();
+  private sessionAt = -1;
+  private uuidAt = -1;
+
+  scan(buf: Buffer, start: number, end: number): Fields {
+    const { j, f } = this;
+    j.reset(buf, start, end);
+    f.type = f.isSidechain = f.cwd = f.sessionId = f.uuid = f.timestamp = f.id = f.model = f.usage = undefined;
+    f.message = false;
+    this.sessionAt = this.uuidAt = -1;
+    j.object(this.top);
+    j.done();
+    if (!str(f.id)) {
+      // Read where they were seen (the last copy of a repeated key, as JSON.parse keeps).
+      if (this.sessionAt >= 0) f.sessionId = new JsonScan(buf, this.sessionAt, end).string();
+      if (this.uuidAt >= 0) f.uuid = new JsonScan(buf, this.uuidAt, end).string();
+    }
+    return f;
+  }
+
+  private readonly top = (ks: number, ke: number): boolean => {
+    const { j, f } = this;
     switch (ke - ks) {
       case 4:
         if (j.is(ks, ke, 'type')) return (f.type = j.stringIs('progress') ? 'progress' : null), true;
-        if (j.is(ks, ke, 'uuid')) return (uuidAt = j.range()[0]), true;
+        if (j.is(ks, ke, 'uuid')) return (this.uuidAt = j.range()[0]), true;
         return false;
       case 3:
-        return j.is(ks, ke, 'cwd') ? ((f.cwd = j.cachedString(caches.cwd)), true) : false;
+        return j.is(ks, ke, 'cwd') ? ((f.cwd = j.cachedString(this.cwd)), true) : false;
       case 9:
-        if (j.is(ks, ke, 'sessionId')) return (sessionAt = j.range()[0]), true;
+        if (j.is(ks, ke, 'sessionId')) return (this.sessionAt = j.range()[0]), true;
         if (j.is(ks, ke, 'timestamp')) return (f.timestamp = j.string()), true;
         return false;
       case 11:
@@ -85,35 +107,33 @@ function scanFields(buf: Buffer, start: number, end: number, caches: Caches): Fi
         if (!j.is(ks, ke, 'message') || j.ws() !== 0x7b) return false;
         f.message = true;
         f.id = f.model = f.usage = undefined;
-        j.object((mk, me) => {
-          if (j.is(mk, me, 'id')) return (f.id = j.string()), true;
-          if (j.is(mk, me, 'model')) return (f.model = j.cachedString(caches.model)), true;
-          if (!j.is(mk, me, 'usage')) return false;
-          f.usage = j.ws() === 0x7b ? scanUsage(j) : (j.skip(), null);
-          return true;
-        });
+        j.object(this.message);
         return true;
       default:
         return false;
     }
-  });
-  j.done();
-  if (!str(f.id)) {
-    // Read where they were seen (the last copy of a repeated key, as JSON.parse keeps).
-    const at = (p: number) => (p < 0 ? undefined : new JsonScan(buf, p, end).string());
-    f.sessionId = at(sessionAt);
-    f.uuid = at(uuidAt);
-  }
-  return f;
-}
+  };
 
-/**
- * message.usage read member by member: the counts as plain digits, `speed` and the cache_creation
- * split. Any other form (a count written as "12", a fraction) throws, and JSON.parse decides.
- */
-function scanUsage(j: JsonScan): Record<string, unknown> {
-  const u: Record<string, unknown> = {};
-  j.object((ks, ke) => {
+  private readonly message = (mk: number, me: number): boolean => {
+    const { j, f } = this;
+    if (j.is(mk, me, 'id')) return (f.id = j.string()), true;
+    if (j.is(mk, me, 'model')) return (f.model = j.cachedString(this.model)), true;
+    if (!j.is(mk, me, 'usage')) return false;
+    if (j.ws() !== 0x7b) {
+      j.skip();
+      f.usage = null;
+      return true;
+    }
+    const u = this.u;
+    u.input_tokens = u.output_tokens = u.cache_read_input_tokens = u.cache_creation_input_tokens = u.speed = u.cache_creation = undefined;
+    j.object(this.usage);
+    f.usage = u;
+    return true;
+  };
+
+  /** Any other form of a count (written as "12", a fraction) throws, and JSON.parse decides. */
+  private readonly usage = (ks: number, ke: number): boolean => {
+    const { j, u } = this;
     switch (ke - ks) {
       case 12:
         if (j.is(ks, ke, 'input_tokens')) return (u.input_tokens = j.count()), true;
@@ -133,21 +153,21 @@ function scanUsage(j: JsonScan): Record<string, unknown> {
       case 14:
         if (!j.is(ks, ke, 'cache_creation')) return false;
         if (j.ws() !== 0x7b) throw new JsonScanError('cache_creation is not an object');
-        {
-          const cc: Record<string, unknown> = {};
-          j.object((ck, ce) => {
-            if (j.is(ck, ce, 'ephemeral_5m_input_tokens')) return (cc.ephemeral_5m_input_tokens = j.count()), true;
-            if (j.is(ck, ce, 'ephemeral_1h_input_tokens')) return (cc.ephemeral_1h_input_tokens = j.count()), true;
-            return false;
-          });
-          u.cache_creation = cc;
-        }
+        this.cc.ephemeral_5m_input_tokens = this.cc.ephemeral_1h_input_tokens = undefined;
+        j.object(this.cacheCreation);
+        u.cache_creation = this.cc;
         return true;
       default:
         return false;
     }
-  });
-  return u;
+  };
+
+  private readonly cacheCreation = (ck: number, ce: number): boolean => {
+    const { j, cc } = this;
+    if (j.is(ck, ce, 'ephemeral_5m_input_tokens')) return (cc.ephemeral_5m_input_tokens = j.count()), true;
+    if (j.is(ck, ce, 'ephemeral_1h_input_tokens')) return (cc.ephemeral_1h_input_tokens = j.count()), true;
+    return false;
+  };
 }
 
 function parser(file: string): LineParser {
@@ -156,10 +176,10 @@ function parser(file: string): LineParser {
   // hand it over when another response starts or the read ends (end()), not once per copy.
   let held: ParsedRecord | null = null;
   let heldTotal = 0;
-  const fromFields = (f: Fields, lineNo: number): ParsedRecord[] => {
+  const fromFields = (f: Fields, lineNo: number): readonly ParsedRecord[] => {
     // Progress lines and every line without a top-level message.usage carry no spend of their own.
-    if (f.type === 'progress' || !f.message || !isObject(f.usage)) return [];
-    if (f.model === '<synthetic>') return [];
+    if (f.type === 'progress' || !f.message || !isObject(f.usage)) return NONE;
+    if (f.model === '<synthetic>') return NONE;
     const u = f.usage;
     const where = 'message.usage';
     const cc = u.cache_creation;
@@ -186,20 +206,20 @@ function parser(file: string): LineParser {
     const sidechain = f.isSidechain === true;
     const total = totalTokens(t);
     if (held && held.interaction.id === id && !!held.sidechain === sidechain) {
-      if (total <= heldTotal) return [];
+      if (total <= heldTotal) return NONE;
       held = null; // the newer copy is more complete: it replaces the held one below
     }
     const record: ParsedRecord = {
       interaction: unpriced({ id, at, agent: 'claude-code', project: projectOf(f.cwd), model: str(f.model) ?? 'unknown', tokens: t, fast: u.speed === 'fast' }),
     };
     if (sidechain) record.sidechain = true;
-    const out = held ? [held] : [];
+    const out = held ? [held] : NONE;
     held = record;
     heldTotal = total;
     return out;
   };
   const line = (text: string, lineNo: number) => fromFields(fieldsOf(parseObject(text)), lineNo);
-  const caches: Caches = { cwd: new StringCache(), model: new StringCache() };
+  const scanner = new LineScanner();
   return {
     line,
     end() {
@@ -210,7 +230,7 @@ function parser(file: string): LineParser {
     lineBytes(buf, start, end, lineNo) {
       let f: Fields;
       try {
-        f = scanFields(buf, start, end, caches);
+        f = scanner.scan(buf, start, end);
       } catch (err) {
         if (err instanceof JsonScanError || err instanceof SyntaxError) return line(buf.toString('utf8', start, end), lineNo);
         throw err;

@@ -42,15 +42,18 @@ export class MalformedLine extends Error {
  * throws MalformedLine. For whole-document formats the entire file is fed as line 1.
  */
 export interface LineParser {
-  /** `malformed` reports a bad part of a good line (an entry of a document) without losing the rest. */
-  line(text: string, lineNo: number, malformed?: (reason: string) => void): ParsedRecord[];
+  /**
+   * `malformed` reports a bad part of a good line (an entry of a document) without losing the rest.
+   * The result is read, never changed: a parser may hand back one shared empty array.
+   */
+  line(text: string, lineNo: number, malformed?: (reason: string) => void): readonly ParsedRecord[];
   /**
    * Optional fast path for JSONL: the same as `line` but reading the raw bytes [start, end), so a
    * parser can skip what it does not need without decoding it.
    */
-  lineBytes?(buf: Buffer, start: number, end: number, lineNo: number): ParsedRecord[];
+  lineBytes?(buf: Buffer, start: number, end: number, lineNo: number): readonly ParsedRecord[];
   /** Records held back across lines (e.g. copies of one response), handed over at the end of each read. */
-  end?(): ParsedRecord[];
+  end?(): readonly ParsedRecord[];
   /** JSON-serialisable state to persist with the file's offset, so a restart resumes mid-file. */
   save?(): unknown;
 }
