@@ -17,7 +17,7 @@ export interface World {
   prices: PriceTable;
   logger: ReturnType<typeof memoryLogger>;
   env: NodeJS.ProcessEnv;
-  importer(extra?: { settings?: SourceSettings; env?: NodeJS.ProcessEnv; maxLineBytes?: number; globalStorageDirs?: string[] }): Importer;
+  importer(extra?: { settings?: SourceSettings; env?: NodeJS.ProcessEnv; maxLineBytes?: number; globalStorageDirs?: string[]; workerScript?: string; workers?: number; parallelMinBytes?: number }): Importer;
   /** Reopens the ledger (a restart). */
   restart(): Promise<void>;
   cleanup(): Promise<void>;
@@ -49,6 +49,9 @@ export async function world(env: NodeJS.ProcessEnv = {}): Promise<World> {
         settings: extra.settings,
         maxLineBytes: extra.maxLineBytes,
         globalStorageDirs: extra.globalStorageDirs,
+        workerScript: extra.workerScript,
+        workers: extra.workers,
+        parallelMinBytes: extra.parallelMinBytes,
       }),
     restart: async () => {
       await w.ledger.close();
