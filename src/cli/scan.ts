@@ -3,6 +3,8 @@
  * run first, so a fresh machine shows its whole history on the first run. Later runs read only
  * what is new (offsets are kept in the data directory).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/ports';
 import type { PriceTable } from '../core/pricing';
@@ -24,6 +26,9 @@ export interface ImportAgentLogsOptions {
 
 export type { ImportSummary };
 
+/** The import's worker thread, bundled beside this file (dist/); run from source, the import stays on one thread. */
+const WORKER_SCRIPT = path.join(__dirname, 'sources-worker.js');
+
 export async function importAgentLogs(opts: ImportAgentLogsOptions): Promise<ImportSummary> {
   const { settings, warnings } = normaliseSourceSettings(opts.sources);
   for (const w of warnings) opts.logger.warn(w);
@@ -37,6 +42,7 @@ export async function importAgentLogs(opts: ImportAgentLogsOptions): Promise<Imp
     priceTable: opts.priceTable,
     logger: opts.logger,
     settings,
+    workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
   });
   return importer.scan();
 }

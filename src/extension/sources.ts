@@ -3,12 +3,15 @@
  * tail them. Everything with substance is in core/sources; this file reads settings and shows paths.
  */
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createImporter, describeSource, normaliseSourceSettings, type Importer } from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
+/** The import's worker thread, bundled beside the extension (dist/): a first import of a long history is parsed off this thread. */
+const WORKER_SCRIPT = path.join(__dirname, 'sources-worker.js');
 
 export function registerSources(services: Services): vscode.Disposable {
   const { context, logger } = services;
@@ -40,6 +43,7 @@ export function registerSources(services: Services): vscode.Disposable {
       priceTable: services.prices(),
       logger,
       settings,
+      workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
     });
     const summary = await importer.scan();
     if (mine !== generation) return;
