@@ -1,7 +1,11 @@
 // Agent-log import benchmark (issue 3). A synthetic history of about 1 GB of Claude Code JSONL in
 // ~2,000 files plus Codex rollouts (kept under .bench/sources/ and reused between runs), then:
-//  - cold import (no offsets, empty ledger) in a fresh child process: time, MB/s, peak RSS;
-//  - ccusage@20.0.24 `daily --json --offline` on the same Claude files, in the same run;
+//  - cold import (no offsets, empty ledger) in a fresh child process, as the CLI and the extension
+//    run it (worker threads for a big first import): time, CPU time, MB/s, peak RSS; and, for
+//    reference, the same import on one thread;
+//  - ccusage@20.0.24 `daily --json --offline` on the same Claude files, in the same run, its runs
+//    alternating with ours so both see the same machine (the load average is printed: others'
+//    jobs on this 2-core machine inflate wall times);
 //  - time for one appended assistant line to reach the ledger through the live tailer, against a
 //    full re-scan.
 // Targets: cold import at least as fast as ccusage; peak RSS under 300 MB; one-line update under
@@ -27,6 +31,7 @@ const CLAUDE = path.join(ROOT, 'claude');
 const CODEX = path.join(ROOT, 'codex');
 const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
 const CHILD = path.join(BENCH, 'import-child.js');
+const WORKER = path.join(BENCH, 'sources-worker.js');
 const ONLY = (k: string) =>
   normaliseSourceSettings(Object.fromEntries(['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode'].map((x) => [x, { enabled: x === k }]))).settings;
 
@@ -44,7 +49,7 @@ interface ChildResult {
   warmRescanMs?: number;
 }
 
-async function child(kind: 'claude' | 'codex', dataDir: string, live: number): Promise<void> {
+async function child(kind: 'claude' | 'codex', dataDir: string, live: number, threads: string): Promise<void> {
   const ledger = await openLedger({ dir: dataDir, logger: silentLogger });
   const importer = createImporter({
     dataDir,
@@ -55,6 +60,9 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number): P
     priceTable: loadPriceTable(),
     logger: silentLogger,
     settings: ONLY(kind === 'claude' ? 'claudeCode' : 'codex'),
+    // As the CLI and the extension run it: worker threads for a big first import.
+    workerScript: threads === 'one-thread' ? undefined : WORKER,
+    workers: /^\d+$/.test(threads) ? Number(threads) : undefined,
   });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -92,10 +100,10 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number): P
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-function runChild(kind: 'claude' | 'codex', live = 0): ChildResult {
+function runChild(kind: 'claude' | 'codex', live = 0, threads = 'default'): ChildResult {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-sources-'));
   try {
-    const r = spawnSync(process.execPath, [CHILD, 'child', kind, dataDir, String(live), ROOT], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [CHILD, 'child', kind, dataDir, String(live), ROOT, threads], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const last = r.stdout?.trim().split('\n').pop();
     if (r.status !== 0 || !last) throw new Error(`import child failed (${r.status ?? r.signal}): ${r.stderr}${r.stdout}`);
     return JSON.parse(last) as ChildResult;
@@ -173,11 +181,21 @@ async function main(): Promise<void> {
   const corpus = await ensureCorpus();
   // The import runs as it ships: bundled by esbuild, no TypeScript loader in the process.
   await build({ entryPoints: [__filename], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: CHILD, external: ['esbuild'], logLevel: 'error' });
+  await build({ entryPoints: [path.resolve('src/core/sources/worker-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: WORKER, logLevel: 'error' });
   console.log(`corpus: Claude Code ${f1(mb(corpus.claudeBytes))} MB in ${corpus.claudeFiles} files; Codex ${f1(mb(corpus.codexBytes))} MB`);
   // Both tools read from the page cache: one untimed run of each first.
+  const load0 = os.loadavg()[0];
   ccusage();
-  const peer = [ccusage(), ccusage()].sort((a, b) => a.ms - b.ms)[0];
-  const ours = [runChild('claude'), runChild('claude')].sort((a, b) => a.ms - b.ms)[0];
+  runChild('claude');
+  const peers: ReturnType<typeof ccusage>[] = [];
+  const runs: ChildResult[] = [];
+  for (let i = 0; i < 3; i++) {
+    peers.push(ccusage());
+    runs.push(runChild('claude'));
+  }
+  const peer = peers.sort((a, b) => a.ms - b.ms)[0];
+  const ours = runs.sort((a, b) => a.ms - b.ms)[0];
+  const one = [runChild('claude', 0, 'one-thread'), runChild('claude', 0, 'one-thread')].sort((a, b) => a.ms - b.ms)[0];
   const cx = runChild('codex');
   const live = runChild('claude', 20);
   const lat = [...live.liveMs!].sort((a, b) => a - b);
@@ -185,21 +203,23 @@ async function main(): Promise<void> {
   const max = lat[lat.length - 1];
 
   const line = (name: string, r: ChildResult) => console.log(`${name} ${f1(r.ms)} ms (CPU ${f1(r.cpuMs)} ms), ${f1(mb(r.bytes) / (r.ms / 1000))} MB/s, ${r.interactions} interactions, peak RSS ${f1(r.maxRssMB)} MB`);
-  console.log('');
+  console.log(`\nbest of 3, alternating; load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`);
   line('cold import, Claude Code:', ours);
   console.log(`ccusage@20.0.24 daily --offline (same Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`);
+  console.log(`  runs: ours ${runs.map((r) => Math.round(r.ms)).join(', ')} ms; ccusage ${peers.map((r) => Math.round(r.ms)).join(', ')} ms`);
+  line('cold import, Claude Code, one thread (reference):', one);
   line('cold import, Codex:      ', cx);
   console.log(`re-scan with offsets (nothing new): ${f1(live.warmRescanMs!)} ms`);
   console.log(`one appended line → ledger (live, ${lat.length} runs): p50 ${f1(p50)} ms, max ${f1(max)} ms`);
   console.log('\nratios');
   console.log(`  ccusage time / our cold import time: ${(peer.ms / ours.ms).toFixed(2)}x  (target ≥ 1)`);
-  console.log(`  ccusage CPU / our CPU:               ${(peer.cpuMs / ours.cpuMs).toFixed(2)}x  (ccusage reads on every core; we read on one and write a durable ledger)`);
+  console.log(`  ccusage CPU / our CPU:               ${(peer.cpuMs / ours.cpuMs).toFixed(2)}x  (we also write a durable ledger)`);
   console.log(`  full re-scan / one-line update:      ${Math.round(ours.ms / p50)}x  (target ≥ 100)`);
-  console.log(`  peak RSS: ${f1(Math.max(ours.maxRssMB, live.maxRssMB))} MB  (target < 300)`);
+  console.log(`  peak RSS: ${f1(Math.max(ours.maxRssMB, one.maxRssMB, live.maxRssMB))} MB  (target < 300)`);
   console.log(`  one-line update p50: ${f1(p50)} ms  (target < 50)`);
   const misses = [
     peer.ms < ours.ms && 'cold import slower than ccusage',
-    Math.max(ours.maxRssMB, live.maxRssMB) >= 300 && 'peak RSS ≥ 300 MB',
+    Math.max(ours.maxRssMB, one.maxRssMB, live.maxRssMB) >= 300 && 'peak RSS ≥ 300 MB',
     p50 >= 50 && 'one-line update ≥ 50 ms',
     ours.ms / p50 < 100 && 'one-line update < 100x faster than a re-scan',
   ].filter(Boolean);
@@ -207,7 +227,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'child') {
-  child(process.argv[3] as 'claude' | 'codex', process.argv[4], Number(process.argv[5])).catch((e) => {
+  child(process.argv[3] as 'claude' | 'codex', process.argv[4], Number(process.argv[5]), process.argv[7] ?? 'default').catch((e) => {
     console.error(e);
     process.exit(1);
   });
