@@ -25,7 +25,8 @@ export class WorkerPool {
   constructor(script: string, count: number) {
     try {
       for (let k = 0; k < Math.max(1, count); k++) {
-        const w = new Worker(script);
+        // A self-contained bundle: none of the host's flags (an editor's, a debugger's) are needed there.
+        const w = new Worker(script, { execArgv: [] });
         w.on('error', (err) => this.fail(err));
         w.on('messageerror', (err) => this.fail(err));
         w.on('exit', (code) => this.fail(new Error(`an import worker stopped (exit code ${code})`)));
