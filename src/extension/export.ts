@@ -14,11 +14,9 @@ import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
 import { DashboardPanel } from './dashboard';
 import type { Services } from './services';
+import { COMMANDS } from './statusBar';
 
-export const REPORT_COMMANDS = {
-  openDashboard: 'unmetered.openDashboard',
-  exportWeekly: 'unmetered.exportWeeklySummary',
-} as const;
+export const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly } as const;
 
 /** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
 const AUTO_EXPORT_DELAY_MS = 20_000;

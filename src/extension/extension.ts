@@ -47,8 +47,7 @@ export function activate(context: vscode.ExtensionContext): Services {
       renderQueued = false;
       try {
         const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
-        const commands = await vscode.commands.getCommands(true);
-        bar.show(meter, timeZone(), extras, [...sections.values()], commands.filter((c) => c.startsWith('unmetered.')));
+        bar.show(meter, timeZone(), extras, [...sections.values()]);
       } catch (err) {
         logger.error(`could not compute the meter: ${(err as Error).message}`);
         bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);

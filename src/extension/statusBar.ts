@@ -20,18 +20,18 @@ export class MeterStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[], commands: readonly string[]): void {
+  show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[]): void {
     const v = statusView(m, extras);
     this.item.text = v.text;
     this.item.accessibilityInformation = { label: v.ariaLabel, role: 'button' };
     this.item.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
-    const has = (c: string) => (commands.includes(c) ? c : undefined);
     const md = new vscode.MarkdownString(
       tooltipMarkdown(m, {
         timeZone,
         routeLabel: extras.routeLabel,
         sections,
-        commands: { setBudget: has(COMMANDS.setBudget), openDashboard: has(COMMANDS.openDashboard), exportWeekly: has(COMMANDS.exportWeekly), switchRoute: has(COMMANDS.menu) },
+        // All four are registered during activation (extension.ts, export.ts).
+        commands: { setBudget: COMMANDS.setBudget, openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly, switchRoute: COMMANDS.menu },
       }),
       true,
     );
