@@ -17,6 +17,11 @@ export interface RootContext {
    * passes the parent of its own globalStorageUri, which covers forks and portable installs).
    */
   globalStorageDirs?: readonly string[];
+  /**
+   * Task storage folders an agent was told to use instead of globalStorage (Roo Code's
+   * `roo-cline.customStoragePath`, Kilo Code's `kilo-code.customStoragePath`); tasks are in `<path>/tasks`.
+   */
+  customStoragePaths?: Partial<Record<SourceId, readonly string[]>>;
 }
 
 /** One record a parser produced, before pricing. */

@@ -348,7 +348,11 @@ export function vscodeTaskAdapter(p: TaskAgent): SourceAdapter {
     agent: p.id,
     label: p.label,
     settingsKey: p.settingsKey,
-    defaultRoots: (ctx) => [...globalStorageDirs(ctx).map((d) => path.join(d, p.extensionId, 'tasks')), ...(p.extraRoots?.(ctx) ?? [])],
+    defaultRoots: (ctx) => [
+      ...globalStorageDirs(ctx).map((d) => path.join(d, p.extensionId, 'tasks')),
+      ...(ctx.customStoragePaths?.[p.id] ?? []).map((d) => path.join(d, 'tasks')),
+      ...(p.extraRoots?.(ctx) ?? []),
+    ],
     rootsFromSetting: (dir) => {
       const base = path.basename(dir);
       if (base === 'tasks') return [dir];
