@@ -8,12 +8,11 @@
  *   gpt-4.1:                      input 2000, output 8000,  cache read 500
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cline, defaultSourceSettings, kiloCode, type ImportSummary } from '../../src/core/sources';
-import { modelAt, readModelTimeline } from '../../src/core/sources/vscodeTasks';
+import { modelAt, readModelTimeline, taskParser } from '../../src/core/sources/vscodeTasks';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const SONNET = 'claude-sonnet-4-5-20250929';
@@ -163,7 +162,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.equal(sum(of('roo-code')).nanos, before.nanos + 410_000);
   });
 
-  it('a Cline restore whose sum includes stored requests, a subagent sum and an earlier restore sum adds nothing', async () => {
+  it('Cline restores, nested: sums of stored requests, subagent sums and earlier sums add nothing; a removed request never read is added once', async () => {
     const file = path.join(root, 'cline/data/tasks/1767312000000/ui_messages.json');
     const list = JSON.parse(readFileSync(file, 'utf8'));
     // getApiMetrics over the removed messages: api_req_started, deleted_api_reqs and subagent_usage alike.
@@ -174,6 +173,25 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     writeFileSync(file, JSON.stringify([...list.slice(0, 2), { ts: C + 60000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d), modelInfo: { providerId: 'anthropic', modelId: SONNET } }]));
     assert.equal((await scan()).written, 0);
     assert.equal(sum(of('cline')).nanos, beforeNanos);
+
+    // A second restore removes that sum and the first request (both stored): Cline adds the earlier sum as written.
+    const first = JSON.parse(readFileSync(file, 'utf8'));
+    const add = (...xs: (typeof d)[]) => Object.fromEntries(Object.keys(d).map((k) => [k, xs.reduce((a, x) => a + x[k as keyof typeof d], 0)])) as typeof d;
+    const d2 = add(JSON.parse(first[1].text), JSON.parse(first[2].text));
+    const mi = { providerId: 'anthropic', modelId: SONNET };
+    writeFileSync(file, JSON.stringify([first[0], { ts: C + 70000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d2), modelInfo: mi }]));
+    assert.equal((await scan()).written, 0);
+    assert.equal(sum(of('cline')).nanos, beforeNanos);
+
+    // A request never read, then a third restore that removes it with the second sum: only that request is new.
+    const y = { request: '…', tokensIn: 200, tokensOut: 30, cacheWrites: 0, cacheReads: 0, cost: 0.00105 };
+    writeFileSync(file, JSON.stringify([first[0], { ts: C + 70000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d2), modelInfo: mi }, { ts: C + 80000, type: 'say', say: 'api_req_started', text: JSON.stringify(y), modelInfo: mi }]));
+    writeFileSync(file, JSON.stringify([first[0], { ts: C + 90000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(add(d2, y)), modelInfo: mi }]));
+    assert.equal((await scan()).written, 1);
+    const r = byId(w).get(`cline:1767312000000:${C + 90000}`)!;
+    assert.deepEqual(r.tokens, { input: 200, output: 30, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
+    assert.equal(r.costNanos, 1_050_000); // as reported; also 200×3000 + 30×15000 at Sonnet prices
+    assert.equal(sum(of('cline')).nanos, beforeNanos + 1_050_000);
   });
 
   it('a resumed task rewritten in place with more messages adds exactly the new request', async () => {
@@ -199,10 +217,24 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.ok(!kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/roo/tasks'));
   });
 
+  it('Roo Code: a switch made for the next request, still running, does not rename the one before it', () => {
+    const dir = path.join(mkdtempSync(path.join(w.dir, 'roo-')), 'task1');
+    mkdirSync(dir);
+    const env = (m: string) => ({ type: 'text', text: `<environment_details>\n# Current Mode\n<slug>code</slug>\n<name>Code</name>\n<model>${m}</model>\n\n</environment_details>` });
+    writeFileSync(path.join(dir, 'api_conversation_history.json'), JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'go' }, env(SONNET)], ts: 1200 }, { role: 'user', content: [{ type: 'text', text: 'more' }, env(HAIKU)], ts: 10200 }]));
+    const ui = [
+      { ts: 1000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 10, tokensOut: 1, cacheWrites: 0, cacheReads: 0, cost: 0.000045 }) },
+      { ts: 10000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic' }) },
+    ];
+    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'roo-code', flavour: 'roo', siblingHistory: true }).line(JSON.stringify(ui), 1);
+    assert.equal(out.length, 1);
+    assert.equal(out[0].interaction.model, SONNET);
+  });
+
   it('reads no api_conversation_history.json beyond its size bound: the model is then unknown, never guessed', () => {
     const dir = path.join(root, 'kilo-code/globalStorage/kilocode.kilo-code/tasks/0196c3d2-task-gamma');
     assert.equal(modelAt(readModelTimeline(dir), Infinity), SONNET);
     assert.deepEqual(readModelTimeline(dir, 100).points, []);
-    assert.deepEqual(readModelTimeline(mkdtempSync(path.join(os.tmpdir(), 'unmetered-nohistory-'))).points, []);
+    assert.deepEqual(readModelTimeline(mkdtempSync(path.join(w.dir, 'nohistory-'))).points, []);
   });
 });

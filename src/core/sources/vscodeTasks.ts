@@ -47,16 +47,26 @@ export function globalStorageDirs(ctx: RootContext): string[] {
 /** How a family member writes `tokensIn`. */
 export type Flavour = 'cline' | 'roo';
 
-/** The raw numbers of one usage entry, as the agent wrote them (nanos for the reported cost), and its kind. */
-type Raw = [tokensIn: number, tokensOut: number, cacheWrites: number, cacheReads: number, costNanos: number, kind: Kind];
+/** The numbers of one usage entry as the agent wrote them (nanos for the reported cost). */
+type Raw = [tokensIn: number, tokensOut: number, cacheWrites: number, cacheReads: number, costNanos: number];
 
-const KINDS = ['request', 'deleted', 'subagents', 'condense'] as const;
-type Kind = 0 | 1 | 2 | 3;
-
-/** What a task parser remembers between reads: the raw usage of every record it handed over. */
+/**
+ * What a task parser remembers between reads: the entries it handed over (by ts) and the sum of
+ * what they wrote, the part a later restore sum may repeat. Entries are final once handed over,
+ * so the part of that sum now gone from the file is the sum less the entries still there.
+ */
 interface Saved {
-  v: 1;
-  seen: Record<string, Raw>;
+  v: 2;
+  ts: number[];
+  sum: Raw;
+}
+
+const ZERO: Raw = [0, 0, 0, 0, 0];
+
+function readSaved(saved: unknown): Saved {
+  if (!isObject(saved) || saved.v !== 2 || !Array.isArray(saved.ts) || !Array.isArray(saved.sum) || saved.sum.length !== 5) return { v: 2, ts: [], sum: [...ZERO] };
+  if (!saved.sum.every((n) => Number.isSafeInteger(n)) || !saved.ts.every((n) => typeof n === 'number')) return { v: 2, ts: [], sum: [...ZERO] };
+  return saved as unknown as Saved;
 }
 
 /** Beyond this, `api_conversation_history.json` is not read for the model (a whole task is rarely over a few MB). */
@@ -151,12 +161,15 @@ function readBounded(file: string, maxBytes: number): string | null {
  * one's. When a condense removed those messages, the earliest known model is the best guess left.
  */
 export function modelAt(t: ModelTimeline, next: number): string | null {
-  let found: string | null = null;
-  for (const [ts, model] of t.points) {
-    if (ts >= next) break;
-    found = model;
+  const p = t.points;
+  let lo = 0;
+  let hi = p.length; // first point at or after `next`
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (p[mid][0] < next) lo = mid + 1;
+    else hi = mid;
   }
-  return found ?? t.points[0]?.[1] ?? null;
+  return (lo > 0 ? p[lo - 1][1] : p[0]?.[1]) ?? null;
 }
 
 const DELETED = new Set(['deleted_api_reqs', 'api_req_deleted']);
@@ -165,7 +178,7 @@ const MAX_TS = 8.64e15; // the largest instant a Date holds
 interface Entry {
   i: number;
   ts: number;
-  kind: (typeof KINDS)[number];
+  kind: 'request' | 'deleted' | 'subagents' | 'condense';
   raw: Raw;
   /** Whether the entry says what it cost (absent: unpriced when the model is unknown, never $0). */
   hasCost: boolean;
@@ -202,7 +215,7 @@ function readEntry(m: Record<string, unknown>, i: number, flavour: Flavour, last
   const ts = m.ts;
   if (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts) > MAX_TS) throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(ts)?.slice(0, 40)}`);
   const w = `${where}.text`;
-  const raw: Raw = [count(info, 'tokensIn', w), count(info, 'tokensOut', w), count(info, 'cacheWrites', w), count(info, 'cacheReads', w), costNanos(info.cost, w), KINDS.indexOf(kind) as Kind];
+  const raw: Raw = [count(info, 'tokensIn', w), count(info, 'tokensOut', w), count(info, 'cacheWrites', w), count(info, 'cacheReads', w), costNanos(info.cost, w)];
   const own = isObject(m.modelInfo) ? m.modelInfo : null;
   const model = kind === 'request' ? (str(own?.modelId) ?? lastModel.id ?? str(info.modelId) ?? str(info.model)) : null;
   const protocol = flavour === 'cline' ? (str(own?.providerId) ?? lastModel.provider) : str(info.apiProtocol);
@@ -232,10 +245,12 @@ function costNanos(v: unknown, where: string): number {
  * less what was handed over from this file and is gone from it now. With no saved state (a file
  * first seen after the restore) nothing was handed over and the whole sum is new.
  */
-function deletedResidual(e: Entry, gone: Raw[]): Raw {
+function deletedResidual(e: Entry, gone: Raw): Raw {
   const r = [...e.raw] as Raw;
-  for (const g of gone.splice(0)) for (let k = 0; k < 5; k++) r[k] -= g[k];
-  for (let k = 0; k < 5; k++) if (r[k] < 0) r[k] = 0; // a sum written before one of its parts was stored
+  for (let k = 0; k < 5; k++) {
+    r[k] = Math.max(0, r[k] - gone[k]); // below zero: a sum written before one of its parts was read
+    gone[k] = 0;
+  }
   return r;
 }
 
@@ -267,8 +282,8 @@ export interface TaskParserOptions {
 
 export function taskParser(file: string, o: TaskParserOptions, saved?: unknown): LineParser {
   const task = path.basename(path.dirname(file));
-  const before: Record<string, Raw> = isObject(saved) && saved.v === 1 && isObject(saved.seen) ? (saved.seen as Record<string, Raw>) : {};
-  let state: Saved = { v: 1, seen: { ...before } };
+  const before = readSaved(saved);
+  let state: Saved = before;
   return {
     line(text, _lineNo, malformed): ParsedRecord[] {
       let list: unknown;
@@ -278,21 +293,24 @@ export function taskParser(file: string, o: TaskParserOptions, saved?: unknown):
         throw new MalformedLine(`not JSON (${(err as Error).message.slice(0, 60)})`);
       }
       if (!Array.isArray(list)) throw new MalformedLine(`expected a JSON array of messages, got ${typeof list}`);
-      const entries = readEntries(list, o.flavour, malformed);
+      const { entries, starts } = readEntries(list, o.flavour, malformed);
       const timeline = o.siblingHistory ? readModelTimeline(path.dirname(file), o.maxHistoryBytes) : null;
-      const result = build(entries, before, task, o, timeline);
-      state = { v: 1, seen: result.seen };
+      const result = build(entries, starts, before, task, o, timeline);
+      state = result.state;
       return result.records;
     },
     save: () => state,
   };
 }
 
-function readEntries(list: unknown[], flavour: Flavour, malformed?: (reason: string) => void): Entry[] {
+/** The usage entries, and when every request started (those still running too: their environment details may be written already). */
+function readEntries(list: unknown[], flavour: Flavour, malformed?: (reason: string) => void): { entries: Entry[]; starts: number[] } {
   const out: Entry[] = [];
+  const starts: number[] = [];
   const lastModel = { id: null as string | null, provider: null as string | null };
   list.forEach((m, i) => {
     if (!isObject(m)) return;
+    if (m.say === 'api_req_started' && typeof m.ts === 'number' && Number.isFinite(m.ts)) starts.push(m.ts);
     try {
       const e = readEntry(m, i, flavour, lastModel);
       if (e) out.push(e);
@@ -301,31 +319,49 @@ function readEntries(list: unknown[], flavour: Flavour, malformed?: (reason: str
       malformed?.(err.message);
     }
   });
-  return out;
+  starts.sort((a, b) => a - b);
+  return { entries: out, starts };
 }
 
-function build(entries: Entry[], before: Record<string, Raw>, task: string, o: TaskParserOptions, timeline: ModelTimeline | null): { records: ParsedRecord[]; seen: Record<string, Raw> } {
-  const present = new Set(entries.map((e) => String(e.ts)));
-  // Cline's restore sums every usage entry it removes; Roo's and Kilo's leave earlier restore sums out.
-  const gone: Raw[] = Object.entries(before)
-    .filter(([ts, raw]) => !present.has(ts) && !(o.flavour === 'roo' && raw[5] === 1))
-    .map(([, raw]) => raw);
-  const seen: Record<string, Raw> = {};
+/**
+ * Which entries a restore sum repeats: Cline's (getApiMetrics) adds requests, earlier restore sums and
+ * subagent sums; Roo's and Kilo's (consolidateTokenUsage) add requests and condense costs only.
+ */
+function repeatedBySum(flavour: Flavour, e: Entry): boolean {
+  return flavour === 'cline' || e.kind !== 'deleted';
+}
+
+function build(entries: Entry[], starts: number[], before: Saved, task: string, o: TaskParserOptions, timeline: ModelTimeline | null): { records: ParsedRecord[]; state: Saved } {
+  const handed = new Set(before.ts);
+  const gone = [...before.sum] as Raw;
+  for (const e of entries) if (handed.has(e.ts) && repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) gone[k] -= e.raw[k];
+  const state: Saved = { v: 2, ts: [], sum: [...ZERO] };
   const records: ParsedRecord[] = [];
   const project = projectOf(timeline?.cwd);
-  const requestTs = entries.filter((e) => e.kind === 'request').map((e) => e.ts);
-  for (const e of entries) {
-    const key = String(e.ts);
-    let raw = e.raw;
-    if (e.kind === 'deleted') raw = before[key] ?? deletedResidual(e, gone);
-    seen[key] = raw; // a restore sum fully stored already is remembered too, or the next read counts it whole
+  entries.forEach((e) => {
     // Nothing billed (a failed retry writes all zeros): no interaction to record.
-    if (raw[0] + raw[1] + raw[2] + raw[3] + raw[4] === 0) continue;
-    let model = e.model;
-    if (e.kind === 'request' && timeline) model = modelAt(timeline, requestTs.find((t) => t > e.ts) ?? Infinity) ?? model;
+    if (e.raw[0] + e.raw[1] + e.raw[2] + e.raw[3] + e.raw[4] === 0) return;
+    state.ts.push(e.ts);
+    if (repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) state.sum[k] += e.raw[k];
+    if (e.kind === 'deleted' && handed.has(e.ts)) return; // its new part is stored already
+    const raw = e.kind === 'deleted' ? deletedResidual(e, gone) : e.raw;
+    if (raw[0] + raw[1] + raw[2] + raw[3] + raw[4] === 0) return; // a restore sum whose parts are all stored
+    const model = e.kind === 'request' && timeline ? (modelAt(timeline, firstAfter(starts, e.ts)) ?? e.model) : e.model;
     records.push(toRecord(o.agent, task, o.flavour, e, raw, model, project));
+  });
+  return { records, state };
+}
+
+/** The first of the sorted `xs` above `x`, or Infinity. */
+function firstAfter(xs: number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
   }
-  return { records, seen };
+  return lo < xs.length ? xs[lo] : Infinity;
 }
 
 export interface TaskAgent {
