@@ -37,7 +37,7 @@ export function registerSources(services: Services): vscode.Disposable {
       env: process.env,
       home: os.homedir(),
       platform: process.platform,
-      // Cline and Roo Code keep their task history in this editor's globalStorage, beside ours.
+      // Cline, Roo Code and Kilo Code keep their task history in this editor's globalStorage, beside ours.
       globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
       customStoragePaths: customStoragePaths(),
       ledger,
