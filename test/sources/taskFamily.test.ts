@@ -231,6 +231,30 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.equal(out[0].interaction.model, SONNET);
   });
 
+  it('odd entries are each one counted malformed entry (or nothing), never an exception; the good ones are read', () => {
+    const dir = path.join(mkdtempSync(path.join(w.dir, 'odd-')), 'task2');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'api_conversation_history.json'), '{"not":"a list"}');
+    const ok = (ts: number) => ({ ts, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 10, tokensOut: 1, cacheWrites: 0, cacheReads: 0, cost: 0.001 }) });
+    const odd = [
+      null, 7, 'x', [], { type: 'say' }, { ts: 1, type: 'say', say: 'api_req_started' },
+      { ts: 2, type: 'say', say: 'api_req_started', text: '[]' }, // malformed: not an object
+      { ts: 3, type: 'say', say: 'api_req_started', text: '{"tokensIn":' }, // malformed: not JSON
+      { ts: 4, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: -1, tokensOut: 1 }) }, // malformed
+      { ts: 5, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 1e300, tokensOut: 1 }) }, // malformed
+      { ts: 'soon', type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 1, tokensOut: 1 }) }, // malformed
+      { ts: -1e20, type: 'say', say: 'api_req_deleted', text: JSON.stringify({ tokensIn: 1, tokensOut: 1 }) }, // malformed
+      { ts: 6, type: 'say', say: 'condense_context', contextCondense: { cost: 'free' } }, // malformed
+      { ts: 7, type: 'say', say: 'condense_context', contextCondense: 'x', modelInfo: 5 },
+      { ts: 8, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 3, tokensOut: 1, cost: 'cheap' }) }, // read, cost unknown
+      ok(9),
+    ];
+    const reasons: string[] = [];
+    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'kilo-code', flavour: 'roo', siblingHistory: true }).line(JSON.stringify(odd), 1, (r) => reasons.push(r));
+    assert.equal(reasons.length, 7, reasons.join('\n'));
+    assert.deepEqual(out.map((r) => [r.interaction.id.split(':').pop(), r.interaction.model, r.reportedCostNanos]), [['8', 'unknown', undefined], ['9', 'unknown', 1_000_000]]);
+  });
+
   it('reads no api_conversation_history.json beyond its size bound: the model is then unknown, never guessed', () => {
     const dir = path.join(root, 'kilo-code/globalStorage/kilocode.kilo-code/tasks/0196c3d2-task-gamma');
     assert.equal(modelAt(readModelTimeline(dir), Infinity), SONNET);

@@ -155,7 +155,7 @@ function readBounded(file: string, maxBytes: number): string | null {
 }
 
 /**
- * The model of the request started at `start`, the next one at `next`: Roo says
+ * The model of a request, given when the next request started (`next`): Roo says
  * `api_req_started` first, then adds the user message with the environment details (ts a moment
  * later); a retry adds none. So the last environment details before the next request are this
  * one's. When a condense removed those messages, the earliest known model is the best guess left.
@@ -176,7 +176,6 @@ const DELETED = new Set(['deleted_api_reqs', 'api_req_deleted']);
 const MAX_TS = 8.64e15; // the largest instant a Date holds
 
 interface Entry {
-  i: number;
   ts: number;
   kind: 'request' | 'deleted' | 'subagents' | 'condense';
   raw: Raw;
@@ -215,11 +214,12 @@ function readEntry(m: Record<string, unknown>, i: number, flavour: Flavour, last
   const ts = m.ts;
   if (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts) > MAX_TS) throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(ts)?.slice(0, 40)}`);
   const w = `${where}.text`;
-  const raw: Raw = [count(info, 'tokensIn', w), count(info, 'tokensOut', w), count(info, 'cacheWrites', w), count(info, 'cacheReads', w), costNanos(info.cost, w)];
+  const cost = costNanos(info.cost);
+  const raw: Raw = [count(info, 'tokensIn', w), count(info, 'tokensOut', w), count(info, 'cacheWrites', w), count(info, 'cacheReads', w), cost ?? 0];
   const own = isObject(m.modelInfo) ? m.modelInfo : null;
   const model = kind === 'request' ? (str(own?.modelId) ?? lastModel.id ?? str(info.modelId) ?? str(info.model)) : null;
   const protocol = flavour === 'cline' ? (str(own?.providerId) ?? lastModel.provider) : str(info.apiProtocol);
-  return { i, ts, kind, raw, model, protocol, hasCost: typeof info.cost === 'number' };
+  return { ts, kind, raw, model, protocol, hasCost: cost !== null };
 }
 
 function parseInfo(text: string, where: string): Record<string, unknown> {
@@ -233,10 +233,9 @@ function parseInfo(text: string, where: string): Record<string, unknown> {
   return info;
 }
 
-function costNanos(v: unknown, where: string): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1e9) throw new MalformedLine(`${where}.cost: expected a non-negative number of dollars, got ${JSON.stringify(v)?.slice(0, 40)}`);
-  return usdToNanos(v);
+/** The reported cost in nanos; null when absent or not a sane number of dollars (the tokens still count, priced by our table or unpriced). */
+function costNanos(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e9 ? usdToNanos(v) : null;
 }
 
 /**
