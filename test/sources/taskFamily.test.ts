@@ -133,6 +133,8 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     // 1100 − 1000 = 100; 100×1000 + 200×5000 + 1000×100
     assert.equal(sub.costNanos, 1_200_000);
     assert.equal(r.has('cline:sess_01:m2'), false, 'an assistant message without metrics carries no usage');
+    assert.equal(lead.project, 'delta', 'workspace_root of the session manifest');
+    assert.equal(sub.project, 'delta', "a subagent shares its root session's workspace");
   });
 
   it('a Roo checkpoint restore adds nothing for requests already stored, and exactly the removed ones never stored', async () => {

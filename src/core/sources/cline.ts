@@ -13,8 +13,8 @@ import { tokens } from '../interaction';
 import { usdToNanos } from '../money';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
-import { count, isObject, str, unpriced } from './util';
-import { splitInput, vscodeTaskAdapter } from './vscodeTasks';
+import { count, isObject, projectOf, str, unpriced } from './util';
+import { readBounded, splitInput, vscodeTaskAdapter } from './vscodeTasks';
 
 export function clineDataDir(ctx: RootContext): string {
   const explicit = ctx.env.CLINE_DATA_DIR?.trim();
@@ -38,6 +38,7 @@ const MAX_TS = 8.64e15;
  */
 function sdkParser(file: string): LineParser {
   const stem = path.basename(file).slice(0, -SDK_SUFFIX.length);
+  let project: string | null | undefined;
   return {
     line(text, _lineNo, malformed): ParsedRecord[] {
       let doc: unknown;
@@ -51,7 +52,8 @@ function sdkParser(file: string): LineParser {
       doc.messages.forEach((m, i) => {
         if (!isObject(m) || m.role !== 'assistant' || !isObject(m.metrics)) return;
         try {
-          out.push(sdkRecord(m, `messages[${i}]`, stem));
+          project ??= sessionProject(path.dirname(file));
+          out.push(sdkRecord(m, `messages[${i}]`, stem, project));
         } catch (err) {
           if (!(err instanceof MalformedLine)) throw err;
           malformed?.(err.message);
@@ -62,7 +64,22 @@ function sdkParser(file: string): LineParser {
   };
 }
 
-function sdkRecord(m: Record<string, unknown>, where: string, stem: string): ParsedRecord {
+/**
+ * The workspace of a session, from the manifest `<sessions>/<rootId>/<rootId>.json` written when it
+ * started (`workspace_root`, else `cwd`; sdk/packages/core/src/session/models/session-manifest.ts).
+ * Subagents' transcripts sit in their root session's folder, so they share its workspace.
+ */
+export function sessionProject(dir: string): string | null {
+  try {
+    const text = readBounded(path.join(dir, `${path.basename(dir)}.json`), 4 * 1024 * 1024);
+    const m: unknown = text === null ? null : JSON.parse(text);
+    return isObject(m) ? projectOf(m.workspace_root ?? m.cwd) : null;
+  } catch {
+    return null; // caught mid-write or damaged: the project stays unknown
+  }
+}
+
+function sdkRecord(m: Record<string, unknown>, where: string, stem: string, project: string | null): ParsedRecord {
   const x = m.metrics as Record<string, unknown>;
   const w = `${where}.metrics`;
   if (typeof m.ts !== 'number' || !Number.isFinite(m.ts) || Math.abs(m.ts) > MAX_TS) throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(m.ts)?.slice(0, 40)}`);
@@ -74,7 +91,7 @@ function sdkRecord(m: Record<string, unknown>, where: string, stem: string): Par
       id: `cline:${stem}:${str(m.id) ?? m.ts}`,
       at: new Date(m.ts).toISOString(),
       agent: 'cline',
-      project: null,
+      project,
       model: (isObject(m.modelInfo) && str(m.modelInfo.id)) || 'unknown',
       tokens: tokens({ input, output: count(x, 'outputTokens', w), cacheWrite5m, cacheRead }),
     }),

@@ -131,7 +131,8 @@ export function readModelTimeline(taskDir: string, maxBytes = MAX_HISTORY_BYTES)
   return out;
 }
 
-function readBounded(file: string, maxBytes: number): string | null {
+/** A whole small file as text, or null when absent, not a regular file or over `maxBytes`. */
+export function readBounded(file: string, maxBytes: number): string | null {
   let fd: number;
   try {
     fd = openSync(file, 'r');
