@@ -108,6 +108,12 @@ const CWD_RE = /# Current Workspace Directory \(([^)\n]{1,1000})\) Files/;
 
 /** Reads `api_conversation_history.json` beside a task's ui_messages.json; nothing when absent, too big or unreadable. */
 export function readModelTimeline(taskDir: string, maxBytes = MAX_HISTORY_BYTES): ModelTimeline {
+  const out = readEnvironmentDetails(taskDir, maxBytes);
+  out.cwd ??= historyItemWorkspace(taskDir);
+  return out;
+}
+
+function readEnvironmentDetails(taskDir: string, maxBytes: number): ModelTimeline {
   const out: ModelTimeline = { points: [], cwd: null };
   let list: unknown;
   try {
@@ -129,6 +135,20 @@ export function readModelTimeline(taskDir: string, maxBytes = MAX_HISTORY_BYTES)
   }
   out.points.sort((a, b) => a[0] - b[0]);
   return out;
+}
+
+/**
+ * Roo Code since 3.49 (TaskHistoryStore, RooCodeInc/Roo-Code b598efb4) keeps the task's history item
+ * beside it, with the `workspace` the task ran in: the project when no environment details name it.
+ */
+function historyItemWorkspace(taskDir: string): string | null {
+  try {
+    const text = readBounded(path.join(taskDir, 'history_item.json'), 1024 * 1024);
+    const item: unknown = text === null ? null : JSON.parse(text);
+    return isObject(item) ? str(item.workspace) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A whole small file as text, or null when absent, not a regular file or over `maxBytes`. */
