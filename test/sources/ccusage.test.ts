@@ -272,3 +272,36 @@ describe('Codex totals against ccusage@20.0.24 and an independent reference', { 
     });
   }
 });
+
+describe('Codex: where ccusage@20.0.24 differs, on the conformance fixtures', { timeout: 60_000 }, () => {
+  let w: World;
+  const home = path.join(__dirname, 'fixtures', 'codex-conformance');
+  before(async () => {
+    w = await world({ CODEX_HOME: home });
+    await w.importer({ settings: CODEX_ONLY }).scan();
+  });
+  after(() => w.cleanup());
+
+  it('2025-11-03 (resets above and below, a slow fork copy): the same tokens and cost', () => {
+    const theirs = ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-03')!;
+    const ours = ourCodexDays(w.ledger.records(), 'UTC').find((d) => d.date === '2025-11-03')!;
+    // by hand (codex-conformance.test.ts): 26,025,000 + 1,612,500 nanos; uncached input 800+1,000+500+6,000+1,000+1,500+500
+    assert.deepEqual([ours.inputTokens, ours.cacheReadTokens, ours.outputTokens, ours.nanos], [11_300, 5_700, 1_280, 27_637_500]);
+    assert.deepEqual([theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens, Math.round(theirs.costUSD * 1e9)], [11_300, 5_700, 1_280, 27_637_500]);
+  });
+
+  it('codex-auto-review: we keep it unpriced (no published price); ccusage prices it as gpt-5-codex', () => {
+    const theirs = ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-04')! as CodexDay & { costUSD: number; models: Record<string, { inputTokens: number; isFallback: boolean }> };
+    const ours = ourCodexDays(w.ledger.records().filter((r) => r.costNanos !== null), 'UTC').find((d) => d.date === '2025-11-04')!;
+    assert.equal(ours.nanos, 24_900_000); // 9,750,000 + 11,000,000 + 2,800,000 + 1,350,000
+    // theirs adds the auto-review turn at gpt-5-codex prices: 900 × 1,250 + 30 × 10,000 = 1,425,000 nanos
+    assert.equal(Math.round(theirs.costUSD * 1e9), 24_900_000 + 1_425_000);
+    assert.deepEqual([theirs.models['gpt-5-codex'].inputTokens, theirs.models['gpt-5-codex'].isFallback], [900, true]);
+    assert.equal(w.ledger.records().find((r) => r.model === 'codex-auto-review')!.costNanos, null);
+  });
+
+  it('.jsonl.zst rollouts: we read them; ccusage does not (no 2025-11-05 at all)', () => {
+    assert.equal(ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-05'), undefined);
+    assert.equal(ourCodexDays(w.ledger.records(), 'UTC').find((d) => d.date === '2025-11-05')!.nanos, 13_500_000);
+  });
+});
