@@ -11,6 +11,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileS
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
+import { computeMeter, tooltipMarkdown } from '../../src/core/meter';
 import { FIXTURES, world, type World } from './helpers';
 import { rawZstd } from './zstdFrames';
 
@@ -76,6 +77,12 @@ describe('Codex conformance: lines as the writer writes them', { timeout: 30_000
   it('sums to the hand total: A 26,025,000 + fork 1,612,500 + N 20,750,000 + fork 1,350,000 + subagent 2,800,000 + archive 13,500,000', () => {
     assert.equal(nanos(w), 66_037_500);
     assert.equal(malformed, 0);
+  });
+
+  it('the tooltip names codex-auto-review as unpriced and says why', () => {
+    const m = computeMeter(w.ledger.records(), { now: Date.parse('2025-11-05T12:00:00Z'), timeZone: 'UTC', budgetNanos: null });
+    const md = tooltipMarkdown(m, { timeZone: 'UTC' });
+    assert.ok(md.includes("codex\\-auto\\-review \\(1: Codex's approval auto\\-reviewer under ChatGPT sign\\-in; OpenAI publishes no per\\-token price for it\\)"), md);
   });
 
   it('per-response records are keyed by thread and response id; token_count by the lineage the fork continues', () => {
