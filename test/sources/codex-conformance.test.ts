@@ -82,7 +82,7 @@ describe('Codex conformance: lines as the writer writes them', { timeout: 30_000
   it('the tooltip names codex-auto-review as unpriced and says why', () => {
     const m = computeMeter(w.ledger.records(), { now: Date.parse('2025-11-05T12:00:00Z'), timeZone: 'UTC', budgetNanos: null });
     const md = tooltipMarkdown(m, { timeZone: 'UTC' });
-    assert.ok(md.includes("codex\\-auto\\-review \\(1: Codex's approval auto\\-reviewer under ChatGPT sign\\-in; OpenAI publishes no per\\-token price for it\\)"), md);
+    assert.ok(md.includes("codex\\-auto\\-review (1: Codex's approval auto\\-reviewer under ChatGPT sign\\-in; OpenAI publishes no per\\-token price for it)"), md);
   });
 
   it('per-response records are keyed by thread and response id; token_count by the lineage the fork continues', () => {

@@ -12,8 +12,8 @@ export function unpricedReason(model: string): string | null {
   return REASONS[model.trim().toLowerCase()] ?? null;
 }
 
-/** `model (n)` or `model (n: reason)`. */
-export function unpricedLabel(model: string, interactions: number): string {
+/** `model (n)` or `model (n: reason)`; `esc` escapes the names and the reason for Markdown. */
+export function unpricedLabel(model: string, interactions: number, esc: (s: string) => string = (s) => s): string {
   const reason = unpricedReason(model);
-  return reason ? `${model} (${interactions}: ${reason})` : `${model} (${interactions})`;
+  return reason ? `${esc(model)} (${interactions}: ${esc(reason)})` : `${esc(model)} (${interactions})`;
 }
