@@ -127,11 +127,14 @@ describe('Codex: re-reading after each kind of change adds exactly the new usage
     assert.equal(nanos(w), 26_025_000);
   });
 
-  it('a line cut before its usage field is malformed, named with file and line; nothing added', async () => {
+  it('a line cut before its usage field, torn or closed early, is malformed, named with file and line; nothing added', async () => {
+    // torn before "token_count" (no needle in it): only the torn-line check hands it to the parser
     appendFileSync(file, '{"timestamp":"2025-11-03T10:03:00.000Z","type":"event_msg","payload":{"ty\n');
+    appendFileSync(file, '{"timestamp":"2025-11-03T10:03:01.000Z","type":"event_msg","payload":{"type":"token_count"}}\n');
     const s = await scan();
-    assert.equal(s.malformedLines, 1);
+    assert.equal(s.malformedLines, 2);
     assert.ok(w.logger.lines.some((l) => l.includes(`${A}.jsonl:16: skipped a malformed line: not JSON`)), w.logger.lines.join('\n'));
+    assert.ok(w.logger.lines.some((l) => l.includes(`${A}.jsonl:17: skipped a malformed line: payload.info: missing`)), w.logger.lines.join('\n'));
     assert.equal(nanos(w), 26_025_000);
   });
 
