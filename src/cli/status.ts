@@ -1,5 +1,6 @@
 import { computeMeter, formatRough, type Breakdown, type Meter } from '../core/meter';
 import { formatUSD, nanosToUSD } from '../core/money';
+import { unpricedLabel } from '../core/pricing/unpricedReasons';
 import { numberArg, parse, zoneArg } from './args';
 import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
@@ -77,6 +78,6 @@ export function meterText(m: Meter, timeZone: string): string {
   };
   table('By agent', m.byAgent);
   table('By model', m.byModel);
-  if (m.unpriced.length) out.push('', `Unpriced models (not in the totals): ${m.unpriced.map((u) => `${u.model} (${u.interactions})`).join(', ')}`);
+  if (m.unpriced.length) out.push('', `Unpriced models (not in the totals): ${m.unpriced.map((u) => unpricedLabel(u.model, u.interactions)).join(', ')}`);
   return out.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
  */
 import { formatUSD, NANOS_PER_USD } from '../money';
 import type { Meter } from './meter';
+import { unpricedLabel } from '../pricing/unpricedReasons';
 
 /** Whole dollars from $10 up ($68), cents below ($4.20): a projection is an estimate. */
 export function formatRough(nanos: number): string {
@@ -79,7 +80,7 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   table('Agent', m.byAgent);
   table('Model', m.byModel);
   if (m.unpriced.length) {
-    lines.push(`**Unpriced:** ${m.unpriced.map((u) => `${esc(u.model)} (${u.interactions})`).join(', ')} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
+    lines.push(`**Unpriced:** ${m.unpriced.map((u) => unpricedLabel(u.model, u.interactions, esc)).join(', ')} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
   }
   lines.push(`*Projection:* ${esc(m.projectionMethod)}`, '');
   for (const s of opts.sections ?? []) lines.push(s, '');

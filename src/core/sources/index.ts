@@ -1,7 +1,7 @@
 /** Agent logs → Interactions: adapters per agent, a tailer that reads only new bytes, and the importer. */
 export { ADAPTERS } from './registry';
 export { claudeCode } from './claudeCode';
-export { codex, FORK_BURST_MS } from './codex';
+export { codex } from './codex';
 export { geminiCli } from './geminiCli';
 export { cline } from './cline';
 export { rooCode } from './rooCode';

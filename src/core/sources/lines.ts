@@ -13,6 +13,8 @@ export interface SplitLine {
 
 export interface SplitterOptions {
   needles?: readonly string[];
+  /** Also hand over lines whose last byte (before any CR or blank) is not `}`: a torn JSON object. */
+  keepTorn?: boolean;
   /** A line longer than this is skipped (reported through onTooLong) instead of being held. */
   maxLineBytes?: number;
   /** Number of lines before the first byte pushed (when resuming mid-file). */
@@ -79,7 +81,7 @@ export class LineSplitter {
   }
 
   private wanted(chunk: Buffer, start: number, end: number, next: number[]): boolean {
-    if (this.needles.length === 0) return true;
+    if (this.needles.length === 0 || (this.opts.keepTorn && torn(chunk, start, end))) return true;
     for (let i = 0; i < this.needles.length; i++) {
       if (next[i] !== -1 && next[i] < start) next[i] = chunk.indexOf(this.needles[i], start);
       if (next[i] >= 0 && next[i] + this.needles[i].length <= end) return true;
@@ -127,6 +129,13 @@ export class LineSplitter {
   }
 
   private wantedWhole(line: Buffer): boolean {
-    return this.needles.length === 0 || this.needles.some((n) => line.indexOf(n) >= 0);
+    return this.needles.length === 0 || (!!this.opts.keepTorn && torn(line, 0, line.length)) || this.needles.some((n) => line.indexOf(n) >= 0);
   }
+}
+
+/** Whether [start, end) holds something that does not end like a JSON object. */
+function torn(buf: Buffer, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && (buf[i] === CR || buf[i] === 32 || buf[i] === 9)) i--;
+  return i >= start && buf[i] !== 125; // '}'
 }

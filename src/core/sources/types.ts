@@ -92,6 +92,11 @@ export interface SourceAdapter {
    */
   needles?: readonly string[];
   /**
+   * Lines that do not end with `}` are handed to the parser even without a needle, so a line torn
+   * before its usage field is reported as malformed instead of skipped unseen (JSONL of objects).
+   */
+  reportTornLines?: boolean;
+  /**
    * Files of a set that must be read before others (e.g. Claude Code's parent sessions before
    * their subagent replays). Lower first; default 0.
    */
