@@ -150,6 +150,8 @@ describe('Gemini CLI paths', { timeout: 30_000 }, () => {
     assert.ok(geminiCli.matches('/h/.gemini/tmp/app/chats/session-2026-04-20T14-02-5d6e7f80.jsonl'));
     assert.ok(geminiCli.matches('/h/.gemini/tmp/app/chats/5d6e7f80-1111-4222-8333-944455556666/c3d4e5f6-2222-4333-8444-a55566667777.jsonl'));
     assert.ok(geminiCli.matches('C:\\Users\\dev\\.gemini\\tmp\\app\\chats\\session-1.json'));
+    // subagents between 2026-03-27 and the JSONL change (2026-04-09) wrote one document
+    assert.ok(geminiCli.matches('/h/.gemini/tmp/app/chats/5d6e7f80-1111-4222-8333-944455556666/c3d4e5f6-2222-4333-8444-a55566667777.json'));
     assert.ok(!geminiCli.matches('/h/.gemini/tmp/app/chats/session-1.jsonl.unreadable-1760000000000'));
     assert.ok(!geminiCli.matches('/h/.gemini/tmp/app/chats/session-1.jsonl.tmp-4242'));
     assert.ok(!geminiCli.matches('/h/.gemini/tmp/app/logs.json'));

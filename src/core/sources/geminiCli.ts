@@ -7,7 +7,8 @@
  *   message appended whole, again with the same id whenever it changes (its tokens arrive, tool
  *   calls are added), `{"$set": …}` metadata updates and `{"$rewindTo": id}` markers;
  * - `<parentSessionId>/<sessionId>.jsonl`: a subagent's own transcript (`kind: "subagent"`); the
- *   parent's file never holds the subagent's tokens, so both are read;
+ *   parent's file never holds the subagent's tokens, so both are read (from 2026-03-27, commit
+ *   104587bae8, until JSONL on 2026-04-09, f744913584, a subagent wrote `<sessionId>.json`);
  * - `session-*.json`: older builds' one document, rewritten in place; resuming one copies it whole
  *   into `<same name>.jsonl` (same session and message ids) and leaves the `.json` behind.
  *
@@ -66,7 +67,7 @@ function message(m: Record<string, unknown>, session: string, project: string | 
 // --- where a file sits -------------------------------------------------------------------------
 
 const MAIN = /[\\/]chats[\\/]session-[^\\/]*\.jsonl?$/;
-const SUBAGENT = /[\\/]chats[\\/][^\\/]+[\\/][^\\/]+\.jsonl$/;
+const SUBAGENT = /[\\/]chats[\\/][^\\/]+[\\/][^\\/]+\.jsonl?$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** `<tmp>/<project folder>` of a chat file, or null when it does not sit in one. */
