@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { computeMeter, tooltipMarkdown } from '../../src/core/meter';
 import { buildWeeklySummary, renderHtml, renderMarkdown } from '../../src/core/report';
+import { meterText } from '../../src/cli/status';
 
 const now = Date.parse('2026-11-23T12:00:00Z');
 function rec(id: string, extra: Partial<Interaction>): Interaction {
@@ -41,5 +42,13 @@ describe('unrecorded model and project', { timeout: 30_000 }, () => {
     assert.match(html, /<td>model not recorded<\/td>/);
     assert.match(html, /<td>\(project not recorded\)<\/td>/);
     assert.doesNotMatch(html, />unknown<|no project/);
+  });
+
+  it('unmetered status says "model not recorded" and offers no price for it', () => {
+    const text = meterText(computeMeter(records, { now, timeZone: 'UTC', budgetNanos: null }), 'UTC');
+    assert.match(text, /\n  model not recorded +unpriced +2 calls\n/);
+    assert.match(text, /Unpriced models \(not in the totals\): mystery-9 \(1\)\n/);
+    assert.match(text, /2 interactions with the model not recorded in the agent's log/);
+    assert.doesNotMatch(text, /unknown/);
   });
 });
