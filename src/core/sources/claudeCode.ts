@@ -206,7 +206,8 @@ function cwdIn(file: string, folder: string): string | null {
   }
 }
 
-const folderProjects = new Map<string, string>();
+/** Per folder: the project found, and whether it came from a cwd (else looked for again after a minute). */
+const folderProjects = new Map<string, { project: string | null; fromCwd: boolean; at: number }>();
 
 /**
  * The project of a transcript whose lines carry no `cwd` (some subagent transcripts), from the
@@ -223,7 +224,8 @@ export function claudeFolderProject(file: string): string | null {
   const folder = s[i + 1];
   const dir = s.slice(0, i + 2).join(path.sep);
   const known = folderProjects.get(dir);
-  if (known) return known;
+  if (known && (known.fromCwd || Date.now() - known.at < 60_000)) return known.project;
+  if (folderProjects.size > 10_000) folderProjects.clear();
   const candidates = [path.join(dir, `${s[i + 2]}.jsonl`)];
   try {
     for (const n of readdirSync(dir).slice(0, 50)) if (n.endsWith('.jsonl')) candidates.push(path.join(dir, n));
@@ -231,17 +233,15 @@ export function claudeFolderProject(file: string): string | null {
     // an unreadable folder: the name is all there is
   }
   for (const c of candidates.slice(0, 20)) {
-    const cwd = cwdIn(c, folder);
-    if (cwd) {
-      const p = projectOf(cwd);
-      if (p) {
-        if (folderProjects.size > 10_000) folderProjects.clear();
-        folderProjects.set(dir, p);
-        return p;
-      }
+    const p = projectOf(cwdIn(c, folder));
+    if (p) {
+      folderProjects.set(dir, { project: p, fromCwd: true, at: Date.now() });
+      return p;
     }
   }
-  return folder.split('-').filter(Boolean).pop() ?? null;
+  const p = folder.split('-').filter(Boolean).pop() ?? null;
+  folderProjects.set(dir, { project: p, fromCwd: false, at: Date.now() });
+  return p;
 }
 
 function parser(file: string): LineParser {
