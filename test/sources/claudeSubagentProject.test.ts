@@ -66,6 +66,6 @@ describe('Claude Code: a line cut before its usage', { timeout: 30_000 }, () => 
     assert.equal(s.malformedLines, 1);
     assert.ok(w.logger.lines.some((l) => l.includes(`${file}:2: skipped a malformed line: not JSON`)), w.logger.lines.join('\n'));
     assert.deepEqual(w.ledger.records().map((r) => r.id), ['anthropic:msg_ok']);
-    assert.ok(claudeCode.needles!.includes('"role":"assistant"'));
+    assert.ok(claudeCode.leadNeedles!.includes('"role":"assistant"'));
   });
 });

@@ -325,10 +325,11 @@ export const claudeCode: SourceAdapter = {
   rootsFromSetting: (p) => [path.basename(p) === 'projects' ? p : path.join(p, 'projects')],
   matches: (file) => file.endsWith('.jsonl'),
   readMode: () => 'lines',
-  // `"role":"assistant"` comes before the content in every response line, `"usage"` after it: a
-  // line cut before its usage still has the first, is parsed, fails, and is counted as malformed.
-  // Every response line carries usage anyway, so this parses next to nothing more.
-  needles: ['"usage"', '"role":"assistant"'],
+  needles: ['"usage"'],
+  // `"role":"assistant"` comes before the content of every response line, `"usage"` after it: a line
+  // cut before its usage still starts like a response, is parsed, fails, and is counted as malformed.
+  // Every whole response line has usage anyway, so this parses next to nothing more.
+  leadNeedles: ['"role":"assistant"'],
   // Parents before subagent transcripts, so a replayed parent message finds the parent's copy stored.
   order: (file) => (/[\\/]subagents[\\/]/.test(file) ? 1 : 0),
   createParser: (file) => parser(file),

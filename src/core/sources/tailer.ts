@@ -152,6 +152,7 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
   let records = 0;
   const splitter = new LineSplitter({
     needles: adapter.needles,
+    leadNeedles: adapter.leadNeedles,
     maxLineBytes: opts.maxLineBytes,
     firstLineNo: fromStart ? 0 : prev!.lines,
     onLine: (line) => feed(parser, line, out, rep),
@@ -218,7 +219,7 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
   }
   data.fill(0, got); // shrank while read: the parse below fails and the next change reads it again
   if (zstd) {
-    const splitter = new LineSplitter({ needles: adapter.needles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
+    const splitter = new LineSplitter({ needles: adapter.needles, leadNeedles: adapter.leadNeedles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
     try {
       const dz = new Decompress((chunk) => splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       dz.push(data, true);
