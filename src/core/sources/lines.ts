@@ -15,6 +15,12 @@ export interface SplitterOptions {
   needles?: readonly string[];
   /** Also hand over lines whose last byte (before any CR or blank) is not `}`: a torn JSON object. */
   keepTorn?: boolean;
+  /**
+   * Also hands on a line whose first `leadBytes` bytes hold one of these: a record's kind is written
+   * near its start, so a line cut before its needle is still seen, at the cost of a short look per line.
+   */
+  leadNeedles?: readonly string[];
+  leadBytes?: number;
   /** A line longer than this is skipped (reported through onTooLong) instead of being held. */
   maxLineBytes?: number;
   /** Number of lines before the first byte pushed (when resuming mid-file). */
@@ -31,6 +37,8 @@ const CR = 13;
 
 export class LineSplitter {
   private readonly needles: Buffer[];
+  private readonly lead: Buffer[];
+  private readonly leadBytes: number;
   private readonly max: number;
   private pieces: Buffer[] = [];
   private pendingBytes = 0;
@@ -41,6 +49,8 @@ export class LineSplitter {
 
   constructor(private readonly opts: SplitterOptions) {
     this.needles = (opts.needles ?? []).map((n) => Buffer.from(n, 'utf8'));
+    this.lead = (opts.leadNeedles ?? []).map((n) => Buffer.from(n, 'utf8'));
+    this.leadBytes = opts.leadBytes ?? 1024;
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineNo = opts.firstLineNo ?? 0;
   }
@@ -86,7 +96,13 @@ export class LineSplitter {
       if (next[i] !== -1 && next[i] < start) next[i] = chunk.indexOf(this.needles[i], start);
       if (next[i] >= 0 && next[i] + this.needles[i].length <= end) return true;
     }
-    return false;
+    return this.leads(chunk, start, end);
+  }
+
+  private leads(buf: Buffer, start: number, end: number): boolean {
+    if (this.lead.length === 0) return false;
+    const head = buf.subarray(start, Math.min(end, start + this.leadBytes));
+    return this.lead.some((n) => head.indexOf(n) >= 0);
   }
 
   private emit(buf: Buffer, start: number, end: number): void {
@@ -129,7 +145,7 @@ export class LineSplitter {
   }
 
   private wantedWhole(line: Buffer): boolean {
-    return this.needles.length === 0 || (!!this.opts.keepTorn && torn(line, 0, line.length)) || this.needles.some((n) => line.indexOf(n) >= 0);
+    return this.needles.length === 0 || (!!this.opts.keepTorn && torn(line, 0, line.length)) || this.needles.some((n) => line.indexOf(n) >= 0) || this.leads(line, 0, line.length);
   }
 }
 

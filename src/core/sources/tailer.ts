@@ -158,6 +158,7 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
   const splitter = new LineSplitter({
     needles: adapter.needles,
     keepTorn: adapter.reportTornLines,
+    leadNeedles: adapter.leadNeedles,
     maxLineBytes: opts.maxLineBytes,
     firstLineNo: fromStart ? 0 : prev!.lines,
     onLine: (line) => feed(parser, line, out, rep),
@@ -229,7 +230,7 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
   }
   data.fill(0, got); // shrank while read: the parse below fails and the next change reads it again
   if (zstd) {
-    const splitter = new LineSplitter({ needles: adapter.needles, keepTorn: adapter.reportTornLines, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
+    const splitter = new LineSplitter({ needles: adapter.needles, keepTorn: adapter.reportTornLines, leadNeedles: adapter.leadNeedles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
     try {
       decompressBounded(data, (chunk) => splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       splitter.push(Buffer.from('\n')); // a last line without newline is complete in a finished archive

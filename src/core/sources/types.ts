@@ -97,6 +97,12 @@ export interface SourceAdapter {
    */
   reportTornLines?: boolean;
   /**
+   * Byte strings that make a line worth parsing when they appear in its first KB: the start of a
+   * record that carries usage further on, so a line cut before its usage is parsed and counted as
+   * malformed, never skipped unseen.
+   */
+  leadNeedles?: readonly string[];
+  /**
    * Files of a set that must be read before others (e.g. Claude Code's parent sessions before
    * their subagent replays). Lower first; default 0.
    */
