@@ -177,7 +177,11 @@ export function observeResponse(api: Api, streaming: boolean, opts: ObserveOptio
       onEvent(event || typeOf(data), data);
     },
     opts.maxSseLine ?? SSE_MAX_LINE,
-    () => diag('sse_line_too_long'),
+    () => {
+      // The stream was answered; what was read so far (and the request) still gives an estimate.
+      o.seen = true;
+      diag('sse_line_too_long');
+    },
   );
   return { observation: o, push: (c) => guarded(() => reader.push(c), undefined), end: () => guarded(() => reader.end(), undefined) };
 }
