@@ -450,7 +450,7 @@ function sliceEnd(text: string, at: number, max: number): number {
 }
 
 function send(res: http.ServerResponse, e: GatewayError): void {
-  res.writeHead(e.status, { 'content-type': 'application/json' });
+  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(e.body) });
   res.end(e.body);
 }
 
