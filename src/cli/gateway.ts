@@ -16,6 +16,8 @@ import { cliSettings } from './setup';
 export const GATEWAY_USAGE =
   'unmetered gateway [--port N] [--route cloud|local] [--local-model NAME] [--anthropic-upstream URL] [--openai-upstream URL] [--ollama-host URL]';
 
+const SLOW_BATCH_MS = 500;
+
 export interface GatewayCliContext extends CliContext {
   /** Stops the gateway (tests); without it SIGINT and SIGTERM do. */
   signal?: AbortSignal;
@@ -68,14 +70,20 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
   // Group commit: interactions answered while a batch is being written go out together in the next one.
   const recorder = batchRecorder(async (batch) => {
+    const started = Date.now();
     const priced = batch.map((i) => priceInteraction(i, prices));
     await ledger.append(priced);
+    const ms = Date.now() - started;
+    // Durability lags by up to two batch writes: say so when one is slow (a busy disk, an overloaded machine).
+    if (ms >= SLOW_BATCH_MS) ctx.logger.warn(`gateway: writing ${batch.length} interactions to the ledger took ${ms} ms`);
     for (const p of priced) logRecorded(p);
   });
   const logRecorded = (priced: Interaction) => {
     const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);
     ctx.logger.info(`${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ${priced.tokens.input + priced.tokens.cacheRead + priced.tokens.cacheWrite5m + priced.tokens.cacheWrite1h} in, ${priced.tokens.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`);
   };
+  // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
+  await ledger.prepare(new Date(ctx.clock.now()).toISOString());
   const secret = await loadGatewaySecret(ctx.dataDir);
   const gateway = createGateway({ config: () => config, onInteraction: (i) => recorder.record(i), clock: ctx.clock, logger: ctx.logger, version: 'cli', secret });
   const wanted = port ?? DEFAULT_GATEWAY_PORT;

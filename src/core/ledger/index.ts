@@ -70,6 +70,11 @@ export interface Ledger {
    * place of the one it supersedes. Live (it changes on append/refresh); do not mutate.
    */
   records(): readonly Interaction[];
+  /**
+   * Creates and opens the segment that records made at `at` go to, so that the first append under load
+   * (a gateway's first answer) does not wait for a dozen file operations. Optional; append works without it.
+   */
+  prepare(at: string): Promise<void>;
   has(id: string): boolean;
   get(id: string): Interaction | undefined;
   close(): Promise<void>;
@@ -181,6 +186,17 @@ class FileLedger implements Ledger {
       }
     });
     return this.serialize(() => this.appendNow(records, lines));
+  }
+
+  async prepare(at: string): Promise<void> {
+    this.assertOpen();
+    await this.serialize(async () => {
+      const name = segmentOf(at);
+      const seg = this.segments.get(name) ?? this.newSegment(name);
+      await this.createSegmentFile(seg);
+      await this.readNew(seg, statNow(seg.file));
+      await this.appendHandle(seg);
+    });
   }
 
   async refresh(): Promise<Interaction[]> {
