@@ -191,3 +191,24 @@ describe('group commit', { timeout: 30_000 }, () => {
     assert.deepEqual(writes, [1, 2, 2]);
   });
 });
+
+describe('an upstream that does not speak valid HTTP', { timeout: 30_000 }, () => {
+  test('status 099 (which Node refuses to send on) becomes a 502 in the API’s shape; the gateway keeps serving', async () => {
+    const raw = net.createServer((s) => s.once('data', () => s.end('HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nhi')));
+    await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`;
+    const gw = createGateway({ config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: url, openaiUpstream: url, ollamaHost: url }), onInteraction: () => {} });
+    const port = await gw.listen(0);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/messages`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: '{"model":"m"}' });
+      assert.equal(r.status, 502);
+      const e = await r.json();
+      assert.equal(e.type, 'error');
+      assert.match(e.error.message, /not valid HTTP/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/unmetered/health`)).status, 200);
+    } finally {
+      await gw.close();
+      await new Promise<void>((ok) => raw.close(() => ok()));
+    }
+  });
+});

@@ -256,7 +256,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
           }, () => void finish());
           return;
         }
-        res.writeHead(status, ur.statusMessage, responseHeaders(ur.rawHeaders));
+        try {
+          res.writeHead(status, ur.statusMessage, responseHeaders(ur.rawHeaders));
+        } catch (err) {
+          // A status or header Node will not send on (e.g. status 099): the agent gets a clear 502 instead.
+          ur.destroy();
+          send(res, gatewayError(shape, 'upstream_unreachable', `The upstream ${url.origin} answered with something that is not valid HTTP (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`));
+          void finish();
+          return;
+        }
         const streaming = /text\/event-stream/i.test(String(ur.headers['content-type'] ?? ''));
         if (streaming) res.flushHeaders();
         let feed: ((b: Buffer) => void) | null = null;
