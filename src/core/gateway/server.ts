@@ -128,6 +128,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         }
       });
   });
+  // HTTP clients keep idle connections for long (reqwest, under Codex, pools them 90 s); a server that closes
+  // an idle connection first races the client's reuse of it and fails that request. Close later than they do.
+  server.keepAliveTimeout = 120_000;
   // Codex tries a WebSocket at /v1/responses first and falls back to HTTP on 404.
   server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -221,33 +224,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         resolve({ status, observation });
       };
       const mod = url.protocol === 'https:' ? https : http;
-      const up = mod.request({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
-      up.on('socket', (s) => s.setNoDelay(true));
-
-      res.on('close', () => {
-        if (!res.writableFinished) {
-          // The client left: stop the upstream work (and its spend) now.
-          up.destroy();
-          void finish();
-        }
-      });
-
-      up.on('error', (err: NodeJS.ErrnoException) => {
-        if (done) return;
-        if (!res.headersSent) {
-          const code = err.code ?? err.message;
-          send(
-            res,
-            ollama
-              ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
-              : gatewayError(shape, 'upstream_unreachable', `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`),
-          );
-          if (!ollama) logger.warn(`gateway: upstream ${url.origin} unreachable (${code})`);
-        } else res.destroy();
-        void finish();
-      });
-
-      up.on('response', (ur) => {
+      let responded = false;
+      const onResponse = (ur: http.IncomingMessage) => {
+        responded = true;
         status = ur.statusCode ?? 502;
         if (ollama && status >= 400) {
           readBody(ur, 64 * 1024).then((b) => {
@@ -296,9 +275,45 @@ export function createGateway(opts: GatewayOptions): Gateway {
             void finish();
           }
         });
+      };
+      const start = (attempt: number): http.ClientRequest => {
+        const r = mod.request({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+        r.on('socket', (s) => s.setNoDelay(true));
+        r.on('error', (err: NodeJS.ErrnoException) => {
+          if (done) return;
+          // A kept-alive socket the upstream closed just as it was reused (its idle timer and our reuse
+          // crossed): nothing was answered, so the request goes once more on a fresh connection, as Node's
+          // documentation advises, rather than failing the agent's turn with a 502.
+          if (attempt === 0 && r.reusedSocket && !responded && !res.destroyed && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+            up = start(1);
+            return;
+          }
+          if (!res.headersSent) {
+            const code = err.code ?? err.message;
+            send(
+              res,
+              ollama
+                ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
+                : gatewayError(shape, 'upstream_unreachable', `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`),
+            );
+            if (!ollama) logger.warn(`gateway: upstream ${url.origin} unreachable (${code})`);
+          } else res.destroy();
+          void finish();
+        });
+        r.on('response', onResponse);
+        r.end(body.length > 0 ? body : undefined);
+        return r;
+      };
+      let up = start(0);
+
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          // The client left: stop the upstream work (and its spend) now.
+          up.destroy();
+          void finish();
+        }
       });
 
-      up.end(body.length > 0 ? body : undefined);
     });
   }
 
