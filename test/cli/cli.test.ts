@@ -97,11 +97,19 @@ test('status --json shows the meter for the pinned day', () => {
 
 test('bad arguments get a one-line error naming the argument, and exit code 2', () => {
   const cases: [string[], RegExp][] = [
-    [['report', '--since', '23.11.2026'], /--since: expected a date as YYYY-MM-DD, got "23\.11\.2026"/],
+    [['report', '--since', '23.11.2026'], /--since: expected a date as YYYY-MM-DD or YYYYMMDD \(e\.g\. 2026-11-01 or 20261101\), got "23\.11\.2026"/],
     [['report', '--tz', 'Mars/Olympus'], /--tz: expected an IANA time zone/],
     [['report', '--since', '2026-11-24', '--until', '2026-11-01'], /--since 2026-11-24 is after --until 2026-11-01/],
     [['status', '--budget', 'lots'], /--budget: expected a number from 0 to 1000000, got "lots"/],
-    [['report', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['report', '--frobnicate'], /unknown option --frobnicate/],
+    [['report', '--since'], /^unmetered report: --since needs a value \(DATE\), got nothing; e\.g\. --since 20261101$/],
+    [['daily', '--since', '-j'], /^unmetered daily: --since needs a value \(DATE\), got the option -j; e\.g\. --since 20261101$/],
+    [['weekly', '--sinse', '2026-11-01'], /unknown option --sinse; did you mean --since\?/],
+    [['daily', '--order', 'up'], /--order: expected asc or desc, got "up"/],
+    [['daily', '--last', '0'], /--last: expected a whole number from 1 to 100000, got "0"/],
+    [['daily', '--last', '3', '--since', '2026-11-01'], /--last and --since both choose where the range starts/],
+    [['report', '--by', 'year'], /--by: expected day, week, month, session, project or block, got "year"/],
+    [['export', '--week'], /--week needs a value, got nothing/],
     [['fly'], /unknown command "fly"/],
   ];
   for (const [args, message] of cases) {
