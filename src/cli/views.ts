@@ -93,7 +93,7 @@ export function viewText(v: ViewJson, paint: Paint): string {
 }
 
 function rowLabel(kind: ViewKind, r: ViewRow, paint: Paint): string {
-  if (kind === 'session') return `${r.key}${r.projects?.length ? paint.dim(` (${r.projects.join(', ')})`) : ''}`;
+  if (kind === 'session') return `${r.key}${r.sessionKnown && r.projects?.length ? paint.dim(` (${r.projects.join(', ')})`) : ''}`;
   if (kind === 'project') return `${r.key}${paint.dim(` (${r.agents.join(', ')})`)}`;
   const label = kind === 'weekly' ? `${r.label} from ${r.key}` : r.label;
   return r.state === 'complete' ? label : `${label} ${paint.yellow(r.state === 'future' ? '(in the future)' : '(in progress)')}`;
