@@ -4,8 +4,9 @@
  * https://docs.anthropic.com/en/docs/claude-code/statusline: session_id, transcript_path, cwd,
  * model.{id,display_name}, workspace.{current_dir,project_dir}, version, cost.total_cost_usd, …);
  * the first line printed becomes the status line. It must be quick and must never fail: no
- * agent-log import (the extension or a later `unmetered` run imports), a bounded stdin read, and
- * a line printed even when the payload or the ledger cannot be read.
+ * agent-log import (the extension or a later `unmetered` run imports), a bounded stdin read, only
+ * the ledger's recent segments read (recent.ts), and a line printed even when the payload or the
+ * ledger cannot be read.
  */
 import type { Readable } from 'node:stream';
 import { computeMeter } from '../core/meter';
@@ -14,7 +15,9 @@ import { activeBlock, buildBlocks, BLOCK_MS } from '../core/report/blocks';
 import { intArg, numberArg, zoneArg } from './args';
 import { EXIT, type CliContext } from './context';
 import { parseCommand } from './options';
-import { openForCli } from './setup';
+import { currentlyPriced, loadPriceTable } from '../core/pricing';
+import { readRecentRecords } from './recent';
+import { cliSettings } from './setup';
 import { specOf } from './specs';
 import { paintFor, type Paint } from './table';
 import { duration } from './views';
@@ -89,12 +92,12 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
   const payload = parsePayload(ctx.stdin ? await readBounded(ctx.stdin, timeout) : '');
   let line: string;
   try {
-    const { settings, ledger, records } = await openForCli(ctx, { scan: false, tz, budget });
-    try {
-      line = statusLine(payload, records(), ctx.clock.now(), settings.timeZone, settings.budgetNanos, paint);
-    } finally {
-      await ledger.close();
-    }
+    const settings = await cliSettings(ctx, { tz, budget });
+    const now = ctx.clock.now();
+    const recent = await readRecentRecords(ctx.dataDir, now);
+    if (recent.malformedLines) ctx.logger.warn(`ledger: ${recent.malformedLines} malformed line(s) skipped`);
+    const priced = currentlyPriced(recent.records, loadPriceTable({ overrides: settings.prices, logger: ctx.logger }));
+    line = statusLine(payload, priced, now, settings.timeZone, settings.budgetNanos, paint);
   } catch (err) {
     // The line still shows what Claude Code told us; the reason goes to stderr, which it does not show.
     ctx.stderr.write(`unmetered statusline: ${(err as Error).message}\n`);
