@@ -53,4 +53,23 @@ describe('readRecentRecords', { timeout: 60_000 }, () => {
       assert.deepEqual(block(records), block(all));
     });
   }
+
+  it('a history that stops 45 days before a new start: the meter still knows the history is older than its window', async () => {
+    const gap = mkdtempSync(path.join(os.tmpdir(), 'unmetered-recent-gap-'));
+    try {
+      const ledger = await openLedger({ dir: gap });
+      const rec = (i: number, at: string): Interaction => ({ ...history()[0], id: `anthropic:gap_${i}`, at });
+      await ledger.append([rec(1, '2026-01-15T10:00:00.000Z'), rec(2, '2026-02-01T10:00:00.000Z'), rec(3, '2026-04-10T10:00:00.000Z'), rec(4, '2026-04-12T09:00:00.000Z')]);
+      const whole = [...ledger.records()];
+      await ledger.close();
+      const now = Date.parse('2026-04-12T12:00:00Z');
+      const { records } = await readRecentRecords(gap, now);
+      const opts = { now, timeZone: 'Europe/Berlin', budgetNanos: 50_000_000 };
+      // With the history from January the rate is spread over the whole 7-day window, not over 3 days.
+      assert.equal(computeMeter(whole, opts).projectionMethod, computeMeter(records, opts).projectionMethod);
+      assert.deepEqual(computeMeter(records, opts), computeMeter(whole, opts));
+    } finally {
+      rmSync(gap, { recursive: true, force: true });
+    }
+  });
 });
