@@ -10,7 +10,7 @@ import { buildReport } from '../../src/cli/report';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { buildBlocks } from '../../src/core/report/blocks';
 import { usdToNanosExact, type Totals } from '../../src/core/report/totals';
-import { buildView, VIEW_KINDS } from '../../src/core/report/views';
+import { buildView, sessionOf, VIEW_KINDS } from '../../src/core/report/views';
 import { addDays, dayOfIso } from '../../src/core/time';
 
 /** mulberry32: a small seeded generator, so a failure reproduces. */
@@ -98,5 +98,18 @@ describe('every view adds up to report --json for the same range', { timeout: 60
       assert.deepEqual(r.breakdown!.models.reduce((s, m) => add(s, sumOf(m)), ZERO), sumOf(r), r.key);
       assert.deepEqual(r.breakdown!.agents.reduce((s, m) => add(s, sumOf(m)), ZERO), sumOf(r), r.key);
     }
+  });
+});
+
+describe('sessionOf: the session an id names, per source', { timeout: 10_000 }, () => {
+  const base: Interaction = { id: '', at: '2026-03-01T10:00:00.000Z', agent: 'codex', source: 'log', project: 'api', model: 'gpt-5', route: 'cloud', replaces: null, tokens: tokens({}), costNanos: 0, avoidedNanos: null, priceSource: null, estimated: false };
+  const key = (p: Partial<Interaction>) => sessionOf({ ...base, ...p }, '2026-03-01');
+  it('log ids name their session; response ids and gateway ids do not', () => {
+    assert.deepEqual(key({ id: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5:1761703178000:12345' }), { key: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5', known: true });
+    assert.deepEqual(key({ id: 'gemini-cli:s-1:m-9', agent: 'gemini-cli' }), { key: 'gemini-cli:s-1', known: true });
+    assert.deepEqual(key({ id: 'roo-code:task-3:1761703178000', agent: 'roo-code' }), { key: 'roo-code:task-3', known: true });
+    assert.deepEqual(key({ id: 'claude-code:5f1c:u-1', agent: 'claude-code' }), { key: 'claude-code:5f1c', known: true });
+    assert.deepEqual(key({ id: 'anthropic:msg_01', agent: 'claude-code', project: 'webapp' }), { key: 'claude-code · webapp · 2026-03-01', known: false });
+    assert.deepEqual(key({ id: 'codex:gateway:7d3e', source: 'gateway', project: null }), { key: 'codex · (no project) · 2026-03-01', known: false });
   });
 });

@@ -67,19 +67,21 @@ export interface ViewJson {
  * The session a record belongs to, from its id (the ledger keeps no session field):
  * - codex:<rollout>:<ms>:<key>, gemini-cli:<session>:<id>, cline|roo-code:<task>:<ts>,
  *   claude-code:<sessionId>:<uuid> (Claude Code lines without a message id): the id's second part;
- * - anthropic:<message id> / openai:<id> (Claude Code lines with a message id, the gateway): the id
- *   names the API response, not the session, so the record falls in "<agent> · <project> · <local day>".
+ * - anthropic:<message id> / openai:<id> (Claude Code lines with a message id), and whatever the
+ *   gateway, the editor chat or telemetry recorded: the id names the API response, not the session, so
+ *   the record falls in "<agent> · <project> · <local day>".
  */
 export function sessionOf(r: Interaction, day: string): { key: string; known: boolean } {
   const id = r.id;
   const colon = id.indexOf(':');
   const prefix = colon > 0 ? id.slice(0, colon) : '';
-  if (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code') {
+  // Only the agents' logs name sessions; the gateway's own ids (<agent>:gateway:<uuid>) do not.
+  if (r.source === 'log' && (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code')) {
     const rest = id.slice(colon + 1);
     // A Codex id ends in :<ms>:<key>; the rollout id between may itself hold no colon, but be safe.
     const parts = rest.split(':');
     const session = prefix === 'codex' && parts.length >= 3 ? parts.slice(0, -2).join(':') : parts[0];
-    if (session && !(prefix === 'claude-code' && session === 'gateway')) return { key: `${prefix}:${session}`, known: true };
+    if (session) return { key: `${prefix}:${session}`, known: true };
   }
   return { key: `${r.agent} · ${r.project ?? '(no project)'} · ${day}`, known: false };
 }
