@@ -62,7 +62,6 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   try {
     // require, not import(): the bundle is CommonJS, and import() of a CommonJS file sends it
     // through the ESM loader, which scans the whole chunk for its exports first (~0.2 s here).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { RUN } = require('./commands') as typeof import('./commands');
     return await RUN[name](args, ctx);
   } catch (err) {
