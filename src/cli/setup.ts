@@ -6,6 +6,7 @@ import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricin
 import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
 import { systemTimeZone } from '../core/time';
+import { plural } from './args';
 import type { CliContext } from './context';
 import { importAgentLogs, type ImportSummary } from './scan';
 
@@ -66,7 +67,7 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
   if (opts.scan) {
     try {
       const summary = (imported = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources }));
-      if (summary.written > 0) ctx.logger.info(`imported ${summary.written.toLocaleString('en-US')} interaction(s) from ${summary.filesRead} agent log file(s) in ${(summary.durationMs / 1000).toFixed(1)} s`);
+      if (summary.written > 0) ctx.logger.info(`imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`);
     } catch (err) {
       await ledger.close();
       throw err;

@@ -1,18 +1,18 @@
 import { computeMeter, formatRough, type Breakdown, type Meter } from '../core/meter';
 import { formatUSD, nanosToUSD } from '../core/money';
 import { unpricedLabel } from '../core/pricing/unpricedReasons';
-import { numberArg, parse, zoneArg } from './args';
+import { numberArg, plural, zoneArg } from './args';
+import { parseCommand } from './options';
+import { specOf } from './specs';
 import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
 import { openForCli } from './setup';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecorded';
 
-export const STATUS_USAGE = 'unmetered status [--json] [--tz Zone] [--budget USD] [--no-scan]';
-
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' }, tz: { type: 'string' }, budget: { type: 'string' }, 'no-scan': { type: 'boolean' } });
-  const tz = zoneArg(values.tz);
-  const budget = numberArg('budget', values.budget, 0, 1_000_000);
+  const { values } = parseCommand(specOf('status')!, args);
+  const tz = zoneArg(values.tz as string | undefined);
+  const budget = numberArg('budget', values.budget as string | undefined, 0, 1_000_000);
   const { settings, ledger, records, imported } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
   try {
     const m = computeMeter(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
@@ -57,7 +57,7 @@ export function meterJson(m: Meter, timeZone: string) {
 
 export function meterText(m: Meter, timeZone: string): string {
   const rows: [string, string][] = [
-    ['Today', `${formatUSD(m.todayNanos)}  (${m.interactionsToday} interaction${m.interactionsToday === 1 ? '' : 's'})`],
+    ['Today', `${formatUSD(m.todayNanos)}  (${plural(m.interactionsToday, 'interaction')})`],
     ['Saved by local models', formatUSD(m.avoidedTodayNanos)],
     ['Month to date', `${formatUSD(m.monthToDateNanos)}  (saved ${formatUSD(m.avoidedMonthNanos)})`],
     [
@@ -74,7 +74,7 @@ export function meterText(m: Meter, timeZone: string): string {
     const w = Math.max(...list.map((b) => label(b.key).length));
     for (const b of list) {
       const cost = b.unpriced === b.interactions ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` + ${b.unpriced} unpriced` : '');
-      out.push(`  ${label(b.key).padEnd(w)}  ${cost.padStart(10)}  ${String(b.interactions).padStart(7)} calls`);
+      out.push(`  ${label(b.key).padEnd(w)}  ${cost.padStart(10)}  ${plural(b.interactions, 'call', 'calls').padStart(11)}`);
     }
   };
   table('By agent', m.byAgent);
