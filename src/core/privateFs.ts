@@ -17,10 +17,14 @@ const POSIX = process.platform !== 'win32';
 /** Deeper than any real path; a bound on the recursion whatever the file system answers. */
 const MAX_LEVELS = 128;
 
-/** Creates `dir` (and missing parents) as private folders; tightens `dir` itself if it existed. */
-export async function ensurePrivateDir(dir: string): Promise<void> {
+/**
+ * Creates `dir` (and missing parents) as private folders, and tightens `dir` if it existed unless
+ * told not to: a data directory a person chose (UNMETERED_HOME=/tmp, say) is theirs to keep as it
+ * is, so only the folders Unmetered owns inside it are tightened.
+ */
+export async function ensurePrivateDir(dir: string, opts: { tightenExisting?: boolean } = {}): Promise<void> {
   await makeDir(path.resolve(dir), 0);
-  await tighten(dir, PRIVATE_DIR_MODE);
+  if (opts.tightenExisting !== false) await tighten(dir, PRIVATE_DIR_MODE);
 }
 
 async function makeDir(dir: string, level: number): Promise<void> {

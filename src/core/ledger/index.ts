@@ -23,7 +23,8 @@
  * line in a damaged or hostile file) is passed over without being held or decoded, and is one
  * counted malformed line naming its file and number. Every other line is still read.
  *
- * Privacy. The data directory and the ledger's folders are 0700, its files 0600 (privateFs.ts).
+ * Privacy. The ledger's folders are 0700 and its files 0600, tightened on open; the data directory
+ * is created 0700 but, when it already exists, left as its owner set it (privateFs.ts).
  *
  * Idempotence. For each id the view keeps the copy with the largest token total (input + output +
  * cache reads + cache writes): the same response is often seen first with partial output tokens,
@@ -157,14 +158,14 @@ class FileLedger implements Ledger {
   private async makeDirs(): Promise<void> {
     let at = this.dir;
     try {
-      await ensurePrivateDir(this.dir);
+      await ensurePrivateDir(this.dir, { tightenExisting: false });
       await ensurePrivateDir((at = this.segDir));
       await ensurePrivateDir((at = path.dirname(this.cacheDir)));
       await ensurePrivateDir((at = this.cacheDir));
     } catch (e) {
       throw new UnmeteredError(
         'E_LEDGER_DIR',
-        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${at}: ${(e as Error).message}`,
+        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${(e as Error).message.includes(at) ? '' : `${at}: `}${(e as Error).message}`,
         { cause: e },
       );
     }

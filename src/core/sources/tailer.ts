@@ -9,7 +9,7 @@
  * Unchanged files cost one stat. Malformed lines are counted and reported with file and line.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { Decompress } from 'fzstd';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
@@ -49,6 +49,8 @@ export interface ReadOptions {
   /** Called with records as they are parsed, in batches; awaited before reading on. */
   onRecords(records: ParsedRecord[]): Promise<void>;
   maxLineBytes?: number;
+  /** Largest JSON document read whole (bigger ones are skipped and counted as malformed). */
+  maxDocumentBytes?: number;
   /** Records per onRecords call while reading a big file (bounded memory). */
   batchSize?: number;
   /** Diagnostics printed per file per read before the rest are only counted. */
@@ -56,6 +58,13 @@ export interface ReadOptions {
 }
 
 export const HEAD_BYTES = 4096;
+/**
+ * A document is parsed as one string: this keeps it far below V8's string limit (~512 MiB) and
+ * the parse to seconds. Real task and chat documents are a few MiB.
+ */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** A FIFO swapped in after the stat must not block the open (no effect on regular files). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const CHUNK = 1 << 20;
 /**
  * One read buffer for all files. Reads are synchronous (page-cache reads of a log take
@@ -124,7 +133,7 @@ export async function readFileUpdate(file: string, adapter: SourceAdapter, prev:
   }
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, OPEN_FLAGS);
   } catch {
     return null; // vanished, or not readable now: looked at again on the next change
   }
@@ -206,6 +215,8 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
 }
 
 async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter): Promise<FileUpdate | null> {
+  const maxDoc = opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (!zstd && st.size > maxDoc) return tooBig(adapter, st, maxDoc, rep);
   const parser = adapter.createParser(file);
   const out: ParsedRecord[] = [];
   let lines = 1;
@@ -261,6 +272,18 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
     bytesRead: data.length,
     records: out.length,
     malformed: rep.count,
+    fromStart: true,
+  };
+}
+
+/** A document too big to parse: one malformed line, and its state kept so it is not tried again until it changes. */
+function tooBig(adapter: SourceAdapter, st: Stats, max: number, rep: Reporter): FileUpdate {
+  rep.malformed(1, `a document of ${st.size} bytes is larger than the ${max}-byte limit; skipped`);
+  return {
+    state: { source: adapter.id, offset: st.size, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, head: '', headLen: 0, lines: 1, malformed: 1 },
+    bytesRead: 0,
+    records: 0,
+    malformed: 1,
     fromStart: true,
   };
 }
