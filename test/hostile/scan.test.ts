@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../src/core/ports';
 import { ADAPTERS } from '../../src/core/sources/registry';
+import { LineSplitter } from '../../src/core/sources/lines';
 import { readFileUpdate } from '../../src/core/sources/tailer';
 import { MalformedLine } from '../../src/core/sources/types';
 import { utcIso } from '../../src/core/sources/util';
@@ -143,6 +144,19 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     assert.match(log.lines.join('\n'), new RegExp(`${file}:1: .*a document of ${300 * MB + start.length} bytes is larger than the ${256 * MB}-byte limit`));
     // unchanged since: not looked at again
     assert.equal(await readFileUpdate(file, adapter('gemini-cli'), upd!.state, { logger: log, onRecords: async () => {} }), null);
+  });
+});
+
+describe('hostile scan: line bounds', { timeout: 30_000 }, () => {
+  test('an over-long line inside one chunk or across chunks is reported with its number and never handed over', () => {
+    const got: string[] = [];
+    const long: [number, number][] = [];
+    const s = new LineSplitter({ maxLineBytes: 10, onLine: (l) => got.push(`${l.lineNo}:${l.text}`), onTooLong: (n, bytes) => long.push([n, bytes]) });
+    s.push(Buffer.from(`short\n${'x'.repeat(50)}\nok\n${'y'.repeat(7)}`));
+    s.push(Buffer.from(`${'y'.repeat(7)}\nend\n`)); // line 4: 7 + 7 = 14 bytes across two chunks
+    assert.deepEqual(got, ['1:short', '3:ok', '5:end']);
+    assert.deepEqual(long, [[2, 50], [4, 14]]);
+    assert.equal(s.consumed, 6 + 51 + 3 + 15 + 4); // every byte through the last newline
   });
 });
 
