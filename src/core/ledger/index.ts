@@ -113,6 +113,8 @@ interface Segment {
   unterminated: boolean;
   /** Bytes after `offset` of an over-long line passed over and not yet ended by a newline. */
   skip: number;
+  /** File size looked at by the last read: a torn tail is not read again until the file grows. */
+  seen: number;
   handle: FileHandle | null;
 }
 
@@ -217,7 +219,7 @@ class FileLedger implements Ledger {
           continue;
         }
         const st = await fsp.stat(seg.file).catch(() => null);
-        if (st && (st.size !== seg.offset + seg.skip || st.ino !== seg.ino)) await this.readNew(seg, st);
+        if (st && (st.size !== seg.seen || st.ino !== seg.ino)) await this.readNew(seg, st);
       }
       const out = [...this.pending.values()];
       this.pending = new Map();
@@ -246,7 +248,7 @@ class FileLedger implements Ledger {
   }
 
   private newSegment(name: string): Segment {
-    const seg: Segment = { name, file: path.join(this.segDir, `${name}.jsonl`), offset: 0, lines: 0, ino: 0, headerVersion: null, unterminated: false, skip: 0, handle: null };
+    const seg: Segment = { name, file: path.join(this.segDir, `${name}.jsonl`), offset: 0, lines: 0, ino: 0, headerVersion: null, unterminated: false, skip: 0, seen: 0, handle: null };
     this.segments.set(name, seg);
     this.stats.segments = this.segments.size;
     return seg;
@@ -415,6 +417,7 @@ class FileLedger implements Ledger {
       else if (rest > 0) carry = Buffer.from(data.subarray(used));
     }
     seg.unterminated = carry !== null || seg.skip > 0 || pos < size;
+    seg.seen = pos;
   }
 
   /**
@@ -530,7 +533,7 @@ class FileLedger implements Ledger {
         // Our bytes directly follow what we had read: skip reading them back.
         const after = (await fh.stat()).size;
         if (after === before + Buffer.byteLength(text)) {
-          seg.offset = after;
+          seg.offset = seg.seen = after;
           seg.lines += fresh.length;
         }
       }
