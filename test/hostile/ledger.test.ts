@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, cpSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,15 +14,16 @@ import { memoryLogger } from '../../src/core/ports';
 import { builtFile } from '../helpers/dist';
 import { record } from '../ledger/fixtures/records';
 import { tempDir } from '../ledger/helpers';
+import { FIXTURES } from '../sources/helpers';
 
 const MB = 1024 * 1024;
 const cli = builtFile('cli.js');
 
-function runCli(home: string, args: string[], timeout = 60_000) {
+function runCli(home: string, args: string[], timeout = 60_000, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     timeout,
-    env: { PATH: process.env.PATH, UNMETERED_HOME: home, HOME: path.join(home, 'no-home'), UNMETERED_TZ: 'UTC' },
+    env: { PATH: process.env.PATH, UNMETERED_HOME: home, HOME: path.join(home, 'no-home'), UNMETERED_TZ: 'UTC', ...env },
   });
   return { code: r.status, signal: r.signal, error: r.error, stdout: r.stdout, stderr: r.stderr };
 }
@@ -215,6 +216,14 @@ describe('hostile ledger: disk full with a torn tail', { timeout: 120_000 }, () 
       assert.equal(r.error, undefined);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual([reportTotals(r.stdout).interactions, reportTotals(r.stdout).costUSD], [2, 0.0498006]);
+      // with agent logs to import: what cannot be stored is named, what is stored is still reported
+      const logs = path.join(tempDir(t), 'claude');
+      cpSync(path.join(FIXTURES, 'claude'), logs, { recursive: true });
+      const s = runCli(home, ['report', '--json', '--since', '2026-11-01', '--until', '2026-11-30'], 60_000, { CLAUDE_CONFIG_DIR: logs });
+      assert.equal(s.error, undefined);
+      assert.equal(s.code, 0, s.stderr);
+      assert.match(s.stderr, /could not store what the agents' logs gained \(.*ENOSPC.*\); showing what the ledger already holds/);
+      assert.deepEqual([reportTotals(s.stdout).interactions, reportTotals(s.stdout).costUSD], [2, 0.0498006]);
     }
     const log = memoryLogger();
     const l = await openLedger({ dir: home, logger: log });
