@@ -61,7 +61,7 @@ export interface Opened {
  */
 export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string }): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
-  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
+  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {

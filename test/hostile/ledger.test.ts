@@ -280,6 +280,16 @@ describe('hostile ledger: private files and unusable data directories', { timeou
     assert.deepEqual([mode(path.join(home, 'ledger')), mode(file), mode(home)], [0o700, 0o600, 0o755]);
   });
 
+  test('the default data directory left open by an older version is tightened by the CLI', (t) => {
+    const home = tempDir(t);
+    const data = path.join(home, '.local', 'share', 'unmetered'); // paths.ts: the Linux default
+    mkdirSync(data, { recursive: true, mode: 0o755 });
+    chmodSync(data, 0o755);
+    const r = spawnSync(process.execPath, [cli, 'report', '--json', '--no-scan'], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: home, UNMETERED_TZ: 'UTC' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([mode(data), mode(path.join(data, 'ledger'))], [0o700, 0o700]);
+  });
+
   test('UNMETERED_HOME that cannot hold a ledger (/proc/1, a file, /dev/null) fails at once with a clear message', (t) => {
     const file = path.join(tempDir(t), 'a-file');
     writeFileSync(file, 'x');

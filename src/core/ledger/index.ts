@@ -90,6 +90,11 @@ export interface OpenLedgerOptions {
   logger?: Logger;
   /** Longer lines are skipped as malformed. Default DEFAULT_MAX_LINE_BYTES. */
   maxLineBytes?: number;
+  /**
+   * The data directory is Unmetered's own (the platform default, not a folder a person named in
+   * UNMETERED_HOME): tighten it to 0700 if an older version left it open. Default false.
+   */
+  ownsDir?: boolean;
 }
 
 /** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
@@ -125,7 +130,7 @@ interface Pass {
 }
 
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
-  const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, opts.ownsDir ?? false);
   await ledger.open();
   return ledger;
 }
@@ -145,6 +150,7 @@ class FileLedger implements Ledger {
     readonly dir: string,
     readonly logger: Logger,
     private readonly maxLineBytes: number,
+    private readonly ownsDir: boolean,
   ) {
     this.segDir = path.join(dir, 'ledger');
     this.cacheDir = path.join(dir, 'cache', 'ledger');
@@ -160,7 +166,7 @@ class FileLedger implements Ledger {
   private async makeDirs(): Promise<void> {
     let at = this.dir;
     try {
-      await ensurePrivateDir(this.dir, { tightenExisting: false });
+      await ensurePrivateDir(this.dir, { tightenExisting: this.ownsDir });
       await ensurePrivateDir((at = this.segDir));
       await ensurePrivateDir((at = path.dirname(this.cacheDir)));
       await ensurePrivateDir((at = this.cacheDir));
