@@ -15,6 +15,7 @@ import {
   gatewayUrl,
   hasCodexProfile,
   hostGateway,
+  loadGatewaySecret,
   isClaudeCodeRouted,
   normaliseGatewaySettings,
   withClaudeCodeRoute,
@@ -70,14 +71,27 @@ export function registerRouting(services: Services): vscode.Disposable {
 
   // The gateway reads `settings` on every request: a switch applies to the next one, nothing restarts.
   let host: GatewayHost | undefined;
+  // The secret that proves to other windows and the CLI that a gateway on the port is ours (loaded once).
+  const secret = loadGatewaySecret(services.dataDir);
+  let generation = 0;
+  let disposed = false;
   const start = () => {
-    const gateway = createGateway({
-      config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
-      onInteraction: (i) => services.record(i),
-      logger,
-      version: String(context.extension.packageJSON.version ?? 'dev'),
-    });
-    host = hostGateway({ gateway, port: settings.port, logger, onChange: () => paint() });
+    const g = ++generation;
+    secret.then(
+      (key) => {
+        if (g !== generation || disposed) return;
+        const gateway = createGateway({
+          config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
+          onInteraction: (i) => services.record(i),
+          logger,
+          version: String(context.extension.packageJSON.version ?? 'dev'),
+          secret: key,
+        });
+        host = hostGateway({ gateway, port: settings.port, logger, secret: key, onChange: () => paint() });
+        paint();
+      },
+      (err: Error) => logger.error(`gateway: not started: ${err.message}`),
+    );
   };
   start();
 
@@ -352,6 +366,7 @@ export function registerRouting(services: Services): vscode.Disposable {
   }
 
   return new vscode.Disposable(() => {
+    disposed = true;
     for (const d of disposables) d.dispose();
     void host?.stop();
   });

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createImporter, describeSource, normaliseSourceSettings, type Importer } from '../core/sources';
+import { createImporter, describeSource, normaliseSourceSettings, type Importer, type SourceId } from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
@@ -37,8 +37,9 @@ export function registerSources(services: Services): vscode.Disposable {
       env: process.env,
       home: os.homedir(),
       platform: process.platform,
-      // Cline and Roo Code keep their task history in this editor's globalStorage, beside ours.
+      // Cline, Roo Code and Kilo Code keep their task history in this editor's globalStorage, beside ours.
       globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
+      customStoragePaths: customStoragePaths(),
       ledger,
       priceTable: services.prices(),
       logger,
@@ -62,7 +63,7 @@ export function registerSources(services: Services): vscode.Disposable {
   // tooltip only need an occasional refresh.
   statusTimer = setInterval(() => void showPaths().catch(() => {}), STATUS_REFRESH_MS);
   const onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices')) void restart();
+    if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices') || CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`))) void restart();
   });
   void restart();
 
@@ -72,4 +73,19 @@ export function registerSources(services: Services): vscode.Disposable {
     clearInterval(statusTimer);
     onConfig.dispose();
   });
+}
+
+/** Roo Code and Kilo Code can keep their tasks outside globalStorage: `<section>.customStoragePath`. */
+const CUSTOM_STORAGE: [SourceId, string][] = [
+  ['roo-code', 'roo-cline'],
+  ['kilo-code', 'kilo-code'],
+];
+
+function customStoragePaths(): Partial<Record<SourceId, string[]>> {
+  const out: Partial<Record<SourceId, string[]>> = {};
+  for (const [id, section] of CUSTOM_STORAGE) {
+    const v = vscode.workspace.getConfiguration(section).get<unknown>('customStoragePath');
+    if (typeof v === 'string' && v.trim() && path.isAbsolute(v.trim())) out[id] = [v.trim()];
+  }
+  return out;
 }

@@ -23,20 +23,27 @@ function files(dir: string): string[] {
   });
 }
 
+/** Where each adapter's fixtures are (a new adapter without an entry fails the test: give it seeds). */
+const FIXTURE_DIRS: Record<string, string[]> = {
+  'claude-code': ['claude', 'claude-tz', 'claude-nocwd'],
+  codex: ['codex', 'codex-conformance'],
+  'gemini-cli': ['gemini', 'gemini-home'],
+  cline: ['vscode/globalStorage/saoudrizwan.claude-dev', 'taskfamily/cline'],
+  'roo-code': ['vscode/globalStorage/rooveterinaryinc.roo-cline', 'taskfamily/roo-code'],
+  'kilo-code': ['taskfamily/kilo-code'],
+  'qwen-code': ['qwen'],
+};
+
 /** Each adapter's fixture files in the form it reads them: lines, or whole documents. */
 function seedsOf(a: SourceAdapter): { file: string; texts: string[]; document: boolean }[] {
-  return files(FIXTURES)
+  return (FIXTURE_DIRS[a.id] ?? [])
+    .flatMap((d) => files(path.join(FIXTURES, d)))
     .filter((f) => a.matches(f) && !f.endsWith('.zst'))
-    .filter((f) => a.defaultRoots.length >= 0 && f.includes(path.sep + fixtureDir(a) + path.sep))
     .map((f) => {
       const text = readFileSync(f, 'utf8');
       const document = a.readMode(f) === 'document';
       return { file: f, texts: document ? [text] : text.split('\n').filter((l) => l.length > 0), document };
     });
-}
-
-function fixtureDir(a: SourceAdapter): string {
-  return { 'claude-code': 'projects', codex: 'codex', 'gemini-cli': 'gemini', cline: 'saoudrizwan.claude-dev', 'roo-code': 'rooveterinaryinc.roo-cline' }[a.id];
 }
 
 interface Finding {

@@ -4,6 +4,8 @@
  */
 import { formatUSD, NANOS_PER_USD } from '../money';
 import type { Meter } from './meter';
+import { unpricedLabel } from '../pricing/unpricedReasons';
+import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../unrecorded';
 
 /** Whole dollars from $10 up ($68), cents below ($4.20): a projection is an estimate. */
 export function formatRough(nanos: number): string {
@@ -64,23 +66,26 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
       ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
       : `${formatRough(m.projectedMonthNanos)} (no budget set)`;
   lines.push(`| Projected month | | ${budget} |`, '');
-  const table = (title: string, rows: Meter['byAgent']) => {
+  const table = (title: string, rows: Meter['byAgent'], label: (key: string) => string = (k) => k) => {
     if (rows.length === 0) return;
     lines.push(`| ${title} | Today | Month | Calls |`, '|---|---:|---:|---:|');
     for (const b of rows.slice(0, 8)) {
       // A row with no priced interaction at all shows "unpriced" in both columns, never a $0.00.
       const allUnpriced = b.unpriced === b.interactions;
       const month = allUnpriced ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
-      lines.push(`| ${esc(b.key)} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions} |`);
+      lines.push(`| ${esc(label(b.key))} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions} |`);
     }
     if (rows.length > 8) lines.push(`| … ${rows.length - 8} more | | | |`);
     lines.push('');
   };
   table('Agent', m.byAgent);
-  table('Model', m.byModel);
-  if (m.unpriced.length) {
-    lines.push(`**Unpriced:** ${m.unpriced.map((u) => `${esc(u.model)} (${u.interactions})`).join(', ')} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
+  table('Model', m.byModel, modelLabel);
+  const named = namedUnpriced(m.unpriced);
+  if (named.length) {
+    lines.push(`**Unpriced:** ${named.map((u) => unpricedLabel(u.model, u.interactions, esc)).join(', ')} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
   }
+  const noModel = modelNotRecordedNote(m.unpriced);
+  if (noModel) lines.push(`**Model not recorded:** ${esc(noModel)}`, '');
   lines.push(`*Projection:* ${esc(m.projectionMethod)}`, '');
   for (const s of opts.sections ?? []) lines.push(s, '');
   const c = opts.commands ?? {};

@@ -23,6 +23,8 @@ export const SOURCE_KEYS: Record<SourceId, string> = {
   'gemini-cli': 'geminiCli',
   cline: 'cline',
   'roo-code': 'rooCode',
+  'kilo-code': 'kiloCode',
+  'qwen-code': 'qwenCode',
 };
 
 export function defaultSourceSettings(): SourceSettings {
