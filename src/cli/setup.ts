@@ -1,6 +1,7 @@
 /** Shared start-up for the commands that read the meter: settings, ledger, prices, log import. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UnmeteredError } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
@@ -61,7 +62,7 @@ export interface Opened {
  */
 export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string }): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
-  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
+  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {
@@ -69,8 +70,14 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
       const summary = (imported = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources }));
       if (summary.written > 0) ctx.logger.info(`imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`);
     } catch (err) {
-      await ledger.close();
-      throw err;
+      // A full or read-only disk must not hide what is already stored: report that, and say why the
+      // news is missing (offsets are saved only past stored records, so the next run imports it).
+      if (err instanceof UnmeteredError && err.code === 'E_LEDGER_WRITE') {
+        ctx.logger.warn(`could not store what the agents' logs gained (${err.message}); showing what the ledger already holds`);
+      } else {
+        await ledger.close();
+        throw err;
+      }
     }
   }
   return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices), imported };
