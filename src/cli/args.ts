@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checkOutFile, OutFileError } from '../core/report/files';
 import { isDay, isValidTimeZone } from '../core/time';
-import { UsageError } from './context';
+import { UsageError, type CliContext } from './context';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -31,4 +33,18 @@ export function numberArg(name: string, v: string | undefined, min: number, max:
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/** `--out` as given: undefined or '-' means standard output. */
+export async function outArg(value: string | undefined, ctx: CliContext): Promise<string | undefined> {
+  if (value === undefined || value === '-') return undefined;
+  if (value === '') throw new UsageError('--out: expected a file name, or - for standard output');
+  const file = path.resolve(ctx.cwd, value);
+  try {
+    await checkOutFile(file, value);
+  } catch (err) {
+    if (err instanceof OutFileError) throw new UsageError(`--out ${err.message}`);
+    throw err;
+  }
+  return file;
 }

@@ -4,12 +4,10 @@
  * one; a bad file is reported by name and left out, the same developer's week submitted twice is
  * counted once and flagged, and summaries of other weeks feed the history.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { BudgetState } from '../meter';
-import { parseWeeklySummary } from './read';
+import { plainText } from '../sanitize';
 import type { WeeklySummary } from './summary';
-import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, type Tally, toTotals, type Totals } from './totals';
+import { byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from './totals';
 import { compareWeekIds, isWeekStart, shiftWeek, weekById } from './week';
 
 export const TEAM_SCHEMA = 'unmetered.team/1';
@@ -42,90 +40,30 @@ export interface Entry {
 /** Rebuilds a row from its integer sums: fixed key order whatever the file had, and consistent null rules. */
 const norm = (t: Totals): Totals => toTotals(tallyFromTotals(t));
 
+/**
+ * Names are cleaned of control characters here, at the edge, so no later step (sorting, dedupe,
+ * any output) ever sees an escape sequence a teammate's file carried.
+ */
 export function entryOf(s: WeeklySummary, file: string): Entry {
+  const clean = (x: string) => plainText(x) || '(no name)';
   return {
-    file,
-    developer: s.developer,
+    file: plainText(file),
+    developer: clean(s.developer),
     week: s.week.id,
     weekStart: s.week.weekStart,
     start: s.week.start,
     end: s.week.end,
     generatedAt: s.generatedAt,
     complete: s.week.complete,
-    priceTableVersion: s.priceTableVersion,
+    priceTableVersion: s.priceTableVersion === null ? null : plainText(s.priceTableVersion),
     totals: norm(s.totals),
     routes: { cloud: norm(s.routes.cloud), local: norm(s.routes.local) },
     previous: norm(s.previousWeek),
     budget: s.budget,
-    agents: s.agents.map((a) => ({ agent: a.agent, ...norm(a) })),
-    models: s.models.map((m) => ({ model: m.model, ...norm(m) })),
-    unpricedModels: s.unpricedModels,
+    agents: s.agents.map((a) => ({ agent: clean(a.agent), ...norm(a) })),
+    models: s.models.map((m) => ({ model: clean(m.model), ...norm(m) })),
+    unpricedModels: s.unpricedModels.map((u) => ({ model: clean(u.model), interactions: u.interactions })),
   };
-}
-
-/**
- * Folders are searched (recursively, skipping hidden folders and node_modules) for *.json; named
- * files are taken as they are. Paths stay as the user wrote them (relative to `cwd`), so messages
- * and reports name files the way the user knows them.
- */
-export async function collectFiles(paths: string[], cwd = process.cwd()): Promise<{ files: string[]; missing: Problem[]; emptyFolders: string[] }> {
-  const files: string[] = [];
-  const missing: Problem[] = [];
-  const emptyFolders: string[] = [];
-  const walk = async (dir: string): Promise<string[]> => {
-    const out: string[] = [];
-    for (const d of (await readdir(path.resolve(cwd, dir), { withFileTypes: true })).sort((a, b) => compareKeys(a.name, b.name))) {
-      const p = path.join(dir, d.name);
-      if (d.isDirectory()) {
-        if (!d.name.startsWith('.') && d.name !== 'node_modules') out.push(...(await walk(p)));
-      } else if (d.name.toLowerCase().endsWith('.json')) out.push(p);
-    }
-    return out;
-  };
-  for (const p of paths) {
-    let st;
-    try {
-      st = await stat(path.resolve(cwd, p));
-    } catch (err) {
-      missing.push({ file: p, problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (err as Error).message });
-      continue;
-    }
-    if (st.isDirectory()) {
-      const found = await walk(p);
-      if (found.length === 0) emptyFolders.push(p);
-      files.push(...found);
-    } else files.push(p);
-  }
-  const seen = new Set<string>();
-  const unique = files.filter((f) => !seen.has(path.resolve(cwd, f)) && seen.add(path.resolve(cwd, f)));
-  return { files: unique, missing, emptyFolders };
-}
-
-/** A weekly summary is some kilobytes; anything this large is not one and is not read into memory. */
-export const MAX_SUMMARY_BYTES = 16_000_000;
-
-/** Reads and checks the files, a few at a time; each one becomes an Entry or a Problem. */
-export async function readEntries(files: string[], opts: { cwd?: string; concurrency?: number } = {}): Promise<{ entries: Entry[]; rejected: Problem[] }> {
-  const cwd = opts.cwd ?? process.cwd();
-  const concurrency = opts.concurrency ?? 16;
-  const entries: (Entry | undefined)[] = new Array(files.length);
-  const rejected: (Problem | undefined)[] = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      try {
-        const size = (await stat(path.resolve(cwd, files[i]))).size;
-        if (size > MAX_SUMMARY_BYTES) throw new Error(`${files[i]}: ${Math.round(size / 1e6)} MB is too large for a weekly summary (at most ${MAX_SUMMARY_BYTES / 1e6} MB)`);
-        entries[i] = entryOf(parseWeeklySummary(await readFile(path.resolve(cwd, files[i]), 'utf8'), files[i]), files[i]);
-      } catch (err) {
-        const msg = (err as Error).message;
-        rejected[i] = { file: files[i], problem: msg.startsWith(`${files[i]}: `) ? msg.slice(files[i].length + 2) : msg };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return { entries: entries.filter((e): e is Entry => e !== undefined), rejected: rejected.filter((p): p is Problem => p !== undefined) };
 }
 
 export type MemberBudget = Pick<WeeklySummary['budget'], 'month' | 'monthlyBudgetUSD' | 'monthToDateUSD' | 'projectedMonthUSD' | 'state'>;
@@ -198,32 +136,96 @@ export function dedupe(entries: Entry[]): { kept: Entry[]; duplicates: Duplicate
   return { kept, duplicates };
 }
 
-/** Sums rows by name across developers, counting in how many summaries each name appears. */
+/**
+ * Team sums are BigInt: a large team's week can pass 2^53 nano-dollars (about $9 million), where
+ * Number sums stop being exact. Each file's values are exact integers (the schema caps them below
+ * 2^53), so the sum is exact and is converted to a decimal only once, when the row is emitted.
+ */
+type BigTally = Record<keyof Tally, bigint>;
+const TALLY_KEYS = Object.keys(emptyTally()) as (keyof Tally)[];
+const emptyBig = (): BigTally => Object.fromEntries(TALLY_KEYS.map((k) => [k, 0n])) as BigTally;
+
+function addBig(a: BigTally, row: Totals): BigTally {
+  const t = tallyFromTotals(row);
+  for (const k of TALLY_KEYS) a[k] += BigInt(t[k]);
+  return a;
+}
+
+/** USD from exact nano-dollars: the decimal is built from integer digits, so no product can round. */
+const usdOfNanos = (n: bigint) => Number(`${n / 1_000_000_000n}.${(n % 1_000_000_000n).toString().padStart(9, '0')}`);
+
+function bigTotals(b: BigTally): Totals {
+  return {
+    costUSD: b.interactions > 0n && b.unpriced === b.interactions ? null : usdOfNanos(b.costNanos),
+    avoidedUSD: b.local > 0n && b.localPriced === 0n ? null : usdOfNanos(b.avoidedNanos),
+    inputTokens: Number(b.input),
+    outputTokens: Number(b.output),
+    cacheReadTokens: Number(b.cacheRead),
+    cacheWriteTokens: Number(b.cacheWrite),
+    reasoningTokens: Number(b.reasoning),
+    interactions: Number(b.interactions),
+    unpricedInteractions: Number(b.unpriced),
+    estimatedInteractions: Number(b.estimated),
+  };
+}
+
+const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sums rows by name across developers, counting in how many summaries each name appears; most expensive first. */
 function groupNamed(lists: [string, Totals][][]): { name: string; developers: number; totals: Totals }[] {
-  const m = new Map<string, { t: Tally; devs: number }>();
+  const m = new Map<string, { t: BigTally; devs: number }>();
   for (const list of lists) {
     for (const [name, row] of list) {
       let g = m.get(name);
-      if (!g) m.set(name, (g = { t: emptyTally(), devs: 0 }));
-      addTally(g.t, tallyFromTotals(row));
+      if (!g) m.set(name, (g = { t: emptyBig(), devs: 0 }));
+      addBig(g.t, row);
       g.devs++;
     }
   }
-  return [...m.entries()].sort((a, b) => byCostDesc([a[0], a[1].t], [b[0], b[1].t])).map(([name, g]) => ({ name, developers: g.devs, totals: toTotals(g.t) }));
+  return [...m.entries()]
+    .sort(([ka, a], [kb, b]) => cmpBig(b.t.costNanos, a.t.costNanos) || cmpBig(b.t.interactions, a.t.interactions) || compareKeys(ka, kb))
+    .map(([name, g]) => ({ name, developers: g.devs, totals: bigTotals(g.t) }));
 }
 
-const sumTotals = (rows: Totals[]) => toTotals(rows.reduce((acc, r) => addTally(acc, tallyFromTotals(r)), emptyTally()));
+const sumTotals = (rows: Totals[]) => bigTotals(rows.reduce(addBig, emptyBig()));
+
+/** The latest local date anywhere on Earth at `now` (UTC+14), so no zone's current week counts as future. */
+const latestDay = (now: number) => new Date(now + 14 * 3600_000).toISOString().slice(0, 10);
 
 /**
- * Merges entries into the report for one week: `week` when given, else the latest week present.
+ * A summary of a week that has not begun anywhere yet cannot be real (a wrong clock, or a file made
+ * to sit at the top of the history); it is rejected, so it is neither the default week nor in the
+ * history. Saturday is the earliest day a week with a given id can start.
+ */
+export function splitFuture(entries: Entry[], now: number): { current: Entry[]; future: Problem[] } {
+  const today = latestDay(now);
+  const current: Entry[] = [];
+  const future: Problem[] = [];
+  for (const e of entries) {
+    if (weekById(e.week, 'saturday').start <= today) current.push(e);
+    else future.push({ file: e.file, problem: `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot come from the future; check the clock of the computer that made it` });
+  }
+  return { current, future };
+}
+
+/**
+ * Merges entries into the report for one week: `week` when given, else the latest week present
+ * that has begun (summaries of weeks in the future are rejected, see splitFuture).
  * Returns null when there is no entry for that week.
  */
 export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: string; now: number }): TeamReport | null {
-  const { kept, duplicates } = dedupe(entries);
-  const weeks = [...new Set(kept.map((e) => e.week))].sort(compareWeekIds);
+  const { current: present, future } = splitFuture(entries, opts.now);
+  const { kept, duplicates } = dedupe(present);
+  const byWeek = new Map<string, Entry[]>();
+  for (const e of kept) {
+    const list = byWeek.get(e.week);
+    if (list) list.push(e);
+    else byWeek.set(e.week, [e]);
+  }
+  const weeks = [...byWeek.keys()].sort(compareWeekIds);
   const weekId = opts.week ?? weeks[weeks.length - 1];
   if (weekId === undefined) return null;
-  const current = kept.filter((e) => e.week === weekId);
+  const current = byWeek.get(weekId) ?? [];
   if (current.length === 0) return null;
 
   const members: TeamMember[] = current
@@ -243,7 +245,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
   const unpriced = new Map<string, number>();
   for (const e of current) for (const u of e.unpricedModels) unpriced.set(u.model, (unpriced.get(u.model) ?? 0) + u.interactions);
   const history = weeks.map((w) => {
-    const es = kept.filter((e) => e.week === w);
+    const es = byWeek.get(w)!;
     return { week: w, developers: es.length, ...sumTotals(es.map((e) => e.totals)) };
   });
   // The week's dates as most of its summaries have them (developers may start weeks on different days).
@@ -268,7 +270,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
     nearBudget: byState('warning'),
     history,
     duplicates,
-    rejected: [...rejected].sort((a, b) => compareKeys(a.file, b.file)),
+    rejected: rejected.concat(future).sort((a, b) => compareKeys(a.file, b.file)),
     unpricedModels: [...unpriced.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0])).map(([model, interactions]) => ({ model, interactions })),
     priceTableVersions: [...new Set(current.map((e) => e.priceTableVersion ?? 'unknown'))].sort(compareKeys),
     weekStarts: [...new Set(current.map((e) => e.weekStart))].sort(compareKeys),
