@@ -7,7 +7,7 @@
 import type { BudgetState } from '../meter';
 import { plainText } from '../sanitize';
 import type { WeeklySummary } from './summary';
-import { byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from './totals';
+import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from './totals';
 import { compareWeekIds, isWeekStart, shiftWeek, weekById } from './week';
 
 export const TEAM_SCHEMA = 'unmetered.team/1';
@@ -137,35 +137,53 @@ export function dedupe(entries: Entry[]): { kept: Entry[]; duplicates: Duplicate
 }
 
 /**
- * Team sums are BigInt: a large team's week can pass 2^53 nano-dollars (about $9 million), where
- * Number sums stop being exact. Each file's values are exact integers (the schema caps them below
- * 2^53), so the sum is exact and is converted to a decimal only once, when the row is emitted.
+ * Team sums must stay exact past 2^53 (about $9 million in nano-dollars, which a large team's week
+ * can pass), where Number sums start to round. Every addend is an exact integer below 2^50 (the
+ * schema caps a row at $1,000,000 = 10^15 nano-dollars and 10^12 per count), so a Number running
+ * sum is exact as long as it is carried into a BigInt before it reaches 2^52; BigInt arithmetic
+ * on every addition would be ten times slower. Converted to a decimal only once, when emitted.
  */
-type BigTally = Record<keyof Tally, bigint>;
+const CARRY = 2 ** 52;
 const TALLY_KEYS = Object.keys(emptyTally()) as (keyof Tally)[];
-const emptyBig = (): BigTally => Object.fromEntries(TALLY_KEYS.map((k) => [k, 0n])) as BigTally;
-
-function addBig(a: BigTally, row: Totals): BigTally {
-  const t = tallyFromTotals(row);
-  for (const k of TALLY_KEYS) a[k] += BigInt(t[k]);
-  return a;
+interface Sum {
+  t: Tally;
+  carried: Partial<Record<keyof Tally, bigint>> | null;
 }
+const emptySum = (): Sum => ({ t: emptyTally(), carried: null });
+
+function addSum(s: Sum, row: Totals): Sum {
+  const t = addTally(s.t, tallyFromTotals(row));
+  // Before the addition every field was below 2^52 and each addend is below 2^50: still exact.
+  if (t.costNanos >= CARRY || t.avoidedNanos >= CARRY || t.input >= CARRY || t.output >= CARRY || t.cacheRead >= CARRY || t.cacheWrite >= CARRY || t.reasoning >= CARRY || t.interactions >= CARRY || t.unpriced >= CARRY || t.estimated >= CARRY) {
+    const c = (s.carried ??= {});
+    for (const k of TALLY_KEYS) {
+      c[k] = (c[k] ?? 0n) + BigInt(t[k]);
+      t[k] = 0;
+    }
+  }
+  return s;
+}
+
+const exact = (s: Sum, k: keyof Tally): bigint => BigInt(s.t[k]) + (s.carried?.[k] ?? 0n);
 
 /** USD from exact nano-dollars: the decimal is built from integer digits, so no product can round. */
 const usdOfNanos = (n: bigint) => Number(`${n / 1_000_000_000n}.${(n % 1_000_000_000n).toString().padStart(9, '0')}`);
 
-function bigTotals(b: BigTally): Totals {
+function totalsOfSum(s: Sum): Totals {
+  if (s.carried === null) return toTotals(s.t);
+  const n = (k: keyof Tally) => Number(exact(s, k));
+  const interactions = exact(s, 'interactions');
   return {
-    costUSD: b.interactions > 0n && b.unpriced === b.interactions ? null : usdOfNanos(b.costNanos),
-    avoidedUSD: b.local > 0n && b.localPriced === 0n ? null : usdOfNanos(b.avoidedNanos),
-    inputTokens: Number(b.input),
-    outputTokens: Number(b.output),
-    cacheReadTokens: Number(b.cacheRead),
-    cacheWriteTokens: Number(b.cacheWrite),
-    reasoningTokens: Number(b.reasoning),
-    interactions: Number(b.interactions),
-    unpricedInteractions: Number(b.unpriced),
-    estimatedInteractions: Number(b.estimated),
+    costUSD: interactions > 0n && exact(s, 'unpriced') === interactions ? null : usdOfNanos(exact(s, 'costNanos')),
+    avoidedUSD: exact(s, 'local') > 0n && exact(s, 'localPriced') === 0n ? null : usdOfNanos(exact(s, 'avoidedNanos')),
+    inputTokens: n('input'),
+    outputTokens: n('output'),
+    cacheReadTokens: n('cacheRead'),
+    cacheWriteTokens: n('cacheWrite'),
+    reasoningTokens: n('reasoning'),
+    interactions: Number(interactions),
+    unpricedInteractions: n('unpriced'),
+    estimatedInteractions: n('estimated'),
   };
 }
 
@@ -173,21 +191,22 @@ const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Sums rows by name across developers, counting in how many summaries each name appears; most expensive first. */
 function groupNamed(lists: [string, Totals][][]): { name: string; developers: number; totals: Totals }[] {
-  const m = new Map<string, { t: BigTally; devs: number }>();
+  const m = new Map<string, { s: Sum; devs: number }>();
   for (const list of lists) {
     for (const [name, row] of list) {
       let g = m.get(name);
-      if (!g) m.set(name, (g = { t: emptyBig(), devs: 0 }));
-      addBig(g.t, row);
+      if (!g) m.set(name, (g = { s: emptySum(), devs: 0 }));
+      addSum(g.s, row);
       g.devs++;
     }
   }
   return [...m.entries()]
-    .sort(([ka, a], [kb, b]) => cmpBig(b.t.costNanos, a.t.costNanos) || cmpBig(b.t.interactions, a.t.interactions) || compareKeys(ka, kb))
-    .map(([name, g]) => ({ name, developers: g.devs, totals: bigTotals(g.t) }));
+    .map(([name, g]) => ({ name, g, cost: exact(g.s, 'costNanos'), n: exact(g.s, 'interactions') }))
+    .sort((a, b) => cmpBig(b.cost, a.cost) || cmpBig(b.n, a.n) || compareKeys(a.name, b.name))
+    .map(({ name, g }) => ({ name, developers: g.devs, totals: totalsOfSum(g.s) }));
 }
 
-const sumTotals = (rows: Totals[]) => bigTotals(rows.reduce(addBig, emptyBig()));
+const sumTotals = (rows: Totals[]) => totalsOfSum(rows.reduce(addSum, emptySum()));
 
 /** The latest local date anywhere on Earth at `now` (UTC+14), so no zone's current week counts as future. */
 const latestDay = (now: number) => new Date(now + 14 * 3600_000).toISOString().slice(0, 10);
@@ -201,8 +220,11 @@ export function splitFuture(entries: Entry[], now: number): { current: Entry[]; 
   const today = latestDay(now);
   const current: Entry[] = [];
   const future: Problem[] = [];
+  const begun = new Map<string, boolean>();
   for (const e of entries) {
-    if (weekById(e.week, 'saturday').start <= today) current.push(e);
+    let ok = begun.get(e.week);
+    if (ok === undefined) begun.set(e.week, (ok = weekById(e.week, 'saturday').start <= today));
+    if (ok) current.push(e);
     else future.push({ file: e.file, problem: `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot come from the future; check the clock of the computer that made it` });
   }
   return { current, future };
@@ -229,7 +251,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
   if (current.length === 0) return null;
 
   const members: TeamMember[] = current
-    .map((e) => ({
+    .map((e): TeamMember => ({
       developer: e.developer,
       file: e.file,
       totals: e.totals,
@@ -239,7 +261,9 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
       complete: e.complete,
       priceTableVersion: e.priceTableVersion,
     }))
-    .sort((a, b) => byCostDesc([a.developer, tallyFromTotals(a.totals)], [b.developer, tallyFromTotals(b.totals)]));
+    .map((m) => ({ m, t: tallyFromTotals(m.totals) }))
+    .sort((a, b) => byCostDesc([a.m.developer, a.t], [b.m.developer, b.t]))
+    .map((x) => x.m);
 
   const byState = (s: BudgetState) => members.filter((m) => m.budget.state === s).map((m) => m.developer);
   const unpriced = new Map<string, number>();
