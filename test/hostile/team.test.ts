@@ -146,6 +146,20 @@ describe('team: schema-valid values that would distort the report', { timeout: 6
     assert.match(md, /\*\*\$1,000,057 \+ 8 unpriced\*\* metered spend across 4 developers/);
   });
 
+  test('a team past 2^53 nano-dollars is still summed to the nano-dollar', () => {
+    const ada = entryOf(validSummaries()[0], 'ada.json'); // $12.715002
+    const big = { ...ada, totals: { ...ada.totals, costUSD: 1_000_000 } };
+    const entries = [ada, ...Array.from({ length: 9 }, (_, i) => ({ ...big, developer: `big-${i}`, file: `big-${i}.json` }))];
+    const r = mergeTeam(entries, [], { now: NOW })!;
+    // 9 × 1,000,000 + 12.715002 = 9,000,012.715002 USD: past 2^52 nano-dollars, where sums are carried into a BigInt;
+    // 19 × 1,000,000 + 12.715002 = 19,000,012,715,002,000 nano-dollars: past 2^53 = 9,007,199,254,740,992
+    const more = entries.concat(Array.from({ length: 10 }, (_, i) => ({ ...big, developer: `more-${i}`, file: `more-${i}.json` })));
+    const r2 = mergeTeam(more, [], { now: NOW })!;
+    assert.equal(nanosOf(r.totals.costUSD!), 9_000_012_715_002_000n);
+    assert.equal(nanosOf(r2.totals.costUSD!), 19_000_012_715_002_000n);
+    assert.ok(19_000_012_715_002_000n > 2n ** 53n);
+  });
+
   test('a week in the future (9999-W52, 2999-W01) is neither the default week nor in the history', () => {
     const { name, dir } = share();
     const w52 = JSON.parse(renderJson(validSummaries()[0]));
