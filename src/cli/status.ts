@@ -3,6 +3,7 @@ import { formatUSD, nanosToUSD } from '../core/money';
 import { numberArg, parse, zoneArg } from './args';
 import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
+import { plainLines } from '../core/sanitize';
 import { openForCli } from './setup';
 
 export const STATUS_USAGE = 'unmetered status [--json] [--tz Zone] [--budget USD] [--no-scan]';
@@ -78,5 +79,6 @@ export function meterText(m: Meter, timeZone: string): string {
   table('By agent', m.byAgent);
   table('By model', m.byModel);
   if (m.unpriced.length) out.push('', `Unpriced models (not in the totals): ${m.unpriced.map((u) => `${u.model} (${u.interactions})`).join(', ')}`);
-  return out.join('\n') + '\n';
+  // Agent and model names come from agents' logs: no escape sequence in them reaches the terminal.
+  return plainLines(out.join('\n')) + '\n';
 }

@@ -27,3 +27,8 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u20
 export function plainText(s: string): string {
   return s.replace(SEQUENCES, '').replace(/[\t\r\n]+/g, ' ').replace(CONTROLS, '');
 }
+
+/** A multi-line text for a terminal, each line through `plainText` (the line breaks are the text's own). */
+export function plainLines(text: string): string {
+  return text.split('\n').map(plainText).join('\n');
+}
