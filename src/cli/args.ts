@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checkOutFile, OutFileError } from '../core/report/files';
 import { isDay, isValidTimeZone } from '../core/time';
-import { UsageError } from './context';
+import { UsageError, type CliContext } from './context';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -56,4 +58,18 @@ export function intArg(name: string, v: string | undefined, min: number, max: nu
 /** Singular or plural: "1 call", "2 calls", "1,234 calls". */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** `--out` as given: undefined or '-' means standard output. */
+export async function outArg(value: string | undefined, ctx: CliContext): Promise<string | undefined> {
+  if (value === undefined || value === '-') return undefined;
+  if (value === '') throw new UsageError('--out: expected a file name, or - for standard output');
+  const file = path.resolve(ctx.cwd, value);
+  try {
+    await checkOutFile(file, value);
+  } catch (err) {
+    if (err instanceof OutFileError) throw new UsageError(`--out ${err.message}`);
+    throw err;
+  }
+  return file;
 }

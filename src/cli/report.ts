@@ -7,6 +7,7 @@ import { EXIT, type CliContext } from './context';
 import { parseCommand } from './options';
 import { openForCli } from './setup';
 import { modelLabel } from '../core/unrecorded';
+import { plainText } from '../core/sanitize';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
 import { rangeArgs, rangeText } from './views';
@@ -74,8 +75,10 @@ export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string):
   if (!r.days.length) out.push(future ? 'Nothing recorded: the range is in the future.' : 'No interactions in this range.');
   else {
     out.push(...renderTable(cols('Day'), [...r.days.map((d) => line(d.date, d)), null, line(paint.bold('Total'), r.totals)], paint));
-    out.push('', ...renderTable(cols('Model'), r.models.map((m) => line(modelLabel(m.model), m)), paint));
-    out.push('', ...renderTable(cols('Agent'), r.agents.map((a) => line(a.agent, a)), paint));
+    // Model and agent names come from agents' logs: sanitised before they are measured and printed
+    // (the output itself keeps its own colour codes on a terminal).
+    out.push('', ...renderTable(cols('Model'), r.models.map((m) => line(plainText(modelLabel(m.model)), m)), paint));
+    out.push('', ...renderTable(cols('Agent'), r.agents.map((a) => line(plainText(a.agent), a)), paint));
   }
   if (r.totals.unpricedInteractions) out.push('', `* ${plural(r.totals.unpricedInteractions, 'interaction')} of unpriced models ${r.totals.unpricedInteractions === 1 ? 'is' : 'are'} not in the cost.`);
   return out.join('\n') + '\n';

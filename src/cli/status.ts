@@ -6,6 +6,7 @@ import { parseCommand } from './options';
 import { specOf } from './specs';
 import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
+import { plainLines, plainText } from '../core/sanitize';
 import { openForCli } from './setup';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecorded';
 
@@ -68,7 +69,7 @@ export function meterText(m: Meter, timeZone: string): string {
     ],
   ];
   const out = [`Unmetered · ${m.day} (${timeZone})`, ...rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`), `  Projection: ${m.projectionMethod}`];
-  const table = (title: string, list: Breakdown[], label: (key: string) => string = (k) => k) => {
+  const table = (title: string, list: Breakdown[], label: (key: string) => string = plainText) => {
     if (!list.length) return;
     out.push('', `${title} (month to date)`);
     const w = Math.max(...list.map((b) => label(b.key).length));
@@ -78,10 +79,11 @@ export function meterText(m: Meter, timeZone: string): string {
     }
   };
   table('By agent', m.byAgent);
-  table('By model', m.byModel, modelLabel);
+  table('By model', m.byModel, (k) => plainText(modelLabel(k)));
   const named = namedUnpriced(m.unpriced);
   if (named.length) out.push('', `Unpriced models (not in the totals): ${named.map((u) => unpricedLabel(u.model, u.interactions)).join(', ')}`);
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) out.push('', noModel);
-  return out.join('\n') + '\n';
+  // Agent and model names come from agents' logs: no escape sequence in them reaches the terminal.
+  return plainLines(out.join('\n')) + '\n';
 }
