@@ -75,7 +75,7 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
   if (out && !outIsFolder && formatOfPath(out) && formatOfPath(out) !== format) ctx.logger.warn(`--out ${values.out} ends in .${formatOfPath(out)} but the format is ${format}`);
 
   const settings = await exportSettings(ctx);
-  const weekStart = (weekStartFlag as ExportSettings['weekStart'] | undefined) ?? settings.weekStart;
+  const weekStart = (weekStartFlag) ?? settings.weekStart;
   const pseudonymise = values.pseudonymise ? true : values['no-pseudonymise'] ? false : settings.pseudonymiseProjects;
   const developer = values.developer?.trim() ?? (ctx.env.UNMETERED_DEVELOPER?.trim() || undefined) ?? settings.developer ?? loginName(ctx.env, ctx.home);
 

@@ -57,7 +57,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
 
   const base = normaliseGatewaySettings({}).value;
   const config: GatewayConfig = {
-    route: (values.route as 'cloud' | 'local' | undefined) ?? 'cloud',
+    route: (values.route) ?? 'cloud',
     localModel: localModel ?? null,
     anthropicUpstream: flags.anthropicUpstream ?? base.anthropicUpstream,
     openaiUpstream: flags.openaiUpstream ?? base.openaiUpstream,

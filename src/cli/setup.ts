@@ -37,8 +37,8 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
 export async function readMirroredSettings(ctx: CliContext): Promise<Record<string, unknown>> {
   const file = path.join(ctx.dataDir, 'settings.json');
   try {
-    const v = JSON.parse(await readFile(file, 'utf8'));
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v;
+    const v = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
     ctx.logger.warn(`${file}: expected a JSON object; using defaults`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using defaults`);
@@ -51,7 +51,7 @@ export interface Opened {
   ledger: Ledger;
   prices: PriceTable;
   /** The ledger's records as the current price settings price them (what every command shows). */
-  records(): readonly Interaction[];
+  records: () => readonly Interaction[];
   /** What the agent-log import found, when it ran. */
   imported?: ImportSummary;
 }

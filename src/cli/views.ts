@@ -6,7 +6,7 @@ import { formatUSD } from '../core/money';
 import { activeBlock, buildBlocks, type Block } from '../core/report/blocks';
 import { emptyTally, toTotals, TOTALS_FIELDS, type Totals } from '../core/report/totals';
 import { buildView, type Order, type ViewJson, type ViewKind, type ViewRow } from '../core/report/views';
-import { isWeekStart, type WeekStart } from '../core/report/week';
+import { isWeekStart } from '../core/report/week';
 import { dayOfIso, localDateTime } from '../core/time';
 import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
@@ -47,7 +47,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz });
   try {
     const id = values.id as string | undefined;
-    const view = buildView(records(), { kind, ...r, breakdown: !!values.breakdown, weekStart: ws as WeekStart | undefined, now: ctx.clock.now(), timeZone: settings.timeZone, priceTable: prices.version });
+    const view = buildView(records(), { kind, ...r, breakdown: !!values.breakdown, weekStart: ws, now: ctx.clock.now(), timeZone: settings.timeZone, priceTable: prices.version });
     if (id !== undefined) {
       view.rows = view.rows.filter((row) => row.key === id);
       view.totals = view.rows[0] ? totalsOf(view.rows[0]) : toTotals(emptyTally());
@@ -138,7 +138,7 @@ export function duration(minutes: number): string {
 export function blocksText(b: BlocksJson, now: number, agent: string | undefined, paint: Paint): string {
   const head = `Unmetered · 5-hour blocks · ${agent ?? 'every agent'} (${b.timeZone}; prices ${b.priceTable})`;
   if (!b.blocks.length) return `${paint.bold(head)}\n\nNo blocks${agent ? ` for ${agent}` : ''} in this range.\n`;
-  const cols = ['start', 'state', 'cost', 'tokens', 'calls', 'burn rate', 'projected', 'models'].map((title, i) => ({ title, align: (i === 1 || i === 7 ? 'left' : undefined) as 'left' | undefined }));
+  const cols = ['start', 'state', 'cost', 'tokens', 'calls', 'burn rate', 'projected', 'models'].map((title, i) => ({ title, align: i === 1 || i === 7 ? ('left' as const) : undefined }));
   const rows = b.blocks.map((x) => {
     const tokens = x.inputTokens + x.outputTokens + x.cacheReadTokens + x.cacheWriteTokens;
     const state = x.active ? paint.cyan(`active, ${duration((Date.parse(x.end) - now) / 60_000)} left`) : 'ended';

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const commit = args.file ? args.commit! : await resolveCommit(args.commit);
   // Read the file at the resolved commit, not at a branch, so the recorded commit is the one priced.
   const raw = args.file
-    ? JSON.parse(await readFile(args.file, 'utf8'))
+    ? (JSON.parse(await readFile(args.file, 'utf8')) as unknown)
     : await getJson(`https://raw.githubusercontent.com/${LITELLM_REPO}/${commit}/${LITELLM_PATH}`);
   const snapshot = buildSnapshot(raw, { commit, fetchedAt: args.date });
   let before: PriceSnapshot | null = null;

@@ -129,7 +129,11 @@ function jsonBody(r: Rng, api: Api, mode: Mode): Generated {
     const root = r.int(4);
     if (root === 0) bytes = Buffer.from(JSON.stringify(odd(r)));
     else if (root === 1) bytes = bytes.subarray(0, r.int(bytes.length));
-    else for (let k = 1 + r.int(4); k > 0; k--) bend(r, body, new Set()), (bytes = Buffer.from(JSON.stringify(body)));
+    else
+      for (let k = 1 + r.int(4); k > 0; k--) {
+        bend(r, body, new Set());
+        bytes = Buffer.from(JSON.stringify(body));
+      }
   }
   return { bytes, expected: mode === 'valid' || mode === 'shape' ? expected : null, badCount: mode === 'badCount' };
 }

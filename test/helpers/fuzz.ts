@@ -77,7 +77,11 @@ type Container = Record<string, unknown> | unknown[];
 function slots(v: unknown, out: [Container, string | number][] = [], depth = 0): [Container, string | number][] {
   if (depth > 64 || typeof v !== 'object' || v === null) return out;
   if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), slots(x, out, depth + 1)));
-  else for (const k of Object.keys(v)) out.push([v as Record<string, unknown>, k]), slots((v as Record<string, unknown>)[k], out, depth + 1);
+  else
+    for (const k of Object.keys(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      slots((v as Record<string, unknown>)[k], out, depth + 1);
+    }
   return out;
 }
 
@@ -118,7 +122,7 @@ export function mutate(rng: Rng, text: string, others: readonly string[]): strin
       const nums = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g)];
       if (nums.length === 0) return structural(rng, text);
       const m = pick(rng, nums);
-      return text.slice(0, m.index) + pick(rng, NUMBER_TEXTS) + text.slice(m.index! + m[0].length);
+      return text.slice(0, m.index) + pick(rng, NUMBER_TEXTS) + text.slice(m.index + m[0].length);
     }
     case 5: {
       const at = int(rng, text.length + 1);

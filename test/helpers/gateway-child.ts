@@ -34,7 +34,7 @@ export function startGatewayChild(args: string[], dataDir: string, timeoutMs = 1
       reject(new Error(`the gateway did not start within ${timeoutMs} ms: ${text}`));
     }, timeoutMs);
     // Always read stderr: a full pipe would block the child's (synchronous) writes.
-    proc.stderr!.on('data', (c: Buffer) => {
+    proc.stderr.on('data', (c: Buffer) => {
       if (text.length < 4 << 20) text += c.toString('utf8');
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
       if (m && !started) {

@@ -86,7 +86,7 @@ function mutate(base: Json, rnd: () => number): string {
     const r = rnd();
     if (r < 0.15 && !Array.isArray(parent)) delete parent[key];
     else if (r < 0.25 && !Array.isArray(parent)) parent[`${String(key)}\u001b[2J`] = 1;
-    else if (r < 0.4 && typeof parent[key] === 'string') parent[key] = `${parent[key] as string}${NASTY_STRINGS[Math.floor(rnd() * NASTY_STRINGS.length)]}`;
+    else if (r < 0.4 && typeof parent[key] === 'string') parent[key] = `${parent[key]}${NASTY_STRINGS[Math.floor(rnd() * NASTY_STRINGS.length)]}`;
     else parent[key] = randomValue(rnd);
   }
   let text = JSON.stringify(doc).replaceAll(`"${DEEP}"`, () => deepText(1 + Math.floor(rnd() * 20_000)));

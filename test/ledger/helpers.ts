@@ -50,7 +50,11 @@ export function startWriter(args: string[]): Writer {
   let err = '';
   const waiters: { n: number; resolve: () => void }[] = [];
   const wake = (all: boolean) => {
-    for (const w of [...waiters]) if (all || lines.length >= w.n) waiters.splice(waiters.indexOf(w), 1), w.resolve();
+    for (const w of [...waiters]) {
+      if (!all && lines.length < w.n) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   };
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     partial += d;

@@ -46,7 +46,7 @@ describe('unrecorded model and project', { timeout: 30_000 }, () => {
 
   it('unmetered status says "model not recorded" and offers no price for it', () => {
     const text = meterText(computeMeter(records, { now, timeZone: 'UTC', budgetNanos: null }), 'UTC');
-    assert.match(text, /\n  model not recorded +unpriced +2 calls\n/);
+    assert.match(text, /\n {2}model not recorded +unpriced +2 calls\n/);
     assert.match(text, /Unpriced models \(not in the totals\): mystery-9 \(1\)\n/);
     assert.match(text, /2 interactions with the model not recorded in the agent's log/);
     assert.doesNotMatch(text, /unknown/);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
@@ -154,7 +154,7 @@ describe('normaliseSourceSettings', () => {
 describe('settings schema in package.json', () => {
   it('declares enabled and paths for every source adapter', async () => {
     const { ADAPTERS } = await import('../../src/core/sources');
-    const pkg = JSON.parse(require('node:fs').readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
     const conf = pkg.contributes.configuration;
     const props = (Array.isArray(conf) ? conf.flatMap((c: { properties: object }) => Object.entries(c.properties)) : Object.entries(conf.properties)) as [string, { type: string; default: unknown }][];
     const map = new Map(props);

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import type { Interaction } from '../../src/core/interaction';
-import type { Ledger } from '../../src/core/ledger';
 import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/sources';
 import { generateClaudeCorpus } from './corpus';
 import { FIXTURES, world, type World } from './helpers';
@@ -95,7 +94,7 @@ describe('importer: a big first import read in worker threads', () => {
               const v = Reflect.get(target, key);
               return typeof v === 'function' ? v.bind(target) : v;
             },
-          }) as Ledger;
+          });
           const importer = createImporter({ dataDir: w.dataDir, env, home: w.home, platform: 'linux', ledger, priceTable: w.prices, logger: w.logger, settings: CLAUDE_AND_CODEX, parallelMinBytes: 0, ...extra });
           await assert.rejects(importer.scan(), /disk full/);
           assert.equal((await loadSourceState(w.dataDir, w.logger)).size, 0, 'no offsets saved past what was stored');

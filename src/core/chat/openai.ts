@@ -122,7 +122,7 @@ export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL
       const hint = t.hasKey
         ? 'The stored API key was rejected: run "Unmetered: Set Chat API Key" to replace it.'
         : 'No API key is stored: run "Unmetered: Set Chat API Key".';
-      return new ChatError('E_CHAT_AUTH', `${where} refused the request (${err.status}: ${said}). ${hint}`, { cause: err, status: err.status });
+      return new ChatError('E_CHAT_AUTH', `${where} refused the request (${err.status}: ${said}). ${hint}`, { cause: err, status: err.status as number | undefined });
     }
     if (err.status === 404) {
       return new ChatError(
@@ -131,7 +131,7 @@ export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL
         { cause: err, status: 404 },
       );
     }
-    return new ChatError('E_CHAT_UPSTREAM', `${where} returned an error for "${t.model}" (${err.status ?? 'no status'}: ${said}).`, { cause: err, status: err.status });
+    return new ChatError('E_CHAT_UPSTREAM', `${where} returned an error for "${t.model}" (${err.status ?? 'no status'}: ${said}).`, { cause: err, status: err.status as number | undefined });
   }
   return new ChatError('E_CHAT_UPSTREAM', `Request to ${where} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

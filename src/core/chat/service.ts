@@ -161,6 +161,8 @@ export class ChatService {
         this.deps.logger.error(`chat: could not record the request: ${(err as Error).message}`);
       }
     }
+    // Rethrows what the request threw, unchanged (a ChatError or the client's own error).
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (failure !== undefined) throw failure;
     return interaction;
   }

@@ -68,7 +68,7 @@ export function probeHealth(port: number, secret: Buffer, timeoutMs = 1_000): Pr
       });
       res.on('end', () => {
         try {
-          const v = JSON.parse(Buffer.concat(parts).toString('utf8'));
+          const v = JSON.parse(Buffer.concat(parts).toString('utf8')) as { service?: unknown; proof?: unknown } | null;
           const ok = res.statusCode === 200 && v?.service === 'unmetered-gateway' && proofMatches(secret, nonce, v.proof);
           done(ok ? (v as HealthInfo) : null);
         } catch {
@@ -99,7 +99,7 @@ export function hostGateway(opts: HostOptions): GatewayHost {
 
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(attempt, retryMs);
+    timer = setTimeout(() => void attempt(), retryMs);
     timer.unref();
   };
 

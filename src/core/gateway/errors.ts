@@ -73,9 +73,10 @@ export function gatewayError(shape: ErrorShape, kind: GatewayErrorKind, message:
 /** The message inside an error body of either shape (or Ollama's `{error: "…"}`), for rewording. */
 export function errorMessageOf(body: string): string {
   try {
-    const v = JSON.parse(body);
-    if (typeof v?.error === 'string') return v.error;
-    if (typeof v?.error?.message === 'string') return v.error.message;
+    const v = JSON.parse(body) as { error?: unknown; message?: unknown } | null;
+    const inner = v?.error;
+    if (typeof inner === 'string') return inner;
+    if (typeof inner === 'object' && inner !== null && typeof (inner as { message?: unknown }).message === 'string') return (inner as { message: string }).message;
     if (typeof v?.message === 'string') return v.message;
   } catch {
     // not JSON: fall through to the raw text

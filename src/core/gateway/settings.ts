@@ -70,7 +70,7 @@ export function normaliseRoute(v: unknown): Normalised<Route> {
 
 /** An Ollama model name as `ollama pull` accepts it: [host/][namespace/]name[:tag]. */
 export function isModelName(v: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._\-/]*(?::[A-Za-z0-9._\-]+)?$/.test(v) && v.length <= 200;
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]*(?::[A-Za-z0-9._-]+)?$/.test(v) && v.length <= 200;
 }
 
 export function normaliseLocalModel(v: unknown): Normalised<string | null> {

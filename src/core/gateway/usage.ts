@@ -103,9 +103,9 @@ export interface Observation {
 
 export interface ResponseObserver {
   /** Bytes of the response body, in order (after any content decoding). Never throws. */
-  push(chunk: Buffer): void;
+  push: (chunk: Buffer) => void;
   /** Never throws. */
-  end(): void;
+  end: () => void;
   readonly observation: Observation;
 }
 
@@ -189,7 +189,7 @@ export function observeResponse(api: Api, streaming: boolean, opts: ObserveOptio
 interface Ctx {
   o: Observation;
   deltas: string[];
-  diag(d: Diagnostic): void;
+  diag: (d: Diagnostic) => void;
   /** An event's JSON object, or null (diagnosed). */
   parse(s: string): Json | null;
   /** A `usage` value as an object; null when absent, or (diagnosed) when not an object. */
@@ -203,7 +203,7 @@ function typeOf(data: string): string {
   return m ? m[1] : '';
 }
 
-function jsonBody(api: Api, ctx: Ctx, maxJsonBytes: number): { push(c: Buffer): void; end(): void } {
+function jsonBody(api: Api, ctx: Ctx, maxJsonBytes: number): { push: (c: Buffer) => void; end: () => void } {
   const { o, diag } = ctx;
   const parts: Buffer[] = [];
   let size = 0;
@@ -468,7 +468,7 @@ export function requestText(body: unknown): string {
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], key]);
     } else if (v && typeof v === 'object') {
-      const entries = Object.entries(v);
+      const entries = Object.entries(v as Record<string, unknown>);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, x] = entries[i];
         if (SKIP_KEYS.has(k)) continue;

@@ -140,7 +140,7 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
   const flags = new Uint8Array(n);
   const hashes = new Uint32Array(n);
   const offsets = new Uint32Array(2 * n + 1);
-  const text: string[] = new Array(2 * n);
+  const text = new Array<string>(2 * n);
   let pos = 0;
   for (let i = 0; i < n; i++) {
     const r = recs[i];
@@ -274,7 +274,7 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
   const costs = nullableMoney(cost, nullableOf('costNanos'));
   const avoids = nullableMoney(avoided, nullableOf('avoidedNanos'));
   for (const c of TOKEN_COLUMNS) if (nullableOf(c)) throw new Error(`snapshot column ${c} cannot be null`);
-  const out: Interaction[] = new Array(n);
+  const out = new Array<Interaction>(n);
   for (let i = 0; i < n; i++) {
     const tokens: Tokens = {
       input: input[i],

@@ -122,8 +122,8 @@ function rescueGlued(text: string): Line | null {
   let tries = 0;
   for (let i = text.indexOf('{"id":', 1); i > 0 && tries++ < RESCUE_TRIES; i = text.indexOf('{"id":', i + 1)) {
     try {
-      const l = JSON.parse(text.slice(i));
-      if (typeof l === 'object' && l !== null && !Array.isArray(l)) return { kind: 'record', record: fromLine(l) };
+      const l = JSON.parse(text.slice(i)) as unknown;
+      if (typeof l === 'object' && l !== null && !Array.isArray(l)) return { kind: 'record', record: fromLine(l as Record<string, unknown>) };
     } catch {
       // try the next candidate
     }
@@ -132,7 +132,7 @@ function rescueGlued(text: string): Line | null {
 }
 
 function fromLine(l: Record<string, unknown>): Interaction {
-  const t = l.t;
+  const t = l.t as unknown[];
   if (!Array.isArray(t) || t.length !== 6) {
     throw new UnmeteredError('E_LEDGER_LINE', `"t": expected [input, output, cacheRead, cacheWrite5m, cacheWrite1h, reasoning], got ${excerpt(JSON.stringify(t) ?? 'nothing')}`);
   }

@@ -176,7 +176,7 @@ export function createOllama(opts: OllamaOptions = {}): LocalOllama {
         const r = await quick.show({ model: name });
         // ollama-js 0.6.4 declares model_info as a Map; at run time it is the parsed JSON object.
         const info = (r.model_info ?? {}) as unknown as Record<string, unknown>;
-        const arch = typeof info['general.architecture'] === 'string' ? (info['general.architecture'] as string) : null;
+        const arch = typeof info['general.architecture'] === 'string' ? (info['general.architecture']) : null;
         let contextLength: number | null = null;
         const direct = arch ? info[`${arch}.context_length`] : undefined;
         if (typeof direct === 'number') contextLength = direct;

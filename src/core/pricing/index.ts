@@ -15,7 +15,7 @@ export { normaliseModelName } from './match';
 export { normalisePriceOverrides, type NormalisedOverrides } from './overrides';
 export type { LiteLLMEntry, PriceSnapshot } from './litellm';
 
-export const SNAPSHOT: PriceSnapshot = snapshotJson as unknown as PriceSnapshot;
+export const SNAPSHOT: PriceSnapshot = snapshotJson;
 
 export interface PriceMatch {
   /** The table key that priced the name. */

@@ -57,7 +57,7 @@ export function normalisePriceOverrides(value: unknown): NormalisedOverrides {
         ok = false;
         continue;
       }
-      usd[field as keyof typeof usd] = v;
+      usd[field] = v;
     }
     for (const field of Object.keys(e)) {
       if (!KNOWN.includes(field)) warnings.push(`${where}.${field}: unknown field ignored (expected one of ${KNOWN.join(', ')})`);

@@ -18,7 +18,7 @@ const PREFIX = 'unmetered.weekly/';
  * files written by older installations keep working.
  */
 const KNOWN: Record<number, { schema: Schema; upgrade: (doc: unknown) => WeeklySummary }> = {
-  1: { schema: weekly1 as Schema, upgrade: (doc) => doc as WeeklySummary },
+  1: { schema: weekly1, upgrade: (doc) => doc as WeeklySummary },
 };
 export const CURRENT_VERSION = 1;
 

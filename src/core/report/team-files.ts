@@ -168,8 +168,8 @@ export async function readEntries(files: string[], opts: { cwd?: string; concurr
   const cwd = opts.cwd ?? process.cwd();
   const named = new Set(opts.named ?? []);
   const max = opts.maxBytes ?? MAX_SUMMARY_BYTES;
-  const entries: (Entry | undefined)[] = new Array(files.length);
-  const rejected: (Problem | undefined)[] = new Array(files.length);
+  const entries = new Array<Entry | undefined>(files.length);
+  const rejected = new Array<Problem | undefined>(files.length);
   let next = 0;
   const worker = async () => {
     while (next < files.length) {

@@ -42,7 +42,7 @@ function message(m: Record<string, unknown>, session: string, project: string | 
   if (m.type !== 'gemini' || !isObject(m.tokens)) return NONE;
   const id = str(m.id);
   if (!id) throw new MalformedLine(`${where}.id: expected a message id, got ${JSON.stringify(m.id)}`);
-  const t = m.tokens as Record<string, unknown>;
+  const t = m.tokens;
   const w = `${where}.tokens`;
   const input = count(t, 'input', w);
   const cached = Math.min(count(t, 'cached', w), input);

@@ -171,7 +171,7 @@ export class Importer {
         pool = null; // the read stops them
         await readInWorkers(workers, {
           files: [...this.known],
-          state: this.state!,
+          state: this.state,
           logger: this.opts.logger,
           maxLineBytes: this.opts.maxLineBytes,
           onRecords: (records) => this.take(records),

@@ -66,7 +66,7 @@ function packable(r: ParsedRecord): boolean {
 
 export function pack(records: readonly ParsedRecord[]): Packed {
   if (!records.every(packable)) return { strings: [], names: [], numbers: new Float64Array(0), plain: [...records] };
-  const strings: string[] = new Array(records.length * S);
+  const strings = new Array<string>(records.length * S);
   const numbers = new Float64Array(records.length * N);
   const names: (string | null)[] = [];
   const index = new Map<string | null, number>();
@@ -104,7 +104,7 @@ export function unpack(p: Packed): ParsedRecord[] {
   if (p.plain) return p.plain;
   const { strings, names, numbers } = p;
   const count = numbers.length / N;
-  const out: ParsedRecord[] = new Array(count);
+  const out = new Array<ParsedRecord>(count);
   for (let k = 0; k < count; k++) {
     const n = k * N;
     const tokens: Tokens = { input: numbers[n + 3], output: numbers[n + 4], cacheRead: numbers[n + 5], cacheWrite5m: numbers[n + 6], cacheWrite1h: numbers[n + 7], reasoning: numbers[n + 8] };

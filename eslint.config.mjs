@@ -1,0 +1,59 @@
+// Lint, run by `npm test` (npm run lint). typescript-eslint's type-checked rules: a promise nobody awaits or
+// catches, a promise passed where a callback's result is ignored, `any` leaking out of untrusted JSON. And the
+// layering the architecture test also checks: src/core never imports the editor or the programs built on it.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+// node:test's describe/it return promises that the runner itself tracks: not floating.
+const nodeTest = { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] };
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.e2e/**', '.bench/**', 'test/**/fixtures/**', 'test/report/golden/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [nodeTest] }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
+      // Matching control characters is the point of the sanitizers and of the tests of terminal output.
+      'no-control-regex': 'off',
+      // An async function that implements a Promise-returning interface need not await anything.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['src/core/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core never imports vscode: take what you need as a parameter (a port).' }],
+          patterns: [{ group: ['**/extension/**', '**/cli/**', '**/extension', '**/cli'], message: 'src/core never imports src/extension or src/cli.' }],
+        },
+      ],
+    },
+  },
+  {
+    // Tests read fixtures, goldens and HTTP bodies as untyped JSON and assert on them: there `any` is the
+    // point, not a leak. src/ gets no such pass: untrusted input is validated into types at the edge.
+    files: ['test/**'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      // Test servers answer in async 'request'/'end' handlers; a rejection there fails the run anyway.
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+    },
+  },
+  { files: ['media/**'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+);
