@@ -41,6 +41,10 @@ export const ROUTING_COMMANDS = {
 } as const;
 
 const TERMINAL_STATE = 'unmetered.routing.terminals';
+/** Set when the Codex flag was copied: an agent may be pointed at the gateway by hand. */
+const CODEX_FLAG_STATE = 'unmetered.routing.codexFlag';
+/** How often a window re-checks whether the gateway is needed (another window may have routed an agent). */
+const NEED_CHECK_MS = 60_000;
 const SUGGESTED_MODELS = ['qwen3-coder:30b', 'gpt-oss:20b', 'devstral:24b', 'qwen2.5-coder:7b'];
 
 export function registerRouting(services: Services): vscode.Disposable {
@@ -69,7 +73,10 @@ export function registerRouting(services: Services): vscode.Disposable {
   const ollama = () => createOllama({ host: settings.ollamaHost });
 
   // The gateway reads `settings` on every request: a switch applies to the next one, nothing restarts.
+  // It listens only while something needs it (see whyGatewayNeeded): an idle port is noise in every
+  // window's "port forwarded" notification, and an attack surface for nothing.
   let host: GatewayHost | undefined;
+  let needWhy: string | null = null;
   const start = () => {
     const gateway = createGateway({
       config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
@@ -79,13 +86,44 @@ export function registerRouting(services: Services): vscode.Disposable {
     });
     host = hostGateway({ gateway, port: settings.port, logger, onChange: () => paint() });
   };
-  start();
+
+  /** Why this window should run (or stand by for) the gateway, or null when nothing needs it. */
+  async function whyGatewayNeeded(): Promise<string | null> {
+    if (vscode.workspace.getConfiguration('unmetered').get('gateway.listen') === 'always') return 'unmetered.gateway.listen is "always"';
+    const s = await routedState();
+    if (s.terminals || s.claudeExt || s.codexProfile) return 'agents are routed through it';
+    if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) return 'the Codex flag was copied';
+    if (settings.route === 'local') return 'the local route is on';
+    return null;
+  }
+
+  let reconciling = Promise.resolve();
+  /** Starts or stops the gateway to match what needs it; serialised so two calls never race. */
+  const reconcile = () =>
+    (reconciling = reconciling.then(async () => {
+      needWhy = await whyGatewayNeeded().catch((err) => {
+        logger.warn(`could not tell whether the gateway is needed: ${(err as Error).message}`);
+        return needWhy;
+      });
+      if (needWhy && !host) {
+        logger.info(`gateway: starting (${needWhy})`);
+        start();
+      } else if (!needWhy && host) {
+        logger.info('gateway: stopping, nothing is routed through it');
+        await host.stop();
+        host = undefined;
+      }
+      paint();
+    }));
+  const needTimer = setInterval(() => void reconcile(), NEED_CHECK_MS);
+  disposables.push({ dispose: () => clearInterval(needTimer) });
 
   const paint = () => {
     services.setStatusExtras(settings.route === 'local' ? { routeIcon: '$(vm)', routeLabel: `local: ${settings.localModel ?? 'no model chosen'}` } : { routeIcon: '$(cloud)', routeLabel: 'cloud' });
-    services.setTooltipSection('routing', tooltip(host?.state(), settings, context));
+    services.setTooltipSection('routing', tooltip(host?.state(), settings, context, needWhy));
   };
   paint();
+  void reconcile();
 
   // Terminals: keep ANTHROPIC_BASE_URL in step with the port, writing only on a real change (a write makes
   // VS Code ask to relaunch every used terminal).
@@ -107,11 +145,11 @@ export function registerRouting(services: Services): vscode.Disposable {
       settings = read();
       if (settings.port !== before.port) {
         await host?.stop();
-        start();
+        host = undefined;
         syncTerminals();
         await followPort(before.port);
       }
-      paint();
+      await reconcile();
     }),
     vscode.commands.registerCommand(ROUTING_COMMANDS.useCloud, () => useCloud()),
     vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string) => useLocal(model)),
@@ -135,6 +173,12 @@ export function registerRouting(services: Services): vscode.Disposable {
     } catch (err) {
       items.push({ label: '$(warning) Ollama is not reachable', detail: (err as Error).message, run: () => vscode.window.showErrorMessage((err as Error).message) });
     }
+    if (settings.route === 'local') {
+      const r = await routedState();
+      if (!r.terminals && !r.claudeExt && !r.codexProfile) {
+        items.push({ label: '$(info) No agent is routed yet', description: 'Claude Code and Codex still reach the cloud: route them…', run: () => routeAgents() });
+      }
+    }
     items.push(
       { label: '$(cloud-download) Pull a model…', run: () => pull() },
       { label: '$(plug) Route my agents through Unmetered…', run: () => routeAgents() },
@@ -148,7 +192,7 @@ export function registerRouting(services: Services): vscode.Disposable {
     if (model !== undefined) await c.update('localModel', model, vscode.ConfigurationTarget.Global);
     await c.update('route', route, vscode.ConfigurationTarget.Global);
     settings = read();
-    paint();
+    await reconcile();
   }
 
   async function useCloud(): Promise<void> {
@@ -172,7 +216,15 @@ export function registerRouting(services: Services): vscode.Disposable {
       model = pick.label;
     }
     await setRoute('local', model);
-    void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
+    const routed = await routedState();
+    if (routed.terminals || routed.claudeExt || routed.codexProfile) {
+      void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
+    } else {
+      // The switch only moves agents that talk to the gateway: say so, or "local" looks like it took effect.
+      void vscode.window
+        .showInformationMessage(`Unmetered: ${model} is the local model, but no agent is routed through Unmetered yet: Claude Code and Codex still reach the cloud.`, 'Route My Agents…')
+        .then((a) => a && routeAgents());
+    }
     try {
       const ctx = await o.loadedContextLength(model);
       if (ctx.warning) void vscode.window.showWarningMessage(ctx.warning);
@@ -273,10 +325,11 @@ export function registerRouting(services: Services): vscode.Disposable {
       }
     }
     if (want.has('codexFlag')) {
+      await context.globalState.update(CODEX_FLAG_STATE, true);
       await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
       done.push('Codex flag copied to the clipboard');
     }
-    paint();
+    await reconcile();
     if (done.length) void vscode.window.showInformationMessage(`Unmetered routes: ${done.join('; ')}. Switch cloud/local from the status bar at any time.`);
   }
 
@@ -304,7 +357,11 @@ export function registerRouting(services: Services): vscode.Disposable {
     const anything = s.terminals || s.claudeExt || s.codexProfile;
     const act = await vscode.window.showInformationMessage('Unmetered routing', { modal: true, detail: lines.join('\n') }, ...(anything ? ['Undo All Routing'] : []), 'Copy Codex Flag');
     if (act === 'Undo All Routing') await undoRouting();
-    if (act === 'Copy Codex Flag') await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+    if (act === 'Copy Codex Flag') {
+      await context.globalState.update(CODEX_FLAG_STATE, true);
+      await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+      await reconcile();
+    }
   }
 
   async function undoRouting(port = settings.port): Promise<void> {
@@ -330,7 +387,11 @@ export function registerRouting(services: Services): vscode.Disposable {
         undone.push('Codex profile');
       }
     }
-    paint();
+    if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) {
+      await context.globalState.update(CODEX_FLAG_STATE, false);
+      undone.push('Codex flag');
+    }
+    await reconcile();
     void vscode.window.showInformationMessage(undone.length ? `Unmetered: routing undone (${undone.join(', ')}).` : 'Unmetered: nothing was routed.');
   }
 
@@ -383,7 +444,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 function hostLine(s: HostState | undefined): string {
-  if (!s) return 'not started';
+  if (!s) return 'not listening (nothing is routed through it)';
   switch (s.role) {
     case 'owner':
       return `http://127.0.0.1:${s.port}, served by this window`;
@@ -398,8 +459,9 @@ function hostLine(s: HostState | undefined): string {
   }
 }
 
-function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext): string {
+function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext, needWhy: string | null): string {
   const route = settings.route === 'local' ? `local, **${settings.localModel ?? 'no model chosen'}** (avoided spend counted)` : 'cloud (metered)';
   const terminals = context.globalState.get<boolean>(TERMINAL_STATE, false) ? ' · new terminals routed' : '';
-  return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}`;
+  const hint = settings.route === 'local' && needWhy === 'the local route is on' ? '  \nNo agent is routed through Unmetered yet: they still reach the cloud.' : '';
+  return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}${hint}`;
 }
