@@ -12,7 +12,7 @@ import { buildWeeklySummary, claimWeek, currentWeek, releaseWeek, lastCompleteWe
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
-import { DashboardPanel } from './dashboard';
+import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';
 import type { Services } from './services';
 import { COMMANDS } from './statusBar';
 
@@ -160,6 +160,9 @@ export function registerReports(services: Services): vscode.Disposable {
   const weekStart = () => readExportSettings(services).weekStart;
   const disposables: vscode.Disposable[] = [
     vscode.commands.registerCommand(REPORT_COMMANDS.openDashboard, () => DashboardPanel.show(services, weekStart)),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => DashboardPanel.restore(panel, services, weekStart),
+    }),
     vscode.commands.registerCommand(REPORT_COMMANDS.exportWeekly, async () => {
       let done: Awaited<ReturnType<typeof exportWeekly>>;
       try {
