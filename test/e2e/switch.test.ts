@@ -223,6 +223,13 @@ test('clicking the status bar item opens the menu: Cloud (metered), Local: <mode
   const item = await meterItem(' today · ');
   assert.ok(item.text.startsWith('$(cloud) '), `the cloud route shows at a glance: ${item.text}`);
   assert.match(item.ariaLabel, /route cloud/);
+  // With nothing routed and the cloud route, nothing listens on the gateway's port (no idle port, no
+  // "port forwarded" notice): given the time the extension takes to start it if it did.
+  await page().waitForTimeout(3_000);
+  assert.equal(await fetch(`${gatewayUrl()}/unmetered/health`).then((r) => r.status, () => 'refused'), 'refused', 'the gateway does not listen while nothing needs it');
+  // This suite then talks to the gateway as an agent pointed at it by hand would: the setting for that.
+  const settingsFile = path.join(vscode.dirs.userData, 'User', 'settings.json');
+  await writeFile(settingsFile, JSON.stringify({ ...(await vscode.readUserSettings()), 'unmetered.gateway.listen': 'always' }, null, 2));
   // The gateway runs in the editor on the configured port.
   const health = await waitFor('the gateway health endpoint', async () => {
     const r = await fetch(`${gatewayUrl()}/unmetered/health`).catch(() => null);
@@ -244,7 +251,7 @@ test('clicking the status bar item opens the menu: Cloud (metered), Local: <mode
     '$(list-unordered) Show what is routed (and undo)…',
   ], JSON.stringify(rows, null, 1));
   const local = rows.find((r) => r.label.includes(`Local: ${LOCAL_MODEL}`))!;
-  assert.equal(local.description, '30.5B · Q4_K_M · 17.3 GB');
+  assert.equal(local.description, '30.5B · Q4_K_M · 18 GB');
   await page().keyboard.press('Escape');
 });
 
@@ -350,7 +357,7 @@ test('"Pull a model…" shows cancellable progress per layer; a cancelled pull c
   await openMenu();
   await pickRow('Pull a model…');
   await vscode.answerInputBox('devstral:24b', 'pull which model');
-  const progress = await waitFor('the pull progress', async () => (await toasts()).find((t) => t.includes('Pulling devstral:24b') && /layer \w{12}: [\d.]+ [KMG]?B of 3\.7 GB \([1-9]\d*%\)/.test(t)));
+  const progress = await waitFor('the pull progress', async () => (await toasts()).find((t) => t.includes('Pulling devstral:24b') && /layer \w{12}: [\d.]+ [KMG]?B of 4 GB \([1-9]\d*%\)/.test(t)));
   await vscode.screenshot('switch-pull-progress');
   assert.match(progress, /overall [1-9]\d*%/, 'the whole pull advances too');
   const settingsBefore = await vscode.readUserSettings();
