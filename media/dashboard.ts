@@ -109,11 +109,11 @@ function recentTable(m: DashboardModel): string {
     .map(
       (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(r.model)}</td>
       <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td>
-      <td class="num">${compact(r.inputTokens)}</td><td class="num">${compact(r.outputTokens)}</td><td class="num col-cache">${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
+      <td class="num col-tokens">${compact(r.inputTokens)}</td><td class="num col-tokens">${compact(r.outputTokens)}</td><td class="num col-cache">${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
     )
     .join('');
   // Cost comes right after what was asked: on a narrow panel the token columns give way first (CSS), never the cost.
-  return `<table data-testid="recent"><thead><tr><th>When</th><th class="col-agent">Agent</th><th class="col-model">Model</th><th class="num">Cost</th><th class="num">Input</th><th class="num">Output</th><th class="num col-cache">Cache read</th><th class="num col-cache">Cache write</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="recent"><thead><tr><th>When</th><th class="col-agent">Agent</th><th class="col-model">Model</th><th class="num">Cost</th><th class="num col-tokens">Input</th><th class="num col-tokens">Output</th><th class="num col-cache">Cache read</th><th class="num col-cache">Cache write</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function render(): void {

@@ -171,7 +171,8 @@ export function registerRouting(services: Services): vscode.Disposable {
         items.push({ label: `${current(here)}$(vm) Local: ${m.name}`, description: describeModel(m), run: () => useLocal(m.name) });
       }
     } catch (err) {
-      items.push({ label: '$(warning) Ollama is not reachable', detail: (err as Error).message, run: () => vscode.window.showErrorMessage((err as Error).message) });
+      // A quick pick cuts a long detail mid-sentence: a short line here, the whole message on click.
+      items.push({ label: '$(warning) Ollama is not reachable', description: settings.ollamaHost, detail: 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.', run: () => vscode.window.showErrorMessage((err as Error).message) });
     }
     if (settings.route === 'local') {
       const r = await routedState();
