@@ -20,7 +20,7 @@ export interface ImportAgentLogsOptions {
   logger: Logger;
   /** The raw `unmetered.sources` settings object (as mirrored into settings.json); bad values warn and fall back. */
   sources?: unknown;
-  /** Extra VS Code globalStorage folders to search for Cline / Roo Code. */
+  /** Extra VS Code globalStorage folders to search for Cline / Roo Code / Kilo Code. */
   globalStorageDirs?: string[];
 }
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createImporter, describeSource, normaliseSourceSettings, summariseSources, type Importer } from '../core/sources';
+import { createImporter, describeSource, normaliseSourceSettings, summariseSources, type Importer, type SourceId } from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
@@ -62,8 +62,9 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       env: process.env,
       home: os.homedir(),
       platform: process.platform,
-      // Cline and Roo Code keep their task history in this editor's globalStorage, beside ours.
+      // Cline, Roo Code and Kilo Code keep their task history in this editor's globalStorage, beside ours.
       globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
+      customStoragePaths: customStoragePaths(),
       ledger,
       priceTable: services.prices(),
       logger,
@@ -97,9 +98,25 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       // only need an occasional refresh.
       statusTimer = setInterval(() => void showPaths().catch(() => {}), STATUS_REFRESH_MS);
       onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices')) void restart();
+        const moved = CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`));
+        if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices') || moved) void restart();
       });
       void restart();
     },
   });
+}
+
+/** Roo Code and Kilo Code can keep their tasks outside globalStorage: `<section>.customStoragePath`. */
+const CUSTOM_STORAGE: [SourceId, string][] = [
+  ['roo-code', 'roo-cline'],
+  ['kilo-code', 'kilo-code'],
+];
+
+function customStoragePaths(): Partial<Record<SourceId, string[]>> {
+  const out: Partial<Record<SourceId, string[]>> = {};
+  for (const [id, section] of CUSTOM_STORAGE) {
+    const v = vscode.workspace.getConfiguration(section).get<unknown>('customStoragePath');
+    if (typeof v === 'string' && v.trim() && path.isAbsolute(v.trim())) out[id] = [v.trim()];
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ export { codex, FORK_BURST_MS } from './codex';
 export { geminiCli } from './geminiCli';
 export { cline } from './cline';
 export { rooCode } from './rooCode';
+export { kiloCode } from './kiloCode';
 export { globalStorageDirs } from './vscodeTasks';
 export { createImporter, Importer, type ImporterOptions, type ImportSummary, type SourceStatus, type RootStatus, type WatchOptions, type Disposable } from './importer';
 export { normaliseSourceSettings, defaultSourceSettings, DEFAULTS_TOKEN, SOURCE_KEYS, type SourceSettings, type SourceSetting } from './settings';

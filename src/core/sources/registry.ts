@@ -3,7 +3,8 @@ import { claudeCode } from './claudeCode';
 import { cline } from './cline';
 import { codex } from './codex';
 import { geminiCli } from './geminiCli';
+import { kiloCode } from './kiloCode';
 import { rooCode } from './rooCode';
 import type { SourceAdapter } from './types';
 
-export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode];
+export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode, kiloCode];

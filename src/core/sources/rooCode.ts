@@ -1,4 +1,4 @@
-/** Roo Code (VS Code extension `rooveterinaryinc.roo-cline`), a fork of Cline with the same task history format. */
+/** Roo Code (VS Code extension `rooveterinaryinc.roo-cline`), a fork of Cline. Format in vscodeTasks.ts. */
 import { vscodeTaskAdapter } from './vscodeTasks';
 
-export const rooCode = vscodeTaskAdapter({ id: 'roo-code', label: 'Roo Code', settingsKey: 'rooCode', extensionId: 'rooveterinaryinc.roo-cline' });
+export const rooCode = vscodeTaskAdapter({ id: 'roo-code', label: 'Roo Code', settingsKey: 'rooCode', extensionId: 'rooveterinaryinc.roo-cline', flavour: 'roo', siblingHistory: true });

@@ -23,6 +23,7 @@ export const SOURCE_KEYS: Record<SourceId, string> = {
   'gemini-cli': 'geminiCli',
   cline: 'cline',
   'roo-code': 'rooCode',
+  'kilo-code': 'kiloCode',
 };
 
 export function defaultSourceSettings(): SourceSettings {

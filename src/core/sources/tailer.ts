@@ -135,7 +135,7 @@ export async function readFileUpdate(file: string, adapter: SourceAdapter, prev:
     if (prev && prev.ino === st.ino && prev.dev === st.dev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return null;
     const mode = adapter.readMode(file);
     if (mode === 'lines') return await readLines(fd, file, adapter, prev, st, opts, rep);
-    return await readWhole(fd, file, adapter, st, mode === 'zstd-lines', opts, rep);
+    return await readWhole(fd, file, adapter, st, mode === 'zstd-lines', opts, rep, prev);
   } finally {
     rep.finish();
     closeSync(fd);
@@ -205,8 +205,9 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
   };
 }
 
-async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter): Promise<FileUpdate | null> {
-  const parser = adapter.createParser(file);
+async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter, prev?: FileState): Promise<FileUpdate | null> {
+  // A document parser may remember what it handed over before (a task file whose restores remove entries).
+  const parser = adapter.createParser(file, zstd ? undefined : prev?.parser);
   const out: ParsedRecord[] = [];
   let lines = 1;
   const data = Buffer.allocUnsafe(st.size);
@@ -256,6 +257,7 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
       head: createHash('sha1').update(data.subarray(0, headLen)).digest('hex'),
       headLen,
       lines,
+      parser: zstd ? undefined : parser.save?.(),
       malformed: rep.count,
     },
     bytesRead: data.length,

@@ -5,7 +5,7 @@
  */
 import type { Agent, Interaction } from '../interaction';
 
-export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code';
+export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code';
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -17,6 +17,11 @@ export interface RootContext {
    * passes the parent of its own globalStorageUri, which covers forks and portable installs).
    */
   globalStorageDirs?: readonly string[];
+  /**
+   * Task storage folders an agent was told to use instead of globalStorage (Roo Code's
+   * `roo-cline.customStoragePath`, Kilo Code's `kilo-code.customStoragePath`); tasks are in `<path>/tasks`.
+   */
+  customStoragePaths?: Partial<Record<SourceId, readonly string[]>>;
 }
 
 /** One record a parser produced, before pricing. */
@@ -73,7 +78,7 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode';
+  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode';
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
