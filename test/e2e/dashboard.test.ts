@@ -164,3 +164,15 @@ test('on the first start of a week, last week is exported once into unmetered.ex
   assert.equal(j.week.id, week);
   assert.ok(existsSync(path.join(vs.dirs.unmeteredHome, 'auto-export', week)), 'the week is marked as exported');
 });
+
+test('the dashboard comes back after a window reload, on the period that was chosen', async () => {
+  let f = await dashboardFrame();
+  await f.locator('.tabs button[data-period="week"]').click();
+  assert.equal(await f.locator('#period-title').innerText(), 'This week');
+  await vs.page.reload();
+  await vs.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+  // No command is run: VS Code restores the panel through the extension's webview serializer.
+  f = await dashboardFrame(90_000);
+  assert.equal(await f.locator('#period-title').innerText(), 'This week');
+  await vs.screenshot('dashboard-restored');
+});
