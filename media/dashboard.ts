@@ -6,6 +6,7 @@ import type { DashboardModel, PeriodView } from '../src/core/report/dashboard';
 import { parsePageState, type HostMessage, type PageCommand, type PageMessage, type PageState } from '../src/core/report/dashboard-protocol';
 import { avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, usd } from '../src/core/report/format';
 import { barList, esc, lineChart, splitBar } from '../src/core/report/svg';
+import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../src/core/unrecorded';
 
 type Period = PageState['period'];
 interface VsCodeApi {
@@ -85,8 +86,8 @@ function breakdown(v: PeriodView): string {
     `Spend by model, ${v.label.toLowerCase()}`,
     v.models.map((x) =>
       x.route === 'local'
-        ? { label: x.model, value: x.avoidedUSD ?? 0, valueLabel: `local · saved ${avoidedLabel(x)}`, cls: 'bar-avoided' }
-        : { label: x.model, value: x.costUSD ?? 0, valueLabel: costLabel(x) },
+        ? { label: modelLabel(x.model), value: x.avoidedUSD ?? 0, valueLabel: `local · saved ${avoidedLabel(x)}`, cls: 'bar-avoided' }
+        : { label: modelLabel(x.model), value: x.costUSD ?? 0, valueLabel: costLabel(x) },
     ),
     half,
   );
@@ -107,7 +108,7 @@ function recentTable(m: DashboardModel): string {
   if (m.recent.length === 0) return `<p class="empty">No metered interactions in the last ${m.recentDays} days.</p>`;
   const rows = m.recent
     .map(
-      (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(r.model)}</td>
+      (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(modelLabel(r.model))}</td>
       <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td>
       <td class="num col-tokens">${compact(r.inputTokens)}</td><td class="num col-tokens">${compact(r.outputTokens)}</td><td class="num col-cache">${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
     )
@@ -136,9 +137,11 @@ function render(): void {
   $('breakdown').innerHTML = breakdown(m.periods[period]);
   $('recent-title').textContent = `Most expensive interactions, last ${m.recentDays} days`;
   $('recent').innerHTML = recentTable(m);
-  $('notes').textContent = m.unpricedModels.length
-    ? `Unpriced (not in the totals): ${m.unpricedModels.map((u) => `${u.model} (${u.interactions})`).join(', ')}. Add a price in the unmetered.prices setting.`
-    : '';
+  const named = namedUnpriced(m.unpricedModels);
+  $('notes').textContent = [
+    named.length ? `Unpriced (not in the totals): ${named.map((u) => `${u.model} (${u.interactions})`).join(', ')}. Add a price in the unmetered.prices setting.` : '',
+    modelNotRecordedNote(m.unpricedModels) ?? '',
+  ].filter(Boolean).join(' ');
   document.body.dataset.ready = 'true';
 }
 

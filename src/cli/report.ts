@@ -5,6 +5,7 @@ import { dayOfIso } from '../core/time';
 import { dayArg, parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { openForCli } from './setup';
+import { modelLabel } from '../core/unrecorded';
 
 export const REPORT_USAGE = 'unmetered report [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz Zone] [--json] [--no-scan]';
 
@@ -71,7 +72,7 @@ export function reportText(r: ReportJson): string {
     return all.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
   };
   const range = `${r.since ?? 'first record'} … ${r.until ?? 'today'} (${r.timeZone}; prices ${r.priceTable})`;
-  const out = [`Unmetered report · ${range}`, '', table('Day', [...r.days.map((d) => line(d.date, d)), line('Total', r.totals)]), '', table('Model', r.models.map((m) => line(m.model, m)))];
+  const out = [`Unmetered report · ${range}`, '', table('Day', [...r.days.map((d) => line(d.date, d)), line('Total', r.totals)]), '', table('Model', r.models.map((m) => line(modelLabel(m.model), m)))];
   if (r.totals.unpricedInteractions) out.push('', `* ${r.totals.unpricedInteractions} interaction(s) of unpriced models are not in the cost.`);
   return out.join('\n') + '\n';
 }

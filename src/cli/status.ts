@@ -1,9 +1,11 @@
 import { computeMeter, formatRough, type Breakdown, type Meter } from '../core/meter';
 import { formatUSD, nanosToUSD } from '../core/money';
+import { unpricedLabel } from '../core/pricing/unpricedReasons';
 import { numberArg, parse, zoneArg } from './args';
 import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
 import { openForCli } from './setup';
+import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecorded';
 
 export const STATUS_USAGE = 'unmetered status [--json] [--tz Zone] [--budget USD] [--no-scan]';
 
@@ -66,17 +68,20 @@ export function meterText(m: Meter, timeZone: string): string {
     ],
   ];
   const out = [`Unmetered · ${m.day} (${timeZone})`, ...rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`), `  Projection: ${m.projectionMethod}`];
-  const table = (title: string, list: Breakdown[]) => {
+  const table = (title: string, list: Breakdown[], label: (key: string) => string = (k) => k) => {
     if (!list.length) return;
     out.push('', `${title} (month to date)`);
-    const w = Math.max(...list.map((b) => b.key.length));
+    const w = Math.max(...list.map((b) => label(b.key).length));
     for (const b of list) {
       const cost = b.unpriced === b.interactions ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` + ${b.unpriced} unpriced` : '');
-      out.push(`  ${b.key.padEnd(w)}  ${cost.padStart(10)}  ${String(b.interactions).padStart(7)} calls`);
+      out.push(`  ${label(b.key).padEnd(w)}  ${cost.padStart(10)}  ${String(b.interactions).padStart(7)} calls`);
     }
   };
   table('By agent', m.byAgent);
-  table('By model', m.byModel);
-  if (m.unpriced.length) out.push('', `Unpriced models (not in the totals): ${m.unpriced.map((u) => `${u.model} (${u.interactions})`).join(', ')}`);
+  table('By model', m.byModel, modelLabel);
+  const named = namedUnpriced(m.unpriced);
+  if (named.length) out.push('', `Unpriced models (not in the totals): ${named.map((u) => unpricedLabel(u.model, u.interactions)).join(', ')}`);
+  const noModel = modelNotRecordedNote(m.unpriced);
+  if (noModel) out.push('', noModel);
   return out.join('\n') + '\n';
 }

@@ -13,6 +13,7 @@ import type { Interaction } from '../../src/core/interaction';
 import { nanosToUSD } from '../../src/core/money';
 import { localDay } from '../../src/core/time';
 import { normaliseSourceSettings } from '../../src/core/sources';
+import { generateCodexCorpus, type CodexCorpus, type CodexExpected } from './codexCorpus';
 import { generateClaudeCorpus, type Corpus } from './corpus';
 import { world, type World } from './helpers';
 
@@ -172,5 +173,135 @@ describe('where our documented rules differ from ccusage@20.0.24', () => {
     assert.equal(records.find((r) => r.model === 'claude-nova-9')!.costNanos, null);
     assert.equal(cents(ours.totalCost), cents(theirs.totalCost));
     assert.deepEqual([ours.inputTokens, ours.outputTokens], [theirs.inputTokens, theirs.outputTokens]);
+  });
+});
+
+// ——— Codex ———
+
+const CODEX_ONLY = normaliseSourceSettings({ claudeCode: { enabled: false }, geminiCli: { enabled: false }, cline: { enabled: false }, rooCode: { enabled: false } }).settings;
+
+interface CodexDay {
+  date: string;
+  inputTokens: number;
+  cacheReadTokens: number;
+  outputTokens: number;
+  nanos: number;
+}
+
+function ccusageCodexDaily(w: World, codexHome: string, timeZone: string): (CodexDay & { costUSD: number })[] {
+  const home = path.join(w.dir, 'empty-home');
+  mkdirSync(home, { recursive: true });
+  const r = spawnSync(CCUSAGE, ['codex', 'daily', '--json', '--offline', '--timezone', timeZone], {
+    env: { HOME: home, CODEX_HOME: codexHome, PATH: process.env.PATH, TZ: 'UTC', NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `ccusage codex failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { daily: (CodexDay & { costUSD: number })[] }).daily;
+}
+
+/** Nanos per token from the pinned snapshot, read here so the reference does not go through our pricing code. */
+function snapshotPrices(): Map<string, { input: number; cacheRead: number; output: number }> {
+  const snap = JSON.parse(readFileSync(path.join(__dirname, '../../src/core/pricing/snapshot.json'), 'utf8')) as { models: Record<string, Record<string, number>> };
+  const nanos = (usd: number) => Math.round(usd * 1e9);
+  return new Map(Object.entries(snap.models).map(([k, v]) => [k, { input: nanos(v.input_cost_per_token), cacheRead: nanos(v.cache_read_input_token_cost ?? v.input_cost_per_token), output: nanos(v.output_cost_per_token) }]));
+}
+
+function referenceDays(expected: readonly CodexExpected[], timeZone: string): CodexDay[] {
+  const prices = snapshotPrices();
+  const days = new Map<string, CodexDay>();
+  for (const e of expected) {
+    const date = localDay(Date.parse(e.at), timeZone);
+    const d = days.get(date) ?? { date, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, nanos: 0 };
+    const p = prices.get(e.model)!;
+    d.inputTokens += e.input;
+    d.cacheReadTokens += e.cacheRead;
+    d.outputTokens += e.output;
+    d.nanos += e.input * p.input + e.cacheRead * p.cacheRead + e.output * p.output;
+    days.set(date, d);
+  }
+  return [...days.values()].sort((a, b) => a.date.localeCompare(b.date));
+}
+
+function ourCodexDays(records: readonly Interaction[], timeZone: string): CodexDay[] {
+  const days = new Map<string, CodexDay>();
+  for (const r of records) {
+    const date = localDay(Date.parse(r.at), timeZone);
+    const d = days.get(date) ?? { date, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, nanos: 0 };
+    d.inputTokens += r.tokens.input;
+    d.cacheReadTokens += r.tokens.cacheRead;
+    d.outputTokens += r.tokens.output;
+    d.nanos += r.costNanos!;
+    days.set(date, d);
+  }
+  return [...days.values()].sort((a, b) => a.date.localeCompare(b.date));
+}
+
+describe('Codex totals against ccusage@20.0.24 and an independent reference', { timeout: 120_000 }, () => {
+  let w: World;
+  let corpus: CodexCorpus;
+  const home = () => path.join(w.dir, 'codex');
+  before(async () => {
+    w = await world();
+    corpus = generateCodexCorpus({ home: home(), seed: 11, sessions: 60, days: 5, startDay: '2025-11-02', turns: [2, 8], forkShare: 0.3, resetShare: 0.25 });
+    w.env = { CODEX_HOME: home() };
+    await w.importer({ settings: CODEX_ONLY }).scan();
+  });
+  after(() => w.cleanup());
+
+  it('holds the traps: slow fork copies, context-window resets, restarts above and below, re-emitted totals, model switches', () => {
+    const s = corpus.stats;
+    assert.ok(s.forks >= 10 && s.fills >= 10 && s.restartsAbove >= 3 && s.restartsBelow >= 3 && s.reemitted >= 20 && s.modelSwitches >= 5, JSON.stringify(s));
+    assert.ok(corpus.expected.length > 500);
+  });
+
+  it('we find exactly the reference responses', () => {
+    assert.equal(w.ledger.records().length, corpus.expected.length);
+  });
+
+  for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+    it(`per day in ${zone}: we equal the reference to the token and the nano-dollar; ccusage equals it to the token and the cent`, () => {
+      const ref = referenceDays(corpus.expected, zone);
+      assert.ok(ref.length >= 5);
+      assert.deepEqual(ourCodexDays(w.ledger.records(), zone), ref);
+      const theirs = ccusageCodexDaily(w, home(), zone);
+      assert.deepEqual(
+        theirs.map((d) => [d.date, d.inputTokens, d.cacheReadTokens, d.outputTokens, Math.round(d.costUSD * 100)]),
+        ref.map((d) => [d.date, d.inputTokens, d.cacheReadTokens, d.outputTokens, Math.round(d.nanos / 1e7)]),
+      );
+    });
+  }
+});
+
+describe('Codex: where ccusage@20.0.24 differs, on the conformance fixtures', { timeout: 60_000 }, () => {
+  let w: World;
+  const home = path.join(__dirname, 'fixtures', 'codex-conformance');
+  before(async () => {
+    w = await world({ CODEX_HOME: home });
+    await w.importer({ settings: CODEX_ONLY }).scan();
+  });
+  after(() => w.cleanup());
+
+  it('2025-11-03 (resets above and below, a slow fork copy): the same tokens and cost', () => {
+    const theirs = ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-03')!;
+    const ours = ourCodexDays(w.ledger.records(), 'UTC').find((d) => d.date === '2025-11-03')!;
+    // by hand (codex-conformance.test.ts): 26,025,000 + 1,612,500 nanos; uncached input 800+1,000+500+6,000+1,000+1,500+500
+    assert.deepEqual([ours.inputTokens, ours.cacheReadTokens, ours.outputTokens, ours.nanos], [11_300, 5_700, 1_280, 27_637_500]);
+    assert.deepEqual([theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens, Math.round(theirs.costUSD * 1e9)], [11_300, 5_700, 1_280, 27_637_500]);
+  });
+
+  it('codex-auto-review: we keep it unpriced (no published price); ccusage prices it as gpt-5-codex', () => {
+    const theirs = ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-04')! as CodexDay & { costUSD: number; models: Record<string, { inputTokens: number; isFallback: boolean }> };
+    const ours = ourCodexDays(w.ledger.records().filter((r) => r.costNanos !== null), 'UTC').find((d) => d.date === '2025-11-04')!;
+    assert.equal(ours.nanos, 24_900_000); // 9,750,000 + 11,000,000 + 2,800,000 + 1,350,000
+    // theirs adds the auto-review turn at gpt-5-codex prices: 900 × 1,250 + 30 × 10,000 = 1,425,000 nanos
+    assert.equal(Math.round(theirs.costUSD * 1e9), 24_900_000 + 1_425_000);
+    assert.deepEqual([theirs.models['gpt-5-codex'].inputTokens, theirs.models['gpt-5-codex'].isFallback], [900, true]);
+    assert.equal(w.ledger.records().find((r) => r.model === 'codex-auto-review')!.costNanos, null);
+  });
+
+  it('.jsonl.zst rollouts: we read them; ccusage does not (no 2025-11-05 at all)', () => {
+    assert.equal(ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-05'), undefined);
+    assert.equal(ourCodexDays(w.ledger.records(), 'UTC').find((d) => d.date === '2025-11-05')!.nanos, 13_500_000);
   });
 });

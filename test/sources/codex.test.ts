@@ -16,10 +16,11 @@ describe('Codex rollouts', () => {
   });
   after(() => w.cleanup());
 
+  // The fork's own turn (03:00:06) continues the parent's series, so it shares the parent's lineage id prefix.
   const mainSession = () =>
     w.ledger
       .records()
-      .filter((r) => r.id.startsWith(`codex:${P}:`))
+      .filter((r) => r.id.startsWith(`codex:${P}:`) && r.at < '2025-10-29T02')
       .sort((a, b) => a.at.localeCompare(b.at));
 
   it('counts cumulative-total deltas: the first total, skips repeated totals and rate-limit-only updates', () => {
@@ -47,13 +48,15 @@ describe('Codex rollouts', () => {
   });
 
   it('counts a forked rollout\'s copied parent history once: only the child\'s own turn', () => {
-    const child = w.ledger.records().filter((r) => r.id.startsWith('codex:019a2e10-0000-7000-8000-00000000c0de:'));
+    // the copied events (8,000 and 17,500 cumulative) get the parent's ids; only 03:00:06 is new
+    const child = w.ledger.records().filter((r) => r.at.startsWith('2025-10-29T03:'));
     assert.equal(child.length, 1);
+    assert.ok(child[0].id.startsWith(`codex:${P}:`), child[0].id);
     assert.deepEqual(child[0].tokens, { input: 488, cacheRead: 512, output: 100, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 });
     assert.equal(child[0].costNanos, 1_674_000);
   });
 
-  it('counts a spawned subagent (thread_spawn source) without its copied burst, from archived_sessions', () => {
+  it('counts a spawned subagent (thread_spawn source, no copied history) from zero, from archived_sessions', () => {
     const sub = w.ledger.records().filter((r) => r.id.startsWith('codex:019a2e20-0000-7000-8000-0000000051de:'));
     assert.equal(sub.length, 1);
     assert.deepEqual(sub[0].tokens, { input: 300, cacheRead: 0, output: 30, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 });
@@ -80,7 +83,8 @@ describe('Codex rollouts', () => {
     rmSync(path.join(w.dataDir, STATE_FILE));
     await w.restart();
     const again = await w.importer().scan();
-    assert.equal(again.recordsParsed, 8);
+    // 5 main + 3 in the fork (2 copies of the parent's, stored once) + 1 subagent + 1 zst
+    assert.equal(again.recordsParsed, 10);
     assert.equal(again.written, 0);
     assert.equal(w.ledger.records().length, 8);
   });

@@ -85,7 +85,8 @@ describe('the byte walker reads Claude Code lines exactly as JSON.parse does', (
     got[1].push(...parse.end!());
     assert.equal(got[0].length, lines.length);
     assert.deepEqual(got[0], got[1]);
-    assert.deepEqual(got[0].map((r) => r.interaction.project), ['shop', 'shop', 'shoe', null, 'shop', 'shop', 'shop']);
+    // A line without cwd takes its folder's project (projects/p: no transcript there names a cwd, so the name's last part).
+    assert.deepEqual(got[0].map((r) => r.interaction.project), ['shop', 'shop', 'shoe', 'p', 'shop', 'shop', 'shop']);
   });
 
   it('reads the values that matter, not look-alikes in content', () => {

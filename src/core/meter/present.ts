@@ -4,6 +4,8 @@
  */
 import { formatUSD, NANOS_PER_USD } from '../money';
 import type { Meter } from './meter';
+import { unpricedLabel } from '../pricing/unpricedReasons';
+import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../unrecorded';
 
 /** Whole dollars from $10 up ($68), cents below ($4.20): a projection is an estimate. */
 export function formatRough(nanos: number): string {
@@ -78,25 +80,28 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
       ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
       : `${formatRough(m.projectedMonthNanos)} (no budget set)`;
   lines.push(`| Projected month | | ${budget} |`, '');
-  const table = (title: string, rows: Meter['byAgent']) => {
+  const table = (title: string, rows: Meter['byAgent'], label: (key: string) => string = (k) => k) => {
     if (rows.length === 0) return;
     lines.push(`| ${title} | Today | Month | Calls |`, '|---|---:|---:|---:|');
     for (const b of rows.slice(0, TOOLTIP_ROWS)) {
       // A row with no priced interaction at all shows "unpriced" in both columns, never a $0.00.
       const allUnpriced = b.unpriced === b.interactions;
       const month = allUnpriced ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
-      lines.push(`| ${esc(b.key)} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions.toLocaleString('en-US')} |`);
+      lines.push(`| ${esc(label(b.key))} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions.toLocaleString('en-US')} |`);
     }
     if (rows.length > TOOLTIP_ROWS) lines.push(`| *${rows.length - TOOLTIP_ROWS} more in the dashboard* | | | |`);
     lines.push('');
   };
   table('Agent', m.byAgent);
-  table('Model', m.byModel);
-  if (m.unpriced.length) {
-    const shown = m.unpriced.slice(0, TOOLTIP_ROWS).map((u) => `${esc(u.model)} (${u.interactions})`);
-    const more = m.unpriced.length > TOOLTIP_ROWS ? ` and ${m.unpriced.length - TOOLTIP_ROWS} more` : '';
+  table('Model', m.byModel, modelLabel);
+  const named = namedUnpriced(m.unpriced);
+  if (named.length) {
+    const shown = named.slice(0, TOOLTIP_ROWS).map((u) => unpricedLabel(u.model, u.interactions, esc));
+    const more = named.length > TOOLTIP_ROWS ? ` and ${named.length - TOOLTIP_ROWS} more` : '';
     lines.push(`**Unpriced:** ${shown.join(', ')}${more} — not in the totals; add a price in the \`unmetered.prices\` setting.`, '');
   }
+  const noModel = modelNotRecordedNote(m.unpriced);
+  if (noModel) lines.push(`**Model not recorded:** ${esc(noModel)}`, '');
   lines.push(`*Projection:* ${esc(m.projectionMethod)}`, '');
   for (const s of opts.sections ?? []) lines.push(s, '');
   const c = opts.commands ?? {};

@@ -8,6 +8,7 @@ import type { WeeklySummary } from './summary';
 import { barList, columnChart, esc, splitBar } from './svg';
 import type { Totals } from './totals';
 import { daysInMonth } from '../time';
+import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectLabel } from '../unrecorded';
 
 /** Shared by the weekly and the team page. Colours are classes, see svg.ts. */
 export const REPORT_CSS = `
@@ -118,7 +119,7 @@ export function renderHtml(s: WeeklySummary): string {
   const agentBars = s.agents.map((a) => ({ label: a.agent, value: a.costUSD ?? 0, valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : '') }));
   const modelBars = s.models.map((m) => {
     const local = s.rows.some((r) => r.model === m.model && r.route === 'local');
-    return { label: m.model, value: local ? (m.avoidedUSD ?? 0) : (m.costUSD ?? 0), valueLabel: local ? `saved ${avoidedLabel(m)}` : costLabel(m), cls: local ? 'bar-avoided' : 'bar-cloud' };
+    return { label: modelLabel(m.model), value: local ? (m.avoidedUSD ?? 0) : (m.costUSD ?? 0), valueLabel: local ? `saved ${avoidedLabel(m)}` : costLabel(m), cls: local ? 'bar-avoided' : 'bar-cloud' };
   });
   parts.push(
     `<section class="two"><div><h2>By agent</h2>${barList('Metered spend by agent', agentBars, 460)}</div><div><h2>By model</h2>${barList('Metered spend by model, and spend saved by local models', modelBars, 460)}</div></section>`,
@@ -144,11 +145,11 @@ export function renderHtml(s: WeeklySummary): string {
       `</section>`,
   );
 
-  const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: p.project ?? '(no project)' }));
+  const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
   parts.push(`<section><h2>Top projects${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Project', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(projects, t))}</section>`);
   parts.push(`<section><h2>Agents</h2>${htmlTable(['Agent', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(s.agents.map((a) => ({ ...a, name: a.agent })), t))}</section>`);
-  parts.push(`<section><h2>Models</h2>${htmlTable(['Model', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(s.models.map((m) => ({ ...m, name: m.model })), t))}</section>`);
+  parts.push(`<section><h2>Models</h2>${htmlTable(['Model', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(s.models.map((m) => ({ ...m, name: modelLabel(m.model) })), t))}</section>`);
   parts.push(
     `<section><h2>Days</h2>${htmlTable(
       ['Day', 'Cost', 'Saved', 'Interactions', 'Input', 'Output', 'Cache read', 'Cache write'],
@@ -158,7 +159,11 @@ export function renderHtml(s: WeeklySummary): string {
 
   const notes: string[] = [];
   notes.push(`Month to date (${monthLabel(b.month)}, as of ${b.asOf}): ${usd(b.monthToDateUSD)} metered, ${usd(b.avoidedMonthToDateUSD)} saved. Projection: ${b.projectionMethod}`);
-  if (s.unpricedModels.length) notes.push(`Unpriced, not included in the cost: ${s.unpricedModels.map((u) => `${u.model} (${int(u.interactions)})`).join(', ')}.`);
+  const named = namedUnpriced(s.unpricedModels);
+  const noModel = modelNotRecordedNote(s.unpricedModels);
+  if (named.length) notes.push(`Unpriced, not included in the cost: ${named.map((u) => `${u.model} (${int(u.interactions)})`).join(', ')}.`);
+  if (noModel) notes.push(noModel);
+  if (s.projects.some((p) => p.project === null)) notes.push(PROJECT_NOTE);
   if (t.estimatedInteractions) notes.push(`${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`);
   if (t.reasoningTokens) notes.push(`Output includes ${compact(t.reasoningTokens)} reasoning tokens.`);
   parts.push(`<section><h2>Notes</h2><ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`);

@@ -5,6 +5,7 @@
 import { allTokens, avoidedLabel, budgetStateLabel, capitalise, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, tokensLabel, trendLabel, usd, utcLabel } from './format';
 import type { WeeklySummary } from './summary';
 import type { Totals } from './totals';
+import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectLabel } from '../unrecorded';
 
 /**
  * Escapes what would change the meaning of a name inside a table cell: table pipes, emphasis,
@@ -71,8 +72,8 @@ export function renderMarkdown(s: WeeklySummary): string {
     '',
   );
   out.push(...breakdown('By agent', 'Agent', s.agents.map((a) => ({ ...a, name: a.agent })), t));
-  out.push(...breakdown('By model', 'Model', s.models.map((m) => ({ ...m, name: m.model })), t));
-  const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: p.project ?? '(no project)' }));
+  out.push(...breakdown('By model', 'Model', s.models.map((m) => ({ ...m, name: modelLabel(m.model) })), t));
+  const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
   out.push(...breakdown(s.projectsPseudonymised ? 'Top projects (pseudonymised)' : 'Top projects', 'Project', projects, t));
 
@@ -88,7 +89,11 @@ export function renderMarkdown(s: WeeklySummary): string {
   );
 
   const notes: string[] = [];
-  if (s.unpricedModels.length) notes.push(`Unpriced, not included in the cost: ${s.unpricedModels.map((u) => `${mdEscape(u.model)} (${int(u.interactions)} interaction${u.interactions === 1 ? '' : 's'})`).join(', ')}.`);
+  const named = namedUnpriced(s.unpricedModels);
+  const noModel = modelNotRecordedNote(s.unpricedModels);
+  if (named.length) notes.push(`Unpriced, not included in the cost: ${named.map((u) => `${mdEscape(u.model)} (${int(u.interactions)} interaction${u.interactions === 1 ? '' : 's'})`).join(', ')}.`);
+  if (noModel) notes.push(noModel);
+  if (s.projects.some((p) => p.project === null)) notes.push(PROJECT_NOTE);
   if (t.estimatedInteractions) notes.push(`${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`);
   if (t.reasoningTokens) notes.push(`Output includes ${compact(t.reasoningTokens)} reasoning tokens.`);
   for (const n of notes) out.push(`- ${n}`);

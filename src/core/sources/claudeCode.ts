@@ -10,13 +10,16 @@
  *   keeps the copy with the most tokens (early copies carry a partial output count);
  * - a sidechain copy (a `/btw` replay of a parent message) never replaces the parent's copy;
  * - cache writes split into 5-minute and 1-hour from usage.cache_creation (all 5-minute without it);
- * - usage.speed "fast" marks fast mode, billed at a multiple.
+ * - usage.speed "fast" marks fast mode, billed at a multiple;
+ * - project: the last segment of the line's `cwd`; a line without one (some subagent transcripts)
+ *   takes the project of the `projects/<encoded cwd>/` folder its file sits in (claudeFolderProject).
  */
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { totalTokens, type Tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { JsonScan, JsonScanError, StringCache } from './jsonScan';
-import { count, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
+import { count, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
 
 function configDirs(ctx: RootContext): string[] {
   const configured = ctx.env.CLAUDE_CONFIG_DIR?.trim();
@@ -170,8 +173,81 @@ class LineScanner {
   };
 }
 
+/** Claude Code's own folder name for a cwd: every character but an ASCII letter or digit becomes `-`. */
+export function encodeClaudeProject(cwd: string): string {
+  return cwd.replace(/[^a-zA-Z0-9]/g, '-');
+}
+
+/** A cwd written in the first bytes of a transcript whose folder name it encodes to, or null. */
+function cwdIn(file: string, folder: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buf = Buffer.alloc(256 * 1024);
+    const text = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+    for (const m of text.matchAll(/"cwd":("(?:[^"\\]|\\.)*")/g)) {
+      let cwd: unknown;
+      try {
+        cwd = JSON.parse(m[1]);
+      } catch {
+        continue;
+      }
+      if (typeof cwd === 'string' && encodeClaudeProject(cwd) === folder) return cwd;
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Per folder: the project found, and whether it came from a cwd (else looked for again after a minute). */
+const folderProjects = new Map<string, { project: string | null; fromCwd: boolean; at: number }>();
+
+/**
+ * The project of a transcript whose lines carry no `cwd` (some subagent transcripts), from the
+ * `projects/<encoded cwd>/` folder it sits in. The encoding is lossy (`/home/dev/my_app` and
+ * `/home/dev/my-app` both become `-home-dev-my-app`), so a cwd is taken from the parent session
+ * (`<folder>/<session>.jsonl`) or another transcript of the folder when one encodes to the folder's
+ * name; only without one is the project the folder name's last `-` part (`app`).
+ */
+export function claudeFolderProject(file: string): string | null {
+  const s = segments(file);
+  let i = s.length - 3;
+  while (i >= 0 && s[i] !== 'projects') i--;
+  if (i < 0) return null;
+  const folder = s[i + 1];
+  const dir = s.slice(0, i + 2).join(path.sep);
+  const known = folderProjects.get(dir);
+  if (known && (known.fromCwd || Date.now() - known.at < 60_000)) return known.project;
+  if (folderProjects.size > 10_000) folderProjects.clear();
+  const candidates = [path.join(dir, `${s[i + 2]}.jsonl`)];
+  try {
+    for (const n of readdirSync(dir).slice(0, 50)) if (n.endsWith('.jsonl')) candidates.push(path.join(dir, n));
+  } catch {
+    // an unreadable folder: the name is all there is
+  }
+  for (const c of candidates.slice(0, 20)) {
+    const p = projectOf(cwdIn(c, folder));
+    if (p) {
+      folderProjects.set(dir, { project: p, fromCwd: true, at: Date.now() });
+      return p;
+    }
+  }
+  const p = folder.split('-').filter(Boolean).pop() ?? null;
+  folderProjects.set(dir, { project: p, fromCwd: false, at: Date.now() });
+  return p;
+}
+
 function parser(file: string): LineParser {
   const fallbackSession = path.basename(file, '.jsonl');
+  let fromFolder: string | null | undefined;
+  const projectFor = (cwd: unknown): string | null => projectOf(cwd) ?? (fromFolder === undefined ? (fromFolder = claudeFolderProject(file)) : fromFolder);
   // The content-block copies of one response come one after another: hold the most complete and
   // hand it over when another response starts or the read ends (end()), not once per copy.
   let held: ParsedRecord | null = null;
@@ -210,7 +286,7 @@ function parser(file: string): LineParser {
       held = null; // the newer copy is more complete: it replaces the held one below
     }
     const record: ParsedRecord = {
-      interaction: unpriced({ id, at, agent: 'claude-code', project: projectOf(f.cwd), model: str(f.model) ?? 'unknown', tokens: t, fast: u.speed === 'fast' }),
+      interaction: unpriced({ id, at, agent: 'claude-code', project: projectFor(f.cwd), model: str(f.model) ?? 'unknown', tokens: t, fast: u.speed === 'fast' }),
     };
     if (sidechain) record.sidechain = true;
     const out = held ? [held] : NONE;
@@ -250,6 +326,10 @@ export const claudeCode: SourceAdapter = {
   matches: (file) => file.endsWith('.jsonl'),
   readMode: () => 'lines',
   needles: ['"usage"'],
+  // `"role":"assistant"` comes before the content of every response line, `"usage"` after it: a line
+  // cut before its usage still starts like a response, is parsed, fails, and is counted as malformed.
+  // Every whole response line has usage anyway, so this parses next to nothing more.
+  leadNeedles: ['"role":"assistant"'],
   // Parents before subagent transcripts, so a replayed parent message finds the parent's copy stored.
   order: (file) => (/[\\/]subagents[\\/]/.test(file) ? 1 : 0),
   createParser: (file) => parser(file),

@@ -1,11 +1,12 @@
 /** Agent logs → Interactions: adapters per agent, a tailer that reads only new bytes, and the importer. */
 export { ADAPTERS } from './registry';
 export { claudeCode } from './claudeCode';
-export { codex, FORK_BURST_MS } from './codex';
+export { codex } from './codex';
 export { geminiCli } from './geminiCli';
 export { cline } from './cline';
 export { rooCode } from './rooCode';
 export { kiloCode } from './kiloCode';
+export { qwenCode } from './qwenCode';
 export { globalStorageDirs } from './vscodeTasks';
 export { createImporter, Importer, type ImporterOptions, type ImportSummary, type SourceStatus, type RootStatus, type WatchOptions, type Disposable } from './importer';
 export { normaliseSourceSettings, defaultSourceSettings, DEFAULTS_TOKEN, SOURCE_KEYS, type SourceSettings, type SourceSetting } from './settings';

@@ -13,6 +13,14 @@ export interface SplitLine {
 
 export interface SplitterOptions {
   needles?: readonly string[];
+  /** Also hand over lines whose last byte (before any CR or blank) is not `}`: a torn JSON object. */
+  keepTorn?: boolean;
+  /**
+   * Also hands on a line whose first `leadBytes` bytes hold one of these: a record's kind is written
+   * near its start, so a line cut before its needle is still seen, at the cost of a short look per line.
+   */
+  leadNeedles?: readonly string[];
+  leadBytes?: number;
   /** A line longer than this is skipped (reported through onTooLong) instead of being held. */
   maxLineBytes?: number;
   /** Number of lines before the first byte pushed (when resuming mid-file). */
@@ -29,6 +37,8 @@ const CR = 13;
 
 export class LineSplitter {
   private readonly needles: Buffer[];
+  private readonly lead: Buffer[];
+  private readonly leadBytes: number;
   private readonly max: number;
   private pieces: Buffer[] = [];
   private pendingBytes = 0;
@@ -39,6 +49,8 @@ export class LineSplitter {
 
   constructor(private readonly opts: SplitterOptions) {
     this.needles = (opts.needles ?? []).map((n) => Buffer.from(n, 'utf8'));
+    this.lead = (opts.leadNeedles ?? []).map((n) => Buffer.from(n, 'utf8'));
+    this.leadBytes = opts.leadBytes ?? 1024;
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineNo = opts.firstLineNo ?? 0;
   }
@@ -79,12 +91,18 @@ export class LineSplitter {
   }
 
   private wanted(chunk: Buffer, start: number, end: number, next: number[]): boolean {
-    if (this.needles.length === 0) return true;
+    if (this.needles.length === 0 || (this.opts.keepTorn && torn(chunk, start, end))) return true;
     for (let i = 0; i < this.needles.length; i++) {
       if (next[i] !== -1 && next[i] < start) next[i] = chunk.indexOf(this.needles[i], start);
       if (next[i] >= 0 && next[i] + this.needles[i].length <= end) return true;
     }
-    return false;
+    return this.leads(chunk, start, end);
+  }
+
+  private leads(buf: Buffer, start: number, end: number): boolean {
+    if (this.lead.length === 0) return false;
+    const head = buf.subarray(start, Math.min(end, start + this.leadBytes));
+    return this.lead.some((n) => head.indexOf(n) >= 0);
   }
 
   private emit(buf: Buffer, start: number, end: number): void {
@@ -127,6 +145,13 @@ export class LineSplitter {
   }
 
   private wantedWhole(line: Buffer): boolean {
-    return this.needles.length === 0 || this.needles.some((n) => line.indexOf(n) >= 0);
+    return this.needles.length === 0 || (!!this.opts.keepTorn && torn(line, 0, line.length)) || this.needles.some((n) => line.indexOf(n) >= 0) || this.leads(line, 0, line.length);
   }
+}
+
+/** Whether [start, end) holds something that does not end like a JSON object. */
+function torn(buf: Buffer, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && (buf[i] === CR || buf[i] === 32 || buf[i] === 9)) i--;
+  return i >= start && buf[i] !== 125; // '}'
 }

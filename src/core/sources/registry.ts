@@ -4,7 +4,8 @@ import { cline } from './cline';
 import { codex } from './codex';
 import { geminiCli } from './geminiCli';
 import { kiloCode } from './kiloCode';
+import { qwenCode } from './qwenCode';
 import { rooCode } from './rooCode';
 import type { SourceAdapter } from './types';
 
-export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode, kiloCode];
+export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode];

@@ -24,6 +24,7 @@ export const SOURCE_KEYS: Record<SourceId, string> = {
   cline: 'cline',
   'roo-code': 'rooCode',
   'kilo-code': 'kiloCode',
+  'qwen-code': 'qwenCode',
 };
 
 export function defaultSourceSettings(): SourceSettings {

@@ -10,11 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { Decompress } from 'fzstd';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
 import type { LineParser, ParsedRecord, SourceAdapter, SourceId } from './types';
 import { MalformedLine } from './types';
+import { decompressBounded, ZstdLimitError, ZSTD_LIMITS } from './zstd';
 
 export interface FileState {
   source: SourceId;
@@ -82,6 +82,11 @@ class Reporter {
   malformed(lineNo: number, reason: string): void {
     this.count++;
     if (this.count <= this.max) this.logger.warn(`${this.file}:${lineNo}: skipped a malformed line: ${reason}`);
+  }
+  /** The whole file is refused (e.g. a zstd bomb): named, counted, and nothing of it is kept. */
+  skippedFile(reason: string): void {
+    this.count++;
+    this.logger.warn(`${this.file}: skipped the whole file: ${reason}`);
   }
   finish(): void {
     if (this.count > this.max) this.logger.warn(`${this.file}: ${this.count - this.max} more malformed lines skipped`);
@@ -152,6 +157,8 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
   let records = 0;
   const splitter = new LineSplitter({
     needles: adapter.needles,
+    keepTorn: adapter.reportTornLines,
+    leadNeedles: adapter.leadNeedles,
     maxLineBytes: opts.maxLineBytes,
     firstLineNo: fromStart ? 0 : prev!.lines,
     onLine: (line) => feed(parser, line, out, rep),
@@ -208,8 +215,12 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
 async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter, prev?: FileState): Promise<FileUpdate | null> {
   // A document parser may remember what it handed over before (a task file whose restores remove entries).
   const parser = adapter.createParser(file, zstd ? undefined : prev?.parser);
-  const out: ParsedRecord[] = [];
+  let out: ParsedRecord[] = [];
   let lines = 1;
+  if (zstd && st.size > ZSTD_LIMITS.maxWindowBytes * 4) {
+    rep.skippedFile(`a ${st.size}-byte zstd archive is over the ${ZSTD_LIMITS.maxWindowBytes * 4}-byte limit`);
+    return wholeState(adapter, st, Buffer.alloc(0), 0, rep);
+  }
   const data = Buffer.allocUnsafe(st.size);
   let got = 0;
   while (got < st.size) {
@@ -219,13 +230,17 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
   }
   data.fill(0, got); // shrank while read: the parse below fails and the next change reads it again
   if (zstd) {
-    const splitter = new LineSplitter({ needles: adapter.needles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
+    const splitter = new LineSplitter({ needles: adapter.needles, keepTorn: adapter.reportTornLines, leadNeedles: adapter.leadNeedles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
     try {
-      const dz = new Decompress((chunk) => splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-      dz.push(data, true);
+      decompressBounded(data, (chunk) => splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       splitter.push(Buffer.from('\n')); // a last line without newline is complete in a finished archive
     } catch (err) {
-      rep.malformed(splitter.lines + 1, `zstd data is damaged (${(err as Error).message})`);
+      if (!(err instanceof ZstdLimitError)) rep.malformed(splitter.lines + 1, `zstd data is damaged (${(err as Error).message})`);
+      else {
+        rep.skippedFile(err.message);
+        out = [];
+        return wholeState(adapter, st, data, splitter.lines, rep);
+      }
     }
     lines = splitter.lines;
   } else {
@@ -245,6 +260,13 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
   }
   if (parser.end) for (const r of parser.end()) out.push(r);
   if (out.length) await opts.onRecords(out);
+  const update = wholeState(adapter, st, data, lines, rep, zstd ? undefined : parser.save?.());
+  update.records = out.length;
+  return update;
+}
+
+/** What to remember of a file read whole (or refused whole): looked at again only when it changes. */
+function wholeState(adapter: SourceAdapter, st: Stats, data: Buffer, lines: number, rep: Reporter, parserState?: unknown): FileUpdate {
   const headLen = Math.min(data.length, HEAD_BYTES);
   return {
     state: {
@@ -257,11 +279,11 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
       head: createHash('sha1').update(data.subarray(0, headLen)).digest('hex'),
       headLen,
       lines,
-      parser: zstd ? undefined : parser.save?.(),
+      parser: parserState,
       malformed: rep.count,
     },
     bytesRead: data.length,
-    records: out.length,
+    records: 0,
     malformed: rep.count,
     fromStart: true,
   };

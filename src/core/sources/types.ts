@@ -5,7 +5,7 @@
  */
 import type { Agent, Interaction } from '../interaction';
 
-export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code';
+export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code';
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -78,7 +78,7 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode';
+  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode';
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
@@ -91,6 +91,17 @@ export interface SourceAdapter {
    * skipped unparsed: most bytes of a transcript are prompts and tool output, not usage.
    */
   needles?: readonly string[];
+  /**
+   * Lines that do not end with `}` are handed to the parser even without a needle, so a line torn
+   * before its usage field is reported as malformed instead of skipped unseen (JSONL of objects).
+   */
+  reportTornLines?: boolean;
+  /**
+   * Byte strings that make a line worth parsing when they appear in its first KB: the start of a
+   * record that carries usage further on, so a line cut before its usage is parsed and counted as
+   * malformed, never skipped unseen.
+   */
+  leadNeedles?: readonly string[];
   /**
    * Files of a set that must be read before others (e.g. Claude Code's parent sessions before
    * their subagent replays). Lower first; default 0.

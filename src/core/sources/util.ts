@@ -20,7 +20,8 @@ export function utcIso(v: unknown, where: string): string {
   let ms = NaN;
   if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number' && Number.isFinite(v)) ms = v < 1e11 ? v * 1000 : v; // seconds or ms
-  if (!Number.isFinite(ms)) throw new MalformedLine(`${where}: expected an ISO-8601 timestamp, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  // ±8.64e15 ms is all a Date can hold: beyond it toISOString() throws a RangeError, not a diagnostic.
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new MalformedLine(`${where}: expected an ISO-8601 timestamp, got ${JSON.stringify(v)?.slice(0, 40)}`);
   return new Date(ms).toISOString();
 }
 
