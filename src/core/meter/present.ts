@@ -98,7 +98,7 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   if (named.length) {
     const shown = named.slice(0, TOOLTIP_ROWS).map((u) => unpricedLabel(u.model, u.interactions, esc));
     const more = named.length > TOOLTIP_ROWS ? ` and ${named.length - TOOLTIP_ROWS} more` : '';
-    lines.push(`**Unpriced:** ${shown.join(', ')}${more} — not in the totals; add a price in the \`unmetered.prices\` setting.`, '');
+    lines.push(`**Unpriced:** ${shown.join(', ')}${more} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
   }
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) lines.push(`**Model not recorded:** ${esc(noModel)}`, '');
