@@ -3,7 +3,7 @@
  * Runs until SIGINT/SIGTERM (or the context's signal). Exit codes: 0 stopped cleanly, 1 could not serve
  * (port taken, ledger unreadable), 2 bad arguments.
  */
-import { createGateway, hostGateway, type GatewayConfig } from '../core/gateway';
+import { batchRecorder, createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
 import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
 import { openLedger } from '../core/ledger';
 import { priceInteraction, loadPriceTable } from '../core/pricing';
@@ -15,6 +15,8 @@ import { cliSettings } from './setup';
 
 export const GATEWAY_USAGE =
   'unmetered gateway [--port N] [--route cloud|local] [--local-model NAME] [--anthropic-upstream URL] [--openai-upstream URL] [--ollama-host URL]';
+
+const SLOW_BATCH_MS = 500;
 
 export interface GatewayCliContext extends CliContext {
   /** Stops the gateway (tests); without it SIGINT and SIGTERM do. */
@@ -66,13 +68,24 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   const settings = await cliSettings(ctx);
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
-  const record = async (i: Interaction) => {
-    const priced = priceInteraction(i, prices);
-    await ledger.append([priced]);
+  // Group commit: interactions answered while a batch is being written go out together in the next one.
+  const recorder = batchRecorder(async (batch) => {
+    const started = Date.now();
+    const priced = batch.map((i) => priceInteraction(i, prices));
+    await ledger.append(priced);
+    const ms = Date.now() - started;
+    // Durability lags by up to two batch writes: say so when one is slow (a busy disk, an overloaded machine).
+    if (ms >= SLOW_BATCH_MS) ctx.logger.warn(`gateway: writing ${batch.length} interactions to the ledger took ${ms} ms`);
+    for (const p of priced) logRecorded(p);
+  });
+  const logRecorded = (priced: Interaction) => {
     const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);
     ctx.logger.info(`${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ${priced.tokens.input + priced.tokens.cacheRead + priced.tokens.cacheWrite5m + priced.tokens.cacheWrite1h} in, ${priced.tokens.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`);
   };
-  const gateway = createGateway({ config: () => config, onInteraction: record, clock: ctx.clock, logger: ctx.logger, version: 'cli' });
+  // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
+  await ledger.prepare(new Date(ctx.clock.now()).toISOString());
+  const secret = await loadGatewaySecret(ctx.dataDir);
+  const gateway = createGateway({ config: () => config, onInteraction: (i) => recorder.record(i), clock: ctx.clock, logger: ctx.logger, version: 'cli', secret });
   const wanted = port ?? DEFAULT_GATEWAY_PORT;
 
   try {
@@ -80,7 +93,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
       const p = await gateway.listen(0);
       return await serve(p);
     }
-    const host = hostGateway({ gateway, port: wanted, logger: ctx.logger });
+    const host = hostGateway({ gateway, port: wanted, logger: ctx.logger, secret });
     const s = await host.ready;
     if (s.role === 'owner') {
       try {
@@ -98,6 +111,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     return EXIT.failure;
   } finally {
     await gateway.close();
+    await recorder.flush();
     await ledger.close();
   }
 

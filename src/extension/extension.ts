@@ -11,6 +11,7 @@ import { dataDir as resolveDataDir } from '../core/paths';
 import { currentlyPriced, loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
 import { parseBudgetInput } from '../core/settings';
 import { systemTimeZone } from '../core/time';
+import { batchRecorder } from '../core/gateway/recorder';
 import type { Logger } from '../core/ports';
 import { readMeterSettings, mirrorSettingsForCli } from './config';
 import { COMMANDS, MeterStatusBar } from './statusBar';
@@ -58,6 +59,16 @@ export function activate(context: vscode.ExtensionContext): Services {
     }, 50);
   };
 
+  // Group commit: what the gateway and the chat answer while a batch is being written goes into the next one.
+  const recorder = batchRecorder(async (batch) => {
+    const l = await ledger();
+    const written = await l.append(batch.map((i) => priceInteraction(i, prices())));
+    if (written.length) {
+      changed.fire();
+      render();
+    }
+  });
+
   const services: Services = {
     context,
     log,
@@ -66,14 +77,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     ledger,
     prices,
     records: async () => currentlyPriced((await ledger()).records(), prices()),
-    async record(i: Interaction) {
-      const l = await ledger();
-      const written = await l.append([priceInteraction(i, prices())]);
-      if (written.length) {
-        changed.fire();
-        render();
-      }
-    },
+    record: (i: Interaction) => recorder.record(i),
     onDidChangeLedger: changed.event,
     timeZone,
     budgetNanos: () => settings.budgetNanos,

@@ -15,6 +15,7 @@ import {
   gatewayUrl,
   hasCodexProfile,
   hostGateway,
+  loadGatewaySecret,
   isClaudeCodeRouted,
   normaliseGatewaySettings,
   withClaudeCodeRoute,
@@ -77,14 +78,29 @@ export function registerRouting(services: Services): vscode.Disposable {
   // window's "port forwarded" notification, and an attack surface for nothing.
   let host: GatewayHost | undefined;
   let needWhy: string | null = null;
+  // The secret that proves to other windows and the CLI that a gateway on the port is ours (loaded once).
+  const secret = loadGatewaySecret(services.dataDir);
+  let generation = 0;
+  let disposed = false;
+  /** Whether this window means to run the gateway (it starts once the secret is loaded). */
+  let wanted = false;
   const start = () => {
-    const gateway = createGateway({
-      config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
-      onInteraction: (i) => services.record(i),
-      logger,
-      version: String(context.extension.packageJSON.version ?? 'dev'),
-    });
-    host = hostGateway({ gateway, port: settings.port, logger, onChange: () => paint() });
+    const g = ++generation;
+    secret.then(
+      (key) => {
+        if (g !== generation || disposed) return;
+        const gateway = createGateway({
+          config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
+          onInteraction: (i) => services.record(i),
+          logger,
+          version: String(context.extension.packageJSON.version ?? 'dev'),
+          secret: key,
+        });
+        host = hostGateway({ gateway, port: settings.port, logger, secret: key, onChange: () => paint() });
+        paint();
+      },
+      (err: Error) => logger.error(`gateway: not started: ${err.message}`),
+    );
   };
 
   /** Why this window should run (or stand by for) the gateway, or null when nothing needs it. */
@@ -105,16 +121,24 @@ export function registerRouting(services: Services): vscode.Disposable {
         logger.warn(`could not tell whether the gateway is needed: ${(err as Error).message}`);
         return needWhy;
       });
-      if (needWhy && !host) {
+      if (needWhy && !wanted) {
         logger.info(`gateway: starting (${needWhy})`);
+        wanted = true;
         start();
-      } else if (!needWhy && host) {
+      } else if (!needWhy && wanted) {
         logger.info('gateway: stopping, nothing is routed through it');
-        await host.stop();
-        host = undefined;
+        await stopGateway();
       }
       paint();
     }));
+  /** Stops the gateway, and a start still waiting for the secret. */
+  async function stopGateway(): Promise<void> {
+    wanted = false;
+    generation++;
+    const h = host;
+    host = undefined;
+    await h?.stop();
+  }
   const needTimer = setInterval(() => void reconcile(), NEED_CHECK_MS);
   disposables.push({ dispose: () => clearInterval(needTimer) });
 
@@ -144,8 +168,7 @@ export function registerRouting(services: Services): vscode.Disposable {
       const before = settings;
       settings = read();
       if (settings.port !== before.port) {
-        await host?.stop();
-        host = undefined;
+        await stopGateway();
         syncTerminals();
         await followPort(before.port);
       }
@@ -414,6 +437,7 @@ export function registerRouting(services: Services): vscode.Disposable {
   }
 
   return new vscode.Disposable(() => {
+    disposed = true;
     for (const d of disposables) d.dispose();
     void host?.stop();
   });

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import { gatewayCommand, type GatewayCliContext } from '../../src/cli/gateway';
 import { main } from '../../src/cli/main';
-import { createGateway, hostGateway } from '../../src/core/gateway';
+import { createGateway, hostGateway, loadGatewaySecret } from '../../src/core/gateway';
 import { openLedger } from '../../src/core/ledger';
 import { memoryLogger, systemClock } from '../../src/core/ports';
 import { startFakeOllama, startFakeOpenAI } from '../helpers/fake-vendors';
@@ -106,9 +106,11 @@ test('bad arguments: one line naming the argument and what was expected, exit 2'
 
 test('when another Unmetered gateway already serves the port, the CLI says so and exits 1', async () => {
   const port = await freePort();
-  const other = hostGateway({ gateway: createGateway({ config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1', ollamaHost: 'http://127.0.0.1:1' }), onInteraction: () => {} }), port });
-  assert.equal((await other.ready).role, 'owner');
   const { ctx, stderr, dataDir } = await context();
+  // The other gateway shares the data directory, hence the secret that proves it is ours.
+  const secret = await loadGatewaySecret(dataDir);
+  const other = hostGateway({ gateway: createGateway({ config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1', ollamaHost: 'http://127.0.0.1:1' }), onInteraction: () => {}, secret }), port, secret });
+  assert.equal((await other.ready).role, 'owner');
   try {
     assert.equal(await gatewayCommand(['--port', String(port)], ctx), 1);
     assert.match(stderr.text(), new RegExp(`an Unmetered gateway already serves port ${port} \\(pid ${process.pid}, route cloud\\)`));

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { createGateway, hostGateway, type GatewayConfig, type HostState } from '../../src/core/gateway';
 import { freePort } from './harness';
 
 const config: GatewayConfig = { route: 'cloud', localModel: null, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1', ollamaHost: 'http://127.0.0.1:1' };
-const gw = (version: string) => createGateway({ config: () => config, onInteraction: () => {}, version });
+const secret = randomBytes(32);
+const gw = (version: string) => createGateway({ config: () => config, onInteraction: () => {}, version, secret });
 
 function until(pred: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -17,10 +19,10 @@ function until(pred: () => boolean, ms = 3000): Promise<void> {
 
 test('the first instance owns the port; a second finds it by its health endpoint and follows; when the owner stops, the follower takes over', async () => {
   const port = await freePort();
-  const a = hostGateway({ gateway: gw('a'), port, retryMs: 50 });
+  const a = hostGateway({ gateway: gw('a'), port, retryMs: 50, secret });
   assert.equal((await a.ready).role, 'owner');
   const changes: HostState[] = [];
-  const b = hostGateway({ gateway: gw('b'), port, retryMs: 50, onChange: (s) => changes.push(s) });
+  const b = hostGateway({ gateway: gw('b'), port, retryMs: 50, secret, onChange: (s) => changes.push(s) });
   const s = await b.ready;
   assert.equal(s.role, 'follower');
   assert.ok(s.role === 'follower' && s.owner.service === 'unmetered-gateway' && s.owner.version === 'a' && s.owner.pid === process.pid);
@@ -38,7 +40,7 @@ test('a port held by another program is reported as blocked, with what to do, an
   const port = await freePort();
   const other = http.createServer((_req, res) => res.end('not unmetered'));
   await new Promise<void>((ok) => other.listen(port, '127.0.0.1', ok));
-  const h = hostGateway({ gateway: gw('c'), port, retryMs: 50 });
+  const h = hostGateway({ gateway: gw('c'), port, retryMs: 50, secret });
   const s = await h.ready;
   assert.equal(s.role, 'blocked');
   assert.ok(s.role === 'blocked' && s.error.includes(`Port ${port} is used by another program`) && s.error.includes('unmetered.gateway.port'));

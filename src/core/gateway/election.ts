@@ -3,11 +3,16 @@
  * taken by another Unmetered gateway (its health endpoint says so) this instance follows — agents already
  * reach that one — and retries periodically, so when the owner goes away one follower takes the port over.
  * A port held by some other program is reported, and retried as well.
+ *
+ * "Another Unmetered gateway" means one that proves it: the health probe sends a fresh nonce and the
+ * owner must answer its HMAC under the data directory's secret (secret.ts). A process that merely copies
+ * the health JSON is treated as some other program, and no agent is pointed at it.
  */
 import http from 'node:http';
 import type { Logger } from '../ports';
 import { silentLogger } from '../ports';
 import { HEALTH_PATH, type Gateway, type HealthInfo } from './server';
+import { newNonce, proofMatches } from './secret';
 
 export type HostState =
   | { role: 'starting'; port: number }
@@ -19,6 +24,8 @@ export type HostState =
 export interface HostOptions {
   gateway: Gateway;
   port: number;
+  /** The data directory's gateway secret (loadGatewaySecret): an owner must prove it holds the same one. */
+  secret: Buffer;
   /** How often a follower or a blocked instance tries the port again. */
   retryMs?: number;
   logger?: Logger;
@@ -32,24 +39,45 @@ export interface GatewayHost {
   stop(): Promise<void>;
 }
 
-/** Asks whatever listens on the port whether it is an Unmetered gateway. */
-export function probeHealth(port: number, timeoutMs = 1_000): Promise<HealthInfo | null> {
+/** A health answer is a few hundred bytes: anything much longer is not ours, and is not read further. */
+const MAX_HEALTH_BYTES = 64 * 1024;
+
+/**
+ * Asks whatever listens on the port whether it is an Unmetered gateway holding `secret`. Null for anything
+ * else: no answer within `timeoutMs` (in total, not per byte), not JSON, or a wrong or missing proof.
+ */
+export function probeHealth(port: number, secret: Buffer, timeoutMs = 1_000): Promise<HealthInfo | null> {
+  const nonce = newNonce();
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: HEALTH_PATH, timeout: timeoutMs, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+    let settled = false;
+    const done = (v: HealthInfo | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    const req = http.get({ host: '127.0.0.1', port, path: `${HEALTH_PATH}?nonce=${nonce}`, headers: { host: `127.0.0.1:${port}` }, agent: false }, (res) => {
       const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_HEALTH_BYTES) return done(null);
+        parts.push(c);
+      });
       res.on('end', () => {
         try {
           const v = JSON.parse(Buffer.concat(parts).toString('utf8'));
-          resolve(res.statusCode === 200 && v?.service === 'unmetered-gateway' ? (v as HealthInfo) : null);
+          const ok = res.statusCode === 200 && v?.service === 'unmetered-gateway' && proofMatches(secret, nonce, v.proof);
+          done(ok ? (v as HealthInfo) : null);
         } catch {
-          resolve(null);
+          done(null);
         }
       });
-      res.on('error', () => resolve(null));
+      res.on('error', () => done(null));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
+    req.on('error', () => done(null));
   });
 }
 
@@ -91,14 +119,14 @@ export function hostGateway(opts: HostOptions): GatewayHost {
         return schedule();
       }
     }
-    const owner = await probeHealth(opts.port);
+    const owner = await probeHealth(opts.port, opts.secret);
     if (stopped) return;
     if (owner) set({ role: 'follower', port: opts.port, owner });
     else
       set({
         role: 'blocked',
         port: opts.port,
-        error: `Port ${opts.port} is used by another program, not an Unmetered gateway. Choose another port in unmetered.gateway.port (or --port).`,
+        error: `Port ${opts.port} is used by another program, not an Unmetered gateway of this user and data directory (it could not prove it holds the gateway secret), so no agent is sent there. Choose another port in unmetered.gateway.port (or --port).`,
       });
     schedule();
   }

@@ -17,7 +17,8 @@ import { countTokens as tiktokenCount } from '../tokens';
 import { createOllama, isModelNotFound, MIN_AGENT_CONTEXT, notPulledMessage, notRunningMessage, smallContextMessage } from '../local/ollama';
 import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
 import { classify, detectAgent, refusal, type Endpoint } from './request';
-import { observeResponse, requestText, type Api, type Observation } from './usage';
+import { observeResponse, requestText, type Api, type Diagnostic, type Observation } from './usage';
+import { healthProof } from './secret';
 
 export interface GatewayConfig {
   route: Route;
@@ -39,7 +40,12 @@ export interface GatewayOptions {
   countTokens?: (text: string, model: string) => Promise<number>;
   /** Reported by the health endpoint, so a second instance can tell what is running. */
   version?: string;
+  /** Overrides the per-endpoint request body caps (bodyLimit) when lower. */
   maxBodyBytes?: number;
+  /** The data directory's gateway secret: the health endpoint proves holding it (see secret.ts). */
+  secret?: Buffer;
+  /** Cap on one SSE line or event read for usage (sse.ts); the bytes pass through regardless. */
+  maxSseLine?: number;
 }
 
 export interface HealthInfo {
@@ -49,6 +55,8 @@ export interface HealthInfo {
   route: Route;
   localModel: string | null;
   startedAt: string;
+  /** HMAC of the probe's nonce under the gateway secret; absent when no nonce was sent or no secret is set. */
+  proof?: string;
 }
 
 export interface Gateway {
@@ -58,9 +66,27 @@ export interface Gateway {
   close(): Promise<void>;
   /** Resolves when every request so far has finished and its Interaction was handed over. */
   settled(): Promise<void>;
+  /** How many upstream responses raised each diagnostic (odd shapes, invalid counts, over-long lines). */
+  diagnostics(): Record<string, number>;
 }
 
 export const HEALTH_PATH = '/unmetered/health';
+
+const MiB = 1024 * 1024;
+/**
+ * Request body caps per endpoint. Anthropic documents 32 MB for Messages and Token Counting (larger is
+ * refused with 413 request_too_large); OpenAI documents no figure, so its endpoints get the gateway's
+ * general 64 MiB. Listing models takes no body.
+ */
+function bodyLimit(ep: Endpoint): number {
+  if (ep.kind === 'count_tokens' || (ep.kind === 'generate' && ep.api === 'anthropic')) return 32 * MiB;
+  if (ep.kind === 'generate') return 64 * MiB;
+  return 1 * MiB;
+}
+/** Tokenizer work per event-loop turn: about 20 ms of tiktoken, so no client waits behind a huge count. */
+const COUNT_SLICE = 64 * 1024;
+/** Each diagnostic is logged the first time, then every this many times (always counted). */
+const DIAGNOSTIC_LOG_EVERY = 1000;
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 // Headers worth sending to Ollama; the client's credentials are not among them (the Ollama host may be remote).
@@ -75,7 +101,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger;
   const count = opts.countTokens ?? tiktokenCount;
-  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const maxBodyOverride = opts.maxBodyBytes ?? Infinity;
+  const diagnosticCounts = new Map<Diagnostic, number>();
   const startedAt = new Date(clock.now()).toISOString();
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
@@ -101,6 +128,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         }
       });
   });
+  // HTTP clients keep idle connections for long (reqwest, under Codex, pools them 90 s); a server that closes
+  // an idle connection first races the client's reuse of it and fails that request. Close later than they do.
+  server.keepAliveTimeout = 120_000;
   // Codex tries a WebSocket at /v1/responses first and falls back to HTTP on 404.
   server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -123,6 +153,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (ep.kind === 'health') {
       req.resume();
       const h: HealthInfo = { service: 'unmetered-gateway', version: opts.version ?? 'dev', pid: process.pid, route: cfg.route, localModel: cfg.localModel, startedAt };
+      const nonce = new URL(req.url ?? '/', 'http://x').searchParams.get('nonce');
+      if (opts.secret && nonce && /^[0-9a-f]{16,128}$/.test(nonce)) h.proof = healthProof(opts.secret, nonce);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(h));
       return;
@@ -131,8 +163,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       req.resume();
       return send(res, gatewayError(shape, 'not_found', `The Unmetered gateway has no ${req.method} ${(req.url ?? '').split('?')[0]}. It serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and GET /v1/models.`));
     }
+    const maxBody = Math.min(bodyLimit(ep), maxBodyOverride);
     const body = await readBody(req, maxBody);
-    if (body === null) return send(res, gatewayError(shape, 'too_large', `The request body is larger than ${maxBody} bytes.`));
+    if (body === null) {
+      // Answered now; Node reads and drops the rest of the upload (bounded by the server's request timeout).
+      return send(res, gatewayError(shape, 'too_large', `The request body is larger than this endpoint accepts (${maxBody.toLocaleString('en-US')} bytes). Send a smaller request.`));
+    }
 
     if (cfg.route === 'cloud') {
       const upstream = shape === 'anthropic' ? cfg.anthropicUpstream : cfg.openaiUpstream;
@@ -188,33 +224,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         resolve({ status, observation });
       };
       const mod = url.protocol === 'https:' ? https : http;
-      const up = mod.request({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
-      up.on('socket', (s) => s.setNoDelay(true));
-
-      res.on('close', () => {
-        if (!res.writableFinished) {
-          // The client left: stop the upstream work (and its spend) now.
-          up.destroy();
-          void finish();
-        }
-      });
-
-      up.on('error', (err: NodeJS.ErrnoException) => {
-        if (done) return;
-        if (!res.headersSent) {
-          const code = err.code ?? err.message;
-          send(
-            res,
-            ollama
-              ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
-              : gatewayError(shape, 'upstream_unreachable', `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`),
-          );
-          if (!ollama) logger.warn(`gateway: upstream ${url.origin} unreachable (${code})`);
-        } else res.destroy();
-        void finish();
-      });
-
-      up.on('response', (ur) => {
+      let responded = false;
+      const onResponse = (ur: http.IncomingMessage) => {
+        responded = true;
         status = ur.statusCode ?? 502;
         if (ollama && status >= 400) {
           readBody(ur, 64 * 1024).then((b) => {
@@ -223,12 +235,20 @@ export function createGateway(opts: GatewayOptions): Gateway {
           }, () => void finish());
           return;
         }
-        res.writeHead(status, ur.statusMessage, responseHeaders(ur.rawHeaders));
+        try {
+          res.writeHead(status, ur.statusMessage, responseHeaders(ur.rawHeaders));
+        } catch (err) {
+          // A status or header Node will not send on (e.g. status 099): the agent gets a clear 502 instead.
+          ur.destroy();
+          send(res, gatewayError(shape, 'upstream_unreachable', `The upstream ${url.origin} answered with something that is not valid HTTP (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`));
+          void finish();
+          return;
+        }
         const streaming = /text\/event-stream/i.test(String(ur.headers['content-type'] ?? ''));
         if (streaming) res.flushHeaders();
         let feed: ((b: Buffer) => void) | null = null;
         if (api && status >= 200 && status < 300) {
-          const obs = observeResponse(api, streaming);
+          const obs = observeResponse(api, streaming, { maxSseLine: opts.maxSseLine });
           observation = obs.observation;
           const side = sideChannel(String(ur.headers['content-encoding'] ?? ''), obs.push, obs.end);
           feed = side.write;
@@ -255,9 +275,45 @@ export function createGateway(opts: GatewayOptions): Gateway {
             void finish();
           }
         });
+      };
+      const start = (attempt: number): http.ClientRequest => {
+        const r = mod.request({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+        r.on('socket', (s) => s.setNoDelay(true));
+        r.on('error', (err: NodeJS.ErrnoException) => {
+          if (done) return;
+          // A kept-alive socket the upstream closed just as it was reused (its idle timer and our reuse
+          // crossed): nothing was answered, so the request goes once more on a fresh connection, as Node's
+          // documentation advises, rather than failing the agent's turn with a 502.
+          if (attempt === 0 && r.reusedSocket && !responded && !res.destroyed && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+            up = start(1);
+            return;
+          }
+          if (!res.headersSent) {
+            const code = err.code ?? err.message;
+            send(
+              res,
+              ollama
+                ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
+                : gatewayError(shape, 'upstream_unreachable', `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`),
+            );
+            if (!ollama) logger.warn(`gateway: upstream ${url.origin} unreachable (${code})`);
+          } else res.destroy();
+          void finish();
+        });
+        r.on('response', onResponse);
+        r.end(body.length > 0 ? body : undefined);
+        return r;
+      };
+      let up = start(0);
+
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          // The client left: stop the upstream work (and its spend) now.
+          up.destroy();
+          void finish();
+        }
       });
 
-      up.end(body.length > 0 ? body : undefined);
     });
   }
 
@@ -287,9 +343,22 @@ export function createGateway(opts: GatewayOptions): Gateway {
     res.end(JSON.stringify(out));
   }
 
+  /**
+   * Tokens in `text`, counted in slices of COUNT_SLICE characters with a yield to the event loop between
+   * them, so a 30 MB request delays other clients by one slice at a time, not by the whole count. Slices
+   * are cut before a space (where the tokenizers' pre-splitting cuts anyway), so the sum matches a count
+   * of the whole text for ordinary prose and code.
+   */
   async function countSafely(text: string, model: string): Promise<number> {
     try {
-      return await count(text, model);
+      let total = 0;
+      for (let at = 0; at < text.length; ) {
+        const end = sliceEnd(text, at, COUNT_SLICE);
+        total += await count(text.slice(at, end), model);
+        at = end;
+        if (at < text.length) await new Promise<void>((r) => setImmediate(r));
+      }
+      return total;
     } catch (err) {
       if (!tokenizerWarned) logger.warn(`gateway: tokenizer unavailable, estimating 4 characters per token (${(err as Error).message})`);
       tokenizerWarned = true;
@@ -299,16 +368,23 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   async function record(api: Api, route: Route, at: string, req: http.IncomingMessage, json: unknown, localModel: string | null, outcome: Outcome): Promise<void> {
     const o = outcome.observation;
+    if (o) noteDiagnostics(o.diagnostics, route);
     if (!o || !o.seen || outcome.status < 200 || outcome.status >= 300) return;
     const requested = json && typeof json === 'object' && typeof (json as { model?: unknown }).model === 'string' ? ((json as { model: string }).model) : null;
     const model = o.model ?? (route === 'local' ? localModel : requested) ?? 'unknown';
     let t: Tokens;
     let estimated = false;
-    if (o.reported && o.reportedFinal) t = o.reported;
+    if (o.reported && o.reportedFinal && o.invalid.size === 0) t = o.reported;
     else {
+      // Counted with the tokenizer: output always (a lower reported figure is kept only if larger),
+      // input when none was reported or the reported figure was invalid. An invalid cache or reasoning
+      // count cannot be rebuilt from text; it stays 0, and the record says it is an estimate.
       estimated = true;
       const output = await countSafely(o.outputText(), model);
-      t = o.reported ? { ...o.reported, output: Math.max(o.reported.output, output) } : { input: await countSafely(requestText(json), model), output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
+      if (o.reported) {
+        t = { ...o.reported, output: o.invalid.has('output') ? output : Math.max(o.reported.output, output) };
+        if (o.invalid.has('input')) t.input = Math.max(0, (await countSafely(requestText(json), model)) - t.cacheRead - t.cacheWrite5m - t.cacheWrite1h);
+      } else t = { input: await countSafely(requestText(json), model), output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
     }
     const agent = detectAgent(req.headers);
     const i: Interaction = {
@@ -334,8 +410,19 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
   }
 
+  function noteDiagnostics(list: readonly Diagnostic[], route: Route): void {
+    for (const d of list) {
+      const n = (diagnosticCounts.get(d) ?? 0) + 1;
+      diagnosticCounts.set(d, n);
+      if (n === 1 || n % DIAGNOSTIC_LOG_EVERY === 0) {
+        logger.warn(`gateway: an upstream response on the ${route} route was not in the documented shape (${d}${n > 1 ? `, ${n} so far` : ''}); it reached the agent unchanged and its usage was ${d === 'usage_invalid_count' || d === 'sse_line_too_long' ? 'estimated' : 'read where possible'}`);
+      }
+    }
+  }
+
   return {
     server,
+    diagnostics: () => Object.fromEntries(diagnosticCounts),
     listen: (port) =>
       new Promise<number>((resolve, reject) => {
         const onError = (err: Error) => {
@@ -373,8 +460,20 @@ function shapeFor(ep: Endpoint): ErrorShape {
   return 'openai';
 }
 
+/** Where a slice of at most `max` characters from `at` should end: before a space when one is near. */
+function sliceEnd(text: string, at: number, max: number): number {
+  if (text.length - at <= max) return text.length;
+  let end = at + max;
+  const space = text.lastIndexOf(' ', end);
+  if (space > at + max / 2) end = space;
+  // Never split a surrogate pair.
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return end;
+}
+
 function send(res: http.ServerResponse, e: GatewayError): void {
-  res.writeHead(e.status, { 'content-type': 'application/json' });
+  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(e.body) });
   res.end(e.body);
 }
 
@@ -386,21 +485,31 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-/** The whole body, or null past `max` bytes. */
+/** The whole body, or null as soon as it passes `max` bytes (a declared Content-Length too large, at once). */
 function readBody(stream: http.IncomingMessage, max: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
+    const declared = Number(stream.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      stream.resume();
+      return resolve(null);
+    }
+    let parts: Buffer[] = [];
     let size = 0;
     let over = false;
     stream.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.length;
-      if (size > max) over = true;
-      else parts.push(c);
+      if (size > max) {
+        // Decided: the caller answers 413 now; the rest is read and dropped until the connection closes.
+        over = true;
+        parts = [];
+        resolve(null);
+      } else parts.push(c);
     });
     let ended = false;
     stream.on('end', () => {
       ended = true;
-      resolve(over ? null : Buffer.concat(parts));
+      if (!over) resolve(Buffer.concat(parts));
     });
     stream.on('error', reject);
     // A client that leaves mid-upload ends nothing: settle anyway so the request is not counted as in flight forever.
@@ -447,12 +556,17 @@ function sideChannel(encoding: string, push: (b: Buffer) => void, end: () => voi
   const z = enc === 'gzip' || enc === 'x-gzip' ? zlib.createGunzip() : enc === 'br' ? zlib.createBrotliDecompress() : enc === 'deflate' ? zlib.createInflate() : null;
   if (!z) return { write: push, end: async () => end() };
   z.on('data', push);
+  let failed = false;
   const finished = new Promise<void>((resolve) => {
     z.once('end', resolve);
-    z.once('error', () => resolve());
+    // A corrupt compressed body ends the side channel only; `on`, as a second error must not go unheard.
+    z.on('error', () => {
+      failed = true;
+      resolve();
+    });
   });
   return {
-    write: (b) => void z.write(b),
+    write: (b) => void (failed || z.write(b)),
     end: async () => {
       z.end();
       await finished;
