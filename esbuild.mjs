@@ -21,10 +21,21 @@ const common = {
   legalComments: 'none',
 };
 
+// The CLI's start-up chunk (dist/cli.js: dispatch, option tables, help, --version) loads the commands'
+// chunk (dist/cli-commands.js) only when a command runs: esbuild's cjs output cannot split, so the
+// dynamic import of ./commands is left to Node and built as its own entry.
+const cliCommandsExternal = {
+  name: 'cli-commands-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/commands$/ }, (args) => (args.importer.endsWith(path.join('src', 'cli', 'main.ts')) ? { path: './cli-commands.js', external: true } : undefined));
+  },
+};
+
 await mkdir('dist', { recursive: true });
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { __VERSION__: JSON.stringify(pkg.version) } }),
+  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { __VERSION__: JSON.stringify(pkg.version) }, plugins: [cliCommandsExternal] }),
+  esbuild.build({ ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js' }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
   esbuild.build({ ...common, entryPoints: ['src/core/sources/worker-entry.ts'], outfile: 'dist/sources-worker.js' }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.

@@ -6,16 +6,16 @@ import path from 'node:path';
 import { builtFile } from './helpers/dist';
 
 test('the .vsix holds only what runs: bundles, the tiktoken wasm, media, README, CHANGELOG, LICENSE, manifest', () => {
-  for (const f of ['cli.js', 'extension.js', 'dashboard.js', 'sources-worker.js'] as const) builtFile(f); // vsce lists only files that exist
+  for (const f of ['cli.js', 'cli-commands.js', 'extension.js', 'dashboard.js', 'sources-worker.js'] as const) builtFile(f); // vsce lists only files that exist
   const vsce = path.resolve('node_modules', '@vscode', 'vsce', 'vsce');
   const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { encoding: 'utf8' })
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
     .sort();
-  const allowed = /^(dist\/(extension|cli|dashboard|sources-worker)\.js|dist\/tiktoken_bg\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
+  const allowed = /^(dist\/(extension|cli|cli-commands|dashboard|sources-worker)\.js|dist\/tiktoken_bg\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'nothing else ships (no sources, tests, maps or node_modules)');
-  for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/dashboard.js', 'dist/sources-worker.js', 'dist/tiktoken_bg.wasm', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) assert.ok(files.includes(f), f);
+  for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/cli-commands.js', 'dist/dashboard.js', 'dist/sources-worker.js', 'dist/tiktoken_bg.wasm', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) assert.ok(files.includes(f), f);
 });
 
 test('runtime dependencies are bundled, so the manifest needs none at install time', () => {

@@ -36,5 +36,8 @@ const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' })
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...files], { stdio: 'inherit' });
+// A ceiling on every test that sets none of its own, so a regression that hangs fails in minutes instead of
+// holding CI for its whole 90. Suites that know their bound set a tighter one on their describe().
+const timeout = [`--test-timeout=${mode === 'unit' ? 120_000 : 600_000}`];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...timeout, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,5 +1,5 @@
 /** What every CLI command receives: its arguments and the process's ports, so tests can pin them. */
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Clock, Logger } from '../core/ports';
 
 export interface CliContext {
@@ -9,6 +9,8 @@ export interface CliContext {
   platform: NodeJS.Platform;
   stdout: Writable;
   stderr: Writable;
+  /** Only `statusline` reads it (Claude Code's JSON); absent in most tests. */
+  stdin?: Readable & { isTTY?: boolean };
   clock: Clock;
   logger: Logger;
   /** The data directory (UNMETERED_HOME or the platform's). */
@@ -19,4 +21,9 @@ export interface CliContext {
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** A usage error: printed as one line naming the argument and what was expected, exit 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** Checked instead of instanceof: the command chunk and the start-up chunk each bundle this class. */
+  readonly isUsageError = true;
+}
+
+export const isUsageError = (err: unknown): boolean => (err as { isUsageError?: unknown } | null)?.isUsageError === true;

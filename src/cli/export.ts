@@ -5,14 +5,14 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, writeAtomically, type ReportFormat } from '../core/report';
+import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, writeOutFile, type ReportFormat } from '../core/report';
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
-import { parse, zoneArg } from './args';
+import { outArg, parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { openForCli, readMirroredSettings } from './setup';
 
 export const EXPORT_USAGE =
-  'unmetered export [--week YYYY-Www] [--format json|md|csv|html] [--out FILE|FOLDER] [--developer NAME] [--week-start monday|sunday|saturday] [--pseudonymise|--no-pseudonymise] [--tz Zone] [--no-scan]';
+  'unmetered export [--week YYYY-Www] [--format json|md|csv|html] [--out FILE|FOLDER|-] [--developer NAME] [--week-start monday|sunday|saturday] [--pseudonymise|--no-pseudonymise] [--tz Zone] [--no-scan]';
 
 /** The export settings the extension mirrored for the CLI (defaults when there are none). */
 export async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
@@ -64,8 +64,12 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
   if (weekStartFlag !== undefined && !isWeekStart(weekStartFlag)) throw new UsageError(`--week-start: expected ${WEEK_STARTS.join(', ')}, got ${JSON.stringify(weekStartFlag)}`);
   if (values.pseudonymise && values['no-pseudonymise']) throw new UsageError('--pseudonymise and --no-pseudonymise: expected at most one of them');
   if (values.developer !== undefined && (values.developer.trim() === '' || /[\u0000-\u001f]/.test(values.developer))) throw new UsageError(`--developer: expected a name on one line, got ${JSON.stringify(values.developer)}`);
-  const out = values.out === undefined ? undefined : path.resolve(ctx.cwd, values.out);
+  if (values.out === '') throw new UsageError('--out: expected a file or folder name, or - for standard output');
+  const out = values.out === undefined || values.out === '-' ? undefined : path.resolve(ctx.cwd, values.out);
   const outIsFolder = out !== undefined && (values.out!.endsWith('/') || values.out!.endsWith(path.sep) || (await isFolder(out)));
+  // Checked before the ledger is opened: a wrong --out should fail at once, naming the path given.
+  if (out && outIsFolder && !(await isFolder(out))) throw new UsageError(`--out ${values.out}: the folder does not exist; create it first`);
+  if (out && !outIsFolder) await outArg(values.out, ctx);
   if (out && !outIsFolder && format === undefined) format = formatOfPath(out);
   format ??= 'json';
   if (out && !outIsFolder && formatOfPath(out) && formatOfPath(out) !== format) ctx.logger.warn(`--out ${values.out} ends in .${formatOfPath(out)} but the format is ${format}`);
@@ -95,8 +99,9 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
       return EXIT.ok;
     }
     const file = outIsFolder ? path.join(out, weeklyFileName(summary, format)) : out;
-    await writeAtomically(file, text);
-    ctx.stderr.write(`unmetered export: wrote ${summary.week.id} (${summary.totals.interactions} interactions) to ${file}\n`);
+    const shown = outIsFolder ? path.join(values.out!, weeklyFileName(summary, format)) : values.out!;
+    await writeOutFile(file, text, shown);
+    ctx.stderr.write(`unmetered export: wrote ${summary.week.id} (${summary.totals.interactions} interactions) to ${shown}\n`);
     return EXIT.ok;
   } finally {
     await opened.ledger.close();

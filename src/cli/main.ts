@@ -1,62 +1,72 @@
 /**
  * `unmetered`: the meter for terminals and team leads, on the same core as the extension.
  * stdout is data; diagnostics go to stderr. Exit codes: 0 ok, 1 failure, 2 bad arguments.
+ *
+ * Start-up loads only this file, the option tables and the context: a command's code (ledger,
+ * importer, prices, renderers) is imported when that command runs, so --version and --help stay
+ * close to Node's own start-up.
  */
 import os from 'node:os';
 import { dataDir } from '../core/paths';
 import { fixedClock, stderrLogger, systemClock, type Clock } from '../core/ports';
-import { EXIT, UsageError, type CliContext } from './context';
-import { GATEWAY_USAGE, gatewayCommand } from './gateway';
-import { REPORT_USAGE, reportCommand } from './report';
-import { STATUS_USAGE, statusCommand } from './status';
-import { EXPORT_USAGE, exportCommand } from './export';
-import { TEAM_USAGE, teamCommand } from './team';
-
-type Command = { usage: string; summary: string; run: (args: string[], ctx: CliContext) => Promise<number> };
-
-const COMMANDS: Record<string, Command> = {
-  status: { usage: STATUS_USAGE, summary: "today's spend, saved by local models, and the projected month against your budget", run: statusCommand },
-  report: { usage: REPORT_USAGE, summary: 'totals, per day and per model, over a range of days', run: reportCommand },
-  export: { usage: EXPORT_USAGE, summary: 'a weekly summary (JSON, Markdown, CSV or HTML) for your team lead', run: exportCommand },
-  team: { usage: TEAM_USAGE, summary: "merge a team's weekly summaries: per developer, trend, local share, who is over budget", run: teamCommand },
-  gateway: { usage: GATEWAY_USAGE, summary: 'run the metering gateway for agents (headless), recording into the ledger', run: gatewayCommand },
-};
+import { EXIT, isUsageError, UsageError, type CliContext } from './context';
+import { commandHelp, overallHelp } from './options';
+import { ALL_SPECS, specOf } from './specs';
 
 export function usage(): string {
-  const lines = ['usage: unmetered <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.summary}`, `           ${c.usage}`);
-  lines.push(
-    '',
-    'The ledger lives in $UNMETERED_HOME, or the platform data directory (~/.local/share/unmetered on Linux).',
-    'Exit codes: 0 ok, 1 a failure while running, 2 bad arguments.',
-  );
-  return lines.join('\n') + '\n';
+  return overallHelp(ALL_SPECS);
+}
+
+/** `report --by VIEW` is the view's own command. */
+const BY: Record<string, string> = { day: 'daily', daily: 'daily', week: 'weekly', weekly: 'weekly', month: 'monthly', monthly: 'monthly', session: 'session', project: 'project', block: 'blocks', blocks: 'blocks' };
+
+function resolveAlias(name: string, args: string[]): [string, string[]] {
+  if (name !== 'report') return [name, args];
+  const i = args.findIndex((a) => a === '--by' || a.startsWith('--by='));
+  if (i < 0) return [name, args];
+  const v = args[i].startsWith('--by=') ? args[i].slice(5) : args[i + 1];
+  if (v === undefined || v.startsWith('-')) throw new UsageError('--by needs a value: day, week, month, session, project or block (e.g. --by week)');
+  const view = BY[v];
+  if (!view) throw new UsageError(`--by: expected day, week, month, session, project or block, got ${JSON.stringify(v)}`);
+  return [view, [...args.slice(0, i), ...args.slice(args[i].startsWith('--by=') ? i + 1 : i + 2)]];
 }
 
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    (name === undefined ? ctx.stderr : ctx.stdout).write(usage());
-    return name === undefined ? EXIT.usage : EXIT.ok;
+  const [first, ...rest] = argv;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    const topic = first === 'help' && rest[0] ? specOf(rest[0]) : undefined;
+    (first === undefined ? ctx.stderr : ctx.stdout).write(topic ? commandHelp(topic) : usage());
+    return first === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (name === '--version' || name === '-v') {
+  if (first === '--version' || first === '-v') {
     ctx.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    ctx.stderr.write(`unmetered: unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(COMMANDS).join(', ')} (unmetered --help)\n`);
+  let name = first;
+  let args = rest;
+  try {
+    [name, args] = resolveAlias(first, rest);
+  } catch (err) {
+    ctx.stderr.write(`unmetered report: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const spec = specOf(name);
+  if (!spec) {
+    ctx.stderr.write(`unmetered: unknown command ${JSON.stringify(name)}; expected one of ${ALL_SPECS.map((s) => s.name).join(', ')} (unmetered --help)\n`);
     return EXIT.usage;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    ctx.stdout.write(`usage: ${command.usage}\n`);
+    ctx.stdout.write(commandHelp(spec));
     return EXIT.ok;
   }
   try {
-    return await command.run(args, ctx);
+    // require, not import(): the bundle is CommonJS, and import() of a CommonJS file sends it
+    // through the ESM loader, which scans the whole chunk for its exports first (~0.2 s here).
+    const { RUN } = require('./commands') as typeof import('./commands');
+    return await RUN[name](args, ctx);
   } catch (err) {
-    if (err instanceof UsageError) {
-      ctx.stderr.write(`unmetered ${name}: ${err.message}\nusage: ${command.usage}\n`);
+    if (isUsageError(err)) {
+      ctx.stderr.write(`unmetered ${name}: ${(err as Error).message}\n(unmetered ${name} --help lists every option, with an example)\n`);
       return EXIT.usage;
     }
     const e = err as Error & { code?: string };
@@ -86,6 +96,10 @@ export function processContext(): CliContext {
     platform: process.platform,
     stdout: process.stdout,
     stderr: process.stderr,
+    // A getter: touching process.stdin sets up a stream, which only `statusline` needs.
+    get stdin() {
+      return process.stdin;
+    },
     clock: pinnedClock(process.env.UNMETERED_NOW),
     logger: stderrLogger,
     dataDir: dataDir(process.env, process.platform, os.homedir()),

@@ -1,13 +1,16 @@
 import type { Interaction } from '../core/interaction';
 import { formatUSD } from '../core/money';
 import { byCostDesc, compareKeys, groupTallies, tallyOf, toTotals, type Tally, type Totals } from '../core/report/totals';
-import { dayOfIso } from '../core/time';
-import { dayArg, parse, zoneArg } from './args';
-import { EXIT, UsageError, type CliContext } from './context';
+import { dayOfIso, localDay } from '../core/time';
+import { plural } from './args';
+import { EXIT, type CliContext } from './context';
+import { parseCommand } from './options';
 import { openForCli } from './setup';
 import { modelLabel } from '../core/unrecorded';
-
-export const REPORT_USAGE = 'unmetered report [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz Zone] [--json] [--no-scan]';
+import { plainText } from '../core/sanitize';
+import { specOf } from './specs';
+import { paintFor, renderTable, type Paint } from './table';
+import { rangeArgs, rangeText } from './views';
 
 export interface ReportJson {
   since: string | null;
@@ -46,14 +49,13 @@ export function buildReport(records: Iterable<Interaction>, opts: { since?: stri
 }
 
 export async function reportCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(args, { since: { type: 'string' }, until: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' }, 'no-scan': { type: 'boolean' } });
-  const since = dayArg('since', values.since);
-  const until = dayArg('until', values.until);
-  if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
-  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz) });
+  const { values } = parseCommand(specOf('report')!, args);
+  const { since, until, tz } = rangeArgs(values);
+  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz });
   try {
     const report = buildReport(records(), { since, until, timeZone: settings.timeZone, priceTable: prices.version });
-    ctx.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report));
+    const today = localDay(ctx.clock.now(), settings.timeZone);
+    ctx.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report, paintFor(ctx.stdout, ctx.env, !!values['no-color']), today));
     return EXIT.ok;
   } finally {
     await ledger.close();
@@ -62,17 +64,22 @@ export async function reportCommand(args: string[], ctx: CliContext): Promise<nu
 
 const cost = (t: Totals) => (t.costUSD === null ? 'unpriced' : formatUSD(Math.round(t.costUSD * 1e9)) + (t.unpricedInteractions ? '*' : ''));
 const n = (x: number) => x.toLocaleString('en-US');
+const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
 
-export function reportText(r: ReportJson): string {
-  const head = ['', 'cost', 'saved', 'input', 'output', 'cache read', 'cache write', 'calls'];
-  const line = (label: string, t: Totals) => [label, cost(t), t.avoidedUSD === null ? 'unpriced' : formatUSD(Math.round(t.avoidedUSD * 1e9)), n(t.inputTokens), n(t.outputTokens), n(t.cacheReadTokens), n(t.cacheWriteTokens), n(t.interactions)];
-  const table = (title: string, rows: string[][]) => {
-    const all = [[title, ...head.slice(1)], ...rows];
-    const w = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-    return all.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
-  };
-  const range = `${r.since ?? 'first record'} … ${r.until ?? 'today'} (${r.timeZone}; prices ${r.priceTable})`;
-  const out = [`Unmetered report · ${range}`, '', table('Day', [...r.days.map((d) => line(d.date, d)), line('Total', r.totals)]), '', table('Model', r.models.map((m) => line(modelLabel(m.model), m)))];
-  if (r.totals.unpricedInteractions) out.push('', `* ${r.totals.unpricedInteractions} interaction(s) of unpriced models are not in the cost.`);
+export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string): string {
+  const cols = (title: string) => [title, 'cost', 'saved', 'input', 'output', 'cache read', 'cache write', 'calls'].map((t) => ({ title: t }));
+  const line = (label: string, t: Totals) => [label, cost(t), t.avoidedUSD === null ? 'unpriced' : formatUSD(Math.round(t.avoidedUSD * 1e9)), n(t.inputTokens), n(t.outputTokens), n(t.cacheReadTokens), n(t.cacheWriteTokens), plural(t.interactions, 'call')];
+  const future = !!(today && r.since && r.since > today);
+  const range = `${rangeText(r.since, r.until, future ? 'future' : '')} (${r.timeZone}; prices ${r.priceTable})`;
+  const out = [paint.bold(`Unmetered report · ${range}`), ''];
+  if (!r.days.length) out.push(future ? 'Nothing recorded: the range is in the future.' : 'No interactions in this range.');
+  else {
+    out.push(...renderTable(cols('Day'), [...r.days.map((d) => line(d.date, d)), null, line(paint.bold('Total'), r.totals)], paint));
+    // Model and agent names come from agents' logs: sanitised before they are measured and printed
+    // (the output itself keeps its own colour codes on a terminal).
+    out.push('', ...renderTable(cols('Model'), r.models.map((m) => line(plainText(modelLabel(m.model)), m)), paint));
+    out.push('', ...renderTable(cols('Agent'), r.agents.map((a) => line(plainText(a.agent), a)), paint));
+  }
+  if (r.totals.unpricedInteractions) out.push('', `* ${plural(r.totals.unpricedInteractions, 'interaction')} of unpriced models ${r.totals.unpricedInteractions === 1 ? 'is' : 'are'} not in the cost.`);
   return out.join('\n') + '\n';
 }

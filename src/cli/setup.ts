@@ -1,11 +1,13 @@
 /** Shared start-up for the commands that read the meter: settings, ledger, prices, log import. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UnmeteredError } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
 import { systemTimeZone } from '../core/time';
+import { plural } from './args';
 import type { CliContext } from './context';
 import { importAgentLogs, type ImportSummary } from './scan';
 
@@ -60,16 +62,22 @@ export interface Opened {
  */
 export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string }): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
-  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
+  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {
     try {
       const summary = (imported = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources }));
-      if (summary.written > 0) ctx.logger.info(`imported ${summary.written.toLocaleString('en-US')} interaction(s) from ${summary.filesRead} agent log file(s) in ${(summary.durationMs / 1000).toFixed(1)} s`);
+      if (summary.written > 0) ctx.logger.info(`imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`);
     } catch (err) {
-      await ledger.close();
-      throw err;
+      // A full or read-only disk must not hide what is already stored: report that, and say why the
+      // news is missing (offsets are saved only past stored records, so the next run imports it).
+      if (err instanceof UnmeteredError && err.code === 'E_LEDGER_WRITE') {
+        ctx.logger.warn(`could not store what the agents' logs gained (${err.message}); showing what the ledger already holds`);
+      } else {
+        await ledger.close();
+        throw err;
+      }
     }
   }
   return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices), imported };

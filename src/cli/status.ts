@@ -1,18 +1,19 @@
 import { computeMeter, formatRough, type Breakdown, type Meter } from '../core/meter';
 import { formatUSD, nanosToUSD } from '../core/money';
 import { unpricedLabel } from '../core/pricing/unpricedReasons';
-import { numberArg, parse, zoneArg } from './args';
+import { numberArg, plural, zoneArg } from './args';
+import { parseCommand } from './options';
+import { specOf } from './specs';
 import { describeSource } from '../core/sources';
 import { EXIT, type CliContext } from './context';
+import { plainLines, plainText } from '../core/sanitize';
 import { openForCli } from './setup';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecorded';
 
-export const STATUS_USAGE = 'unmetered status [--json] [--tz Zone] [--budget USD] [--no-scan]';
-
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' }, tz: { type: 'string' }, budget: { type: 'string' }, 'no-scan': { type: 'boolean' } });
-  const tz = zoneArg(values.tz);
-  const budget = numberArg('budget', values.budget, 0, 1_000_000);
+  const { values } = parseCommand(specOf('status')!, args);
+  const tz = zoneArg(values.tz as string | undefined);
+  const budget = numberArg('budget', values.budget as string | undefined, 0, 1_000_000);
   const { settings, ledger, records, imported } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
   try {
     const m = computeMeter(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
@@ -57,7 +58,7 @@ export function meterJson(m: Meter, timeZone: string) {
 
 export function meterText(m: Meter, timeZone: string): string {
   const rows: [string, string][] = [
-    ['Today', `${formatUSD(m.todayNanos)}  (${m.interactionsToday} interaction${m.interactionsToday === 1 ? '' : 's'})`],
+    ['Today', `${formatUSD(m.todayNanos)}  (${plural(m.interactionsToday, 'interaction')})`],
     ['Saved by local models', formatUSD(m.avoidedTodayNanos)],
     ['Month to date', `${formatUSD(m.monthToDateNanos)}  (saved ${formatUSD(m.avoidedMonthNanos)})`],
     [
@@ -68,20 +69,21 @@ export function meterText(m: Meter, timeZone: string): string {
     ],
   ];
   const out = [`Unmetered · ${m.day} (${timeZone})`, ...rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`), `  Projection: ${m.projectionMethod}`];
-  const table = (title: string, list: Breakdown[], label: (key: string) => string = (k) => k) => {
+  const table = (title: string, list: Breakdown[], label: (key: string) => string = plainText) => {
     if (!list.length) return;
     out.push('', `${title} (month to date)`);
     const w = Math.max(...list.map((b) => label(b.key).length));
     for (const b of list) {
       const cost = b.unpriced === b.interactions ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` + ${b.unpriced} unpriced` : '');
-      out.push(`  ${label(b.key).padEnd(w)}  ${cost.padStart(10)}  ${String(b.interactions).padStart(7)} calls`);
+      out.push(`  ${label(b.key).padEnd(w)}  ${cost.padStart(10)}  ${plural(b.interactions, 'call', 'calls').padStart(11)}`);
     }
   };
   table('By agent', m.byAgent);
-  table('By model', m.byModel, modelLabel);
+  table('By model', m.byModel, (k) => plainText(modelLabel(k)));
   const named = namedUnpriced(m.unpriced);
   if (named.length) out.push('', `Unpriced models (not in the totals): ${named.map((u) => unpricedLabel(u.model, u.interactions)).join(', ')}`);
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) out.push('', noModel);
-  return out.join('\n') + '\n';
+  // Agent and model names come from agents' logs: no escape sequence in them reaches the terminal.
+  return plainLines(out.join('\n')) + '\n';
 }

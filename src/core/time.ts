@@ -116,3 +116,9 @@ export function dayOfIso(timeZone: string): (iso: string) => string {
     return day ?? localDay(Date.parse(iso), timeZone);
   };
 }
+
+/** An instant as local 'YYYY-MM-DD HH:MM' in a zone (for block starts and ends). */
+export function localDateTime(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
+}

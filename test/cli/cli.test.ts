@@ -97,11 +97,19 @@ test('status --json shows the meter for the pinned day', () => {
 
 test('bad arguments get a one-line error naming the argument, and exit code 2', () => {
   const cases: [string[], RegExp][] = [
-    [['report', '--since', '23.11.2026'], /--since: expected a date as YYYY-MM-DD, got "23\.11\.2026"/],
+    [['report', '--since', '23.11.2026'], /--since: expected a date as YYYY-MM-DD or YYYYMMDD \(e\.g\. 2026-11-01 or 20261101\), got "23\.11\.2026"/],
     [['report', '--tz', 'Mars/Olympus'], /--tz: expected an IANA time zone/],
     [['report', '--since', '2026-11-24', '--until', '2026-11-01'], /--since 2026-11-24 is after --until 2026-11-01/],
     [['status', '--budget', 'lots'], /--budget: expected a number from 0 to 1000000, got "lots"/],
-    [['report', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['report', '--frobnicate'], /unknown option --frobnicate/],
+    [['report', '--since'], /^unmetered report: --since needs a value \(DATE\), got nothing; e\.g\. --since 20261101$/],
+    [['daily', '--since', '-j'], /^unmetered daily: --since needs a value \(DATE\), got the option -j; e\.g\. --since 20261101$/],
+    [['weekly', '--sinse', '2026-11-01'], /unknown option --sinse; did you mean --since\?/],
+    [['daily', '--order', 'up'], /--order: expected asc or desc, got "up"/],
+    [['daily', '--last', '0'], /--last: expected a whole number from 1 to 100000, got "0"/],
+    [['daily', '--last', '3', '--since', '2026-11-01'], /--last and --since both choose where the range starts/],
+    [['report', '--by', 'year'], /--by: expected day, week, month, session, project or block, got "year"/],
+    [['export', '--week'], /--week needs a value, got nothing/],
     [['fly'], /unknown command "fly"/],
   ];
   for (const [args, message] of cases) {
@@ -147,7 +155,7 @@ test("status and report import this machine's agent logs first: full history on 
     assert.equal(j.totals.interactions, 1);
     assert.equal(j.totals.costUSD, 0.0249003);
     assert.equal(j.totals.outputTokens, 312);
-    assert.match(first.stderr, /imported 1 interaction\(s\) from 1 agent log file\(s\)/);
+    assert.match(first.stderr, /imported 1 interaction from 1 agent log file in /);
     const status = run(['status'], env);
     assert.match(status.stdout, /Agent logs read\n {2}Claude Code: 1 file, 1 interaction \(/);
     const statusJson = JSON.parse(run(['status', '--json'], env).stdout);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { openLedger } from '../../src/core/ledger/index';
 import { memoryLogger } from '../../src/core/ports';
 import { record } from './fixtures/records';
@@ -14,7 +15,7 @@ test('a writer SIGKILLed at random moments loses no record whose append had reso
   let tornSeen = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const w = startWriter(['loop', dir, `r${round}`]);
-    await w.waitForLines(1); // it has opened the ledger (repairing the last round's tail) and written
+    await w.waitForLines(1); // it has opened the ledger and written
     await new Promise((r) => setTimeout(r, Math.random() * 60));
     w.child.kill('SIGKILL');
     const { signal } = await w.exited;
@@ -28,11 +29,18 @@ test('a writer SIGKILLed at random moments loses no record whose append had reso
       appendFileSync(last, `{"id":"r${round}:torn","at":"2026-11-01T00:00:01.000Z","a":"claude-code","s":"lo`);
     }
 
-    // A segment that does not end with a newline holds a torn write; the next open must repair it.
-    const torn = segmentFiles(dir).filter((f) => !readFileSync(f, 'utf8').endsWith('\n')).length;
-    tornSeen += torn;
+    // A segment that does not end with a newline holds a torn write. Opening leaves it as it is (it
+    // must work on a full disk); the next batch written into that segment terminates it first.
+    const tornFiles = segmentFiles(dir).filter((f) => !readFileSync(f, 'utf8').endsWith('\n'));
+    tornSeen += tornFiles.length;
+    const sizes = segmentFiles(dir).map((f) => statSync(f).size);
     const check = await openLedger({ dir, logger: memoryLogger() });
-    assert.equal(check.stats.tornLinesRepaired, torn, `round ${round}`);
+    assert.equal(check.stats.tornLinesRepaired, 0, `round ${round}`);
+    assert.deepEqual(segmentFiles(dir).map((f) => statSync(f).size), sizes, `round ${round}: opening wrote nothing`);
+    // one marker record per torn segment: a month inside that segment (file name YYYY-MM.jsonl)
+    const markers = tornFiles.map((f) => record(`r${round}:mark:${path.basename(f)}`, { at: `${path.basename(f).slice(0, 7)}-15T00:00:00.000Z` }));
+    await check.append(markers);
+    assert.equal(check.stats.tornLinesRepaired, tornFiles.length, `round ${round}`);
     for (const f of segmentFiles(dir)) assert.ok(readFileSync(f, 'utf8').endsWith('\n'), `${f} repaired`);
     await check.close();
   }

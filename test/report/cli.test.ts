@@ -65,6 +65,11 @@ test('export --format md reproduces the weekly golden apart from the price table
 });
 
 test('export --out: the format follows the extension, a folder gets <developer>-<week>.<format>, nothing on stdout', () => {
+  const missing = run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
+  assert.equal(missing.code, 2, 'a missing folder is refused, never created');
+  assert.match(missing.stderr, /--out out\/ada\.html: the folder out does not exist; create it first/);
+  assert.equal(existsSync(path.join(root, 'out')), false);
+  mkdirSync(path.join(root, 'out'));
   const html = run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
   assert.equal(html.code, 0, html.stderr);
   assert.equal(html.stdout, '');

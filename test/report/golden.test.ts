@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { renderCsv } from '../../src/core/report/csv';
 import { renderHtml } from '../../src/core/report/html';
 import { renderJson } from '../../src/core/report/json';
@@ -27,4 +28,15 @@ test('a pseudonymised week in progress with Sunday weeks and no budget matches i
     pseudonymise: pseudonymiser(Buffer.alloc(32, 1)),
   });
   assertGolden('weekly-in-progress.md', renderMarkdown(s));
+});
+
+test('a week that has not started says it is in the future, not in progress (Markdown and HTML)', () => {
+  // NOW is Monday 23 November 2026 in Berlin; 2026-W49 starts on Monday 30 November.
+  const s = buildWeeklySummary(fixedLedger(), { week: '2026-W49', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE });
+  const md = renderMarkdown(s);
+  assert.match(md, /_Week in the future: it starts after 2026-11-23 09:00 UTC, so nothing can be recorded in it yet\._/);
+  assert.doesNotMatch(md, /in progress/i);
+  const html = renderHtml(s);
+  assert.match(html, / · week in the future \(nothing recorded yet\)/);
+  assert.doesNotMatch(html, /in progress/i);
 });

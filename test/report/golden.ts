@@ -11,6 +11,8 @@ export const GOLDEN_DIR = path.join(__dirname, 'golden');
 export function assertGolden(name: string, actual: string): void {
   const file = path.join(GOLDEN_DIR, name);
   if (process.env.UPDATE_GOLDEN === '1') {
+    // CI compares, never rewrites: a golden rewritten on the machine that checks it proves nothing.
+    assert.ok(!process.env.CI, 'UPDATE_GOLDEN=1 is refused when CI is set: rewrite goldens on a developer machine and review the diff');
     writeFileSync(file, actual);
     return;
   }

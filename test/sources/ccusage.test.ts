@@ -14,6 +14,7 @@ import { nanosToUSD } from '../../src/core/money';
 import { localDay } from '../../src/core/time';
 import { normaliseSourceSettings } from '../../src/core/sources';
 import { generateCodexCorpus, type CodexCorpus, type CodexExpected } from './codexCorpus';
+import { buildView } from '../../src/core/report/views';
 import { generateClaudeCorpus, type Corpus } from './corpus';
 import { world, type World } from './helpers';
 
@@ -41,6 +42,39 @@ function ccusageDaily(w: World, configDir: string, timeZone: string): Day[] {
   // 20.x names the day `period` (all agents share one report shape).
   return (JSON.parse(r.stdout) as { daily: (Day & { period: string })[] }).daily.map((d) => ({ ...d, date: d.period ?? d.date }));
 }
+
+interface Row {
+  period: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalCost: number;
+}
+
+/** Any ccusage report as JSON: `{ <command>: rows }`, each row naming its day, month or session in `period`. */
+function ccusageRows(w: World, configDir: string, command: 'daily' | 'monthly' | 'session', timeZone: string): Row[] {
+  const home = path.join(w.dir, 'empty-home');
+  mkdirSync(home, { recursive: true });
+  const r = spawnSync(CCUSAGE, [command, '--json', '--offline', '--timezone', timeZone], {
+    env: { HOME: home, CLAUDE_CONFIG_DIR: configDir, PATH: process.env.PATH, TZ: 'UTC', NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `ccusage ${command} failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as Record<string, Row[]>)[command];
+}
+
+/** A view row in ccusage's terms: cache writes together, cost in USD. */
+const asRow = (period: string, t: { inputTokens: number; outputTokens: number; cacheWriteTokens: number; cacheReadTokens: number; costUSD: number | null }) => ({
+  period,
+  inputTokens: t.inputTokens,
+  outputTokens: t.outputTokens,
+  cacheCreationTokens: t.cacheWriteTokens,
+  cacheReadTokens: t.cacheReadTokens,
+  totalCost: t.costUSD ?? 0,
+});
+const rowCells = (d: Row) => [d.period, d.inputTokens, d.outputTokens, d.cacheCreationTokens, d.cacheReadTokens, cents(d.totalCost)];
 
 function ourDaily(records: readonly Interaction[], timeZone: string): Day[] {
   const days = new Map<string, Day & { nanos: number }>();
@@ -109,6 +143,66 @@ describe('Claude Code totals agree with ccusage@20.0.24', () => {
       for (let i = 0; i < ours.length; i++) assert.ok(Math.abs(ours[i].totalCost - theirs[i].totalCost) < 1e-6, `${ours[i].date}: ${ours[i].totalCost} vs ${theirs[i].totalCost}`);
     });
   }
+
+  for (const [kind, zone] of [['daily', 'America/New_York'], ['monthly', 'Asia/Kolkata'], ['monthly', 'UTC']] as const) {
+    it(`unmetered ${kind} (the view's own code) and ccusage ${kind} agree per row in ${zone}`, () => {
+      const theirs = ccusageRows(w, root(), kind, zone);
+      const view = buildView(w.ledger.records(), { kind, timeZone: zone, now: Date.parse('2026-01-01T00:00:00Z'), priceTable: 't' });
+      assert.ok(view.rows.length >= (kind === 'daily' ? 6 : 2), `${view.rows.length} rows`);
+      assert.deepEqual(view.rows.map((r) => rowCells(asRow(r.key, r))), theirs.map(rowCells));
+    });
+  }
+
+  it('on the trap corpus (subagents, /btw replays, resumed copies) ccusage session sums more than ccusage daily; ours, counting each response once, equals their daily', () => {
+    const total = (rows: Row[]) => rows.reduce((t, r) => t + r.outputTokens, 0);
+    const ours = w.ledger.records().reduce((t, r) => t + r.tokens.output, 0);
+    assert.equal(total(ccusageRows(w, root(), 'daily', 'UTC')), ours);
+    assert.ok(total(ccusageRows(w, root(), 'session', 'UTC')) > ours, 'ccusage session sums more output tokens than ccusage daily on the trap corpus');
+  });
+});
+
+/** ccusage session rows summed per project: the corpus puts each session file in one project folder. */
+function perProject(rows: Row[], files: string[]): Row[] {
+  const projectOf = new Map(files.filter((f) => !f.includes(`${path.sep}subagents${path.sep}`)).map((f) => [path.basename(f, '.jsonl'), path.basename(path.dirname(f)).replace(/^-home-dev-/, '')]));
+  const sums = new Map<string, Row>();
+  for (const s of rows) {
+    const project = projectOf.get(s.period);
+    assert.ok(project, `ccusage session ${s.period} is one of the corpus's sessions`);
+    const t = sums.get(project) ?? { period: project, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalCost: 0 };
+    sums.set(project, { period: project, inputTokens: t.inputTokens + s.inputTokens, outputTokens: t.outputTokens + s.outputTokens, cacheCreationTokens: t.cacheCreationTokens + s.cacheCreationTokens, cacheReadTokens: t.cacheReadTokens + s.cacheReadTokens, totalCost: t.totalCost + s.totalCost });
+  }
+  return [...sums.values()].sort((a, b) => (a.period < b.period ? -1 : 1));
+}
+
+describe('sessions: ccusage session against unmetered project and session, on transcripts without copies', { timeout: 120_000 }, () => {
+  // ccusage keys a Claude Code session by its transcript's session id; our ledger keys a Claude Code
+  // record by its API message id and keeps no session id, so our session view groups Claude Code
+  // per project and local day (a difference by design, in the README). What both must agree on is
+  // where the spend went: per project, and our session rows must add up to the same.
+  let w: World;
+  let corpus: Corpus;
+  before(async () => {
+    w = await world();
+    corpus = await generateClaudeCorpus({ root: path.join(w.dir, 'claude'), sessions: 24, days: 4, turns: [3, 10], toolResultBytes: [100, 800], seed: 11, subagentSessions: 0, btwSessions: 0 });
+    w.env = { CLAUDE_CONFIG_DIR: path.join(w.dir, 'claude') };
+    await w.importer({ settings: CLAUDE_ONLY }).scan();
+  });
+  after(() => w.cleanup());
+
+  it('per project, to the token and the cent', () => {
+    const theirs = perProject(ccusageRows(w, path.join(w.dir, 'claude'), 'session', 'UTC'), corpus.files).map(rowCells);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const projects = buildView(w.ledger.records(), { kind: 'project', timeZone: 'UTC', now, priceTable: 't' }).rows.map((r) => asRow(r.key, r)).sort((a, b) => (a.period < b.period ? -1 : 1));
+    assert.ok(projects.length >= 3, `${projects.length} projects`);
+    assert.deepEqual(projects.map(rowCells), theirs);
+    const bySession = new Map<string, Row>();
+    for (const r of buildView(w.ledger.records(), { kind: 'session', timeZone: 'UTC', now, priceTable: 't' }).rows) {
+      const p = r.projects![0];
+      const t = bySession.get(p) ?? asRow(p, { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costUSD: 0 });
+      bySession.set(p, { period: p, inputTokens: t.inputTokens + r.inputTokens, outputTokens: t.outputTokens + r.outputTokens, cacheCreationTokens: t.cacheCreationTokens + r.cacheWriteTokens, cacheReadTokens: t.cacheReadTokens + r.cacheReadTokens, totalCost: t.totalCost + (r.costUSD ?? 0) });
+    }
+    assert.deepEqual([...bySession.values()].sort((a, b) => (a.period < b.period ? -1 : 1)).map(rowCells), theirs);
+  });
 });
 
 /** One assistant line, compact, as Claude Code writes it. */

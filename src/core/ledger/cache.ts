@@ -367,7 +367,7 @@ export async function writeSnapshot(cachePath: string, state: SegmentState, fh: 
   const fp = await fingerprint(fh, state.bytes);
   const tmp = `${cachePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await fsp.writeFile(tmp, encode(state, ino, fp));
+    await fsp.writeFile(tmp, encode(state, ino, fp), { mode: 0o600 });
     await fsp.rename(tmp, cachePath);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => {});

@@ -115,8 +115,12 @@ export function decodeLine(text: string): Line {
   return { kind: 'record', record: fromLine(l) };
 }
 
+/** A glued line holds one fragment, so its record starts at the first candidate or so; trying every one would be quadratic. */
+const RESCUE_TRIES = 4;
+
 function rescueGlued(text: string): Line | null {
-  for (let i = text.indexOf('{"id":', 1); i > 0; i = text.indexOf('{"id":', i + 1)) {
+  let tries = 0;
+  for (let i = text.indexOf('{"id":', 1); i > 0 && tries++ < RESCUE_TRIES; i = text.indexOf('{"id":', i + 1)) {
     try {
       const l = JSON.parse(text.slice(i));
       if (typeof l === 'object' && l !== null && !Array.isArray(l)) return { kind: 'record', record: fromLine(l) };

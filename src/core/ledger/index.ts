@@ -12,11 +12,19 @@
  * copy, power loss, a full disk); that leaves a torn last line.
  *
  * Torn lines. Readers never consume a line without its newline: it may be another process's write
- * still in flight. They are repaired by appending a newline — never by truncating — on open and
- * before a batch lands behind one. Appending is safe even if the "torn" tail is a live write: the
- * newline queues behind that write on the file lock and only adds a blank line. The terminated
- * fragment is then an ordinary malformed line, counted and skipped; and should a crash glue a
- * fragment to the next writer's first line anyway, format.ts recovers that record.
+ * still in flight. A torn tail is repaired by starting the next batch written behind it with a
+ * newline — never by truncating, and never on open: opening must work on a full disk, so the
+ * repair waits for a write that succeeds. Prepending is safe even if the "torn" tail is a live
+ * write: the batch queues behind that write on the file lock and only adds a blank line. The
+ * terminated fragment is then an ordinary malformed line, counted and skipped; and should a crash
+ * glue a fragment to the next writer's first line anyway, format.ts recovers that record.
+ *
+ * Bounded reading. Segments are read in chunks; a line longer than maxLineBytes (e.g. a runaway
+ * line in a damaged or hostile file) is passed over without being held or decoded, and is one
+ * counted malformed line naming its file and number. Every other line is still read.
+ *
+ * Privacy. The ledger's folders are 0700 and its files 0600, tightened on open; the data directory
+ * is created 0700 but, when it already exists, left as its owner set it (privateFs.ts).
  *
  * Idempotence. For each id the view keeps the copy with the largest token total (input + output +
  * cache reads + cache writes): the same response is often seen first with partial output tokens,
@@ -29,6 +37,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UnmeteredError } from '../errors';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import { totalTokens, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
@@ -40,7 +49,7 @@ export { LEDGER_FORMAT_VERSION } from './format';
 export interface LedgerStats {
   /** Lines that were not a valid record (bad JSON, failed validation, torn fragments), skipped. */
   malformedLines: number;
-  /** Torn last lines terminated with a newline by this process. */
+  /** Torn last lines this process terminated, with a newline before a batch it wrote behind one. */
   tornLinesRepaired: number;
   /** At open: record lines not in the view because another copy of their id has at least as many tokens. */
   duplicateLines: number;
@@ -84,7 +93,17 @@ export interface OpenLedgerOptions {
   /** The data directory (see paths.ts dataDir); created if missing. */
   dir: string;
   logger?: Logger;
+  /** Longer lines are skipped as malformed. Default DEFAULT_MAX_LINE_BYTES. */
+  maxLineBytes?: number;
+  /**
+   * The data directory is Unmetered's own (the platform default, not a folder a person named in
+   * UNMETERED_HOME): tighten it to 0700 if an older version left it open. Default false.
+   */
+  ownsDir?: boolean;
 }
+
+/** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
+export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 
 /** Segments whose text tail holds at least this many lines get a fresh snapshot at open. */
 const SNAPSHOT_MIN_LINES = 2000;
@@ -102,6 +121,10 @@ interface Segment {
   headerVersion: number | null;
   /** Whether bytes after `offset` lacked a newline at the last read. */
   unterminated: boolean;
+  /** Bytes after `offset` of an over-long line passed over and not yet ended by a newline. */
+  skip: number;
+  /** File size looked at by the last read: a torn tail is not read again until the file grows. */
+  seen: number;
   handle: FileHandle | null;
 }
 
@@ -112,7 +135,7 @@ interface Pass {
 }
 
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
-  const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger);
+  const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, opts.ownsDir ?? false);
   await ledger.open();
   return ledger;
 }
@@ -131,6 +154,8 @@ class FileLedger implements Ledger {
   constructor(
     readonly dir: string,
     readonly logger: Logger,
+    private readonly maxLineBytes: number,
+    private readonly ownsDir: boolean,
   ) {
     this.segDir = path.join(dir, 'ledger');
     this.cacheDir = path.join(dir, 'cache', 'ledger');
@@ -144,11 +169,18 @@ class FileLedger implements Ledger {
   }
 
   private async makeDirs(): Promise<void> {
+    let at = this.dir;
     try {
-      await fsp.mkdir(this.segDir, { recursive: true });
-      await fsp.mkdir(this.cacheDir, { recursive: true });
+      await ensurePrivateDir(this.dir, { tightenExisting: this.ownsDir });
+      await ensurePrivateDir((at = this.segDir));
+      await ensurePrivateDir((at = path.dirname(this.cacheDir)));
+      await ensurePrivateDir((at = this.cacheDir));
     } catch (e) {
-      throw new UnmeteredError('E_LEDGER_DIR', `cannot create the ledger directory ${this.segDir}: ${(e as Error).message}`, { cause: e });
+      throw new UnmeteredError(
+        'E_LEDGER_DIR',
+        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${(e as Error).message.includes(at) ? '' : `${at}: `}${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
 
@@ -209,7 +241,7 @@ class FileLedger implements Ledger {
           continue;
         }
         const st = await fsp.stat(seg.file).catch(() => null);
-        if (st && (st.size !== seg.offset || st.ino !== seg.ino)) await this.readNew(seg, st);
+        if (st && (st.size !== seg.seen || st.ino !== seg.ino)) await this.readNew(seg, st);
       }
       const out = [...this.pending.values()];
       this.pending = new Map();
@@ -238,7 +270,7 @@ class FileLedger implements Ledger {
   }
 
   private newSegment(name: string): Segment {
-    const seg: Segment = { name, file: path.join(this.segDir, `${name}.jsonl`), offset: 0, lines: 0, ino: 0, headerVersion: null, unterminated: false, handle: null };
+    const seg: Segment = { name, file: path.join(this.segDir, `${name}.jsonl`), offset: 0, lines: 0, ino: 0, headerVersion: null, unterminated: false, skip: 0, seen: 0, handle: null };
     this.segments.set(name, seg);
     this.stats.segments = this.segments.size;
     return seg;
@@ -259,6 +291,9 @@ class FileLedger implements Ledger {
     try {
       const st = await fh.stat();
       seg.ino = st.ino;
+      if ((st.mode & 0o077) !== 0 && !(await tighten(seg.file, PRIVATE_FILE_MODE))) {
+        this.logger.warn(`ledger: ${seg.file} is readable by other users and could not be made private (chmod 600 it)`);
+      }
       const snap = await readSnapshot(this.snapshotPath(seg), fh, st);
       let malformed = 0;
       let duplicates = 0;
@@ -295,11 +330,8 @@ class FileLedger implements Ledger {
           if (tailDiagnostics.length < DIAGNOSTICS_PER_PASS) tailDiagnostics.push(`line ${line}: ${reason}`);
         },
       };
+      // A torn tail stays unread (and unrepaired) until a batch is written behind it.
       await this.readInto(seg, fh, st.size, sink);
-      if (seg.unterminated) {
-        await this.repairTail(seg);
-        await this.readInto(seg, fh, (await fh.stat()).size, sink);
-      }
       this.reportDiagnostics(seg, tailDiagnostics, tailMalformed);
       this.stats.malformedLines += malformed;
       this.stats.duplicateLines += duplicates;
@@ -335,9 +367,10 @@ class FileLedger implements Ledger {
   private async readNew(seg: Segment, st: { size: number; ino: number } | null): Promise<void> {
     st ??= await fsp.stat(seg.file).catch(() => null);
     if (!st) return; // deleted behind us: what was read stays in the view
-    if (seg.ino !== 0 && (st.ino !== seg.ino || st.size < seg.offset)) {
+    if (seg.ino !== 0 && (st.ino !== seg.ino || st.size < seg.offset + seg.skip)) {
       this.logger.warn(`ledger: ${seg.file} was truncated or replaced; reading it again from the start`);
       seg.offset = 0;
+      seg.skip = 0;
       seg.lines = 0;
       seg.headerVersion = null;
       await this.dropHandle(seg);
@@ -368,39 +401,84 @@ class FileLedger implements Ledger {
     await h?.close().catch(() => {});
   }
 
-  /** Parses complete lines from seg.offset up to `size`; leaves an unterminated tail unread. */
+  /**
+   * Parses complete lines from seg.offset up to `size`; leaves an unterminated tail unread. Memory
+   * and work stay linear whatever one line weighs: at most maxLineBytes of a line is ever held,
+   * and an over-long line is only searched for its end (it may span many reads: seg.skip).
+   */
   private async readInto(seg: Segment, fh: FileHandle, size: number, sink: Sink): Promise<void> {
+    const max = this.maxLineBytes;
     let carry: Buffer | null = null;
-    let pos = seg.offset + 0;
-    while (pos < size) {
-      const n = Math.min(READ_CHUNK, size - pos);
-      const chunk = Buffer.allocUnsafe(n);
+    let pos = seg.offset + seg.skip;
+    // One buffer for the whole pass (what outlives a read is copied): a fresh 8 MiB per read costs
+    // page faults on every one, ten times the read itself when passing over a huge line.
+    const chunk = pos < size ? Buffer.allocUnsafe(Math.min(READ_CHUNK, size - pos)) : null;
+    while (pos < size && chunk) {
+      const n = Math.min(chunk.length, size - pos);
       const { bytesRead } = await fh.read(chunk, 0, n, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
-      const data: Buffer = carry ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      const last = data.lastIndexOf(10);
-      if (last < 0) {
-        carry = data;
-        continue;
-      }
-      const lines = data.toString('utf8', 0, last).split('\n');
-      for (const text of lines) {
-        const lineNo = ++seg.lines;
-        let parsed;
-        try {
-          parsed = decodeLine(text);
-        } catch (e) {
-          sink.malformed(lineNo, (e as Error).message);
+      let data = chunk.subarray(0, bytesRead);
+      if (seg.skip > 0) {
+        const nl = data.indexOf(10);
+        if (nl < 0) {
+          seg.skip += data.length;
           continue;
         }
-        if (parsed.kind === 'record') sink.record(parsed.record);
-        else if (parsed.kind === 'header') this.noteHeader(seg, parsed.version);
+        sink.malformed(++seg.lines, tooLong(seg.skip + nl, max));
+        seg.offset += seg.skip + nl + 1;
+        seg.skip = 0;
+        data = data.subarray(nl + 1);
       }
-      seg.offset += last + 1;
-      carry = last + 1 < data.length ? data.subarray(last + 1) : null;
+      if (carry) data = Buffer.concat([carry, data]);
+      const used = this.parseLines(seg, data, sink);
+      seg.offset += used;
+      const rest = data.length - used;
+      carry = null;
+      if (rest > max) seg.skip = rest;
+      else if (rest > 0) carry = Buffer.from(data.subarray(used));
     }
-    seg.unterminated = carry !== null || pos < size;
+    seg.unterminated = carry !== null || seg.skip > 0 || pos < size;
+    seg.seen = pos;
+  }
+
+  /**
+   * Parses the complete lines at the start of `data`; returns the bytes they span. Runs of lines of
+   * a sane length are decoded with one toString (far cheaper than one per line); an over-long line
+   * between them is never decoded.
+   */
+  private parseLines(seg: Segment, data: Buffer, sink: Sink): number {
+    const max = this.maxLineBytes;
+    let run = 0;
+    let at = 0;
+    for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, at)) {
+      if (nl - at > max) {
+        this.parseRun(seg, data, run, at, sink);
+        sink.malformed(++seg.lines, tooLong(nl - at, max));
+        run = nl + 1;
+      }
+      at = nl + 1;
+    }
+    this.parseRun(seg, data, run, at, sink);
+    return at;
+  }
+
+  /** Parses the lines in data[start, end), which ends just after a newline (or is empty). */
+  private parseRun(seg: Segment, data: Buffer, start: number, end: number, sink: Sink): void {
+    if (end <= start) return;
+    const lines = data.toString('utf8', start, end - 1).split('\n');
+    for (const text of lines) {
+      const lineNo = ++seg.lines;
+      let parsed;
+      try {
+        parsed = decodeLine(text);
+      } catch (e) {
+        sink.malformed(lineNo, (e as Error).message);
+        continue;
+      }
+      if (parsed.kind === 'record') sink.record(parsed.record);
+      else if (parsed.kind === 'header') this.noteHeader(seg, parsed.version);
+    }
   }
 
   private noteHeader(seg: Segment, version: number): void {
@@ -457,11 +535,13 @@ class FileLedger implements Ledger {
       });
       if (fresh.length === 0) continue;
       const before = fstatSync(fh.fd).size;
-      const caughtUp = before === seg.offset;
+      const caughtUp = before === seg.offset && seg.skip === 0;
+      // A torn tail (left by a crash or a full disk) is terminated by this batch's first byte, so
+      // the repair needs no write of its own and happens only when writing works again.
       const torn = !caughtUp && (await lastByte(fh, before)) !== 10;
-      if (torn) this.noteRepair(seg);
       const text = (torn ? '\n' : '') + fresh.map((r) => lines.get(r)!).join('');
       await writeBatch(fh, Buffer.from(text, 'utf8'), seg.file);
+      if (torn) this.noteRepair(seg);
       try {
         await fh.datasync();
       } catch (e) {
@@ -475,7 +555,7 @@ class FileLedger implements Ledger {
         // Our bytes directly follow what we had read: skip reading them back.
         const after = fstatSync(fh.fd).size;
         if (after === before + Buffer.byteLength(text)) {
-          seg.offset = after;
+          seg.offset = seg.seen = after;
           seg.lines += fresh.length;
         }
       }
@@ -510,12 +590,12 @@ class FileLedger implements Ledger {
     await this.makeDirs();
     const tmp = path.join(this.cacheDir, `${seg.name}.${process.pid}.${randomBytes(4).toString('hex')}.new`);
     try {
-      await fsp.writeFile(tmp, HEADER_LINE, { flush: true });
+      await fsp.writeFile(tmp, HEADER_LINE, { flush: true, mode: PRIVATE_FILE_MODE });
       await fsp.link(tmp, seg.file).catch(async (e: NodeJS.ErrnoException) => {
         if (e.code === 'EEXIST') return;
         // Filesystems without hard links: exclusive create; a racing writer may then put its
         // lines before our header, which readers accept.
-        const fh = await fsp.open(seg.file, 'wx').catch((e2: NodeJS.ErrnoException) => {
+        const fh = await fsp.open(seg.file, 'wx', PRIVATE_FILE_MODE).catch((e2: NodeJS.ErrnoException) => {
           if (e2.code === 'EEXIST') return null;
           throw e2;
         });
@@ -531,18 +611,6 @@ class FileLedger implements Ledger {
     } finally {
       await fsp.rm(tmp, { force: true }).catch(() => {});
     }
-  }
-
-  /** Terminates a torn last line with a newline (see the top of this file for why that is safe). */
-  private async repairTail(seg: Segment): Promise<void> {
-    const fh = await fsp.open(seg.file, 'a');
-    try {
-      await fh.write('\n');
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    this.noteRepair(seg);
   }
 
   private noteRepair(seg: Segment): void {
@@ -585,6 +653,10 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function tooLong(bytes: number, max: number): string {
+  return `a line of ${bytes} bytes is longer than the ${max}-byte limit for a ledger line (damaged or not written by Unmetered)`;
 }
 
 /**

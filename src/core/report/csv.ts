@@ -3,13 +3,15 @@
  * line break quoted with doubled quotes). Text that a spreadsheet would run as a formula (=, +, -,
  * @ first) is prefixed with an apostrophe: names in a team's files come from other people.
  */
+import { plainText } from '../sanitize';
 import { TOTALS_FIELDS, type Totals } from './totals';
 import type { WeeklySummary } from './summary';
 
 export function csvField(v: string | number | boolean | null): string {
   if (v === null) return '';
   if (typeof v !== 'string') return String(v);
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const s0 = plainText(v);
+  const s = /^[=+\-@\t\r]/.test(s0) ? `'${s0}` : s0;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

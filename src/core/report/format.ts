@@ -3,7 +3,7 @@
  * toLocaleString, so output is byte-identical on every machine (goldens, team diffs).
  */
 import { formatUSD } from '../money';
-import { weekday } from '../time';
+import { localDay, weekday } from '../time';
 import type { Totals } from './totals';
 import { usdToNanosExact } from './totals';
 
@@ -99,6 +99,15 @@ export function budgetStateLabel(state: 'none' | 'ok' | 'warning' | 'over'): str
 }
 
 /** When: "2026-11-23 09:00 UTC". */
+/**
+ * How a summary's week stands when it was generated: a week that has not started is in the
+ * future (nothing can be recorded in it yet), not "in progress".
+ */
+export function weekState(w: { start: string; complete: boolean; timeZone: string }, generatedAt: string): 'complete' | 'in progress' | 'future' {
+  if (w.complete) return 'complete';
+  return localDay(Date.parse(generatedAt), w.timeZone) < w.start ? 'future' : 'in progress';
+}
+
 export function utcLabel(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }

@@ -3,7 +3,7 @@
  * that forbids every fetch, so it opens offline, from a mail attachment or a team share, and
  * prints on one or two pages. Light and dark follow the reader's system; print is always light.
  */
-import { allTokens, avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, trendLabel, usd, utcLabel } from './format';
+import { allTokens, avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, trendLabel, usd, utcLabel, weekState } from './format';
 import type { WeeklySummary } from './summary';
 import { barList, columnChart, esc, splitBar } from './svg';
 import type { Totals } from './totals';
@@ -80,7 +80,7 @@ export function renderHtml(s: WeeklySummary): string {
   const b = s.budget;
   const parts: string[] = [];
   parts.push(
-    `<header><h1>Weekly summary · ${esc(s.developer)}</h1><div class="sub">${esc(s.week.id)} · ${esc(rangeLabel(s.week.start, s.week.end))} · ${esc(s.week.timeZone)}${s.week.complete ? '' : ` · week in progress (to ${esc(utcLabel(s.generatedAt))})`}</div></header>`,
+    `<header><h1>Weekly summary · ${esc(s.developer)}</h1><div class="sub">${esc(s.week.id)} · ${esc(rangeLabel(s.week.start, s.week.end))} · ${esc(s.week.timeZone)}${weekState(s.week, s.generatedAt) === 'future' ? ' · week in the future (nothing recorded yet)' : s.week.complete ? '' : ` · week in progress (to ${esc(utcLabel(s.generatedAt))})`}</div></header>`,
   );
   const budgetNote =
     b.monthlyBudgetUSD === null

@@ -33,9 +33,16 @@ const TYPE_TESTS: Record<string, (v: unknown) => boolean> = {
   object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
 };
 
-const show = (v: unknown) => {
+/**
+ * A short rendering of a wrong value for a message. Arrays and objects are described, never
+ * stringified: a hostile file can nest them deeper than JSON.stringify's recursion can go.
+ */
+export const show = (v: unknown): string => {
+  if (Array.isArray(v)) return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'string' && v.length > 60) return `${JSON.stringify(v.slice(0, 56))}…`;
   const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  return s === undefined ? String(v) : s;
 };
 
 const pointer = (path: (string | number)[]) => (path.length ? path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('') : '/');

@@ -2,18 +2,20 @@
  * The weekly summary as GitHub-flavoured Markdown: headline figures first (what a chat preview
  * shows), then tables that render in pull requests and stay legible as plain text.
  */
-import { allTokens, avoidedLabel, budgetStateLabel, capitalise, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, tokensLabel, trendLabel, usd, utcLabel } from './format';
+import { allTokens, avoidedLabel, budgetStateLabel, capitalise, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, tokensLabel, trendLabel, usd, utcLabel, weekState } from './format';
+import { plainText } from '../sanitize';
 import type { WeeklySummary } from './summary';
 import type { Totals } from './totals';
 import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectLabel } from '../unrecorded';
 
 /**
  * Escapes what would change the meaning of a name inside a table cell: table pipes, emphasis,
- * code, links and HTML. Hyphens, dots and underscores inside words stay as they are, so model
- * names read naturally when pasted into a chat that does not render Markdown.
+ * code, links and HTML; control characters and escape sequences are removed first (plainText).
+ * Hyphens, dots and underscores inside words stay as they are, so model names read naturally
+ * when pasted into a chat that does not render Markdown.
  */
 export function mdEscape(s: string): string {
-  return s.replace(/[\\`*|[\]<>]/g, (c) => `\\${c}`).replace(/(^|\s)_/g, '$1\\_').replace(/_(\s|$)/g, '\\_$1').replace(/[\r\n]+/g, ' ');
+  return plainText(s).replace(/[\\`*|[\]<>]/g, (c) => `\\${c}`).replace(/(^|\s)_/g, '$1\\_').replace(/_(\s|$)/g, '\\_$1').replace(/[\r\n]+/g, ' ');
 }
 
 /** A bar of block characters, so the daily shape shows even in a plain-text chat. */
@@ -48,7 +50,9 @@ export function renderMarkdown(s: WeeklySummary): string {
   const t = s.totals;
   const out: string[] = [];
   out.push(`## Unmetered weekly summary · ${mdEscape(s.developer)} · ${s.week.id} (${rangeLabel(s.week.start, s.week.end)})`, '');
-  if (!s.week.complete) out.push(`_Week in progress: figures up to ${utcLabel(s.generatedAt)}._`, '');
+  const state = weekState(s.week, s.generatedAt);
+  if (state === 'future') out.push(`_Week in the future: it starts after ${utcLabel(s.generatedAt)}, so nothing can be recorded in it yet._`, '');
+  else if (state === 'in progress') out.push(`_Week in progress: figures up to ${utcLabel(s.generatedAt)}._`, '');
   out.push(
     `**${costLabel(t)}** metered spend (${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id}: ${costLabel(s.previousWeek)}) · ` +
       `**${avoidedLabel(t)}** saved by local models · ${int(t.interactions)} interactions, ${localShare(s.routes, t)} local`,

@@ -3,8 +3,11 @@
  * refusal names the file and says what was expected and what arrived.
  */
 import { UnmeteredError } from '../errors';
-import { validate, type Schema } from './jsonschema';
+import { plainText } from '../sanitize';
+import { isDay } from '../time';
+import { show, validate, type Schema } from './jsonschema';
 import type { WeeklySummary } from './summary';
+import { isWeekId, weekById } from './week';
 import weekly1 from './weekly-1.schema.json';
 
 const PREFIX = 'unmetered.weekly/';
@@ -36,10 +39,10 @@ export function parseWeeklySummary(text: string, file: string): WeeklySummary {
   } catch (err) {
     return reject(file, `not valid JSON (${(err as Error).message}); the file may be truncated or not a weekly summary`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return reject(file, `expected a JSON object (an Unmetered weekly summary), got ${Array.isArray(doc) ? 'an array' : JSON.stringify(doc)?.slice(0, 40)}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return reject(file, `expected a JSON object (an Unmetered weekly summary), got ${Array.isArray(doc) ? 'an array' : show(doc)}`);
   const tag = (doc as Record<string, unknown>).schema;
   if (tag === undefined) return reject(file, `not an Unmetered weekly summary: no "schema" field (expected "${PREFIX}${CURRENT_VERSION}")`);
-  if (typeof tag !== 'string' || !tag.startsWith(PREFIX)) return reject(file, `not an Unmetered weekly summary: "schema" is ${JSON.stringify(tag)?.slice(0, 60)}, expected "${PREFIX}${CURRENT_VERSION}"`);
+  if (typeof tag !== 'string' || !tag.startsWith(PREFIX)) return reject(file, `not an Unmetered weekly summary: "schema" is ${show(tag)}, expected "${PREFIX}${CURRENT_VERSION}"`);
   const version = /^\d+$/.test(tag.slice(PREFIX.length)) ? Number(tag.slice(PREFIX.length)) : NaN;
   const known = KNOWN[version];
   if (!known) {
@@ -48,5 +51,25 @@ export function parseWeeklySummary(text: string, file: string): WeeklySummary {
   }
   const problems = validate(known.schema, doc, 4);
   if (problems.length) reject(file, `does not match ${tag}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`);
-  return known.upgrade(doc);
+  const summary = known.upgrade(doc);
+  const wrong = meaningProblem(summary);
+  if (wrong) reject(file, wrong);
+  return summary;
+}
+
+/**
+ * What a schema pattern cannot say: that the week exists (2026-W53 does not), that its days are
+ * the ones its id and start day give, that dates are real and that the developer's name is more
+ * than control characters. A file failing these would put a wrong week or a blank name in a report.
+ */
+function meaningProblem(s: WeeklySummary): string | undefined {
+  const w = s.week;
+  if (!isWeekId(w.id)) return `/week/id: expected an ISO week that exists (weeks 01 to 52, or 53 in a long year), got ${show(w.id)}`;
+  const ref = weekById(w.id, w.weekStart);
+  if (w.start !== ref.start || w.end !== ref.end) return `/week: ${w.id} starting on ${w.weekStart} is ${ref.start} to ${ref.end}, got ${show(w.start)} to ${show(w.end)}`;
+  if (!isDay(s.generatedAt.slice(0, 10)) || Number.isNaN(Date.parse(s.generatedAt))) return `/generatedAt: expected a real UTC instant, got ${show(s.generatedAt)}`;
+  if (!isDay(s.budget.asOf)) return `/budget/asOf: expected a real date, got ${show(s.budget.asOf)}`;
+  if (!isDay(`${s.budget.month}-01`)) return `/budget/month: expected a real month as YYYY-MM, got ${show(s.budget.month)}`;
+  if (plainText(s.developer).trim() === '') return `/developer: expected a name, got only control characters or spaces`;
+  return undefined;
 }

@@ -4,9 +4,11 @@
  * every shape carries a class (bar-cloud, bar-local, line-budget, …) that the page's stylesheet
  * colours, which keeps the dashboard within a strict CSP and lets it follow the VS Code theme.
  */
+import { plainText } from '../sanitize';
 
+/** HTML text or attribute, with control characters and escape sequences removed (plainText). */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return plainText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const r1 = (n: number) => String(Math.round(n * 10) / 10);

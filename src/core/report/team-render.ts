@@ -59,24 +59,29 @@ function budgetLine(r: TeamReport): string {
 
 export function renderTeamMarkdown(r: TeamReport): string {
   const out: string[] = [];
+  // Never out.push(...rows): a team of many files makes rows longer than a call's argument limit.
+  const add = (...parts: (string | string[])[]) => {
+    for (const p of parts) if (typeof p === 'string') out.push(p);
+    else for (const x of p) out.push(x);
+  };
   const e = mdEscape;
-  out.push(`## Unmetered team summary · ${r.week.id} (${rangeLabel(r.week.start, r.week.end)})`, '');
-  out.push(`${headline(r, (x) => `**${x}**`)} · **${avoidedLabel(r.totals)}** saved by local models · ${int(r.totals.interactions)} interactions, ${localShare(r.routes, r.totals)} local`, '');
-  out.push(e(budgetLine(r)), '');
-  out.push('### Developers', '', ...table(MEMBER_HEAD, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'], [...r.members.map((m) => memberRow(m).map(e)), teamRow(r).map((c, i) => (i === 0 ? '**Team**' : c ? `**${c}**` : ''))]), '');
+  add(`## Unmetered team summary · ${r.week.id} (${rangeLabel(r.week.start, r.week.end)})`, '');
+  add(`${headline(r, (x) => `**${x}**`)} · **${avoidedLabel(r.totals)}** saved by local models · ${int(r.totals.interactions)} interactions, ${localShare(r.routes, r.totals)} local`, '');
+  add(e(budgetLine(r)), '');
+  add('### Developers', '', table(MEMBER_HEAD, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'], r.members.map((m) => memberRow(m).map(e)).concat([teamRow(r).map((c, i) => (i === 0 ? '**Team**' : c ? `**${c}**` : ''))])), '');
   const named = (title: string, label: string, rows: ({ name: string; developers: number } & Totals)[]) => {
     if (!rows.length) return;
-    out.push(`### ${title}`, '', ...table([label, 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'], ['l', 'r', 'r', 'r', 'r', 'r', 'r'], rows.map((x) => [e(x.name), costLabel(x), x.costUSD === null ? '—' : percent(x.costUSD, r.totals.costUSD ?? 0), x.avoidedUSD === 0 ? '—' : avoidedLabel(x), int(x.developers), int(x.interactions), compact(allTokens(x))])), '');
+    add(`### ${title}`, '', table([label, 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'], ['l', 'r', 'r', 'r', 'r', 'r', 'r'], rows.map((x) => [e(x.name), costLabel(x), x.costUSD === null ? '—' : percent(x.costUSD, r.totals.costUSD ?? 0), x.avoidedUSD === 0 ? '—' : avoidedLabel(x), int(x.developers), int(x.interactions), compact(allTokens(x))])), '');
   };
   named('By agent', 'Agent', r.agents.map((a) => ({ ...a, name: a.agent })));
   named('By model', 'Model', r.models.map((m) => ({ ...m, name: m.model })));
   if (r.history.length > 1) {
-    const max = Math.max(0, ...r.history.map((h) => h.costUSD ?? 0));
-    out.push('### Weeks', '', ...table(['Week', 'Cost', '', 'Saved', 'Developers', 'Interactions'], ['l', 'r', 'l', 'r', 'r', 'r'], r.history.map((h) => [h.week === r.week.id ? `**${h.week}**` : h.week, costLabel(h), textBar(h.costUSD ?? 0, max), avoidedLabel(h), int(h.developers), int(h.interactions)])), '');
+    const max = r.history.reduce((m, h) => Math.max(m, h.costUSD ?? 0), 0);
+    add('### Weeks', '', table(['Week', 'Cost', '', 'Saved', 'Developers', 'Interactions'], ['l', 'r', 'l', 'r', 'r', 'r'], r.history.map((h) => [h.week === r.week.id ? `**${h.week}**` : h.week, costLabel(h), textBar(h.costUSD ?? 0, max), avoidedLabel(h), int(h.developers), int(h.interactions)])), '');
   }
   const n = notes(r);
-  if (n.length) out.push('### Notes', '', ...n.map((x) => `- ${e(x)}`), '');
-  out.push(`<sub>generated ${utcLabel(r.generatedAt)} by Unmetered · ${r.schema}</sub>`);
+  if (n.length) add('### Notes', '', n.map((x) => `- ${e(x)}`), '');
+  add(`<sub>generated ${utcLabel(r.generatedAt)} by Unmetered · ${r.schema}</sub>`);
   return out.join('\n') + '\n';
 }
 

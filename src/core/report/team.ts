@@ -4,12 +4,10 @@
  * one; a bad file is reported by name and left out, the same developer's week submitted twice is
  * counted once and flagged, and summaries of other weeks feed the history.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { BudgetState } from '../meter';
-import { parseWeeklySummary } from './read';
+import { plainText } from '../sanitize';
 import type { WeeklySummary } from './summary';
-import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, type Tally, toTotals, type Totals } from './totals';
+import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from './totals';
 import { compareWeekIds, isWeekStart, shiftWeek, weekById } from './week';
 
 export const TEAM_SCHEMA = 'unmetered.team/1';
@@ -42,90 +40,30 @@ export interface Entry {
 /** Rebuilds a row from its integer sums: fixed key order whatever the file had, and consistent null rules. */
 const norm = (t: Totals): Totals => toTotals(tallyFromTotals(t));
 
+/**
+ * Names are cleaned of control characters here, at the edge, so no later step (sorting, dedupe,
+ * any output) ever sees an escape sequence a teammate's file carried.
+ */
 export function entryOf(s: WeeklySummary, file: string): Entry {
+  const clean = (x: string) => plainText(x) || '(no name)';
   return {
-    file,
-    developer: s.developer,
+    file: plainText(file),
+    developer: clean(s.developer),
     week: s.week.id,
     weekStart: s.week.weekStart,
     start: s.week.start,
     end: s.week.end,
     generatedAt: s.generatedAt,
     complete: s.week.complete,
-    priceTableVersion: s.priceTableVersion,
+    priceTableVersion: s.priceTableVersion === null ? null : plainText(s.priceTableVersion),
     totals: norm(s.totals),
     routes: { cloud: norm(s.routes.cloud), local: norm(s.routes.local) },
     previous: norm(s.previousWeek),
     budget: s.budget,
-    agents: s.agents.map((a) => ({ agent: a.agent, ...norm(a) })),
-    models: s.models.map((m) => ({ model: m.model, ...norm(m) })),
-    unpricedModels: s.unpricedModels,
+    agents: s.agents.map((a) => ({ agent: clean(a.agent), ...norm(a) })),
+    models: s.models.map((m) => ({ model: clean(m.model), ...norm(m) })),
+    unpricedModels: s.unpricedModels.map((u) => ({ model: clean(u.model), interactions: u.interactions })),
   };
-}
-
-/**
- * Folders are searched (recursively, skipping hidden folders and node_modules) for *.json; named
- * files are taken as they are. Paths stay as the user wrote them (relative to `cwd`), so messages
- * and reports name files the way the user knows them.
- */
-export async function collectFiles(paths: string[], cwd = process.cwd()): Promise<{ files: string[]; missing: Problem[]; emptyFolders: string[] }> {
-  const files: string[] = [];
-  const missing: Problem[] = [];
-  const emptyFolders: string[] = [];
-  const walk = async (dir: string): Promise<string[]> => {
-    const out: string[] = [];
-    for (const d of (await readdir(path.resolve(cwd, dir), { withFileTypes: true })).sort((a, b) => compareKeys(a.name, b.name))) {
-      const p = path.join(dir, d.name);
-      if (d.isDirectory()) {
-        if (!d.name.startsWith('.') && d.name !== 'node_modules') out.push(...(await walk(p)));
-      } else if (d.name.toLowerCase().endsWith('.json')) out.push(p);
-    }
-    return out;
-  };
-  for (const p of paths) {
-    let st;
-    try {
-      st = await stat(path.resolve(cwd, p));
-    } catch (err) {
-      missing.push({ file: p, problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (err as Error).message });
-      continue;
-    }
-    if (st.isDirectory()) {
-      const found = await walk(p);
-      if (found.length === 0) emptyFolders.push(p);
-      files.push(...found);
-    } else files.push(p);
-  }
-  const seen = new Set<string>();
-  const unique = files.filter((f) => !seen.has(path.resolve(cwd, f)) && seen.add(path.resolve(cwd, f)));
-  return { files: unique, missing, emptyFolders };
-}
-
-/** A weekly summary is some kilobytes; anything this large is not one and is not read into memory. */
-export const MAX_SUMMARY_BYTES = 16_000_000;
-
-/** Reads and checks the files, a few at a time; each one becomes an Entry or a Problem. */
-export async function readEntries(files: string[], opts: { cwd?: string; concurrency?: number } = {}): Promise<{ entries: Entry[]; rejected: Problem[] }> {
-  const cwd = opts.cwd ?? process.cwd();
-  const concurrency = opts.concurrency ?? 16;
-  const entries: (Entry | undefined)[] = new Array(files.length);
-  const rejected: (Problem | undefined)[] = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      try {
-        const size = (await stat(path.resolve(cwd, files[i]))).size;
-        if (size > MAX_SUMMARY_BYTES) throw new Error(`${files[i]}: ${Math.round(size / 1e6)} MB is too large for a weekly summary (at most ${MAX_SUMMARY_BYTES / 1e6} MB)`);
-        entries[i] = entryOf(parseWeeklySummary(await readFile(path.resolve(cwd, files[i]), 'utf8'), files[i]), files[i]);
-      } catch (err) {
-        const msg = (err as Error).message;
-        rejected[i] = { file: files[i], problem: msg.startsWith(`${files[i]}: `) ? msg.slice(files[i].length + 2) : msg };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return { entries: entries.filter((e): e is Entry => e !== undefined), rejected: rejected.filter((p): p is Problem => p !== undefined) };
 }
 
 export type MemberBudget = Pick<WeeklySummary['budget'], 'month' | 'monthlyBudgetUSD' | 'monthToDateUSD' | 'projectedMonthUSD' | 'state'>;
@@ -198,36 +136,122 @@ export function dedupe(entries: Entry[]): { kept: Entry[]; duplicates: Duplicate
   return { kept, duplicates };
 }
 
-/** Sums rows by name across developers, counting in how many summaries each name appears. */
+/**
+ * Team sums must stay exact past 2^53 (about $9 million in nano-dollars, which a large team's week
+ * can pass), where Number sums start to round. Every addend is an exact integer below 2^50 (the
+ * schema caps a row at $1,000,000 = 10^15 nano-dollars and 10^12 per count), so a Number running
+ * sum is exact as long as it is carried into a BigInt before it reaches 2^52; BigInt arithmetic
+ * on every addition would be ten times slower. Converted to a decimal only once, when emitted.
+ */
+const CARRY = 2 ** 52;
+const TALLY_KEYS = Object.keys(emptyTally()) as (keyof Tally)[];
+interface Sum {
+  t: Tally;
+  carried: Partial<Record<keyof Tally, bigint>> | null;
+}
+const emptySum = (): Sum => ({ t: emptyTally(), carried: null });
+
+function addSum(s: Sum, row: Totals): Sum {
+  const t = addTally(s.t, tallyFromTotals(row));
+  // Before the addition every field was below 2^52 and each addend is below 2^50: still exact.
+  if (t.costNanos >= CARRY || t.avoidedNanos >= CARRY || t.input >= CARRY || t.output >= CARRY || t.cacheRead >= CARRY || t.cacheWrite >= CARRY || t.reasoning >= CARRY || t.interactions >= CARRY || t.unpriced >= CARRY || t.estimated >= CARRY) {
+    const c = (s.carried ??= {});
+    for (const k of TALLY_KEYS) {
+      c[k] = (c[k] ?? 0n) + BigInt(t[k]);
+      t[k] = 0;
+    }
+  }
+  return s;
+}
+
+const exact = (s: Sum, k: keyof Tally): bigint => BigInt(s.t[k]) + (s.carried?.[k] ?? 0n);
+
+/** USD from exact nano-dollars: the decimal is built from integer digits, so no product can round. */
+const usdOfNanos = (n: bigint) => Number(`${n / 1_000_000_000n}.${(n % 1_000_000_000n).toString().padStart(9, '0')}`);
+
+function totalsOfSum(s: Sum): Totals {
+  if (s.carried === null) return toTotals(s.t);
+  const n = (k: keyof Tally) => Number(exact(s, k));
+  const interactions = exact(s, 'interactions');
+  return {
+    costUSD: interactions > 0n && exact(s, 'unpriced') === interactions ? null : usdOfNanos(exact(s, 'costNanos')),
+    avoidedUSD: exact(s, 'local') > 0n && exact(s, 'localPriced') === 0n ? null : usdOfNanos(exact(s, 'avoidedNanos')),
+    inputTokens: n('input'),
+    outputTokens: n('output'),
+    cacheReadTokens: n('cacheRead'),
+    cacheWriteTokens: n('cacheWrite'),
+    reasoningTokens: n('reasoning'),
+    interactions: Number(interactions),
+    unpricedInteractions: n('unpriced'),
+    estimatedInteractions: n('estimated'),
+  };
+}
+
+const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sums rows by name across developers, counting in how many summaries each name appears; most expensive first. */
 function groupNamed(lists: [string, Totals][][]): { name: string; developers: number; totals: Totals }[] {
-  const m = new Map<string, { t: Tally; devs: number }>();
+  const m = new Map<string, { s: Sum; devs: number }>();
   for (const list of lists) {
     for (const [name, row] of list) {
       let g = m.get(name);
-      if (!g) m.set(name, (g = { t: emptyTally(), devs: 0 }));
-      addTally(g.t, tallyFromTotals(row));
+      if (!g) m.set(name, (g = { s: emptySum(), devs: 0 }));
+      addSum(g.s, row);
       g.devs++;
     }
   }
-  return [...m.entries()].sort((a, b) => byCostDesc([a[0], a[1].t], [b[0], b[1].t])).map(([name, g]) => ({ name, developers: g.devs, totals: toTotals(g.t) }));
+  return [...m.entries()]
+    .map(([name, g]) => ({ name, g, cost: exact(g.s, 'costNanos'), n: exact(g.s, 'interactions') }))
+    .sort((a, b) => cmpBig(b.cost, a.cost) || cmpBig(b.n, a.n) || compareKeys(a.name, b.name))
+    .map(({ name, g }) => ({ name, developers: g.devs, totals: totalsOfSum(g.s) }));
 }
 
-const sumTotals = (rows: Totals[]) => toTotals(rows.reduce((acc, r) => addTally(acc, tallyFromTotals(r)), emptyTally()));
+const sumTotals = (rows: Totals[]) => totalsOfSum(rows.reduce(addSum, emptySum()));
+
+/** The latest local date anywhere on Earth at `now` (UTC+14), so no zone's current week counts as future. */
+const latestDay = (now: number) => new Date(now + 14 * 3600_000).toISOString().slice(0, 10);
 
 /**
- * Merges entries into the report for one week: `week` when given, else the latest week present.
+ * A summary of a week that has not begun anywhere yet cannot be real (a wrong clock, or a file made
+ * to sit at the top of the history); it is rejected, so it is neither the default week nor in the
+ * history. Saturday is the earliest day a week with a given id can start.
+ */
+export function splitFuture(entries: Entry[], now: number): { current: Entry[]; future: Problem[] } {
+  const today = latestDay(now);
+  const current: Entry[] = [];
+  const future: Problem[] = [];
+  const begun = new Map<string, boolean>();
+  for (const e of entries) {
+    let ok = begun.get(e.week);
+    if (ok === undefined) begun.set(e.week, (ok = weekById(e.week, 'saturday').start <= today));
+    if (ok) current.push(e);
+    else future.push({ file: e.file, problem: `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot come from the future; check the clock of the computer that made it` });
+  }
+  return { current, future };
+}
+
+/**
+ * Merges entries into the report for one week: `week` when given, else the latest week present
+ * that has begun (summaries of weeks in the future are rejected, see splitFuture).
  * Returns null when there is no entry for that week.
  */
 export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: string; now: number }): TeamReport | null {
-  const { kept, duplicates } = dedupe(entries);
-  const weeks = [...new Set(kept.map((e) => e.week))].sort(compareWeekIds);
+  const { current: present, future } = splitFuture(entries, opts.now);
+  const { kept, duplicates } = dedupe(present);
+  const byWeek = new Map<string, Entry[]>();
+  for (const e of kept) {
+    const list = byWeek.get(e.week);
+    if (list) list.push(e);
+    else byWeek.set(e.week, [e]);
+  }
+  const weeks = [...byWeek.keys()].sort(compareWeekIds);
   const weekId = opts.week ?? weeks[weeks.length - 1];
   if (weekId === undefined) return null;
-  const current = kept.filter((e) => e.week === weekId);
+  const current = byWeek.get(weekId) ?? [];
   if (current.length === 0) return null;
 
   const members: TeamMember[] = current
-    .map((e) => ({
+    .map((e): TeamMember => ({
       developer: e.developer,
       file: e.file,
       totals: e.totals,
@@ -237,13 +261,15 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
       complete: e.complete,
       priceTableVersion: e.priceTableVersion,
     }))
-    .sort((a, b) => byCostDesc([a.developer, tallyFromTotals(a.totals)], [b.developer, tallyFromTotals(b.totals)]));
+    .map((m) => ({ m, t: tallyFromTotals(m.totals) }))
+    .sort((a, b) => byCostDesc([a.m.developer, a.t], [b.m.developer, b.t]))
+    .map((x) => x.m);
 
   const byState = (s: BudgetState) => members.filter((m) => m.budget.state === s).map((m) => m.developer);
   const unpriced = new Map<string, number>();
   for (const e of current) for (const u of e.unpricedModels) unpriced.set(u.model, (unpriced.get(u.model) ?? 0) + u.interactions);
   const history = weeks.map((w) => {
-    const es = kept.filter((e) => e.week === w);
+    const es = byWeek.get(w)!;
     return { week: w, developers: es.length, ...sumTotals(es.map((e) => e.totals)) };
   });
   // The week's dates as most of its summaries have them (developers may start weeks on different days).
@@ -268,7 +294,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
     nearBudget: byState('warning'),
     history,
     duplicates,
-    rejected: [...rejected].sort((a, b) => compareKeys(a.file, b.file)),
+    rejected: rejected.concat(future).sort((a, b) => compareKeys(a.file, b.file)),
     unpricedModels: [...unpriced.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0])).map(([model, interactions]) => ({ model, interactions })),
     priceTableVersions: [...new Set(current.map((e) => e.priceTableVersion ?? 'unknown'))].sort(compareKeys),
     weekStarts: [...new Set(current.map((e) => e.weekStart))].sort(compareKeys),

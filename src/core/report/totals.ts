@@ -150,6 +150,12 @@ export function tallyFromTotals(x: Totals): Tally {
 
 /** `Math.round(usd * 1e9)` can be a nano-dollar off for large sums (the product rounds); the decimal digits cannot. */
 export function usdToNanosExact(usd: number): number {
+  // Fast path: below 2^23 USD distinct nano-dollar decimals are distinct doubles, so a product that
+  // divides back to the same double is the exact count (the digits are the slow, general way).
+  if (Math.abs(usd) < 8_388_608) {
+    const n = Math.round(usd * 1e9);
+    if (n / 1e9 === usd) return n;
+  }
   const [whole, frac = ''] = Math.abs(usd).toFixed(9).split('.');
   const n = Number(whole) * 1e9 + Number(frac);
   return usd < 0 ? -n : n;

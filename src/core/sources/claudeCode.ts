@@ -1,7 +1,7 @@
 /**
  * Claude Code (CLI and its VS Code extension): `<config>/projects/**.jsonl`, one JSON object per line.
  *
- * Rules (see shared/reference/agent-logs.md):
+ * Rules (the traps are listed in README.md beside this file):
  * - only top-level `message.usage` is spend; `progress` lines carry copies of a subagent's usage
  *   at data.message.message.usage, which the subagent's own transcript already holds;
  * - `<synthetic>` lines are local placeholders, not requests;

@@ -4,7 +4,7 @@
  * where supported, with polling as the fallback) so a new assistant line reaches the ledger within
  * a second. Offsets are saved in the data directory only after the records they cover are stored.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { loadSourceState, saveSourceState } from './state';
 import { readFileUpdate, type FileState, type FileUpdate } from './tailer';
 import type { ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
 import { expandHome } from './util';
+import { walkRoot, type WalkResult } from './walk';
 
 export interface ImporterOptions extends RootContext {
   /** Where the offsets file lives (the ledger's data directory). */
@@ -123,6 +124,8 @@ export class Importer {
   private failed: Error | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private stateDirty = false;
+  /** Links and limits already reported by discovery. */
+  private readonly told = new Set<string>();
 
   constructor(private readonly opts: ImporterOptions) {
     this.adapters = opts.adapters ?? ADAPTERS;
@@ -320,7 +323,7 @@ export class Importer {
     const found: [string, SourceAdapter, number][] = [];
     for (const a of this.enabled()) {
       const files = new Set<string>();
-      for (const root of this.rootsOf(a)) await walk(root, (f) => a.matches(f) && files.add(f), new Set());
+      for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f)));
       for (const f of files) {
         const sup = a.supersededBy?.(f);
         if (sup && files.has(sup)) continue;
@@ -329,6 +332,20 @@ export class Importer {
     }
     found.sort((x, y) => x[2] - y[2] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     this.known = new Map(found.map(([f, a]) => [f, a]));
+  }
+
+  /** Says once per link (and per limit) what the walk left out: a rescan must not repeat it. */
+  private noteWalk(root: string, r: WalkResult): void {
+    for (const l of r.skippedLinks) {
+      const key = `${l.path}\0${l.target}`;
+      if (this.told.has(key)) continue;
+      this.told.add(key);
+      this.opts.logger.warn(`agent logs: not following the link ${l.path} -> ${l.target ?? '?'}: ${l.why}`);
+    }
+    if (r.limit && !this.told.has(`${root}\0limit`)) {
+      this.told.add(`${root}\0limit`);
+      this.opts.logger.warn(`agent logs: ${root}: ${r.limit}`);
+    }
   }
 
   private async anyRoot(): Promise<boolean> {
@@ -518,46 +535,6 @@ async function isDir(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * Walk following symlinked folders once each (by device and inode). Sub-folders are read
- * concurrently: a history is hundreds of session folders, and one await after another made
- * discovery a noticeable part of a first import. Callers sort what is found.
- */
-async function walk(dir: string, onFile: (f: string) => unknown, seen: Set<string>, depth = 0): Promise<void> {
-  if (depth > 16) return;
-  let st;
-  try {
-    st = await stat(dir);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) return;
-  const key = `${st.dev}:${st.ino}`;
-  if (seen.has(key)) return;
-  seen.add(key);
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  const subs: Promise<void>[] = [];
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) subs.push(walk(p, onFile, seen, depth + 1));
-    else if (e.isFile()) onFile(p);
-    else if (e.isSymbolicLink()) {
-      subs.push(
-        stat(p).then(
-          (t) => (t.isDirectory() ? walk(p, onFile, seen, depth + 1) : void (t.isFile() && onFile(p))),
-          () => {},
-        ),
-      );
-    }
-  }
-  await Promise.all(subs);
 }
 
 export function createImporter(opts: ImporterOptions): Importer {

@@ -84,7 +84,8 @@ export class LineSplitter {
       if (nl < 0) break;
       this.lineNo++;
       this.consumed += nl + 1 - start;
-      if (nl > start && this.wanted(chunk, start, nl, next)) this.emit(chunk, start, nl);
+      if (nl - start > this.max) this.opts.onTooLong?.(this.lineNo, nl - start);
+      else if (nl > start && this.wanted(chunk, start, nl, next)) this.emit(chunk, start, nl);
       start = nl + 1;
     }
     if (start < chunk.length) this.hold(chunk, start, chunk.length);

@@ -4,9 +4,10 @@
  * writer wins, and an offset that is a little behind only means re-reading lines whose ids the
  * ledger already holds.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../ports';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import type { FileState } from './tailer';
 
 export const STATE_FILE = 'sources-state.json';
@@ -32,9 +33,11 @@ export async function loadSourceState(dataDir: string, logger: Logger): Promise<
 }
 
 export async function saveSourceState(dataDir: string, files: Map<string, FileState>): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir, { tightenExisting: false });
   const file = path.join(dataDir, STATE_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }));
+  // Paths of agent logs name people's projects: readable by the owner only, as the ledger is.
+  await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }), { mode: PRIVATE_FILE_MODE });
+  await tighten(tmp, PRIVATE_FILE_MODE); // an old temp file left by a crash keeps its mode
   await rename(tmp, file);
 }

@@ -9,7 +9,7 @@
  * Unchanged files cost one stat. Malformed lines are counted and reported with file and line.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
 import type { LineParser, ParsedRecord, SourceAdapter, SourceId } from './types';
@@ -49,6 +49,8 @@ export interface ReadOptions {
   /** Called with records as they are parsed, in batches; awaited before reading on. */
   onRecords(records: ParsedRecord[]): Promise<void>;
   maxLineBytes?: number;
+  /** Largest JSON document read whole (bigger ones are skipped and counted as malformed). */
+  maxDocumentBytes?: number;
   /** Records per onRecords call while reading a big file (bounded memory). */
   batchSize?: number;
   /** Diagnostics printed per file per read before the rest are only counted. */
@@ -56,6 +58,13 @@ export interface ReadOptions {
 }
 
 export const HEAD_BYTES = 4096;
+/**
+ * A document is parsed as one string: this keeps it far below V8's string limit (~512 MiB) and
+ * the parse to seconds. Real task and chat documents are a few MiB.
+ */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** A FIFO swapped in after the stat must not block the open (no effect on regular files). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const CHUNK = 1 << 20;
 /**
  * One read buffer for all files. Reads are synchronous (page-cache reads of a log take
@@ -129,7 +138,7 @@ export async function readFileUpdate(file: string, adapter: SourceAdapter, prev:
   }
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, OPEN_FLAGS);
   } catch {
     return null; // vanished, or not readable now: looked at again on the next change
   }
@@ -213,6 +222,11 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
 }
 
 async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter, prev?: FileState): Promise<FileUpdate | null> {
+  const maxDoc = opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (!zstd && st.size > maxDoc) {
+    rep.skippedFile(`a document of ${st.size} bytes is over the ${maxDoc}-byte limit (never read into memory)`);
+    return wholeState(adapter, st, Buffer.alloc(0), 0, rep);
+  }
   // A document parser may remember what it handed over before (a task file whose restores remove entries).
   const parser = adapter.createParser(file, zstd ? undefined : prev?.parser);
   let out: ParsedRecord[] = [];
@@ -288,3 +302,4 @@ function wholeState(adapter: SourceAdapter, st: Stats, data: Buffer, lines: numb
     fromStart: true,
   };
 }
+

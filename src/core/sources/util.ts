@@ -13,6 +13,8 @@ export function count(o: Record<string, unknown> | undefined | null, key: string
 
 /** A timestamp (ISO-8601 string with any offset, or epoch ms) → UTC ISO, or a MalformedLine. */
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MIN_MS = -62_167_219_200_000; // Date.parse('0000-01-01T00:00:00.000Z')
+const MAX_MS = 253_402_300_799_999; // Date.parse('9999-12-31T23:59:59.999Z')
 
 export function utcIso(v: unknown, where: string): string {
   // Most logs already write what toISOString() would: keep the string, only check it is a real instant.
@@ -20,8 +22,8 @@ export function utcIso(v: unknown, where: string): string {
   let ms = NaN;
   if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number' && Number.isFinite(v)) ms = v < 1e11 ? v * 1000 : v; // seconds or ms
-  // ±8.64e15 ms is all a Date can hold: beyond it toISOString() throws a RangeError, not a diagnostic.
-  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new MalformedLine(`${where}: expected an ISO-8601 timestamp, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  // Years 0000-9999 only: beyond them toISOString throws (past ±8.64e15 ms) or writes a six-digit year.
+  if (!(ms >= MIN_MS && ms <= MAX_MS)) throw new MalformedLine(`${where}: expected an ISO-8601 timestamp in years 0000-9999, got ${JSON.stringify(v)?.slice(0, 40)}`);
   return new Date(ms).toISOString();
 }
 

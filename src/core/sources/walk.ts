@@ -1,0 +1,130 @@
+/**
+ * Finds the files under an agent's log folder. Agents' folders are other programs' data (and
+ * Claude Code's projects/ can hold anything a session wrote), so the walk is bounded: it never
+ * follows a link whose target lies outside the folder — a link to `/` would otherwise walk the
+ * whole disk — it visits each real folder once (device + inode), stops at a depth and a number of
+ * entries, and hands over regular files only (no FIFOs, devices or sockets, which can block a read
+ * or never end). Links it did not follow are returned so the caller can say which and why.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface WalkLimits {
+  /** Folder levels below the root (default 16). */
+  maxDepth?: number;
+  /** Directory entries looked at in all (default 500,000; a long history has tens of thousands). */
+  maxEntries?: number;
+}
+
+export interface SkippedLink {
+  path: string;
+  /** Where it leads (its real path), or null when that could not be resolved. */
+  target: string | null;
+  why: string;
+}
+
+export interface WalkResult {
+  skippedLinks: SkippedLink[];
+  /** Entries left unvisited because a limit was reached (which one is in `limit`). */
+  limit: string | null;
+}
+
+export const DEFAULT_WALK_DEPTH = 16;
+export const DEFAULT_WALK_ENTRIES = 500_000;
+const MAX_SKIPPED_KEPT = 100;
+
+interface Walk {
+  root: string;
+  onFile: (f: string) => unknown;
+  seen: Set<string>;
+  entries: number;
+  maxDepth: number;
+  maxEntries: number;
+  result: WalkResult;
+}
+
+/** Calls onFile for each regular file under `root` (a missing or unreadable root finds nothing). */
+export async function walkRoot(root: string, onFile: (f: string) => unknown, limits: WalkLimits = {}): Promise<WalkResult> {
+  const result: WalkResult = { skippedLinks: [], limit: null };
+  let real: string;
+  try {
+    real = await realpath(root); // the root itself may be a link (a config folder moved to another disk)
+  } catch {
+    return result;
+  }
+  const w: Walk = {
+    root: real,
+    onFile,
+    seen: new Set(),
+    entries: 0,
+    maxDepth: limits.maxDepth ?? DEFAULT_WALK_DEPTH,
+    maxEntries: limits.maxEntries ?? DEFAULT_WALK_ENTRIES,
+    result,
+  };
+  await walkDir(w, root, 0);
+  return result;
+}
+
+function inside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+async function walkDir(w: Walk, dir: string, depth: number): Promise<void> {
+  if (depth > w.maxDepth) {
+    w.result.limit ??= `folders deeper than ${w.maxDepth} levels were not searched`;
+    return;
+  }
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) return;
+  const key = `${st.dev}:${st.ino}`;
+  if (w.seen.has(key)) return;
+  w.seen.add(key);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  const subs: Promise<void>[] = [];
+  for (const e of entries) {
+    if (++w.entries > w.maxEntries) {
+      w.result.limit ??= `stopped after ${w.maxEntries} entries`;
+      break;
+    }
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) subs.push(walkDir(w, p, depth + 1));
+    else if (e.isFile()) w.onFile(p);
+    else if (e.isSymbolicLink()) subs.push(followLink(w, p, depth));
+  }
+  await Promise.all(subs);
+}
+
+async function followLink(w: Walk, p: string, depth: number): Promise<void> {
+  let target: string;
+  try {
+    target = await realpath(p);
+  } catch {
+    return; // dangling: nothing to read
+  }
+  if (!inside(w.root, target)) {
+    skip(w, { path: p, target, why: `it leads outside ${w.root}` });
+    return;
+  }
+  let t;
+  try {
+    t = await stat(target);
+  } catch {
+    return;
+  }
+  if (t.isDirectory()) await walkDir(w, p, depth + 1);
+  else if (t.isFile()) w.onFile(p);
+}
+
+function skip(w: Walk, s: SkippedLink): void {
+  if (w.result.skippedLinks.length < MAX_SKIPPED_KEPT) w.result.skippedLinks.push(s);
+}

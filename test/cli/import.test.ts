@@ -1,0 +1,70 @@
+/**
+ * `unmetered import [--rebuild]`, as shipped (the bundle in a child process): the recovery for a
+ * ledger restored from a backup. The transcript lines have the shape of the Claude Code fixtures in
+ * test/sources/fixtures/claude (assistant lines with message.id, model and usage).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { builtFile } from '../helpers/dist';
+
+const cli = builtFile('cli.js');
+let dir: string;
+
+const line = (id: string, at: string, input: number, output: number) =>
+  JSON.stringify({ cwd: '/home/dev/webapp', sessionId: 's1', version: '2.0.31', type: 'assistant', uuid: `u-${id}`, timestamp: at, requestId: `r-${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage: { input_tokens: input, output_tokens: output } } });
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH, HOME: path.join(dir, 'home'), UNMETERED_HOME: path.join(dir, 'data'), CLAUDE_CONFIG_DIR: path.join(dir, 'claude'), CODEX_HOME: path.join(dir, 'codex'), UNMETERED_TZ: 'UTC' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const json = (args: string[]) => {
+  const r = run([...args, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+};
+
+describe('unmetered import --rebuild', { timeout: 90_000 }, () => {
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-import-'));
+    mkdirSync(path.join(dir, 'home'));
+    mkdirSync(path.join(dir, 'claude', 'projects', '-home-dev-webapp'), { recursive: true });
+    writeFileSync(path.join(dir, 'claude', 'projects', '-home-dev-webapp', 's1.jsonl'), [line('msg_1', '2026-11-20T10:00:00.000Z', 100, 10), line('msg_2', '2026-11-21T10:00:00.000Z', 200, 20)].join('\n') + '\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports once, then reads nothing new', () => {
+    const first = json(['import']);
+    assert.deepEqual([first.filesRead, first.written, first.ledgerInteractions], [1, 2, 2]);
+    const again = json(['import']);
+    assert.deepEqual([again.written, again.ledgerInteractions], [0, 2]);
+  });
+
+  it('a ledger restored from an older backup: a plain import misses what the offsets passed; --rebuild restores it, and a second --rebuild adds nothing', () => {
+    // The restored backup predates both lines: its segment files are gone, the offsets file says "read".
+    rmSync(path.join(dir, 'data', 'ledger'), { recursive: true });
+    const plain = json(['import']);
+    assert.deepEqual([plain.written, plain.ledgerInteractions], [0, 0]);
+    const rebuilt = json(['import', '--rebuild']);
+    assert.deepEqual([rebuilt.rebuild, rebuilt.filesRead, rebuilt.written, rebuilt.ledgerInteractions], [true, 1, 2, 2]);
+    const twice = json(['import', '--rebuild']);
+    assert.deepEqual([twice.written, twice.ledgerInteractions], [0, 2]);
+    // The report sees each response once: 100 + 200 input tokens.
+    const report = json(['report', '--no-scan']);
+    assert.deepEqual([report.totals.interactions, report.totals.inputTokens], [2, 300]);
+  });
+
+  it('text output says what it did, with plurals', () => {
+    const r = run(['import']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Read 0 agent log files \(1 file seen\): 0 interactions new or completed, 2 interactions in the ledger\.\n$/);
+  });
+});

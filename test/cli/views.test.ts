@@ -1,0 +1,174 @@
+/**
+ * The views (daily, weekly, monthly, session, project, blocks) on a corpus written out below as
+ * literals: two zones (Europe/Berlin, America/New_York), each across its spring DST change
+ * (New York 2026-03-08 07:00Z, Berlin 2026-03-29 01:00Z). Costs are stored as round nano-dollar
+ * figures (R<n> costs n million nanos = $0.00n) so every expected sum below is hand arithmetic.
+ * Goldens pin the whole text and JSON output; `UPDATE_GOLDEN=1` rewrites them (review the diff).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { main } from '../../src/cli/main';
+import type { CliContext } from '../../src/cli/context';
+import { openLedger } from '../../src/core/ledger';
+import { fixedClock, memoryLogger } from '../../src/core/ports';
+import { corpus, NOW } from './corpus';
+
+const GOLDEN = path.join(__dirname, 'golden');
+
+class Sink extends Writable {
+  text = '';
+  override _write(c: Buffer, _e: string, cb: () => void) {
+    this.text += c.toString();
+    cb();
+  }
+}
+
+let dir: string;
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const ctx: CliContext = { env: { NO_COLOR: '1', ...env }, cwd: dir, home: path.join(dir, 'home'), platform: 'linux', stdout, stderr, clock: fixedClock(NOW), logger: memoryLogger(), dataDir: path.join(dir, 'data') };
+  const code = await main(args, ctx);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** The price table's name changes with every price update; goldens hold a placeholder. */
+const stable = (s: string) => s.replace(/litellm@[0-9a-f]+/g, 'litellm@<table>');
+
+function golden(name: string, actual: string): void {
+  const file = path.join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === '1') {
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  assert.ok(existsSync(file), `golden ${file} is missing; create it with UPDATE_GOLDEN=1`);
+  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its golden`);
+}
+
+const nanos = (usd: number | null) => (usd === null ? null : Math.round(usd * 1e9));
+
+describe('views on the literal corpus, two zones, across DST', { timeout: 60_000 }, () => {
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-views-'));
+    const ledger = await openLedger({ dir: path.join(dir, 'data') });
+    await ledger.append(corpus());
+    await ledger.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const ZONES = { berlin: 'Europe/Berlin', newyork: 'America/New_York' };
+  for (const [short, zone] of Object.entries(ZONES)) {
+    for (const view of ['daily', 'weekly', 'monthly', 'session', 'project', 'blocks']) {
+      it(`${view} in ${zone}: text and JSON match their goldens`, async () => {
+        const text = await run([view, '--no-scan', '--tz', zone, '--breakdown'].filter((a) => view !== 'blocks' || a !== '--breakdown'));
+        assert.equal(text.code, 0, text.stderr);
+        golden(`${view}-${short}.txt`, stable(text.stdout));
+        const json = await run([view, '--no-scan', '-z', zone, '-j']);
+        assert.equal(json.code, 0, json.stderr);
+        golden(`${view}-${short}.json`, stable(json.stdout));
+      });
+    }
+  }
+
+  it('daily: the DST days hold the right records in each zone (hand-sorted)', async () => {
+    const day = async (zone: string) => Object.fromEntries(JSON.parse((await run(['daily', '--no-scan', '--tz', zone, '--json'])).stdout).rows.map((r: { key: string; costUSD: number }) => [r.key, nanos(r.costUSD)]));
+    // New York: R1 18:30 EST on 7 March; R2 01:30 EST, R3 03:30 EDT and R4 23:59 EDT on 8 March → 2 + 3 + 4 = 9 M.
+    const ny = await day('America/New_York');
+    assert.equal(ny['2026-03-07'], 1_000_000);
+    assert.equal(ny['2026-03-08'], 9_000_000);
+    // R5 19:30, R6 20:59, R7 21:00 EDT on 28 March → 18 M; R8 18:30 on 29 March → 8 M; R9, R10 on 31 March → 19 M.
+    assert.equal(ny['2026-03-28'], 18_000_000);
+    assert.equal(ny['2026-03-29'], 8_000_000);
+    assert.equal(ny['2026-03-31'], 19_000_000);
+    // Berlin: R1 00:30, R2 07:30, R3 08:30 CET on 8 March → 6 M; R5 00:30 CET, R6 01:59 CET, R7 03:00 CEST on 29 March → 18 M.
+    const be = await day('Europe/Berlin');
+    assert.equal(be['2026-03-08'], 6_000_000);
+    assert.equal(be['2026-03-29'], 18_000_000);
+    // R8 00:30 CEST on 30 March; R9 23:59 on 31 March; R10 00:00 on 1 April, with R11, R0, R12 → 10 + 11 + 12 = 33 M.
+    assert.equal(be['2026-03-30'], 8_000_000);
+    assert.equal(be['2026-03-31'], 9_000_000);
+    assert.equal(be['2026-04-01'], 33_000_000);
+  });
+
+  it('weekly and monthly: hand sums, the current period in progress', async () => {
+    const w = JSON.parse((await run(['weekly', '--no-scan', '--tz', 'Europe/Berlin', '--json'])).stdout);
+    // Monday weeks: 2 Mar (R1-R3: 6 M), 9 Mar (R4), 16 Mar (R14), 23 Mar (R5-R7: 18 M), 30 Mar (R8-R12, R0: 50 M).
+    assert.deepEqual(w.rows.map((r: { key: string; costUSD: number; state: string }) => [r.key, nanos(r.costUSD), r.state]), [
+      ['2026-03-02', 6_000_000, 'complete'],
+      ['2026-03-09', 4_000_000, 'complete'],
+      ['2026-03-16', 14_000_000, 'complete'],
+      ['2026-03-23', 18_000_000, 'complete'],
+      ['2026-03-30', 50_000_000, 'in progress'],
+    ]);
+    assert.equal(w.rows[4].label, '2026-W14');
+    const m = JSON.parse((await run(['monthly', '--no-scan', '--tz', 'America/New_York', '--json'])).stdout);
+    // New York: March holds R1-R10 and R14 (1 + … + 10 + 14 = 69 M); April R11, R12 and the unpriced R0.
+    assert.deepEqual(m.rows.map((r: { key: string; costUSD: number; interactions: number; unpricedInteractions: number }) => [r.key, nanos(r.costUSD), r.interactions, r.unpricedInteractions]), [
+      ['2026-03', 69_000_000, 11, 0],
+      ['2026-04', 23_000_000, 3, 1],
+    ]);
+    assert.equal(nanos(m.totals.costUSD), 92_000_000); // 1 + 2 + … + 12 + 14 = 78 + 14
+  });
+
+  it('session: the agent\'s own session where the id names it; Claude Code per project and day', async () => {
+    const s = JSON.parse((await run(['session', '--no-scan', '--tz', 'Europe/Berlin', '--json'])).stdout);
+    const byKey = Object.fromEntries(s.rows.map((r: { key: string; costUSD: number; interactions: number; sessionKnown: boolean }) => [r.key, [nanos(r.costUSD), r.interactions, r.sessionKnown]]));
+    assert.deepEqual(byKey['codex:rollout-a'], [5_000_000, 2, true]);
+    assert.deepEqual(byKey['codex:rollout-b'], [14_000_000, 1, true]);
+    assert.deepEqual(byKey['gemini-cli:sess-1'], [11_000_000, 2, true]);
+    assert.deepEqual(byKey['cline:task-9'], [7_000_000, 1, true]);
+    assert.deepEqual(byKey['claude-code · webapp · 2026-04-01'], [23_000_000, 3, false]);
+    const one = JSON.parse((await run(['session', '--no-scan', '--json', '-i', 'codex:rollout-a'])).stdout);
+    assert.deepEqual([one.rows.length, nanos(one.totals.costUSD)], [1, 5_000_000]);
+  });
+
+  it('blocks: floored to the hour, 5 hours long, the active one with burn rate and projection', async () => {
+    const b = JSON.parse((await run(['blocks', '--no-scan', '--json'])).stdout).blocks;
+    // Claude Code only: R1 | R4 | R8 | R9+R10 (22:00 is 1 h after the 21:00 start) | R11+R0+R12.
+    assert.deepEqual(b.map((x: { start: string }) => x.start), ['2026-03-07T23:00:00.000Z', '2026-03-09T03:00:00.000Z', '2026-03-29T22:00:00.000Z', '2026-03-31T21:00:00.000Z', '2026-04-01T11:00:00.000Z']);
+    const a = b[4];
+    assert.equal(a.active, true);
+    assert.equal(a.end, '2026-04-01T16:00:00.000Z');
+    // 23 M nanos priced over 11:10 → 13:10 (120 min): $0.0115/h; 3 × 1,100 tokens / 120 min = 27.5 → 28 per minute.
+    assert.deepEqual(a.burnRate, { tokensPerMinute: 28, costUSDPerHour: 0.0115 });
+    // 140 min left (13:40 → 16:00): 23 M + 23 M × 140 / 120 = 49.8333 M nanos; 3,300 + 27.5 × 140 = 7,150 tokens.
+    assert.deepEqual(a.projection, { costUSD: 0.049833, tokens: 7150, remainingMinutes: 140 });
+    assert.equal(b.filter((x: { active: boolean }) => x.active).length, 1);
+    const active = JSON.parse((await run(['blocks', '--no-scan', '--json', '--active'])).stdout).blocks;
+    assert.deepEqual(active.map((x: { start: string }) => x.start), ['2026-04-01T11:00:00.000Z']);
+  });
+
+  it('filters and order: --project, --agent, --last, --order desc, --since in YYYYMMDD', async () => {
+    const j = async (args: string[]) => JSON.parse((await run([...args, '--no-scan', '--json', '--tz', 'Europe/Berlin'])).stdout);
+    assert.equal(nanos((await j(['daily', '--project', 'docs'])).totals.costUSD), 11_000_000); // R5 + R6
+    assert.equal(nanos((await j(['daily', '--agent', 'codex'])).totals.costUSD), 19_000_000); // R2 + R3 + R14
+    // The last 2 days, today included: 31 March (R9) and 1 April (R10, R11, R0, R12).
+    const last = await j(['daily', '--last', '2', '--order', 'desc']);
+    assert.deepEqual(last.rows.map((r: { key: string }) => r.key), ['2026-04-01', '2026-03-31']);
+    assert.equal(last.since, '2026-03-31');
+    const compact = await j(['daily', '-s', '20260329', '-u', '20260330']);
+    assert.deepEqual([compact.since, compact.until, nanos(compact.totals.costUSD)], ['2026-03-29', '2026-03-30', 26_000_000]); // 18 M + 8 M
+    const byAlias = await j(['report', '--by', 'week', '--last', '1']);
+    assert.deepEqual([byAlias.view, byAlias.rows.length, nanos(byAlias.totals.costUSD)], ['weekly', 1, 50_000_000]);
+  });
+
+  it('a future range says so, plurals are right, colour only when asked for', async () => {
+    const f = await run(['daily', '--no-scan', '--since', '2026-05-01', '--tz', 'UTC']);
+    assert.match(f.stdout, /2026-05-01 … today \(in the future: nothing can be recorded yet\)/);
+    assert.match(f.stdout, /Nothing recorded: the range is in the future\./);
+    const one = await run(['daily', '--no-scan', '--since', '2026-03-09', '--until', '2026-03-09', '--tz', 'UTC']);
+    assert.match(one.stdout, /\b1 call\b/);
+    assert.doesNotMatch(one.stdout, /1 calls/);
+    assert.doesNotMatch(one.stdout, /\x1b\[/);
+    const coloured = await run(['daily', '--no-scan', '--tz', 'UTC'], { NO_COLOR: '', FORCE_COLOR: '1' });
+    assert.match(coloured.stdout, /\x1b\[1m/);
+    const flagged = await run(['daily', '--no-scan', '--tz', 'UTC', '--no-color'], { NO_COLOR: '', FORCE_COLOR: '1' });
+    assert.doesNotMatch(flagged.stdout, /\x1b\[/);
+  });
+});

@@ -1,0 +1,132 @@
+// Fuzz of each agent's log lines (issue 11): generated inputs, mutations of the project's fixture
+// lines (test/sources/fixtures, whose writers' sources are cited in test/sources/*.test.ts), are fed
+// through every adapter's parser from a fixed seed. A parser may reject a line only with a
+// MalformedLine; every record it produces must be a valid Interaction that the ledger stores and
+// reads back unchanged. UNMETERED_FUZZ_RUNS=N runs N inputs per adapter (default 2,000).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { decodeLine, encodeLine, validateRecord } from '../../src/core/ledger/format';
+import { ADAPTERS } from '../../src/core/sources/registry';
+import { MalformedLine, type LineParser, type ParsedRecord, type SourceAdapter } from '../../src/core/sources/types';
+import { fuzzRuns, mulberry32, mutate, pick, type Rng } from '../helpers/fuzz';
+import { FIXTURES } from '../sources/helpers';
+
+const RUNS = fuzzRuns(2000);
+const SEED = 0x5eed_0011;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+/** Where each adapter's fixtures are (a new adapter without an entry fails the test: give it seeds). */
+const FIXTURE_DIRS: Record<string, string[]> = {
+  'claude-code': ['claude', 'claude-tz', 'claude-nocwd'],
+  codex: ['codex', 'codex-conformance'],
+  'gemini-cli': ['gemini', 'gemini-home'],
+  cline: ['vscode/globalStorage/saoudrizwan.claude-dev', 'taskfamily/cline'],
+  'roo-code': ['vscode/globalStorage/rooveterinaryinc.roo-cline', 'taskfamily/roo-code'],
+  'kilo-code': ['taskfamily/kilo-code'],
+  'qwen-code': ['qwen'],
+};
+
+/** Each adapter's fixture files in the form it reads them: lines, or whole documents. */
+function seedsOf(a: SourceAdapter): { file: string; texts: string[]; document: boolean }[] {
+  return (FIXTURE_DIRS[a.id] ?? [])
+    .flatMap((d) => files(path.join(FIXTURES, d)))
+    .filter((f) => a.matches(f) && !f.endsWith('.zst'))
+    .map((f) => {
+      const text = readFileSync(f, 'utf8');
+      const document = a.readMode(f) === 'document';
+      return { file: f, texts: document ? [text] : text.split('\n').filter((l) => l.length > 0), document };
+    });
+}
+
+interface Finding {
+  run: number;
+  what: string;
+  input: string;
+}
+
+function checkRecord(a: SourceAdapter, p: ParsedRecord): string | null {
+  try {
+    const r = validateRecord(p.interaction);
+    if (r.source !== 'log' || r.costNanos !== null || r.priceSource !== null) return `not an unpriced log record: ${JSON.stringify(r).slice(0, 200)}`;
+    if (r.agent !== a.agent) return `agent ${r.agent}, expected ${a.agent}`;
+    if (p.reportedCostNanos !== undefined && !(Number.isSafeInteger(p.reportedCostNanos) && p.reportedCostNanos >= 0)) return `reportedCostNanos ${p.reportedCostNanos}`;
+    const back = decodeLine(encodeLine(r).slice(0, -1));
+    assert.equal(back.kind, 'record');
+    // compared as JSON: a count of -0 (a log's "-0") is stored as the 0 it equals
+    assert.deepEqual((back as { record: unknown }).record, JSON.parse(JSON.stringify(r)));
+    return null;
+  } catch (e) {
+    return `invalid record (${(e as Error).message.slice(0, 200)})`;
+  }
+}
+
+/** Feeds one input; returns what went wrong, if anything. */
+function feed(a: SourceAdapter, parser: LineParser, text: string, lineNo: number, bytes: boolean): string | null {
+  let got: readonly ParsedRecord[];
+  try {
+    if (bytes && parser.lineBytes) {
+      const buf = Buffer.from('\n' + text + '\n', 'utf8'); // the line inside a bigger buffer, as the splitter hands it over
+      got = parser.lineBytes(buf, 1, buf.length - 1, lineNo);
+    } else got = parser.line(text, lineNo, (reason) => assert.equal(typeof reason, 'string'));
+  } catch (e) {
+    if (e instanceof MalformedLine) return null;
+    return `${(e as Error).name} escaped: ${(e as Error).message.slice(0, 200)}`;
+  }
+  for (const p of got) {
+    const bad = checkRecord(a, p);
+    if (bad) return bad;
+  }
+  return null;
+}
+
+function fuzzAdapter(a: SourceAdapter, rng: Rng): { findings: Finding[]; inputs: number; records: number } {
+  const seeds = seedsOf(a);
+  assert.ok(seeds.length > 0, `fixtures for ${a.id}`);
+  const allTexts = seeds.flatMap((s) => s.texts);
+  const findings: Finding[] = [];
+  let records = 0;
+  let run = 0;
+  while (run < RUNS) {
+    const seed = pick(rng, seeds);
+    // a run is a file: its lines in order, some mutated, some resumed from saved state
+    const bytes = rng() < 0.5;
+    let parser = a.createParser(seed.file);
+    const texts = seed.document ? seed.texts : seed.texts.slice(0, 1 + Math.floor(rng() * seed.texts.length));
+    texts.forEach((valid, i) => {
+      if (run >= RUNS) return;
+      const text = rng() < 0.6 ? mutate(rng, valid, allTexts) : valid;
+      run++;
+      if (!seed.document && rng() < 0.1 && parser.save) parser = a.createParser(seed.file, JSON.parse(JSON.stringify(parser.save() ?? null)));
+      const bad = feed(a, parser, text, i + 1, bytes);
+      if (bad && findings.length < 20) findings.push({ run, what: bad, input: text.length > 300 ? `${text.slice(0, 300)}… (${text.length} chars)` : text });
+    });
+    try {
+      for (const p of parser.end?.() ?? []) {
+        records++;
+        const bad = checkRecord(a, p);
+        if (bad && findings.length < 20) findings.push({ run, what: `end(): ${bad}`, input: '' });
+      }
+    } catch (e) {
+      if (!(e instanceof MalformedLine) && findings.length < 20) findings.push({ run, what: `end() threw ${(e as Error).name}: ${(e as Error).message}`, input: '' });
+    }
+  }
+  return { findings, inputs: run, records };
+}
+
+describe('fuzz: agent-log lines through each adapter', { timeout: 300_000 }, () => {
+  ADAPTERS.forEach((a, i) => {
+    test(`${a.label}: ${RUNS} mutated inputs, only MalformedLine escapes, every record valid`, (t) => {
+      const { findings, inputs } = fuzzAdapter(a, mulberry32(SEED + i));
+      t.diagnostic(`${inputs} inputs from seed ${SEED + i}`);
+      assert.deepEqual(findings, []);
+    });
+  });
+});
