@@ -30,9 +30,6 @@ export function activate(context: vscode.ExtensionContext): Services {
 
   const dataDir = resolveDataDir(process.env, process.platform, os.homedir());
   let settings = readMeterSettings(logger);
-  // The walkthrough's budget step is done when a budget is set, however it was set.
-  const syncBudgetContext = () => void vscode.commands.executeCommand('setContext', 'unmetered.budgetSet', settings.budgetNanos !== null);
-  syncBudgetContext();
   let priceTable: PriceTable | undefined;
   let ledgerOpen: Promise<Ledger> | undefined;
   let extras: StatusExtras = {};
@@ -111,7 +108,6 @@ export function activate(context: vscode.ExtensionContext): Services {
       if (!e.affectsConfiguration('unmetered')) return;
       if (e.affectsConfiguration('unmetered.prices')) priceTable = undefined;
       settings = readMeterSettings(logger);
-      syncBudgetContext();
       void mirrorSettingsForCli(dataDir, logger);
       render();
     }),

@@ -169,6 +169,8 @@ test('the dashboard comes back after a window reload, on the period that was cho
   let f = await dashboardFrame();
   await f.locator('.tabs button[data-period="week"]').click();
   assert.equal(await f.locator('#period-title').innerText(), 'This week');
+  // VS Code keeps a webview's state asynchronously; give it a moment to take the new period in.
+  await vs.page.waitForTimeout(2_000);
   await vs.page.reload();
   await vs.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
   // No command is run: VS Code restores the panel through the extension's webview serializer.

@@ -83,6 +83,9 @@ before(async () => {
     settings: {
       'unmetered.ollama.host': ollama.url,
       'unmetered.gateway.port': gatewayPort,
+      // This suite talks to the gateway as an agent pointed at it by hand would, from the first request on
+      // (test/e2e/look.test.ts checks that by default nothing listens while nothing is routed).
+      'unmetered.gateway.listen': 'always',
       'unmetered.gateway.anthropicUpstream': anthropic.url,
       'unmetered.timezone': TIME_ZONE,
       'claudeCode.environmentVariables': [USER_CLAUDE_ENV],
@@ -223,13 +226,6 @@ test('clicking the status bar item opens the menu: Cloud (metered), Local: <mode
   const item = await meterItem(' today');
   assert.ok(item.text.startsWith('$(cloud) '), `the cloud route shows at a glance: ${item.text}`);
   assert.match(item.ariaLabel, /route cloud/);
-  // With nothing routed and the cloud route, nothing listens on the gateway's port (no idle port, no
-  // "port forwarded" notice): given the time the extension takes to start it if it did.
-  await page().waitForTimeout(3_000);
-  assert.equal(await fetch(`${gatewayUrl()}/unmetered/health`).then((r) => r.status, () => 'refused'), 'refused', 'the gateway does not listen while nothing needs it');
-  // This suite then talks to the gateway as an agent pointed at it by hand would: the setting for that.
-  const settingsFile = path.join(vscode.dirs.userData, 'User', 'settings.json');
-  await writeFile(settingsFile, JSON.stringify({ ...(await vscode.readUserSettings()), 'unmetered.gateway.listen': 'always' }, null, 2));
   // The gateway runs in the editor on the configured port.
   const health = await waitFor('the gateway health endpoint', async () => {
     const r = await fetch(`${gatewayUrl()}/unmetered/health`).catch(() => null);
@@ -554,7 +550,6 @@ test('with Ollama unreachable the menu and "Use a Local Model…" say how to ins
   assert.equal(about[0].detail, 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.');
   assert.ok(!rows.some((r) => r.label.includes('Local:')), JSON.stringify(rows));
   for (const still of ['Cloud (metered)', 'Pull a model…', 'Route my agents through Unmetered…']) assert.ok(rows.some((r) => r.label.includes(still)), still);
-  await clearNotifications();
   await pickRow('Ollama is not reachable');
   const full = await waitFor('the whole message about Ollama', async () => (await notifications()).find((n) => n.includes(`Ollama is not running at ${host}.`)));
   assert.match(full, /https:\/\/ollama\.com\/download/);
