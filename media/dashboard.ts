@@ -3,23 +3,26 @@
  * extension to run commands. It fetches nothing and keeps no data beyond the last model.
  */
 import type { DashboardModel, PeriodView } from '../src/core/report/dashboard';
+import { parsePageState, type HostMessage, type PageCommand, type PageMessage, type PageState } from '../src/core/report/dashboard-protocol';
 import { avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, usd } from '../src/core/report/format';
 import { barList, esc, lineChart, splitBar } from '../src/core/report/svg';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../src/core/unrecorded';
 
-type Period = 'today' | 'week' | 'month';
+type Period = PageState['period'];
 interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): { period?: Period } | undefined;
-  setState(state: { period: Period }): void;
+  postMessage(message: PageMessage): void;
+  getState(): unknown;
+  setState(state: PageState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-let period: Period = vscode.getState()?.period ?? 'month';
+let period: Period = parsePageState(vscode.getState()).period;
 let model: DashboardModel | undefined;
 
 const $ = (id: string) => document.getElementById(id)!;
+/** Charts are drawn at the width they get (SVG text then keeps its size instead of shrinking with the panel). */
+const widthOf = (id: string, fallback: number) => Math.max(280, Math.min(1100, Math.floor($(id).clientWidth) || fallback));
 
 function card(p: Period, v: PeriodView): string {
   const t = v.totals;
@@ -38,10 +41,13 @@ function monthChart(m: DashboardModel): string {
   const daysLeft = days.length - 1 - todayIndex;
   // The projection runs from today's running total to the projected month end in equal steps.
   const projection = days.map((_, i) => (i < todayIndex ? null : running + ((m.month.projectedMonthUSD - running) * (i - todayIndex)) / Math.max(1, daysLeft)));
+  if (m.month.monthToDateUSD === 0 && m.month.projectedMonthUSD === 0) {
+    return `<p class="empty">No metered spend in ${esc(monthLabel(m.month.id))} yet${todayIndex === 0 ? ': it is the first day of the month' : ''}. The chart fills in as your agents work.</p>`;
+  }
   return lineChart({
     title: `Spend in ${monthLabel(m.month.id)}: running total, projection to the month's end, and the budget`,
     xLabels: days.map((d) => String(Number(d.date.slice(8)))),
-    labelEvery: 5,
+    labelEvery: widthOf('chart', 720) < 480 ? 7 : 5,
     columns: days.map((d) => d.costUSD),
     series: [
       { points: projection, cls: 'line-projection', label: `projected ${usd(m.month.projectedMonthUSD)}` },
@@ -49,17 +55,32 @@ function monthChart(m: DashboardModel): string {
     ],
     reference: m.month.budgetUSD !== null ? { value: m.month.budgetUSD, label: `budget ${usd(m.month.budgetUSD)}` } : undefined,
     format: (v) => usd(v),
-    width: 720,
+    width: widthOf('chart', 720),
     height: 230,
   });
 }
 
+/** What each mark of the chart is, with its value: colour alone never carries the meaning. */
+function legend(m: DashboardModel): string {
+  const b = m.month;
+  const item = (cls: string, text: string) => `<li><span class="swatch ${cls}" aria-hidden="true"></span>${esc(text)}</li>`;
+  return [
+    item('swatch-actual', `Spent so far: ${usd(b.monthToDateUSD)}`),
+    item('swatch-projection', `Projected by the month's end: ${usd(b.projectedMonthUSD)}`),
+    b.budgetUSD !== null ? item('swatch-budget', `Budget: ${usd(b.budgetUSD)}`) : '',
+    item('swatch-daily', 'Each day\'s spend'),
+  ].join('');
+}
+
 function breakdown(v: PeriodView): string {
+  const full = widthOf('breakdown', 720);
+  // Two columns side by side from 820 px (as the stylesheet lays them out), one above the other below.
+  const half = full >= 820 ? Math.floor((full - 20) / 2) : full;
   if (v.totals.interactions === 0) return `<p class="empty">No interactions ${v.label === 'Today' ? 'today' : `in ${v.label.toLowerCase()}`} yet.</p>`;
   const agents = barList(
     `Spend by agent, ${v.label.toLowerCase()}`,
     v.agents.map((a) => ({ label: a.agent, value: a.costUSD ?? 0, valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : '') })),
-    460,
+    half,
   );
   const models = barList(
     `Spend by model, ${v.label.toLowerCase()}`,
@@ -68,7 +89,7 @@ function breakdown(v: PeriodView): string {
         ? { label: modelLabel(x.model), value: x.avoidedUSD ?? 0, valueLabel: `local · saved ${avoidedLabel(x)}`, cls: 'bar-avoided' }
         : { label: modelLabel(x.model), value: x.costUSD ?? 0, valueLabel: costLabel(x) },
     ),
-    460,
+    half,
   );
   const r = v.routes;
   const split = splitBar(
@@ -77,7 +98,7 @@ function breakdown(v: PeriodView): string {
       { label: `cloud ${int(r.cloud.interactions)} · ${usd(r.cloud.costUSD)}`, value: r.cloud.interactions, cls: 'bar-cloud' },
       { label: `local ${int(r.local.interactions)} · saved ${avoidedLabel(r.local)}`, value: r.local.interactions, cls: 'bar-local' },
     ],
-    720,
+    full,
   );
   return `<div class="two"><div><h3>By agent</h3>${agents}</div><div><h3>By model</h3>${models}</div></div>
     <h3>Cloud and local <span class="muted">${esc(localShare(r, v.totals))} of interactions ran locally</span></h3><div data-testid="routes">${split}</div>`;
@@ -87,12 +108,13 @@ function recentTable(m: DashboardModel): string {
   if (m.recent.length === 0) return `<p class="empty">No metered interactions in the last ${m.recentDays} days.</p>`;
   const rows = m.recent
     .map(
-      (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td>${esc(r.agent)}</td><td>${esc(modelLabel(r.model))}</td>
-      <td class="num">${compact(r.inputTokens)}</td><td class="num">${compact(r.outputTokens)}</td><td class="num">${compact(r.cacheReadTokens)}</td><td class="num">${compact(r.cacheWriteTokens)}</td>
-      <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td></tr>`,
+      (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(modelLabel(r.model))}</td>
+      <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td>
+      <td class="num col-tokens">${compact(r.inputTokens)}</td><td class="num col-tokens">${compact(r.outputTokens)}</td><td class="num col-cache">${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
     )
     .join('');
-  return `<table data-testid="recent"><thead><tr><th>When</th><th>Agent</th><th>Model</th><th class="num">Input</th><th class="num">Output</th><th class="num">Cache read</th><th class="num">Cache write</th><th class="num">Cost</th></tr></thead><tbody>${rows}</tbody></table>`;
+  // Cost comes right after what was asked: on a narrow panel the token columns give way first (CSS), never the cost.
+  return `<table data-testid="recent"><thead><tr><th>When</th><th class="col-agent">Agent</th><th class="col-model">Model</th><th class="num">Cost</th><th class="num col-tokens">Input</th><th class="num col-tokens">Output</th><th class="num col-cache">Cache read</th><th class="num col-cache">Cache write</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function render(): void {
@@ -108,6 +130,7 @@ function render(): void {
   $('budget').className = `budget state-${b.budgetState}`;
   $('budget').textContent = `${monthLabel(b.id)}: ${usd(b.monthToDateUSD)} so far · ${budget}`;
   $('chart').innerHTML = monthChart(m);
+  $('legend').innerHTML = m.month.monthToDateUSD === 0 && m.month.projectedMonthUSD === 0 ? '' : legend(m);
   $('method').textContent = b.projectionMethod;
   $('period-title').textContent = m.periods[period].label;
   document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((el) => el.setAttribute('aria-selected', String(el.dataset.period === period)));
@@ -132,15 +155,21 @@ document.addEventListener('click', (e) => {
   const el = (e.target as HTMLElement).closest<HTMLElement>('[data-period],[data-command]');
   if (!el) return;
   if (el.dataset.period) select(el.dataset.period as Period);
-  else if (el.dataset.command) vscode.postMessage({ type: 'command', command: el.dataset.command });
+  else if (el.dataset.command) vscode.postMessage({ type: 'command', command: el.dataset.command as PageCommand });
 });
 
-window.addEventListener('message', (e: MessageEvent) => {
-  const msg = e.data as { type?: string; model?: DashboardModel };
+window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
+  const msg = e.data;
   if (msg?.type === 'model' && msg.model) {
     model = msg.model;
     render();
   }
+});
+
+let resizing: number | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = window.setTimeout(render, 100);
 });
 
 vscode.postMessage({ type: 'ready' });

@@ -176,7 +176,10 @@ async function testModel(model: vscode.LanguageModelChat): Promise<void> {
       if (token.isCancellationRequested) return;
       void vscode.window.showInformationMessage(`Unmetered: ${model.name} answered "${text.trim().slice(0, 120)}". The request was metered.`);
     } catch (err) {
-      if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Unmetered: ${model.name} did not answer: ${(err as Error).message}`);
+      // model.name may already start with "Unmetered:" and so may the message: say it once.
+      const name = model.name.replace(/^Unmetered:\s*/, '');
+      const why = (err as Error).message.replace(/^Unmetered:\s*/, '');
+      if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Unmetered: ${name} did not answer. ${why}`);
     }
   });
 }

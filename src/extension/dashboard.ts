@@ -6,16 +6,11 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { buildDashboard } from '../core/report/dashboard';
+import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
-
-/** Commands the page may ask for, by a name of its own: it can never run an arbitrary command id. */
-const PAGE_COMMANDS: Record<string, string> = {
-  exportWeekly: 'unmetered.exportWeeklySummary',
-  setBudget: 'unmetered.setBudget',
-};
 
 export function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css'));
@@ -38,9 +33,9 @@ export function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWeb
 </header>
 <div class="cards" id="cards" aria-live="polite"></div>
 <p id="budget" class="budget"></p>
-<section><h2>Daily spend against the budget</h2><div id="chart"></div><p id="method" class="method"></p></section>
+<section><h2>This month: spend so far, projection and budget</h2><div id="chart"></div><ul id="legend" class="legend"></ul><p id="method" class="method"></p></section>
 <section><h2><span id="period-title"></span>, by agent and model <span class="tabs" role="tablist">${tab('today', 'Today')}${tab('week', 'This week')}${tab('month', 'This month')}</span></h2><div id="breakdown"></div></section>
-<section><h2 id="recent-title"></h2><div id="recent"></div></section>
+<section><h2 id="recent-title"></h2><div id="recent" class="table-wrap"></div></section>
 <p id="notes"></p>
 <script nonce="${nonce}" src="${js}"></script>
 </body>
@@ -58,12 +53,19 @@ export class DashboardPanel implements vscode.Disposable {
       DashboardPanel.current.panel.reveal();
       return DashboardPanel.current;
     }
-    const { extensionUri } = services.context;
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Unmetered', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
-    });
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Unmetered', vscode.ViewColumn.Active, DashboardPanel.options(services.context.extensionUri));
     return (DashboardPanel.current = new DashboardPanel(panel, services, weekStart));
+  }
+
+  /** A dashboard that was open when the window reloaded comes back (its page state holds the chosen period). */
+  static restore(panel: vscode.WebviewPanel, services: Services, weekStart: () => WeekStart): void {
+    panel.webview.options = DashboardPanel.options(services.context.extensionUri);
+    DashboardPanel.current?.dispose();
+    DashboardPanel.current = new DashboardPanel(panel, services, weekStart);
+  }
+
+  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')] };
   }
 
   private constructor(
@@ -78,9 +80,10 @@ export class DashboardPanel implements vscode.Disposable {
       { dispose: () => clearInterval(tick) },
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => panel.visible && this.update()),
-      panel.webview.onDidReceiveMessage((m: { type?: string; command?: string }) => {
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const m = parsePageMessage(raw);
         if (m?.type === 'ready') this.update(0);
-        else if (m?.type === 'command' && typeof m.command === 'string' && PAGE_COMMANDS[m.command]) void vscode.commands.executeCommand(PAGE_COMMANDS[m.command]);
+        else if (m?.type === 'command') void vscode.commands.executeCommand(PAGE_COMMANDS[m.command]);
       }),
       services.onDidChangeLedger(() => this.update()),
     );
@@ -93,7 +96,8 @@ export class DashboardPanel implements vscode.Disposable {
       this.queued = undefined;
       try {
         const model = buildDashboard(await this.services.records(), { now: Date.now(), timeZone: this.services.timeZone(), budgetNanos: this.services.budgetNanos(), weekStart: this.weekStart() });
-        await this.panel.webview.postMessage({ type: 'model', model });
+        const message: HostMessage = { type: 'model', model };
+        await this.panel.webview.postMessage(message);
       } catch (err) {
         this.services.log.error(`dashboard: ${(err as Error).message}`);
       }

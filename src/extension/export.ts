@@ -12,7 +12,7 @@ import { buildWeeklySummary, claimWeek, currentWeek, releaseWeek, lastCompleteWe
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
-import { DashboardPanel } from './dashboard';
+import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';
 import type { Services } from './services';
 import { COMMANDS } from './statusBar';
 
@@ -70,7 +70,7 @@ const FORMAT_ITEMS: { format: ReportFormat; label: string; detail: string }[] = 
   { format: 'html', label: 'HTML', detail: 'a page with charts, works offline and prints' },
 ];
 
-async function exportWeekly(services: Services): Promise<void> {
+async function exportWeekly(services: Services): Promise<{ week: string; folder: string; files: string[] } | undefined> {
   const settings = readExportSettings(services);
   const records = await services.records();
   const now = Date.now();
@@ -78,30 +78,61 @@ async function exportWeekly(services: Services): Promise<void> {
   const last = lastCompleteWeek(now, tz, settings.weekStart);
   // Last week first (what one usually exports), then the week in progress, then older ones.
   const weeks = [last, currentWeek(now, tz, settings.weekStart), ...Array.from({ length: 11 }, (_, i) => shiftWeek(last, -(i + 1)))];
-  const picks = await Promise.all(
+  const all = await Promise.all(
     weeks.map(async (w, i) => {
       const s = await summarise(services, { ...settings, pseudonymiseProjects: false }, w, records);
       const cost = s.totals.costUSD === null ? 'unpriced' : formatUSD(usdToNanosExact(s.totals.costUSD));
-      return { week: w, label: w.id, description: `${rangeLabel(w.start, w.end)}${i === 0 ? ' · last week' : i === 1 ? ' · in progress' : ''}`, detail: `${cost} · ${s.totals.interactions} interactions` };
+      const n = s.totals.interactions;
+      return { week: w, interactions: n, label: w.id, description: `${rangeLabel(w.start, w.end)}${i === 0 ? ' · last week' : i === 1 ? ' · in progress' : ''}`, detail: `${cost} · ${n.toLocaleString('en-US')} interaction${n === 1 ? '' : 's'}` };
     }),
   );
+  // A week with nothing in it makes an empty report: not offered.
+  const picks = all.filter((p) => p.interactions > 0);
+  if (picks.length === 0) return void vscode.window.showInformationMessage('Unmetered: no interactions recorded in the last 12 weeks, so there is no weekly summary to export yet.');
   const pick = await vscode.window.showQuickPick(picks, { title: 'Export Weekly Summary (1/3): week', placeHolder: 'Which week?' });
-  if (!pick) return;
+  if (!pick) return undefined;
   const formats = await vscode.window.showQuickPick(
     FORMAT_ITEMS.map((f) => ({ ...f, picked: settings.formats.includes(f.format) })),
     { title: 'Export Weekly Summary (2/3): formats', canPickMany: true, placeHolder: 'One file per format' },
   );
-  if (!formats || formats.length === 0) return;
+  if (!formats || formats.length === 0) return undefined;
   const defaultFolder = settings.folder ? resolveFolder(settings.folder) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir());
   const folder = await vscode.window.showOpenDialog({ title: 'Export Weekly Summary (3/3): folder', canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(defaultFolder), openLabel: 'Export here' });
-  if (!folder?.[0]) return;
+  if (!folder?.[0]) return undefined;
   const summary = await summarise(services, settings, pick.week, records);
   const files = await writeWeeklyFiles(summary, folder[0].fsPath, formats.map((f) => f.format));
   services.log.info(`exported ${summary.week.id} to ${files.join(', ')}`);
-  const openable = files.find((f) => f.endsWith('.md')) ?? files[0];
-  const action = await vscode.window.showInformationMessage(`Unmetered: exported ${summary.week.id} (${files.map((f) => path.basename(f)).join(', ')}).`, 'Open', 'Reveal in Folder');
-  if (action === 'Open') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(openable));
-  else if (action === 'Reveal in Folder') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(openable));
+  return { week: summary.week.id, folder: folder[0].fsPath, files };
+}
+
+/** The page a person wants to see first: the HTML report, else Markdown, else what was written. */
+export function preferredFile(files: readonly string[]): string | undefined {
+  return files.find((f) => f.endsWith('.html')) ?? files.find((f) => f.endsWith('.md')) ?? files[0];
+}
+
+/**
+ * After the files are written: say where, and offer to open them. This runs outside the export's error
+ * handling, so a follow-up that fails is reported as itself, never as a failed export. "Reveal in Folder"
+ * is offered only where the OS file manager is reachable (a desktop window, not a browser or remote one).
+ */
+async function offerToOpen(services: Services, done: { week: string; folder: string; files: string[] }): Promise<void> {
+  const first = preferredFile(done.files);
+  if (!first) return;
+  const local = vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName;
+  const names = done.files.map((f) => path.basename(f)).join(', ');
+  const actions = local ? ['Open', 'Reveal in Folder'] : ['Open'];
+  const action = await vscode.window.showInformationMessage(`Unmetered: exported ${done.week} to ${done.folder} (${names}).`, ...actions);
+  try {
+    const uri = vscode.Uri.file(first);
+    // An HTML report is a page: the browser shows it; elsewhere (a browser window) the editor opens it.
+    if (action === 'Open' && first.endsWith('.html') && local) await vscode.env.openExternal(uri);
+    else if (action === 'Open' && first.endsWith('.md')) await vscode.commands.executeCommand('markdown.showPreview', uri);
+    else if (action === 'Open') await vscode.commands.executeCommand('vscode.open', uri);
+    else if (action === 'Reveal in Folder') await vscode.commands.executeCommand('revealFileInOS', uri);
+  } catch (err) {
+    services.log.warn(`opening ${first}: ${(err as Error).message}`);
+    void vscode.window.showWarningMessage(`Unmetered: the summary was exported to ${done.folder}, but it could not be opened here: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -129,13 +160,19 @@ export function registerReports(services: Services): vscode.Disposable {
   const weekStart = () => readExportSettings(services).weekStart;
   const disposables: vscode.Disposable[] = [
     vscode.commands.registerCommand(REPORT_COMMANDS.openDashboard, () => DashboardPanel.show(services, weekStart)),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => DashboardPanel.restore(panel, services, weekStart),
+    }),
     vscode.commands.registerCommand(REPORT_COMMANDS.exportWeekly, async () => {
+      let done: Awaited<ReturnType<typeof exportWeekly>>;
       try {
-        await exportWeekly(services);
+        done = await exportWeekly(services);
       } catch (err) {
         services.log.error(`export: ${(err as Error).message}`);
         void vscode.window.showErrorMessage(`Unmetered: the weekly summary could not be exported: ${(err as Error).message}`);
+        return;
       }
+      if (done) await offerToOpen(services, done);
     }),
     services.addMenuSection('Reports', 50, () => [
       { label: '$(graph) Open dashboard', run: () => vscode.commands.executeCommand(REPORT_COMMANDS.openDashboard) },

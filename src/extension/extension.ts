@@ -24,7 +24,7 @@ import { registerSources } from './sources';
 export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
   const logger: Logger = { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) };
-  const bar = new MeterStatusBar();
+  const bar = new MeterStatusBar(context.globalState);
   const changed = new vscode.EventEmitter<void>();
   context.subscriptions.push(log, bar, changed);
 
@@ -95,6 +95,8 @@ export function activate(context: vscode.ExtensionContext): Services {
     },
   };
 
+  const sources = registerSources(services);
+  context.subscriptions.push(sources);
   registerChatModels(context, { record: (i) => services.record(i), logger });
   context.subscriptions.push(registerRouting(services));
   context.subscriptions.push(registerReports(services));
@@ -126,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): Services {
       });
       context.subscriptions.push(watcher);
       // Only after the first paint: importing the agents' logs can take seconds on a first run.
-      context.subscriptions.push(registerSources(services));
+      sources.begin();
       await mirrorSettingsForCli(dataDir, logger);
     } catch (err) {
       logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);

@@ -42,6 +42,10 @@ export const ROUTING_COMMANDS = {
 } as const;
 
 const TERMINAL_STATE = 'unmetered.routing.terminals';
+/** Set when the Codex flag was copied: an agent may be pointed at the gateway by hand. */
+const CODEX_FLAG_STATE = 'unmetered.routing.codexFlag';
+/** How often a window re-checks whether the gateway is needed (another window may have routed an agent). */
+const NEED_CHECK_MS = 60_000;
 const SUGGESTED_MODELS = ['qwen3-coder:30b', 'gpt-oss:20b', 'devstral:24b', 'qwen2.5-coder:7b'];
 
 export function registerRouting(services: Services): vscode.Disposable {
@@ -70,11 +74,16 @@ export function registerRouting(services: Services): vscode.Disposable {
   const ollama = () => createOllama({ host: settings.ollamaHost });
 
   // The gateway reads `settings` on every request: a switch applies to the next one, nothing restarts.
+  // It listens only while something needs it (see whyGatewayNeeded): an idle port is noise in every
+  // window's "port forwarded" notification, and an attack surface for nothing.
   let host: GatewayHost | undefined;
+  let needWhy: string | null = null;
   // The secret that proves to other windows and the CLI that a gateway on the port is ours (loaded once).
   const secret = loadGatewaySecret(services.dataDir);
   let generation = 0;
   let disposed = false;
+  /** Whether this window means to run the gateway (it starts once the secret is loaded). */
+  let wanted = false;
   const start = () => {
     const g = ++generation;
     secret.then(
@@ -93,13 +102,52 @@ export function registerRouting(services: Services): vscode.Disposable {
       (err: Error) => logger.error(`gateway: not started: ${err.message}`),
     );
   };
-  start();
+
+  /** Why this window should run (or stand by for) the gateway, or null when nothing needs it. */
+  async function whyGatewayNeeded(): Promise<string | null> {
+    if (vscode.workspace.getConfiguration('unmetered').get('gateway.listen') === 'always') return 'unmetered.gateway.listen is "always"';
+    const s = await routedState();
+    if (s.terminals || s.claudeExt || s.codexProfile) return 'agents are routed through it';
+    if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) return 'the Codex flag was copied';
+    if (settings.route === 'local') return 'the local route is on';
+    return null;
+  }
+
+  let reconciling = Promise.resolve();
+  /** Starts or stops the gateway to match what needs it; serialised so two calls never race. */
+  const reconcile = () =>
+    (reconciling = reconciling.then(async () => {
+      needWhy = await whyGatewayNeeded().catch((err) => {
+        logger.warn(`could not tell whether the gateway is needed: ${(err as Error).message}`);
+        return needWhy;
+      });
+      if (needWhy && !wanted) {
+        logger.info(`gateway: starting (${needWhy})`);
+        wanted = true;
+        start();
+      } else if (!needWhy && wanted) {
+        logger.info('gateway: stopping, nothing is routed through it');
+        await stopGateway();
+      }
+      paint();
+    }));
+  /** Stops the gateway, and a start still waiting for the secret. */
+  async function stopGateway(): Promise<void> {
+    wanted = false;
+    generation++;
+    const h = host;
+    host = undefined;
+    await h?.stop();
+  }
+  const needTimer = setInterval(() => void reconcile(), NEED_CHECK_MS);
+  disposables.push({ dispose: () => clearInterval(needTimer) });
 
   const paint = () => {
     services.setStatusExtras(settings.route === 'local' ? { routeIcon: '$(vm)', routeLabel: `local: ${settings.localModel ?? 'no model chosen'}` } : { routeIcon: '$(cloud)', routeLabel: 'cloud' });
-    services.setTooltipSection('routing', tooltip(host?.state(), settings, context));
+    services.setTooltipSection('routing', tooltip(host?.state(), settings, context, needWhy));
   };
   paint();
+  void reconcile();
 
   // Terminals: keep ANTHROPIC_BASE_URL in step with the port, writing only on a real change (a write makes
   // VS Code ask to relaunch every used terminal).
@@ -120,12 +168,11 @@ export function registerRouting(services: Services): vscode.Disposable {
       const before = settings;
       settings = read();
       if (settings.port !== before.port) {
-        await host?.stop();
-        start();
+        await stopGateway();
         syncTerminals();
         await followPort(before.port);
       }
-      paint();
+      await reconcile();
     }),
     vscode.commands.registerCommand(ROUTING_COMMANDS.useCloud, () => useCloud()),
     vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string) => useLocal(model)),
@@ -147,7 +194,14 @@ export function registerRouting(services: Services): vscode.Disposable {
         items.push({ label: `${current(here)}$(vm) Local: ${m.name}`, description: describeModel(m), run: () => useLocal(m.name) });
       }
     } catch (err) {
-      items.push({ label: '$(warning) Ollama is not reachable', detail: (err as Error).message, run: () => vscode.window.showErrorMessage((err as Error).message) });
+      // A quick pick cuts a long detail mid-sentence: a short line here, the whole message on click.
+      items.push({ label: '$(warning) Ollama is not reachable', description: settings.ollamaHost, detail: 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.', run: () => vscode.window.showErrorMessage((err as Error).message) });
+    }
+    if (settings.route === 'local') {
+      const r = await routedState();
+      if (!r.terminals && !r.claudeExt && !r.codexProfile) {
+        items.push({ label: '$(info) No agent is routed yet', description: 'Claude Code and Codex still reach the cloud: route them…', run: () => routeAgents() });
+      }
     }
     items.push(
       { label: '$(cloud-download) Pull a model…', run: () => pull() },
@@ -162,7 +216,7 @@ export function registerRouting(services: Services): vscode.Disposable {
     if (model !== undefined) await c.update('localModel', model, vscode.ConfigurationTarget.Global);
     await c.update('route', route, vscode.ConfigurationTarget.Global);
     settings = read();
-    paint();
+    await reconcile();
   }
 
   async function useCloud(): Promise<void> {
@@ -186,7 +240,15 @@ export function registerRouting(services: Services): vscode.Disposable {
       model = pick.label;
     }
     await setRoute('local', model);
-    void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
+    const routed = await routedState();
+    if (routed.terminals || routed.claudeExt || routed.codexProfile) {
+      void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
+    } else {
+      // The switch only moves agents that talk to the gateway: say so, or "local" looks like it took effect.
+      void vscode.window
+        .showInformationMessage(`Unmetered: ${model} is the local model, but no agent is routed through Unmetered yet: Claude Code and Codex still reach the cloud.`, 'Route My Agents…')
+        .then((a) => a && routeAgents());
+    }
     try {
       const ctx = await o.loadedContextLength(model);
       if (ctx.warning) void vscode.window.showWarningMessage(ctx.warning);
@@ -287,10 +349,11 @@ export function registerRouting(services: Services): vscode.Disposable {
       }
     }
     if (want.has('codexFlag')) {
+      await context.globalState.update(CODEX_FLAG_STATE, true);
       await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
       done.push('Codex flag copied to the clipboard');
     }
-    paint();
+    await reconcile();
     if (done.length) void vscode.window.showInformationMessage(`Unmetered routes: ${done.join('; ')}. Switch cloud/local from the status bar at any time.`);
   }
 
@@ -318,7 +381,11 @@ export function registerRouting(services: Services): vscode.Disposable {
     const anything = s.terminals || s.claudeExt || s.codexProfile;
     const act = await vscode.window.showInformationMessage('Unmetered routing', { modal: true, detail: lines.join('\n') }, ...(anything ? ['Undo All Routing'] : []), 'Copy Codex Flag');
     if (act === 'Undo All Routing') await undoRouting();
-    if (act === 'Copy Codex Flag') await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+    if (act === 'Copy Codex Flag') {
+      await context.globalState.update(CODEX_FLAG_STATE, true);
+      await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+      await reconcile();
+    }
   }
 
   async function undoRouting(port = settings.port): Promise<void> {
@@ -344,7 +411,11 @@ export function registerRouting(services: Services): vscode.Disposable {
         undone.push('Codex profile');
       }
     }
-    paint();
+    if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) {
+      await context.globalState.update(CODEX_FLAG_STATE, false);
+      undone.push('Codex flag');
+    }
+    await reconcile();
     void vscode.window.showInformationMessage(undone.length ? `Unmetered: routing undone (${undone.join(', ')}).` : 'Unmetered: nothing was routed.');
   }
 
@@ -398,7 +469,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 function hostLine(s: HostState | undefined): string {
-  if (!s) return 'not started';
+  if (!s) return 'not listening (nothing is routed through it)';
   switch (s.role) {
     case 'owner':
       return `http://127.0.0.1:${s.port}, served by this window`;
@@ -413,8 +484,9 @@ function hostLine(s: HostState | undefined): string {
   }
 }
 
-function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext): string {
+function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext, needWhy: string | null): string {
   const route = settings.route === 'local' ? `local, **${settings.localModel ?? 'no model chosen'}** (avoided spend counted)` : 'cloud (metered)';
   const terminals = context.globalState.get<boolean>(TERMINAL_STATE, false) ? ' · new terminals routed' : '';
-  return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}`;
+  const hint = settings.route === 'local' && needWhy === 'the local route is on' ? '  \nNo agent is routed through Unmetered yet: they still reach the cloud.' : '';
+  return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}${hint}`;
 }

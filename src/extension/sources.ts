@@ -6,24 +6,49 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createImporter, describeSource, normaliseSourceSettings, type Importer, type SourceId } from '../core/sources';
+import { createImporter, describeSource, normaliseSourceSettings, summariseSources, type Importer, type SourceId } from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
+export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
 /** The import's worker thread, bundled beside the extension (dist/): a first import of a long history is parsed off this thread. */
 const WORKER_SCRIPT = path.join(__dirname, 'sources-worker.js');
 
-export function registerSources(services: Services): vscode.Disposable {
+/**
+ * Registers "Show Agent Logs" at once (the walkthrough and the tooltip link to it); `begin()` starts the
+ * import, which the composition root calls only after the first paint.
+ */
+export function registerSources(services: Services): vscode.Disposable & { begin(): void } {
   const { context, logger } = services;
   let importer: Importer | undefined;
   let watcher: { dispose(): void } | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let onConfig: vscode.Disposable | undefined;
   let generation = 0;
 
+  const esc = (s: string) => s.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`);
   const showPaths = async () => {
     if (!importer) return;
-    const lines = (await importer.status()).map((s) => `- ${describeSource(s, os.homedir()).replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`)}`);
-    services.setTooltipSection('sources', `*Agent logs read:*\n\n${lines.join('\n')}`);
+    const line = summariseSources(await importer.status());
+    services.setTooltipSection('sources', `*Agent logs:* ${esc(line)} · [details](command:${SHOW_SOURCES_COMMAND})`);
+  };
+
+  const showSources = async () => {
+    if (!importer) return void vscode.window.showInformationMessage('Unmetered is still reading the agents\' logs; try again in a moment.');
+    const list = await importer.status();
+    const items = list.map((s) => {
+      const found = s.enabled && s.roots.some((r) => r.exists);
+      return {
+        label: `${found ? '$(check)' : s.enabled ? '$(circle-slash)' : '$(debug-pause)'} ${s.label}`,
+        description: !s.enabled ? 'turned off' : found ? `${s.interactions.toLocaleString('en-US')} interactions` : 'no logs found',
+        detail: describeSource(s, os.homedir()),
+      };
+    });
+    const pick = await vscode.window.showQuickPick([...items, { label: '$(gear) Turn agents on or off, or add folders…', description: 'unmetered.sources', detail: '' }], {
+      title: 'Unmetered: agent logs read on this machine',
+      matchOnDetail: true,
+    });
+    if (pick?.description === 'unmetered.sources') await vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered.sources');
   };
 
   const start = async () => {
@@ -59,19 +84,25 @@ export function registerSources(services: Services): vscode.Disposable {
       services.setTooltipSection('sources', `*Agent logs:* could not be read (${(err as Error).message}); see the Unmetered output channel.`);
     });
 
-  // The ledger watcher repaints the status bar when the import writes; the paths and counts in the
-  // tooltip only need an occasional refresh.
-  statusTimer = setInterval(() => void showPaths().catch(() => {}), STATUS_REFRESH_MS);
-  const onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices') || CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`))) void restart();
-  });
-  void restart();
-
-  return new vscode.Disposable(() => {
+  const command = vscode.commands.registerCommand(SHOW_SOURCES_COMMAND, () => showSources());
+  const disposable = new vscode.Disposable(() => {
     generation++;
     watcher?.dispose();
     clearInterval(statusTimer);
-    onConfig.dispose();
+    onConfig?.dispose();
+    command.dispose();
+  });
+  return Object.assign(disposable, {
+    begin() {
+      // The ledger watcher repaints the status bar when the import writes; the counts in the tooltip
+      // only need an occasional refresh.
+      statusTimer = setInterval(() => void showPaths().catch(() => {}), STATUS_REFRESH_MS);
+      onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
+        const moved = CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`));
+        if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices') || moved) void restart();
+      });
+      void restart();
+    },
   });
 }
 

@@ -8,20 +8,29 @@ export const COMMANDS = {
   exportWeekly: 'unmetered.exportWeeklySummary',
 } as const;
 
+const LAST_PAINT = 'unmetered.statusBar.lastPaint';
+
 /** The one status bar item: three figures at a glance, the breakdown in its tooltip. */
 export class MeterStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('unmetered.meter', vscode.StatusBarAlignment.Right, 100);
 
-  constructor() {
+  /**
+   * The first paint shows the figures last shown (kept in the extension's global state) while the ledger
+   * is read, instead of zeros that would be wrong for a second.
+   */
+  constructor(private readonly memory: vscode.Memento) {
+    const last = memory.get<{ text: string; ariaLabel: string }>(LAST_PAINT);
     this.item.name = 'Unmetered';
-    this.item.text = '$(pulse) Unmetered';
+    this.item.text = last?.text ?? '$(pulse) Unmetered';
     this.item.tooltip = 'Unmetered: reading the ledger…';
+    if (last) this.item.accessibilityInformation = { label: `${last.ariaLabel} (as last shown; reading the ledger)` };
     this.item.command = COMMANDS.menu;
     this.item.show();
   }
 
   show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[]): void {
     const v = statusView(m, extras);
+    if (this.item.text !== v.text) void this.memory.update(LAST_PAINT, { text: v.text, ariaLabel: v.ariaLabel });
     this.item.text = v.text;
     this.item.accessibilityInformation = { label: v.ariaLabel, role: 'button' };
     this.item.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;

@@ -427,7 +427,7 @@ test('listModels: installed Ollama chat models with context, size and capabiliti
   const ol = await startFakeOllama({ models: MODELS });
   try {
     let route: RouteState = { route: 'local', localModel: 'qwen2.5-coder:7b' };
-    const { service } = harness({ host: ol.url, cloudModels: ['gpt-4.1', { id: 'my-proxy-model', maxInputTokens: 50_000, toolCalling: false }], cloudModel: 'gpt-4.1', route: () => route, baseUrl: 'https://llm.example.test/v1' });
+    const { service, logger } = harness({ host: ol.url, cloudModels: ['gpt-4.1', { id: 'my-proxy-model', maxInputTokens: 50_000, toolCalling: false }], cloudModel: 'gpt-4.1', route: () => route, baseUrl: 'https://llm.example.test/v1' });
     const models = await service.listModels();
     assert.deepEqual(models.map((m) => m.id), ['auto', 'ollama/qwen2.5-coder:7b', 'ollama/llava:13b', 'cloud/gpt-4.1', 'cloud/my-proxy-model'], 'the embedding model is not offered for chat');
     const qwen = models[1];
@@ -454,7 +454,11 @@ test('listModels: installed Ollama chat models with context, size and capabiliti
     assert.equal((await service.listModels())[0].detail, 'cloud · gpt-4.1');
     route = { route: 'local', localModel: null };
     assert.throws(() => service.resolve(auto), /set to local, but no local model is chosen/);
+    assert.deepEqual((await service.listModels()).map((m) => m.id).includes('auto'), false, 'Auto is not offered while it has nothing to follow');
+    route = { route: 'local', localModel: 'not-installed:1b' };
+    assert.deepEqual((await service.listModels()).map((m) => m.id).includes('auto'), false, 'nor while it follows a model that is not installed');
     assert.equal(ol.requests.filter((r) => r.path === '/api/show').length, 3, '/api/show is asked once per model, not on every listing');
+    assert.equal(logger.lines.length, 0, 'nothing to log while everything answers');
   } finally {
     await closed(ol);
   }
@@ -467,9 +471,11 @@ test('listModels: with no cloudModels configured, the endpoint is asked only whe
     assert.deepEqual((await withKey.service.listModels()).map((m) => m.id), ['auto', 'cloud/gpt-4o']);
     assert.equal(oa.requests[0].path, '/v1/models');
     assert.match(withKey.logger.lines.join('\n'), /no Ollama models listed: Ollama is not running/);
+    await withKey.service.listModels();
+    assert.equal(withKey.logger.lines.filter((l) => l.includes('no Ollama models listed')).length, 1, 'the same note is logged once, not on every listing');
     const noKey = harness({ baseUrl: `${oa.url}/v1`, cloudModels: [] });
-    assert.deepEqual((await noKey.service.listModels()).map((m) => m.id), ['auto']);
-    assert.equal(oa.requests.length, 1);
+    assert.deepEqual((await noKey.service.listModels()).map((m) => m.id), [], 'nothing configured: no model at all, not an Auto that can only fail');
+    assert.equal(oa.requests.length, 2);
   } finally {
     await closed(oa);
   }

@@ -3,6 +3,7 @@
  * default locations (under the test's HOME) are on the status bar after start-up, and a line Claude
  * Code appends while VS Code runs reaches it too. Expected figures come from the same core pricing.
  */
+import { ADAPTERS } from '../../src/core/sources';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -75,9 +76,19 @@ test("the agents' existing logs are on the status bar after start-up, with no co
   await vscode.screenshot('agentlogs-first-run');
   assert.match(item.ariaLabel, new RegExp(`${formatUSD(today).replace(/[$.]/g, '\\$&')} spent today`));
   const tooltip = await vscode.hoverStatusBarItem(`${formatUSD(today)} today`);
-  assert.match(tooltip, /Agent logs read/);
-  assert.match(tooltip, /Claude Code: 1 file, 2 interactions \(~\/\.claude\/projects\)/);
-  assert.match(tooltip, /Codex: 1 file, 1 interaction/);
+  // The hover sums the agent logs up in one line; where they were found is one click away.
+  const others = ADAPTERS.length - 2; // every agent Unmetered reads but these two
+  assert.ok(tooltip.includes(`Agent logs: Claude Code (2 interactions), Codex (1 interaction) · ${others} other agents not found`), tooltip);
+  assert.doesNotMatch(tooltip, /~\/\.claude/, 'no paths in the hover');
+  await vscode.runCommand('Unmetered: Show Agent Logs Read');
+  const rows = vscode.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  await rows.filter({ hasText: 'Codex' }).first().waitFor({ timeout: 15_000 });
+  const text = (await rows.allInnerTexts()).join('\n');
+  await vscode.screenshot('agentlogs-show-sources');
+  assert.match(text, /Claude Code: 1 file, 2 interactions \(~\/\.claude\/projects\)/);
+  assert.match(text, /Codex: 1 file, 1 interaction/);
+  assert.match(text, /Gemini CLI[\s\S]*no logs found/);
+  await vscode.page.keyboard.press('Escape');
 });
 
 test('a line Claude Code appends while VS Code runs reaches the status bar', async () => {

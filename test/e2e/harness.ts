@@ -95,6 +95,8 @@ export interface StatusBarItem {
   background: string;
   /** The workbench's CSS variable values for the status bar item warning/error backgrounds. */
   themeColors: { warning: string; error: string };
+  /** Rendered width in CSS pixels. */
+  width: number;
 }
 
 function log(msg: string): void {
@@ -194,6 +196,7 @@ const READ_STATUS_BAR = `(() => {
       className: el.className,
       background: getComputedStyle(el).backgroundColor,
       themeColors,
+      width: Math.round(el.getBoundingClientRect().width),
     };
   });
 })()`;

@@ -19,7 +19,7 @@ test('the status bar text shows today, saved today, and projection against the b
   const m = computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 200 * USD });
   const v = statusView(m);
   // MTD before today 59.5; today at max(3.42, 8.5) = 8.5; + 7 × 8.5 → 127.5 → "$128"
-  assert.equal(v.text, '$(pulse) $3.42 today · $1.10 saved · $128 / $200');
+  assert.equal(v.text, '$(pulse) $3.42 today · $1.10 saved · $128/$200 mo');
   assert.equal(v.background, null);
   assert.equal(v.ariaLabel, 'Unmetered: $3.42 spent today, $1.10 saved by local models today, projected $128 this month against a budget of $200');
 });
@@ -30,7 +30,7 @@ test('warning and error backgrounds follow the budget state; no budget shows a p
   assert.equal(over.background, 'error');
   assert.match(over.ariaLabel, /over budget/);
   const none = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: null }));
-  assert.equal(none.text, '$(pulse) $3.42 today · $1.10 saved · $128 proj.');
+  assert.equal(none.text, '$(pulse) $3.42 today · $1.10 saved · ~$128/mo');
   assert.equal(none.background, null);
 });
 
@@ -47,9 +47,33 @@ test('the tooltip has the breakdown, the projection method, unpriced models and 
   assert.match(md, /\| sonnet\\-5 \| unpriced \| unpriced \| 1 \|/);
   assert.match(md, /\*\*Unpriced:\*\* sonnet\\-5 \(1\)/);
   assert.match(md, /\*Projection:\* Month to date/);
-  assert.match(md, /\[\$\(credit-card\) Set budget\]\(command:unmetered\.setBudget\)/);
+  assert.match(md, /\[\$\(credit-card\) Budget\]\(command:unmetered\.setBudget\)/);
   assert.match(md, /command:unmetered\.openDashboard/);
   assert.doesNotMatch(md, /exportWeekly/);
+});
+
+test('the status bar drops what is zero or not in use: no saved part without local use, no projection with nothing to project', () => {
+  const cloudOnly = history.filter((r) => r.route === 'cloud');
+  // same history without the local interaction: $3.42 today, projection $128 as above
+  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).text, '$(pulse) $3.42 today · ~$128/mo');
+  assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: null }), { routeIcon: '$(cloud)' }).text, '$(cloud) $0.00 today');
+  // a budget is always shown against the projection, even at $0, so the user sees it is set
+  assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: 100 * USD })).text, '$(pulse) $0.00 today · $0.00/$100 mo');
+  // the accessibility label still names every figure
+  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).ariaLabel, 'Unmetered: $3.42 spent today, $0.00 saved by local models today, projected $128 this month, no budget set');
+});
+
+test('the tooltip fits on a laptop screen: three rows per breakdown, the rest counted and left to the dashboard', () => {
+  const many: Interaction[] = [];
+  for (let i = 0; i < 12; i++) many.push(rec(`m${i}`, '2026-11-23T09:00:00Z', (i + 1) * USD, { agent: `agent-${i}`, model: `model-${i}` }));
+  for (let i = 0; i < 5; i++) many.push(rec(`u${i}`, '2026-11-23T09:00:00Z', null, { model: `mystery-${i}` }));
+  const md = tooltipMarkdown(computeMeter(many, { now, timeZone: 'UTC', budgetNanos: null }), { timeZone: 'UTC' });
+  // most expensive first: agent-11 ($12), agent-10 ($11), agent-9 ($10); 12 agents + claude-code = 13 → 10 more
+  assert.match(md, /\| agent\\-11 \| \$12\.00 \| \$12\.00 \| 1 \|\n\| agent\\-10 \| \$11\.00 \| \$11\.00 \| 1 \|\n\| agent\\-9 \| \$10\.00 \| \$10\.00 \| 1 \|\n\| \*10 more in the dashboard\* \|/);
+  assert.match(md, /\*\*Unpriced:\*\* mystery\\-0 \(1\), mystery\\-1 \(1\), mystery\\-2 \(1\) and 2 more/);
+  assert.doesNotMatch(md, /Saved by local models/, 'no saved row when nothing ran locally this month');
+  const lines = md.split('\n').length;
+  assert.ok(lines <= 26, `at most 26 lines, got ${lines}:\n${md}`);
 });
 
 test('rough figures round to whole dollars from $10 and keep cents below', () => {

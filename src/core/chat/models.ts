@@ -6,6 +6,7 @@
  */
 import { encodingFor } from '../tokens';
 import type { LocalModel, ModelDetails } from '../local/ollama';
+import { formatBytes } from '../local/format';
 import type { Normalised } from '../settings';
 
 export type Backend = 'ollama' | 'openai';
@@ -107,13 +108,6 @@ export function normaliseChatSettings(raw: { openaiBaseUrl?: unknown; cloudModel
 }
 
 // ---------- Ollama models ----------
-
-/** Bytes as the picker shows them: "4.7 GB". */
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= 1e6) return `${Math.round(n / 1e6)} MB`;
-  return `${n} B`;
-}
 
 // Ollama's own default window, used when /api/show reports no context length.
 const OLLAMA_FALLBACK_CONTEXT = 4096;

@@ -62,12 +62,25 @@ export class ChatService {
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  /** Every model for the picker. Unreachable servers contribute none (logged), never an error. */
+  /**
+   * Every model for the picker. Unreachable servers contribute none (logged once), never an error. Auto is
+   * offered only while the model it follows is listed: a picker entry that can only fail is no choice.
+   */
   async listModels(): Promise<ChatModelInfo[]> {
     const settings = this.deps.settings();
     const [local, cloud] = await Promise.all([this.ollamaModels(), this.cloudModels(settings)]);
     const listed = [...local, ...cloud];
-    return [autoModelInfo(this.deps.route(), settings, listed), ...listed];
+    const target = resolveAuto(this.deps.route(), settings);
+    const followed = 'error' in target ? undefined : listed.find((m) => m.backend === target.backend && m.upstream === target.upstream);
+    return followed ? [autoModelInfo(this.deps.route(), settings, listed), ...listed] : listed;
+  }
+
+  // The picker asks for the list again and again: the same note is logged once, until it changes.
+  private readonly lastNote = new Map<string, string>();
+  private note(topic: string, level: 'info' | 'warn', message: string): void {
+    if (this.lastNote.get(topic) === message) return;
+    this.lastNote.set(topic, message);
+    this.deps.logger[level](message);
   }
 
   private async ollamaModels(): Promise<ChatModelInfo[]> {
@@ -76,7 +89,7 @@ export class ChatService {
     try {
       installed = await ollama.list();
     } catch (err) {
-      this.deps.logger.info(`chat: no Ollama models listed: ${(err as Error).message}`);
+      this.note('ollama', 'info', `chat: no Ollama models listed: ${(err as Error).message}`);
       return [];
     }
     const out = await Promise.all(
@@ -109,7 +122,7 @@ export class ChatService {
       const ids = chatCapableIds(await listOpenAIModels({ client, baseURL: settings.openaiBaseUrl, hasKey: true }));
       return ids.map((id) => cloudModelInfo({ id }, settings.openaiBaseUrl));
     } catch (err) {
-      this.deps.logger.warn(`chat: could not list the cloud models: ${(err as Error).message}`);
+      this.note('cloud', 'warn', `chat: could not list the cloud models: ${(err as Error).message}`);
       return [];
     }
   }

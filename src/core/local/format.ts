@@ -1,16 +1,22 @@
 /** Words for people about Ollama models and pulls (status bar menu, progress notification, CLI). */
 import type { LocalModel, PullProgress } from './ollama';
 
+/**
+ * Bytes as `ollama list` prints them (ollama/ollama format/bytes.go HumanBytes): decimal units, a whole
+ * number from 10 up (truncated), one decimal below. One function for every place a model size shows, so
+ * the menu, the chat picker and Ollama's own CLI agree on a model's size.
+ */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v >= 100 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+  const units: [number, string][] = [
+    [1e12, 'TB'],
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+    [1e3, 'KB'],
+  ];
+  const hit = units.find(([size]) => n >= size);
+  if (!hit) return `${n} B`;
+  const v = n / hit[0];
+  return `${v >= 10 ? Math.trunc(v) : Number.isInteger(v) ? v : v.toFixed(1)} ${hit[1]}`;
 }
 
 /** "30.5B · Q4_K_M · 17.3 GB" */

@@ -23,16 +23,23 @@ export interface StatusView {
 }
 
 export interface StatusExtras {
-  /** Route indicator, e.g. "$(cloud)" or "$(vm) qwen3-coder". */
+  /** Route indicator, e.g. "$(cloud)" or "$(vm)". */
   routeIcon?: string;
   routeLabel?: string;
 }
 
+/**
+ * The item stays narrow: today's spend always; what was saved only when something was; the projection
+ * against the budget ("$68/$100 mo"), or alone ("~$68/mo") when there is no budget and anything to project.
+ * Every part is spelled out in the accessibility label and labelled in the tooltip.
+ */
 export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
-  const projection =
-    m.budgetNanos !== null ? `${formatRough(m.projectedMonthNanos)} / ${formatRough(m.budgetNanos)}` : `${formatRough(m.projectedMonthNanos)} proj.`;
+  const parts = [`${formatUSD(m.todayNanos)} today`];
+  if (m.avoidedTodayNanos > 0) parts.push(`${formatUSD(m.avoidedTodayNanos)} saved`);
+  if (m.budgetNanos !== null) parts.push(`${formatRough(m.projectedMonthNanos)}/${formatRough(m.budgetNanos)} mo`);
+  else if (m.projectedMonthNanos > 0) parts.push(`~${formatRough(m.projectedMonthNanos)}/mo`);
   const icon = extras.routeIcon ?? '$(pulse)';
-  const text = `${icon} ${formatUSD(m.todayNanos)} today · ${formatUSD(m.avoidedTodayNanos)} saved · ${projection}`;
+  const text = `${icon} ${parts.join(' · ')}`;
   const budgetWords =
     m.budgetNanos !== null
       ? `projected ${formatRough(m.projectedMonthNanos)} this month against a budget of ${formatRough(m.budgetNanos)}${m.budgetState === 'over' ? ', over budget' : m.budgetState === 'warning' ? ', near the budget' : ''}`
@@ -49,18 +56,25 @@ const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`
 export interface TooltipOptions {
   timeZone: string;
   routeLabel?: string;
-  /** Extra Markdown sections (e.g. which agent logs are read), already escaped. */
+  /** Extra Markdown sections (e.g. which agent logs are read), already escaped; one or two lines each. */
   sections?: string[];
   /** Command ids to link; absent ones are not linked. */
   commands?: { setBudget?: string; openDashboard?: string; exportWeekly?: string; switchRoute?: string };
 }
 
+/** Rows of a breakdown the tooltip shows; the rest are one click away in the dashboard. */
+export const TOOLTIP_ROWS = 3;
+
+/**
+ * The hover: what the three figures are, the few agents and models that make up the month, what is
+ * unpriced, and links. Short enough for a laptop screen; the dashboard has the rest.
+ */
 export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   const lines: string[] = [];
   lines.push(`**Unmetered** · ${m.day} (${esc(opts.timeZone)})${opts.routeLabel ? ` · route: ${esc(opts.routeLabel)}` : ''}`, '');
   lines.push('| | Today | Month to date |', '|---|---:|---:|');
   lines.push(`| Metered spend | ${formatUSD(m.todayNanos)} | ${formatUSD(m.monthToDateNanos)} |`);
-  lines.push(`| Saved by local models | ${formatUSD(m.avoidedTodayNanos)} | ${formatUSD(m.avoidedMonthNanos)} |`);
+  if (m.avoidedMonthNanos > 0) lines.push(`| Saved by local models | ${formatUSD(m.avoidedTodayNanos)} | ${formatUSD(m.avoidedMonthNanos)} |`);
   const budget =
     m.budgetNanos !== null
       ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
@@ -69,20 +83,22 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   const table = (title: string, rows: Meter['byAgent'], label: (key: string) => string = (k) => k) => {
     if (rows.length === 0) return;
     lines.push(`| ${title} | Today | Month | Calls |`, '|---|---:|---:|---:|');
-    for (const b of rows.slice(0, 8)) {
+    for (const b of rows.slice(0, TOOLTIP_ROWS)) {
       // A row with no priced interaction at all shows "unpriced" in both columns, never a $0.00.
       const allUnpriced = b.unpriced === b.interactions;
       const month = allUnpriced ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
-      lines.push(`| ${esc(label(b.key))} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions} |`);
+      lines.push(`| ${esc(label(b.key))} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions.toLocaleString('en-US')} |`);
     }
-    if (rows.length > 8) lines.push(`| … ${rows.length - 8} more | | | |`);
+    if (rows.length > TOOLTIP_ROWS) lines.push(`| *${rows.length - TOOLTIP_ROWS} more in the dashboard* | | | |`);
     lines.push('');
   };
   table('Agent', m.byAgent);
   table('Model', m.byModel, modelLabel);
   const named = namedUnpriced(m.unpriced);
   if (named.length) {
-    lines.push(`**Unpriced:** ${named.map((u) => unpricedLabel(u.model, u.interactions, esc)).join(', ')} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
+    const shown = named.slice(0, TOOLTIP_ROWS).map((u) => unpricedLabel(u.model, u.interactions, esc));
+    const more = named.length > TOOLTIP_ROWS ? ` and ${named.length - TOOLTIP_ROWS} more` : '';
+    lines.push(`**Unpriced:** ${shown.join(', ')}${more} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
   }
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) lines.push(`**Model not recorded:** ${esc(noModel)}`, '');
@@ -90,10 +106,10 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   for (const s of opts.sections ?? []) lines.push(s, '');
   const c = opts.commands ?? {};
   const links = [
-    c.setBudget && `[$(credit-card) Set budget](command:${c.setBudget})`,
+    c.setBudget && `[$(credit-card) Budget](command:${c.setBudget})`,
     c.switchRoute && `[$(arrow-swap) Switch model](command:${c.switchRoute})`,
-    c.openDashboard && `[$(graph) Open dashboard](command:${c.openDashboard})`,
-    c.exportWeekly && `[$(export) Export weekly summary](command:${c.exportWeekly})`,
+    c.openDashboard && `[$(graph) Dashboard](command:${c.openDashboard})`,
+    c.exportWeekly && `[$(export) Export week](command:${c.exportWeekly})`,
   ].filter(Boolean);
   if (links.length) lines.push(links.join(' · '));
   return lines.join('\n');

@@ -14,4 +14,4 @@ export { readFileUpdate, type FileState, type FileUpdate } from './tailer';
 export { loadSourceState, saveSourceState, STATE_FILE } from './state';
 export { LineSplitter } from './lines';
 export { MalformedLine, type SourceAdapter, type SourceId, type LineParser, type ParsedRecord, type RootContext, type ReadMode } from './types';
-export { describeSource, tildify } from './present';
+export { describeSource, summariseSources, tildify } from './present';

@@ -19,3 +19,18 @@ export function describeSource(s: SourceStatus, home: string): string {
   const bad = s.malformedLines ? `, ${n(s.malformedLines, 'malformed line')} skipped` : '';
   return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad} (${used.join(', ')})`;
 }
+
+/**
+ * One line for the status bar tooltip: the agents whose logs were found, with their interaction counts,
+ * and how many were looked for and not found (the paths are one click away, not in the hover).
+ */
+export function summariseSources(list: readonly SourceStatus[]): string {
+  const found = list.filter((s) => s.enabled && s.roots.some((r) => r.exists));
+  const missing = list.filter((s) => s.enabled && !s.roots.some((r) => r.exists)).length;
+  const off = list.filter((s) => !s.enabled).length;
+  const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
+  const parts = [found.length ? found.map((s) => `${s.label} (${n(s.interactions, 'interaction')})`).join(', ') : 'no agent logs found yet'];
+  if (missing) parts.push(found.length ? `${n(missing, 'other agent')} not found` : `looked for ${n(missing, 'agent')}`);
+  if (off) parts.push(`${off} turned off`);
+  return parts.join(' · ');
+}
