@@ -27,20 +27,36 @@ const common = {
 const cliCommandsExternal = {
   name: 'cli-commands-external',
   setup(build) {
-    build.onResolve({ filter: /^\.\/commands$/ }, (args) => (args.importer.endsWith(path.join('src', 'cli', 'main.ts')) ? { path: './cli-commands.js', external: true } : undefined));
+    build.onResolve({ filter: /^\.\/commands$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'cli', 'main.ts')) ? { path: './cli-commands.js', external: true } : undefined,
+    );
   },
 };
 
 await mkdir('dist', { recursive: true });
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { __VERSION__: JSON.stringify(pkg.version) }, plugins: [cliCommandsExternal] }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { __VERSION__: JSON.stringify(pkg.version) },
+    plugins: [cliCommandsExternal],
+  }),
   esbuild.build({ ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js' }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
   esbuild.build({ ...common, entryPoints: ['src/core/sources/worker-entry.ts'], outfile: 'dist/sources-worker.js' }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.
   existsSync('media/dashboard.ts') &&
-    esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['media/dashboard.ts'], outfile: 'dist/dashboard.js' }),
+    esbuild.build({
+      ...common,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      entryPoints: ['media/dashboard.ts'],
+      outfile: 'dist/dashboard.js',
+    }),
 ]);
 // tiktoken loads its wasm from beside the bundle at run time (it is only loaded where a provider reports no usage).
 await copyFile(path.join(path.dirname(require.resolve('tiktoken')), 'tiktoken_bg.wasm'), 'dist/tiktoken_bg.wasm');

@@ -6,7 +6,11 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // node:test's describe/it return promises that the runner itself tracks: not floating.
-const nodeTest = { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] };
+const nodeTest = {
+  from: 'package',
+  package: 'node:test',
+  name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.e2e/**', '.bench/**', 'test/**/fixtures/**', 'test/report/golden/**'] },
@@ -34,7 +38,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'vscode', message: 'src/core never imports vscode: take what you need as a parameter (a port).' }],
-          patterns: [{ group: ['**/extension/**', '**/cli/**', '**/extension', '**/cli'], message: 'src/core never imports src/extension or src/cli.' }],
+          patterns: [
+            {
+              group: ['**/extension/**', '**/cli/**', '**/extension', '**/cli'],
+              message: 'src/core never imports src/extension or src/cli.',
+            },
+          ],
         },
       ],
     },

@@ -3,8 +3,25 @@
  * extension to run commands. It fetches nothing and keeps no data beyond the last model.
  */
 import type { DashboardModel, PeriodView } from '../src/core/report/dashboard';
-import { parsePageState, type HostMessage, type PageCommand, type PageMessage, type PageState } from '../src/core/report/dashboard-protocol';
-import { avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, usd } from '../src/core/report/format';
+import {
+  parsePageState,
+  type HostMessage,
+  type PageCommand,
+  type PageMessage,
+  type PageState,
+} from '../src/core/report/dashboard-protocol';
+import {
+  avoidedLabel,
+  budgetStateLabel,
+  compact,
+  costLabel,
+  dayLabel,
+  int,
+  localShare,
+  monthLabel,
+  percent,
+  usd,
+} from '../src/core/report/format';
 import { barList, esc, lineChart, splitBar } from '../src/core/report/svg';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../src/core/unrecorded';
 
@@ -40,7 +57,9 @@ function monthChart(m: DashboardModel): string {
   const todayIndex = days.findIndex((d) => d.date === m.today);
   const daysLeft = days.length - 1 - todayIndex;
   // The projection runs from today's running total to the projected month end in equal steps.
-  const projection = days.map((_, i) => (i < todayIndex ? null : running + ((m.month.projectedMonthUSD - running) * (i - todayIndex)) / Math.max(1, daysLeft)));
+  const projection = days.map((_, i) =>
+    i < todayIndex ? null : running + ((m.month.projectedMonthUSD - running) * (i - todayIndex)) / Math.max(1, daysLeft),
+  );
   if (m.month.monthToDateUSD === 0 && m.month.projectedMonthUSD === 0) {
     return `<p class="empty">No metered spend in ${esc(monthLabel(m.month.id))} yet${todayIndex === 0 ? ': it is the first day of the month' : ''}. The chart fills in as your agents work.</p>`;
   }
@@ -68,7 +87,7 @@ function legend(m: DashboardModel): string {
     item('swatch-actual', `Spent so far: ${usd(b.monthToDateUSD)}`),
     item('swatch-projection', `Projected by the month's end: ${usd(b.projectedMonthUSD)}`),
     b.budgetUSD !== null ? item('swatch-budget', `Budget: ${usd(b.budgetUSD)}`) : '',
-    item('swatch-daily', 'Each day\'s spend'),
+    item('swatch-daily', "Each day's spend"),
   ].join('');
 }
 
@@ -76,10 +95,15 @@ function breakdown(v: PeriodView): string {
   const full = widthOf('breakdown', 720);
   // Two columns side by side from 820 px (as the stylesheet lays them out), one above the other below.
   const half = full >= 820 ? Math.floor((full - 20) / 2) : full;
-  if (v.totals.interactions === 0) return `<p class="empty">No interactions ${v.label === 'Today' ? 'today' : `in ${v.label.toLowerCase()}`} yet.</p>`;
+  if (v.totals.interactions === 0)
+    return `<p class="empty">No interactions ${v.label === 'Today' ? 'today' : `in ${v.label.toLowerCase()}`} yet.</p>`;
   const agents = barList(
     `Spend by agent, ${v.label.toLowerCase()}`,
-    v.agents.map((a) => ({ label: a.agent, value: a.costUSD ?? 0, valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : '') })),
+    v.agents.map((a) => ({
+      label: a.agent,
+      value: a.costUSD ?? 0,
+      valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : ''),
+    })),
     half,
   );
   const models = barList(
@@ -108,7 +132,9 @@ function recentTable(m: DashboardModel): string {
   if (m.recent.length === 0) return `<p class="empty">No metered interactions in the last ${m.recentDays} days.</p>`;
   const rows = m.recent
     .map(
-      (r) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(modelLabel(r.model))}</td>
+      (
+        r,
+      ) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(modelLabel(r.model))}</td>
       <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td>
       <td class="num col-tokens">${compact(r.inputTokens)}</td><td class="num col-tokens">${compact(r.outputTokens)}</td><td class="num col-cache">${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
     )
@@ -133,15 +159,21 @@ function render(): void {
   $('legend').innerHTML = m.month.monthToDateUSD === 0 && m.month.projectedMonthUSD === 0 ? '' : legend(m);
   $('method').textContent = b.projectionMethod;
   $('period-title').textContent = m.periods[period].label;
-  document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((el) => el.setAttribute('aria-selected', String(el.dataset.period === period)));
+  document
+    .querySelectorAll<HTMLButtonElement>('.tabs button')
+    .forEach((el) => el.setAttribute('aria-selected', String(el.dataset.period === period)));
   $('breakdown').innerHTML = breakdown(m.periods[period]);
   $('recent-title').textContent = `Most expensive interactions, last ${m.recentDays} days`;
   $('recent').innerHTML = recentTable(m);
   const named = namedUnpriced(m.unpricedModels);
   $('notes').textContent = [
-    named.length ? `Unpriced (not in the totals): ${named.map((u) => `${u.model} (${u.interactions})`).join(', ')}. Add a price in the unmetered.prices setting.` : '',
+    named.length
+      ? `Unpriced (not in the totals): ${named.map((u) => `${u.model} (${u.interactions})`).join(', ')}. Add a price in the unmetered.prices setting.`
+      : '',
     modelNotRecordedNote(m.unpricedModels) ?? '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   document.body.dataset.ready = 'true';
 }
 

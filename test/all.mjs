@@ -1,10 +1,13 @@
 // The whole test suite (`npm run test:all`, run by .ci/run):
 //   0. dependencies (fresh clone only)     npm ci
-//   1. type-check                          npm run typecheck    ┐ what `npm test` runs, as two sections so
-//   2. unit suites                         npm run test:unit    ┘ the suites still run on a type error
-//   3. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
-//   4. the .vsix, once for all suites      npm run package
-//   5. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
+//   1. type-check                          npm run typecheck     ┐
+//   2. lint                                npm run lint          │ what `npm test` runs, as sections so the
+//   3. format                              npm run format:check  │ suites still run on a type or lint error
+//   4. unit suites                         npm run test:unit     ┘
+//      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=5000 node test/run.mjs fuzz
+//   5. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
+//   6. the .vsix, once for all suites      npm run package
+//   7. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
 // Every section runs even when an earlier one failed (except the e2e suites without their tools),
 // and the output closes with node:test's summary lines summed over all suites, so a reader of the
 // last lines sees every test counted. Exits non-zero when anything failed.
@@ -72,7 +75,15 @@ if (needsInstall(root)) {
   if (!sections.at(-1).ok) process.exit(1);
 }
 await section('type-check', npm, ['run', '--silent', 'typecheck']);
+await section('lint', npm, ['run', '--silent', 'lint']);
+await section('format', npm, ['run', '--silent', 'format:check']);
 await section('unit suites', npm, ['run', '--silent', 'test:unit']);
+// CI runs the seeded fuzz suites again with more inputs per target than the everyday suite's few thousand.
+if (process.env.CI) {
+  process.env.UNMETERED_FUZZ_RUNS = '5000';
+  await section('fuzz, longer (UNMETERED_FUZZ_RUNS=5000)', process.execPath, ['test/run.mjs', 'fuzz']);
+  delete process.env.UNMETERED_FUZZ_RUNS;
+}
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
 await section('package the extension (dist/unmetered.vsix)', npm, ['run', '--silent', 'package']);
 // Every end-to-end suite installs this one .vsix instead of packaging its own.
@@ -91,7 +102,9 @@ const failed = sections.filter((s) => !s.ok);
 console.log('\n======== summary ========');
 for (const s of sections) {
   const counts = s.counts.tests !== undefined ? `  tests ${s.counts.tests}, pass ${s.counts.pass ?? 0}, fail ${s.counts.fail ?? 0}` : '';
-  console.log(`${s.ok ? 'ok    ' : s.skipped ? 'SKIP  ' : 'FAILED'}  ${s.title.padEnd(44)} ${(s.ms / 1000).toFixed(1).padStart(7)} s${counts}`);
+  console.log(
+    `${s.ok ? 'ok    ' : s.skipped ? 'SKIP  ' : 'FAILED'}  ${s.title.padEnd(44)} ${(s.ms / 1000).toFixed(1).padStart(7)} s${counts}`,
+  );
 }
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s${failed.length ? `; failed: ${failed.map((s) => s.title).join(', ')}` : ''}`);
 // node:test's closing lines, summed over the unit and end-to-end runs.

@@ -13,9 +13,26 @@ test('the .vsix holds only what runs: bundles, the tiktoken wasm, media, README,
     .map((l) => l.trim())
     .filter(Boolean)
     .sort();
-  const allowed = /^(dist\/(extension|cli|cli-commands|dashboard|sources-worker)\.js|dist\/tiktoken_bg\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
-  assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'nothing else ships (no sources, tests, maps or node_modules)');
-  for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/cli-commands.js', 'dist/dashboard.js', 'dist/sources-worker.js', 'dist/tiktoken_bg.wasm', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) assert.ok(files.includes(f), f);
+  const allowed =
+    /^(dist\/(extension|cli|cli-commands|dashboard|sources-worker)\.js|dist\/tiktoken_bg\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
+  assert.deepEqual(
+    files.filter((f) => !allowed.test(f)),
+    [],
+    'nothing else ships (no sources, tests, maps or node_modules)',
+  );
+  for (const f of [
+    'dist/extension.js',
+    'dist/cli.js',
+    'dist/cli-commands.js',
+    'dist/dashboard.js',
+    'dist/sources-worker.js',
+    'dist/tiktoken_bg.wasm',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    'package.json',
+  ])
+    assert.ok(files.includes(f), f);
 });
 
 test('runtime dependencies are bundled, so the manifest needs none at install time', () => {

@@ -23,7 +23,8 @@ export function friendlyParseError(err: Error & { code?: string }): string {
   const m = err.message;
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /'(?:-\w, )?(--[\w-]+)/.exec(m)?.[1];
-    if (flag && /ambiguous|missing/.test(m)) return `${flag} needs a value, got ${/ambiguous/.test(m) ? 'another option' : 'nothing'} (write ${flag}=VALUE for a value that starts with a dash)`;
+    if (flag && /ambiguous|missing/.test(m))
+      return `${flag} needs a value, got ${/ambiguous/.test(m) ? 'another option' : 'nothing'} (write ${flag}=VALUE for a value that starts with a dash)`;
   }
   return m.replace(/\. To specify a positional argument.*$/s, '').replace(/\s+/g, ' ');
 }
@@ -32,7 +33,8 @@ export function friendlyParseError(err: Error & { code?: string }): string {
 export function dayArg(name: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const d = /^\d{8}$/.test(v) ? `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6)}` : v;
-  if (!isDay(d)) throw new UsageError(`--${name}: expected a date as YYYY-MM-DD or YYYYMMDD (e.g. 2026-11-01 or 20261101), got ${JSON.stringify(v)}`);
+  if (!isDay(d))
+    throw new UsageError(`--${name}: expected a date as YYYY-MM-DD or YYYYMMDD (e.g. 2026-11-01 or 20261101), got ${JSON.stringify(v)}`);
   return d;
 }
 
@@ -45,13 +47,15 @@ export function zoneArg(v: string | undefined, name = 'tz'): string | undefined 
 export function numberArg(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return n;
 }
 
 export function intArg(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 

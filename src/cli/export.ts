@@ -5,7 +5,23 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildWeeklySummary, formatOfPath, isReportFormat, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, REPORT_FORMATS, renderWeekly, weekById, weeklyFileName, WEEK_STARTS, isWeekId, isWeekStart, writeOutFile, type ReportFormat } from '../core/report';
+import {
+  buildWeeklySummary,
+  formatOfPath,
+  isReportFormat,
+  lastCompleteWeek,
+  loadOrCreateSalt,
+  pseudonymiser,
+  REPORT_FORMATS,
+  renderWeekly,
+  weekById,
+  weeklyFileName,
+  WEEK_STARTS,
+  isWeekId,
+  isWeekStart,
+  writeOutFile,
+  type ReportFormat,
+} from '../core/report';
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { outArg, parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
@@ -34,7 +50,8 @@ export function weekArg(v: string | undefined): string | undefined {
 
 export function formatArg(v: string | undefined, allowed: readonly ReportFormat[] = REPORT_FORMATS): ReportFormat | undefined {
   if (v === undefined) return undefined;
-  if (!isReportFormat(v) || !allowed.includes(v)) throw new UsageError(`--format: expected ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!isReportFormat(v) || !allowed.includes(v))
+    throw new UsageError(`--format: expected ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -61,9 +78,12 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
   const week = weekArg(values.week);
   let format = formatArg(values.format);
   const weekStartFlag = values['week-start'];
-  if (weekStartFlag !== undefined && !isWeekStart(weekStartFlag)) throw new UsageError(`--week-start: expected ${WEEK_STARTS.join(', ')}, got ${JSON.stringify(weekStartFlag)}`);
-  if (values.pseudonymise && values['no-pseudonymise']) throw new UsageError('--pseudonymise and --no-pseudonymise: expected at most one of them');
-  if (values.developer !== undefined && (values.developer.trim() === '' || /[\u0000-\u001f]/.test(values.developer))) throw new UsageError(`--developer: expected a name on one line, got ${JSON.stringify(values.developer)}`);
+  if (weekStartFlag !== undefined && !isWeekStart(weekStartFlag))
+    throw new UsageError(`--week-start: expected ${WEEK_STARTS.join(', ')}, got ${JSON.stringify(weekStartFlag)}`);
+  if (values.pseudonymise && values['no-pseudonymise'])
+    throw new UsageError('--pseudonymise and --no-pseudonymise: expected at most one of them');
+  if (values.developer !== undefined && (values.developer.trim() === '' || /[\u0000-\u001f]/.test(values.developer)))
+    throw new UsageError(`--developer: expected a name on one line, got ${JSON.stringify(values.developer)}`);
   if (values.out === '') throw new UsageError('--out: expected a file or folder name, or - for standard output');
   const out = values.out === undefined || values.out === '-' ? undefined : path.resolve(ctx.cwd, values.out);
   const outIsFolder = out !== undefined && (values.out!.endsWith('/') || values.out!.endsWith(path.sep) || (await isFolder(out)));
@@ -72,12 +92,14 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
   if (out && !outIsFolder) await outArg(values.out, ctx);
   if (out && !outIsFolder && format === undefined) format = formatOfPath(out);
   format ??= 'json';
-  if (out && !outIsFolder && formatOfPath(out) && formatOfPath(out) !== format) ctx.logger.warn(`--out ${values.out} ends in .${formatOfPath(out)} but the format is ${format}`);
+  if (out && !outIsFolder && formatOfPath(out) && formatOfPath(out) !== format)
+    ctx.logger.warn(`--out ${values.out} ends in .${formatOfPath(out)} but the format is ${format}`);
 
   const settings = await exportSettings(ctx);
-  const weekStart = (weekStartFlag) ?? settings.weekStart;
+  const weekStart = weekStartFlag ?? settings.weekStart;
   const pseudonymise = values.pseudonymise ? true : values['no-pseudonymise'] ? false : settings.pseudonymiseProjects;
-  const developer = values.developer?.trim() ?? (ctx.env.UNMETERED_DEVELOPER?.trim() || undefined) ?? settings.developer ?? loginName(ctx.env, ctx.home);
+  const developer =
+    values.developer?.trim() ?? (ctx.env.UNMETERED_DEVELOPER?.trim() || undefined) ?? settings.developer ?? loginName(ctx.env, ctx.home);
 
   const opened = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz) });
   try {

@@ -44,11 +44,16 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   let port: number | undefined;
   if (values.port !== undefined) {
     port = /^\d+$/.test(values.port) ? Number(values.port) : NaN;
-    if (!(port === 0 || (port >= 1024 && port <= 65535))) throw new UsageError(`--port: expected a port number from 1024 to 65535 (or 0 for any free port), got ${JSON.stringify(values.port)}`);
+    if (!(port === 0 || (port >= 1024 && port <= 65535)))
+      throw new UsageError(
+        `--port: expected a port number from 1024 to 65535 (or 0 for any free port), got ${JSON.stringify(values.port)}`,
+      );
   }
-  if (values.route !== undefined && values.route !== 'cloud' && values.route !== 'local') throw new UsageError(`--route: expected cloud or local, got ${JSON.stringify(values.route)}`);
+  if (values.route !== undefined && values.route !== 'cloud' && values.route !== 'local')
+    throw new UsageError(`--route: expected cloud or local, got ${JSON.stringify(values.route)}`);
   const localModel = values['local-model'];
-  if (localModel !== undefined && !isModelName(localModel)) throw new UsageError(`--local-model: expected an Ollama model name such as qwen3-coder:30b, got ${JSON.stringify(localModel)}`);
+  if (localModel !== undefined && !isModelName(localModel))
+    throw new UsageError(`--local-model: expected an Ollama model name such as qwen3-coder:30b, got ${JSON.stringify(localModel)}`);
   const flags = {
     anthropicUpstream: urlFlag('anthropic-upstream', values['anthropic-upstream']),
     openaiUpstream: urlFlag('openai-upstream', values['openai-upstream']),
@@ -57,13 +62,16 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
 
   const base = normaliseGatewaySettings({}).value;
   const config: GatewayConfig = {
-    route: (values.route) ?? 'cloud',
+    route: values.route ?? 'cloud',
     localModel: localModel ?? null,
     anthropicUpstream: flags.anthropicUpstream ?? base.anthropicUpstream,
     openaiUpstream: flags.openaiUpstream ?? base.openaiUpstream,
     ollamaHost: flags.ollamaHost ?? base.ollamaHost,
   };
-  if (config.route === 'local' && !config.localModel) throw new UsageError('--local-model: expected the Ollama model to serve requests with --route local (e.g. --local-model qwen3-coder:30b)');
+  if (config.route === 'local' && !config.localModel)
+    throw new UsageError(
+      '--local-model: expected the Ollama model to serve requests with --route local (e.g. --local-model qwen3-coder:30b)',
+    );
 
   const settings = await cliSettings(ctx);
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
@@ -80,12 +88,21 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   });
   const logRecorded = (priced: Interaction) => {
     const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);
-    ctx.logger.info(`${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ${priced.tokens.input + priced.tokens.cacheRead + priced.tokens.cacheWrite5m + priced.tokens.cacheWrite1h} in, ${priced.tokens.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`);
+    ctx.logger.info(
+      `${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ${priced.tokens.input + priced.tokens.cacheRead + priced.tokens.cacheWrite5m + priced.tokens.cacheWrite1h} in, ${priced.tokens.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`,
+    );
   };
   // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
   await ledger.prepare(new Date(ctx.clock.now()).toISOString());
   const secret = await loadGatewaySecret(ctx.dataDir);
-  const gateway = createGateway({ config: () => config, onInteraction: (i) => recorder.record(i), clock: ctx.clock, logger: ctx.logger, version: 'cli', secret });
+  const gateway = createGateway({
+    config: () => config,
+    onInteraction: (i) => recorder.record(i),
+    clock: ctx.clock,
+    logger: ctx.logger,
+    version: 'cli',
+    secret,
+  });
   const wanted = port ?? DEFAULT_GATEWAY_PORT;
 
   try {
@@ -104,7 +121,9 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     }
     await host.stop();
     if (s.role === 'follower') {
-      ctx.stderr.write(`unmetered gateway: an Unmetered gateway already serves port ${wanted} (pid ${s.owner.pid}, route ${s.owner.route}); agents can use it as it is, or choose another --port\n`);
+      ctx.stderr.write(
+        `unmetered gateway: an Unmetered gateway already serves port ${wanted} (pid ${s.owner.pid}, route ${s.owner.route}); agents can use it as it is, or choose another --port\n`,
+      );
     } else if (s.role === 'blocked') {
       ctx.stderr.write(`unmetered gateway: ${s.error}\n`);
     }

@@ -19,7 +19,16 @@ export async function importCommand(args: string[], ctx: CliContext): Promise<nu
   const { ledger, imported } = await openForCli(ctx, { scan: true });
   try {
     const s = imported!;
-    const result = { rebuild: !!values.rebuild, filesSeen: s.filesSeen, filesRead: s.filesRead, bytesRead: s.bytesRead, written: s.written, malformedLines: s.malformedLines, ledgerInteractions: ledger.records().length, durationMs: Math.round(s.durationMs) };
+    const result = {
+      rebuild: !!values.rebuild,
+      filesSeen: s.filesSeen,
+      filesRead: s.filesRead,
+      bytesRead: s.bytesRead,
+      written: s.written,
+      malformedLines: s.malformedLines,
+      ledgerInteractions: ledger.records().length,
+      durationMs: Math.round(s.durationMs),
+    };
     ctx.stdout.write(
       values.json
         ? JSON.stringify(result, null, 2) + '\n'

@@ -18,14 +18,26 @@ export function usage(): string {
 }
 
 /** `report --by VIEW` is the view's own command. */
-const BY: Record<string, string> = { day: 'daily', daily: 'daily', week: 'weekly', weekly: 'weekly', month: 'monthly', monthly: 'monthly', session: 'session', project: 'project', block: 'blocks', blocks: 'blocks' };
+const BY: Record<string, string> = {
+  day: 'daily',
+  daily: 'daily',
+  week: 'weekly',
+  weekly: 'weekly',
+  month: 'monthly',
+  monthly: 'monthly',
+  session: 'session',
+  project: 'project',
+  block: 'blocks',
+  blocks: 'blocks',
+};
 
 function resolveAlias(name: string, args: string[]): [string, string[]] {
   if (name !== 'report') return [name, args];
   const i = args.findIndex((a) => a === '--by' || a.startsWith('--by='));
   if (i < 0) return [name, args];
   const v = args[i].startsWith('--by=') ? args[i].slice(5) : args[i + 1];
-  if (v === undefined || v.startsWith('-')) throw new UsageError('--by needs a value: day, week, month, session, project or block (e.g. --by week)');
+  if (v === undefined || v.startsWith('-'))
+    throw new UsageError('--by needs a value: day, week, month, session, project or block (e.g. --by week)');
   const view = BY[v];
   if (!view) throw new UsageError(`--by: expected day, week, month, session, project or block, got ${JSON.stringify(v)}`);
   return [view, [...args.slice(0, i), ...args.slice(args[i].startsWith('--by=') ? i + 1 : i + 2)]];
@@ -52,7 +64,9 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   }
   const spec = specOf(name);
   if (!spec) {
-    ctx.stderr.write(`unmetered: unknown command ${JSON.stringify(name)}; expected one of ${ALL_SPECS.map((s) => s.name).join(', ')} (unmetered --help)\n`);
+    ctx.stderr.write(
+      `unmetered: unknown command ${JSON.stringify(name)}; expected one of ${ALL_SPECS.map((s) => s.name).join(', ')} (unmetered --help)\n`,
+    );
     return EXIT.usage;
   }
   if (args.includes('--help') || args.includes('-h')) {
@@ -85,7 +99,9 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 function pinnedClock(now: string | undefined): Clock {
   if (!now) return systemClock;
   if (Number.isNaN(Date.parse(now))) {
-    stderrLogger.warn(`UNMETERED_NOW: expected an ISO-8601 instant such as 2026-11-23T12:00:00Z, got ${JSON.stringify(now)}; using the system clock`);
+    stderrLogger.warn(
+      `UNMETERED_NOW: expected an ISO-8601 instant such as 2026-11-23T12:00:00Z, got ${JSON.stringify(now)}; using the system clock`,
+    );
     return systemClock;
   }
   return fixedClock(now);

@@ -65,7 +65,10 @@ export function parseCommand(spec: CommandSpec, args: string[]): { values: Value
       break;
     }
     if (!a.startsWith('-') || a === '-') {
-      if (!spec.positionals) throw new UsageError(`unexpected argument ${JSON.stringify(a)}: unmetered ${spec.name} takes options only (unmetered ${spec.name} --help)`);
+      if (!spec.positionals)
+        throw new UsageError(
+          `unexpected argument ${JSON.stringify(a)}: unmetered ${spec.name} takes options only (unmetered ${spec.name} --help)`,
+        );
       positionals.push(a);
       continue;
     }
@@ -83,7 +86,9 @@ export function parseCommand(spec: CommandSpec, args: string[]): { values: Value
     else {
       v = args[i + 1];
       if (v === undefined || (v.startsWith('-') && v !== '-' && !/^-\d/.test(v))) {
-        throw new UsageError(`${flag} needs a value (${o.value}), ${v === undefined ? 'got nothing' : `got the option ${v}`}; e.g. ${o.example}`);
+        throw new UsageError(
+          `${flag} needs a value (${o.value}), ${v === undefined ? 'got nothing' : `got the option ${v}`}; e.g. ${o.example}`,
+        );
       }
       i++;
     }
@@ -97,7 +102,12 @@ export const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 function columns(rows: string[][], gap = '  '): string[] {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? ''))));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(w[i] - visible(c)))).join(gap).trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(w[i] - visible(c))))
+      .join(gap)
+      .trimEnd(),
+  );
 }
 
 function flagText(o: OptionSpec): string {
@@ -110,7 +120,10 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.note) out.push('', spec.note);
   if (spec.options.length) {
     out.push('', 'options:');
-    const rows = [['  option', 'meaning', 'default', 'example'], ...spec.options.map((o) => [`  ${flagText(o)}`, o.meaning, o.default ?? '-', o.example])];
+    const rows = [
+      ['  option', 'meaning', 'default', 'example'],
+      ...spec.options.map((o) => [`  ${flagText(o)}`, o.meaning, o.default ?? '-', o.example]),
+    ];
     out.push(...columns(rows));
   }
   return out.join('\n') + '\n';

@@ -59,5 +59,19 @@ export async function readRecentRecords(dataDir: string, now: number): Promise<R
 
 function olderHistoryMarker(at: string): Interaction {
   const before = new Date(Date.parse(at) - 1).toISOString();
-  return { id: 'unmetered:older-history', at: before, agent: 'unmetered', source: 'log', project: null, model: 'none', route: 'cloud', replaces: null, tokens: tokens({}), costNanos: 0, avoidedNanos: null, priceSource: null, estimated: false };
+  return {
+    id: 'unmetered:older-history',
+    at: before,
+    agent: 'unmetered',
+    source: 'log',
+    project: null,
+    model: 'none',
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({}),
+    costNanos: 0,
+    avoidedNanos: null,
+    priceSource: null,
+    estimated: false,
+  };
 }

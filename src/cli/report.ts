@@ -24,7 +24,10 @@ export interface ReportJson {
 }
 
 /** Totals, per local day and per model over an inclusive range of local days. */
-export function buildReport(records: Iterable<Interaction>, opts: { since?: string; until?: string; timeZone: string; priceTable: string }): ReportJson {
+export function buildReport(
+  records: Iterable<Interaction>,
+  opts: { since?: string; until?: string; timeZone: string; priceTable: string },
+): ReportJson {
   const dayOf = dayOfIso(opts.timeZone);
   const inRange: Interaction[] = [];
   const dayOfRecord = new Map<Interaction, string>();
@@ -42,9 +45,21 @@ export function buildReport(records: Iterable<Interaction>, opts: { since?: stri
     timeZone: opts.timeZone,
     priceTable: opts.priceTable,
     totals: toTotals(tallyOf(inRange)),
-    days: rows('date', groupTallies(inRange, (r) => dayOfRecord.get(r)), (a, b) => compareKeys(a[0], b[0])),
-    models: rows('model', groupTallies(inRange, (r) => r.model), byCostDesc),
-    agents: rows('agent', groupTallies(inRange, (r) => r.agent), byCostDesc),
+    days: rows(
+      'date',
+      groupTallies(inRange, (r) => dayOfRecord.get(r)),
+      (a, b) => compareKeys(a[0], b[0]),
+    ),
+    models: rows(
+      'model',
+      groupTallies(inRange, (r) => r.model),
+      byCostDesc,
+    ),
+    agents: rows(
+      'agent',
+      groupTallies(inRange, (r) => r.agent),
+      byCostDesc,
+    ),
   };
 }
 
@@ -55,20 +70,33 @@ export async function reportCommand(args: string[], ctx: CliContext): Promise<nu
   try {
     const report = buildReport(records(), { since, until, timeZone: settings.timeZone, priceTable: prices.version });
     const today = localDay(ctx.clock.now(), settings.timeZone);
-    ctx.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report, paintFor(ctx.stdout, ctx.env, !!values['no-color']), today));
+    ctx.stdout.write(
+      values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report, paintFor(ctx.stdout, ctx.env, !!values['no-color']), today),
+    );
     return EXIT.ok;
   } finally {
     await ledger.close();
   }
 }
 
-const cost = (t: Totals) => (t.costUSD === null ? 'unpriced' : formatUSD(Math.round(t.costUSD * 1e9)) + (t.unpricedInteractions ? '*' : ''));
+const cost = (t: Totals) =>
+  t.costUSD === null ? 'unpriced' : formatUSD(Math.round(t.costUSD * 1e9)) + (t.unpricedInteractions ? '*' : '');
 const n = (x: number) => x.toLocaleString('en-US');
 const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
 
 export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string): string {
-  const cols = (title: string) => [title, 'cost', 'saved', 'input', 'output', 'cache read', 'cache write', 'calls'].map((t) => ({ title: t }));
-  const line = (label: string, t: Totals) => [label, cost(t), t.avoidedUSD === null ? 'unpriced' : formatUSD(Math.round(t.avoidedUSD * 1e9)), n(t.inputTokens), n(t.outputTokens), n(t.cacheReadTokens), n(t.cacheWriteTokens), plural(t.interactions, 'call')];
+  const cols = (title: string) =>
+    [title, 'cost', 'saved', 'input', 'output', 'cache read', 'cache write', 'calls'].map((t) => ({ title: t }));
+  const line = (label: string, t: Totals) => [
+    label,
+    cost(t),
+    t.avoidedUSD === null ? 'unpriced' : formatUSD(Math.round(t.avoidedUSD * 1e9)),
+    n(t.inputTokens),
+    n(t.outputTokens),
+    n(t.cacheReadTokens),
+    n(t.cacheWriteTokens),
+    plural(t.interactions, 'call'),
+  ];
   const future = !!(today && r.since && r.since > today);
   const range = `${rangeText(r.since, r.until, future ? 'future' : '')} (${r.timeZone}; prices ${r.priceTable})`;
   const out = [paint.bold(`Unmetered report · ${range}`), ''];
@@ -77,9 +105,27 @@ export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string):
     out.push(...renderTable(cols('Day'), [...r.days.map((d) => line(d.date, d)), null, line(paint.bold('Total'), r.totals)], paint));
     // Model and agent names come from agents' logs: sanitised before they are measured and printed
     // (the output itself keeps its own colour codes on a terminal).
-    out.push('', ...renderTable(cols('Model'), r.models.map((m) => line(plainText(modelLabel(m.model)), m)), paint));
-    out.push('', ...renderTable(cols('Agent'), r.agents.map((a) => line(plainText(a.agent), a)), paint));
+    out.push(
+      '',
+      ...renderTable(
+        cols('Model'),
+        r.models.map((m) => line(plainText(modelLabel(m.model)), m)),
+        paint,
+      ),
+    );
+    out.push(
+      '',
+      ...renderTable(
+        cols('Agent'),
+        r.agents.map((a) => line(plainText(a.agent), a)),
+        paint,
+      ),
+    );
   }
-  if (r.totals.unpricedInteractions) out.push('', `* ${plural(r.totals.unpricedInteractions, 'interaction')} of unpriced models ${r.totals.unpricedInteractions === 1 ? 'is' : 'are'} not in the cost.`);
+  if (r.totals.unpricedInteractions)
+    out.push(
+      '',
+      `* ${plural(r.totals.unpricedInteractions, 'interaction')} of unpriced models ${r.totals.unpricedInteractions === 1 ? 'is' : 'are'} not in the cost.`,
+    );
   return out.join('\n') + '\n';
 }

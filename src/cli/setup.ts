@@ -30,7 +30,12 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
     timezone: flags.tz ?? (ctx.env.UNMETERED_TZ || undefined) ?? mirrored.timezone,
   });
   for (const w of warnings) ctx.logger.warn(w);
-  return { budgetNanos: value.budgetNanos, timeZone: value.timeZone ?? systemTimeZone(), prices: mirrored.prices, sources: mirrored.sources };
+  return {
+    budgetNanos: value.budgetNanos,
+    timeZone: value.timeZone ?? systemTimeZone(),
+    prices: mirrored.prices,
+    sources: mirrored.sources,
+  };
 }
 
 /** The settings the extension mirrored into <data dir>/settings.json; {} when there are none. */
@@ -67,8 +72,20 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
   let imported: ImportSummary | undefined;
   if (opts.scan) {
     try {
-      const summary = (imported = await importAgentLogs({ dataDir: ctx.dataDir, env: ctx.env, home: ctx.home, platform: ctx.platform, ledger, priceTable: prices, logger: ctx.logger, sources: settings.sources }));
-      if (summary.written > 0) ctx.logger.info(`imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`);
+      const summary = (imported = await importAgentLogs({
+        dataDir: ctx.dataDir,
+        env: ctx.env,
+        home: ctx.home,
+        platform: ctx.platform,
+        ledger,
+        priceTable: prices,
+        logger: ctx.logger,
+        sources: settings.sources,
+      }));
+      if (summary.written > 0)
+        ctx.logger.info(
+          `imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+        );
     } catch (err) {
       // A full or read-only disk must not hide what is already stored: report that, and say why the
       // news is missing (offsets are saved only past stored records, so the next run imports it).

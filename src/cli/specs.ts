@@ -6,11 +6,44 @@ import type { CommandSpec, OptionSpec } from './options';
 
 const json: OptionSpec = { name: 'json', short: 'j', meaning: 'print JSON instead of a table', example: '--json' };
 const noScan: OptionSpec = { name: 'no-scan', meaning: 'do not import new agent-log lines first', example: '--no-scan' };
-const tz: OptionSpec = { name: 'tz', short: 'z', value: 'ZONE', meaning: 'IANA time zone that decides the days', default: 'settings, else this machine', example: '--tz Europe/Berlin' };
-const timezone: OptionSpec = { ...tz, name: 'timezone', short: undefined, meaning: 'same as --tz (ccusage spelling)', default: undefined, example: '--timezone Asia/Tokyo' };
-const noColor: OptionSpec = { name: 'no-color', meaning: 'no colour even on a terminal (also NO_COLOR=1)', default: 'colour on a terminal', example: '--no-color' };
-const since: OptionSpec = { name: 'since', short: 's', value: 'DATE', meaning: 'first local day, inclusive (YYYY-MM-DD or YYYYMMDD)', default: 'first record', example: '--since 20261101' };
-const until: OptionSpec = { name: 'until', short: 'u', value: 'DATE', meaning: 'last local day, inclusive', default: 'last record', example: '--until 2026-11-30' };
+const tz: OptionSpec = {
+  name: 'tz',
+  short: 'z',
+  value: 'ZONE',
+  meaning: 'IANA time zone that decides the days',
+  default: 'settings, else this machine',
+  example: '--tz Europe/Berlin',
+};
+const timezone: OptionSpec = {
+  ...tz,
+  name: 'timezone',
+  short: undefined,
+  meaning: 'same as --tz (ccusage spelling)',
+  default: undefined,
+  example: '--timezone Asia/Tokyo',
+};
+const noColor: OptionSpec = {
+  name: 'no-color',
+  meaning: 'no colour even on a terminal (also NO_COLOR=1)',
+  default: 'colour on a terminal',
+  example: '--no-color',
+};
+const since: OptionSpec = {
+  name: 'since',
+  short: 's',
+  value: 'DATE',
+  meaning: 'first local day, inclusive (YYYY-MM-DD or YYYYMMDD)',
+  default: 'first record',
+  example: '--since 20261101',
+};
+const until: OptionSpec = {
+  name: 'until',
+  short: 'u',
+  value: 'DATE',
+  meaning: 'last local day, inclusive',
+  default: 'last record',
+  example: '--until 2026-11-30',
+};
 
 function viewOptions(extra: OptionSpec[], lastMeaning: string): OptionSpec[] {
   return [
@@ -18,10 +51,23 @@ function viewOptions(extra: OptionSpec[], lastMeaning: string): OptionSpec[] {
     since,
     until,
     { name: 'last', value: 'N', meaning: lastMeaning, default: 'all', example: '--last 7' },
-    { name: 'order', short: 'o', value: 'asc|desc', meaning: 'oldest first (asc) or newest first (desc)', default: 'asc', example: '--order desc' },
+    {
+      name: 'order',
+      short: 'o',
+      value: 'asc|desc',
+      meaning: 'oldest first (asc) or newest first (desc)',
+      default: 'asc',
+      example: '--order desc',
+    },
     { name: 'breakdown', short: 'b', meaning: 'under each row, its cost per model and per agent', example: '--breakdown' },
     { name: 'project', value: 'NAME', meaning: 'only this project (workspace folder name)', default: 'all', example: '--project webapp' },
-    { name: 'agent', value: 'AGENT', meaning: 'only this agent (claude-code, codex, gemini-cli, cline, roo-code, gateway, …)', default: 'all', example: '--agent codex' },
+    {
+      name: 'agent',
+      value: 'AGENT',
+      meaning: 'only this agent (claude-code, codex, gemini-cli, cline, roo-code, gateway, …)',
+      default: 'all',
+      example: '--agent codex',
+    },
     tz,
     timezone,
     ...extra,
@@ -33,22 +79,59 @@ function viewOptions(extra: OptionSpec[], lastMeaning: string): OptionSpec[] {
 const periodLast = (p: string) => `only the N most recent ${p}s, this one included`;
 
 export const VIEW_SPECS: CommandSpec[] = [
-  { name: 'daily', summary: 'cost and tokens per day', options: viewOptions([], periodLast('day')), note: 'Also: unmetered report --by day.' },
+  {
+    name: 'daily',
+    summary: 'cost and tokens per day',
+    options: viewOptions([], periodLast('day')),
+    note: 'Also: unmetered report --by day.',
+  },
   {
     name: 'weekly',
     summary: 'cost and tokens per week',
-    options: viewOptions([{ name: 'week-start', value: 'DAY', meaning: 'first day of a week: monday, sunday or saturday', default: 'monday', example: '--week-start sunday' }], periodLast('week')),
+    options: viewOptions(
+      [
+        {
+          name: 'week-start',
+          value: 'DAY',
+          meaning: 'first day of a week: monday, sunday or saturday',
+          default: 'monday',
+          example: '--week-start sunday',
+        },
+      ],
+      periodLast('week'),
+    ),
     note: 'Also: unmetered report --by week. A week is labelled with its ISO week id (the id of the Monday inside it).',
   },
-  { name: 'monthly', summary: 'cost and tokens per month', options: viewOptions([], periodLast('month')), note: 'Also: unmetered report --by month.' },
+  {
+    name: 'monthly',
+    summary: 'cost and tokens per month',
+    options: viewOptions([], periodLast('month')),
+    note: 'Also: unmetered report --by month.',
+  },
   {
     name: 'session',
     summary: 'cost and tokens per agent session',
-    options: viewOptions([{ name: 'id', short: 'i', value: 'SESSION', meaning: 'only the session with this key (as printed)', default: 'all', example: '--id codex:0199a2…' }], 'only the N sessions active most recently'),
-    note:
-      'Also: unmetered report --by session. A session is the agent\'s own (Codex rollout, Gemini CLI session, Cline/Roo task); Claude Code records are keyed by the API message id, so they are grouped per agent, project and local day.',
+    options: viewOptions(
+      [
+        {
+          name: 'id',
+          short: 'i',
+          value: 'SESSION',
+          meaning: 'only the session with this key (as printed)',
+          default: 'all',
+          example: '--id codex:0199a2…',
+        },
+      ],
+      'only the N sessions active most recently',
+    ),
+    note: "Also: unmetered report --by session. A session is the agent's own (Codex rollout, Gemini CLI session, Cline/Roo task); Claude Code records are keyed by the API message id, so they are grouped per agent, project and local day.",
   },
-  { name: 'project', summary: 'cost and tokens per project', options: viewOptions([], 'only the N projects active most recently'), note: 'Also: unmetered report --by project.' },
+  {
+    name: 'project',
+    summary: 'cost and tokens per project',
+    options: viewOptions([], 'only the N projects active most recently'),
+    note: 'Also: unmetered report --by project.',
+  },
   {
     name: 'blocks',
     summary: '5-hour usage blocks (as Claude limits count them) with burn rate and projection',
@@ -59,7 +142,14 @@ export const VIEW_SPECS: CommandSpec[] = [
       { name: 'last', value: 'N', meaning: 'only the N most recent blocks', default: 'all', example: '--last 3' },
       { name: 'active', short: 'a', meaning: 'only the active block, with its projection', example: '--active' },
       { name: 'recent', short: 'r', meaning: 'only blocks of the last 3 days, and the active one', example: '--recent' },
-      { name: 'order', short: 'o', value: 'asc|desc', meaning: 'oldest first (asc) or newest first (desc)', default: 'asc', example: '--order desc' },
+      {
+        name: 'order',
+        short: 'o',
+        value: 'asc|desc',
+        meaning: 'oldest first (asc) or newest first (desc)',
+        default: 'asc',
+        example: '--order desc',
+      },
       { name: 'project', value: 'NAME', meaning: 'only this project', default: 'all', example: '--project webapp' },
       { name: 'agent', value: 'AGENT', meaning: 'only this agent', default: 'claude-code', example: '--agent all' },
       tz,
@@ -75,7 +165,12 @@ export const OTHER_SPECS: CommandSpec[] = [
   {
     name: 'status',
     summary: "today's spend, saved by local models, and the projected month against your budget",
-    options: [json, tz, { name: 'budget', value: 'USD', meaning: 'monthly budget in USD for the projection', default: 'settings', example: '--budget 200' }, noScan],
+    options: [
+      json,
+      tz,
+      { name: 'budget', value: 'USD', meaning: 'monthly budget in USD for the projection', default: 'settings', example: '--budget 200' },
+      noScan,
+    ],
   },
   {
     name: 'report',
@@ -84,7 +179,13 @@ export const OTHER_SPECS: CommandSpec[] = [
       json,
       since,
       until,
-      { name: 'by', value: 'VIEW', meaning: 'day, week, month, session, project or block: the same as that view\'s command (other options as there)', default: 'the summary', example: '--by week' },
+      {
+        name: 'by',
+        value: 'VIEW',
+        meaning: "day, week, month, session, project or block: the same as that view's command (other options as there)",
+        default: 'the summary',
+        example: '--by week',
+      },
       tz,
       timezone,
       noColor,
@@ -93,7 +194,7 @@ export const OTHER_SPECS: CommandSpec[] = [
   },
   {
     name: 'statusline',
-    summary: 'one line for Claude Code\'s status line: session cost, today, budget use, the 5-hour block',
+    summary: "one line for Claude Code's status line: session cost, today, budget use, the 5-hour block",
     options: [
       { name: 'budget', value: 'USD', meaning: 'monthly budget in USD', default: 'settings', example: '--budget 200' },
       tz,
@@ -105,7 +206,14 @@ export const OTHER_SPECS: CommandSpec[] = [
   {
     name: 'import',
     summary: 'import new agent-log lines into the ledger; --rebuild re-reads every log from the start',
-    options: [{ name: 'rebuild', meaning: 'forget where each log was read up to and read them all again (the ledger keeps one copy per id)', example: '--rebuild' }, json],
+    options: [
+      {
+        name: 'rebuild',
+        meaning: 'forget where each log was read up to and read them all again (the ledger keeps one copy per id)',
+        example: '--rebuild',
+      },
+      json,
+    ],
     note: 'For a ledger restored from a backup, or a line lost to a crash: unmetered import --rebuild.',
   },
   {
@@ -114,8 +222,20 @@ export const OTHER_SPECS: CommandSpec[] = [
     options: [
       { name: 'week', value: 'YYYY-Www', meaning: 'the ISO week', default: 'last complete week', example: '--week 2026-W47' },
       { name: 'format', value: 'FORMAT', meaning: 'json, md, csv or html', default: 'json, or from --out', example: '--format md' },
-      { name: 'out', value: 'PATH', meaning: 'write to this file or folder instead of stdout', default: 'stdout', example: '--out reports/' },
-      { name: 'developer', value: 'NAME', meaning: 'name in the summary', default: 'settings, else login name', example: '--developer ada' },
+      {
+        name: 'out',
+        value: 'PATH',
+        meaning: 'write to this file or folder instead of stdout',
+        default: 'stdout',
+        example: '--out reports/',
+      },
+      {
+        name: 'developer',
+        value: 'NAME',
+        meaning: 'name in the summary',
+        default: 'settings, else login name',
+        example: '--developer ada',
+      },
       { name: 'week-start', value: 'DAY', meaning: 'monday, sunday or saturday', default: 'monday', example: '--week-start sunday' },
       { name: 'pseudonymise', meaning: 'replace project names with stable pseudonyms', default: 'settings', example: '--pseudonymise' },
       { name: 'no-pseudonymise', meaning: 'keep project names', example: '--no-pseudonymise' },
@@ -137,12 +257,48 @@ export const OTHER_SPECS: CommandSpec[] = [
     name: 'gateway',
     summary: 'run the metering gateway for agents (headless), recording into the ledger',
     options: [
-      { name: 'port', value: 'N', meaning: 'loopback port to listen on (0: any free one)', default: 'settings, else 8719', example: '--port 8719' },
-      { name: 'route', value: 'cloud|local', meaning: 'send requests to the vendor or to Ollama', default: 'cloud', example: '--route local' },
-      { name: 'local-model', value: 'NAME', meaning: 'Ollama model for the local route', default: 'none', example: '--local-model qwen2.5-coder:7b' },
-      { name: 'anthropic-upstream', value: 'URL', meaning: 'Anthropic API base URL', default: 'https://api.anthropic.com', example: '--anthropic-upstream https://api.anthropic.com' },
-      { name: 'openai-upstream', value: 'URL', meaning: 'OpenAI API base URL', default: 'https://api.openai.com', example: '--openai-upstream https://api.openai.com' },
-      { name: 'ollama-host', value: 'URL', meaning: 'Ollama base URL', default: 'http://127.0.0.1:11434', example: '--ollama-host http://127.0.0.1:11434' },
+      {
+        name: 'port',
+        value: 'N',
+        meaning: 'loopback port to listen on (0: any free one)',
+        default: 'settings, else 8719',
+        example: '--port 8719',
+      },
+      {
+        name: 'route',
+        value: 'cloud|local',
+        meaning: 'send requests to the vendor or to Ollama',
+        default: 'cloud',
+        example: '--route local',
+      },
+      {
+        name: 'local-model',
+        value: 'NAME',
+        meaning: 'Ollama model for the local route',
+        default: 'none',
+        example: '--local-model qwen2.5-coder:7b',
+      },
+      {
+        name: 'anthropic-upstream',
+        value: 'URL',
+        meaning: 'Anthropic API base URL',
+        default: 'https://api.anthropic.com',
+        example: '--anthropic-upstream https://api.anthropic.com',
+      },
+      {
+        name: 'openai-upstream',
+        value: 'URL',
+        meaning: 'OpenAI API base URL',
+        default: 'https://api.openai.com',
+        example: '--openai-upstream https://api.openai.com',
+      },
+      {
+        name: 'ollama-host',
+        value: 'URL',
+        meaning: 'Ollama base URL',
+        default: 'http://127.0.0.1:11434',
+        example: '--ollama-host http://127.0.0.1:11434',
+      },
     ],
   },
 ];

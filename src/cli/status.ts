@@ -20,8 +20,23 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
     const sources = imported?.sources ?? [];
     ctx.stdout.write(
       values.json
-        ? JSON.stringify({ ...meterJson(m, settings.timeZone), sources: sources.map((s) => ({ agent: s.id, enabled: s.enabled, files: s.files, interactions: s.interactions, malformedLines: s.malformedLines, paths: s.roots.filter((r) => r.exists).map((r) => r.path) })) }, null, 2) + '\n'
-        : meterText(m, settings.timeZone) + (sources.length ? `\nAgent logs read\n${sources.map((s) => `  ${describeSource(s, ctx.home)}`).join('\n')}\n` : ''),
+        ? JSON.stringify(
+            {
+              ...meterJson(m, settings.timeZone),
+              sources: sources.map((s) => ({
+                agent: s.id,
+                enabled: s.enabled,
+                files: s.files,
+                interactions: s.interactions,
+                malformedLines: s.malformedLines,
+                paths: s.roots.filter((r) => r.exists).map((r) => r.path),
+              })),
+            },
+            null,
+            2,
+          ) + '\n'
+        : meterText(m, settings.timeZone) +
+            (sources.length ? `\nAgent logs read\n${sources.map((s) => `  ${describeSource(s, ctx.home)}`).join('\n')}\n` : ''),
     );
     return EXIT.ok;
   } finally {
@@ -32,7 +47,14 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
 const usd = (n: number | null) => (n === null ? null : nanosToUSD(n));
 
 function breakdownJson(name: 'agent' | 'model', b: Breakdown) {
-  return { [name]: b.key, todayUSD: usd(b.todayNanos), monthUSD: usd(b.monthNanos), avoidedMonthUSD: usd(b.avoidedMonthNanos), interactions: b.interactions, unpricedInteractions: b.unpriced };
+  return {
+    [name]: b.key,
+    todayUSD: usd(b.todayNanos),
+    monthUSD: usd(b.monthNanos),
+    avoidedMonthUSD: usd(b.avoidedMonthNanos),
+    interactions: b.interactions,
+    unpricedInteractions: b.unpriced,
+  };
 }
 
 export function meterJson(m: Meter, timeZone: string) {
@@ -68,7 +90,11 @@ export function meterText(m: Meter, timeZone: string): string {
         : `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? '  OVER BUDGET' : m.budgetState === 'warning' ? '  near budget' : ''}`,
     ],
   ];
-  const out = [`Unmetered · ${m.day} (${timeZone})`, ...rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`), `  Projection: ${m.projectionMethod}`];
+  const out = [
+    `Unmetered · ${m.day} (${timeZone})`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
+    `  Projection: ${m.projectionMethod}`,
+  ];
   const table = (title: string, list: Breakdown[], label: (key: string) => string = plainText) => {
     if (!list.length) return;
     out.push('', `${title} (month to date)`);
@@ -81,7 +107,8 @@ export function meterText(m: Meter, timeZone: string): string {
   table('By agent', m.byAgent);
   table('By model', m.byModel, (k) => plainText(modelLabel(k)));
   const named = namedUnpriced(m.unpriced);
-  if (named.length) out.push('', `Unpriced models (not in the totals): ${named.map((u) => unpricedLabel(u.model, u.interactions)).join(', ')}`);
+  if (named.length)
+    out.push('', `Unpriced models (not in the totals): ${named.map((u) => unpricedLabel(u.model, u.interactions)).join(', ')}`);
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) out.push('', noModel);
   // Agent and model names come from agents' logs: no escape sequence in them reaches the terminal.

@@ -101,7 +101,9 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
   } catch (err) {
     // The line still shows what Claude Code told us; the reason goes to stderr, which it does not show.
     ctx.stderr.write(`unmetered statusline: ${(err as Error).message}\n`);
-    line = [payload.model, payload.sessionCostUSD === null ? null : `session ${usd(payload.sessionCostUSD)}`, 'ledger unreadable'].filter(Boolean).join(' · ');
+    line = [payload.model, payload.sessionCostUSD === null ? null : `session ${usd(payload.sessionCostUSD)}`, 'ledger unreadable']
+      .filter(Boolean)
+      .join(' · ');
   }
   ctx.stdout.write(line + '\n');
   return EXIT.ok;
@@ -110,7 +112,14 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
 const usd = (x: number) => formatUSD(Math.round(x * 1e9));
 
 /** The line itself: pure, so goldens pin it. */
-export function statusLine(p: StatusPayload, records: readonly import('../core/interaction').Interaction[], now: number, timeZone: string, budgetNanos: number | null, paint: Paint): string {
+export function statusLine(
+  p: StatusPayload,
+  records: readonly import('../core/interaction').Interaction[],
+  now: number,
+  timeZone: string,
+  budgetNanos: number | null,
+  paint: Paint,
+): string {
   const m = computeMeter(records, { now, timeZone, budgetNanos });
   const parts: string[] = [];
   if (p.model) parts.push(paint.bold(p.model));

@@ -4,7 +4,17 @@
  * FIFOs, devices), are named with their reason on stderr and in the report's notes; the rest is
  * still merged.
  */
-import { collectFiles, compareWeekIds, formatOfPath, MAX_TEAM_FILES, mergeTeam, readEntries, renderTeam, splitFuture, writeOutFile } from '../core/report';
+import {
+  collectFiles,
+  compareWeekIds,
+  formatOfPath,
+  MAX_TEAM_FILES,
+  mergeTeam,
+  readEntries,
+  renderTeam,
+  splitFuture,
+  writeOutFile,
+} from '../core/report';
 import { plainText } from '../core/sanitize';
 import { outArg, parse } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
@@ -21,15 +31,20 @@ export async function teamCommand(args: string[], ctx: CliContext): Promise<numb
   const format = formatArg(values.format) ?? (out ? formatOfPath(out) : undefined) ?? 'md';
 
   const found = await collectFiles(positionals, ctx.cwd);
-  if (found.missing.length) throw new UsageError(`${found.missing[0].file}: ${found.missing[0].problem}; expected a folder or a weekly summary file`);
+  if (found.missing.length)
+    throw new UsageError(`${found.missing[0].file}: ${found.missing[0].problem}; expected a folder or a weekly summary file`);
   if (found.tooMany) {
-    ctx.stderr.write(`unmetered team: more than ${MAX_TEAM_FILES.toLocaleString('en-US')} files in ${plainText(positionals.join(', '))}; a merge reads at most ${MAX_TEAM_FILES.toLocaleString('en-US')} (point it at one week's folder, or fewer folders)\n`);
+    ctx.stderr.write(
+      `unmetered team: more than ${MAX_TEAM_FILES.toLocaleString('en-US')} files in ${plainText(positionals.join(', '))}; a merge reads at most ${MAX_TEAM_FILES.toLocaleString('en-US')} (point it at one week's folder, or fewer folders)\n`,
+    );
     return EXIT.failure;
   }
   for (const f of found.emptyFolders) ctx.logger.warn(`${f}: no weekly summaries (*.json) in this folder`);
   for (const s of found.skipped) ctx.logger.warn(`${s.file}: ${s.problem}`);
   if (found.files.length === 0) {
-    ctx.stderr.write(`unmetered team: no weekly summaries found in ${plainText(positionals.join(', '))}; expected *.json files written by \`unmetered export\`\n`);
+    ctx.stderr.write(
+      `unmetered team: no weekly summaries found in ${plainText(positionals.join(', '))}; expected *.json files written by \`unmetered export\`\n`,
+    );
     return EXIT.failure;
   }
   const { entries, rejected } = await readEntries(found.files, { cwd: ctx.cwd, named: found.named });
@@ -47,7 +62,8 @@ export async function teamCommand(args: string[], ctx: CliContext): Promise<numb
     );
     return EXIT.failure;
   }
-  for (const d of report.duplicates) ctx.logger.warn(`${d.developer} submitted ${d.week} more than once: counted ${d.kept}, ignored ${d.ignored.join(', ')}`);
+  for (const d of report.duplicates)
+    ctx.logger.warn(`${d.developer} submitted ${d.week} more than once: counted ${d.kept}, ignored ${d.ignored.join(', ')}`);
   const text = renderTeam(report, format);
   if (out) {
     await writeOutFile(out, text, values.out);

@@ -31,10 +31,12 @@ export function rangeArgs(v: Values): RangeArgs {
   const until = dayArg('until', v.until as string | undefined);
   if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
   const last = intArg('last', v.last as string | undefined, 1, 100_000);
-  if (last !== undefined && since !== undefined) throw new UsageError('--last and --since both choose where the range starts: give one of them');
+  if (last !== undefined && since !== undefined)
+    throw new UsageError('--last and --since both choose where the range starts: give one of them');
   const order = (v.order as string | undefined) ?? 'asc';
   if (order !== 'asc' && order !== 'desc') throw new UsageError(`--order: expected asc or desc, got ${JSON.stringify(order)}`);
-  if (v.tz !== undefined && v.timezone !== undefined && v.tz !== v.timezone) throw new UsageError('--tz and --timezone are the same option: give one');
+  if (v.tz !== undefined && v.timezone !== undefined && v.tz !== v.timezone)
+    throw new UsageError('--tz and --timezone are the same option: give one');
   const tz = zoneArg(v.tz as string | undefined) ?? zoneArg(v.timezone as string | undefined, 'timezone');
   return { since, until, last, order, project: v.project as string | undefined, agent: v.agent as string | undefined, tz };
 }
@@ -43,16 +45,27 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   const { values } = parseCommand(specOf(kind)!, args);
   const r = rangeArgs(values);
   const ws = values['week-start'] as string | undefined;
-  if (ws !== undefined && !isWeekStart(ws)) throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
+  if (ws !== undefined && !isWeekStart(ws))
+    throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
   const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz });
   try {
     const id = values.id as string | undefined;
-    const view = buildView(records(), { kind, ...r, breakdown: !!values.breakdown, weekStart: ws, now: ctx.clock.now(), timeZone: settings.timeZone, priceTable: prices.version });
+    const view = buildView(records(), {
+      kind,
+      ...r,
+      breakdown: !!values.breakdown,
+      weekStart: ws,
+      now: ctx.clock.now(),
+      timeZone: settings.timeZone,
+      priceTable: prices.version,
+    });
     if (id !== undefined) {
       view.rows = view.rows.filter((row) => row.key === id);
       view.totals = view.rows[0] ? totalsOf(view.rows[0]) : toTotals(emptyTally());
     }
-    ctx.stdout.write(values.json ? JSON.stringify(view, null, 2) + '\n' : viewText(view, paintFor(ctx.stdout, ctx.env, !!values['no-color'])));
+    ctx.stdout.write(
+      values.json ? JSON.stringify(view, null, 2) + '\n' : viewText(view, paintFor(ctx.stdout, ctx.env, !!values['no-color'])),
+    );
     return EXIT.ok;
   } finally {
     await ledger.close();
@@ -61,12 +74,21 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
 
 const totalsOf = (t: Totals): Totals => Object.fromEntries(TOTALS_FIELDS.map((k) => [k, t[k]])) as unknown as Totals;
 
-export const usdText = (usd: number | null, unpriced = 0) => (usd === null ? 'unpriced' : formatUSD(Math.round(usd * 1e9)) + (unpriced ? '*' : ''));
+export const usdText = (usd: number | null, unpriced = 0) =>
+  usd === null ? 'unpriced' : formatUSD(Math.round(usd * 1e9)) + (unpriced ? '*' : '');
 const n = (x: number) => x.toLocaleString('en-US');
 const TITLES: Record<ViewKind, string> = { daily: 'Day', weekly: 'Week', monthly: 'Month', session: 'Session', project: 'Project' };
 
 function cells(label: string, t: Totals): string[] {
-  return [label, usdText(t.costUSD, t.unpricedInteractions), n(t.inputTokens), n(t.outputTokens), n(t.cacheReadTokens), n(t.cacheWriteTokens), plural(t.interactions, 'call')];
+  return [
+    label,
+    usdText(t.costUSD, t.unpricedInteractions),
+    n(t.inputTokens),
+    n(t.outputTokens),
+    n(t.cacheReadTokens),
+    n(t.cacheWriteTokens),
+    plural(t.interactions, 'call'),
+  ];
 }
 
 export function rangeText(since: string | null, until: string | null, state: string): string {
@@ -86,9 +108,14 @@ export function viewText(v: ViewJson, paint: Paint): string {
   }
   rows.push(null, cells(paint.bold('Total'), v.totals));
   const out = [paint.bold(head), ''];
-  if (!v.rows.length) out.push(v.rangeState === 'future' ? 'Nothing recorded: the range is in the future.' : 'No interactions in this range.');
+  if (!v.rows.length)
+    out.push(v.rangeState === 'future' ? 'Nothing recorded: the range is in the future.' : 'No interactions in this range.');
   else out.push(...renderTable(cols, rows, paint));
-  if (v.totals.unpricedInteractions) out.push('', `* ${plural(v.totals.unpricedInteractions, 'interaction')} of unpriced models ${v.totals.unpricedInteractions === 1 ? 'is' : 'are'} not in the cost.`);
+  if (v.totals.unpricedInteractions)
+    out.push(
+      '',
+      `* ${plural(v.totals.unpricedInteractions, 'interaction')} of unpriced models ${v.totals.unpricedInteractions === 1 ? 'is' : 'are'} not in the cost.`,
+    );
   return out.join('\n') + '\n';
 }
 
@@ -115,14 +142,22 @@ export async function blocksCommand(args: string[], ctx: CliContext): Promise<nu
   try {
     const now = ctx.clock.now();
     const dayOf = dayOfIso(settings.timeZone);
-    const picked = records().filter((x) => (agent === undefined || x.agent === agent) && (r.project === undefined || x.project === r.project) && (!r.since || dayOf(x.at) >= r.since) && (!r.until || dayOf(x.at) <= r.until));
+    const picked = records().filter(
+      (x) =>
+        (agent === undefined || x.agent === agent) &&
+        (r.project === undefined || x.project === r.project) &&
+        (!r.since || dayOf(x.at) >= r.since) &&
+        (!r.until || dayOf(x.at) <= r.until),
+    );
     let blocks = buildBlocks(picked, now);
     if (values.active) blocks = activeBlock(blocks) ? [activeBlock(blocks)!] : [];
     if (values.recent) blocks = blocks.filter((b) => b.active || Date.parse(b.start) >= now - 3 * 86_400_000);
     if (r.last !== undefined) blocks = blocks.slice(-r.last);
     if (r.order === 'desc') blocks.reverse();
     const out: BlocksJson = { timeZone: settings.timeZone, priceTable: prices.version, blocks };
-    ctx.stdout.write(values.json ? JSON.stringify(out, null, 2) + '\n' : blocksText(out, now, agent, paintFor(ctx.stdout, ctx.env, !!values['no-color'])));
+    ctx.stdout.write(
+      values.json ? JSON.stringify(out, null, 2) + '\n' : blocksText(out, now, agent, paintFor(ctx.stdout, ctx.env, !!values['no-color'])),
+    );
     return EXIT.ok;
   } finally {
     await ledger.close();
@@ -138,18 +173,35 @@ export function duration(minutes: number): string {
 export function blocksText(b: BlocksJson, now: number, agent: string | undefined, paint: Paint): string {
   const head = `Unmetered · 5-hour blocks · ${agent ?? 'every agent'} (${b.timeZone}; prices ${b.priceTable})`;
   if (!b.blocks.length) return `${paint.bold(head)}\n\nNo blocks${agent ? ` for ${agent}` : ''} in this range.\n`;
-  const cols = ['start', 'state', 'cost', 'tokens', 'calls', 'burn rate', 'projected', 'models'].map((title, i) => ({ title, align: i === 1 || i === 7 ? ('left' as const) : undefined }));
+  const cols = ['start', 'state', 'cost', 'tokens', 'calls', 'burn rate', 'projected', 'models'].map((title, i) => ({
+    title,
+    align: i === 1 || i === 7 ? ('left' as const) : undefined,
+  }));
   const rows = b.blocks.map((x) => {
     const tokens = x.inputTokens + x.outputTokens + x.cacheReadTokens + x.cacheWriteTokens;
     const state = x.active ? paint.cyan(`active, ${duration((Date.parse(x.end) - now) / 60_000)} left`) : 'ended';
-    const rate = x.burnRate ? `${x.burnRate.costUSDPerHour === null ? 'unpriced' : `${formatUSD(Math.round(x.burnRate.costUSDPerHour * 1e9))}/h`}` : '-';
+    const rate = x.burnRate
+      ? `${x.burnRate.costUSDPerHour === null ? 'unpriced' : `${formatUSD(Math.round(x.burnRate.costUSDPerHour * 1e9))}/h`}`
+      : '-';
     const proj = x.projection ? usdText(x.projection.costUSD) : '-';
-    return [localDateTime(Date.parse(x.start), b.timeZone), state, usdText(x.costUSD, x.unpricedInteractions), n(tokens), plural(x.interactions, 'call'), rate, proj, x.models.join(', ')];
+    return [
+      localDateTime(Date.parse(x.start), b.timeZone),
+      state,
+      usdText(x.costUSD, x.unpricedInteractions),
+      n(tokens),
+      plural(x.interactions, 'call'),
+      rate,
+      proj,
+      x.models.join(', '),
+    ];
   });
   const out = [paint.bold(head), '', ...renderTable(cols, rows, paint)];
   const a = b.blocks.find((x) => x.active);
   if (a?.projection && a.burnRate) {
-    out.push('', `Active block: ${usdText(a.costUSD)} so far, ${a.burnRate.costUSDPerHour === null ? 'unpriced' : `${formatUSD(Math.round(a.burnRate.costUSDPerHour * 1e9))}/h`}; at this rate ${usdText(a.projection.costUSD)} by ${localDateTime(Date.parse(a.end), b.timeZone)} (${duration(a.projection.remainingMinutes)} left).`);
+    out.push(
+      '',
+      `Active block: ${usdText(a.costUSD)} so far, ${a.burnRate.costUSDPerHour === null ? 'unpriced' : `${formatUSD(Math.round(a.burnRate.costUSDPerHour * 1e9))}/h`}; at this rate ${usdText(a.projection.costUSD)} by ${localDateTime(Date.parse(a.end), b.timeZone)} (${duration(a.projection.remainingMinutes)} left).`,
+    );
   }
   return out.join('\n') + '\n';
 }

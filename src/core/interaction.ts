@@ -8,7 +8,8 @@ export type Source = 'log' | 'gateway' | 'chat' | 'otel';
 export type Route = 'cloud' | 'local';
 
 /** Known agents; any other lower-case slug is accepted so a new adapter needs no change here. */
-export type Agent = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'editor-chat' | 'gateway' | (string & {});
+export type Agent =
+  'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'editor-chat' | 'gateway' | (string & {});
 
 /**
  * Token counts. Disjoint, except `reasoning`, which is a subset of `output` (never billed twice):
@@ -54,7 +55,14 @@ export interface Interaction {
   fast?: boolean;
 }
 
-export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
+export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheWrite5m: 0,
+  cacheWrite1h: 0,
+  reasoning: 0,
+});
 
 export function tokens(partial: Partial<Tokens>): Tokens {
   return { ...ZERO_TOKENS, ...partial };
@@ -100,7 +108,8 @@ export function validateInteraction(v: unknown): Interaction {
   if (!isNanos(o.avoidedNanos)) fail('avoidedNanos', 'a non-negative integer or null', o.avoidedNanos);
   if (o.priceSource !== null && typeof o.priceSource !== 'string') fail('priceSource', 'a string or null', o.priceSource);
   if (typeof o.estimated !== 'boolean') fail('estimated', 'a boolean', o.estimated);
-  if (o.priceInferred !== undefined && typeof o.priceInferred !== 'boolean') fail('priceInferred', 'a boolean when present', o.priceInferred);
+  if (o.priceInferred !== undefined && typeof o.priceInferred !== 'boolean')
+    fail('priceInferred', 'a boolean when present', o.priceInferred);
   if (o.fast !== undefined && typeof o.fast !== 'boolean') fail('fast', 'a boolean when present', o.fast);
   return o as unknown as Interaction;
 }

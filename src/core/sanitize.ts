@@ -11,7 +11,8 @@
  * visible garbage: OSC/DCS/SOS/PM/APC strings up to BEL or ST (7-bit `ESC x` and 8-bit C1 forms);
  * CSI with its parameters; any other two-character ESC sequence.
  */
-const SEQUENCES = /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|(?:\u001b\[|\u009b)[\u0020-\u003f]*[\u0040-\u007e]?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+const SEQUENCES =
+  /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|(?:\u001b\[|\u009b)[\u0020-\u003f]*[\u0040-\u007e]?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
 
 /**
  * What is left after the sequences: C0 (tab and line breaks too: a name is one line), DEL, C1,
@@ -25,7 +26,10 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u20
  * look-alikes); tabs and line breaks become one space, since a name is one line.
  */
 export function plainText(s: string): string {
-  return s.replace(SEQUENCES, '').replace(/[\t\r\n]+/g, ' ').replace(CONTROLS, '');
+  return s
+    .replace(SEQUENCES, '')
+    .replace(/[\t\r\n]+/g, ' ')
+    .replace(CONTROLS, '');
 }
 
 /** A multi-line text for a terminal, each line through `plainText` (the line breaks are the text's own). */

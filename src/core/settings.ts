@@ -22,7 +22,12 @@ export function normaliseBudget(v: unknown): Normalised<number | null> {
   if (v === undefined || v === null || v === 0 || v === '') return { value: null, warnings: [] };
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1_000_000) {
-    return { value: null, warnings: [`unmetered.monthlyBudget: expected a number of US dollars between 0 and 1,000,000, got ${JSON.stringify(v)}; no budget is applied`] };
+    return {
+      value: null,
+      warnings: [
+        `unmetered.monthlyBudget: expected a number of US dollars between 0 and 1,000,000, got ${JSON.stringify(v)}; no budget is applied`,
+      ],
+    };
   }
   return { value: usdToNanos(n), warnings: [] };
 }
@@ -30,7 +35,12 @@ export function normaliseBudget(v: unknown): Normalised<number | null> {
 export function normaliseTimeZone(v: unknown): Normalised<string | null> {
   if (v === undefined || v === null || v === '') return { value: null, warnings: [] };
   if (typeof v !== 'string' || !isValidTimeZone(v)) {
-    return { value: null, warnings: [`unmetered.timezone: expected an IANA time zone such as "Europe/Berlin", got ${JSON.stringify(v)}; using this machine's time zone`] };
+    return {
+      value: null,
+      warnings: [
+        `unmetered.timezone: expected an IANA time zone such as "Europe/Berlin", got ${JSON.stringify(v)}; using this machine's time zone`,
+      ],
+    };
   }
   return { value: v, warnings: [] };
 }
@@ -49,6 +59,7 @@ export function parseBudgetInput(text: string): { usd: number | null } | { error
   const t = text.trim().replace(/^\$/, '').replace(/,/g, '').trim();
   if (t === '') return { usd: null };
   const n = Number(t);
-  if (!Number.isFinite(n) || n < 0 || n > 1_000_000) return { error: 'Enter a monthly budget in US dollars, e.g. 100 (or leave empty for none).' };
+  if (!Number.isFinite(n) || n < 0 || n > 1_000_000)
+    return { error: 'Enter a monthly budget in US dollars, e.g. 100 (or leave empty for none).' };
   return { usd: Math.round(n * 100) / 100 };
 }

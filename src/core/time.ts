@@ -9,7 +9,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -31,10 +40,18 @@ export function systemTimeZone(): string {
 }
 
 export function assertTimeZone(timeZone: string): void {
-  if (!isValidTimeZone(timeZone)) throw new UnmeteredError('E_TIMEZONE', `time zone: expected an IANA zone such as Europe/Berlin, got ${JSON.stringify(timeZone)}`);
+  if (!isValidTimeZone(timeZone))
+    throw new UnmeteredError('E_TIMEZONE', `time zone: expected an IANA zone such as Europe/Berlin, got ${JSON.stringify(timeZone)}`);
 }
 
-interface Parts { year: number; month: number; day: number; hour: number; minute: number; second: number }
+interface Parts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
 
 function parts(ms: number, timeZone: string): Parts {
   const out: Record<string, number> = {};

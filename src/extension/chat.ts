@@ -43,7 +43,11 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
   };
   const settings = (): ChatSettings => {
     const c = vscode.workspace.getConfiguration('unmetered.chat');
-    const r = normaliseChatSettings({ openaiBaseUrl: c.get('openaiBaseUrl'), cloudModels: c.get('cloudModels'), cloudModel: c.get('cloudModel') });
+    const r = normaliseChatSettings({
+      openaiBaseUrl: c.get('openaiBaseUrl'),
+      cloudModels: c.get('cloudModels'),
+      cloudModel: c.get('cloudModel'),
+    });
     r.warnings.forEach(warnOnce);
     return r.value;
   };
@@ -74,7 +78,12 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
           model,
           messages,
           options,
-          (p) => progress.report(p.type === 'text' ? new vscode.LanguageModelTextPart(p.value) : new vscode.LanguageModelToolCallPart(p.callId, p.name, p.input)),
+          (p) =>
+            progress.report(
+              p.type === 'text'
+                ? new vscode.LanguageModelTextPart(p.value)
+                : new vscode.LanguageModelToolCallPart(p.callId, p.name, p.input),
+            ),
           ac.signal,
         );
       } catch (err) {
@@ -97,7 +106,13 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     lastRefresh = Date.now();
     changed.fire();
     clearTimeout(resolveTimer);
-    resolveTimer = setTimeout(() => void vscode.lm.selectChatModels({ vendor: CHAT_VENDOR }).then(undefined, (err) => deps.logger.warn(`chat: listing models failed: ${err}`)), 250);
+    resolveTimer = setTimeout(
+      () =>
+        void vscode.lm
+          .selectChatModels({ vendor: CHAT_VENDOR })
+          .then(undefined, (err) => deps.logger.warn(`chat: listing models failed: ${err}`)),
+      250,
+    );
   };
   // Off the activation path: the first listing asks Ollama (and maybe the endpoint) over HTTP.
   resolveTimer = setTimeout(refresh, 1_000);
@@ -109,7 +124,8 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     { dispose: disposeTokenizers },
     vscode.lm.registerLanguageModelChatProvider(CHAT_VENDOR, provider),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.ollama'].some((s) => e.affectsConfiguration(s))) refresh();
+      if (['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.ollama'].some((s) => e.affectsConfiguration(s)))
+        refresh();
     }),
     vscode.window.onDidChangeWindowState((s) => {
       if (s.focused && Date.now() - lastRefresh > 30_000) refresh();
@@ -126,7 +142,9 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
       if (key === undefined) return;
       if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
       else await context.secrets.delete(API_KEY_SECRET);
-      void vscode.window.showInformationMessage(key.trim() ? `Unmetered: chat API key stored for ${baseUrl}.` : 'Unmetered: chat API key removed.');
+      void vscode.window.showInformationMessage(
+        key.trim() ? `Unmetered: chat API key stored for ${baseUrl}.` : 'Unmetered: chat API key removed.',
+      );
       refresh();
     }),
     vscode.commands.registerCommand(CHAT_COMMANDS.showModels, () => showModels()),
@@ -152,7 +170,9 @@ function toLanguageModelError(err: unknown): Error {
 async function showModels(): Promise<void> {
   const models = await vscode.lm.selectChatModels({ vendor: CHAT_VENDOR });
   if (models.length === 0) {
-    void vscode.window.showInformationMessage('Unmetered: VS Code lists no Unmetered chat models. Start Ollama, or set unmetered.chat.cloudModels and the chat API key.');
+    void vscode.window.showInformationMessage(
+      'Unmetered: VS Code lists no Unmetered chat models. Start Ollama, or set unmetered.chat.cloudModels and the chat API key.',
+    );
     return;
   }
   const pick = await vscode.window.showQuickPick(
@@ -162,24 +182,36 @@ async function showModels(): Promise<void> {
       detail: `family ${m.family} · up to ${m.maxInputTokens.toLocaleString('en-US')} input tokens`,
       model: m,
     })),
-    { title: `Unmetered chat models (${models.length})`, placeHolder: 'As listed by VS Code for the chat model picker. Pick one to send it a test message.' },
+    {
+      title: `Unmetered chat models (${models.length})`,
+      placeHolder: 'As listed by VS Code for the chat model picker. Pick one to send it a test message.',
+    },
   );
   if (pick) await testModel(pick.model);
 }
 
 async function testModel(model: vscode.LanguageModelChat): Promise<void> {
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Unmetered: asking ${model.name}…`, cancellable: true }, async (_p, token) => {
-    try {
-      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User('Reply with one word: ready')], { justification: 'Unmetered checks that this model answers.' }, token);
-      let text = '';
-      for await (const chunk of response.text) text += chunk;
-      if (token.isCancellationRequested) return;
-      void vscode.window.showInformationMessage(`Unmetered: ${model.name} answered "${text.trim().slice(0, 120)}". The request was metered.`);
-    } catch (err) {
-      // model.name may already start with "Unmetered:" and so may the message: say it once.
-      const name = model.name.replace(/^Unmetered:\s*/, '');
-      const why = (err as Error).message.replace(/^Unmetered:\s*/, '');
-      if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Unmetered: ${name} did not answer. ${why}`);
-    }
-  });
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Unmetered: asking ${model.name}…`, cancellable: true },
+    async (_p, token) => {
+      try {
+        const response = await model.sendRequest(
+          [vscode.LanguageModelChatMessage.User('Reply with one word: ready')],
+          { justification: 'Unmetered checks that this model answers.' },
+          token,
+        );
+        let text = '';
+        for await (const chunk of response.text) text += chunk;
+        if (token.isCancellationRequested) return;
+        void vscode.window.showInformationMessage(
+          `Unmetered: ${model.name} answered "${text.trim().slice(0, 120)}". The request was metered.`,
+        );
+      } catch (err) {
+        // model.name may already start with "Unmetered:" and so may the message: say it once.
+        const name = model.name.replace(/^Unmetered:\s*/, '');
+        const why = (err as Error).message.replace(/^Unmetered:\s*/, '');
+        if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Unmetered: ${name} did not answer. ${why}`);
+      }
+    },
+  );
 }

@@ -14,7 +14,9 @@ export function readMeterSettings(logger: Logger): MeterSettings {
     logger.warn(w);
     if (!warned.has(w)) {
       warned.add(w);
-      void vscode.window.showWarningMessage(`Unmetered: ${w}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered'));
+      void vscode.window
+        .showWarningMessage(`Unmetered: ${w}`, 'Open Settings')
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered'));
     }
   }
   return value;
@@ -29,7 +31,13 @@ export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Pro
   const c = vscode.workspace.getConfiguration('unmetered');
   const body =
     JSON.stringify(
-      { monthlyBudget: c.get('monthlyBudget') ?? null, timezone: c.get('timezone') || null, prices: c.get('prices') ?? {}, export: c.get('export') ?? {}, sources: c.get('sources') ?? {} },
+      {
+        monthlyBudget: c.get('monthlyBudget') ?? null,
+        timezone: c.get('timezone') || null,
+        prices: c.get('prices') ?? {},
+        export: c.get('export') ?? {},
+        sources: c.get('sources') ?? {},
+      },
       null,
       2,
     ) + '\n';

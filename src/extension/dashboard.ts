@@ -12,7 +12,11 @@ import type { Services } from './services';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 
-export function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
+export function dashboardHtml(
+  webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>,
+  extensionUri: vscode.Uri,
+  nonce: string,
+): string {
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css'));
   const js = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.js'));
   const csp = `default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; script-src 'nonce-${nonce}'`;
@@ -53,7 +57,12 @@ export class DashboardPanel implements vscode.Disposable {
       DashboardPanel.current.panel.reveal();
       return DashboardPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Unmetered', vscode.ViewColumn.Active, DashboardPanel.options(services.context.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      'Unmetered',
+      vscode.ViewColumn.Active,
+      DashboardPanel.options(services.context.extensionUri),
+    );
     return (DashboardPanel.current = new DashboardPanel(panel, services, weekStart));
   }
 
@@ -65,7 +74,10 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')] };
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
+    };
   }
 
   private constructor(
@@ -95,7 +107,12 @@ export class DashboardPanel implements vscode.Disposable {
     this.queued = setTimeout(async () => {
       this.queued = undefined;
       try {
-        const model = buildDashboard(await this.services.records(), { now: Date.now(), timeZone: this.services.timeZone(), budgetNanos: this.services.budgetNanos(), weekStart: this.weekStart() });
+        const model = buildDashboard(await this.services.records(), {
+          now: Date.now(),
+          timeZone: this.services.timeZone(),
+          budgetNanos: this.services.budgetNanos(),
+          weekStart: this.weekStart(),
+        });
         const message: HostMessage = { type: 'model', model };
         await this.panel.webview.postMessage(message);
       } catch (err) {

@@ -8,7 +8,20 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../core/interaction';
 import { formatUSD } from '../core/money';
-import { buildWeeklySummary, claimWeek, currentWeek, releaseWeek, lastCompleteWeek, loadOrCreateSalt, pseudonymiser, shiftWeek, writeWeeklyFiles, type ReportFormat, type Week, type WeeklySummary } from '../core/report';
+import {
+  buildWeeklySummary,
+  claimWeek,
+  currentWeek,
+  releaseWeek,
+  lastCompleteWeek,
+  loadOrCreateSalt,
+  pseudonymiser,
+  shiftWeek,
+  writeWeeklyFiles,
+  type ReportFormat,
+  type Week,
+  type WeeklySummary,
+} from '../core/report';
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
@@ -50,7 +63,12 @@ export function resolveFolder(folder: string): string {
   return path.resolve(ws ?? os.homedir(), f);
 }
 
-async function summarise(services: Services, settings: ExportSettings, week: Week, records?: readonly Interaction[]): Promise<WeeklySummary> {
+async function summarise(
+  services: Services,
+  settings: ExportSettings,
+  week: Week,
+  records?: readonly Interaction[],
+): Promise<WeeklySummary> {
   return buildWeeklySummary(records ?? (await services.records()), {
     week,
     timeZone: services.timeZone(),
@@ -83,12 +101,21 @@ async function exportWeekly(services: Services): Promise<{ week: string; folder:
       const s = await summarise(services, { ...settings, pseudonymiseProjects: false }, w, records);
       const cost = s.totals.costUSD === null ? 'unpriced' : formatUSD(usdToNanosExact(s.totals.costUSD));
       const n = s.totals.interactions;
-      return { week: w, interactions: n, label: w.id, description: `${rangeLabel(w.start, w.end)}${i === 0 ? ' · last week' : i === 1 ? ' · in progress' : ''}`, detail: `${cost} · ${n.toLocaleString('en-US')} interaction${n === 1 ? '' : 's'}` };
+      return {
+        week: w,
+        interactions: n,
+        label: w.id,
+        description: `${rangeLabel(w.start, w.end)}${i === 0 ? ' · last week' : i === 1 ? ' · in progress' : ''}`,
+        detail: `${cost} · ${n.toLocaleString('en-US')} interaction${n === 1 ? '' : 's'}`,
+      };
     }),
   );
   // A week with nothing in it makes an empty report: not offered.
   const picks = all.filter((p) => p.interactions > 0);
-  if (picks.length === 0) return void vscode.window.showInformationMessage('Unmetered: no interactions recorded in the last 12 weeks, so there is no weekly summary to export yet.');
+  if (picks.length === 0)
+    return void vscode.window.showInformationMessage(
+      'Unmetered: no interactions recorded in the last 12 weeks, so there is no weekly summary to export yet.',
+    );
   const pick = await vscode.window.showQuickPick(picks, { title: 'Export Weekly Summary (1/3): week', placeHolder: 'Which week?' });
   if (!pick) return undefined;
   const formats = await vscode.window.showQuickPick(
@@ -96,11 +123,24 @@ async function exportWeekly(services: Services): Promise<{ week: string; folder:
     { title: 'Export Weekly Summary (2/3): formats', canPickMany: true, placeHolder: 'One file per format' },
   );
   if (!formats || formats.length === 0) return undefined;
-  const defaultFolder = settings.folder ? resolveFolder(settings.folder) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir());
-  const folder = await vscode.window.showOpenDialog({ title: 'Export Weekly Summary (3/3): folder', canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(defaultFolder), openLabel: 'Export here' });
+  const defaultFolder = settings.folder
+    ? resolveFolder(settings.folder)
+    : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir());
+  const folder = await vscode.window.showOpenDialog({
+    title: 'Export Weekly Summary (3/3): folder',
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    defaultUri: vscode.Uri.file(defaultFolder),
+    openLabel: 'Export here',
+  });
   if (!folder?.[0]) return undefined;
   const summary = await summarise(services, settings, pick.week, records);
-  const files = await writeWeeklyFiles(summary, folder[0].fsPath, formats.map((f) => f.format));
+  const files = await writeWeeklyFiles(
+    summary,
+    folder[0].fsPath,
+    formats.map((f) => f.format),
+  );
   services.log.info(`exported ${summary.week.id} to ${files.join(', ')}`);
   return { week: summary.week.id, folder: folder[0].fsPath, files };
 }
@@ -131,7 +171,9 @@ async function offerToOpen(services: Services, done: { week: string; folder: str
     else if (action === 'Reveal in Folder') await vscode.commands.executeCommand('revealFileInOS', uri);
   } catch (err) {
     services.log.warn(`opening ${first}: ${(err as Error).message}`);
-    void vscode.window.showWarningMessage(`Unmetered: the summary was exported to ${done.folder}, but it could not be opened here: ${(err as Error).message}`);
+    void vscode.window.showWarningMessage(
+      `Unmetered: the summary was exported to ${done.folder}, but it could not be opened here: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -182,10 +224,13 @@ export function registerReports(services: Services): vscode.Disposable {
   const timer = setTimeout(() => {
     const settings = readExportSettings(services);
     autoExport(services, settings).then(
-      (files) => files && void vscode.window.showInformationMessage(`Unmetered: last week's summary was exported to ${path.dirname(files[0])}.`),
+      (files) =>
+        files && void vscode.window.showInformationMessage(`Unmetered: last week's summary was exported to ${path.dirname(files[0])}.`),
       (err) => {
         services.log.error(`automatic export: ${(err as Error).message}`);
-        void vscode.window.showWarningMessage(`Unmetered: last week's summary could not be exported to ${settings.folder}: ${(err as Error).message}. It will be tried again at the next start.`);
+        void vscode.window.showWarningMessage(
+          `Unmetered: last week's summary could not be exported to ${settings.folder}: ${(err as Error).message}. It will be tried again at the next start.`,
+        );
       },
     );
   }, AUTO_EXPORT_DELAY_MS);

@@ -160,7 +160,10 @@ async function setBudget(): Promise<void> {
   await config.update('monthlyBudget', r.usd ?? 0, vscode.ConfigurationTarget.Global);
 }
 
-async function showMenu(sections: { title: string; items: () => Promise<MenuItem[]> | MenuItem[] }[], log: vscode.LogOutputChannel): Promise<void> {
+async function showMenu(
+  sections: { title: string; items: () => Promise<MenuItem[]> | MenuItem[] }[],
+  log: vscode.LogOutputChannel,
+): Promise<void> {
   const picks: (MenuItem | vscode.QuickPickItem)[] = [];
   for (const s of sections) {
     let items: MenuItem[] = [];
@@ -184,6 +187,8 @@ async function showMenu(sections: { title: string; items: () => Promise<MenuItem
   } catch (err) {
     // An action that fails must say so: a silent menu item looks like one that worked.
     log.error(`${choice.label}: ${(err as Error).stack ?? err}`);
-    void vscode.window.showErrorMessage(`Unmetered: ${choice.label.replace(/\$\([\w-]+\)\s*/g, '')} failed: ${(err as Error).message}`, 'Show Log').then((a) => a && log.show());
+    void vscode.window
+      .showErrorMessage(`Unmetered: ${choice.label.replace(/\$\([\w-]+\)\s*/g, '')} failed: ${(err as Error).message}`, 'Show Log')
+      .then((a) => a && log.show());
   }
 }

@@ -90,7 +90,13 @@ export function registerRouting(services: Services): vscode.Disposable {
       (key) => {
         if (g !== generation || disposed) return;
         const gateway = createGateway({
-          config: () => ({ route: settings.route, localModel: settings.localModel, anthropicUpstream: settings.anthropicUpstream, openaiUpstream: settings.openaiUpstream, ollamaHost: settings.ollamaHost }),
+          config: () => ({
+            route: settings.route,
+            localModel: settings.localModel,
+            anthropicUpstream: settings.anthropicUpstream,
+            openaiUpstream: settings.openaiUpstream,
+            ollamaHost: settings.ollamaHost,
+          }),
           onInteraction: (i) => services.record(i),
           logger,
           version: String(context.extension.packageJSON.version ?? 'dev'),
@@ -143,7 +149,11 @@ export function registerRouting(services: Services): vscode.Disposable {
   disposables.push({ dispose: () => clearInterval(needTimer) });
 
   const paint = () => {
-    services.setStatusExtras(settings.route === 'local' ? { routeIcon: '$(vm)', routeLabel: `local: ${settings.localModel ?? 'no model chosen'}` } : { routeIcon: '$(cloud)', routeLabel: 'cloud' });
+    services.setStatusExtras(
+      settings.route === 'local'
+        ? { routeIcon: '$(vm)', routeLabel: `local: ${settings.localModel ?? 'no model chosen'}` }
+        : { routeIcon: '$(cloud)', routeLabel: 'cloud' },
+    );
     services.setTooltipSection('routing', tooltip(host?.state(), settings, context, needWhy));
   };
   paint();
@@ -164,7 +174,8 @@ export function registerRouting(services: Services): vscode.Disposable {
 
   disposables.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!['unmetered.route', 'unmetered.localModel', 'unmetered.ollama', 'unmetered.gateway'].some((s) => e.affectsConfiguration(s))) return;
+      if (!['unmetered.route', 'unmetered.localModel', 'unmetered.ollama', 'unmetered.gateway'].some((s) => e.affectsConfiguration(s)))
+        return;
       const before = settings;
       settings = read();
       if (settings.port !== before.port) {
@@ -186,7 +197,11 @@ export function registerRouting(services: Services): vscode.Disposable {
   async function menu(): Promise<MenuItem[]> {
     const current = (here: boolean) => (here ? '$(check) ' : '');
     const items: MenuItem[] = [
-      { label: `${current(settings.route === 'cloud')}$(cloud) Cloud (metered)`, description: 'agents reach their vendor', run: () => useCloud() },
+      {
+        label: `${current(settings.route === 'cloud')}$(cloud) Cloud (metered)`,
+        description: 'agents reach their vendor',
+        run: () => useCloud(),
+      },
     ];
     try {
       for (const m of await ollama().list()) {
@@ -195,12 +210,21 @@ export function registerRouting(services: Services): vscode.Disposable {
       }
     } catch (err) {
       // A quick pick cuts a long detail mid-sentence: a short line here, the whole message on click.
-      items.push({ label: '$(warning) Ollama is not reachable', description: settings.ollamaHost, detail: 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.', run: () => vscode.window.showErrorMessage((err as Error).message) });
+      items.push({
+        label: '$(warning) Ollama is not reachable',
+        description: settings.ollamaHost,
+        detail: 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.',
+        run: () => vscode.window.showErrorMessage((err as Error).message),
+      });
     }
     if (settings.route === 'local') {
       const r = await routedState();
       if (!r.terminals && !r.claudeExt && !r.codexProfile) {
-        items.push({ label: '$(info) No agent is routed yet', description: 'Claude Code and Codex still reach the cloud: route them…', run: () => routeAgents() });
+        items.push({
+          label: '$(info) No agent is routed yet',
+          description: 'Claude Code and Codex still reach the cloud: route them…',
+          run: () => routeAgents(),
+        });
       }
     }
     items.push(
@@ -235,7 +259,10 @@ export function registerRouting(services: Services): vscode.Disposable {
         if (act) await pull();
         return;
       }
-      const pick = await vscode.window.showQuickPick(models.map((m) => ({ label: m.name, description: describeModel(m) })), { title: 'Unmetered: serve agents with which local model?' });
+      const pick = await vscode.window.showQuickPick(
+        models.map((m) => ({ label: m.name, description: describeModel(m) })),
+        { title: 'Unmetered: serve agents with which local model?' },
+      );
       if (!pick) return;
       model = pick.label;
     }
@@ -246,7 +273,10 @@ export function registerRouting(services: Services): vscode.Disposable {
     } else {
       // The switch only moves agents that talk to the gateway: say so, or "local" looks like it took effect.
       void vscode.window
-        .showInformationMessage(`Unmetered: ${model} is the local model, but no agent is routed through Unmetered yet: Claude Code and Codex still reach the cloud.`, 'Route My Agents…')
+        .showInformationMessage(
+          `Unmetered: ${model} is the local model, but no agent is routed through Unmetered yet: Claude Code and Codex still reach the cloud.`,
+          'Route My Agents…',
+        )
         .then((a) => a && routeAgents());
     }
     try {
@@ -271,26 +301,31 @@ export function registerRouting(services: Services): vscode.Disposable {
       qp.dispose();
       if (!model) return;
     }
-    if (!isModelName(model)) return void vscode.window.showErrorMessage(`Unmetered: "${model}" is not an Ollama model name (expected e.g. qwen3-coder:30b).`);
+    if (!isModelName(model))
+      return void vscode.window.showErrorMessage(`Unmetered: "${model}" is not an Ollama model name (expected e.g. qwen3-coder:30b).`);
     const name = model;
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pulling ${name}`, cancellable: true }, async (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        let shown = 0;
-        await ollama().pull(
-          name,
-          (p) => {
-            const pct = p.percent ?? shown;
-            progress.report({ increment: Math.max(0, pct - shown), message: describePull(p) });
-            shown = Math.max(shown, pct);
-          },
-          ac.signal,
-        );
-      });
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Pulling ${name}`, cancellable: true },
+        async (progress, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort());
+          let shown = 0;
+          await ollama().pull(
+            name,
+            (p) => {
+              const pct = p.percent ?? shown;
+              progress.report({ increment: Math.max(0, pct - shown), message: describePull(p) });
+              shown = Math.max(shown, pct);
+            },
+            ac.signal,
+          );
+        },
+      );
     } catch (err) {
       // A cancelled or failed pull changes no setting: nothing half-registered.
-      if (err instanceof UnmeteredError && err.code === 'E_CANCELLED') return void vscode.window.setStatusBarMessage(`Unmetered: pulling ${name} was cancelled.`, 4000);
+      if (err instanceof UnmeteredError && err.code === 'E_CANCELLED')
+        return void vscode.window.setStatusBarMessage(`Unmetered: pulling ${name} was cancelled.`, 4000);
       return void vscode.window.showErrorMessage((err as Error).message);
     }
     const act = await vscode.window.showInformationMessage(`${name} is ready in Ollama.`, 'Use it now');
@@ -307,8 +342,21 @@ export function registerRouting(services: Services): vscode.Disposable {
       [
         { id: 'terminals', label: 'Claude Code in new terminals', description: `${CLAUDE_BASE_URL_VAR}=${url}`, picked: true },
         // Without the Claude Code extension its setting is not registered and VS Code refuses to write it.
-        ...(claudeCodeSettingDeclared() ? [{ id: 'claudeExt', label: 'Claude Code extension', description: `adds ${CLAUDE_BASE_URL_VAR} to the setting claudeCode.environmentVariables`, picked: true }] : []),
-        { id: 'codexProfile', label: `Codex: a profile "${CODEX_PROFILE}" in ${codexConfigPath()}`, description: `then run codex --profile ${CODEX_PROFILE}` },
+        ...(claudeCodeSettingDeclared()
+          ? [
+              {
+                id: 'claudeExt',
+                label: 'Claude Code extension',
+                description: `adds ${CLAUDE_BASE_URL_VAR} to the setting claudeCode.environmentVariables`,
+                picked: true,
+              },
+            ]
+          : []),
+        {
+          id: 'codexProfile',
+          label: `Codex: a profile "${CODEX_PROFILE}" in ${codexConfigPath()}`,
+          description: `then run codex --profile ${CODEX_PROFILE}`,
+        },
         { id: 'codexFlag', label: 'Codex: copy the command-line flag', description: codexFlag(settings.port) },
       ],
       { title: 'Unmetered: route which agents through the metering gateway?', canPickMany: true },
@@ -317,9 +365,14 @@ export function registerRouting(services: Services): vscode.Disposable {
     const want = new Set(picks.map((p) => p.id));
     const writes: string[] = [];
     if (want.has('claudeExt')) writes.push(`the user setting claudeCode.environmentVariables: ${CLAUDE_BASE_URL_VAR}=${url}`);
-    if (want.has('codexProfile')) writes.push(`${codexConfigPath()}: [model_providers.${CODEX_PROFILE}] and [profiles.${CODEX_PROFILE}] pointing at ${url}/v1`);
+    if (want.has('codexProfile'))
+      writes.push(`${codexConfigPath()}: [model_providers.${CODEX_PROFILE}] and [profiles.${CODEX_PROFILE}] pointing at ${url}/v1`);
     if (writes.length) {
-      const ok = await vscode.window.showWarningMessage('Unmetered will write:', { modal: true, detail: `${writes.map((w) => `• ${w}`).join('\n')}\n\n"Unmetered: Show What Is Routed" undoes it.` }, 'Write');
+      const ok = await vscode.window.showWarningMessage(
+        'Unmetered will write:',
+        { modal: true, detail: `${writes.map((w) => `• ${w}`).join('\n')}\n\n"Unmetered: Show What Is Routed" undoes it.` },
+        'Write',
+      );
       if (ok !== 'Write') {
         want.delete('claudeExt');
         want.delete('codexProfile');
@@ -354,14 +407,20 @@ export function registerRouting(services: Services): vscode.Disposable {
       done.push('Codex flag copied to the clipboard');
     }
     await reconcile();
-    if (done.length) void vscode.window.showInformationMessage(`Unmetered routes: ${done.join('; ')}. Switch cloud/local from the status bar at any time.`);
+    if (done.length)
+      void vscode.window.showInformationMessage(
+        `Unmetered routes: ${done.join('; ')}. Switch cloud/local from the status bar at any time.`,
+      );
   }
 
   async function routedState() {
     const codexText = await readFile(codexConfigPath(), 'utf8').catch(() => '');
     return {
       terminals: context.globalState.get<boolean>(TERMINAL_STATE, false),
-      claudeExt: isClaudeCodeRouted(vscode.workspace.getConfiguration('claudeCode').inspect('environmentVariables')?.globalValue, settings.port),
+      claudeExt: isClaudeCodeRouted(
+        vscode.workspace.getConfiguration('claudeCode').inspect('environmentVariables')?.globalValue,
+        settings.port,
+      ),
       codexProfile: hasCodexProfile(codexText),
     };
   }
@@ -379,7 +438,12 @@ export function registerRouting(services: Services): vscode.Disposable {
       `Codex flag: codex ${codexFlag(settings.port)}`,
     ];
     const anything = s.terminals || s.claudeExt || s.codexProfile;
-    const act = await vscode.window.showInformationMessage('Unmetered routing', { modal: true, detail: lines.join('\n') }, ...(anything ? ['Undo All Routing'] : []), 'Copy Codex Flag');
+    const act = await vscode.window.showInformationMessage(
+      'Unmetered routing',
+      { modal: true, detail: lines.join('\n') },
+      ...(anything ? ['Undo All Routing'] : []),
+      'Copy Codex Flag',
+    );
     if (act === 'Undo All Routing') await undoRouting();
     if (act === 'Copy Codex Flag') {
       await context.globalState.update(CODEX_FLAG_STATE, true);
@@ -399,7 +463,10 @@ export function registerRouting(services: Services): vscode.Disposable {
     const r = withoutClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, port);
     if (r.changed) {
       const failed = await writeClaudeCodeEnv(r.value.length ? r.value : undefined);
-      if (failed) void vscode.window.showErrorMessage(`${failed} Remove ${CLAUDE_BASE_URL_VAR} from claudeCode.environmentVariables in your user settings.json by hand.`);
+      if (failed)
+        void vscode.window.showErrorMessage(
+          `${failed} Remove ${CLAUDE_BASE_URL_VAR} from claudeCode.environmentVariables in your user settings.json by hand.`,
+        );
       else undone.push('Claude Code extension');
     }
     const file = codexConfigPath();
@@ -416,7 +483,9 @@ export function registerRouting(services: Services): vscode.Disposable {
       undone.push('Codex flag');
     }
     await reconcile();
-    void vscode.window.showInformationMessage(undone.length ? `Unmetered: routing undone (${undone.join(', ')}).` : 'Unmetered: nothing was routed.');
+    void vscode.window.showInformationMessage(
+      undone.length ? `Unmetered: routing undone (${undone.join(', ')}).` : 'Unmetered: nothing was routed.',
+    );
   }
 
   /** After a port change, entries written for the old port move to the new one. */
@@ -447,7 +516,10 @@ export function registerRouting(services: Services): vscode.Disposable {
 function claudeCodeSettingDeclared(): boolean {
   return vscode.extensions.all.some((e) => {
     const c: unknown = e.packageJSON?.contributes?.configuration;
-    return (Array.isArray(c) ? c : [c]).some((x) => !!x && typeof x === 'object' && Object.hasOwn((x as { properties?: object }).properties ?? {}, 'claudeCode.environmentVariables'));
+    return (Array.isArray(c) ? c : [c]).some(
+      (x) =>
+        !!x && typeof x === 'object' && Object.hasOwn((x as { properties?: object }).properties ?? {}, 'claudeCode.environmentVariables'),
+    );
   });
 }
 
@@ -485,8 +557,12 @@ function hostLine(s: HostState | undefined): string {
 }
 
 function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext, needWhy: string | null): string {
-  const route = settings.route === 'local' ? `local, **${settings.localModel ?? 'no model chosen'}** (avoided spend counted)` : 'cloud (metered)';
+  const route =
+    settings.route === 'local' ? `local, **${settings.localModel ?? 'no model chosen'}** (avoided spend counted)` : 'cloud (metered)';
   const terminals = context.globalState.get<boolean>(TERMINAL_STATE, false) ? ' · new terminals routed' : '';
-  const hint = settings.route === 'local' && needWhy === 'the local route is on' ? '  \nNo agent is routed through Unmetered yet: they still reach the cloud.' : '';
+  const hint =
+    settings.route === 'local' && needWhy === 'the local route is on'
+      ? '  \nNo agent is routed through Unmetered yet: they still reach the cloud.'
+      : '';
   return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}${hint}`;
 }

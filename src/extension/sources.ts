@@ -34,7 +34,7 @@ export function registerSources(services: Services): vscode.Disposable & { begin
   };
 
   const showSources = async () => {
-    if (!importer) return void vscode.window.showInformationMessage('Unmetered is still reading the agents\' logs; try again in a moment.');
+    if (!importer) return void vscode.window.showInformationMessage("Unmetered is still reading the agents' logs; try again in a moment.");
     const list = await importer.status();
     const items = list.map((s) => {
       const found = s.enabled && s.roots.some((r) => r.exists);
@@ -44,11 +44,15 @@ export function registerSources(services: Services): vscode.Disposable & { begin
         detail: describeSource(s, os.homedir()),
       };
     });
-    const pick = await vscode.window.showQuickPick([...items, { label: '$(gear) Turn agents on or off, or add folders…', description: 'unmetered.sources', detail: '' }], {
-      title: 'Unmetered: agent logs read on this machine',
-      matchOnDetail: true,
-    });
-    if (pick?.description === 'unmetered.sources') await vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered.sources');
+    const pick = await vscode.window.showQuickPick(
+      [...items, { label: '$(gear) Turn agents on or off, or add folders…', description: 'unmetered.sources', detail: '' }],
+      {
+        title: 'Unmetered: agent logs read on this machine',
+        matchOnDetail: true,
+      },
+    );
+    if (pick?.description === 'unmetered.sources')
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered.sources');
   };
 
   const start = async () => {
@@ -73,7 +77,8 @@ export function registerSources(services: Services): vscode.Disposable & { begin
     });
     const summary = await importer.scan();
     if (mine !== generation) return;
-    if (summary.written > 0) logger.info(`imported ${summary.written} interaction(s) from ${summary.filesRead} agent log file(s) in ${summary.durationMs} ms`);
+    if (summary.written > 0)
+      logger.info(`imported ${summary.written} interaction(s) from ${summary.filesRead} agent log file(s) in ${summary.durationMs} ms`);
     watcher = importer.watch({});
     await showPaths();
   };
@@ -81,7 +86,10 @@ export function registerSources(services: Services): vscode.Disposable & { begin
   const restart = () =>
     start().catch((err) => {
       logger.error(`reading the agents' logs failed: ${(err as Error).message}`);
-      services.setTooltipSection('sources', `*Agent logs:* could not be read (${(err as Error).message}); see the Unmetered output channel.`);
+      services.setTooltipSection(
+        'sources',
+        `*Agent logs:* could not be read (${(err as Error).message}); see the Unmetered output channel.`,
+      );
     });
 
   const command = vscode.commands.registerCommand(SHOW_SOURCES_COMMAND, () => showSources());

@@ -40,7 +40,12 @@ export class MeterStatusBar implements vscode.Disposable {
         routeLabel: extras.routeLabel,
         sections,
         // All four are registered during activation (extension.ts, export.ts).
-        commands: { setBudget: COMMANDS.setBudget, openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly, switchRoute: COMMANDS.menu },
+        commands: {
+          setBudget: COMMANDS.setBudget,
+          openDashboard: COMMANDS.openDashboard,
+          exportWeekly: COMMANDS.exportWeekly,
+          switchRoute: COMMANDS.menu,
+        },
       }),
       true,
     );

@@ -26,7 +26,8 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (!['--commit', '--file', '--out', '--date'].includes(flag)) throw new Error(`unknown argument ${JSON.stringify(flag)}: expected --commit, --file, --out or --date`);
+    if (!['--commit', '--file', '--out', '--date'].includes(flag))
+      throw new Error(`unknown argument ${JSON.stringify(flag)}: expected --commit, --file, --out or --date`);
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag}: expected a value after it`);
     args[flag.slice(2) as keyof Args] = value;
     i++;
@@ -55,7 +56,8 @@ function summarise(before: PriceSnapshot | null, after: PriceSnapshot): string[]
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   for (const key of Object.keys(after.models)) {
     if (!(key in before.models)) lines.push(`+ ${key}`);
-    else if (!same(priceFromLiteLLM(before.models[key]), priceFromLiteLLM(after.models[key]))) lines.push(`~ ${key}: ${JSON.stringify(before.models[key])} → ${JSON.stringify(after.models[key])}`);
+    else if (!same(priceFromLiteLLM(before.models[key]), priceFromLiteLLM(after.models[key])))
+      lines.push(`~ ${key}: ${JSON.stringify(before.models[key])} → ${JSON.stringify(after.models[key])}`);
   }
   for (const key of Object.keys(before.models)) if (!(key in after.models)) lines.push(`- ${key}`);
   return lines;

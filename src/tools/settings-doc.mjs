@@ -36,5 +36,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const before = readFileSync('README.md', 'utf8');
   const after = renderReadme(before, pkg);
   if (after !== before) writeFileSync('README.md', after);
-  console.error(after === before ? 'README.md settings and commands are up to date' : 'README.md settings and commands rewritten from package.json');
+  console.error(
+    after === before ? 'README.md settings and commands are up to date' : 'README.md settings and commands rewritten from package.json',
+  );
 }

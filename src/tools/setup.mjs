@@ -36,6 +36,6 @@ if (editors.length === 0) {
 }
 for (const editor of editors) run(editor, ['--install-extension', vsix, '--force']);
 
-console.error('\n> unmetered status  (reads this machine\'s agent logs into the ledger, then shows the meter)\n');
+console.error("\n> unmetered status  (reads this machine's agent logs into the ledger, then shows the meter)\n");
 run(process.execPath, [path.join(root, 'dist', 'cli.js'), 'status']);
 console.error('\nTo run `unmetered` from any terminal, put it on your PATH once with `npm link`.');

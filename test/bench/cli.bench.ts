@@ -34,10 +34,18 @@ const best = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function report(title: string, runs: Record<string, number[]>, reference: string): void {
-  console.log(`\n${title} (${RUNS} alternating runs each; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+  console.log(
+    `\n${title} (${RUNS} alternating runs each; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})`,
+  );
   const ref = runs[reference];
   for (const [k, xs] of Object.entries(runs)) {
-    const ratio = k === reference ? '' : `   ${(best(xs) / best(ref)).toFixed(2)}× best, ${(median(xs) / median(ref)).toFixed(2)}× median of ${reference}; +${(best(xs) - best(ref)).toFixed(0)} ms best`;
+    const ratio =
+      k === reference
+        ? ''
+        : `   ${(best(xs) / best(ref)).toFixed(2)}× best, ${(median(xs) / median(ref)).toFixed(2)}× median of ${reference}; +${(best(xs) - best(ref)).toFixed(0)} ms best`;
     console.log(`  ${k.padEnd(34)} best ${best(xs).toFixed(1).padStart(7)} ms  median ${median(xs).toFixed(1).padStart(7)} ms${ratio}`);
     console.log(`    every run: ${xs.map((x) => x.toFixed(0)).join(' ')}`);
   }
@@ -68,7 +76,15 @@ async function main(): Promise<void> {
   const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('esbuild.mjs failed');
 
-  report('start-up', alternate({ 'node -e 0': () => time(['-e', '0']), 'unmetered --version': () => time([CLI, '--version']), 'unmetered --help': () => time([CLI, '--help']) }), 'node -e 0');
+  report(
+    'start-up',
+    alternate({
+      'node -e 0': () => time(['-e', '0']),
+      'unmetered --version': () => time([CLI, '--version']),
+      'unmetered --help': () => time([CLI, '--help']),
+    }),
+    'node -e 0',
+  );
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-bench-'));
   try {
@@ -77,11 +93,27 @@ async function main(): Promise<void> {
     for (let i = 0; i < records.length; i += 50_000) await ledger.append(records.slice(i, i + 50_000));
     await ledger.close();
     const last = records[records.length - 1].at;
-    const env = { PATH: process.env.PATH, HOME: dir, UNMETERED_HOME: dir, UNMETERED_NOW: new Date(Date.parse(last) + 20 * 60_000).toISOString(), UNMETERED_TZ: 'UTC', NO_COLOR: '1' };
-    const payload = JSON.stringify({ session_id: 's', model: { id: 'claude-sonnet-4-5', display_name: 'Sonnet' }, workspace: { current_dir: '/home/dev/proj-1', project_dir: '/home/dev/proj-1' }, cost: { total_cost_usd: 1.25 } });
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      UNMETERED_HOME: dir,
+      UNMETERED_NOW: new Date(Date.parse(last) + 20 * 60_000).toISOString(),
+      UNMETERED_TZ: 'UTC',
+      NO_COLOR: '1',
+    };
+    const payload = JSON.stringify({
+      session_id: 's',
+      model: { id: 'claude-sonnet-4-5', display_name: 'Sonnet' },
+      workspace: { current_dir: '/home/dev/proj-1', project_dir: '/home/dev/proj-1' },
+      cost: { total_cost_usd: 1.25 },
+    });
     time([CLI, 'statusline'], env, payload); // the first open writes the snapshots: "warm" from here on
     console.log(`\nledger: ${YEAR_N.toLocaleString('en-US')} interactions over a year; last at ${last}`);
-    report('statusline on a warm ledger of a year', alternate({ 'node -e 0': () => time(['-e', '0']), 'unmetered statusline': () => time([CLI, 'statusline'], env, payload) }), 'node -e 0');
+    report(
+      'statusline on a warm ledger of a year',
+      alternate({ 'node -e 0': () => time(['-e', '0']), 'unmetered statusline': () => time([CLI, 'statusline'], env, payload) }),
+      'node -e 0',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

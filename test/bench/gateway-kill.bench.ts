@@ -20,8 +20,19 @@ const ROUNDS = Number(process.env.KILL_BENCH_ROUNDS) || 3;
 /** The documented bound: an answered interaction is durable within this long (README, gateway section). */
 const DURABLE_MS = 2_000;
 
-const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, messages: [{ role: 'user', content: 'Count to ten.' }] });
-const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-bench', 'user-agent': 'claude-cli/2.0.14 (external, cli)' };
+const body = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 256,
+  stream: true,
+  messages: [{ role: 'user', content: 'Count to ten.' }],
+});
+const headers = {
+  'content-type': 'application/json',
+  'content-length': String(Buffer.byteLength(body)),
+  'anthropic-version': '2023-06-01',
+  'x-api-key': 'sk-ant-bench',
+  'user-agent': 'claude-cli/2.0.14 (external, cli)',
+};
 
 /** One streamed message; resolves with its id once the whole stream (message_stop) arrived, else null. */
 function stream(port: number, agent: http.Agent): Promise<string | null> {
@@ -86,25 +97,56 @@ async function round(upstreamUrl: string): Promise<Round> {
   }
   await ledger.close();
   // On a miss, what the gateway said (errors, warnings) is the first thing to read.
-  if (missingOld > 0) console.log(gw.stderr().split('\n').filter((l) => !/ in, \d+ out, /.test(l)).slice(-20).join('\n'));
+  if (missingOld > 0)
+    console.log(
+      gw
+        .stderr()
+        .split('\n')
+        .filter((l) => !/ in, \d+ out, /.test(l))
+        .slice(-20)
+        .join('\n'),
+    );
   await rm(dataDir, { recursive: true, force: true });
   return { answered: answered.size, killAfterMs: Math.round(killAt - started), missingOld, missingRecent, oldestMissingMs };
 }
 
 async function main(): Promise<void> {
   const upstream = await startFakeAnthropic({ text: 'one two three four five six seven eight nine ten' });
-  console.log(`gateway load-and-kill benchmark: ${CONCURRENCY} concurrent streams through the CLI gateway (child process), SIGKILL after 1-5 s, ${ROUNDS} rounds; bound ${DURABLE_MS} ms; Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
-  console.log('round'.padEnd(6), 'killed at'.padStart(10), 'answered'.padStart(9), `missing > ${DURABLE_MS} ms`.padStart(18), `missing <= ${DURABLE_MS} ms`.padStart(19), 'oldest missing'.padStart(15));
+  console.log(
+    `gateway load-and-kill benchmark: ${CONCURRENCY} concurrent streams through the CLI gateway (child process), SIGKILL after 1-5 s, ${ROUNDS} rounds; bound ${DURABLE_MS} ms; Node ${process.version}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${os.cpus().length} CPUs`,
+  );
+  console.log(
+    'round'.padEnd(6),
+    'killed at'.padStart(10),
+    'answered'.padStart(9),
+    `missing > ${DURABLE_MS} ms`.padStart(18),
+    `missing <= ${DURABLE_MS} ms`.padStart(19),
+    'oldest missing'.padStart(15),
+  );
   let bad = 0;
   let total = 0;
   for (let i = 1; i <= ROUNDS; i++) {
     const r = await round(upstream.url);
     total += r.answered;
     bad += r.missingOld;
-    console.log(String(i).padEnd(6), `${r.killAfterMs} ms`.padStart(10), String(r.answered).padStart(9), String(r.missingOld).padStart(18), String(r.missingRecent).padStart(19), `${r.oldestMissingMs.toFixed(0)} ms`.padStart(15));
+    console.log(
+      String(i).padEnd(6),
+      `${r.killAfterMs} ms`.padStart(10),
+      String(r.answered).padStart(9),
+      String(r.missingOld).padStart(18),
+      String(r.missingRecent).padStart(19),
+      `${r.oldestMissingMs.toFixed(0)} ms`.padStart(15),
+    );
   }
   await upstream.close();
-  console.log(bad === 0 ? `target met: of ${total} answered interactions none older than ${DURABLE_MS} ms at the kill is missing from the ledger` : `target MISSED: ${bad} of ${total} answered interactions older than ${DURABLE_MS} ms at the kill are missing`);
+  console.log(
+    bad === 0
+      ? `target met: of ${total} answered interactions none older than ${DURABLE_MS} ms at the kill is missing from the ledger`
+      : `target MISSED: ${bad} of ${total} answered interactions older than ${DURABLE_MS} ms at the kill are missing`,
+  );
   if (bad > 0) process.exitCode = 1;
 }
 

@@ -24,15 +24,25 @@ function call(port: number, path: string, body: string, headers: Record<string, 
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let ttfb = -1;
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      res.on('data', () => {
-        if (ttfb < 0) ttfb = Number(process.hrtime.bigint() - t0) / 1e6;
-      });
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-        resolve({ ttfb, total: Number(process.hrtime.bigint() - t0) / 1e6 });
-      });
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+      },
+      (res) => {
+        res.on('data', () => {
+          if (ttfb < 0) ttfb = Number(process.hrtime.bigint() - t0) / 1e6;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+          resolve({ ttfb, total: Number(process.hrtime.bigint() - t0) / 1e6 });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -49,13 +59,30 @@ async function main(): Promise<void> {
   const anthropic = await startFakeAnthropic({ text: 'one two three four five six seven eight nine ten' });
   let recorded = 0;
   const gw = createGateway({
-    config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: anthropic.url, openaiUpstream: openai.url, ollamaHost: 'http://127.0.0.1:1' }),
+    config: () => ({
+      route: 'cloud',
+      localModel: null,
+      anthropicUpstream: anthropic.url,
+      openaiUpstream: openai.url,
+      ollamaHost: 'http://127.0.0.1:1',
+    }),
     onInteraction: (_i: Interaction) => void recorded++,
   });
   const gwPort = await gw.listen(0);
 
-  const chatBody = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'system', content: 'You are a coding agent.' }, { role: 'user', content: 'Rename the variable x to count in src/app.ts.' }] });
-  const msgBody = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'Count to ten.' }] });
+  const chatBody = JSON.stringify({
+    model: 'gpt-4o',
+    messages: [
+      { role: 'system', content: 'You are a coding agent.' },
+      { role: 'user', content: 'Rename the variable x to count in src/app.ts.' },
+    ],
+  });
+  const msgBody = JSON.stringify({
+    model: 'claude-sonnet-4-5',
+    max_tokens: 1024,
+    stream: true,
+    messages: [{ role: 'user', content: 'Count to ten.' }],
+  });
   const antHeaders = { 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-bench' };
 
   async function pairs(path: string, body: string, headers: Record<string, string>, upstreamPort: number) {
@@ -88,13 +115,36 @@ async function main(): Promise<void> {
     ['messages stream (SSE), whole stream', stream.direct.map((t) => t.total), stream.via.map((t) => t.total)],
   ];
   // p99 on a shared 2-core machine is mostly scheduling: the load average says how busy it was.
-  console.log(`gateway benchmark: ${N} requests per row after ${WARMUP} warm-up, loopback fake vendor, client, gateway and vendor in one process, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
-  console.log('row'.padEnd(44), 'direct p50'.padStart(12), 'gateway p50'.padStart(12), 'added p50'.padStart(11), 'direct p99'.padStart(12), 'gateway p99'.padStart(12), 'added p99'.padStart(11), 'ratio p50'.padStart(10));
+  console.log(
+    `gateway benchmark: ${N} requests per row after ${WARMUP} warm-up, loopback fake vendor, client, gateway and vendor in one process, Node ${process.version}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${os.cpus().length} CPUs`,
+  );
+  console.log(
+    'row'.padEnd(44),
+    'direct p50'.padStart(12),
+    'gateway p50'.padStart(12),
+    'added p50'.padStart(11),
+    'direct p99'.padStart(12),
+    'gateway p99'.padStart(12),
+    'added p99'.padStart(11),
+    'ratio p50'.padStart(10),
+  );
   const misses: string[] = [];
   for (const [name, d, v] of rows) {
     const addedP50 = pct(v, 50) - pct(d, 50);
     const addedP99 = pct(v, 99) - pct(d, 99);
-    console.log(name.padEnd(44), f(pct(d, 50)).padStart(12), f(pct(v, 50)).padStart(12), f(addedP50).padStart(11), f(pct(d, 99)).padStart(12), f(pct(v, 99)).padStart(12), f(addedP99).padStart(11), `${(pct(v, 50) / pct(d, 50)).toFixed(2)}x`.padStart(10));
+    console.log(
+      name.padEnd(44),
+      f(pct(d, 50)).padStart(12),
+      f(pct(v, 50)).padStart(12),
+      f(addedP50).padStart(11),
+      f(pct(d, 99)).padStart(12),
+      f(pct(v, 99)).padStart(12),
+      f(addedP99).padStart(11),
+      `${(pct(v, 50) / pct(d, 50)).toFixed(2)}x`.padStart(10),
+    );
     if (addedP50 >= 1) misses.push(`${name}: ${f(addedP50)} added at p50 (target < 1 ms)`);
     if (addedP99 >= 5) misses.push(`${name}: ${f(addedP99)} added at p99 (target < 5 ms)`);
   }

@@ -33,7 +33,10 @@ function b62(n: number): string {
   return s;
 }
 function uuid(): string {
-  const h = () => Math.floor(rnd() * 0x10000).toString(16).padStart(4, '0');
+  const h = () =>
+    Math.floor(rnd() * 0x10000)
+      .toString(16)
+      .padStart(4, '0');
   return `${h()}${h()}-${h()}-${h()}-${h()}-${h()}${h()}${h()}`;
 }
 
@@ -78,11 +81,16 @@ function generate(): Interaction[][] {
       reasoning: 0,
     };
     if (agent === 'codex') tokens.reasoning = Math.floor(tokens.output * rnd());
-    const nanos = Math.round(tokens.input * pin + tokens.output * pout + tokens.cacheRead * pread + (tokens.cacheWrite5m + tokens.cacheWrite1h) * pwrite) * 1000;
+    const nanos =
+      Math.round(
+        tokens.input * pin + tokens.output * pout + tokens.cacheRead * pread + (tokens.cacheWrite5m + tokens.cacheWrite1h) * pwrite,
+      ) * 1000;
     const id =
-      agent === 'claude-code' ? `anthropic:msg_01${b62(22)}`
-      : agent === 'gateway' ? `openai:chatcmpl-${b62(29)}`
-      : `${agent}:${session}:${k}`;
+      agent === 'claude-code'
+        ? `anthropic:msg_01${b62(22)}`
+        : agent === 'gateway'
+          ? `openai:chatcmpl-${b62(29)}`
+          : `${agent}:${session}:${k}`;
     const r: Interaction = {
       id,
       at,
@@ -143,11 +151,27 @@ async function childOpen(dir: string): Promise<void> {
   const sums = pass(ledger.records());
   const t2 = performance.now();
   // What the status bar computes on every change: the meter on the last day of the generated year.
-  const meter = computeMeter(ledger.records(), { now: YEAR_START + 364 * DAY + 15 * 3_600_000, timeZone: 'Europe/Berlin', budgetNanos: 500_000_000_000 });
+  const meter = computeMeter(ledger.records(), {
+    now: YEAR_START + 364 * DAY + 15 * 3_600_000,
+    timeZone: 'Europe/Berlin',
+    budgetNanos: 500_000_000_000,
+  });
   const t3 = performance.now();
   if (meter.monthToDateNanos <= 0) throw new Error('the meter saw no spend this month');
   const s = ledger.stats;
-  console.log(JSON.stringify({ openMs: t1 - t0, passMs: t2 - t1, meterMs: t3 - t2, cpuMs: cpuMs(c0), records: ledger.records().length, ...sums, snapshots: s.snapshotsUsed, duplicates: s.duplicateLines, maxRssMB: maxRssMB() }));
+  console.log(
+    JSON.stringify({
+      openMs: t1 - t0,
+      passMs: t2 - t1,
+      meterMs: t3 - t2,
+      cpuMs: cpuMs(c0),
+      records: ledger.records().length,
+      ...sums,
+      snapshots: s.snapshotsUsed,
+      duplicates: s.duplicateLines,
+      maxRssMB: maxRssMB(),
+    }),
+  );
 }
 
 function childNaive(dir: string): void {
@@ -162,12 +186,23 @@ function childNaive(dir: string): void {
       if (o.unmetered) continue;
       const t = o.t;
       const r = {
-        id: o.id, at: o.at, agent: o.a, source: o.s, project: o.p ?? null, model: o.m, route: o.r, replaces: o.x ?? null,
+        id: o.id,
+        at: o.at,
+        agent: o.a,
+        source: o.s,
+        project: o.p ?? null,
+        model: o.m,
+        route: o.r,
+        replaces: o.x ?? null,
         tokens: { input: t[0], output: t[1], cacheRead: t[2], cacheWrite5m: t[3], cacheWrite1h: t[4], reasoning: t[5] },
-        costNanos: o.c ?? null, avoidedNanos: o.v ?? null, priceSource: o.ps ?? null, estimated: o.e ?? false,
+        costNanos: o.c ?? null,
+        avoidedNanos: o.v ?? null,
+        priceSource: o.ps ?? null,
+        estimated: o.e ?? false,
       } as Interaction;
       const cur = byId.get(r.id);
-      const total = (x: Interaction) => x.tokens.input + x.tokens.output + x.tokens.cacheRead + x.tokens.cacheWrite5m + x.tokens.cacheWrite1h;
+      const total = (x: Interaction) =>
+        x.tokens.input + x.tokens.output + x.tokens.cacheRead + x.tokens.cacheWrite5m + x.tokens.cacheWrite1h;
       if (!cur || total(r) > total(cur)) byId.set(r.id, r);
     }
   }
@@ -175,7 +210,9 @@ function childNaive(dir: string): void {
   const t1 = performance.now();
   const sums = pass(records);
   const t2 = performance.now();
-  console.log(JSON.stringify({ openMs: t1 - t0, passMs: t2 - t1, cpuMs: cpuMs(c0), records: records.length, ...sums, maxRssMB: maxRssMB() }));
+  console.log(
+    JSON.stringify({ openMs: t1 - t0, passMs: t2 - t1, cpuMs: cpuMs(c0), records: records.length, ...sums, maxRssMB: maxRssMB() }),
+  );
 }
 
 async function childAppender(dir: string, count: number, gapMs: number): Promise<void> {
@@ -191,9 +228,19 @@ async function childAppender(dir: string, count: number, gapMs: number): Promise
 
 function record(id: string, at: string): Interaction {
   return {
-    id, at, agent: 'claude-code', source: 'log', project: 'acme-api', model: 'claude-sonnet-4-5-20250929', route: 'cloud', replaces: null,
+    id,
+    at,
+    agent: 'claude-code',
+    source: 'log',
+    project: 'acme-api',
+    model: 'claude-sonnet-4-5-20250929',
+    route: 'cloud',
+    replaces: null,
     tokens: { input: 3, output: 120, cacheRead: 20_000, cacheWrite5m: 500, cacheWrite1h: 0, reasoning: 0 },
-    costNanos: 9_876_000, avoidedNanos: null, priceSource: 'litellm@00035b69', estimated: false,
+    costNanos: 9_876_000,
+    avoidedNanos: null,
+    priceSource: 'litellm@00035b69',
+    estimated: false,
   };
 }
 
@@ -230,7 +277,9 @@ async function main(): Promise<void> {
     const segDir = path.join(dir, 'ledger');
     const files = readdirSync(segDir);
     const bytes = files.reduce((n, f) => n + statSync(path.join(segDir, f)).size, 0);
-    console.log(`generated ${lines} lines (${N} interactions, 2% first seen partial) in ${ms(gen)}; appended in batches of 10,000 in ${ms(write)} (${Math.round(lines / (write / 1000))} records/s)`);
+    console.log(
+      `generated ${lines} lines (${N} interactions, 2% first seen partial) in ${ms(gen)}; appended in batches of 10,000 in ${ms(write)} (${Math.round(lines / (write / 1000))} records/s)`,
+    );
     console.log(`ledger: ${files.length} monthly segments, ${(bytes / 1e6).toFixed(1)} MB (${Math.round(bytes / lines)} bytes/line)`);
 
     const first = runChild(['child-open', dir]);
@@ -246,8 +295,10 @@ async function main(): Promise<void> {
     }
     const open = best(opens);
     const naive = best(naives);
-    if (open.records !== N || naive.records !== N || first.records !== N) throw new Error(`expected ${N} records, got ${first.records}/${open.records}/${naive.records}`);
-    if (open.cost !== naive.cost || open.tokens !== naive.tokens || first.cost !== open.cost) throw new Error('ledger and naive peer disagree on the totals');
+    if (open.records !== N || naive.records !== N || first.records !== N)
+      throw new Error(`expected ${N} records, got ${first.records}/${open.records}/${naive.records}`);
+    if (open.cost !== naive.cost || open.tokens !== naive.tokens || first.cost !== open.cost)
+      throw new Error('ledger and naive peer disagree on the totals');
     console.log(`snapshots: ${(snapBytes / 1e6).toFixed(1)} MB`);
     if (open.duplicates !== first.duplicates) throw new Error('snapshot and text disagree on duplicate lines');
     const line = (label: string, o: Record<string, number>) =>
@@ -277,12 +328,16 @@ async function main(): Promise<void> {
     const dupStart = performance.now();
     for (let i = 0; i < 1000; i++) await ledger.append([record(`bench-append:${i}`, new Date(base + i * 1000).toISOString())]);
     const dupMs = (performance.now() - dupStart) / 1000;
-    console.log(`append 1 record (fsync): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(lat[lat.length - 1])}; re-append of a stored id (no write): ${ms(dupMs)} each`);
+    console.log(
+      `append 1 record (fsync): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(lat[lat.length - 1])}; re-append of a stored id (no write): ${ms(dupMs)} each`,
+    );
 
     // Another process appends; how long until our watchLedger callback runs?
     const seen: number[] = [];
     const watch = watchLedger(ledger, () => seen.push(Date.now()));
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, 'child-appender', dir, '20', '250'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, 'child-appender', dir, '20', '250'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const sent: number[] = [];
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -310,10 +365,13 @@ async function main(): Promise<void> {
 
 const [mode, ...rest] = process.argv.slice(2);
 const job =
-  mode === 'child-open' ? childOpen(rest[0])
-  : mode === 'child-naive' ? Promise.resolve(childNaive(rest[0]))
-  : mode === 'child-appender' ? childAppender(rest[0], Number(rest[1]), Number(rest[2]))
-  : main();
+  mode === 'child-open'
+    ? childOpen(rest[0])
+    : mode === 'child-naive'
+      ? Promise.resolve(childNaive(rest[0]))
+      : mode === 'child-appender'
+        ? childAppender(rest[0], Number(rest[1]), Number(rest[2]))
+        : main();
 job.catch((e) => {
   console.error(e);
   process.exit(1);

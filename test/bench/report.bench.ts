@@ -11,7 +11,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { computeMeter } from '../../src/core/meter';
-import { buildWeeklySummary, collectFiles, mergeTeam, readEntries, renderTeam, renderWeekly, REPORT_FORMATS, shiftWeek, weekById, weeklyFileName } from '../../src/core/report';
+import {
+  buildWeeklySummary,
+  collectFiles,
+  mergeTeam,
+  readEntries,
+  renderTeam,
+  renderWeekly,
+  REPORT_FORMATS,
+  shiftWeek,
+  weekById,
+  weeklyFileName,
+} from '../../src/core/report';
 
 const DEVELOPERS = 200;
 const WEEKS = 52;
@@ -36,14 +47,32 @@ const MODELS: [string, string, number][] = [
   ['qwen3-coder:30b', 'cline', 0],
   ['unknown-model-x', 'roo-code', -1],
 ];
-const PROJECTS = ['acme-api', 'web-frontend', 'infra', 'billing-service', 'docs', 'ml-pipeline', 'mobile-app', 'data-platform', 'auth', 'search', 'payments', 'design-system'];
+const PROJECTS = [
+  'acme-api',
+  'web-frontend',
+  'infra',
+  'billing-service',
+  'docs',
+  'ml-pipeline',
+  'mobile-app',
+  'data-platform',
+  'auth',
+  'search',
+  'payments',
+  'design-system',
+];
 
 function records(from: number, to: number, n: number, idPrefix: string): Interaction[] {
   const out: Interaction[] = [];
   for (let i = 0; i < n; i++) {
     const [model, agent, rate] = MODELS[Math.floor(rnd() * MODELS.length)];
     const local = rate === 0;
-    const t = { input: Math.floor(rnd() * 4000), output: Math.floor(rnd() * 2500), cacheRead: Math.floor(rnd() * 150_000), cacheWrite5m: Math.floor(rnd() * 4000) };
+    const t = {
+      input: Math.floor(rnd() * 4000),
+      output: Math.floor(rnd() * 2500),
+      cacheRead: Math.floor(rnd() * 150_000),
+      cacheWrite5m: Math.floor(rnd() * 4000),
+    };
     const cost = rate < 0 ? null : Math.round((t.input + t.output * 5 + t.cacheRead / 10 + t.cacheWrite5m) * rate);
     out.push({
       id: `${idPrefix}:${i}`,
@@ -121,19 +150,34 @@ async function main(): Promise<void> {
         while (lo < ledger.length && ledger[lo].at < start) lo++;
         let hi = lo;
         while (hi < ledger.length && ledger[hi].at <= end) hi++;
-        const s = buildWeeklySummary(ledger.slice(lo, hi), { week, timeZone: TZ, budgetNanos: (50 + (d % 10) * 25) * 1e9, now: Date.parse('2026-11-23T09:00:00Z'), developer: `dev-${String(d).padStart(3, '0')}`, priceTableVersion: 'litellm@00035b69' });
+        const s = buildWeeklySummary(ledger.slice(lo, hi), {
+          week,
+          timeZone: TZ,
+          budgetNanos: (50 + (d % 10) * 25) * 1e9,
+          now: Date.parse('2026-11-23T09:00:00Z'),
+          developer: `dev-${String(d).padStart(3, '0')}`,
+          priceTableVersion: 'litellm@00035b69',
+        });
         const text = renderWeekly(s, 'json');
         bytes += text.length;
         writeFileSync(path.join(dir, weeklyFileName(s, 'json')), text);
       }
     }
-    console.log(`generated ${DEVELOPERS * WEEKS} weekly summaries (${mb(bytes)} of JSON, ${Math.round(bytes / (DEVELOPERS * WEEKS) / 1000)} kB each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${DEVELOPERS * WEEKS} weekly summaries (${mb(bytes)} of JSON, ${Math.round(bytes / (DEVELOPERS * WEEKS) / 1000)} kB each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const peer = child('parse', dir);
     const merge = child('merge', dir);
-    console.log(`team merge (${merge.files} files → ${merge.developers} developers, read + schema check + merge + md/html/csv/json): ${(merge.ms / 1000).toFixed(2)} s, peak RSS ${mb(merge.maxRssKB * 1024)}`);
-    console.log(`peer: read + JSON.parse only:                        ${(peer.ms / 1000).toFixed(2)} s, peak RSS ${mb(peer.maxRssKB * 1024)}`);
-    console.log(`ratio merge / parse-only: ${(merge.ms / peer.ms).toFixed(2)}× time, ${(merge.maxRssKB / peer.maxRssKB).toFixed(2)}× memory; ${Math.round(merge.files! / (merge.ms / 1000))} summaries/s`);
+    console.log(
+      `team merge (${merge.files} files → ${merge.developers} developers, read + schema check + merge + md/html/csv/json): ${(merge.ms / 1000).toFixed(2)} s, peak RSS ${mb(merge.maxRssKB * 1024)}`,
+    );
+    console.log(
+      `peer: read + JSON.parse only:                        ${(peer.ms / 1000).toFixed(2)} s, peak RSS ${mb(peer.maxRssKB * 1024)}`,
+    );
+    console.log(
+      `ratio merge / parse-only: ${(merge.ms / peer.ms).toFixed(2)}× time, ${(merge.maxRssKB / peer.maxRssKB).toFixed(2)}× memory; ${Math.round(merge.files! / (merge.ms / 1000))} summaries/s`,
+    );
 
     // 2. one developer's year
     const yearFrom = Date.parse('2025-11-24T00:00:00Z');
@@ -144,7 +188,14 @@ async function main(): Promise<void> {
     let meter = Infinity;
     for (let i = 0; i < runs; i++) {
       let t = performance.now();
-      const s = buildWeeklySummary(year, { week: LAST_WEEK, timeZone: TZ, budgetNanos: 100e9, now, developer: 'me', priceTableVersion: 'litellm@00035b69' });
+      const s = buildWeeklySummary(year, {
+        week: LAST_WEEK,
+        timeZone: TZ,
+        budgetNanos: 100e9,
+        now,
+        developer: 'me',
+        priceTableVersion: 'litellm@00035b69',
+      });
       for (const f of REPORT_FORMATS) renderWeekly(s, f);
       weekly = Math.min(weekly, performance.now() - t);
       t = performance.now();

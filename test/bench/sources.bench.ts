@@ -33,7 +33,9 @@ const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
 const CHILD = path.join(BENCH, 'import-child.js');
 const WORKER = path.join(BENCH, 'sources-worker.js');
 const ONLY = (k: string) =>
-  normaliseSourceSettings(Object.fromEntries(['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode'].map((x) => [x, { enabled: x === k }]))).settings;
+  normaliseSourceSettings(
+    Object.fromEntries(['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode'].map((x) => [x, { enabled: x === k }])),
+  ).settings;
 
 interface ChildResult {
   ms: number;
@@ -69,7 +71,15 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number, th
   const s = await importer.scan();
   const ms = performance.now() - t0;
   const c1 = process.cpuUsage(c0);
-  const out: ChildResult = { ms, cpuMs: (c1.user + c1.system) / 1000, interactions: ledger.records().length, bytes: s.bytesRead, records: s.recordsParsed, written: s.written, maxRssMB: 0 };
+  const out: ChildResult = {
+    ms,
+    cpuMs: (c1.user + c1.system) / 1000,
+    interactions: ledger.records().length,
+    bytes: s.bytesRead,
+    records: s.recordsParsed,
+    written: s.written,
+    maxRssMB: 0,
+  };
   if (live > 0) {
     const t1 = performance.now();
     await importer.scan();
@@ -83,7 +93,25 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number, th
     out.liveMs = [];
     for (let i = 0; i < live; i++) {
       const id = `msg_live_${process.pid}_${i}`;
-      const line = JSON.stringify({ parentUuid: 'x', isSidechain: false, cwd: '/home/dev/proj-0', sessionId: 'live', version: '2.0.31', message: { model: 'claude-sonnet-4-5-20250929', id, type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 3, cache_read_input_tokens: 20000, cache_creation_input_tokens: 0, output_tokens: 42 } }, requestId: `req_${id}`, type: 'assistant', uuid: id, timestamp: new Date().toISOString() });
+      const line = JSON.stringify({
+        parentUuid: 'x',
+        isSidechain: false,
+        cwd: '/home/dev/proj-0',
+        sessionId: 'live',
+        version: '2.0.31',
+        message: {
+          model: 'claude-sonnet-4-5-20250929',
+          id,
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'text', text: 'ok' }],
+          usage: { input_tokens: 3, cache_read_input_tokens: 20000, cache_creation_input_tokens: 0, output_tokens: 42 },
+        },
+        requestId: `req_${id}`,
+        type: 'assistant',
+        uuid: id,
+        timestamp: new Date().toISOString(),
+      });
       const got = new Promise<Interaction[]>((r) => (resolve = r));
       const ts = performance.now();
       appendFileSync(file, line + '\n');
@@ -103,7 +131,10 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number, th
 function runChild(kind: 'claude' | 'codex', live = 0, threads = 'default'): ChildResult {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-sources-'));
   try {
-    const r = spawnSync(process.execPath, [CHILD, 'child', kind, dataDir, String(live), ROOT, threads], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [CHILD, 'child', kind, dataDir, String(live), ROOT, threads], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     const last = r.stdout?.trim().split('\n').pop();
     if (r.status !== 0 || !last) throw new Error(`import child failed (${r.status ?? r.signal}): ${r.stderr}${r.stdout}`);
     return JSON.parse(last) as ChildResult;
@@ -125,7 +156,12 @@ function ccusage(): { ms: number; cpuMs: number; maxRssMB: number | null; cost: 
     if (r.status !== 0) throw new Error(`ccusage failed: ${r.stderr}`);
     const rss = /MAXRSS=(\d+)/.exec(r.stderr);
     const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
-    return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, maxRssMB: rss ? Number(rss[1]) / 1024 : null, cost: (JSON.parse(r.stdout) as { totals: { totalCost: number } }).totals.totalCost };
+    return {
+      ms,
+      cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN,
+      maxRssMB: rss ? Number(rss[1]) / 1024 : null,
+      cost: (JSON.parse(r.stdout) as { totals: { totalCost: number } }).totals.totalCost,
+    };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -139,16 +175,50 @@ function codexRollouts(files: number, eventsPerFile: number): number {
     const dir = path.join(CODEX, 'sessions/2025/10', day);
     mkdirSync(dir, { recursive: true });
     const t0 = Date.parse(`2025-10-${day}T09:00:00.000Z`);
-    const lines = [JSON.stringify({ timestamp: new Date(t0).toISOString(), type: 'session_meta', payload: { id, cwd: `/home/dev/proj-${f % 7}`, originator: 'codex_cli_rs', cli_version: '0.46.0' } })];
+    const lines = [
+      JSON.stringify({
+        timestamp: new Date(t0).toISOString(),
+        type: 'session_meta',
+        payload: { id, cwd: `/home/dev/proj-${f % 7}`, originator: 'codex_cli_rs', cli_version: '0.46.0' },
+      }),
+    ];
     let total = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
     for (let e = 0; e < eventsPerFile; e++) {
       const ts = new Date(t0 + e * 20_000).toISOString();
-      lines.push(JSON.stringify({ timestamp: ts, type: 'turn_context', payload: { cwd: `/home/dev/proj-${f % 7}`, model: 'gpt-5-codex', effort: 'high' } }));
-      lines.push(JSON.stringify({ timestamp: ts, type: 'response_item', payload: { type: 'function_call_output', call_id: `c${e}`, output: 'x'.repeat(3000 + ((e * 7919) % 9000)) } }));
-      const last = { input_tokens: 9000 + e, cached_input_tokens: 8000, output_tokens: 300 + (e % 200), reasoning_output_tokens: 128, total_tokens: 0 };
+      lines.push(
+        JSON.stringify({
+          timestamp: ts,
+          type: 'turn_context',
+          payload: { cwd: `/home/dev/proj-${f % 7}`, model: 'gpt-5-codex', effort: 'high' },
+        }),
+      );
+      lines.push(
+        JSON.stringify({
+          timestamp: ts,
+          type: 'response_item',
+          payload: { type: 'function_call_output', call_id: `c${e}`, output: 'x'.repeat(3000 + ((e * 7919) % 9000)) },
+        }),
+      );
+      const last = {
+        input_tokens: 9000 + e,
+        cached_input_tokens: 8000,
+        output_tokens: 300 + (e % 200),
+        reasoning_output_tokens: 128,
+        total_tokens: 0,
+      };
       last.total_tokens = last.input_tokens + last.output_tokens;
-      total = { input_tokens: total.input_tokens + last.input_tokens, cached_input_tokens: total.cached_input_tokens + last.cached_input_tokens, output_tokens: total.output_tokens + last.output_tokens, reasoning_output_tokens: total.reasoning_output_tokens + last.reasoning_output_tokens, total_tokens: total.total_tokens + last.total_tokens };
-      const ev = JSON.stringify({ timestamp: ts, type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: total, last_token_usage: last, model_context_window: 272000 } } });
+      total = {
+        input_tokens: total.input_tokens + last.input_tokens,
+        cached_input_tokens: total.cached_input_tokens + last.cached_input_tokens,
+        output_tokens: total.output_tokens + last.output_tokens,
+        reasoning_output_tokens: total.reasoning_output_tokens + last.reasoning_output_tokens,
+        total_tokens: total.total_tokens + last.total_tokens,
+      };
+      const ev = JSON.stringify({
+        timestamp: ts,
+        type: 'event_msg',
+        payload: { type: 'token_count', info: { total_token_usage: total, last_token_usage: last, model_context_window: 272000 } },
+      });
       lines.push(ev, ev.replace(ts, new Date(t0 + e * 20_000 + 900).toISOString())); // the re-emitted unchanged total
     }
     const text = lines.join('\n') + '\n';
@@ -165,7 +235,15 @@ async function ensureCorpus(): Promise<{ claudeBytes: number; claudeFiles: numbe
   const t0 = performance.now();
   // ~1,800 main sessions of ~500 KB per GB, plus subagent transcripts: about 2,000 files per GB.
   const sessions = Math.max(20, Math.round((1750 * SIZE_MB) / 1024));
-  const c = await generateClaudeCorpus({ root: CLAUDE, sessions, days: 30, startDay: '2025-10-01', turns: [35, 85], toolResultBytes: [500, 12_000], seed: 11 });
+  const c = await generateClaudeCorpus({
+    root: CLAUDE,
+    sessions,
+    days: 30,
+    startDay: '2025-10-01',
+    turns: [35, 85],
+    toolResultBytes: [500, 12_000],
+    seed: 11,
+  });
   const codexBytes = codexRollouts(Math.max(5, Math.round((60 * SIZE_MB) / 1024)), 150);
   writeFileSync(path.join(ROOT, 'live-target.txt'), c.files[0]);
   const m = { claudeBytes: c.bytes, claudeFiles: c.files.length, codexBytes };
@@ -180,8 +258,25 @@ const f1 = (x: number) => x.toFixed(1);
 async function main(): Promise<void> {
   const corpus = await ensureCorpus();
   // The import runs as it ships: bundled by esbuild, no TypeScript loader in the process.
-  await build({ entryPoints: [__filename], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: CHILD, external: ['esbuild'], logLevel: 'error' });
-  await build({ entryPoints: [path.resolve('src/core/sources/worker-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: WORKER, logLevel: 'error' });
+  await build({
+    entryPoints: [__filename],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: CHILD,
+    external: ['esbuild'],
+    logLevel: 'error',
+  });
+  await build({
+    entryPoints: [path.resolve('src/core/sources/worker-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: WORKER,
+    logLevel: 'error',
+  });
   console.log(`corpus: Claude Code ${f1(mb(corpus.claudeBytes))} MB in ${corpus.claudeFiles} files; Codex ${f1(mb(corpus.codexBytes))} MB`);
   // Both tools read from the page cache: one untimed run of each first.
   const load0 = os.loadavg()[0];
@@ -202,11 +297,20 @@ async function main(): Promise<void> {
   const p50 = lat[Math.floor(lat.length / 2)];
   const max = lat[lat.length - 1];
 
-  const line = (name: string, r: ChildResult) => console.log(`${name} ${f1(r.ms)} ms (CPU ${f1(r.cpuMs)} ms), ${f1(mb(r.bytes) / (r.ms / 1000))} MB/s, ${r.interactions} interactions, peak RSS ${f1(r.maxRssMB)} MB`);
-  console.log(`\nbest of 3, alternating; load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`);
+  const line = (name: string, r: ChildResult) =>
+    console.log(
+      `${name} ${f1(r.ms)} ms (CPU ${f1(r.cpuMs)} ms), ${f1(mb(r.bytes) / (r.ms / 1000))} MB/s, ${r.interactions} interactions, peak RSS ${f1(r.maxRssMB)} MB`,
+    );
+  console.log(
+    `\nbest of 3, alternating; load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`,
+  );
   line('cold import, Claude Code:', ours);
-  console.log(`ccusage@20.0.24 daily --offline (same Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`);
-  console.log(`  runs: ours ${runs.map((r) => Math.round(r.ms)).join(', ')} ms; ccusage ${peers.map((r) => Math.round(r.ms)).join(', ')} ms`);
+  console.log(
+    `ccusage@20.0.24 daily --offline (same Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`,
+  );
+  console.log(
+    `  runs: ours ${runs.map((r) => Math.round(r.ms)).join(', ')} ms; ccusage ${peers.map((r) => Math.round(r.ms)).join(', ')} ms`,
+  );
   line('cold import, Claude Code, one thread (reference):', one);
   line('cold import, Codex:      ', cx);
   console.log(`re-scan with offsets (nothing new): ${f1(live.warmRescanMs!)} ms`);

@@ -17,10 +17,17 @@ class TextPart {
   constructor(public value: string) {}
 }
 class ToolCallPart {
-  constructor(public callId: string, public name: string, public input: object) {}
+  constructor(
+    public callId: string,
+    public name: string,
+    public input: object,
+  ) {}
 }
 class ToolResultPart {
-  constructor(public callId: string, public content: unknown[]) {}
+  constructor(
+    public callId: string,
+    public content: unknown[],
+  ) {}
 }
 
 const user = (text: string) => ({ role: ROLE_USER, content: [new TextPart(text)], name: undefined });
@@ -40,8 +47,14 @@ function harness(over: HarnessOptions = {}) {
   const logger = memoryLogger();
   let keys = 0;
   const deps: ChatServiceDeps = {
-    settings: () => normaliseChatSettings({ openaiBaseUrl: over.baseUrl ?? 'http://127.0.0.1:9/v1', cloudModels: over.cloudModels ?? ['gpt-4o'], cloudModel: over.cloudModel ?? 'gpt-4.1' }).value,
-    route: typeof over.route === 'function' ? over.route : () => (over.route as RouteState | undefined) ?? { route: 'cloud', localModel: null },
+    settings: () =>
+      normaliseChatSettings({
+        openaiBaseUrl: over.baseUrl ?? 'http://127.0.0.1:9/v1',
+        cloudModels: over.cloudModels ?? ['gpt-4o'],
+        cloudModel: over.cloudModel ?? 'gpt-4.1',
+      }).value,
+    route:
+      typeof over.route === 'function' ? over.route : () => (over.route as RouteState | undefined) ?? { route: 'cloud', localModel: null },
     ollamaHost: () => over.host ?? 'http://127.0.0.1:9',
     apiKey: async () => over.key,
     record: (i) => void recorded.push(validateInteraction(structuredClone(i))),
@@ -56,7 +69,11 @@ function harness(over: HarnessOptions = {}) {
 }
 
 const cloud = (id: string): Pick<ChatModelInfo, 'id' | 'backend' | 'upstream'> => ({ id: `cloud/${id}`, backend: 'openai', upstream: id });
-const local = (name: string): Pick<ChatModelInfo, 'id' | 'backend' | 'upstream'> => ({ id: `ollama/${name}`, backend: 'ollama', upstream: name });
+const local = (name: string): Pick<ChatModelInfo, 'id' | 'backend' | 'upstream'> => ({
+  id: `ollama/${name}`,
+  backend: 'ollama',
+  upstream: name,
+});
 
 async function collect(run: (onPart: (p: ChatResponsePart) => void) => Promise<Interaction | undefined>) {
   const parts: ChatResponsePart[] = [];
@@ -80,9 +97,20 @@ async function closed(server: FakeServer | { close(): Promise<void> }) {
 test('OpenAI: streams text, asks for usage in the stream, meters it as one cloud Interaction with the provider id', async () => {
   const oa = await startFakeOpenAI();
   try {
-    oa.next({ id: 'chatcmpl-abc123', text: 'Use a Map for that.', usage: { prompt_tokens: 1200, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 2 } } });
+    oa.next({
+      id: 'chatcmpl-abc123',
+      text: 'Use a Map for that.',
+      usage: {
+        prompt_tokens: 1200,
+        completion_tokens: 7,
+        prompt_tokens_details: { cached_tokens: 1024 },
+        completion_tokens_details: { reasoning_tokens: 2 },
+      },
+    });
     const { service, recorded } = harness({ baseUrl: `${oa.url}/v1`, key: 'sk-test-123' });
-    const r = await collect((onPart) => service.respond(cloud('gpt-4o'), [user('How do I dedupe?')], NO_OPTIONS, onPart, new AbortController().signal));
+    const r = await collect((onPart) =>
+      service.respond(cloud('gpt-4o'), [user('How do I dedupe?')], NO_OPTIONS, onPart, new AbortController().signal),
+    );
     assert.equal(r.text, 'Use a Map for that.');
     assert.ok(r.parts.length >= 4, 'text arrives in several parts, as streamed');
     const req = oa.requests[0];
@@ -141,16 +169,25 @@ test('OpenAI: streamed tool calls are reassembled from fragments, and tool resul
       { role: ROLE_ASSISTANT, content: [new ToolCallPart('call_0', 'list_dir', {})], name: undefined },
       { role: ROLE_USER, content: [new ToolResultPart('call_0', [new TextPart('src/a.ts')])], name: undefined },
     ];
-    const r = await collect((onPart) => service.respond(cloud('gpt-4.1'), history, { tools, toolMode: 2 }, onPart, new AbortController().signal));
+    const r = await collect((onPart) =>
+      service.respond(cloud('gpt-4.1'), history, { tools, toolMode: 2 }, onPart, new AbortController().signal),
+    );
     assert.deepEqual(r.parts, [
       { type: 'toolCall', callId: 'call_A', name: 'read_file', input: { path: 'src/a.ts' } },
       { type: 'toolCall', callId: 'call_B', name: 'list_dir', input: {} },
     ]);
     const body = srv.requests[0].json;
     assert.equal(body.tool_choice, 'required');
-    assert.deepEqual(body.tools.map((t: any) => t.function.name), ['read_file', 'list_dir']);
+    assert.deepEqual(
+      body.tools.map((t: any) => t.function.name),
+      ['read_file', 'list_dir'],
+    );
     assert.deepEqual(body.messages.slice(1), [
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'list_dir', arguments: '{}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'list_dir', arguments: '{}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_0', content: 'src/a.ts' },
     ]);
     assert.equal(recorded[0].id, 'openai:chatcmpl-tools1');
@@ -163,15 +200,25 @@ test('OpenAI: streamed tool calls are reassembled from fragments, and tool resul
 test('OpenAI: a tool call whose arguments are not JSON is a clear error, and the request is still metered', async () => {
   const srv = await startScripted((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end(openAIToolCallStream({ id: 'chatcmpl-bad', model: req.json.model, calls: [{ id: 'c', name: 'edit', argumentFragments: ['{"path": '] }], usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 } }));
+    res.end(
+      openAIToolCallStream({
+        id: 'chatcmpl-bad',
+        model: req.json.model,
+        calls: [{ id: 'c', name: 'edit', argumentFragments: ['{"path": '] }],
+        usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 },
+      }),
+    );
   });
   try {
     const { service, recorded } = harness({ baseUrl: srv.url, key: 'k' });
-    await assert.rejects(service.respond(cloud('gpt-4o'), [user('x')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-      assert.equal(e.code, 'E_CHAT_BAD_RESPONSE');
-      assert.match(e.message, /"gpt-4o" called the tool "edit" with arguments that are not a JSON object: \{"path": /);
-      return true;
-    });
+    await assert.rejects(
+      service.respond(cloud('gpt-4o'), [user('x')], NO_OPTIONS, () => {}, new AbortController().signal),
+      (e: ChatError) => {
+        assert.equal(e.code, 'E_CHAT_BAD_RESPONSE');
+        assert.match(e.message, /"gpt-4o" called the tool "edit" with arguments that are not a JSON object: \{"path": /);
+        return true;
+      },
+    );
     assert.equal(recorded.length, 1);
   } finally {
     await srv.close();
@@ -205,22 +252,31 @@ test('OpenAI errors: 401 says to set the key, 404 names the model, a closed port
   try {
     oa.next({ error: { status: 401, message: 'Incorrect API key provided: sk-wrong.' } });
     const withKey = harness({ baseUrl: `${oa.url}/v1`, key: 'sk-wrong' });
-    await assert.rejects(withKey.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-      assert.equal(e.code, 'E_CHAT_AUTH');
-      assert.match(e.message, /refused the request \(401: Incorrect API key provided: sk-wrong\.\)/);
-      assert.match(e.message, /The stored API key was rejected: run "Unmetered: Set Chat API Key" to replace it\./);
-      return true;
-    });
+    await assert.rejects(
+      withKey.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+      (e: ChatError) => {
+        assert.equal(e.code, 'E_CHAT_AUTH');
+        assert.match(e.message, /refused the request \(401: Incorrect API key provided: sk-wrong\.\)/);
+        assert.match(e.message, /The stored API key was rejected: run "Unmetered: Set Chat API Key" to replace it\./);
+        return true;
+      },
+    );
     oa.next({ error: { status: 401, message: 'You did not provide an API key.' } });
     const noKey = harness({ baseUrl: `${oa.url}/v1` });
-    await assert.rejects(noKey.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), /No API key is stored: run "Unmetered: Set Chat API Key"\./);
+    await assert.rejects(
+      noKey.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+      /No API key is stored: run "Unmetered: Set Chat API Key"\./,
+    );
 
     oa.next({ error: { status: 404, message: 'The model `gpt-9` does not exist or you do not have access to it.' } });
-    await assert.rejects(withKey.service.respond(cloud('gpt-9'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-      assert.equal(e.code, 'E_CHAT_MODEL_NOT_FOUND');
-      assert.match(e.message, /has no model "gpt-9" \(404: The model `gpt-9` does not exist/);
-      return true;
-    });
+    await assert.rejects(
+      withKey.service.respond(cloud('gpt-9'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+      (e: ChatError) => {
+        assert.equal(e.code, 'E_CHAT_MODEL_NOT_FOUND');
+        assert.match(e.message, /has no model "gpt-9" \(404: The model `gpt-9` does not exist/);
+        return true;
+      },
+    );
     assert.equal(withKey.recorded.length + noKey.recorded.length, 0);
   } finally {
     await closed(oa);
@@ -230,11 +286,17 @@ test('OpenAI errors: 401 says to set the key, 404 names the model, a closed port
 test('OpenAI: nothing listening at the base URL is reported as unreachable, with the setting to check', async () => {
   const url = `http://127.0.0.1:${await unusedPort()}/v1`;
   const down = harness({ baseUrl: url, key: 'k' });
-  await assert.rejects(down.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-    assert.equal(e.code, 'E_CHAT_UNREACHABLE');
-    assert.equal(e.message, `Cannot reach the OpenAI-compatible endpoint at ${url} (ECONNREFUSED). Check the setting unmetered.chat.openaiBaseUrl and your network.`);
-    return true;
-  });
+  await assert.rejects(
+    down.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+    (e: ChatError) => {
+      assert.equal(e.code, 'E_CHAT_UNREACHABLE');
+      assert.equal(
+        e.message,
+        `Cannot reach the OpenAI-compatible endpoint at ${url} (ECONNREFUSED). Check the setting unmetered.chat.openaiBaseUrl and your network.`,
+      );
+      return true;
+    },
+  );
   assert.equal(down.recorded.length, 0);
 });
 
@@ -256,17 +318,23 @@ test('OpenAI: cancelling before the first byte (a slow model) closes the upstrea
   }
 });
 
-test('OpenAI: other server errors carry the status and the server\'s own words', async () => {
+test("OpenAI: other server errors carry the status and the server's own words", async () => {
   const oa = await startFakeOpenAI();
   try {
     oa.next({ error: { status: 429, message: 'Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000.' } });
     const { service } = harness({ baseUrl: `${oa.url}/v1`, key: 'k' });
-    await assert.rejects(service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-      assert.equal(e.code, 'E_CHAT_UPSTREAM');
-      assert.equal(e.status, 429);
-      assert.match(e.message, /returned an error for "gpt-4o" \(429: Rate limit reached for gpt-4o on tokens per min \(TPM\): Limit 30000\.\)/);
-      return true;
-    });
+    await assert.rejects(
+      service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+      (e: ChatError) => {
+        assert.equal(e.code, 'E_CHAT_UPSTREAM');
+        assert.equal(e.status, 429);
+        assert.match(
+          e.message,
+          /returned an error for "gpt-4o" \(429: Rate limit reached for gpt-4o on tokens per min \(TPM\): Limit 30000\.\)/,
+        );
+        return true;
+      },
+    );
   } finally {
     await closed(oa);
   }
@@ -279,10 +347,16 @@ test('OpenAI: cancelling mid-stream closes the upstream connection; the partial 
     const { service, recorded } = harness({ baseUrl: `${oa.url}/v1`, key: 'k' });
     const ac = new AbortController();
     const parts: ChatResponsePart[] = [];
-    const run = service.respond(cloud('gpt-4o'), [user('count')], NO_OPTIONS, (p) => {
-      parts.push(p);
-      if (parts.length === 2) ac.abort();
-    }, ac.signal);
+    const run = service.respond(
+      cloud('gpt-4o'),
+      [user('count')],
+      NO_OPTIONS,
+      (p) => {
+        parts.push(p);
+        if (parts.length === 2) ac.abort();
+      },
+      ac.signal,
+    );
     await assert.rejects(run, (e: ChatError) => e.code === 'E_CHAT_CANCELLED');
     const seen = await oa.settled(0);
     assert.equal(seen.aborted, true, 'the server saw the client close the connection before the response ended');
@@ -296,8 +370,24 @@ test('OpenAI: cancelling mid-stream closes the upstream connection; the partial 
 });
 
 const MODELS = [
-  { name: 'qwen2.5-coder:7b', family: 'qwen2', parameterSize: '7.6B', quantization: 'Q4_K_M', size: 4_683_087_332, contextLength: 32_768, capabilities: ['completion', 'tools'] },
-  { name: 'llava:13b', family: 'llama', parameterSize: '13B', quantization: 'Q4_0', size: 8_000_000_000, contextLength: 4096, capabilities: ['completion', 'vision'] },
+  {
+    name: 'qwen2.5-coder:7b',
+    family: 'qwen2',
+    parameterSize: '7.6B',
+    quantization: 'Q4_K_M',
+    size: 4_683_087_332,
+    contextLength: 32_768,
+    capabilities: ['completion', 'tools'],
+  },
+  {
+    name: 'llava:13b',
+    family: 'llama',
+    parameterSize: '13B',
+    quantization: 'Q4_0',
+    size: 8_000_000_000,
+    contextLength: 4096,
+    capabilities: ['completion', 'vision'],
+  },
   { name: 'nomic-embed-text:latest', family: 'nomic-bert', size: 274_302_450, contextLength: 2048, capabilities: ['embedding'] },
 ];
 
@@ -306,7 +396,9 @@ test('Ollama: streams text and meters it as local, standing in for the configure
   try {
     ol.next({ text: 'Local answer here.', usage: { prompt_eval_count: 61, eval_count: 5 } });
     const { service, recorded } = harness({ host: ol.url, cloudModel: 'claude-sonnet-4-5' });
-    const r = await collect((onPart) => service.respond(local('qwen2.5-coder:7b'), [user('hello')], NO_OPTIONS, onPart, new AbortController().signal));
+    const r = await collect((onPart) =>
+      service.respond(local('qwen2.5-coder:7b'), [user('hello')], NO_OPTIONS, onPart, new AbortController().signal),
+    );
     assert.equal(r.text, 'Local answer here.');
     assert.equal(ol.requests[0].path, '/api/chat');
     assert.deepEqual(ol.requests[0].json.messages, [{ role: 'user', content: 'hello' }]);
@@ -344,15 +436,24 @@ test('Ollama: tool calls come back with ids, tool results go back named; a final
       { role: ROLE_ASSISTANT, content: [new ToolCallPart('call_x', 'get_location', {})], name: undefined },
       { role: ROLE_USER, content: [new ToolResultPart('call_x', [new TextPart('Paris')])], name: undefined },
     ];
-    const tools = [{ name: 'get_weather', description: 'Weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } }];
-    const r = await collect((onPart) => service.respond(local('qwen2.5-coder:7b'), history, { tools, toolMode: 1 }, onPart, new AbortController().signal));
+    const tools = [
+      { name: 'get_weather', description: 'Weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } },
+    ];
+    const r = await collect((onPart) =>
+      service.respond(local('qwen2.5-coder:7b'), history, { tools, toolMode: 1 }, onPart, new AbortController().signal),
+    );
     assert.equal(r.parts.length, 1);
     const call = r.parts[0] as Extract<ChatResponsePart, { type: 'toolCall' }>;
     assert.equal(call.name, 'get_weather');
     assert.deepEqual(call.input, { city: 'Paris' });
     assert.ok(call.callId.length > 0, 'VS Code needs a call id to match the result; Ollama sends none');
     const body = srv.requests[0].json;
-    assert.deepEqual(body.tools, [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }]);
+    assert.deepEqual(body.tools, [
+      {
+        type: 'function',
+        function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ]);
     assert.deepEqual(body.messages.slice(1), [
       { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_location', arguments: {} } }] },
       { role: 'tool', content: 'Paris', tool_name: 'get_location' },
@@ -389,7 +490,13 @@ test('Ollama: cancelling mid-stream closes the connection and meters the partial
     ol.next({ text: 'a b c d e f g', hangAfterEvents: 2 });
     const { service, recorded } = harness({ host: ol.url });
     const ac = new AbortController();
-    const run = service.respond(local('qwen2.5-coder:7b'), [user('letters')], NO_OPTIONS, (p) => p.type === 'text' && p.value.startsWith('b') && ac.abort(), ac.signal);
+    const run = service.respond(
+      local('qwen2.5-coder:7b'),
+      [user('letters')],
+      NO_OPTIONS,
+      (p) => p.type === 'text' && p.value.startsWith('b') && ac.abort(),
+      ac.signal,
+    );
     await assert.rejects(run, (e: ChatError) => e.code === 'E_CHAT_CANCELLED');
     assert.equal((await ol.settled(0)).aborted, true);
     assert.equal(recorded.length, 1);
@@ -405,21 +512,30 @@ test('Ollama errors: a model that is not pulled says how to pull it; Ollama not 
   const ol = await startFakeOllama({ models: MODELS });
   const { service, recorded } = harness({ host: ol.url });
   try {
-    await assert.rejects(service.respond(local('llama3.3:70b'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-      assert.equal(e.code, 'E_CHAT_MODEL_NOT_FOUND');
-      assert.equal(e.message, `The model "llama3.3:70b" is not installed in Ollama at ${ol.url}. Pull it with \`ollama pull llama3.3:70b\` or the "Unmetered: Pull a model…" command.`);
-      return true;
-    });
+    await assert.rejects(
+      service.respond(local('llama3.3:70b'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+      (e: ChatError) => {
+        assert.equal(e.code, 'E_CHAT_MODEL_NOT_FOUND');
+        assert.equal(
+          e.message,
+          `The model "llama3.3:70b" is not installed in Ollama at ${ol.url}. Pull it with \`ollama pull llama3.3:70b\` or the "Unmetered: Pull a model…" command.`,
+        );
+        return true;
+      },
+    );
   } finally {
     await closed(ol);
   }
   const host = `http://127.0.0.1:${await unusedPort()}`;
   const down = harness({ host });
-  await assert.rejects(down.service.respond(local('qwen2.5-coder:7b'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal), (e: ChatError) => {
-    assert.equal(e.code, 'E_CHAT_UNREACHABLE');
-    assert.match(e.message, new RegExp(`^Ollama is not running at ${host}\\. Start it with \`ollama serve\``));
-    return true;
-  });
+  await assert.rejects(
+    down.service.respond(local('qwen2.5-coder:7b'), [user('hi')], NO_OPTIONS, () => {}, new AbortController().signal),
+    (e: ChatError) => {
+      assert.equal(e.code, 'E_CHAT_UNREACHABLE');
+      assert.match(e.message, new RegExp(`^Ollama is not running at ${host}\\. Start it with \`ollama serve\``));
+      return true;
+    },
+  );
   assert.equal(recorded.length + down.recorded.length, 0);
 });
 
@@ -427,9 +543,19 @@ test('listModels: installed Ollama chat models with context, size and capabiliti
   const ol = await startFakeOllama({ models: MODELS });
   try {
     let route: RouteState = { route: 'local', localModel: 'qwen2.5-coder:7b' };
-    const { service, logger } = harness({ host: ol.url, cloudModels: ['gpt-4.1', { id: 'my-proxy-model', maxInputTokens: 50_000, toolCalling: false }], cloudModel: 'gpt-4.1', route: () => route, baseUrl: 'https://llm.example.test/v1' });
+    const { service, logger } = harness({
+      host: ol.url,
+      cloudModels: ['gpt-4.1', { id: 'my-proxy-model', maxInputTokens: 50_000, toolCalling: false }],
+      cloudModel: 'gpt-4.1',
+      route: () => route,
+      baseUrl: 'https://llm.example.test/v1',
+    });
     const models = await service.listModels();
-    assert.deepEqual(models.map((m) => m.id), ['auto', 'ollama/qwen2.5-coder:7b', 'ollama/llava:13b', 'cloud/gpt-4.1', 'cloud/my-proxy-model'], 'the embedding model is not offered for chat');
+    assert.deepEqual(
+      models.map((m) => m.id),
+      ['auto', 'ollama/qwen2.5-coder:7b', 'ollama/llava:13b', 'cloud/gpt-4.1', 'cloud/my-proxy-model'],
+      'the embedding model is not offered for chat',
+    );
     const qwen = models[1];
     assert.equal(qwen.name, 'qwen2.5-coder:7b');
     assert.equal(qwen.family, 'qwen2');
@@ -441,7 +567,10 @@ test('listModels: installed Ollama chat models with context, size and capabiliti
     const llava = models[2];
     assert.deepEqual([llava.maxInputTokens, llava.maxOutputTokens], [2048, 2048]);
     assert.deepEqual(llava.capabilities, { toolCalling: false, imageInput: true });
-    assert.deepEqual([models[3].maxInputTokens, models[3].maxOutputTokens, models[3].detail], [1_047_576, 32_768, 'cloud · llm.example.test']);
+    assert.deepEqual(
+      [models[3].maxInputTokens, models[3].maxOutputTokens, models[3].detail],
+      [1_047_576, 32_768, 'cloud · llm.example.test'],
+    );
     assert.deepEqual([models[4].maxInputTokens, models[4].capabilities.toolCalling], [50_000, false]);
 
     const auto = models[0];
@@ -450,13 +579,25 @@ test('listModels: installed Ollama chat models with context, size and capabiliti
     assert.equal(auto.maxInputTokens, qwen.maxInputTokens);
     assert.deepEqual(service.resolve(auto), { backend: 'ollama', upstream: 'qwen2.5-coder:7b' });
     route = { route: 'cloud', localModel: 'qwen2.5-coder:7b' };
-    assert.deepEqual(service.resolve(auto), { backend: 'openai', upstream: 'gpt-4.1' }, 'resolved per request: the switch may move after listing');
+    assert.deepEqual(
+      service.resolve(auto),
+      { backend: 'openai', upstream: 'gpt-4.1' },
+      'resolved per request: the switch may move after listing',
+    );
     assert.equal((await service.listModels())[0].detail, 'cloud · gpt-4.1');
     route = { route: 'local', localModel: null };
     assert.throws(() => service.resolve(auto), /set to local, but no local model is chosen/);
-    assert.deepEqual((await service.listModels()).map((m) => m.id).includes('auto'), false, 'Auto is not offered while it has nothing to follow');
+    assert.deepEqual(
+      (await service.listModels()).map((m) => m.id).includes('auto'),
+      false,
+      'Auto is not offered while it has nothing to follow',
+    );
     route = { route: 'local', localModel: 'not-installed:1b' };
-    assert.deepEqual((await service.listModels()).map((m) => m.id).includes('auto'), false, 'nor while it follows a model that is not installed');
+    assert.deepEqual(
+      (await service.listModels()).map((m) => m.id).includes('auto'),
+      false,
+      'nor while it follows a model that is not installed',
+    );
     assert.equal(ol.requests.filter((r) => r.path === '/api/show').length, 3, '/api/show is asked once per model, not on every listing');
     assert.equal(logger.lines.length, 0, 'nothing to log while everything answers');
   } finally {
@@ -468,13 +609,24 @@ test('listModels: with no cloudModels configured, the endpoint is asked only whe
   const oa = await startFakeOpenAI();
   try {
     const withKey = harness({ baseUrl: `${oa.url}/v1`, cloudModels: [], cloudModel: 'gpt-4o', key: 'sk-1' });
-    assert.deepEqual((await withKey.service.listModels()).map((m) => m.id), ['auto', 'cloud/gpt-4o']);
+    assert.deepEqual(
+      (await withKey.service.listModels()).map((m) => m.id),
+      ['auto', 'cloud/gpt-4o'],
+    );
     assert.equal(oa.requests[0].path, '/v1/models');
     assert.match(withKey.logger.lines.join('\n'), /no Ollama models listed: Ollama is not running/);
     await withKey.service.listModels();
-    assert.equal(withKey.logger.lines.filter((l) => l.includes('no Ollama models listed')).length, 1, 'the same note is logged once, not on every listing');
+    assert.equal(
+      withKey.logger.lines.filter((l) => l.includes('no Ollama models listed')).length,
+      1,
+      'the same note is logged once, not on every listing',
+    );
     const noKey = harness({ baseUrl: `${oa.url}/v1`, cloudModels: [] });
-    assert.deepEqual((await noKey.service.listModels()).map((m) => m.id), [], 'nothing configured: no model at all, not an Auto that can only fail');
+    assert.deepEqual(
+      (await noKey.service.listModels()).map((m) => m.id),
+      [],
+      'nothing configured: no model at all, not an Auto that can only fail',
+    );
     assert.equal(oa.requests.length, 2);
   } finally {
     await closed(oa);
@@ -485,7 +637,11 @@ test('countTokens uses the encoding of the model family, for text and for whole 
   const { service } = harness({ route: { route: 'cloud', localModel: null }, cloudModel: 'gpt-4o' });
   assert.equal(await service.countTokens(cloud('gpt-4o'), 'お誕生日おめでとう'), 8);
   assert.equal(await service.countTokens(local('qwen2.5-coder:7b'), 'お誕生日おめでとう'), 9);
-  assert.equal(await service.countTokens({ id: 'auto', backend: 'auto', upstream: '' }, 'お誕生日おめでとう'), 8, 'Auto counts with its current target');
+  assert.equal(
+    await service.countTokens({ id: 'auto', backend: 'auto', upstream: '' }, 'お誕生日おめでとう'),
+    8,
+    'Auto counts with its current target',
+  );
   // 3 framing tokens + "user" (1) + "hello world" (2).
   assert.equal(await service.countTokens(cloud('gpt-4o'), user('hello world')), 6);
 });

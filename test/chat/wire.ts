@@ -23,7 +23,9 @@ export interface ScriptedServer {
 }
 
 /** A loopback server; `respond` writes the body (or nothing, to hang until the client leaves). */
-export async function startScripted(respond: (req: ScriptedRequest, res: http.ServerResponse) => void | Promise<void>): Promise<ScriptedServer> {
+export async function startScripted(
+  respond: (req: ScriptedRequest, res: http.ServerResponse) => void | Promise<void>,
+): Promise<ScriptedServer> {
   const requests: ScriptedRequest[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -55,9 +57,16 @@ export interface ToolCallScript {
 }
 
 /** OpenAI Chat Completions stream for an answer that is text and then tool calls (finish_reason "tool_calls"). */
-export function openAIToolCallStream(opts: { id: string; model: string; text?: string; calls: ToolCallScript[]; usage?: object | null }): string {
+export function openAIToolCallStream(opts: {
+  id: string;
+  model: string;
+  text?: string;
+  calls: ToolCallScript[];
+  usage?: object | null;
+}): string {
   const base = { id: opts.id, object: 'chat.completion.chunk', created: 1_763_900_000, model: opts.model, system_fingerprint: 'fp_test' };
-  const chunk = (delta: object, finish: string | null = null) => sseFrame({ data: { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] } });
+  const chunk = (delta: object, finish: string | null = null) =>
+    sseFrame({ data: { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] } });
   let out = chunk({ role: 'assistant', content: opts.text ?? null });
   opts.calls.forEach((c, index) => {
     out += chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] });
@@ -78,10 +87,24 @@ export function openAITextStreamWithoutUsage(opts: { id: string; model: string; 
 }
 
 /** Ollama /api/chat NDJSON: whole tool calls in one chunk, then the final chunk with its counts. */
-export function ollamaToolCallStream(opts: { model: string; calls: { name: string; arguments: object }[]; promptEvalCount?: number; evalCount?: number }): string {
+export function ollamaToolCallStream(opts: {
+  model: string;
+  calls: { name: string; arguments: object }[];
+  promptEvalCount?: number;
+  evalCount?: number;
+}): string {
   const at = '2026-11-23T12:00:00.000000000Z';
   const lines = [
-    { model: opts.model, created_at: at, message: { role: 'assistant', content: '', tool_calls: opts.calls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) }, done: false },
+    {
+      model: opts.model,
+      created_at: at,
+      message: {
+        role: 'assistant',
+        content: '',
+        tool_calls: opts.calls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })),
+      },
+      done: false,
+    },
     {
       model: opts.model,
       created_at: at,

@@ -17,14 +17,40 @@ let emptyLogs: string;
 function run(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, UNMETERED_HOME: home, HOME: emptyLogs, CLAUDE_CONFIG_DIR: path.join(emptyLogs, 'claude'), CODEX_HOME: path.join(emptyLogs, 'codex'), UNMETERED_TZ: 'Europe/Berlin', ...env },
+    env: {
+      PATH: process.env.PATH,
+      UNMETERED_HOME: home,
+      HOME: emptyLogs,
+      CLAUDE_CONFIG_DIR: path.join(emptyLogs, 'claude'),
+      CODEX_HOME: path.join(emptyLogs, 'codex'),
+      UNMETERED_TZ: 'Europe/Berlin',
+      ...env,
+    },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const table = loadPriceTable();
 const rec = (id: string, at: string, model: string, t: Parameters<typeof tokens>[0], extra: Partial<Interaction> = {}): Interaction =>
-  priceInteraction({ id, at, agent: 'claude-code', source: 'log', project: 'acme', model, route: 'cloud', replaces: null, tokens: tokens(t), costNanos: null, avoidedNanos: null, priceSource: null, estimated: false, ...extra }, table);
+  priceInteraction(
+    {
+      id,
+      at,
+      agent: 'claude-code',
+      source: 'log',
+      project: 'acme',
+      model,
+      route: 'cloud',
+      replaces: null,
+      tokens: tokens(t),
+      costNanos: null,
+      avoidedNanos: null,
+      priceSource: null,
+      estimated: false,
+      ...extra,
+    },
+    table,
+  );
 
 before(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-'));
@@ -36,7 +62,13 @@ before(async () => {
     rec('a2', '2026-11-22T23:30:00.000Z', 'claude-sonnet-4-5-20250929', { input: 100_000, output: 10_000 }),
     rec('c1', '2026-11-23T08:00:00.000Z', 'gpt-5-codex', { input: 1308, cacheRead: 8192, output: 490, reasoning: 256 }, { agent: 'codex' }),
     rec('u1', '2026-11-23T09:00:00.000Z', 'acme-coder-9', { input: 10, output: 10 }),
-    rec('l1', '2026-11-23T10:00:00.000Z', 'qwen3-coder:30b', { input: 100_000, output: 10_000 }, { route: 'local', replaces: 'claude-sonnet-4-5', source: 'gateway' }),
+    rec(
+      'l1',
+      '2026-11-23T10:00:00.000Z',
+      'qwen3-coder:30b',
+      { input: 100_000, output: 10_000 },
+      { route: 'local', replaces: 'claude-sonnet-4-5', source: 'gateway' },
+    ),
   ]);
   await ledger.close();
 });
@@ -57,10 +89,13 @@ test('report --json: totals, per-day rows in the chosen zone, per-model rows; un
   assert.equal(j.totals.inputTokens, 4 + 100_000 + 1308 + 10 + 100_000);
   assert.equal(j.totals.cacheReadTokens, 48211 + 8192);
   assert.equal(j.totals.cacheWriteTokens, 1532);
-  assert.deepEqual(j.days.map((d: { date: string; costUSD: number; interactions: number }) => [d.date, d.costUSD, d.interactions]), [
-    ['2026-11-22', 0.0249003, 1],
-    ['2026-11-23', 0.457559, 4],
-  ]);
+  assert.deepEqual(
+    j.days.map((d: { date: string; costUSD: number; interactions: number }) => [d.date, d.costUSD, d.interactions]),
+    [
+      ['2026-11-22', 0.0249003, 1],
+      ['2026-11-23', 0.457559, 4],
+    ],
+  );
   const models = Object.fromEntries(j.models.map((m: { model: string; costUSD: number | null }) => [m.model, m.costUSD]));
   assert.equal(models['claude-sonnet-4-5-20250929'], 0.4749003);
   assert.equal(models['gpt-5-codex'], 0.007559);
@@ -97,7 +132,10 @@ test('status --json shows the meter for the pinned day', () => {
 
 test('bad arguments get a one-line error naming the argument, and exit code 2', () => {
   const cases: [string[], RegExp][] = [
-    [['report', '--since', '23.11.2026'], /--since: expected a date as YYYY-MM-DD or YYYYMMDD \(e\.g\. 2026-11-01 or 20261101\), got "23\.11\.2026"/],
+    [
+      ['report', '--since', '23.11.2026'],
+      /--since: expected a date as YYYY-MM-DD or YYYYMMDD \(e\.g\. 2026-11-01 or 20261101\), got "23\.11\.2026"/,
+    ],
     [['report', '--tz', 'Mars/Olympus'], /--tz: expected an IANA time zone/],
     [['report', '--since', '2026-11-24', '--until', '2026-11-01'], /--since 2026-11-24 is after --until 2026-11-01/],
     [['status', '--budget', 'lots'], /--budget: expected a number from 0 to 1000000, got "lots"/],
@@ -141,12 +179,37 @@ test("status and report import this machine's agent logs first: full history on 
     mkdirSync(dir, { recursive: true });
     const line = (output: number, text: string) =>
       JSON.stringify({
-        parentUuid: 'p', isSidechain: false, cwd: '/home/dev/shop', sessionId: 's1', version: '2.0.31', type: 'assistant', uuid: `u${output}`, timestamp: '2026-11-20T14:02:11.512Z', requestId: 'req_011CUaBcDeFgHiJkLmNoPqRs',
-        message: { id: 'msg_01AbCdEfGhIjKlMnOpQrStUv', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text }],
-          usage: { input_tokens: 4, cache_creation_input_tokens: 1532, cache_read_input_tokens: 48211, cache_creation: { ephemeral_5m_input_tokens: 1532, ephemeral_1h_input_tokens: 0 }, output_tokens: output, service_tier: 'standard' } },
+        parentUuid: 'p',
+        isSidechain: false,
+        cwd: '/home/dev/shop',
+        sessionId: 's1',
+        version: '2.0.31',
+        type: 'assistant',
+        uuid: `u${output}`,
+        timestamp: '2026-11-20T14:02:11.512Z',
+        requestId: 'req_011CUaBcDeFgHiJkLmNoPqRs',
+        message: {
+          id: 'msg_01AbCdEfGhIjKlMnOpQrStUv',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5-20250929',
+          content: [{ type: 'text', text }],
+          usage: {
+            input_tokens: 4,
+            cache_creation_input_tokens: 1532,
+            cache_read_input_tokens: 48211,
+            cache_creation: { ephemeral_5m_input_tokens: 1532, ephemeral_1h_input_tokens: 0 },
+            output_tokens: output,
+            service_tier: 'standard',
+          },
+        },
       });
     // The same response written twice (a partial copy, then the complete one) and a synthetic line.
-    const synthetic = JSON.stringify({ type: 'assistant', timestamp: '2026-11-20T14:03:00.000Z', message: { id: '0d9f2c1e-uuid', model: '<synthetic>', role: 'assistant', content: [], usage: { input_tokens: 0, output_tokens: 0 } } });
+    const synthetic = JSON.stringify({
+      type: 'assistant',
+      timestamp: '2026-11-20T14:03:00.000Z',
+      message: { id: '0d9f2c1e-uuid', model: '<synthetic>', role: 'assistant', content: [], usage: { input_tokens: 0, output_tokens: 0 } },
+    });
     writeFileSync(path.join(dir, 's1.jsonl'), [line(5, 'Do'), line(312, 'Done.'), synthetic].join('\n') + '\n');
     const env = { UNMETERED_HOME: data, CLAUDE_CONFIG_DIR: path.join(logs, 'claude'), UNMETERED_TZ: 'UTC' };
     const first = run(['report', '--json'], env);
@@ -159,7 +222,10 @@ test("status and report import this machine's agent logs first: full history on 
     const status = run(['status'], env);
     assert.match(status.stdout, /Agent logs read\n {2}Claude Code: 1 file, 1 interaction \(/);
     const statusJson = JSON.parse(run(['status', '--json'], env).stdout);
-    assert.deepEqual(statusJson.sources.find((x: { agent: string }) => x.agent === 'claude-code'), { agent: 'claude-code', enabled: true, files: 1, interactions: 1, malformedLines: 0, paths: [path.join(logs, 'claude', 'projects')] });
+    assert.deepEqual(
+      statusJson.sources.find((x: { agent: string }) => x.agent === 'claude-code'),
+      { agent: 'claude-code', enabled: true, files: 1, interactions: 1, malformedLines: 0, paths: [path.join(logs, 'claude', 'projects')] },
+    );
     const again = run(['report', '--json'], env);
     assert.equal(JSON.parse(again.stdout).totals.interactions, 1);
     assert.doesNotMatch(again.stderr, /imported/);

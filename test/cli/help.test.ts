@@ -23,7 +23,17 @@ class Sink extends Writable {
 async function run(args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(args, { env: {}, cwd: '/', home: '/nonexistent', platform: 'linux', stdout, stderr, clock: fixedClock('2026-11-23T12:00:00Z'), logger: memoryLogger(), dataDir: '/nonexistent/unmetered' });
+  const code = await main(args, {
+    env: {},
+    cwd: '/',
+    home: '/nonexistent',
+    platform: 'linux',
+    stdout,
+    stderr,
+    clock: fixedClock('2026-11-23T12:00:00Z'),
+    logger: memoryLogger(),
+    dataDir: '/nonexistent/unmetered',
+  });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -32,7 +42,10 @@ describe('help and argument errors', { timeout: 30_000 }, () => {
     const top = await run(['--help']);
     assert.equal(top.code, 0);
     for (const s of ALL_SPECS) {
-      assert.ok(top.stdout.split('\n').some((l) => l.startsWith(`  ${s.name} `) && l.endsWith(s.summary)), s.name);
+      assert.ok(
+        top.stdout.split('\n').some((l) => l.startsWith(`  ${s.name} `) && l.endsWith(s.summary)),
+        s.name,
+      );
       const h = await run([s.name, '--help']);
       assert.equal(h.code, 0, s.name);
       assert.equal(h.stdout, commandHelp(s));
@@ -76,7 +89,8 @@ describe('help and argument errors', { timeout: 30_000 }, () => {
     const readme = readFileSync('README.md', 'utf8');
     const cli = readme.slice(readme.indexOf('## The CLI'), readme.indexOf('## Weekly summaries'));
     for (const s of ALL_SPECS) assert.match(cli, new RegExp(`\\b${s.name}\\b`), `README's CLI section names ${s.name}`);
-    for (const s of VIEW_SPECS) for (const o of s.options) assert.ok(cli.includes(`--${o.name}`), `README's CLI section documents ${s.name} --${o.name}`);
+    for (const s of VIEW_SPECS)
+      for (const o of s.options) assert.ok(cli.includes(`--${o.name}`), `README's CLI section documents ${s.name} --${o.name}`);
     assert.ok(cli.includes('"statusLine": { "type": "command", "command": "unmetered statusline" }'));
   });
 });

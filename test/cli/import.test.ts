@@ -15,13 +15,36 @@ const cli = builtFile('cli.js');
 let dir: string;
 
 const line = (id: string, at: string, input: number, output: number) =>
-  JSON.stringify({ cwd: '/home/dev/webapp', sessionId: 's1', version: '2.0.31', type: 'assistant', uuid: `u-${id}`, timestamp: at, requestId: `r-${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage: { input_tokens: input, output_tokens: output } } });
+  JSON.stringify({
+    cwd: '/home/dev/webapp',
+    sessionId: 's1',
+    version: '2.0.31',
+    type: 'assistant',
+    uuid: `u-${id}`,
+    timestamp: at,
+    requestId: `r-${id}`,
+    message: {
+      id,
+      model: 'claude-sonnet-4-5-20250929',
+      role: 'assistant',
+      type: 'message',
+      content: [],
+      usage: { input_tokens: input, output_tokens: output },
+    },
+  });
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     timeout: 30_000,
-    env: { PATH: process.env.PATH, HOME: path.join(dir, 'home'), UNMETERED_HOME: path.join(dir, 'data'), CLAUDE_CONFIG_DIR: path.join(dir, 'claude'), CODEX_HOME: path.join(dir, 'codex'), UNMETERED_TZ: 'UTC' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: path.join(dir, 'home'),
+      UNMETERED_HOME: path.join(dir, 'data'),
+      CLAUDE_CONFIG_DIR: path.join(dir, 'claude'),
+      CODEX_HOME: path.join(dir, 'codex'),
+      UNMETERED_TZ: 'UTC',
+    },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -37,7 +60,10 @@ describe('unmetered import --rebuild', { timeout: 90_000 }, () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-import-'));
     mkdirSync(path.join(dir, 'home'));
     mkdirSync(path.join(dir, 'claude', 'projects', '-home-dev-webapp'), { recursive: true });
-    writeFileSync(path.join(dir, 'claude', 'projects', '-home-dev-webapp', 's1.jsonl'), [line('msg_1', '2026-11-20T10:00:00.000Z', 100, 10), line('msg_2', '2026-11-21T10:00:00.000Z', 200, 20)].join('\n') + '\n');
+    writeFileSync(
+      path.join(dir, 'claude', 'projects', '-home-dev-webapp', 's1.jsonl'),
+      [line('msg_1', '2026-11-20T10:00:00.000Z', 100, 10), line('msg_2', '2026-11-21T10:00:00.000Z', 200, 20)].join('\n') + '\n',
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -22,7 +22,21 @@ function history(): Interaction[] {
   const start = Date.parse('2026-03-01T00:00:00Z');
   for (let i = 0; i < 665; i++) {
     const at = new Date(start + i * (7 * 3_600_000 + 13 * 60_000)).toISOString();
-    out.push({ id: `anthropic:msg_${i}`, at, agent: i % 4 ? 'claude-code' : 'codex', source: 'log', project: 'p', model: 'claude-sonnet-4-5', route: 'cloud', replaces: null, tokens: tokens({ input: 100 + i, output: 10 }), costNanos: 1_000_000 + i, avoidedNanos: null, priceSource: 'litellm@test', estimated: false });
+    out.push({
+      id: `anthropic:msg_${i}`,
+      at,
+      agent: i % 4 ? 'claude-code' : 'codex',
+      source: 'log',
+      project: 'p',
+      model: 'claude-sonnet-4-5',
+      route: 'cloud',
+      replaces: null,
+      tokens: tokens({ input: 100 + i, output: 10 }),
+      costNanos: 1_000_000 + i,
+      avoidedNanos: null,
+      priceSource: 'litellm@test',
+      estimated: false,
+    });
   }
   return out;
 }
@@ -39,7 +53,13 @@ describe('readRecentRecords', { timeout: 60_000 }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const now of ['2026-09-16T13:00:00Z', '2026-09-01T00:30:00Z', '2026-08-31T23:30:00Z', '2026-05-02T10:00:00Z', '2026-03-03T09:00:00Z']) {
+  for (const now of [
+    '2026-09-16T13:00:00Z',
+    '2026-09-01T00:30:00Z',
+    '2026-08-31T23:30:00Z',
+    '2026-05-02T10:00:00Z',
+    '2026-03-03T09:00:00Z',
+  ]) {
     it(`the meter and the active block at ${now} are those of the whole ledger`, async () => {
       const t = Date.parse(now);
       const { records, malformedLines } = await readRecentRecords(dir, t);
@@ -49,7 +69,13 @@ describe('readRecentRecords', { timeout: 60_000 }, () => {
         const opts = { now: t, timeZone, budgetNanos: 50_000_000 };
         assert.deepEqual(computeMeter(records, opts), computeMeter(all, opts), timeZone);
       }
-      const block = (rs: readonly Interaction[]) => activeBlock(buildBlocks(rs.filter((r) => r.agent === 'claude-code' && Date.parse(r.at) >= t - 86_400_000 && r.at <= now), t));
+      const block = (rs: readonly Interaction[]) =>
+        activeBlock(
+          buildBlocks(
+            rs.filter((r) => r.agent === 'claude-code' && Date.parse(r.at) >= t - 86_400_000 && r.at <= now),
+            t,
+          ),
+        );
       assert.deepEqual(block(records), block(all));
     });
   }
@@ -59,7 +85,12 @@ describe('readRecentRecords', { timeout: 60_000 }, () => {
     try {
       const ledger = await openLedger({ dir: gap });
       const rec = (i: number, at: string): Interaction => ({ ...history()[0], id: `anthropic:gap_${i}`, at });
-      await ledger.append([rec(1, '2026-01-15T10:00:00.000Z'), rec(2, '2026-02-01T10:00:00.000Z'), rec(3, '2026-04-10T10:00:00.000Z'), rec(4, '2026-04-12T09:00:00.000Z')]);
+      await ledger.append([
+        rec(1, '2026-01-15T10:00:00.000Z'),
+        rec(2, '2026-02-01T10:00:00.000Z'),
+        rec(3, '2026-04-10T10:00:00.000Z'),
+        rec(4, '2026-04-12T09:00:00.000Z'),
+      ]);
       const whole = [...ledger.records()];
       await ledger.close();
       const now = Date.parse('2026-04-12T12:00:00Z');

@@ -29,7 +29,14 @@ const FULL = {
   cost: { total_cost_usd: 0.53, total_duration_ms: 343171, total_api_duration_ms: 20000, total_lines_added: 12, total_lines_removed: 3 },
 };
 
-const env = () => ({ PATH: process.env.PATH, HOME: path.join(dir, 'home'), UNMETERED_HOME: path.join(dir, 'data'), UNMETERED_NOW: NOW, UNMETERED_TZ: 'Europe/Berlin', NO_COLOR: '1' });
+const env = () => ({
+  PATH: process.env.PATH,
+  HOME: path.join(dir, 'home'),
+  UNMETERED_HOME: path.join(dir, 'data'),
+  UNMETERED_NOW: NOW,
+  UNMETERED_TZ: 'Europe/Berlin',
+  NO_COLOR: '1',
+});
 
 function statusline(input: string, args: string[] = []) {
   const r = spawnSync(process.execPath, [cli, 'statusline', ...args], { input, encoding: 'utf8', env: env(), timeout: 20_000 });
@@ -64,7 +71,10 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
   });
 
   it('an empty object, and text that is not JSON: the ledger figures alone, exit 0', () => {
-    for (const [name, input] of [['empty', '{}'], ['garbage', 'not json {']]) {
+    for (const [name, input] of [
+      ['empty', '{}'],
+      ['garbage', 'not json {'],
+    ]) {
       const r = statusline(input);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'today $0.03 · month $0.03 of $0.05 (66 %) · block $0.02, 2h 20m left (→ $0.05)\n');
@@ -87,7 +97,12 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
   });
 
   it('no ledger yet: still one line', () => {
-    const r = spawnSync(process.execPath, [cli, 'statusline'], { input: JSON.stringify(FULL), encoding: 'utf8', env: { ...env(), UNMETERED_HOME: path.join(dir, 'fresh') }, timeout: 20_000 });
+    const r = spawnSync(process.execPath, [cli, 'statusline'], {
+      input: JSON.stringify(FULL),
+      encoding: 'utf8',
+      env: { ...env(), UNMETERED_HOME: path.join(dir, 'fresh') },
+      timeout: 20_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'Opus · session $0.53 · today $0.00 · month $0.00\n');
   });

@@ -32,7 +32,17 @@ let dir: string;
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const ctx: CliContext = { env: { NO_COLOR: '1', ...env }, cwd: dir, home: path.join(dir, 'home'), platform: 'linux', stdout, stderr, clock: fixedClock(NOW), logger: memoryLogger(), dataDir: path.join(dir, 'data') };
+  const ctx: CliContext = {
+    env: { NO_COLOR: '1', ...env },
+    cwd: dir,
+    home: path.join(dir, 'home'),
+    platform: 'linux',
+    stdout,
+    stderr,
+    clock: fixedClock(NOW),
+    logger: memoryLogger(),
+    dataDir: path.join(dir, 'data'),
+  };
   const code = await main(args, ctx);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
@@ -77,7 +87,13 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
   }
 
   it('daily: the DST days hold the right records in each zone (hand-sorted)', async () => {
-    const day = async (zone: string) => Object.fromEntries(JSON.parse((await run(['daily', '--no-scan', '--tz', zone, '--json'])).stdout).rows.map((r: { key: string; costUSD: number }) => [r.key, nanos(r.costUSD)]));
+    const day = async (zone: string) =>
+      Object.fromEntries(
+        JSON.parse((await run(['daily', '--no-scan', '--tz', zone, '--json'])).stdout).rows.map((r: { key: string; costUSD: number }) => [
+          r.key,
+          nanos(r.costUSD),
+        ]),
+      );
     // New York: R1 18:30 EST on 7 March; R2 01:30 EST, R3 03:30 EDT and R4 23:59 EDT on 8 March → 2 + 3 + 4 = 9 M.
     const ny = await day('America/New_York');
     assert.equal(ny['2026-03-07'], 1_000_000);
@@ -99,26 +115,42 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
   it('weekly and monthly: hand sums, the current period in progress', async () => {
     const w = JSON.parse((await run(['weekly', '--no-scan', '--tz', 'Europe/Berlin', '--json'])).stdout);
     // Monday weeks: 2 Mar (R1-R3: 6 M), 9 Mar (R4), 16 Mar (R14), 23 Mar (R5-R7: 18 M), 30 Mar (R8-R12, R0: 50 M).
-    assert.deepEqual(w.rows.map((r: { key: string; costUSD: number; state: string }) => [r.key, nanos(r.costUSD), r.state]), [
-      ['2026-03-02', 6_000_000, 'complete'],
-      ['2026-03-09', 4_000_000, 'complete'],
-      ['2026-03-16', 14_000_000, 'complete'],
-      ['2026-03-23', 18_000_000, 'complete'],
-      ['2026-03-30', 50_000_000, 'in progress'],
-    ]);
+    assert.deepEqual(
+      w.rows.map((r: { key: string; costUSD: number; state: string }) => [r.key, nanos(r.costUSD), r.state]),
+      [
+        ['2026-03-02', 6_000_000, 'complete'],
+        ['2026-03-09', 4_000_000, 'complete'],
+        ['2026-03-16', 14_000_000, 'complete'],
+        ['2026-03-23', 18_000_000, 'complete'],
+        ['2026-03-30', 50_000_000, 'in progress'],
+      ],
+    );
     assert.equal(w.rows[4].label, '2026-W14');
     const m = JSON.parse((await run(['monthly', '--no-scan', '--tz', 'America/New_York', '--json'])).stdout);
     // New York: March holds R1-R10 and R14 (1 + … + 10 + 14 = 69 M); April R11, R12 and the unpriced R0.
-    assert.deepEqual(m.rows.map((r: { key: string; costUSD: number; interactions: number; unpricedInteractions: number }) => [r.key, nanos(r.costUSD), r.interactions, r.unpricedInteractions]), [
-      ['2026-03', 69_000_000, 11, 0],
-      ['2026-04', 23_000_000, 3, 1],
-    ]);
+    assert.deepEqual(
+      m.rows.map((r: { key: string; costUSD: number; interactions: number; unpricedInteractions: number }) => [
+        r.key,
+        nanos(r.costUSD),
+        r.interactions,
+        r.unpricedInteractions,
+      ]),
+      [
+        ['2026-03', 69_000_000, 11, 0],
+        ['2026-04', 23_000_000, 3, 1],
+      ],
+    );
     assert.equal(nanos(m.totals.costUSD), 92_000_000); // 1 + 2 + … + 12 + 14 = 78 + 14
   });
 
-  it('session: the agent\'s own session where the id names it; Claude Code per project and day', async () => {
+  it("session: the agent's own session where the id names it; Claude Code per project and day", async () => {
     const s = JSON.parse((await run(['session', '--no-scan', '--tz', 'Europe/Berlin', '--json'])).stdout);
-    const byKey = Object.fromEntries(s.rows.map((r: { key: string; costUSD: number; interactions: number; sessionKnown: boolean }) => [r.key, [nanos(r.costUSD), r.interactions, r.sessionKnown]]));
+    const byKey = Object.fromEntries(
+      s.rows.map((r: { key: string; costUSD: number; interactions: number; sessionKnown: boolean }) => [
+        r.key,
+        [nanos(r.costUSD), r.interactions, r.sessionKnown],
+      ]),
+    );
     assert.deepEqual(byKey['codex:rollout-a'], [5_000_000, 2, true]);
     assert.deepEqual(byKey['codex:rollout-b'], [14_000_000, 1, true]);
     assert.deepEqual(byKey['gemini-cli:sess-1'], [11_000_000, 2, true]);
@@ -131,7 +163,16 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
   it('blocks: floored to the hour, 5 hours long, the active one with burn rate and projection', async () => {
     const b = JSON.parse((await run(['blocks', '--no-scan', '--json'])).stdout).blocks;
     // Claude Code only: R1 | R4 | R8 | R9+R10 (22:00 is 1 h after the 21:00 start) | R11+R0+R12.
-    assert.deepEqual(b.map((x: { start: string }) => x.start), ['2026-03-07T23:00:00.000Z', '2026-03-09T03:00:00.000Z', '2026-03-29T22:00:00.000Z', '2026-03-31T21:00:00.000Z', '2026-04-01T11:00:00.000Z']);
+    assert.deepEqual(
+      b.map((x: { start: string }) => x.start),
+      [
+        '2026-03-07T23:00:00.000Z',
+        '2026-03-09T03:00:00.000Z',
+        '2026-03-29T22:00:00.000Z',
+        '2026-03-31T21:00:00.000Z',
+        '2026-04-01T11:00:00.000Z',
+      ],
+    );
     const a = b[4];
     assert.equal(a.active, true);
     assert.equal(a.end, '2026-04-01T16:00:00.000Z');
@@ -141,7 +182,10 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
     assert.deepEqual(a.projection, { costUSD: 0.049833, tokens: 7150, remainingMinutes: 140 });
     assert.equal(b.filter((x: { active: boolean }) => x.active).length, 1);
     const active = JSON.parse((await run(['blocks', '--no-scan', '--json', '--active'])).stdout).blocks;
-    assert.deepEqual(active.map((x: { start: string }) => x.start), ['2026-04-01T11:00:00.000Z']);
+    assert.deepEqual(
+      active.map((x: { start: string }) => x.start),
+      ['2026-04-01T11:00:00.000Z'],
+    );
   });
 
   it('filters and order: --project, --agent, --last, --order desc, --since in YYYYMMDD', async () => {
@@ -150,7 +194,10 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
     assert.equal(nanos((await j(['daily', '--agent', 'codex'])).totals.costUSD), 19_000_000); // R2 + R3 + R14
     // The last 2 days, today included: 31 March (R9) and 1 April (R10, R11, R0, R12).
     const last = await j(['daily', '--last', '2', '--order', 'desc']);
-    assert.deepEqual(last.rows.map((r: { key: string }) => r.key), ['2026-04-01', '2026-03-31']);
+    assert.deepEqual(
+      last.rows.map((r: { key: string }) => r.key),
+      ['2026-04-01', '2026-03-31'],
+    );
     assert.equal(last.since, '2026-03-31');
     const compact = await j(['daily', '-s', '20260329', '-u', '20260330']);
     assert.deepEqual([compact.since, compact.until, nanos(compact.totals.costUSD)], ['2026-03-29', '2026-03-30', 26_000_000]); // 18 M + 8 M

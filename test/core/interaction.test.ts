@@ -38,7 +38,11 @@ test('a bad field is named, with what was expected and what arrived', () => {
     [{ priceInferred: 1 }, /^interaction\.priceInferred: expected a boolean when present, got 1/],
   ];
   for (const [patch, message] of cases) {
-    assert.throws(() => validateInteraction({ ...good, ...patch }), (err: Error & { code?: string }) => err.code === 'E_INTERACTION' && message.test(err.message), JSON.stringify(patch));
+    assert.throws(
+      () => validateInteraction({ ...good, ...patch }),
+      (err: Error & { code?: string }) => err.code === 'E_INTERACTION' && message.test(err.message),
+      JSON.stringify(patch),
+    );
   }
   assert.throws(() => validateInteraction(null), /interaction\.: expected an object/);
 });

@@ -27,9 +27,30 @@ const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
 
 function claudeLine(id: string, at: string, output: number): string {
   return JSON.stringify({
-    parentUuid: null, isSidechain: false, cwd: '/home/dev/webshop', sessionId: 'e2e-session', version: '2.0.31', type: 'assistant', uuid: `u-${id}`, timestamp: at, requestId: `req_${id}`,
-    message: { id: `msg_${id}`, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Done.' }],
-      usage: { input_tokens: 4, cache_creation_input_tokens: 1532, cache_read_input_tokens: 48211, cache_creation: { ephemeral_5m_input_tokens: 1532, ephemeral_1h_input_tokens: 0 }, output_tokens: output, service_tier: 'standard' } },
+    parentUuid: null,
+    isSidechain: false,
+    cwd: '/home/dev/webshop',
+    sessionId: 'e2e-session',
+    version: '2.0.31',
+    type: 'assistant',
+    uuid: `u-${id}`,
+    timestamp: at,
+    requestId: `req_${id}`,
+    message: {
+      id: `msg_${id}`,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5-20250929',
+      content: [{ type: 'text', text: 'Done.' }],
+      usage: {
+        input_tokens: 4,
+        cache_creation_input_tokens: 1532,
+        cache_read_input_tokens: 48211,
+        cache_creation: { ephemeral_5m_input_tokens: 1532, ephemeral_1h_input_tokens: 0 },
+        output_tokens: output,
+        service_tier: 'standard',
+      },
+    },
   });
 }
 const claudeTokens = (output: number) => ({ input: 4, cacheWrite5m: 1532, cacheRead: 48211, output });
@@ -46,16 +67,40 @@ before(async () => {
       transcript = path.join(project, 'e2e-session.jsonl');
       writeFileSync(transcript, [claudeLine('01', iso(30 * 60_000), 312), claudeLine('02', iso(20 * 60_000), 1000)].join('\n') + '\n');
       const day = new Date(now);
-      const rollouts = path.join(dirs.home, '.codex', 'sessions', String(day.getUTCFullYear()), String(day.getUTCMonth() + 1).padStart(2, '0'), String(day.getUTCDate()).padStart(2, '0'));
+      const rollouts = path.join(
+        dirs.home,
+        '.codex',
+        'sessions',
+        String(day.getUTCFullYear()),
+        String(day.getUTCMonth() + 1).padStart(2, '0'),
+        String(day.getUTCDate()).padStart(2, '0'),
+      );
       mkdirSync(rollouts, { recursive: true });
       const usage = { input_tokens: 9500, cached_input_tokens: 8192, output_tokens: 490, reasoning_output_tokens: 256, total_tokens: 9990 };
       writeFileSync(
         path.join(rollouts, 'rollout-2026-11-23T10-00-00-019a2d7a-41c4-78b1-b7cc-a45d62a89cd5.jsonl'),
         [
-          { timestamp: iso(15 * 60_000), type: 'session_meta', payload: { id: '019a2d7a-41c4-78b1-b7cc-a45d62a89cd5', cwd: '/home/dev/webshop', originator: 'codex_cli_rs', cli_version: '0.46.0' } },
+          {
+            timestamp: iso(15 * 60_000),
+            type: 'session_meta',
+            payload: {
+              id: '019a2d7a-41c4-78b1-b7cc-a45d62a89cd5',
+              cwd: '/home/dev/webshop',
+              originator: 'codex_cli_rs',
+              cli_version: '0.46.0',
+            },
+          },
           { timestamp: iso(15 * 60_000 - 10), type: 'turn_context', payload: { cwd: '/home/dev/webshop', model: 'gpt-5-codex' } },
-          { timestamp: iso(14 * 60_000), type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: usage, last_token_usage: usage, model_context_window: 272000 } } },
-          { timestamp: iso(13 * 60_000), type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: usage, last_token_usage: usage, model_context_window: 272000 } } },
+          {
+            timestamp: iso(14 * 60_000),
+            type: 'event_msg',
+            payload: { type: 'token_count', info: { total_token_usage: usage, last_token_usage: usage, model_context_window: 272000 } },
+          },
+          {
+            timestamp: iso(13 * 60_000),
+            type: 'event_msg',
+            payload: { type: 'token_count', info: { total_token_usage: usage, last_token_usage: usage, model_context_window: 272000 } },
+          },
         ]
           .map((o) => JSON.stringify(o))
           .join('\n') + '\n',
@@ -78,7 +123,10 @@ test("the agents' existing logs are on the status bar after start-up, with no co
   const tooltip = await vscode.hoverStatusBarItem(`${formatUSD(today)} today`);
   // The hover sums the agent logs up in one line; where they were found is one click away.
   const others = ADAPTERS.length - 2; // every agent Unmetered reads but these two
-  assert.ok(tooltip.includes(`Agent logs: Claude Code (2 interactions), Codex (1 interaction) · ${others} other agents not found`), tooltip);
+  assert.ok(
+    tooltip.includes(`Agent logs: Claude Code (2 interactions), Codex (1 interaction) · ${others} other agents not found`),
+    tooltip,
+  );
   assert.doesNotMatch(tooltip, /~\/\.claude/, 'no paths in the hover');
   await vscode.runCommand('Unmetered: Show Agent Logs Read');
   const rows = vscode.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');

@@ -32,8 +32,17 @@ before(async () => {
   // stream_options.include_usage); gpt-4.1-mini answers like servers that ignore include_usage.
   cloud = await startScripted((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    if (req.json.model === 'gpt-4.1-mini') return void res.end(openAITextStreamWithoutUsage({ id: 'chatcmpl-e2e-nousage', model: req.json.model, deltas: ['hello', ' world'] }));
-    res.end(chatCompletionChunks(req.json, { id: 'chatcmpl-e2e42', text: 'ready', usage: { prompt_tokens: 14, completion_tokens: 1, total_tokens: 15 } }, 1_763_900_000).map(sseFrame).join(''));
+    if (req.json.model === 'gpt-4.1-mini')
+      return void res.end(openAITextStreamWithoutUsage({ id: 'chatcmpl-e2e-nousage', model: req.json.model, deltas: ['hello', ' world'] }));
+    res.end(
+      chatCompletionChunks(
+        req.json,
+        { id: 'chatcmpl-e2e42', text: 'ready', usage: { prompt_tokens: 14, completion_tokens: 1, total_tokens: 15 } },
+        1_763_900_000,
+      )
+        .map(sseFrame)
+        .join(''),
+    );
   });
   vscode = await startVSCode({
     settings: {
@@ -74,12 +83,15 @@ async function ledgerLines(): Promise<Record<string, unknown>[]> {
   const dir = path.join(vscode.dirs.unmeteredHome, 'ledger');
   const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.jsonl'));
   const out: Record<string, unknown>[] = [];
-  for (const f of files) for (const line of (await readFile(path.join(dir, f), 'utf8')).split('\n')) if (line.startsWith('{"id"')) out.push(JSON.parse(line));
+  for (const f of files)
+    for (const line of (await readFile(path.join(dir, f), 'utf8')).split('\n')) if (line.startsWith('{"id"')) out.push(JSON.parse(line));
   return out;
 }
 
 async function notifications(): Promise<string[]> {
-  return page().evaluate(`[...document.querySelectorAll('.notifications-toasts .notification-list-item-message')].map((e) => e.textContent || '')`) as Promise<string[]>;
+  return page().evaluate(
+    `[...document.querySelectorAll('.notifications-toasts .notification-list-item-message')].map((e) => e.textContent || '')`,
+  ) as Promise<string[]>;
 }
 
 test('the chat model picker lists Unmetered: Auto, the installed Ollama chat models and the cloud models', async () => {
@@ -87,10 +99,14 @@ test('the chat model picker lists Unmetered: Auto, the installed Ollama chat mod
   await page().keyboard.press('Control+Alt+KeyI');
   const pickerButton = page().locator('.interactive-input-part .model-picker-name').first();
   // The picker reads "Models" until VS Code has resolved some vendor's models.
-  const selected = await waitFor('a model in the chat model picker', async () => {
-    const t = (await pickerButton.textContent().catch(() => null))?.trim();
-    return t && t !== 'Models' ? t : undefined;
-  }, 60_000);
+  const selected = await waitFor(
+    'a model in the chat model picker',
+    async () => {
+      const t = (await pickerButton.textContent().catch(() => null))?.trim();
+      return t && t !== 'Models' ? t : undefined;
+    },
+    60_000,
+  );
   assert.ok(['Unmetered: Auto', 'gpt-4.1', 'qwen2.5-coder:7b'].includes(selected), `picker shows one of ours, got ${selected}`);
   await pickerButton.click();
   await waitFor('the picker list', async () => (await visibleRows()).some((r) => r.includes('Unmetered: Auto')));
@@ -102,8 +118,14 @@ test('the chat model picker lists Unmetered: Auto, the installed Ollama chat mod
     return r.some((x) => x.startsWith('qwen2.5-coder:7b')) && r.some((x) => x.startsWith('gpt-4.1')) ? r : undefined;
   });
   await vscode.screenshot('chat-model-picker');
-  assert.ok(rows.some((r) => r.startsWith('Unmetered: Auto') && r.includes('local · qwen2.5-coder:7b')), `Auto shows where it routes now: ${JSON.stringify(rows)}`);
-  assert.ok(rows.some((r) => r.startsWith('gpt-4.1') && r.includes(`cloud · ${new URL(cloud.url).host}`)), JSON.stringify(rows));
+  assert.ok(
+    rows.some((r) => r.startsWith('Unmetered: Auto') && r.includes('local · qwen2.5-coder:7b')),
+    `Auto shows where it routes now: ${JSON.stringify(rows)}`,
+  );
+  assert.ok(
+    rows.some((r) => r.startsWith('gpt-4.1') && r.includes(`cloud · ${new URL(cloud.url).host}`)),
+    JSON.stringify(rows),
+  );
   assert.ok(!rows.some((r) => r.includes('nomic-embed-text')), 'an embedding model is not offered for chat');
   await page().keyboard.press('Escape');
 });
@@ -124,7 +146,9 @@ test('a request to a local model through VS Code is streamed from Ollama and met
     'gpt-4.1-mini, cloud/gpt-4.1-mini, family gpt-4.1-mini · up to 1,047,576 input tokens',
   ]);
   await page().locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'ollama/qwen2.5-coder:7b' }).first().click();
-  await waitFor('the answer notification', async () => (await notifications()).find((n) => n.includes('qwen2.5-coder:7b answered "ready"')));
+  await waitFor('the answer notification', async () =>
+    (await notifications()).find((n) => n.includes('qwen2.5-coder:7b answered "ready"')),
+  );
   const chat = ollama.requests.find((r) => r.path === '/api/chat');
   assert.ok(chat, 'Ollama received the chat request');
   assert.equal(chat.json.model, 'qwen2.5-coder:7b');
@@ -135,22 +159,25 @@ test('a request to a local model through VS Code is streamed from Ollama and met
     return l.length ? l : undefined;
   });
   assert.equal(lines.length, 1);
-  assert.deepEqual({ ...lines[0], id: undefined, at: undefined }, {
-    id: undefined,
-    at: undefined,
-    a: 'editor-chat',
-    s: 'chat',
-    p: 'workspace',
-    m: 'qwen2.5-coder:7b',
-    r: 'local',
-    x: 'gpt-4.1',
-    t: [31, 2, 0, 0, 0, 0],
-    c: 0,
-    // gpt-4.1 list prices: 31 input tokens at $2/M + 2 output at $8/M = 62,000 + 16,000 nano-dollars.
-    v: 78_000,
-    ps: 'local',
-    pi: false,
-  });
+  assert.deepEqual(
+    { ...lines[0], id: undefined, at: undefined },
+    {
+      id: undefined,
+      at: undefined,
+      a: 'editor-chat',
+      s: 'chat',
+      p: 'workspace',
+      m: 'qwen2.5-coder:7b',
+      r: 'local',
+      x: 'gpt-4.1',
+      t: [31, 2, 0, 0, 0, 0],
+      c: 0,
+      // gpt-4.1 list prices: 31 input tokens at $2/M + 2 output at $8/M = 62,000 + 16,000 nano-dollars.
+      v: 78_000,
+      ps: 'local',
+      pi: false,
+    },
+  );
   await vscode.waitForStatusBarItem(/\$0\.0001 saved/);
 });
 
@@ -187,8 +214,12 @@ test('an endpoint that reports no usage is counted by the packaged tokenizer (ti
   // No node_modules above the installed extension: the wasm can only come from the extension's own dist/.
   await vscode.runCommand('Unmetered: Show Chat Models');
   await page().locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'cloud/gpt-4.1-mini' }).first().click();
-  await waitFor('the answer notification', async () => (await notifications()).find((n) => n.includes('gpt-4.1-mini answered "hello world"')));
-  const record = await waitFor('the estimated ledger record', async () => (await ledgerLines()).find((x) => x.id === 'openai:chatcmpl-e2e-nousage'));
+  await waitFor('the answer notification', async () =>
+    (await notifications()).find((n) => n.includes('gpt-4.1-mini answered "hello world"')),
+  );
+  const record = await waitFor('the estimated ledger record', async () =>
+    (await ledgerLines()).find((x) => x.id === 'openai:chatcmpl-e2e-nousage'),
+  );
   assert.equal(record.e, true, 'estimated');
   assert.equal(record.m, 'gpt-4.1-mini');
   // "hello world" is 2 tokens in o200k_base (gpt-4.1); the prompt is one user message with chat framing.

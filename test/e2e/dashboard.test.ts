@@ -34,7 +34,21 @@ const prices = loadPriceTable();
 let seq = 0;
 function rec(at: number, agent: string, model: string, t: Partial<Tokens>, local?: string): Interaction {
   return priceInteraction(
-    { id: `${agent}:dash:${++seq}`, at: new Date(at).toISOString(), agent, source: 'log', project: 'webshop', model, route: local ? 'local' : 'cloud', replaces: local ?? null, tokens: tokens(t), costNanos: null, avoidedNanos: null, priceSource: null, estimated: false },
+    {
+      id: `${agent}:dash:${++seq}`,
+      at: new Date(at).toISOString(),
+      agent,
+      source: 'log',
+      project: 'webshop',
+      model,
+      route: local ? 'local' : 'cloud',
+      replaces: local ?? null,
+      tokens: tokens(t),
+      costNanos: null,
+      avoidedNanos: null,
+      priceSource: null,
+      estimated: false,
+    },
     prices,
   );
 }
@@ -45,10 +59,19 @@ const records: Interaction[] = [
   rec(now - 3 * HOUR, 'claude-code', 'claude-sonnet-4-5', { input: 20_000, output: 9_000, cacheRead: 600_000, cacheWrite5m: 40_000 }),
   rec(now - 2 * HOUR, 'codex', 'gpt-5-codex', { input: 80_000, output: 12_000, cacheRead: 300_000, reasoning: 6_000 }),
   rec(now - 1 * HOUR, 'claude-code', 'qwen3-coder:30b', { input: 20_000, output: 9_000 }, 'claude-sonnet-4-5'),
-  ...[1, 2, 3, 5, 8, 12].flatMap((d) => Array.from({ length: 3 }, (_, k) => rec(now - d * DAY - k * HOUR, k === 0 ? 'codex' : 'claude-code', k === 0 ? 'gpt-5-codex' : 'claude-opus-4-1', { input: 30_000, output: 8_000 + 1000 * d, cacheRead: 400_000 }))),
+  ...[1, 2, 3, 5, 8, 12].flatMap((d) =>
+    Array.from({ length: 3 }, (_, k) =>
+      rec(now - d * DAY - k * HOUR, k === 0 ? 'codex' : 'claude-code', k === 0 ? 'gpt-5-codex' : 'claude-opus-4-1', {
+        input: 30_000,
+        output: 8_000 + 1000 * d,
+        cacheRead: 400_000,
+      }),
+    ),
+  ),
 ];
 
-const expected = (rs: Interaction[]): DashboardModel => buildDashboard(rs, { now: Date.now(), timeZone, budgetNanos: usdToNanos(BUDGET_USD) });
+const expected = (rs: Interaction[]): DashboardModel =>
+  buildDashboard(rs, { now: Date.now(), timeZone, budgetNanos: usdToNanos(BUDGET_USD) });
 
 let vs: VSCodeSession;
 before(async () => {
@@ -58,7 +81,19 @@ before(async () => {
       // The automatic export of last week goes to a "team share" in the temp dir.
       const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
       const settings = JSON.parse(await readFile(settingsFile, 'utf8'));
-      await writeFile(settingsFile, JSON.stringify({ ...settings, 'unmetered.export.folder': path.join(dirs.root, 'team-share'), 'unmetered.export.developer': 'e2e-dev', 'unmetered.export.formats': ['json', 'md'] }, null, 2));
+      await writeFile(
+        settingsFile,
+        JSON.stringify(
+          {
+            ...settings,
+            'unmetered.export.folder': path.join(dirs.root, 'team-share'),
+            'unmetered.export.developer': 'e2e-dev',
+            'unmetered.export.formats': ['json', 'md'],
+          },
+          null,
+          2,
+        ),
+      );
       const ledger = await openLedger({ dir: dirs.unmeteredHome });
       await ledger.append(records);
       await ledger.close();
@@ -72,11 +107,22 @@ async function dashboardFrame(timeoutMs = 60_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const f of vs.page.frames()) {
-      if (await f.locator('body[data-ready="true"] #cards .card').count().catch(() => 0)) return f;
+      if (
+        await f
+          .locator('body[data-ready="true"] #cards .card')
+          .count()
+          .catch(() => 0)
+      )
+        return f;
     }
     await vs.page.waitForTimeout(250);
   }
-  throw new Error(`the dashboard did not draw within ${timeoutMs} ms; frames: ${vs.page.frames().map((f) => f.url()).join(', ')}`);
+  throw new Error(
+    `the dashboard did not draw within ${timeoutMs} ms; frames: ${vs.page
+      .frames()
+      .map((f) => f.url())
+      .join(', ')}`,
+  );
 }
 
 test('Open Dashboard shows today, this week and this month, the budget chart, breakdowns and the costliest interactions', async () => {
@@ -87,18 +133,32 @@ test('Open Dashboard shows today, this week and this month, the budget chart, br
   const f = await dashboardFrame();
   const want = expected(records);
 
-  assert.deepEqual(await f.locator('.card .v').allTextContents(), [usd(want.periods.today.totals.costUSD), usd(want.periods.week.totals.costUSD), usd(want.periods.month.totals.costUSD)]);
-  assert.match(await f.locator('.card[data-period="today"] .n').innerText(), new RegExp(`^\\${usd(want.periods.today.totals.avoidedUSD)} saved · 3 interactions`));
+  assert.deepEqual(await f.locator('.card .v').allTextContents(), [
+    usd(want.periods.today.totals.costUSD),
+    usd(want.periods.week.totals.costUSD),
+    usd(want.periods.month.totals.costUSD),
+  ]);
+  assert.match(
+    await f.locator('.card[data-period="today"] .n').innerText(),
+    new RegExp(`^\\${usd(want.periods.today.totals.avoidedUSD)} saved · 3 interactions`),
+  );
   const budget = await f.locator('#budget').innerText();
   assert.ok(budget.includes(`${usd(want.month.projectedMonthUSD)} projected of $60.00`), budget);
   assert.equal(await f.locator('#budget').getAttribute('class'), `budget state-${want.month.budgetState}`);
   // the month chart: running total, projection and budget line
-  for (const sel of ['path.line-actual', 'path.line-projection', 'line.line-budget']) assert.equal(await f.locator(`#chart svg ${sel}`).count(), 1, sel);
-  assert.match(await f.locator('#chart text.ref').textContent() ?? '', /budget \$60\.00/);
+  for (const sel of ['path.line-actual', 'path.line-projection', 'line.line-budget'])
+    assert.equal(await f.locator(`#chart svg ${sel}`).count(), 1, sel);
+  assert.match((await f.locator('#chart text.ref').textContent()) ?? '', /budget \$60\.00/);
   // breakdown of the selected period (this month by default), cloud and local
-  assert.deepEqual(await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(), want.periods.month.agents.map((a) => a.agent));
+  assert.deepEqual(
+    await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(),
+    want.periods.month.agents.map((a) => a.agent),
+  );
   const routes = await f.locator('#breakdown [data-testid="routes"] text.label').allTextContents();
-  assert.deepEqual(routes, [`cloud ${want.periods.month.routes.cloud.interactions} · ${usd(want.periods.month.routes.cloud.costUSD)}`, `local 1 · saved ${usd(want.periods.month.routes.local.avoidedUSD)}`]);
+  assert.deepEqual(routes, [
+    `cloud ${want.periods.month.routes.cloud.interactions} · ${usd(want.periods.month.routes.cloud.costUSD)}`,
+    `local 1 · saved ${usd(want.periods.month.routes.local.avoidedUSD)}`,
+  ]);
   assert.match(await f.locator('#breakdown h3').nth(2).innerText(), /of interactions ran locally/);
   // the most expensive recent interactions: time, agent, model, tokens, cost
   const rows = await f.locator('[data-testid="recent"] tbody tr').allInnerTexts();
@@ -108,7 +168,13 @@ test('Open Dashboard shows today, this week and this month, the budget chart, br
   const csp = await f.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.match(csp ?? '', /^default-src 'none'; .*script-src 'nonce-[A-Za-z0-9+/=]{24}'$/);
   const origin = new URL(vs.url).host;
-  const foreign = requests.filter((r) => !/^(blob|data):/.test(r.url) && new URL(r.url).host !== origin && !new URL(r.url).host.endsWith('.vscode-cdn.net') && r.url.includes('dashboard'));
+  const foreign = requests.filter(
+    (r) =>
+      !/^(blob|data):/.test(r.url) &&
+      new URL(r.url).host !== origin &&
+      !new URL(r.url).host.endsWith('.vscode-cdn.net') &&
+      r.url.includes('dashboard'),
+  );
   assert.deepEqual(foreign, []);
   await vs.screenshot('dashboard');
 });
@@ -117,7 +183,10 @@ test('the period tabs switch the breakdown, and the page follows the colour them
   const f = await dashboardFrame();
   await f.locator('.tabs button[data-period="today"]').click();
   assert.equal(await f.locator('#period-title').innerText(), 'Today');
-  assert.deepEqual(await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(), expected(records).periods.today.agents.map((a) => a.agent));
+  assert.deepEqual(
+    await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(),
+    expected(records).periods.today.agents.map((a) => a.agent),
+  );
   const bg = () => f.evaluate('getComputedStyle(document.body).backgroundColor') as Promise<string>;
   const dark = await bg();
   await vs.runCommand('Preferences: Color Theme');
@@ -131,7 +200,12 @@ test('the period tabs switch the breakdown, and the page follows the colour them
     await vs.page.waitForTimeout(250);
     light = await bg();
   }
-  const lum = (rgb: string) => rgb.match(/\d+/g)!.slice(0, 3).map(Number).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const lum = (rgb: string) =>
+    rgb
+      .match(/\d+/g)!
+      .slice(0, 3)
+      .map(Number)
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
   assert.ok(lum(dark) < 80 && lum(light) > 200, `dark theme ${dark} → light theme ${light}`);
   await vs.screenshot('dashboard-light');
 });
@@ -174,6 +248,10 @@ test('the dashboard comes back after a window reload, drawn, without running a c
   // draws the figures again. (Which period tab it shows is the page's webview state, which VS Code itself
   // persists on its own schedule.)
   const f = await dashboardFrame(90_000);
-  assert.deepEqual(await f.locator('.card .v').allTextContents(), [usd(expected(records).periods.today.totals.costUSD), usd(expected(records).periods.week.totals.costUSD), usd(expected(records).periods.month.totals.costUSD)]);
+  assert.deepEqual(await f.locator('.card .v').allTextContents(), [
+    usd(expected(records).periods.today.totals.costUSD),
+    usd(expected(records).periods.week.totals.costUSD),
+    usd(expected(records).periods.month.totals.costUSD),
+  ]);
   await vs.screenshot('dashboard-restored');
 });

@@ -19,7 +19,15 @@ const NODE24 = path.join(E2E_DIR, 'node24', 'bin', 'node');
 const CODE_SERVER = path.join(E2E_DIR, 'code-server', 'lib', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = '/usr/bin/chromium';
 /** Without the networking flags Chromium floods the closed network with refused connections. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Headless Chromium with the flags this machine needs, for pages that need no VS Code (e.g. an exported report). */
 export function launchBrowser(): Promise<Browser> {
@@ -231,7 +239,8 @@ export class VSCodeSession {
       workspace: path.join(root, 'workspace'),
       unmeteredHome: path.join(root, 'unmetered-home'),
     };
-    for (const d of [dirs.home, path.join(dirs.userData, 'User'), dirs.extensions, dirs.workspace, dirs.unmeteredHome]) await mkdir(d, { recursive: true });
+    for (const d of [dirs.home, path.join(dirs.userData, 'User'), dirs.extensions, dirs.workspace, dirs.unmeteredHome])
+      await mkdir(d, { recursive: true });
     for (const [rel, content] of Object.entries(opts.workspaceFiles ?? { 'README.md': '# e2e workspace\n' })) {
       await mkdir(path.dirname(path.join(dirs.workspace, rel)), { recursive: true });
       await writeFile(path.join(dirs.workspace, rel), content);
@@ -262,11 +271,15 @@ export class VSCodeSession {
     try {
       if (vsix) {
         const t0 = Date.now();
-        const r = spawnSync(NODE24, [CODE_SERVER, '--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData], {
-          env,
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
+        const r = spawnSync(
+          NODE24,
+          [CODE_SERVER, '--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData],
+          {
+            env,
+            encoding: 'utf8',
+            timeout: 120_000,
+          },
+        );
         if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
         log(`installed ${path.basename(vsix)} in ${Date.now() - t0} ms`);
       }
@@ -278,7 +291,19 @@ export class VSCodeSession {
       const t0 = Date.now();
       server = spawn(
         NODE24,
-        [CODE_SERVER, '--config', config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', dirs.workspace],
+        [
+          CODE_SERVER,
+          '--config',
+          config,
+          '--user-data-dir',
+          dirs.userData,
+          '--extensions-dir',
+          dirs.extensions,
+          '--disable-telemetry',
+          '--disable-update-check',
+          '--disable-workspace-trust',
+          dirs.workspace,
+        ],
         // Its own process group, so close() can signal every helper it forks.
         { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       );
@@ -314,11 +339,15 @@ export class VSCodeSession {
     let seen: StatusBarItem[] = [];
     while (Date.now() < deadline) {
       seen = await this.statusBarItems();
-      const hit = seen.find((i) => (typeof match === 'string' ? i.text.includes(match) || i.ariaLabel.includes(match) : match.test(i.text) || match.test(i.ariaLabel)));
+      const hit = seen.find((i) =>
+        typeof match === 'string' ? i.text.includes(match) || i.ariaLabel.includes(match) : match.test(i.text) || match.test(i.ariaLabel),
+      );
       if (hit) return hit;
       await this.page.waitForTimeout(250);
     }
-    throw new Error(`no status bar item matched ${match} within ${timeoutMs} ms; shown: ${JSON.stringify(seen.map((i) => i.text || i.ariaLabel))}`);
+    throw new Error(
+      `no status bar item matched ${match} within ${timeoutMs} ms; shown: ${JSON.stringify(seen.map((i) => i.text || i.ariaLabel))}`,
+    );
   }
 
   /** Every status bar item now shown, with text (codicons as `$(name)`), aria label, classes and colours. */
@@ -355,7 +384,10 @@ export class VSCodeSession {
   /** Runs a command by its title through the command palette (F1), as a person would. */
   async runCommand(title: string): Promise<void> {
     const page = this.page;
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 300 } }).catch(() => {});
+    await page
+      .locator('.monaco-workbench')
+      .click({ position: { x: 700, y: 300 } })
+      .catch(() => {});
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ timeout: UI_TIMEOUT_MS });
@@ -379,7 +411,10 @@ export class VSCodeSession {
       const text = shown ? await widget.innerText() : '';
       const current = shown ? await input.inputValue() : '';
       if (shown && !current.startsWith('>') && (!expect || text.includes(expect))) break;
-      if (Date.now() > deadline) throw new Error(`no input box${expect ? ` with "${expect}"` : ''} within ${timeoutMs} ms; quick input shows ${JSON.stringify(text)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no input box${expect ? ` with "${expect}"` : ''} within ${timeoutMs} ms; quick input shows ${JSON.stringify(text)}`,
+        );
       await this.page.waitForTimeout(100);
     }
     await input.fill(value);
@@ -432,10 +467,22 @@ async function stopProcessTree(pid: number): Promise<void> {
   } catch {
     // group already gone
   }
-  for (const p of tree) if (alive(p)) try { process.kill(p, 'SIGTERM'); } catch { /* gone */ }
+  for (const p of tree)
+    if (alive(p))
+      try {
+        process.kill(p, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && tree.some(alive)) await new Promise((r) => setTimeout(r, 100));
-  for (const p of tree) if (alive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of tree)
+    if (alive(p))
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
 }
 
 function stripJsonComments(s: string): string {

@@ -50,7 +50,12 @@ let gatewayPort: number;
 before(async () => {
   gatewayPort = await freePort();
   vs = await startVSCode({
-    settings: { 'unmetered.timezone': timeZone, 'unmetered.monthlyBudget': 500, 'workbench.colorTheme': THEMES[0], 'unmetered.gateway.port': gatewayPort },
+    settings: {
+      'unmetered.timezone': timeZone,
+      'unmetered.monthlyBudget': 500,
+      'workbench.colorTheme': THEMES[0],
+      'unmetered.gateway.port': gatewayPort,
+    },
     prepare: async (dirs) => {
       const ledger = await openLedger({ dir: dirs.unmeteredHome });
       await ledger.append(records);
@@ -68,7 +73,10 @@ async function setTheme(theme: string): Promise<void> {
   await vs.runCommand('Preferences: Color Theme');
   const input = vs.page.locator('.quick-input-widget .quick-input-box input');
   await input.fill(theme.replace('Default ', ''));
-  await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: theme.replace('Default ', '') }).first().waitFor({ timeout: 20_000 });
+  await vs.page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: theme.replace('Default ', '') })
+    .first()
+    .waitFor({ timeout: 20_000 });
   await vs.page.keyboard.press('Enter');
   await vs.page.locator(`.monaco-workbench.${want}`).waitFor({ timeout: 20_000 });
   await vs.page.waitForTimeout(500); // the theme's colours reach every part, webviews included
@@ -77,7 +85,14 @@ async function setTheme(theme: string): Promise<void> {
 async function dashboardFrame(timeoutMs = 60_000): Promise<Frame | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const f of vs.page.frames()) if (await f.locator('body[data-ready="true"] #cards .card').count().catch(() => 0)) return f;
+    for (const f of vs.page.frames())
+      if (
+        await f
+          .locator('body[data-ready="true"] #cards .card')
+          .count()
+          .catch(() => 0)
+      )
+        return f;
     await vs.page.waitForTimeout(250);
   }
   return undefined;
@@ -109,9 +124,14 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
   it('with nothing routed and the cloud route, nothing listens on the gateway port and no "port forwarded" notice shows', async () => {
     await vs.waitForStatusBarItem('$6.75 today');
     // The extension has started (the figures are shown); it would have opened the port by now if it meant to.
-    const health = await fetch(`http://127.0.0.1:${gatewayPort}/unmetered/health`).then((r) => r.status, () => 'refused');
+    const health = await fetch(`http://127.0.0.1:${gatewayPort}/unmetered/health`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     assert.equal(health, 'refused', 'the gateway does not listen while nothing needs it');
-    const notices = (await vs.page.evaluate(`[...document.querySelectorAll('.notifications-toasts .notification-list-item-message')].map((e) => e.textContent || '')`)) as string[];
+    const notices = (await vs.page.evaluate(
+      `[...document.querySelectorAll('.notifications-toasts .notification-list-item-message')].map((e) => e.textContent || '')`,
+    )) as string[];
     assert.ok(!notices.some((n) => /port .* is available/i.test(n)), JSON.stringify(notices));
   });
 

@@ -38,8 +38,15 @@ async function open(file: string, colorScheme: 'light' | 'dark' = 'light'): Prom
 
 const text = (page: Page, sel: string) => page.locator(sel).allInnerTexts();
 
-test('the weekly HTML page shows the week\'s figures, charts and tables, and fetches nothing', async () => {
-  const s = buildWeeklySummary(fixedLedger(), { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE });
+test("the weekly HTML page shows the week's figures, charts and tables, and fetches nothing", async () => {
+  const s = buildWeeklySummary(fixedLedger(), {
+    week: '2026-W47',
+    timeZone: TZ,
+    budgetNanos: BUDGET_NANOS,
+    now: NOW,
+    developer: 'ada',
+    priceTableVersion: PRICE_TABLE,
+  });
   const file = path.join(dir, 'ada-2026-W47.html');
   await writeFile(file, renderHtml(s));
   const { page, requests } = await open(file);
@@ -51,10 +58,18 @@ test('the weekly HTML page shows the week\'s figures, charts and tables, and fet
     assert.match((await text(page, '.card.state-warning .muted'))[0], /of \$45\.00 for November 2026 · 89 %, near budget/);
     // the day chart: seven day labels, a metered column for each day with spend, the daily budget line
     const chart = page.locator('svg.column-chart');
-    assert.deepEqual(await chart.locator('text.tick').filter({ hasText: / \d+$/ }).allTextContents(), ['Mon 16', 'Tue 17', 'Wed 18', 'Thu 19', 'Fri 20', 'Sat 21', 'Sun 22']);
+    assert.deepEqual(await chart.locator('text.tick').filter({ hasText: / \d+$/ }).allTextContents(), [
+      'Mon 16',
+      'Tue 17',
+      'Wed 18',
+      'Thu 19',
+      'Fri 20',
+      'Sat 21',
+      'Sun 22',
+    ]);
     assert.equal(await chart.locator('rect.bar-cloud').count(), 7);
     assert.equal(await chart.locator('rect.bar-avoided').count(), 2);
-    assert.match(await chart.locator('text.ref').textContent() ?? '', /daily budget \$1\.50/);
+    assert.match((await chart.locator('text.ref').textContent()) ?? '', /daily budget \$1\.50/);
     const box = await chart.boundingBox();
     assert.ok(box && box.width > 600 && box.height > 150, `the chart is drawn at a readable size (${JSON.stringify(box)})`);
     // the awkward project name is shown as text, not markup
@@ -68,12 +83,22 @@ test('the weekly HTML page shows the week\'s figures, charts and tables, and fet
 });
 
 test('dark scheme and print: readable colours in both, print always light', async () => {
-  const s = buildWeeklySummary(fixedLedger(), { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE });
+  const s = buildWeeklySummary(fixedLedger(), {
+    week: '2026-W47',
+    timeZone: TZ,
+    budgetNanos: BUDGET_NANOS,
+    now: NOW,
+    developer: 'ada',
+    priceTableVersion: PRICE_TABLE,
+  });
   const file = path.join(dir, 'dark.html');
   await writeFile(file, renderHtml(s));
   const { page } = await open(file, 'dark');
   try {
-    const colours = () => page.evaluate(`(() => { const b = getComputedStyle(document.body); return [b.backgroundColor, b.color]; })()`) as Promise<[string, string]>;
+    const colours = () =>
+      page.evaluate(`(() => { const b = getComputedStyle(document.body); return [b.backgroundColor, b.color]; })()`) as Promise<
+        [string, string]
+      >;
     const lum = (rgb: string) => {
       const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
       return 0.2126 * r + 0.7152 * g + 0.0722 * b;
@@ -95,7 +120,19 @@ test('dark scheme and print: readable colours in both, print always light', asyn
 
 test('the team HTML page lists developers, marks who is over budget, and fetches nothing', async () => {
   const entries = ['2026-W46', '2026-W47'].flatMap((week) =>
-    teamLedgers().map((d) => entryOf(buildWeeklySummary(d.records, { week, timeZone: TZ, budgetNanos: d.budgetNanos, now: NOW, developer: d.developer, priceTableVersion: PRICE_TABLE }), `${d.developer}-${week}.json`)),
+    teamLedgers().map((d) =>
+      entryOf(
+        buildWeeklySummary(d.records, {
+          week,
+          timeZone: TZ,
+          budgetNanos: d.budgetNanos,
+          now: NOW,
+          developer: d.developer,
+          priceTableVersion: PRICE_TABLE,
+        }),
+        `${d.developer}-${week}.json`,
+      ),
+    ),
   );
   const file = path.join(dir, 'team.html');
   await writeFile(file, renderTeamHtml(mergeTeam(entries, [], { now: NOW })!));

@@ -24,7 +24,10 @@ function zoneNearNoon(now: number): string {
 }
 
 let seq = 0;
-function rec(at: number, p: { agent: string; model: string; costUSD: number | null; route?: 'cloud' | 'local'; avoidedUSD?: number }): Interaction {
+function rec(
+  at: number,
+  p: { agent: string; model: string; costUSD: number | null; route?: 'cloud' | 'local'; avoidedUSD?: number },
+): Interaction {
   seq++;
   return {
     id: `${p.agent}:e2e-session:${seq}`,
@@ -52,7 +55,11 @@ const ledgerRecords: Interaction[] = [
   rec(now - 1 * HOUR, { agent: 'claude-code', model: 'qwen3-coder:30b', route: 'local', costUSD: 0, avoidedUSD: 1.4 }),
   rec(now - 30 * 60_000, { agent: 'codex', model: 'acme-coder-9', costUSD: null }),
   // the six days before: 8 interactions of $2 each, $16 a day
-  ...[1, 2, 3, 4, 5, 6].flatMap((d) => Array.from({ length: 8 }, (_, k) => rec(now - d * DAY - k * 10 * 60_000, { agent: 'claude-code', model: 'claude-opus-4-1', costUSD: 2 }))),
+  ...[1, 2, 3, 4, 5, 6].flatMap((d) =>
+    Array.from({ length: 8 }, (_, k) =>
+      rec(now - d * DAY - k * 10 * 60_000, { agent: 'claude-code', model: 'claude-opus-4-1', costUSD: 2 }),
+    ),
+  ),
 ];
 
 /**
@@ -61,7 +68,10 @@ const ledgerRecords: Interaction[] = [
  * $16, so the rate is $16; of those six days, those in this month count towards the month to date.
  */
 function expectedFigures(extraTodayUSD = 0): { todayUSD: number; savedUSD: number; projectedUSD: number } {
-  const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now).split('-').map(Number);
+  const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(now)
+    .split('-')
+    .map(Number);
   const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const rate = 16;
   const todayUSD = 1.25 + 0.75 + extraTodayUSD;
@@ -84,7 +94,11 @@ function assertShows(item: StatusBarItem, text: string, e: { todayUSD: number; s
   assert.match(item.text, /^\$\([\w-]+\) /, 'the item starts with an icon');
   assert.ok(item.text.endsWith(text), `status bar text ${JSON.stringify(item.text)} should end with ${JSON.stringify(text)}`);
   assert.ok(item.ariaLabel.startsWith('Unmetered:'), `aria label ${JSON.stringify(item.ariaLabel)}`);
-  for (const f of [`${dollars(e.todayUSD)} spent today`, `${dollars(e.savedUSD)} saved by local models today`, `projected ${rough(e.projectedUSD)} this month`]) {
+  for (const f of [
+    `${dollars(e.todayUSD)} spent today`,
+    `${dollars(e.savedUSD)} saved by local models today`,
+    `projected ${rough(e.projectedUSD)} this month`,
+  ]) {
     assert.ok(item.ariaLabel.includes(f), `aria label ${JSON.stringify(item.ariaLabel)} should spell out "${f}"`);
   }
 }
@@ -116,7 +130,10 @@ test('the status bar shows today, saved today and the projected month against th
   const item = await vscode.waitForStatusBarItem(text);
   await vscode.screenshot('statusbar-over-budget');
   assertShows(item, text, e);
-  assert.ok(item.ariaLabel.includes(`against a budget of ${rough(overBudgetUSD)}, over budget`), `aria label names the budget: ${item.ariaLabel}`);
+  assert.ok(
+    item.ariaLabel.includes(`against a budget of ${rough(overBudgetUSD)}, over budget`),
+    `aria label names the budget: ${item.ariaLabel}`,
+  );
   assert.ok(item.ariaLabel.includes('1 unpriced model'), item.ariaLabel);
   assert.match(item.className, /\berror-kind\b/);
   assert.ok(item.themeColors.error, 'the theme defines statusBarItem.errorBackground');
@@ -164,7 +181,10 @@ test('hovering the item shows the breakdown by agent and model, the unpriced mod
   await vscode.screenshot('statusbar-tooltip');
   // This month's agents, and its three costliest models (the six earlier days fall in this month unless
   // today is the 1st): opus $16 a day, gpt-5-codex $0.75 + $3.50, sonnet $1.25.
-  const [, , d] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now).split('-').map(Number);
+  const [, , d] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(now)
+    .split('-')
+    .map(Number);
   const models = d > 1 ? ['claude-opus-4-1', 'gpt-5-codex', 'claude-sonnet-4-5'] : ['gpt-5-codex', 'claude-sonnet-4-5'];
   for (const key of ['claude-code', 'codex', ...models]) assert.ok(text.includes(key), `tooltip lists ${key}:\n${text}`);
   assert.match(text, /more in the dashboard/);

@@ -45,12 +45,23 @@ async function packageClaudeCodeStandIn(dir: string): Promise<string> {
       description: "Declares the Claude Code extension's environment setting for the Unmetered end-to-end test.",
       version: '0.0.1',
       engines: { vscode: '^1.90.0' },
-      contributes: { configuration: { title: 'Claude Code', properties: { 'claudeCode.environmentVariables': { type: 'array', default: [], description: 'Environment variables for Claude Code.' } } } },
+      contributes: {
+        configuration: {
+          title: 'Claude Code',
+          properties: {
+            'claudeCode.environmentVariables': { type: 'array', default: [], description: 'Environment variables for Claude Code.' },
+          },
+        },
+      },
     }),
   );
   await writeFile(path.join(src, 'README.md'), '# Claude Code stand-in\n');
   const out = path.join(dir, 'claude-code.vsix');
-  const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: src, encoding: 'utf8' });
+  const r = spawnSync(
+    path.join(ROOT, 'node_modules', '.bin', 'vsce'),
+    ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out],
+    { cwd: src, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`vsce package (Claude Code stand-in) failed: ${r.stdout}\n${r.stderr}`);
   return out;
 }
@@ -71,8 +82,25 @@ const expected: Interaction[] = [];
 before(async () => {
   ollama = await startFakeOllama({
     models: [
-      { name: LOCAL_MODEL, family: 'qwen3moe', parameterSize: '30.5B', quantization: 'Q4_K_M', size: 18_556_699_910, contextLength: 262_144, capabilities: ['completion', 'tools'], loadedContext: 65_536 },
-      { name: 'gpt-oss:20b', family: 'gptoss', parameterSize: '20.9B', quantization: 'MXFP4', size: 13_780_173_839, contextLength: 131_072, capabilities: ['completion', 'tools', 'thinking'] },
+      {
+        name: LOCAL_MODEL,
+        family: 'qwen3moe',
+        parameterSize: '30.5B',
+        quantization: 'Q4_K_M',
+        size: 18_556_699_910,
+        contextLength: 262_144,
+        capabilities: ['completion', 'tools'],
+        loadedContext: 65_536,
+      },
+      {
+        name: 'gpt-oss:20b',
+        family: 'gptoss',
+        parameterSize: '20.9B',
+        quantization: 'MXFP4',
+        size: 13_780_173_839,
+        contextLength: 131_072,
+        capabilities: ['completion', 'tools', 'thinking'],
+      },
     ],
   });
   anthropic = await startFakeAnthropic();
@@ -121,7 +149,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
   }
   // What the window showed is the quickest clue to why.
   const shot = await vscode?.screenshot(`switch-failure-${what.slice(0, 40)}`).catch(() => '');
-  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}; notifications: ${JSON.stringify(await notifications().catch(() => []))}; screenshot: ${shot}`);
+  throw new Error(
+    `timed out waiting for ${what}; last seen: ${JSON.stringify(last)}; notifications: ${JSON.stringify(await notifications().catch(() => []))}; screenshot: ${shot}`,
+  );
 }
 
 /**
@@ -178,7 +208,9 @@ async function pickRow(text: string): Promise<void> {
 }
 
 async function notifications(): Promise<string[]> {
-  return page().evaluate(`[...document.querySelectorAll('.notifications-toasts .notification-list-item-message')].map((e) => (e.textContent || '').trim())`) as Promise<string[]>;
+  return page().evaluate(
+    `[...document.querySelectorAll('.notifications-toasts .notification-list-item-message')].map((e) => (e.textContent || '').trim())`,
+  ) as Promise<string[]>;
 }
 
 async function clearNotifications(): Promise<void> {
@@ -198,9 +230,29 @@ function meter(): Meter {
 const figures = (m: Meter) => `${formatUSD(m.todayNanos)} today · ${formatUSD(m.avoidedTodayNanos)} saved`;
 
 /** The interaction the gateway should record for one request, priced by core. */
-function expectedInteraction(p: { id: string; model: string; route: 'cloud' | 'local'; replaces: string | null; t: Partial<Tokens> }): Interaction {
+function expectedInteraction(p: {
+  id: string;
+  model: string;
+  route: 'cloud' | 'local';
+  replaces: string | null;
+  t: Partial<Tokens>;
+}): Interaction {
   return priceInteraction(
-    { id: p.id, at: new Date().toISOString(), agent: 'claude-code', source: 'gateway', project: null, model: p.model, route: p.route, replaces: p.replaces, tokens: tokens(p.t), costNanos: null, avoidedNanos: null, priceSource: null, estimated: false },
+    {
+      id: p.id,
+      at: new Date().toISOString(),
+      agent: 'claude-code',
+      source: 'gateway',
+      project: null,
+      model: p.model,
+      route: p.route,
+      replaces: p.replaces,
+      tokens: tokens(p.t),
+      costNanos: null,
+      avoidedNanos: null,
+      priceSource: null,
+      estimated: false,
+    },
     prices,
   );
 }
@@ -209,7 +261,12 @@ function expectedInteraction(p: { id: string; model: string; route: 'cloud' | 'l
 async function askGateway(prompt: string): Promise<{ status: number; body: Buffer }> {
   const res = await fetch(`${gatewayUrl()}/v1/messages?beta=true`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': API_KEY, 'user-agent': 'claude-cli/2.0.14 (external, cli)' },
+    headers: {
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'x-api-key': API_KEY,
+      'user-agent': 'claude-cli/2.0.14 (external, cli)',
+    },
     body: JSON.stringify({ model: CLOUD_MODEL, max_tokens: 1024, stream: true, messages: [{ role: 'user', content: prompt }] }),
   });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
@@ -238,14 +295,18 @@ test('clicking the status bar item opens the menu: Cloud (metered), Local: <mode
   await vscode.screenshot('switch-menu');
   const labels = rows.filter((r) => r.label).map((r) => r.label);
   const route = labels.slice(0, 6);
-  assert.deepEqual(route, [
-    '$(check) $(cloud) Cloud (metered)',
-    `$(vm) Local: ${LOCAL_MODEL}`,
-    '$(vm) Local: gpt-oss:20b',
-    '$(cloud-download) Pull a model…',
-    '$(plug) Route my agents through Unmetered…',
-    '$(list-unordered) Show what is routed (and undo)…',
-  ], JSON.stringify(rows, null, 1));
+  assert.deepEqual(
+    route,
+    [
+      '$(check) $(cloud) Cloud (metered)',
+      `$(vm) Local: ${LOCAL_MODEL}`,
+      '$(vm) Local: gpt-oss:20b',
+      '$(cloud-download) Pull a model…',
+      '$(plug) Route my agents through Unmetered…',
+      '$(list-unordered) Show what is routed (and undo)…',
+    ],
+    JSON.stringify(rows, null, 1),
+  );
   const local = rows.find((r) => r.label.includes(`Local: ${LOCAL_MODEL}`))!;
   assert.equal(local.description, '30.5B · Q4_K_M · 18 GB');
   await page().keyboard.press('Escape');
@@ -276,12 +337,34 @@ test('picking "Local: qwen3-coder:30b" switches the next request to Ollama and c
   assert.equal(sent[0].headers['x-api-key'], undefined, 'the cloud key is not handed to Ollama');
   assert.equal(anthropic.requests.length, 0, 'nothing reached the cloud');
 
-  const want = expectedInteraction({ id: 'anthropic:msg_e2e_local_1', model: LOCAL_MODEL, route: 'local', replaces: CLOUD_MODEL, t: { input: usage.input_tokens, output: usage.output_tokens } });
+  const want = expectedInteraction({
+    id: 'anthropic:msg_e2e_local_1',
+    model: LOCAL_MODEL,
+    route: 'local',
+    replaces: CLOUD_MODEL,
+    t: { input: usage.input_tokens, output: usage.output_tokens },
+  });
   assert.ok(want.avoidedNanos! > 0 && want.costNanos === 0, 'the avoided spend is priced from claude-sonnet-4-5');
   const got = await recorded(want.id);
   assert.deepEqual(
-    { model: got.model, route: got.route, replaces: got.replaces, tokens: got.tokens, costNanos: got.costNanos, avoidedNanos: got.avoidedNanos, agent: got.agent },
-    { model: want.model, route: want.route, replaces: want.replaces, tokens: want.tokens, costNanos: want.costNanos, avoidedNanos: want.avoidedNanos, agent: want.agent },
+    {
+      model: got.model,
+      route: got.route,
+      replaces: got.replaces,
+      tokens: got.tokens,
+      costNanos: got.costNanos,
+      avoidedNanos: got.avoidedNanos,
+      agent: got.agent,
+    },
+    {
+      model: want.model,
+      route: want.route,
+      replaces: want.replaces,
+      tokens: want.tokens,
+      costNanos: want.costNanos,
+      avoidedNanos: want.avoidedNanos,
+      agent: want.agent,
+    },
   );
   expected.push(want);
   const m = meter();
@@ -294,7 +377,10 @@ test('picking "Local: qwen3-coder:30b" switches the next request to Ollama and c
 
 test('picking "Cloud (metered)" sends the next request to the vendor with the client\'s key, metered as cloud spend', async () => {
   const rows = await openMenu();
-  assert.ok(rows.some((r) => r.label === `$(check) $(vm) Local: ${LOCAL_MODEL}`), 'the menu marks the current route');
+  assert.ok(
+    rows.some((r) => r.label === `$(check) $(vm) Local: ${LOCAL_MODEL}`),
+    'the menu marks the current route',
+  );
   await pickRow('Cloud (metered)');
   const item = await meterItem(/^\$\(cloud\) /);
   assert.match(item.ariaLabel, /route cloud/);
@@ -313,7 +399,13 @@ test('picking "Cloud (metered)" sends the next request to the vendor with the cl
   assert.ok(res.body.equals(anthropic.responses[0]), 'the stream reaches the client byte for byte');
   assert.equal(ollama.requests.filter((r) => r.path.startsWith('/v1/')).length, ollamaBefore, 'Ollama got nothing');
 
-  const want = expectedInteraction({ id: 'anthropic:msg_e2e_cloud_1', model: CLOUD_MODEL, route: 'cloud', replaces: null, t: { input: usage.input_tokens, output: usage.output_tokens } });
+  const want = expectedInteraction({
+    id: 'anthropic:msg_e2e_cloud_1',
+    model: CLOUD_MODEL,
+    route: 'cloud',
+    replaces: null,
+    t: { input: usage.input_tokens, output: usage.output_tokens },
+  });
   assert.ok(want.costNanos! > 0);
   const got = await recorded(want.id);
   assert.deepEqual([got.route, got.model, got.costNanos, got.avoidedNanos], [want.route, want.model, want.costNanos, want.avoidedNanos]);
@@ -333,7 +425,9 @@ test('picking "Cloud (metered)" sends the next request to the vendor with the cl
 
 /** The text of each notification toast now shown, with its buttons. */
 async function toasts(): Promise<string[]> {
-  return page().evaluate(`[...document.querySelectorAll('.notifications-toasts .notification-list-item')].map((e) => (e.textContent || '').replace(/\\s+/g, ' ').trim())`) as Promise<string[]>;
+  return page().evaluate(
+    `[...document.querySelectorAll('.notifications-toasts .notification-list-item')].map((e) => (e.textContent || '').replace(/\\s+/g, ' ').trim())`,
+  ) as Promise<string[]>;
 }
 
 /**
@@ -353,7 +447,9 @@ test('"Pull a model…" shows cancellable progress per layer; a cancelled pull c
   await openMenu();
   await pickRow('Pull a model…');
   await vscode.answerInputBox('devstral:24b', 'pull which model');
-  const progress = await waitFor('the pull progress', async () => (await toasts()).find((t) => t.includes('Pulling devstral:24b') && /layer \w{12}: [\d.]+ [KMG]?B of 4 GB \([1-9]\d*%\)/.test(t)));
+  const progress = await waitFor('the pull progress', async () =>
+    (await toasts()).find((t) => t.includes('Pulling devstral:24b') && /layer \w{12}: [\d.]+ [KMG]?B of 4 GB \([1-9]\d*%\)/.test(t)),
+  );
   await vscode.screenshot('switch-pull-progress');
   assert.match(progress, /overall [1-9]\d*%/, 'the whole pull advances too');
   const settingsBefore = await vscode.readUserSettings();
@@ -380,7 +476,10 @@ test('"Pull a model…" shows cancellable progress per layer; a cancelled pull c
     return s['unmetered.route'] === 'local' && s['unmetered.localModel'] === 'devstral:24b';
   });
   const rows = await openMenu();
-  assert.ok(rows.some((r) => r.label === '$(check) $(vm) Local: devstral:24b'), JSON.stringify(rows.map((r) => r.label)));
+  assert.ok(
+    rows.some((r) => r.label === '$(check) $(vm) Local: devstral:24b'),
+    JSON.stringify(rows.map((r) => r.label)),
+  );
   await page().keyboard.press('Escape');
 
   // Back to the cloud from the command palette.
@@ -435,13 +534,27 @@ test('"Route my agents through Unmetered…" without the Claude Code extension: 
   await clearNotifications();
   const rows = await openRouteChoice();
   const labels = rows.map((r) => r.label);
-  assert.deepEqual(labels, ['Claude Code in new terminals', `Codex: a profile "unmetered" in ${codexFile()}`, 'Codex: copy the command-line flag'], 'the Claude Code extension is not offered when it is not installed');
+  assert.deepEqual(
+    labels,
+    ['Claude Code in new terminals', `Codex: a profile "unmetered" in ${codexFile()}`, 'Codex: copy the command-line flag'],
+    'the Claude Code extension is not offered when it is not installed',
+  );
   assert.equal(rows[0].description, `ANTHROPIC_BASE_URL=${gatewayUrl()}`);
-  assert.deepEqual(rows.map((r) => r.checked), ['true', 'false', 'false']);
+  assert.deepEqual(
+    rows.map((r) => r.checked),
+    ['true', 'false', 'false'],
+  );
   assert.equal(rows[2].description, `-c openai_base_url="${gatewayUrl()}/v1"`);
   // A Codex user also ticks the profile, then confirms.
-  await page().locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'Codex: a profile' }).locator('.monaco-checkbox, .quick-input-list-checkbox, input[type=checkbox]').first().click();
-  await waitFor('the Codex profile ticked', async () => (await quickPick())?.rows.find((r) => r.label.startsWith('Codex: a profile'))?.checked === 'true');
+  await page()
+    .locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'Codex: a profile' })
+    .locator('.monaco-checkbox, .quick-input-list-checkbox, input[type=checkbox]')
+    .first()
+    .click();
+  await waitFor(
+    'the Codex profile ticked',
+    async () => (await quickPick())?.rows.find((r) => r.label.startsWith('Codex: a profile'))?.checked === 'true',
+  );
   await vscode.screenshot('switch-route-choice');
   await page().locator('.quick-input-widget .quick-input-box input').press('Enter');
 
@@ -454,7 +567,12 @@ test('"Route my agents through Unmetered…" without the Claude Code extension: 
   assert.match(done, /new terminals; Codex with --profile unmetered\./);
   const codex = await readFile(codexFile(), 'utf8');
   assert.ok(codex.startsWith(CODEX_CONFIG), `the user's own Codex settings are kept:\n${codex}`);
-  assert.ok(codex.includes('[model_providers.unmetered]') && codex.includes(`base_url = "${gatewayUrl()}/v1"`) && codex.includes('[profiles.unmetered]\nmodel_provider = "unmetered"'), codex);
+  assert.ok(
+    codex.includes('[model_providers.unmetered]') &&
+      codex.includes(`base_url = "${gatewayUrl()}/v1"`) &&
+      codex.includes('[profiles.unmetered]\nmodel_provider = "unmetered"'),
+    codex,
+  );
 
   assert.equal(await baseUrlInNewTerminal('routed'), `[${gatewayUrl()}]`);
   await vscode.screenshot('switch-routed-terminal');
@@ -472,22 +590,34 @@ test('with the Claude Code extension installed its setting is routed on confirma
   const widget = page().locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
   // The file picker fills in its start folder asynchronously and may overwrite what was typed meanwhile.
-  await waitFor('the file picker listing its start folder', async () => (await input.inputValue()).startsWith('/') && (await quickPick())?.rows.some((r) => r.label === '..'));
+  await waitFor(
+    'the file picker listing its start folder',
+    async () => (await input.inputValue()).startsWith('/') && (await quickPick())?.rows.some((r) => r.label === '..'),
+  );
   await waitFor('the .vsix chosen in the file picker', async () => {
     await input.fill(claudeCodeVsix);
     await page().waitForTimeout(300);
     if ((await input.inputValue()) !== claudeCodeVsix) return false;
     await input.press('Enter');
-    return widget.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false);
+    return widget.waitFor({ state: 'hidden', timeout: 3_000 }).then(
+      () => true,
+      () => false,
+    );
   });
-  await waitFor('the stand-in installed', () => readFile(path.join(vscode.dirs.extensions, 'anthropic.claude-code-0.0.1', 'package.json'), 'utf8').catch(() => undefined));
+  await waitFor('the stand-in installed', () =>
+    readFile(path.join(vscode.dirs.extensions, 'anthropic.claude-code-0.0.1', 'package.json'), 'utf8').catch(() => undefined),
+  );
   await clearNotifications();
 
   // VS Code adds the new extension (and so its setting) to the running window without a reload.
-  const rows = await waitFor('the Claude Code extension among the agents to route', async () => {
-    const r = await openRouteChoice();
-    return r.some((x) => x.label === 'Claude Code extension') ? r : undefined;
-  }, 20_000);
+  const rows = await waitFor(
+    'the Claude Code extension among the agents to route',
+    async () => {
+      const r = await openRouteChoice();
+      return r.some((x) => x.label === 'Claude Code extension') ? r : undefined;
+    },
+    20_000,
+  );
   const ext = rows.find((r) => r.label === 'Claude Code extension')!;
   assert.equal(ext.checked, 'true');
   assert.equal(ext.description, 'adds ANTHROPIC_BASE_URL to the setting claudeCode.environmentVariables');
@@ -501,12 +631,22 @@ test('with the Claude Code extension installed its setting is routed on confirma
     const s = await vscode.readUserSettings();
     return (s['claudeCode.environmentVariables'] as unknown[] | undefined)?.length === 2 ? s : undefined;
   });
-  assert.deepEqual(settings['claudeCode.environmentVariables'], [USER_CLAUDE_ENV, { name: 'ANTHROPIC_BASE_URL', value: gatewayUrl() }], "the user's own entry is kept, ours appended");
+  assert.deepEqual(
+    settings['claudeCode.environmentVariables'],
+    [USER_CLAUDE_ENV, { name: 'ANTHROPIC_BASE_URL', value: gatewayUrl() }],
+    "the user's own entry is kept, ours appended",
+  );
 
   await clearNotifications();
   await vscode.runCommand('Unmetered: Show What Is Routed');
   const shown = await answerDialog('Undo All Routing', 'switch-show-routing');
-  for (const line of ['Route: cloud (metered)', `Gateway: ${gatewayUrl()}, served by this window`, `Claude Code in new terminals: ANTHROPIC_BASE_URL=${gatewayUrl()}`, 'Claude Code extension: routed (claudeCode.environmentVariables)', 'Codex profile "unmetered": not written']) {
+  for (const line of [
+    'Route: cloud (metered)',
+    `Gateway: ${gatewayUrl()}, served by this window`,
+    `Claude Code in new terminals: ANTHROPIC_BASE_URL=${gatewayUrl()}`,
+    'Claude Code extension: routed (claudeCode.environmentVariables)',
+    'Codex profile "unmetered": not written',
+  ]) {
     assert.ok(shown.includes(line), `"${line}" in:\n${shown}`);
   }
   assert.equal(await waitForNotification('Unmetered: routing undone'), 'Unmetered: routing undone (terminals, Claude Code extension).');
@@ -529,7 +669,16 @@ test('the walkthrough "Get started with Unmetered" is listed and shows its steps
   assert.ok(await walkthrough.getByRole('button', { name: 'Set Monthly Budget' }).isVisible(), 'the first step offers its command');
   // The step's Markdown (media/walkthrough/budget.md) renders beside it, in a webview frame.
   await waitFor('the step media', async () => {
-    for (const f of page().frames()) if ((await f.locator('body').innerText({ timeout: 1_000 }).catch(() => '')).includes('The status bar shows three figures')) return true;
+    for (const f of page().frames())
+      if (
+        (
+          await f
+            .locator('body')
+            .innerText({ timeout: 1_000 })
+            .catch(() => '')
+        ).includes('The status bar shows three figures')
+      )
+        return true;
     return false;
   });
   await vscode.screenshot('switch-walkthrough');
@@ -549,9 +698,15 @@ test('with Ollama unreachable the menu and "Use a Local Model…" say how to ins
   // A short line the quick pick shows whole (a long one was cut mid-sentence); the rest on click.
   assert.equal(about[0].detail, 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.');
   assert.ok(!rows.some((r) => r.label.includes('Local:')), JSON.stringify(rows));
-  for (const still of ['Cloud (metered)', 'Pull a model…', 'Route my agents through Unmetered…']) assert.ok(rows.some((r) => r.label.includes(still)), still);
+  for (const still of ['Cloud (metered)', 'Pull a model…', 'Route my agents through Unmetered…'])
+    assert.ok(
+      rows.some((r) => r.label.includes(still)),
+      still,
+    );
   await pickRow('Ollama is not reachable');
-  const full = await waitFor('the whole message about Ollama', async () => (await notifications()).find((n) => n.includes(`Ollama is not running at ${host}.`)));
+  const full = await waitFor('the whole message about Ollama', async () =>
+    (await notifications()).find((n) => n.includes(`Ollama is not running at ${host}.`)),
+  );
   assert.match(full, /https:\/\/ollama\.com\/download/);
 
   await clearNotifications();
@@ -561,7 +716,10 @@ test('with Ollama unreachable the menu and "Use a Local Model…" say how to ins
   const all = await notifications();
   await vscode.screenshot('switch-ollama-unreachable');
   assert.equal(all.length, 1, `one message: ${JSON.stringify(all)}`);
-  assert.ok(all[0].includes(`Ollama is not running at ${host}.`) && /ollama serve/.test(all[0]) && all[0].includes('https://ollama.com/download'), all[0]);
+  assert.ok(
+    all[0].includes(`Ollama is not running at ${host}.`) && /ollama serve/.test(all[0]) && all[0].includes('https://ollama.com/download'),
+    all[0],
+  );
   // Nothing else broke: the meter, the route and the gateway are as they were.
   const item = await meterItem(figures(meter()));
   assert.ok(item.text.startsWith('$(cloud) '), item.text);

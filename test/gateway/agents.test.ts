@@ -18,7 +18,10 @@ test('claudeCode.environmentVariables gains ANTHROPIC_BASE_URL, keeps the rest, 
   const current = [{ name: 'CLAUDE_CODE_USE_BEDROCK', value: '0' }];
   const r = withClaudeCodeRoute(current, 8719);
   assert.ok('value' in r);
-  assert.deepEqual(r.value, [{ name: 'CLAUDE_CODE_USE_BEDROCK', value: '0' }, { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:8719' }]);
+  assert.deepEqual(r.value, [
+    { name: 'CLAUDE_CODE_USE_BEDROCK', value: '0' },
+    { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:8719' },
+  ]);
   assert.equal(r.changed, true);
   const again = withClaudeCodeRoute(r.value, 8719);
   assert.ok('value' in again && again.changed === false);
@@ -29,7 +32,10 @@ test('claudeCode.environmentVariables gains ANTHROPIC_BASE_URL, keeps the rest, 
 });
 
 test('undo removes only our entry; a base URL the user set to something else is left alone', () => {
-  const routed = [{ name: 'A', value: '1' }, { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:8719' }];
+  const routed = [
+    { name: 'A', value: '1' },
+    { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:8719' },
+  ];
   assert.deepEqual(withoutClaudeCodeRoute(routed, 8719), { value: [{ name: 'A', value: '1' }], changed: true });
   const theirs = [{ name: 'ANTHROPIC_BASE_URL', value: 'https://corp-proxy' }];
   assert.deepEqual(withoutClaudeCodeRoute(theirs, 8719), { value: theirs, changed: false });
@@ -46,7 +52,10 @@ test('the Codex profile is appended as a marked block and removed exactly', () =
   const r = withCodexProfile(USER_CONFIG, 8719);
   assert.ok('text' in r && r.changed);
   assert.ok(r.text.startsWith(USER_CONFIG));
-  assert.match(r.text, /\[model_providers\.unmetered\]\nname = "Unmetered gateway"\nbase_url = "http:\/\/127\.0\.0\.1:8719\/v1"\nwire_api = "responses"/);
+  assert.match(
+    r.text,
+    /\[model_providers\.unmetered\]\nname = "Unmetered gateway"\nbase_url = "http:\/\/127\.0\.0\.1:8719\/v1"\nwire_api = "responses"/,
+  );
   assert.match(r.text, /\[profiles\.unmetered\]\nmodel_provider = "unmetered"/);
   assert.ok(hasCodexProfile(r.text));
   assert.deepEqual(withoutCodexProfile(r.text), { text: USER_CONFIG, changed: true });

@@ -23,12 +23,26 @@ async function context(extra: Partial<GatewayCliContext> = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'unmetered-gw-cli-'));
   const stdout = sink();
   const stderr = sink();
-  const ctx: GatewayCliContext = { env: {}, cwd: dataDir, home: dataDir, platform: process.platform, stdout, stderr, clock: systemClock, logger: memoryLogger(), dataDir, ...extra };
+  const ctx: GatewayCliContext = {
+    env: {},
+    cwd: dataDir,
+    home: dataDir,
+    platform: process.platform,
+    stdout,
+    stderr,
+    clock: systemClock,
+    logger: memoryLogger(),
+    dataDir,
+    ...extra,
+  };
   return { ctx, stdout, stderr, dataDir };
 }
 
 test('unmetered gateway serves agents headless and records priced interactions into the ledger', async () => {
-  const openai = await startFakeOpenAI({ id: 'chatcmpl-cli1', usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 } });
+  const openai = await startFakeOpenAI({
+    id: 'chatcmpl-cli1',
+    usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
+  });
   const ollama = await startFakeOllama({ models: [{ name: 'qwen3-coder:30b' }] });
   const ac = new AbortController();
   const { ctx, stderr, dataDir } = await context({ signal: ac.signal });
@@ -59,14 +73,20 @@ test('unmetered gateway serves agents headless and records priced interactions i
 });
 
 test('on the local route the CLI records avoided spend priced at the replaced model', async () => {
-  const ollama = await startFakeOllama({ models: [{ name: 'qwen3-coder:30b' }], reply: { id: 'chatcmpl-local-cli', usage: { prompt_tokens: 2_000_000, completion_tokens: 0, total_tokens: 2_000_000 } } });
+  const ollama = await startFakeOllama({
+    models: [{ name: 'qwen3-coder:30b' }],
+    reply: { id: 'chatcmpl-local-cli', usage: { prompt_tokens: 2_000_000, completion_tokens: 0, total_tokens: 2_000_000 } },
+  });
   const ac = new AbortController();
   const { ctx, dataDir } = await context({ signal: ac.signal });
   const ready = new Promise<number>((resolve) => (ctx.onListening = resolve));
   const run = gatewayCommand(['--port', '0', '--route', 'local', '--local-model', 'qwen3-coder:30b', '--ollama-host', ollama.url], ctx);
   const port = await ready;
   try {
-    await new OpenAI({ apiKey: 'x', baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    await new OpenAI({ apiKey: 'x', baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
   } finally {
     ac.abort();
   }
@@ -109,7 +129,21 @@ test('when another Unmetered gateway already serves the port, the CLI says so an
   const { ctx, stderr, dataDir } = await context();
   // The other gateway shares the data directory, hence the secret that proves it is ours.
   const secret = await loadGatewaySecret(dataDir);
-  const other = hostGateway({ gateway: createGateway({ config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1', ollamaHost: 'http://127.0.0.1:1' }), onInteraction: () => {}, secret }), port, secret });
+  const other = hostGateway({
+    gateway: createGateway({
+      config: () => ({
+        route: 'cloud',
+        localModel: null,
+        anthropicUpstream: 'http://127.0.0.1:1',
+        openaiUpstream: 'http://127.0.0.1:1',
+        ollamaHost: 'http://127.0.0.1:1',
+      }),
+      onInteraction: () => {},
+      secret,
+    }),
+    port,
+    secret,
+  });
   assert.equal((await other.ready).role, 'owner');
   try {
     assert.equal(await gatewayCommand(['--port', String(port)], ctx), 1);

@@ -20,7 +20,13 @@ test('Anthropic stream: bytes pass unchanged, path/query and auth headers reach 
   h.anthropic.next({
     id: 'msg_01Stream',
     text: 'Here is the fix for your failing test.',
-    usage: { input_tokens: 12, cache_read_input_tokens: 3000, cache_creation_input_tokens: 700, cache_creation: { ephemeral_5m_input_tokens: 500, ephemeral_1h_input_tokens: 200 }, output_tokens: 57 },
+    usage: {
+      input_tokens: 12,
+      cache_read_input_tokens: 3000,
+      cache_creation_input_tokens: 700,
+      cache_creation: { ephemeral_5m_input_tokens: 500, ephemeral_1h_input_tokens: 200 },
+      output_tokens: 57,
+    },
   });
   const res = await fetch(`${h.url}/v1/messages?beta=true`, {
     method: 'POST',
@@ -55,8 +61,16 @@ test('Anthropic stream: bytes pass unchanged, path/query and auth headers reach 
 });
 
 test('Anthropic JSON response: usage from the body, model as served', async () => {
-  h.anthropic.next({ id: 'msg_01Json', model: 'claude-haiku-4-5-20251001', usage: { input_tokens: 40, output_tokens: 9, cache_creation_input_tokens: 100 } });
-  const res = await fetch(`${h.url}/v1/messages`, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }) });
+  h.anthropic.next({
+    id: 'msg_01Json',
+    model: 'claude-haiku-4-5-20251001',
+    usage: { input_tokens: 40, output_tokens: 9, cache_creation_input_tokens: 100 },
+  });
+  const res = await fetch(`${h.url}/v1/messages`, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+  });
   const body = await res.json();
   assert.equal(body.id, 'msg_01Json');
   await h.gateway.settled();
@@ -70,16 +84,39 @@ test('Anthropic stream: a message_delta that restates input and cache counts win
   // Newer API versions repeat the (final) input-side counts in message_delta.
   const { observeResponse } = await import('../../src/core/gateway');
   const o = observeResponse('anthropic', true);
-  o.push(Buffer.from('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_x","model":"claude-opus-4-1","usage":{"input_tokens":5,"cache_read_input_tokens":0,"output_tokens":1}}}\n\n'));
-  o.push(Buffer.from('event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":7,"cache_read_input_tokens":90,"output_tokens":30}}\n\n'));
+  o.push(
+    Buffer.from(
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_x","model":"claude-opus-4-1","usage":{"input_tokens":5,"cache_read_input_tokens":0,"output_tokens":1}}}\n\n',
+    ),
+  );
+  o.push(
+    Buffer.from(
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":7,"cache_read_input_tokens":90,"output_tokens":30}}\n\n',
+    ),
+  );
   o.end();
   assert.deepEqual(o.observation.reported, { input: 7, output: 30, cacheRead: 90, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
   assert.equal(o.observation.reportedFinal, true);
 });
 
 test('OpenAI chat stream with include_usage (real openai client): cached and reasoning mapped to disjoint tokens', async () => {
-  h.openai.next({ id: 'chatcmpl-Abc', text: 'Sure, here you go.', usage: { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, prompt_tokens_details: { cached_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 120 } } });
-  const stream = await openai().chat.completions.create({ model: 'gpt-5-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hello' }] });
+  h.openai.next({
+    id: 'chatcmpl-Abc',
+    text: 'Sure, here you go.',
+    usage: {
+      prompt_tokens: 1200,
+      completion_tokens: 300,
+      total_tokens: 1500,
+      prompt_tokens_details: { cached_tokens: 1000 },
+      completion_tokens_details: { reasoning_tokens: 120 },
+    },
+  });
+  const stream = await openai().chat.completions.create({
+    model: 'gpt-5-mini',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'hello' }],
+  });
   let text = '';
   let usage: unknown = null;
   for await (const c of stream) {
@@ -99,7 +136,16 @@ test('OpenAI chat stream with include_usage (real openai client): cached and rea
 test('OpenAI chat stream: bytes pass unchanged', async () => {
   const before = h.openai.requests.length;
   h.openai.next({ text: 'one two three four five six seven' });
-  const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-x' }, body: JSON.stringify({ model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count' }] }) });
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-x' },
+    body: JSON.stringify({
+      model: 'gpt-4o',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'count' }],
+    }),
+  });
   const received = Buffer.from(await res.arrayBuffer());
   assert.ok(received.equals(h.openai.responses[before]));
   assert.equal(h.openai.requests[before].headers.authorization, 'Bearer sk-x');
@@ -109,7 +155,14 @@ test('OpenAI chat stream: bytes pass unchanged', async () => {
 test('OpenAI chat stream without include_usage: tokens counted with tiktoken and marked estimated', async () => {
   const reply = 'The quick brown fox jumps over the lazy dog.';
   h.openai.next({ id: 'chatcmpl-NoUsage', text: reply });
-  const stream = await openai().chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Tell me about foxes.' }] });
+  const stream = await openai().chat.completions.create({
+    model: 'gpt-4o',
+    stream: true,
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Tell me about foxes.' },
+    ],
+  });
   for await (const _ of stream) void _;
   await h.gateway.settled();
   const i = h.interactions[0];
@@ -120,7 +173,10 @@ test('OpenAI chat stream without include_usage: tokens counted with tiktoken and
 });
 
 test('OpenAI chat JSON response (real openai client)', async () => {
-  h.openai.next({ id: 'chatcmpl-Json', usage: { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55, prompt_tokens_details: { cached_tokens: 20 } } });
+  h.openai.next({
+    id: 'chatcmpl-Json',
+    usage: { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55, prompt_tokens_details: { cached_tokens: 20 } },
+  });
   const r = await openai().chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] });
   assert.equal(r.id, 'chatcmpl-Json');
   await h.gateway.settled();
@@ -128,8 +184,23 @@ test('OpenAI chat JSON response (real openai client)', async () => {
 });
 
 test('Responses stream from Codex (real openai client): response.completed usage, codex agent', async () => {
-  h.openai.next({ id: 'resp_Codex1', text: 'Patched src/app.ts', usage: { input_tokens: 9000, input_tokens_details: { cached_tokens: 8000 }, output_tokens: 400, output_tokens_details: { reasoning_tokens: 256 }, total_tokens: 9400 } });
-  const client = new OpenAI({ apiKey: 'sk-x', baseURL: `${h.url}/v1`, maxRetries: 0, defaultHeaders: { originator: 'codex_cli_rs', 'user-agent': 'codex_cli_rs/0.46.0' } });
+  h.openai.next({
+    id: 'resp_Codex1',
+    text: 'Patched src/app.ts',
+    usage: {
+      input_tokens: 9000,
+      input_tokens_details: { cached_tokens: 8000 },
+      output_tokens: 400,
+      output_tokens_details: { reasoning_tokens: 256 },
+      total_tokens: 9400,
+    },
+  });
+  const client = new OpenAI({
+    apiKey: 'sk-x',
+    baseURL: `${h.url}/v1`,
+    maxRetries: 0,
+    defaultHeaders: { originator: 'codex_cli_rs', 'user-agent': 'codex_cli_rs/0.46.0' },
+  });
   const stream = await client.responses.create({ model: 'gpt-5-codex', input: 'fix the bug', stream: true });
   let done = false;
   for await (const e of stream) if (e.type === 'response.completed') done = true;
@@ -143,7 +214,16 @@ test('Responses stream from Codex (real openai client): response.completed usage
 });
 
 test('Responses JSON response (real openai client)', async () => {
-  h.openai.next({ id: 'resp_Json', usage: { input_tokens: 70, input_tokens_details: { cached_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 77 } });
+  h.openai.next({
+    id: 'resp_Json',
+    usage: {
+      input_tokens: 70,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 7,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 77,
+    },
+  });
   const r = await openai().responses.create({ model: 'gpt-5', input: 'hi' });
   assert.equal(r.id, 'resp_Json');
   await h.gateway.settled();
@@ -154,20 +234,36 @@ test('Responses JSON response (real openai client)', async () => {
 test('vendor error bodies and statuses are forwarded unchanged and nothing is recorded', async () => {
   const body = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_011' };
   h.anthropic.next({ error: { status: 529, body, headers: { 'retry-after': '7', 'x-should-retry': 'true' } } });
-  const res = await fetch(`${h.url}/v1/messages?beta=true`, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, stream: true, messages: [] }) });
+  const res = await fetch(`${h.url}/v1/messages?beta=true`, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, stream: true, messages: [] }),
+  });
   assert.equal(res.status, 529);
   assert.equal(res.headers.get('retry-after'), '7');
   assert.equal(res.headers.get('x-should-retry'), 'true');
   assert.equal(await res.text(), JSON.stringify(body));
 
-  h.openai.next({ error: { status: 429, body: { error: { message: 'Rate limit reached for gpt-4o', type: 'requests', param: null, code: 'rate_limit_exceeded' } } } });
-  await assert.rejects(openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (e: any) => e.status === 429 && e.code === 'rate_limit_exceeded');
+  h.openai.next({
+    error: {
+      status: 429,
+      body: { error: { message: 'Rate limit reached for gpt-4o', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+    },
+  });
+  await assert.rejects(
+    openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    (e: any) => e.status === 429 && e.code === 'rate_limit_exceeded',
+  );
   await h.gateway.settled();
   assert.equal(h.interactions.length, 0);
 });
 
 test('count_tokens and /v1/models are forwarded on the cloud route and recorded as nothing', async () => {
-  const r = await fetch(`${h.url}/v1/messages/count_tokens?beta=true`, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }] }) });
+  const r = await fetch(`${h.url}/v1/messages/count_tokens?beta=true`, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }] }),
+  });
   assert.equal(r.status, 200);
   assert.ok((await r.json()).input_tokens > 0);
   const m = await (await fetch(`${h.url}/v1/models`, { headers: anthropicHeaders })).json();

@@ -9,7 +9,16 @@ import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { batchRecorder, createGateway, hostGateway, loadGatewaySecret, probeHealth, SECRET_FILE, SseReader, type GatewayConfig } from '../../src/core/gateway';
+import {
+  batchRecorder,
+  createGateway,
+  hostGateway,
+  loadGatewaySecret,
+  probeHealth,
+  SECRET_FILE,
+  SseReader,
+  type GatewayConfig,
+} from '../../src/core/gateway';
 import type { Interaction } from '../../src/core/interaction';
 import { freePort, startHarness, type Harness } from './harness';
 
@@ -17,7 +26,11 @@ describe('SSE reader bounds', { timeout: 30_000 }, () => {
   test('a line over the cap stops the reader once, after the events before it; a long line under the cap arrives whole', () => {
     const events: string[] = [];
     const overflows: number[] = [];
-    const r = new SseReader((_e, d) => events.push(d), 1000, (n) => overflows.push(n));
+    const r = new SseReader(
+      (_e, d) => events.push(d),
+      1000,
+      (n) => overflows.push(n),
+    );
     r.push('data: first\n\n');
     // 995 characters of data in 100 chunks: "data: " (6) + 989 x "a" = 995 <= 1000.
     const long = 'data: ' + 'a'.repeat(989);
@@ -34,7 +47,11 @@ describe('SSE reader bounds', { timeout: 30_000 }, () => {
 
   test('many short data lines that add up past the cap count as one over-long event', () => {
     const overflows: number[] = [];
-    const r = new SseReader(() => assert.fail('no event may be dispatched'), 1000, (n) => overflows.push(n));
+    const r = new SseReader(
+      () => assert.fail('no event may be dispatched'),
+      1000,
+      (n) => overflows.push(n),
+    );
     // Each "data: xxxxxxxxx" line adds 9 + 1 = 10 characters of event data; 101 lines make 1010 > 1000.
     for (let i = 0; i < 101; i++) r.push('data: xxxxxxxxx\n');
     r.push('\n');
@@ -50,7 +67,11 @@ describe('request body caps per endpoint', { timeout: 30_000 }, () => {
   /** Headers declaring `length` bytes, then a few bytes: the cap is decided from the declared length. */
   function declared(p: string, length: number, extra: string, method = 'POST'): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(h.port, '127.0.0.1', () => s.write(`${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${length}\r\n\r\n{"model":`));
+      const s = net.connect(h.port, '127.0.0.1', () =>
+        s.write(
+          `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${length}\r\n\r\n{"model":`,
+        ),
+      );
       let text = '';
       s.on('data', (c) => {
         text += c.toString('utf8');
@@ -119,7 +140,13 @@ describe('the gateway secret and the health proof', { timeout: 30_000 }, () => {
     assert.equal(await fsp.readFile(target, 'utf8'), 'a'.repeat(64));
   });
 
-  const config: GatewayConfig = { route: 'cloud', localModel: null, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1', ollamaHost: 'http://127.0.0.1:1' };
+  const config: GatewayConfig = {
+    route: 'cloud',
+    localModel: null,
+    anthropicUpstream: 'http://127.0.0.1:1',
+    openaiUpstream: 'http://127.0.0.1:1',
+    ollamaHost: 'http://127.0.0.1:1',
+  };
 
   test('the health endpoint answers HMAC-SHA256(secret, "unmetered-gateway-health\\n" + nonce); no nonce, no proof', async () => {
     const secret = randomBytes(32);
@@ -142,9 +169,19 @@ describe('the gateway secret and the health proof', { timeout: 30_000 }, () => {
     const port = await freePort();
     const theirs = randomBytes(32);
     const mine = randomBytes(32);
-    const other = hostGateway({ gateway: createGateway({ config: () => config, onInteraction: () => {}, secret: theirs }), port, secret: theirs, retryMs: 60_000 });
+    const other = hostGateway({
+      gateway: createGateway({ config: () => config, onInteraction: () => {}, secret: theirs }),
+      port,
+      secret: theirs,
+      retryMs: 60_000,
+    });
     assert.equal((await other.ready).role, 'owner');
-    const me = hostGateway({ gateway: createGateway({ config: () => config, onInteraction: () => {}, secret: mine }), port, secret: mine, retryMs: 60_000 });
+    const me = hostGateway({
+      gateway: createGateway({ config: () => config, onInteraction: () => {}, secret: mine }),
+      port,
+      secret: mine,
+      retryMs: 60_000,
+    });
     try {
       assert.equal((await me.ready).role, 'blocked');
     } finally {
@@ -197,10 +234,17 @@ describe('an upstream that does not speak valid HTTP', { timeout: 30_000 }, () =
     const raw = net.createServer((s) => s.once('data', () => s.end('HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nhi')));
     await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`;
-    const gw = createGateway({ config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: url, openaiUpstream: url, ollamaHost: url }), onInteraction: () => {} });
+    const gw = createGateway({
+      config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: url, openaiUpstream: url, ollamaHost: url }),
+      onInteraction: () => {},
+    });
     const port = await gw.listen(0);
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/v1/messages`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: '{"model":"m"}' });
+      const r = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'anthropic-version': '2023-06-01' },
+        body: '{"model":"m"}',
+      });
       assert.equal(r.status, 502);
       const e = await r.json();
       assert.equal(e.type, 'error');

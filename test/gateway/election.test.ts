@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { createGateway, hostGateway, type GatewayConfig, type HostState } from '../../src/core/gateway';
 import { freePort } from './harness';
 
-const config: GatewayConfig = { route: 'cloud', localModel: null, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1', ollamaHost: 'http://127.0.0.1:1' };
+const config: GatewayConfig = {
+  route: 'cloud',
+  localModel: null,
+  anthropicUpstream: 'http://127.0.0.1:1',
+  openaiUpstream: 'http://127.0.0.1:1',
+  ollamaHost: 'http://127.0.0.1:1',
+};
 const secret = randomBytes(32);
 const gw = (version: string) => createGateway({ config: () => config, onInteraction: () => {}, version, secret });
 
@@ -31,7 +37,10 @@ test('the first instance owns the port; a second finds it by its health endpoint
   await until(() => b.state().role === 'owner');
   const health = await (await fetch(`http://127.0.0.1:${port}/unmetered/health`)).json();
   assert.equal(health.version, 'b', 'the follower now serves the port');
-  assert.deepEqual(changes.map((c) => c.role), ['follower', 'owner']);
+  assert.deepEqual(
+    changes.map((c) => c.role),
+    ['follower', 'owner'],
+  );
   await b.stop();
   assert.equal(b.state().role, 'stopped');
 });
@@ -43,7 +52,9 @@ test('a port held by another program is reported as blocked, with what to do, an
   const h = hostGateway({ gateway: gw('c'), port, retryMs: 50, secret });
   const s = await h.ready;
   assert.equal(s.role, 'blocked');
-  assert.ok(s.role === 'blocked' && s.error.includes(`Port ${port} is used by another program`) && s.error.includes('unmetered.gateway.port'));
+  assert.ok(
+    s.role === 'blocked' && s.error.includes(`Port ${port} is used by another program`) && s.error.includes('unmetered.gateway.port'),
+  );
   await new Promise<void>((ok) => other.close(() => ok()));
   await until(() => h.state().role === 'owner');
   await h.stop();

@@ -45,7 +45,25 @@ const TEXTS = ['Hello', 'one two three', 'héllo – ✓', 'emoji 😀 ok', '', 
 /** Values that are not a count (null is "absent" and therefore not among them). */
 const BAD_COUNTS: unknown[] = [-1, -1000, 2.5, 0.1, 1e308, 2 ** 60, MAX_COUNT + 1, '12', 'many', '', true, false, [], [3], {}, { n: 1 }];
 function odd(r: Rng): unknown {
-  return r.pick<unknown>([null, true, 0, -1, 2.5, 1e308, 'str', '', 'x'.repeat(1000), [], [null], [1, 'a'], {}, { a: null }, { type: 'text' }, [[[[[]]]]], { text: 5 }]);
+  return r.pick<unknown>([
+    null,
+    true,
+    0,
+    -1,
+    2.5,
+    1e308,
+    'str',
+    '',
+    'x'.repeat(1000),
+    [],
+    [null],
+    [1, 'a'],
+    {},
+    { a: null },
+    { type: 'text' },
+    [[[[[]]]]],
+    { text: 5 },
+  ]);
 }
 const count = (r: Rng, max = 100_000) => r.int(max + 1);
 
@@ -87,21 +105,46 @@ function bend(r: Rng, v: any, keep: Set<string>, depth = 0): void {
 
 function anthropicUsage(r: Rng) {
   const split = r.chance(0.5);
-  const u: Record<string, any> = { input_tokens: count(r), output_tokens: count(r), cache_read_input_tokens: count(r), cache_creation_input_tokens: count(r) };
+  const u: Record<string, any> = {
+    input_tokens: count(r),
+    output_tokens: count(r),
+    cache_read_input_tokens: count(r),
+    cache_creation_input_tokens: count(r),
+  };
   if (split) u.cache_creation = { ephemeral_5m_input_tokens: count(r), ephemeral_1h_input_tokens: count(r) };
   // Anthropic counts are disjoint; with `cache_creation` present its split replaces the single figure.
-  const expected = T({ input: u.input_tokens, output: u.output_tokens, cacheRead: u.cache_read_input_tokens, cacheWrite5m: split ? u.cache_creation.ephemeral_5m_input_tokens : u.cache_creation_input_tokens, cacheWrite1h: split ? u.cache_creation.ephemeral_1h_input_tokens : 0 });
-  const paths = [['input_tokens'], ['output_tokens'], ['cache_read_input_tokens'], split ? ['cache_creation', 'ephemeral_5m_input_tokens'] : ['cache_creation_input_tokens']];
+  const expected = T({
+    input: u.input_tokens,
+    output: u.output_tokens,
+    cacheRead: u.cache_read_input_tokens,
+    cacheWrite5m: split ? u.cache_creation.ephemeral_5m_input_tokens : u.cache_creation_input_tokens,
+    cacheWrite1h: split ? u.cache_creation.ephemeral_1h_input_tokens : 0,
+  });
+  const paths = [
+    ['input_tokens'],
+    ['output_tokens'],
+    ['cache_read_input_tokens'],
+    split ? ['cache_creation', 'ephemeral_5m_input_tokens'] : ['cache_creation_input_tokens'],
+  ];
   return { u, expected, paths };
 }
 
 function openaiUsage(r: Rng, api: 'openai-chat' | 'openai-responses') {
-  const [inK, outK, inD, outD] = api === 'openai-chat' ? ['prompt_tokens', 'completion_tokens', 'prompt_tokens_details', 'completion_tokens_details'] : ['input_tokens', 'output_tokens', 'input_tokens_details', 'output_tokens_details'];
+  const [inK, outK, inD, outD] =
+    api === 'openai-chat'
+      ? ['prompt_tokens', 'completion_tokens', 'prompt_tokens_details', 'completion_tokens_details']
+      : ['input_tokens', 'output_tokens', 'input_tokens_details', 'output_tokens_details'];
   const input = count(r);
   const output = count(r);
   const cached = r.int(input + 1);
   const reasoning = r.int(output + 1);
-  const u = { [inK]: input, [outK]: output, total_tokens: input + output, [inD]: { cached_tokens: cached }, [outD]: { reasoning_tokens: reasoning } };
+  const u = {
+    [inK]: input,
+    [outK]: output,
+    total_tokens: input + output,
+    [inD]: { cached_tokens: cached },
+    [outD]: { reasoning_tokens: reasoning },
+  };
   // cached ⊂ input and reasoning ⊂ output: the uncached rest is our input.
   const expected = T({ input: input - cached, cacheRead: cached, output, reasoning });
   return { u: u as Record<string, any>, expected, paths: [[inK], [outK], [inD, 'cached_tokens'], [outD, 'reasoning_tokens']] };
@@ -118,10 +161,47 @@ function jsonBody(r: Rng, api: Api, mode: Mode): Generated {
   const text = r.pick(TEXTS);
   const body: any =
     api === 'anthropic'
-      ? { id: 'msg_fz', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text }, { type: 'tool_use', id: 't', name: 'Read', input: { path: 'a' } }], stop_reason: 'end_turn', usage: u }
+      ? {
+          id: 'msg_fz',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [
+            { type: 'text', text },
+            { type: 'tool_use', id: 't', name: 'Read', input: { path: 'a' } },
+          ],
+          stop_reason: 'end_turn',
+          usage: u,
+        }
       : api === 'openai-chat'
-        ? { id: 'chatcmpl-fz', object: 'chat.completion', model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: text, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, finish_reason: 'stop' }], usage: u }
-        : { id: 'resp_fz', object: 'response', model: 'gpt-5', status: 'completed', output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }, { type: 'function_call', arguments: '{}' }], usage: u };
+        ? {
+            id: 'chatcmpl-fz',
+            object: 'chat.completion',
+            model: 'gpt-4o',
+            choices: [
+              {
+                index: 0,
+                message: {
+                  role: 'assistant',
+                  content: text,
+                  tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }],
+                },
+                finish_reason: 'stop',
+              },
+            ],
+            usage: u,
+          }
+        : {
+            id: 'resp_fz',
+            object: 'response',
+            model: 'gpt-5',
+            status: 'completed',
+            output: [
+              { type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] },
+              { type: 'function_call', arguments: '{}' },
+            ],
+            usage: u,
+          };
   if (mode === 'badCount') spoil(r, u, paths);
   if (mode === 'shape') for (let k = 1 + r.int(3); k > 0; k--) bend(r, body, new Set(['usage']));
   let bytes = Buffer.from(JSON.stringify(body));
@@ -151,24 +231,61 @@ function events(r: Rng, api: Api, mode: Mode): { frames: Array<[string, unknown]
     // message_start holds input-side counts and output 1; message_delta restates them all (newer API versions).
     const start: Record<string, any> = { ...u, output_tokens: 1 };
     if (mode === 'badCount') for (const k of Object.keys(start)) if (k !== 'cache_creation') start[k] = 0;
-    out.push(['message_start', { type: 'message_start', message: { id: 'msg_fz', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: start } }]);
-    for (const w of text) deltas.push(['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } }]);
-    out.push(...deltas, ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: u }], ['message_stop', { type: 'message_stop' }]);
+    out.push([
+      'message_start',
+      {
+        type: 'message_start',
+        message: { id: 'msg_fz', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: start },
+      },
+    ]);
+    for (const w of text)
+      deltas.push(['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } }]);
+    out.push(
+      ...deltas,
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: u }],
+      ['message_stop', { type: 'message_stop' }],
+    );
   } else if (api === 'openai-chat') {
-    out.push(['', { id: 'chatcmpl-fz', object: 'chat.completion.chunk', model: 'gpt-4o', choices: [{ index: 0, delta: { role: 'assistant', content: '' } }], usage: null }]);
-    for (const w of text) deltas.push(['', { id: 'chatcmpl-fz', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: w } }], usage: null }]);
+    out.push([
+      '',
+      {
+        id: 'chatcmpl-fz',
+        object: 'chat.completion.chunk',
+        model: 'gpt-4o',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' } }],
+        usage: null,
+      },
+    ]);
+    for (const w of text)
+      deltas.push([
+        '',
+        { id: 'chatcmpl-fz', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: w } }], usage: null },
+      ]);
     out.push(...deltas, ['', { id: 'chatcmpl-fz', object: 'chat.completion.chunk', choices: [], usage: u }], ['', '[DONE]']);
   } else {
     out.push(['response.created', { type: 'response.created', response: { id: 'resp_fz', model: 'gpt-5', status: 'in_progress' } }]);
     for (const w of text) deltas.push(['response.output_text.delta', { type: 'response.output_text.delta', delta: w }]);
-    out.push(...deltas, ['response.completed', { type: 'response.completed', response: { id: 'resp_fz', model: 'gpt-5', status: 'completed', usage: u } }]);
+    out.push(...deltas, [
+      'response.completed',
+      { type: 'response.completed', response: { id: 'resp_fz', model: 'gpt-5', status: 'completed', usage: u } },
+    ]);
   }
   if (mode === 'shape') for (const d of deltas) if (r.chance(0.5)) bend(r, d[1], new Set(['usage', 'type']));
-  if (mode === 'chaos') for (const d of out) if (r.chance(0.4)) typeof d[1] === 'object' && d[1] !== null && r.chance(0.8) ? bend(r, d[1], new Set()) : (d[1] = odd(r));
+  if (mode === 'chaos')
+    for (const d of out)
+      if (r.chance(0.4)) typeof d[1] === 'object' && d[1] !== null && r.chance(0.8) ? bend(r, d[1], new Set()) : (d[1] = odd(r));
   return { frames: out, expected: keepUsage && mode !== 'badCount' ? expected : null, badCount: mode === 'badCount' };
 }
 
-const JUNK = [': keep-alive', 'event: ping\ndata: {"type":"ping"}', 'retry: 100', 'data: not json', 'event: unknown.event\ndata: {"x":[1,2]}', 'id: 7', 'data'];
+const JUNK = [
+  ': keep-alive',
+  'event: ping\ndata: {"type":"ping"}',
+  'retry: 100',
+  'data: not json',
+  'event: unknown.event\ndata: {"x":[1,2]}',
+  'id: 7',
+  'data',
+];
 
 function sseBody(r: Rng, api: Api, mode: Mode): Generated {
   const { frames, expected, badCount } = events(r, api, mode);
@@ -190,7 +307,7 @@ function sseBody(r: Rng, api: Api, mode: Mode): Generated {
 /** Random chunking, splitting anywhere (inside CRLF pairs and multi-byte characters too). */
 function chunks(r: Rng, b: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const n = r.chance(0.3) ? 1 + r.int(3) : 1 + r.int(200);
     out.push(b.subarray(i, i + n));
     i += n;
@@ -213,7 +330,10 @@ function check(api: Api, streaming: boolean, g: Generated, parts: Buffer[], labe
     for (const [k, v] of Object.entries(ob.reported)) assert.ok(Number.isInteger(v) && v >= 0 && v <= MAX_COUNT, `${label}: ${k} = ${v}`);
   }
   if (g.badCount) {
-    assert.ok(ob.diagnostics.includes('usage_invalid_count') && ob.invalid.size > 0, `${label}: an invalid count was not diagnosed (${ob.diagnostics.join(',')})`);
+    assert.ok(
+      ob.diagnostics.includes('usage_invalid_count') && ob.invalid.size > 0,
+      `${label}: an invalid count was not diagnosed (${ob.diagnostics.join(',')})`,
+    );
   }
   if (g.expected) {
     assert.deepEqual(ob.reported, g.expected, label);
@@ -230,7 +350,11 @@ function raw(bytes: Buffer, streaming: boolean): Promise<{ url: string; close():
   });
   return new Promise((ok) =>
     server.listen(0, '127.0.0.1', () =>
-      ok({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, set: (b) => (next = b), close: () => new Promise<void>((c) => (server.closeAllConnections(), server.close(() => c()))) }),
+      ok({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        set: (b) => (next = b),
+        close: () => new Promise<void>((c) => (server.closeAllConnections(), server.close(() => c()))),
+      }),
     ),
   );
 }
@@ -244,7 +368,17 @@ for (const api of ['anthropic', 'openai-chat', 'openai-responses'] as Api[]) {
     let port: number;
     before(async () => {
       upstream = await raw(Buffer.alloc(0), false);
-      gateway = createGateway({ config: () => ({ route: 'cloud', localModel: null, anthropicUpstream: upstream.url, openaiUpstream: upstream.url, ollamaHost: 'http://127.0.0.1:1' }), onInteraction: () => {}, countTokens: async (t) => Math.ceil(t.length / 4) });
+      gateway = createGateway({
+        config: () => ({
+          route: 'cloud',
+          localModel: null,
+          anthropicUpstream: upstream.url,
+          openaiUpstream: upstream.url,
+          ollamaHost: 'http://127.0.0.1:1',
+        }),
+        onInteraction: () => {},
+        countTokens: async (t) => Math.ceil(t.length / 4),
+      });
       port = await gateway.listen(0);
     });
     after(async () => {
@@ -262,7 +396,11 @@ for (const api of ['anthropic', 'openai-chat', 'openai-responses'] as Api[]) {
             check(api, streaming, g, chunks(r, g.bytes), `${api} ${streaming ? 'sse' : 'json'} ${mode} #${i} (seed ${SEED})`);
             if (i % THROUGH_GATEWAY_EVERY === 0) {
               upstream.set(g.bytes);
-              const res = await fetch(`http://127.0.0.1:${port}${PATH[api]}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: '{"model":"m","messages":[]}' });
+              const res = await fetch(`http://127.0.0.1:${port}${PATH[api]}`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+                body: '{"model":"m","messages":[]}',
+              });
               assert.equal(res.status, 200);
               assert.ok(Buffer.from(await res.arrayBuffer()).equals(g.bytes), `${api} ${mode} #${i}: bytes changed on the way`);
               sent++;

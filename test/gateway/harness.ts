@@ -24,9 +24,17 @@ export async function startHarness(): Promise<Harness> {
   const [anthropic, openai, ollama] = await Promise.all([
     startFakeAnthropic(),
     startFakeOpenAI(),
-    startFakeOllama({ models: [{ name: 'qwen3-coder:30b', family: 'qwen3moe', contextLength: 262_144, capabilities: ['completion', 'tools'] }] }),
+    startFakeOllama({
+      models: [{ name: 'qwen3-coder:30b', family: 'qwen3moe', contextLength: 262_144, capabilities: ['completion', 'tools'] }],
+    }),
   ]);
-  const config: GatewayConfig = { route: 'cloud', localModel: 'qwen3-coder:30b', anthropicUpstream: anthropic.url, openaiUpstream: openai.url, ollamaHost: ollama.url };
+  const config: GatewayConfig = {
+    route: 'cloud',
+    localModel: 'qwen3-coder:30b',
+    anthropicUpstream: anthropic.url,
+    openaiUpstream: openai.url,
+    ollamaHost: ollama.url,
+  };
   const interactions: Interaction[] = [];
   const logger = memoryLogger();
   const clock = fixedClock('2026-03-02T10:00:00Z');
@@ -60,7 +68,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** A raw request (fetch may not set Host or some browser headers). */
-export function rawRequest(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function rawRequest(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path, headers: opts.headers }, (res) => {
       const parts: Buffer[] = [];
@@ -72,4 +83,10 @@ export function rawRequest(port: number, opts: { method?: string; path: string; 
   });
 }
 
-export const anthropicHeaders = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-test-key', 'user-agent': 'claude-cli/2.0.14 (external, cli)', 'x-claude-code-session-id': 'sess-1' };
+export const anthropicHeaders = {
+  'content-type': 'application/json',
+  'anthropic-version': '2023-06-01',
+  'x-api-key': 'sk-ant-test-key',
+  'user-agent': 'claude-cli/2.0.14 (external, cli)',
+  'x-claude-code-session-id': 'sess-1',
+};

@@ -23,7 +23,13 @@ test('Anthropic request on the local route goes to Ollama /v1/messages with the 
   const res = await fetch(`${h.url}/v1/messages?beta=true`, {
     method: 'POST',
     headers: { ...anthropicHeaders, authorization: 'Bearer oauth-secret' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, stream: true, system: 'You are Claude Code.', messages: [{ role: 'user', content: 'refactor' }] }),
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      stream: true,
+      system: 'You are Claude Code.',
+      messages: [{ role: 'user', content: 'refactor' }],
+    }),
   });
   assert.equal(res.status, 200);
   const text = await res.text();
@@ -52,7 +58,13 @@ test('OpenAI chat and Responses on the local route (real openai client) map the 
   for await (const _ of stream) void _;
   await h.gateway.settled();
   const sent = h.ollama.requests.slice(before).filter((r) => r.path.startsWith('/v1/'));
-  assert.deepEqual(sent.map((r) => [r.path, r.json.model]), [['/v1/chat/completions', 'qwen3-coder:30b'], ['/v1/responses', 'qwen3-coder:30b']]);
+  assert.deepEqual(
+    sent.map((r) => [r.path, r.json.model]),
+    [
+      ['/v1/chat/completions', 'qwen3-coder:30b'],
+      ['/v1/responses', 'qwen3-coder:30b'],
+    ],
+  );
   assert.deepEqual(
     h.interactions.map((i) => [i.id, i.route, i.model, i.replaces, i.tokens.input, i.tokens.output]),
     [
@@ -70,18 +82,33 @@ test('switching the route applies to the next request, with nothing restarted', 
   h.config.route = 'cloud';
   await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'c' }] });
   await h.gateway.settled();
-  assert.deepEqual(h.interactions.map((i) => [i.route, i.model]), [['cloud', 'gpt-4o'], ['local', 'qwen3-coder:30b'], ['cloud', 'gpt-4o']]);
+  assert.deepEqual(
+    h.interactions.map((i) => [i.route, i.model]),
+    [
+      ['cloud', 'gpt-4o'],
+      ['local', 'qwen3-coder:30b'],
+      ['cloud', 'gpt-4o'],
+    ],
+  );
 });
 
 test('local model not pulled: the client is told to pull it, in its own error shape', async () => {
   h.config.localModel = 'deepseek-r1:7b';
-  const a = await fetch(`${h.url}/v1/messages`, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
+  const a = await fetch(`${h.url}/v1/messages`, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+  });
   assert.equal(a.status, 404);
   const ab = await a.json();
   assert.equal(ab.type, 'error');
   assert.equal(ab.error.type, 'not_found_error');
   assert.match(ab.error.message, /ollama pull deepseek-r1:7b/);
-  await assert.rejects(openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (e: any) => e.status === 404 && e.code === 'model_not_found' && /ollama pull deepseek-r1:7b/.test(e.message) && /Pull a model/.test(e.message));
+  await assert.rejects(
+    openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    (e: any) =>
+      e.status === 404 && e.code === 'model_not_found' && /ollama pull deepseek-r1:7b/.test(e.message) && /Pull a model/.test(e.message),
+  );
   await h.gateway.settled();
   assert.equal(h.interactions.length, 0);
 });
@@ -89,13 +116,21 @@ test('local model not pulled: the client is told to pull it, in its own error sh
 test('Ollama not running: a clear message with how to start it, in each API shape', async () => {
   const host = `http://127.0.0.1:${await freePort()}`;
   h.config.ollamaHost = host;
-  const a = await fetch(`${h.url}/v1/messages`, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [] }) });
+  const a = await fetch(`${h.url}/v1/messages`, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [] }),
+  });
   assert.equal(a.status, 502);
   const ab = await a.json();
   assert.deepEqual(Object.keys(ab), ['type', 'error']);
   assert.equal(ab.error.type, 'api_error');
   assert.ok(ab.error.message.includes(`Ollama is not running at ${host}`) && ab.error.message.includes('ollama serve'));
-  const r = await fetch(`${h.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', input: 'x' }) });
+  const r = await fetch(`${h.url}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', input: 'x' }),
+  });
   const rb = await r.json();
   assert.equal(rb.error.code, 'ollama_unreachable');
   assert.ok(rb.error.message.includes(`Ollama is not running at ${host}`));
@@ -104,7 +139,10 @@ test('Ollama not running: a clear message with how to start it, in each API shap
 
 test('no local model chosen: says where to pick one', async () => {
   h.config.localModel = null;
-  await assert.rejects(openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (e: any) => e.status === 400 && e.code === 'no_local_model' && /unmetered\.localModel/.test(e.message));
+  await assert.rejects(
+    openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    (e: any) => e.status === 400 && e.code === 'no_local_model' && /unmetered\.localModel/.test(e.message),
+  );
 });
 
 test('a request larger than the loaded context window is refused with how to raise it', async () => {
@@ -113,12 +151,17 @@ test('a request larger than the loaded context window is refused with how to rai
   h.clock.advance(60_000);
   const before = h.ollama.requests.length;
   await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'warm up' }] });
-  for (let k = 0; k < 50 && !h.ollama.requests.slice(before).some((r) => r.path === '/api/ps'); k++) await new Promise((ok) => setTimeout(ok, 10));
+  for (let k = 0; k < 50 && !h.ollama.requests.slice(before).some((r) => r.path === '/api/ps'); k++)
+    await new Promise((ok) => setTimeout(ok, 10));
   await new Promise((ok) => setTimeout(ok, 20));
   const big = 'lorem ipsum dolor sit amet '.repeat(4000); // ~108 kB, far beyond 4,096 tokens
   await assert.rejects(
     openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: big }] }),
-    (e: any) => e.status === 400 && e.code === 'context_length_exceeded' && /4,096-token/.test(e.message) && /OLLAMA_CONTEXT_LENGTH=65536/.test(e.message),
+    (e: any) =>
+      e.status === 400 &&
+      e.code === 'context_length_exceeded' &&
+      /4,096-token/.test(e.message) &&
+      /OLLAMA_CONTEXT_LENGTH=65536/.test(e.message),
   );
   // A request that fits still goes through.
   const ok = await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'small' }] });
@@ -126,12 +169,19 @@ test('a request larger than the loaded context window is refused with how to rai
 });
 
 test('count_tokens on the local route is answered by the tokenizer; /v1/models lists the installed models', async () => {
-  const r = await fetch(`${h.url}/v1/messages/count_tokens`, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello world, hello world' }] }) });
+  const r = await fetch(`${h.url}/v1/messages/count_tokens`, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello world, hello world' }] }),
+  });
   assert.equal(r.status, 200);
   const n = (await r.json()).input_tokens;
   assert.ok(Number.isInteger(n) && n > 0 && n < 20, String(n));
   const list = await openai().models.list();
-  assert.deepEqual(list.data.map((m) => m.id), ['qwen3-coder:30b']);
+  assert.deepEqual(
+    list.data.map((m) => m.id),
+    ['qwen3-coder:30b'],
+  );
   const am = await (await fetch(`${h.url}/v1/models`, { headers: anthropicHeaders })).json();
   assert.equal(am.data[0].type, 'model');
   assert.equal(am.data[0].id, 'qwen3-coder:30b');

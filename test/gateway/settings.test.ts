@@ -4,19 +4,46 @@ import { DEFAULT_GATEWAY_PORT, normaliseGatewaySettings } from '../../src/core/g
 
 test('defaults when nothing is set', () => {
   assert.deepEqual(normaliseGatewaySettings({}), {
-    value: { ollamaHost: 'http://127.0.0.1:11434', port: DEFAULT_GATEWAY_PORT, anthropicUpstream: 'https://api.anthropic.com', openaiUpstream: 'https://api.openai.com', route: 'cloud', localModel: null },
+    value: {
+      ollamaHost: 'http://127.0.0.1:11434',
+      port: DEFAULT_GATEWAY_PORT,
+      anthropicUpstream: 'https://api.anthropic.com',
+      openaiUpstream: 'https://api.openai.com',
+      route: 'cloud',
+      localModel: null,
+    },
     warnings: [],
   });
 });
 
 test('good values are kept; trailing slashes and a pasted /v1 are dropped', () => {
-  const r = normaliseGatewaySettings({ 'ollama.host': 'http://gpu-box:11434/', 'gateway.port': '9000', 'gateway.anthropicUpstream': 'https://llm-proxy.corp/anthropic/', 'gateway.openaiUpstream': 'https://api.openai.com/v1', route: 'local', localModel: 'qwen3-coder:30b' });
-  assert.deepEqual(r.value, { ollamaHost: 'http://gpu-box:11434', port: 9000, anthropicUpstream: 'https://llm-proxy.corp/anthropic', openaiUpstream: 'https://api.openai.com', route: 'local', localModel: 'qwen3-coder:30b' });
+  const r = normaliseGatewaySettings({
+    'ollama.host': 'http://gpu-box:11434/',
+    'gateway.port': '9000',
+    'gateway.anthropicUpstream': 'https://llm-proxy.corp/anthropic/',
+    'gateway.openaiUpstream': 'https://api.openai.com/v1',
+    route: 'local',
+    localModel: 'qwen3-coder:30b',
+  });
+  assert.deepEqual(r.value, {
+    ollamaHost: 'http://gpu-box:11434',
+    port: 9000,
+    anthropicUpstream: 'https://llm-proxy.corp/anthropic',
+    openaiUpstream: 'https://api.openai.com',
+    route: 'local',
+    localModel: 'qwen3-coder:30b',
+  });
   assert.deepEqual(r.warnings, []);
 });
 
 test('bad values fall back to the default with a warning naming the setting, what was expected and what arrived', () => {
-  const r = normaliseGatewaySettings({ 'ollama.host': 'ftp://x', 'gateway.port': 80, 'gateway.openaiUpstream': 'not a url', route: 'offline', localModel: 'bad name!' });
+  const r = normaliseGatewaySettings({
+    'ollama.host': 'ftp://x',
+    'gateway.port': 80,
+    'gateway.openaiUpstream': 'not a url',
+    route: 'offline',
+    localModel: 'bad name!',
+  });
   assert.deepEqual(r.value, normaliseGatewaySettings({}).value);
   assert.deepEqual(r.warnings, [
     'unmetered.ollama.host: expected an http:// or https:// URL such as "http://127.0.0.1:11434", got "ftp://x"; using http://127.0.0.1:11434',

@@ -12,9 +12,14 @@ function read(chunks: string[]): Array<[string, string]> {
 
 test('SSE framing: event and data lines, multi-line data, comments, LF/CRLF/CR, chunks split anywhere', () => {
   const stream = ': keep-alive\r\nevent: message_start\r\ndata: {"a":1}\r\n\r\ndata: line one\ndata: line two\n\nevent: ping\rdata: {}\r\r';
-  const expected: Array<[string, string]> = [['message_start', '{"a":1}'], ['', 'line one\nline two'], ['ping', '{}']];
+  const expected: Array<[string, string]> = [
+    ['message_start', '{"a":1}'],
+    ['', 'line one\nline two'],
+    ['ping', '{}'],
+  ];
   assert.deepEqual(read([stream]), expected);
-  for (let cut = 1; cut < stream.length; cut++) assert.deepEqual(read([stream.slice(0, cut), stream.slice(cut)]), expected, `split at ${cut}`);
+  for (let cut = 1; cut < stream.length; cut++)
+    assert.deepEqual(read([stream.slice(0, cut), stream.slice(cut)]), expected, `split at ${cut}`);
   assert.deepEqual(read(Array.from(stream)), expected, 'one character at a time');
 });
 
@@ -34,7 +39,11 @@ test('OpenAI chat chunks with "usage": null are not taken for usage; the final u
   const o = observeResponse('openai-chat', true);
   o.push(Buffer.from('data: {"id":"chatcmpl-1","model":"gpt-4o","choices":[{"delta":{"content":"Hi"}}],"usage":null}\n\n'));
   assert.equal(o.observation.reported, null);
-  o.push(Buffer.from('data: {"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}}\n\ndata: [DONE]\n\n'));
+  o.push(
+    Buffer.from(
+      'data: {"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}}\n\ndata: [DONE]\n\n',
+    ),
+  );
   o.end();
   assert.deepEqual(o.observation.reported, { input: 6, output: 2, cacheRead: 4, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
   assert.equal(o.observation.complete, true);
@@ -46,7 +55,13 @@ test('requestText keeps what the model reads (system, messages, tool schemas) an
     model: 'claude-sonnet-4-5',
     system: [{ type: 'text', text: 'SYS', cache_control: { type: 'ephemeral' } }],
     messages: [
-      { role: 'user', content: [{ type: 'text', text: 'USER' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'USER' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.ts' } }] },
     ],
     tools: [{ name: 'Read', input_schema: { type: 'object' } }],

@@ -7,6 +7,7 @@ import path from 'node:path';
  */
 export function builtFile(name: 'cli.js' | 'cli-commands.js' | 'extension.js' | 'dashboard.js' | 'sources-worker.js'): string {
   const file = path.resolve('dist', name);
-  if (!existsSync(file)) throw new Error(`${file} is missing: run the suites through test/run.mjs (it builds first), or \`node esbuild.mjs\``);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: run the suites through test/run.mjs (it builds first), or \`node esbuild.mjs\``);
   return file;
 }

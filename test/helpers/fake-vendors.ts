@@ -75,7 +75,10 @@ function words(text: string): string[] {
   return parts.length ? parts : [''];
 }
 
-const rid = (prefix: string, n = 12) => `${prefix}${randomBytes(n).toString('hex').slice(0, n * 2)}`;
+const rid = (prefix: string, n = 12) =>
+  `${prefix}${randomBytes(n)
+    .toString('hex')
+    .slice(0, n * 2)}`;
 
 // ---------- Anthropic Messages ----------
 
@@ -100,14 +103,21 @@ export function anthropicStreamEvents(req: any, r: Reply, defaultUsage: object =
   const m = anthropicMessage(req, r, defaultUsage);
   const { output_tokens, ...startUsage } = m.usage as typeof ANTHROPIC_DEFAULT_USAGE;
   const events: SseEvent[] = [
-    { event: 'message_start', data: { type: 'message_start', message: { ...m, content: [], stop_reason: null, usage: { ...startUsage, output_tokens: 1 } } } },
+    {
+      event: 'message_start',
+      data: { type: 'message_start', message: { ...m, content: [], stop_reason: null, usage: { ...startUsage, output_tokens: 1 } } },
+    },
     { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
     { event: 'ping', data: { type: 'ping' } },
   ];
-  for (const w of words(r.text ?? 'Hello!')) events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } } });
+  for (const w of words(r.text ?? 'Hello!'))
+    events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } } });
   events.push(
     { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-    { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens } } },
+    {
+      event: 'message_delta',
+      data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens } },
+    },
     { event: 'message_stop', data: { type: 'message_stop' } },
   );
   return events;
@@ -117,11 +127,26 @@ export function anthropicError(status: number, type: string, message: string) {
   return { type: 'error', error: { type, message }, request_id: rid('req_') };
 }
 
-const ANTHROPIC_ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error' };
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
 
 // ---------- OpenAI Chat Completions ----------
 
-export const OPENAI_DEFAULT_USAGE = { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+export const OPENAI_DEFAULT_USAGE = {
+  prompt_tokens: 20,
+  completion_tokens: 9,
+  total_tokens: 29,
+  prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+};
 
 export function chatCompletion(req: any, r: Reply, created: number, defaultUsage: object = OPENAI_DEFAULT_USAGE) {
   return {
@@ -129,7 +154,14 @@ export function chatCompletion(req: any, r: Reply, created: number, defaultUsage
     object: 'chat.completion',
     created,
     model: r.model ?? req.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: r.text ?? 'Hello!', refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: r.text ?? 'Hello!', refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: { ...defaultUsage, ...r.usage },
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
@@ -143,8 +175,17 @@ export function chatCompletionChunks(req: any, r: Reply, created: number, defaul
   const withUsage = req.stream_options?.include_usage === true;
   const base = { id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: 'fp_fake' };
   const u = withUsage ? { usage: null } : {};
-  const events: SseEvent[] = [{ data: { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }], ...u } }];
-  for (const w of words(r.text ?? 'Hello!')) events.push({ data: { ...base, choices: [{ index: 0, delta: { content: w }, logprobs: null, finish_reason: null }], ...u } });
+  const events: SseEvent[] = [
+    {
+      data: {
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }],
+        ...u,
+      },
+    },
+  ];
+  for (const w of words(r.text ?? 'Hello!'))
+    events.push({ data: { ...base, choices: [{ index: 0, delta: { content: w }, logprobs: null, finish_reason: null }], ...u } });
   events.push({ data: { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], ...u } });
   if (withUsage) events.push({ data: { ...base, choices: [], usage: { ...defaultUsage, ...r.usage } } });
   events.push({ data: '[DONE]' });
@@ -157,9 +198,22 @@ export function openaiError(message: string, type: string, code: string | null, 
 
 // ---------- OpenAI Responses ----------
 
-export const RESPONSES_DEFAULT_USAGE = { input_tokens: 30, input_tokens_details: { cached_tokens: 0 }, output_tokens: 11, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 41 };
+export const RESPONSES_DEFAULT_USAGE = {
+  input_tokens: 30,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: 11,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 41,
+};
 
-export function responseObject(req: any, r: Reply, created: number, status: 'in_progress' | 'completed', id?: string, defaultUsage: object = RESPONSES_DEFAULT_USAGE) {
+export function responseObject(
+  req: any,
+  r: Reply,
+  created: number,
+  status: 'in_progress' | 'completed',
+  id?: string,
+  defaultUsage: object = RESPONSES_DEFAULT_USAGE,
+) {
   const done = status === 'completed';
   const text = r.text ?? 'Hello!';
   return {
@@ -171,7 +225,17 @@ export function responseObject(req: any, r: Reply, created: number, status: 'in_
     incomplete_details: null,
     instructions: req.instructions ?? null,
     model: r.model ?? req.model,
-    output: done ? [{ id: 'msg_out_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }] : [],
+    output: done
+      ? [
+          {
+            id: 'msg_out_1',
+            type: 'message',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text, annotations: [] }],
+          },
+        ]
+      : [],
     parallel_tool_calls: true,
     previous_response_id: null,
     store: req.store ?? true,
@@ -190,13 +254,27 @@ export function responseEvents(req: any, r: Reply, created: number, defaultUsage
     ev('response.created', { response: responseObject(req, r, created, 'in_progress', id, defaultUsage) }),
     ev('response.in_progress', { response: responseObject(req, r, created, 'in_progress', id, defaultUsage) }),
     ev('response.output_item.added', { output_index: 0, item }),
-    ev('response.content_part.added', { item_id: 'msg_out_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }),
+    ev('response.content_part.added', {
+      item_id: 'msg_out_1',
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [] },
+    }),
   ];
-  for (const w of words(text)) events.push(ev('response.output_text.delta', { item_id: 'msg_out_1', output_index: 0, content_index: 0, delta: w }));
+  for (const w of words(text))
+    events.push(ev('response.output_text.delta', { item_id: 'msg_out_1', output_index: 0, content_index: 0, delta: w }));
   events.push(
     ev('response.output_text.done', { item_id: 'msg_out_1', output_index: 0, content_index: 0, text }),
-    ev('response.content_part.done', { item_id: 'msg_out_1', output_index: 0, content_index: 0, part: { type: 'output_text', text, annotations: [] } }),
-    ev('response.output_item.done', { output_index: 0, item: { ...item, status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] } }),
+    ev('response.content_part.done', {
+      item_id: 'msg_out_1',
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', text, annotations: [] },
+    }),
+    ev('response.output_item.done', {
+      output_index: 0,
+      item: { ...item, status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] },
+    }),
     ev('response.completed', { response: responseObject(req, r, created, 'completed', id, defaultUsage) }),
   );
   return events;
@@ -297,9 +375,7 @@ async function startServer(route: (req: RecordedRequest) => Handler | null, defa
     defaultReply,
     next: (...r) => void queue.push(...r),
     settled: (i) =>
-      settledSet.has(i)
-        ? Promise.resolve(requests[i])
-        : new Promise((ok) => settledWaiters.set(i, [...(settledWaiters.get(i) ?? []), ok])),
+      settledSet.has(i) ? Promise.resolve(requests[i]) : new Promise((ok) => settledWaiters.set(i, [...(settledWaiters.get(i) ?? []), ok])),
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
@@ -314,29 +390,45 @@ const now = () => Math.floor(Date.now() / 1000);
 
 // Handlers shared by the vendor fakes and Ollama's compatible endpoints.
 
-function anthropicMessages(errorShape: (status: number, message: string) => unknown = (s, m) => anthropicError(s, ANTHROPIC_ERROR_TYPES[s] ?? 'api_error', m), usage: object = ANTHROPIC_DEFAULT_USAGE): Handler {
+function anthropicMessages(
+  errorShape: (status: number, message: string) => unknown = (s, m) => anthropicError(s, ANTHROPIC_ERROR_TYPES[s] ?? 'api_error', m),
+  usage: object = ANTHROPIC_DEFAULT_USAGE,
+): Handler {
   return (req, r, _res, io) => {
-    if (r.error) return io.json(r.error.status, r.error.body ?? errorShape(r.error.status, r.error.message ?? 'error'), { 'request-id': rid('req_'), ...r.error.headers });
+    if (r.error)
+      return io.json(r.error.status, r.error.body ?? errorShape(r.error.status, r.error.message ?? 'error'), {
+        'request-id': rid('req_'),
+        ...r.error.headers,
+      });
     if (!req.json?.model) return io.json(400, errorShape(400, 'model: Field required'));
     if (req.json.stream) return io.stream('text/event-stream; charset=utf-8', anthropicStreamEvents(req.json, r, usage).map(sseFrame), r);
     return io.json(200, anthropicMessage(req.json, r, usage), { 'request-id': rid('req_') });
   };
 }
 
-function chatCompletions(errorShape: (status: number, message: string) => unknown = (s, m) => openaiError(m, s === 429 ? 'rate_limit_error' : 'invalid_request_error', null), usage: object = OPENAI_DEFAULT_USAGE): Handler {
+function chatCompletions(
+  errorShape: (status: number, message: string) => unknown = (s, m) =>
+    openaiError(m, s === 429 ? 'rate_limit_error' : 'invalid_request_error', null),
+  usage: object = OPENAI_DEFAULT_USAGE,
+): Handler {
   return (req, r, _res, io) => {
     if (r.error) return io.json(r.error.status, r.error.body ?? errorShape(r.error.status, r.error.message ?? 'error'), r.error.headers);
     const created = now();
-    if (req.json?.stream) return io.stream('text/event-stream; charset=utf-8', chatCompletionChunks(req.json, r, created, usage).map(sseFrame), r);
+    if (req.json?.stream)
+      return io.stream('text/event-stream; charset=utf-8', chatCompletionChunks(req.json, r, created, usage).map(sseFrame), r);
     return io.json(200, chatCompletion(req.json, r, created, usage), { 'x-request-id': rid('req_') });
   };
 }
 
-function responses(errorShape: (status: number, message: string) => unknown = (s, m) => openaiError(m, 'invalid_request_error', null), usage: object = RESPONSES_DEFAULT_USAGE): Handler {
+function responses(
+  errorShape: (status: number, message: string) => unknown = (s, m) => openaiError(m, 'invalid_request_error', null),
+  usage: object = RESPONSES_DEFAULT_USAGE,
+): Handler {
   return (req, r, _res, io) => {
     if (r.error) return io.json(r.error.status, r.error.body ?? errorShape(r.error.status, r.error.message ?? 'error'), r.error.headers);
     const created = now();
-    if (req.json?.stream) return io.stream('text/event-stream; charset=utf-8', responseEvents(req.json, r, created, usage).map(sseFrame), r);
+    if (req.json?.stream)
+      return io.stream('text/event-stream; charset=utf-8', responseEvents(req.json, r, created, usage).map(sseFrame), r);
     return io.json(200, responseObject(req.json, r, created, 'completed', undefined, usage));
   };
 }
@@ -346,10 +438,20 @@ export function startFakeAnthropic(defaultReply: Reply = {}): Promise<FakeServer
     const p = pathOf(req.path);
     if (req.method === 'POST' && p === '/v1/messages') return anthropicMessages();
     if (req.method === 'POST' && p === '/v1/messages/count_tokens')
-      return (r, reply, _res, io) => (reply.error ? io.json(reply.error.status, reply.error.body ?? anthropicError(reply.error.status, 'api_error', 'error')) : io.json(200, { input_tokens: Math.ceil(r.body.length / 4) }));
+      return (r, reply, _res, io) =>
+        reply.error
+          ? io.json(reply.error.status, reply.error.body ?? anthropicError(reply.error.status, 'api_error', 'error'))
+          : io.json(200, { input_tokens: Math.ceil(r.body.length / 4) });
     if (req.method === 'GET' && p === '/v1/models')
       return (_r, _reply, _res, io) =>
-        io.json(200, { data: [{ type: 'model', id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' }], has_more: false, first_id: 'claude-sonnet-4-5-20250929', last_id: 'claude-sonnet-4-5-20250929' });
+        io.json(200, {
+          data: [
+            { type: 'model', id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' },
+          ],
+          has_more: false,
+          first_id: 'claude-sonnet-4-5-20250929',
+          last_id: 'claude-sonnet-4-5-20250929',
+        });
     return null;
   }, defaultReply);
 }
@@ -360,7 +462,8 @@ export function startFakeOpenAI(defaultReply: Reply = {}): Promise<FakeServer> {
     if (req.method === 'POST' && p === '/v1/chat/completions') return chatCompletions();
     if (req.method === 'POST' && p === '/v1/responses') return responses();
     if (req.method === 'GET' && p === '/v1/models')
-      return (_r, _reply, _res, io) => io.json(200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1715367049, owned_by: 'system' }] });
+      return (_r, _reply, _res, io) =>
+        io.json(200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1715367049, owned_by: 'system' }] });
     return null;
   }, defaultReply);
 }
@@ -400,7 +503,13 @@ const ollamaError = (message: string) => ({ error: message });
 // Ollama's compatible endpoints report no cache detail; its Responses usage carries zeros for them.
 export const OLLAMA_CHAT_USAGE = { prompt_tokens: 26, completion_tokens: 8, total_tokens: 34 };
 export const OLLAMA_MESSAGES_USAGE = { input_tokens: 26, output_tokens: 8 };
-export const OLLAMA_RESPONSES_USAGE = { input_tokens: 26, input_tokens_details: { cached_tokens: 0 }, output_tokens: 8, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 34 };
+export const OLLAMA_RESPONSES_USAGE = {
+  input_tokens: 26,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: 8,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 34,
+};
 
 export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; version?: string; reply?: Reply } = {}): Promise<FakeOllama> {
   const state = { version: opts.version ?? '0.14.2', models: opts.models ?? [], pullScript: {} as PullScript };
@@ -411,32 +520,61 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
   };
   const tag = (m: FakeOllamaModel) => (m.name.includes(':') ? m.name : `${m.name}:latest`);
   const digest = (m: FakeOllamaModel) => Buffer.from(m.name).toString('hex').padEnd(64, '0').slice(0, 64);
-  const details = (m: FakeOllamaModel) => ({ parent_model: '', format: 'gguf', family: m.family ?? 'llama', families: [m.family ?? 'llama'], parameter_size: m.parameterSize ?? '7.6B', quantization_level: m.quantization ?? 'Q4_K_M' });
+  const details = (m: FakeOllamaModel) => ({
+    parent_model: '',
+    format: 'gguf',
+    family: m.family ?? 'llama',
+    families: [m.family ?? 'llama'],
+    parameter_size: m.parameterSize ?? '7.6B',
+    quantization_level: m.quantization ?? 'Q4_K_M',
+  });
   const missing = (model: string) => `model '${model}' not found`;
   const compatMissing = (model: string) => `model "${model}" not found, try pulling it first`;
 
   // Ollama's compatibility layers answer with the vendor's error shapes (openai.NewError / anthropic.NewError).
-  const oaiCompatError = (status: number, message: string) => openaiError(message, status === 404 ? 'not_found_error' : status === 400 ? 'invalid_request_error' : 'api_error', null);
+  const oaiCompatError = (status: number, message: string) =>
+    openaiError(message, status === 404 ? 'not_found_error' : status === 400 ? 'invalid_request_error' : 'api_error', null);
   const antCompatError = (status: number, message: string) => anthropicError(status, ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message);
-  const requireModel = (h: Handler, shape: (s: number, m: string) => unknown, msg: (m: string) => string): Handler => (req, r, res, io) => {
-    if (!find(req.json?.model)) return io.json(404, shape(404, msg(req.json?.model ?? '')));
-    return h(req, r, res, io);
-  };
+  const requireModel =
+    (h: Handler, shape: (s: number, m: string) => unknown, msg: (m: string) => string): Handler =>
+    (req, r, res, io) => {
+      if (!find(req.json?.model)) return io.json(404, shape(404, msg(req.json?.model ?? '')));
+      return h(req, r, res, io);
+    };
 
   const base = await startServer((req) => {
     const p = pathOf(req.path);
     const m = req.method;
-    if (m === 'GET' && p === '/') return (_r, _reply, res) => void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Ollama is running');
+    if (m === 'GET' && p === '/')
+      return (_r, _reply, res) => void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Ollama is running');
     if (m === 'GET' && p === '/api/version') return (_r, _reply, _res, io) => io.json(200, { version: state.version });
     if (m === 'GET' && p === '/api/tags')
       return (_r, _reply, _res, io) =>
-        io.json(200, { models: state.models.map((x) => ({ name: tag(x), model: tag(x), modified_at: '2026-01-10T09:00:00.000000000Z', size: x.size ?? 4_683_087_332, digest: digest(x), details: details(x) })) });
+        io.json(200, {
+          models: state.models.map((x) => ({
+            name: tag(x),
+            model: tag(x),
+            modified_at: '2026-01-10T09:00:00.000000000Z',
+            size: x.size ?? 4_683_087_332,
+            digest: digest(x),
+            details: details(x),
+          })),
+        });
     if (m === 'GET' && p === '/api/ps')
       return (_r, _reply, _res, io) =>
         io.json(200, {
           models: state.models
             .filter((x) => x.loadedContext !== undefined)
-            .map((x) => ({ name: tag(x), model: tag(x), size: x.size ?? 4_683_087_332, digest: digest(x), details: details(x), expires_at: '2026-01-10T09:05:00.000000000Z', size_vram: x.size ?? 4_683_087_332, context_length: x.loadedContext })),
+            .map((x) => ({
+              name: tag(x),
+              model: tag(x),
+              size: x.size ?? 4_683_087_332,
+              digest: digest(x),
+              details: details(x),
+              expires_at: '2026-01-10T09:05:00.000000000Z',
+              size_vram: x.size ?? 4_683_087_332,
+              context_length: x.loadedContext,
+            })),
         });
     if (m === 'POST' && p === '/api/show')
       return (r, _reply, _res, io) => {
@@ -449,7 +587,12 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
           parameters: '',
           template: '{{ .Prompt }}',
           details: details(x),
-          model_info: { 'general.architecture': arch, 'general.parameter_count': 7_615_616_512, [`${arch}.context_length`]: x.contextLength ?? 32_768, [`${arch}.embedding_length`]: 3584 },
+          model_info: {
+            'general.architecture': arch,
+            'general.parameter_count': 7_615_616_512,
+            [`${arch}.context_length`]: x.contextLength ?? 32_768,
+            [`${arch}.embedding_length`]: 3584,
+          },
           capabilities: x.capabilities ?? ['completion'],
           modified_at: '2026-01-10T09:00:00.000000000Z',
         });
@@ -463,7 +606,8 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
         const steps = s.steps ?? 4;
         layerSizes.forEach((total, li) => {
           const d = `sha256:${String(li).repeat(64).slice(0, 64)}`;
-          for (let k = 0; k <= steps; k++) lines.push({ status: `pulling ${d.slice(7, 19)}`, digest: d, total, completed: Math.round((total * k) / steps) });
+          for (let k = 0; k <= steps; k++)
+            lines.push({ status: `pulling ${d.slice(7, 19)}`, digest: d, total, completed: Math.round((total * k) / steps) });
         });
         lines.push({ status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' });
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -485,24 +629,50 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
         if (!x) return io.json(404, ollamaError(missing(r.json?.model)));
         const text = reply.text ?? 'Hello!';
         const created = new Date().toISOString();
-        const final = { model: r.json.model, created_at: created, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 512_000_000, load_duration: 2_000_000, prompt_eval_count: (reply.usage?.prompt_eval_count as number) ?? 26, prompt_eval_duration: 100_000_000, eval_count: (reply.usage?.eval_count as number) ?? 8, eval_duration: 400_000_000 };
+        const final = {
+          model: r.json.model,
+          created_at: created,
+          message: { role: 'assistant', content: '' },
+          done: true,
+          done_reason: 'stop',
+          total_duration: 512_000_000,
+          load_duration: 2_000_000,
+          prompt_eval_count: (reply.usage?.prompt_eval_count as number) ?? 26,
+          prompt_eval_duration: 100_000_000,
+          eval_count: (reply.usage?.eval_count as number) ?? 8,
+          eval_duration: 400_000_000,
+        };
         if (r.json.stream === false) return io.json(200, { ...final, message: { role: 'assistant', content: text } });
-        const frames = words(text).map((w) => JSON.stringify({ model: r.json.model, created_at: created, message: { role: 'assistant', content: w }, done: false }) + '\n');
+        const frames = words(text).map(
+          (w) =>
+            JSON.stringify({ model: r.json.model, created_at: created, message: { role: 'assistant', content: w }, done: false }) + '\n',
+        );
         frames.push(JSON.stringify(final) + '\n');
         return io.stream('application/x-ndjson', frames, reply);
       };
-    if (m === 'POST' && p === '/v1/chat/completions') return requireModel(chatCompletions(oaiCompatError, OLLAMA_CHAT_USAGE), oaiCompatError, compatMissing);
-    if (m === 'POST' && p === '/v1/responses') return requireModel(responses(oaiCompatError, OLLAMA_RESPONSES_USAGE), oaiCompatError, compatMissing);
-    if (m === 'POST' && p === '/v1/messages') return requireModel(anthropicMessages(antCompatError, OLLAMA_MESSAGES_USAGE), antCompatError, missing);
+    if (m === 'POST' && p === '/v1/chat/completions')
+      return requireModel(chatCompletions(oaiCompatError, OLLAMA_CHAT_USAGE), oaiCompatError, compatMissing);
+    if (m === 'POST' && p === '/v1/responses')
+      return requireModel(responses(oaiCompatError, OLLAMA_RESPONSES_USAGE), oaiCompatError, compatMissing);
+    if (m === 'POST' && p === '/v1/messages')
+      return requireModel(anthropicMessages(antCompatError, OLLAMA_MESSAGES_USAGE), antCompatError, missing);
     if (m === 'GET' && p === '/v1/models')
-      return (_r, _reply, _res, io) => io.json(200, { object: 'list', data: state.models.map((x) => ({ id: tag(x), object: 'model', created: 1768035600, owned_by: 'library' })) });
+      return (_r, _reply, _res, io) =>
+        io.json(200, {
+          object: 'list',
+          data: state.models.map((x) => ({ id: tag(x), object: 'model', created: 1768035600, owned_by: 'library' })),
+        });
     return null;
   }, opts.reply ?? {});
 
   const fake = base as FakeOllama;
   // Live views of the state, so a test can change the installed models or the pull script between requests.
   for (const key of ['version', 'models', 'pullScript'] as const) {
-    Object.defineProperty(fake, key, { get: () => state[key], set: (v) => ((state as Record<string, unknown>)[key] = v), enumerable: true });
+    Object.defineProperty(fake, key, {
+      get: () => state[key],
+      set: (v) => ((state as Record<string, unknown>)[key] = v),
+      enumerable: true,
+    });
   }
   return fake;
 }

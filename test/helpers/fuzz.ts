@@ -28,7 +28,27 @@ export const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * 
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);
 
 /** Number literals as they appear in JSON text; some are out of every sane range, one is not JSON. */
-const NUMBER_TEXTS = ['-1', '-0', '0', '1.5', '1e20', '1e308', '1e400', '-1e400', '9007199254740993', '1e-400', '2e15', '8.64e15', '-8.64e15', '"12"', 'null', 'true', '[]', '{}', 'NaN'];
+const NUMBER_TEXTS = [
+  '-1',
+  '-0',
+  '0',
+  '1.5',
+  '1e20',
+  '1e308',
+  '1e400',
+  '-1e400',
+  '9007199254740993',
+  '1e-400',
+  '2e15',
+  '8.64e15',
+  '-8.64e15',
+  '"12"',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  'NaN',
+];
 
 /** Values that replace a node: every JSON type, edges of each, and strings that are not what they look like. */
 function hostileValue(rng: Rng): unknown {
@@ -36,9 +56,29 @@ function hostileValue(rng: Rng): unknown {
     case 0:
       return pick(rng, [-1, -0, 1.5, 1e20, 1e308, -1e308, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 8.64e15 + 1, 2 ** 31, 0]);
     case 1:
-      return pick(rng, ['', ' ', '12', '-5', 'NaN', '+275760-09-14T00:00:00.000Z', '9999-99-99', '2026-11-23T12:00:00Z', '\u0000', '__proto__', 'constructor']);
+      return pick(rng, [
+        '',
+        ' ',
+        '12',
+        '-5',
+        'NaN',
+        '+275760-09-14T00:00:00.000Z',
+        '9999-99-99',
+        '2026-11-23T12:00:00Z',
+        '\u0000',
+        '__proto__',
+        'constructor',
+      ]);
     case 2:
-      return pick(rng, ['\u001b]52;c;aGVsbG8=\u0007', '\u001b[2J\u001b[H', '\r\n', '\u2028\u2029', '\ud800', 'a\u0008\u0008b', '\u009b31m']);
+      return pick(rng, [
+        '\u001b]52;c;aGVsbG8=\u0007',
+        '\u001b[2J\u001b[H',
+        '\r\n',
+        '\u2028\u2029',
+        '\ud800',
+        'a\u0008\u0008b',
+        '\u009b31m',
+      ]);
     case 3:
       return null;
     case 4:
@@ -126,7 +166,9 @@ export function mutate(rng: Rng, text: string, others: readonly string[]): strin
     }
     case 5: {
       const at = int(rng, text.length + 1);
-      const junk = String.fromCharCode(...Array.from({ length: 1 + int(rng, 4) }, () => pick(rng, [0, 7, 8, 9, 13, 27, 0x7f, 0x85, 0x9b, 0xfeff, 0xd800])));
+      const junk = String.fromCharCode(
+        ...Array.from({ length: 1 + int(rng, 4) }, () => pick(rng, [0, 7, 8, 9, 13, 27, 0x7f, 0x85, 0x9b, 0xfeff, 0xd800])),
+      );
       return text.slice(0, at) + junk + text.slice(at);
     }
     case 6:
@@ -137,6 +179,6 @@ export function mutate(rng: Rng, text: string, others: readonly string[]): strin
       return chars.join('');
     }
     default:
-      return pick(rng, ['', ' ', 'null', '[]', '"a"', '123', '{}', '{"type":"assistant"}', '[' .repeat(100_000), '{"a":'.repeat(50_000)]);
+      return pick(rng, ['', ' ', 'null', '[]', '"a"', '123', '{}', '{"type":"assistant"}', '['.repeat(100_000), '{"a":'.repeat(50_000)]);
   }
 }

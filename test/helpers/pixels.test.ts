@@ -34,7 +34,12 @@ function png(width: number, height: number, pixel: (x: number, y: number) => num
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('contrast measured from pixels', { timeout: 10_000 }, () => {
@@ -46,7 +51,15 @@ describe('contrast measured from pixels', { timeout: 10_000 }, () => {
   for (const filter of [0, 1, 2]) {
     it(`decodes a PNG (filter ${filter}) and finds text and background`, () => {
       // 40×20 of #1f1f1f with a 10×6 block of #cccccc "text" and a few #555555 anti-aliasing pixels
-      const img = decodePng(png(40, 20, (x, y) => (x >= 5 && x < 15 && y >= 7 && y < 13 ? [0xcc, 0xcc, 0xcc] : x === 16 && y === 8 ? [0x55, 0x55, 0x55] : [0x1f, 0x1f, 0x1f]), filter));
+      const img = decodePng(
+        png(
+          40,
+          20,
+          (x, y) =>
+            x >= 5 && x < 15 && y >= 7 && y < 13 ? [0xcc, 0xcc, 0xcc] : x === 16 && y === 8 ? [0x55, 0x55, 0x55] : [0x1f, 0x1f, 0x1f],
+          filter,
+        ),
+      );
       assert.deepEqual([img.width, img.height], [40, 20]);
       const c = textContrast(img);
       assert.deepEqual([c.background, c.text], ['#1f1f1f', '#cccccc']);

@@ -14,9 +14,11 @@ export interface Image {
 
 export function decodePng(png: Buffer): Image {
   if (png.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
-  let width = 0, height = 0, colorType = 0;
+  let width = 0,
+    height = 0,
+    colorType = 0;
   const idat: Buffer[] = [];
-  for (let off = 8; off < png.length; ) {
+  for (let off = 8; off < png.length;) {
     const len = png.readUInt32BE(off);
     const type = png.toString('latin1', off + 4, off + 8);
     const body = png.subarray(off + 8, off + 8 + len);
@@ -25,7 +27,8 @@ export function decodePng(png: Buffer): Image {
       height = body.readUInt32BE(4);
       const depth = body[8];
       colorType = body[9];
-      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || body[12] !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colorType}, interlace ${body[12]}`);
+      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || body[12] !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colorType}, interlace ${body[12]}`);
     } else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;
     off += 12 + len;
@@ -40,13 +43,17 @@ export function decodePng(png: Buffer): Image {
     const filter = raw[y * (stride + 1)];
     const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
     for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+      const a = i >= bpp ? cur[i - bpp] : 0,
+        b = prev[i],
+        c = i >= bpp ? prev[i - bpp] : 0;
       let p = line[i];
       if (filter === 1) p += a;
       else if (filter === 2) p += b;
       else if (filter === 3) p += (a + b) >> 1;
       else if (filter === 4) {
-        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+        const pa = Math.abs(b - c),
+          pb = Math.abs(a - c),
+          pc = Math.abs(a + b - 2 * c);
         p += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       cur[i] = p & 0xff;

@@ -20,8 +20,19 @@ before(async () => {
   mkdirSync(path.join(root, '.unmetered'));
   const ledger = await openLedger({ dir: path.join(root, '.unmetered') });
   const rec: Interaction = {
-    id: 'evil-1', at: '2026-11-23T08:00:00.000Z', agent: EVIL_AGENT, source: 'log', project: 'p', model: EVIL_MODEL, route: 'cloud', replaces: null,
-    tokens: tokens({ input: 10, output: 10 }), costNanos: 1_000_000, avoidedNanos: null, priceSource: null, estimated: false,
+    id: 'evil-1',
+    at: '2026-11-23T08:00:00.000Z',
+    agent: EVIL_AGENT,
+    source: 'log',
+    project: 'p',
+    model: EVIL_MODEL,
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({ input: 10, output: 10 }),
+    costNanos: 1_000_000,
+    avoidedNanos: null,
+    priceSource: null,
+    estimated: false,
   };
   await ledger.append([rec]);
   await ledger.close();
@@ -29,7 +40,10 @@ before(async () => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('escape sequences in ledger names never reach the terminal', { timeout: 60_000 }, () => {
-  for (const args of [['status', '--no-scan'], ['report', '--no-scan']]) {
+  for (const args of [
+    ['status', '--no-scan'],
+    ['report', '--no-scan'],
+  ]) {
     test(`unmetered ${args[0]}`, () => {
       const r = cli(args, { cwd: root, env: { UNMETERED_TZ: 'UTC' } });
       assert.equal(r.signal, null);

@@ -7,7 +7,18 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import path from 'node:path';
 import { cli, tmpRoot, VALID_TOTAL_USD, validShare } from './helpers';
 
@@ -58,7 +69,10 @@ describe('--out refuses what is not a regular file', { timeout: 120_000 }, () =>
     const dev = isRoot ? path.join(root, 'null-copy') : '/dev/null';
     if (isRoot) execFileSync('mknod', [dev, 'c', '1', '3']);
     const before = statSync(dev);
-    refused(['team', 'share', '--out', dev], new RegExp(`--out ${dev.replace(/[/.]/g, '\\$&')}: is a character device, not a regular file`));
+    refused(
+      ['team', 'share', '--out', dev],
+      new RegExp(`--out ${dev.replace(/[/.]/g, '\\$&')}: is a character device, not a regular file`),
+    );
     const after = lstatSync(dev);
     assert.ok(after.isCharacterDevice());
     assert.equal(after.ino, before.ino, 'the same node, not a file renamed over it');
@@ -67,19 +81,28 @@ describe('--out refuses what is not a regular file', { timeout: 120_000 }, () =>
   test('a folder, and a path under a missing folder, are refused; the folder is not created', () => {
     mkdirSync(path.join(root, 'adir'));
     refused(['team', 'share', '--out', 'adir'], /--out adir: is a folder, not a regular file/);
-    refused(['team', 'share', '--out', 'nowhere/deeper/team.md'], /^unmetered team: --out nowhere\/deeper\/team\.md: the folder nowhere\/deeper does not exist; create it first/);
-    refused(['export', '--no-scan', '--out', 'missing-folder/'], /^unmetered export: --out missing-folder\/: the folder does not exist; create it first/);
+    refused(
+      ['team', 'share', '--out', 'nowhere/deeper/team.md'],
+      /^unmetered team: --out nowhere\/deeper\/team\.md: the folder nowhere\/deeper does not exist; create it first/,
+    );
+    refused(
+      ['export', '--no-scan', '--out', 'missing-folder/'],
+      /^unmetered export: --out missing-folder\/: the folder does not exist; create it first/,
+    );
     assert.equal(existsSync(path.join(root, 'nowhere')), false);
     assert.equal(existsSync(path.join(root, 'missing-folder')), false);
   });
 
-  test('a write that fails names the user\'s path, never the temporary file', () => {
+  test("a write that fails names the user's path, never the temporary file", () => {
     // 250 characters fit a file name (255), but not the temporary name beside it: the write fails.
     const long = `${'x'.repeat(245)}.json`;
     const r = run(['team', 'share', '--out', long]);
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim().split('\n').pop(), `unmetered team: ${long}: cannot be written (the name is too long)`);
-    assert.deepEqual(readdirSync(root).filter((f) => f.includes('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(root).filter((f) => f.includes('.tmp')),
+      [],
+    );
   });
 });
 
@@ -103,6 +126,9 @@ describe('--out writes regular files and standard output', { timeout: 60_000 }, 
     assert.match(r.stderr, /wrote 2026-W47 for 3 developers to report\.json/);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).totals.costUSD, VALID_TOTAL_USD);
     assert.equal(statSync(file).mode & 0o777, 0o640);
-    assert.deepEqual(readdirSync(root).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(root).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 });

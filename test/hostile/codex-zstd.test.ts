@@ -34,7 +34,10 @@ describe('hostile: zstd archives that declare more than they hold', { timeout: 6
   it('the bomb is 17 bytes and declares 2 GB; it is refused before anything is decompressed', () => {
     const bomb = bombFrame(TWO_GB);
     assert.equal(bomb.length, 17);
-    assert.throws(() => checkZstd(bomb), (e: Error) => e instanceof ZstdLimitError && /declares 1907\.3 MiB \(2000000000 bytes\)/.test(e.message));
+    assert.throws(
+      () => checkZstd(bomb),
+      (e: Error) => e instanceof ZstdLimitError && /declares 1907\.3 MiB \(2000000000 bytes\)/.test(e.message),
+    );
     let out = 0;
     assert.throws(() => decompressBounded(bomb, (c) => (out += c.length)), ZstdLimitError);
     assert.equal(out, 0);
@@ -43,12 +46,22 @@ describe('hostile: zstd archives that declare more than they hold', { timeout: 6
   it('a raw-block archive of the same size as its content is read (the bound is not in the way)', () => {
     const data = Buffer.from(goodLines.repeat(200));
     const chunks: Buffer[] = [];
-    assert.equal(decompressBounded(rawZstd(data), (c) => chunks.push(Buffer.from(c))), data.length);
+    assert.equal(
+      decompressBounded(rawZstd(data), (c) => chunks.push(Buffer.from(c))),
+      data.length,
+    );
     assert.deepEqual(Buffer.concat(chunks), data);
   });
 
   it('twenty bomb files and one file of twenty bomb frames: each named and skipped, memory flat, the good archive read', async () => {
-    for (let i = 0; i < 20; i++) writeFileSync(path.join(arch, `rollout-2025-11-06T09-00-${String(i).padStart(2, '0')}-019a5000-0000-7000-8000-0000000001${String(i).padStart(2, '0')}.jsonl.zst`), bombFrame(TWO_GB));
+    for (let i = 0; i < 20; i++)
+      writeFileSync(
+        path.join(
+          arch,
+          `rollout-2025-11-06T09-00-${String(i).padStart(2, '0')}-019a5000-0000-7000-8000-0000000001${String(i).padStart(2, '0')}.jsonl.zst`,
+        ),
+        bombFrame(TWO_GB),
+      );
     const twenty = Buffer.concat(Array.from({ length: 20 }, () => bombFrame(TWO_GB)));
     assert.equal(twenty.length, 340);
     writeFileSync(path.join(arch, 'rollout-2025-11-06T09-30-00-019a5000-0000-7000-8000-000000000200.jsonl.zst'), twenty);

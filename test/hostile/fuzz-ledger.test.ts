@@ -35,7 +35,10 @@ function judge(text: string): Outcome {
   try {
     got = decodeLine(text);
   } catch (e) {
-    assert.ok(e instanceof UnmeteredError && ['E_LEDGER_LINE', 'E_INTERACTION'].includes(e.code), `${(e as Error).name} escaped for ${JSON.stringify(text.slice(0, 200))}: ${(e as Error).message}`);
+    assert.ok(
+      e instanceof UnmeteredError && ['E_LEDGER_LINE', 'E_INTERACTION'].includes(e.code),
+      `${(e as Error).name} escaped for ${JSON.stringify(text.slice(0, 200))}: ${(e as Error).message}`,
+    );
     return { kind: 'malformed' };
   }
   if (got.kind !== 'record') return { kind: got.kind };
@@ -61,7 +64,8 @@ describe('fuzz: ledger lines', { timeout: 300_000 }, () => {
   test('a segment of mutated lines opens; the streaming reader agrees line for line with the decoder', async (t) => {
     const rng = mulberry32(SEED + 1);
     const lines: string[] = [];
-    for (let i = 0; i < Math.min(RUNS, 20_000); i++) lines.push(rng() < 0.3 ? pick(rng, VALID_LINES) : mutate(rng, pick(rng, VALID_LINES), VALID_LINES));
+    for (let i = 0; i < Math.min(RUNS, 20_000); i++)
+      lines.push(rng() < 0.3 ? pick(rng, VALID_LINES) : mutate(rng, pick(rng, VALID_LINES), VALID_LINES));
     const text = HEADER_LINE + lines.join('\n') + '\n';
     const dir = tempDir(t);
     mkdirSync(path.join(dir, 'ledger'));

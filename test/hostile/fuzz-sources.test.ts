@@ -55,9 +55,11 @@ interface Finding {
 function checkRecord(a: SourceAdapter, p: ParsedRecord): string | null {
   try {
     const r = validateRecord(p.interaction);
-    if (r.source !== 'log' || r.costNanos !== null || r.priceSource !== null) return `not an unpriced log record: ${JSON.stringify(r).slice(0, 200)}`;
+    if (r.source !== 'log' || r.costNanos !== null || r.priceSource !== null)
+      return `not an unpriced log record: ${JSON.stringify(r).slice(0, 200)}`;
     if (r.agent !== a.agent) return `agent ${r.agent}, expected ${a.agent}`;
-    if (p.reportedCostNanos !== undefined && !(Number.isSafeInteger(p.reportedCostNanos) && p.reportedCostNanos >= 0)) return `reportedCostNanos ${p.reportedCostNanos}`;
+    if (p.reportedCostNanos !== undefined && !(Number.isSafeInteger(p.reportedCostNanos) && p.reportedCostNanos >= 0))
+      return `reportedCostNanos ${p.reportedCostNanos}`;
     const back = decodeLine(encodeLine(r).slice(0, -1));
     assert.equal(back.kind, 'record');
     // compared as JSON: a count of -0 (a log's "-0") is stored as the 0 it equals
@@ -104,9 +106,11 @@ function fuzzAdapter(a: SourceAdapter, rng: Rng): { findings: Finding[]; inputs:
       if (run >= RUNS) return;
       const text = rng() < 0.6 ? mutate(rng, valid, allTexts) : valid;
       run++;
-      if (!seed.document && rng() < 0.1 && parser.save) parser = a.createParser(seed.file, JSON.parse(JSON.stringify(parser.save() ?? null)));
+      if (!seed.document && rng() < 0.1 && parser.save)
+        parser = a.createParser(seed.file, JSON.parse(JSON.stringify(parser.save() ?? null)));
       const bad = feed(a, parser, text, i + 1, bytes);
-      if (bad && findings.length < 20) findings.push({ run, what: bad, input: text.length > 300 ? `${text.slice(0, 300)}… (${text.length} chars)` : text });
+      if (bad && findings.length < 20)
+        findings.push({ run, what: bad, input: text.length > 300 ? `${text.slice(0, 300)}… (${text.length} chars)` : text });
     });
     try {
       for (const p of parser.end?.() ?? []) {
@@ -115,7 +119,8 @@ function fuzzAdapter(a: SourceAdapter, rng: Rng): { findings: Finding[]; inputs:
         if (bad && findings.length < 20) findings.push({ run, what: `end(): ${bad}`, input: '' });
       }
     } catch (e) {
-      if (!(e instanceof MalformedLine) && findings.length < 20) findings.push({ run, what: `end() threw ${(e as Error).name}: ${(e as Error).message}`, input: '' });
+      if (!(e instanceof MalformedLine) && findings.length < 20)
+        findings.push({ run, what: `end() threw ${(e as Error).name}: ${(e as Error).message}`, input: '' });
     }
   }
   return { findings, inputs: run, records };

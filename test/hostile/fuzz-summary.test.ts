@@ -36,8 +36,41 @@ function prng(seed: number): () => number {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const NASTY_STRINGS = ['', ' ', '\u001b]52;c;cHduZWQ=\u0007', '\u001b[2J\u001bc', 'a\bb', '\u009b31m', '\u202eevil', 'x'.repeat(5000), '2026-W53', '9999-W52', '0000-W01', '2025-W53', '2026-02-30', 'null', '__proto__', '💸'];
-const NASTY_NUMBERS = [0, -1, -0.000000001, 0.5, 1e308, -1e308, 1_000_000, 1_000_000.000000001, 9_000_001, 2 ** 53, 2 ** 53 + 2, 1e-320, 1e12, 1e12 + 1, 123.4567890123];
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '\u001b]52;c;cHduZWQ=\u0007',
+  '\u001b[2J\u001bc',
+  'a\bb',
+  '\u009b31m',
+  '\u202eevil',
+  'x'.repeat(5000),
+  '2026-W53',
+  '9999-W52',
+  '0000-W01',
+  '2025-W53',
+  '2026-02-30',
+  'null',
+  '__proto__',
+  '💸',
+];
+const NASTY_NUMBERS = [
+  0,
+  -1,
+  -0.000000001,
+  0.5,
+  1e308,
+  -1e308,
+  1_000_000,
+  1_000_000.000000001,
+  9_000_001,
+  2 ** 53,
+  2 ** 53 + 2,
+  1e-320,
+  1e12,
+  1e12 + 1,
+  123.4567890123,
+];
 
 /** Nesting is written as text: JSON.stringify itself would overflow the stack building it. */
 const DEEP = 'DEEP-NESTING-HERE';
@@ -62,14 +95,22 @@ function paths(v: Json, at: (string | number)[] = [], out: (string | number)[][]
 function randomValue(rnd: () => number): Json {
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   switch (Math.floor(rnd() * 8)) {
-    case 0: return pick(NASTY_STRINGS);
-    case 1: return pick(NASTY_NUMBERS);
-    case 2: return rnd() < 0.5;
-    case 3: return null;
-    case 4: return [pick(NASTY_NUMBERS), pick(NASTY_STRINGS)];
-    case 5: return { extra: pick(NASTY_STRINGS) };
-    case 6: return DEEP;
-    default: return Math.floor(rnd() * 2 ** 40) / 1000;
+    case 0:
+      return pick(NASTY_STRINGS);
+    case 1:
+      return pick(NASTY_NUMBERS);
+    case 2:
+      return rnd() < 0.5;
+    case 3:
+      return null;
+    case 4:
+      return [pick(NASTY_NUMBERS), pick(NASTY_STRINGS)];
+    case 5:
+      return { extra: pick(NASTY_STRINGS) };
+    case 6:
+      return DEEP;
+    default:
+      return Math.floor(rnd() * 2 ** 40) / 1000;
   }
 }
 
@@ -86,7 +127,8 @@ function mutate(base: Json, rnd: () => number): string {
     const r = rnd();
     if (r < 0.15 && !Array.isArray(parent)) delete parent[key];
     else if (r < 0.25 && !Array.isArray(parent)) parent[`${String(key)}\u001b[2J`] = 1;
-    else if (r < 0.4 && typeof parent[key] === 'string') parent[key] = `${parent[key]}${NASTY_STRINGS[Math.floor(rnd() * NASTY_STRINGS.length)]}`;
+    else if (r < 0.4 && typeof parent[key] === 'string')
+      parent[key] = `${parent[key]}${NASTY_STRINGS[Math.floor(rnd() * NASTY_STRINGS.length)]}`;
     else parent[key] = randomValue(rnd);
   }
   let text = JSON.stringify(doc).replaceAll(`"${DEEP}"`, () => deepText(1 + Math.floor(rnd() * 20_000)));
@@ -129,7 +171,7 @@ describe('fuzz: submitted weekly summaries', { timeout: 600_000 }, () => {
     }
     assert.ok(rejected > RUNS / 4 && accepted.length > 0, `a useful mix: ${rejected} rejected, ${accepted.length} accepted`);
     const r = mergeTeam(validEntries.concat(accepted.filter((e) => !names.includes(e.developer))), [], { now: NOW })!;
-    assert.deepEqual(rowsOf(r, names), rowsOf(alone, names), 'the valid developers\' rows are unchanged');
+    assert.deepEqual(rowsOf(r, names), rowsOf(alone, names), "the valid developers' rows are unchanged");
     for (const render of [renderTeamMarkdown, renderTeamCsv, renderTeamHtml]) assert.doesNotMatch(render(r), RAW_CONTROLS);
     const json = renderTeamJson(r);
     assert.doesNotMatch(json, RAW_CONTROLS);
@@ -141,13 +183,19 @@ describe('fuzz: submitted weekly summaries', { timeout: 600_000 }, () => {
 
     // The same files through the reader of `team` (a tenth of them), next to the valid ones.
     for (const s of valid) writeFileSync(path.join(onDisk, `${s.developer}.json`), renderJson(s));
-    const files = [...valid.map((s) => `${s.developer}.json`), ...Array.from({ length: Math.ceil(RUNS / 10) }, (_, k) => `f${k * 10}.json`)];
+    const files = [
+      ...valid.map((s) => `${s.developer}.json`),
+      ...Array.from({ length: Math.ceil(RUNS / 10) }, (_, k) => `f${k * 10}.json`),
+    ];
     const read = await readEntries(files, { cwd: onDisk });
     const fromDisk = mergeTeam(read.entries, read.rejected, { now: NOW, week: '2026-W47' })!;
     const own = fromDisk.members.filter((m) => names.includes(m.developer) && ['ada.json', 'grace.json', 'linus.json'].includes(m.file));
     assert.equal(own.length, 3);
     const sum = own.reduce((n, m) => n + Math.round(m.totals.costUSD! * 1e9), 0);
     assert.equal(sum, Math.round(VALID_TOTAL_USD * 1e9));
-    assert.equal(own.reduce((n, m) => n + m.totals.interactions, 0), VALID_INTERACTIONS);
+    assert.equal(
+      own.reduce((n, m) => n + m.totals.interactions, 0),
+      VALID_INTERACTIONS,
+    );
   });
 });

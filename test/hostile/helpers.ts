@@ -12,7 +12,16 @@ export const NOW_ISO = new Date(NOW).toISOString();
 
 /** The three valid W47 summaries of the report tests (ada, grace, linus). */
 export function validSummaries(week = '2026-W47'): WeeklySummary[] {
-  return teamLedgers().map((d) => buildWeeklySummary(d.records, { week, timeZone: TZ, budgetNanos: d.budgetNanos, now: NOW, developer: d.developer, priceTableVersion: PRICE_TABLE }));
+  return teamLedgers().map((d) =>
+    buildWeeklySummary(d.records, {
+      week,
+      timeZone: TZ,
+      budgetNanos: d.budgetNanos,
+      now: NOW,
+      developer: d.developer,
+      priceTableVersion: PRICE_TABLE,
+    }),
+  );
 }
 
 /**

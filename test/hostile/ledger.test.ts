@@ -4,7 +4,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, closeSync, cpSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  cpSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,7 +88,10 @@ describe('hostile ledger: huge lines', { timeout: 180_000 }, () => {
     const file = segment(home, '2026-11', encodeLine(a));
     appendHole(file, 600 * MB);
     appendFileSync(file, '\n' + encodeLine(b));
-    for (const cmd of [['report', '--json', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30'], ['status', '--json', '--no-scan']]) {
+    for (const cmd of [
+      ['report', '--json', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30'],
+      ['status', '--json', '--no-scan'],
+    ]) {
       const r = runCli(home, cmd);
       assert.equal(r.error, undefined, `${cmd[0]} finished within the timeout`);
       assert.equal(r.code, 0, `${cmd[0]}: ${r.stderr}`);
@@ -90,7 +107,10 @@ describe('hostile ledger: huge lines', { timeout: 180_000 }, () => {
     const size = statSync(file).size;
     const log = memoryLogger();
     const l = await openLedger({ dir: home, logger: log });
-    assert.deepEqual(l.records().map((r) => r.id), ['a']);
+    assert.deepEqual(
+      l.records().map((r) => r.id),
+      ['a'],
+    );
     assert.equal(l.stats.malformedLines, 0, 'an unterminated tail may be a write in flight: not judged yet');
     assert.equal(statSync(file).size, size, 'opening writes nothing');
     assert.deepEqual(await l.refresh(), [], 'a refresh does not read the tail again');
@@ -98,19 +118,36 @@ describe('hostile ledger: huge lines', { timeout: 180_000 }, () => {
     assert.equal(l.stats.tornLinesRepaired, 1);
     await l.close();
     const again = await openLedger({ dir: home, logger: log });
-    assert.deepEqual(again.records().map((r) => r.id), ['a', 'c']);
+    assert.deepEqual(
+      again.records().map((r) => r.id),
+      ['a', 'c'],
+    );
     assert.equal(again.stats.malformedLines, 1);
-    assert.ok(log.lines.some((x) => x.includes(`${file}:3: a line of ${600 * MB} bytes`)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((x) => x.includes(`${file}:3: a line of ${600 * MB} bytes`)),
+      log.lines.join('\n'),
+    );
     await again.close();
   });
 
   test('over-long lines across reads and inside one read are each one malformed line; the lines around them are read', async (t) => {
     const home = tempDir(t);
     // default limit 4 MiB: a 20 MiB line spans three 8 MiB reads, a 5 MiB one fits inside a read
-    const file = segment(home, '2026-11', encodeLine(a), 'x'.repeat(20 * MB) + '\n', encodeLine(b), '{"id":"' + 'y'.repeat(5 * MB) + '"}\n', encodeLine(c));
+    const file = segment(
+      home,
+      '2026-11',
+      encodeLine(a),
+      'x'.repeat(20 * MB) + '\n',
+      encodeLine(b),
+      '{"id":"' + 'y'.repeat(5 * MB) + '"}\n',
+      encodeLine(c),
+    );
     const log = memoryLogger();
     const l = await openLedger({ dir: home, logger: log });
-    assert.deepEqual(l.records().map((r) => r.id), ['a', 'b', 'c']);
+    assert.deepEqual(
+      l.records().map((r) => r.id),
+      ['a', 'b', 'c'],
+    );
     assert.equal(l.stats.malformedLines, 2);
     const warned = log.lines.filter((x) => x.includes('longer than'));
     assert.equal(warned.length, 2);
@@ -123,7 +160,10 @@ describe('hostile ledger: huge lines', { timeout: 180_000 }, () => {
     const home = tempDir(t);
     segment(home, '2026-11', encodeLine(a), '{"id":'.repeat(500_000) + '\n', encodeLine(b));
     const l = await openLedger({ dir: home });
-    assert.deepEqual(l.records().map((r) => r.id), ['a', 'b']);
+    assert.deepEqual(
+      l.records().map((r) => r.id),
+      ['a', 'b'],
+    );
     assert.equal(l.stats.malformedLines, 1);
     await l.close();
   });
@@ -174,7 +214,8 @@ async function simulatedFullDisk(probe: string): Promise<{ set(full: boolean): v
   proto.write = function (this: unknown, ...args: unknown[]) {
     return full ? Promise.reject(enospc()) : origWrite.apply(this, args);
   };
-  (fsp as { writeFile: unknown }).writeFile = (...args: Parameters<typeof fsp.writeFile>) => (full ? Promise.reject(enospc()) : origWriteFile(...args));
+  (fsp as { writeFile: unknown }).writeFile = (...args: Parameters<typeof fsp.writeFile>) =>
+    full ? Promise.reject(enospc()) : origWriteFile(...args);
   return {
     set: (f) => (full = f),
     restore: () => {
@@ -227,11 +268,17 @@ describe('hostile ledger: disk full with a torn tail', { timeout: 120_000 }, () 
     }
     const log = memoryLogger();
     const l = await openLedger({ dir: home, logger: log });
-    assert.deepEqual(l.records().map((r) => r.id), ['a', 'b']);
+    assert.deepEqual(
+      l.records().map((r) => r.id),
+      ['a', 'b'],
+    );
     assert.equal(l.stats.tornLinesRepaired, 0);
     // more than the free rest of the segment's last page (~3 KiB), so the file must grow
     const batch = Array.from({ length: 40 }, (_, i) => record(`c${i}`, { at: '2026-11-04T10:00:00.000Z' }));
-    await assert.rejects(l.append(batch), (e: Error & { code?: string }) => e.code === 'E_LEDGER_WRITE' && /ENOSPC|disk full/.test(e.message));
+    await assert.rejects(
+      l.append(batch),
+      (e: Error & { code?: string }) => e.code === 'E_LEDGER_WRITE' && /ENOSPC|disk full/.test(e.message),
+    );
     assert.equal(l.stats.tornLinesRepaired, 0, 'a repair that was not written is not counted');
 
     if (filler) rmSync(filler);
@@ -246,7 +293,10 @@ describe('hostile ledger: disk full with a torn tail', { timeout: 120_000 }, () 
     assert.ok(text.endsWith('\n'));
     const fragments = text.split('\n').filter((x) => x.length > 0 && !isJson(x)).length;
     const again = await openLedger({ dir: home });
-    assert.deepEqual(again.records().map((r) => r.id), ['a', 'b', ...batch.map((r) => r.id)]);
+    assert.deepEqual(
+      again.records().map((r) => r.id),
+      ['a', 'b', ...batch.map((r) => r.id)],
+    );
     assert.equal(again.stats.malformedLines, fragments, 'each fragment is one malformed line, nothing else');
     assert.ok(fragments >= 1);
     await again.close();
@@ -263,7 +313,14 @@ describe('hostile ledger: private files and unusable data directories', { timeou
     await (await openLedger({ dir: home })).close();
     const snap = path.join(home, 'cache', 'ledger', '2026-11.bin');
     assert.deepEqual(
-      [home, path.join(home, 'ledger'), path.join(home, 'cache'), path.join(home, 'cache', 'ledger'), path.join(home, 'ledger', '2026-11.jsonl'), snap].map(mode),
+      [
+        home,
+        path.join(home, 'ledger'),
+        path.join(home, 'cache'),
+        path.join(home, 'cache', 'ledger'),
+        path.join(home, 'ledger', '2026-11.jsonl'),
+        snap,
+      ].map(mode),
       [0o700, 0o700, 0o700, 0o700, 0o600, 0o600],
     );
   });
@@ -275,7 +332,10 @@ describe('hostile ledger: private files and unusable data directories', { timeou
     chmodSync(path.join(home, 'ledger'), 0o755);
     chmodSync(file, 0o644);
     const l = await openLedger({ dir: home });
-    assert.deepEqual(l.records().map((r) => r.id), ['a']);
+    assert.deepEqual(
+      l.records().map((r) => r.id),
+      ['a'],
+    );
     await l.close();
     assert.deepEqual([mode(path.join(home, 'ledger')), mode(file), mode(home)], [0o700, 0o600, 0o755]);
   });
@@ -285,7 +345,11 @@ describe('hostile ledger: private files and unusable data directories', { timeou
     const data = path.join(home, '.local', 'share', 'unmetered'); // paths.ts: the Linux default
     mkdirSync(data, { recursive: true, mode: 0o755 });
     chmodSync(data, 0o755);
-    const r = spawnSync(process.execPath, [cli, 'report', '--json', '--no-scan'], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: home, UNMETERED_TZ: 'UTC' } });
+    const r = spawnSync(process.execPath, [cli, 'report', '--json', '--no-scan'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, HOME: home, UNMETERED_TZ: 'UTC' },
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual([mode(data), mode(path.join(data, 'ledger'))], [0o700, 0o700]);
   });
@@ -299,7 +363,10 @@ describe('hostile ledger: private files and unusable data directories', { timeou
         const r = runCli(home, [cmd, '--no-scan'], 20_000);
         assert.equal(r.error, undefined, `${cmd} with UNMETERED_HOME=${home} ended by itself (no spin)`);
         assert.equal(r.code, 1, r.stderr);
-        assert.ok(r.stderr.includes(`cannot use ${home} as the data directory (set UNMETERED_HOME to a folder you can write to)`), r.stderr);
+        assert.ok(
+          r.stderr.includes(`cannot use ${home} as the data directory (set UNMETERED_HOME to a folder you can write to)`),
+          r.stderr,
+        );
       }
     }
   });

@@ -7,7 +7,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, cpSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  cpSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../src/core/ports';
@@ -43,7 +56,14 @@ function report(m: { home: string; data: string }, timeout = 90_000) {
   const r = spawnSync(process.execPath, [cli, 'report', '--json', '--since', '2025-01-01', '--until', '2026-12-31'], {
     encoding: 'utf8',
     timeout,
-    env: { PATH: process.env.PATH, HOME: m.home, UNMETERED_HOME: m.data, CLAUDE_CONFIG_DIR: path.join(m.home, '.claude'), CODEX_HOME: path.join(m.home, '.codex'), UNMETERED_TZ: 'UTC' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: m.home,
+      UNMETERED_HOME: m.data,
+      CLAUDE_CONFIG_DIR: path.join(m.home, '.claude'),
+      CODEX_HOME: path.join(m.home, '.codex'),
+      UNMETERED_TZ: 'UTC',
+    },
   });
   assert.equal(r.error, undefined, `the scan ended within ${timeout} ms`);
   assert.equal(r.status, 0, r.stderr);
@@ -69,7 +89,7 @@ function appendHole(file: string, bytes: number): void {
 }
 
 describe('hostile scan: the file system around the logs', { timeout: 300_000 }, () => {
-  test('a link to / inside an agent\'s folder is not followed: the scan ends, says so, and the totals are unchanged', (t) => {
+  test("a link to / inside an agent's folder is not followed: the scan ends, says so, and the totals are unchanged", (t) => {
     const ctl = controlReport(t);
     const m = machine(tmp(t));
     symlinkSync('/', path.join(m.claudeProject, 'disk'));
@@ -93,7 +113,10 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     // the real folder is walked once, through whichever path reached it first
     assert.equal(found.length, 1);
     assert.ok(['alias/s.jsonl', 'p/real/s.jsonl'].includes(found[0]), found[0]);
-    assert.deepEqual(r.skippedLinks.map((l) => [path.relative(root, l.path), l.target]), [['p/leak.jsonl', outside]]);
+    assert.deepEqual(
+      r.skippedLinks.map((l) => [path.relative(root, l.path), l.target]),
+      [['p/leak.jsonl', outside]],
+    );
     assert.equal(r.limit, null);
   });
 
@@ -138,10 +161,18 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     appendHole(file, 300 * MB);
     const log = memoryLogger();
     const before = process.memoryUsage().arrayBuffers;
-    const upd = await readFileUpdate(file, adapter('gemini-cli'), undefined, { logger: log, onRecords: async () => assert.fail('no records') });
+    const upd = await readFileUpdate(file, adapter('gemini-cli'), undefined, {
+      logger: log,
+      onRecords: async () => assert.fail('no records'),
+    });
     assert.ok(process.memoryUsage().arrayBuffers - before < 64 * MB, 'the document was not loaded');
     assert.equal(upd?.malformed, 1);
-    assert.ok(log.lines.includes(`warn: ${file}: skipped the whole file: a document of ${300 * MB + start.length} bytes is over the ${256 * MB}-byte limit (never read into memory)`), log.lines.join('\n'));
+    assert.ok(
+      log.lines.includes(
+        `warn: ${file}: skipped the whole file: a document of ${300 * MB + start.length} bytes is over the ${256 * MB}-byte limit (never read into memory)`,
+      ),
+      log.lines.join('\n'),
+    );
     // unchanged since: not looked at again
     assert.equal(await readFileUpdate(file, adapter('gemini-cli'), upd.state, { logger: log, onRecords: async () => {} }), null);
   });
@@ -151,19 +182,37 @@ describe('hostile scan: line bounds', { timeout: 30_000 }, () => {
   test('an over-long line inside one chunk or across chunks is reported with its number and never handed over', () => {
     const got: string[] = [];
     const long: [number, number][] = [];
-    const s = new LineSplitter({ maxLineBytes: 10, onLine: (l) => got.push(`${l.lineNo}:${l.text}`), onTooLong: (n, bytes) => long.push([n, bytes]) });
+    const s = new LineSplitter({
+      maxLineBytes: 10,
+      onLine: (l) => got.push(`${l.lineNo}:${l.text}`),
+      onTooLong: (n, bytes) => long.push([n, bytes]),
+    });
     s.push(Buffer.from(`short\n${'x'.repeat(50)}\nok\n${'y'.repeat(7)}`));
     s.push(Buffer.from(`${'y'.repeat(7)}\nend\n`)); // line 4: 7 + 7 = 14 bytes across two chunks
     assert.deepEqual(got, ['1:short', '3:ok', '5:end']);
-    assert.deepEqual(long, [[2, 50], [4, 14]]);
+    assert.deepEqual(long, [
+      [2, 50],
+      [4, 14],
+    ]);
     assert.equal(s.consumed, 6 + 51 + 3 + 15 + 4); // every byte through the last newline
   });
 });
 
 describe('hostile scan: numbers from the logs', { timeout: 60_000 }, () => {
   test('a timestamp outside years 0000-9999 is a MalformedLine, never a RangeError', () => {
-    for (const v of [1e20, -1e20, 8.64e15 + 1, '+275760-09-14T00:00:00.000Z', '+010000-01-01T00:00:00.000Z', '-000001-01-01T00:00:00.000Z']) {
-      assert.throws(() => utcIso(v, 'ts'), (e: unknown) => e instanceof MalformedLine && /years 0000-9999/.test((e as Error).message), String(v));
+    for (const v of [
+      1e20,
+      -1e20,
+      8.64e15 + 1,
+      '+275760-09-14T00:00:00.000Z',
+      '+010000-01-01T00:00:00.000Z',
+      '-000001-01-01T00:00:00.000Z',
+    ]) {
+      assert.throws(
+        () => utcIso(v, 'ts'),
+        (e: unknown) => e instanceof MalformedLine && /years 0000-9999/.test((e as Error).message),
+        String(v),
+      );
     }
     // the edges are kept: 253402300799999 ms = 9999-12-31T23:59:59.999Z
     assert.equal(utcIso(253_402_300_799_999, 'ts'), '9999-12-31T23:59:59.999Z');
@@ -173,21 +222,38 @@ describe('hostile scan: numbers from the logs', { timeout: 60_000 }, () => {
 
   test('negative, fractional or textual usage in a Claude Code or Codex line is a malformed line, never a record of 0', async (t) => {
     const dir = tmp(t);
-    const claudeLine = readFileSync(path.join(FIXTURES, 'claude', 'projects', '-home-dev-acme-api', '7b2e0c44-1d3a-4e8f-b5c6-0a1b2c3d4e5f.jsonl'), 'utf8').split('\n')[0];
-    const codexFile = path.join(FIXTURES, 'codex', 'sessions', '2025', '10', '29', 'rollout-2025-10-29T01-59-38-019a2d7a-41c4-78b1-b7cc-a45d62a89cd5.jsonl');
+    const claudeLine = readFileSync(
+      path.join(FIXTURES, 'claude', 'projects', '-home-dev-acme-api', '7b2e0c44-1d3a-4e8f-b5c6-0a1b2c3d4e5f.jsonl'),
+      'utf8',
+    ).split('\n')[0];
+    const codexFile = path.join(
+      FIXTURES,
+      'codex',
+      'sessions',
+      '2025',
+      '10',
+      '29',
+      'rollout-2025-10-29T01-59-38-019a2d7a-41c4-78b1-b7cc-a45d62a89cd5.jsonl',
+    );
     const codexLines = readFileSync(codexFile, 'utf8').split('\n').filter(Boolean);
     // the last usage line: an earlier one would have its usage absorbed by the next cumulative total
     let tokenLine = -1;
     codexLines.forEach((l, i) => l.includes('"token_count"') && l.includes('"input_tokens"') && (tokenLine = i));
     assert.ok(tokenLine >= 0);
     const codexIds: string[] = [];
-    const original = await readFileUpdate(codexFile, adapter('codex'), undefined, { logger: memoryLogger(), onRecords: async (r) => void codexIds.push(...r.map((p) => p.interaction.id)) });
+    const original = await readFileUpdate(codexFile, adapter('codex'), undefined, {
+      logger: memoryLogger(),
+      onRecords: async (r) => void codexIds.push(...r.map((p) => p.interaction.id)),
+    });
     assert.ok(codexIds.length >= 2);
     for (const bad of ['-5', '1.5', '"12"', '1e400', '{}']) {
       const c = path.join(dir, `c${bad.length}${bad.charCodeAt(0)}.jsonl`);
       writeFileSync(c, claudeLine.replace('"output_tokens":1,', `"output_tokens":${bad},`) + '\n');
       const got: unknown[] = [];
-      const upd = await readFileUpdate(c, adapter('claude-code'), undefined, { logger: memoryLogger(), onRecords: async (r) => void got.push(...r) });
+      const upd = await readFileUpdate(c, adapter('claude-code'), undefined, {
+        logger: memoryLogger(),
+        onRecords: async (r) => void got.push(...r),
+      });
       assert.deepEqual([upd?.malformed, got.length], [1, 0], `claude output_tokens ${bad}`);
 
       const x = path.join(dir, `x${bad.length}${bad.charCodeAt(0)}.jsonl`);
@@ -195,7 +261,10 @@ describe('hostile scan: numbers from the logs', { timeout: 60_000 }, () => {
       assert.notDeepEqual(mutated, codexLines);
       writeFileSync(x, mutated.join('\n') + '\n');
       const ids: string[] = [];
-      const u2 = await readFileUpdate(x, adapter('codex'), undefined, { logger: memoryLogger(), onRecords: async (r) => void ids.push(...r.map((p) => p.interaction.id)) });
+      const u2 = await readFileUpdate(x, adapter('codex'), undefined, {
+        logger: memoryLogger(),
+        onRecords: async (r) => void ids.push(...r.map((p) => p.interaction.id)),
+      });
       assert.equal(u2?.malformed, original!.malformed + 1, `codex input_tokens ${bad}`);
       // the bad line's record is missing, nothing stands in for it
       assert.equal(ids.length, codexIds.length - 1, `codex input_tokens ${bad}`);

@@ -172,10 +172,16 @@ describe('team: schema-valid values that would distort the report', { timeout: 6
     Object.assign(w01.week, { id: '2999-W01', start: '2998-12-31', end: '2999-01-06' });
     writeFileSync(path.join(dir, 'w01.json'), JSON.stringify(w01));
     const { j, problems, r } = teamJson(name);
-    assert.deepEqual(j.history.map((h: { week: string }) => h.week), ['2026-W47']);
+    assert.deepEqual(
+      j.history.map((h: { week: string }) => h.week),
+      ['2026-W47'],
+    );
     // 9999-W52 runs from 9999-12-27 into the year 10000: no date in it fits YYYY-MM-DD
     assert.match(problems.get(path.join(name, 'w52.json'))!, /^\/week: 9999-W52 starting on monday is 9999-12-27 to 10000-01-02/);
-    assert.match(problems.get(path.join(name, 'w01.json'))!, /^week 2999-W01 has not begun yet \(it is 2026-11-23 at the latest anywhere\)/);
+    assert.match(
+      problems.get(path.join(name, 'w01.json'))!,
+      /^week 2999-W01 has not begun yet \(it is 2026-11-23 at the latest anywhere\)/,
+    );
     assert.match(r.stderr, /skipped share\d+\/w01\.json: week 2999-W01 has not begun yet/);
   });
 
@@ -192,7 +198,10 @@ describe('team: schema-valid values that would distort the report', { timeout: 6
     writeFileSync(path.join(dir, 'shifted.json'), JSON.stringify(shifted));
     const { problems } = teamJson(name);
     assert.match(problems.get(path.join(name, 'w53.json'))!, /\/week\/id: expected an ISO week that exists .* got "2025-W53"/);
-    assert.match(problems.get(path.join(name, 'shifted.json'))!, /\/week: 2026-W47 starting on monday is 2026-11-16 to 2026-11-22, got "2026-11-17" to "2026-11-22"/);
+    assert.match(
+      problems.get(path.join(name, 'shifted.json'))!,
+      /\/week: 2026-W47 starting on monday is 2026-11-16 to 2026-11-22, got "2026-11-17" to "2026-11-22"/,
+    );
   });
 
   test('deeply nested JSON is a diagnosed rejection, not a stack overflow', () => {
@@ -237,7 +246,11 @@ describe('team: 150,000 files', { timeout: 1_200_000 }, () => {
     const s = validSummaries()[0]; // ada: $12.715002, 39 interactions
     const one = entryOf(s, 'x');
     const entries = Array.from({ length: N }, (_, i) => ({ ...one, developer: `dev-${i}`, file: `d${i}.json` }));
-    const r = mergeTeam(entries, Array.from({ length: N }, (_, i) => ({ file: `junk${i}.json`, problem: 'empty file' })), { now: NOW })!;
+    const r = mergeTeam(
+      entries,
+      Array.from({ length: N }, (_, i) => ({ file: `junk${i}.json`, problem: 'empty file' })),
+      { now: NOW },
+    )!;
     assert.equal(r.developers, N);
     // 150,000 × $12.715002 = $1,907,250.3 ; 150,000 × 39 = 5,850,000
     assert.equal(r.totals.costUSD, 1_907_250.3);
@@ -249,7 +262,8 @@ describe('team: 150,000 files', { timeout: 1_200_000 }, () => {
     const full = path.join(dir, 'full');
     mkdirSync(full);
     const text = renderJson(validSummaries()[0]);
-    for (let i = 0; i < FILES; i++) writeFileSync(path.join(full, `d${i}.json`), text.replace('"developer": "ada"', `"developer": "dev-${i}"`));
+    for (let i = 0; i < FILES; i++)
+      writeFileSync(path.join(full, `d${i}.json`), text.replace('"developer": "ada"', `"developer": "dev-${i}"`));
     const r = cli(['team', full, '--format', 'json'], { cwd: dir, timeoutMs: 900_000 });
     assert.equal(r.signal, null);
     assert.equal(r.code, 0, r.stderr.slice(0, 2000));

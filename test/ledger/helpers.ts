@@ -20,7 +20,15 @@ export function writerScript(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-ledger-writer-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const out = path.join(dir, 'writer.cjs');
-  buildSync({ entryPoints: [path.join(__dirname, 'fixtures', 'writer.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, logLevel: 'error' });
+  buildSync({
+    entryPoints: [path.join(__dirname, 'fixtures', 'writer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'error',
+  });
   return (bundled = out);
 }
 
@@ -75,7 +83,8 @@ export function startWriter(args: string[]): Writer {
     lines,
     stderr: () => err,
     exited,
-    waitForLines: (n) => (lines.length >= n || child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    waitForLines: (n) =>
+      lines.length >= n || child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
   };
 }
 

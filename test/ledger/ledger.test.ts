@@ -21,7 +21,15 @@ test('records round-trip through the files exactly, including nulls, optional fl
   const variety: Interaction[] = [
     record('anthropic:msg_01A'),
     record('openai:resp_1', { agent: 'codex', model: 'gpt-5-codex', project: null, costNanos: null, priceSource: null, estimated: true }),
-    record('gateway:ø/ünï"cödé\\\n', { route: 'local', model: 'qwen3-coder:30b', replaces: 'claude-sonnet-4-5', costNanos: 0, avoidedNanos: 1_234_567_890_123, priceInferred: true, fast: false }),
+    record('gateway:ø/ünï"cödé\\\n', {
+      route: 'local',
+      model: 'qwen3-coder:30b',
+      replaces: 'claude-sonnet-4-5',
+      costNanos: 0,
+      avoidedNanos: 1_234_567_890_123,
+      priceInferred: true,
+      fast: false,
+    }),
     { ...record('future:1', { at: '2025-12-31T23:59:59.999Z' }), sessionHash: 'abc', nested: { n: 1 } } as Interaction,
   ];
   const l = await openLedger({ dir });
@@ -35,7 +43,10 @@ test('records round-trip through the files exactly, including nulls, optional fl
   assert.equal(again.stats.malformedLines, 0);
   assert.deepEqual(again.lines, []);
   // one segment per UTC month, each starting with a versioned header
-  assert.deepEqual(segmentFiles(dir).map((f) => path.basename(f)), ['2025-12.jsonl', '2026-11.jsonl']);
+  assert.deepEqual(
+    segmentFiles(dir).map((f) => path.basename(f)),
+    ['2025-12.jsonl', '2026-11.jsonl'],
+  );
   for (const f of segmentFiles(dir)) assert.match(readFileSync(f, 'utf8').split('\n')[0], /^\{"unmetered":"ledger","version":1,/);
   await again.close();
 });
@@ -45,7 +56,11 @@ test('append is idempotent by id: a copy with an equal or smaller token total is
   const l = await openLedger({ dir });
   assert.equal((await l.append([record('a'), record('b')])).length, 2);
   assert.deepEqual(await l.append([record('a'), record('b', { output: 99 })]), []);
-  assert.deepEqual(await l.append([record('a', { at: '2026-01-01T00:00:00.000Z' })]), [], 'a stored id is found whatever month the copy claims');
+  assert.deepEqual(
+    await l.append([record('a', { at: '2026-01-01T00:00:00.000Z' })]),
+    [],
+    'a stored id is found whatever month the copy claims',
+  );
   assert.deepEqual(idsOnDisk(dir), ['a', 'b']);
   assert.equal(l.records().length, 2);
   assert.ok(l.has('a') && !l.has('c'));
@@ -58,7 +73,11 @@ test('the most complete copy wins, within a batch, across appends and months, an
   const partial = record('msg', { output: 1 });
   const complete = record('msg', { output: 312 });
   const written = await l.append([partial, record('other'), record('msg', { output: 5 })]);
-  assert.deepEqual(written.map((r) => r.tokens.output), [100, 5], 'within a batch only the largest copy of an id is written');
+  assert.deepEqual(
+    written.map((r) => r.tokens.output),
+    [100, 5],
+    'within a batch only the largest copy of an id is written',
+  );
   assert.deepEqual(await l.append([complete]), [complete]);
   assert.deepEqual(ids(l.records()), ['msg', 'other'], 'a superseding copy keeps the position of the first');
   assert.equal(l.get('msg')!.tokens.output, 312);
@@ -137,7 +156,10 @@ test('a torn last line is skipped and left alone by open (no write needed); the 
   assert.equal(readFileSync(file, 'utf8'), whole + fragment, 'opening writes nothing');
   await again.append([record('c')]);
   assert.equal(again.stats.tornLinesRepaired, 1);
-  assert.ok(again.lines.some((x) => x.includes(`${file}:4:`) && /torn/.test(x)), again.lines.join('\n'));
+  assert.ok(
+    again.lines.some((x) => x.includes(`${file}:4:`) && /torn/.test(x)),
+    again.lines.join('\n'),
+  );
   assert.ok(readFileSync(file, 'utf8').startsWith(whole + fragment + '\n'), 'repair never truncates');
   await again.close();
   const third = await reopen(dir);
@@ -210,7 +232,10 @@ test('refresh() returns what another ledger appended since, and the records it s
   assert.deepEqual(ids(await theirs.refresh()), ['a']);
   await theirs.append([record('a', { output: 9 }), record('b', { at: '2027-02-01T00:00:00.000Z' })]);
   const seen = await mine.refresh();
-  assert.deepEqual(seen.map((r) => `${r.id}:${r.tokens.output}`), ['a:9', 'b:100']);
+  assert.deepEqual(
+    seen.map((r) => `${r.id}:${r.tokens.output}`),
+    ['a:9', 'b:100'],
+  );
   assert.deepEqual(await mine.refresh(), []);
   assert.equal(mine.get('a')!.tokens.output, 9);
   await mine.close();
@@ -322,7 +347,7 @@ test('a data directory deleted while open is recreated by the next append', asyn
   assert.deepEqual(ids((await reopen(dir)).records()), ['b']);
 });
 
-test('temporary files of dead writers are removed at open; a live writer\'s are left alone', async (t) => {
+test("temporary files of dead writers are removed at open; a live writer's are left alone", async (t) => {
   const dir = tempDir(t);
   await (await openLedger({ dir })).close();
   const cache = path.join(dir, 'cache', 'ledger');

@@ -11,9 +11,31 @@ let ollama: FakeOllama;
 before(async () => {
   ollama = await startFakeOllama({
     models: [
-      { name: 'qwen3-coder:30b', size: 18_556_700_761, family: 'qwen3moe', parameterSize: '30.5B', quantization: 'Q4_K_M', contextLength: 262_144, capabilities: ['completion', 'tools'], loadedContext: 4096 },
-      { name: 'llava:latest', family: 'llama', parameterSize: '7B', quantization: 'Q4_0', contextLength: 32_768, capabilities: ['completion', 'vision'] },
-      { name: 'gpt-oss:20b', family: 'gptoss', contextLength: 131_072, capabilities: ['completion', 'tools', 'thinking'], loadedContext: 131_072 },
+      {
+        name: 'qwen3-coder:30b',
+        size: 18_556_700_761,
+        family: 'qwen3moe',
+        parameterSize: '30.5B',
+        quantization: 'Q4_K_M',
+        contextLength: 262_144,
+        capabilities: ['completion', 'tools'],
+        loadedContext: 4096,
+      },
+      {
+        name: 'llava:latest',
+        family: 'llama',
+        parameterSize: '7B',
+        quantization: 'Q4_0',
+        contextLength: 32_768,
+        capabilities: ['completion', 'vision'],
+      },
+      {
+        name: 'gpt-oss:20b',
+        family: 'gptoss',
+        contextLength: 131_072,
+        capabilities: ['completion', 'tools', 'thinking'],
+        loadedContext: 131_072,
+      },
     ],
   });
 });
@@ -37,18 +59,33 @@ test('status of an absent Ollama says how to install or start it, without throwi
   const s = await createOllama({ host }).status();
   assert.equal(s.running, false);
   assert.ok(!s.running && s.error.includes(`not running at ${host}`), JSON.stringify(s));
-  assert.ok(!s.running && s.error.includes('ollama serve') && s.error.includes('ollama.com/download') && s.error.includes('unmetered.ollama.host'));
+  assert.ok(
+    !s.running && s.error.includes('ollama serve') && s.error.includes('ollama.com/download') && s.error.includes('unmetered.ollama.host'),
+  );
 });
 
 test('list gives name, size, family, parameter size and quantisation', async () => {
   const models = await createOllama({ host: ollama.url }).list();
-  assert.deepEqual(models[0], { name: 'qwen3-coder:30b', size: 18_556_700_761, family: 'qwen3moe', parameterSize: '30.5B', quantization: 'Q4_K_M', modifiedAt: '2026-01-10T09:00:00.000000000Z' });
-  assert.deepEqual(models.map((m) => m.name), ['qwen3-coder:30b', 'llava:latest', 'gpt-oss:20b']);
+  assert.deepEqual(models[0], {
+    name: 'qwen3-coder:30b',
+    size: 18_556_700_761,
+    family: 'qwen3moe',
+    parameterSize: '30.5B',
+    quantization: 'Q4_K_M',
+    modifiedAt: '2026-01-10T09:00:00.000000000Z',
+  });
+  assert.deepEqual(
+    models.map((m) => m.name),
+    ['qwen3-coder:30b', 'llava:latest', 'gpt-oss:20b'],
+  );
 });
 
 test('list against an absent Ollama throws one clear error', async () => {
   const host = await closedPortUrl();
-  await assert.rejects(createOllama({ host }).list(), (e: unknown) => e instanceof UnmeteredError && e.code === 'E_OLLAMA_UNREACHABLE' && e.message.includes(host));
+  await assert.rejects(
+    createOllama({ host }).list(),
+    (e: unknown) => e instanceof UnmeteredError && e.code === 'E_OLLAMA_UNREACHABLE' && e.message.includes(host),
+  );
 });
 
 test('show reads the context length from model_info and the capabilities', async () => {
@@ -65,7 +102,11 @@ test('show reads the context length from model_info and the capabilities', async
 test('show of a model that is not pulled says how to pull it', async () => {
   await assert.rejects(
     createOllama({ host: ollama.url }).show('deepseek-r1:7b'),
-    (e: unknown) => e instanceof UnmeteredError && e.code === 'E_OLLAMA_MODEL_NOT_FOUND' && e.message.includes('ollama pull deepseek-r1:7b') && e.message.includes('Pull a model'),
+    (e: unknown) =>
+      e instanceof UnmeteredError &&
+      e.code === 'E_OLLAMA_MODEL_NOT_FOUND' &&
+      e.message.includes('ollama pull deepseek-r1:7b') &&
+      e.message.includes('Pull a model'),
   );
 });
 
@@ -101,7 +142,10 @@ test('an error line in the pull stream is surfaced as it comes, after the progre
   const seen: PullProgress[] = [];
   await assert.rejects(
     createOllama({ host: ollama.url }).pull('no-such-model', (p) => seen.push(p)),
-    (e: unknown) => e instanceof UnmeteredError && e.code === 'E_OLLAMA_PULL' && e.message === 'Pulling no-such-model failed: pull model manifest: file does not exist',
+    (e: unknown) =>
+      e instanceof UnmeteredError &&
+      e.code === 'E_OLLAMA_PULL' &&
+      e.message === 'Pulling no-such-model failed: pull model manifest: file does not exist',
   );
   assert.equal(seen.length, 3);
   assert.ok(!(await createOllama({ host: ollama.url }).list()).some((m) => m.name.startsWith('no-such-model')));
@@ -113,10 +157,14 @@ test('a pull is cancelled by its AbortSignal mid-stream', async () => {
   const seen: PullProgress[] = [];
   const started = ollama.requests.length;
   await assert.rejects(
-    createOllama({ host: ollama.url }).pull('slow-model', (p) => {
-      seen.push(p);
-      if (seen.length === 3) ac.abort();
-    }, ac.signal),
+    createOllama({ host: ollama.url }).pull(
+      'slow-model',
+      (p) => {
+        seen.push(p);
+        if (seen.length === 3) ac.abort();
+      },
+      ac.signal,
+    ),
     (e: unknown) => e instanceof UnmeteredError && e.code === 'E_CANCELLED',
   );
   const req = await ollama.settled(started);
@@ -127,5 +175,8 @@ test('a pull is cancelled by its AbortSignal mid-stream', async () => {
 
 test('a pull against an absent Ollama says it is not running', async () => {
   const host = await closedPortUrl();
-  await assert.rejects(createOllama({ host }).pull('x', () => {}), (e: unknown) => e instanceof UnmeteredError && e.code === 'E_OLLAMA_UNREACHABLE');
+  await assert.rejects(
+    createOllama({ host }).pull('x', () => {}),
+    (e: unknown) => e instanceof UnmeteredError && e.code === 'E_OLLAMA_UNREACHABLE',
+  );
 });

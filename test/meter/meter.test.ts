@@ -71,7 +71,8 @@ test('projection: month to date plus the average of the last 7 complete days for
 
 test('budget state: warning from 80 % of the budget, over from 100 %', () => {
   const records = [rec('2026-11-30T08:00:00Z', 80)];
-  const at = (budget: number) => computeMeter(records, { now: Date.parse('2026-11-30T09:00:00Z'), timeZone: 'UTC', budgetNanos: budget * USD });
+  const at = (budget: number) =>
+    computeMeter(records, { now: Date.parse('2026-11-30T09:00:00Z'), timeZone: 'UTC', budgetNanos: budget * USD });
   // last day of the month, first day of history: projection = today = $80
   assert.equal(at(100).projectedMonthNanos, 80 * USD);
   assert.equal(WARNING_RATIO, 0.8);
@@ -101,7 +102,11 @@ test('a sparse history is averaged over the days it covers, not over empty days 
 });
 
 test('first day of use: today stands in for the rate, and an empty ledger projects $0', () => {
-  const first = computeMeter([rec('2026-11-23T08:00:00Z', 4)], { now: Date.parse('2026-11-23T12:00:00Z'), timeZone: 'UTC', budgetNanos: 100 * USD });
+  const first = computeMeter([rec('2026-11-23T08:00:00Z', 4)], {
+    now: Date.parse('2026-11-23T12:00:00Z'),
+    timeZone: 'UTC',
+    budgetNanos: 100 * USD,
+  });
   assert.equal(first.rateDays, 0);
   assert.equal(first.projectedMonthNanos, (4 + 7 * 4) * USD);
   assert.match(first.projectionMethod, /no complete day of history/);
@@ -111,7 +116,11 @@ test('first day of use: today stands in for the rate, and an empty ledger projec
 });
 
 test('unpriced models are listed and never counted as $0 spend in disguise', () => {
-  const records = [rec('2026-11-23T08:00:00Z', null, { model: 'sonnet-5' }), rec('2026-11-23T09:00:00Z', null, { model: 'sonnet-5' }), rec('2026-11-23T09:30:00Z', 1)];
+  const records = [
+    rec('2026-11-23T08:00:00Z', null, { model: 'sonnet-5' }),
+    rec('2026-11-23T09:00:00Z', null, { model: 'sonnet-5' }),
+    rec('2026-11-23T09:30:00Z', 1),
+  ];
   const m = computeMeter(records, { now: Date.parse('2026-11-23T12:00:00Z'), timeZone: 'UTC', budgetNanos: null });
   assert.deepEqual(m.unpriced, [{ model: 'sonnet-5', interactions: 2 }]);
   assert.equal(m.todayNanos, 1 * USD);
@@ -128,12 +137,18 @@ test('breakdowns by agent and model are sorted by month spend and add up to the 
     rec('2026-11-22T09:00:00Z', 0.25, { agent: 'gemini-cli', model: 'gemini-2.5-pro' }),
   ];
   const m = computeMeter(records, { now: Date.parse('2026-11-23T12:00:00Z'), timeZone: 'UTC', budgetNanos: null });
-  assert.deepEqual(m.byAgent.map((b) => [b.key, b.monthNanos, b.todayNanos, b.interactions]), [
-    ['codex', 6 * USD, 1 * USD, 2],
-    ['claude-code', 2.5 * USD, 2.5 * USD, 1],
-    ['gemini-cli', 0.25 * USD, 0, 1],
-  ]);
-  assert.equal(m.byModel.reduce((s, b) => s + b.monthNanos, 0), m.monthToDateNanos);
+  assert.deepEqual(
+    m.byAgent.map((b) => [b.key, b.monthNanos, b.todayNanos, b.interactions]),
+    [
+      ['codex', 6 * USD, 1 * USD, 2],
+      ['claude-code', 2.5 * USD, 2.5 * USD, 1],
+      ['gemini-cli', 0.25 * USD, 0, 1],
+    ],
+  );
+  assert.equal(
+    m.byModel.reduce((s, b) => s + b.monthNanos, 0),
+    m.monthToDateNanos,
+  );
 });
 
 test('records from the future (a clock skew) do not count as today', () => {

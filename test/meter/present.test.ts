@@ -7,13 +7,35 @@ import { normaliseMeterSettings, parseBudgetInput } from '../../src/core/setting
 const USD = 1_000_000_000;
 const now = Date.parse('2026-11-23T12:00:00Z');
 function rec(id: string, at: string, nanos: number | null, extra: Partial<Interaction> = {}): Interaction {
-  return { id, at, agent: 'claude-code', source: 'log', project: 'p', model: 'claude-sonnet-4-5', route: 'cloud', replaces: null, tokens: tokens({ input: 1 }), costNanos: nanos, avoidedNanos: null, priceSource: 'x', estimated: false, ...extra };
+  return {
+    id,
+    at,
+    agent: 'claude-code',
+    source: 'log',
+    project: 'p',
+    model: 'claude-sonnet-4-5',
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({ input: 1 }),
+    costNanos: nanos,
+    avoidedNanos: null,
+    priceSource: 'x',
+    estimated: false,
+    ...extra,
+  };
 }
 // 7 complete days at $8.50 and $3.42 today, $1.10 avoided today → projection 59.5 + 8.5 + 7×8.5 = 127.5 … use budget 100
 const history: Interaction[] = [];
 for (let d = 16; d <= 22; d++) history.push(rec(`h${d}`, `2026-11-${d}T10:00:00Z`, 8.5 * USD));
 history.push(rec('t1', '2026-11-23T09:00:00Z', 3.42 * USD));
-history.push(rec('l1', '2026-11-23T10:00:00Z', 0, { route: 'local', model: 'qwen3-coder:30b', replaces: 'claude-sonnet-4-5', avoidedNanos: 1.1 * USD }));
+history.push(
+  rec('l1', '2026-11-23T10:00:00Z', 0, {
+    route: 'local',
+    model: 'qwen3-coder:30b',
+    replaces: 'claude-sonnet-4-5',
+    avoidedNanos: 1.1 * USD,
+  }),
+);
 
 test('the status bar text shows today, saved today, and projection against the budget at a glance', () => {
   const m = computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 200 * USD });
@@ -21,7 +43,10 @@ test('the status bar text shows today, saved today, and projection against the b
   // MTD before today 59.5; today at max(3.42, 8.5) = 8.5; + 7 × 8.5 → 127.5 → "$128"
   assert.equal(v.text, '$(pulse) $3.42 today · $1.10 saved · $128/$200 mo');
   assert.equal(v.background, null);
-  assert.equal(v.ariaLabel, 'Unmetered: $3.42 spent today, $1.10 saved by local models today, projected $128 this month against a budget of $200');
+  assert.equal(
+    v.ariaLabel,
+    'Unmetered: $3.42 spent today, $1.10 saved by local models today, projected $128 this month against a budget of $200',
+  );
 });
 
 test('warning and error backgrounds follow the budget state; no budget shows a plain projection', () => {
@@ -56,11 +81,17 @@ test('the status bar drops what is zero or not in use: no saved part without loc
   const cloudOnly = history.filter((r) => r.route === 'cloud');
   // same history without the local interaction: $3.42 today, projection $128 as above
   assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).text, '$(pulse) $3.42 today · ~$128/mo');
-  assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: null }), { routeIcon: '$(cloud)' }).text, '$(cloud) $0.00 today');
+  assert.equal(
+    statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: null }), { routeIcon: '$(cloud)' }).text,
+    '$(cloud) $0.00 today',
+  );
   // a budget is always shown against the projection, even at $0, so the user sees it is set
   assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: 100 * USD })).text, '$(pulse) $0.00 today · $0.00/$100 mo');
   // the accessibility label still names every figure
-  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).ariaLabel, 'Unmetered: $3.42 spent today, $0.00 saved by local models today, projected $128 this month, no budget set');
+  assert.equal(
+    statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).ariaLabel,
+    'Unmetered: $3.42 spent today, $0.00 saved by local models today, projected $128 this month, no budget set',
+  );
 });
 
 test('the tooltip fits on a laptop screen: three rows per breakdown, the rest counted and left to the dashboard', () => {
@@ -69,7 +100,10 @@ test('the tooltip fits on a laptop screen: three rows per breakdown, the rest co
   for (let i = 0; i < 5; i++) many.push(rec(`u${i}`, '2026-11-23T09:00:00Z', null, { model: `mystery-${i}` }));
   const md = tooltipMarkdown(computeMeter(many, { now, timeZone: 'UTC', budgetNanos: null }), { timeZone: 'UTC' });
   // most expensive first: agent-11 ($12), agent-10 ($11), agent-9 ($10); 12 agents + claude-code = 13 → 10 more
-  assert.match(md, /\| agent\\-11 \| \$12\.00 \| \$12\.00 \| 1 \|\n\| agent\\-10 \| \$11\.00 \| \$11\.00 \| 1 \|\n\| agent\\-9 \| \$10\.00 \| \$10\.00 \| 1 \|\n\| \*10 more in the dashboard\* \|/);
+  assert.match(
+    md,
+    /\| agent\\-11 \| \$12\.00 \| \$12\.00 \| 1 \|\n\| agent\\-10 \| \$11\.00 \| \$11\.00 \| 1 \|\n\| agent\\-9 \| \$10\.00 \| \$10\.00 \| 1 \|\n\| \*10 more in the dashboard\* \|/,
+  );
   assert.match(md, /\*\*Unpriced:\*\* mystery\\-0 \(1\), mystery\\-1 \(1\), mystery\\-2 \(1\) and 2 more/);
   assert.doesNotMatch(md, /Saved by local models/, 'no saved row when nothing ran locally this month');
   const lines = md.split('\n').length;
@@ -84,7 +118,10 @@ test('rough figures round to whole dollars from $10 and keep cents below', () =>
 });
 
 test('settings: bad values fall back to defaults with a warning naming the setting', () => {
-  assert.deepEqual(normaliseMeterSettings({ monthlyBudget: 100, timezone: 'Europe/Berlin' }), { value: { budgetNanos: 100 * USD, timeZone: 'Europe/Berlin' }, warnings: [] });
+  assert.deepEqual(normaliseMeterSettings({ monthlyBudget: 100, timezone: 'Europe/Berlin' }), {
+    value: { budgetNanos: 100 * USD, timeZone: 'Europe/Berlin' },
+    warnings: [],
+  });
   const bad = normaliseMeterSettings({ monthlyBudget: -5, timezone: 'Mars/Olympus' });
   assert.deepEqual(bad.value, { budgetNanos: null, timeZone: null });
   assert.equal(bad.warnings.length, 2);

@@ -8,7 +8,22 @@ import { meterText } from '../../src/cli/status';
 
 const now = Date.parse('2026-11-23T12:00:00Z');
 function rec(id: string, extra: Partial<Interaction>): Interaction {
-  return { id, at: '2026-11-23T09:00:00.000Z', agent: 'gemini-cli', source: 'log', project: 'api', model: 'gemini-2.5-pro', route: 'cloud', replaces: null, tokens: tokens({ input: 1000 }), costNanos: 1_250_000, avoidedNanos: null, priceSource: 'x', estimated: false, ...extra };
+  return {
+    id,
+    at: '2026-11-23T09:00:00.000Z',
+    agent: 'gemini-cli',
+    source: 'log',
+    project: 'api',
+    model: 'gemini-2.5-pro',
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({ input: 1000 }),
+    costNanos: 1_250_000,
+    avoidedNanos: null,
+    priceSource: 'x',
+    estimated: false,
+    ...extra,
+  };
 }
 const records = [
   rec('a', {}),
@@ -22,13 +37,23 @@ describe('unrecorded model and project', { timeout: 30_000 }, () => {
     const md = tooltipMarkdown(computeMeter(records, { now, timeZone: 'UTC', budgetNanos: null }), { timeZone: 'UTC' });
     assert.match(md, /\| model not recorded \| unpriced \| unpriced \| 2 \|/);
     assert.match(md, /\*\*Unpriced:\*\* mystery\\-9 \(1\) — not counted in the totals; add a price/);
-    assert.match(md, /\*\*Model not recorded:\*\* 2 interactions with the model not recorded in the agent's log: not priced, not included in the cost\\\./);
+    assert.match(
+      md,
+      /\*\*Model not recorded:\*\* 2 interactions with the model not recorded in the agent's log: not priced, not included in the cost\\\./,
+    );
     assert.doesNotMatch(md, /\| unknown \|/);
     assert.doesNotMatch(md, /Unpriced:\*\*[^\n]*unknown/);
   });
 
   it('the weekly Markdown and HTML say "model not recorded" and "(project not recorded)", with a note on each', () => {
-    const s = buildWeeklySummary(records, { week: '2026-W48', timeZone: 'UTC', budgetNanos: null, now, developer: 'dev', priceTableVersion: 'snapshot-2026-11' });
+    const s = buildWeeklySummary(records, {
+      week: '2026-W48',
+      timeZone: 'UTC',
+      budgetNanos: null,
+      now,
+      developer: 'dev',
+      priceTableVersion: 'snapshot-2026-11',
+    });
     assert.equal(s.models.find((m) => m.model === 'unknown')?.interactions, 2, 'the data keeps the stored value');
     assert.equal(s.projects.find((p) => p.project === null)?.interactions, 1);
     const md = renderMarkdown(s);

@@ -77,7 +77,10 @@ test('claude-sonnet-4-5 and claude-sonnet-4 never stand in for each other, which
 });
 
 test('the longest key contained in the name wins, whatever the order of the keys', () => {
-  for (const keys of [['gpt-5', 'gpt-5-codex', 'gpt-5-codex-mini'], ['gpt-5-codex-mini', 'gpt-5-codex', 'gpt-5']]) {
+  for (const keys of [
+    ['gpt-5', 'gpt-5-codex', 'gpt-5-codex-mini'],
+    ['gpt-5-codex-mini', 'gpt-5-codex', 'gpt-5'],
+  ]) {
     const idx = new ModelIndex(keys);
     assert.deepEqual(idx.contained('gpt-5-codex-mini-high'), { key: 'gpt-5-codex-mini', inferred: true });
     assert.deepEqual(idx.contained('gpt-5-codex-high'), { key: 'gpt-5-codex', inferred: true });

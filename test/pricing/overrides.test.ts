@@ -9,8 +9,20 @@ test('a valid setting becomes prices in pico-dollars per token, cache prices def
     'my-model': { input: 0.6, output: 2.4 },
   });
   assert.deepEqual(warnings, []);
-  assert.deepEqual(overrides['claude-sonnet-4-5'], { input: 3_000_000, output: 15_000_000, cacheRead: 300_000, cacheWrite5m: 3_750_000, cacheWrite1h: 6_000_000 });
-  assert.deepEqual(overrides['my-model'], { input: 600_000, output: 2_400_000, cacheRead: 60_000, cacheWrite5m: 750_000, cacheWrite1h: 1_200_000 });
+  assert.deepEqual(overrides['claude-sonnet-4-5'], {
+    input: 3_000_000,
+    output: 15_000_000,
+    cacheRead: 300_000,
+    cacheWrite5m: 3_750_000,
+    cacheWrite1h: 6_000_000,
+  });
+  assert.deepEqual(overrides['my-model'], {
+    input: 600_000,
+    output: 2_400_000,
+    cacheRead: 60_000,
+    cacheWrite5m: 750_000,
+    cacheWrite1h: 1_200_000,
+  });
 });
 
 test('each bad entry is skipped with a warning naming the model, the field, what was expected and what arrived', () => {
@@ -48,20 +60,24 @@ test('a setting that is not an object warns once and yields no overrides', () =>
   ] as const) {
     const r = normalisePriceOverrides(value);
     assert.deepEqual(r.overrides, {});
-    assert.deepEqual(r.warnings, [`unmetered.prices: expected an object of model names to prices in USD per million tokens, got ${got}; no price overrides applied`]);
+    assert.deepEqual(r.warnings, [
+      `unmetered.prices: expected an object of model names to prices in USD per million tokens, got ${got}; no price overrides applied`,
+    ]);
   }
   assert.deepEqual(normalisePriceOverrides(undefined), { overrides: {}, warnings: [] });
   assert.deepEqual(normalisePriceOverrides({}), { overrides: {}, warnings: [] });
 });
 
-test('overrides come first, match like snapshot keys, and are marked as the user\'s', () => {
+test("overrides come first, match like snapshot keys, and are marked as the user's", () => {
   const logger = memoryLogger();
   const table = loadPriceTable({
     overrides: { 'claude-sonnet-4-5': { input: 2, output: 10 }, 'qwen3-coder:30b': { input: 0.1, output: 0.2 }, broken: { output: 1 } },
     logger,
   });
   assert.equal(table.version, 'litellm@00035b69');
-  assert.deepEqual(logger.lines, ['warn: unmetered.prices["broken"].input: expected a number of USD per million tokens from 0 to 10000 (required), got nothing; entry skipped']);
+  assert.deepEqual(logger.lines, [
+    'warn: unmetered.prices["broken"].input: expected a number of USD per million tokens from 0 to 10000 (required), got nothing; entry skipped',
+  ]);
   // the snapshot has this exact key, but the user's price for the model wins
   for (const name of ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929', 'anthropic/claude-sonnet-4.5']) {
     const m = table.lookup(name)!;

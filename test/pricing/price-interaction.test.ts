@@ -52,7 +52,10 @@ test('an inferred match is flagged on the interaction', () => {
 });
 
 test('an unknown model stays unpriced: null, never $0', () => {
-  const priced = priceInteraction(interaction({ model: 'qwen3-coder:30b', costNanos: 5, priceSource: 'stale', priceInferred: true }), table);
+  const priced = priceInteraction(
+    interaction({ model: 'qwen3-coder:30b', costNanos: 5, priceSource: 'stale', priceInferred: true }),
+    table,
+  );
   assert.equal(priced.costNanos, null);
   assert.equal(priced.priceSource, null);
   assert.equal(priced.avoidedNanos, null);
@@ -86,7 +89,9 @@ test('fast mode is billed at the listed multiple, and a model without one is pri
   const sonnet = interaction({ fast: true });
   assert.equal(priceInteraction(sonnet, t).costNanos, 24_900_300);
   priceInteraction(sonnet, t);
-  assert.deepEqual(logger.lines, ['info: fast mode: the price table lists no fast-mode multiplier for claude-sonnet-4-5-20250929; such requests are priced at the standard rate']);
+  assert.deepEqual(logger.lines, [
+    'info: fast mode: the price table lists no fast-mode multiplier for claude-sonnet-4-5-20250929; such requests are priced at the standard rate',
+  ]);
 });
 
 test('user overrides price interactions with source "user"', () => {
@@ -148,19 +153,45 @@ function expectedCost(e: LiteLLMEntry, t: Tokens, fast: boolean): bigint {
     const scaled = (v: bigint) => (v * li) / base.input;
     r = {
       input: li,
-      output: opt(long200 !== undefined ? e.output_cost_per_token_above_200k_tokens : e.output_cost_per_token_above_272k_tokens) ?? base.output,
-      read: opt(long200 !== undefined ? e.cache_read_input_token_cost_above_200k_tokens : e.cache_read_input_token_cost_above_272k_tokens) ?? scaled(base.read),
-      w5: opt(long200 !== undefined ? e.cache_creation_input_token_cost_above_200k_tokens : e.cache_creation_input_token_cost_above_272k_tokens) ?? scaled(base.w5),
+      output:
+        opt(long200 !== undefined ? e.output_cost_per_token_above_200k_tokens : e.output_cost_per_token_above_272k_tokens) ?? base.output,
+      read:
+        opt(long200 !== undefined ? e.cache_read_input_token_cost_above_200k_tokens : e.cache_read_input_token_cost_above_272k_tokens) ??
+        scaled(base.read),
+      w5:
+        opt(
+          long200 !== undefined ? e.cache_creation_input_token_cost_above_200k_tokens : e.cache_creation_input_token_cost_above_272k_tokens,
+        ) ?? scaled(base.w5),
       w1h: opt(long200 !== undefined ? e.cache_creation_input_token_cost_above_1hr_above_200k_tokens : undefined) ?? scaled(base.w1h),
     };
   }
   const m = BigInt(fast ? (e.provider_specific_entry?.fast ?? 1) : 1);
-  const picos = m * (BigInt(t.input) * r.input + BigInt(t.cacheRead) * r.read + BigInt(t.cacheWrite5m) * r.w5 + BigInt(t.cacheWrite1h) * r.w1h + BigInt(t.output) * r.output);
+  const picos =
+    m *
+    (BigInt(t.input) * r.input +
+      BigInt(t.cacheRead) * r.read +
+      BigInt(t.cacheWrite5m) * r.w5 +
+      BigInt(t.cacheWrite1h) * r.w1h +
+      BigInt(t.output) * r.output);
   return (picos + 500n) / 1000n;
 }
 
 test('100,000 generated interactions sum to the exact total computed independently in BigInt', () => {
-  const models = ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-20250514', 'claude-opus-4-6', 'claude-opus-4-1', 'claude-haiku-4-5', 'gpt-5-codex', 'gpt-5.4', 'gpt-5-mini', 'gpt-4o', 'o4-mini', 'gemini-2.5-pro', 'gemini-2.5-flash', 'gpt-5-nano'];
+  const models = [
+    'claude-sonnet-4-5-20250929',
+    'claude-sonnet-4-20250514',
+    'claude-opus-4-6',
+    'claude-opus-4-1',
+    'claude-haiku-4-5',
+    'gpt-5-codex',
+    'gpt-5.4',
+    'gpt-5-mini',
+    'gpt-4o',
+    'o4-mini',
+    'gemini-2.5-pro',
+    'gemini-2.5-flash',
+    'gpt-5-nano',
+  ];
   for (const m of models) {
     const entry = SNAPSHOT.models[m];
     assert.ok(entry, m);
@@ -216,12 +247,55 @@ test('100,000 generated interactions sum to the exact total computed independent
 
 test('a price added in settings applies to history stored unpriced; stored list prices stay as they were', async () => {
   const { currentlyPriced } = await import('../../src/core/pricing');
-  const base = { at: '2026-11-23T10:00:00.000Z', agent: 'cline', source: 'log', project: null, route: 'cloud', replaces: null, estimated: false } as const;
+  const base = {
+    at: '2026-11-23T10:00:00.000Z',
+    agent: 'cline',
+    source: 'log',
+    project: null,
+    route: 'cloud',
+    replaces: null,
+    estimated: false,
+  } as const;
   const snapshotOnly = loadPriceTable();
   const stored = [
-    priceInteraction({ ...base, id: 'a', model: 'acme-coder-9', tokens: tokens({ input: 1_000_000, output: 100_000 }), costNanos: null, avoidedNanos: null, priceSource: null }, snapshotOnly),
-    priceInteraction({ ...base, id: 'b', model: 'gpt-5-codex', tokens: tokens({ input: 1_000_000 }), costNanos: null, avoidedNanos: null, priceSource: null }, snapshotOnly),
-    priceInteraction({ ...base, id: 'c', model: 'qwen3-coder:30b', route: 'local', replaces: 'acme-coder-9', tokens: tokens({ input: 1_000_000 }), costNanos: null, avoidedNanos: null, priceSource: null }, snapshotOnly),
+    priceInteraction(
+      {
+        ...base,
+        id: 'a',
+        model: 'acme-coder-9',
+        tokens: tokens({ input: 1_000_000, output: 100_000 }),
+        costNanos: null,
+        avoidedNanos: null,
+        priceSource: null,
+      },
+      snapshotOnly,
+    ),
+    priceInteraction(
+      {
+        ...base,
+        id: 'b',
+        model: 'gpt-5-codex',
+        tokens: tokens({ input: 1_000_000 }),
+        costNanos: null,
+        avoidedNanos: null,
+        priceSource: null,
+      },
+      snapshotOnly,
+    ),
+    priceInteraction(
+      {
+        ...base,
+        id: 'c',
+        model: 'qwen3-coder:30b',
+        route: 'local',
+        replaces: 'acme-coder-9',
+        tokens: tokens({ input: 1_000_000 }),
+        costNanos: null,
+        avoidedNanos: null,
+        priceSource: null,
+      },
+      snapshotOnly,
+    ),
   ];
   assert.equal(stored[0].costNanos, null);
   assert.equal(stored[2].avoidedNanos, null);

@@ -15,11 +15,14 @@ test('prices:refresh trims a LiteLLM file into a snapshot that records its commi
   try {
     const raw = path.join(dir, 'raw.json');
     const out = path.join(dir, 'snapshot.json');
-    writeFileSync(raw, JSON.stringify({
-      'claude-sonnet-4-5': { input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5, mode: 'chat', supports_vision: true },
-      'gpt-5': { input_cost_per_token: 1.25e-6, output_cost_per_token: 1e-5, mode: 'chat' },
-      'mistral-large': { input_cost_per_token: 2e-6, output_cost_per_token: 6e-6, mode: 'chat' },
-    }));
+    writeFileSync(
+      raw,
+      JSON.stringify({
+        'claude-sonnet-4-5': { input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5, mode: 'chat', supports_vision: true },
+        'gpt-5': { input_cost_per_token: 1.25e-6, output_cost_per_token: 1e-5, mode: 'chat' },
+        'mistral-large': { input_cost_per_token: 2e-6, output_cost_per_token: 6e-6, mode: 'chat' },
+      }),
+    );
     const commit = 'c'.repeat(40);
     let r = run(['--file', raw, '--commit', commit, '--out', out, '--date', '2026-11-20']);
     assert.equal(r.status, 0, r.stderr);
@@ -29,16 +32,22 @@ test('prices:refresh trims a LiteLLM file into a snapshot that records its commi
     assert.deepEqual(Object.keys(snap.models), ['claude-sonnet-4-5', 'gpt-5']);
     assert.deepEqual(snap.models['claude-sonnet-4-5'], { input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 });
 
-    writeFileSync(raw, JSON.stringify({
-      'claude-sonnet-4-5': { input_cost_per_token: 2e-6, output_cost_per_token: 1.5e-5, mode: 'chat' },
-      'gpt-5.5': { input_cost_per_token: 5e-6, output_cost_per_token: 3e-5, mode: 'chat' },
-    }));
+    writeFileSync(
+      raw,
+      JSON.stringify({
+        'claude-sonnet-4-5': { input_cost_per_token: 2e-6, output_cost_per_token: 1.5e-5, mode: 'chat' },
+        'gpt-5.5': { input_cost_per_token: 5e-6, output_cost_per_token: 3e-5, mode: 'chat' },
+      }),
+    );
     r = run(['--file', raw, '--commit', 'd'.repeat(40), '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n');
     assert.ok(lines.includes('+ gpt-5.5'), r.stdout);
     assert.ok(lines.includes('- gpt-5'), r.stdout);
-    assert.ok(lines.some((l) => l.startsWith('~ claude-sonnet-4-5: ')), r.stdout);
+    assert.ok(
+      lines.some((l) => l.startsWith('~ claude-sonnet-4-5: ')),
+      r.stdout,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -51,7 +60,14 @@ test('prices:refresh rejects bad arguments with a one-line reason', () => {
   r = run(['--frobnicate']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /unknown argument "--frobnicate": expected --commit, --file, --out or --date/);
-  r = run(['--file', path.join(os.tmpdir(), 'no-such-unmetered-file.json'), '--commit', 'e'.repeat(40), '--out', path.join(os.tmpdir(), 'never-written.json')]);
+  r = run([
+    '--file',
+    path.join(os.tmpdir(), 'no-such-unmetered-file.json'),
+    '--commit',
+    'e'.repeat(40),
+    '--out',
+    path.join(os.tmpdir(), 'never-written.json'),
+  ]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /ENOENT/);
 });

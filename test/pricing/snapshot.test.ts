@@ -36,7 +36,7 @@ const REFERENCE: [name: string, rates: Rates, long?: Rates][] = [
   ['claude-haiku-4-5', { input: 1 * M, output: 5 * M, cacheWrite5m: 1.25 * M, cacheWrite1h: 2 * M, cacheRead: 100_000 }],
   ['gpt-5', { input: 1.25 * M, output: 10 * M, cacheWrite5m: 1_562_500, cacheWrite1h: 2 * (1.25 * M), cacheRead: 125_000 }],
   ['gpt-5-codex', { input: 1.25 * M, output: 10 * M, cacheWrite5m: 1_562_500, cacheWrite1h: 2 * (1.25 * M), cacheRead: 125_000 }],
-  ['gpt-5-mini', { input: 250_000, output: 2 * M, cacheWrite5m: 312_500, cacheWrite1h: 2 * (250_000), cacheRead: 25_000 }],
+  ['gpt-5-mini', { input: 250_000, output: 2 * M, cacheWrite5m: 312_500, cacheWrite1h: 2 * 250_000, cacheRead: 25_000 }],
   ['gpt-4.1', { input: 2 * M, output: 8 * M, cacheWrite5m: 2.5 * M, cacheWrite1h: 4 * M, cacheRead: 500_000 }],
   ['o3', { input: 2 * M, output: 8 * M, cacheWrite5m: 2.5 * M, cacheWrite1h: 4 * M, cacheRead: 500_000 }],
   ['o4-mini', { input: 1.1 * M, output: 4.4 * M, cacheWrite5m: 1_375_000, cacheWrite1h: 2 * (1.1 * M), cacheRead: 275_000 }],
@@ -64,10 +64,30 @@ test('every snapshot entry holds only the kept LiteLLM fields', () => {
 test('the snapshot covers the Claude 3.x and 4.x, GPT-5, 4.1, 4o, o-series, Codex and Gemini 2.5 / 3 families', () => {
   const table = loadPriceTable();
   for (const name of [
-    'claude-3-haiku-20240307', 'claude-3-opus-20240229', 'claude-3-5-haiku-20241022', 'claude-3-5-sonnet-20241022', 'claude-3-7-sonnet-20250219',
-    'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-sonnet-4-6',
-    'gpt-5.1-codex-max', 'gpt-5.2', 'gpt-5.3-codex', 'gpt-5.4', 'gpt-5.5', 'gpt-4.1-mini', 'gpt-4o-mini', 'o1', 'o3-mini', 'codex-mini-latest',
-    'gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.0-flash', 'gemini-3-pro-preview', 'gemini/gemini-2.5-pro',
+    'claude-3-haiku-20240307',
+    'claude-3-opus-20240229',
+    'claude-3-5-haiku-20241022',
+    'claude-3-5-sonnet-20241022',
+    'claude-3-7-sonnet-20250219',
+    'claude-opus-4-6',
+    'claude-opus-4-7',
+    'claude-opus-4-8',
+    'claude-sonnet-4-6',
+    'gpt-5.1-codex-max',
+    'gpt-5.2',
+    'gpt-5.3-codex',
+    'gpt-5.4',
+    'gpt-5.5',
+    'gpt-4.1-mini',
+    'gpt-4o-mini',
+    'o1',
+    'o3-mini',
+    'codex-mini-latest',
+    'gemini-2.5-pro',
+    'gemini-2.5-flash',
+    'gemini-2.0-flash',
+    'gemini-3-pro-preview',
+    'gemini/gemini-2.5-pro',
   ]) {
     const m = table.lookup(name);
     assert.ok(m, `${name} has a price`);
@@ -99,7 +119,14 @@ test('the other list prices pricing.md quotes: Opus 4.6-4.8, Sonnet 4.6, gpt-5.2
   assert.deepEqual(io('gpt-5.3-codex'), [1.75 * M, 14 * M]);
   assert.deepEqual(io('gpt-5.5'), [5 * M, 30 * M]);
   // OpenAI's long-context tier starts above 272k tokens.
-  assert.deepEqual(table.lookup('gpt-5.5')!.price.longContext, { thresholdTokens: 272_000, input: 10 * M, output: 45 * M, cacheRead: 1 * M, cacheWrite5m: 12.5 * M, cacheWrite1h: 20 * M });
+  assert.deepEqual(table.lookup('gpt-5.5')!.price.longContext, {
+    thresholdTokens: 272_000,
+    input: 10 * M,
+    output: 45 * M,
+    cacheRead: 1 * M,
+    cacheWrite5m: 12.5 * M,
+    cacheWrite1h: 20 * M,
+  });
 });
 
 test('the committed snapshot file is in the canonical one-model-per-line form the refresh script writes', () => {
@@ -135,7 +162,12 @@ test('trimming keeps the families and fields we use, and drops resellers, other 
     'claude-instant-1': { input_cost_per_token: 'free', output_cost_per_token: 1e-6 },
   };
   const trimmed = trimLiteLLM(raw);
-  assert.deepEqual(Object.keys(trimmed), ['claude-sonnet-4-5', 'gpt-5-codex', 'gemini/gemini-2.5-pro', 'us.anthropic.claude-haiku-4-5-20251001-v1:0']);
+  assert.deepEqual(Object.keys(trimmed), [
+    'claude-sonnet-4-5',
+    'gpt-5-codex',
+    'gemini/gemini-2.5-pro',
+    'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+  ]);
   assert.deepEqual(trimmed['claude-sonnet-4-5'], {
     input_cost_per_token: 3e-6,
     output_cost_per_token: 1.5e-5,

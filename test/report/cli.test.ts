@@ -39,7 +39,10 @@ before(async () => {
     const ledger = await openLedger({ dir });
     await ledger.append(d.records);
     await ledger.close();
-    writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ monthlyBudget: d.budgetNanos === null ? null : d.budgetNanos / 1e9, timezone: 'Europe/Berlin', prices: {} }));
+    writeFileSync(
+      path.join(dir, 'settings.json'),
+      JSON.stringify({ monthlyBudget: d.budgetNanos === null ? null : d.budgetNanos / 1e9, timezone: 'Europe/Berlin', prices: {} }),
+    );
   }
 });
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -88,7 +91,10 @@ test('export --out: the format follows the extension, a folder gets <developer>-
 });
 
 test('mirrored export settings apply: Sunday weeks, pseudonymised projects with a salt kept in the data dir', () => {
-  writeFileSync(path.join(homes.linus, 'settings.json'), JSON.stringify({ export: { weekStart: 'sunday', pseudonymiseProjects: true, developer: 'Linus T.' } }));
+  writeFileSync(
+    path.join(homes.linus, 'settings.json'),
+    JSON.stringify({ export: { weekStart: 'sunday', pseudonymiseProjects: true, developer: 'Linus T.' } }),
+  );
   const r = run(['export', '--no-scan', '--format', 'json'], { who: 'linus' });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -98,7 +104,10 @@ test('mirrored export settings apply: Sunday weeks, pseudonymised projects with 
   assert.ok(!r.stdout.includes('webshop') && !r.stdout.includes('billing-api'));
   assert.ok(existsSync(path.join(homes.linus, 'export-salt')));
   const again = JSON.parse(run(['export', '--no-scan', '--format', 'json'], { who: 'linus' }).stdout);
-  assert.deepEqual(again.projects.map((p: { project: string }) => p.project), j.projects.map((p: { project: string }) => p.project));
+  assert.deepEqual(
+    again.projects.map((p: { project: string }) => p.project),
+    j.projects.map((p: { project: string }) => p.project),
+  );
   const plain = JSON.parse(run(['export', '--no-scan', '--no-pseudonymise', '--developer', 'linus'], { who: 'linus' }).stdout);
   assert.equal(plain.projects[0].project, 'webshop');
   rmSync(path.join(homes.linus, 'settings.json'));
@@ -115,14 +124,26 @@ test('team merges a folder: latest week by default, per developer, flags a dupli
   assert.match(r.stdout, /\| grace \| \$38\.15 \+ 2 unpriced \| \+149 % \|/);
   assert.match(r.stdout, /Over budget: grace/);
   const warnings = r.stderr.trim().split('\n');
-  assert.ok(warnings.some((l) => /skipped share\/broken\.json: not valid JSON/.test(l)), r.stderr);
-  assert.ok(warnings.some((l) => /skipped share\/package\.json: not an Unmetered weekly summary: no "schema" field/.test(l)), r.stderr);
-  assert.ok(warnings.some((l) => /ada submitted 2026-W47 more than once/.test(l)), r.stderr);
+  assert.ok(
+    warnings.some((l) => /skipped share\/broken\.json: not valid JSON/.test(l)),
+    r.stderr,
+  );
+  assert.ok(
+    warnings.some((l) => /skipped share\/package\.json: not an Unmetered weekly summary: no "schema" field/.test(l)),
+    r.stderr,
+  );
+  assert.ok(
+    warnings.some((l) => /ada submitted 2026-W47 more than once/.test(l)),
+    r.stderr,
+  );
   const csv = run(['team', 'share', '--week', '2026-W46', '--format', 'csv']);
   assert.equal(csv.code, 0);
   assert.equal(csv.stdout.trim().split('\r\n').length, 4, 'a header and one row per developer');
   assert.match(csv.stdout, /\r\n2026-W46,grace,/);
-  const json = JSON.parse(run(['team', path.join(root, 'share', 'ada-2026-W47.json'), path.join(root, 'share', 'linus-2026-W47.json'), '--format', 'json']).stdout);
+  const json = JSON.parse(
+    run(['team', path.join(root, 'share', 'ada-2026-W47.json'), path.join(root, 'share', 'linus-2026-W47.json'), '--format', 'json'])
+      .stdout,
+  );
   assert.equal(json.developers, 2);
 });
 

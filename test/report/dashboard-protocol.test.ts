@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { PAGE_COMMANDS, parsePageMessage, parsePageState } from '../../src/core/report/dashboard-protocol';
 
 describe('the dashboard page ↔ extension messages', { timeout: 10_000 }, () => {
-  it('accepts the page\'s two messages and only the commands it may name', () => {
+  it("accepts the page's two messages and only the commands it may name", () => {
     assert.deepEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parsePageMessage({ type: 'command', command: 'setBudget' }), { type: 'command', command: 'setBudget' });
     assert.equal(PAGE_COMMANDS.setBudget, 'unmetered.setBudget');

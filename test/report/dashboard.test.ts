@@ -14,7 +14,14 @@ test('today, this week and this month agree with the weekly summary and the mete
   // The ledger as it stood on Thursday afternoon.
   const records = fixedLedger().filter((r) => Date.parse(r.at) <= THURSDAY);
   const d = buildDashboard(records, { now: THURSDAY, timeZone: TZ, budgetNanos: BUDGET_NANOS });
-  const week = buildWeeklySummary(records, { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: THURSDAY, developer: 'x', priceTableVersion: PRICE_TABLE });
+  const week = buildWeeklySummary(records, {
+    week: '2026-W47',
+    timeZone: TZ,
+    budgetNanos: BUDGET_NANOS,
+    now: THURSDAY,
+    developer: 'x',
+    priceTableVersion: PRICE_TABLE,
+  });
   assert.equal(d.today, '2026-11-19');
   const { date: _d, ...thursday } = week.days[3];
   assert.deepEqual(d.periods.today.totals, thursday);
@@ -32,7 +39,12 @@ test('today, this week and this month agree with the weekly summary and the mete
 });
 
 test('the week setting moves "this week"; weeks may start in the previous month', () => {
-  const d = buildDashboard(fixedLedger(), { now: Date.parse('2026-12-01T10:00:00Z'), timeZone: TZ, budgetNanos: null, weekStart: 'sunday' });
+  const d = buildDashboard(fixedLedger(), {
+    now: Date.parse('2026-12-01T10:00:00Z'),
+    timeZone: TZ,
+    budgetNanos: null,
+    weekStart: 'sunday',
+  });
   assert.equal(d.periods.week.start, '2026-11-29');
   assert.equal(d.periods.month.start, '2026-12-01');
   assert.equal(d.month.budgetUSD, null);
@@ -43,11 +55,31 @@ test('the most expensive recent interactions: cost order, last 7 days, names and
   const d = buildDashboard(fixedLedger(), { now: THURSDAY, timeZone: TZ, budgetNanos: BUDGET_NANOS });
   assert.equal(d.recent.length, RECENT_COUNT);
   const costs = d.recent.map((r) => r.costUSD!);
-  assert.deepEqual(costs, [...costs].sort((a, b) => b - a));
+  assert.deepEqual(
+    costs,
+    [...costs].sort((a, b) => b - a),
+  );
   assert.equal(d.recent[0].model, 'claude-opus-4-5');
   assert.equal(d.recent[0].local, '2026-11-18 11:30');
   assert.ok(d.recent.every((r) => r.at >= '2026-11-12T23:00:00.000Z'));
-  assert.deepEqual(Object.keys(d.recent[0]).sort(), ['agent', 'at', 'avoidedUSD', 'cacheReadTokens', 'cacheWriteTokens', 'costUSD', 'estimated', 'inputTokens', 'local', 'model', 'outputTokens', 'project', 'route'].sort());
+  assert.deepEqual(
+    Object.keys(d.recent[0]).sort(),
+    [
+      'agent',
+      'at',
+      'avoidedUSD',
+      'cacheReadTokens',
+      'cacheWriteTokens',
+      'costUSD',
+      'estimated',
+      'inputTokens',
+      'local',
+      'model',
+      'outputTokens',
+      'project',
+      'route',
+    ].sort(),
+  );
   assert.ok(!JSON.stringify(d).includes('fixture:'), 'no interaction id is posted to the page');
 });
 
@@ -57,24 +89,51 @@ test('a model seen both locally and in the cloud is shown as two rows', () => {
     rec({ at: '2026-11-19T11:00:00.000Z', model: 'gpt-oss:20b', route: 'local', costNanos: 0, avoidedNanos: 7_000_000, replaces: 'gpt-5' }),
   ];
   const d = buildDashboard(records, { now: THURSDAY, timeZone: TZ, budgetNanos: null });
-  assert.deepEqual(d.periods.today.models.map((m) => [m.model, m.route, m.costUSD, m.avoidedUSD]), [
-    ['gpt-oss:20b', 'cloud', 0.005, 0],
-    ['gpt-oss:20b', 'local', 0, 0.007],
-  ]);
+  assert.deepEqual(
+    d.periods.today.models.map((m) => [m.model, m.route, m.costUSD, m.avoidedUSD]),
+    [
+      ['gpt-oss:20b', 'cloud', 0.005, 0],
+      ['gpt-oss:20b', 'local', 0, 0.007],
+    ],
+  );
 });
 
 test('the dashboard page script fetches nothing: no fetch, XHR, WebSocket or URL in the bundle', async () => {
-  const out = await esbuild.build({ entryPoints: ['media/dashboard.ts'], bundle: true, write: false, platform: 'browser', format: 'iife', target: 'es2022', minify: true });
+  const out = await esbuild.build({
+    entryPoints: ['media/dashboard.ts'],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+  });
   const js = out.outputFiles[0].text;
-  for (const api of ['fetch(', 'XMLHttpRequest', 'WebSocket', 'EventSource', 'importScripts', 'sendBeacon']) assert.ok(!js.includes(api), `${api} is not used`);
+  for (const api of ['fetch(', 'XMLHttpRequest', 'WebSocket', 'EventSource', 'importScripts', 'sendBeacon'])
+    assert.ok(!js.includes(api), `${api} is not used`);
   const urls = [...js.matchAll(/https?:\/\/[^"'\s)]+/g)].map((m) => m[0]);
   assert.deepEqual([...new Set(urls)], ['http://www.w3.org/2000/svg'], 'only the SVG namespace, which is a name, not a request');
 });
 
 test('export settings: defaults, valid values, and bad values fall back with a warning naming the setting', () => {
-  assert.deepEqual(normaliseExportSettings({}).value, { weekStart: 'monday', pseudonymiseProjects: false, developer: null, folder: null, formats: ['json'] });
-  const ok = normaliseExportSettings({ weekStart: 'saturday', pseudonymiseProjects: true, developer: ' Ada L. ', folder: '~/team', formats: ['md', 'json', 'md'] });
-  assert.deepEqual(ok, { value: { weekStart: 'saturday', pseudonymiseProjects: true, developer: 'Ada L.', folder: '~/team', formats: ['md', 'json'] }, warnings: [] });
+  assert.deepEqual(normaliseExportSettings({}).value, {
+    weekStart: 'monday',
+    pseudonymiseProjects: false,
+    developer: null,
+    folder: null,
+    formats: ['json'],
+  });
+  const ok = normaliseExportSettings({
+    weekStart: 'saturday',
+    pseudonymiseProjects: true,
+    developer: ' Ada L. ',
+    folder: '~/team',
+    formats: ['md', 'json', 'md'],
+  });
+  assert.deepEqual(ok, {
+    value: { weekStart: 'saturday', pseudonymiseProjects: true, developer: 'Ada L.', folder: '~/team', formats: ['md', 'json'] },
+    warnings: [],
+  });
   const bad = normaliseExportSettings({ weekStart: 'friday', pseudonymiseProjects: 'yes', developer: 'a\nb', formats: ['pdf'] });
   assert.deepEqual(bad.value, { weekStart: 'monday', pseudonymiseProjects: false, developer: null, folder: null, formats: ['json'] });
   assert.deepEqual(bad.warnings, [

@@ -42,11 +42,24 @@ test('markers older than a year are pruned when a new week is claimed', async ()
 test('summaries are written per format as <developer>-<week>.<format>, with no temp files left', async () => {
   const dir = await tmp();
   try {
-    const s = buildWeeklySummary(fixedLedger(), { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'Renée O\'Brien/ops', priceTableVersion: PRICE_TABLE });
+    const s = buildWeeklySummary(fixedLedger(), {
+      week: '2026-W47',
+      timeZone: TZ,
+      budgetNanos: BUDGET_NANOS,
+      now: NOW,
+      developer: "Renée O'Brien/ops",
+      priceTableVersion: PRICE_TABLE,
+    });
     const files = await writeWeeklyFiles(s, path.join(dir, 'share', 'team'), ['json', 'md']);
-    assert.deepEqual(files.map((f) => path.basename(f)), ['Renee-O-Brien-ops-2026-W47.json', 'Renee-O-Brien-ops-2026-W47.md']);
-    assert.deepEqual((await readdir(path.join(dir, 'share', 'team'))).sort(), ['Renee-O-Brien-ops-2026-W47.json', 'Renee-O-Brien-ops-2026-W47.md']);
-    assert.equal(JSON.parse(await readFile(files[0], 'utf8')).developer, 'Renée O\'Brien/ops');
+    assert.deepEqual(
+      files.map((f) => path.basename(f)),
+      ['Renee-O-Brien-ops-2026-W47.json', 'Renee-O-Brien-ops-2026-W47.md'],
+    );
+    assert.deepEqual((await readdir(path.join(dir, 'share', 'team'))).sort(), [
+      'Renee-O-Brien-ops-2026-W47.json',
+      'Renee-O-Brien-ops-2026-W47.md',
+    ]);
+    assert.equal(JSON.parse(await readFile(files[0], 'utf8')).developer, "Renée O'Brien/ops");
     assert.equal(weeklyFileName({ developer: '../..', week: s.week }, 'csv'), 'developer-2026-W47.csv');
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,14 @@ import { buildWeeklySummary } from '../../src/core/report/summary';
 import { assertGolden } from './golden';
 import { BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, TZ } from './ledger';
 
-const summary = buildWeeklySummary(fixedLedger(), { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE });
+const summary = buildWeeklySummary(fixedLedger(), {
+  week: '2026-W47',
+  timeZone: TZ,
+  budgetNanos: BUDGET_NANOS,
+  now: NOW,
+  developer: 'ada',
+  priceTableVersion: PRICE_TABLE,
+});
 
 test('weekly JSON matches its golden file', () => assertGolden('weekly.json', renderJson(summary)));
 test('weekly Markdown matches its golden file', () => assertGolden('weekly.md', renderMarkdown(summary)));
@@ -32,7 +39,14 @@ test('a pseudonymised week in progress with Sunday weeks and no budget matches i
 
 test('a week that has not started says it is in the future, not in progress (Markdown and HTML)', () => {
   // NOW is Monday 23 November 2026 in Berlin; 2026-W49 starts on Monday 30 November.
-  const s = buildWeeklySummary(fixedLedger(), { week: '2026-W49', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE });
+  const s = buildWeeklySummary(fixedLedger(), {
+    week: '2026-W49',
+    timeZone: TZ,
+    budgetNanos: BUDGET_NANOS,
+    now: NOW,
+    developer: 'ada',
+    priceTableVersion: PRICE_TABLE,
+  });
   const md = renderMarkdown(s);
   assert.match(md, /_Week in the future: it starts after 2026-11-23 09:00 UTC, so nothing can be recorded in it yet\._/);
   assert.doesNotMatch(md, /in progress/i);

@@ -19,8 +19,11 @@ export function assertGolden(name: string, actual: string): void {
   assert.ok(existsSync(file), `golden file ${file} is missing; create it with UPDATE_GOLDEN=1`);
   const want = readFileSync(file, 'utf8');
   if (actual !== want) {
-    const a = actual.split('\n'), w = want.split('\n');
+    const a = actual.split('\n'),
+      w = want.split('\n');
     const i = a.findIndex((l, k) => l !== w[k]);
-    assert.fail(`${name} differs from the golden file at line ${i + 1}:\n  golden: ${JSON.stringify(w[i])}\n  actual: ${JSON.stringify(a[i])}\n(rewrite with UPDATE_GOLDEN=1 if the change is intended)`);
+    assert.fail(
+      `${name} differs from the golden file at line ${i + 1}:\n  golden: ${JSON.stringify(w[i])}\n  actual: ${JSON.stringify(a[i])}\n(rewrite with UPDATE_GOLDEN=1 if the change is intended)`,
+    );
   }
 }

@@ -95,26 +95,109 @@ export function fixedLedger(): Interaction[] {
   // 1–15 November: steady Claude Code use (month to date, and the previous week W46 = 9–15 Nov).
   for (let d = 1; d <= 15; d++) {
     const day = `2026-11-${String(d).padStart(2, '0')}`;
-    for (let i = 0; i < 3; i++) specs.push({ at: at(day, `1${i}:15`), agent: 'claude-code', model: 'claude-sonnet-4-5', project: 'webshop', t: { input: 1200 + 100 * i, output: 900, cacheRead: 40_000 + 1000 * d, cacheWrite5m: 2000 } });
+    for (let i = 0; i < 3; i++)
+      specs.push({
+        at: at(day, `1${i}:15`),
+        agent: 'claude-code',
+        model: 'claude-sonnet-4-5',
+        project: 'webshop',
+        t: { input: 1200 + 100 * i, output: 900, cacheRead: 40_000 + 1000 * d, cacheWrite5m: 2000 },
+      });
   }
   // The week 2026-W47.
   const week = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22'];
   week.forEach((day, d) => {
     const weekend = d >= 5;
     for (let i = 0; i < (weekend ? 1 : 4 + (d % 3)); i++) {
-      specs.push({ at: at(day, `0${i + 1}:${10 + d}`.slice(-5)), agent: 'claude-code', model: 'claude-sonnet-4-5', project: 'webshop', t: { input: 1500 + 37 * i, output: 1100 + 13 * d, cacheRead: 60_000 + 2500 * i, cacheWrite5m: 3000, cacheWrite1h: d === 2 ? 8000 : 0 } });
+      specs.push({
+        at: at(day, `0${i + 1}:${10 + d}`.slice(-5)),
+        agent: 'claude-code',
+        model: 'claude-sonnet-4-5',
+        project: 'webshop',
+        t: {
+          input: 1500 + 37 * i,
+          output: 1100 + 13 * d,
+          cacheRead: 60_000 + 2500 * i,
+          cacheWrite5m: 3000,
+          cacheWrite1h: d === 2 ? 8000 : 0,
+        },
+      });
     }
-    if (!weekend) specs.push({ at: at(day, '14:05'), agent: 'codex', model: 'gpt-5-codex', project: 'billing-api', t: { input: 8000 + 500 * d, output: 2400, cacheRead: 30_000, reasoning: 1600 } });
-    if (d === 1 || d === 3) specs.push({ at: at(day, '16:40'), agent: 'editor-chat', source: 'chat', model: 'qwen3-coder:30b', project: 'webshop', t: { input: 5200, output: 700 }, local: { replaces: 'claude-sonnet-4-5' }, estimated: d === 3 });
+    if (!weekend)
+      specs.push({
+        at: at(day, '14:05'),
+        agent: 'codex',
+        model: 'gpt-5-codex',
+        project: 'billing-api',
+        t: { input: 8000 + 500 * d, output: 2400, cacheRead: 30_000, reasoning: 1600 },
+      });
+    if (d === 1 || d === 3)
+      specs.push({
+        at: at(day, '16:40'),
+        agent: 'editor-chat',
+        source: 'chat',
+        model: 'qwen3-coder:30b',
+        project: 'webshop',
+        t: { input: 5200, output: 700 },
+        local: { replaces: 'claude-sonnet-4-5' },
+        estimated: d === 3,
+      });
   });
-  specs.push({ at: at('2026-11-18', '11:30'), agent: 'claude-code', model: 'claude-opus-4-5', project: 'billing-api', t: { input: 4000, output: 6000, cacheRead: 120_000, cacheWrite5m: 15_000 } });
-  specs.push({ at: at('2026-11-21', '10:00'), agent: 'gemini-cli', model: 'gemini-2.5-pro', project: 'infra', t: { input: 22_000, output: 3100, reasoning: 900 } });
-  specs.push({ at: at('2026-11-19', '09:45'), agent: 'gateway', source: 'gateway', model: 'acme-coder-2', project: AWKWARD_PROJECT, t: { input: 3000, output: 1000 } });
-  specs.push({ at: at('2026-11-19', '09:50'), agent: 'gateway', source: 'gateway', model: 'acme-coder-2', project: null, t: { input: 900, output: 300 }, estimated: true });
-  specs.push({ at: at('2026-11-20', '17:00'), agent: 'editor-chat', source: 'chat', model: 'qwen3-coder:30b', project: AWKWARD_PROJECT, t: { input: 2000, output: 400 }, local: { replaces: 'acme-coder-2' } });
+  specs.push({
+    at: at('2026-11-18', '11:30'),
+    agent: 'claude-code',
+    model: 'claude-opus-4-5',
+    project: 'billing-api',
+    t: { input: 4000, output: 6000, cacheRead: 120_000, cacheWrite5m: 15_000 },
+  });
+  specs.push({
+    at: at('2026-11-21', '10:00'),
+    agent: 'gemini-cli',
+    model: 'gemini-2.5-pro',
+    project: 'infra',
+    t: { input: 22_000, output: 3100, reasoning: 900 },
+  });
+  specs.push({
+    at: at('2026-11-19', '09:45'),
+    agent: 'gateway',
+    source: 'gateway',
+    model: 'acme-coder-2',
+    project: AWKWARD_PROJECT,
+    t: { input: 3000, output: 1000 },
+  });
+  specs.push({
+    at: at('2026-11-19', '09:50'),
+    agent: 'gateway',
+    source: 'gateway',
+    model: 'acme-coder-2',
+    project: null,
+    t: { input: 900, output: 300 },
+    estimated: true,
+  });
+  specs.push({
+    at: at('2026-11-20', '17:00'),
+    agent: 'editor-chat',
+    source: 'chat',
+    model: 'qwen3-coder:30b',
+    project: AWKWARD_PROJECT,
+    t: { input: 2000, output: 400 },
+    local: { replaces: 'acme-coder-2' },
+  });
   // Local midnight edges: 00:30 on Monday 16 Nov is in the week (Sunday 23:30 UTC); 00:30 on Monday 23 Nov is not.
-  specs.push({ at: '2026-11-15T23:30:00.000Z', agent: 'codex', model: 'gpt-5-codex', project: 'billing-api', t: { input: 1000, output: 200 } });
-  specs.push({ at: '2026-11-22T23:30:00.000Z', agent: 'codex', model: 'gpt-5-codex', project: 'billing-api', t: { input: 1000, output: 200 } });
+  specs.push({
+    at: '2026-11-15T23:30:00.000Z',
+    agent: 'codex',
+    model: 'gpt-5-codex',
+    project: 'billing-api',
+    t: { input: 1000, output: 200 },
+  });
+  specs.push({
+    at: '2026-11-22T23:30:00.000Z',
+    agent: 'codex',
+    model: 'gpt-5-codex',
+    project: 'billing-api',
+    t: { input: 1000, output: 200 },
+  });
   return specs.map(make);
 }
 
@@ -125,7 +208,12 @@ export function fixedLedger(): Interaction[] {
  */
 export function teamLedgers(): { developer: string; budgetNanos: number | null; records: Interaction[] }[] {
   const base = fixedLedger();
-  const grace = base.map((r) => ({ ...r, id: `g-${r.id}`, costNanos: r.costNanos === null ? null : r.costNanos * 3, agent: r.agent === 'claude-code' ? 'cline' : r.agent }));
+  const grace = base.map((r) => ({
+    ...r,
+    id: `g-${r.id}`,
+    costNanos: r.costNanos === null ? null : r.costNanos * 3,
+    agent: r.agent === 'claude-code' ? 'cline' : r.agent,
+  }));
   const linus = base.map((r, i): Interaction =>
     r.agent === 'claude-code' && i % 2 === 0
       ? { ...r, id: `l-${r.id}`, route: 'local', model: 'qwen3-coder:30b', replaces: r.model, avoidedNanos: r.costNanos, costNanos: 0 }

@@ -15,17 +15,37 @@ import { addTally, emptyTally, tallyFromTotals, toTotals, type Totals } from '..
 import schema from '../../src/core/report/weekly-1.schema.json';
 import { AWKWARD_PROJECT, BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, rec, TZ } from './ledger';
 
-const base: WeeklyOptions = { week: '2026-W47', timeZone: TZ, budgetNanos: BUDGET_NANOS, now: NOW, developer: 'ada', priceTableVersion: PRICE_TABLE };
+const base: WeeklyOptions = {
+  week: '2026-W47',
+  timeZone: TZ,
+  budgetNanos: BUDGET_NANOS,
+  now: NOW,
+  developer: 'ada',
+  priceTableVersion: PRICE_TABLE,
+};
 const sum = (rows: Totals[]) => toTotals(rows.reduce((a, r) => addTally(a, tallyFromTotals(r)), emptyTally()));
 
-test('the week\'s totals equal the sum of its days, agents, models, projects, routes and rows', () => {
+test("the week's totals equal the sum of its days, agents, models, projects, routes and rows", () => {
   const s = buildWeeklySummary(fixedLedger(), base);
   assert.equal(s.totals.interactions, 39);
-  for (const [name, rows] of Object.entries({ days: s.days, agents: s.agents, models: s.models, rows: s.rows, routes: [s.routes.cloud, s.routes.local], projects: [...s.projects, s.otherProjects] })) {
+  for (const [name, rows] of Object.entries({
+    days: s.days,
+    agents: s.agents,
+    models: s.models,
+    rows: s.rows,
+    routes: [s.routes.cloud, s.routes.local],
+    projects: [...s.projects, s.otherProjects],
+  })) {
     assert.deepEqual(sum(rows), s.totals, name);
   }
-  assert.deepEqual(s.days.map((d) => d.date), ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22']);
-  assert.deepEqual(s.agents.map((a) => a.agent), ['claude-code', 'codex', 'gemini-cli', 'editor-chat', 'gateway']);
+  assert.deepEqual(
+    s.days.map((d) => d.date),
+    ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22'],
+  );
+  assert.deepEqual(
+    s.agents.map((a) => a.agent),
+    ['claude-code', 'codex', 'gemini-cli', 'editor-chat', 'gateway'],
+  );
   assert.equal(s.agents.find((a) => a.agent === 'gateway')!.costUSD, null, 'an agent whose only model is unknown is unpriced, not $0');
   assert.equal(s.routes.local.interactions, 3);
   assert.equal(s.routes.local.costUSD, 0);
@@ -47,27 +67,47 @@ test('local midnights bound the week: 00:30 Monday is in, 00:30 the next Monday 
 test('a week across the end of summer time has a 25-hour Sunday and assigns hours to the right days', () => {
   // Europe/Berlin falls back on Sunday 2026-10-25 (CEST +2 → CET +1).
   const r = (at: string) => rec({ at, costNanos: 1_000_000 });
-  const records = [r('2026-10-18T22:30:00.000Z'), r('2026-10-24T22:30:00.000Z'), r('2026-10-25T22:30:00.000Z'), r('2026-10-25T23:30:00.000Z'), r('2026-10-18T21:59:59.999Z')];
+  const records = [
+    r('2026-10-18T22:30:00.000Z'),
+    r('2026-10-24T22:30:00.000Z'),
+    r('2026-10-25T22:30:00.000Z'),
+    r('2026-10-25T23:30:00.000Z'),
+    r('2026-10-18T21:59:59.999Z'),
+  ];
   const s = buildWeeklySummary(records, { ...base, week: '2026-W43', now: Date.parse('2026-11-01T12:00:00Z') });
   assert.deepEqual(
     s.days.map((d) => [d.date, d.interactions]),
-    [['2026-10-19', 1], ['2026-10-20', 0], ['2026-10-21', 0], ['2026-10-22', 0], ['2026-10-23', 0], ['2026-10-24', 0], ['2026-10-25', 2]],
+    [
+      ['2026-10-19', 1],
+      ['2026-10-20', 0],
+      ['2026-10-21', 0],
+      ['2026-10-22', 0],
+      ['2026-10-23', 0],
+      ['2026-10-24', 0],
+      ['2026-10-25', 2],
+    ],
   );
   assert.equal(s.previousWeek.interactions, 1);
   // and the spring change in New York (23-hour Sunday 2026-03-08), with Sunday weeks
-  const ny = buildWeeklySummary([r('2026-03-08T04:59:00.000Z'), r('2026-03-08T05:00:00.000Z'), r('2026-03-09T03:59:00.000Z'), r('2026-03-09T04:00:00.000Z')], {
-    ...base,
-    week: '2026-W11',
-    weekStart: 'sunday',
-    timeZone: 'America/New_York',
-    now: Date.parse('2026-03-20T12:00:00Z'),
-  });
+  const ny = buildWeeklySummary(
+    [r('2026-03-08T04:59:00.000Z'), r('2026-03-08T05:00:00.000Z'), r('2026-03-09T03:59:00.000Z'), r('2026-03-09T04:00:00.000Z')],
+    {
+      ...base,
+      week: '2026-W11',
+      weekStart: 'sunday',
+      timeZone: 'America/New_York',
+      now: Date.parse('2026-03-20T12:00:00Z'),
+    },
+  );
   assert.equal(ny.week.start, '2026-03-08');
-  assert.deepEqual(ny.days.slice(0, 2).map((d) => d.interactions), [2, 1]);
+  assert.deepEqual(
+    ny.days.slice(0, 2).map((d) => d.interactions),
+    [2, 1],
+  );
   assert.equal(ny.previousWeek.interactions, 1);
 });
 
-test('budget, month to date and projection come from the meter as of the week\'s end, or now for the current week', () => {
+test("budget, month to date and projection come from the meter as of the week's end, or now for the current week", () => {
   const s = buildWeeklySummary(fixedLedger(), base);
   assert.equal(s.budget.asOf, '2026-11-22');
   assert.equal(s.budget.monthlyBudgetUSD, 45);
@@ -110,7 +150,9 @@ test('the validator refuses a schema keyword it does not implement rather than i
 });
 
 test('nothing but names and counts leaves the ledger: no ids, no stray fields', () => {
-  const secretRecords = fixedLedger().map((r, i) => ({ ...r, id: `anthropic:msg_SECRET${i}`, prompt: 'SECRET PROMPT', response: 'SECRET ANSWER' }) as Interaction);
+  const secretRecords = fixedLedger().map(
+    (r, i) => ({ ...r, id: `anthropic:msg_SECRET${i}`, prompt: 'SECRET PROMPT', response: 'SECRET ANSWER' }) as Interaction,
+  );
   const s = buildWeeklySummary(secretRecords, base);
   for (const out of [renderJson(s), renderMarkdown(s), renderCsv(s), renderHtml(s)]) {
     assert.ok(!out.includes('SECRET'), 'no id or text field reaches an export');
@@ -154,15 +196,24 @@ test('the salt is created once per data directory, private, shared by concurrent
 
 test('whatever the names in the ledger, the summary stays valid against the schema', () => {
   const long = 'x'.repeat(5000);
-  const s = buildWeeklySummary([rec({ project: '' }), rec({ project: long, model: long, agent: `agent-${long}` }), rec({ project: 'a\nb\u0000c' })], base);
+  const s = buildWeeklySummary(
+    [rec({ project: '' }), rec({ project: long, model: long, agent: `agent-${long}` }), rec({ project: 'a\nb\u0000c' })],
+    base,
+  );
   assert.deepEqual(validate(schema as Schema, JSON.parse(renderJson(s))), []);
-  assert.ok(s.projects.some((p) => p.project === null), 'an empty project name counts as unknown');
+  assert.ok(
+    s.projects.some((p) => p.project === null),
+    'an empty project name counts as unknown',
+  );
 });
 
 test('more projects than the top list are summed, not dropped', () => {
   const records = Array.from({ length: 14 }, (_, i) => rec({ project: `p${String(i).padStart(2, '0')}`, costNanos: (i + 1) * 1_000_000 }));
   const s = buildWeeklySummary(records, { ...base, topProjects: 10 });
-  assert.deepEqual(s.projects.map((p) => p.project), ['p13', 'p12', 'p11', 'p10', 'p09', 'p08', 'p07', 'p06', 'p05', 'p04']);
+  assert.deepEqual(
+    s.projects.map((p) => p.project),
+    ['p13', 'p12', 'p11', 'p10', 'p09', 'p08', 'p07', 'p06', 'p05', 'p04'],
+  );
   assert.equal(s.otherProjects.projects, 4);
   assert.equal(s.otherProjects.costUSD, 0.01);
 });

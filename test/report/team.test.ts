@@ -15,7 +15,16 @@ import { assertGolden } from './golden';
 import { NOW, PRICE_TABLE, teamLedgers, TZ } from './ledger';
 
 function summaries(week: string, now = NOW): WeeklySummary[] {
-  return teamLedgers().map((d) => buildWeeklySummary(d.records, { week, timeZone: TZ, budgetNanos: d.budgetNanos, now, developer: d.developer, priceTableVersion: PRICE_TABLE }));
+  return teamLedgers().map((d) =>
+    buildWeeklySummary(d.records, {
+      week,
+      timeZone: TZ,
+      budgetNanos: d.budgetNanos,
+      now,
+      developer: d.developer,
+      priceTableVersion: PRICE_TABLE,
+    }),
+  );
 }
 
 const W47 = summaries('2026-W47');
@@ -28,14 +37,26 @@ test('the team week sums its developers exactly, with trend, local share and who
   assert.equal(r.developers, 3);
   const want = toTotals(W47.reduce((a, s) => addTally(a, tallyFromTotals(s.totals)), emptyTally()));
   assert.deepEqual(r.totals, want);
-  assert.deepEqual(r.members.map((m) => m.developer), ['grace', 'ada', 'linus']);
+  assert.deepEqual(
+    r.members.map((m) => m.developer),
+    ['grace', 'ada', 'linus'],
+  );
   assert.deepEqual(r.overBudget, ['grace']);
   assert.deepEqual(r.nearBudget, ['ada']);
   assert.ok(r.routes.local.interactions > W47[0].routes.local.interactions);
-  assert.deepEqual(r.history.map((h) => [h.week, h.developers]), [['2026-W46', 3], ['2026-W47', 3]]);
+  assert.deepEqual(
+    r.history.map((h) => [h.week, h.developers]),
+    [
+      ['2026-W46', 3],
+      ['2026-W47', 3],
+    ],
+  );
   assert.equal(r.previousWeek, '2026-W46');
   assert.deepEqual(r.previousTotals, toTotals(W47.reduce((a, s) => addTally(a, tallyFromTotals(s.previousWeek)), emptyTally())));
-  assert.deepEqual(r.agents.map((a) => [a.agent, a.developers]).slice(0, 2), [['cline', 1], ['claude-code', 2]]);
+  assert.deepEqual(r.agents.map((a) => [a.agent, a.developers]).slice(0, 2), [
+    ['cline', 1],
+    ['claude-code', 2],
+  ]);
   const older = mergeTeam(entries, [], { now: NOW, week: '2026-W46' })!;
   assert.equal(older.week.id, '2026-W46');
   assert.equal(mergeTeam(entries, [], { now: NOW, week: '2025-W01' }), null);
@@ -43,10 +64,19 @@ test('the team week sums its developers exactly, with trend, local share and who
 });
 
 test('the same developer and week submitted twice is counted once, from the latest, and flagged', () => {
-  const again = buildWeeklySummary(teamLedgers()[0].records, { week: '2026-W47', timeZone: TZ, budgetNanos: null, now: NOW + 3600_000, developer: 'ada', priceTableVersion: PRICE_TABLE });
+  const again = buildWeeklySummary(teamLedgers()[0].records, {
+    week: '2026-W47',
+    timeZone: TZ,
+    budgetNanos: null,
+    now: NOW + 3600_000,
+    developer: 'ada',
+    priceTableVersion: PRICE_TABLE,
+  });
   const r = mergeTeam([...entries, entryOf(again, 'share/ada-copy.json')], [], { now: NOW })!;
   assert.equal(r.developers, 3);
-  assert.deepEqual(r.duplicates, [{ developer: 'ada', week: '2026-W47', kept: 'share/ada-copy.json', ignored: ['share/ada-2026-W47.json'] }]);
+  assert.deepEqual(r.duplicates, [
+    { developer: 'ada', week: '2026-W47', kept: 'share/ada-copy.json', ignored: ['share/ada-2026-W47.json'] },
+  ]);
   assert.equal(r.members.find((m) => m.developer === 'ada')!.budget.state, 'none', 'the later submission is the one counted');
   assert.match(renderTeamMarkdown(r), /ada submitted 2026-W47 2 times: counted once, from share\/ada-copy\.json/);
 });
@@ -89,7 +119,10 @@ test('bad files are rejected by name with their problem; good ones are still mer
   assert.deepEqual(missing, []);
   assert.deepEqual(emptyFolders, []);
   assert.equal(found.length, 9);
-  assert.ok(found.every((f) => f.startsWith(`share${path.sep}`)), 'files are named as the user gave the folder');
+  assert.ok(
+    found.every((f) => f.startsWith(`share${path.sep}`)),
+    'files are named as the user gave the folder',
+  );
   const { entries: ok, rejected } = await readEntries(found, { cwd: dir });
   assert.deepEqual(ok.map((e) => e.developer).sort(), ['ada', 'grace']);
   const problem = (f: string) => rejected.find((r) => r.file === path.join('share', f))?.problem ?? '(accepted)';
@@ -97,7 +130,10 @@ test('bad files are rejected by name with their problem; good ones are still mer
   assert.equal(problem('empty.json'), 'empty file, expected an Unmetered weekly summary (JSON)');
   assert.equal(problem('foreign.json'), 'not an Unmetered weekly summary: no "schema" field (expected "unmetered.weekly/1")');
   assert.equal(problem('array.json'), 'expected a JSON object (an Unmetered weekly summary), got an array');
-  assert.equal(problem('newer.json'), 'written by a newer Unmetered (schema "unmetered.weekly/2"); this version reads "unmetered.weekly/1" — update Unmetered to read it');
+  assert.equal(
+    problem('newer.json'),
+    'written by a newer Unmetered (schema "unmetered.weekly/2"); this version reads "unmetered.weekly/1" — update Unmetered to read it',
+  );
   assert.equal(problem('team.json'), 'not an Unmetered weekly summary: "schema" is "unmetered.team/1", expected "unmetered.weekly/1"');
   assert.equal(problem('tampered.json'), 'does not match unmetered.weekly/1: /totals/costUSD: expected number or null, got "lots"');
   assert.equal(rejected.length, 7);
@@ -119,6 +155,13 @@ test('mixed weeks: each week is merged on its own and the history lists them all
   const W45 = summaries('2026-W45').slice(0, 1);
   const r = mergeTeam([...entries, ...W45.map((s) => entryOf(s, 'old/ada.json'))], [], { now: NOW, week: '2026-W46' })!;
   assert.equal(r.developers, 3);
-  assert.deepEqual(r.history.map((h) => [h.week, h.developers]), [['2026-W45', 1], ['2026-W46', 3], ['2026-W47', 3]]);
+  assert.deepEqual(
+    r.history.map((h) => [h.week, h.developers]),
+    [
+      ['2026-W45', 1],
+      ['2026-W46', 3],
+      ['2026-W47', 3],
+    ],
+  );
   assert.deepEqual(r.totals, toTotals(W46.reduce((a, s) => addTally(a, tallyFromTotals(s.totals)), emptyTally())));
 });

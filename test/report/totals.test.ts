@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Interaction } from '../../src/core/interaction';
-import { addTally, emptyTally, groupTallies, tallyFromTotals, tallyOf, toTotals, totalsOf, TOTALS_FIELDS } from '../../src/core/report/totals';
+import {
+  addTally,
+  emptyTally,
+  groupTallies,
+  tallyFromTotals,
+  tallyOf,
+  toTotals,
+  totalsOf,
+  TOTALS_FIELDS,
+} from '../../src/core/report/totals';
 import { rec } from './ledger';
 
 test('totals sum exact integer nano-dollars and token counts, and keep field order', () => {
@@ -11,7 +20,9 @@ test('totals sum exact integer nano-dollars and token counts, and keep field ord
   for (let i = 0; i < 100_000; i++) {
     const cost = 1_000_003 + ((i * 7919) % 100_000);
     want += BigInt(cost);
-    records.push(rec({ id: `r${i}`, costNanos: cost, tokens: { input: 3, output: 2, cacheRead: 1, cacheWrite5m: 1, cacheWrite1h: 2, reasoning: 1 } }));
+    records.push(
+      rec({ id: `r${i}`, costNanos: cost, tokens: { input: 3, output: 2, cacheRead: 1, cacheWrite5m: 1, cacheWrite1h: 2, reasoning: 1 } }),
+    );
   }
   const t = totalsOf(records);
   assert.equal(BigInt(tallyOf(records).costNanos), want);
@@ -57,11 +68,14 @@ test('a Totals row read back merges exactly, keeping the null rules', () => {
   let seed = 42;
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 20_000; i++) samples.push(Math.floor(next() * 8_388_608_000_000_000));
-  for (const n of samples) assert.equal(tallyFromTotals(toTotals({ ...emptyTally(), costNanos: n, interactions: 1 })).costNanos, n, `round trip of ${n}`);
+  for (const n of samples)
+    assert.equal(tallyFromTotals(toTotals({ ...emptyTally(), costNanos: n, interactions: 1 })).costNanos, n, `round trip of ${n}`);
 });
 
 test('grouping tallies per key and leaves out undefined keys', () => {
-  const g = groupTallies([rec({ agent: 'codex' }), rec({ agent: 'claude-code' }), rec({ agent: 'codex' })], (r) => (r.agent === 'skip' ? undefined : r.agent));
+  const g = groupTallies([rec({ agent: 'codex' }), rec({ agent: 'claude-code' }), rec({ agent: 'codex' })], (r) =>
+    r.agent === 'skip' ? undefined : r.agent,
+  );
   assert.deepEqual([...g.keys()], ['codex', 'claude-code']);
   assert.equal(g.get('codex')!.interactions, 2);
 });

@@ -38,7 +38,12 @@ function randomCorpus(rand: () => number, n: number): Interaction[] {
     const model = pick(MODELS);
     const local = rand() < 0.1;
     const at = new Date(start + Math.floor(rand() * span)).toISOString();
-    const id = agent === 'codex' ? `codex:rollout-${i % 7}:${Date.parse(at)}:${i}` : agent === 'claude-code' ? `anthropic:msg_${i}` : `${agent}:s${i % 5}:${i}`;
+    const id =
+      agent === 'codex'
+        ? `codex:rollout-${i % 7}:${Date.parse(at)}:${i}`
+        : agent === 'claude-code'
+          ? `anthropic:msg_${i}`
+          : `${agent}:s${i % 5}:${i}`;
     return {
       id,
       at,
@@ -48,7 +53,12 @@ function randomCorpus(rand: () => number, n: number): Interaction[] {
       model,
       route: local ? 'local' : 'cloud',
       replaces: local ? 'claude-sonnet-4-5' : null,
-      tokens: tokens({ input: Math.floor(rand() * 5000), output: Math.floor(rand() * 900), cacheRead: Math.floor(rand() * 20000), cacheWrite5m: Math.floor(rand() * 2000) }),
+      tokens: tokens({
+        input: Math.floor(rand() * 5000),
+        output: Math.floor(rand() * 900),
+        cacheRead: Math.floor(rand() * 20000),
+        cacheWrite5m: Math.floor(rand() * 2000),
+      }),
       costNanos: model === 'acme-coder-9' ? null : local ? 0 : Math.floor(rand() * 40_000_000),
       avoidedNanos: local ? Math.floor(rand() * 9_000_000) : null,
       priceSource: model === 'acme-coder-9' ? null : 'litellm@test',
@@ -58,7 +68,15 @@ function randomCorpus(rand: () => number, n: number): Interaction[] {
 }
 
 type Sum = [number, number, number, number, number, number, number];
-const sumOf = (t: Totals): Sum => [t.costUSD === null ? 0 : usdToNanosExact(t.costUSD), t.inputTokens, t.outputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.interactions, t.unpricedInteractions];
+const sumOf = (t: Totals): Sum => [
+  t.costUSD === null ? 0 : usdToNanosExact(t.costUSD),
+  t.inputTokens,
+  t.outputTokens,
+  t.cacheReadTokens,
+  t.cacheWriteTokens,
+  t.interactions,
+  t.unpricedInteractions,
+];
 const add = (a: Sum, b: Sum): Sum => a.map((x, i) => x + b[i]) as Sum;
 const ZERO: Sum = [0, 0, 0, 0, 0, 0, 0];
 
@@ -80,36 +98,76 @@ describe('every view adds up to report --json for the same range', { timeout: 60
         const v = buildView(records, { kind, since, until, timeZone, now, priceTable: 't' });
         const where = `${kind} ${since}…${until} ${timeZone}`;
         assert.deepEqual(v.totals, report.totals, where);
-        assert.deepEqual(v.rows.reduce((s, r) => add(s, sumOf(r)), ZERO), want, `rows of ${where}`);
+        assert.deepEqual(
+          v.rows.reduce((s, r) => add(s, sumOf(r)), ZERO),
+          want,
+          `rows of ${where}`,
+        );
       }
       const dayOf = dayOfIso(timeZone);
       const cc = records.filter((r) => r.agent === 'claude-code' && (!since || dayOf(r.at) >= since) && (!until || dayOf(r.at) <= until));
       const blocks = buildBlocks(cc, now);
       const ccRow = report.agents.find((x) => x.agent === 'claude-code');
-      assert.deepEqual(blocks.reduce((s, r) => add(s, sumOf(r)), ZERO), ccRow ? sumOf(ccRow) : ZERO, `blocks ${since}…${until} ${timeZone}`);
+      assert.deepEqual(
+        blocks.reduce((s, r) => add(s, sumOf(r)), ZERO),
+        ccRow ? sumOf(ccRow) : ZERO,
+        `blocks ${since}…${until} ${timeZone}`,
+      );
       // No block is longer than 5 hours, and each starts on a whole hour.
-      for (const x of blocks) assert.ok(Date.parse(x.lastAt) - Date.parse(x.start) <= 5 * 3_600_000 && Date.parse(x.start) % 3_600_000 === 0, x.start);
+      for (const x of blocks)
+        assert.ok(Date.parse(x.lastAt) - Date.parse(x.start) <= 5 * 3_600_000 && Date.parse(x.start) % 3_600_000 === 0, x.start);
     }
   });
 
   it('breakdown rows add up to their row, by model and by agent', () => {
     const v = buildView(records, { kind: 'weekly', timeZone: 'Europe/Berlin', now, priceTable: 't', breakdown: true });
     for (const r of v.rows) {
-      assert.deepEqual(r.breakdown!.models.reduce((s, m) => add(s, sumOf(m)), ZERO), sumOf(r), r.key);
-      assert.deepEqual(r.breakdown!.agents.reduce((s, m) => add(s, sumOf(m)), ZERO), sumOf(r), r.key);
+      assert.deepEqual(
+        r.breakdown!.models.reduce((s, m) => add(s, sumOf(m)), ZERO),
+        sumOf(r),
+        r.key,
+      );
+      assert.deepEqual(
+        r.breakdown!.agents.reduce((s, m) => add(s, sumOf(m)), ZERO),
+        sumOf(r),
+        r.key,
+      );
     }
   });
 });
 
 describe('sessionOf: the session an id names, per source', { timeout: 10_000 }, () => {
-  const base: Interaction = { id: '', at: '2026-03-01T10:00:00.000Z', agent: 'codex', source: 'log', project: 'api', model: 'gpt-5', route: 'cloud', replaces: null, tokens: tokens({}), costNanos: 0, avoidedNanos: null, priceSource: null, estimated: false };
+  const base: Interaction = {
+    id: '',
+    at: '2026-03-01T10:00:00.000Z',
+    agent: 'codex',
+    source: 'log',
+    project: 'api',
+    model: 'gpt-5',
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({}),
+    costNanos: 0,
+    avoidedNanos: null,
+    priceSource: null,
+    estimated: false,
+  };
   const key = (p: Partial<Interaction>) => sessionOf({ ...base, ...p }, '2026-03-01');
   it('log ids name their session; response ids and gateway ids do not', () => {
-    assert.deepEqual(key({ id: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5:1761703178000:12345' }), { key: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5', known: true });
+    assert.deepEqual(key({ id: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5:1761703178000:12345' }), {
+      key: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5',
+      known: true,
+    });
     assert.deepEqual(key({ id: 'gemini-cli:s-1:m-9', agent: 'gemini-cli' }), { key: 'gemini-cli:s-1', known: true });
     assert.deepEqual(key({ id: 'roo-code:task-3:1761703178000', agent: 'roo-code' }), { key: 'roo-code:task-3', known: true });
     assert.deepEqual(key({ id: 'claude-code:5f1c:u-1', agent: 'claude-code' }), { key: 'claude-code:5f1c', known: true });
-    assert.deepEqual(key({ id: 'anthropic:msg_01', agent: 'claude-code', project: 'webapp' }), { key: 'claude-code · webapp · 2026-03-01', known: false });
-    assert.deepEqual(key({ id: 'codex:gateway:7d3e', source: 'gateway', project: null }), { key: 'codex · (no project) · 2026-03-01', known: false });
+    assert.deepEqual(key({ id: 'anthropic:msg_01', agent: 'claude-code', project: 'webapp' }), {
+      key: 'claude-code · webapp · 2026-03-01',
+      known: false,
+    });
+    assert.deepEqual(key({ id: 'codex:gateway:7d3e', source: 'gateway', project: null }), {
+      key: 'codex · (no project) · 2026-03-01',
+      known: false,
+    });
   });
 });

@@ -24,7 +24,7 @@ test('every day of a year maps to a week whose id maps back to a range containin
       assert.deepEqual(weekById(w.id, ws), w, `${ws} ${day}`);
       assert.ok(w.start <= day && day <= w.end);
       assert.equal(weekDays(w).length, 7);
-      assert.ok(weekDays(w).includes(addDays(w.start, (8 - ({ monday: 1, sunday: 7, saturday: 6 }[ws])) % 7)));
+      assert.ok(weekDays(w).includes(addDays(w.start, (8 - { monday: 1, sunday: 7, saturday: 6 }[ws]) % 7)));
       day = addDays(day, 1);
     }
   }
@@ -39,7 +39,7 @@ test('a week with a Sunday or Saturday start carries the id of the Monday inside
   assert.throws(() => weekById('2026-W54'), /expected an ISO week such as 2026-W47, got "2026-W54"/);
 });
 
-test('the last complete week depends on the user\'s zone, not UTC', () => {
+test("the last complete week depends on the user's zone, not UTC", () => {
   // Monday 00:30 in Berlin is still Sunday in UTC and in Los Angeles.
   const t = Date.parse('2026-11-22T23:30:00Z');
   assert.equal(currentWeek(t, 'Europe/Berlin').id, '2026-W48');

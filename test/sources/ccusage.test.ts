@@ -19,7 +19,12 @@ import { generateClaudeCorpus, type Corpus } from './corpus';
 import { world, type World } from './helpers';
 
 const CCUSAGE = path.join(__dirname, '../../node_modules/.bin/ccusage');
-const CLAUDE_ONLY = normaliseSourceSettings({ codex: { enabled: false }, geminiCli: { enabled: false }, cline: { enabled: false }, rooCode: { enabled: false } }).settings;
+const CLAUDE_ONLY = normaliseSourceSettings({
+  codex: { enabled: false },
+  geminiCli: { enabled: false },
+  cline: { enabled: false },
+  rooCode: { enabled: false },
+}).settings;
 
 interface Day {
   date: string;
@@ -66,7 +71,10 @@ function ccusageRows(w: World, configDir: string, command: 'daily' | 'monthly' |
 }
 
 /** A view row in ccusage's terms: cache writes together, cost in USD. */
-const asRow = (period: string, t: { inputTokens: number; outputTokens: number; cacheWriteTokens: number; cacheReadTokens: number; costUSD: number | null }) => ({
+const asRow = (
+  period: string,
+  t: { inputTokens: number; outputTokens: number; cacheWriteTokens: number; cacheReadTokens: number; costUSD: number | null },
+) => ({
   period,
   inputTokens: t.inputTokens,
   outputTokens: t.outputTokens,
@@ -80,7 +88,15 @@ function ourDaily(records: readonly Interaction[], timeZone: string): Day[] {
   const days = new Map<string, Day & { nanos: number }>();
   for (const r of records) {
     const date = localDay(Date.parse(r.at), timeZone);
-    const d = days.get(date) ?? { date, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalCost: 0, nanos: 0 };
+    const d = days.get(date) ?? {
+      date,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheCreationTokens: 0,
+      cacheReadTokens: 0,
+      totalCost: 0,
+      nanos: 0,
+    };
     d.inputTokens += r.tokens.input;
     d.outputTokens += r.tokens.output;
     d.cacheCreationTokens += r.tokens.cacheWrite5m + r.tokens.cacheWrite1h;
@@ -99,7 +115,16 @@ describe('Claude Code totals agree with ccusage@20.0.24', () => {
   const root = () => path.join(w.dir, 'claude');
   before(async () => {
     w = await world();
-    corpus = await generateClaudeCorpus({ root: path.join(w.dir, 'claude'), sessions: 70, days: 6, turns: [3, 14], toolResultBytes: [200, 4000], seed: 7, subagentSessions: 0.3, btwSessions: 0.3 });
+    corpus = await generateClaudeCorpus({
+      root: path.join(w.dir, 'claude'),
+      sessions: 70,
+      days: 6,
+      turns: [3, 14],
+      toolResultBytes: [200, 4000],
+      seed: 7,
+      subagentSessions: 0.3,
+      btwSessions: 0.3,
+    });
     w.env = { CLAUDE_CONFIG_DIR: root() };
     await w.importer({ settings: CLAUDE_ONLY }).scan();
   });
@@ -125,7 +150,11 @@ describe('Claude Code totals agree with ccusage@20.0.24', () => {
     for (const [mid, e] of corpus.expected) {
       const r = got.get(`anthropic:${mid}`);
       assert.ok(r, mid);
-      assert.deepEqual([r.model, r.at, r.tokens.input, r.tokens.output, r.tokens.cacheRead, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, !!r.fast], [e.model, e.at, e.input, e.output, e.cacheRead, e.cacheWrite5m, e.cacheWrite1h, e.fast], mid);
+      assert.deepEqual(
+        [r.model, r.at, r.tokens.input, r.tokens.output, r.tokens.cacheRead, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, !!r.fast],
+        [e.model, e.at, e.input, e.output, e.cacheRead, e.cacheWrite5m, e.cacheWrite1h, e.fast],
+        mid,
+      );
       assert.notEqual(r.costNanos, null, `${e.model} is priced`);
     }
   });
@@ -140,16 +169,27 @@ describe('Claude Code totals agree with ccusage@20.0.24', () => {
         theirs.map((d) => [d.date, d.inputTokens, d.outputTokens, d.cacheCreationTokens, d.cacheReadTokens, cents(d.totalCost)]),
       );
       // Closer than a cent: the same prices, summed exactly on our side and in floating point on theirs.
-      for (let i = 0; i < ours.length; i++) assert.ok(Math.abs(ours[i].totalCost - theirs[i].totalCost) < 1e-6, `${ours[i].date}: ${ours[i].totalCost} vs ${theirs[i].totalCost}`);
+      for (let i = 0; i < ours.length; i++)
+        assert.ok(
+          Math.abs(ours[i].totalCost - theirs[i].totalCost) < 1e-6,
+          `${ours[i].date}: ${ours[i].totalCost} vs ${theirs[i].totalCost}`,
+        );
     });
   }
 
-  for (const [kind, zone] of [['daily', 'America/New_York'], ['monthly', 'Asia/Kolkata'], ['monthly', 'UTC']] as const) {
+  for (const [kind, zone] of [
+    ['daily', 'America/New_York'],
+    ['monthly', 'Asia/Kolkata'],
+    ['monthly', 'UTC'],
+  ] as const) {
     it(`unmetered ${kind} (the view's own code) and ccusage ${kind} agree per row in ${zone}`, () => {
       const theirs = ccusageRows(w, root(), kind, zone);
       const view = buildView(w.ledger.records(), { kind, timeZone: zone, now: Date.parse('2026-01-01T00:00:00Z'), priceTable: 't' });
       assert.ok(view.rows.length >= (kind === 'daily' ? 6 : 2), `${view.rows.length} rows`);
-      assert.deepEqual(view.rows.map((r) => rowCells(asRow(r.key, r))), theirs.map(rowCells));
+      assert.deepEqual(
+        view.rows.map((r) => rowCells(asRow(r.key, r))),
+        theirs.map(rowCells),
+      );
     });
   }
 
@@ -157,19 +197,40 @@ describe('Claude Code totals agree with ccusage@20.0.24', () => {
     const total = (rows: Row[]) => rows.reduce((t, r) => t + r.outputTokens, 0);
     const ours = w.ledger.records().reduce((t, r) => t + r.tokens.output, 0);
     assert.equal(total(ccusageRows(w, root(), 'daily', 'UTC')), ours);
-    assert.ok(total(ccusageRows(w, root(), 'session', 'UTC')) > ours, 'ccusage session sums more output tokens than ccusage daily on the trap corpus');
+    assert.ok(
+      total(ccusageRows(w, root(), 'session', 'UTC')) > ours,
+      'ccusage session sums more output tokens than ccusage daily on the trap corpus',
+    );
   });
 });
 
 /** ccusage session rows summed per project: the corpus puts each session file in one project folder. */
 function perProject(rows: Row[], files: string[]): Row[] {
-  const projectOf = new Map(files.filter((f) => !f.includes(`${path.sep}subagents${path.sep}`)).map((f) => [path.basename(f, '.jsonl'), path.basename(path.dirname(f)).replace(/^-home-dev-/, '')]));
+  const projectOf = new Map(
+    files
+      .filter((f) => !f.includes(`${path.sep}subagents${path.sep}`))
+      .map((f) => [path.basename(f, '.jsonl'), path.basename(path.dirname(f)).replace(/^-home-dev-/, '')]),
+  );
   const sums = new Map<string, Row>();
   for (const s of rows) {
     const project = projectOf.get(s.period);
     assert.ok(project, `ccusage session ${s.period} is one of the corpus's sessions`);
-    const t = sums.get(project) ?? { period: project, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalCost: 0 };
-    sums.set(project, { period: project, inputTokens: t.inputTokens + s.inputTokens, outputTokens: t.outputTokens + s.outputTokens, cacheCreationTokens: t.cacheCreationTokens + s.cacheCreationTokens, cacheReadTokens: t.cacheReadTokens + s.cacheReadTokens, totalCost: t.totalCost + s.totalCost });
+    const t = sums.get(project) ?? {
+      period: project,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheCreationTokens: 0,
+      cacheReadTokens: 0,
+      totalCost: 0,
+    };
+    sums.set(project, {
+      period: project,
+      inputTokens: t.inputTokens + s.inputTokens,
+      outputTokens: t.outputTokens + s.outputTokens,
+      cacheCreationTokens: t.cacheCreationTokens + s.cacheCreationTokens,
+      cacheReadTokens: t.cacheReadTokens + s.cacheReadTokens,
+      totalCost: t.totalCost + s.totalCost,
+    });
   }
   return [...sums.values()].sort((a, b) => (a.period < b.period ? -1 : 1));
 }
@@ -183,7 +244,16 @@ describe('sessions: ccusage session against unmetered project and session, on tr
   let corpus: Corpus;
   before(async () => {
     w = await world();
-    corpus = await generateClaudeCorpus({ root: path.join(w.dir, 'claude'), sessions: 24, days: 4, turns: [3, 10], toolResultBytes: [100, 800], seed: 11, subagentSessions: 0, btwSessions: 0 });
+    corpus = await generateClaudeCorpus({
+      root: path.join(w.dir, 'claude'),
+      sessions: 24,
+      days: 4,
+      turns: [3, 10],
+      toolResultBytes: [100, 800],
+      seed: 11,
+      subagentSessions: 0,
+      btwSessions: 0,
+    });
     w.env = { CLAUDE_CONFIG_DIR: path.join(w.dir, 'claude') };
     await w.importer({ settings: CLAUDE_ONLY }).scan();
   });
@@ -192,22 +262,46 @@ describe('sessions: ccusage session against unmetered project and session, on tr
   it('per project, to the token and the cent', () => {
     const theirs = perProject(ccusageRows(w, path.join(w.dir, 'claude'), 'session', 'UTC'), corpus.files).map(rowCells);
     const now = Date.parse('2026-01-01T00:00:00Z');
-    const projects = buildView(w.ledger.records(), { kind: 'project', timeZone: 'UTC', now, priceTable: 't' }).rows.map((r) => asRow(r.key, r)).sort((a, b) => (a.period < b.period ? -1 : 1));
+    const projects = buildView(w.ledger.records(), { kind: 'project', timeZone: 'UTC', now, priceTable: 't' })
+      .rows.map((r) => asRow(r.key, r))
+      .sort((a, b) => (a.period < b.period ? -1 : 1));
     assert.ok(projects.length >= 3, `${projects.length} projects`);
     assert.deepEqual(projects.map(rowCells), theirs);
     const bySession = new Map<string, Row>();
     for (const r of buildView(w.ledger.records(), { kind: 'session', timeZone: 'UTC', now, priceTable: 't' }).rows) {
       const p = r.projects![0];
       const t = bySession.get(p) ?? asRow(p, { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costUSD: 0 });
-      bySession.set(p, { period: p, inputTokens: t.inputTokens + r.inputTokens, outputTokens: t.outputTokens + r.outputTokens, cacheCreationTokens: t.cacheCreationTokens + r.cacheWriteTokens, cacheReadTokens: t.cacheReadTokens + r.cacheReadTokens, totalCost: t.totalCost + (r.costUSD ?? 0) });
+      bySession.set(p, {
+        period: p,
+        inputTokens: t.inputTokens + r.inputTokens,
+        outputTokens: t.outputTokens + r.outputTokens,
+        cacheCreationTokens: t.cacheCreationTokens + r.cacheWriteTokens,
+        cacheReadTokens: t.cacheReadTokens + r.cacheReadTokens,
+        totalCost: t.totalCost + (r.costUSD ?? 0),
+      });
     }
     assert.deepEqual([...bySession.values()].sort((a, b) => (a.period < b.period ? -1 : 1)).map(rowCells), theirs);
   });
 });
 
 /** One assistant line, compact, as Claude Code writes it. */
-function assistant(id: string, requestId: string, usage: Record<string, number>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { cwd: '/home/dev/p', sessionId: 's', version: '2.0.31', message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage }, requestId, type: 'assistant', uuid: `u-${id}-${requestId}`, timestamp: '2025-11-03T12:00:00.000Z', ...extra };
+function assistant(
+  id: string,
+  requestId: string,
+  usage: Record<string, number>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    cwd: '/home/dev/p',
+    sessionId: 's',
+    version: '2.0.31',
+    message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage },
+    requestId,
+    type: 'assistant',
+    uuid: `u-${id}-${requestId}`,
+    timestamp: '2025-11-03T12:00:00.000Z',
+    ...extra,
+  };
 }
 
 describe('where our documented rules differ from ccusage@20.0.24', () => {
@@ -216,7 +310,10 @@ describe('where our documented rules differ from ccusage@20.0.24', () => {
   after(() => w.cleanup());
 
   /** Writes one transcript, imports it into a fresh ledger and runs ccusage on it. */
-  async function both(name: string, lines: Record<string, unknown>[]): Promise<{ ours: Day; theirs: Day; records: readonly Interaction[] }> {
+  async function both(
+    name: string,
+    lines: Record<string, unknown>[],
+  ): Promise<{ ours: Day; theirs: Day; records: readonly Interaction[] }> {
     const dir = path.join(w.dir, name);
     mkdirSync(path.join(dir, 'projects/p'), { recursive: true });
     writeFileSync(path.join(dir, 'projects/p/s.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
@@ -231,22 +328,52 @@ describe('where our documented rules differ from ccusage@20.0.24', () => {
   }
 
   it('long context: we bill the whole request at the long-context rates once the prompt passes 200k tokens; ccusage tiers each token type', async () => {
-    const { ours, theirs } = await both('long', [assistant('m1', 'r1', { input_tokens: 10, cache_read_input_tokens: 250_000, cache_creation_input_tokens: 0, output_tokens: 1000 })]);
+    const { ours, theirs } = await both('long', [
+      assistant('m1', 'r1', { input_tokens: 10, cache_read_input_tokens: 250_000, cache_creation_input_tokens: 0, output_tokens: 1000 }),
+    ]);
     assert.equal(ours.totalCost, 0.17256); // 10 × $6/M + 250,000 × $0.60/M + 1,000 × $22.50/M
     assert.equal(Math.round(theirs.totalCost * 1e6), 105_030); // 10 × $3/M + (200,000 × $0.30 + 50,000 × $0.60)/M + 1,000 × $15/M
-    assert.deepEqual([ours.inputTokens, ours.cacheReadTokens, ours.outputTokens], [theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens]);
+    assert.deepEqual(
+      [ours.inputTokens, ours.cacheReadTokens, ours.outputTokens],
+      [theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens],
+    );
   });
 
   it('one response id logged under two request ids: we store it once (the id the API and our gateway see); ccusage counts both', async () => {
-    const { ours, theirs, records } = await both('tworeq', [assistant('m1', 'r1', { input_tokens: 10, output_tokens: 100 }), assistant('m1', 'r2', { input_tokens: 10, output_tokens: 100 })]);
+    const { ours, theirs, records } = await both('tworeq', [
+      assistant('m1', 'r1', { input_tokens: 10, output_tokens: 100 }),
+      assistant('m1', 'r2', { input_tokens: 10, output_tokens: 100 }),
+    ]);
     assert.equal(records.length, 1);
     assert.deepEqual([ours.inputTokens, ours.outputTokens], [10, 100]);
     assert.deepEqual([theirs.inputTokens, theirs.outputTokens], [20, 200]);
   });
 
   it('a progress copy whose subagent transcript is missing: we count only transcripts; ccusage counts the copy', async () => {
-    const inner = { type: 'assistant', timestamp: '2025-11-03T12:00:00.000Z', requestId: 'r9', message: { id: 'm9', model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message', content: [], usage: { input_tokens: 10, output_tokens: 100 } } };
-    const { ours, theirs, records } = await both('progress', [{ cwd: '/home/dev/p', sessionId: 's', version: '2.0.31', type: 'progress', data: { type: 'agent_progress', message: inner }, uuid: 'x', timestamp: '2025-11-03T12:00:00.100Z' }]);
+    const inner = {
+      type: 'assistant',
+      timestamp: '2025-11-03T12:00:00.000Z',
+      requestId: 'r9',
+      message: {
+        id: 'm9',
+        model: 'claude-sonnet-4-5-20250929',
+        role: 'assistant',
+        type: 'message',
+        content: [],
+        usage: { input_tokens: 10, output_tokens: 100 },
+      },
+    };
+    const { ours, theirs, records } = await both('progress', [
+      {
+        cwd: '/home/dev/p',
+        sessionId: 's',
+        version: '2.0.31',
+        type: 'progress',
+        data: { type: 'agent_progress', message: inner },
+        uuid: 'x',
+        timestamp: '2025-11-03T12:00:00.100Z',
+      },
+    ]);
     assert.equal(records.length, 0);
     assert.equal(ours, undefined);
     assert.deepEqual([theirs.inputTokens, theirs.outputTokens], [10, 100]);
@@ -260,8 +387,28 @@ describe('where our documented rules differ from ccusage@20.0.24', () => {
 
   it('models: an unknown date suffix is priced as its base model by both; an unknown model is unpriced (null) for us and $0 for ccusage', async () => {
     const { ours, theirs, records } = await both('models', [
-      assistant('m1', 'r1', { input_tokens: 1000, output_tokens: 100 }, { message: { id: 'm1', model: 'claude-sonnet-4-5-20991231', role: 'assistant', content: [], usage: { input_tokens: 1000, output_tokens: 100 } } }),
-      assistant('m2', 'r2', { input_tokens: 1000, output_tokens: 100 }, { message: { id: 'm2', model: 'claude-nova-9', role: 'assistant', content: [], usage: { input_tokens: 1000, output_tokens: 100 } } }),
+      assistant(
+        'm1',
+        'r1',
+        { input_tokens: 1000, output_tokens: 100 },
+        {
+          message: {
+            id: 'm1',
+            model: 'claude-sonnet-4-5-20991231',
+            role: 'assistant',
+            content: [],
+            usage: { input_tokens: 1000, output_tokens: 100 },
+          },
+        },
+      ),
+      assistant(
+        'm2',
+        'r2',
+        { input_tokens: 1000, output_tokens: 100 },
+        {
+          message: { id: 'm2', model: 'claude-nova-9', role: 'assistant', content: [], usage: { input_tokens: 1000, output_tokens: 100 } },
+        },
+      ),
     ]);
     assert.equal(records.find((r) => r.model === 'claude-sonnet-4-5-20991231')!.costNanos, 4_500_000);
     assert.equal(records.find((r) => r.model === 'claude-nova-9')!.costNanos, null);
@@ -272,7 +419,12 @@ describe('where our documented rules differ from ccusage@20.0.24', () => {
 
 // ——— Codex ———
 
-const CODEX_ONLY = normaliseSourceSettings({ claudeCode: { enabled: false }, geminiCli: { enabled: false }, cline: { enabled: false }, rooCode: { enabled: false } }).settings;
+const CODEX_ONLY = normaliseSourceSettings({
+  claudeCode: { enabled: false },
+  geminiCli: { enabled: false },
+  cline: { enabled: false },
+  rooCode: { enabled: false },
+}).settings;
 
 interface CodexDay {
   date: string;
@@ -296,9 +448,20 @@ function ccusageCodexDaily(w: World, codexHome: string, timeZone: string): (Code
 
 /** Nanos per token from the pinned snapshot, read here so the reference does not go through our pricing code. */
 function snapshotPrices(): Map<string, { input: number; cacheRead: number; output: number }> {
-  const snap = JSON.parse(readFileSync(path.join(__dirname, '../../src/core/pricing/snapshot.json'), 'utf8')) as { models: Record<string, Record<string, number>> };
+  const snap = JSON.parse(readFileSync(path.join(__dirname, '../../src/core/pricing/snapshot.json'), 'utf8')) as {
+    models: Record<string, Record<string, number>>;
+  };
   const nanos = (usd: number) => Math.round(usd * 1e9);
-  return new Map(Object.entries(snap.models).map(([k, v]) => [k, { input: nanos(v.input_cost_per_token), cacheRead: nanos(v.cache_read_input_token_cost ?? v.input_cost_per_token), output: nanos(v.output_cost_per_token) }]));
+  return new Map(
+    Object.entries(snap.models).map(([k, v]) => [
+      k,
+      {
+        input: nanos(v.input_cost_per_token),
+        cacheRead: nanos(v.cache_read_input_token_cost ?? v.input_cost_per_token),
+        output: nanos(v.output_cost_per_token),
+      },
+    ]),
+  );
 }
 
 function referenceDays(expected: readonly CodexExpected[], timeZone: string): CodexDay[] {
@@ -337,7 +500,16 @@ describe('Codex totals against ccusage@20.0.24 and an independent reference', { 
   const home = () => path.join(w.dir, 'codex');
   before(async () => {
     w = await world();
-    corpus = generateCodexCorpus({ home: home(), seed: 11, sessions: 60, days: 5, startDay: '2025-11-02', turns: [2, 8], forkShare: 0.3, resetShare: 0.25 });
+    corpus = generateCodexCorpus({
+      home: home(),
+      seed: 11,
+      sessions: 60,
+      days: 5,
+      startDay: '2025-11-02',
+      turns: [2, 8],
+      forkShare: 0.3,
+      resetShare: 0.25,
+    });
     w.env = { CODEX_HOME: home() };
     await w.importer({ settings: CODEX_ONLY }).scan();
   });
@@ -345,7 +517,10 @@ describe('Codex totals against ccusage@20.0.24 and an independent reference', { 
 
   it('holds the traps: slow fork copies, context-window resets, restarts above and below, re-emitted totals, model switches', () => {
     const s = corpus.stats;
-    assert.ok(s.forks >= 10 && s.fills >= 10 && s.restartsAbove >= 3 && s.restartsBelow >= 3 && s.reemitted >= 20 && s.modelSwitches >= 5, JSON.stringify(s));
+    assert.ok(
+      s.forks >= 10 && s.fills >= 10 && s.restartsAbove >= 3 && s.restartsBelow >= 3 && s.reemitted >= 20 && s.modelSwitches >= 5,
+      JSON.stringify(s),
+    );
     assert.ok(corpus.expected.length > 500);
   });
 
@@ -381,12 +556,21 @@ describe('Codex: where ccusage@20.0.24 differs, on the conformance fixtures', { 
     const ours = ourCodexDays(w.ledger.records(), 'UTC').find((d) => d.date === '2025-11-03')!;
     // by hand (codex-conformance.test.ts): 26,025,000 + 1,612,500 nanos; uncached input 800+1,000+500+6,000+1,000+1,500+500
     assert.deepEqual([ours.inputTokens, ours.cacheReadTokens, ours.outputTokens, ours.nanos], [11_300, 5_700, 1_280, 27_637_500]);
-    assert.deepEqual([theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens, Math.round(theirs.costUSD * 1e9)], [11_300, 5_700, 1_280, 27_637_500]);
+    assert.deepEqual(
+      [theirs.inputTokens, theirs.cacheReadTokens, theirs.outputTokens, Math.round(theirs.costUSD * 1e9)],
+      [11_300, 5_700, 1_280, 27_637_500],
+    );
   });
 
   it('codex-auto-review: we keep it unpriced (no published price); ccusage prices it as gpt-5-codex', () => {
-    const theirs = ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-04')! as CodexDay & { costUSD: number; models: Record<string, { inputTokens: number; isFallback: boolean }> };
-    const ours = ourCodexDays(w.ledger.records().filter((r) => r.costNanos !== null), 'UTC').find((d) => d.date === '2025-11-04')!;
+    const theirs = ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-04')! as CodexDay & {
+      costUSD: number;
+      models: Record<string, { inputTokens: number; isFallback: boolean }>;
+    };
+    const ours = ourCodexDays(
+      w.ledger.records().filter((r) => r.costNanos !== null),
+      'UTC',
+    ).find((d) => d.date === '2025-11-04')!;
     assert.equal(ours.nanos, 24_900_000); // 9,750,000 + 11,000,000 + 2,800,000 + 1,350,000
     // theirs adds the auto-review turn at gpt-5-codex prices: 900 × 1,250 + 30 × 10,000 = 1,425,000 nanos
     assert.equal(Math.round(theirs.costUSD * 1e9), 24_900_000 + 1_425_000);
@@ -395,7 +579,10 @@ describe('Codex: where ccusage@20.0.24 differs, on the conformance fixtures', { 
   });
 
   it('.jsonl.zst rollouts: we read them; ccusage does not (no 2025-11-05 at all)', () => {
-    assert.equal(ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-05'), undefined);
+    assert.equal(
+      ccusageCodexDaily(w, home, 'UTC').find((d) => d.date === '2025-11-05'),
+      undefined,
+    );
     assert.equal(ourCodexDays(w.ledger.records(), 'UTC').find((d) => d.date === '2025-11-05')!.nanos, 13_500_000);
   });
 });

@@ -17,8 +17,19 @@ describe('Claude Code transcripts', () => {
   after(() => w.cleanup());
 
   it('keeps one record per response: content-block copies, resumed-session copies and sidechain replays collapse', () => {
-    const ids = w.ledger.records().map((r) => r.id).sort();
-    assert.deepEqual(ids, ['anthropic:msg_01A1', 'anthropic:msg_01A2', 'anthropic:msg_01A3', 'anthropic:msg_01A4', 'anthropic:msg_01A5', 'anthropic:msg_01B1', 'anthropic:msg_01S1']);
+    const ids = w.ledger
+      .records()
+      .map((r) => r.id)
+      .sort();
+    assert.deepEqual(ids, [
+      'anthropic:msg_01A1',
+      'anthropic:msg_01A2',
+      'anthropic:msg_01A3',
+      'anthropic:msg_01A4',
+      'anthropic:msg_01A5',
+      'anthropic:msg_01B1',
+      'anthropic:msg_01S1',
+    ]);
   });
 
   it('keeps the most complete copy of a response written as several lines (partial output counts 1, 5, then 312)', () => {
@@ -47,7 +58,7 @@ describe('Claude Code transcripts', () => {
     assert.equal(r.costNanos, 157_680_000);
   });
 
-  it('counts a subagent once, from its own transcript, never from the parent\'s progress copy', () => {
+  it("counts a subagent once, from its own transcript, never from the parent's progress copy", () => {
     const r = byId(w).get('anthropic:msg_01S1')!;
     assert.equal(r.model, 'claude-haiku-4-5-20251001');
     assert.deepEqual(r.tokens, { input: 100, output: 80, cacheRead: 3000, cacheWrite5m: 500, cacheWrite1h: 0, ...NO_SPEND });
@@ -60,7 +71,14 @@ describe('Claude Code transcripts', () => {
   });
 
   it('reads lines with unknown fields', () => {
-    assert.deepEqual(byId(w).get('anthropic:msg_01A4')!.tokens, { input: 20, output: 150, cacheRead: 60000, cacheWrite5m: 300, cacheWrite1h: 0, ...NO_SPEND });
+    assert.deepEqual(byId(w).get('anthropic:msg_01A4')!.tokens, {
+      input: 20,
+      output: 150,
+      cacheRead: 60000,
+      cacheWrite5m: 300,
+      cacheWrite1h: 0,
+      ...NO_SPEND,
+    });
     assert.equal(byId(w).get('anthropic:msg_01A4')!.costNanos, 21_435_000);
   });
 
@@ -75,8 +93,16 @@ describe('Claude Code transcripts', () => {
     assert.equal(summary.malformedLines, 2);
     const file = path.join(FIXTURES, 'claude/projects/-home-dev-acme-api/3f9c2a1e-5b7d-4c1a-9e2f-1a2b3c4d5e6f.jsonl');
     const warns = w.logger.lines.filter((l) => l.startsWith('warn:'));
-    assert.ok(warns.some((l) => l.includes(`${file}:12: skipped a malformed line: not JSON`)), warns.join('\n'));
-    assert.ok(warns.some((l) => l.includes(`${file}:13: skipped a malformed line: message.usage.input_tokens: expected a non-negative integer, got "12"`)), warns.join('\n'));
+    assert.ok(
+      warns.some((l) => l.includes(`${file}:12: skipped a malformed line: not JSON`)),
+      warns.join('\n'),
+    );
+    assert.ok(
+      warns.some((l) =>
+        l.includes(`${file}:13: skipped a malformed line: message.usage.input_tokens: expected a non-negative integer, got "12"`),
+      ),
+      warns.join('\n'),
+    );
     const cc = summary.sources.find((s) => s.id === 'claude-code')!;
     assert.equal(cc.malformedLines, 2);
     assert.equal(cc.files, 3);
@@ -95,7 +121,10 @@ describe('Claude Code transcripts', () => {
   it('reads both default locations, and CLAUDE_CONFIG_DIR (comma-separated) replaces them', () => {
     const ctx = { env: {}, home: '/home/dev', platform: 'linux' as const };
     assert.deepEqual(claudeCode.defaultRoots(ctx), ['/home/dev/.claude/projects', '/home/dev/.config/claude/projects']);
-    assert.deepEqual(claudeCode.defaultRoots({ ...ctx, env: { XDG_CONFIG_HOME: '/x' } }), ['/home/dev/.claude/projects', '/x/claude/projects']);
+    assert.deepEqual(claudeCode.defaultRoots({ ...ctx, env: { XDG_CONFIG_HOME: '/x' } }), [
+      '/home/dev/.claude/projects',
+      '/x/claude/projects',
+    ]);
     assert.deepEqual(claudeCode.defaultRoots({ ...ctx, env: { CLAUDE_CONFIG_DIR: '/a, /b/c' } }), ['/a/projects', '/b/c/projects']);
   });
 });
@@ -109,7 +138,8 @@ describe('Claude Code timestamps across time zones and a DST change', () => {
       assert.equal(r.get('anthropic:msg_01D2')!.at, '2025-03-30T01:30:00.000Z', '03:30 CEST is 01:30 UTC');
       const days = (zone: string) => {
         const m = new Map<string, number>();
-        for (const x of w.ledger.records()) m.set(localDay(Date.parse(x.at), zone), (m.get(localDay(Date.parse(x.at), zone)) ?? 0) + x.tokens.output);
+        for (const x of w.ledger.records())
+          m.set(localDay(Date.parse(x.at), zone), (m.get(localDay(Date.parse(x.at), zone)) ?? 0) + x.tokens.output);
         return Object.fromEntries(m);
       };
       // Berlin: 23:30Z on the 29th is 00:30 CET on the 30th; 22:30Z on the 30th is 00:30 CEST on the 31st (a 23-hour day).

@@ -20,8 +20,26 @@ const A = '019a4a00-0000-7000-8000-00000000000a';
 const A_FILE = path.join(HOME, `sessions/2025/11/03/rollout-2025-11-03T09-00-00-${A}.jsonl`);
 const F_FILE = path.join(HOME, 'sessions/2025/11/03/rollout-2025-11-03T11-00-00-019a4a10-0000-7000-8000-00000000000f.jsonl');
 
-type Row = [at: string, model: string, project: string, input: number, cacheRead: number, output: number, reasoning: number, nanos: number | null];
-const row = (r: Interaction): Row => [r.at, r.model, r.project ?? '', r.tokens.input, r.tokens.cacheRead, r.tokens.output, r.tokens.reasoning, r.costNanos];
+type Row = [
+  at: string,
+  model: string,
+  project: string,
+  input: number,
+  cacheRead: number,
+  output: number,
+  reasoning: number,
+  nanos: number | null,
+];
+const row = (r: Interaction): Row => [
+  r.at,
+  r.model,
+  r.project ?? '',
+  r.tokens.input,
+  r.tokens.cacheRead,
+  r.tokens.output,
+  r.tokens.reasoning,
+  r.costNanos,
+];
 const sorted = (w: World) => [...w.ledger.records()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 const nanos = (w: World) => w.ledger.records().reduce((s, r) => s + (r.costNanos ?? 0), 0);
 
@@ -82,7 +100,12 @@ describe('Codex conformance: lines as the writer writes them', { timeout: 30_000
   it('the tooltip names codex-auto-review as unpriced and says why', () => {
     const m = computeMeter(w.ledger.records(), { now: Date.parse('2025-11-05T12:00:00Z'), timeZone: 'UTC', budgetNanos: null });
     const md = tooltipMarkdown(m, { timeZone: 'UTC' });
-    assert.ok(md.includes("codex\\-auto\\-review (1: Codex's approval auto\\-reviewer under ChatGPT sign\\-in; OpenAI publishes no per\\-token price for it)"), md);
+    assert.ok(
+      md.includes(
+        "codex\\-auto\\-review (1: Codex's approval auto\\-reviewer under ChatGPT sign\\-in; OpenAI publishes no per\\-token price for it)",
+      ),
+      md,
+    );
   });
 
   it('per-response records are keyed by thread and response id; token_count by the lineage the fork continues', () => {
@@ -133,8 +156,14 @@ describe('Codex: re-reading after each kind of change adds exactly the new usage
     appendFileSync(file, '{"timestamp":"2025-11-03T10:03:01.000Z","type":"event_msg","payload":{"type":"token_count"}}\n');
     const s = await scan();
     assert.equal(s.malformedLines, 2);
-    assert.ok(w.logger.lines.some((l) => l.includes(`${A}.jsonl:16: skipped a malformed line: not JSON`)), w.logger.lines.join('\n'));
-    assert.ok(w.logger.lines.some((l) => l.includes(`${A}.jsonl:17: skipped a malformed line: payload.info: missing`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`${A}.jsonl:16: skipped a malformed line: not JSON`)),
+      w.logger.lines.join('\n'),
+    );
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`${A}.jsonl:17: skipped a malformed line: payload.info: missing`)),
+      w.logger.lines.join('\n'),
+    );
     assert.equal(nanos(w), 26_025_000);
   });
 

@@ -42,12 +42,20 @@ describe('Codex rollouts', () => {
       ['gpt-5-codex', 'gpt-5-codex', 'gpt-5', 'gpt-5', 'gpt-5'],
     );
     assert.deepEqual(s[2].tokens, { input: 12500 - 5664, cacheRead: 5664, output: 590, reasoning: 88, cacheWrite5m: 0, cacheWrite1h: 0 });
-    assert.deepEqual(s[3].tokens, { input: 2000, cacheRead: 0, output: 100, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, 'after a reset: last_token_usage');
-    assert.deepEqual(s[4].tokens, { input: 976, cacheRead: 1024, output: 80, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, 'then deltas from the new baseline');
+    assert.deepEqual(
+      s[3].tokens,
+      { input: 2000, cacheRead: 0, output: 100, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 },
+      'after a reset: last_token_usage',
+    );
+    assert.deepEqual(
+      s[4].tokens,
+      { input: 976, cacheRead: 1024, output: 80, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 },
+      'then deltas from the new baseline',
+    );
     assert.ok(s.every((r) => r.project === 'acme' && r.agent === 'codex'));
   });
 
-  it('counts a forked rollout\'s copied parent history once: only the child\'s own turn', () => {
+  it("counts a forked rollout's copied parent history once: only the child's own turn", () => {
     // the copied events (8,000 and 17,500 cumulative) get the parent's ids; only 03:00:06 is new
     const child = w.ledger.records().filter((r) => r.at.startsWith('2025-10-29T03:'));
     assert.equal(child.length, 1);
@@ -76,7 +84,10 @@ describe('Codex rollouts', () => {
 
   it('counts the torn last event as malformed, with file and line', () => {
     assert.equal(summary.malformedLines, 1);
-    assert.ok(w.logger.lines.some((l) => l.includes(`rollout-2025-10-29T01-59-38-${P}.jsonl:12: skipped a malformed line`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`rollout-2025-10-29T01-59-38-${P}.jsonl:12: skipped a malformed line`)),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('gives the same ids on a full re-read: nothing is stored twice', async () => {
@@ -90,7 +101,13 @@ describe('Codex rollouts', () => {
   });
 
   it('looks in $CODEX_HOME (default ~/.codex): sessions and archived_sessions', () => {
-    assert.deepEqual(codex.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' }), ['/home/dev/.codex/sessions', '/home/dev/.codex/archived_sessions']);
-    assert.deepEqual(codex.defaultRoots({ env: { CODEX_HOME: '/opt/codex' }, home: '/home/dev', platform: 'linux' }), ['/opt/codex/sessions', '/opt/codex/archived_sessions']);
+    assert.deepEqual(codex.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' }), [
+      '/home/dev/.codex/sessions',
+      '/home/dev/.codex/archived_sessions',
+    ]);
+    assert.deepEqual(codex.defaultRoots({ env: { CODEX_HOME: '/opt/codex' }, home: '/home/dev', platform: 'linux' }), [
+      '/opt/codex/sessions',
+      '/opt/codex/archived_sessions',
+    ]);
   });
 });

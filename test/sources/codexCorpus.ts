@@ -35,11 +35,22 @@ const PROJECTS = ['acme', 'web', 'infra'];
 const WINDOW = 272_000;
 
 type U = [input: number, cached: number, output: number, reasoning: number, total: number];
-const usage = (u: U) => ({ input_tokens: u[0], cached_input_tokens: u[1], output_tokens: u[2], reasoning_output_tokens: u[3], total_tokens: u[4] });
+const usage = (u: U) => ({
+  input_tokens: u[0],
+  cached_input_tokens: u[1],
+  output_tokens: u[2],
+  reasoning_output_tokens: u[3],
+  total_tokens: u[4],
+});
 const add = (a: U, b: U): U => [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]];
 const iso = (ms: number) => new Date(ms).toISOString();
 const line = (ms: number, type: string, payload: unknown) => JSON.stringify({ timestamp: iso(ms), type, payload });
-const tokenCount = (ms: number, total: U, last: U) => line(ms, 'event_msg', { type: 'token_count', info: { total_token_usage: usage(total), last_token_usage: usage(last), model_context_window: WINDOW }, rate_limits: null });
+const tokenCount = (ms: number, total: U, last: U) =>
+  line(ms, 'event_msg', {
+    type: 'token_count',
+    info: { total_token_usage: usage(total), last_token_usage: usage(last), model_context_window: WINDOW },
+    rate_limits: null,
+  });
 
 function uuid7(ms: number, n: number): string {
   const h = ms.toString(16).padStart(12, '0');
@@ -61,7 +72,16 @@ interface Thread {
   cwd: string;
 }
 
-export function generateCodexCorpus(o: { home: string; seed: number; sessions: number; days: number; startDay: string; turns: [number, number]; forkShare: number; resetShare: number }): CodexCorpus {
+export function generateCodexCorpus(o: {
+  home: string;
+  seed: number;
+  sessions: number;
+  days: number;
+  startDay: string;
+  turns: [number, number];
+  forkShare: number;
+  resetShare: number;
+}): CodexCorpus {
   const rnd = prng(o.seed);
   const int = (a: number, b: number) => a + Math.floor(rnd() * (b - a + 1));
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
@@ -90,7 +110,14 @@ export function generateCodexCorpus(o: { home: string; seed: number; sessions: n
       stats.reemitted++;
       t.lines.push(tokenCount(t.ms + int(50, 900), t.total, last));
     }
-    if (rnd() < 0.1) t.lines.push(line(t.ms + 1, 'event_msg', { type: 'token_count', info: null, rate_limits: { primary: { used_percent: 12.0, window_minutes: 300, resets_at: 1762164000 }, secondary: null } }));
+    if (rnd() < 0.1)
+      t.lines.push(
+        line(t.ms + 1, 'event_msg', {
+          type: 'token_count',
+          info: null,
+          rate_limits: { primary: { used_percent: 12.0, window_minutes: 300, resets_at: 1762164000 }, secondary: null },
+        }),
+      );
   }
 
   function turns(t: Thread, count: number): void {
@@ -98,7 +125,16 @@ export function generateCodexCorpus(o: { home: string; seed: number; sessions: n
       if (k > 0 && rnd() < 0.1) {
         stats.modelSwitches++;
         t.model = pick(CODEX_CORPUS_MODELS);
-        t.lines.push(line(t.ms + 1, 'turn_context', { cwd: t.cwd, approval_policy: 'on-request', sandbox_policy: { type: 'read-only' }, model: t.model, effort: 'medium', summary: 'auto' }));
+        t.lines.push(
+          line(t.ms + 1, 'turn_context', {
+            cwd: t.cwd,
+            approval_policy: 'on-request',
+            sandbox_policy: { type: 'read-only' },
+            model: t.model,
+            effort: 'medium',
+            summary: 'auto',
+          }),
+        );
       }
       t.ms += int(5_000, 120_000);
       t.lines.push(line(t.ms, 'response_item', { type: 'message', role: 'user', content: [{ type: 'input_text', text: `step ${k}` }] }));
@@ -119,8 +155,28 @@ export function generateCodexCorpus(o: { home: string; seed: number; sessions: n
     const id = uuid7(start, ++n);
     const cwd = `/home/dev/${pick(PROJECTS)}`;
     const t: Thread = { lines: [], total: null, ms: start, model: pick(CODEX_CORPUS_MODELS), cwd };
-    t.lines.push(line(start, 'session_meta', { id, timestamp: iso(start), cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null, source: 'cli', model_provider: 'openai' }));
-    t.lines.push(line(start + 5, 'turn_context', { cwd, approval_policy: 'on-request', sandbox_policy: { type: 'read-only' }, model: t.model, effort: 'medium', summary: 'auto' }));
+    t.lines.push(
+      line(start, 'session_meta', {
+        id,
+        timestamp: iso(start),
+        cwd,
+        originator: 'codex_cli_rs',
+        cli_version: '0.46.0',
+        instructions: null,
+        source: 'cli',
+        model_provider: 'openai',
+      }),
+    );
+    t.lines.push(
+      line(start + 5, 'turn_context', {
+        cwd,
+        approval_policy: 'on-request',
+        sandbox_policy: { type: 'read-only' },
+        model: t.model,
+        effort: 'medium',
+        summary: 'auto',
+      }),
+    );
     turns(t, int(o.turns[0], o.turns[1]));
     const file = fileFor(o.home, start, id);
     files.push(file);
@@ -132,9 +188,39 @@ export function generateCodexCorpus(o: { home: string; seed: number; sessions: n
       const at = t.ms + int(60_000, 3_600_000);
       const fid = uuid7(at, ++n);
       const copyMs = int(1_000, 4_000); // a slow copy: well past any one-second window
-      const copy = t.lines.map((l, k) => JSON.stringify({ ...JSON.parse(l), timestamp: iso(at + 1 + Math.floor((k * copyMs) / t.lines.length)) }));
-      const f: Thread = { lines: [line(at, 'session_meta', { id: fid, forked_from_id: id, timestamp: iso(at), cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null, source: 'cli', model_provider: 'openai' }), ...copy], total: t.total, ms: at + copyMs + 1_000, model: t.model, cwd };
-      f.lines.push(line(f.ms, 'turn_context', { cwd, approval_policy: 'on-request', sandbox_policy: { type: 'read-only' }, model: f.model, effort: 'medium', summary: 'auto' }));
+      const copy = t.lines.map((l, k) =>
+        JSON.stringify({ ...JSON.parse(l), timestamp: iso(at + 1 + Math.floor((k * copyMs) / t.lines.length)) }),
+      );
+      const f: Thread = {
+        lines: [
+          line(at, 'session_meta', {
+            id: fid,
+            forked_from_id: id,
+            timestamp: iso(at),
+            cwd,
+            originator: 'codex_cli_rs',
+            cli_version: '0.46.0',
+            instructions: null,
+            source: 'cli',
+            model_provider: 'openai',
+          }),
+          ...copy,
+        ],
+        total: t.total,
+        ms: at + copyMs + 1_000,
+        model: t.model,
+        cwd,
+      };
+      f.lines.push(
+        line(f.ms, 'turn_context', {
+          cwd,
+          approval_policy: 'on-request',
+          sandbox_policy: { type: 'read-only' },
+          model: f.model,
+          effort: 'medium',
+          summary: 'auto',
+        }),
+      );
       turns(f, int(1, 3));
       const ff = fileFor(o.home, at, fid);
       files.push(ff);

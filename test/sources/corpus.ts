@@ -47,7 +47,14 @@ export interface Corpus {
   expected: Map<string, Expected>;
 }
 
-export const CORPUS_MODELS = ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805', 'claude-opus-4-6'];
+export const CORPUS_MODELS = [
+  'claude-sonnet-4-5-20250929',
+  'claude-sonnet-4-5-20250929',
+  'claude-sonnet-4-5-20250929',
+  'claude-haiku-4-5-20251001',
+  'claude-opus-4-1-20250805',
+  'claude-opus-4-6',
+];
 
 export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -59,7 +66,10 @@ export function prng(seed: number): () => number {
   };
 }
 
-const WORDS = 'the function returns a promise that resolves when every test passes and the cache is warm so we refactor the handler to stream results back while keeping the public api stable'.split(' ');
+const WORDS =
+  'the function returns a promise that resolves when every test passes and the cache is warm so we refactor the handler to stream results back while keeping the public api stable'.split(
+    ' ',
+  );
 
 export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
   const rnd = prng(o.seed ?? 42);
@@ -138,7 +148,16 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
     // Some sessions start shortly before midnight so their turns cross into the next day.
     let t = Date.parse(`${day}T00:00:00.000Z`) + (rnd() < 0.15 ? 86_400_000 - int(60, 1800) * 1000 : int(0, 86_000) * 1000);
     const iso = () => new Date(t).toISOString();
-    const base = (extra: Record<string, unknown> = {}) => ({ parentUuid: `p${seq}`, isSidechain: false, userType: 'external', cwd, sessionId: session, version: '2.0.31', gitBranch: 'main', ...extra });
+    const base = (extra: Record<string, unknown> = {}) => ({
+      parentUuid: `p${seq}`,
+      isSidechain: false,
+      userType: 'external',
+      cwd,
+      sessionId: session,
+      version: '2.0.31',
+      gitBranch: 'main',
+      ...extra,
+    });
     const main = open(path.join(dir, `${session}.jsonl`));
     (sessionsByProject[p] ??= []).push(main.lines);
     // A resumed session opens by copying the start of an earlier one, same ids.
@@ -152,7 +171,15 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
     const parentMsgs: { mid: string; line: Record<string, unknown> }[] = [];
     for (let turn = int(o.turns[0], o.turns[1]); turn > 0; turn--) {
       t += int(5, 240) * 1000;
-      main.write(JSON.stringify({ ...base(), type: 'user', message: { role: 'user', content: text(int(40, 1200)) }, uuid: `u${++seq}`, timestamp: iso() }));
+      main.write(
+        JSON.stringify({
+          ...base(),
+          type: 'user',
+          message: { role: 'user', content: text(int(40, 1200)) },
+          uuid: `u${++seq}`,
+          timestamp: iso(),
+        }),
+      );
       const model = pick(CORPUS_MODELS);
       const u = usage(model);
       const mid = id('msg');
@@ -162,8 +189,32 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
       for (let b = 1; b <= blocks; b++) {
         t += int(200, 3000);
         const partial = b === blocks ? out : Math.max(1, Math.floor((out * b) / (blocks + 1)));
-        const block = b === blocks ? { type: 'tool_use', id: `toolu_${seq}`, name: 'Edit', input: { file_path: `${cwd}/src/a.ts`, old_string: text(int(20, 400)), new_string: text(int(20, 600)) } } : { type: b === 1 ? 'thinking' : 'text', [b === 1 ? 'thinking' : 'text']: text(int(20, 800)) };
-        const line = { ...base(), message: { model, id: mid, type: 'message', role: 'assistant', content: [block], stop_reason: null, stop_sequence: null, usage: { ...u, output_tokens: partial } }, requestId: req, type: 'assistant', uuid: `u${++seq}`, timestamp: iso() };
+        const block =
+          b === blocks
+            ? {
+                type: 'tool_use',
+                id: `toolu_${seq}`,
+                name: 'Edit',
+                input: { file_path: `${cwd}/src/a.ts`, old_string: text(int(20, 400)), new_string: text(int(20, 600)) },
+              }
+            : { type: b === 1 ? 'thinking' : 'text', [b === 1 ? 'thinking' : 'text']: text(int(20, 800)) };
+        const line = {
+          ...base(),
+          message: {
+            model,
+            id: mid,
+            type: 'message',
+            role: 'assistant',
+            content: [block],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { ...u, output_tokens: partial },
+          },
+          requestId: req,
+          type: 'assistant',
+          uuid: `u${++seq}`,
+          timestamp: iso(),
+        };
         main.write(JSON.stringify(line));
         if (b === blocks) {
           record(mid, model, iso(), u);
@@ -171,9 +222,36 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
         }
       }
       t += int(100, 5000);
-      main.write(JSON.stringify({ ...base(), type: 'user', message: { role: 'user', content: [{ tool_use_id: `toolu_${seq}`, type: 'tool_result', content: text(int(o.toolResultBytes[0], o.toolResultBytes[1])) }] }, uuid: `u${++seq}`, timestamp: iso() }));
+      main.write(
+        JSON.stringify({
+          ...base(),
+          type: 'user',
+          message: {
+            role: 'user',
+            content: [{ tool_use_id: `toolu_${seq}`, type: 'tool_result', content: text(int(o.toolResultBytes[0], o.toolResultBytes[1])) }],
+          },
+          uuid: `u${++seq}`,
+          timestamp: iso(),
+        }),
+      );
       if (rnd() < 0.05) {
-        main.write(JSON.stringify({ ...base(), type: 'assistant', isApiErrorMessage: true, message: { id: `9d13e9fe-${seq.toString(16).padStart(4, '0')}-4ea1-9e76-b65731725eb6`, model: '<synthetic>', role: 'assistant', type: 'message', content: [{ type: 'text', text: 'API Error: Request was aborted.' }], usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } }, uuid: `u${++seq}`, timestamp: iso() }));
+        main.write(
+          JSON.stringify({
+            ...base(),
+            type: 'assistant',
+            isApiErrorMessage: true,
+            message: {
+              id: `9d13e9fe-${seq.toString(16).padStart(4, '0')}-4ea1-9e76-b65731725eb6`,
+              model: '<synthetic>',
+              role: 'assistant',
+              type: 'message',
+              content: [{ type: 'text', text: 'API Error: Request was aborted.' }],
+              usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+            },
+            uuid: `u${++seq}`,
+            timestamp: iso(),
+          }),
+        );
       }
       if (rnd() < subRate) {
         // A subagent: its own transcript holds its responses; the parent logs progress copies.
@@ -184,9 +262,29 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
           const su = usage(sm);
           const smid = id('msg');
           const sreq = id('req');
-          const inner = { type: 'assistant', timestamp: iso(), requestId: sreq, message: { model: sm, id: smid, type: 'message', role: 'assistant', content: [{ type: 'text', text: text(int(20, 300)) }], usage: su } };
+          const inner = {
+            type: 'assistant',
+            timestamp: iso(),
+            requestId: sreq,
+            message: {
+              model: sm,
+              id: smid,
+              type: 'message',
+              role: 'assistant',
+              content: [{ type: 'text', text: text(int(20, 300)) }],
+              usage: su,
+            },
+          };
           sub.write(JSON.stringify({ ...base({ isSidechain: true, agentId: 'a1', slug: 'explore' }), ...inner, uuid: `u${++seq}` }));
-          main.write(JSON.stringify({ ...base(), type: 'progress', data: { type: 'agent_progress', message: inner }, uuid: `u${++seq}`, timestamp: iso() }));
+          main.write(
+            JSON.stringify({
+              ...base(),
+              type: 'progress',
+              data: { type: 'agent_progress', message: inner },
+              uuid: `u${++seq}`,
+              timestamp: iso(),
+            }),
+          );
           record(smid, sm, inner.timestamp, su);
         }
       }
@@ -194,7 +292,14 @@ export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
         // /btw: a sidechain replays a parent message with a new request id and its own counts.
         const src = pick(parentMsgs);
         const m = src.line.message as Record<string, unknown>;
-        const replay = { ...src.line, ...base({ isSidechain: true, agentId: 'b1', slug: 'btw' }), message: { ...m, usage: { ...(m.usage as object), output_tokens: int(3000, 4000) } }, requestId: id('req'), uuid: `u${++seq}`, timestamp: iso() };
+        const replay = {
+          ...src.line,
+          ...base({ isSidechain: true, agentId: 'b1', slug: 'btw' }),
+          message: { ...m, usage: { ...(m.usage as object), output_tokens: int(3000, 4000) } },
+          requestId: id('req'),
+          uuid: `u${++seq}`,
+          timestamp: iso(),
+        };
         btw ??= open(path.join(dir, session, 'subagents', `agent-btw${seq.toString(16)}.jsonl`));
         btw.write(JSON.stringify(replay));
       }

@@ -10,7 +10,14 @@ const OLD = 'tmp/5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d
 describe('Gemini CLI chats', () => {
   let w: World;
   let dir: string;
-  const only = () => normaliseSourceSettings({ geminiCli: { paths: [dir] }, claudeCode: { enabled: false }, codex: { enabled: false }, cline: { enabled: false }, rooCode: { enabled: false } }).settings;
+  const only = () =>
+    normaliseSourceSettings({
+      geminiCli: { paths: [dir] },
+      claudeCode: { enabled: false },
+      codex: { enabled: false },
+      cline: { enabled: false },
+      rooCode: { enabled: false },
+    }).settings;
   before(async () => {
     w = await world();
     dir = copyFixture(w, 'gemini');
@@ -27,7 +34,11 @@ describe('Gemini CLI chats', () => {
 
   it('treats $set as metadata and keeps the spend of messages a $rewindTo removed from the chat', () => {
     const m3 = byId(w).get('gemini-cli:g-sess-1:m3')!;
-    assert.deepEqual(m3.tokens, { input: 5200, cacheRead: 0, output: 100, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, 'tool-use prompt tokens are input');
+    assert.deepEqual(
+      m3.tokens,
+      { input: 5200, cacheRead: 0, output: 100, reasoning: 0, cacheWrite5m: 0, cacheWrite1h: 0 },
+      'tool-use prompt tokens are input',
+    );
     assert.equal(m3.costNanos, 1_810_000);
     assert.equal(byId(w).get('gemini-cli:g-sess-1:m4')!.costNanos, 3_592_000);
     assert.equal(w.ledger.records().filter((r) => r.id.startsWith('gemini-cli:g-sess-1:')).length, 3);
@@ -37,7 +48,14 @@ describe('Gemini CLI chats', () => {
     assert.equal(byId(w).get('gemini-cli:g-old:o2')!.costNanos, 325_000);
     const file = path.join(dir, OLD);
     const doc = JSON.parse(readFileSync(file, 'utf8'));
-    doc.messages.push({ id: 'o3', timestamp: '2025-09-01T08:05:00.000Z', type: 'gemini', content: 'Again.', tokens: { input: 2000, output: 20, cached: 0, thoughts: 0, tool: 0, total: 2020 }, model: 'gemini-2.5-flash' });
+    doc.messages.push({
+      id: 'o3',
+      timestamp: '2025-09-01T08:05:00.000Z',
+      type: 'gemini',
+      content: 'Again.',
+      tokens: { input: 2000, output: 20, cached: 0, thoughts: 0, tool: 0, total: 2020 },
+      model: 'gemini-2.5-flash',
+    });
     writeFileSync(file, JSON.stringify(doc, null, 2));
     const s = await w.importer({ settings: only() }).scan();
     assert.equal(s.recordsParsed, 2, 'the whole document was parsed again');

@@ -78,7 +78,11 @@ describe('Gemini CLI conformance (logs as gemini-cli writes them)', { timeout: 3
   });
 
   it('adds up per project: 151,780,000 for acme-api, 22,000,000 for web_app, 550,000 unnamed', () => {
-    const sum = (p: string | null) => w.ledger.records().filter((r) => r.project === p).reduce((s, r) => s + (r.costNanos ?? 0), 0);
+    const sum = (p: string | null) =>
+      w.ledger
+        .records()
+        .filter((r) => r.project === p)
+        .reduce((s, r) => s + (r.costNanos ?? 0), 0);
     // 16,000,000 + 3,230,000 + 25,500,000 + 47,500,000 + 20,500,000 + 15,000,000 + 15,250,000 + 8,800,000
     assert.equal(sum('acme-api'), 151_780_000);
     assert.equal(sum('web_app'), 22_000_000);
@@ -92,7 +96,15 @@ describe('Gemini CLI conformance (logs as gemini-cli writes them)', { timeout: 3
 
   it('adds exactly a new message appended to a session, and nothing for its copies', async () => {
     const file = path.join(slugChats(home, 'acme-api'), 'session-2026-04-20T14-02-5d6e7f80.jsonl');
-    const m = { id: '7e1a0000-0009-4000-8000-000000000009', timestamp: '2026-04-20T14:09:00.000Z', type: 'gemini', content: 'More.', thoughts: [], tokens: null as unknown, model: 'gemini-2.5-flash' };
+    const m = {
+      id: '7e1a0000-0009-4000-8000-000000000009',
+      timestamp: '2026-04-20T14:09:00.000Z',
+      type: 'gemini',
+      content: 'More.',
+      thoughts: [],
+      tokens: null as unknown,
+      model: 'gemini-2.5-flash',
+    };
     appendFileSync(file, JSON.stringify(m) + '\n');
     appendFileSync(file, JSON.stringify({ $set: { lastUpdated: '2026-04-20T14:09:00.001Z' } }) + '\n');
     m.tokens = { input: 4000, output: 100, cached: 2000, thoughts: 0, tool: 0, total: 4100 };
@@ -116,7 +128,15 @@ describe('Gemini CLI conformance (logs as gemini-cli writes them)', { timeout: 3
     writeFileSync(path.join(tmp, 'legacy', 'chats', name), JSON.stringify(doc, null, 2));
     const { messages, ...meta } = doc;
     const lines = [meta, ...messages, { $set: { sessionId: meta.sessionId } }];
-    lines.push({ id: 'c2c20000-0003-4000-8000-000000000003', timestamp: '2026-06-01T09:00:00.000Z', type: 'gemini', content: 'Back.', thoughts: [], tokens: { input: 2000, output: 200, cached: 0, thoughts: 0, tool: 0, total: 2200 }, model: 'gemini-2.5-flash' });
+    lines.push({
+      id: 'c2c20000-0003-4000-8000-000000000003',
+      timestamp: '2026-06-01T09:00:00.000Z',
+      type: 'gemini',
+      content: 'Back.',
+      thoughts: [],
+      tokens: { input: 2000, output: 200, cached: 0, thoughts: 0, tool: 0, total: 2200 },
+      model: 'gemini-2.5-flash',
+    });
     writeFileSync(path.join(tmp, 'legacy', 'chats', `${name}l`), lines.map((l) => JSON.stringify(l) + '\n').join(''));
     const s = await importer().scan();
     assert.equal(s.written, 1, 'the copied messages are already stored');
@@ -128,8 +148,22 @@ describe('Gemini CLI conformance (logs as gemini-cli writes them)', { timeout: 3
 
   it('adds exactly the new usage when a .json document is rewritten in place by an older build', async () => {
     const file = path.join(slugChats(home, 'web-app'), 'session-2026-02-01T10-00-f1f1f1f1.json');
-    const doc = { sessionId: 'f1f1f1f1-5555-4666-8777-d88899990000', projectHash: 'x', startTime: '2026-02-01T10:00:00.000Z', lastUpdated: '2026-02-01T10:00:00.000Z', messages: [] as unknown[] };
-    const msg = (n: number, input: number) => ({ id: `d${n}`, timestamp: `2026-02-01T10:0${n}:00.000Z`, type: 'gemini', content: 'x', thoughts: [], tokens: { input, output: 0, cached: 0, thoughts: 0, tool: 0, total: input }, model: 'gemini-2.5-flash' });
+    const doc = {
+      sessionId: 'f1f1f1f1-5555-4666-8777-d88899990000',
+      projectHash: 'x',
+      startTime: '2026-02-01T10:00:00.000Z',
+      lastUpdated: '2026-02-01T10:00:00.000Z',
+      messages: [] as unknown[],
+    };
+    const msg = (n: number, input: number) => ({
+      id: `d${n}`,
+      timestamp: `2026-02-01T10:0${n}:00.000Z`,
+      type: 'gemini',
+      content: 'x',
+      thoughts: [],
+      tokens: { input, output: 0, cached: 0, thoughts: 0, tool: 0, total: input },
+      model: 'gemini-2.5-flash',
+    });
     doc.messages.push(msg(1, 1000));
     writeFileSync(file, JSON.stringify(doc, null, 2));
     assert.equal((await importer().scan()).written, 1);
@@ -142,13 +176,17 @@ describe('Gemini CLI conformance (logs as gemini-cli writes them)', { timeout: 3
 
 describe('Gemini CLI paths', { timeout: 30_000 }, () => {
   it('looks under GEMINI_CLI_HOME when it is set, else under the home folder', () => {
-    assert.deepEqual(geminiCli.defaultRoots({ env: { GEMINI_CLI_HOME: '/srv/gem' }, home: '/home/dev', platform: 'linux' }), ['/srv/gem/.gemini/tmp']);
+    assert.deepEqual(geminiCli.defaultRoots({ env: { GEMINI_CLI_HOME: '/srv/gem' }, home: '/home/dev', platform: 'linux' }), [
+      '/srv/gem/.gemini/tmp',
+    ]);
     assert.deepEqual(geminiCli.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' }), ['/home/dev/.gemini/tmp']);
   });
 
   it('matches main sessions and subagent transcripts, not backups, temp files or other files', () => {
     assert.ok(geminiCli.matches('/h/.gemini/tmp/app/chats/session-2026-04-20T14-02-5d6e7f80.jsonl'));
-    assert.ok(geminiCli.matches('/h/.gemini/tmp/app/chats/5d6e7f80-1111-4222-8333-944455556666/c3d4e5f6-2222-4333-8444-a55566667777.jsonl'));
+    assert.ok(
+      geminiCli.matches('/h/.gemini/tmp/app/chats/5d6e7f80-1111-4222-8333-944455556666/c3d4e5f6-2222-4333-8444-a55566667777.jsonl'),
+    );
     assert.ok(geminiCli.matches('C:\\Users\\dev\\.gemini\\tmp\\app\\chats\\session-1.json'));
     // subagents between 2026-03-27 and the JSONL change (2026-04-09) wrote one document
     assert.ok(geminiCli.matches('/h/.gemini/tmp/app/chats/5d6e7f80-1111-4222-8333-944455556666/c3d4e5f6-2222-4333-8444-a55566667777.json'));
@@ -173,25 +211,80 @@ describe('Gemini CLI bad input', { timeout: 30_000 }, () => {
   it('counts one message with an out-of-range timestamp (1e20) as malformed and reads the rest of the document', async () => {
     const chats = path.join(w.dir, 'g', '.gemini', 'tmp', 'p', 'chats');
     mkdirSync(chats, { recursive: true });
-    const m = (mid: string, timestamp: unknown) => ({ id: mid, timestamp, type: 'gemini', content: 'x', tokens: { input: 1000, output: 0, cached: 0, thoughts: 0, tool: 0, total: 1000 }, model: 'gemini-2.5-flash' });
+    const m = (mid: string, timestamp: unknown) => ({
+      id: mid,
+      timestamp,
+      type: 'gemini',
+      content: 'x',
+      tokens: { input: 1000, output: 0, cached: 0, thoughts: 0, tool: 0, total: 1000 },
+      model: 'gemini-2.5-flash',
+    });
     const file = path.join(chats, 'session-x.json');
-    writeFileSync(file, JSON.stringify({ sessionId: 'hx', projectHash: 'h', messages: [m('a', '2026-01-01T00:00:00.000Z'), m('b', 1e20), m('c', '2026-01-01T00:02:00.000Z')] }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          sessionId: 'hx',
+          projectHash: 'h',
+          messages: [m('a', '2026-01-01T00:00:00.000Z'), m('b', 1e20), m('c', '2026-01-01T00:02:00.000Z')],
+        },
+        null,
+        2,
+      ),
+    );
     const s = await w.importer({ env: { GEMINI_CLI_HOME: path.join(w.dir, 'g') } }).scan();
-    assert.deepEqual(w.ledger.records().map((r) => r.id).sort(), ['gemini-cli:hx:a', 'gemini-cli:hx:c']);
+    assert.deepEqual(
+      w.ledger
+        .records()
+        .map((r) => r.id)
+        .sort(),
+      ['gemini-cli:hx:a', 'gemini-cli:hx:c'],
+    );
     assert.equal(s.malformedLines, 1);
-    assert.ok(w.logger.lines.some((l) => l.includes(`${file}:1: skipped a malformed line: messages[1].timestamp`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`${file}:1: skipped a malformed line: messages[1].timestamp`)),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('counts a JSONL line cut before its tokens as malformed, naming file and line; a last line still being written waits', async () => {
     const chats = path.join(w.dir, 'g2', '.gemini', 'tmp', 'p', 'chats');
     mkdirSync(chats, { recursive: true });
     const file = path.join(chats, 'session-cut.jsonl');
-    const full = JSON.stringify({ id: 'k1', timestamp: '2026-01-01T00:00:00.000Z', type: 'gemini', content: 'long answer', thoughts: [], tokens: { input: 10, output: 1, cached: 0, thoughts: 0, tool: 0, total: 11 }, model: 'gemini-2.5-flash' });
-    const ok = JSON.stringify({ id: 'k2', timestamp: '2026-01-01T00:01:00.000Z', type: 'gemini', content: 'ok', thoughts: [], tokens: { input: 20, output: 2, cached: 0, thoughts: 0, tool: 0, total: 22 }, model: 'gemini-2.5-flash' });
-    writeFileSync(file, JSON.stringify({ sessionId: 'cut', projectHash: 'h' }) + '\n' + full.slice(0, full.indexOf('"tokens"') - 4) + '\n' + ok + '\n' + full.slice(0, 30));
+    const full = JSON.stringify({
+      id: 'k1',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      type: 'gemini',
+      content: 'long answer',
+      thoughts: [],
+      tokens: { input: 10, output: 1, cached: 0, thoughts: 0, tool: 0, total: 11 },
+      model: 'gemini-2.5-flash',
+    });
+    const ok = JSON.stringify({
+      id: 'k2',
+      timestamp: '2026-01-01T00:01:00.000Z',
+      type: 'gemini',
+      content: 'ok',
+      thoughts: [],
+      tokens: { input: 20, output: 2, cached: 0, thoughts: 0, tool: 0, total: 22 },
+      model: 'gemini-2.5-flash',
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({ sessionId: 'cut', projectHash: 'h' }) +
+        '\n' +
+        full.slice(0, full.indexOf('"tokens"') - 4) +
+        '\n' +
+        ok +
+        '\n' +
+        full.slice(0, 30),
+    );
     const s = await w.importer({ env: { GEMINI_CLI_HOME: path.join(w.dir, 'g2') } }).scan();
     assert.equal(s.malformedLines, 1, 'the cut line; the unfinished last line is not malformed yet');
-    assert.ok(w.logger.lines.some((l) => l.includes(`${file}:2: skipped a malformed line: not JSON`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`${file}:2: skipped a malformed line: not JSON`)),
+      w.logger.lines.join('\n'),
+    );
     assert.ok(byId(w).has('gemini-cli:cut:k2'));
   });
 });

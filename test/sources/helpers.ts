@@ -17,7 +17,15 @@ export interface World {
   prices: PriceTable;
   logger: ReturnType<typeof memoryLogger>;
   env: NodeJS.ProcessEnv;
-  importer(extra?: { settings?: SourceSettings; env?: NodeJS.ProcessEnv; maxLineBytes?: number; globalStorageDirs?: string[]; workerScript?: string; workers?: number; parallelMinBytes?: number }): Importer;
+  importer(extra?: {
+    settings?: SourceSettings;
+    env?: NodeJS.ProcessEnv;
+    maxLineBytes?: number;
+    globalStorageDirs?: string[];
+    workerScript?: string;
+    workers?: number;
+    parallelMinBytes?: number;
+  }): Importer;
   /** Reopens the ledger (a restart). */
   restart(): Promise<void>;
   cleanup(): Promise<void>;

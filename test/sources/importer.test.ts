@@ -8,7 +8,14 @@ import { importAgentLogs } from '../../src/cli/scan';
 import { FIXTURES, world } from './helpers';
 
 const line = (id: string, ts = '2025-11-01T10:00:00.000Z') =>
-  JSON.stringify({ cwd: '/home/dev/shop', sessionId: 's', message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 4 } }, requestId: 'r' + id, type: 'assistant', timestamp: ts });
+  JSON.stringify({
+    cwd: '/home/dev/shop',
+    sessionId: 's',
+    message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 4 } },
+    requestId: 'r' + id,
+    type: 'assistant',
+    timestamp: ts,
+  });
 
 describe('importer: settings, paths in use, live updates', () => {
   it('turns a source off, and points one elsewhere (with ~ and <defaults>)', async () => {
@@ -21,7 +28,10 @@ describe('importer: settings, paths in use, live updates', () => {
 
       // A Codex folder in the home directory, configured with ~, besides the defaults.
       mkdirSync(path.join(w.home, 'work-codex'), { recursive: true });
-      const elsewhere = normaliseSourceSettings({ claudeCode: { enabled: false }, codex: { paths: ['~/work-codex', '<defaults>'] } }).settings;
+      const elsewhere = normaliseSourceSettings({
+        claudeCode: { enabled: false },
+        codex: { paths: ['~/work-codex', '<defaults>'] },
+      }).settings;
       const imp = w.importer({ settings: elsewhere });
       assert.deepEqual(imp.rootsOf(imp.enabled().find((a) => a.id === 'codex')!), [
         path.join(w.home, '.codex/sessions'),
@@ -37,7 +47,10 @@ describe('importer: settings, paths in use, live updates', () => {
         { path: path.join(FIXTURES, 'codex/sessions'), exists: true },
         { path: path.join(FIXTURES, 'codex/archived_sessions'), exists: true },
       ]);
-      assert.equal(describeSource(status, w.home), `Codex: 4 files, 8 interactions, 1 malformed line skipped (${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`);
+      assert.equal(
+        describeSource(status, w.home),
+        `Codex: 4 files, 8 interactions, 1 malformed line skipped (${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`,
+      );
     } finally {
       await w.cleanup();
     }
@@ -58,10 +71,19 @@ describe('importer: settings, paths in use, live updates', () => {
       });
       assert.equal(s.written, 7 + 8);
       assert.ok(w.logger.lines.some((l) => l.includes('unmetered.sources.geminiCli.enabled: expected true or false, got "yes"')));
-      assert.equal(describeSource(s.sources.find((x) => x.id === 'gemini-cli')!, w.home), 'Gemini CLI: no logs found (looked in ~/.gemini/tmp)');
+      assert.equal(
+        describeSource(
+          s.sources.find((x) => x.id === 'gemini-cli')!,
+          w.home,
+        ),
+        'Gemini CLI: no logs found (looked in ~/.gemini/tmp)',
+      );
       const cline = s.sources.find((x) => x.id === 'cline')!;
       assert.ok(cline.roots.length > 2);
-      assert.match(describeSource(cline, w.home), new RegExp(`^Cline: no logs found \\(looked in \\S+ and ${cline.roots.length - 1} other places\\)$`));
+      assert.match(
+        describeSource(cline, w.home),
+        new RegExp(`^Cline: no logs found \\(looked in \\S+ and ${cline.roots.length - 1} other places\\)$`),
+      );
     } finally {
       await w.cleanup();
     }
@@ -136,18 +158,26 @@ describe('normaliseSourceSettings', () => {
   });
 
   it('falls back with a warning naming the setting, what was expected and what arrived', () => {
-    const { settings, warnings } = normaliseSourceSettings({ codex: { enabled: 0, paths: ['relative/dir', 7, '/abs', '/abs'] }, cline: 'off', cursor: {} });
+    const { settings, warnings } = normaliseSourceSettings({
+      codex: { enabled: 0, paths: ['relative/dir', 7, '/abs', '/abs'] },
+      cline: 'off',
+      cursor: {},
+    });
     assert.deepEqual(settings.codex, { enabled: true, paths: ['/abs'] });
     assert.deepEqual(settings.cline, { enabled: true, paths: [] });
     assert.deepEqual(warnings, [
-      'unmetered.sources.codex.enabled: expected true or false, got 0; reading this agent\'s logs',
+      "unmetered.sources.codex.enabled: expected true or false, got 0; reading this agent's logs",
       'unmetered.sources.codex.paths: expected an absolute folder (or one starting with ~), got "relative/dir"; ignored',
       'unmetered.sources.codex.paths: expected a folder path, got 7; ignored',
       'unmetered.sources.cline: expected an object like {"enabled": true, "paths": []}, got "off"; using the defaults',
       'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode); ignored',
     ]);
     assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
-    assert.deepEqual(normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['roo-code'].paths, ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage']);
+    assert.deepEqual(
+      normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['roo-code']
+        .paths,
+      ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'],
+    );
   });
 });
 
@@ -156,11 +186,21 @@ describe('settings schema in package.json', () => {
     const { ADAPTERS } = await import('../../src/core/sources');
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
     const conf = pkg.contributes.configuration;
-    const props = (Array.isArray(conf) ? conf.flatMap((c: { properties: object }) => Object.entries(c.properties)) : Object.entries(conf.properties)) as [string, { type: string; default: unknown }][];
+    const props = (
+      Array.isArray(conf) ? conf.flatMap((c: { properties: object }) => Object.entries(c.properties)) : Object.entries(conf.properties)
+    ) as [string, { type: string; default: unknown }][];
     const map = new Map(props);
     for (const a of ADAPTERS) {
-      assert.deepEqual([map.get(`unmetered.sources.${a.settingsKey}.enabled`)?.type, map.get(`unmetered.sources.${a.settingsKey}.enabled`)?.default], ['boolean', true], a.id);
-      assert.deepEqual([map.get(`unmetered.sources.${a.settingsKey}.paths`)?.type, map.get(`unmetered.sources.${a.settingsKey}.paths`)?.default], ['array', []], a.id);
+      assert.deepEqual(
+        [map.get(`unmetered.sources.${a.settingsKey}.enabled`)?.type, map.get(`unmetered.sources.${a.settingsKey}.enabled`)?.default],
+        ['boolean', true],
+        a.id,
+      );
+      assert.deepEqual(
+        [map.get(`unmetered.sources.${a.settingsKey}.paths`)?.type, map.get(`unmetered.sources.${a.settingsKey}.paths`)?.default],
+        ['array', []],
+        a.id,
+      );
     }
   });
 });

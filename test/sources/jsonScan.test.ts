@@ -21,34 +21,113 @@ function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedReco
 }
 
 const usage = { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 };
-const msg = (extra: Record<string, unknown> = {}) => ({ id: 'msg_1', model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [{ type: 'text', text: 'ok' }], usage, ...extra });
+const msg = (extra: Record<string, unknown> = {}) => ({
+  id: 'msg_1',
+  model: 'claude-sonnet-4-5-20250929',
+  role: 'assistant',
+  content: [{ type: 'text', text: 'ok' }],
+  usage,
+  ...extra,
+});
 
 const CASES: [string, string][] = [
   ['a plain line', JSON.stringify({ type: 'assistant', cwd: '/home/dev/shop', timestamp: '2025-11-01T10:00:00.000Z', message: msg() })],
-  ['a Windows cwd with escaped backslashes', JSON.stringify({ type: 'assistant', cwd: 'C:\\Users\\dev\\shop\\', timestamp: '2025-11-01T10:00:00.000Z', message: msg() })],
-  ['escaped quotes and trailing backslashes in content', JSON.stringify({ message: msg({ content: [{ type: 'text', text: 'he said "hi" \\' }, { type: 'text', text: '\\\\"' }] }), timestamp: '2025-11-01T10:00:00.000Z' })],
-  ['braces and a fake usage inside strings', JSON.stringify({ message: msg({ content: [{ type: 'text', text: '{"message":{"usage":{"input_tokens":999}}} ] } {' }] }), timestamp: '2025-11-01T10:00:00.000Z' })],
-  ['usage before id, message before type', JSON.stringify({ message: { usage, model: 'claude-opus-4-6', id: 'msg_2' }, isSidechain: true, type: 'assistant', timestamp: '2025-11-01T10:00:00.000Z' })],
-  ['a nested message object inside tool input', JSON.stringify({ message: msg({ content: [{ type: 'tool_use', input: { message: { id: 'evil', usage: { input_tokens: 1e6 } } } }] }), timestamp: '2025-11-01T10:00:00.000Z' })],
-  ['duplicate keys (the last wins)', '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"a","model":"m","usage":{"output_tokens":1}},"message":{"id":"b","model":"claude-sonnet-4-5","usage":{"output_tokens":2}}}'],
-  ['unicode and whitespace between tokens', '{ "cwd" : "/home/dév/🛒" ,\t"timestamp":"2025-11-01T10:00:00.000Z", "message" : { "id" : "msg_é", "model":"claude-sonnet-4-5", "usage" : { "input_tokens" : 1 , "output_tokens" : 2 } } }'],
-  ['numbers, nulls and booleans elsewhere', JSON.stringify({ n: -1.5e-3, z: null, t: true, arr: [1, [2, { a: [] }]], message: msg(), timestamp: '2025-11-01T10:00:00.000Z', isSidechain: false })],
+  [
+    'a Windows cwd with escaped backslashes',
+    JSON.stringify({ type: 'assistant', cwd: 'C:\\Users\\dev\\shop\\', timestamp: '2025-11-01T10:00:00.000Z', message: msg() }),
+  ],
+  [
+    'escaped quotes and trailing backslashes in content',
+    JSON.stringify({
+      message: msg({
+        content: [
+          { type: 'text', text: 'he said "hi" \\' },
+          { type: 'text', text: '\\\\"' },
+        ],
+      }),
+      timestamp: '2025-11-01T10:00:00.000Z',
+    }),
+  ],
+  [
+    'braces and a fake usage inside strings',
+    JSON.stringify({
+      message: msg({ content: [{ type: 'text', text: '{"message":{"usage":{"input_tokens":999}}} ] } {' }] }),
+      timestamp: '2025-11-01T10:00:00.000Z',
+    }),
+  ],
+  [
+    'usage before id, message before type',
+    JSON.stringify({
+      message: { usage, model: 'claude-opus-4-6', id: 'msg_2' },
+      isSidechain: true,
+      type: 'assistant',
+      timestamp: '2025-11-01T10:00:00.000Z',
+    }),
+  ],
+  [
+    'a nested message object inside tool input',
+    JSON.stringify({
+      message: msg({ content: [{ type: 'tool_use', input: { message: { id: 'evil', usage: { input_tokens: 1e6 } } } }] }),
+      timestamp: '2025-11-01T10:00:00.000Z',
+    }),
+  ],
+  [
+    'duplicate keys (the last wins)',
+    '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"a","model":"m","usage":{"output_tokens":1}},"message":{"id":"b","model":"claude-sonnet-4-5","usage":{"output_tokens":2}}}',
+  ],
+  [
+    'unicode and whitespace between tokens',
+    '{ "cwd" : "/home/dév/🛒" ,\t"timestamp":"2025-11-01T10:00:00.000Z", "message" : { "id" : "msg_é", "model":"claude-sonnet-4-5", "usage" : { "input_tokens" : 1 , "output_tokens" : 2 } } }',
+  ],
+  [
+    'numbers, nulls and booleans elsewhere',
+    JSON.stringify({
+      n: -1.5e-3,
+      z: null,
+      t: true,
+      arr: [1, [2, { a: [] }]],
+      message: msg(),
+      timestamp: '2025-11-01T10:00:00.000Z',
+      isSidechain: false,
+    }),
+  ],
   ['a timestamp with an offset', JSON.stringify({ message: msg(), timestamp: '2025-11-01T11:00:00+01:00' })],
   ['message null', JSON.stringify({ type: 'assistant', message: null, timestamp: '2025-11-01T10:00:00.000Z' })],
   ['usage not an object', JSON.stringify({ message: { id: 'x', model: 'm', usage: 'n/a' }, timestamp: '2025-11-01T10:00:00.000Z' })],
-  ['a progress line', JSON.stringify({ type: 'progress', data: { message: { message: { usage } } }, timestamp: '2025-11-01T10:00:00.000Z' })],
+  [
+    'a progress line',
+    JSON.stringify({ type: 'progress', data: { message: { message: { usage } } }, timestamp: '2025-11-01T10:00:00.000Z' }),
+  ],
   ['a torn line', JSON.stringify({ message: msg(), timestamp: '2025-11-01T10:00:00.000Z' }).slice(0, 90)],
   ['garbage after the object', JSON.stringify({ message: msg(), timestamp: '2025-11-01T10:00:00.000Z' }) + ' x'],
   ['a bad count', JSON.stringify({ message: msg({ usage: { input_tokens: -1 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
-  ['counts as null, exponent, zero and leading spaces', '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"claude-sonnet-4-5","usage":{"input_tokens":null,"output_tokens":1e3,"cache_read_input_tokens": 0 ,"cache_creation":{"ephemeral_5m_input_tokens":7,"ephemeral_1h_input_tokens":8},"speed":"fast"}}}'],
-  ['a count written as a string, and a fraction', JSON.stringify({ message: msg({ usage: { input_tokens: '12', output_tokens: 1.5 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  [
+    'counts as null, exponent, zero and leading spaces',
+    '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"claude-sonnet-4-5","usage":{"input_tokens":null,"output_tokens":1e3,"cache_read_input_tokens": 0 ,"cache_creation":{"ephemeral_5m_input_tokens":7,"ephemeral_1h_input_tokens":8},"speed":"fast"}}}',
+  ],
+  [
+    'a count written as a string, and a fraction',
+    JSON.stringify({ message: msg({ usage: { input_tokens: '12', output_tokens: 1.5 } }), timestamp: '2025-11-01T10:00:00.000Z' }),
+  ],
   ['a count with a leading zero', '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"m","usage":{"input_tokens":012}}}'],
-  ['cache_creation not an object', JSON.stringify({ message: msg({ usage: { ...usage, cache_creation: 5 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
+  [
+    'cache_creation not an object',
+    JSON.stringify({ message: msg({ usage: { ...usage, cache_creation: 5 } }), timestamp: '2025-11-01T10:00:00.000Z' }),
+  ],
   ['a bad timestamp', JSON.stringify({ message: msg(), timestamp: 'yesterday' })],
   ['an array, not an object', '[{"message":{"usage":{}}}]'],
-  ['a progress type spelled with escapes', '{"type":"progr\\u0065ss","timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"m","usage":{"input_tokens":1}}}'],
-  ['no message id: the session and uuid name it (the last copy of a repeated key)', '{"sessionId":"s1","uuid":"u1","uuid":"u2","sessionId":"s\\u00e9","timestamp":"2025-11-01T10:00:00.000Z","message":{"model":"m","usage":{"input_tokens":1}}}'],
-  ['no message id, session id not a string', '{"sessionId":7,"uuid":"u1","timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"","model":"m","usage":{"input_tokens":1}}}'],
+  [
+    'a progress type spelled with escapes',
+    '{"type":"progr\\u0065ss","timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"m","usage":{"input_tokens":1}}}',
+  ],
+  [
+    'no message id: the session and uuid name it (the last copy of a repeated key)',
+    '{"sessionId":"s1","uuid":"u1","uuid":"u2","sessionId":"s\\u00e9","timestamp":"2025-11-01T10:00:00.000Z","message":{"model":"m","usage":{"input_tokens":1}}}',
+  ],
+  [
+    'no message id, session id not a string',
+    '{"sessionId":7,"uuid":"u1","timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"","model":"m","usage":{"input_tokens":1}}}',
+  ],
 ];
 
 describe('the byte walker reads Claude Code lines exactly as JSON.parse does', () => {
@@ -68,7 +147,9 @@ describe('the byte walker reads Claude Code lines exactly as JSON.parse does', (
       ['/home/dev/shop', 'claude-opus-4-6'],
       ['C:\\dev\\shop', 'claude-opus-4-6'],
       ['/home/dev/shop', 'claude-sonnet-4-5-20250929'],
-    ].map(([cwd, model], i) => JSON.stringify({ type: 'assistant', cwd, timestamp: '2025-11-01T10:00:00.000Z', message: { id: `msg_${i}`, model, usage } }));
+    ].map(([cwd, model], i) =>
+      JSON.stringify({ type: 'assistant', cwd, timestamp: '2025-11-01T10:00:00.000Z', message: { id: `msg_${i}`, model, usage } }),
+    );
     const text = lines.join('\n') + '\n';
     const buf = Buffer.from(text);
     const bytes = claudeCode.createParser('/x/projects/p/s.jsonl');
@@ -86,7 +167,10 @@ describe('the byte walker reads Claude Code lines exactly as JSON.parse does', (
     assert.equal(got[0].length, lines.length);
     assert.deepEqual(got[0], got[1]);
     // A line without cwd takes its folder's project (projects/p: no transcript there names a cwd, so the name's last part).
-    assert.deepEqual(got[0].map((r) => r.interaction.project), ['shop', 'shop', 'shoe', 'p', 'shop', 'shop', 'shop']);
+    assert.deepEqual(
+      got[0].map((r) => r.interaction.project),
+      ['shop', 'shop', 'shoe', 'p', 'shop', 'shop', 'shop'],
+    );
   });
 
   it('reads the values that matter, not look-alikes in content', () => {

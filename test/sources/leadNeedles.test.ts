@@ -13,7 +13,12 @@ describe('LineSplitter lead needles', { timeout: 30_000 }, () => {
   const text = lines.join('\n') + '\n';
   const run = (chunk: number) => {
     const got: number[] = [];
-    const s = new LineSplitter({ needles: ['"usage"'], leadNeedles: ['"role":"assistant"'], leadBytes: 64, onLine: (l) => got.push(l.lineNo) });
+    const s = new LineSplitter({
+      needles: ['"usage"'],
+      leadNeedles: ['"role":"assistant"'],
+      leadBytes: 64,
+      onLine: (l) => got.push(l.lineNo),
+    });
     const buf = Buffer.from(text);
     for (let i = 0; i < buf.length; i += chunk) s.push(buf.subarray(i, i + chunk));
     return got;

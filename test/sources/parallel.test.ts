@@ -15,7 +15,11 @@ import { createImporter, loadSourceState, normaliseSourceSettings } from '../../
 import { generateClaudeCorpus } from './corpus';
 import { FIXTURES, world, type World } from './helpers';
 
-const CLAUDE_AND_CODEX = normaliseSourceSettings({ geminiCli: { enabled: false }, cline: { enabled: false }, rooCode: { enabled: false } }).settings;
+const CLAUDE_AND_CODEX = normaliseSourceSettings({
+  geminiCli: { enabled: false },
+  cline: { enabled: false },
+  rooCode: { enabled: false },
+}).settings;
 
 describe('importer: a big first import read in worker threads', () => {
   let dir: string;
@@ -24,12 +28,42 @@ describe('importer: a big first import read in worker threads', () => {
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-parallel-'));
     script = path.join(dir, 'sources-worker.js');
-    await build({ entryPoints: [path.join(__dirname, '../../src/core/sources/worker-entry.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'error' });
+    await build({
+      entryPoints: [path.join(__dirname, '../../src/core/sources/worker-entry.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: script,
+      logLevel: 'error',
+    });
     const claude = path.join(dir, 'claude');
-    await generateClaudeCorpus({ root: claude, sessions: 40, days: 4, turns: [3, 12], toolResultBytes: [200, 3000], seed: 5, subagentSessions: 0.3, btwSessions: 0.3 });
+    await generateClaudeCorpus({
+      root: claude,
+      sessions: 40,
+      days: 4,
+      turns: [3, 12],
+      toolResultBytes: [200, 3000],
+      seed: 5,
+      subagentSessions: 0.3,
+      btwSessions: 0.3,
+    });
     // One session big enough to reach the importer in several batches.
     const big = Array.from({ length: 9000 }, (_, i) =>
-      JSON.stringify({ cwd: '/home/dev/big', sessionId: 'big', message: { id: `msg_big_${i}`, model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: i + 1 } }, requestId: `req_big_${i}`, type: 'assistant', timestamp: '2025-11-02T10:00:00.000Z' }),
+      JSON.stringify({
+        cwd: '/home/dev/big',
+        sessionId: 'big',
+        message: {
+          id: `msg_big_${i}`,
+          model: 'claude-sonnet-4-5-20250929',
+          role: 'assistant',
+          content: [],
+          usage: { input_tokens: 3, output_tokens: i + 1 },
+        },
+        requestId: `req_big_${i}`,
+        type: 'assistant',
+        timestamp: '2025-11-02T10:00:00.000Z',
+      }),
     );
     mkdirSync(path.join(claude, 'projects/-home-dev-big'), { recursive: true });
     writeFileSync(path.join(claude, 'projects/-home-dev-big/big.jsonl'), big.join('\n') + '\n{"message":{"usage":\n');
@@ -45,7 +79,10 @@ describe('importer: a big first import read in worker threads', () => {
     const summary = await w.importer({ settings: CLAUDE_AND_CODEX, ...extra, parallelMinBytes: 0 }).scan();
     return { w, summary };
   }
-  const shape = (w: World) => ({ records: [...w.ledger.records()] as Interaction[], warnings: w.logger.lines.filter((l) => l.includes('malformed')).sort() });
+  const shape = (w: World) => ({
+    records: [...w.ledger.records()] as Interaction[],
+    warnings: w.logger.lines.filter((l) => l.includes('malformed')).sort(),
+  });
 
   it('stores the same records in the same order, with the same figures and diagnostics, as one thread', async () => {
     const one = await importOnce({});
@@ -71,7 +108,17 @@ describe('importer: a big first import read in worker threads', () => {
       assert.equal(again.written, 0);
       const file = path.join(env.CLAUDE_CONFIG_DIR!, 'projects/-home-dev-big/big.jsonl');
       // The torn last line gets its end, and a new response follows it.
-      appendFileSync(file, '\n' + JSON.stringify({ cwd: '/home/dev/big', message: { id: 'msg_big_new', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1, output_tokens: 1 } }, type: 'assistant', timestamp: '2025-11-02T11:00:00.000Z' }) + '\n');
+      appendFileSync(
+        file,
+        '\n' +
+          JSON.stringify({
+            cwd: '/home/dev/big',
+            message: { id: 'msg_big_new', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1, output_tokens: 1 } },
+            type: 'assistant',
+            timestamp: '2025-11-02T11:00:00.000Z',
+          }) +
+          '\n',
+      );
       const next = await w.importer({ settings: CLAUDE_AND_CODEX, workerScript: script, parallelMinBytes: 0 }).scan();
       assert.deepEqual([next.filesRead, next.written], [1, 1]);
       assert.ok(w.ledger.has('anthropic:msg_big_new'));
@@ -90,12 +137,24 @@ describe('importer: a big first import read in worker threads', () => {
           let calls = 0;
           const ledger = new Proxy(w.ledger, {
             get(target, key) {
-              if (key === 'append') return (records: Interaction[]) => (++calls === 2 ? Promise.reject(new Error('disk full')) : target.append(records));
+              if (key === 'append')
+                return (records: Interaction[]) => (++calls === 2 ? Promise.reject(new Error('disk full')) : target.append(records));
               const v = Reflect.get(target, key);
               return typeof v === 'function' ? v.bind(target) : v;
             },
           });
-          const importer = createImporter({ dataDir: w.dataDir, env, home: w.home, platform: 'linux', ledger, priceTable: w.prices, logger: w.logger, settings: CLAUDE_AND_CODEX, parallelMinBytes: 0, ...extra });
+          const importer = createImporter({
+            dataDir: w.dataDir,
+            env,
+            home: w.home,
+            platform: 'linux',
+            ledger,
+            priceTable: w.prices,
+            logger: w.logger,
+            settings: CLAUDE_AND_CODEX,
+            parallelMinBytes: 0,
+            ...extra,
+          });
           await assert.rejects(importer.scan(), /disk full/);
           assert.equal((await loadSourceState(w.dataDir, w.logger)).size, 0, 'no offsets saved past what was stored');
           const next = await importer.scan();
@@ -122,7 +181,10 @@ describe('importer: a big first import read in worker threads', () => {
         try {
           assert.deepEqual(shape(got.w), shape(one.w), workerScript);
           assert.equal(got.summary.written, one.summary.written);
-          assert.ok(got.w.logger.lines.some((l) => l.includes('reading in worker threads failed')), got.w.logger.lines.join('\n'));
+          assert.ok(
+            got.w.logger.lines.some((l) => l.includes('reading in worker threads failed')),
+            got.w.logger.lines.join('\n'),
+          );
         } finally {
           await got.w.cleanup();
         }

@@ -19,7 +19,12 @@ describe('the tooltip line that sums up the agent logs read', { timeout: 10_000 
       status('Claude Code', { interactions: 3456 }),
       status('Codex', { interactions: 1 }),
       status('Gemini CLI', { roots: [{ path: '/home/dev/.gemini/tmp', exists: false }] }),
-      status('Cline', { roots: [{ path: '/a', exists: false }, { path: '/b', exists: false }] }),
+      status('Cline', {
+        roots: [
+          { path: '/a', exists: false },
+          { path: '/b', exists: false },
+        ],
+      }),
       status('Roo Code', { enabled: false }),
     ]);
     assert.equal(line, 'Claude Code (3,456 interactions), Codex (1 interaction) · 2 other agents not found · 1 turned off');
@@ -27,6 +32,9 @@ describe('the tooltip line that sums up the agent logs read', { timeout: 10_000 
   });
 
   it('says so when no agent log was found at all', () => {
-    assert.equal(summariseSources([status('Codex', { roots: [{ path: '/x', exists: false }] })]), 'no agent logs found yet · looked for 1 agent');
+    assert.equal(
+      summariseSources([status('Codex', { roots: [{ path: '/x', exists: false }] })]),
+      'no agent logs found yet · looked for 1 agent',
+    );
   });
 });

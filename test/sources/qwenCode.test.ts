@@ -8,7 +8,11 @@ import { byId, copyFixture, world, type World } from './helpers';
 const CHATS = 'projects/-home-dev-shop/chats';
 const SESSION_A = `${CHATS}/3f1c9a2e-5b7d-4e11-9c0a-6d2b8e4f7a10.jsonl`;
 
-const priced = (w: World) => w.ledger.records().filter((r) => r.agent === 'qwen-code').reduce((s, r) => s + (r.costNanos ?? 0), 0);
+const priced = (w: World) =>
+  w.ledger
+    .records()
+    .filter((r) => r.agent === 'qwen-code')
+    .reduce((s, r) => s + (r.costNanos ?? 0), 0);
 
 describe('Qwen Code chats', { timeout: 30_000 }, () => {
   let w: World;
@@ -62,7 +66,10 @@ describe('Qwen Code chats', { timeout: 30_000 }, () => {
     assert.equal(sum('output'), 2_150); // 500 + 900 + 500 + 250
     // gpt-4.1: 10,000 × 2,000 + 250 × 8,000 = 22,000,000; + 8,910,000 + 1,880,000
     assert.equal(priced(w), 32_790_000);
-    assert.ok(w.logger.lines.some((l) => l.includes('only totalTokenCount (700)')), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes('only totalTokenCount (700)')),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('re-reads an appended session adding exactly the new response', async () => {
@@ -79,7 +86,13 @@ describe('Qwen Code chats', { timeout: 30_000 }, () => {
       gitBranch: 'main',
       model: 'gpt-4.1',
       message: { role: 'model', parts: [{ text: 'Tests pass.' }] },
-      usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 100, thoughtsTokenCount: 0, totalTokenCount: 1100, cachedContentTokenCount: 0 },
+      usageMetadata: {
+        promptTokenCount: 1000,
+        candidatesTokenCount: 100,
+        thoughtsTokenCount: 0,
+        totalTokenCount: 1100,
+        cachedContentTokenCount: 0,
+      },
       contextWindowSize: 1047576,
     };
     appendFileSync(path.join(dir, SESSION_A), JSON.stringify(rec) + '\n');

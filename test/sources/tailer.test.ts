@@ -11,7 +11,14 @@ function line(id: string, output: number, extra: Record<string, unknown> = {}): 
     isSidechain: false,
     cwd: '/home/dev/shop',
     sessionId: 's',
-    message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 10, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, output_tokens: output } },
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5-20250929',
+      content: [{ type: 'text', text: 'ok' }],
+      usage: { input_tokens: 10, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, output_tokens: output },
+    },
     requestId: `req_${id}`,
     type: 'assistant',
     timestamp: '2025-11-01T10:00:00.000Z',
@@ -99,7 +106,14 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', ()
   it('skips a 10 MB line that carries no usage without parsing it, and reads a 10 MB assistant line', async () => {
     const big = 'x'.repeat(10 * 1024 * 1024);
     const user = JSON.stringify({ type: 'user', message: { role: 'user', content: big } });
-    const asst = line('big', 5, { message: { id: 'big', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: big }], usage: { input_tokens: 1, output_tokens: 5 } } });
+    const asst = line('big', 5, {
+      message: {
+        id: 'big',
+        model: 'claude-sonnet-4-5-20250929',
+        content: [{ type: 'text', text: big }],
+        usage: { input_tokens: 1, output_tokens: 5 },
+      },
+    });
     writeFileSync(file, user + '\n' + asst + '\n' + line('m2', 2) + '\n');
     const s = await w.importer().scan();
     assert.equal(s.recordsParsed, 2);
@@ -113,7 +127,10 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', ()
     const s = await w.importer({ maxLineBytes: 1024 * 1024 }).scan();
     assert.equal(s.recordsParsed, 2);
     assert.equal(s.malformedLines, 1);
-    assert.ok(w.logger.lines.some((l) => l.includes(`${file}:2: skipped a malformed line: a line of`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`${file}:2: skipped a malformed line: a line of`)),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('keeps line numbers right after a restart, in diagnostics', async () => {
@@ -122,7 +139,10 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', ()
     await w.restart();
     appendFileSync(file, '{"message":{"usage":' + '\n');
     await w.importer().scan();
-    assert.ok(w.logger.lines.some((l) => l.includes(`${file}:3: skipped a malformed line: not JSON`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes(`${file}:3: skipped a malformed line: not JSON`)),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('re-reads everything when the offsets file is damaged, without double counting', async () => {
@@ -147,14 +167,21 @@ describe('LineSplitter', () => {
 
   it('joins lines split across chunks, strips CR, and holds the unfinished tail', () => {
     const r = split(['ab', 'c\r\nde\n', 'f\n', 'gh']);
-    assert.deepEqual(r.out, [[1, 'abc'], [2, 'de'], [3, 'f']]);
+    assert.deepEqual(r.out, [
+      [1, 'abc'],
+      [2, 'de'],
+      [3, 'f'],
+    ]);
     assert.equal(r.consumed, 'abc\r\nde\nf\n'.length);
     assert.equal(r.pending, 2);
   });
 
   it('decodes only lines holding a needle, keeps counting the others, and handles multi-byte text', () => {
     const r = split(['{"a":1}\n{"usage":"é"}\n', '{"b":2}\n{"us', 'age":2}\n'], ['"usage"']);
-    assert.deepEqual(r.out, [[2, '{"usage":"é"}'], [4, '{"usage":2}']]);
+    assert.deepEqual(r.out, [
+      [2, '{"usage":"é"}'],
+      [4, '{"usage":2}'],
+    ]);
     assert.equal(r.lines, 4);
   });
 });

@@ -40,7 +40,13 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     return s;
   };
   const scan = () =>
-    w.importer({ settings: settings(), env: { CLINE_DATA_DIR: path.join(root, 'cline', 'data') }, globalStorageDirs: [path.join(root, 'roo-code', 'globalStorage'), path.join(root, 'kilo-code', 'globalStorage')] }).scan();
+    w
+      .importer({
+        settings: settings(),
+        env: { CLINE_DATA_DIR: path.join(root, 'cline', 'data') },
+        globalStorageDirs: [path.join(root, 'roo-code', 'globalStorage'), path.join(root, 'kilo-code', 'globalStorage')],
+      })
+      .scan();
   const of = (agent: string, task?: string) => w.ledger.records().filter((r) => r.agent === agent && (!task || r.id.includes(`:${task}:`)));
 
   before(async () => {
@@ -65,7 +71,11 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.equal(r3.model, HAIKU);
     assert.equal(r3.tokens.input, 20);
     assert.equal(r3.costNanos, 1_160_000);
-    assert.equal(r.has('roo-code:0195a1f0-task-alpha:' + (T + 20000)), false, 'a failed attempt with zero tokens bills nothing and is no interaction');
+    assert.equal(
+      r.has('roo-code:0195a1f0-task-alpha:' + (T + 20000)),
+      false,
+      'a failed attempt with zero tokens bills nothing and is no interaction',
+    );
   });
 
   it('Roo Code: a condense is its own cost, with no tokens and no model, priced as the agent reported it', () => {
@@ -78,19 +88,28 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
 
   it('Roo Code: the task adds up to the hand-worked total', () => {
     // 23,886,000 + 16,509,000 + 1,160,000 + 4,200,000 (condense) + 1,350,000 (100×1000 + 50×5000 + 800×1250)
-    assert.deepEqual(sum(of('roo-code', '0195a1f0-task-alpha')), { input: 135, output: 1410, cacheWrite: 6200, cacheRead: 10400, nanos: 47_105_000 });
+    assert.deepEqual(sum(of('roo-code', '0195a1f0-task-alpha')), {
+      input: 135,
+      output: 1410,
+      cacheWrite: 6200,
+      cacheRead: 10400,
+      nanos: 47_105_000,
+    });
   });
 
   it('Roo Code: a task under a custom storage path is found; where no log names the model it stays unknown and the reported cost stands', () => {
     const b = of('roo-code', '0195b2e1-task-beta');
     assert.equal(b.length, 2, 'both sides of the resume');
     assert.ok(b.every((r) => r.model === 'unknown' && r.priceSource === 'reported:roo-code'));
-    assert.ok(b.every((r) => r.project === 'beta'), 'the workspace of history_item.json');
+    assert.ok(
+      b.every((r) => r.project === 'beta'),
+      'the workspace of history_item.json',
+    );
     // 2100 − 2000 = 100 and 2300 − 300 − 2000 = 0 uncached; reported $0.0012 + $0.00152
     assert.deepEqual(sum(b), { input: 100, output: 300, cacheWrite: 300, cacheRead: 4000, nanos: 2_720_000 });
   });
 
-  it('Kilo Code: Roo\'s format; an OpenAI-protocol total, an older disjoint count, and one out-of-range ts that costs only its own entry', () => {
+  it("Kilo Code: Roo's format; an OpenAI-protocol total, an older disjoint count, and one out-of-range ts that costs only its own entry", () => {
     const k = of('kilo-code');
     assert.equal(k.length, 2);
     const [k1, k2] = k.sort((a, b) => a.at.localeCompare(b.at));
@@ -103,7 +122,10 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.equal(k2.tokens.input, 10);
     assert.equal(k2.costNanos, 4_230_000);
     assert.equal(summary.sources.find((s) => s.id === 'kilo-code')!.malformedLines, 1);
-    assert.ok(w.logger.lines.some((l) => l.includes('[2].ts: expected epoch milliseconds, got 100000000000000000000')), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) => l.includes('[2].ts: expected epoch milliseconds, got 100000000000000000000')),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('Cline: api_req_started by provider, subagent_usage and deleted_api_reqs, from CLINE_DATA_DIR/tasks', () => {
@@ -145,7 +167,11 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     // checkpoints/index.ts: consolidateTokenUsage over the removed messages (requests and condense costs, in order).
     const removed = list.slice(3);
     const u = removed.filter((m: { say: string }) => m.say === 'api_req_started').map((m: { text: string }) => JSON.parse(m.text));
-    const cost = removed.reduce((a: number, m: { say: string; text?: string; contextCondense?: { cost: number } }) => a + (m.say === 'condense_context' ? m.contextCondense!.cost : JSON.parse(m.text!).cost), 0);
+    const cost = removed.reduce(
+      (a: number, m: { say: string; text?: string; contextCondense?: { cost: number } }) =>
+        a + (m.say === 'condense_context' ? m.contextCondense!.cost : JSON.parse(m.text!).cost),
+      0,
+    );
     const deleted = { tokensIn: 0, tokensOut: 0, cacheWrites: 0, cacheReads: 0, cost };
     for (const x of u) for (const k of ['tokensIn', 'tokensOut', 'cacheWrites', 'cacheReads'] as const) deleted[k] += x[k];
     const kept = [...list.slice(0, 3), { ts: T + 60000, type: 'say', say: 'api_req_deleted', text: JSON.stringify(deleted) }];
@@ -154,9 +180,26 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.deepEqual(sum(of('roo-code')), before);
 
     // A request made and removed by a second restore before any read: its usage is new.
-    const x = { ts: T + 70000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 3100, tokensOut: 10, cacheWrites: 0, cacheReads: 3000, cost: 0.00041 }) };
+    const x = {
+      ts: T + 70000,
+      type: 'say',
+      say: 'api_req_started',
+      text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 3100, tokensOut: 10, cacheWrites: 0, cacheReads: 3000, cost: 0.00041 }),
+    };
     writeFileSync(file, JSON.stringify([...kept, { ts: T + 65000, type: 'say', say: 'text', text: 'again' }, x]));
-    writeFileSync(file, JSON.stringify([...kept, { ts: T + 65000, type: 'say', say: 'text', text: 'again' }, { ts: T + 80000, type: 'say', say: 'api_req_deleted', text: JSON.stringify({ tokensIn: 3100, tokensOut: 10, cacheWrites: 0, cacheReads: 3000, cost: 0.00041 }) }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        ...kept,
+        { ts: T + 65000, type: 'say', say: 'text', text: 'again' },
+        {
+          ts: T + 80000,
+          type: 'say',
+          say: 'api_req_deleted',
+          text: JSON.stringify({ tokensIn: 3100, tokensOut: 10, cacheWrites: 0, cacheReads: 3000, cost: 0.00041 }),
+        },
+      ]),
+    );
     assert.equal((await scan()).written, 1);
     const d = byId(w).get('roo-code:0195a1f0-task-alpha:' + (T + 80000))!;
     assert.deepEqual(d.tokens, { input: 100, output: 10, cacheRead: 3000, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
@@ -173,23 +216,49 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     const d = { tokensIn: 0, tokensOut: 0, cacheWrites: 0, cacheReads: 0, cost: 0 };
     for (const x of removed) for (const k of Object.keys(d) as (keyof typeof d)[]) d[k] += x[k];
     const beforeNanos = sum(of('cline')).nanos;
-    writeFileSync(file, JSON.stringify([...list.slice(0, 2), { ts: C + 60000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d), modelInfo: { providerId: 'anthropic', modelId: SONNET } }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        ...list.slice(0, 2),
+        {
+          ts: C + 60000,
+          type: 'say',
+          say: 'deleted_api_reqs',
+          text: JSON.stringify(d),
+          modelInfo: { providerId: 'anthropic', modelId: SONNET },
+        },
+      ]),
+    );
     assert.equal((await scan()).written, 0);
     assert.equal(sum(of('cline')).nanos, beforeNanos);
 
     // A second restore removes that sum and the first request (both stored): Cline adds the earlier sum as written.
     const first = JSON.parse(readFileSync(file, 'utf8'));
-    const add = (...xs: (typeof d)[]) => Object.fromEntries(Object.keys(d).map((k) => [k, xs.reduce((a, x) => a + x[k as keyof typeof d], 0)])) as typeof d;
+    const add = (...xs: (typeof d)[]) =>
+      Object.fromEntries(Object.keys(d).map((k) => [k, xs.reduce((a, x) => a + x[k as keyof typeof d], 0)])) as typeof d;
     const d2 = add(JSON.parse(first[1].text), JSON.parse(first[2].text));
     const mi = { providerId: 'anthropic', modelId: SONNET };
-    writeFileSync(file, JSON.stringify([first[0], { ts: C + 70000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d2), modelInfo: mi }]));
+    writeFileSync(
+      file,
+      JSON.stringify([first[0], { ts: C + 70000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d2), modelInfo: mi }]),
+    );
     assert.equal((await scan()).written, 0);
     assert.equal(sum(of('cline')).nanos, beforeNanos);
 
     // A request never read, then a third restore that removes it with the second sum: only that request is new.
     const y = { request: '…', tokensIn: 200, tokensOut: 30, cacheWrites: 0, cacheReads: 0, cost: 0.00105 };
-    writeFileSync(file, JSON.stringify([first[0], { ts: C + 70000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d2), modelInfo: mi }, { ts: C + 80000, type: 'say', say: 'api_req_started', text: JSON.stringify(y), modelInfo: mi }]));
-    writeFileSync(file, JSON.stringify([first[0], { ts: C + 90000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(add(d2, y)), modelInfo: mi }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        first[0],
+        { ts: C + 70000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(d2), modelInfo: mi },
+        { ts: C + 80000, type: 'say', say: 'api_req_started', text: JSON.stringify(y), modelInfo: mi },
+      ]),
+    );
+    writeFileSync(
+      file,
+      JSON.stringify([first[0], { ts: C + 90000, type: 'say', say: 'deleted_api_reqs', text: JSON.stringify(add(d2, y)), modelInfo: mi }]),
+    );
     assert.equal((await scan()).written, 1);
     const r = byId(w).get(`cline:1767312000000:${C + 90000}`)!;
     assert.deepEqual(r.tokens, { input: 200, output: 30, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
@@ -200,7 +269,12 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
   it('a resumed task rewritten in place with more messages adds exactly the new request', async () => {
     const file = path.join(root, 'roo-code/custom-storage/tasks/0195b2e1-task-beta/ui_messages.json');
     const list = JSON.parse(readFileSync(file, 'utf8'));
-    list.push({ ts: 1767229200000 + 3700000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 1100, tokensOut: 20, cacheWrites: 0, cacheReads: 1000, cost: 0.0002 }) });
+    list.push({
+      ts: 1767229200000 + 3700000,
+      type: 'say',
+      say: 'api_req_started',
+      text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 1100, tokensOut: 20, cacheWrites: 0, cacheReads: 1000, cost: 0.0002 }),
+    });
     writeFileSync(file, JSON.stringify(list));
     const s = await scan();
     assert.equal(s.written, 1);
@@ -213,23 +287,48 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.ok(roots({ CLINE_DIR: '/opt/cline' }).includes('/opt/cline/data/tasks'));
     assert.ok(roots({ CLINE_DATA_DIR: '/d' }).includes('/d/sessions'));
     assert.ok(roots({ CLINE_DATA_DIR: '/d', CLINE_SESSION_DATA_DIR: '/s' }).includes('/s'));
-    assert.ok(kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' }).includes('/home/dev/.config/Code/User/globalStorage/kilocode.kilo-code/tasks'));
+    assert.ok(
+      kiloCode
+        .defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' })
+        .includes('/home/dev/.config/Code/User/globalStorage/kilocode.kilo-code/tasks'),
+    );
     // The extension passes roo-cline.customStoragePath / kilo-code.customStoragePath: tasks are in <path>/tasks.
     const custom = { 'roo-code': ['/data/roo'], 'kilo-code': ['/data/kilo'] };
-    assert.ok(kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/kilo/tasks'));
-    assert.ok(!kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/roo/tasks'));
+    assert.ok(
+      kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/kilo/tasks'),
+    );
+    assert.ok(
+      !kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/roo/tasks'),
+    );
   });
 
   it('Roo Code: a switch made for the next request, still running, does not rename the one before it', () => {
     const dir = path.join(mkdtempSync(path.join(w.dir, 'roo-')), 'task1');
     mkdirSync(dir);
-    const env = (m: string) => ({ type: 'text', text: `<environment_details>\n# Current Mode\n<slug>code</slug>\n<name>Code</name>\n<model>${m}</model>\n\n</environment_details>` });
-    writeFileSync(path.join(dir, 'api_conversation_history.json'), JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'go' }, env(SONNET)], ts: 1200 }, { role: 'user', content: [{ type: 'text', text: 'more' }, env(HAIKU)], ts: 10200 }]));
+    const env = (m: string) => ({
+      type: 'text',
+      text: `<environment_details>\n# Current Mode\n<slug>code</slug>\n<name>Code</name>\n<model>${m}</model>\n\n</environment_details>`,
+    });
+    writeFileSync(
+      path.join(dir, 'api_conversation_history.json'),
+      JSON.stringify([
+        { role: 'user', content: [{ type: 'text', text: 'go' }, env(SONNET)], ts: 1200 },
+        { role: 'user', content: [{ type: 'text', text: 'more' }, env(HAIKU)], ts: 10200 },
+      ]),
+    );
     const ui = [
-      { ts: 1000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 10, tokensOut: 1, cacheWrites: 0, cacheReads: 0, cost: 0.000045 }) },
+      {
+        ts: 1000,
+        type: 'say',
+        say: 'api_req_started',
+        text: JSON.stringify({ apiProtocol: 'anthropic', tokensIn: 10, tokensOut: 1, cacheWrites: 0, cacheReads: 0, cost: 0.000045 }),
+      },
       { ts: 10000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic' }) },
     ];
-    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'roo-code', flavour: 'roo', siblingHistory: true }).line(JSON.stringify(ui), 1);
+    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'roo-code', flavour: 'roo', siblingHistory: true }).line(
+      JSON.stringify(ui),
+      1,
+    );
     assert.equal(out.length, 1);
     assert.equal(out[0].interaction.model, SONNET);
   });
@@ -238,9 +337,19 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     const dir = path.join(mkdtempSync(path.join(w.dir, 'odd-')), 'task2');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'api_conversation_history.json'), '{"not":"a list"}');
-    const ok = (ts: number) => ({ ts, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 10, tokensOut: 1, cacheWrites: 0, cacheReads: 0, cost: 0.001 }) });
+    const ok = (ts: number) => ({
+      ts,
+      type: 'say',
+      say: 'api_req_started',
+      text: JSON.stringify({ tokensIn: 10, tokensOut: 1, cacheWrites: 0, cacheReads: 0, cost: 0.001 }),
+    });
     const odd = [
-      null, 7, 'x', [], { type: 'say' }, { ts: 1, type: 'say', say: 'api_req_started' },
+      null,
+      7,
+      'x',
+      [],
+      { type: 'say' },
+      { ts: 1, type: 'say', say: 'api_req_started' },
       { ts: 2, type: 'say', say: 'api_req_started', text: '[]' }, // malformed: not an object
       { ts: 3, type: 'say', say: 'api_req_started', text: '{"tokensIn":' }, // malformed: not JSON
       { ts: 4, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: -1, tokensOut: 1 }) }, // malformed
@@ -253,9 +362,19 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
       ok(9),
     ];
     const reasons: string[] = [];
-    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'kilo-code', flavour: 'roo', siblingHistory: true }).line(JSON.stringify(odd), 1, (r) => reasons.push(r));
+    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'kilo-code', flavour: 'roo', siblingHistory: true }).line(
+      JSON.stringify(odd),
+      1,
+      (r) => reasons.push(r),
+    );
     assert.equal(reasons.length, 7, reasons.join('\n'));
-    assert.deepEqual(out.map((r) => [r.interaction.id.split(':').pop(), r.interaction.model, r.reportedCostNanos]), [['8', 'unknown', undefined], ['9', 'unknown', 1_000_000]]);
+    assert.deepEqual(
+      out.map((r) => [r.interaction.id.split(':').pop(), r.interaction.model, r.reportedCostNanos]),
+      [
+        ['8', 'unknown', undefined],
+        ['9', 'unknown', 1_000_000],
+      ],
+    );
   });
 
   it('reads no api_conversation_history.json beyond its size bound: the model is then unknown, never guessed', () => {

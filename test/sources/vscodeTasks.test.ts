@@ -33,7 +33,12 @@ describe('Cline and Roo Code task histories', () => {
 
   it('counts a broken entry as malformed without losing the rest of the task', () => {
     assert.equal(summary.sources.find((s) => s.id === 'cline')!.malformedLines, 1);
-    assert.ok(w.logger.lines.some((l) => l.includes(`${path.join(gs, TASK)}:1: skipped a malformed line: [5].text: expected JSON with tokensIn/tokensOut`)), w.logger.lines.join('\n'));
+    assert.ok(
+      w.logger.lines.some((l) =>
+        l.includes(`${path.join(gs, TASK)}:1: skipped a malformed line: [5].text: expected JSON with tokensIn/tokensOut`),
+      ),
+      w.logger.lines.join('\n'),
+    );
   });
 
   it('uses the cost Roo Code reported when the model is unknown to us, marked as reported', () => {
@@ -47,7 +52,14 @@ describe('Cline and Roo Code task histories', () => {
   it('re-parses a task file rewritten whole: the finished request is added, nothing is counted twice', async () => {
     const file = path.join(gs, TASK);
     const list = JSON.parse(readFileSync(file, 'utf8'));
-    list[4].text = JSON.stringify({ request: '[write_to_file]', tokensIn: 3, tokensOut: 900, cacheWrites: 0, cacheReads: 5300, cost: 0.01509 });
+    list[4].text = JSON.stringify({
+      request: '[write_to_file]',
+      tokensIn: 3,
+      tokensOut: 900,
+      cacheWrites: 0,
+      cacheReads: 5300,
+      cost: 0.01509,
+    });
     writeFileSync(file, JSON.stringify(list));
     const s = await w.importer({ globalStorageDirs: [gs] }).scan();
     assert.equal(s.written, 1);
@@ -57,12 +69,26 @@ describe('Cline and Roo Code task histories', () => {
 
   it("knows VS Code's globalStorage on Linux, macOS and Windows, for Code, Insiders, VSCodium and code-server", () => {
     const linux = globalStorageDirs({ env: {}, home: '/home/dev', platform: 'linux' });
-    for (const d of ['/home/dev/.config/Code/User/globalStorage', '/home/dev/.config/Code - Insiders/User/globalStorage', '/home/dev/.config/VSCodium/User/globalStorage', '/home/dev/.local/share/code-server/User/globalStorage']) assert.ok(linux.includes(d), d);
+    for (const d of [
+      '/home/dev/.config/Code/User/globalStorage',
+      '/home/dev/.config/Code - Insiders/User/globalStorage',
+      '/home/dev/.config/VSCodium/User/globalStorage',
+      '/home/dev/.local/share/code-server/User/globalStorage',
+    ])
+      assert.ok(linux.includes(d), d);
     const mac = globalStorageDirs({ env: {}, home: '/Users/dev', platform: 'darwin' });
     assert.ok(mac.includes('/Users/dev/Library/Application Support/Code/User/globalStorage'));
     const win = globalStorageDirs({ env: { APPDATA: 'C:\\Users\\dev\\AppData\\Roaming' }, home: 'C:\\Users\\dev', platform: 'win32' });
     assert.ok(win.some((d) => d.startsWith('C:\\Users\\dev\\AppData\\Roaming') && d.includes('Code - Insiders')));
-    assert.ok(cline.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' }).includes('/home/dev/.config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks'));
-    assert.ok(rooCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' }).includes('/home/dev/.config/VSCodium/User/globalStorage/rooveterinaryinc.roo-cline/tasks'));
+    assert.ok(
+      cline
+        .defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' })
+        .includes('/home/dev/.config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks'),
+    );
+    assert.ok(
+      rooCode
+        .defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' })
+        .includes('/home/dev/.config/VSCodium/User/globalStorage/rooveterinaryinc.roo-cline/tasks'),
+    );
   });
 });

@@ -23,7 +23,16 @@ async function bundleInto(dir: string): Promise<string> {
   );
   const outfile = path.join(dir, 'extension.js');
   // Same options as esbuild.mjs --production.
-  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'silent' });
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    logLevel: 'silent',
+  });
   rmSync(entry);
   return outfile;
 }

@@ -4,11 +4,43 @@ import { spawnSync } from 'node:child_process';
 import { countChatTokens, countTokens, encodingFor, loadTokenizer, loadedTokenizer, disposeTokenizers } from '../../src/core/tokens';
 
 test('encodingFor: OpenAI current families use o200k_base, everything else cl100k_base', () => {
-  const o200k = ['gpt-4o', 'gpt-4o-mini-2024-07-18', 'chatgpt-4o-latest', 'gpt-4.1', 'gpt-4.1-nano', 'gpt-5', 'gpt-5-mini', 'gpt-5.1-codex',
-    'gpt-5-codex', 'codex-mini-latest', 'o1', 'o1-preview', 'o3', 'o3-pro', 'o4-mini', 'openai/gpt-4o', 'azure/gpt-5', 'ft:gpt-4o-mini:acme::abc',
-    'GPT-4O', 'gpt-oss:20b'];
-  const cl100k = ['gpt-4', 'gpt-4-turbo', 'gpt-3.5-turbo', 'claude-sonnet-4-5', 'claude-opus-4-1-20250805', 'gemini-2.5-pro',
-    'llama3.1:8b', 'qwen2.5-coder:7b', 'olmo2:13b', 'orca-mini', 'deepseek-r1:14b', 'anthropic/claude-3-5-haiku', ''];
+  const o200k = [
+    'gpt-4o',
+    'gpt-4o-mini-2024-07-18',
+    'chatgpt-4o-latest',
+    'gpt-4.1',
+    'gpt-4.1-nano',
+    'gpt-5',
+    'gpt-5-mini',
+    'gpt-5.1-codex',
+    'gpt-5-codex',
+    'codex-mini-latest',
+    'o1',
+    'o1-preview',
+    'o3',
+    'o3-pro',
+    'o4-mini',
+    'openai/gpt-4o',
+    'azure/gpt-5',
+    'ft:gpt-4o-mini:acme::abc',
+    'GPT-4O',
+    'gpt-oss:20b',
+  ];
+  const cl100k = [
+    'gpt-4',
+    'gpt-4-turbo',
+    'gpt-3.5-turbo',
+    'claude-sonnet-4-5',
+    'claude-opus-4-1-20250805',
+    'gemini-2.5-pro',
+    'llama3.1:8b',
+    'qwen2.5-coder:7b',
+    'olmo2:13b',
+    'orca-mini',
+    'deepseek-r1:14b',
+    'anthropic/claude-3-5-haiku',
+    '',
+  ];
   for (const m of o200k) assert.equal(encodingFor(m), 'o200k_base', m);
   for (const m of cl100k) assert.equal(encodingFor(m), 'cl100k_base', m);
 });
@@ -54,7 +86,11 @@ test('chat framing reproduces the prompt_tokens OpenAI reported for the cookbook
     { role: 'system', content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.' },
     { role: 'system', name: 'example_user', content: 'New synergies will help drive top-line growth.' },
     { role: 'system', name: 'example_assistant', content: 'Things working well together will increase revenue.' },
-    { role: 'system', name: 'example_user', content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage." },
+    {
+      role: 'system',
+      name: 'example_user',
+      content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+    },
     { role: 'system', name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
     { role: 'user', content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
   ];

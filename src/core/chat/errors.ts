@@ -31,7 +31,11 @@ export class ChatError extends UnmeteredError {
  */
 export function networkCode(err: unknown): string | undefined {
   let deepest: string | undefined;
-  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0;
+    e && depth < 6;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code;
     if (depth > 0 && typeof e.message === 'string' && e.message) deepest = e.message;
     if (typeof e.code === 'string' && e.code.startsWith('UND_ERR')) deepest = e.message as string;
@@ -41,7 +45,11 @@ export function networkCode(err: unknown): string | undefined {
 
 /** The request never got an HTTP answer: refused, reset, DNS, TLS, socket closed. */
 export function isNetworkFailure(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0;
+    e && depth < 6;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.message === 'fetch failed') return true;
     if (typeof e.code === 'string' && (/^E[A-Z]+$/.test(e.code) || e.code.startsWith('UND_ERR'))) return true;
   }

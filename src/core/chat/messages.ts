@@ -96,7 +96,9 @@ export function textOf(parts: readonly Part[]): string {
  */
 export function countableText(m: Message): string {
   return m.parts
-    .map((p) => (p.kind === 'text' ? p.text : p.kind === 'toolCall' ? `${p.name}${JSON.stringify(p.input)}` : p.kind === 'toolResult' ? p.text : ''))
+    .map((p) =>
+      p.kind === 'text' ? p.text : p.kind === 'toolCall' ? `${p.name}${JSON.stringify(p.input)}` : p.kind === 'toolResult' ? p.text : '',
+    )
     .join('\n');
 }
 

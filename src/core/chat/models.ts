@@ -54,7 +54,11 @@ export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
-export function normaliseChatSettings(raw: { openaiBaseUrl?: unknown; cloudModels?: unknown; cloudModel?: unknown }): Normalised<ChatSettings> {
+export function normaliseChatSettings(raw: {
+  openaiBaseUrl?: unknown;
+  cloudModels?: unknown;
+  cloudModel?: unknown;
+}): Normalised<ChatSettings> {
   const warnings: string[] = [];
   let openaiBaseUrl = DEFAULT_OPENAI_BASE_URL;
   if (raw.openaiBaseUrl !== undefined && raw.openaiBaseUrl !== null && raw.openaiBaseUrl !== '') {
@@ -68,13 +72,18 @@ export function normaliseChatSettings(raw: { openaiBaseUrl?: unknown; cloudModel
       }
     }
     if (ok) openaiBaseUrl = (raw.openaiBaseUrl as string).replace(/\/+$/, '');
-    else warnings.push(`unmetered.chat.openaiBaseUrl: expected an http(s) URL such as "${DEFAULT_OPENAI_BASE_URL}", got ${JSON.stringify(raw.openaiBaseUrl)}; using ${DEFAULT_OPENAI_BASE_URL}`);
+    else
+      warnings.push(
+        `unmetered.chat.openaiBaseUrl: expected an http(s) URL such as "${DEFAULT_OPENAI_BASE_URL}", got ${JSON.stringify(raw.openaiBaseUrl)}; using ${DEFAULT_OPENAI_BASE_URL}`,
+      );
   }
 
   const cloudModels: CloudModelSetting[] = [];
   if (raw.cloudModels !== undefined && raw.cloudModels !== null) {
     if (!Array.isArray(raw.cloudModels)) {
-      warnings.push(`unmetered.chat.cloudModels: expected a list of model ids or {"id": …} objects, got ${JSON.stringify(raw.cloudModels)}; ignored`);
+      warnings.push(
+        `unmetered.chat.cloudModels: expected a list of model ids or {"id": …} objects, got ${JSON.stringify(raw.cloudModels)}; ignored`,
+      );
     } else {
       raw.cloudModels.forEach((e: unknown, i) => {
         if (typeof e === 'string' && e.trim()) return void cloudModels.push({ id: e.trim() });
@@ -85,12 +94,18 @@ export function normaliseChatSettings(raw: { openaiBaseUrl?: unknown; cloudModel
           for (const k of ['maxInputTokens', 'maxOutputTokens'] as const) {
             if (o[k] === undefined) continue;
             if (isPositiveInt(o[k])) m[k] = o[k];
-            else warnings.push(`unmetered.chat.cloudModels[${i}].${k}: expected a positive whole number, got ${JSON.stringify(o[k])}; using the default`);
+            else
+              warnings.push(
+                `unmetered.chat.cloudModels[${i}].${k}: expected a positive whole number, got ${JSON.stringify(o[k])}; using the default`,
+              );
           }
           for (const k of ['toolCalling', 'imageInput'] as const) {
             if (o[k] === undefined) continue;
             if (typeof o[k] === 'boolean') m[k] = o[k];
-            else warnings.push(`unmetered.chat.cloudModels[${i}].${k}: expected true or false, got ${JSON.stringify(o[k])}; using the default`);
+            else
+              warnings.push(
+                `unmetered.chat.cloudModels[${i}].${k}: expected true or false, got ${JSON.stringify(o[k])}; using the default`,
+              );
           }
           return void cloudModels.push(m);
         }
@@ -206,18 +221,29 @@ export interface RouteState {
 /** Where Auto sends a request now, or why it cannot. */
 export function resolveAuto(route: RouteState, settings: ChatSettings): { backend: Backend; upstream: string } | { error: string } {
   if (route.route === 'local') {
-    if (!route.localModel) return { error: 'Unmetered: Auto follows the status bar switch, which is set to local, but no local model is chosen. Pick one with the Unmetered status bar menu.' };
+    if (!route.localModel)
+      return {
+        error:
+          'Unmetered: Auto follows the status bar switch, which is set to local, but no local model is chosen. Pick one with the Unmetered status bar menu.',
+      };
     return { backend: 'ollama', upstream: route.localModel };
   }
   const cloud = settings.cloudModel ?? settings.cloudModels[0]?.id;
-  if (!cloud) return { error: 'Unmetered: Auto follows the status bar switch, which is set to cloud, but no cloud model is configured. Set unmetered.chat.cloudModel (e.g. "gpt-4.1").' };
+  if (!cloud)
+    return {
+      error:
+        'Unmetered: Auto follows the status bar switch, which is set to cloud, but no cloud model is configured. Set unmetered.chat.cloudModel (e.g. "gpt-4.1").',
+    };
   return { backend: 'openai', upstream: cloud };
 }
 
 export function autoModelInfo(route: RouteState, settings: ChatSettings, listed: readonly ChatModelInfo[]): ChatModelInfo {
   const target = resolveAuto(route, settings);
   const base: ChatModelInfo | undefined =
-    'error' in target ? undefined : listed.find((m) => m.backend === target.backend && m.upstream === target.upstream) ?? (target.backend === 'openai' ? cloudModelInfo({ id: target.upstream }, settings.openaiBaseUrl) : undefined);
+    'error' in target
+      ? undefined
+      : (listed.find((m) => m.backend === target.backend && m.upstream === target.upstream) ??
+        (target.backend === 'openai' ? cloudModelInfo({ id: target.upstream }, settings.openaiBaseUrl) : undefined));
   const where = 'error' in target ? 'not set up' : `${route.route} · ${target.upstream}`;
   return {
     id: AUTO_ID,

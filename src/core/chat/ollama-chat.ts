@@ -17,12 +17,20 @@ export function toOllamaMessages(messages: readonly Message[]): OllamaMessage[] 
     if (m.role === 'assistant') {
       const calls = m.parts.flatMap((p) => (p.kind === 'toolCall' ? [p] : []));
       for (const c of calls) toolNames.set(c.callId, c.name);
-      out.push({ role: 'assistant', content, ...(calls.length ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.input as Record<string, unknown> } })) } : {}) });
+      out.push({
+        role: 'assistant',
+        content,
+        ...(calls.length
+          ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.input as Record<string, unknown> } })) }
+          : {}),
+      });
       continue;
     }
     if (m.role === 'user') {
       // Ollama matches a tool result to its call by the tool's name (it has no call ids in older versions).
-      for (const p of m.parts) if (p.kind === 'toolResult') out.push({ role: 'tool', content: p.text, ...(toolNames.has(p.callId) ? { tool_name: toolNames.get(p.callId) } : {}) });
+      for (const p of m.parts)
+        if (p.kind === 'toolResult')
+          out.push({ role: 'tool', content: p.text, ...(toolNames.has(p.callId) ? { tool_name: toolNames.get(p.callId) } : {}) });
     }
     const images = m.parts.flatMap((p) => (p.kind === 'image' ? [p.data] : []));
     if (m.role === 'user' && content === '' && images.length === 0) continue;
@@ -36,7 +44,11 @@ export function toOllamaTools(options: ChatRequestOptions): OllamaTool[] | undef
   if (tools.length === 0) return undefined;
   return tools.map((t) => ({
     type: 'function',
-    function: { name: t.name, description: t.description, parameters: (t.inputSchema as OllamaTool['function']['parameters']) ?? { type: 'object', properties: {} } },
+    function: {
+      name: t.name,
+      description: t.description,
+      parameters: (t.inputSchema as OllamaTool['function']['parameters']) ?? { type: 'object', properties: {} },
+    },
   }));
 }
 
@@ -44,7 +56,16 @@ export function toOllamaTools(options: ChatRequestOptions): OllamaTool[] | undef
 function ollamaOptions(modelOptions: ChatRequestOptions['modelOptions']): Record<string, unknown> | undefined {
   if (!modelOptions) return undefined;
   const o: Record<string, unknown> = {};
-  const map: Record<string, string> = { temperature: 'temperature', top_p: 'top_p', top_k: 'top_k', seed: 'seed', stop: 'stop', max_tokens: 'num_predict', num_predict: 'num_predict', num_ctx: 'num_ctx' };
+  const map: Record<string, string> = {
+    temperature: 'temperature',
+    top_p: 'top_p',
+    top_k: 'top_k',
+    seed: 'seed',
+    stop: 'stop',
+    max_tokens: 'num_predict',
+    num_predict: 'num_predict',
+    num_ctx: 'num_ctx',
+  };
   for (const [from, to] of Object.entries(map)) if (modelOptions[from] !== undefined) o[to] = modelOptions[from];
   return Object.keys(o).length ? o : undefined;
 }
@@ -84,11 +105,20 @@ export async function streamOllamaChat(
   const base = t.fetch ?? fetch;
   // The client's own abort handle only exists once the response has started; the caller's signal must
   // also stop a request that is still waiting for its first byte (a model loading for 30 s).
-  const client = new Ollama({ host: t.host, fetch: (input, init) => base(input, { ...init, signal: init?.signal ? AbortSignal.any([signal, init.signal]) : signal }) });
+  const client = new Ollama({
+    host: t.host,
+    fetch: (input, init) => base(input, { ...init, signal: init?.signal ? AbortSignal.any([signal, init.signal]) : signal }),
+  });
   const tools = toOllamaTools(options);
   const opts = ollamaOptions(options.modelOptions);
   try {
-    const stream = await client.chat({ model: t.model, messages: toOllamaMessages(messages), stream: true, ...(tools ? { tools } : {}), ...(opts ? { options: opts } : {}) });
+    const stream = await client.chat({
+      model: t.model,
+      messages: toOllamaMessages(messages),
+      stream: true,
+      ...(tools ? { tools } : {}),
+      ...(opts ? { options: opts } : {}),
+    });
     trace.accepted = true;
     const onAbort = () => stream.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -104,7 +134,12 @@ export async function streamOllamaChat(
           const input = typeof args === 'object' && args !== null && !Array.isArray(args) ? args : {};
           const id = (c as { id?: unknown }).id;
           trace.output += `${c.function?.name ?? ''}${JSON.stringify(input)}`;
-          onPart({ type: 'toolCall', callId: typeof id === 'string' && id ? id : `call_ollama_${++callCounter}`, name: c.function?.name ?? '', input });
+          onPart({
+            type: 'toolCall',
+            callId: typeof id === 'string' && id ? id : `call_ollama_${++callCounter}`,
+            name: c.function?.name ?? '',
+            input,
+          });
         }
         if (chunk.done) {
           const input = chunk.prompt_eval_count;

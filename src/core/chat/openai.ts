@@ -28,7 +28,9 @@ export function toOpenAIMessages(messages: readonly Message[]): ChatCompletionMe
       out.push({ role: 'system', content: text, ...name });
     } else if (m.role === 'assistant') {
       const calls = m.parts.flatMap((p) =>
-        p.kind === 'toolCall' ? [{ id: p.callId, type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input) } }] : [],
+        p.kind === 'toolCall'
+          ? [{ id: p.callId, type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input) } }]
+          : [],
       );
       out.push({ role: 'assistant', content: text || (calls.length ? null : ''), ...(calls.length ? { tool_calls: calls } : {}), ...name });
     } else {
@@ -54,19 +56,31 @@ export function toOpenAITools(options: ChatRequestOptions): Pick<ChatCompletionC
   const tools = options.tools ?? [];
   if (tools.length === 0) return {};
   return {
-    tools: tools.map(
-      (t: ChatTool): ChatCompletionTool => ({
-        type: 'function',
-        function: { name: t.name, description: t.description, parameters: (t.inputSchema as Record<string, unknown>) ?? { type: 'object', properties: {} } },
-      }),
-    ),
+    tools: tools.map((t: ChatTool): ChatCompletionTool => ({
+      type: 'function',
+      function: {
+        name: t.name,
+        description: t.description,
+        parameters: (t.inputSchema as Record<string, unknown>) ?? { type: 'object', properties: {} },
+      },
+    })),
     ...(options.toolMode === TOOL_MODE_REQUIRED ? { tool_choice: 'required' as const } : {}),
   };
 }
 
 // Model options a caller may pass through (`modelOptions`); anything else is ignored rather than risking
 // a 400 from an endpoint that rejects unknown fields.
-const PASSED_OPTIONS = ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'stop', 'seed', 'presence_penalty', 'frequency_penalty', 'reasoning_effort'] as const;
+const PASSED_OPTIONS = [
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'reasoning_effort',
+] as const;
 
 function passedOptions(modelOptions: ChatRequestOptions['modelOptions']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -105,7 +119,12 @@ export interface OpenAIClientOptions {
 export function createOpenAIClient(o: OpenAIClientOptions): OpenAI {
   // Endpoints such as llama-server need no key; the client insists on one, and a placeholder makes the
   // server's 401 (if it does need one) the error the person sees.
-  return new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey || 'no-key-set', maxRetries: o.maxRetries ?? 1, timeout: o.timeoutMs ?? 10 * 60_000 });
+  return new OpenAI({
+    baseURL: o.baseURL,
+    apiKey: o.apiKey || 'no-key-set',
+    maxRetries: o.maxRetries ?? 1,
+    timeout: o.timeoutMs ?? 10 * 60_000,
+  });
 }
 
 export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL' | 'model' | 'hasKey'>): ChatError {
@@ -114,7 +133,11 @@ export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL
   const where = `the OpenAI-compatible endpoint at ${t.baseURL}`;
   if (err instanceof OpenAI.APIConnectionError) {
     const why = networkCode(err) ?? (err instanceof OpenAI.APIConnectionTimeoutError ? 'timed out' : err.message);
-    return new ChatError('E_CHAT_UNREACHABLE', `Cannot reach ${where} (${why}). Check the setting unmetered.chat.openaiBaseUrl and your network.`, { cause: err });
+    return new ChatError(
+      'E_CHAT_UNREACHABLE',
+      `Cannot reach ${where} (${why}). Check the setting unmetered.chat.openaiBaseUrl and your network.`,
+      { cause: err },
+    );
   }
   if (err instanceof OpenAI.APIError) {
     const said = (err.error as { message?: string } | undefined)?.message ?? err.message;
@@ -122,7 +145,10 @@ export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL
       const hint = t.hasKey
         ? 'The stored API key was rejected: run "Unmetered: Set Chat API Key" to replace it.'
         : 'No API key is stored: run "Unmetered: Set Chat API Key".';
-      return new ChatError('E_CHAT_AUTH', `${where} refused the request (${err.status}: ${said}). ${hint}`, { cause: err, status: err.status as number | undefined });
+      return new ChatError('E_CHAT_AUTH', `${where} refused the request (${err.status}: ${said}). ${hint}`, {
+        cause: err,
+        status: err.status as number | undefined,
+      });
     }
     if (err.status === 404) {
       return new ChatError(
@@ -131,7 +157,10 @@ export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL
         { cause: err, status: 404 },
       );
     }
-    return new ChatError('E_CHAT_UPSTREAM', `${where} returned an error for "${t.model}" (${err.status ?? 'no status'}: ${said}).`, { cause: err, status: err.status as number | undefined });
+    return new ChatError('E_CHAT_UPSTREAM', `${where} returned an error for "${t.model}" (${err.status ?? 'no status'}: ${said}).`, {
+      cause: err,
+      status: err.status as number | undefined,
+    });
   }
   return new ChatError('E_CHAT_UPSTREAM', `Request to ${where} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

@@ -9,7 +9,15 @@ import { createOllama, type LocalModel, type ModelDetails } from '../local/ollam
 import type { Clock, Logger } from '../ports';
 import { loadTokenizer, type Tokenizer } from '../tokens';
 import { ChatError } from './errors';
-import { countableText, countableTools, normaliseMessages, type ChatRequestMessage, type ChatRequestOptions, type ChatResponsePart, type Message } from './messages';
+import {
+  countableText,
+  countableTools,
+  normaliseMessages,
+  type ChatRequestMessage,
+  type ChatRequestOptions,
+  type ChatResponsePart,
+  type Message,
+} from './messages';
 import {
   AUTO_ID,
   autoModelInfo,
@@ -155,12 +163,26 @@ export class ChatService {
     let failure: unknown;
     try {
       if (target.backend === 'ollama') {
-        await streamOllamaChat({ host: this.deps.ollamaHost(), model: target.upstream, fetch: this.deps.fetch }, normalised, options, onPart, signal, trace);
+        await streamOllamaChat(
+          { host: this.deps.ollamaHost(), model: target.upstream, fetch: this.deps.fetch },
+          normalised,
+          options,
+          onPart,
+          signal,
+          trace,
+        );
       } else {
         const settings = this.deps.settings();
         const key = await this.deps.apiKey();
         const client = createOpenAIClient({ baseURL: settings.openaiBaseUrl, apiKey: key, maxRetries: this.deps.openaiMaxRetries });
-        await streamOpenAIChat({ client, baseURL: settings.openaiBaseUrl, model: target.upstream, hasKey: !!key }, normalised, options, onPart, signal, trace);
+        await streamOpenAIChat(
+          { client, baseURL: settings.openaiBaseUrl, model: target.upstream, hasKey: !!key },
+          normalised,
+          options,
+          onPart,
+          signal,
+          trace,
+        );
       }
     } catch (err) {
       failure = err;
@@ -180,11 +202,19 @@ export class ChatService {
     return interaction;
   }
 
-  private async interaction(target: Target, messages: readonly Message[], options: ChatRequestOptions, trace: RequestTrace): Promise<Interaction> {
+  private async interaction(
+    target: Target,
+    messages: readonly Message[],
+    options: ChatRequestOptions,
+    trace: RequestTrace,
+  ): Promise<Interaction> {
     const local = target.backend === 'ollama';
     const estimated = trace.usage === undefined;
     const counted: Tokens = trace.usage ?? (await this.estimate(target.upstream, messages, options, trace.output));
-    const id = !local && trace.providerId ? `openai:${trace.providerId}` : `editor-chat:${this.deps.sessionId}:${this.deps.newKey?.() ?? randomUUID()}`;
+    const id =
+      !local && trace.providerId
+        ? `openai:${trace.providerId}`
+        : `editor-chat:${this.deps.sessionId}:${this.deps.newKey?.() ?? randomUUID()}`;
     return {
       id,
       at: new Date(this.deps.clock.now()).toISOString(),
@@ -209,7 +239,8 @@ export class ChatService {
     try {
       return await loadTokenizer(model);
     } catch (err) {
-      if (!this.tokenizerWarned) this.deps.logger.warn(`chat: tokenizer unavailable, estimating 4 characters per token (${(err as Error).message})`);
+      if (!this.tokenizerWarned)
+        this.deps.logger.warn(`chat: tokenizer unavailable, estimating 4 characters per token (${(err as Error).message})`);
       this.tokenizerWarned = true;
       return { count: (text) => Math.ceil(text.length / 4) };
     }

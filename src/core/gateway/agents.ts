@@ -41,11 +41,17 @@ function entries(v: unknown): { list: EnvEntry[]; ok: boolean } {
  */
 export function withClaudeCodeRoute(current: unknown, port: number): { value: EnvEntry[]; changed: boolean } | { error: string } {
   const { list, ok } = entries(current);
-  if (!ok) return { error: `claudeCode.environmentVariables: expected a list of {"name", "value"} entries, got ${JSON.stringify(current)?.slice(0, 100)}; leaving it as it is` };
+  if (!ok)
+    return {
+      error: `claudeCode.environmentVariables: expected a list of {"name", "value"} entries, got ${JSON.stringify(current)?.slice(0, 100)}; leaving it as it is`,
+    };
   const url = gatewayUrl(port);
   const i = list.findIndex((e) => e.name === CLAUDE_BASE_URL_VAR);
   if (i >= 0 && list[i].value === url) return { value: list, changed: false };
-  const value = i >= 0 ? list.map((e, k) => (k === i ? { name: CLAUDE_BASE_URL_VAR, value: url } : e)) : [...list, { name: CLAUDE_BASE_URL_VAR, value: url }];
+  const value =
+    i >= 0
+      ? list.map((e, k) => (k === i ? { name: CLAUDE_BASE_URL_VAR, value: url } : e))
+      : [...list, { name: CLAUDE_BASE_URL_VAR, value: url }];
   return { value, changed: true };
 }
 
@@ -101,7 +107,10 @@ export function withCodexProfile(text: string, port: number): { text: string; ch
   const block = ourBlock(text);
   const outside = block ? text.slice(0, block.start) + text.slice(block.end) : text;
   const clash = new RegExp(`^\\s*\\[\\s*(model_providers|profiles)\\s*\\.\\s*"?${CODEX_PROFILE}"?\\s*\\]`, 'm').exec(outside);
-  if (clash) return { error: `~/.codex/config.toml already defines [${clash[1]}.${CODEX_PROFILE}] outside Unmetered's block; rename or remove it, or use the flag ${codexFlag(port)} instead` };
+  if (clash)
+    return {
+      error: `~/.codex/config.toml already defines [${clash[1]}.${CODEX_PROFILE}] outside Unmetered's block; rename or remove it, or use the flag ${codexFlag(port)} instead`,
+    };
   const body = codexProfileBlock(port);
   if (block) {
     const next = text.slice(0, block.start) + body + '\n' + text.slice(block.end);

@@ -58,25 +58,28 @@ export function probeHealth(port: number, secret: Buffer, timeoutMs = 1_000): Pr
       resolve(v);
     };
     const timer = setTimeout(() => done(null), timeoutMs);
-    const req = http.get({ host: '127.0.0.1', port, path: `${HEALTH_PATH}?nonce=${nonce}`, headers: { host: `127.0.0.1:${port}` }, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_HEALTH_BYTES) return done(null);
-        parts.push(c);
-      });
-      res.on('end', () => {
-        try {
-          const v = JSON.parse(Buffer.concat(parts).toString('utf8')) as { service?: unknown; proof?: unknown } | null;
-          const ok = res.statusCode === 200 && v?.service === 'unmetered-gateway' && proofMatches(secret, nonce, v.proof);
-          done(ok ? (v as HealthInfo) : null);
-        } catch {
-          done(null);
-        }
-      });
-      res.on('error', () => done(null));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: `${HEALTH_PATH}?nonce=${nonce}`, headers: { host: `127.0.0.1:${port}` }, agent: false },
+      (res) => {
+        const parts: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_HEALTH_BYTES) return done(null);
+          parts.push(c);
+        });
+        res.on('end', () => {
+          try {
+            const v = JSON.parse(Buffer.concat(parts).toString('utf8')) as { service?: unknown; proof?: unknown } | null;
+            const ok = res.statusCode === 200 && v?.service === 'unmetered-gateway' && proofMatches(secret, nonce, v.proof);
+            done(ok ? (v as HealthInfo) : null);
+          } catch {
+            done(null);
+          }
+        });
+        res.on('error', () => done(null));
+      },
+    );
     req.on('error', () => done(null));
   });
 }
@@ -115,7 +118,11 @@ export function hostGateway(opts: HostOptions): GatewayHost {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EADDRINUSE') {
-        set({ role: 'blocked', port: opts.port, error: `The gateway could not listen on 127.0.0.1:${opts.port}: ${(err as Error).message}` });
+        set({
+          role: 'blocked',
+          port: opts.port,
+          error: `The gateway could not listen on 127.0.0.1:${opts.port}: ${(err as Error).message}`,
+        });
         return schedule();
       }
     }

@@ -76,7 +76,8 @@ export function errorMessageOf(body: string): string {
     const v = JSON.parse(body) as { error?: unknown; message?: unknown } | null;
     const inner = v?.error;
     if (typeof inner === 'string') return inner;
-    if (typeof inner === 'object' && inner !== null && typeof (inner as { message?: unknown }).message === 'string') return (inner as { message: string }).message;
+    if (typeof inner === 'object' && inner !== null && typeof (inner as { message?: unknown }).message === 'string')
+      return (inner as { message: string }).message;
     if (typeof v?.message === 'string') return v.message;
   } catch {
     // not JSON: fall through to the raw text

@@ -36,7 +36,8 @@ export function classify(method: string, rawPath: string, h: IncomingHttpHeaders
   if (method === 'POST') {
     if (path === '/v1/messages') return { kind: 'generate', api: 'anthropic', path: '/v1/messages' };
     if (path === '/v1/messages/count_tokens') return { kind: 'count_tokens', path: '/v1/messages/count_tokens' };
-    if (path === '/v1/chat/completions' || path === '/chat/completions') return { kind: 'generate', api: 'openai-chat', path: '/v1/chat/completions' };
+    if (path === '/v1/chat/completions' || path === '/chat/completions')
+      return { kind: 'generate', api: 'openai-chat', path: '/v1/chat/completions' };
     if (path === '/v1/responses' || path === '/responses') return { kind: 'generate', api: 'openai-responses', path: '/v1/responses' };
   }
   if (method === 'GET' && (path === '/v1/models' || path === '/models')) return { kind: 'models', shape: shapeOf(h, path) };
@@ -61,10 +62,12 @@ const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
  */
 export function refusal(h: IncomingHttpHeaders): string | null {
   const origin = header(h, 'origin');
-  if (origin !== '') return `The Unmetered gateway does not serve web pages (Origin ${JSON.stringify(origin.slice(0, 100))}). Only local programs such as coding agents may use it.`;
+  if (origin !== '')
+    return `The Unmetered gateway does not serve web pages (Origin ${JSON.stringify(origin.slice(0, 100))}). Only local programs such as coding agents may use it.`;
   const site = header(h, 'sec-fetch-site');
   if (site !== '' && site !== 'none') return 'The Unmetered gateway does not serve requests started by web pages.';
   const host = header(h, 'host');
-  if (!LOOPBACK_HOST.test(host)) return `The Unmetered gateway only answers requests addressed to 127.0.0.1 or localhost, not ${JSON.stringify(host.slice(0, 100))}.`;
+  if (!LOOPBACK_HOST.test(host))
+    return `The Unmetered gateway only answers requests addressed to 127.0.0.1 or localhost, not ${JSON.stringify(host.slice(0, 100))}.`;
   return null;
 }

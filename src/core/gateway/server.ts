@@ -14,7 +14,14 @@ import { randomUUID } from 'node:crypto';
 import type { Interaction, Route, Tokens } from '../interaction';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
 import { countTokens as tiktokenCount } from '../tokens';
-import { createOllama, isModelNotFound, MIN_AGENT_CONTEXT, notPulledMessage, notRunningMessage, smallContextMessage } from '../local/ollama';
+import {
+  createOllama,
+  isModelNotFound,
+  MIN_AGENT_CONTEXT,
+  notPulledMessage,
+  notRunningMessage,
+  smallContextMessage,
+} from '../local/ollama';
 import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
 import { classify, detectAgent, refusal, type Endpoint } from './request';
 import { observeResponse, requestText, type Api, type Diagnostic, type Observation } from './usage';
@@ -88,7 +95,19 @@ const COUNT_SLICE = 64 * 1024;
 /** Each diagnostic is logged the first time, then every this many times (always counted). */
 const DIAGNOSTIC_LOG_EVERY = 1000;
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 // Headers worth sending to Ollama; the client's credentials are not among them (the Ollama host may be remote).
 const TO_OLLAMA = new Set(['content-type', 'accept', 'user-agent', 'anthropic-version']);
 
@@ -117,7 +136,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
       .catch((err) => {
         if (req.destroyed && !res.headersSent) return void res.destroy();
         logger.error(`gateway: ${(err as Error).message}`);
-        if (!res.headersSent) send(res, gatewayError('openai', 'upstream_unreachable', `The Unmetered gateway failed: ${(err as Error).message}`));
+        if (!res.headersSent)
+          send(res, gatewayError('openai', 'upstream_unreachable', `The Unmetered gateway failed: ${(err as Error).message}`));
         else res.destroy();
       })
       .finally(() => {
@@ -152,7 +172,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const cfg = opts.config();
     if (ep.kind === 'health') {
       req.resume();
-      const h: HealthInfo = { service: 'unmetered-gateway', version: opts.version ?? 'dev', pid: process.pid, route: cfg.route, localModel: cfg.localModel, startedAt };
+      const h: HealthInfo = {
+        service: 'unmetered-gateway',
+        version: opts.version ?? 'dev',
+        pid: process.pid,
+        route: cfg.route,
+        localModel: cfg.localModel,
+        startedAt,
+      };
       const nonce = new URL(req.url ?? '/', 'http://x').searchParams.get('nonce');
       if (opts.secret && nonce && /^[0-9a-f]{16,128}$/.test(nonce)) h.proof = healthProof(opts.secret, nonce);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -161,13 +188,27 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
     if (ep.kind === 'unknown') {
       req.resume();
-      return send(res, gatewayError(shape, 'not_found', `The Unmetered gateway has no ${req.method} ${(req.url ?? '').split('?')[0]}. It serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and GET /v1/models.`));
+      return send(
+        res,
+        gatewayError(
+          shape,
+          'not_found',
+          `The Unmetered gateway has no ${req.method} ${(req.url ?? '').split('?')[0]}. It serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and GET /v1/models.`,
+        ),
+      );
     }
     const maxBody = Math.min(bodyLimit(ep), maxBodyOverride);
     const body = await readBody(req, maxBody);
     if (body === null) {
       // Answered now; Node reads and drops the rest of the upload (bounded by the server's request timeout).
-      return send(res, gatewayError(shape, 'too_large', `The request body is larger than this endpoint accepts (${maxBody.toLocaleString('en-US')} bytes). Send a smaller request.`));
+      return send(
+        res,
+        gatewayError(
+          shape,
+          'too_large',
+          `The request body is larger than this endpoint accepts (${maxBody.toLocaleString('en-US')} bytes). Send a smaller request.`,
+        ),
+      );
     }
 
     if (cfg.route === 'cloud') {
@@ -188,7 +229,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
     // Local route.
     const local = cfg.localModel;
     if (ep.kind === 'models') return localModels(res, cfg, shape);
-    if (!local) return send(res, gatewayError(shape, 'no_local_model', 'No local model is chosen for the local route. Pick one in the Unmetered status bar menu ("Local: <model>") or set unmetered.localModel.'));
+    if (!local)
+      return send(
+        res,
+        gatewayError(
+          shape,
+          'no_local_model',
+          'No local model is chosen for the local route. Pick one in the Unmetered status bar menu ("Local: <model>") or set unmetered.localModel.',
+        ),
+      );
     const json = parseJson(body);
     if (!json || typeof json !== 'object') return send(res, gatewayError(shape, 'bad_request', 'The request body is not a JSON object.'));
     if (ep.kind === 'count_tokens') {
@@ -203,7 +252,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const at = new Date(clock.now()).toISOString();
     const mapped = Buffer.from(JSON.stringify({ ...json, model: local }));
     const url = target(cfg.ollamaHost, ep.path);
-    const outcome = await proxy(req, res, url, ollamaHeaders(req.rawHeaders, url.host, mapped.length), mapped, shape, ep.api, { host: cfg.ollamaHost, model: local });
+    const outcome = await proxy(req, res, url, ollamaHeaders(req.rawHeaders, url.host, mapped.length), mapped, shape, ep.api, {
+      host: cfg.ollamaHost,
+      model: local,
+    });
     await record(ep.api, 'local', at, req, json, local, outcome);
   }
 
@@ -211,7 +263,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
    * Sends the request on and streams the answer back chunk by chunk (with backpressure). Cloud error
    * bodies pass unchanged; Ollama's errors are reworded into what to do. Resolves when the exchange is over.
    */
-  function proxy(req: http.IncomingMessage, res: http.ServerResponse, url: URL, headers: string[], body: Buffer, shape: ErrorShape, api: Api | null, ollama: { host: string; model: string } | null): Promise<Outcome> {
+  function proxy(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    headers: string[],
+    body: Buffer,
+    shape: ErrorShape,
+    api: Api | null,
+    ollama: { host: string; model: string } | null,
+  ): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       let done = false;
       let status = 0;
@@ -229,10 +290,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
         responded = true;
         status = ur.statusCode ?? 502;
         if (ollama && status >= 400) {
-          readBody(ur, 64 * 1024).then((b) => {
-            send(res, ollamaFailure(shape, status, b?.toString('utf8') ?? '', ollama.host, ollama.model));
-            void finish();
-          }, () => void finish());
+          readBody(ur, 64 * 1024).then(
+            (b) => {
+              send(res, ollamaFailure(shape, status, b?.toString('utf8') ?? '', ollama.host, ollama.model));
+              void finish();
+            },
+            () => void finish(),
+          );
           return;
         }
         try {
@@ -240,7 +304,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
         } catch (err) {
           // A status or header Node will not send on (e.g. status 099): the agent gets a clear 502 instead.
           ur.destroy();
-          send(res, gatewayError(shape, 'upstream_unreachable', `The upstream ${url.origin} answered with something that is not valid HTTP (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`));
+          send(
+            res,
+            gatewayError(
+              shape,
+              'upstream_unreachable',
+              `The upstream ${url.origin} answered with something that is not valid HTTP (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+            ),
+          );
           void finish();
           return;
         }
@@ -277,7 +348,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
         });
       };
       const start = (attempt: number): http.ClientRequest => {
-        const r = mod.request({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+        const r = mod.request({
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method: req.method,
+          headers,
+          agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+        });
         r.on('socket', (s) => s.setNoDelay(true));
         r.on('error', (err: NodeJS.ErrnoException) => {
           if (done) return;
@@ -294,7 +373,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
               res,
               ollama
                 ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
-                : gatewayError(shape, 'upstream_unreachable', `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`),
+                : gatewayError(
+                    shape,
+                    'upstream_unreachable',
+                    `The Unmetered gateway could not reach ${url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`,
+                  ),
             );
             if (!ollama) logger.warn(`gateway: upstream ${url.origin} unreachable (${code})`);
           } else res.destroy();
@@ -313,7 +396,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
           void finish();
         }
       });
-
     });
   }
 
@@ -321,7 +403,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const message = errorMessageOf(body);
     if (status === 404 && isModelNotFound(message)) return gatewayError(shape, 'model_not_pulled', notPulledMessage(model, host));
     if (/context (length|window)|too long|exceeds/i.test(message)) {
-      return gatewayError(shape, 'context_too_small', `The request does not fit ${model}'s context window (Ollama: ${message}). ${raiseContextHint()}`);
+      return gatewayError(
+        shape,
+        'context_too_small',
+        `The request does not fit ${model}'s context window (Ollama: ${message}). ${raiseContextHint()}`,
+      );
     }
     const kind: GatewayErrorKind = 'ollama_error';
     return gatewayError(shape, kind, `Ollama at ${host} answered ${status}: ${message}`);
@@ -337,7 +423,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const created = Math.floor(clock.now() / 1000);
     const out =
       shape === 'anthropic'
-        ? { data: models.map((m) => ({ type: 'model', id: m.name, display_name: m.name, created_at: m.modifiedAt ?? startedAt })), has_more: false, first_id: models[0]?.name ?? null, last_id: models.at(-1)?.name ?? null }
+        ? {
+            data: models.map((m) => ({ type: 'model', id: m.name, display_name: m.name, created_at: m.modifiedAt ?? startedAt })),
+            has_more: false,
+            first_id: models[0]?.name ?? null,
+            last_id: models.at(-1)?.name ?? null,
+          }
         : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: 'ollama' })) };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out));
@@ -352,7 +443,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   async function countSafely(text: string, model: string): Promise<number> {
     try {
       let total = 0;
-      for (let at = 0; at < text.length; ) {
+      for (let at = 0; at < text.length;) {
         const end = sliceEnd(text, at, COUNT_SLICE);
         total += await count(text.slice(at, end), model);
         at = end;
@@ -366,11 +457,22 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
   }
 
-  async function record(api: Api, route: Route, at: string, req: http.IncomingMessage, json: unknown, localModel: string | null, outcome: Outcome): Promise<void> {
+  async function record(
+    api: Api,
+    route: Route,
+    at: string,
+    req: http.IncomingMessage,
+    json: unknown,
+    localModel: string | null,
+    outcome: Outcome,
+  ): Promise<void> {
     const o = outcome.observation;
     if (o) noteDiagnostics(o.diagnostics, route);
     if (!o || !o.seen || outcome.status < 200 || outcome.status >= 300) return;
-    const requested = json && typeof json === 'object' && typeof (json as { model?: unknown }).model === 'string' ? ((json as { model: string }).model) : null;
+    const requested =
+      json && typeof json === 'object' && typeof (json as { model?: unknown }).model === 'string'
+        ? (json as { model: string }).model
+        : null;
     const model = o.model ?? (route === 'local' ? localModel : requested) ?? 'unknown';
     let t: Tokens;
     let estimated = false;
@@ -383,8 +485,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const output = await countSafely(o.outputText(), model);
       if (o.reported) {
         t = { ...o.reported, output: o.invalid.has('output') ? output : Math.max(o.reported.output, output) };
-        if (o.invalid.has('input')) t.input = Math.max(0, (await countSafely(requestText(json), model)) - t.cacheRead - t.cacheWrite5m - t.cacheWrite1h);
-      } else t = { input: await countSafely(requestText(json), model), output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
+        if (o.invalid.has('input'))
+          t.input = Math.max(0, (await countSafely(requestText(json), model)) - t.cacheRead - t.cacheWrite5m - t.cacheWrite1h);
+      } else
+        t = { input: await countSafely(requestText(json), model), output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
     }
     const agent = detectAgent(req.headers);
     const i: Interaction = {
@@ -415,7 +519,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const n = (diagnosticCounts.get(d) ?? 0) + 1;
       diagnosticCounts.set(d, n);
       if (n === 1 || n % DIAGNOSTIC_LOG_EVERY === 0) {
-        logger.warn(`gateway: an upstream response on the ${route} route was not in the documented shape (${d}${n > 1 ? `, ${n} so far` : ''}); it reached the agent unchanged and its usage was ${d === 'usage_invalid_count' || d === 'sse_line_too_long' ? 'estimated' : 'read where possible'}`);
+        logger.warn(
+          `gateway: an upstream response on the ${route} route was not in the documented shape (${d}${n > 1 ? `, ${n} so far` : ''}); it reached the agent unchanged and its usage was ${d === 'usage_invalid_count' || d === 'sse_line_too_long' ? 'estimated' : 'read where possible'}`,
+        );
       }
     }
   }
@@ -551,9 +657,20 @@ function responseHeaders(raw: string[]): string[] {
 }
 
 /** Feeds the observer the decoded body, whatever content encoding the client accepted and the vendor chose. */
-function sideChannel(encoding: string, push: (b: Buffer) => void, end: () => void): { write: (b: Buffer) => void; end: () => Promise<void> } {
+function sideChannel(
+  encoding: string,
+  push: (b: Buffer) => void,
+  end: () => void,
+): { write: (b: Buffer) => void; end: () => Promise<void> } {
   const enc = encoding.trim().toLowerCase();
-  const z = enc === 'gzip' || enc === 'x-gzip' ? zlib.createGunzip() : enc === 'br' ? zlib.createBrotliDecompress() : enc === 'deflate' ? zlib.createInflate() : null;
+  const z =
+    enc === 'gzip' || enc === 'x-gzip'
+      ? zlib.createGunzip()
+      : enc === 'br'
+        ? zlib.createBrotliDecompress()
+        : enc === 'deflate'
+          ? zlib.createInflate()
+          : null;
   if (!z) return { write: push, end: async () => end() };
   z.on('data', push);
   let failed = false;

@@ -47,7 +47,10 @@ export function normaliseBaseUrl(setting: string, v: unknown, fallback: string):
     }
   }
   if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash) {
-    return { value: fallback, warnings: [`${setting}: expected an http:// or https:// URL such as ${JSON.stringify(fallback)}, got ${show(v)}; using ${fallback}`] };
+    return {
+      value: fallback,
+      warnings: [`${setting}: expected an http:// or https:// URL such as ${JSON.stringify(fallback)}, got ${show(v)}; using ${fallback}`],
+    };
   }
   const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
   return { value: `${u.origin}${path}`, warnings: [] };
@@ -76,7 +79,10 @@ export function isModelName(v: string): boolean {
 export function normaliseLocalModel(v: unknown): Normalised<string | null> {
   if (v === undefined || v === null || v === '') return { value: null, warnings: [] };
   if (typeof v !== 'string' || !isModelName(v.trim())) {
-    return { value: null, warnings: [`unmetered.localModel: expected an Ollama model name such as "qwen3-coder:30b", got ${show(v)}; no local model is chosen`] };
+    return {
+      value: null,
+      warnings: [`unmetered.localModel: expected an Ollama model name such as "qwen3-coder:30b", got ${show(v)}; no local model is chosen`],
+    };
   }
   return { value: v.trim(), warnings: [] };
 }
@@ -89,7 +95,14 @@ export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<Ga
   const route = normaliseRoute(raw.route);
   const model = normaliseLocalModel(raw.localModel);
   return {
-    value: { ollamaHost: host.value, port: port.value, anthropicUpstream: a.value, openaiUpstream: o.value, route: route.value, localModel: model.value },
+    value: {
+      ollamaHost: host.value,
+      port: port.value,
+      anthropicUpstream: a.value,
+      openaiUpstream: o.value,
+      route: route.value,
+      localModel: model.value,
+    },
     warnings: [...host.warnings, ...port.warnings, ...a.warnings, ...o.warnings, ...route.warnings, ...model.warnings],
   };
 }

@@ -54,17 +54,35 @@ export function anthropicTokens(u: Json, bad: Bad = new Set()): Tokens {
   const cc = obj(u.cache_creation);
   const w5 = cc ? count(cc.ephemeral_5m_input_tokens, 'cacheWrite5m', bad) : count(u.cache_creation_input_tokens, 'cacheWrite5m', bad);
   const w1 = cc ? count(cc.ephemeral_1h_input_tokens, 'cacheWrite1h', bad) : 0;
-  return tokens({ input: count(u.input_tokens, 'input', bad), output: count(u.output_tokens, 'output', bad), cacheRead: count(u.cache_read_input_tokens, 'cacheRead', bad), cacheWrite5m: w5, cacheWrite1h: w1 });
+  return tokens({
+    input: count(u.input_tokens, 'input', bad),
+    output: count(u.output_tokens, 'output', bad),
+    cacheRead: count(u.cache_read_input_tokens, 'cacheRead', bad),
+    cacheWrite5m: w5,
+    cacheWrite1h: w1,
+  });
 }
 
 /** OpenAI Chat Completions: cached ⊂ prompt, reasoning ⊂ completion. */
 export function chatTokens(u: Json, bad: Bad = new Set()): Tokens {
-  return subsetTokens(u.prompt_tokens, obj(u.prompt_tokens_details)?.cached_tokens, u.completion_tokens, obj(u.completion_tokens_details)?.reasoning_tokens, bad);
+  return subsetTokens(
+    u.prompt_tokens,
+    obj(u.prompt_tokens_details)?.cached_tokens,
+    u.completion_tokens,
+    obj(u.completion_tokens_details)?.reasoning_tokens,
+    bad,
+  );
 }
 
 /** OpenAI Responses: cached ⊂ input, reasoning ⊂ output. */
 export function responsesTokens(u: Json, bad: Bad = new Set()): Tokens {
-  return subsetTokens(u.input_tokens, obj(u.input_tokens_details)?.cached_tokens, u.output_tokens, obj(u.output_tokens_details)?.reasoning_tokens, bad);
+  return subsetTokens(
+    u.input_tokens,
+    obj(u.input_tokens_details)?.cached_tokens,
+    u.output_tokens,
+    obj(u.output_tokens_details)?.reasoning_tokens,
+    bad,
+  );
 }
 
 function subsetTokens(inputV: unknown, cachedV: unknown, outputV: unknown, reasoningV: unknown, bad: Bad): Tokens {
@@ -236,7 +254,12 @@ function jsonBody(api: Api, ctx: Ctx, maxJsonBytes: number): { push: (c: Buffer)
       }
       // The text is kept for counting whenever some count has to come from the tokenizer.
       if (!o.reported || o.invalid.size > 0) {
-        const text = api === 'anthropic' ? anthropicBodyText(body, diag) : api === 'openai-chat' ? chatBodyText(body, diag) : responsesBodyText(body, diag);
+        const text =
+          api === 'anthropic'
+            ? anthropicBodyText(body, diag)
+            : api === 'openai-chat'
+              ? chatBodyText(body, diag)
+              : responsesBodyText(body, diag);
         ctx.deltas.push(JSON.stringify({ __text: text }));
       }
     },
@@ -267,7 +290,9 @@ function anthropicBodyText(body: Json, diag: (d: Diagnostic) => void): string {
     diag('unexpected_shape');
     return body.content;
   }
-  return list(body.content, diag).map((c) => partText(c, diag)).join('');
+  return list(body.content, diag)
+    .map((c) => partText(c, diag))
+    .join('');
 }
 
 function chatBodyText(body: Json, diag: (d: Diagnostic) => void): string {
@@ -278,8 +303,13 @@ function chatBodyText(body: Json, diag: (d: Diagnostic) => void): string {
         diag('unexpected_shape');
         return '';
       }
-      const content = Array.isArray(m.content) ? m.content.map((p) => partText(p, diag)).join('') : str(m.content) ?? '';
-      return content + list(m.tool_calls, diag).map((t) => str(obj(obj(t)?.function)?.arguments) ?? '').join('');
+      const content = Array.isArray(m.content) ? m.content.map((p) => partText(p, diag)).join('') : (str(m.content) ?? '');
+      return (
+        content +
+        list(m.tool_calls, diag)
+          .map((t) => str(obj(obj(t)?.function)?.arguments) ?? '')
+          .join('')
+      );
     })
     .join('');
 }
@@ -292,7 +322,11 @@ function responsesBodyText(body: Json, diag: (d: Diagnostic) => void): string {
         diag('unexpected_shape');
         return '';
       }
-      return list(it.content, diag).map((p) => partText(p, diag)).join('') + (str(it.arguments) ?? '');
+      return (
+        list(it.content, diag)
+          .map((p) => partText(p, diag))
+          .join('') + (str(it.arguments) ?? '')
+      );
     })
     .join('');
 }
@@ -435,7 +469,7 @@ function deltaText(api: Api, data: string): string {
   if (typeof e.__text === 'string') return e.__text;
   if (api === 'anthropic') {
     const d = obj(e.delta);
-    return d ? str(d.text) ?? str(d.partial_json) ?? str(d.thinking) ?? '' : '';
+    return d ? (str(d.text) ?? str(d.partial_json) ?? str(d.thinking) ?? '') : '';
   }
   if (api === 'openai-chat') {
     const choices = Array.isArray(e.choices) ? e.choices : [];
@@ -444,14 +478,38 @@ function deltaText(api: Api, data: string): string {
         const d = obj(obj(c)?.delta);
         if (!d) return '';
         const calls = Array.isArray(d.tool_calls) ? d.tool_calls : [];
-        return (str(d.content) ?? '') + (str(d.reasoning_content) ?? str(d.reasoning) ?? '') + calls.map((t) => str(obj(obj(t)?.function)?.arguments) ?? '').join('');
+        return (
+          (str(d.content) ?? '') +
+          (str(d.reasoning_content) ?? str(d.reasoning) ?? '') +
+          calls.map((t) => str(obj(obj(t)?.function)?.arguments) ?? '').join('')
+        );
       })
       .join('');
   }
   return str(e.delta) ?? '';
 }
 
-const SKIP_KEYS = new Set(['type', 'role', 'id', 'tool_use_id', 'call_id', 'model', 'cache_control', 'media_type', 'data', 'image_url', 'signature', 'stream', 'stream_options', 'max_tokens', 'max_output_tokens', 'temperature', 'metadata', 'store', 'status']);
+const SKIP_KEYS = new Set([
+  'type',
+  'role',
+  'id',
+  'tool_use_id',
+  'call_id',
+  'model',
+  'cache_control',
+  'media_type',
+  'data',
+  'image_url',
+  'signature',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_output_tokens',
+  'temperature',
+  'metadata',
+  'store',
+  'status',
+]);
 
 /**
  * The text a request sends (instructions, messages, tool schemas), for counting its input when no usage

@@ -81,8 +81,21 @@ export async function fingerprint(fh: FileHandle, bytes: number): Promise<string
 const TOKEN_COLUMNS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const;
 const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replaces', 'priceSource', 'extra'] as const;
 const KNOWN = new Set([
-  'id', 'at', 'agent', 'source', 'project', 'model', 'route', 'replaces', 'tokens',
-  'costNanos', 'avoidedNanos', 'priceSource', 'priceInferred', 'estimated', 'fast',
+  'id',
+  'at',
+  'agent',
+  'source',
+  'project',
+  'model',
+  'route',
+  'replaces',
+  'tokens',
+  'costNanos',
+  'avoidedNanos',
+  'priceSource',
+  'priceInferred',
+  'estimated',
+  'fast',
 ]);
 
 function extrasOf(r: Interaction): string | null {

@@ -41,8 +41,21 @@ export const HEADER_LINE = JSON.stringify({ unmetered: 'ledger', version: LEDGER
 const LINE_KEYS = new Set(['id', 'at', 'a', 's', 'p', 'm', 'r', 'x', 't', 'c', 'v', 'ps', 'pi', 'e', 'f']);
 /** Interaction fields the short keys stand for; a line's extra must never override them. */
 const INTERACTION_KEYS = new Set([
-  'id', 'at', 'agent', 'source', 'project', 'model', 'route', 'replaces', 'tokens',
-  'costNanos', 'avoidedNanos', 'priceSource', 'priceInferred', 'estimated', 'fast',
+  'id',
+  'at',
+  'agent',
+  'source',
+  'project',
+  'model',
+  'route',
+  'replaces',
+  'tokens',
+  'costNanos',
+  'avoidedNanos',
+  'priceSource',
+  'priceInferred',
+  'estimated',
+  'fast',
 ]);
 
 export const SEGMENT_FILE = /^(\d{4}-\d{2})\.jsonl$/;
@@ -82,10 +95,7 @@ export function encodeLine(r: Interaction): string {
   return JSON.stringify(o) + '\n';
 }
 
-export type Line =
-  | { kind: 'record'; record: Interaction }
-  | { kind: 'header'; version: number }
-  | { kind: 'blank' };
+export type Line = { kind: 'record'; record: Interaction } | { kind: 'header'; version: number } | { kind: 'blank' };
 
 /**
  * Parses one line (without its newline). Throws an UnmeteredError saying what was expected and
@@ -109,7 +119,8 @@ export function decodeLine(text: string): Line {
   }
   const l = o as Record<string, unknown>;
   if (l.unmetered === 'ledger') {
-    if (!Number.isSafeInteger(l.version)) throw new UnmeteredError('E_LEDGER_LINE', `expected a header with an integer version, got ${excerpt(text)}`);
+    if (!Number.isSafeInteger(l.version))
+      throw new UnmeteredError('E_LEDGER_LINE', `expected a header with an integer version, got ${excerpt(text)}`);
     return { kind: 'header', version: l.version as number };
   }
   return { kind: 'record', record: fromLine(l) };
@@ -123,7 +134,8 @@ function rescueGlued(text: string): Line | null {
   for (let i = text.indexOf('{"id":', 1); i > 0 && tries++ < RESCUE_TRIES; i = text.indexOf('{"id":', i + 1)) {
     try {
       const l = JSON.parse(text.slice(i)) as unknown;
-      if (typeof l === 'object' && l !== null && !Array.isArray(l)) return { kind: 'record', record: fromLine(l as Record<string, unknown>) };
+      if (typeof l === 'object' && l !== null && !Array.isArray(l))
+        return { kind: 'record', record: fromLine(l as Record<string, unknown>) };
     } catch {
       // try the next candidate
     }
@@ -134,7 +146,10 @@ function rescueGlued(text: string): Line | null {
 function fromLine(l: Record<string, unknown>): Interaction {
   const t = l.t as unknown[];
   if (!Array.isArray(t) || t.length !== 6) {
-    throw new UnmeteredError('E_LEDGER_LINE', `"t": expected [input, output, cacheRead, cacheWrite5m, cacheWrite1h, reasoning], got ${excerpt(JSON.stringify(t) ?? 'nothing')}`);
+    throw new UnmeteredError(
+      'E_LEDGER_LINE',
+      `"t": expected [input, output, cacheRead, cacheWrite5m, cacheWrite1h, reasoning], got ${excerpt(JSON.stringify(t) ?? 'nothing')}`,
+    );
   }
   const r: Record<string, unknown> = {
     id: l.id,
@@ -162,7 +177,10 @@ export function validateRecord(v: unknown): Interaction {
   const rec = validateInteraction(v);
   for (const k of ['priceInferred', 'fast'] as const) {
     if (rec[k] !== undefined && typeof rec[k] !== 'boolean') {
-      throw new UnmeteredError('E_INTERACTION', `interaction.${k}: expected a boolean or nothing, got ${JSON.stringify(rec[k])?.slice(0, 80)}`);
+      throw new UnmeteredError(
+        'E_INTERACTION',
+        `interaction.${k}: expected a boolean or nothing, got ${JSON.stringify(rec[k])?.slice(0, 80)}`,
+      );
     }
   }
   return rec;

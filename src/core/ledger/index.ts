@@ -214,7 +214,11 @@ class FileLedger implements Ledger {
         validateRecord(r);
         lines.set(r, encodeLine(r));
       } catch (e) {
-        throw new UnmeteredError('E_LEDGER_APPEND', `append: record ${i} is not a valid Interaction (nothing written): ${(e as Error).message}`, { cause: e });
+        throw new UnmeteredError(
+          'E_LEDGER_APPEND',
+          `append: record ${i} is not a valid Interaction (nothing written): ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     });
     return this.serialize(() => this.appendNow(records, lines));
@@ -266,11 +270,25 @@ class FileLedger implements Ledger {
       if (e.code === 'ENOENT') return []; // deleted behind us; the next append recreates it
       throw e;
     });
-    return names.filter((n) => SEGMENT_FILE.test(n)).map((n) => n.slice(0, -'.jsonl'.length)).sort();
+    return names
+      .filter((n) => SEGMENT_FILE.test(n))
+      .map((n) => n.slice(0, -'.jsonl'.length))
+      .sort();
   }
 
   private newSegment(name: string): Segment {
-    const seg: Segment = { name, file: path.join(this.segDir, `${name}.jsonl`), offset: 0, lines: 0, ino: 0, headerVersion: null, unterminated: false, skip: 0, seen: 0, handle: null };
+    const seg: Segment = {
+      name,
+      file: path.join(this.segDir, `${name}.jsonl`),
+      offset: 0,
+      lines: 0,
+      ino: 0,
+      headerVersion: null,
+      unterminated: false,
+      skip: 0,
+      seen: 0,
+      handle: null,
+    };
     this.segments.set(name, seg);
     this.stats.segments = this.segments.size;
     return seg;
@@ -337,8 +355,8 @@ class FileLedger implements Ledger {
       this.stats.duplicateLines += duplicates;
       const built = local as View | null;
       const state: SegmentState = {
-        records: built ? built.records : snap?.records ?? [],
-        hashes: built ? built.hashList() : snap?.hashes ?? [],
+        records: built ? built.records : (snap?.records ?? []),
+        hashes: built ? built.hashList() : (snap?.hashes ?? []),
         bytes: seg.offset,
         lines: seg.lines,
         malformed,
@@ -389,7 +407,8 @@ class FileLedger implements Ledger {
           if (pass.shown++ < DIAGNOSTICS_PER_PASS) this.logger.warn(`ledger: ${seg.file}:${line}: ${reason} (line skipped)`);
         },
       });
-      if (pass.malformed > DIAGNOSTICS_PER_PASS) this.logger.warn(`ledger: …and ${pass.malformed - DIAGNOSTICS_PER_PASS} more malformed lines in ${seg.file}`);
+      if (pass.malformed > DIAGNOSTICS_PER_PASS)
+        this.logger.warn(`ledger: …and ${pass.malformed - DIAGNOSTICS_PER_PASS} more malformed lines in ${seg.file}`);
     } finally {
       if (!own) await fh.close();
     }
@@ -688,7 +707,8 @@ async function writeBatch(fh: FileHandle, buf: Buffer, file: string): Promise<vo
     throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${(e as Error).message}`, { cause: e });
   }
   // Continuing would let another process's lines land inside ours; the torn tail is repaired instead.
-  if (n !== buf.length) throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: wrote ${n} of ${buf.length} bytes (is the disk full?)`);
+  if (n !== buf.length)
+    throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: wrote ${n} of ${buf.length} bytes (is the disk full?)`);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -729,7 +749,8 @@ export function watchLedger(ledger: Ledger, onChange: () => void, opts: WatchOpt
     } catch (e) {
       const err = e as UnmeteredError;
       if (err.code === 'E_LEDGER_CLOSED') stop();
-      else if (!disposed && err.message !== lastError) ledger.logger.warn(`ledger: watching ${ledger.dir}: could not read new records: ${err.message}`);
+      else if (!disposed && err.message !== lastError)
+        ledger.logger.warn(`ledger: watching ${ledger.dir}: could not read new records: ${err.message}`);
       lastError = err.message;
     } finally {
       running = false;

@@ -12,9 +12,7 @@ export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 /** Coding agents send long system prompts and tool schemas; below this they are silently truncated. */
 export const MIN_AGENT_CONTEXT = 65_536;
 
-export type OllamaStatus =
-  | { running: true; host: string; version: string }
-  | { running: false; host: string; error: string };
+export type OllamaStatus = { running: true; host: string; version: string } | { running: false; host: string; error: string };
 
 export interface LocalModel {
   name: string;
@@ -111,7 +109,11 @@ function isConnectionFailure(err: unknown): boolean {
   for (let e: unknown = err; e && !seen.has(e); e = (e as { cause?: unknown }).cause) {
     seen.add(e);
     const code = (e as { code?: string }).code;
-    if (code && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET)$/.test(code)) return true;
+    if (
+      code &&
+      /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET)$/.test(code)
+    )
+      return true;
     if ((e as Error).name === 'TimeoutError') return true;
     if ((e as Error).message === 'fetch failed') return true;
   }
@@ -129,14 +131,18 @@ export function createOllama(opts: OllamaOptions = {}): LocalOllama {
 
   // The client's GET calls take no signal, so a time limit has to be added at the fetch level.
   const quickFetch: typeof fetch = (input, init) =>
-    baseFetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+    baseFetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+    });
   const quick = new Ollama({ host, fetch: quickFetch });
 
   const fail = (err: unknown, model?: string): never => {
     if (err instanceof UnmeteredError) throw err;
     if (isConnectionFailure(err)) throw new UnmeteredError('E_OLLAMA_UNREACHABLE', notRunningMessage(host), { cause: err });
     const message = err instanceof Error ? err.message : String(err);
-    if (model && isModelNotFound(message)) throw new UnmeteredError('E_OLLAMA_MODEL_NOT_FOUND', notPulledMessage(model, host), { cause: err });
+    if (model && isModelNotFound(message))
+      throw new UnmeteredError('E_OLLAMA_MODEL_NOT_FOUND', notPulledMessage(model, host), { cause: err });
     throw new UnmeteredError('E_OLLAMA', `Ollama at ${host} answered with an error: ${message}`, { cause: err });
   };
 
@@ -176,7 +182,7 @@ export function createOllama(opts: OllamaOptions = {}): LocalOllama {
         const r = await quick.show({ model: name });
         // ollama-js 0.6.4 declares model_info as a Map; at run time it is the parsed JSON object.
         const info = (r.model_info ?? {}) as unknown as Record<string, unknown>;
-        const arch = typeof info['general.architecture'] === 'string' ? (info['general.architecture']) : null;
+        const arch = typeof info['general.architecture'] === 'string' ? info['general.architecture'] : null;
         let contextLength: number | null = null;
         const direct = arch ? info[`${arch}.context_length`] : undefined;
         if (typeof direct === 'number') contextLength = direct;
@@ -191,7 +197,12 @@ export function createOllama(opts: OllamaOptions = {}): LocalOllama {
           parameterSize: str(r.details?.parameter_size),
           quantization: str(r.details?.quantization_level),
           contextLength,
-          capabilities: { completion: caps.has('completion'), tools: caps.has('tools'), vision: caps.has('vision'), thinking: caps.has('thinking') },
+          capabilities: {
+            completion: caps.has('completion'),
+            tools: caps.has('tools'),
+            vision: caps.has('vision'),
+            thinking: caps.has('thinking'),
+          },
         };
       } catch (err) {
         return fail(err, name);
@@ -210,13 +221,18 @@ export function createOllama(opts: OllamaOptions = {}): LocalOllama {
       if (!m) return { loaded: false, contextLength: null, warning: null };
       const ctx = (m as unknown as { context_length?: unknown }).context_length;
       const contextLength = typeof ctx === 'number' && ctx > 0 ? ctx : null;
-      return { loaded: true, contextLength, warning: contextLength !== null && contextLength < MIN_AGENT_CONTEXT ? smallContextMessage(name, contextLength) : null };
+      return {
+        loaded: true,
+        contextLength,
+        warning: contextLength !== null && contextLength < MIN_AGENT_CONTEXT ? smallContextMessage(name, contextLength) : null,
+      };
     },
 
     async pull(name, onProgress, signal) {
       if (signal?.aborted) throw cancelled(name);
       // A pull client of its own, so the caller's signal also aborts the initial request, not only the stream.
-      const pullFetch: typeof fetch = (input, init) => baseFetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) });
+      const pullFetch: typeof fetch = (input, init) =>
+        baseFetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) });
       const client = new Ollama({ host, fetch: pullFetch });
       const layers = new Map<string, { completed: number; total: number }>();
       let stream;
@@ -249,7 +265,11 @@ export function createOllama(opts: OllamaOptions = {}): LocalOllama {
         if (isConnectionFailure(err)) return fail(err);
         // An `{"error": …}` line in the stream: surface Ollama's words as they came.
         const message = err instanceof Error ? err.message : String(err);
-        throw new UnmeteredError(isModelNotFound(message) ? 'E_OLLAMA_MODEL_NOT_FOUND' : 'E_OLLAMA_PULL', `Pulling ${name} failed: ${message}`, { cause: err });
+        throw new UnmeteredError(
+          isModelNotFound(message) ? 'E_OLLAMA_MODEL_NOT_FOUND' : 'E_OLLAMA_PULL',
+          `Pulling ${name} failed: ${message}`,
+          { cause: err },
+        );
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }

@@ -84,8 +84,11 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
   // records pay for Date.parse.
   const cutoff = new Date(tFirst - 86_400_000).toISOString();
 
-  let todayNanos = 0, avoidedTodayNanos = 0, interactionsToday = 0;
-  let monthNanos = 0, avoidedMonthNanos = 0;
+  let todayNanos = 0,
+    avoidedTodayNanos = 0,
+    interactionsToday = 0;
+  let monthNanos = 0,
+    avoidedMonthNanos = 0;
   let windowNanos = 0;
   // The earliest instant seen in or before the rate window: the history starts there.
   let earliest = Infinity;
@@ -118,7 +121,8 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
 
   // The daily rate averages the complete days of the window that the history covers, so a
   // developer who started yesterday is not averaged over six empty days.
-  const firstHistoryDay = earliest === Infinity ? day : earliest === -Infinity || earliest < tWindow ? windowStartDay : localDay(earliest, timeZone);
+  const firstHistoryDay =
+    earliest === Infinity ? day : earliest === -Infinity || earliest < tWindow ? windowStartDay : localDay(earliest, timeZone);
   const rateDays = daysBetween(firstHistoryDay > windowStartDay ? firstHistoryDay : windowStartDay, day);
   const dailyRateNanos = rateDays > 0 ? Math.round(windowNanos / rateDays) : todayNanos;
 

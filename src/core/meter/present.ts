@@ -74,7 +74,8 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   lines.push(`**Unmetered** · ${m.day} (${esc(opts.timeZone)})${opts.routeLabel ? ` · route: ${esc(opts.routeLabel)}` : ''}`, '');
   lines.push('| | Today | Month to date |', '|---|---:|---:|');
   lines.push(`| Metered spend | ${formatUSD(m.todayNanos)} | ${formatUSD(m.monthToDateNanos)} |`);
-  if (m.avoidedMonthNanos > 0) lines.push(`| Saved by local models | ${formatUSD(m.avoidedTodayNanos)} | ${formatUSD(m.avoidedMonthNanos)} |`);
+  if (m.avoidedMonthNanos > 0)
+    lines.push(`| Saved by local models | ${formatUSD(m.avoidedTodayNanos)} | ${formatUSD(m.avoidedMonthNanos)} |`);
   const budget =
     m.budgetNanos !== null
       ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
@@ -87,7 +88,9 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
       // A row with no priced interaction at all shows "unpriced" in both columns, never a $0.00.
       const allUnpriced = b.unpriced === b.interactions;
       const month = allUnpriced ? 'unpriced' : formatUSD(b.monthNanos) + (b.unpriced ? ` (+${b.unpriced} unpriced)` : '');
-      lines.push(`| ${esc(label(b.key))} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions.toLocaleString('en-US')} |`);
+      lines.push(
+        `| ${esc(label(b.key))} | ${allUnpriced ? 'unpriced' : formatUSD(b.todayNanos)} | ${month} | ${b.interactions.toLocaleString('en-US')} |`,
+      );
     }
     if (rows.length > TOOLTIP_ROWS) lines.push(`| *${rows.length - TOOLTIP_ROWS} more in the dashboard* | | | |`);
     lines.push('');
@@ -98,7 +101,10 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   if (named.length) {
     const shown = named.slice(0, TOOLTIP_ROWS).map((u) => unpricedLabel(u.model, u.interactions, esc));
     const more = named.length > TOOLTIP_ROWS ? ` and ${named.length - TOOLTIP_ROWS} more` : '';
-    lines.push(`**Unpriced:** ${shown.join(', ')}${more} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`, '');
+    lines.push(
+      `**Unpriced:** ${shown.join(', ')}${more} — not counted in the totals; add a price in the \`unmetered.prices\` setting.`,
+      '',
+    );
   }
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) lines.push(`**Model not recorded:** ${esc(noModel)}`, '');

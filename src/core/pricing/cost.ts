@@ -27,7 +27,11 @@ export interface ModelPrice extends Rates {
  * documented premium for that duration (the peers bill it as a 5-minute write, which undercharges).
  * OpenAI and Gemini report no cache writes at all, so for them only the read default can matter.
  */
-export function withCacheDefaults(input: number, output: number, cache: { cacheRead?: number; cacheWrite5m?: number; cacheWrite1h?: number }): Rates {
+export function withCacheDefaults(
+  input: number,
+  output: number,
+  cache: { cacheRead?: number; cacheWrite5m?: number; cacheWrite1h?: number },
+): Rates {
   return {
     input,
     output,
@@ -37,7 +41,8 @@ export function withCacheDefaults(input: number, output: number, cache: { cacheR
   };
 }
 
-const picos = (usdPerToken: number | undefined): number | undefined => (usdPerToken === undefined ? undefined : perTokenToPicos(usdPerToken));
+const picos = (usdPerToken: number | undefined): number | undefined =>
+  usdPerToken === undefined ? undefined : perTokenToPicos(usdPerToken);
 
 /** Builds our price from a (trimmed) LiteLLM entry. */
 export function priceFromLiteLLM(e: LiteLLMEntry): ModelPrice {
@@ -71,7 +76,8 @@ export function priceFromLiteLLM(e: LiteLLMEntry): ModelPrice {
     const input = perTokenToPicos(long.input);
     // A long-context rate the table leaves out scales with the input rate, as every listed one does
     // (Anthropic: 2× input, 2× cache reads and writes, 1.5× output is listed); output falls back to the base rate.
-    const scale = (baseRate: number, listed: number | undefined): number => (listed !== undefined ? perTokenToPicos(listed) : Math.round((baseRate * input) / base.input));
+    const scale = (baseRate: number, listed: number | undefined): number =>
+      listed !== undefined ? perTokenToPicos(listed) : Math.round((baseRate * input) / base.input);
     price.longContext = {
       thresholdTokens: long.thresholdTokens,
       input,
@@ -119,11 +125,16 @@ export function ratesFor(t: Tokens, price: ModelPrice, opts: { fast?: boolean } 
  */
 export function costOf(t: Tokens, price: ModelPrice, opts: { fast?: boolean } = {}): number {
   const r = ratesFor(t, price, opts);
-  const total = t.input * r.input + t.cacheRead * r.cacheRead + t.cacheWrite5m * r.cacheWrite5m + t.cacheWrite1h * r.cacheWrite1h + t.output * r.output;
+  const total =
+    t.input * r.input + t.cacheRead * r.cacheRead + t.cacheWrite5m * r.cacheWrite5m + t.cacheWrite1h * r.cacheWrite1h + t.output * r.output;
   if (Number.isSafeInteger(total)) return picosToNanos(total);
   // Beyond 2^53 pico-dollars (≈ $9,000 in one request) doubles lose units: redo it in BigInt.
   const b = BigInt;
   const exact =
-    b(t.input) * b(r.input) + b(t.cacheRead) * b(r.cacheRead) + b(t.cacheWrite5m) * b(r.cacheWrite5m) + b(t.cacheWrite1h) * b(r.cacheWrite1h) + b(t.output) * b(r.output);
+    b(t.input) * b(r.input) +
+    b(t.cacheRead) * b(r.cacheRead) +
+    b(t.cacheWrite5m) * b(r.cacheWrite5m) +
+    b(t.cacheWrite1h) * b(r.cacheWrite1h) +
+    b(t.output) * b(r.output);
   return Number((exact + 500n) / 1000n);
 }

@@ -74,7 +74,11 @@ export function loadPriceTable(opts: { overrides?: unknown; logger?: Logger; sna
   // wins a tie). User keys are tagged to keep them apart from a snapshot key of the same name.
   const USER = 'user\u0000';
   const fuzzyIndex = userKeys.length
-    ? new ModelIndex([...userKeys.map((k) => USER + k), ...base.prices.keys()], (k) => (k.startsWith(USER) ? -1 : rank(k)), (k) => (k.startsWith(USER) ? k.slice(USER.length) : k))
+    ? new ModelIndex(
+        [...userKeys.map((k) => USER + k), ...base.prices.keys()],
+        (k) => (k.startsWith(USER) ? -1 : rank(k)),
+        (k) => (k.startsWith(USER) ? k.slice(USER.length) : k),
+      )
     : base.index;
   const fromUser = (key: string, inferred: boolean): PriceMatch => ({ key, price: overrides[key], inferred, source: 'user' });
   const fromSnapshot = (key: string, inferred: boolean): PriceMatch => ({ key, price: base.prices.get(key)!, inferred, source: version });
@@ -129,7 +133,13 @@ export function priceInteraction(i: Interaction, table: PriceTable): Interaction
  * record in a slower layout, several times slower to read in a bulk import. Fields a newer build
  * added to the interaction are carried over.
  */
-function withPrice(i: Interaction, costNanos: number | null, avoidedNanos: number | null, priceSource: string | null, inferred: boolean | undefined): Interaction {
+function withPrice(
+  i: Interaction,
+  costNanos: number | null,
+  avoidedNanos: number | null,
+  priceSource: string | null,
+  inferred: boolean | undefined,
+): Interaction {
   const out: Interaction = {
     id: i.id,
     at: i.at,
@@ -147,7 +157,8 @@ function withPrice(i: Interaction, costNanos: number | null, avoidedNanos: numbe
   };
   if ('fast' in i) out.fast = i.fast;
   if (inferred !== undefined) out.priceInferred = inferred;
-  for (const k in i) if (!(k in out) && k !== 'priceInferred') (out as unknown as Record<string, unknown>)[k] = (i as unknown as Record<string, unknown>)[k];
+  for (const k in i)
+    if (!(k in out) && k !== 'priceInferred') (out as unknown as Record<string, unknown>)[k] = (i as unknown as Record<string, unknown>)[k];
   return out;
 }
 

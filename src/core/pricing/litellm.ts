@@ -70,7 +70,8 @@ export interface PriceSnapshot {
  * region/vendor prefix removed: Claude (every 3.x, 4.x and later; not Claude 1, 2 or Instant), OpenAI's GPT-5, GPT-4.1, GPT-4o,
  * o-series and Codex models, and Gemini 2.x / 3.x.
  */
-const FAMILY = /^(?:claude-(?!v\d|instant|2(?:$|[.:-]))|gpt-5(?:$|[.-])|gpt-4\.1(?:$|-)|gpt-4o(?:$|-)|chatgpt-4o-|o1(?:$|-)|o3(?:$|-)|o4-mini(?:$|-)|codex-|gemini-(?:2|3)(?:$|[.-]))/;
+const FAMILY =
+  /^(?:claude-(?!v\d|instant|2(?:$|[.:-]))|gpt-5(?:$|[.-])|gpt-4\.1(?:$|-)|gpt-4o(?:$|-)|chatgpt-4o-|o1(?:$|-)|o3(?:$|-)|o4-mini(?:$|-)|codex-|gemini-(?:2|3)(?:$|[.-]))/;
 
 /**
  * Provider-prefixed keys worth keeping: the first-party APIs, Vertex AI and Bedrock (both host Claude
@@ -99,7 +100,10 @@ export function isWanted(key: string, entry: unknown): entry is Record<string, u
 /** Keeps only the wanted models and, of each, only KEPT_FIELDS. Key order follows the source file. */
 export function trimLiteLLM(raw: unknown): Record<string, LiteLLMEntry> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UnmeteredError('E_PRICES', `LiteLLM price file: expected a JSON object of models, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+    throw new UnmeteredError(
+      'E_PRICES',
+      `LiteLLM price file: expected a JSON object of models, got ${Array.isArray(raw) ? 'an array' : typeof raw}`,
+    );
   }
   const out: Record<string, LiteLLMEntry> = {};
   for (const [key, entry] of Object.entries(raw as Record<string, unknown>)) {

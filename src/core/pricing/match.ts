@@ -28,7 +28,12 @@ const DATE_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2})$/;
 
 /** The comparable form of a model name or key. */
 export function normaliseModelName(name: string): string {
-  let n = baseModelName(name.trim().toLowerCase().replace(/\[[^\]]*\]$/, '')); // Claude Code's `[1m]` context tag
+  let n = baseModelName(
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/\[[^\]]*\]$/, ''),
+  ); // Claude Code's `[1m]` context tag
   n = n.replace(/@(?:default|latest)$/, ''); // Vertex AI's version pins that name no version
   n = n.replace(/-v\d+(?::\d+)?$/, '').replace(/:\d+$/, ''); // Bedrock's -v1:0 / -v1 / :0
   return n.replace(/[.@]/g, '-');
@@ -98,7 +103,11 @@ export class ModelIndex {
     const n = normaliseModelName(name);
     if (n === '') return null;
     let hit: Candidate | undefined;
-    for (const c of [this.byNorm.get(n), ALIASES[n] !== undefined ? this.byNorm.get(ALIASES[n]) : undefined, this.byUndated.get(stripDate(n))]) {
+    for (const c of [
+      this.byNorm.get(n),
+      ALIASES[n] !== undefined ? this.byNorm.get(ALIASES[n]) : undefined,
+      this.byUndated.get(stripDate(n)),
+    ]) {
       if (c && (!hit || c.rank < hit.rank)) hit = c;
     }
     return hit ? { key: hit.key, inferred: false } : null;
@@ -117,8 +126,15 @@ export class ModelIndex {
     for (const c of this.all) {
       const k = c.undated;
       if (k.length < n.length) {
-        if (boundaryIndex(n, k) !== -1 && (!inside || k.length > inside.undated.length || (k.length === inside.undated.length && better(c, inside)))) inside = c;
-      } else if (boundaryIndex(k, n) !== -1 && (!around || k.length < around.undated.length || (k.length === around.undated.length && better(c, around)))) {
+        if (
+          boundaryIndex(n, k) !== -1 &&
+          (!inside || k.length > inside.undated.length || (k.length === inside.undated.length && better(c, inside)))
+        )
+          inside = c;
+      } else if (
+        boundaryIndex(k, n) !== -1 &&
+        (!around || k.length < around.undated.length || (k.length === around.undated.length && better(c, around)))
+      ) {
         around = c;
       }
     }

@@ -31,7 +31,9 @@ export function normalisePriceOverrides(value: unknown): NormalisedOverrides {
   const warnings: string[] = [];
   if (value === undefined || value === null) return { overrides, warnings };
   if (typeof value !== 'object' || Array.isArray(value)) {
-    warnings.push(`unmetered.prices: expected an object of model names to prices in USD per million tokens, got ${describe(value)}; no price overrides applied`);
+    warnings.push(
+      `unmetered.prices: expected an object of model names to prices in USD per million tokens, got ${describe(value)}; no price overrides applied`,
+    );
     return { overrides, warnings };
   }
   for (const [model, entry] of Object.entries(value as Record<string, unknown>)) {
@@ -41,7 +43,9 @@ export function normalisePriceOverrides(value: unknown): NormalisedOverrides {
       continue;
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      warnings.push(`${where}: expected an object like {"input": 3, "output": 15} (USD per million tokens), got ${describe(entry)}; entry skipped`);
+      warnings.push(
+        `${where}: expected an object like {"input": 3, "output": 15} (USD per million tokens), got ${describe(entry)}; entry skipped`,
+      );
       continue;
     }
     const e = entry as Record<string, unknown>;

@@ -64,7 +64,13 @@ function toBlock(start: number, members: Interaction[], now: number): Block {
   const totals = toTotals(tally);
   const minutes = (last - first) / 60_000;
   const priced = totals.costUSD !== null;
-  const burnRate = minutes > 0 ? { tokensPerMinute: Math.round(rateTokens(tally) / minutes), costUSDPerHour: priced ? round6((tally.costNanos / 1e9 / minutes) * 60) : null } : null;
+  const burnRate =
+    minutes > 0
+      ? {
+          tokensPerMinute: Math.round(rateTokens(tally) / minutes),
+          costUSDPerHour: priced ? round6((tally.costNanos / 1e9 / minutes) * 60) : null,
+        }
+      : null;
   let projection: Block['projection'] = null;
   if (active && burnRate) {
     const remaining = Math.max(0, (end - now) / 60_000);

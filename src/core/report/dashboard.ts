@@ -71,7 +71,12 @@ interface Acc {
   models: Map<string, { route: Route; t: Tally }>;
 }
 
-const acc = (): Acc => ({ total: emptyTally(), routes: { cloud: emptyTally(), local: emptyTally() }, agents: new Map(), models: new Map() });
+const acc = (): Acc => ({
+  total: emptyTally(),
+  routes: { cloud: emptyTally(), local: emptyTally() },
+  agents: new Map(),
+  models: new Map(),
+});
 
 function add(a: Acc, r: Interaction): void {
   addRecord(a.total, r);
@@ -108,7 +113,10 @@ function localTime(ms: number, timeZone: string): string {
   return `${localDay(ms, timeZone)} ${f.format(ms)}`;
 }
 
-export function buildDashboard(records: Iterable<Interaction>, opts: { now: number; timeZone: string; budgetNanos: number | null; weekStart?: WeekStart }): DashboardModel {
+export function buildDashboard(
+  records: Iterable<Interaction>,
+  opts: { now: number; timeZone: string; budgetNanos: number | null; weekStart?: WeekStart },
+): DashboardModel {
   const { now, timeZone } = opts;
   const list = Array.isArray(records) ? (records as Interaction[]) : [...records];
   const today = localDay(now, timeZone);
@@ -163,7 +171,12 @@ export function buildDashboard(records: Iterable<Interaction>, opts: { now: numb
         const date = addDays(monthStart, i);
         const future = date > today;
         const x = toTotals(t);
-        return { date, costUSD: future ? null : x.costUSD ?? 0, avoidedUSD: future ? null : x.avoidedUSD ?? 0, interactions: t.interactions };
+        return {
+          date,
+          costUSD: future ? null : (x.costUSD ?? 0),
+          avoidedUSD: future ? null : (x.avoidedUSD ?? 0),
+          interactions: t.interactions,
+        };
       }),
       monthToDateUSD: nanosToUSD(meter.monthToDateNanos),
       projectedMonthUSD: nanosToUSD(meter.projectedMonthNanos),

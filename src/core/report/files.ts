@@ -41,12 +41,17 @@ export async function checkOutFile(file: string, shown = file): Promise<void> {
   const dir = path.dirname(file);
   const parent = await stat(dir).catch((err: NodeJS.ErrnoException) => err);
   if (parent instanceof Error) {
-    throw new OutFileError(parent.code === 'ENOENT' ? `${shown}: the folder ${path.dirname(shown)} does not exist; create it first` : `${shown}: its folder cannot be used (${REASONS[parent.code ?? ''] ?? parent.code})`);
+    throw new OutFileError(
+      parent.code === 'ENOENT'
+        ? `${shown}: the folder ${path.dirname(shown)} does not exist; create it first`
+        : `${shown}: its folder cannot be used (${REASONS[parent.code ?? ''] ?? parent.code})`,
+    );
   }
   if (!parent.isDirectory()) throw new OutFileError(`${shown}: ${path.dirname(shown)} is not a folder`);
   const st = await lstat(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : err));
   if (st instanceof Error) throw new OutFileError(`${shown}: cannot be checked (${REASONS[st.code ?? ''] ?? st.code})`);
-  if (st?.isSymbolicLink()) throw new OutFileError(`${shown}: is a symbolic link; give the path of a regular file (links are not written through)`);
+  if (st?.isSymbolicLink())
+    throw new OutFileError(`${shown}: is a symbolic link; give the path of a regular file (links are not written through)`);
   if (st && !st.isFile()) throw new OutFileError(`${shown}: is ${kindOf(st)}, not a regular file; refusing to write there`);
 }
 
@@ -114,7 +119,8 @@ export async function claimWeek(dataDir: string, weekId: string): Promise<boolea
     throw err;
   }
   const yearAgo = `${Number(weekId.slice(0, 4)) - 1}${weekId.slice(4)}`;
-  for (const name of await readdir(dir)) if (/^\d{4}-W\d{2}$/.test(name) && name < yearAgo) await unlink(path.join(dir, name)).catch(() => {});
+  for (const name of await readdir(dir))
+    if (/^\d{4}-W\d{2}$/.test(name) && name < yearAgo) await unlink(path.join(dir, name)).catch(() => {});
   return true;
 }
 

@@ -9,7 +9,20 @@ import { usdToNanosExact } from './totals';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const MONTHS_LONG = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS_LONG = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** "Mon 16 Nov" */
 export function dayLabel(day: string): string {
@@ -53,7 +66,11 @@ export function int(n: number): string {
 /** 950 · 12.3k · 4.5M · 1.2B */
 export function compact(n: number): string {
   if (n < 1000) return String(n);
-  for (const [unit, div] of [['B', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+  for (const [unit, div] of [
+    ['B', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
     if (n >= div) {
       const v = n / div;
       return `${v >= 100 ? Math.round(v) : Number(v.toFixed(1))}${unit}`;
@@ -103,7 +120,10 @@ export function budgetStateLabel(state: 'none' | 'ok' | 'warning' | 'over'): str
  * How a summary's week stands when it was generated: a week that has not started is in the
  * future (nothing can be recorded in it yet), not "in progress".
  */
-export function weekState(w: { start: string; complete: boolean; timeZone: string }, generatedAt: string): 'complete' | 'in progress' | 'future' {
+export function weekState(
+  w: { start: string; complete: boolean; timeZone: string },
+  generatedAt: string,
+): 'complete' | 'in progress' | 'future' {
   if (w.complete) return 'complete';
   return localDay(Date.parse(generatedAt), w.timeZone) < w.start ? 'future' : 'in progress';
 }

@@ -3,7 +3,23 @@
  * that forbids every fetch, so it opens offline, from a mail attachment or a team share, and
  * prints on one or two pages. Light and dark follow the reader's system; print is always light.
  */
-import { allTokens, avoidedLabel, budgetStateLabel, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, trendLabel, usd, utcLabel, weekState } from './format';
+import {
+  allTokens,
+  avoidedLabel,
+  budgetStateLabel,
+  compact,
+  costLabel,
+  dayLabel,
+  int,
+  localShare,
+  monthLabel,
+  percent,
+  rangeLabel,
+  trendLabel,
+  usd,
+  utcLabel,
+  weekState,
+} from './format';
 import type { WeeklySummary } from './summary';
 import { barList, columnChart, esc, splitBar } from './svg';
 import type { Totals } from './totals';
@@ -67,10 +83,18 @@ export function htmlTable(head: string[], rows: string[][], foot?: string[]): st
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody>${foot ? `<tfoot>${tr(foot)}</tfoot>` : ''}</table>`;
 }
 
-const legend = (items: [string, string][]) => `<div class="legend">${items.map(([cls, label]) => `<span><span class="swatch ${cls}"></span>${esc(label)}</span>`).join('')}</div>`;
+const legend = (items: [string, string][]) =>
+  `<div class="legend">${items.map(([cls, label]) => `<span><span class="swatch ${cls}"></span>${esc(label)}</span>`).join('')}</div>`;
 
 function breakdownRows(rows: ({ name: string } & Totals)[], total: Totals): string[][] {
-  return rows.map((r) => [r.name, costLabel(r), r.costUSD === null ? '—' : percent(r.costUSD, total.costUSD ?? 0), r.avoidedUSD === 0 ? '—' : avoidedLabel(r), int(r.interactions), compact(allTokens(r))]);
+  return rows.map((r) => [
+    r.name,
+    costLabel(r),
+    r.costUSD === null ? '—' : percent(r.costUSD, total.costUSD ?? 0),
+    r.avoidedUSD === 0 ? '—' : avoidedLabel(r),
+    int(r.interactions),
+    compact(allTokens(r)),
+  ]);
 }
 
 const BREAKDOWN_HEAD = ['', 'Cost', 'Share', 'Saved', 'Interactions', 'Tokens'];
@@ -88,9 +112,17 @@ export function renderHtml(s: WeeklySummary): string {
       : `of ${usd(b.monthlyBudgetUSD)} for ${monthLabel(b.month)} · ${percent(b.projectedMonthUSD, b.monthlyBudgetUSD)}, ${budgetStateLabel(b.state)}`;
   parts.push(
     `<div class="cards">` +
-      card('Metered spend', usd(t.costUSD), `${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id} (${costLabel(s.previousWeek)})${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced interactions not included` : ''}`) +
+      card(
+        'Metered spend',
+        usd(t.costUSD),
+        `${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id} (${costLabel(s.previousWeek)})${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced interactions not included` : ''}`,
+      ) +
       card('Saved by local models', avoidedLabel(t), `${localShare(s.routes, t)} of interactions ran locally`) +
-      card('Interactions', int(t.interactions), `${compact(allTokens(t))} tokens${t.estimatedInteractions ? ` · ${int(t.estimatedInteractions)} estimated` : ''}`) +
+      card(
+        'Interactions',
+        int(t.interactions),
+        `${compact(allTokens(t))} tokens${t.estimatedInteractions ? ` · ${int(t.estimatedInteractions)} estimated` : ''}`,
+      ) +
       card('Projected month', usd(b.projectedMonthUSD), budgetNote, `state-${b.state}`) +
       `</div>`,
   );
@@ -112,14 +144,26 @@ export function renderHtml(s: WeeklySummary): string {
         extraClass: 'bar-avoided',
         reference: dailyBudget > 0 ? { value: dailyBudget, label: `daily budget ${usd(Number(dailyBudget.toFixed(9)))}` } : undefined,
       }) +
-      legend([['cloud', 'metered (cloud)'], ['avoided', 'saved by local models (what the cloud would have charged)']]) +
+      legend([
+        ['cloud', 'metered (cloud)'],
+        ['avoided', 'saved by local models (what the cloud would have charged)'],
+      ]) +
       `</section>`,
   );
 
-  const agentBars = s.agents.map((a) => ({ label: a.agent, value: a.costUSD ?? 0, valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : '') }));
+  const agentBars = s.agents.map((a) => ({
+    label: a.agent,
+    value: a.costUSD ?? 0,
+    valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : ''),
+  }));
   const modelBars = s.models.map((m) => {
     const local = s.rows.some((r) => r.model === m.model && r.route === 'local');
-    return { label: modelLabel(m.model), value: local ? (m.avoidedUSD ?? 0) : (m.costUSD ?? 0), valueLabel: local ? `saved ${avoidedLabel(m)}` : costLabel(m), cls: local ? 'bar-avoided' : 'bar-cloud' };
+    return {
+      label: modelLabel(m.model),
+      value: local ? (m.avoidedUSD ?? 0) : (m.costUSD ?? 0),
+      valueLabel: local ? `saved ${avoidedLabel(m)}` : costLabel(m),
+      cls: local ? 'bar-avoided' : 'bar-cloud',
+    };
   });
   parts.push(
     `<section class="two"><div><h2>By agent</h2>${barList('Metered spend by agent', agentBars, 460)}</div><div><h2>By model</h2>${barList('Metered spend by model, and spend saved by local models', modelBars, 460)}</div></section>`,
@@ -139,7 +183,16 @@ export function renderHtml(s: WeeklySummary): string {
         ['Route', 'Cost', 'Saved', 'Interactions', 'Input', 'Output', 'Cache read', 'Cache write'],
         (['cloud', 'local'] as const).map((r) => {
           const x = s.routes[r];
-          return [r === 'cloud' ? 'Cloud (metered)' : 'Local', costLabel(x), r === 'local' ? avoidedLabel(x) : '—', int(x.interactions), compact(x.inputTokens), compact(x.outputTokens), compact(x.cacheReadTokens), compact(x.cacheWriteTokens)];
+          return [
+            r === 'cloud' ? 'Cloud (metered)' : 'Local',
+            costLabel(x),
+            r === 'local' ? avoidedLabel(x) : '—',
+            int(x.interactions),
+            compact(x.inputTokens),
+            compact(x.outputTokens),
+            compact(x.cacheReadTokens),
+            compact(x.cacheWriteTokens),
+          ];
         }),
       ) +
       `</section>`,
@@ -147,24 +200,57 @@ export function renderHtml(s: WeeklySummary): string {
 
   const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
-  parts.push(`<section><h2>Top projects${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Project', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(projects, t))}</section>`);
-  parts.push(`<section><h2>Agents</h2>${htmlTable(['Agent', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(s.agents.map((a) => ({ ...a, name: a.agent })), t))}</section>`);
-  parts.push(`<section><h2>Models</h2>${htmlTable(['Model', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(s.models.map((m) => ({ ...m, name: modelLabel(m.model) })), t))}</section>`);
+  parts.push(
+    `<section><h2>Top projects${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Project', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(projects, t))}</section>`,
+  );
+  parts.push(
+    `<section><h2>Agents</h2>${htmlTable(
+      ['Agent', ...BREAKDOWN_HEAD.slice(1)],
+      breakdownRows(
+        s.agents.map((a) => ({ ...a, name: a.agent })),
+        t,
+      ),
+    )}</section>`,
+  );
+  parts.push(
+    `<section><h2>Models</h2>${htmlTable(
+      ['Model', ...BREAKDOWN_HEAD.slice(1)],
+      breakdownRows(
+        s.models.map((m) => ({ ...m, name: modelLabel(m.model) })),
+        t,
+      ),
+    )}</section>`,
+  );
   parts.push(
     `<section><h2>Days</h2>${htmlTable(
       ['Day', 'Cost', 'Saved', 'Interactions', 'Input', 'Output', 'Cache read', 'Cache write'],
-      s.days.map((d) => [dayLabel(d.date), d.interactions ? costLabel(d) : '—', d.avoidedUSD === 0 ? '—' : avoidedLabel(d), int(d.interactions), compact(d.inputTokens), compact(d.outputTokens), compact(d.cacheReadTokens), compact(d.cacheWriteTokens)]),
+      s.days.map((d) => [
+        dayLabel(d.date),
+        d.interactions ? costLabel(d) : '—',
+        d.avoidedUSD === 0 ? '—' : avoidedLabel(d),
+        int(d.interactions),
+        compact(d.inputTokens),
+        compact(d.outputTokens),
+        compact(d.cacheReadTokens),
+        compact(d.cacheWriteTokens),
+      ]),
     )}</section>`,
   );
 
   const notes: string[] = [];
-  notes.push(`Month to date (${monthLabel(b.month)}, as of ${b.asOf}): ${usd(b.monthToDateUSD)} metered, ${usd(b.avoidedMonthToDateUSD)} saved. Projection: ${b.projectionMethod}`);
+  notes.push(
+    `Month to date (${monthLabel(b.month)}, as of ${b.asOf}): ${usd(b.monthToDateUSD)} metered, ${usd(b.avoidedMonthToDateUSD)} saved. Projection: ${b.projectionMethod}`,
+  );
   const named = namedUnpriced(s.unpricedModels);
   const noModel = modelNotRecordedNote(s.unpricedModels);
-  if (named.length) notes.push(`Unpriced, not included in the cost: ${named.map((u) => `${u.model} (${int(u.interactions)})`).join(', ')}.`);
+  if (named.length)
+    notes.push(`Unpriced, not included in the cost: ${named.map((u) => `${u.model} (${int(u.interactions)})`).join(', ')}.`);
   if (noModel) notes.push(noModel);
   if (s.projects.some((p) => p.project === null)) notes.push(PROJECT_NOTE);
-  if (t.estimatedInteractions) notes.push(`${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`);
+  if (t.estimatedInteractions)
+    notes.push(
+      `${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`,
+    );
   if (t.reasoningTokens) notes.push(`Output includes ${compact(t.reasoningTokens)} reasoning tokens.`);
   parts.push(`<section><h2>Notes</h2><ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`);
   parts.push(

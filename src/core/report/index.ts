@@ -5,7 +5,16 @@ export * from './week';
 export * from './summary';
 export * from './pseudonym';
 export { parseWeeklySummary, knownVersions } from './read';
-export { claimWeek, releaseWeek, writeAtomically, writeOutFile, checkOutFile, OutFileError, writeWeeklyFiles, AUTO_EXPORT_DIR } from './files';
+export {
+  claimWeek,
+  releaseWeek,
+  writeAtomically,
+  writeOutFile,
+  checkOutFile,
+  OutFileError,
+  writeWeeklyFiles,
+  AUTO_EXPORT_DIR,
+} from './files';
 export { buildDashboard, type DashboardModel } from './dashboard';
 export { collectFiles, readEntries, readRegularFile, MAX_SUMMARY_BYTES, MAX_TEAM_FILES, type Collected } from './team-files';
 export { mergeTeam, splitFuture, dedupe, TEAM_SCHEMA, type TeamReport, type TeamMember, type Entry, type Problem } from './team';

@@ -10,9 +10,26 @@
 export type Schema = { [k: string]: unknown };
 
 const KNOWN = new Set([
-  '$schema', '$id', '$defs', '$ref', 'title', 'description',
-  'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum',
-  'required', 'properties', 'additionalProperties', 'items', 'minItems', 'maxItems',
+  '$schema',
+  '$id',
+  '$defs',
+  '$ref',
+  'title',
+  'description',
+  'type',
+  'const',
+  'enum',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+  'minItems',
+  'maxItems',
 ]);
 
 interface Run {
@@ -45,12 +62,15 @@ export const show = (v: unknown): string => {
   return s === undefined ? String(v) : s;
 };
 
-const pointer = (path: (string | number)[]) => (path.length ? path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('') : '/');
+const pointer = (path: (string | number)[]) =>
+  path.length ? path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('') : '/';
 
 function report(run: Run, expected: string, v: unknown, extraKey?: string): void {
   if (run.errors.length >= run.limit) return;
   const p = extraKey === undefined ? run.path : [...run.path, extraKey];
-  run.errors.push(`${pointer(p)}: expected ${expected}, got ${extraKey !== undefined && expected.startsWith('a value') ? 'nothing' : show(v)}`);
+  run.errors.push(
+    `${pointer(p)}: expected ${expected}, got ${extraKey !== undefined && expected.startsWith('a value') ? 'nothing' : show(v)}`,
+  );
 }
 
 function resolve(root: Schema, ref: string): Schema {
@@ -71,7 +91,8 @@ function compile(root: Schema, s: Schema, at: string, cache: Map<Schema, Check>)
   const check: Check = (v, run) => body(v, run);
   cache.set(s, check);
 
-  for (const k of Object.keys(s)) if (!KNOWN.has(k)) throw new Error(`schema: keyword ${k} at ${at || '/'} is not supported by this validator`);
+  for (const k of Object.keys(s))
+    if (!KNOWN.has(k)) throw new Error(`schema: keyword ${k} at ${at || '/'} is not supported by this validator`);
   const steps: Check[] = [];
   if (typeof s.$ref === 'string') steps.push(compile(root, resolve(root, s.$ref), s.$ref, cache));
   // A failed type, const or enum check stops the checks of this value: the rest would only repeat it.
@@ -84,7 +105,11 @@ function compile(root: Schema, s: Schema, at: string, cache: Map<Schema, Check>)
       return f;
     });
     const expected = types.join(' or ');
-    gates.push(tests.length === 1 ? (v, run) => tests[0](v) || (report(run, expected, v), false) : (v, run) => tests.some((f) => f(v)) || (report(run, expected, v), false));
+    gates.push(
+      tests.length === 1
+        ? (v, run) => tests[0](v) || (report(run, expected, v), false)
+        : (v, run) => tests.some((f) => f(v)) || (report(run, expected, v), false),
+    );
   }
   if ('const' in s) {
     const c = s.const;
@@ -96,16 +121,20 @@ function compile(root: Schema, s: Schema, at: string, cache: Map<Schema, Check>)
     gates.push((v, run) => values.includes(v) || (report(run, expected, v), false));
   }
   const { minLength, maxLength, pattern, minimum, maximum, minItems, maxItems } = s as Record<string, number | string | undefined>;
-  if (typeof minLength === 'number') steps.push((v, run) => typeof v === 'string' && v.length < minLength && report(run, `at least ${minLength} characters`, v));
-  if (typeof maxLength === 'number') steps.push((v, run) => typeof v === 'string' && v.length > maxLength && report(run, `at most ${maxLength} characters`, v));
+  if (typeof minLength === 'number')
+    steps.push((v, run) => typeof v === 'string' && v.length < minLength && report(run, `at least ${minLength} characters`, v));
+  if (typeof maxLength === 'number')
+    steps.push((v, run) => typeof v === 'string' && v.length > maxLength && report(run, `at most ${maxLength} characters`, v));
   if (typeof pattern === 'string') {
     const re = new RegExp(pattern, 'u');
     steps.push((v, run) => typeof v === 'string' && !re.test(v) && report(run, `a string matching ${pattern}`, v));
   }
   if (typeof minimum === 'number') steps.push((v, run) => typeof v === 'number' && v < minimum && report(run, `a number ≥ ${minimum}`, v));
   if (typeof maximum === 'number') steps.push((v, run) => typeof v === 'number' && v > maximum && report(run, `a number ≤ ${maximum}`, v));
-  if (typeof minItems === 'number') steps.push((v, run) => Array.isArray(v) && v.length < minItems && report(run, `at least ${minItems} items`, v));
-  if (typeof maxItems === 'number') steps.push((v, run) => Array.isArray(v) && v.length > maxItems && report(run, `at most ${maxItems} items`, v));
+  if (typeof minItems === 'number')
+    steps.push((v, run) => Array.isArray(v) && v.length < minItems && report(run, `at least ${minItems} items`, v));
+  if (typeof maxItems === 'number')
+    steps.push((v, run) => Array.isArray(v) && v.length > maxItems && report(run, `at most ${maxItems} items`, v));
   if (s.items && typeof s.items === 'object') {
     const item = compile(root, s.items as Schema, `${at}/items`, cache);
     steps.push((v, run) => {
@@ -120,7 +149,12 @@ function compile(root: Schema, s: Schema, at: string, cache: Map<Schema, Check>)
   const props = (s.properties ?? {}) as Record<string, Schema>;
   const propChecks = new Map(Object.entries(props).map(([k, p]) => [k, compile(root, p, `${at}/properties/${k}`, cache)]));
   const required = Array.isArray(s.required) ? (s.required as string[]) : [];
-  const additional = s.additionalProperties === false ? false : s.additionalProperties && typeof s.additionalProperties === 'object' ? compile(root, s.additionalProperties as Schema, `${at}/additionalProperties`, cache) : true;
+  const additional =
+    s.additionalProperties === false
+      ? false
+      : s.additionalProperties && typeof s.additionalProperties === 'object'
+        ? compile(root, s.additionalProperties as Schema, `${at}/additionalProperties`, cache)
+        : true;
   if (s.properties || required.length || additional !== true) {
     steps.push((v, run) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return;

@@ -2,7 +2,25 @@
  * The weekly summary as GitHub-flavoured Markdown: headline figures first (what a chat preview
  * shows), then tables that render in pull requests and stay legible as plain text.
  */
-import { allTokens, avoidedLabel, budgetStateLabel, capitalise, compact, costLabel, dayLabel, int, localShare, monthLabel, percent, rangeLabel, tokensLabel, trendLabel, usd, utcLabel, weekState } from './format';
+import {
+  allTokens,
+  avoidedLabel,
+  budgetStateLabel,
+  capitalise,
+  compact,
+  costLabel,
+  dayLabel,
+  int,
+  localShare,
+  monthLabel,
+  percent,
+  rangeLabel,
+  tokensLabel,
+  trendLabel,
+  usd,
+  utcLabel,
+  weekState,
+} from './format';
 import { plainText } from '../sanitize';
 import type { WeeklySummary } from './summary';
 import type { Totals } from './totals';
@@ -15,7 +33,11 @@ import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectL
  * when pasted into a chat that does not render Markdown.
  */
 export function mdEscape(s: string): string {
-  return plainText(s).replace(/[\\`*|[\]<>]/g, (c) => `\\${c}`).replace(/(^|\s)_/g, '$1\\_').replace(/_(\s|$)/g, '\\_$1').replace(/[\r\n]+/g, ' ');
+  return plainText(s)
+    .replace(/[\\`*|[\]<>]/g, (c) => `\\${c}`)
+    .replace(/(^|\s)_/g, '$1\\_')
+    .replace(/_(\s|$)/g, '\\_$1')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** A bar of block characters, so the daily shape shows even in a plain-text chat. */
@@ -28,7 +50,11 @@ export function textBar(value: number, max: number, width = 12): string {
 }
 
 export function table(head: string[], align: ('l' | 'r')[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
 }
 
 function breakdown(title: string, label: string, rows: ({ name: string } & Totals)[], total: Totals): string[] {
@@ -40,7 +66,14 @@ function breakdown(title: string, label: string, rows: ({ name: string } & Total
     ...table(
       [label, 'Cost', 'Share', 'Saved', 'Interactions', 'Tokens'],
       ['l', 'r', 'r', 'r', 'r', 'r'],
-      rows.map((r) => [mdEscape(r.name), costLabel(r), r.costUSD === null ? '—' : percent(r.costUSD, priced), r.avoidedUSD === 0 ? '—' : avoidedLabel(r), int(r.interactions), compact(allTokens(r))]),
+      rows.map((r) => [
+        mdEscape(r.name),
+        costLabel(r),
+        r.costUSD === null ? '—' : percent(r.costUSD, priced),
+        r.avoidedUSD === 0 ? '—' : avoidedLabel(r),
+        int(r.interactions),
+        compact(allTokens(r)),
+      ]),
     ),
     '',
   ];
@@ -51,7 +84,8 @@ export function renderMarkdown(s: WeeklySummary): string {
   const out: string[] = [];
   out.push(`## Unmetered weekly summary · ${mdEscape(s.developer)} · ${s.week.id} (${rangeLabel(s.week.start, s.week.end)})`, '');
   const state = weekState(s.week, s.generatedAt);
-  if (state === 'future') out.push(`_Week in the future: it starts after ${utcLabel(s.generatedAt)}, so nothing can be recorded in it yet._`, '');
+  if (state === 'future')
+    out.push(`_Week in the future: it starts after ${utcLabel(s.generatedAt)}, so nothing can be recorded in it yet._`, '');
   else if (state === 'in progress') out.push(`_Week in progress: figures up to ${utcLabel(s.generatedAt)}._`, '');
   out.push(
     `**${costLabel(t)}** metered spend (${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id}: ${costLabel(s.previousWeek)}) · ` +
@@ -71,12 +105,33 @@ export function renderMarkdown(s: WeeklySummary): string {
     ...table(
       ['Day', 'Cost', '', 'Saved', 'Interactions', 'Tokens'],
       ['l', 'r', 'l', 'r', 'r', 'r'],
-      s.days.map((d) => [dayLabel(d.date), d.interactions ? costLabel(d) : '—', textBar(d.costUSD ?? 0, max), d.avoidedUSD === 0 ? '—' : avoidedLabel(d), int(d.interactions), compact(allTokens(d))]),
+      s.days.map((d) => [
+        dayLabel(d.date),
+        d.interactions ? costLabel(d) : '—',
+        textBar(d.costUSD ?? 0, max),
+        d.avoidedUSD === 0 ? '—' : avoidedLabel(d),
+        int(d.interactions),
+        compact(allTokens(d)),
+      ]),
     ),
     '',
   );
-  out.push(...breakdown('By agent', 'Agent', s.agents.map((a) => ({ ...a, name: a.agent })), t));
-  out.push(...breakdown('By model', 'Model', s.models.map((m) => ({ ...m, name: modelLabel(m.model) })), t));
+  out.push(
+    ...breakdown(
+      'By agent',
+      'Agent',
+      s.agents.map((a) => ({ ...a, name: a.agent })),
+      t,
+    ),
+  );
+  out.push(
+    ...breakdown(
+      'By model',
+      'Model',
+      s.models.map((m) => ({ ...m, name: modelLabel(m.model) })),
+      t,
+    ),
+  );
   const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
   out.push(...breakdown(s.projectsPseudonymised ? 'Top projects (pseudonymised)' : 'Top projects', 'Project', projects, t));
@@ -87,7 +142,13 @@ export function renderMarkdown(s: WeeklySummary): string {
     ...table(
       ['Route', 'Cost', 'Saved', 'Interactions', 'Tokens'],
       ['l', 'r', 'r', 'r', 'l'],
-      (['cloud', 'local'] as const).map((r) => [capitalise(r), costLabel(s.routes[r]), r === 'local' ? avoidedLabel(s.routes[r]) : '—', int(s.routes[r].interactions), tokensLabel(s.routes[r])]),
+      (['cloud', 'local'] as const).map((r) => [
+        capitalise(r),
+        costLabel(s.routes[r]),
+        r === 'local' ? avoidedLabel(s.routes[r]) : '—',
+        int(s.routes[r].interactions),
+        tokensLabel(s.routes[r]),
+      ]),
     ),
     '',
   );
@@ -95,10 +156,16 @@ export function renderMarkdown(s: WeeklySummary): string {
   const notes: string[] = [];
   const named = namedUnpriced(s.unpricedModels);
   const noModel = modelNotRecordedNote(s.unpricedModels);
-  if (named.length) notes.push(`Unpriced, not included in the cost: ${named.map((u) => `${mdEscape(u.model)} (${int(u.interactions)} interaction${u.interactions === 1 ? '' : 's'})`).join(', ')}.`);
+  if (named.length)
+    notes.push(
+      `Unpriced, not included in the cost: ${named.map((u) => `${mdEscape(u.model)} (${int(u.interactions)} interaction${u.interactions === 1 ? '' : 's'})`).join(', ')}.`,
+    );
   if (noModel) notes.push(noModel);
   if (s.projects.some((p) => p.project === null)) notes.push(PROJECT_NOTE);
-  if (t.estimatedInteractions) notes.push(`${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`);
+  if (t.estimatedInteractions)
+    notes.push(
+      `${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`,
+    );
   if (t.reasoningTokens) notes.push(`Output includes ${compact(t.reasoningTokens)} reasoning tokens.`);
   for (const n of notes) out.push(`- ${n}`);
   if (notes.length) out.push('');

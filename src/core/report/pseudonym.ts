@@ -28,7 +28,10 @@ export function pseudonymiser(salt: Buffer): (name: string) => string {
 function parseSalt(text: string, file: string): Buffer {
   const hex = text.trim();
   if (!/^[0-9a-f]{64}$/.test(hex)) {
-    throw new UnmeteredError('E_SALT', `${file}: expected 64 hexadecimal characters (the secret that keeps project pseudonyms stable), got ${hex.length} characters; delete the file to create a new one (pseudonyms will change)`);
+    throw new UnmeteredError(
+      'E_SALT',
+      `${file}: expected 64 hexadecimal characters (the secret that keeps project pseudonyms stable), got ${hex.length} characters; delete the file to create a new one (pseudonyms will change)`,
+    );
   }
   return Buffer.from(hex, 'hex');
 }

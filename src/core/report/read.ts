@@ -39,15 +39,22 @@ export function parseWeeklySummary(text: string, file: string): WeeklySummary {
   } catch (err) {
     return reject(file, `not valid JSON (${(err as Error).message}); the file may be truncated or not a weekly summary`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return reject(file, `expected a JSON object (an Unmetered weekly summary), got ${Array.isArray(doc) ? 'an array' : show(doc)}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    return reject(file, `expected a JSON object (an Unmetered weekly summary), got ${Array.isArray(doc) ? 'an array' : show(doc)}`);
   const tag = (doc as Record<string, unknown>).schema;
   if (tag === undefined) return reject(file, `not an Unmetered weekly summary: no "schema" field (expected "${PREFIX}${CURRENT_VERSION}")`);
-  if (typeof tag !== 'string' || !tag.startsWith(PREFIX)) return reject(file, `not an Unmetered weekly summary: "schema" is ${show(tag)}, expected "${PREFIX}${CURRENT_VERSION}"`);
+  if (typeof tag !== 'string' || !tag.startsWith(PREFIX))
+    return reject(file, `not an Unmetered weekly summary: "schema" is ${show(tag)}, expected "${PREFIX}${CURRENT_VERSION}"`);
   const version = /^\d+$/.test(tag.slice(PREFIX.length)) ? Number(tag.slice(PREFIX.length)) : NaN;
   const known = KNOWN[version];
   if (!known) {
     const newer = version > CURRENT_VERSION;
-    return reject(file, `${newer ? 'written by a newer Unmetered' : 'unknown version'} (schema "${tag}"); this version reads ${knownVersions().map((v) => `"${PREFIX}${v}"`).join(', ')}${newer ? ' — update Unmetered to read it' : ''}`);
+    return reject(
+      file,
+      `${newer ? 'written by a newer Unmetered' : 'unknown version'} (schema "${tag}"); this version reads ${knownVersions()
+        .map((v) => `"${PREFIX}${v}"`)
+        .join(', ')}${newer ? ' — update Unmetered to read it' : ''}`,
+    );
   }
   const problems = validate(known.schema, doc, 4);
   if (problems.length) reject(file, `does not match ${tag}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`);
@@ -66,8 +73,10 @@ function meaningProblem(s: WeeklySummary): string | undefined {
   const w = s.week;
   if (!isWeekId(w.id)) return `/week/id: expected an ISO week that exists (weeks 01 to 52, or 53 in a long year), got ${show(w.id)}`;
   const ref = weekById(w.id, w.weekStart);
-  if (w.start !== ref.start || w.end !== ref.end) return `/week: ${w.id} starting on ${w.weekStart} is ${ref.start} to ${ref.end}, got ${show(w.start)} to ${show(w.end)}`;
-  if (!isDay(s.generatedAt.slice(0, 10)) || Number.isNaN(Date.parse(s.generatedAt))) return `/generatedAt: expected a real UTC instant, got ${show(s.generatedAt)}`;
+  if (w.start !== ref.start || w.end !== ref.end)
+    return `/week: ${w.id} starting on ${w.weekStart} is ${ref.start} to ${ref.end}, got ${show(w.start)} to ${show(w.end)}`;
+  if (!isDay(s.generatedAt.slice(0, 10)) || Number.isNaN(Date.parse(s.generatedAt)))
+    return `/generatedAt: expected a real UTC instant, got ${show(s.generatedAt)}`;
   if (!isDay(s.budget.asOf)) return `/budget/asOf: expected a real date, got ${show(s.budget.asOf)}`;
   if (!isDay(`${s.budget.month}-01`)) return `/budget/month: expected a real month as YYYY-MM, got ${show(s.budget.month)}`;
   if (plainText(s.developer).trim() === '') return `/developer: expected a name, got only control characters or spaces`;

@@ -30,6 +30,11 @@ export function renderTeam(r: TeamReport, format: ReportFormat): string {
 
 /** "ada-2026-W47.json": what a team share collects; only characters safe in any file system. */
 export function weeklyFileName(s: Pick<WeeklySummary, 'developer' | 'week'>, format: ReportFormat): string {
-  const who = s.developer.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\w.-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'developer';
+  const who =
+    s.developer
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '') || 'developer';
   return `${who}-${s.week.id}.${format}`;
 }

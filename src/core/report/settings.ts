@@ -16,12 +16,25 @@ export interface ExportSettings {
   formats: ReportFormat[];
 }
 
-export const DEFAULT_EXPORT_SETTINGS: ExportSettings = { weekStart: 'monday', pseudonymiseProjects: false, developer: null, folder: null, formats: ['json'] };
+export const DEFAULT_EXPORT_SETTINGS: ExportSettings = {
+  weekStart: 'monday',
+  pseudonymiseProjects: false,
+  developer: null,
+  folder: null,
+  formats: ['json'],
+};
 
-export function normaliseExportSettings(raw: { weekStart?: unknown; pseudonymiseProjects?: unknown; developer?: unknown; folder?: unknown; formats?: unknown }): { value: ExportSettings; warnings: string[] } {
+export function normaliseExportSettings(raw: {
+  weekStart?: unknown;
+  pseudonymiseProjects?: unknown;
+  developer?: unknown;
+  folder?: unknown;
+  formats?: unknown;
+}): { value: ExportSettings; warnings: string[] } {
   const warnings: string[] = [];
   const v: ExportSettings = { ...DEFAULT_EXPORT_SETTINGS, formats: [...DEFAULT_EXPORT_SETTINGS.formats] };
-  const bad = (key: string, expected: string, got: unknown, fallback: string) => warnings.push(`unmetered.export.${key}: expected ${expected}, got ${JSON.stringify(got)}; using ${fallback}`);
+  const bad = (key: string, expected: string, got: unknown, fallback: string) =>
+    warnings.push(`unmetered.export.${key}: expected ${expected}, got ${JSON.stringify(got)}; using ${fallback}`);
   if (raw.weekStart !== undefined && raw.weekStart !== null && raw.weekStart !== '') {
     if (isWeekStart(raw.weekStart)) v.weekStart = raw.weekStart;
     else bad('weekStart', '"monday", "sunday" or "saturday"', raw.weekStart, '"monday"');
@@ -31,7 +44,13 @@ export function normaliseExportSettings(raw: { weekStart?: unknown; pseudonymise
     else bad('pseudonymiseProjects', 'true or false', raw.pseudonymiseProjects, 'false');
   }
   if (raw.developer !== undefined && raw.developer !== null && raw.developer !== '') {
-    if (typeof raw.developer === 'string' && raw.developer.trim().length > 0 && raw.developer.trim().length <= 200 && !/[\u0000-\u001f]/.test(raw.developer)) v.developer = raw.developer.trim();
+    if (
+      typeof raw.developer === 'string' &&
+      raw.developer.trim().length > 0 &&
+      raw.developer.trim().length <= 200 &&
+      !/[\u0000-\u001f]/.test(raw.developer)
+    )
+      v.developer = raw.developer.trim();
     else bad('developer', 'a name of 1 to 200 characters on one line', raw.developer, 'the login name');
   }
   if (raw.folder !== undefined && raw.folder !== null && raw.folder !== '') {

@@ -198,9 +198,18 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
       state: meter.budgetState,
       projectionMethod: meter.projectionMethod,
     },
-    unpricedModels: [...unpriced.entries()].sort((x, y) => y[1] - x[1] || compareKeys(x[0], y[0])).map(([model, interactions]) => ({ model, interactions })),
+    unpricedModels: [...unpriced.entries()]
+      .sort((x, y) => y[1] - x[1] || compareKeys(x[0], y[0]))
+      .map(([model, interactions]) => ({ model, interactions })),
     rows: [...rows.values()]
-      .sort((x, y) => compareKeys(x.date, y.date) || y.t.costNanos - x.t.costNanos || compareKeys(x.agent, y.agent) || compareKeys(x.model, y.model) || compareKeys(x.route, y.route))
+      .sort(
+        (x, y) =>
+          compareKeys(x.date, y.date) ||
+          y.t.costNanos - x.t.costNanos ||
+          compareKeys(x.agent, y.agent) ||
+          compareKeys(x.model, y.model) ||
+          compareKeys(x.route, y.route),
+      )
       .map((x) => ({ date: x.date, agent: x.agent, model: x.model, route: x.route, ...toTotals(x.t) })),
   };
 }

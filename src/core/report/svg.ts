@@ -34,11 +34,20 @@ function hash(s: string): string {
   return (h >>> 0).toString(36);
 }
 
-function yAxis(scale: { max: number; step: number }, x0: number, x1: number, y: (v: number) => number, format: (v: number) => string): string[] {
+function yAxis(
+  scale: { max: number; step: number },
+  x0: number,
+  x1: number,
+  y: (v: number) => number,
+  format: (v: number) => string,
+): string[] {
   const out: string[] = [];
   for (let v = 0; v <= scale.max + scale.step / 2; v += scale.step) {
     const yy = r1(y(v));
-    out.push(`<line class="grid" x1="${x0}" x2="${x1}" y1="${yy}" y2="${yy}"/>`, `<text class="tick" x="${x0 - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${esc(format(v))}</text>`);
+    out.push(
+      `<line class="grid" x1="${x0}" x2="${x1}" y1="${yy}" y2="${yy}"/>`,
+      `<text class="tick" x="${x0 - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${esc(format(v))}</text>`,
+    );
   }
   return out;
 }
@@ -69,8 +78,12 @@ export interface ColumnChartOptions {
 
 /** Vertical columns, one per label (days), with an optional stacked part and reference line. */
 export function columnChart(o: ColumnChartOptions): string {
-  const W = o.width ?? 640, H = o.height ?? 220;
-  const left = 56, right = 8, top = 18, bottom = 26;
+  const W = o.width ?? 640,
+    H = o.height ?? 220;
+  const left = 56,
+    right = 8,
+    top = 18,
+    bottom = 26;
   const top1 = Math.max(0, ...o.columns.map((c) => c.value + (c.extra ?? 0)), o.reference?.value ?? 0);
   const scale = niceScale(top1);
   const y = (v: number) => top + (H - top - bottom) * (1 - v / scale.max);
@@ -81,15 +94,27 @@ export function columnChart(o: ColumnChartOptions): string {
     const x = left + slot * i + (slot - bw) / 2;
     const cx = r1(x + bw / 2);
     const parts: string[] = [];
-    if (c.value > 0) parts.push(`<rect class="bar ${o.mainClass ?? 'bar-cloud'}" x="${r1(x)}" y="${r1(y(c.value))}" width="${r1(bw)}" height="${r1(y(0) - y(c.value))}"/>`);
-    if (c.extra && c.extra > 0) parts.push(`<rect class="bar ${o.extraClass ?? 'bar-local'}" x="${r1(x)}" y="${r1(y(c.value + c.extra))}" width="${r1(bw)}" height="${r1(y(c.value) - y(c.value + c.extra))}"/>`);
+    if (c.value > 0)
+      parts.push(
+        `<rect class="bar ${o.mainClass ?? 'bar-cloud'}" x="${r1(x)}" y="${r1(y(c.value))}" width="${r1(bw)}" height="${r1(y(0) - y(c.value))}"/>`,
+      );
+    if (c.extra && c.extra > 0)
+      parts.push(
+        `<rect class="bar ${o.extraClass ?? 'bar-local'}" x="${r1(x)}" y="${r1(y(c.value + c.extra))}" width="${r1(bw)}" height="${r1(y(c.value) - y(c.value + c.extra))}"/>`,
+      );
     body.push(`<g>${c.title ? `<title>${esc(c.title)}</title>` : ''}${parts.join('')}</g>`);
-    if (c.valueLabel) body.push(`<text class="value" x="${cx}" y="${r1(y(c.value + (c.extra ?? 0)) - 4)}" text-anchor="middle">${esc(c.valueLabel)}</text>`);
+    if (c.valueLabel)
+      body.push(
+        `<text class="value" x="${cx}" y="${r1(y(c.value + (c.extra ?? 0)) - 4)}" text-anchor="middle">${esc(c.valueLabel)}</text>`,
+      );
     body.push(`<text class="tick" x="${cx}" y="${H - 8}" text-anchor="middle">${esc(c.label)}</text>`);
   });
   if (o.reference && o.reference.value > 0) {
     const yy = r1(y(o.reference.value));
-    body.push(`<line class="line-budget" x1="${left}" x2="${W - right}" y1="${yy}" y2="${yy}"/>`, `<text class="ref" x="${W - right}" y="${r1(y(o.reference.value) - 4)}" text-anchor="end">${esc(o.reference.label)}</text>`);
+    body.push(
+      `<line class="line-budget" x1="${left}" x2="${W - right}" y1="${yy}" y2="${yy}"/>`,
+      `<text class="ref" x="${W - right}" y="${r1(y(o.reference.value) - 4)}" text-anchor="end">${esc(o.reference.label)}</text>`,
+    );
   }
   body.push(`<line class="axis" x1="${left}" x2="${W - right}" y1="${r1(y(0))}" y2="${r1(y(0))}"/>`);
   return frame(W, H, o.title, body, 'column-chart');
@@ -106,7 +131,9 @@ export interface BarRow {
 /** Horizontal bars with their label on the left and value on the right (agents, models, developers). */
 export function barList(title: string, rows: BarRow[], width = 640): string {
   const longest = Math.max(4, ...rows.map((r) => Math.min(32, r.label.length)));
-  const rowH = 24, labelW = Math.min(Math.round(width * 0.34), longest * 6.5 + 16), valueW = 170;
+  const rowH = 24,
+    labelW = Math.min(Math.round(width * 0.34), longest * 6.5 + 16),
+    valueW = 170;
   const H = Math.max(1, rows.length) * rowH + 4;
   const max = Math.max(0, ...rows.map((r) => r.value));
   const span = width - labelW - valueW - 16;
@@ -137,12 +164,15 @@ export function splitBar(title: string, parts: SplitPart[], width = 640): string
   let x = 0;
   for (const p of parts) {
     const w = total > 0 ? (p.value / total) * width : 0;
-    if (w > 0) body.push(`<rect class="bar ${p.cls}" x="${r1(x)}" y="0" width="${r1(w)}" height="18"><title>${esc(p.label)}</title></rect>`);
+    if (w > 0)
+      body.push(`<rect class="bar ${p.cls}" x="${r1(x)}" y="0" width="${r1(w)}" height="18"><title>${esc(p.label)}</title></rect>`);
     x += w;
   }
   let lx = 0;
   parts.forEach((p) => {
-    body.push(`<rect class="${p.cls}" x="${lx}" y="28" width="10" height="10"/><text class="label" x="${lx + 14}" y="37">${esc(p.label)}</text>`);
+    body.push(
+      `<rect class="${p.cls}" x="${lx}" y="28" width="10" height="10"/><text class="label" x="${lx + 14}" y="37">${esc(p.label)}</text>`,
+    );
     lx += Math.max(140, 14 + p.label.length * 7 + 16);
   });
   return frame(width, 44, title, body, 'split-bar');
@@ -174,8 +204,12 @@ export interface LineChartOptions {
  * the budget as a reference line, with daily spend as faint columns behind.
  */
 export function lineChart(o: LineChartOptions): string {
-  const W = o.width ?? 640, H = o.height ?? 240;
-  const left = 56, right = 8, top = 18, bottom = 26;
+  const W = o.width ?? 640,
+    H = o.height ?? 240;
+  const left = 56,
+    right = 8,
+    top = 18,
+    bottom = 26;
   const n = Math.max(1, o.xLabels.length);
   const all = [...o.series.flatMap((s) => s.points), ...(o.columns ?? [])].filter((v): v is number => v !== null);
   const scale = niceScale(Math.max(0, ...all, o.reference?.value ?? 0));
@@ -186,11 +220,16 @@ export function lineChart(o: LineChartOptions): string {
   (o.columns ?? []).forEach((v, i) => {
     if (v === null || v <= 0) return;
     const bw = slot * 0.6;
-    body.push(`<rect class="bar bar-daily" x="${r1(x(i) - bw / 2)}" y="${r1(y(v))}" width="${r1(bw)}" height="${r1(y(0) - y(v))}"><title>${esc(`${o.xLabels[i]}: ${o.format(v)}`)}</title></rect>`);
+    body.push(
+      `<rect class="bar bar-daily" x="${r1(x(i) - bw / 2)}" y="${r1(y(v))}" width="${r1(bw)}" height="${r1(y(0) - y(v))}"><title>${esc(`${o.xLabels[i]}: ${o.format(v)}`)}</title></rect>`,
+    );
   });
   if (o.reference && o.reference.value > 0) {
     const yy = r1(y(o.reference.value));
-    body.push(`<line class="line-budget" x1="${left}" x2="${W - right}" y1="${yy}" y2="${yy}"/>`, `<text class="ref" x="${W - right}" y="${r1(y(o.reference.value) - 4)}" text-anchor="end">${esc(o.reference.label)}</text>`);
+    body.push(
+      `<line class="line-budget" x1="${left}" x2="${W - right}" y1="${yy}" y2="${yy}"/>`,
+      `<text class="ref" x="${W - right}" y="${r1(y(o.reference.value) - 4)}" text-anchor="end">${esc(o.reference.label)}</text>`,
+    );
   }
   for (const s of o.series) {
     const segs: string[] = [];

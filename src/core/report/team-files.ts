@@ -62,7 +62,7 @@ export async function collectFiles(paths: string[], cwd = process.cwd(), maxFile
   const add = (p: string): boolean => {
     const abs = path.resolve(cwd, p);
     if (seen.has(abs)) return true;
-    if (out.files.length >= maxFiles) return (out.tooMany = true), false;
+    if (out.files.length >= maxFiles) return ((out.tooMany = true), false);
     seen.add(abs);
     out.files.push(p);
     return true;
@@ -72,7 +72,13 @@ export async function collectFiles(paths: string[], cwd = process.cwd(), maxFile
     try {
       st = await stat(path.resolve(cwd, p));
     } catch (err) {
-      out.missing.push({ file: shownPath(p), problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      out.missing.push({
+        file: shownPath(p),
+        problem:
+          (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'no such file or folder'
+            : `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
       continue;
     }
     if (st.isDirectory()) {
@@ -96,7 +102,10 @@ async function walk(root: string, cwd: string, out: Collected, add: (p: string) 
     try {
       entries = await readdir(path.resolve(cwd, dir), { withFileTypes: true });
     } catch (err) {
-      out.skipped.push({ file: shownPath(dir), problem: `skipped: folder cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      out.skipped.push({
+        file: shownPath(dir),
+        problem: `skipped: folder cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
       continue;
     }
     entries.sort((a, b) => compareKeys(a.name, b.name));
@@ -105,13 +114,14 @@ async function walk(root: string, cwd: string, out: Collected, add: (p: string) 
       const p = path.join(dir, d.name);
       const json = d.name.toLowerCase().endsWith('.json');
       // Some file systems report no type in the listing; lstat never follows a link.
-      const t: Dirent | Stats = d.isFile() || d.isDirectory() || d.isSymbolicLink() || kindOf(d) ? d : await lstat(path.resolve(cwd, p)).catch(() => d);
+      const t: Dirent | Stats =
+        d.isFile() || d.isDirectory() || d.isSymbolicLink() || kindOf(d) ? d : await lstat(path.resolve(cwd, p)).catch(() => d);
       if (t.isSymbolicLink()) {
         if (json || !d.name.startsWith('.')) out.skipped.push({ file: shownPath(p), problem: LINK_SKIPPED });
       } else if (t.isDirectory()) {
         if (!d.name.startsWith('.') && d.name !== 'node_modules') subdirs.push(p);
       } else if (json) {
-        const kind = t.isFile() ? undefined : kindOf(t) ?? 'of an unknown kind';
+        const kind = t.isFile() ? undefined : (kindOf(t) ?? 'of an unknown kind');
         if (kind) out.skipped.push({ file: shownPath(p), problem: notRegular(kind) });
         else if (!add(p)) return false;
       }
@@ -161,10 +171,14 @@ export async function readRegularFile(file: string, opts: { follow: boolean; max
   }
 }
 
-const tooLarge = (size: number, max: number) => `${size > max + 1 ? `${Math.round(size / 1e6)} MB` : `more than ${max / 1e6} MB`} is too large for a weekly summary (at most ${max / 1e6} MB)`;
+const tooLarge = (size: number, max: number) =>
+  `${size > max + 1 ? `${Math.round(size / 1e6)} MB` : `more than ${max / 1e6} MB`} is too large for a weekly summary (at most ${max / 1e6} MB)`;
 
 /** Reads and checks the files, a few at a time; each one becomes an Entry or a Problem. */
-export async function readEntries(files: string[], opts: { cwd?: string; concurrency?: number; named?: readonly string[]; maxBytes?: number } = {}): Promise<{ entries: Entry[]; rejected: Problem[] }> {
+export async function readEntries(
+  files: string[],
+  opts: { cwd?: string; concurrency?: number; named?: readonly string[]; maxBytes?: number } = {},
+): Promise<{ entries: Entry[]; rejected: Problem[] }> {
   const cwd = opts.cwd ?? process.cwd();
   const named = new Set(opts.named ?? []);
   const max = opts.maxBytes ?? MAX_SUMMARY_BYTES;

@@ -81,7 +81,6 @@ export interface TeamMember {
   priceTableVersion: string | null;
 }
 
-
 export interface Duplicate {
   developer: string;
   week: string;
@@ -130,7 +129,8 @@ export function dedupe(entries: Entry[]): { kept: Entry[]; duplicates: Duplicate
     g.sort((a, b) => compareKeys(a.generatedAt, b.generatedAt) || compareKeys(a.file, b.file));
     const last = g[g.length - 1];
     kept.push(last);
-    if (g.length > 1) duplicates.push({ developer: last.developer, week: last.week, kept: last.file, ignored: g.slice(0, -1).map((e) => e.file) });
+    if (g.length > 1)
+      duplicates.push({ developer: last.developer, week: last.week, kept: last.file, ignored: g.slice(0, -1).map((e) => e.file) });
   }
   duplicates.sort((a, b) => compareWeekIds(a.week, b.week) || compareKeys(a.developer, b.developer));
   return { kept, duplicates };
@@ -154,7 +154,18 @@ const emptySum = (): Sum => ({ t: emptyTally(), carried: null });
 function addSum(s: Sum, row: Totals): Sum {
   const t = addTally(s.t, tallyFromTotals(row));
   // Before the addition every field was below 2^52 and each addend is below 2^50: still exact.
-  if (t.costNanos >= CARRY || t.avoidedNanos >= CARRY || t.input >= CARRY || t.output >= CARRY || t.cacheRead >= CARRY || t.cacheWrite >= CARRY || t.reasoning >= CARRY || t.interactions >= CARRY || t.unpriced >= CARRY || t.estimated >= CARRY) {
+  if (
+    t.costNanos >= CARRY ||
+    t.avoidedNanos >= CARRY ||
+    t.input >= CARRY ||
+    t.output >= CARRY ||
+    t.cacheRead >= CARRY ||
+    t.cacheWrite >= CARRY ||
+    t.reasoning >= CARRY ||
+    t.interactions >= CARRY ||
+    t.unpriced >= CARRY ||
+    t.estimated >= CARRY
+  ) {
     const c = (s.carried ??= {});
     for (const k of TALLY_KEYS) {
       c[k] = (c[k] ?? 0n) + BigInt(t[k]);
@@ -225,7 +236,11 @@ export function splitFuture(entries: Entry[], now: number): { current: Entry[]; 
     let ok = begun.get(e.week);
     if (ok === undefined) begun.set(e.week, (ok = weekById(e.week, 'saturday').start <= today));
     if (ok) current.push(e);
-    else future.push({ file: e.file, problem: `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot come from the future; check the clock of the computer that made it` });
+    else
+      future.push({
+        file: e.file,
+        problem: `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot come from the future; check the clock of the computer that made it`,
+      });
   }
   return { current, future };
 }
@@ -257,7 +272,13 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
       totals: e.totals,
       routes: e.routes,
       previous: e.previous,
-      budget: { month: e.budget.month, monthlyBudgetUSD: e.budget.monthlyBudgetUSD, monthToDateUSD: e.budget.monthToDateUSD, projectedMonthUSD: e.budget.projectedMonthUSD, state: e.budget.state },
+      budget: {
+        month: e.budget.month,
+        monthlyBudgetUSD: e.budget.monthlyBudgetUSD,
+        monthToDateUSD: e.budget.monthToDateUSD,
+        projectedMonthUSD: e.budget.projectedMonthUSD,
+        state: e.budget.state,
+      },
       complete: e.complete,
       priceTableVersion: e.priceTableVersion,
     }))
@@ -288,14 +309,24 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
     previousTotals: sumTotals(members.map((m) => m.previous)),
     routes: { cloud: sumTotals(members.map((m) => m.routes.cloud)), local: sumTotals(members.map((m) => m.routes.local)) },
     members,
-    agents: groupNamed(current.map((e) => e.agents.map((a) => [a.agent, a]))).map((g) => ({ agent: g.name, developers: g.developers, ...g.totals })),
-    models: groupNamed(current.map((e) => e.models.map((x) => [x.model, x]))).map((g) => ({ model: g.name, developers: g.developers, ...g.totals })),
+    agents: groupNamed(current.map((e) => e.agents.map((a) => [a.agent, a]))).map((g) => ({
+      agent: g.name,
+      developers: g.developers,
+      ...g.totals,
+    })),
+    models: groupNamed(current.map((e) => e.models.map((x) => [x.model, x]))).map((g) => ({
+      model: g.name,
+      developers: g.developers,
+      ...g.totals,
+    })),
     overBudget: byState('over'),
     nearBudget: byState('warning'),
     history,
     duplicates,
     rejected: rejected.concat(future).sort((a, b) => compareKeys(a.file, b.file)),
-    unpricedModels: [...unpriced.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0])).map(([model, interactions]) => ({ model, interactions })),
+    unpricedModels: [...unpriced.entries()]
+      .sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]))
+      .map(([model, interactions]) => ({ model, interactions })),
     priceTableVersions: [...new Set(current.map((e) => e.priceTableVersion ?? 'unknown'))].sort(compareKeys),
     weekStarts: [...new Set(current.map((e) => e.weekStart))].sort(compareKeys),
   };

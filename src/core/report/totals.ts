@@ -62,7 +62,20 @@ export interface Tally {
 }
 
 export function emptyTally(): Tally {
-  return { costNanos: 0, avoidedNanos: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, interactions: 0, unpriced: 0, estimated: 0, local: 0, localPriced: 0 };
+  return {
+    costNanos: 0,
+    avoidedNanos: 0,
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    reasoning: 0,
+    interactions: 0,
+    unpriced: 0,
+    estimated: 0,
+    local: 0,
+    localPriced: 0,
+  };
 }
 
 export function addRecord(t: Tally, r: Interaction): Tally {

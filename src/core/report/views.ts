@@ -76,7 +76,10 @@ export function sessionOf(r: Interaction, day: string): { key: string; known: bo
   const colon = id.indexOf(':');
   const prefix = colon > 0 ? id.slice(0, colon) : '';
   // Only the agents' logs name sessions; the gateway's own ids (<agent>:gateway:<uuid>) do not.
-  if (r.source === 'log' && (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code')) {
+  if (
+    r.source === 'log' &&
+    (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code')
+  ) {
     const rest = id.slice(colon + 1);
     // A Codex id ends in :<ms>:<key>; the rollout id between may itself hold no colon, but be safe.
     const parts = rest.split(':');
@@ -98,7 +101,16 @@ interface Group {
 }
 
 function newGroup(at: string): Group {
-  return { tally: emptyTally(), firstAt: at, lastAt: at, projects: new Set(), agents: new Set(), models: new Map(), byAgent: new Map(), sessionKnown: true };
+  return {
+    tally: emptyTally(),
+    firstAt: at,
+    lastAt: at,
+    projects: new Set(),
+    agents: new Set(),
+    models: new Map(),
+    byAgent: new Map(),
+    sessionKnown: true,
+  };
 }
 
 function bump(m: Map<string, Tally>, key: string, r: Interaction): void {
@@ -182,7 +194,10 @@ export function buildView(records: Iterable<Interaction>, o: ViewOptions): ViewJ
   if (!isPeriod && o.last !== undefined) rows = rows.slice(-o.last);
   if (o.order === 'desc') rows.reverse();
   // --last on a non-period view drops rows: the totals are those of the rows shown.
-  const totals = !isPeriod && o.last !== undefined ? toTotals(rows.reduce((t, r) => addTally(t, groups.get(r.key)!.tally), emptyTally())) : toTotals(total);
+  const totals =
+    !isPeriod && o.last !== undefined
+      ? toTotals(rows.reduce((t, r) => addTally(t, groups.get(r.key)!.tally), emptyTally()))
+      : toTotals(total);
   return {
     view: kind,
     since: since ?? null,
@@ -197,7 +212,15 @@ export function buildView(records: Iterable<Interaction>, o: ViewOptions): ViewJ
 
 function toRow(kind: ViewKind, key: string, g: Group, today: string, breakdown: boolean, weekStart: WeekStart): ViewRow {
   const sortKeys = (s: Set<string>) => [...s].sort(compareKeys);
-  const row: ViewRow = { key, label: labelOf(kind, key, weekStart), ...toTotals(g.tally), firstAt: g.firstAt, lastAt: g.lastAt, agents: sortKeys(g.agents), models: [...g.models].sort(byCostDesc).map(([m]) => m) };
+  const row: ViewRow = {
+    key,
+    label: labelOf(kind, key, weekStart),
+    ...toTotals(g.tally),
+    firstAt: g.firstAt,
+    lastAt: g.lastAt,
+    agents: sortKeys(g.agents),
+    models: [...g.models].sort(byCostDesc).map(([m]) => m),
+  };
   if (kind === 'daily' || kind === 'weekly' || kind === 'monthly') {
     const b = periodBounds(kind, key);
     row.state = stateOf(b.first, b.last, today);

@@ -51,7 +51,18 @@ interface Fields {
 function fieldsOf(o: Record<string, unknown>): Fields {
   const m = o.message;
   const msg = isObject(m);
-  return { type: o.type, isSidechain: o.isSidechain, cwd: o.cwd, sessionId: o.sessionId, uuid: o.uuid, timestamp: o.timestamp, message: msg, id: msg ? m.id : undefined, model: msg ? m.model : undefined, usage: msg ? m.usage : undefined };
+  return {
+    type: o.type,
+    isSidechain: o.isSidechain,
+    cwd: o.cwd,
+    sessionId: o.sessionId,
+    uuid: o.uuid,
+    timestamp: o.timestamp,
+    message: msg,
+    id: msg ? m.id : undefined,
+    model: msg ? m.model : undefined,
+    usage: msg ? m.usage : undefined,
+  };
 }
 
 /** Returned for the many lines that produce nothing: no array allocated per line. */
@@ -66,9 +77,27 @@ const NONE: readonly ParsedRecord[] = Object.freeze([]);
  */
 class LineScanner {
   private readonly j = new JsonScan(Buffer.alloc(0), 0, 0);
-  private readonly f: Fields = { type: undefined, isSidechain: undefined, cwd: undefined, sessionId: undefined, uuid: undefined, timestamp: undefined, message: false, id: undefined, model: undefined, usage: undefined };
+  private readonly f: Fields = {
+    type: undefined,
+    isSidechain: undefined,
+    cwd: undefined,
+    sessionId: undefined,
+    uuid: undefined,
+    timestamp: undefined,
+    message: false,
+    id: undefined,
+    model: undefined,
+    usage: undefined,
+  };
   /** message.usage: the counts as plain digits, `speed` and the cache_creation split (read again for every line). */
-  private readonly u: Record<string, unknown> = { input_tokens: undefined, output_tokens: undefined, cache_read_input_tokens: undefined, cache_creation_input_tokens: undefined, speed: undefined, cache_creation: undefined };
+  private readonly u: Record<string, unknown> = {
+    input_tokens: undefined,
+    output_tokens: undefined,
+    cache_read_input_tokens: undefined,
+    cache_creation_input_tokens: undefined,
+    speed: undefined,
+    cache_creation: undefined,
+  };
   private readonly cc: Record<string, unknown> = { ephemeral_5m_input_tokens: undefined, ephemeral_1h_input_tokens: undefined };
   private readonly cwd = new StringCache();
   private readonly model = new StringCache();
@@ -95,14 +124,14 @@ class LineScanner {
     const { j, f } = this;
     switch (ke - ks) {
       case 4:
-        if (j.is(ks, ke, 'type')) return (f.type = j.stringIs('progress') ? 'progress' : null), true;
-        if (j.is(ks, ke, 'uuid')) return (this.uuidAt = j.range()[0]), true;
+        if (j.is(ks, ke, 'type')) return ((f.type = j.stringIs('progress') ? 'progress' : null), true);
+        if (j.is(ks, ke, 'uuid')) return ((this.uuidAt = j.range()[0]), true);
         return false;
       case 3:
         return j.is(ks, ke, 'cwd') ? ((f.cwd = j.cachedString(this.cwd)), true) : false;
       case 9:
-        if (j.is(ks, ke, 'sessionId')) return (this.sessionAt = j.range()[0]), true;
-        if (j.is(ks, ke, 'timestamp')) return (f.timestamp = j.string()), true;
+        if (j.is(ks, ke, 'sessionId')) return ((this.sessionAt = j.range()[0]), true);
+        if (j.is(ks, ke, 'timestamp')) return ((f.timestamp = j.string()), true);
         return false;
       case 11:
         return j.is(ks, ke, 'isSidechain') ? ((f.isSidechain = j.boolean()), true) : false;
@@ -119,8 +148,8 @@ class LineScanner {
 
   private readonly message = (mk: number, me: number): boolean => {
     const { j, f } = this;
-    if (j.is(mk, me, 'id')) return (f.id = j.string()), true;
-    if (j.is(mk, me, 'model')) return (f.model = j.cachedString(this.model)), true;
+    if (j.is(mk, me, 'id')) return ((f.id = j.string()), true);
+    if (j.is(mk, me, 'model')) return ((f.model = j.cachedString(this.model)), true);
     if (!j.is(mk, me, 'usage')) return false;
     if (j.ws() !== 0x7b) {
       j.skip();
@@ -139,19 +168,19 @@ class LineScanner {
     const { j, u } = this;
     switch (ke - ks) {
       case 12:
-        if (j.is(ks, ke, 'input_tokens')) return (u.input_tokens = j.count()), true;
+        if (j.is(ks, ke, 'input_tokens')) return ((u.input_tokens = j.count()), true);
         return false;
       case 13:
-        if (j.is(ks, ke, 'output_tokens')) return (u.output_tokens = j.count()), true;
+        if (j.is(ks, ke, 'output_tokens')) return ((u.output_tokens = j.count()), true);
         return false;
       case 23:
-        if (j.is(ks, ke, 'cache_read_input_tokens')) return (u.cache_read_input_tokens = j.count()), true;
+        if (j.is(ks, ke, 'cache_read_input_tokens')) return ((u.cache_read_input_tokens = j.count()), true);
         return false;
       case 27:
-        if (j.is(ks, ke, 'cache_creation_input_tokens')) return (u.cache_creation_input_tokens = j.count()), true;
+        if (j.is(ks, ke, 'cache_creation_input_tokens')) return ((u.cache_creation_input_tokens = j.count()), true);
         return false;
       case 5:
-        if (j.is(ks, ke, 'speed')) return (u.speed = j.string()), true;
+        if (j.is(ks, ke, 'speed')) return ((u.speed = j.string()), true);
         return false;
       case 14:
         if (!j.is(ks, ke, 'cache_creation')) return false;
@@ -167,8 +196,8 @@ class LineScanner {
 
   private readonly cacheCreation = (ck: number, ce: number): boolean => {
     const { j, cc } = this;
-    if (j.is(ck, ce, 'ephemeral_5m_input_tokens')) return (cc.ephemeral_5m_input_tokens = j.count()), true;
-    if (j.is(ck, ce, 'ephemeral_1h_input_tokens')) return (cc.ephemeral_1h_input_tokens = j.count()), true;
+    if (j.is(ck, ce, 'ephemeral_5m_input_tokens')) return ((cc.ephemeral_5m_input_tokens = j.count()), true);
+    if (j.is(ck, ce, 'ephemeral_1h_input_tokens')) return ((cc.ephemeral_1h_input_tokens = j.count()), true);
     return false;
   };
 }
@@ -247,7 +276,8 @@ export function claudeFolderProject(file: string): string | null {
 function parser(file: string): LineParser {
   const fallbackSession = path.basename(file, '.jsonl');
   let fromFolder: string | null | undefined;
-  const projectFor = (cwd: unknown): string | null => projectOf(cwd) ?? (fromFolder === undefined ? (fromFolder = claudeFolderProject(file)) : fromFolder);
+  const projectFor = (cwd: unknown): string | null =>
+    projectOf(cwd) ?? (fromFolder === undefined ? (fromFolder = claudeFolderProject(file)) : fromFolder);
   // The content-block copies of one response come one after another: hold the most complete and
   // hand it over when another response starts or the read ends (end()), not once per copy.
   let held: ParsedRecord | null = null;
@@ -278,7 +308,9 @@ function parser(file: string): LineParser {
     };
     const at = utcIso(f.timestamp, 'timestamp');
     const messageId = str(f.id);
-    const id = messageId ? `anthropic:${messageId}` : `claude-code:${str(f.sessionId) ?? fallbackSession}:${str(f.uuid) ?? `line${lineNo}`}`;
+    const id = messageId
+      ? `anthropic:${messageId}`
+      : `claude-code:${str(f.sessionId) ?? fallbackSession}:${str(f.uuid) ?? `line${lineNo}`}`;
     const sidechain = f.isSidechain === true;
     const total = totalTokens(t);
     if (held && held.interaction.id === id && !!held.sidechain === sidechain) {
@@ -286,7 +318,15 @@ function parser(file: string): LineParser {
       held = null; // the newer copy is more complete: it replaces the held one below
     }
     const record: ParsedRecord = {
-      interaction: unpriced({ id, at, agent: 'claude-code', project: projectFor(f.cwd), model: str(f.model) ?? 'unknown', tokens: t, fast: u.speed === 'fast' }),
+      interaction: unpriced({
+        id,
+        at,
+        agent: 'claude-code',
+        project: projectFor(f.cwd),
+        model: str(f.model) ?? 'unknown',
+        tokens: t,
+        fast: u.speed === 'fast',
+      }),
     };
     if (sidechain) record.sidechain = true;
     const out = held ? [held] : NONE;

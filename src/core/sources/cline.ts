@@ -47,7 +47,8 @@ function sdkParser(file: string): LineParser {
       } catch (err) {
         throw new MalformedLine(`not JSON (${(err as Error).message.slice(0, 60)})`);
       }
-      if (!isObject(doc) || !Array.isArray(doc.messages)) throw new MalformedLine('expected {"version":1,"messages":[…]} (Cline SDK messages.json)');
+      if (!isObject(doc) || !Array.isArray(doc.messages))
+        throw new MalformedLine('expected {"version":1,"messages":[…]} (Cline SDK messages.json)');
       const out: ParsedRecord[] = [];
       doc.messages.forEach((m, i) => {
         if (!isObject(m) || m.role !== 'assistant' || !isObject(m.metrics)) return;
@@ -82,7 +83,8 @@ export function sessionProject(dir: string): string | null {
 function sdkRecord(m: Record<string, unknown>, where: string, stem: string, project: string | null): ParsedRecord {
   const x = m.metrics as Record<string, unknown>;
   const w = `${where}.metrics`;
-  if (typeof m.ts !== 'number' || !Number.isFinite(m.ts) || Math.abs(m.ts) > MAX_TS) throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(m.ts)?.slice(0, 40)}`);
+  if (typeof m.ts !== 'number' || !Number.isFinite(m.ts) || Math.abs(m.ts) > MAX_TS)
+    throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(m.ts)?.slice(0, 40)}`);
   const cacheRead = count(x, 'cacheReadTokens', w);
   const cacheWrite5m = count(x, 'cacheWriteTokens', w);
   const input = splitInput('roo', count(x, 'inputTokens', w), cacheWrite5m, cacheRead, null);
@@ -112,7 +114,10 @@ const tasks = vscodeTaskAdapter({
 
 export const cline: SourceAdapter = {
   ...tasks,
-  rootsFromSetting: (dir) => (path.basename(dir) === 'sessions' ? [dir] : [...tasks.rootsFromSetting(dir), path.join(dir, 'sessions'), path.join(dir, 'data', 'tasks'), path.join(dir, 'data', 'sessions')]),
+  rootsFromSetting: (dir) =>
+    path.basename(dir) === 'sessions'
+      ? [dir]
+      : [...tasks.rootsFromSetting(dir), path.join(dir, 'sessions'), path.join(dir, 'data', 'tasks'), path.join(dir, 'data', 'sessions')],
   matches: (file) => tasks.matches(file) || isSdkFile(file),
   createParser: (file, saved) => (isSdkFile(file) ? sdkParser(file) : tasks.createParser(file, saved)),
 };

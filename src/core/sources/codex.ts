@@ -93,7 +93,8 @@ function usage(v: unknown, where: string): Usage | null {
   return { input, cached, output, reasoning, total };
 }
 
-const same = (a: Usage, b: Usage) => a.input === b.input && a.cached === b.cached && a.output === b.output && a.reasoning === b.reasoning && a.total === b.total;
+const same = (a: Usage, b: Usage) =>
+  a.input === b.input && a.cached === b.cached && a.output === b.output && a.reasoning === b.reasoning && a.total === b.total;
 const continues = (now: Usage, prev: Usage, last: Usage) =>
   now.input - prev.input === last.input &&
   now.cached - prev.cached === last.cached &&
@@ -128,7 +129,18 @@ export function threadStartMs(file: string): number {
 }
 
 function freshState(): CodexState {
-  return { session: null, lineage: null, epoch: 0, fork: false, records: false, model: null, project: null, metaProject: null, prev: null, metaSeen: false };
+  return {
+    session: null,
+    lineage: null,
+    epoch: 0,
+    fork: false,
+    records: false,
+    model: null,
+    project: null,
+    metaProject: null,
+    prev: null,
+    metaSeen: false,
+  };
 }
 
 /** A state saved by an earlier version of this adapter continues with what it knew. */
@@ -198,7 +210,9 @@ function parser(file: string, saved?: unknown): LineParser {
     const delta = tokenCountDelta(s, total, last);
     if (s.records || !delta) return NONE;
     const lineage = s.lineage ?? s.session ?? sessionFromName(file);
-    const key = total ? `e${s.epoch}:${total.input}-${total.cached}-${total.output}-${total.reasoning}-${total.total}` : `${Date.parse(at)}:last${delta.total}`;
+    const key = total
+      ? `e${s.epoch}:${total.input}-${total.cached}-${total.output}-${total.reasoning}-${total.total}`
+      : `${Date.parse(at)}:last${delta.total}`;
     const r = record(s, `codex:${lineage}:${key}`, at, str(info.model) ?? str(p.model), delta);
     if (!r) return NONE;
     if (s.fork) {
@@ -266,7 +280,8 @@ export const codex: SourceAdapter = {
   label: 'Codex',
   settingsKey: 'codex',
   defaultRoots: (ctx) => [path.join(codexHome(ctx), 'sessions'), path.join(codexHome(ctx), 'archived_sessions')],
-  rootsFromSetting: (p) => (['sessions', 'archived_sessions'].includes(path.basename(p)) ? [p] : [path.join(p, 'sessions'), path.join(p, 'archived_sessions')]),
+  rootsFromSetting: (p) =>
+    ['sessions', 'archived_sessions'].includes(path.basename(p)) ? [p] : [path.join(p, 'sessions'), path.join(p, 'archived_sessions')],
   matches: (file) => /\.jsonl(\.zst)?$/.test(file),
   readMode: (file) => (file.endsWith('.zst') ? 'zstd-lines' : 'lines'),
   needles: ['"token_count"', '"turn_context"', '"session_meta"', '"token_usage_record"'],

@@ -167,7 +167,8 @@ function documentParser(file: string): LineParser {
     line(text, _lineNo, malformed): ParsedRecord[] {
       const o = parseObject(text);
       const session = str(o.sessionId) ?? sessionFromName(file);
-      if (!Array.isArray(o.messages)) throw new MalformedLine(`messages: expected an array, got ${JSON.stringify(o.messages)?.slice(0, 40)}`);
+      if (!Array.isArray(o.messages))
+        throw new MalformedLine(`messages: expected an array, got ${JSON.stringify(o.messages)?.slice(0, 40)}`);
       const out: ParsedRecord[] = [];
       o.messages.forEach((m, i) => {
         if (!isObject(m)) return;

@@ -153,7 +153,13 @@ export class Importer {
       tally.written += (await this.readThenSettle(() => this.readAll(tally))).length;
       this.prune();
       await this.saveState();
-      return { durationMs: Math.round(performance.now() - t0), filesSeen: this.known.size, ...tally, malformedLines: tally.malformed, sources: await this.status() };
+      return {
+        durationMs: Math.round(performance.now() - t0),
+        filesSeen: this.known.size,
+        ...tally,
+        malformedLines: tally.malformed,
+        sources: await this.status(),
+      };
     });
   }
 
@@ -182,7 +188,9 @@ export class Importer {
         }).catch((err) => {
           if (this.failed) throw err;
           // Files handed back keep their records and offsets; this thread reads the rest below.
-          this.opts.logger.warn(`agent logs: reading in worker threads failed (${(err as Error).message}); reading on the main thread instead`);
+          this.opts.logger.warn(
+            `agent logs: reading in worker threads failed (${(err as Error).message}); reading on the main thread instead`,
+          );
         });
       }
     } finally {
@@ -518,7 +526,9 @@ export class Importer {
       await saveSourceState(this.opts.dataDir, this.state);
     } catch (err) {
       this.stateDirty = true;
-      this.opts.logger.warn(`agent logs: could not save read offsets in ${this.opts.dataDir} (${(err as Error).message}); the next start reads more than it needs, without counting twice`);
+      this.opts.logger.warn(
+        `agent logs: could not save read offsets in ${this.opts.dataDir} (${(err as Error).message}); the next start reads more than it needs, without counting twice`,
+      );
     }
   }
 }

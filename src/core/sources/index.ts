@@ -8,10 +8,34 @@ export { rooCode } from './rooCode';
 export { kiloCode } from './kiloCode';
 export { qwenCode } from './qwenCode';
 export { globalStorageDirs } from './vscodeTasks';
-export { createImporter, Importer, type ImporterOptions, type ImportSummary, type SourceStatus, type RootStatus, type WatchOptions, type Disposable } from './importer';
-export { normaliseSourceSettings, defaultSourceSettings, DEFAULTS_TOKEN, SOURCE_KEYS, type SourceSettings, type SourceSetting } from './settings';
+export {
+  createImporter,
+  Importer,
+  type ImporterOptions,
+  type ImportSummary,
+  type SourceStatus,
+  type RootStatus,
+  type WatchOptions,
+  type Disposable,
+} from './importer';
+export {
+  normaliseSourceSettings,
+  defaultSourceSettings,
+  DEFAULTS_TOKEN,
+  SOURCE_KEYS,
+  type SourceSettings,
+  type SourceSetting,
+} from './settings';
 export { readFileUpdate, type FileState, type FileUpdate } from './tailer';
 export { loadSourceState, saveSourceState, STATE_FILE } from './state';
 export { LineSplitter } from './lines';
-export { MalformedLine, type SourceAdapter, type SourceId, type LineParser, type ParsedRecord, type RootContext, type ReadMode } from './types';
+export {
+  MalformedLine,
+  type SourceAdapter,
+  type SourceId,
+  type LineParser,
+  type ParsedRecord,
+  type RootContext,
+  type ReadMode,
+} from './types';
 export { describeSource, summariseSources, tildify } from './present';

@@ -241,7 +241,8 @@ export class JsonScan {
     }
     if (p === this.pos || (b[this.pos] === 0x30 && p - this.pos > 1) || p - this.pos > 15) this.fail('expected a plain count');
     const c = p < this.end ? b[p] : -1;
-    if (c !== COMMA && c !== RBRACE && c !== RBRACKET && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) this.fail('expected a plain count');
+    if (c !== COMMA && c !== RBRACE && c !== RBRACKET && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09)
+      this.fail('expected a plain count');
     this.pos = p;
     return n;
   }

@@ -5,4 +5,11 @@
  */
 import { vscodeTaskAdapter } from './vscodeTasks';
 
-export const kiloCode = vscodeTaskAdapter({ id: 'kilo-code', label: 'Kilo Code', settingsKey: 'kiloCode', extensionId: 'kilocode.kilo-code', flavour: 'roo', siblingHistory: true });
+export const kiloCode = vscodeTaskAdapter({
+  id: 'kilo-code',
+  label: 'Kilo Code',
+  settingsKey: 'kiloCode',
+  extensionId: 'kilocode.kilo-code',
+  flavour: 'roo',
+  siblingHistory: true,
+});

@@ -146,7 +146,12 @@ export class LineSplitter {
   }
 
   private wantedWhole(line: Buffer): boolean {
-    return this.needles.length === 0 || (!!this.opts.keepTorn && torn(line, 0, line.length)) || this.needles.some((n) => line.indexOf(n) >= 0) || this.leads(line, 0, line.length);
+    return (
+      this.needles.length === 0 ||
+      (!!this.opts.keepTorn && torn(line, 0, line.length)) ||
+      this.needles.some((n) => line.indexOf(n) >= 0) ||
+      this.leads(line, 0, line.length)
+    );
   }
 }
 

@@ -29,7 +29,9 @@ export function summariseSources(list: readonly SourceStatus[]): string {
   const missing = list.filter((s) => s.enabled && !s.roots.some((r) => r.exists)).length;
   const off = list.filter((s) => !s.enabled).length;
   const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
-  const parts = [found.length ? found.map((s) => `${s.label} (${n(s.interactions, 'interaction')})`).join(', ') : 'no agent logs found yet'];
+  const parts = [
+    found.length ? found.map((s) => `${s.label} (${n(s.interactions, 'interaction')})`).join(', ') : 'no agent logs found yet',
+  ];
   if (missing) parts.push(found.length ? `${n(missing, 'other agent')} not found` : `looked for ${n(missing, 'agent')}`);
   if (off) parts.push(`${off} turned off`);
   return parts.join(' · ');

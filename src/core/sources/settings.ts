@@ -33,14 +33,17 @@ export function defaultSourceSettings(): SourceSettings {
   return out;
 }
 
-const isAbsoluteAnywhere = (p: string) => path.isAbsolute(p) || path.win32.isAbsolute(p) || p === '~' || p.startsWith('~/') || p.startsWith('~\\');
+const isAbsoluteAnywhere = (p: string) =>
+  path.isAbsolute(p) || path.win32.isAbsolute(p) || p === '~' || p.startsWith('~/') || p.startsWith('~\\');
 
 export function normaliseSourceSettings(value: unknown): { settings: SourceSettings; warnings: string[] } {
   const settings = defaultSourceSettings();
   const warnings: string[] = [];
   if (value === undefined || value === null) return { settings, warnings };
   if (typeof value !== 'object' || Array.isArray(value)) {
-    warnings.push(`unmetered.sources: expected an object of per-agent settings, got ${JSON.stringify(value)?.slice(0, 60)}; using the defaults`);
+    warnings.push(
+      `unmetered.sources: expected an object of per-agent settings, got ${JSON.stringify(value)?.slice(0, 60)}; using the defaults`,
+    );
     return { settings, warnings };
   }
   const raw = value as Record<string, unknown>;
@@ -49,17 +52,22 @@ export function normaliseSourceSettings(value: unknown): { settings: SourceSetti
     if (v === undefined || v === null) continue;
     const name = `unmetered.sources.${key}`;
     if (typeof v !== 'object' || Array.isArray(v)) {
-      warnings.push(`${name}: expected an object like {"enabled": true, "paths": []}, got ${JSON.stringify(v)?.slice(0, 60)}; using the defaults`);
+      warnings.push(
+        `${name}: expected an object like {"enabled": true, "paths": []}, got ${JSON.stringify(v)?.slice(0, 60)}; using the defaults`,
+      );
       continue;
     }
     const o = v as Record<string, unknown>;
     if (o.enabled !== undefined) {
       if (typeof o.enabled === 'boolean') settings[id].enabled = o.enabled;
-      else warnings.push(`${name}.enabled: expected true or false, got ${JSON.stringify(o.enabled)?.slice(0, 40)}; reading this agent's logs`);
+      else
+        warnings.push(`${name}.enabled: expected true or false, got ${JSON.stringify(o.enabled)?.slice(0, 40)}; reading this agent's logs`);
     }
     if (o.paths !== undefined && o.paths !== null) {
       if (!Array.isArray(o.paths)) {
-        warnings.push(`${name}.paths: expected a list of folders, got ${JSON.stringify(o.paths)?.slice(0, 60)}; using the default locations`);
+        warnings.push(
+          `${name}.paths: expected a list of folders, got ${JSON.stringify(o.paths)?.slice(0, 60)}; using the default locations`,
+        );
         continue;
       }
       for (const p of o.paths) {
@@ -74,7 +82,8 @@ export function normaliseSourceSettings(value: unknown): { settings: SourceSetti
     }
   }
   for (const k of Object.keys(raw)) {
-    if (!Object.values(SOURCE_KEYS).includes(k)) warnings.push(`unmetered.sources.${k}: not an agent Unmetered reads (known: ${Object.values(SOURCE_KEYS).join(', ')}); ignored`);
+    if (!Object.values(SOURCE_KEYS).includes(k))
+      warnings.push(`unmetered.sources.${k}: not an agent Unmetered reads (known: ${Object.values(SOURCE_KEYS).join(', ')}); ignored`);
   }
   return { settings, warnings };
 }

@@ -23,7 +23,8 @@ export async function loadSourceState(dataDir: string, logger: Logger): Promise<
   }
   try {
     const v = JSON.parse(text) as { version?: unknown; files?: Record<string, FileState> };
-    if (v.version !== VERSION || typeof v.files !== 'object' || v.files === null) throw new Error(`expected {"version":${VERSION},"files":{…}}`);
+    if (v.version !== VERSION || typeof v.files !== 'object' || v.files === null)
+      throw new Error(`expected {"version":${VERSION},"files":{…}}`);
     return new Map(Object.entries(v.files));
   } catch (err) {
     // Losing offsets costs one full re-read, never a double count (ids + ledger idempotency).

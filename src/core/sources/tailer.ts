@@ -127,7 +127,12 @@ function feedBytes(parser: LineParser, buf: Buffer, start: number, end: number, 
  * Reads the news of one file. Returns null when the file is unchanged (or vanished), else the
  * state to remember once the records handed to onRecords are safely stored.
  */
-export async function readFileUpdate(file: string, adapter: SourceAdapter, prev: FileState | undefined, opts: ReadOptions): Promise<FileUpdate | null> {
+export async function readFileUpdate(
+  file: string,
+  adapter: SourceAdapter,
+  prev: FileState | undefined,
+  opts: ReadOptions,
+): Promise<FileUpdate | null> {
   // An unchanged file costs one stat: the common case on every re-scan and poll.
   try {
     const quick = statSync(file);
@@ -156,7 +161,15 @@ export async function readFileUpdate(file: string, adapter: SourceAdapter, prev:
   }
 }
 
-async function readLines(fd: number, file: string, adapter: SourceAdapter, prev: FileState | undefined, st: Stats, opts: ReadOptions, rep: Reporter): Promise<FileUpdate> {
+async function readLines(
+  fd: number,
+  file: string,
+  adapter: SourceAdapter,
+  prev: FileState | undefined,
+  st: Stats,
+  opts: ReadOptions,
+  rep: Reporter,
+): Promise<FileUpdate> {
   let fromStart = !prev || prev.ino !== st.ino || prev.dev !== st.dev || st.size < prev.offset || st.size < prev.headLen;
   if (!fromStart && prev && prev.headLen > 0 && hashHead(fd, prev.headLen) !== prev.head) fromStart = true;
   const start = fromStart ? 0 : prev!.offset;
@@ -172,7 +185,8 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
     firstLineNo: fromStart ? 0 : prev!.lines,
     onLine: (line) => feed(parser, line, out, rep),
     onBytes: parser.lineBytes ? (buf, s, e, lineNo) => feedBytes(parser, buf, s, e, lineNo, out, rep) : undefined,
-    onTooLong: (lineNo, bytes) => rep.malformed(lineNo, `a line of ${bytes} bytes is longer than the ${opts.maxLineBytes ?? 64 * 1024 * 1024}-byte limit`),
+    onTooLong: (lineNo, bytes) =>
+      rep.malformed(lineNo, `a line of ${bytes} bytes is longer than the ${opts.maxLineBytes ?? 64 * 1024 * 1024}-byte limit`),
   });
   let head: string | null = null;
   let pos = start;
@@ -181,7 +195,10 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     // The first chunk of a whole read already holds the head: hash it before the buffer is reused.
-    if (pos === 0) head = createHash('sha1').update(buf.subarray(0, Math.min(n, HEAD_BYTES))).digest('hex');
+    if (pos === 0)
+      head = createHash('sha1')
+        .update(buf.subarray(0, Math.min(n, HEAD_BYTES)))
+        .digest('hex');
     pos += n;
     splitter.push(n === CHUNK ? buf : buf.subarray(0, n));
     if (out.length >= batch) {
@@ -199,7 +216,8 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
   const offset = start + splitter.consumed;
   const size = Math.max(st.size, pos);
   const headLen = Math.min(size, HEAD_BYTES);
-  if (head === null || (start === 0 && headLen > Math.min(pos, HEAD_BYTES))) head = !fromStart && prev && prev.headLen === headLen ? prev.head : hashHead(fd, headLen);
+  if (head === null || (start === 0 && headLen > Math.min(pos, HEAD_BYTES)))
+    head = !fromStart && prev && prev.headLen === headLen ? prev.head : hashHead(fd, headLen);
   return {
     state: {
       source: adapter.id,
@@ -221,7 +239,16 @@ async function readLines(fd: number, file: string, adapter: SourceAdapter, prev:
   };
 }
 
-async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: Stats, zstd: boolean, opts: ReadOptions, rep: Reporter, prev?: FileState): Promise<FileUpdate | null> {
+async function readWhole(
+  fd: number,
+  file: string,
+  adapter: SourceAdapter,
+  st: Stats,
+  zstd: boolean,
+  opts: ReadOptions,
+  rep: Reporter,
+  prev?: FileState,
+): Promise<FileUpdate | null> {
   const maxDoc = opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   if (!zstd && st.size > maxDoc) {
     rep.skippedFile(`a document of ${st.size} bytes is over the ${maxDoc}-byte limit (never read into memory)`);
@@ -244,7 +271,13 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
   }
   data.fill(0, got); // shrank while read: the parse below fails and the next change reads it again
   if (zstd) {
-    const splitter = new LineSplitter({ needles: adapter.needles, keepTorn: adapter.reportTornLines, leadNeedles: adapter.leadNeedles, maxLineBytes: opts.maxLineBytes, onLine: (line) => feed(parser, line, out, rep) });
+    const splitter = new LineSplitter({
+      needles: adapter.needles,
+      keepTorn: adapter.reportTornLines,
+      leadNeedles: adapter.leadNeedles,
+      maxLineBytes: opts.maxLineBytes,
+      onLine: (line) => feed(parser, line, out, rep),
+    });
     try {
       decompressBounded(data, (chunk) => splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       splitter.push(Buffer.from('\n')); // a last line without newline is complete in a finished archive
@@ -269,7 +302,7 @@ async function readWhole(fd: number, file: string, adapter: SourceAdapter, st: S
         now = null;
       }
       if (!now || now.size !== st.size || now.mtimeMs !== st.mtimeMs) return null;
-      feed(parser, { text: data.toString('utf8'), lineNo: 1 }, (out.length = 0, out), rep);
+      feed(parser, { text: data.toString('utf8'), lineNo: 1 }, ((out.length = 0), out), rep);
     }
   }
   if (parser.end) for (const r of parser.end()) out.push(r);
@@ -302,4 +335,3 @@ function wholeState(adapter: SourceAdapter, st: Stats, data: Buffer, lines: numb
     fromStart: true,
   };
 }
-

@@ -23,7 +23,8 @@ export function utcIso(v: unknown, where: string): string {
   if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number' && Number.isFinite(v)) ms = v < 1e11 ? v * 1000 : v; // seconds or ms
   // Years 0000-9999 only: beyond them toISOString throws (past ±8.64e15 ms) or writes a six-digit year.
-  if (!(ms >= MIN_MS && ms <= MAX_MS)) throw new MalformedLine(`${where}: expected an ISO-8601 timestamp in years 0000-9999, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  if (!(ms >= MIN_MS && ms <= MAX_MS))
+    throw new MalformedLine(`${where}: expected an ISO-8601 timestamp in years 0000-9999, got ${JSON.stringify(v)?.slice(0, 40)}`);
   return new Date(ms).toISOString();
 }
 
@@ -61,7 +62,15 @@ export function projectOf(cwd: unknown): string | null {
   return p;
 }
 
-export function unpriced(p: { id: string; at: string; agent: Agent; project: string | null; model: string; tokens: Tokens; fast?: boolean }): Interaction {
+export function unpriced(p: {
+  id: string;
+  at: string;
+  agent: Agent;
+  project: string | null;
+  model: string;
+  tokens: Tokens;
+  fast?: boolean;
+}): Interaction {
   const i: Interaction = {
     id: p.id,
     at: p.at,

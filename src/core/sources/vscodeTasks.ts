@@ -64,8 +64,10 @@ interface Saved {
 const ZERO: Raw = [0, 0, 0, 0, 0];
 
 function readSaved(saved: unknown): Saved {
-  if (!isObject(saved) || saved.v !== 2 || !Array.isArray(saved.ts) || !Array.isArray(saved.sum) || saved.sum.length !== 5) return { v: 2, ts: [], sum: [...ZERO] };
-  if (!saved.sum.every((n) => Number.isSafeInteger(n)) || !saved.ts.every((n) => typeof n === 'number')) return { v: 2, ts: [], sum: [...ZERO] };
+  if (!isObject(saved) || saved.v !== 2 || !Array.isArray(saved.ts) || !Array.isArray(saved.sum) || saved.sum.length !== 5)
+    return { v: 2, ts: [], sum: [...ZERO] };
+  if (!saved.sum.every((n) => Number.isSafeInteger(n)) || !saved.ts.every((n) => typeof n === 'number'))
+    return { v: 2, ts: [], sum: [...ZERO] };
   return saved as unknown as Saved;
 }
 
@@ -89,9 +91,16 @@ const PRICE_BY_INPUT_TOTAL = new Set(['openai', 'litellm']);
  *   whose uncached input exceeds its cached input would be under-counted; with prompt caching on,
  *   every request after the first reads far more from the cache than it sends anew.)
  */
-export function splitInput(flavour: Flavour, tokensIn: number, cacheWrites: number, cacheReads: number, protocolOrProvider: string | null): number {
+export function splitInput(
+  flavour: Flavour,
+  tokensIn: number,
+  cacheWrites: number,
+  cacheReads: number,
+  protocolOrProvider: string | null,
+): number {
   const cached = cacheWrites + cacheReads;
-  if (flavour === 'cline') return protocolOrProvider && PRICE_BY_INPUT_TOTAL.has(protocolOrProvider) ? Math.max(0, tokensIn - cached) : tokensIn;
+  if (flavour === 'cline')
+    return protocolOrProvider && PRICE_BY_INPUT_TOTAL.has(protocolOrProvider) ? Math.max(0, tokensIn - cached) : tokensIn;
   if (protocolOrProvider === 'openai') return Math.max(0, tokensIn - cached);
   return tokensIn < cached ? tokensIn : tokensIn - cached;
 }
@@ -207,7 +216,12 @@ interface Entry {
 }
 
 /** One usage-carrying entry of ui_messages.json, or null (not usage, or a request still running). */
-function readEntry(m: Record<string, unknown>, i: number, flavour: Flavour, lastModel: { id: string | null; provider: string | null }): Entry | null {
+function readEntry(
+  m: Record<string, unknown>,
+  i: number,
+  flavour: Flavour,
+  lastModel: { id: string | null; provider: string | null },
+): Entry | null {
   if (isObject(m.modelInfo)) {
     lastModel.id = str(m.modelInfo.modelId) ?? lastModel.id;
     lastModel.provider = str(m.modelInfo.providerId) ?? lastModel.provider;
@@ -219,7 +233,10 @@ function readEntry(m: Record<string, unknown>, i: number, flavour: Flavour, last
   if (m.say === 'condense_context' && flavour === 'roo') {
     const c = m.contextCondense;
     if (!isObject(c) || c.cost === undefined) return null;
-    if (typeof c.cost !== 'number' || !Number.isFinite(c.cost) || c.cost < 0) throw new MalformedLine(`${where}.contextCondense.cost: expected a non-negative number of dollars, got ${JSON.stringify(c.cost)?.slice(0, 40)}`);
+    if (typeof c.cost !== 'number' || !Number.isFinite(c.cost) || c.cost < 0)
+      throw new MalformedLine(
+        `${where}.contextCondense.cost: expected a non-negative number of dollars, got ${JSON.stringify(c.cost)?.slice(0, 40)}`,
+      );
     if (c.cost === 0) return null;
     kind = 'condense';
     info = { cost: c.cost };
@@ -233,10 +250,17 @@ function readEntry(m: Record<string, unknown>, i: number, flavour: Flavour, last
     if (info.tokensIn === undefined && info.tokensOut === undefined && info.cost === undefined) return null; // still running
   }
   const ts = m.ts;
-  if (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts) > MAX_TS) throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(ts)?.slice(0, 40)}`);
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts) > MAX_TS)
+    throw new MalformedLine(`${where}.ts: expected epoch milliseconds, got ${JSON.stringify(ts)?.slice(0, 40)}`);
   const w = `${where}.text`;
   const cost = costNanos(info.cost);
-  const raw: Raw = [count(info, 'tokensIn', w), count(info, 'tokensOut', w), count(info, 'cacheWrites', w), count(info, 'cacheReads', w), cost ?? 0];
+  const raw: Raw = [
+    count(info, 'tokensIn', w),
+    count(info, 'tokensOut', w),
+    count(info, 'cacheWrites', w),
+    count(info, 'cacheReads', w),
+    cost ?? 0,
+  ];
   const own = isObject(m.modelInfo) ? m.modelInfo : null;
   const model = kind === 'request' ? (str(own?.modelId) ?? lastModel.id ?? str(info.modelId) ?? str(info.model)) : null;
   const protocol = flavour === 'cline' ? (str(own?.providerId) ?? lastModel.provider) : str(info.apiProtocol);
@@ -274,7 +298,15 @@ function deletedResidual(e: Entry, gone: Raw): Raw {
   return r;
 }
 
-function toRecord(agent: SourceId, task: string, flavour: Flavour, e: Entry, raw: Raw, model: string | null, project: string | null): ParsedRecord {
+function toRecord(
+  agent: SourceId,
+  task: string,
+  flavour: Flavour,
+  e: Entry,
+  raw: Raw,
+  model: string | null,
+  project: string | null,
+): ParsedRecord {
   const [tokensIn, output, cacheWrite5m, cacheRead, reported] = raw;
   const input = e.kind === 'condense' ? 0 : splitInput(flavour, tokensIn, cacheWrite5m, cacheRead, e.protocol);
   const r: ParsedRecord = {
@@ -351,7 +383,14 @@ function repeatedBySum(flavour: Flavour, e: Entry): boolean {
   return flavour === 'cline' || e.kind !== 'deleted';
 }
 
-function build(entries: Entry[], starts: number[], before: Saved, task: string, o: TaskParserOptions, timeline: ModelTimeline | null): { records: ParsedRecord[]; state: Saved } {
+function build(
+  entries: Entry[],
+  starts: number[],
+  before: Saved,
+  task: string,
+  o: TaskParserOptions,
+  timeline: ModelTimeline | null,
+): { records: ParsedRecord[]; state: Saved } {
   const handed = new Set(before.ts);
   const gone = [...before.sum] as Raw;
   for (const e of entries) if (handed.has(e.ts) && repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) gone[k] -= e.raw[k];

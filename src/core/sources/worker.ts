@@ -56,7 +56,15 @@ const RECORD_KEYS = new Set(['interaction', 'sidechain', 'reportedCostNanos']);
 /** Whether a record has exactly the shape `unpriced()` builds, which unpack() rebuilds. */
 function packable(r: ParsedRecord): boolean {
   const i = r.interaction;
-  if (i.source !== 'log' || i.route !== 'cloud' || i.replaces !== null || i.costNanos !== null || i.avoidedNanos !== null || i.priceSource !== null) return false;
+  if (
+    i.source !== 'log' ||
+    i.route !== 'cloud' ||
+    i.replaces !== null ||
+    i.costNanos !== null ||
+    i.avoidedNanos !== null ||
+    i.priceSource !== null
+  )
+    return false;
   if (i.estimated !== false || i.priceInferred !== undefined || (i.fast !== undefined && i.fast !== true)) return false;
   if (typeof i.project !== 'string' && i.project !== null) return false;
   if (Object.keys(i).length !== (i.fast ? 14 : 13) || Object.keys(i.tokens).length !== 6) return false;
@@ -107,10 +115,25 @@ export function unpack(p: Packed): ParsedRecord[] {
   const out = new Array<ParsedRecord>(count);
   for (let k = 0; k < count; k++) {
     const n = k * N;
-    const tokens: Tokens = { input: numbers[n + 3], output: numbers[n + 4], cacheRead: numbers[n + 5], cacheWrite5m: numbers[n + 6], cacheWrite1h: numbers[n + 7], reasoning: numbers[n + 8] };
+    const tokens: Tokens = {
+      input: numbers[n + 3],
+      output: numbers[n + 4],
+      cacheRead: numbers[n + 5],
+      cacheWrite5m: numbers[n + 6],
+      cacheWrite1h: numbers[n + 7],
+      reasoning: numbers[n + 8],
+    };
     const flags = numbers[n + 10];
     const r: ParsedRecord = {
-      interaction: unpriced({ id: strings[k * S], at: strings[k * S + 1], agent: names[numbers[n]]!, project: names[numbers[n + 1]], model: names[numbers[n + 2]]!, tokens, fast: (flags & FAST) !== 0 }),
+      interaction: unpriced({
+        id: strings[k * S],
+        at: strings[k * S + 1],
+        agent: names[numbers[n]]!,
+        project: names[numbers[n + 1]],
+        model: names[numbers[n + 2]]!,
+        tokens,
+        fast: (flags & FAST) !== 0,
+      }),
     };
     if (flags & SIDECHAIN) r.sidechain = true;
     if (numbers[n + 9] >= 0) r.reportedCostNanos = numbers[n + 9];
@@ -149,7 +172,11 @@ export function runWorker(): void {
   });
   async function read(job: Job): Promise<void> {
     const logs: [keyof Logger, string][] = [];
-    const logger: Logger = { info: (m) => logs.push(['info', m]), warn: (m) => logs.push(['warn', m]), error: (m) => logs.push(['error', m]) };
+    const logger: Logger = {
+      info: (m) => logs.push(['info', m]),
+      warn: (m) => logs.push(['warn', m]),
+      error: (m) => logs.push(['error', m]),
+    };
     let entry: Entry = { seq: job.seq, count: 0 };
     let update: FileUpdate | null = null;
     try {

@@ -19,7 +19,11 @@ export interface ZstdLimits {
   floorBytes: number;
 }
 
-export const ZSTD_LIMITS: Readonly<ZstdLimits> = Object.freeze({ maxWindowBytes: 256 * 1024 * 1024, maxRatio: 1000, floorBytes: 32 * 1024 * 1024 });
+export const ZSTD_LIMITS: Readonly<ZstdLimits> = Object.freeze({
+  maxWindowBytes: 256 * 1024 * 1024,
+  maxRatio: 1000,
+  floorBytes: 32 * 1024 * 1024,
+});
 
 /** The archive asks for more than the bound: the whole file is skipped, with this reason. */
 export class ZstdLimitError extends Error {
@@ -103,7 +107,7 @@ const mib = (n: number) => `${Math.round((n / MiB) * 10) / 10} MiB`;
 export function checkZstd(data: Uint8Array, limits: ZstdLimits = ZSTD_LIMITS): Frame[] {
   const frames: Frame[] = [];
   const allowed = Math.min(limits.maxWindowBytes, Math.max(limits.floorBytes, data.length * limits.maxRatio));
-  for (let pos = 0; pos < data.length; ) {
+  for (let pos = 0; pos < data.length;) {
     const f = frameAt(data, pos);
     if (typeof f === 'number') {
       pos = f;
@@ -111,7 +115,9 @@ export function checkZstd(data: Uint8Array, limits: ZstdLimits = ZSTD_LIMITS): F
     }
     const asked = Math.max(f.window, f.declared ?? 0);
     if (asked > allowed) {
-      throw new ZstdLimitError(`a zstd frame at byte ${f.start} declares ${mib(asked)} (${asked} bytes); at most ${mib(allowed)} is allowed for ${data.length} compressed bytes`);
+      throw new ZstdLimitError(
+        `a zstd frame at byte ${f.start} declares ${mib(asked)} (${asked} bytes); at most ${mib(allowed)} is allowed for ${data.length} compressed bytes`,
+      );
     }
     frames.push(f);
     pos = f.end;
