@@ -23,9 +23,9 @@ export interface ChatDeps {
   record(i: Interaction): Promise<void> | void;
   logger: Logger;
   /** The status bar switch; defaults to the settings unmetered.route and unmetered.localModel. */
-  route?(): RouteState;
+  route?: () => RouteState;
   /** Ollama's base URL; defaults to the setting unmetered.ollama.host. */
-  ollamaHost?(): string;
+  ollamaHost?: () => string;
 }
 
 export function registerChatModels(context: vscode.ExtensionContext, deps: ChatDeps): ChatService {

@@ -27,7 +27,7 @@ export function dashboardHtml(
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${css}">
+<link rel="stylesheet" href="${css.toString()}">
 <title>Unmetered</title>
 </head>
 <body>
@@ -41,7 +41,7 @@ export function dashboardHtml(
 <section><h2><span id="period-title"></span>, by agent and model <span class="tabs" role="tablist">${tab('today', 'Today')}${tab('week', 'This week')}${tab('month', 'This month')}</span></h2><div id="breakdown"></div></section>
 <section><h2 id="recent-title"></h2><div id="recent" class="table-wrap"></div></section>
 <p id="notes"></p>
-<script nonce="${nonce}" src="${js}"></script>
+<script nonce="${nonce}" src="${js.toString()}"></script>
 </body>
 </html>
 `;
@@ -104,8 +104,12 @@ export class DashboardPanel implements vscode.Disposable {
   /** Recomputes and posts the model, coalescing bursts of ledger changes; skipped while hidden. */
   update(delayMs = 200): void {
     if (this.queued || !this.panel.visible) return;
-    this.queued = setTimeout(async () => {
-      this.queued = undefined;
+    this.queued = setTimeout(() => void this.post(), delayMs);
+  }
+
+  private async post(): Promise<void> {
+    this.queued = undefined;
+    {
       try {
         const model = buildDashboard(await this.services.records(), {
           now: Date.now(),
@@ -118,7 +122,7 @@ export class DashboardPanel implements vscode.Disposable {
       } catch (err) {
         this.services.log.error(`dashboard: ${(err as Error).message}`);
       }
-    }, delayMs);
+    }
   }
 
   dispose(): void {

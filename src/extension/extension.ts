@@ -44,16 +44,17 @@ export function activate(context: vscode.ExtensionContext): Services {
   const render = () => {
     if (renderQueued || !ledgerOpen) return;
     renderQueued = true;
-    setTimeout(async () => {
-      renderQueued = false;
-      try {
-        const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
-        bar.show(meter, timeZone(), extras, [...sections.values()]);
-      } catch (err) {
-        logger.error(`could not compute the meter: ${(err as Error).message}`);
-        bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
-      }
-    }, 50);
+    setTimeout(() => void paint(), 50);
+  };
+  const paint = async () => {
+    renderQueued = false;
+    try {
+      const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
+      bar.show(meter, timeZone(), extras, [...sections.values()]);
+    } catch (err) {
+      logger.error(`could not compute the meter: ${(err as Error).message}`);
+      bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
+    }
   };
 
   // Group commit: what the gateway and the chat answer while a batch is being written goes into the next one.
@@ -118,7 +119,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   context.subscriptions.push({ dispose: () => clearInterval(tick) });
 
   // After activation returns: open the ledger, paint, then watch for other writers.
-  setImmediate(async () => {
+  const start = async () => {
     try {
       const l = await ledger();
       render();
@@ -134,7 +135,8 @@ export function activate(context: vscode.ExtensionContext): Services {
       logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
       bar.showError(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
     }
-  });
+  };
+  setImmediate(() => void start());
 
   return services;
 }
@@ -177,8 +179,8 @@ async function showMenu(
   }
   picks.push(
     { label: 'Unmetered', kind: vscode.QuickPickItemKind.Separator },
-    { label: '$(credit-card) Set monthly budget…', run: () => vscode.commands.executeCommand(COMMANDS.setBudget) } as MenuItem,
-    { label: '$(output) Show log', run: () => log.show() } as MenuItem,
+    { label: '$(credit-card) Set monthly budget…', run: () => vscode.commands.executeCommand(COMMANDS.setBudget) },
+    { label: '$(output) Show log', run: () => log.show() },
   );
   const choice = await vscode.window.showQuickPick(picks, { title: 'Unmetered', placeHolder: 'Switch model, budget, reports' });
   if (!choice || !('run' in choice)) return;
@@ -186,7 +188,7 @@ async function showMenu(
     await choice.run();
   } catch (err) {
     // An action that fails must say so: a silent menu item looks like one that worked.
-    log.error(`${choice.label}: ${(err as Error).stack ?? err}`);
+    log.error(`${choice.label}: ${(err as Error).stack ?? String(err)}`);
     void vscode.window
       .showErrorMessage(`Unmetered: ${choice.label.replace(/\$\([\w-]+\)\s*/g, '')} failed: ${(err as Error).message}`, 'Show Log')
       .then((a) => a && log.show());

@@ -99,7 +99,7 @@ export function registerRouting(services: Services): vscode.Disposable {
           }),
           onInteraction: (i) => services.record(i),
           logger,
-          version: String(context.extension.packageJSON.version ?? 'dev'),
+          version: extensionVersion(context),
           secret: key,
         });
         host = hostGateway({ gateway, port: settings.port, logger, secret: key, onChange: () => paint() });
@@ -515,7 +515,7 @@ export function registerRouting(services: Services): vscode.Disposable {
 /** Whether an installed extension (Claude Code's) declares claudeCode.environmentVariables: VS Code writes only declared settings. */
 function claudeCodeSettingDeclared(): boolean {
   return vscode.extensions.all.some((e) => {
-    const c: unknown = e.packageJSON?.contributes?.configuration;
+    const c: unknown = (e.packageJSON as { contributes?: { configuration?: unknown } } | undefined)?.contributes?.configuration;
     return (Array.isArray(c) ? c : [c]).some(
       (x) =>
         !!x && typeof x === 'object' && Object.hasOwn((x as { properties?: object }).properties ?? {}, 'claudeCode.environmentVariables'),
@@ -565,4 +565,10 @@ function tooltip(s: HostState | undefined, settings: GatewaySettings, context: v
       ? '  \nNo agent is routed through Unmetered yet: they still reach the cloud.'
       : '';
   return `**Route:** ${route}  \n**Gateway:** ${hostLine(s)}${terminals}${hint}`;
+}
+
+/** The version in the extension's manifest, or 'dev' when run from source without one. */
+function extensionVersion(context: vscode.ExtensionContext): string {
+  const v = (context.extension.packageJSON as { version?: unknown }).version;
+  return typeof v === 'string' ? v : 'dev';
 }

@@ -176,7 +176,7 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
           const cells = [...document.querySelectorAll('[data-testid="recent"] th')].filter((th) => th.offsetParent !== null);
           return { scroll: wrap.scrollWidth - wrap.clientWidth, shown: cells.map((th) => th.textContent), out: cells.filter((th) => th.getBoundingClientRect().right > right + 1).map((th) => th.textContent) };
         })()`)) as { scroll: number; shown: string[]; out: string[] };
-        assert.ok(clip.shown.includes('Cost'), `Cost is shown at ${pageWidth} px: ${clip.shown}`);
+        assert.ok(clip.shown.includes('Cost'), `Cost is shown at ${pageWidth} px: ${clip.shown.join(', ')}`);
         assert.deepEqual(clip.out, [], `columns past the edge at ${pageWidth} px`);
         assert.ok(clip.scroll <= 1, `the table needs no horizontal scroll at ${pageWidth} px (${clip.scroll} px)`);
         for (const sel of ['.card .v', '.card .k', '#budget', '#legend li', '[data-testid="recent"] th.num', '#method']) {
