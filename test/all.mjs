@@ -4,7 +4,7 @@
 //   2. lint                                npm run lint          │ what `npm test` runs, as sections so the
 //   3. format                              npm run format:check  │ suites still run on a type or lint error
 //   4. unit suites                         npm run test:unit     ┘
-//      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=5000 node test/run.mjs fuzz
+//      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=20000 node test/run.mjs fuzz
 //   5. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
 //   6. the .vsix, once for all suites      npm run package
 //   7. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
@@ -80,8 +80,8 @@ await section('format', npm, ['run', '--silent', 'format:check']);
 await section('unit suites', npm, ['run', '--silent', 'test:unit']);
 // CI runs the seeded fuzz suites again with more inputs per target than the everyday suite's few thousand.
 if (process.env.CI) {
-  process.env.UNMETERED_FUZZ_RUNS = '5000';
-  await section('fuzz, longer (UNMETERED_FUZZ_RUNS=5000)', process.execPath, ['test/run.mjs', 'fuzz']);
+  process.env.UNMETERED_FUZZ_RUNS = '20000';
+  await section('fuzz, longer (UNMETERED_FUZZ_RUNS=20000)', process.execPath, ['test/run.mjs', 'fuzz']);
   delete process.env.UNMETERED_FUZZ_RUNS;
 }
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
