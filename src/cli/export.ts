@@ -27,9 +27,6 @@ import { outArg, parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { openForCli, readMirroredSettings } from './setup';
 
-export const EXPORT_USAGE =
-  'unmetered export [--week YYYY-Www] [--format json|md|csv|html] [--out FILE|FOLDER|-] [--developer NAME] [--week-start monday|sunday|saturday] [--pseudonymise|--no-pseudonymise] [--tz Zone] [--no-scan]';
-
 /** The export settings the extension mirrored for the CLI (defaults when there are none). */
 export async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
   const raw = (await readMirroredSettings(ctx)).export;

@@ -13,9 +13,6 @@ import { parse } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { cliSettings } from './setup';
 
-export const GATEWAY_USAGE =
-  'unmetered gateway [--port N] [--route cloud|local] [--local-model NAME] [--anthropic-upstream URL] [--openai-upstream URL] [--ollama-host URL]';
-
 const SLOW_BATCH_MS = 500;
 
 export interface GatewayCliContext extends CliContext {

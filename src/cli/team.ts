@@ -20,8 +20,6 @@ import { outArg, parse } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { formatArg, weekArg } from './export';
 
-export const TEAM_USAGE = 'unmetered team <folder or files…> [--week YYYY-Www] [--format md|html|csv|json] [--out FILE|-]';
-
 export async function teamCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(args, { week: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, true);
   if (positionals.length === 0) throw new UsageError('<folder or files…>: expected at least one folder or weekly summary file, got none');

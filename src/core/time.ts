@@ -2,7 +2,6 @@
  * Calendar arithmetic in a named IANA time zone, with nothing read from the machine's own zone
  * unless the caller asks for it. Days are 'YYYY-MM-DD' strings in that zone.
  */
-import { UnmeteredError } from './errors';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -37,11 +36,6 @@ export function isValidTimeZone(timeZone: string): boolean {
 /** The zone of this machine (what a user means by "today" unless configured). */
 export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-export function assertTimeZone(timeZone: string): void {
-  if (!isValidTimeZone(timeZone))
-    throw new UnmeteredError('E_TIMEZONE', `time zone: expected an IANA zone such as Europe/Berlin, got ${JSON.stringify(timeZone)}`);
 }
 
 interface Parts {

@@ -23,8 +23,7 @@ export interface ChatTool {
   inputSchema?: object | undefined;
 }
 
-/** `vscode.LanguageModelChatToolMode`: 1 auto, 2 required. */
-export const TOOL_MODE_AUTO = 1;
+/** `vscode.LanguageModelChatToolMode.Required` (auto is 1). */
 export const TOOL_MODE_REQUIRED = 2;
 
 export interface ChatRequestOptions {
@@ -84,10 +83,6 @@ export function normaliseMessages(messages: readonly ChatRequestMessage[]): Mess
     const parts = m.content.map(toPart).filter((p): p is Part => p !== undefined);
     return m.name ? { role, name: m.name, parts } : { role, parts };
   });
-}
-
-export function textOf(parts: readonly Part[]): string {
-  return parts.map((p) => (p.kind === 'text' ? p.text : '')).join('');
 }
 
 /**

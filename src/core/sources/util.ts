@@ -97,10 +97,6 @@ export function expandHome(p: string, home: string): string {
   return p;
 }
 
-export function endsWithAny(file: string, suffixes: readonly string[]): boolean {
-  return suffixes.some((s) => file.endsWith(s));
-}
-
 /** Splits on either separator so rules hold for Windows paths read on any machine. */
 export function segments(file: string): string[] {
   return file.split(/[\\/]/);
