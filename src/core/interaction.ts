@@ -55,6 +55,25 @@ export interface Interaction {
   fast?: boolean;
 }
 
+/** Every field an Interaction is defined with: anything else on a record is an extra, kept as it came. */
+export const INTERACTION_FIELDS: ReadonlySet<string> = new Set<keyof Interaction>([
+  'id',
+  'at',
+  'agent',
+  'source',
+  'project',
+  'model',
+  'route',
+  'replaces',
+  'tokens',
+  'costNanos',
+  'avoidedNanos',
+  'priceSource',
+  'priceInferred',
+  'estimated',
+  'fast',
+]);
+
 export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
   input: 0,
   output: 0,

@@ -18,7 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
-import type { Interaction, Tokens } from '../interaction';
+import { INTERACTION_FIELDS, type Interaction, type Tokens } from '../interaction';
 import { LEDGER_FORMAT_VERSION } from './format';
 
 const MAGIC = 'ULC1';
@@ -80,28 +80,11 @@ export async function fingerprint(fh: FileHandle, bytes: number): Promise<string
 
 const TOKEN_COLUMNS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const;
 const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replaces', 'priceSource', 'extra'] as const;
-const KNOWN = new Set([
-  'id',
-  'at',
-  'agent',
-  'source',
-  'project',
-  'model',
-  'route',
-  'replaces',
-  'tokens',
-  'costNanos',
-  'avoidedNanos',
-  'priceSource',
-  'priceInferred',
-  'estimated',
-  'fast',
-]);
 
 function extrasOf(r: Interaction): string | null {
   let extra: Record<string, unknown> | null = null;
   for (const k in r) {
-    if (!KNOWN.has(k)) (extra ??= {})[k] = (r as unknown as Record<string, unknown>)[k];
+    if (!INTERACTION_FIELDS.has(k)) (extra ??= {})[k] = (r as unknown as Record<string, unknown>)[k];
   }
   return extra && JSON.stringify(extra);
 }

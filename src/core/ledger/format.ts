@@ -27,7 +27,7 @@
  * line left by a crashed process (see index.ts).
  */
 import { UnmeteredError } from '../errors';
-import { validateInteraction, type Interaction } from '../interaction';
+import { INTERACTION_FIELDS, validateInteraction, type Interaction } from '../interaction';
 
 export const LEDGER_FORMAT_VERSION = 1;
 
@@ -39,24 +39,6 @@ export const HEADER_LINE = JSON.stringify({ unmetered: 'ledger', version: LEDGER
 
 /** Keys with a meaning on a line; anything else is an extra passed through to the record. */
 const LINE_KEYS = new Set(['id', 'at', 'a', 's', 'p', 'm', 'r', 'x', 't', 'c', 'v', 'ps', 'pi', 'e', 'f']);
-/** Interaction fields the short keys stand for; a line's extra must never override them. */
-const INTERACTION_KEYS = new Set([
-  'id',
-  'at',
-  'agent',
-  'source',
-  'project',
-  'model',
-  'route',
-  'replaces',
-  'tokens',
-  'costNanos',
-  'avoidedNanos',
-  'priceSource',
-  'priceInferred',
-  'estimated',
-  'fast',
-]);
 
 export const SEGMENT_FILE = /^(\d{4}-\d{2})\.jsonl$/;
 
@@ -90,7 +72,7 @@ export function encodeLine(r: Interaction): string {
     f: r.fast,
   };
   for (const k of Object.keys(r)) {
-    if (!INTERACTION_KEYS.has(k) && !LINE_KEYS.has(k)) o[k] = (r as unknown as Record<string, unknown>)[k];
+    if (!INTERACTION_FIELDS.has(k) && !LINE_KEYS.has(k)) o[k] = (r as unknown as Record<string, unknown>)[k];
   }
   return JSON.stringify(o) + '\n';
 }
@@ -168,7 +150,7 @@ function fromLine(l: Record<string, unknown>): Interaction {
   };
   if (l.pi !== undefined) r.priceInferred = l.pi;
   if (l.f !== undefined) r.fast = l.f;
-  for (const k in l) if (!LINE_KEYS.has(k) && !INTERACTION_KEYS.has(k)) r[k] = l[k];
+  for (const k in l) if (!LINE_KEYS.has(k) && !INTERACTION_FIELDS.has(k)) r[k] = l[k];
   return validateRecord(r);
 }
 
