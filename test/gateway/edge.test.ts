@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +102,46 @@ describe('request body caps per endpoint', { timeout: 30_000 }, () => {
     assert.equal(r.status, 413);
     assert.deepEqual(Object.keys(JSON.parse(r.body).error).sort(), ['code', 'message', 'param', 'type']);
     assert.equal(JSON.parse(r.body).error.code, 'request_too_large');
+  });
+
+  /** Node's own client sending a whole body, declared or chunked; settles when the exchange is over, with any error. */
+  function upload(p: string, body: Buffer, chunked: boolean): Promise<{ status: number; body: string; error?: string }> {
+    return new Promise((resolve) => {
+      let status = 0;
+      let error: string | undefined;
+      const parts: Buffer[] = [];
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: h.port,
+          method: 'POST',
+          path: p,
+          agent: false,
+          headers: { 'anthropic-version': '2023-06-01', ...(chunked ? {} : { 'content-length': String(body.length) }) },
+        },
+        (res) => {
+          status = res.statusCode ?? 0;
+          res.on('data', (c: Buffer) => parts.push(c));
+        },
+      );
+      req.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
+      req.on('close', () => resolve({ status, body: Buffer.concat(parts).toString('utf8'), error }));
+      if (!chunked) return req.end(body);
+      for (let i = 0; i < body.length; i += 1 << 20) req.write(body.subarray(i, i + (1 << 20)));
+      req.end();
+    });
+  }
+
+  test('a client still writing an oversize body reads the 413 in full, never a broken pipe (declared and chunked)', async () => {
+    // Node closes a connection whose response went out before its request ended; answered early, a client that is
+    // still writing fails with EPIPE (19 times in 20 here before the gateway read refused uploads to their end).
+    const big = Buffer.alloc(33 * 1024 * 1024, 'a');
+    for (const chunked of [false, false, false, false, false, true, true, true]) {
+      const r = await upload('/v1/messages', big, chunked);
+      assert.equal(r.error, undefined, `chunked: ${chunked}`);
+      assert.equal(r.status, 413, `chunked: ${chunked}`);
+      assert.equal(JSON.parse(r.body).error.type, 'request_too_large');
+    }
   });
 
   test('GET /v1/models with a 2 MiB body is refused (1 MiB cap)', async () => {

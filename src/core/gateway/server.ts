@@ -198,9 +198,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       );
     }
     const maxBody = Math.min(bodyLimit(ep), maxBodyOverride);
-    const body = await readBody(req, maxBody);
+    const body = await readBody(req, maxBody, true);
     if (body === null) {
-      // Answered now; Node reads and drops the rest of the upload (bounded by the server's request timeout).
+      // The upload was read to its end (within bounds) so that the client, done writing, reads this answer.
       return send(
         res,
         gatewayError(
@@ -591,35 +591,64 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-/** The whole body, or null as soon as it passes `max` bytes (a declared Content-Length too large, at once). */
-function readBody(stream: http.IncomingMessage, max: number): Promise<Buffer | null> {
+/**
+ * A refused upload is read to its end before the 413 goes out: Node closes the connection when a response is sent
+ * before its request is complete, and a client still writing then sees EPIPE instead of the API's error. Reading and
+ * dropping is bounded: past 512 MiB, 30 s, or a second with nothing sent, the answer goes out and the connection closes.
+ */
+const DRAIN_MAX_BYTES = 512 * 1024 * 1024;
+const DRAIN_MAX_MS = 30_000;
+const DRAIN_IDLE_MS = 1_000;
+
+/**
+ * The whole body, or null when it passes `max` bytes: at once, or with `drain` once the rest has been read and
+ * dropped (within the bounds above).
+ */
+function readBody(stream: http.IncomingMessage, max: number, drain = false): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const declared = Number(stream.headers['content-length']);
-    if (Number.isFinite(declared) && declared > max) {
-      stream.resume();
-      return resolve(null);
-    }
     let parts: Buffer[] = [];
     let size = 0;
     let over = false;
+    let settled = false;
+    let deadline: NodeJS.Timeout | undefined;
+    let idle: NodeJS.Timeout | undefined;
+    const settle = (v: Buffer | null | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(idle);
+      if (v instanceof Error) reject(v);
+      else resolve(v);
+    };
+    const quiet = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => settle(null), DRAIN_IDLE_MS);
+    };
+    const refuse = (): void => {
+      over = true;
+      parts = [];
+      if (!drain) return settle(null);
+      deadline = setTimeout(() => settle(null), DRAIN_MAX_MS);
+      quiet();
+    };
+    const declared = Number(stream.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) refuse();
     stream.on('data', (c: Buffer) => {
-      if (over) return;
       size += c.length;
-      if (size > max) {
-        // Decided: the caller answers 413 now; the rest is read and dropped until the connection closes.
-        over = true;
-        parts = [];
-        resolve(null);
-      } else parts.push(c);
+      if (over) {
+        if (size > DRAIN_MAX_BYTES) settle(null);
+        else if (!settled) quiet();
+      } else if (size > max) refuse();
+      else parts.push(c);
     });
     let ended = false;
     stream.on('end', () => {
       ended = true;
-      if (!over) resolve(Buffer.concat(parts));
+      settle(over ? null : Buffer.concat(parts));
     });
-    stream.on('error', reject);
+    stream.on('error', (e) => settle(e));
     // A client that leaves mid-upload ends nothing: settle anyway so the request is not counted as in flight forever.
-    stream.on('close', () => ended || reject(new Error('the client closed the connection before sending the whole request')));
+    stream.on('close', () => ended || settle(over ? null : new Error('the client closed the connection before sending the whole request')));
   });
 }
 
