@@ -23,24 +23,29 @@ const MAX_LEVELS = 128;
  * is, so only the folders Unmetered owns inside it are tightened.
  */
 export async function ensurePrivateDir(dir: string, opts: { tightenExisting?: boolean } = {}): Promise<void> {
-  await makeDir(path.resolve(dir), 0);
+  await makeDir(path.resolve(dir), 0, PRIVATE_DIR_MODE);
   if (opts.tightenExisting !== false) await tighten(dir, PRIVATE_DIR_MODE);
 }
 
-async function makeDir(dir: string, level: number): Promise<void> {
+/** `mkdir -p` for folders a person chose (an export folder, an agent's settings folder): default modes, same bounds. */
+export async function ensureDir(dir: string): Promise<void> {
+  await makeDir(path.resolve(dir), 0, 0o777);
+}
+
+async function makeDir(dir: string, level: number, mode: number): Promise<void> {
   try {
-    await fsp.mkdir(dir, { mode: PRIVATE_DIR_MODE });
+    await fsp.mkdir(dir, { mode });
     return;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return assertDir(dir, e as Error);
     const parent = path.dirname(dir);
     if (code !== 'ENOENT' || parent === dir || level >= MAX_LEVELS) throw e;
-    await makeDir(parent, level + 1);
+    await makeDir(parent, level + 1, mode);
   }
   // The parent exists now: a second ENOENT means this folder cannot hold new entries at all.
   try {
-    await fsp.mkdir(dir, { mode: PRIVATE_DIR_MODE });
+    await fsp.mkdir(dir, { mode });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return assertDir(dir, e as Error);
     throw e;

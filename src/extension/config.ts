@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ensurePrivateDir } from '../core/privateFs';
 import path from 'node:path';
 import type { Logger } from '../core/ports';
 import { normaliseMeterSettings, type MeterSettings } from '../core/settings';
@@ -44,7 +45,7 @@ export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Pro
   const file = path.join(dataDir, 'settings.json');
   try {
     if ((await readFile(file, 'utf8').catch(() => '')) === body) return;
-    await mkdir(dataDir, { recursive: true });
+    await ensurePrivateDir(dataDir, { tightenExisting: false });
     await writeFile(`${file}.tmp`, body);
     await rename(`${file}.tmp`, file);
   } catch (err) {

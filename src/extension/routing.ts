@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ensureDir } from '../core/privateFs';
 import {
   CLAUDE_BASE_URL_VAR,
   CODEX_PROFILE,
@@ -534,7 +535,7 @@ async function writeClaudeCodeEnv(value: unknown): Promise<string | null> {
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await ensureDir(path.dirname(file));
   const tmp = `${file}.unmetered-${process.pid}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, file);

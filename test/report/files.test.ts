@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AUTO_EXPORT_DIR, claimWeek, releaseWeek, writeWeeklyFiles } from '../../src/core/report/files';
 import { weeklyFileName } from '../../src/core/report/render';
+import { loadGatewaySecret } from '../../src/core/gateway/secret';
 import { buildWeeklySummary } from '../../src/core/report/summary';
 import { BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, TZ } from './ledger';
 
@@ -65,3 +66,25 @@ test('summaries are written per format as <developer>-<week>.<format>, with no t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'folders that cannot hold new entries (/proc/1/…) make exports and the gateway secret fail at once, never spin',
+  { timeout: 20_000 },
+  async () => {
+    // Node 20's mkdir({ recursive: true }) retries for ever at full CPU when a parent answers ENOENT to every new entry.
+    const summary = buildWeeklySummary(fixedLedger(), {
+      week: '2026-W47',
+      timeZone: TZ,
+      budgetNanos: BUDGET_NANOS,
+      now: NOW,
+      developer: 'dev',
+      priceTableVersion: PRICE_TABLE,
+    });
+    const targets = process.platform === 'linux' ? ['/proc/1/unmetered-export/deeper'] : [];
+    for (const folder of targets) {
+      await assert.rejects(writeWeeklyFiles(summary, folder, ['json']), { code: 'ENOENT' });
+      await assert.rejects(claimWeek(folder, '2026-W47'), { code: 'ENOENT' });
+      await assert.rejects(loadGatewaySecret(folder), { code: 'ENOENT' });
+    }
+  },
+);

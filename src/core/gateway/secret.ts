@@ -9,6 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UnmeteredError } from '../errors';
+import { ensurePrivateDir } from '../privateFs';
 
 export const SECRET_FILE = 'gateway.secret';
 const SECRET_HEX = /^[0-9a-f]{64}$/;
@@ -16,7 +17,7 @@ const SECRET_HEX = /^[0-9a-f]{64}$/;
 /** The data directory's gateway secret, created (0600) when missing, replaced when others could read it. */
 export async function loadGatewaySecret(dataDir: string): Promise<Buffer> {
   const file = path.join(dataDir, SECRET_FILE);
-  await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(dataDir, { tightenExisting: false });
   const existing = await readIfPrivate(file);
   if (existing) return existing;
   const secret = randomBytes(32);

@@ -1,7 +1,8 @@
 /** Writing exports to disk: atomically, so a team share or a synced folder never holds half a file. */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { ensureDir, ensurePrivateDir } from '../privateFs';
 import path from 'node:path';
 import { renderWeekly, weeklyFileName, type ReportFormat } from './render';
 import type { WeeklySummary } from './summary';
@@ -86,7 +87,7 @@ export async function writeOutFile(file: string, text: string, shown = file): Pr
 
 /** Writes an output file, creating its folder first: for folders Unmetered owns (the automatic export). */
 export async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await ensureDir(path.dirname(file));
   await writeOutFile(file, text);
 }
 
@@ -111,7 +112,7 @@ export const AUTO_EXPORT_DIR = 'auto-export';
  */
 export async function claimWeek(dataDir: string, weekId: string): Promise<boolean> {
   const dir = path.join(dataDir, AUTO_EXPORT_DIR);
-  await mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir, { tightenExisting: false });
   try {
     await (await open(path.join(dir, weekId), 'wx')).close();
   } catch (err) {

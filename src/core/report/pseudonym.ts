@@ -5,7 +5,8 @@
  * salt, even guessing likely names ("webshop", "api") and hashing them does not find a match.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { ensurePrivateDir } from '../privateFs';
 import path from 'node:path';
 import { UnmeteredError } from '../errors';
 
@@ -48,7 +49,7 @@ export async function loadOrCreateSalt(dataDir: string): Promise<Buffer> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir, { tightenExisting: false });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
   try {
