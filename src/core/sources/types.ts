@@ -5,7 +5,8 @@
  */
 import type { Agent, Interaction } from '../interaction';
 
-export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code';
+export type SourceId =
+  'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'amp' | 'continue' | 'factory-droid' | 'pi';
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -78,7 +79,8 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode';
+  settingsKey:
+    'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode' | 'amp' | 'continue' | 'factoryDroid' | 'pi';
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
