@@ -53,7 +53,8 @@ function response(o: Record<string, unknown>, cwd: string | null): ParsedRecord 
     }),
   };
   const cost = isObject(u.cost) ? u.cost.total : undefined;
-  if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 && cost <= 1e9) r.reportedCostNanos = usdToNanos(cost);
+  // 0 is what pi writes for a model whose price it does not know (a custom or local one): not a price.
+  if (typeof cost === 'number' && Number.isFinite(cost) && cost > 0 && cost <= 1e9) r.reportedCostNanos = usdToNanos(cost);
   return r;
 }
 
