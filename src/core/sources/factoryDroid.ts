@@ -13,8 +13,10 @@
  *   tokens to output: reasoning is counted inside output here too;
  * - the time is `providerLockTimestamp` (when the session fixed its provider), else the file's mtime;
  *   a session's spend lands on that one instant, not spread over the days it ran;
- * - `model` is the session's model; `custom:` models carry a display suffix in brackets, removed. No
- *   model → `unknown`, never a default guessed from the provider.
+ * - `model` is the session's model; a `custom:` (bring-your-own-key) model's display name is lower-cased
+ *   and its bracketed provider removed, as both readers do. No model → `unknown`, never a default guessed
+ *   from the provider;
+ * - a running total is many requests: priced at base rates (`summed`), never at long-context ones.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -26,14 +28,17 @@ import { count, isObject, parseObject, segments, str, unpriced, utcIso } from '.
 const NOTHING: readonly ParsedRecord[] = [];
 const SUFFIX = '.settings.json';
 
+/** `custom:Claude-Opus-4.5-Thinking-[Anthropic]-0` → `claude-opus-4-5-thinking-0`, as both readers spell it. */
 function modelOf(v: unknown): string {
   const raw = str(v);
-  if (!raw) return 'unknown';
+  if (!raw?.startsWith('custom:')) return raw ?? 'unknown';
   const m = raw
-    .replace(/^custom:/, '')
+    .slice('custom:'.length)
     .replace(/\[[^\]]*\]/g, '')
-    .trim()
-    .replace(/-+$/, '');
+    .toLowerCase()
+    .replace(/[.\s]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   return m || 'unknown';
 }
 
@@ -73,6 +78,7 @@ function parser(file: string): LineParser {
             model: modelOf(o.model),
             tokens: tokens(t),
           }),
+          summed: true,
         },
       ];
     },

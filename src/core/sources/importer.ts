@@ -464,7 +464,7 @@ export class Importer {
       const stored = ledger.get(r.interaction.id);
       // A sidechain replay never replaces the parent's copy; any copy at least as complete is already there.
       if (stored && (r.sidechain || totalTokens(stored.tokens) >= totalTokens(r.interaction.tokens))) continue;
-      const priced = priceInteraction(r.interaction, priceTable);
+      const priced = priceInteraction(r.interaction, r.summed ? baseRates(priceTable) : priceTable);
       if (r.reportedCostNanos !== undefined) {
         if (priced.costNanos === null) {
           priced.costNanos = r.reportedCostNanos;
@@ -560,6 +560,27 @@ export class Importer {
       );
     }
   }
+}
+
+const base = new WeakMap<PriceTable, PriceTable>();
+
+/** The same table without long-context rates, for records that sum many requests. */
+function baseRates(table: PriceTable): PriceTable {
+  let t = base.get(table);
+  if (!t) {
+    t = {
+      version: table.version,
+      notice: table.notice?.bind(table),
+      lookup(model) {
+        const m = table.lookup(model);
+        if (!m?.price.longContext) return m;
+        const { longContext: _long, ...price } = m.price;
+        return { ...m, price };
+      },
+    };
+    base.set(table, t);
+  }
+  return t;
 }
 
 /** Non-sidechain copies win over sidechain ones; then the copy with the most tokens. */

@@ -31,6 +31,11 @@ export interface ParsedRecord {
   interaction: Interaction;
   /** A sidechain copy (Claude Code): never replaces a record already stored under the same id. */
   sidechain?: boolean;
+  /**
+   * Many requests summed (Factory Droid writes only a session's running total): priced at the base
+   * rates, since no one request's prompt is known to have passed a long-context threshold.
+   */
+  summed?: boolean;
   /** What the agent itself said the request cost, used only when our table cannot price the model. */
   reportedCostNanos?: number;
 }
