@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { after, before, describe, it } from 'node:test';
 import { factoryDroid, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
 import { byId, copyFixture, world, type World } from './helpers';
@@ -88,5 +89,33 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
     assert.ok(factoryDroid.matches('/home/dev/.factory/sessions/-home-dev-shop/5c1d.settings.json'));
     assert.ok(!factoryDroid.matches('/home/dev/.factory/sessions/-home-dev-shop/5c1d.jsonl'));
     assert.ok(!factoryDroid.matches('/home/dev/.factory/sessions/.settings.json'));
+  });
+
+  it('prices a running total at base rates when read in worker threads too', async () => {
+    const script = path.join(w.dir, 'sources-worker.js');
+    await build({
+      entryPoints: [path.join(__dirname, '../../src/core/sources/worker-entry.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: script,
+      logLevel: 'error',
+    });
+    const other = await world();
+    try {
+      const raw: Record<string, unknown> = {};
+      for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
+      raw.factoryDroid = { paths: [path.join(other.dir, 'factory-droid')] };
+      copyFixture(other, 'factory-droid');
+      const s = await other
+        .importer({ settings: normaliseSourceSettings(raw).settings, workerScript: script, workers: 1, parallelMinBytes: 0 })
+        .scan();
+      assert.equal(s.written, 3);
+      // the same 388,500,000 as on this thread: not the long-context 750,750,000
+      assert.equal(byId(other).get('factory-droid:5c1d2e3f-6a7b-4c8d-9e0f-1a2b3c4d5e6f')!.costNanos, 388_500_000);
+    } finally {
+      await other.cleanup();
+    }
   });
 });
