@@ -10,7 +10,9 @@
 //    full re-scan.
 // Targets: cold import at least as fast as ccusage; peak RSS under 300 MB; one-line update under
 // 50 ms and at least 100x faster than a full re-scan.
+// Then a cold import of each of Amp, Continue, Factory Droid and pi (agentCorpora.ts), with its MB/s.
 //   SIZE=100 npm run bench -- sources     a ~100 MB corpus for a quick run
+//   MORE_ONLY=1 npm run bench -- sources  only the Amp, Continue, Factory Droid and pi imports
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ import { createImporter, normaliseSourceSettings } from '../../src/core/sources'
 import type { Interaction } from '../../src/core/interaction';
 import { build } from 'esbuild';
 import { generateClaudeCorpus } from '../sources/corpus';
+import { generateAgentCorpora, MORE_KEYS, MORE_KINDS, type MoreKind } from './agentCorpora';
 
 const SIZE_MB = Number(process.env.SIZE ?? 1024);
 const BENCH = path.resolve('.bench/sources');
@@ -32,10 +35,18 @@ const CODEX = path.join(ROOT, 'codex');
 const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
 const CHILD = path.join(BENCH, 'import-child.js');
 const WORKER = path.join(BENCH, 'sources-worker.js');
-const ONLY = (k: string) =>
+const ONLY = (k: string, paths?: string[]) =>
   normaliseSourceSettings(
-    Object.fromEntries(['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode'].map((x) => [x, { enabled: x === k }])),
+    Object.fromEntries(
+      ['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode', ...Object.values(MORE_KEYS)].map((x) => [
+        x,
+        { enabled: x === k, paths: x === k ? paths : undefined },
+      ]),
+    ),
   ).settings;
+type Kind = 'claude' | 'codex' | MoreKind;
+const settingsOf = (kind: Kind) =>
+  kind === 'claude' ? ONLY('claudeCode') : kind === 'codex' ? ONLY('codex') : ONLY(MORE_KEYS[kind], [path.join(ROOT, 'more', kind)]);
 
 interface ChildResult {
   ms: number;
@@ -51,7 +62,7 @@ interface ChildResult {
   warmRescanMs?: number;
 }
 
-async function child(kind: 'claude' | 'codex', dataDir: string, live: number, threads: string): Promise<void> {
+async function child(kind: Kind, dataDir: string, live: number, threads: string): Promise<void> {
   const ledger = await openLedger({ dir: dataDir, logger: silentLogger });
   const importer = createImporter({
     dataDir,
@@ -61,7 +72,7 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number, th
     ledger,
     priceTable: loadPriceTable(),
     logger: silentLogger,
-    settings: ONLY(kind === 'claude' ? 'claudeCode' : 'codex'),
+    settings: settingsOf(kind),
     // As the CLI and the extension run it: worker threads for a big first import.
     workerScript: threads === 'one-thread' ? undefined : WORKER,
     workers: /^\d+$/.test(threads) ? Number(threads) : undefined,
@@ -128,7 +139,7 @@ async function child(kind: 'claude' | 'codex', dataDir: string, live: number, th
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-function runChild(kind: 'claude' | 'codex', live = 0, threads = 'default'): ChildResult {
+function runChild(kind: Kind, live = 0, threads = 'default'): ChildResult {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-sources-'));
   try {
     const r = spawnSync(process.execPath, [CHILD, 'child', kind, dataDir, String(live), ROOT, threads], {
@@ -252,11 +263,35 @@ async function ensureCorpus(): Promise<{ claudeBytes: number; claudeFiles: numbe
   return m;
 }
 
+/** The other agents' histories, kept beside the Claude corpus (SIZE/16 MB each; see agentCorpora.ts). */
+function ensureMore(): Record<MoreKind, number> {
+  const meta = path.join(ROOT, 'more', 'meta.json');
+  if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8'));
+  rmSync(path.join(ROOT, 'more'), { recursive: true, force: true });
+  const m = generateAgentCorpora(path.join(ROOT, 'more'), SIZE_MB / 16);
+  writeFileSync(meta, JSON.stringify(m));
+  return m;
+}
+
+/** A cold import of each of the other agents (one thread unless its history passes the worker threshold). */
+function more(line: (name: string, r: ChildResult) => void): void {
+  const bytes = ensureMore();
+  for (const kind of MORE_KINDS) {
+    runChild(kind); // page cache
+    const r = [runChild(kind), runChild(kind)].sort((a, b) => a.ms - b.ms)[0];
+    line(`cold import, ${kind} (${f1(mb(bytes[kind]))} MB):`.padEnd(40), r);
+  }
+}
+
 const mb = (b: number) => b / (1024 * 1024);
 const f1 = (x: number) => x.toFixed(1);
 
-async function main(): Promise<void> {
-  const corpus = await ensureCorpus();
+const line = (name: string, r: ChildResult) =>
+  console.log(
+    `${name} ${f1(r.ms)} ms (CPU ${f1(r.cpuMs)} ms), ${f1(mb(r.bytes) / (r.ms / 1000))} MB/s, ${r.interactions} interactions, peak RSS ${f1(r.maxRssMB)} MB`,
+  );
+
+async function bundle(): Promise<void> {
   // The import runs as it ships: bundled by esbuild, no TypeScript loader in the process.
   await build({
     entryPoints: [__filename],
@@ -277,6 +312,16 @@ async function main(): Promise<void> {
     outfile: WORKER,
     logLevel: 'error',
   });
+}
+
+async function main(): Promise<void> {
+  if (process.env.MORE_ONLY) {
+    mkdirSync(ROOT, { recursive: true });
+    await bundle();
+    return more(line);
+  }
+  const corpus = await ensureCorpus();
+  await bundle();
   console.log(`corpus: Claude Code ${f1(mb(corpus.claudeBytes))} MB in ${corpus.claudeFiles} files; Codex ${f1(mb(corpus.codexBytes))} MB`);
   // Both tools read from the page cache: one untimed run of each first.
   const load0 = os.loadavg()[0];
@@ -297,10 +342,6 @@ async function main(): Promise<void> {
   const p50 = lat[Math.floor(lat.length / 2)];
   const max = lat[lat.length - 1];
 
-  const line = (name: string, r: ChildResult) =>
-    console.log(
-      `${name} ${f1(r.ms)} ms (CPU ${f1(r.cpuMs)} ms), ${f1(mb(r.bytes) / (r.ms / 1000))} MB/s, ${r.interactions} interactions, peak RSS ${f1(r.maxRssMB)} MB`,
-    );
   console.log(
     `\nbest of 3, alternating; load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`,
   );
@@ -313,6 +354,7 @@ async function main(): Promise<void> {
   );
   line('cold import, Claude Code, one thread (reference):', one);
   line('cold import, Codex:      ', cx);
+  more(line);
   console.log(`re-scan with offsets (nothing new): ${f1(live.warmRescanMs!)} ms`);
   console.log(`one appended line → ledger (live, ${lat.length} runs): p50 ${f1(p50)} ms, max ${f1(max)} ms`);
   console.log('\nratios');
@@ -331,7 +373,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'child') {
-  child(process.argv[3] as 'claude' | 'codex', process.argv[4], Number(process.argv[5]), process.argv[7] ?? 'default').catch((e) => {
+  child(process.argv[3] as Kind, process.argv[4], Number(process.argv[5]), process.argv[7] ?? 'default').catch((e) => {
     console.error(e);
     process.exit(1);
   });

@@ -32,6 +32,10 @@ const FIXTURE_DIRS: Record<string, string[]> = {
   'roo-code': ['vscode/globalStorage/rooveterinaryinc.roo-cline', 'taskfamily/roo-code'],
   'kilo-code': ['taskfamily/kilo-code'],
   'qwen-code': ['qwen'],
+  amp: ['amp'],
+  continue: ['continue'],
+  'factory-droid': ['factory-droid'],
+  pi: ['pi'],
 };
 
 /** Each adapter's fixture files in the form it reads them: lines, or whole documents. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { summariseSources, type SourceStatus } from '../../src/core/sources';
+import { describeSource, summariseSources, type SourceStatus } from '../../src/core/sources';
 
 const status = (label: string, over: Partial<SourceStatus> = {}): SourceStatus => ({
   id: 'claude-code',
@@ -36,5 +36,17 @@ describe('the tooltip line that sums up the agent logs read', { timeout: 10_000 
       summariseSources([status('Codex', { roots: [{ path: '/x', exists: false }] })]),
       'no agent logs found yet · looked for 1 agent',
     );
+  });
+});
+
+describe("the agent's own cost beside ours", { timeout: 10_000 }, () => {
+  it('shows both only when they differ by more than a cent', () => {
+    const line = (agentNanos: number, ourNanos: number) =>
+      describeSource(status('pi', { interactions: 2, agentCost: { agentNanos, ourNanos } }), '/home/dev');
+    // $1.25 vs $1.24: 10,000,000 n$ apart, a cent exactly, so the same figure
+    assert.equal(line(1_250_000_000, 1_240_000_000), 'pi: 1 file, 2 interactions (~/.pi)');
+    // one nano more than a cent apart
+    assert.equal(line(1_250_000_001, 1_240_000_000), 'pi: 1 file, 2 interactions, pi says $1.25, priced here $1.24 (~/.pi)');
+    assert.equal(line(0, 20_000_000), 'pi: 1 file, 2 interactions, pi says $0.00, priced here $0.02 (~/.pi)');
   });
 });

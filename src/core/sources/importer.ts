@@ -61,6 +61,8 @@ export interface SourceStatus {
   interactions: number;
   /** Malformed lines skipped in the files found (persisted across restarts). */
   malformedLines: number;
+  /** Over the records priced by our table whose agent also recorded a cost: its sum and ours (nanos). */
+  agentCost?: { agentNanos: number; ourNanos: number };
 }
 
 export interface ImportSummary {
@@ -213,7 +215,18 @@ export class Importer {
   /** Per-source figures for the tooltip and the report. */
   async status(): Promise<SourceStatus[]> {
     const byAgent = new Map<string, number>();
-    for (const r of this.opts.ledger.records()) if (r.source === 'log') byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
+    const costs = new Map<string, { agentNanos: number; ourNanos: number }>();
+    for (const r of this.opts.ledger.records()) {
+      if (r.source !== 'log') continue;
+      byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
+      const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
+      if (typeof theirs === 'number' && Number.isSafeInteger(theirs) && theirs >= 0 && r.costNanos !== null) {
+        const c = costs.get(r.agent) ?? { agentNanos: 0, ourNanos: 0 };
+        c.agentNanos += theirs;
+        c.ourNanos += r.costNanos;
+        costs.set(r.agent, c);
+      }
+    }
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
       const enabled = this.settings[a.id]?.enabled !== false;
@@ -225,7 +238,18 @@ export class Importer {
         files++;
         malformed += this.state?.get(file)?.malformed ?? 0;
       }
-      out.push({ id: a.id, label: a.label, enabled, roots, files, interactions: byAgent.get(a.agent) ?? 0, malformedLines: malformed });
+      const s: SourceStatus = {
+        id: a.id,
+        label: a.label,
+        enabled,
+        roots,
+        files,
+        interactions: byAgent.get(a.agent) ?? 0,
+        malformedLines: malformed,
+      };
+      const c = costs.get(a.agent);
+      if (c) s.agentCost = c;
+      out.push(s);
     }
     return out;
   }
@@ -440,10 +464,15 @@ export class Importer {
       const stored = ledger.get(r.interaction.id);
       // A sidechain replay never replaces the parent's copy; any copy at least as complete is already there.
       if (stored && (r.sidechain || totalTokens(stored.tokens) >= totalTokens(r.interaction.tokens))) continue;
-      const priced = priceInteraction(r.interaction, priceTable);
-      if (priced.costNanos === null && r.reportedCostNanos !== undefined) {
-        priced.costNanos = r.reportedCostNanos;
-        priced.priceSource = `reported:${r.interaction.agent}`;
+      const priced = priceInteraction(r.interaction, r.summed ? baseRates(priceTable) : priceTable);
+      if (r.reportedCostNanos !== undefined) {
+        if (priced.costNanos === null) {
+          priced.costNanos = r.reportedCostNanos;
+          priced.priceSource = `reported:${r.interaction.agent}`;
+        } else {
+          // Kept beside ours (a ledger extra), so a view can show both where they disagree.
+          (priced as Interaction & { agentCostNanos?: number }).agentCostNanos = r.reportedCostNanos;
+        }
       }
       out.push(priced);
     }
@@ -531,6 +560,27 @@ export class Importer {
       );
     }
   }
+}
+
+const base = new WeakMap<PriceTable, PriceTable>();
+
+/** The same table without long-context rates, for records that sum many requests. */
+function baseRates(table: PriceTable): PriceTable {
+  let t = base.get(table);
+  if (!t) {
+    t = {
+      version: table.version,
+      notice: table.notice?.bind(table),
+      lookup(model) {
+        const m = table.lookup(model);
+        if (!m?.price.longContext) return m;
+        const { longContext: _long, ...price } = m.price;
+        return { ...m, price };
+      },
+    };
+    base.set(table, t);
+  }
+  return t;
 }
 
 /** Non-sidechain copies win over sidechain ones; then the copy with the most tokens. */

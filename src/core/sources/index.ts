@@ -7,6 +7,10 @@ export { cline } from './cline';
 export { rooCode } from './rooCode';
 export { kiloCode } from './kiloCode';
 export { qwenCode } from './qwenCode';
+export { amp } from './amp';
+export { continueDev } from './continueDev';
+export { factoryDroid } from './factoryDroid';
+export { pi } from './pi';
 export { globalStorageDirs } from './vscodeTasks';
 export {
   createImporter,

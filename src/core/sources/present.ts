@@ -1,5 +1,16 @@
 /** Plain-text lines describing the sources, for the status bar tooltip, `unmetered report` and logs. */
+import { formatUSD } from '../money';
 import type { SourceStatus } from './importer';
+
+/** A cent: below it the agent's own figure and ours are the same figure rounded differently. */
+const CENT_NANOS = 10_000_000;
+
+/** ", it says $0.10, priced here $0.06" when the agent's own cost and ours differ by more than a cent. */
+function costNote(s: SourceStatus): string {
+  const c = s.agentCost;
+  if (!c || Math.abs(c.agentNanos - c.ourNanos) <= CENT_NANOS) return '';
+  return `, ${s.label} says ${formatUSD(c.agentNanos)}, priced here ${formatUSD(c.ourNanos)}`;
+}
 
 /** `~` for the home directory keeps paths short and keeps the user name out of screenshots. */
 export function tildify(p: string, home: string): string {
@@ -17,7 +28,7 @@ export function describeSource(s: SourceStatus, home: string): string {
   }
   const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
   const bad = s.malformedLines ? `, ${n(s.malformedLines, 'malformed line')} skipped` : '';
-  return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad} (${used.join(', ')})`;
+  return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad}${costNote(s)} (${used.join(', ')})`;
 }
 
 /**

@@ -5,7 +5,23 @@ import { codex } from './codex';
 import { geminiCli } from './geminiCli';
 import { kiloCode } from './kiloCode';
 import { qwenCode } from './qwenCode';
+import { amp } from './amp';
+import { continueDev } from './continueDev';
+import { factoryDroid } from './factoryDroid';
+import { pi } from './pi';
 import { rooCode } from './rooCode';
 import type { SourceAdapter } from './types';
 
-export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode];
+export const ADAPTERS: readonly SourceAdapter[] = [
+  claudeCode,
+  codex,
+  geminiCli,
+  cline,
+  rooCode,
+  kiloCode,
+  qwenCode,
+  amp,
+  continueDev,
+  factoryDroid,
+  pi,
+];

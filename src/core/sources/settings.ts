@@ -25,6 +25,10 @@ export const SOURCE_KEYS: Record<SourceId, string> = {
   'roo-code': 'rooCode',
   'kilo-code': 'kiloCode',
   'qwen-code': 'qwenCode',
+  amp: 'amp',
+  continue: 'continue',
+  'factory-droid': 'factoryDroid',
+  pi: 'pi',
 };
 
 export function defaultSourceSettings(): SourceSettings {

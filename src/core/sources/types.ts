@@ -5,7 +5,8 @@
  */
 import type { Agent, Interaction } from '../interaction';
 
-export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code';
+export type SourceId =
+  'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'amp' | 'continue' | 'factory-droid' | 'pi';
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -30,6 +31,11 @@ export interface ParsedRecord {
   interaction: Interaction;
   /** A sidechain copy (Claude Code): never replaces a record already stored under the same id. */
   sidechain?: boolean;
+  /**
+   * Many requests summed (Factory Droid writes only a session's running total): priced at the base
+   * rates, since no one request's prompt is known to have passed a long-context threshold.
+   */
+  summed?: boolean;
   /** What the agent itself said the request cost, used only when our table cannot price the model. */
   reportedCostNanos?: number;
 }
@@ -78,7 +84,8 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode';
+  settingsKey:
+    'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode' | 'amp' | 'continue' | 'factoryDroid' | 'pi';
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
