@@ -154,7 +154,18 @@ describe('normaliseSourceSettings', () => {
     const { settings, warnings } = normaliseSourceSettings(undefined);
     assert.deepEqual(warnings, []);
     assert.deepEqual(settings['claude-code'], { enabled: true, paths: [] });
-    assert.deepEqual(Object.keys(settings).sort(), ['claude-code', 'cline', 'codex', 'gemini-cli', 'kilo-code', 'qwen-code', 'roo-code']);
+    assert.deepEqual(Object.keys(settings).sort(), [
+      'claude-code',
+      'cline',
+      'codex',
+      'copilot-cli',
+      'gemini-cli',
+      'kilo-cli',
+      'kilo-code',
+      'opencode',
+      'qwen-code',
+      'roo-code',
+    ]);
   });
 
   it('falls back with a warning naming the setting, what was expected and what arrived', () => {
@@ -170,7 +181,7 @@ describe('normaliseSourceSettings', () => {
       'unmetered.sources.codex.paths: expected an absolute folder (or one starting with ~), got "relative/dir"; ignored',
       'unmetered.sources.codex.paths: expected a folder path, got 7; ignored',
       'unmetered.sources.cline: expected an object like {"enabled": true, "paths": []}, got "off"; using the defaults',
-      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode); ignored',
+      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode, opencode, kiloCli, copilotCli); ignored',
     ]);
     assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
     assert.deepEqual(

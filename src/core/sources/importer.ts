@@ -61,6 +61,11 @@ export interface SourceStatus {
   interactions: number;
   /** Malformed lines skipped in the files found (persisted across restarts). */
   malformedLines: number;
+  /**
+   * For agents that price their own requests: their figure and ours over the records that have both,
+   * in nano-dollars (absent when none has).
+   */
+  reportedCost?: { agentNanos: number; oursNanos: number };
 }
 
 export interface ImportSummary {
@@ -94,6 +99,7 @@ export interface Disposable {
 // an append is under way, records gather and go in the next one (one write and one fsync for all),
 // up to MAX_PENDING: on a slow disk or a busy machine batches grow instead of waiting on each other.
 const FLUSH_RECORDS = 2000;
+const SQLITE_SIDE_FILE = /-(wal|journal)$/;
 const MAX_PENDING = 25_000;
 
 interface Tally {
@@ -213,7 +219,18 @@ export class Importer {
   /** Per-source figures for the tooltip and the report. */
   async status(): Promise<SourceStatus[]> {
     const byAgent = new Map<string, number>();
-    for (const r of this.opts.ledger.records()) if (r.source === 'log') byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
+    const reported = new Map<string, { agentNanos: number; oursNanos: number }>();
+    for (const r of this.opts.ledger.records()) {
+      if (r.source !== 'log') continue;
+      byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
+      const own = (r as Interaction & { reportedCostNanos?: unknown }).reportedCostNanos;
+      if (typeof own === 'number' && r.costNanos !== null) {
+        const c = reported.get(r.agent) ?? { agentNanos: 0, oursNanos: 0 };
+        c.agentNanos += own;
+        c.oursNanos += r.costNanos;
+        reported.set(r.agent, c);
+      }
+    }
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
       const enabled = this.settings[a.id]?.enabled !== false;
@@ -225,7 +242,18 @@ export class Importer {
         files++;
         malformed += this.state?.get(file)?.malformed ?? 0;
       }
-      out.push({ id: a.id, label: a.label, enabled, roots, files, interactions: byAgent.get(a.agent) ?? 0, malformedLines: malformed });
+      const st: SourceStatus = {
+        id: a.id,
+        label: a.label,
+        enabled,
+        roots,
+        files,
+        interactions: byAgent.get(a.agent) ?? 0,
+        malformedLines: malformed,
+      };
+      const rc = reported.get(a.agent);
+      if (rc) st.reportedCost = rc;
+      out.push(st);
     }
     return out;
   }
@@ -288,9 +316,10 @@ export class Importer {
     for (const a of this.enabled()) {
       for (const root of this.rootsOf(a)) {
         try {
-          const w = fsWatch(root, { recursive: true, persistent: false }, (_event, name) => {
+          const w = fsWatch(root, { recursive: !a.shallow, persistent: false }, (_event, name) => {
             if (disposed) return;
-            const file = name ? path.join(root, name.toString()) : null;
+            // A SQLite database changes through its write-ahead log until a checkpoint.
+            const file = name ? path.join(root, name.toString()).replace(SQLITE_SIDE_FILE, '') : null;
             if (file && this.known.get(file)) dirty.add(file);
             else rediscover = true; // a new file or folder
             run();
@@ -331,7 +360,8 @@ export class Importer {
     const found: [string, SourceAdapter, number][] = [];
     for (const a of this.enabled()) {
       const files = new Set<string>();
-      for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f)));
+      const limits = a.shallow ? { maxDepth: 0 } : {};
+      for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f), limits));
       for (const f of files) {
         const sup = a.supersededBy?.(f);
         if (sup && files.has(sup)) continue;
@@ -444,6 +474,9 @@ export class Importer {
       if (priced.costNanos === null && r.reportedCostNanos !== undefined) {
         priced.costNanos = r.reportedCostNanos;
         priced.priceSource = `reported:${r.interaction.agent}`;
+      } else if (r.reportedCostNanos !== undefined && r.keepReportedCost) {
+        // The agent's own price, kept beside ours (an extra field of the record) so views can show both.
+        (priced as Interaction & { reportedCostNanos?: number }).reportedCostNanos = r.reportedCostNanos;
       }
       out.push(priced);
     }

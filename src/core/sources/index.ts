@@ -7,6 +7,8 @@ export { cline } from './cline';
 export { rooCode } from './rooCode';
 export { kiloCode } from './kiloCode';
 export { qwenCode } from './qwenCode';
+export { opencode, kiloCli } from './opencode';
+export { copilotCli } from './copilotCli';
 export { globalStorageDirs } from './vscodeTasks';
 export {
   createImporter,

@@ -1,5 +1,9 @@
 /** Plain-text lines describing the sources, for the status bar tooltip, `unmetered report` and logs. */
+import { formatUSD } from '../money';
 import type { SourceStatus } from './importer';
+
+/** An agent's own price is shown beside ours when the two differ by more than this (a cent). */
+export const REPORTED_COST_TOLERANCE_NANOS = 10_000_000;
 
 /** `~` for the home directory keeps paths short and keeps the user name out of screenshots. */
 export function tildify(p: string, home: string): string {
@@ -17,7 +21,7 @@ export function describeSource(s: SourceStatus, home: string): string {
   }
   const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
   const bad = s.malformedLines ? `, ${n(s.malformedLines, 'malformed line')} skipped` : '';
-  return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad} (${used.join(', ')})`;
+  return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad}${ownCost(s)} (${used.join(', ')})`;
 }
 
 /**
@@ -35,4 +39,11 @@ export function summariseSources(list: readonly SourceStatus[]): string {
   if (missing) parts.push(found.length ? `${n(missing, 'other agent')} not found` : `looked for ${n(missing, 'agent')}`);
   if (off) parts.push(`${off} turned off`);
   return parts.join(' · ');
+}
+
+/** ", OpenCode's own price $12.40, ours $11.02" when the agent's figure and ours differ by more than a cent. */
+function ownCost(s: SourceStatus): string {
+  const c = s.reportedCost;
+  if (!c || Math.abs(c.agentNanos - c.oursNanos) <= REPORTED_COST_TOLERANCE_NANOS) return '';
+  return `, ${s.label}'s own price ${formatUSD(c.agentNanos)}, ours ${formatUSD(c.oursNanos)}`;
 }

@@ -2,10 +2,23 @@
 import { claudeCode } from './claudeCode';
 import { cline } from './cline';
 import { codex } from './codex';
+import { copilotCli } from './copilotCli';
 import { geminiCli } from './geminiCli';
 import { kiloCode } from './kiloCode';
+import { kiloCli, opencode } from './opencode';
 import { qwenCode } from './qwenCode';
 import { rooCode } from './rooCode';
 import type { SourceAdapter } from './types';
 
-export const ADAPTERS: readonly SourceAdapter[] = [claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode];
+export const ADAPTERS: readonly SourceAdapter[] = [
+  claudeCode,
+  codex,
+  geminiCli,
+  cline,
+  rooCode,
+  kiloCode,
+  qwenCode,
+  opencode,
+  kiloCli,
+  copilotCli,
+];

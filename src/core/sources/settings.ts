@@ -25,6 +25,9 @@ export const SOURCE_KEYS: Record<SourceId, string> = {
   'roo-code': 'rooCode',
   'kilo-code': 'kiloCode',
   'qwen-code': 'qwenCode',
+  opencode: 'opencode',
+  'kilo-cli': 'kiloCli',
+  'copilot-cli': 'copilotCli',
 };
 
 export function defaultSourceSettings(): SourceSettings {

@@ -4,8 +4,10 @@
  * are its logs, and turn one line (or one whole JSON document) into unpriced Interactions.
  */
 import type { Agent, Interaction } from '../interaction';
+import type { SqliteQuery } from './sqliteSnapshot';
 
-export type SourceId = 'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code';
+export type SourceId =
+  'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'opencode' | 'kilo-cli' | 'copilot-cli';
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -30,8 +32,10 @@ export interface ParsedRecord {
   interaction: Interaction;
   /** A sidechain copy (Claude Code): never replaces a record already stored under the same id. */
   sidechain?: boolean;
-  /** What the agent itself said the request cost, used only when our table cannot price the model. */
+  /** What the agent itself said the request cost, used when our table cannot price the model. */
   reportedCostNanos?: number;
+  /** Keep the agent's own cost on the record beside ours even when we price it (agents whose price is their own). */
+  keepReportedCost?: boolean;
 }
 
 /** A line that could carry usage but cannot be read; counted and reported with file and line. */
@@ -69,8 +73,20 @@ export interface LineParser {
  * - 'document': one JSON document rewritten in place; re-parsed whole when it changes (ids are
  *   stable, so records already stored are not stored again).
  * - 'zstd-lines': a zstd-compressed JSONL; decompressed and re-read whole when it changes.
+ * - 'sqlite': a SQLite database (with its WAL) read as a snapshot; the adapter's `sqlite` reads the rows
+ *   written since its cursor.
  */
-export type ReadMode = 'lines' | 'document' | 'zstd-lines';
+export type ReadMode = 'lines' | 'document' | 'zstd-lines' | 'sqlite';
+
+/** Rows since a cursor, for agents that keep their usage in SQLite (sqliteRead.ts). */
+export interface SqliteSource {
+  /**
+   * Reads the rows written or updated since `cursor` (undefined: from the start) and returns their
+   * records and the cursor to resume from. A bad row is reported through `malformed` (with the row's
+   * id) and skipped; a missing table means the agent has not written any usage yet.
+   */
+  read(db: SqliteQuery, cursor: unknown, malformed: (where: string, reason: string) => void): { records: ParsedRecord[]; cursor: unknown };
+}
 
 export interface SourceAdapter {
   id: SourceId;
@@ -78,7 +94,7 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode';
+  settingsKey: 'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode' | 'opencode' | 'kiloCli' | 'copilotCli';
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
@@ -110,4 +126,11 @@ export interface SourceAdapter {
   /** A file that another file supersedes is skipped (Codex: plain .jsonl wins over .jsonl.zst). */
   supersededBy?(file: string): string | null;
   createParser(file: string, saved?: unknown): LineParser;
+  /** For readMode 'sqlite'. */
+  sqlite?: SqliteSource;
+  /**
+   * Logs sit directly in each root (a database beside unrelated folders such as OpenCode's snapshot
+   * repositories): the root is neither walked nor watched below its own level.
+   */
+  shallow?: boolean;
 }
