@@ -9,9 +9,11 @@
  * - table `message(id, session_id, time_created, time_updated, data)`; `data` is the message JSON without
  *   id and sessionID; an assistant message has `modelID`, `providerID`, `path.cwd`, `time.created` (ms),
  *   `cost` (USD) and `tokens {input, output, reasoning, cache: {read, write}}`;
- * - the row is inserted when the response starts (zero tokens) and updated at each step's end
- *   (`time_updated` is set on every update): rows are tailed by `time_updated`, and the ledger keeps
- *   the most complete copy of an id;
+ * - the row is upserted (session/projectors.ts: insert … on conflict do update set data) when the
+ *   response starts (zero tokens) and at each step's end; rows are tailed by `time_updated`, and an
+ *   unfinished message (no `time.completed`) is also read again by id until it finishes, so its
+ *   counts arrive even if an upsert left `time_updated` as it was; the ledger keeps the most
+ *   complete copy of an id (tokens are the last step's, `cost` the sum of the steps: processor.ts);
  * - `tokens.input` excludes cache reads and writes (getUsage subtracts them where the provider counts
  *   them in), so the counts are disjoint as the ledger stores them; reasoning is taken as part of output;
  * - `cost` is OpenCode's own price of the message, kept beside ours.
@@ -28,6 +30,23 @@ import { count, expandHome, isObject, parseObject, projectOf, str, unpriced, utc
 interface Cursor {
   /** The latest `time_updated` read; rows at it are read again, in case more were written in that millisecond. */
   updated: number;
+  /**
+   * Assistant messages not finished when last read (no `time.completed`, no `error`): read again by id
+   * until they are, whether or not an update moved their `time_updated`.
+   */
+  open: string[];
+}
+
+/** Unfinished messages followed at most (a session runs one at a time; a crash can leave some open forever). */
+const MAX_OPEN = 200;
+
+function isOpen(row: Row): boolean {
+  try {
+    const m = parseObject(typeof row.data === 'string' ? row.data : '');
+    return m.role === 'assistant' && m.error === undefined && !(isObject(m.time) && m.time.completed !== undefined);
+  } catch {
+    return false;
+  }
 }
 
 function record(row: Row, agent: SourceId): ParsedRecord | null {
@@ -69,15 +88,19 @@ function record(row: Row, agent: SourceId): ParsedRecord | null {
 
 function readMessages(agent: SourceId) {
   return (db: SqliteQuery, saved: unknown, malformed: (where: string, reason: string) => void) => {
-    const from = isObject(saved) && typeof saved.updated === 'number' ? saved.updated : -Infinity;
     if (!db.tables().has('message')) return { records: [], cursor: saved };
-    const rows = db.all('SELECT id, time_created, time_updated, data FROM message WHERE time_updated >= ? ORDER BY time_updated, id', [
-      Number.isFinite(from) ? from : -1,
-    ]);
+    const c = isObject(saved) ? saved : {};
+    const from = typeof c.updated === 'number' ? c.updated : -1;
+    const open = Array.isArray(c.open) ? c.open.filter((x): x is string => typeof x === 'string').slice(-MAX_OPEN) : [];
+    const rows = db.all(
+      `SELECT id, time_created, time_updated, data FROM message WHERE time_updated >= ?${open.length ? ` OR id IN (${open.map(() => '?').join(',')})` : ''} ORDER BY time_updated, id`,
+      [from, ...open],
+    );
     const records: ParsedRecord[] = [];
-    let updated = from;
+    const next: Cursor = { updated: from, open: [] };
     for (const row of rows) {
-      if (typeof row.time_updated === 'number' && row.time_updated > updated) updated = row.time_updated;
+      if (typeof row.time_updated === 'number' && row.time_updated > next.updated) next.updated = row.time_updated;
+      if (typeof row.id === 'string' && isOpen(row)) next.open.push(row.id);
       try {
         const r = record(row, agent);
         if (r) records.push(r);
@@ -85,7 +108,8 @@ function readMessages(agent: SourceId) {
         malformed(`message ${String(row.id)}`, (err as Error).message);
       }
     }
-    return { records, cursor: Number.isFinite(updated) ? ({ updated } satisfies Cursor) : saved };
+    next.open = next.open.slice(-MAX_OPEN);
+    return { records, cursor: next };
   };
 }
 
