@@ -7,6 +7,8 @@ declare module 'sql.js' {
   }
   export interface Database {
     exec(sql: string, params?: SqlValue[]): QueryExecResult[];
+    /** The database file's bytes (used by the benchmark to write one). */
+    export(): Uint8Array;
     close(): void;
   }
   export interface SqlJsStatic {
