@@ -60,3 +60,5 @@ await Promise.all([
 ]);
 // tiktoken loads its wasm from beside the bundle at run time (it is only loaded where a provider reports no usage).
 await copyFile(path.join(path.dirname(require.resolve('tiktoken')), 'tiktoken_bg.wasm'), 'dist/tiktoken_bg.wasm');
+// SQLite (sql.js) for agents that keep their usage in a database: its wasm is read from beside the bundles.
+await copyFile(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');

@@ -7,20 +7,23 @@
 //    alternating with ours so both see the same machine (the load average is printed: others'
 //    jobs on this 2-core machine inflate wall times);
 //  - time for one appended assistant line to reach the ledger through the live tailer, against a
-//    full re-scan.
+//    full re-scan;
+//  - cold import of the SQLite agents: an OpenCode database (assistant messages among the parts that
+//    hold the session text, as in a real opencode.db) and a Copilot CLI session-store.db, MB/s of
+//    database read.
 // Targets: cold import at least as fast as ccusage; peak RSS under 300 MB; one-line update under
 // 50 ms and at least 100x faster than a full re-scan.
 // Then a cold import of each of Amp, Continue, Factory Droid and pi (agentCorpora.ts), with its MB/s.
 //   SIZE=100 npm run bench -- sources     a ~100 MB corpus for a quick run
 //   MORE_ONLY=1 npm run bench -- sources  only the Amp, Continue, Factory Droid and pi imports
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { silentLogger } from '../../src/core/ports';
 import { loadPriceTable } from '../../src/core/pricing';
-import { createImporter, normaliseSourceSettings } from '../../src/core/sources';
+import { createImporter, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
 import type { Interaction } from '../../src/core/interaction';
 import { build } from 'esbuild';
 import { generateClaudeCorpus } from '../sources/corpus';
@@ -32,21 +35,26 @@ const BENCH = path.resolve('.bench/sources');
 const ROOT = process.argv[2] === 'child' ? process.argv[6] : path.join(BENCH, `corpus-${SIZE_MB}mb`);
 const CLAUDE = path.join(ROOT, 'claude');
 const CODEX = path.join(ROOT, 'codex');
+const XDG_DATA = path.join(ROOT, 'xdg-data');
+const COPILOT = path.join(ROOT, 'copilot');
+// A variable, so that bundling this file leaves the path to Node.
+const SQL_WASM = 'sql.js/dist/sql-wasm.wasm';
 const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
 const CHILD = path.join(BENCH, 'import-child.js');
 const WORKER = path.join(BENCH, 'sources-worker.js');
 const ONLY = (k: string, paths?: string[]) =>
   normaliseSourceSettings(
-    Object.fromEntries(
-      ['claudeCode', 'codex', 'geminiCli', 'cline', 'rooCode', ...Object.values(MORE_KEYS)].map((x) => [
-        x,
-        { enabled: x === k, paths: x === k ? paths : undefined },
-      ]),
-    ),
+    Object.fromEntries(Object.values(SOURCE_KEYS).map((x) => [x, { enabled: x === k, paths: x === k ? paths : undefined }])),
   ).settings;
-type Kind = 'claude' | 'codex' | MoreKind;
+type Kind = 'claude' | 'codex' | 'opencode' | 'copilot' | MoreKind;
+const SETTING: Record<'claude' | 'codex' | 'opencode' | 'copilot', string> = {
+  claude: 'claudeCode',
+  codex: 'codex',
+  opencode: 'opencode',
+  copilot: 'copilotCli',
+};
 const settingsOf = (kind: Kind) =>
-  kind === 'claude' ? ONLY('claudeCode') : kind === 'codex' ? ONLY('codex') : ONLY(MORE_KEYS[kind], [path.join(ROOT, 'more', kind)]);
+  kind in SETTING ? ONLY(SETTING[kind as keyof typeof SETTING]) : ONLY(MORE_KEYS[kind as MoreKind], [path.join(ROOT, 'more', kind)]);
 
 interface ChildResult {
   ms: number;
@@ -66,7 +74,7 @@ async function child(kind: Kind, dataDir: string, live: number, threads: string)
   const ledger = await openLedger({ dir: dataDir, logger: silentLogger });
   const importer = createImporter({
     dataDir,
-    env: { CLAUDE_CONFIG_DIR: CLAUDE, CODEX_HOME: CODEX },
+    env: { CLAUDE_CONFIG_DIR: CLAUDE, CODEX_HOME: CODEX, XDG_DATA_HOME: XDG_DATA, COPILOT_HOME: COPILOT },
     home: path.join(dataDir, 'home'),
     platform: process.platform,
     ledger,
@@ -239,6 +247,93 @@ function codexRollouts(files: number, eventsPerFile: number): number {
   return bytes;
 }
 
+/**
+ * An opencode.db as OpenCode's schema has it (session.sql.ts): per assistant message, a user message and
+ * parts with the text and tool output that make up most of a real database; and a Copilot CLI
+ * session-store.db. Built with sql.js and written as plain database files.
+ */
+async function sqliteDatabases(): Promise<{ opencodeBytes: number; copilotBytes: number }> {
+  const { default: init } = await import('sql.js');
+  const SQL = await init({ wasmBinary: readFileSync(require.resolve(SQL_WASM)) });
+  const messages = Math.max(500, Math.round((20_000 * SIZE_MB) / 1024));
+  const oc = new SQL.Database();
+  oc.exec(`CREATE TABLE message (id text PRIMARY KEY, session_id text NOT NULL, time_created integer NOT NULL, time_updated integer NOT NULL, data text NOT NULL);
+    CREATE INDEX message_session_time_created_id_idx ON message (session_id, time_created, id);
+    CREATE TABLE part (id text PRIMARY KEY, message_id text NOT NULL, session_id text NOT NULL, time_created integer NOT NULL, time_updated integer NOT NULL, data text NOT NULL);
+    CREATE INDEX part_message_id_id_idx ON part (message_id, id); CREATE INDEX part_session_idx ON part (session_id);`);
+  oc.exec('BEGIN');
+  const t0 = Date.parse('2025-10-01T09:00:00.000Z');
+  for (let k = 0; k < messages; k++) {
+    const t = t0 + k * 30_000;
+    const ses = `ses_${Math.floor(k / 40)}`;
+    const user = {
+      role: 'user',
+      time: { created: t - 5000 },
+      agent: 'build',
+      model: { providerID: 'anthropic', modelID: 'claude-sonnet-4-5' },
+    };
+    const data = {
+      role: 'assistant',
+      time: { created: t, completed: t + 9000 },
+      parentID: `msg_${k}_u`,
+      modelID: k % 3 ? 'claude-sonnet-4-5' : 'gpt-5',
+      providerID: k % 3 ? 'anthropic' : 'openai',
+      mode: 'build',
+      agent: 'build',
+      path: { cwd: `/home/dev/proj-${k % 7}`, root: `/home/dev/proj-${k % 7}` },
+      cost: 0.01,
+      tokens: { input: 900 + (k % 50), output: 300, reasoning: 0, cache: { read: 20_000, write: 500 } },
+      finish: 'stop',
+    };
+    oc.exec('INSERT INTO message VALUES (?, ?, ?, ?, ?)', [`msg_${k}_u`, ses, t - 5000, t - 5000, JSON.stringify(user)]);
+    oc.exec('INSERT INTO message VALUES (?, ?, ?, ?, ?)', [`msg_${k}`, ses, t, t + 9000, JSON.stringify(data)]);
+    for (let p = 0; p < 3; p++) {
+      const text = 'x'.repeat(1500 + ((k * 7919 + p * 104729) % 6000));
+      oc.exec('INSERT INTO part VALUES (?, ?, ?, ?, ?, ?)', [
+        `prt_${k}_${p}`,
+        `msg_${k}`,
+        ses,
+        t,
+        t,
+        JSON.stringify({ type: 'text', text }),
+      ]);
+    }
+  }
+  oc.exec('COMMIT');
+  mkdirSync(path.join(XDG_DATA, 'opencode'), { recursive: true });
+  const ocBytes = oc.export();
+  oc.close();
+  writeFileSync(path.join(XDG_DATA, 'opencode', 'opencode.db'), ocBytes);
+  const cp = new SQL.Database();
+  cp.exec(`CREATE TABLE sessions (id TEXT PRIMARY KEY, cwd TEXT, created_at TEXT);
+    CREATE TABLE assistant_usage_events (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, turn_index INTEGER, model TEXT NOT NULL,
+      input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER,
+      total_nano_aiu INTEGER, token_details_json TEXT, created_at TEXT);
+    CREATE TABLE turns (id INTEGER PRIMARY KEY, session_id TEXT, turn_index INTEGER, user_message TEXT, assistant_response TEXT, timestamp TEXT);`);
+  cp.exec('BEGIN');
+  for (let k = 0; k < messages; k++) {
+    const at = new Date(t0 + k * 30_000).toISOString();
+    if (k % 40 === 0) cp.exec('INSERT INTO sessions VALUES (?, ?, ?)', [`s-${k / 40}`, `/home/dev/proj-${k % 7}`, at]);
+    cp.exec('INSERT INTO turns (session_id, turn_index, user_message, assistant_response, timestamp) VALUES (?, ?, ?, ?, ?)', [
+      `s-${Math.floor(k / 40)}`,
+      k % 40,
+      'y'.repeat(400),
+      'z'.repeat(1200 + (k % 2000)),
+      at,
+    ]);
+    cp.exec(
+      'INSERT INTO assistant_usage_events (session_id, turn_index, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, total_nano_aiu, token_details_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [`s-${Math.floor(k / 40)}`, k % 40, 'gpt-5', 21_000 + (k % 50), 300, 20_000, 0, 64, 1_000_000, '[]', at],
+    );
+  }
+  cp.exec('COMMIT');
+  mkdirSync(COPILOT, { recursive: true });
+  const cpBytes = cp.export();
+  cp.close();
+  writeFileSync(path.join(COPILOT, 'session-store.db'), cpBytes);
+  return { opencodeBytes: ocBytes.length, copilotBytes: cpBytes.length };
+}
+
 async function ensureCorpus(): Promise<{ claudeBytes: number; claudeFiles: number; codexBytes: number }> {
   const meta = path.join(ROOT, 'meta.json');
   if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8'));
@@ -256,6 +351,7 @@ async function ensureCorpus(): Promise<{ claudeBytes: number; claudeFiles: numbe
     seed: 11,
   });
   const codexBytes = codexRollouts(Math.max(5, Math.round((60 * SIZE_MB) / 1024)), 150);
+  await sqliteDatabases();
   writeFileSync(path.join(ROOT, 'live-target.txt'), c.files[0]);
   const m = { claudeBytes: c.bytes, claudeFiles: c.files.length, codexBytes };
   writeFileSync(meta, JSON.stringify(m));
@@ -312,6 +408,8 @@ async function bundle(): Promise<void> {
     outfile: WORKER,
     logLevel: 'error',
   });
+  // As shipped: sql.js's wasm beside the bundles.
+  copyFileSync(require.resolve(SQL_WASM), path.join(BENCH, 'sql-wasm.wasm'));
 }
 
 async function main(): Promise<void> {
@@ -337,6 +435,10 @@ async function main(): Promise<void> {
   const ours = runs.sort((a, b) => a.ms - b.ms)[0];
   const one = [runChild('claude', 0, 'one-thread'), runChild('claude', 0, 'one-thread')].sort((a, b) => a.ms - b.ms)[0];
   const cx = runChild('codex');
+  // Corpora generated before the SQLite agents were benched lack their databases.
+  if (!existsSync(path.join(COPILOT, 'session-store.db'))) await sqliteDatabases();
+  const oc = [runChild('opencode'), runChild('opencode')].sort((a, b) => a.ms - b.ms)[0];
+  const cp = [runChild('copilot'), runChild('copilot')].sort((a, b) => a.ms - b.ms)[0];
   const live = runChild('claude', 20);
   const lat = [...live.liveMs!].sort((a, b) => a - b);
   const p50 = lat[Math.floor(lat.length / 2)];
@@ -354,6 +456,8 @@ async function main(): Promise<void> {
   );
   line('cold import, Claude Code, one thread (reference):', one);
   line('cold import, Codex:      ', cx);
+  line('cold import, OpenCode (SQLite):', oc);
+  line('cold import, Copilot CLI (SQLite):', cp);
   more(line);
   console.log(`re-scan with offsets (nothing new): ${f1(live.warmRescanMs!)} ms`);
   console.log(`one appended line → ledger (live, ${lat.length} runs): p50 ${f1(p50)} ms, max ${f1(max)} ms`);

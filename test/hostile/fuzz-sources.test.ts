@@ -10,7 +10,9 @@ import path from 'node:path';
 import { decodeLine, encodeLine, validateRecord } from '../../src/core/ledger/format';
 import { ADAPTERS } from '../../src/core/sources/registry';
 import { MalformedLine, type LineParser, type ParsedRecord, type SourceAdapter } from '../../src/core/sources/types';
+import type { Row } from '../../src/core/sources/sqliteSnapshot';
 import { fuzzRuns, mulberry32, mutate, pick, type Rng } from '../helpers/fuzz';
+import { assistantData } from '../sources/sqliteAgents';
 import { FIXTURES } from '../sources/helpers';
 
 const RUNS = fuzzRuns(2000);
@@ -132,9 +134,95 @@ function fuzzAdapter(a: SourceAdapter, rng: Rng): { findings: Finding[]; inputs:
 
 describe('fuzz: agent-log lines through each adapter', { timeout: 300_000 }, () => {
   ADAPTERS.forEach((a, i) => {
+    if (a.sqlite) return; // rows, not lines: fuzzed below
     test(`${a.label}: ${RUNS} mutated inputs, only MalformedLine escapes, every record valid`, (t) => {
       const { findings, inputs } = fuzzAdapter(a, mulberry32(SEED + i));
       t.diagnostic(`${inputs} inputs from seed ${SEED + i}`);
+      assert.deepEqual(findings, []);
+    });
+  });
+});
+
+/** Rows as the SQLite agents write them (test/sources/sqliteAgents.ts cites the writers). */
+const ROW_SEEDS: Record<string, Row[]> = {
+  opencode: [
+    {
+      id: 'msg_a',
+      time_created: 1764590400000,
+      time_updated: 1764590404000,
+      data: assistantData({
+        model: 'claude-sonnet-4-5',
+        provider: 'anthropic',
+        cwd: '/home/dev/acme',
+        created: 1764590400000,
+        completed: 1764590404000,
+        cost: 0.0126,
+        tokens: { input: 1200, output: 300, reasoning: 20, cache: { read: 5000, write: 800 } },
+      }),
+    },
+    { id: 'msg_u', time_created: 1764590300000, time_updated: 1764590300000, data: '{"role":"user","time":{"created":1764590300000}}' },
+  ],
+  'copilot-cli': [
+    {
+      id: 1,
+      session_id: 's-1',
+      model: 'gpt-5',
+      input_tokens: 10000,
+      output_tokens: 500,
+      cache_read_tokens: 8000,
+      cache_write_tokens: 0,
+      reasoning_tokens: 200,
+      created_at: '2026-11-30 10:05:00',
+      cwd: '/home/dev/shop',
+    },
+  ],
+};
+ROW_SEEDS['kilo-cli'] = ROW_SEEDS.opencode;
+
+const ODD: (string | number | null)[] = [-1, 1.5, 1e300, -0, 2 ** 60, '', 'x', '12', null, '9999-99-99', 'NaN'];
+
+function mutateRow(rng: Rng, row: Row): Row {
+  const out: Row = { ...row };
+  const keys = Object.keys(out);
+  for (let n = 1 + Math.floor(rng() * 2); n > 0; n--) {
+    const k = pick(rng, keys);
+    const v = out[k];
+    out[k] = typeof v === 'string' && rng() < 0.7 ? mutate(rng, v, [v]) : pick(rng, ODD);
+  }
+  return out;
+}
+
+describe("fuzz: SQLite agents' rows through each adapter", { timeout: 300_000 }, () => {
+  ADAPTERS.forEach((a, i) => {
+    if (!a.sqlite) return;
+    test(`${a.label}: ${RUNS} mutated rows, nothing escapes, every record valid`, () => {
+      const rng = mulberry32(SEED + 100 + i);
+      const seeds = ROW_SEEDS[a.id];
+      assert.ok(seeds?.length, `row seeds for ${a.id}`);
+      const findings: Finding[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const rows = seeds.map((r) => (rng() < 0.7 ? mutateRow(rng, r) : r));
+        const db = { all: () => rows, tables: () => new Set(['message', 'assistant_usage_events', 'sessions']) };
+        const cursor =
+          rng() < 0.2
+            ? pick(rng, [null, 'x', { updated: 'x' }, { open: [1, null] }, { id: -5 }, [], { updated: 1, open: 'a' }])
+            : undefined;
+        try {
+          const out = a.sqlite!.read(db, cursor, (where, reason) => assert.equal(typeof where + typeof reason, 'stringstring'));
+          for (const p of out.records) {
+            const bad = checkRecord(a, p);
+            if (bad && findings.length < 20) findings.push({ run, what: bad, input: JSON.stringify(rows).slice(0, 300) });
+          }
+          JSON.stringify(out.cursor); // kept with the file's state: must serialise
+        } catch (e) {
+          if (findings.length < 20)
+            findings.push({
+              run,
+              what: `${(e as Error).name} escaped: ${(e as Error).message}`,
+              input: JSON.stringify(rows).slice(0, 300),
+            });
+        }
+      }
       assert.deepEqual(findings, []);
     });
   });

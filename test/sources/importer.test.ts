@@ -160,9 +160,12 @@ describe('normaliseSourceSettings', () => {
       'cline',
       'codex',
       'continue',
+      'copilot-cli',
       'factory-droid',
       'gemini-cli',
+      'kilo-cli',
       'kilo-code',
+      'opencode',
       'pi',
       'qwen-code',
       'roo-code',
@@ -182,7 +185,7 @@ describe('normaliseSourceSettings', () => {
       'unmetered.sources.codex.paths: expected an absolute folder (or one starting with ~), got "relative/dir"; ignored',
       'unmetered.sources.codex.paths: expected a folder path, got 7; ignored',
       'unmetered.sources.cline: expected an object like {"enabled": true, "paths": []}, got "off"; using the defaults',
-      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode, amp, continue, factoryDroid, pi); ignored',
+      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode, amp, continue, factoryDroid, pi, opencode, kiloCli, copilotCli); ignored',
     ]);
     assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
     assert.deepEqual(

@@ -96,6 +96,7 @@ export interface Disposable {
 // an append is under way, records gather and go in the next one (one write and one fsync for all),
 // up to MAX_PENDING: on a slow disk or a busy machine batches grow instead of waiting on each other.
 const FLUSH_RECORDS = 2000;
+const SQLITE_SIDE_FILE = /-(wal|journal)$/;
 const MAX_PENDING = 25_000;
 
 interface Tally {
@@ -312,9 +313,10 @@ export class Importer {
     for (const a of this.enabled()) {
       for (const root of this.rootsOf(a)) {
         try {
-          const w = fsWatch(root, { recursive: true, persistent: false }, (_event, name) => {
+          const w = fsWatch(root, { recursive: !a.shallow, persistent: false }, (_event, name) => {
             if (disposed) return;
-            const file = name ? path.join(root, name.toString()) : null;
+            // A SQLite database changes through its write-ahead log until a checkpoint.
+            const file = name ? path.join(root, name.toString()).replace(SQLITE_SIDE_FILE, '') : null;
             if (file && this.known.get(file)) dirty.add(file);
             else rediscover = true; // a new file or folder
             run();
@@ -355,7 +357,8 @@ export class Importer {
     const found: [string, SourceAdapter, number][] = [];
     for (const a of this.enabled()) {
       const files = new Set<string>();
-      for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f)));
+      const limits = a.shallow ? { maxDepth: 0 } : {};
+      for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f), limits));
       for (const f of files) {
         const sup = a.supersededBy?.(f);
         if (sup && files.has(sup)) continue;

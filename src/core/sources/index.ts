@@ -11,6 +11,8 @@ export { amp } from './amp';
 export { continueDev } from './continueDev';
 export { factoryDroid } from './factoryDroid';
 export { pi } from './pi';
+export { opencode, kiloCli } from './opencode';
+export { copilotCli } from './copilotCli';
 export { globalStorageDirs } from './vscodeTasks';
 export {
   createImporter,

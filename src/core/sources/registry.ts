@@ -2,8 +2,10 @@
 import { claudeCode } from './claudeCode';
 import { cline } from './cline';
 import { codex } from './codex';
+import { copilotCli } from './copilotCli';
 import { geminiCli } from './geminiCli';
 import { kiloCode } from './kiloCode';
+import { kiloCli, opencode } from './opencode';
 import { qwenCode } from './qwenCode';
 import { amp } from './amp';
 import { continueDev } from './continueDev';
@@ -24,4 +26,7 @@ export const ADAPTERS: readonly SourceAdapter[] = [
   continueDev,
   factoryDroid,
   pi,
+  opencode,
+  kiloCli,
+  copilotCli,
 ];

@@ -4,7 +4,7 @@
  * falls back to the default with a warning that says what was expected and what arrived.
  */
 import path from 'node:path';
-import type { SourceId } from './types';
+import { SOURCE_SETTINGS_KEYS, type SourceId } from './types';
 
 /** A `paths` entry that keeps the default locations alongside the configured ones. */
 export const DEFAULTS_TOKEN = '<defaults>';
@@ -17,19 +17,7 @@ export interface SourceSetting {
 
 export type SourceSettings = Record<SourceId, SourceSetting>;
 
-export const SOURCE_KEYS: Record<SourceId, string> = {
-  'claude-code': 'claudeCode',
-  codex: 'codex',
-  'gemini-cli': 'geminiCli',
-  cline: 'cline',
-  'roo-code': 'rooCode',
-  'kilo-code': 'kiloCode',
-  'qwen-code': 'qwenCode',
-  amp: 'amp',
-  continue: 'continue',
-  'factory-droid': 'factoryDroid',
-  pi: 'pi',
-};
+export const SOURCE_KEYS: Readonly<Record<SourceId, string>> = SOURCE_SETTINGS_KEYS;
 
 export function defaultSourceSettings(): SourceSettings {
   const out = {} as SourceSettings;

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
+import { readSqliteUpdate } from './sqliteRead';
 import type { LineParser, ParsedRecord, SourceAdapter, SourceId } from './types';
 import { MalformedLine } from './types';
 import { decompressBounded, ZstdLimitError, ZSTD_LIMITS } from './zstd';
@@ -133,6 +134,7 @@ export async function readFileUpdate(
   prev: FileState | undefined,
   opts: ReadOptions,
 ): Promise<FileUpdate | null> {
+  if (adapter.readMode(file) === 'sqlite') return readSqliteUpdate(file, adapter, prev, opts);
   // An unchanged file costs one stat: the common case on every re-scan and poll.
   try {
     const quick = statSync(file);

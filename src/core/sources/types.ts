@@ -4,9 +4,31 @@
  * are its logs, and turn one line (or one whole JSON document) into unpriced Interactions.
  */
 import type { Agent, Interaction } from '../interaction';
+import type { SqliteQuery } from './sqliteSnapshot';
 
-export type SourceId =
-  'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'amp' | 'continue' | 'factory-droid' | 'pi';
+/**
+ * Every agent's id and its settings key under `unmetered.sources.` (camelCase). The one list of agents besides
+ * ADAPTERS (registry.ts): the id and settings-key types, the settings defaults and the package.json check derive from it.
+ */
+export const SOURCE_SETTINGS_KEYS = {
+  'claude-code': 'claudeCode',
+  codex: 'codex',
+  'gemini-cli': 'geminiCli',
+  cline: 'cline',
+  'roo-code': 'rooCode',
+  'kilo-code': 'kiloCode',
+  'qwen-code': 'qwenCode',
+  amp: 'amp',
+  continue: 'continue',
+  'factory-droid': 'factoryDroid',
+  pi: 'pi',
+  opencode: 'opencode',
+  'kilo-cli': 'kiloCli',
+  'copilot-cli': 'copilotCli',
+} as const;
+
+export type SourceId = keyof typeof SOURCE_SETTINGS_KEYS;
+export type SourceSettingsKey = (typeof SOURCE_SETTINGS_KEYS)[SourceId];
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -36,7 +58,10 @@ export interface ParsedRecord {
    * rates, since no one request's prompt is known to have passed a long-context threshold.
    */
   summed?: boolean;
-  /** What the agent itself said the request cost, used only when our table cannot price the model. */
+  /**
+   * What the agent itself said the request cost: the price when our table cannot price the model, else kept beside
+   * ours (the ledger extra `agentCostNanos`) so views can show both where they differ.
+   */
   reportedCostNanos?: number;
 }
 
@@ -75,8 +100,20 @@ export interface LineParser {
  * - 'document': one JSON document rewritten in place; re-parsed whole when it changes (ids are
  *   stable, so records already stored are not stored again).
  * - 'zstd-lines': a zstd-compressed JSONL; decompressed and re-read whole when it changes.
+ * - 'sqlite': a SQLite database (with its WAL) read as a snapshot; the adapter's `sqlite` reads the rows
+ *   written since its cursor.
  */
-export type ReadMode = 'lines' | 'document' | 'zstd-lines';
+export type ReadMode = 'lines' | 'document' | 'zstd-lines' | 'sqlite';
+
+/** Rows since a cursor, for agents that keep their usage in SQLite (sqliteRead.ts). */
+export interface SqliteSource {
+  /**
+   * Reads the rows written or updated since `cursor` (undefined: from the start) and returns their
+   * records and the cursor to resume from. A bad row is reported through `malformed` (with the row's
+   * id) and skipped; a missing table means the agent has not written any usage yet.
+   */
+  read(db: SqliteQuery, cursor: unknown, malformed: (where: string, reason: string) => void): { records: ParsedRecord[]; cursor: unknown };
+}
 
 export interface SourceAdapter {
   id: SourceId;
@@ -84,8 +121,7 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey:
-    'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode' | 'amp' | 'continue' | 'factoryDroid' | 'pi';
+  settingsKey: SourceSettingsKey;
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
@@ -117,4 +153,11 @@ export interface SourceAdapter {
   /** A file that another file supersedes is skipped (Codex: plain .jsonl wins over .jsonl.zst). */
   supersededBy?(file: string): string | null;
   createParser(file: string, saved?: unknown): LineParser;
+  /** For readMode 'sqlite'. */
+  sqlite?: SqliteSource;
+  /**
+   * Logs sit directly in each root (a database beside unrelated folders such as OpenCode's snapshot
+   * repositories): the root is neither walked nor watched below its own level.
+   */
+  shallow?: boolean;
 }
