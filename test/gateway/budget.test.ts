@@ -269,7 +269,7 @@ describe('budget enforcement: refuse in each API’s own error shape', { timeout
         () => client(rig).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
         () => client(rig).responses.create({ model: 'gpt-5-codex', input: 'y', stream: true }),
       ]) {
-        await assert.rejects(call(), (err: OpenAI.APIError) => {
+        await assert.rejects(call(), (err: InstanceType<typeof OpenAI.APIError>) => {
           assert.equal(err.status, 402);
           assert.equal(err.code, 'insufficient_quota');
           assert.equal(err.type, 'insufficient_quota');
