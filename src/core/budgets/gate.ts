@@ -63,7 +63,7 @@ export function createBudgetGate(opts: BudgetGateOptions): BudgetGate {
     let next: GateState;
     try {
       const budgets = evaluateBudgets(await opts.records(), { now: opts.clock.now(), timeZone: opts.timeZone(), settings });
-      next = { budgets, failedOpen: null, capped: strictestCap(budgets) };
+      next = { budgets, failedOpen: null, capped: enforcedCap(budgets) };
     } catch (err) {
       const reason = `the ledger could not be read (${(err as Error).message})`;
       if (state.failedOpen === null)
@@ -97,7 +97,7 @@ export function createBudgetGate(opts: BudgetGateOptions): BudgetGate {
 }
 
 /** Of the enforced budgets used up, the one that decides: a refusal outranks a fallback, then daily before monthly. */
-function strictestCap(budgets: readonly BudgetStatus[]): GateState['capped'] {
+export function enforcedCap(budgets: readonly BudgetStatus[]): GateState['capped'] {
   let best: GateState['capped'] = null;
   for (const b of budgets) {
     if (b.enforce === 'off' || !reached(b, 100)) continue;
