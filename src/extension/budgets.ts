@@ -60,7 +60,8 @@ export function registerBudgets(services: Services): { gate: BudgetGate; disposa
   });
 
   let running: Promise<void> = Promise.resolve();
-  const refresh = () => (running = running.then(check, check));
+  const report = (err: unknown) => logger.error(`budgets: ${(err as Error).stack ?? String(err)}`);
+  const refresh = () => (running = running.then(check).catch(report));
   async function check(): Promise<void> {
     const settings = current();
     if (!hasBudgets(settings)) return show([], null);
@@ -125,10 +126,12 @@ function notify(n: ThresholdNotice): void {
       : b.enforce === 'refuse' && n.percent >= 100
         ? ' The gateway now refuses cloud requests.'
         : '';
-  const show = n.percent >= 100 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-  void show(what + act, 'Change Budget').then(
-    (a) => a && vscode.commands.executeCommand('workbench.action.openSettings', budgetSetting(b)),
-  );
+  // Called on vscode.window, not detached from it: the API's methods are not guaranteed to be bound.
+  const shown =
+    n.percent >= 100
+      ? vscode.window.showWarningMessage(what + act, 'Change Budget')
+      : vscode.window.showInformationMessage(what + act, 'Change Budget');
+  void shown.then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', budgetSetting(b)));
 }
 
 function tooltip(budgets: BudgetStatus[], failedOpen: string | null): string {
