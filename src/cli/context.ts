@@ -17,8 +17,11 @@ export interface CliContext {
   dataDir: string;
 }
 
-/** Exit codes: 0 success; 1 a failure while running (e.g. unreadable ledger); 2 bad arguments. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 success; 1 a failure while running (e.g. unreadable ledger); 2 bad arguments;
+ * 3 `status --check` found a budget at or over its threshold.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, overBudget: 3 } as const;
 
 /** A usage error: printed as one line naming the argument and what was expected, exit 2. */
 export class UsageError extends Error {

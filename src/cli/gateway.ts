@@ -6,7 +6,8 @@
 import { batchRecorder, createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
 import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
 import { openLedger } from '../core/ledger';
-import { priceInteraction, loadPriceTable } from '../core/pricing';
+import { createBudgetGate } from '../core/budgets/gate';
+import { currentlyPriced, priceInteraction, loadPriceTable } from '../core/pricing';
 import { formatUSD } from '../core/money';
 import type { Interaction } from '../core/interaction';
 import { parse } from './args';
@@ -92,9 +93,30 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
   await ledger.prepare(new Date(ctx.clock.now()).toISOString());
   const secret = await loadGatewaySecret(ctx.dataDir);
+  // Budgets as the extension mirrored them; other processes' appends (log imports, other gateways) are read in.
+  const gate = createBudgetGate({
+    records: async () => {
+      await ledger.refresh();
+      return currentlyPriced(ledger.records(), prices);
+    },
+    settings: () => settings.budgets,
+    timeZone: () => settings.timeZone,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    onChange: (s) => {
+      if (s.capped)
+        ctx.logger.warn(
+          `budgets: the ${s.capped.budget.kind} budget is used up; cloud requests are ${s.capped.action === 'fallback' ? 'served with the local model' : 'refused'}`,
+        );
+    },
+  });
   const gateway = createGateway({
     config: () => config,
-    onInteraction: (i) => recorder.record(i),
+    onInteraction: async (i) => {
+      await recorder.record(i);
+      gate.invalidate();
+    },
+    budget: gate,
     clock: ctx.clock,
     logger: ctx.logger,
     version: 'cli',

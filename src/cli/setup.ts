@@ -6,6 +6,7 @@ import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
+import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets/settings';
 import { systemTimeZone } from '../core/time';
 import { plural } from './args';
 import type { CliContext } from './context';
@@ -17,6 +18,8 @@ export interface CliSettings {
   prices: unknown;
   /** The raw `unmetered.sources` object; normalised (with warnings) by the importer. */
   sources: unknown;
+  /** Every budget (the monthly one as above, daily, per project), thresholds and enforcement. */
+  budgets: BudgetSettings;
 }
 
 /**
@@ -29,12 +32,20 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
     monthlyBudget: flags.budget ?? (ctx.env.UNMETERED_BUDGET || undefined) ?? mirrored.monthlyBudget,
     timezone: flags.tz ?? (ctx.env.UNMETERED_TZ || undefined) ?? mirrored.timezone,
   });
-  for (const w of warnings) ctx.logger.warn(w);
+  // The monthly budget is normalised above (with its flag and variable); the rest come from the mirror.
+  const budgets = normaliseBudgetSettings({
+    dailyBudget: mirrored.dailyBudget,
+    projectBudgets: mirrored.projectBudgets,
+    budgetThresholds: mirrored.budgetThresholds,
+    budgetEnforcement: mirrored.budgetEnforcement,
+  });
+  for (const w of [...warnings, ...budgets.warnings]) ctx.logger.warn(w);
   return {
     budgetNanos: value.budgetNanos,
     timeZone: value.timeZone ?? systemTimeZone(),
     prices: mirrored.prices,
     sources: mirrored.sources,
+    budgets: { ...budgets.value, monthlyNanos: value.budgetNanos },
   };
 }
 

@@ -169,8 +169,21 @@ export const OTHER_SPECS: CommandSpec[] = [
       json,
       tz,
       { name: 'budget', value: 'USD', meaning: 'monthly budget in USD for the projection', default: 'settings', example: '--budget 200' },
+      {
+        name: 'check',
+        meaning: 'only the budgets; exit 3 when any is at or over --threshold (for scripts and CI)',
+        example: '--check',
+      },
+      {
+        name: 'threshold',
+        value: 'PCT',
+        meaning: 'with --check: the share of a budget that fails the check, in percent',
+        default: '100',
+        example: '--threshold 80',
+      },
       noScan,
     ],
+    note: 'Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 a budget at or over the threshold (with --check). Budgets count money spent: today for the daily budget, this month for the monthly and project budgets.',
   },
   {
     name: 'report',

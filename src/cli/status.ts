@@ -5,17 +5,31 @@ import { numberArg, plural, zoneArg } from './args';
 import { parseCommand } from './options';
 import { specOf } from './specs';
 import { describeSource } from '../core/sources';
-import { EXIT, type CliContext } from './context';
+import { EXIT, UsageError, type CliContext } from './context';
 import { plainLines, plainText } from '../core/sanitize';
 import { openForCli } from './setup';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecorded';
+import { budgetsOver, evaluateBudgets } from '../core/budgets/evaluate';
+import { budgetsJson, budgetsText, checkJson } from './budgets';
 
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('status')!, args);
   const tz = zoneArg(values.tz as string | undefined);
   const budget = numberArg('budget', values.budget as string | undefined, 0, 1_000_000);
+  const threshold = numberArg('threshold', values.threshold as string | undefined, 1, 1000);
+  if (threshold !== undefined && !values.check) throw new UsageError('--threshold: only with --check (e.g. --check --threshold 80)');
   const { settings, ledger, records, imported } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
   try {
+    const budgets = evaluateBudgets(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, settings: settings.budgets });
+    if (values.check) {
+      const pct = threshold ?? 100;
+      ctx.stdout.write(
+        values.json
+          ? JSON.stringify({ budgets: budgetsJson(budgets), check: checkJson(budgets, pct) }, null, 2) + '\n'
+          : budgetsText(budgets, pct),
+      );
+      return budgetsOver(budgets, pct).length > 0 ? EXIT.overBudget : EXIT.ok;
+    }
     const m = computeMeter(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
     const sources = imported?.sources ?? [];
     ctx.stdout.write(
@@ -23,6 +37,7 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
         ? JSON.stringify(
             {
               ...meterJson(m, settings.timeZone),
+              budgets: budgetsJson(budgets),
               sources: sources.map((s) => ({
                 agent: s.id,
                 enabled: s.enabled,
@@ -36,6 +51,7 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
             2,
           ) + '\n'
         : meterText(m, settings.timeZone) +
+            (budgets.length ? `\n${budgetsText(budgets, null)}` : '') +
             (sources.length ? `\nAgent logs read\n${sources.map((s) => `  ${describeSource(s, ctx.home)}`).join('\n')}\n` : ''),
     );
     return EXIT.ok;

@@ -53,6 +53,18 @@ export interface Interaction {
   estimated: boolean;
   /** Anthropic fast mode (`usage.speed: "fast"`), billed at a multiple of the list price. */
   fast?: boolean;
+  /** What a budget made the gateway do with this request; absent when no budget acted on it. */
+  budgetAction?: BudgetAction;
+}
+
+/**
+ * A budget decision the gateway took: `fallback` served it with the local model because the budget was
+ * used up; `refused` answered it with an error (the record has no tokens); `failed-open` forwarded it
+ * unchecked because the ledger could not be read. `budget` is the budget's id ("daily", "monthly").
+ */
+export interface BudgetAction {
+  action: 'fallback' | 'refused' | 'failed-open';
+  budget: string | null;
 }
 
 /** Every field an Interaction is defined with: anything else on a record is an extra, kept as it came. */
@@ -72,6 +84,7 @@ export const INTERACTION_FIELDS: ReadonlySet<string> = new Set<keyof Interaction
   'priceInferred',
   'estimated',
   'fast',
+  'budgetAction',
 ]);
 
 export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
@@ -102,6 +115,13 @@ function isNanos(v: unknown): v is number | null {
   return v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
 }
 
+const BUDGET_ACTIONS: readonly string[] = ['fallback', 'refused', 'failed-open'];
+function isBudgetAction(v: unknown): v is BudgetAction {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return BUDGET_ACTIONS.includes(o.action as string) && (o.budget === null || (typeof o.budget === 'string' && o.budget.length <= 300));
+}
+
 /**
  * Checks an untrusted value (a ledger line, an import) and returns it typed, or throws an
  * UnmeteredError saying which field was wrong, what was expected and what arrived.
@@ -130,5 +150,7 @@ export function validateInteraction(v: unknown): Interaction {
   if (o.priceInferred !== undefined && typeof o.priceInferred !== 'boolean')
     fail('priceInferred', 'a boolean when present', o.priceInferred);
   if (o.fast !== undefined && typeof o.fast !== 'boolean') fail('fast', 'a boolean when present', o.fast);
+  if (o.budgetAction !== undefined && !isBudgetAction(o.budgetAction))
+    fail('budgetAction', '{action: fallback|refused|failed-open, budget: string|null} when present', o.budgetAction);
   return o as unknown as Interaction;
 }

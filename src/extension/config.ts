@@ -34,6 +34,10 @@ export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Pro
     JSON.stringify(
       {
         monthlyBudget: c.get('monthlyBudget') ?? null,
+        dailyBudget: c.get('dailyBudget') ?? null,
+        projectBudgets: c.get('projectBudgets') ?? {},
+        budgetThresholds: c.get('budgetThresholds') ?? null,
+        budgetEnforcement: c.get('budgetEnforcement') ?? {},
         timezone: c.get('timezone') || null,
         prices: c.get('prices') ?? {},
         export: c.get('export') ?? {},

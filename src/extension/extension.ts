@@ -20,6 +20,7 @@ import { registerChatModels } from './chat';
 import { registerRouting } from './routing';
 import { registerReports } from './export';
 import { registerSources } from './sources';
+import { registerBudgets } from './budgets';
 
 export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   let priceTable: PriceTable | undefined;
   let ledgerOpen: Promise<Ledger> | undefined;
   let extras: StatusExtras = {};
+  let budgetNote: StatusExtras['budgetNote'];
   const sections = new Map<string, string>();
   const menuSections: { title: string; order: number; items: () => Promise<MenuItem[]> | MenuItem[] }[] = [];
 
@@ -50,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     renderQueued = false;
     try {
       const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
-      bar.show(meter, timeZone(), extras, [...sections.values()]);
+      bar.show(meter, timeZone(), { ...extras, budgetNote }, [...sections.values()]);
     } catch (err) {
       logger.error(`could not compute the meter: ${(err as Error).message}`);
       bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
@@ -94,8 +96,16 @@ export function activate(context: vscode.ExtensionContext): Services {
       else sections.set(key, markdown);
       render();
     },
+    setBudgetNote(note) {
+      budgetNote = note;
+      render();
+    },
   };
 
+  // Before routing: the gateway it starts asks the budget gate.
+  const budgets = registerBudgets(services);
+  services.budgetGate = budgets.gate;
+  context.subscriptions.push(budgets.disposable);
   const sources = registerSources(services);
   context.subscriptions.push(sources);
   registerChatModels(context, { record: (i) => services.record(i), logger });

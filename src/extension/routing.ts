@@ -99,6 +99,7 @@ export function registerRouting(services: Services): vscode.Disposable {
             ollamaHost: settings.ollamaHost,
           }),
           onInteraction: (i) => services.record(i),
+          budget: services.budgetGate,
           logger,
           version: extensionVersion(context),
           secret: key,

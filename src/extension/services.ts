@@ -8,6 +8,7 @@ import type { Logger } from '../core/ports';
 import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
+import type { BudgetGate } from '../core/budgets';
 
 export interface MenuItem extends vscode.QuickPickItem {
   run(): unknown;
@@ -40,4 +41,8 @@ export interface Services {
   setStatusExtras(extras: StatusExtras): void;
   /** Adds a Markdown section to the status bar tooltip (e.g. the agent log paths in use). */
   setTooltipSection(key: string, markdown: string | undefined): void;
+  /** Marks the status bar while a budget cap acts or budgets go unchecked; undefined clears it. */
+  setBudgetNote(note: StatusExtras['budgetNote']): void;
+  /** Asked by the gateway before it forwards a cloud request (set once budgets are registered). */
+  budgetGate?: BudgetGate;
 }

@@ -14,7 +14,8 @@ export type GatewayErrorKind =
   | 'context_too_small'
   | 'ollama_unreachable'
   | 'ollama_error'
-  | 'upstream_unreachable';
+  | 'upstream_unreachable'
+  | 'budget_exceeded'; // an Unmetered budget set to refuse is used up
 
 const STATUS: Record<GatewayErrorKind, number> = {
   forbidden: 403,
@@ -27,6 +28,10 @@ const STATUS: Record<GatewayErrorKind, number> = {
   ollama_unreachable: 502,
   ollama_error: 502,
   upstream_unreachable: 502,
+  // 402, not 429: Claude Code and Codex retry a 429 (Codex then shows only "retry limit reached", not the
+  // body; codex-rs/codex-api/src/api_bridge.rs), and a retried cap is the same cap. Anthropic documents
+  // 402 billing_error (docs.anthropic.com/en/api/errors); OpenAI's quota error type is insufficient_quota.
+  budget_exceeded: 402,
 };
 
 // Anthropic's documented error types.
@@ -41,6 +46,7 @@ const ANTHROPIC_TYPE: Record<GatewayErrorKind, string> = {
   ollama_unreachable: 'api_error',
   ollama_error: 'api_error',
   upstream_unreachable: 'api_error',
+  budget_exceeded: 'billing_error',
 };
 
 // OpenAI's `type` and `code` fields; `context_length_exceeded` and `model_not_found` are OpenAI's own codes.
@@ -55,6 +61,7 @@ const OPENAI_TYPE: Record<GatewayErrorKind, [string, string]> = {
   ollama_unreachable: ['api_error', 'ollama_unreachable'],
   ollama_error: ['api_error', 'ollama_error'],
   upstream_unreachable: ['api_error', 'upstream_unreachable'],
+  budget_exceeded: ['insufficient_quota', 'insufficient_quota'],
 };
 
 export interface GatewayError {

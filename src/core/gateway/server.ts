@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import type { Interaction, Route, Tokens } from '../interaction';
+import type { BudgetAction, Interaction, Route, Tokens } from '../interaction';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
 import { countTokens as tiktokenCount } from '../tokens';
 import {
@@ -22,6 +22,7 @@ import {
   notRunningMessage,
   smallContextMessage,
 } from '../local/ollama';
+import { refusalMessage, type BudgetDecision } from '../budgets/gate';
 import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
 import { classify, detectAgent, refusal, type Endpoint } from './request';
 import { observeResponse, requestText, type Api, type Diagnostic, type Observation } from './usage';
@@ -53,6 +54,11 @@ export interface GatewayOptions {
   secret?: Buffer;
   /** Cap on one SSE line or event read for usage (sse.ts); the bytes pass through regardless. */
   maxSseLine?: number;
+  /**
+   * Asked before a cloud generation request is forwarded (src/core/budgets/gate.ts). A rejection fails
+   * open: the request is forwarded and its record says so.
+   */
+  budget?: { decide(): Promise<BudgetDecision> };
 }
 
 export interface HealthInfo {
@@ -221,12 +227,55 @@ export function createGateway(opts: GatewayOptions): Gateway {
       }
       const at = new Date(clock.now()).toISOString();
       const json = parseJson(body);
+      // Decided before anything is forwarded; a request already streaming is never cut off by a cap.
+      const decision = await decideBudget();
+      if (decision.kind === 'fallback' && cfg.localModel)
+        return serveLocal(req, res, ep, shape, cfg, body, { action: 'fallback', budget: decision.budget.id });
+      if (decision.kind === 'fallback' || decision.kind === 'refuse') {
+        const message =
+          decision.kind === 'refuse'
+            ? decision.message
+            : refusalMessage(decision.budget, 'It is set to fall back to a local model, but none is chosen (unmetered.localModel). ');
+        send(res, gatewayError(shape, 'budget_exceeded', message));
+        await recordRefusal(at, req, json, decision.budget.id);
+        return;
+      }
       const outcome = await proxy(req, res, url, headers, body, shape, ep.api, null);
-      await record(ep.api, 'cloud', at, req, json, cfg.localModel, outcome);
+      await record(
+        ep.api,
+        'cloud',
+        at,
+        req,
+        json,
+        cfg.localModel,
+        outcome,
+        decision.kind === 'failed-open' ? { action: 'failed-open', budget: null } : undefined,
+      );
       return;
     }
+    return serveLocal(req, res, ep, shape, cfg, body);
+  }
 
-    // Local route.
+  async function decideBudget(): Promise<BudgetDecision> {
+    if (!opts.budget) return { kind: 'forward' };
+    try {
+      return await opts.budget.decide();
+    } catch (err) {
+      logger.warn(`gateway: the budget check failed, forwarding unchecked: ${(err as Error).message}`);
+      return { kind: 'failed-open', reason: (err as Error).message };
+    }
+  }
+
+  /** The local route: Ollama serves the request (chosen by the route setting, or by a budget's fallback). */
+  async function serveLocal(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    ep: Extract<Endpoint, { kind: 'generate' | 'count_tokens' | 'models' }>,
+    shape: ErrorShape,
+    cfg: GatewayConfig,
+    body: Buffer,
+    budgetAction?: BudgetAction,
+  ): Promise<void> {
     const local = cfg.localModel;
     if (ep.kind === 'models') return localModels(res, cfg, shape);
     if (!local)
@@ -256,7 +305,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       host: cfg.ollamaHost,
       model: local,
     });
-    await record(ep.api, 'local', at, req, json, local, outcome);
+    await record(ep.api, 'local', at, req, json, local, outcome, budgetAction);
   }
 
   /**
@@ -465,6 +514,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     json: unknown,
     localModel: string | null,
     outcome: Outcome,
+    budgetAction?: BudgetAction,
   ): Promise<void> {
     const o = outcome.observation;
     if (o) noteDiagnostics(o.diagnostics, route);
@@ -506,12 +556,42 @@ export function createGateway(opts: GatewayOptions): Gateway {
       priceSource: null,
       estimated,
       ...(o.fast ? { fast: true } : {}),
+      ...(budgetAction ? { budgetAction } : {}),
     };
+    await hand(i);
+  }
+
+  async function hand(i: Interaction): Promise<void> {
     try {
       await opts.onInteraction(i);
     } catch (err) {
       logger.error(`gateway: recording an interaction failed: ${(err as Error).message}`);
     }
+  }
+
+  /** A refused request leaves a record with no tokens, so the ledger shows the decision and reports can count it. */
+  async function recordRefusal(at: string, req: http.IncomingMessage, json: unknown, budget: string): Promise<void> {
+    const requested =
+      json && typeof json === 'object' && typeof (json as { model?: unknown }).model === 'string'
+        ? (json as { model: string }).model
+        : null;
+    const agent = detectAgent(req.headers);
+    await hand({
+      id: `${agent}:budget:${randomUUID()}`,
+      at,
+      agent,
+      source: 'gateway',
+      project: null,
+      model: requested ?? 'unknown',
+      route: 'cloud',
+      replaces: null,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 },
+      costNanos: null,
+      avoidedNanos: null,
+      priceSource: null,
+      estimated: false,
+      budgetAction: { action: 'refused', budget },
+    });
   }
 
   function noteDiagnostics(list: readonly Diagnostic[], route: Route): void {

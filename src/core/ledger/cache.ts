@@ -84,7 +84,8 @@ const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replace
 function extrasOf(r: Interaction): string | null {
   let extra: Record<string, unknown> | null = null;
   for (const k in r) {
-    if (!INTERACTION_FIELDS.has(k)) (extra ??= {})[k] = (r as unknown as Record<string, unknown>)[k];
+    // budgetAction is rare: it rides in the extras column rather than a column of its own.
+    if (!INTERACTION_FIELDS.has(k) || k === 'budgetAction') (extra ??= {})[k] = (r as unknown as Record<string, unknown>)[k];
   }
   return extra && JSON.stringify(extra);
 }

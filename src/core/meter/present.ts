@@ -26,6 +26,8 @@ export interface StatusExtras {
   /** Route indicator, e.g. "$(cloud)" or "$(vm)". */
   routeIcon?: string;
   routeLabel?: string;
+  /** What a budget makes the gateway do now (e.g. "$(vm) daily cap: local"), and the same in words. */
+  budgetNote?: { text: string; words: string };
 }
 
 /**
@@ -38,6 +40,7 @@ export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
   if (m.avoidedTodayNanos > 0) parts.push(`${formatUSD(m.avoidedTodayNanos)} saved`);
   if (m.budgetNanos !== null) parts.push(`${formatRough(m.projectedMonthNanos)}/${formatRough(m.budgetNanos)} mo`);
   else if (m.projectedMonthNanos > 0) parts.push(`~${formatRough(m.projectedMonthNanos)}/mo`);
+  if (extras.budgetNote) parts.push(extras.budgetNote.text);
   const icon = extras.routeIcon ?? '$(pulse)';
   const text = `${icon} ${parts.join(' · ')}`;
   const budgetWords =
@@ -46,7 +49,8 @@ export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
       : `projected ${formatRough(m.projectedMonthNanos)} this month, no budget set`;
   const unpriced = m.unpriced.length ? `, ${m.unpriced.length} unpriced model${m.unpriced.length === 1 ? '' : 's'}` : '';
   const route = extras.routeLabel ? `, route ${extras.routeLabel}` : '';
-  const ariaLabel = `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local models today, ${budgetWords}${unpriced}${route}`;
+  const capWords = extras.budgetNote ? `, ${extras.budgetNote.words}` : '';
+  const ariaLabel = `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local models today, ${budgetWords}${unpriced}${route}${capWords}`;
   const background: Background = m.budgetState === 'over' ? 'error' : m.budgetState === 'warning' ? 'warning' : null;
   return { text, ariaLabel, background };
 }

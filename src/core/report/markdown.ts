@@ -2,6 +2,7 @@
  * The weekly summary as GitHub-flavoured Markdown: headline figures first (what a chat preview
  * shows), then tables that render in pull requests and stay legible as plain text.
  */
+import { budgetActionsLine } from './budget-actions';
 import {
   allTokens,
   avoidedLabel,
@@ -97,6 +98,7 @@ export function renderMarkdown(s: WeeklySummary): string {
       ? `**${usd(b.projectedMonthUSD)}** projected for ${monthLabel(b.month)} (no budget set)`
       : `**${usd(b.projectedMonthUSD)}** projected for ${monthLabel(b.month)} of a **${usd(b.monthlyBudgetUSD)}** budget (${percent(b.projectedMonthUSD, b.monthlyBudgetUSD)}, ${budgetStateLabel(b.state)})`;
   out.push('', `${budget} · ${usd(b.monthToDateUSD)} month to date on ${b.asOf}`, '');
+  if (s.budgetActions) out.push(mdEscape(budgetActionsLine(s.budgetActions)), '');
 
   const max = Math.max(0, ...s.days.map((d) => d.costUSD ?? 0));
   out.push(

@@ -12,6 +12,7 @@ import { nanosToUSD } from '../money';
 import { addDays, startOfDay } from '../time';
 import { addRecord, addTally, byCostDesc, compareKeys, emptyTally, type Tally, toTotals, type Totals } from './totals';
 import { shiftWeek, weekById, weekDays, type Week, type WeekStart } from './week';
+import { budgetActionsOf, type BudgetActions } from './budget-actions';
 
 export const WEEKLY_SCHEMA = 'unmetered.weekly/1';
 export const DEFAULT_TOP_PROJECTS = 10;
@@ -65,6 +66,8 @@ export interface WeeklySummary {
   projects: ProjectRow[];
   otherProjects: { projects: number } & Totals;
   budget: BudgetInfo;
+  /** What budgets made the gateway do this week; absent when nothing (see budget-actions.ts). */
+  budgetActions?: BudgetActions;
   /** Models without a known price (for local interactions: the cloud model they replaced), with how many interactions each. */
   unpricedModels: { model: string; interactions: number }[];
   /** One row per day × agent × model × route, for spreadsheets. */
@@ -169,6 +172,7 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
   const asOfInstant = Math.min(now, weekEnd - 1);
   const meter = computeMeter(list, { now: asOfInstant, timeZone, budgetNanos: opts.budgetNanos });
 
+  const budgetActions = budgetActionsOf(near, b[0], b[7]);
   const top = opts.topProjects ?? DEFAULT_TOP_PROJECTS;
   const projectList = sorted(projects);
   const rest = projectList.slice(top);
@@ -198,6 +202,7 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
       state: meter.budgetState,
       projectionMethod: meter.projectionMethod,
     },
+    ...(budgetActions ? { budgetActions } : {}),
     unpricedModels: [...unpriced.entries()]
       .sort((x, y) => y[1] - x[1] || compareKeys(x[0], y[0]))
       .map(([model, interactions]) => ({ model, interactions })),

@@ -1,4 +1,5 @@
 /** The team report in Markdown, CSV, HTML and JSON. */
+import { budgetActionsLine } from './budget-actions';
 import { csvLines, totalsCells } from './csv';
 import {
   allTokens,
@@ -102,6 +103,7 @@ export function renderTeamMarkdown(r: TeamReport): string {
     '',
   );
   add(e(budgetLine(r)), '');
+  for (const c of r.budgetCaps ?? []) add(e(`${c.developer}: ${budgetActionsLine(c)}`), '');
   add(
     '### Developers',
     '',

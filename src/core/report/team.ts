@@ -9,6 +9,7 @@ import { plainText } from '../sanitize';
 import type { WeeklySummary } from './summary';
 import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from './totals';
 import { compareWeekIds, isWeekStart, shiftWeek, weekById } from './week';
+import { cleanBudgetActions, teamBudgetActions, type BudgetActions, type MemberBudgetActions } from './budget-actions';
 
 export const TEAM_SCHEMA = 'unmetered.team/1';
 
@@ -32,6 +33,8 @@ export interface Entry {
   routes: { cloud: Totals; local: Totals };
   previous: Totals;
   budget: WeeklySummary['budget'];
+  /** Null when the summary has none (nothing happened, or an older build wrote it). */
+  budgetActions: BudgetActions | null;
   agents: WeeklySummary['agents'];
   models: WeeklySummary['models'];
   unpricedModels: WeeklySummary['unpricedModels'];
@@ -60,6 +63,7 @@ export function entryOf(s: WeeklySummary, file: string): Entry {
     routes: { cloud: norm(s.routes.cloud), local: norm(s.routes.local) },
     previous: norm(s.previousWeek),
     budget: s.budget,
+    budgetActions: cleanBudgetActions(s.budgetActions),
     agents: s.agents.map((a) => ({ agent: clean(a.agent), ...norm(a) })),
     models: s.models.map((m) => ({ model: clean(m.model), ...norm(m) })),
     unpricedModels: s.unpricedModels.map((u) => ({ model: clean(u.model), interactions: u.interactions })),
@@ -105,6 +109,8 @@ export interface TeamReport {
   models: ({ model: string; developers: number } & Totals)[];
   overBudget: string[];
   nearBudget: string[];
+  /** Who hit a budget cap this week and what the gateway did; absent when nobody's did. */
+  budgetCaps?: MemberBudgetActions[];
   /** Every week found, oldest first, each developer counted once. */
   history: ({ week: string; developers: number } & Totals)[];
   duplicates: Duplicate[];
@@ -286,6 +292,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
     .sort((a, b) => byCostDesc([a.m.developer, a.t], [b.m.developer, b.t]))
     .map((x) => x.m);
 
+  const caps = teamBudgetActions(current);
   const byState = (s: BudgetState) => members.filter((m) => m.budget.state === s).map((m) => m.developer);
   const unpriced = new Map<string, number>();
   for (const e of current) for (const u of e.unpricedModels) unpriced.set(u.model, (unpriced.get(u.model) ?? 0) + u.interactions);
@@ -321,6 +328,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
     })),
     overBudget: byState('over'),
     nearBudget: byState('warning'),
+    ...(caps ? { budgetCaps: caps } : {}),
     history,
     duplicates,
     rejected: rejected.concat(future).sort((a, b) => compareKeys(a.file, b.file)),

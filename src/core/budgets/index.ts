@@ -1,0 +1,4 @@
+export * from './settings';
+export * from './evaluate';
+export * from './thresholds';
+export * from './gate';
