@@ -53,6 +53,18 @@ export interface Interaction {
   estimated: boolean;
   /** Anthropic fast mode (`usage.speed: "fast"`), billed at a multiple of the list price. */
   fast?: boolean;
+  /**
+   * The git branch the agent worked on, as its source recorded it (absent: not recorded). A name,
+   * never prompt text; but a branch can name a customer or a ticket, so it is shown only to who
+   * reads this ledger and to teammates who are sent a weekly file (see README, Attribution).
+   */
+  branch?: string;
+  /**
+   * The repository as `host/owner/name` (normaliseRemote in core/git.ts): its origin remote with any
+   * credentials and `.git` stripped, so clones in differently named folders are one repository.
+   * Absent when not recorded or the checkout has no remote (the project still names the folder).
+   */
+  repo?: string;
 }
 
 /** Every field an Interaction is defined with: anything else on a record is an extra, kept as it came. */
@@ -72,6 +84,8 @@ export const INTERACTION_FIELDS: ReadonlySet<string> = new Set<keyof Interaction
   'priceInferred',
   'estimated',
   'fast',
+  'branch',
+  'repo',
 ]);
 
 export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
@@ -90,6 +104,9 @@ export function tokens(partial: Partial<Tokens>): Tokens {
 export function totalTokens(t: Tokens): number {
   return t.input + t.output + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h;
 }
+
+/** Longest branch or repo kept: git allows longer names, but no real one comes near, and a ledger line stays small. */
+export const ATTRIBUTION_MAX = 256;
 
 const TOKEN_KEYS = Object.keys(ZERO_TOKENS) as (keyof Tokens)[];
 const SOURCES: readonly string[] = ['log', 'gateway', 'chat', 'otel'];
@@ -130,5 +147,10 @@ export function validateInteraction(v: unknown): Interaction {
   if (o.priceInferred !== undefined && typeof o.priceInferred !== 'boolean')
     fail('priceInferred', 'a boolean when present', o.priceInferred);
   if (o.fast !== undefined && typeof o.fast !== 'boolean') fail('fast', 'a boolean when present', o.fast);
+  for (const k of ['branch', 'repo'] as const) {
+    const x = o[k];
+    if (x !== undefined && !(typeof x === 'string' && x.length > 0 && x.length <= ATTRIBUTION_MAX))
+      fail(k, `a string of 1 to ${ATTRIBUTION_MAX} characters when present`, x);
+  }
   return o as unknown as Interaction;
 }
