@@ -40,7 +40,7 @@ describe('normaliseRemote: one identity per repository, never a credential', { t
     for (const url of cases) {
       const got = normaliseRemote(url);
       assert.equal(got, 'github.com/acme/api', url);
-      assert.ok(!got!.includes(secret));
+      assert.ok(!got.includes(secret));
     }
   });
 });
@@ -79,7 +79,11 @@ describe('readGitAttribution on real checkouts', { timeout: 30_000 }, () => {
   it('a detached HEAD names no branch; no origin names no repository; no checkout names nothing', () => {
     const detached = checkout('detached', 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\n', CONFIG);
     assert.deepEqual(readGitAttribution(detached), { repo: 'github.com/acme/api' });
-    const local = checkout('local', 'ref: refs/heads/main\n', '[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@github.com:x/y.git\n');
+    const local = checkout(
+      'local',
+      'ref: refs/heads/main\n',
+      '[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@github.com:x/y.git\n',
+    );
     assert.deepEqual(readGitAttribution(local), { branch: 'main' });
     const plain = path.join(root, 'plain');
     mkdirSync(plain);
@@ -104,7 +108,11 @@ describe('readGitAttribution on real checkouts', { timeout: 30_000 }, () => {
     const junk = checkout('junk', '\u0000\u0001garbage', '\u0000'.repeat(10));
     assert.deepEqual(readGitAttribution(junk), {});
     // origin after 300 KiB of filler is beyond the 256 KiB read: not found, and nothing is guessed
-    const big = checkout('big', 'ref: refs/heads/main\n', `[core]\n#${'x'.repeat(300 * 1024)}\n[remote "origin"]\n\turl = git@h.example:a/b.git\n`);
+    const big = checkout(
+      'big',
+      'ref: refs/heads/main\n',
+      `[core]\n#${'x'.repeat(300 * 1024)}\n[remote "origin"]\n\turl = git@h.example:a/b.git\n`,
+    );
     assert.deepEqual(readGitAttribution(big), { branch: 'main' });
     const badFile = path.join(root, 'badwt');
     mkdirSync(badFile);

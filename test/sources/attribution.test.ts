@@ -26,7 +26,10 @@ describe('attribution from agents logs', { timeout: 60_000 }, () => {
     checkout = path.join(w.dir, 'src', 'acme-api');
     mkdirSync(path.join(checkout, '.git'), { recursive: true });
     writeFileSync(path.join(checkout, '.git', 'HEAD'), 'ref: refs/heads/main\n');
-    writeFileSync(path.join(checkout, '.git', 'config'), `[remote "origin"]\n\turl = https://x-access-token:${TOKEN}@github.com/Acme/acme-api.git\n`);
+    writeFileSync(
+      path.join(checkout, '.git', 'config'),
+      `[remote "origin"]\n\turl = https://x-access-token:${TOKEN}@github.com/Acme/acme-api.git\n`,
+    );
     const claudeDir = path.join(w.home, '.claude', 'projects', 'p');
     mkdirSync(claudeDir, { recursive: true });
     const claudeLine = (id: string, branch: string | undefined, cwd: string, at: string) =>
@@ -38,7 +41,14 @@ describe('attribution from agents logs', { timeout: 60_000 }, () => {
         sessionId: 's1',
         version: '2.0.31',
         ...(branch === undefined ? {} : { gitBranch: branch }),
-        message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], usage: { input_tokens: 10, output_tokens: 5 } },
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5-20250929',
+          content: [],
+          usage: { input_tokens: 10, output_tokens: 5 },
+        },
         type: 'assistant',
         uuid: `u-${id}`,
         timestamp: at,
@@ -55,13 +65,38 @@ describe('attribution from agents logs', { timeout: 60_000 }, () => {
     const codexDir = path.join(w.home, '.codex', 'sessions', '2026', '11', '20');
     mkdirSync(codexDir, { recursive: true });
     const thread = '019ab000-0000-7000-8000-000000000001';
-    const usage = (n: number) => ({ input_tokens: n, cached_input_tokens: 0, output_tokens: 10, reasoning_output_tokens: 0, total_tokens: n + 10 });
+    const usage = (n: number) => ({
+      input_tokens: n,
+      cached_input_tokens: 0,
+      output_tokens: 10,
+      reasoning_output_tokens: 0,
+      total_tokens: n + 10,
+    });
     writeFileSync(
       path.join(codexDir, `rollout-2026-11-20T11-00-00-${thread}.jsonl`),
       [
-        { timestamp: '2026-11-20T11:00:00.000Z', type: 'session_meta', payload: { id: thread, timestamp: '2026-11-20T11:00:00.000Z', cwd: '/home/dev/web', originator: 'codex_cli_rs', cli_version: '0.46.0', git: { commit_hash: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3', branch: 'fix/login', repository_url: `git@github.com:Acme/web.git` } } },
+        {
+          timestamp: '2026-11-20T11:00:00.000Z',
+          type: 'session_meta',
+          payload: {
+            id: thread,
+            timestamp: '2026-11-20T11:00:00.000Z',
+            cwd: '/home/dev/web',
+            originator: 'codex_cli_rs',
+            cli_version: '0.46.0',
+            git: {
+              commit_hash: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
+              branch: 'fix/login',
+              repository_url: `git@github.com:Acme/web.git`,
+            },
+          },
+        },
         { timestamp: '2026-11-20T11:00:01.000Z', type: 'turn_context', payload: { cwd: '/home/dev/web', model: 'gpt-5-codex' } },
-        { timestamp: '2026-11-20T11:00:02.000Z', type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: usage(100), last_token_usage: usage(100) } } },
+        {
+          timestamp: '2026-11-20T11:00:02.000Z',
+          type: 'event_msg',
+          payload: { type: 'token_count', info: { total_token_usage: usage(100), last_token_usage: usage(100) } },
+        },
       ]
         .map((l) => JSON.stringify(l))
         .join('\n') + '\n',
@@ -71,9 +106,23 @@ describe('attribution from agents logs', { timeout: 60_000 }, () => {
       path.join(codexDir, `rollout-2026-11-20T12-00-00-${thread2}.jsonl`),
       [
         // an old build, or a folder outside git: no `git` at all
-        { timestamp: '2026-11-20T12:00:00.000Z', type: 'session_meta', payload: { id: thread2, timestamp: '2026-11-20T12:00:00.000Z', cwd: '/home/dev/web', originator: 'codex_cli_rs', cli_version: '0.46.0' } },
+        {
+          timestamp: '2026-11-20T12:00:00.000Z',
+          type: 'session_meta',
+          payload: {
+            id: thread2,
+            timestamp: '2026-11-20T12:00:00.000Z',
+            cwd: '/home/dev/web',
+            originator: 'codex_cli_rs',
+            cli_version: '0.46.0',
+          },
+        },
         { timestamp: '2026-11-20T12:00:01.000Z', type: 'turn_context', payload: { cwd: '/home/dev/web', model: 'gpt-5-codex' } },
-        { timestamp: '2026-11-20T12:00:02.000Z', type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: usage(200), last_token_usage: usage(200) } } },
+        {
+          timestamp: '2026-11-20T12:00:02.000Z',
+          type: 'event_msg',
+          payload: { type: 'token_count', info: { total_token_usage: usage(200), last_token_usage: usage(200) } },
+        },
       ]
         .map((l) => JSON.stringify(l))
         .join('\n') + '\n',
