@@ -164,3 +164,26 @@ describe('attribution from agents logs', { timeout: 60_000 }, () => {
     assert.ok(readFileSync(path.join(dir, '2026-11.jsonl'), 'utf8').includes('"rp":"github.com/Acme/acme-api"'));
   });
 });
+
+describe('worker threads carry attribution in their packed batches', { timeout: 30_000 }, () => {
+  it('packs records with and without branch and repo, and unpacks them unchanged', async () => {
+    const { pack, unpack } = await import('../../src/core/sources/worker');
+    const { unpriced } = await import('../../src/core/sources/util');
+    const { tokens } = await import('../../src/core/interaction');
+    const base = {
+      at: '2026-11-20T10:00:00.000Z',
+      agent: 'claude-code',
+      project: 'api',
+      model: 'claude-sonnet-4-5',
+      tokens: tokens({ input: 1 }),
+    };
+    const records = [
+      { interaction: { ...unpriced({ ...base, id: 'a' }), branch: 'feature/x', repo: 'github.com/acme/api' } },
+      { interaction: { ...unpriced({ ...base, id: 'b', fast: true }), branch: 'main' } },
+      { interaction: unpriced({ ...base, id: 'c' }) },
+    ];
+    const packed = pack(records);
+    assert.equal(packed.plain, undefined, 'packed in columns, not sent as plain objects');
+    assert.deepEqual(unpack(structuredClone(packed)), records);
+  });
+});
