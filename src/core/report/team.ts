@@ -372,6 +372,8 @@ function attributionEntry(s: WeeklySummary, clean: (x: string) => string): Pick<
 /** Names may hold any character: rows are grouped under the JSON of their key parts. */
 function teamAttribution(current: Entry[]): TeamAttribution {
   const key = (...parts: (string | null)[]) => JSON.stringify(parts);
+  // Most summaries have no "other" rows: adding their zeros would only slow a merge of many files.
+  const sumNonEmpty = (rows: Totals[]) => sumTotals(rows.filter((t) => t.interactions > 0));
   const parts = (k: string) => JSON.parse(k) as (string | null)[];
   return {
     projects: groupNamed(current.map((e) => e.projects.map((p) => [key(p.project), p]))).map((g) => ({
@@ -379,17 +381,17 @@ function teamAttribution(current: Entry[]): TeamAttribution {
       developers: g.developers,
       ...g.totals,
     })),
-    otherProjects: sumTotals(current.map((e) => e.otherProjects)),
+    otherProjects: sumNonEmpty(current.map((e) => e.otherProjects)),
     branches: groupNamed(current.map((e) => e.attribution.branches.map((b) => [key(b.repo, b.branch), b]))).map((g) => {
       const [repo, branch] = parts(g.name);
       return { repo, branch, developers: g.developers, ...g.totals };
     }),
-    otherBranches: sumTotals(current.map((e) => e.attribution.otherBranches)),
+    otherBranches: sumNonEmpty(current.map((e) => e.attribution.otherBranches)),
     repos: groupNamed(current.map((e) => e.attribution.repos.map((r) => [key(r.repo), r]))).map((g) => ({
       repo: parts(g.name)[0],
       developers: g.developers,
       ...g.totals,
     })),
-    otherRepos: sumTotals(current.map((e) => e.attribution.otherRepos)),
+    otherRepos: sumNonEmpty(current.map((e) => e.attribution.otherRepos)),
   };
 }
