@@ -21,6 +21,8 @@ export const RUN: Record<string, Run> = {
   monthly: (a, c) => viewCommand('monthly', a, c),
   session: (a, c) => viewCommand('session', a, c),
   project: (a, c) => viewCommand('project', a, c),
+  branch: (a, c) => viewCommand('branch', a, c),
+  repo: (a, c) => viewCommand('repo', a, c),
   blocks: blocksCommand,
   status: statusCommand,
   report: reportCommand,

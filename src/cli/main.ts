@@ -27,6 +27,9 @@ const BY: Record<string, string> = {
   monthly: 'monthly',
   session: 'session',
   project: 'project',
+  branch: 'branch',
+  repo: 'repo',
+  repository: 'repo',
   block: 'blocks',
   blocks: 'blocks',
 };
@@ -37,9 +40,9 @@ function resolveAlias(name: string, args: string[]): [string, string[]] {
   if (i < 0) return [name, args];
   const v = args[i].startsWith('--by=') ? args[i].slice(5) : args[i + 1];
   if (v === undefined || v.startsWith('-'))
-    throw new UsageError('--by needs a value: day, week, month, session, project or block (e.g. --by week)');
+    throw new UsageError('--by needs a value: day, week, month, session, project, branch, repo or block (e.g. --by week)');
   const view = BY[v];
-  if (!view) throw new UsageError(`--by: expected day, week, month, session, project or block, got ${JSON.stringify(v)}`);
+  if (!view) throw new UsageError(`--by: expected day, week, month, session, project, branch, repo or block, got ${JSON.stringify(v)}`);
   return [view, [...args.slice(0, i), ...args.slice(args[i].startsWith('--by=') ? i + 1 : i + 2)]];
 }
 

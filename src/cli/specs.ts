@@ -133,6 +133,35 @@ export const VIEW_SPECS: CommandSpec[] = [
     note: 'Also: unmetered report --by project.',
   },
   {
+    name: 'branch',
+    summary: 'cost and tokens per git branch: what a feature cost',
+    options: viewOptions(
+      [
+        {
+          name: 'repo',
+          value: 'REPO',
+          meaning: 'only this repository, as printed by the repo view',
+          default: 'all',
+          example: '--repo github.com/acme/api',
+        },
+      ],
+      'only the N branches active most recently',
+    ),
+    note:
+      'Also: unmetered report --by branch. The branch is the one the agent recorded (Claude Code, Qwen Code, Codex) or the ' +
+      "editor's checkout (editor chat); other records are in the (branch not recorded) row. A branch name used in several " +
+      'repositories (main) is one row: --repo narrows it to one.',
+  },
+  {
+    name: 'repo',
+    summary: 'cost and tokens per git repository (its origin remote as host/owner/name)',
+    options: viewOptions([], 'only the N repositories active most recently'),
+    note:
+      'Also: unmetered report --by repo. A repository is named by its origin remote without credentials, so clones in ' +
+      'different folders are one row; a checkout without a remote, or a record whose source names no folder, is in the ' +
+      '(repo not recorded) row.',
+  },
+  {
     name: 'blocks',
     summary: '5-hour usage blocks (as Claude limits count them) with burn rate and projection',
     options: [
@@ -195,7 +224,7 @@ export const OTHER_SPECS: CommandSpec[] = [
       {
         name: 'by',
         value: 'VIEW',
-        meaning: "day, week, month, session, project or block: the same as that view's command (other options as there)",
+        meaning: "day, week, month, session, project, branch, repo or block: the same as that view's command (other options as there)",
         default: 'the summary',
         example: '--by week',
       },

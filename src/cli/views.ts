@@ -53,6 +53,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
     const view = buildView(records(), {
       kind,
       ...r,
+      repo: values.repo as string | undefined,
       breakdown: !!values.breakdown,
       weekStart: ws,
       now: ctx.clock.now(),
@@ -77,7 +78,15 @@ const totalsOf = (t: Totals): Totals => Object.fromEntries(TOTALS_FIELDS.map((k)
 export const usdText = (usd: number | null, unpriced = 0) =>
   usd === null ? 'unpriced' : formatUSD(Math.round(usd * 1e9)) + (unpriced ? '*' : '');
 const n = (x: number) => x.toLocaleString('en-US');
-const TITLES: Record<ViewKind, string> = { daily: 'Day', weekly: 'Week', monthly: 'Month', session: 'Session', project: 'Project' };
+const TITLES: Record<ViewKind, string> = {
+  daily: 'Day',
+  weekly: 'Week',
+  monthly: 'Month',
+  session: 'Session',
+  project: 'Project',
+  branch: 'Branch',
+  repo: 'Repository',
+};
 
 function cells(label: string, t: Totals): string[] {
   return [
@@ -122,6 +131,8 @@ export function viewText(v: ViewJson, paint: Paint): string {
 function rowLabel(kind: ViewKind, r: ViewRow, paint: Paint): string {
   if (kind === 'session') return `${r.key}${r.sessionKnown && r.projects?.length ? paint.dim(` (${r.projects.join(', ')})`) : ''}`;
   if (kind === 'project') return `${r.key}${paint.dim(` (${r.agents.join(', ')})`)}`;
+  if (kind === 'branch') return `${r.key}${r.repos?.length ? paint.dim(` (${r.repos.join(', ')})`) : ''}`;
+  if (kind === 'repo') return `${r.key}${r.branches?.length ? paint.dim(` (${plural(r.branches.length, 'branch', 'branches')})`) : ''}`;
   const label = kind === 'weekly' ? `${r.label} from ${r.key}` : r.label;
   return r.state === 'complete' ? label : `${label} ${paint.yellow(r.state === 'future' ? '(in the future)' : '(in progress)')}`;
 }

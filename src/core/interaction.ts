@@ -55,6 +55,18 @@ export interface Interaction {
   fast?: boolean;
   /** What a budget made the gateway do with this request; absent when no budget acted on it. */
   budgetAction?: BudgetAction;
+  /**
+   * The git branch the agent worked on, as its source recorded it (absent: not recorded). A name,
+   * never prompt text; but a branch can name a customer or a ticket, so it is shown only to who
+   * reads this ledger and to teammates who are sent a weekly file (see README, Attribution).
+   */
+  branch?: string;
+  /**
+   * The repository as `host/owner/name` (normaliseRemote in core/git.ts): its origin remote with any
+   * credentials and `.git` stripped, so clones in differently named folders are one repository.
+   * Absent when not recorded or the checkout has no remote (the project still names the folder).
+   */
+  repo?: string;
 }
 
 /**
@@ -85,6 +97,8 @@ export const INTERACTION_FIELDS: ReadonlySet<string> = new Set<keyof Interaction
   'estimated',
   'fast',
   'budgetAction',
+  'branch',
+  'repo',
 ]);
 
 export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
@@ -103,6 +117,9 @@ export function tokens(partial: Partial<Tokens>): Tokens {
 export function totalTokens(t: Tokens): number {
   return t.input + t.output + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h;
 }
+
+/** Longest branch or repo kept: git allows longer names, but no real one comes near, and a ledger line stays small. */
+export const ATTRIBUTION_MAX = 256;
 
 const TOKEN_KEYS = Object.keys(ZERO_TOKENS) as (keyof Tokens)[];
 const SOURCES: readonly string[] = ['log', 'gateway', 'chat', 'otel'];
@@ -152,5 +169,10 @@ export function validateInteraction(v: unknown): Interaction {
   if (o.fast !== undefined && typeof o.fast !== 'boolean') fail('fast', 'a boolean when present', o.fast);
   if (o.budgetAction !== undefined && !isBudgetAction(o.budgetAction))
     fail('budgetAction', '{action: fallback|refused|failed-open, budget: string|null} when present', o.budgetAction);
+  for (const k of ['branch', 'repo'] as const) {
+    const x = o[k];
+    if (x !== undefined && !(typeof x === 'string' && x.length > 0 && x.length <= ATTRIBUTION_MAX))
+      fail(k, `a string of 1 to ${ATTRIBUTION_MAX} characters when present`, x);
+  }
   return o as unknown as Interaction;
 }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { ChatError } from '../core/chat/errors';
 import { normaliseChatSettings, type ChatModelInfo, type ChatSettings, type RouteState } from '../core/chat/models';
 import { ChatService } from '../core/chat/service';
+import { cachedGitAttribution } from '../core/git';
 import { normaliseGatewaySettings } from '../core/gateway/settings';
 import type { Interaction } from '../core/interaction';
 import { systemClock, type Logger } from '../core/ports';
@@ -61,6 +62,10 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     clock: systemClock,
     logger: deps.logger,
     project: () => vscode.workspace.name ?? null,
+    attribution: () => {
+      const dir = workspaceDir();
+      return dir ? workspaceGit(dir) : {};
+    },
     // vscode.env.sessionId is a fixed placeholder in code-server ("someValue.sessionId"): make our own.
     sessionId: randomUUID(),
   });
@@ -151,6 +156,20 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     context.secrets.onDidChange((e) => e.key === API_KEY_SECRET && refresh()),
   );
   return service;
+}
+
+/** Re-read at most every 5 s: a checkout changes branch, but a chat burst must not stat the tree per reply. */
+const workspaceGit = cachedGitAttribution(5_000);
+
+/**
+ * The folder a chat reply belongs to: the only workspace folder, else the folder of the active editor;
+ * with several folders and no editor, none (attribution is never a guess).
+ */
+function workspaceDir(): string | null {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const folder = folders.length === 1 ? folders[0] : active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
+  return folder && folder.uri.scheme === 'file' ? folder.uri.fsPath : null;
 }
 
 function toLanguageModelError(err: unknown): Error {

@@ -3,6 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cachedGitAttribution } from '../../src/core/git';
 import { ChatService, type ChatServiceDeps } from '../../src/core/chat/service';
 import { ChatError } from '../../src/core/chat/errors';
 import { ROLE_ASSISTANT, ROLE_USER, type ChatResponsePart } from '../../src/core/chat/messages';
@@ -40,6 +44,7 @@ interface HarnessOptions {
   key?: string;
   route?: RouteState | (() => RouteState);
   host?: string;
+  attribution?: ChatServiceDeps['attribution'];
 }
 
 function harness(over: HarnessOptions = {}) {
@@ -61,6 +66,7 @@ function harness(over: HarnessOptions = {}) {
     clock: fixedClock('2026-11-23T12:00:00.000Z'),
     logger,
     project: () => 'shop',
+    attribution: over.attribution,
     sessionId: 'sess-1',
     newKey: () => `k${++keys}`,
     openaiMaxRetries: 0,
@@ -140,6 +146,36 @@ test('OpenAI: streams text, asks for usage in the stream, meters it as one cloud
     assert.deepEqual(r.interaction, recorded[0]);
   } finally {
     await closed(oa);
+  }
+});
+
+test('a reply is attributed to the workspace checkout (branch, repository without credentials), and a failing reader costs nothing', async () => {
+  const oa = await startFakeOpenAI();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-chat-git-'));
+  try {
+    mkdirSync(path.join(dir, '.git'));
+    writeFileSync(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/feature/search\n');
+    writeFileSync(path.join(dir, '.git', 'config'), '[remote "origin"]\n\turl = https://me:pw@github.com/acme/shop.git\n');
+    const git = cachedGitAttribution(5_000);
+    oa.next({ id: 'chatcmpl-git1', text: 'ok', usage: { prompt_tokens: 10, completion_tokens: 2 } });
+    const { service, recorded } = harness({ baseUrl: `${oa.url}/v1`, key: 'k', attribution: () => git(dir) });
+    await collect((onPart) => service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, onPart, new AbortController().signal));
+    assert.equal(recorded[0].branch, 'feature/search');
+    assert.equal(recorded[0].repo, 'github.com/acme/shop');
+    oa.next({ id: 'chatcmpl-git2', text: 'ok', usage: { prompt_tokens: 10, completion_tokens: 2 } });
+    const broken = harness({
+      baseUrl: `${oa.url}/v1`,
+      key: 'k',
+      attribution: () => {
+        throw new Error('disk gone');
+      },
+    });
+    await collect((onPart) => broken.service.respond(cloud('gpt-4o'), [user('hi')], NO_OPTIONS, onPart, new AbortController().signal));
+    assert.equal(broken.recorded.length, 1);
+    assert.equal('branch' in broken.recorded[0], false);
+  } finally {
+    await oa.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

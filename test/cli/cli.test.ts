@@ -146,7 +146,7 @@ test('bad arguments get a one-line error naming the argument, and exit code 2', 
     [['daily', '--order', 'up'], /--order: expected asc or desc, got "up"/],
     [['daily', '--last', '0'], /--last: expected a whole number from 1 to 100000, got "0"/],
     [['daily', '--last', '3', '--since', '2026-11-01'], /--last and --since both choose where the range starts/],
-    [['report', '--by', 'year'], /--by: expected day, week, month, session, project or block, got "year"/],
+    [['report', '--by', 'year'], /--by: expected day, week, month, session, project, branch, repo or block, got "year"/],
     [['export', '--week'], /--week needs a value, got nothing/],
     [['fly'], /unknown command "fly"/],
   ];

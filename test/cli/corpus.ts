@@ -26,6 +26,26 @@ const CORPUS: [number, string, string, string, string, string][] = [
   [12, '2026-04-01T13:10:00.000Z', 'claude-code', 'anthropic:msg_07', 'webapp', 'claude-sonnet-4-5'],
 ];
 
+/**
+ * Branch and repository per R<n>, as the sources would record them: Gemini CLI and Cline record neither
+ * (R5, R6, R7); R12's Claude Code line named a branch but its cwd had no remote.
+ */
+const WEBAPP = 'github.com/acme/webapp';
+const API = 'github.com/acme/api';
+const ATTRIBUTION: Record<number, { branch?: string; repo?: string }> = {
+  1: { branch: 'main', repo: WEBAPP },
+  2: { branch: 'feature/auth', repo: API },
+  3: { branch: 'feature/auth', repo: API },
+  4: { branch: 'feature/billing', repo: WEBAPP },
+  14: { branch: 'main', repo: API },
+  8: { branch: 'feature/billing', repo: WEBAPP },
+  9: { branch: 'feature/auth', repo: API },
+  10: { branch: 'feature/auth', repo: API },
+  11: { branch: 'feature/billing', repo: WEBAPP },
+  0: { branch: 'feature/billing', repo: WEBAPP },
+  12: { branch: 'main' },
+};
+
 export function corpus(): Interaction[] {
   return CORPUS.map(([n, at, agent, id, project, model]) => ({
     id,
@@ -42,5 +62,6 @@ export function corpus(): Interaction[] {
     avoidedNanos: null,
     priceSource: n === 0 ? null : 'litellm@test',
     estimated: false,
+    ...ATTRIBUTION[n],
   }));
 }

@@ -74,7 +74,7 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
 
   const ZONES = { berlin: 'Europe/Berlin', newyork: 'America/New_York' };
   for (const [short, zone] of Object.entries(ZONES)) {
-    for (const view of ['daily', 'weekly', 'monthly', 'session', 'project', 'blocks']) {
+    for (const view of ['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo', 'blocks']) {
       it(`${view} in ${zone}: text and JSON match their goldens`, async () => {
         const text = await run([view, '--no-scan', '--tz', zone, '--breakdown'].filter((a) => view !== 'blocks' || a !== '--breakdown'));
         assert.equal(text.code, 0, text.stderr);
@@ -158,6 +158,43 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
     assert.deepEqual(byKey['claude-code · webapp · 2026-04-01'], [23_000_000, 3, false]);
     const one = JSON.parse((await run(['session', '--no-scan', '--json', '-i', 'codex:rollout-a'])).stdout);
     assert.deepEqual([one.rows.length, nanos(one.totals.costUSD)], [1, 5_000_000]);
+  });
+
+  it('branch and repo: what each feature cost, unrecorded in their own rows, never guessed', async () => {
+    const rows = async (args: string[]) =>
+      Object.fromEntries(
+        JSON.parse((await run([...args, '--no-scan', '--tz', 'Europe/Berlin', '--json'])).stdout).rows.map(
+          (r: { key: string; costUSD: number; interactions: number; unpricedInteractions: number }) => [
+            r.key,
+            [nanos(r.costUSD), r.interactions, r.unpricedInteractions],
+          ],
+        ),
+      );
+    // main: R1 + R14 + R12 = 27 M; feature/auth: R2 + R3 + R9 + R10 = 24 M; feature/billing: R4 + R8 + R11 (+ unpriced R0)
+    // = 23 M; not recorded: R5 + R6 + R7 (Gemini CLI, Cline) = 18 M. 27 + 24 + 23 + 18 = 92 M, the whole corpus.
+    assert.deepEqual(await rows(['branch']), {
+      main: [27_000_000, 3, 0],
+      'feature/auth': [24_000_000, 4, 0],
+      'feature/billing': [23_000_000, 4, 1],
+      '(branch not recorded)': [18_000_000, 3, 0],
+    });
+    // webapp: R1 + R4 + R8 + R11 (+ R0) = 24 M; api: R2 + R3 + R14 + R9 + R10 = 38 M; not recorded: R5 + R6 + R7 + R12 = 30 M.
+    assert.deepEqual(await rows(['report', '--by', 'repo']), {
+      'github.com/acme/webapp': [24_000_000, 5, 1],
+      'github.com/acme/api': [38_000_000, 5, 0],
+      '(repo not recorded)': [30_000_000, 4, 0],
+    });
+    // --repo narrows a branch name shared by repositories: main in api is R14 alone.
+    assert.deepEqual(await rows(['report', '--by=branch', '--repo', 'github.com/acme/api']), {
+      main: [14_000_000, 1, 0],
+      'feature/auth': [24_000_000, 4, 0],
+    });
+    // a range: 29–30 March in Berlin holds R5 (23:30Z on the 28th is 00:30 CET), R6, R7 (not recorded: 18 M)
+    // and R8 (00:30 CEST on the 30th, feature/billing: 8 M)
+    assert.deepEqual(await rows(['branch', '-s', '20260329', '-u', '20260330']), {
+      '(branch not recorded)': [18_000_000, 3, 0],
+      'feature/billing': [8_000_000, 1, 0],
+    });
   });
 
   it('blocks: floored to the hour, 5 hours long, the active one with burn rate and projection', async () => {

@@ -17,7 +17,7 @@ import { buildDashboard, type DashboardModel } from '../../src/core/report/dashb
 import { usd } from '../../src/core/report/format';
 import { validate, type Schema } from '../../src/core/report/jsonschema';
 import { lastCompleteWeek } from '../../src/core/report/week';
-import schema from '../../src/core/report/weekly-1.schema.json';
+import schema from '../../src/core/report/weekly-2.schema.json';
 import { startVSCode, type VSCodeSession } from './harness';
 
 const HOUR = 3_600_000;

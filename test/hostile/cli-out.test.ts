@@ -114,7 +114,7 @@ describe('--out writes regular files and standard output', { timeout: 60_000 }, 
     assert.equal(existsSync(path.join(root, '-')), false);
     const e = run(['export', '--no-scan', '--week', '2026-W47', '--format', 'json', '--out', '-']);
     assert.equal(e.code, 0, e.stderr);
-    assert.equal(JSON.parse(e.stdout).schema, 'unmetered.weekly/1');
+    assert.equal(JSON.parse(e.stdout).schema, 'unmetered.weekly/2');
   });
 
   test('an existing regular file is replaced atomically, keeps its permissions, and no temp file is left', () => {

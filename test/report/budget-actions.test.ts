@@ -8,7 +8,7 @@ import { tokens, type BudgetAction, type Interaction } from '../../src/core/inte
 import { buildWeeklySummary, mergeTeam, parseWeeklySummary, renderJson, renderMarkdown, renderTeamMarkdown } from '../../src/core/report';
 import { entryOf } from '../../src/core/report/team';
 import { validate, type Schema } from '../../src/core/report/jsonschema';
-import weeklySchema from '../../src/core/report/weekly-1.schema.json';
+import weeklySchema from '../../src/core/report/weekly-2.schema.json';
 import teamSchema from '../../src/core/report/team-1.schema.json';
 
 const NOW = Date.parse('2026-11-30T09:00:00Z');
@@ -87,7 +87,7 @@ describe('budget actions in the weekly summary and the team merge', { timeout: 1
     s.budgetActions.fallbacks = -1;
     assert.throws(
       () => parseWeeklySummary(JSON.stringify(s), 'eve.json'),
-      /eve\.json: does not match unmetered\.weekly\/1: \/budgetActions\/fallbacks: expected a number ≥ 0, got -1/,
+      /eve\.json: does not match unmetered\.weekly\/2: \/budgetActions\/fallbacks: expected a number ≥ 0, got -1/,
     );
   });
 });

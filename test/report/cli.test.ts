@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { validate, type Schema } from '../../src/core/report/jsonschema';
-import schema from '../../src/core/report/weekly-1.schema.json';
+import schema from '../../src/core/report/weekly-2.schema.json';
 import { teamLedgers } from './ledger';
 import { builtFile } from '../helpers/dist';
 

@@ -12,7 +12,7 @@ import { renderMarkdown } from '../../src/core/report/markdown';
 import { loadOrCreateSalt, pseudonym, pseudonymiser, SALT_FILE } from '../../src/core/report/pseudonym';
 import { buildWeeklySummary, type WeeklyOptions } from '../../src/core/report/summary';
 import { addTally, emptyTally, tallyFromTotals, toTotals, type Totals } from '../../src/core/report/totals';
-import schema from '../../src/core/report/weekly-1.schema.json';
+import schema from '../../src/core/report/weekly-2.schema.json';
 import { AWKWARD_PROJECT, BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, rec, TZ } from './ledger';
 
 const base: WeeklyOptions = {

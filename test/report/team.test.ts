@@ -108,7 +108,7 @@ test('bad files are rejected by name with their problem; good ones are still mer
     'empty.json': '',
     'foreign.json': JSON.stringify({ name: 'left-pad', version: '1.0.0' }),
     'array.json': '[1,2]',
-    'newer.json': good.replace('"unmetered.weekly/1"', '"unmetered.weekly/2"'),
+    'newer.json': good.replace('"unmetered.weekly/2"', '"unmetered.weekly/3"'),
     'team.json': JSON.stringify({ schema: 'unmetered.team/1' }),
     'tampered.json': good.replace('"costUSD": 12.715002', '"costUSD": "lots"'),
     'notes.md': '# not a summary, and not read: only *.json is collected from folders',
@@ -128,14 +128,14 @@ test('bad files are rejected by name with their problem; good ones are still mer
   const problem = (f: string) => rejected.find((r) => r.file === path.join('share', f))?.problem ?? '(accepted)';
   assert.match(problem('truncated.json'), /^not valid JSON \(.+\); the file may be truncated or not a weekly summary$/);
   assert.equal(problem('empty.json'), 'empty file, expected an Unmetered weekly summary (JSON)');
-  assert.equal(problem('foreign.json'), 'not an Unmetered weekly summary: no "schema" field (expected "unmetered.weekly/1")');
+  assert.equal(problem('foreign.json'), 'not an Unmetered weekly summary: no "schema" field (expected "unmetered.weekly/2")');
   assert.equal(problem('array.json'), 'expected a JSON object (an Unmetered weekly summary), got an array');
   assert.equal(
     problem('newer.json'),
-    'written by a newer Unmetered (schema "unmetered.weekly/2"); this version reads "unmetered.weekly/1" — update Unmetered to read it',
+    'written by a newer Unmetered (schema "unmetered.weekly/3"); this version reads "unmetered.weekly/1", "unmetered.weekly/2" — update Unmetered to read it',
   );
-  assert.equal(problem('team.json'), 'not an Unmetered weekly summary: "schema" is "unmetered.team/1", expected "unmetered.weekly/1"');
-  assert.equal(problem('tampered.json'), 'does not match unmetered.weekly/1: /totals/costUSD: expected number or null, got "lots"');
+  assert.equal(problem('team.json'), 'not an Unmetered weekly summary: "schema" is "unmetered.team/1", expected "unmetered.weekly/2"');
+  assert.equal(problem('tampered.json'), 'does not match unmetered.weekly/2: /totals/costUSD: expected number or null, got "lots"');
   assert.equal(rejected.length, 7);
   const r = mergeTeam(ok, rejected, { now: NOW })!;
   assert.equal(r.developers, 2);

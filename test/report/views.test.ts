@@ -28,6 +28,9 @@ function prng(seed: number): () => number {
 const AGENTS = ['claude-code', 'codex', 'gemini-cli', 'cline'];
 const PROJECTS = ['webapp', 'api', 'docs', null];
 const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'gemini-2.5-pro', 'acme-coder-9'];
+/** undefined: the source did not record it (the branch and repo views' "not recorded" rows). */
+const BRANCHES = ['main', 'feature/a', 'fix/b', undefined];
+const REPOS = ['github.com/acme/webapp', 'gitlab.com/acme/api', undefined];
 
 function randomCorpus(rand: () => number, n: number): Interaction[] {
   const start = Date.parse('2026-02-20T00:00:00Z');
@@ -63,9 +66,15 @@ function randomCorpus(rand: () => number, n: number): Interaction[] {
       avoidedNanos: local ? Math.floor(rand() * 9_000_000) : null,
       priceSource: model === 'acme-coder-9' ? null : 'litellm@test',
       estimated: rand() < 0.05,
+      ...attribution(pick(BRANCHES), pick(REPOS)),
     };
   });
 }
+
+const attribution = (branch: string | undefined, repo: string | undefined) => ({
+  ...(branch ? { branch } : {}),
+  ...(repo ? { repo } : {}),
+});
 
 type Sum = [number, number, number, number, number, number, number];
 const sumOf = (t: Totals): Sum => [
@@ -103,6 +112,11 @@ describe('every view adds up to report --json for the same range', { timeout: 60
           want,
           `rows of ${where}`,
         );
+        // The attribution views have at most one row per name plus one "not recorded" row.
+        if (kind === 'branch')
+          assert.ok(v.rows.length <= 4 && v.rows.every((r) => BRANCHES.includes(r.key) || r.key === '(branch not recorded)'), where);
+        if (kind === 'repo')
+          assert.ok(v.rows.length <= 3 && v.rows.every((r) => REPOS.includes(r.key) || r.key === '(repo not recorded)'), where);
       }
       const dayOf = dayOfIso(timeZone);
       const cc = records.filter((r) => r.agent === 'claude-code' && (!since || dayOf(r.at) >= since) && (!until || dayOf(r.at) <= until));

@@ -494,6 +494,24 @@ function ourCodexDays(records: readonly Interaction[], timeZone: string): CodexD
   return [...days.values()].sort((a, b) => a.date.localeCompare(b.date));
 }
 
+/** `ccusage codex daily|monthly --json`: rows named by `date` or `month`. */
+function ccusageCodexRows(
+  w: World,
+  codexHome: string,
+  command: 'daily' | 'monthly',
+  timeZone: string,
+): (CodexDay & { costUSD: number; month?: string })[] {
+  const home = path.join(w.dir, 'empty-home');
+  mkdirSync(home, { recursive: true });
+  const r = spawnSync(CCUSAGE, ['codex', command, '--json', '--offline', '--timezone', timeZone], {
+    env: { HOME: home, CODEX_HOME: codexHome, PATH: process.env.PATH, TZ: 'UTC', NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `ccusage codex ${command} failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as Record<string, (CodexDay & { costUSD: number; month?: string })[]>)[command];
+}
+
 describe('Codex totals against ccusage@20.0.24 and an independent reference', { timeout: 120_000 }, () => {
   let w: World;
   let corpus: CodexCorpus;
@@ -537,6 +555,30 @@ describe('Codex totals against ccusage@20.0.24 and an independent reference', { 
       assert.deepEqual(
         theirs.map((d) => [d.date, d.inputTokens, d.cacheReadTokens, d.outputTokens, Math.round(d.costUSD * 100)]),
         ref.map((d) => [d.date, d.inputTokens, d.cacheReadTokens, d.outputTokens, Math.round(d.nanos / 1e7)]),
+      );
+    });
+  }
+
+  for (const [kind, zone] of [
+    ['daily', 'America/New_York'],
+    ['daily', 'Asia/Kolkata'],
+    ['monthly', 'UTC'],
+    ['monthly', 'Pacific/Kiritimati'],
+  ] as const) {
+    it(`unmetered ${kind} (the view's own code) and ccusage codex ${kind} agree per row in ${zone}`, () => {
+      const theirs = ccusageCodexRows(w, home(), kind, zone);
+      const view = buildView(w.ledger.records(), { kind, timeZone: zone, now: Date.parse('2026-01-01T00:00:00Z'), priceTable: 't' });
+      assert.ok(view.rows.length >= (kind === 'daily' ? 5 : 1), `${view.rows.length} rows`);
+      // ccusage names a month "2025-11" and a day as a date; its cost is floating point: compared to the cent.
+      assert.deepEqual(
+        view.rows.map((r) => [r.key, r.inputTokens, r.cacheReadTokens, r.outputTokens, Math.round(r.costUSD! * 100)]),
+        theirs.map((d) => [
+          kind === 'monthly' ? d.month : d.date,
+          d.inputTokens,
+          d.cacheReadTokens,
+          d.outputTokens,
+          Math.round(d.costUSD * 100),
+        ]),
       );
     });
   }

@@ -30,6 +30,12 @@ describe('Qwen Code chats', { timeout: 30_000 }, () => {
   });
   after(() => w.cleanup());
 
+  it('takes the branch from each record gitBranch; /home/dev/shop is no checkout here, so no repository', () => {
+    const q = w.ledger.records().filter((r) => r.agent === 'qwen-code');
+    assert.ok(q.length > 0);
+    assert.ok(q.every((r) => r.branch === 'main' && r.repo === undefined));
+  });
+
   it('reads the OpenAI-compatible converter: cached is inside prompt, reasoning inside candidates', () => {
     const r = byId(w).get('qwen-code:e4f6a8b0-3c5d-4e7f-9a1b-2c3d4e5f6a73')!;
     // prompt 6,000 − cached 2,000 = 4,000 input; candidates 900 = completion_tokens with its 600 reasoning

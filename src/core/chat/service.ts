@@ -49,6 +49,8 @@ export interface ChatServiceDeps {
   logger: Logger;
   /** Workspace name for Interaction.project. */
   project(): string | null;
+  /** The workspace checkout's branch and repository (core/git.ts), when the editor knows one folder. */
+  attribution?(): { branch?: string; repo?: string };
   /** Identifies this editor session in ids of requests that have no provider id. */
   sessionId: string;
   /** Unique key per request without a provider id; random by default. */
@@ -229,7 +231,17 @@ export class ChatService {
       avoidedNanos: null,
       priceSource: null,
       estimated,
+      ...this.attribution(),
     };
+  }
+
+  private attribution(): { branch?: string; repo?: string } {
+    try {
+      const a = this.deps.attribution?.() ?? {};
+      return { ...(a.branch ? { branch: a.branch } : {}), ...(a.repo ? { repo: a.repo } : {}) };
+    } catch {
+      return {}; // attribution is a label: a failure to read it never costs the record
+    }
   }
 
   private tokenizerWarned = false;

@@ -23,7 +23,7 @@ import { LEDGER_FORMAT_VERSION } from './format';
 
 const MAGIC = 'ULC1';
 /** Bump when the snapshot layout or what decodeLine accepts changes: old snapshots are then ignored. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 const FINGERPRINT_SPAN = 4096;
 
 /** The deduplicated records of one segment's prefix and what reading it found. */
@@ -80,6 +80,8 @@ export async function fingerprint(fh: FileHandle, bytes: number): Promise<string
 
 const TOKEN_COLUMNS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const;
 const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replaces', 'priceSource', 'extra'] as const;
+/** Optional strings (absent, not null, when 0), after the flags so records keep format.ts's key order. */
+const OPTIONAL_STRING_COLUMNS = ['branch', 'repo'] as const;
 
 function extrasOf(r: Interaction): string | null {
   let extra: Record<string, unknown> | null = null;
@@ -134,6 +136,7 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
   };
   const [agent, source, project, model, route, replaces, priceSource, extra] = STRING_COLUMNS.map(() => new Uint32Array(n));
   const [input, output, cacheRead, cw5, cw1h, reasoning, cost, avoided] = Array.from({ length: 8 }, () => new Float64Array(n));
+  const [branch, repo] = OPTIONAL_STRING_COLUMNS.map(() => new Uint32Array(n));
   const flags = new Uint8Array(n);
   const hashes = new Uint32Array(n);
   const offsets = new Uint32Array(2 * n + 1);
@@ -155,6 +158,8 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     replaces[i] = code(r.replaces);
     priceSource[i] = code(r.priceSource);
     extra[i] = code(extrasOf(r));
+    branch[i] = code(r.branch ?? null);
+    repo[i] = code(r.repo ?? null);
     const t = r.tokens;
     input[i] = t.input;
     output[i] = t.output;
@@ -173,6 +178,7 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     [{ name: 'offsets', type: 'u32', byteLength: offsets.byteLength }, Buffer.from(offsets.buffer)],
     [{ name: 'text', type: 'utf8', byteLength: textBytes.length }, textBytes],
     ...[agent, source, project, model, route, replaces, priceSource, extra].map((a, i) => numericColumn(STRING_COLUMNS[i], a)),
+    ...[branch, repo].map((a, i) => numericColumn(OPTIONAL_STRING_COLUMNS[i], a)),
     ...[input, output, cacheRead, cw5, cw1h, reasoning].map((a, i) => numericColumn(TOKEN_COLUMNS[i], a)),
     numericColumn('costNanos', cost),
     numericColumn('avoidedNanos', avoided),
@@ -255,6 +261,7 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
   const n = header.count;
   const dict = header.dict;
   const [agent, source, project, model, route, replaces, priceSource, extra] = STRING_COLUMNS.map(num);
+  const [branch, repo] = OPTIONAL_STRING_COLUMNS.map(num);
   const [input, output, cacheRead, cw5, cw1h, reasoning] = TOKEN_COLUMNS.map(num);
   const cost = num('costNanos');
   const avoided = num('avoidedNanos');
@@ -302,6 +309,8 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
     };
     if (f & 0b110) r.priceInferred = untri((f >> 1) & 3);
     if (f & 0b11000) r.fast = untri((f >> 3) & 3);
+    if (branch[i] !== 0) r.branch = dict[branch[i]]!;
+    if (repo[i] !== 0) r.repo = dict[repo[i]]!;
     const x = extra[i];
     if (x !== 0) Object.assign(r, JSON.parse(dict[x]!));
     out[i] = r;

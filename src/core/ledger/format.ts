@@ -20,7 +20,7 @@
  *   a   agent                    x   replaces (absent: null) ps  priceSource  (absent: null)
  *   s   source                   t   tokens as [input, output, cacheRead, cacheWrite5m, cacheWrite1h, reasoning]
  *   p   project (absent: null)   e   estimated (absent: false)   pi priceInferred, f fast (absent: not set)
- *   b   budgetAction (absent: not set)
+ *   b   branch (absent: not recorded)   rp  repo (absent: not recorded)   ba  budgetAction (absent: not set)
  *
  * Fields an Interaction carries beyond these (a newer build's additions) are written under their own
  * names and read back onto the record, so nothing is silently dropped. Unknown keys on a line are
@@ -34,12 +34,13 @@ export const LEDGER_FORMAT_VERSION = 1;
 
 const LEGEND =
   'id at a=agent s=source p=project m=model r=route x=replaces t=tokens[input,output,cacheRead,cacheWrite5m,cacheWrite1h,reasoning] ' +
-  'c=costNanos v=avoidedNanos ps=priceSource pi=priceInferred e=estimated f=fast b=budgetAction; absent = null/false; money in nano-dollars';
+  'c=costNanos v=avoidedNanos ps=priceSource pi=priceInferred e=estimated f=fast b=branch rp=repo ba=budgetAction; ' +
+  'absent = null/false/not recorded; money in nano-dollars';
 
 export const HEADER_LINE = JSON.stringify({ unmetered: 'ledger', version: LEDGER_FORMAT_VERSION, keys: LEGEND }) + '\n';
 
 /** Keys with a meaning on a line; anything else is an extra passed through to the record. */
-const LINE_KEYS = new Set(['id', 'at', 'a', 's', 'p', 'm', 'r', 'x', 't', 'c', 'v', 'ps', 'pi', 'e', 'f', 'b']);
+const LINE_KEYS = new Set(['id', 'at', 'a', 's', 'p', 'm', 'r', 'x', 't', 'c', 'v', 'ps', 'pi', 'e', 'f', 'b', 'rp', 'ba']);
 
 export const SEGMENT_FILE = /^(\d{4}-\d{2})\.jsonl$/;
 
@@ -71,7 +72,9 @@ export function encodeLine(r: Interaction): string {
     pi: r.priceInferred,
     e: r.estimated || undefined,
     f: r.fast,
-    b: r.budgetAction,
+    b: r.branch,
+    rp: r.repo,
+    ba: r.budgetAction,
   };
   for (const k of Object.keys(r)) {
     if (!INTERACTION_FIELDS.has(k) && !LINE_KEYS.has(k)) o[k] = (r as unknown as Record<string, unknown>)[k];
@@ -152,7 +155,10 @@ function fromLine(l: Record<string, unknown>): Interaction {
   };
   if (l.pi !== undefined) r.priceInferred = l.pi;
   if (l.f !== undefined) r.fast = l.f;
-  if (l.b !== undefined) r.budgetAction = l.b;
+  if (l.ba !== undefined) r.budgetAction = l.ba;
+  // Lines written before attribution have neither key: the record simply has none.
+  if (l.b !== undefined) r.branch = l.b;
+  if (l.rp !== undefined) r.repo = l.rp;
   for (const k in l) if (!LINE_KEYS.has(k) && !INTERACTION_FIELDS.has(k)) r[k] = l[k];
   return validateRecord(r);
 }

@@ -3,6 +3,7 @@
  * that forbids every fetch, so it opens offline, from a mail attachment or a team share, and
  * prints on one or two pages. Light and dark follow the reader's system; print is always light.
  */
+import { branchBreakdown } from './attribution';
 import {
   allTokens,
   avoidedLabel,
@@ -203,6 +204,10 @@ export function renderHtml(s: WeeklySummary): string {
   parts.push(
     `<section><h2>Top projects${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Project', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(projects, t))}</section>`,
   );
+  if (s.attribution.branches.length)
+    parts.push(
+      `<section><h2>By branch${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Branch · repository', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(branchBreakdown(s.attribution), t))}</section>`,
+    );
   parts.push(
     `<section><h2>Agents</h2>${htmlTable(
       ['Agent', ...BREAKDOWN_HEAD.slice(1)],

@@ -3,6 +3,7 @@
  * shows), then tables that render in pull requests and stay legible as plain text.
  */
 import { budgetActionsLine } from './budget-actions';
+import { branchBreakdown } from './attribution';
 import {
   allTokens,
   avoidedLabel,
@@ -137,6 +138,14 @@ export function renderMarkdown(s: WeeklySummary): string {
   const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
   out.push(...breakdown(s.projectsPseudonymised ? 'Top projects (pseudonymised)' : 'Top projects', 'Project', projects, t));
+  out.push(
+    ...breakdown(
+      s.projectsPseudonymised ? 'By branch (pseudonymised)' : 'By branch',
+      'Branch · repository',
+      branchBreakdown(s.attribution),
+      t,
+    ),
+  );
 
   out.push(
     '### Cloud and local',

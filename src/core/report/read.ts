@@ -8,7 +8,9 @@ import { isDay } from '../time';
 import { show, validate, type Schema } from './jsonschema';
 import type { WeeklySummary } from './summary';
 import { isWeekId, weekById } from './week';
+import { unrecordedAttribution } from './attribution';
 import weekly1 from './weekly-1.schema.json';
+import weekly2 from './weekly-2.schema.json';
 
 const PREFIX = 'unmetered.weekly/';
 
@@ -18,9 +20,15 @@ const PREFIX = 'unmetered.weekly/';
  * files written by older installations keep working.
  */
 const KNOWN: Record<number, { schema: Schema; upgrade: (doc: unknown) => WeeklySummary }> = {
-  1: { schema: weekly1, upgrade: (doc) => doc as WeeklySummary },
+  // Version 1 knew no branches or repositories: its week is all "not recorded", so team sums still add up.
+  1: { schema: weekly1, upgrade: (doc) => upgradeV1(doc as Omit<WeeklySummary, 'schema' | 'attribution'>) },
+  2: { schema: weekly2, upgrade: (doc) => doc as WeeklySummary },
 };
-export const CURRENT_VERSION = 1;
+export const CURRENT_VERSION = 2;
+
+function upgradeV1(doc: Omit<WeeklySummary, 'schema' | 'attribution'>): WeeklySummary {
+  return { ...doc, schema: 'unmetered.weekly/2', attribution: unrecordedAttribution(doc.totals) };
+}
 
 export function knownVersions(): number[] {
   return Object.keys(KNOWN).map(Number);

@@ -1,6 +1,6 @@
 /**
  * The weekly summary: what one developer spent in one week, built from the ledger. It is the
- * versioned JSON document itself (schema "unmetered.weekly/1", see weekly-1.schema.json); the
+ * versioned JSON document itself (schema "unmetered.weekly/2", see weekly-2.schema.json); the
  * Markdown, CSV and HTML renderers and the team merge all read this one shape.
  *
  * Only names leave the ledger (agent, model, project — the latter pseudonymised on request) and
@@ -10,11 +10,12 @@ import type { Interaction, Route } from '../interaction';
 import { computeMeter, type BudgetState } from '../meter';
 import { nanosToUSD } from '../money';
 import { addDays, startOfDay } from '../time';
+import { weeklyAttribution, type WeeklyAttribution } from './attribution';
 import { addRecord, addTally, byCostDesc, compareKeys, emptyTally, type Tally, toTotals, type Totals } from './totals';
 import { shiftWeek, weekById, weekDays, type Week, type WeekStart } from './week';
 import { budgetActionsOf, type BudgetActions } from './budget-actions';
 
-export const WEEKLY_SCHEMA = 'unmetered.weekly/1';
+export const WEEKLY_SCHEMA = 'unmetered.weekly/2';
 export const DEFAULT_TOP_PROJECTS = 10;
 
 export interface WeekInfo {
@@ -72,6 +73,8 @@ export interface WeeklySummary {
   unpricedModels: { model: string; interactions: number }[];
   /** One row per day × agent × model × route, for spreadsheets. */
   rows: BreakdownRow[];
+  /** Per repository and per (repository, branch): what each feature cost (version 2; attribution.ts). */
+  attribution: WeeklyAttribution;
 }
 
 export interface WeeklyOptions {
@@ -147,11 +150,13 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
   const pb = boundaries(prev, timeZone);
   const near = between(list, pb[0], b[7]);
   const prevTally = emptyTally();
+  const inWeek: Interaction[] = [];
   for (const r of near) {
     const t = Date.parse(r.at);
     if (t >= pb[0] && t < pb[7]) addRecord(prevTally, r);
     const i = dayIndex(t, b);
     if (i < 0) continue;
+    inWeek.push(r);
     addRecord(total, r);
     addRecord(routes[r.route], r);
     addRecord(perDay[i], r);
@@ -216,5 +221,6 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
           compareKeys(x.route, y.route),
       )
       .map((x) => ({ date: x.date, agent: x.agent, model: x.model, route: x.route, ...toTotals(x.t) })),
+    attribution: weeklyAttribution(inWeek, rename),
   };
 }

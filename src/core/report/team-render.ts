@@ -1,5 +1,6 @@
 /** The team report in Markdown, CSV, HTML and JSON. */
 import { budgetActionsLine } from './budget-actions';
+import { branchLabel } from './attribution';
 import { csvLines, totalsCells } from './csv';
 import {
   allTokens,
@@ -145,6 +146,8 @@ export function renderTeamMarkdown(r: TeamReport): string {
     'Model',
     r.models.map((m) => ({ ...m, name: m.model })),
   );
+  named('By project', 'Project', teamProjectRows(r));
+  named('By branch', 'Branch · repository', teamBranchRows(r));
   if (r.history.length > 1) {
     const max = r.history.reduce((m, h) => Math.max(m, h.costUSD ?? 0), 0);
     add(
@@ -288,7 +291,19 @@ export function renderTeamHtml(r: TeamReport): string {
       named(
         'By model',
         r.models.map((m) => ({ name: m.model, developers: m.developers, totals: m })),
-      ),
+      ) +
+      (r.attribution.projects.length
+        ? named(
+            'By project',
+            teamProjectRows(r).map((x) => ({ name: x.name, developers: x.developers, totals: x })),
+          )
+        : '') +
+      (r.attribution.branches.length
+        ? named(
+            'By branch',
+            teamBranchRows(r).map((x) => ({ name: x.name, developers: x.developers, totals: x })),
+          )
+        : ''),
   );
   const n = notes(r);
   if (n.length) parts.push(`<section><h2>Notes</h2><ul class="notes">${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></section>`);
@@ -297,4 +312,20 @@ export function renderTeamHtml(r: TeamReport): string {
     `<footer>Projections are each developer's own, for ${esc(months.join(', '))} · generated ${esc(utcLabel(r.generatedAt))} by Unmetered · ${esc(r.schema)} · no prompt or response text is included</footer>`,
   );
   return page(`Unmetered · team · ${r.week.id}`, parts.join('\n'));
+}
+
+// ---- attribution rows (per project and per branch across teammates) ----
+
+type NamedRow = { name: string; developers: number } & Totals;
+
+function teamProjectRows(r: TeamReport): NamedRow[] {
+  const rows: NamedRow[] = r.attribution.projects.map((p) => ({ ...p, name: p.project ?? '(no project)' }));
+  if (r.attribution.otherProjects.interactions) rows.push({ ...r.attribution.otherProjects, name: 'other projects', developers: 0 });
+  return rows;
+}
+
+function teamBranchRows(r: TeamReport): NamedRow[] {
+  const rows: NamedRow[] = r.attribution.branches.map((b) => ({ ...b, name: branchLabel(b.repo, b.branch) }));
+  if (r.attribution.otherBranches.interactions) rows.push({ ...r.attribution.otherBranches, name: 'other branches', developers: 0 });
+  return rows;
 }

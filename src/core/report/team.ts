@@ -6,6 +6,7 @@
  */
 import type { BudgetState } from '../meter';
 import { plainText } from '../sanitize';
+import type { WeeklyAttribution } from './attribution';
 import type { WeeklySummary } from './summary';
 import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from './totals';
 import { compareWeekIds, isWeekStart, shiftWeek, weekById } from './week';
@@ -38,6 +39,10 @@ export interface Entry {
   agents: WeeklySummary['agents'];
   models: WeeklySummary['models'];
   unpricedModels: WeeklySummary['unpricedModels'];
+  /** Per project, repository and branch, for the team's "what did this feature cost" (attribution section below). */
+  projects: WeeklySummary['projects'];
+  otherProjects: Totals;
+  attribution: WeeklyAttribution;
 }
 
 /** Rebuilds a row from its integer sums: fixed key order whatever the file had, and consistent null rules. */
@@ -67,6 +72,7 @@ export function entryOf(s: WeeklySummary, file: string): Entry {
     agents: s.agents.map((a) => ({ agent: clean(a.agent), ...norm(a) })),
     models: s.models.map((m) => ({ model: clean(m.model), ...norm(m) })),
     unpricedModels: s.unpricedModels.map((u) => ({ model: clean(u.model), interactions: u.interactions })),
+    ...attributionEntry(s, clean),
   };
 }
 
@@ -118,6 +124,7 @@ export interface TeamReport {
   unpricedModels: { model: string; interactions: number }[];
   priceTableVersions: string[];
   weekStarts: string[];
+  attribution: TeamAttribution;
 }
 
 /** Keeps one entry per developer and week: the latest generated (then the last file name); the others are reported. */
@@ -337,5 +344,62 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
       .map(([model, interactions]) => ({ model, interactions })),
     priceTableVersions: [...new Set(current.map((e) => e.priceTableVersion ?? 'unknown'))].sort(compareKeys),
     weekStarts: [...new Set(current.map((e) => e.weekStart))].sort(compareKeys),
+    attribution: teamAttribution(current),
+  };
+}
+
+// ---- attribution: per project, repository and branch across teammates (the cost of a feature) ----
+
+export interface TeamAttribution {
+  /** Summed by name over the teammates' top projects; pseudonymised names stay apart (each has its own secret). */
+  projects: ({ project: string | null; developers: number } & Totals)[];
+  /** The teammates' projects beyond their own top list, unnamed in their files. */
+  otherProjects: Totals;
+  /** One row per (repository, branch); null = not recorded (or a version-1 file). */
+  branches: ({ repo: string | null; branch: string | null; developers: number } & Totals)[];
+  otherBranches: Totals;
+  repos: ({ repo: string | null; developers: number } & Totals)[];
+  otherRepos: Totals;
+}
+
+function attributionEntry(s: WeeklySummary, clean: (x: string) => string): Pick<Entry, 'projects' | 'otherProjects' | 'attribution'> {
+  const name = (x: string | null) => (x === null ? null : clean(x));
+  const a = s.attribution;
+  return {
+    projects: s.projects.map((p) => ({ project: name(p.project), ...norm(p) })),
+    otherProjects: norm(s.otherProjects),
+    attribution: {
+      branches: a.branches.map((b) => ({ repo: name(b.repo), branch: name(b.branch), ...norm(b) })),
+      otherBranches: { branches: a.otherBranches.branches, ...norm(a.otherBranches) },
+      repos: a.repos.map((r) => ({ repo: name(r.repo), ...norm(r) })),
+      otherRepos: { repos: a.otherRepos.repos, ...norm(a.otherRepos) },
+    },
+  };
+}
+
+/** Names may hold any character: rows are grouped under the JSON of their key parts. */
+function teamAttribution(current: Entry[]): TeamAttribution {
+  const key = (...parts: (string | null)[]) => JSON.stringify(parts);
+  // Most summaries have no "other" rows: adding their zeros would only slow a merge of many files.
+  const sumNonEmpty = (rows: Totals[]) => sumTotals(rows.filter((t) => t.interactions > 0));
+  const parts = (k: string) => JSON.parse(k) as (string | null)[];
+  return {
+    projects: groupNamed(current.map((e) => e.projects.map((p) => [key(p.project), p]))).map((g) => ({
+      project: parts(g.name)[0],
+      developers: g.developers,
+      ...g.totals,
+    })),
+    otherProjects: sumNonEmpty(current.map((e) => e.otherProjects)),
+    branches: groupNamed(current.map((e) => e.attribution.branches.map((b) => [key(b.repo, b.branch), b]))).map((g) => {
+      const [repo, branch] = parts(g.name);
+      return { repo, branch, developers: g.developers, ...g.totals };
+    }),
+    otherBranches: sumNonEmpty(current.map((e) => e.attribution.otherBranches)),
+    repos: groupNamed(current.map((e) => e.attribution.repos.map((r) => [key(r.repo), r]))).map((g) => ({
+      repo: parts(g.name)[0],
+      developers: g.developers,
+      ...g.totals,
+    })),
+    otherRepos: sumNonEmpty(current.map((e) => e.attribution.otherRepos)),
   };
 }

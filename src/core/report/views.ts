@@ -9,8 +9,19 @@ import { byCostDesc, compareKeys, emptyTally, addRecord, addTally, toTotals, typ
 import { weekOf, type WeekStart } from './week';
 
 export type PeriodView = 'daily' | 'weekly' | 'monthly';
-export type ViewKind = PeriodView | 'session' | 'project';
-export const VIEW_KINDS: readonly ViewKind[] = ['daily', 'weekly', 'monthly', 'session', 'project'];
+export type ViewKind = PeriodView | 'session' | 'project' | AttributionView;
+export const VIEW_KINDS: readonly ViewKind[] = ['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo'];
+
+/** Views keyed by what a record's source said of its checkout (Interaction.branch / .repo). */
+export type AttributionView = 'branch' | 'repo';
+/** The rows of records whose source did not say: never folded into a guessed branch or repository. */
+export const BRANCH_NOT_RECORDED = '(branch not recorded)';
+export const REPO_NOT_RECORDED = '(repo not recorded)';
+
+/** A record's key in an attribution view. Git refuses spaces in branch names, so no branch can collide with these. */
+export function attributionKey(kind: AttributionView, r: Interaction): string {
+  return kind === 'branch' ? (r.branch ?? BRANCH_NOT_RECORDED) : (r.repo ?? REPO_NOT_RECORDED);
+}
 export type Order = 'asc' | 'desc';
 
 export interface ViewOptions {
@@ -24,6 +35,8 @@ export interface ViewOptions {
   order?: Order;
   project?: string;
   agent?: string;
+  /** Only records of this repository (as `host/owner/name`). */
+  repo?: string;
   breakdown?: boolean;
   weekStart?: WeekStart;
   /** Epoch ms: decides the current period, and which periods are in progress or in the future. */
@@ -42,8 +55,12 @@ export interface ViewRow extends Totals {
   lastAt: string;
   /** Periods only: whether the period has ended at `now`. */
   state?: PeriodState;
-  /** Session and project rows: the project(s) and agent(s) seen. */
+  /** Session, project, branch and repo rows: the project(s) and agent(s) seen. */
   projects?: string[];
+  /** Branch rows: the repositories the branch was recorded in (one branch name can live in several). */
+  repos?: string[];
+  /** Repo rows: the branches recorded in it. */
+  branches?: string[];
   agents: string[];
   models: string[];
   /** Session rows: false when the agent's records carry no session id (see sessionOf). */
@@ -94,6 +111,8 @@ interface Group {
   firstAt: string;
   lastAt: string;
   projects: Set<string>;
+  repos: Set<string>;
+  branches: Set<string>;
   agents: Set<string>;
   models: Map<string, Tally>;
   byAgent: Map<string, Tally>;
@@ -106,6 +125,8 @@ function newGroup(at: string): Group {
     firstAt: at,
     lastAt: at,
     projects: new Set(),
+    repos: new Set(),
+    branches: new Set(),
     agents: new Set(),
     models: new Map(),
     byAgent: new Map(),
@@ -168,12 +189,14 @@ export function buildView(records: Iterable<Interaction>, o: ViewOptions): ViewJ
   for (const r of records) {
     if (o.agent !== undefined && r.agent !== o.agent) continue;
     if (o.project !== undefined && r.project !== o.project) continue;
+    if (o.repo !== undefined && r.repo !== o.repo) continue;
     const day = dayOf(r.at);
     if ((since && day < since) || (o.until && day > o.until)) continue;
     let key: string;
     let known = true;
     if (isPeriod) key = periodOf(kind, day, o.weekStart);
     else if (kind === 'project') key = r.project ?? '(no project)';
+    else if (kind === 'branch' || kind === 'repo') key = attributionKey(kind, r);
     else ({ key, known } = sessionOf(r, day));
     let g = groups.get(key);
     if (!g) groups.set(key, (g = newGroup(r.at)));
@@ -181,6 +204,8 @@ export function buildView(records: Iterable<Interaction>, o: ViewOptions): ViewJ
     if (r.at < g.firstAt) g.firstAt = r.at;
     if (r.at > g.lastAt) g.lastAt = r.at;
     if (r.project !== null) g.projects.add(r.project);
+    if (r.repo !== undefined) g.repos.add(r.repo);
+    if (r.branch !== undefined) g.branches.add(r.branch);
     g.agents.add(r.agent);
     bump(g.models, r.model, r);
     bump(g.byAgent, r.agent, r);
@@ -228,6 +253,8 @@ function toRow(kind: ViewKind, key: string, g: Group, today: string, breakdown: 
     row.projects = sortKeys(g.projects);
   }
   if (kind === 'session') row.sessionKnown = g.sessionKnown;
+  if (kind === 'branch') row.repos = sortKeys(g.repos);
+  if (kind === 'repo') row.branches = sortKeys(g.branches);
   if (breakdown) {
     row.breakdown = {
       models: [...g.models].sort(byCostDesc).map(([model, t]) => ({ model, ...toTotals(t) })),

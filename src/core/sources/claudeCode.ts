@@ -12,7 +12,9 @@
  * - cache writes split into 5-minute and 1-hour from usage.cache_creation (all 5-minute without it);
  * - usage.speed "fast" marks fast mode, billed at a multiple;
  * - project: the last segment of the line's `cwd`; a line without one (some subagent transcripts)
- *   takes the project of the `projects/<encoded cwd>/` folder its file sits in (claudeFolderProject).
+ *   takes the project of the `projects/<encoded cwd>/` folder its file sits in (claudeFolderProject);
+ * - branch: the line's `gitBranch` (Claude Code writes the checkout's branch on every line; "HEAD"
+ *   or "" when detached or outside git: none); repo: the origin remote of the checkout at `cwd`.
  */
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +22,7 @@ import { totalTokens, type Tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { JsonScan, JsonScanError, StringCache } from './jsonScan';
 import { count, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
+import { attribute, logBranch, repoOfCwd } from './attribution';
 
 function configDirs(ctx: RootContext): string[] {
   const configured = ctx.env.CLAUDE_CONFIG_DIR?.trim();
@@ -38,6 +41,7 @@ interface Fields {
   type: unknown;
   isSidechain: unknown;
   cwd: unknown;
+  gitBranch: unknown;
   sessionId: unknown;
   uuid: unknown;
   timestamp: unknown;
@@ -55,6 +59,7 @@ function fieldsOf(o: Record<string, unknown>): Fields {
     type: o.type,
     isSidechain: o.isSidechain,
     cwd: o.cwd,
+    gitBranch: o.gitBranch,
     sessionId: o.sessionId,
     uuid: o.uuid,
     timestamp: o.timestamp,
@@ -81,6 +86,7 @@ class LineScanner {
     type: undefined,
     isSidechain: undefined,
     cwd: undefined,
+    gitBranch: undefined,
     sessionId: undefined,
     uuid: undefined,
     timestamp: undefined,
@@ -100,6 +106,7 @@ class LineScanner {
   };
   private readonly cc: Record<string, unknown> = { ephemeral_5m_input_tokens: undefined, ephemeral_1h_input_tokens: undefined };
   private readonly cwd = new StringCache();
+  private readonly branch = new StringCache();
   private readonly model = new StringCache();
   private sessionAt = -1;
   private uuidAt = -1;
@@ -107,7 +114,7 @@ class LineScanner {
   scan(buf: Buffer, start: number, end: number): Fields {
     const { j, f } = this;
     j.reset(buf, start, end);
-    f.type = f.isSidechain = f.cwd = f.sessionId = f.uuid = f.timestamp = f.id = f.model = f.usage = undefined;
+    f.type = f.isSidechain = f.cwd = f.gitBranch = f.sessionId = f.uuid = f.timestamp = f.id = f.model = f.usage = undefined;
     f.message = false;
     this.sessionAt = this.uuidAt = -1;
     j.object(this.top);
@@ -132,6 +139,7 @@ class LineScanner {
       case 9:
         if (j.is(ks, ke, 'sessionId')) return ((this.sessionAt = j.range()[0]), true);
         if (j.is(ks, ke, 'timestamp')) return ((f.timestamp = j.string()), true);
+        if (j.is(ks, ke, 'gitBranch')) return ((f.gitBranch = j.cachedString(this.branch)), true);
         return false;
       case 11:
         return j.is(ks, ke, 'isSidechain') ? ((f.isSidechain = j.boolean()), true) : false;
@@ -318,15 +326,18 @@ function parser(file: string): LineParser {
       held = null; // the newer copy is more complete: it replaces the held one below
     }
     const record: ParsedRecord = {
-      interaction: unpriced({
-        id,
-        at,
-        agent: 'claude-code',
-        project: projectFor(f.cwd),
-        model: str(f.model) ?? 'unknown',
-        tokens: t,
-        fast: u.speed === 'fast',
-      }),
+      interaction: attribute(
+        unpriced({
+          id,
+          at,
+          agent: 'claude-code',
+          project: projectFor(f.cwd),
+          model: str(f.model) ?? 'unknown',
+          tokens: t,
+          fast: u.speed === 'fast',
+        }),
+        { branch: logBranch(f.gitBranch), repo: repoOfCwd(f.cwd) },
+      ),
     };
     if (sidechain) record.sidechain = true;
     const out = held ? [held] : NONE;

@@ -41,6 +41,10 @@
  * 5. cached_input_tokens ⊂ input_tokens and reasoning ⊂ output: stored as disjoint input/cacheRead.
  * 6. The model is the record's `attribution.model`, else the latest turn_context's. The project is
  *    the latest turn_context's cwd (a thread can move between workspaces), else session_meta's.
+ *    Branch and repo: the thread's own session_meta `git` (SessionMetaLine.git, a GitInfo of
+ *    {commit_hash, branch, repository_url} that collect_git_info fills from `git rev-parse
+ *    --abbrev-ref HEAD` and `git remote get-url origin`: openai/codex codex-rs/core/src/git_info.rs
+ *    @00b4d8a7); the URL is normalised, credentials dropped (core/git.ts normaliseRemote).
  * 7. A token_count without `info`, a record without `usage`, or a line cut before its closing brace
  *    is malformed (counted and reported), never silently skipped.
  * 8. `codex-auto-review` is the model Codex's approval auto-reviewer (guardian) runs under ChatGPT
@@ -54,6 +58,7 @@ import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
+import { attribute, codexGit } from './attribution';
 
 interface Usage {
   input: number;
@@ -77,6 +82,9 @@ interface CodexState {
   model: string | null;
   project: string | null;
   metaProject: string | null;
+  /** From the thread's own session_meta `git` (null: not recorded; older saved states lack them). */
+  branch: string | null;
+  repo: string | null;
   prev: Usage | null;
   metaSeen: boolean;
 }
@@ -138,6 +146,8 @@ function freshState(): CodexState {
     model: null,
     project: null,
     metaProject: null,
+    branch: null,
+    repo: null,
     prev: null,
     metaSeen: false,
   };
@@ -155,14 +165,17 @@ function record(s: CodexState, id: string, at: string, model: string | null, u: 
   if (u.input === 0 && u.output === 0 && u.cached === 0) return null; // a retry that used nothing
   const cached = Math.min(u.cached, u.input);
   return {
-    interaction: unpriced({
-      id,
-      at,
-      agent: 'codex',
-      project: s.project ?? s.metaProject,
-      model: model ?? s.model ?? 'unknown',
-      tokens: tokens({ input: u.input - cached, cacheRead: cached, output: u.output, reasoning: Math.min(u.reasoning, u.output) }),
-    }),
+    interaction: attribute(
+      unpriced({
+        id,
+        at,
+        agent: 'codex',
+        project: s.project ?? s.metaProject,
+        model: model ?? s.model ?? 'unknown',
+        tokens: tokens({ input: u.input - cached, cacheRead: cached, output: u.output, reasoning: Math.min(u.reasoning, u.output) }),
+      }),
+      { branch: s.branch ?? undefined, repo: s.repo ?? undefined },
+    ),
   };
 }
 
@@ -173,6 +186,9 @@ function onSessionMeta(s: CodexState, p: Record<string, unknown>): void {
     s.session = id ?? s.session;
     s.metaProject = projectOf(p.cwd);
     s.fork = str(p.forked_from_id) !== null;
+    const git = codexGit(p.git);
+    s.branch = git.branch ?? null;
+    s.repo = git.repo ?? null;
   }
   s.lineage = id ?? s.lineage;
 }

@@ -13,13 +13,16 @@
  *   Gemini's own API counts `thoughtsTokenCount` beside `candidatesTokenCount`, while the
  *   OpenAI-compatible converter (Qwen OAuth, DashScope, OpenRouter, …) writes `completion_tokens`,
  *   reasoning included, as candidates. `totalTokenCount` tells which: thoughts are separate only when
- *   the total adds them. `promptTokenCount` includes `cachedContentTokenCount` in both.
+ *   the total adds them. `promptTokenCount` includes `cachedContentTokenCount` in both;
+ * - branch: the record's `gitBranch` (createBaseRecord writes getGitBranch(projectRoot) on every
+ *   record); repo: the origin remote of the checkout at `cwd`.
  */
 import path from 'node:path';
 import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, expandHome, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
+import { attribute, logBranch, repoOfCwd } from './attribution';
 
 const NOTHING: readonly ParsedRecord[] = [];
 
@@ -51,14 +54,17 @@ function parser(): LineParser {
       if (t.input + t.cacheRead + t.output === 0) return NOTHING;
       return [
         {
-          interaction: unpriced({
-            id: `qwen-code:${uuid}`,
-            at: utcIso(o.timestamp, 'timestamp'),
-            agent: 'qwen-code',
-            project: projectOf(o.cwd),
-            model: str(o.model) ?? 'unknown',
-            tokens: tokens(t),
-          }),
+          interaction: attribute(
+            unpriced({
+              id: `qwen-code:${uuid}`,
+              at: utcIso(o.timestamp, 'timestamp'),
+              agent: 'qwen-code',
+              project: projectOf(o.cwd),
+              model: str(o.model) ?? 'unknown',
+              tokens: tokens(t),
+            }),
+            { branch: logBranch(o.gitBranch), repo: repoOfCwd(o.cwd) },
+          ),
         },
       ];
     },

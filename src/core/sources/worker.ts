@@ -12,6 +12,7 @@ import { ADAPTERS } from './registry';
 import { readFileUpdate, type FileState, type FileUpdate } from './tailer';
 import type { ParsedRecord, SourceId } from './types';
 import { unpriced } from './util';
+import { attribute } from './attribution';
 
 export interface Job {
   seq: number;
@@ -45,10 +46,10 @@ export interface Packed {
   plain?: ParsedRecord[];
 }
 
-// Per record: 2 strings (id, at) and 11 numbers (agent, project and model as indices into names,
-// 6 token counts, the reported cost or -1, flags).
+// Per record: 2 strings (id, at) and 13 numbers (agent, project and model as indices into names,
+// 6 token counts, the reported cost or -1, flags, branch and repo as indices into names, null = absent).
 const S = 2;
-const N = 11;
+const N = 13;
 const FAST = 1;
 const SIDECHAIN = 2;
 const RECORD_KEYS = new Set(['interaction', 'sidechain', 'reportedCostNanos']);
@@ -67,7 +68,10 @@ function packable(r: ParsedRecord): boolean {
     return false;
   if (i.estimated !== false || i.priceInferred !== undefined || (i.fast !== undefined && i.fast !== true)) return false;
   if (typeof i.project !== 'string' && i.project !== null) return false;
-  if (Object.keys(i).length !== (i.fast ? 14 : 13) || Object.keys(i.tokens).length !== 6) return false;
+  if (i.branch !== undefined && typeof i.branch !== 'string') return false;
+  if (i.repo !== undefined && typeof i.repo !== 'string') return false;
+  const optional = (i.fast ? 1 : 0) + (i.branch !== undefined ? 1 : 0) + (i.repo !== undefined ? 1 : 0);
+  if (Object.keys(i).length !== 13 + optional || Object.keys(i.tokens).length !== 6) return false;
   for (const k in r) if (!RECORD_KEYS.has(k)) return false;
   return r.sidechain === undefined || r.sidechain === true;
 }
@@ -104,6 +108,8 @@ export function pack(records: readonly ParsedRecord[]): Packed {
     numbers[n + 8] = t.reasoning;
     numbers[n + 9] = r.reportedCostNanos ?? -1;
     numbers[n + 10] = (i.fast ? FAST : 0) | (r.sidechain ? SIDECHAIN : 0);
+    numbers[n + 11] = name(i.branch ?? null);
+    numbers[n + 12] = name(i.repo ?? null);
   }
   return { strings, names, numbers };
 }
@@ -124,16 +130,21 @@ export function unpack(p: Packed): ParsedRecord[] {
       reasoning: numbers[n + 8],
     };
     const flags = numbers[n + 10];
+    const branch = names[numbers[n + 11]];
+    const repo = names[numbers[n + 12]];
     const r: ParsedRecord = {
-      interaction: unpriced({
-        id: strings[k * S],
-        at: strings[k * S + 1],
-        agent: names[numbers[n]]!,
-        project: names[numbers[n + 1]],
-        model: names[numbers[n + 2]]!,
-        tokens,
-        fast: (flags & FAST) !== 0,
-      }),
+      interaction: attribute(
+        unpriced({
+          id: strings[k * S],
+          at: strings[k * S + 1],
+          agent: names[numbers[n]]!,
+          project: names[numbers[n + 1]],
+          model: names[numbers[n + 2]]!,
+          tokens,
+          fast: (flags & FAST) !== 0,
+        }),
+        { branch: branch ?? undefined, repo: repo ?? undefined },
+      ),
     };
     if (flags & SIDECHAIN) r.sidechain = true;
     if (numbers[n + 9] >= 0) r.reportedCostNanos = numbers[n + 9];
