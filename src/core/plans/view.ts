@@ -18,11 +18,11 @@ export interface AgentLimits {
 }
 
 /** The newest rate-limit state each agent's records carry, seen within LIMITS_FRESH_MS of `now`. */
-export function latestLimits(records: Iterable<{ agent: string; at: string }>, now: number): AgentLimits[] {
+export function latestLimits(records: Iterable<{ agent: string; at: string; rateLimits?: unknown }>, now: number): AgentLimits[] {
   const best = new Map<string, RateLimitState>();
   const cutoff = new Date(now - LIMITS_FRESH_MS).toISOString();
   for (const r of records) {
-    const raw = (r as { rateLimits?: unknown }).rateLimits;
+    const raw = r.rateLimits;
     if (raw === undefined || r.at < cutoff) continue;
     const s = readRateLimits(raw);
     if (!s || Date.parse(s.at) > now + 60_000 || Date.parse(s.at) < now - LIMITS_FRESH_MS) continue;
