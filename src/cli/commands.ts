@@ -7,6 +7,7 @@ import type { CliContext } from './context';
 import { exportCommand } from './export';
 import { gatewayCommand } from './gateway';
 import { importCommand } from './import';
+import { planCommand } from './plan';
 import { reportCommand } from './report';
 import { statusCommand } from './status';
 import { statuslineCommand } from './statusline';
@@ -23,6 +24,7 @@ export const RUN: Record<string, Run> = {
   project: (a, c) => viewCommand('project', a, c),
   blocks: blocksCommand,
   status: statusCommand,
+  plan: planCommand,
   report: reportCommand,
   statusline: statuslineCommand,
   import: importCommand,

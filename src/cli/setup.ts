@@ -6,6 +6,7 @@ import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
+import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { systemTimeZone } from '../core/time';
 import { plural } from './args';
 import type { CliContext } from './context';
@@ -17,6 +18,8 @@ export interface CliSettings {
   prices: unknown;
   /** The raw `unmetered.sources` object; normalised (with warnings) by the importer. */
   sources: unknown;
+  /** Which agent is on which subscription (`unmetered.plans`). */
+  plans: PlanSettings;
 }
 
 /**
@@ -29,12 +32,14 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
     monthlyBudget: flags.budget ?? (ctx.env.UNMETERED_BUDGET || undefined) ?? mirrored.monthlyBudget,
     timezone: flags.tz ?? (ctx.env.UNMETERED_TZ || undefined) ?? mirrored.timezone,
   });
-  for (const w of warnings) ctx.logger.warn(w);
+  const plans = normalisePlans(mirrored.plans);
+  for (const w of [...warnings, ...plans.warnings]) ctx.logger.warn(w);
   return {
     budgetNanos: value.budgetNanos,
     timeZone: value.timeZone ?? systemTimeZone(),
     prices: mirrored.prices,
     sources: mirrored.sources,
+    plans: plans.value,
   };
 }
 

@@ -78,7 +78,8 @@ export function planCheck(records: Iterable<Interaction>, opts: { now: number; p
     SCOPES.map((s) => [s.scope, { api: 0, avoided: 0, n: 0, unpriced: 0 }]),
   );
   for (const r of records) {
-    if (r.at < from || r.at >= to) continue;
+    const t = Date.parse(r.at);
+    if (!(t >= fromMs && t < toMs)) continue;
     const vendor = vendorOfModel(r.route === 'local' ? r.replaces : r.model);
     for (const scope of vendor === 'other' ? (['all'] as const) : ([vendor, 'all'] as const)) {
       const s = sums.get(scope)!;
