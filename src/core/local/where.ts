@@ -5,7 +5,7 @@
  * as gemma4:cloud"). And an Ollama host that is not a loopback address is another machine. Neither is
  * local: what they serve is not spend avoided, and the local route does not offer them.
  */
-import { MIN_AGENT_CONTEXT, type ModelDetails } from './ollama';
+import { MIN_AGENT_CONTEXT, type LocalModel, type LocalOllama, type ModelDetails } from './ollama';
 
 /** `gpt-oss:120b-cloud`, `gemma4:cloud`, `library/kimi-k2:1t-cloud`. */
 export function isCloudModel(name: string): boolean {
@@ -41,4 +41,30 @@ export function notOfferedReason(model: string, host: string, details: ModelDeta
   if (details.contextLength !== null && details.contextLength < MIN_AGENT_CONTEXT)
     return `a ${details.contextLength.toLocaleString('en-US')}-token context window (agents need ${MIN_AGENT_CONTEXT.toLocaleString('en-US')})`;
   return null;
+}
+
+export interface Candidate {
+  model: LocalModel;
+  /** Why it is not offered for the local route; null when it is. */
+  reason: string | null;
+}
+
+/**
+ * The installed models judged for the local route (notOfferedReason), asking Ollama for at most four
+ * models' details at a time. A model whose details cannot be read is offered: nothing says it cannot serve.
+ */
+export async function localCandidates(ollama: Pick<LocalOllama, 'show' | 'host'>, models: readonly LocalModel[]): Promise<Candidate[]> {
+  const out: Candidate[] = new Array<Candidate>(models.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < models.length) {
+      const k = next++;
+      const m = models[k];
+      const remote = notLocalReason(m.name, ollama.host);
+      const details = remote ? null : await ollama.show(m.name).catch(() => null);
+      out[k] = { model: m, reason: remote ?? notOfferedReason(m.name, ollama.host, details) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, models.length) }, worker));
+  return out;
 }
