@@ -10,6 +10,7 @@ import { cheaper, planCheck, vendorOfModel } from '../../src/core/plans/compare'
 import { PLANS, normalisePlans } from '../../src/core/plans/plans';
 import { fromCodexRateLimits } from '../../src/core/plans/limits';
 import { builtFile } from '../helpers/dist';
+import { buildDashboard } from '../../src/core/report/dashboard';
 
 const USD = 1_000_000_000;
 const now = Date.parse('2026-12-01T12:00:00Z');
@@ -100,6 +101,16 @@ describe('the plan check', { timeout: 60_000 }, () => {
     assert.equal(all.interactions, 6);
     assert.deepEqual([all.withLocal.choice, all.withLocal.savesNanos], ['copilot-pro-plus', 111 * USD]);
     assert.deepEqual([all.withoutLocal.choice, all.withoutLocal.savesNanos], ['copilot-pro-plus', 201 * USD]);
+  });
+
+  test("the dashboard's Plan card carries the same figures and names agents on a plan as API-equivalent", () => {
+    const plans = normalisePlans({ 'claude-code': 'claude-max-5x' }).value;
+    const d = buildDashboard(records, { now, timeZone: 'UTC', budgetNanos: null, plans });
+    const a = d.plan!.rows[0];
+    assert.equal(a.apiEquivalentUSD, 130);
+    assert.deepEqual(a.withoutLocal, { choice: 'claude-max-20x', label: 'Claude Max 20x', costUSD: 200, savesUSD: 20 });
+    assert.deepEqual(d.agentLabels, { 'claude-code': 'claude-code (Claude Max 5x, API-equivalent)' });
+    assert.equal(buildDashboard(records, { now, timeZone: 'UTC', budgetNanos: null }).plan, undefined, 'no plan settings, no card data');
   });
 
   test('unmetered.plans: bad entries are dropped with a warning that says what was expected', () => {

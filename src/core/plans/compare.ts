@@ -8,8 +8,8 @@
  * likely to fit. So the answer is the most expensive plan priced at or below the API bill, else the API.
  */
 import type { Interaction } from '../interaction';
-import { usdToNanos } from '../money';
-import { PLANS, planOf, type Plan, type PlanSettings } from './plans';
+import { nanosToUSD, usdToNanos } from '../money';
+import { PLAN_PRICES_AS_OF, PLANS, planOf, type Plan, type PlanSettings } from './plans';
 
 export const PLAN_CHECK_DAYS = 30;
 
@@ -139,3 +139,34 @@ export function planCheckLines(c: PlanCheck, fmt: (n: number) => string, asOf: s
     );
   return out;
 }
+
+const verdictData = (v: Verdict) => ({
+  choice: v.choice,
+  label: v.label,
+  costUSD: nanosToUSD(v.costNanos),
+  savesUSD: nanosToUSD(v.savesNanos),
+});
+
+/** The plan check as plain data in US dollars (`unmetered plan --json`, the dashboard's Plan card). */
+export function planCheckData(c: PlanCheck) {
+  return {
+    from: c.from,
+    to: c.to,
+    days: c.days,
+    pricesAsOf: PLAN_PRICES_AS_OF,
+    rows: c.rows.map((r) => ({
+      scope: r.scope,
+      label: r.label,
+      apiEquivalentUSD: nanosToUSD(r.apiNanos),
+      avoidedUSD: nanosToUSD(r.avoidedNanos),
+      interactions: r.interactions,
+      unpricedInteractions: r.unpriced,
+      currentPlan: r.current?.id ?? null,
+      plans: r.plans.map((p) => ({ id: p.id, label: p.label, monthlyUSD: p.monthlyUSD, source: p.source })),
+      withLocal: verdictData(r.withLocal),
+      withoutLocal: verdictData(r.withoutLocal),
+    })),
+  };
+}
+
+export type PlanCheckData = ReturnType<typeof planCheckData>;
