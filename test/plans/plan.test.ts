@@ -197,6 +197,12 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
     assert.match(r.stdout, /^ {2}With the local route: {4}the API \(\$15\.50\) is cheaper than every plan \(from \$20\.00\/mo\)$/m);
   });
 
+  test('report names an agent on a plan as API-equivalent in its agent table', () => {
+    const r = run(['report', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^claude-code \(Claude Max 5x, API-equivalent\) +\$130\.00 /m);
+  });
+
   test('status shows the plan limits last reported and names agents on a plan as API-equivalent', () => {
     const r = run(['status', '--no-scan']);
     assert.equal(r.code, 0, r.stderr);
