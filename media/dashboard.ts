@@ -100,7 +100,7 @@ function breakdown(v: PeriodView): string {
   const agents = barList(
     `Spend by agent, ${v.label.toLowerCase()}`,
     v.agents.map((a) => ({
-      label: a.agent,
+      label: model?.agentLabels?.[a.agent] ?? a.agent,
       value: a.costUSD ?? 0,
       valueLabel: costLabel(a) + (a.avoidedUSD ? ` · saved ${avoidedLabel(a)}` : ''),
     })),
@@ -126,6 +126,26 @@ function breakdown(v: PeriodView): string {
   );
   return `<div class="two"><div><h3>By agent</h3>${agents}</div><div><h3>By model</h3>${models}</div></div>
     <h3>Cloud and local <span class="muted">${esc(localShare(r, v.totals))} of interactions ran locally</span></h3><div data-testid="routes">${split}</div>`;
+}
+
+/** The Plan card: per vendor, the 30 days' API-equivalent spend and which is cheaper, with and without the local route. */
+function planTable(m: DashboardModel): string {
+  const p = m.plan;
+  if (!p) return '';
+  const rows = p.rows.filter((r) => r.interactions > 0);
+  if (rows.length === 0) return `<p class="empty">Nothing recorded in the last ${p.days} days.</p>`;
+  const verdict = (v: { choice: string; label: string; costUSD: number; savesUSD: number }) =>
+    v.choice === 'api' ? 'the API' : `${esc(v.label)} (${esc(usd(v.costUSD))}/mo), saves ${esc(usd(v.savesUSD))}`;
+  const body = rows
+    .map(
+      (
+        r,
+      ) => `<tr><td>${esc(r.label)}${r.currentPlan ? ` <span class="muted">your plan: ${esc(r.plans.find((x) => x.id === r.currentPlan)?.label ?? r.currentPlan)}</span>` : ''}</td>
+      <td class="num">${esc(usd(r.apiEquivalentUSD))}</td><td class="num">${esc(usd(r.avoidedUSD))}</td><td>${verdict(r.withLocal)}</td><td>${verdict(r.withoutLocal)}</td></tr>`,
+    )
+    .join('');
+  return `<table data-testid="plan"><thead><tr><th>Models</th><th class="num">API-equivalent</th><th class="num">Saved locally</th><th>Cheaper, with local</th><th>Cheaper, without local</th></tr></thead><tbody>${body}</tbody></table>
+    <p class="method">Plan prices as of ${esc(p.pricesAsOf)}. A plan is cheaper only if the work fits its usage limits, which are not stated in dollars: the answer is the largest plan priced at or below the API bill.</p>`;
 }
 
 function recentTable(m: DashboardModel): string {
@@ -165,6 +185,8 @@ function render(): void {
   $('breakdown').innerHTML = breakdown(m.periods[period]);
   $('recent-title').textContent = `Most expensive interactions, last ${m.recentDays} days`;
   $('recent').innerHTML = recentTable(m);
+  $('plan').innerHTML = planTable(m);
+  $('plan-section').hidden = !m.plan;
   const named = namedUnpriced(m.unpricedModels);
   $('notes').textContent = [
     named.length

@@ -7,6 +7,7 @@ import type { CliContext } from './context';
 import { exportCommand } from './export';
 import { gatewayCommand } from './gateway';
 import { importCommand } from './import';
+import { planCommand } from './plan';
 import { reportCommand } from './report';
 import { statusCommand } from './status';
 import { statuslineCommand } from './statusline';
@@ -25,6 +26,7 @@ export const RUN: Record<string, Run> = {
   repo: (a, c) => viewCommand('repo', a, c),
   blocks: blocksCommand,
   status: statusCommand,
+  plan: planCommand,
   report: reportCommand,
   statusline: statuslineCommand,
   import: importCommand,

@@ -11,6 +11,8 @@ import { currentlyPriced, priceInteraction, loadPriceTable } from '../core/prici
 import { formatUSD } from '../core/money';
 import type { Interaction } from '../core/interaction';
 import { parse } from './args';
+import { createOllama } from '../core/local/ollama';
+import { notLocalReason, notOfferedReason } from '../core/local/where';
 import { EXIT, UsageError, type CliContext } from './context';
 import { cliSettings } from './setup';
 
@@ -70,6 +72,8 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     throw new UsageError(
       '--local-model: expected the Ollama model to serve requests with --route local (e.g. --local-model qwen3-coder:30b)',
     );
+
+  if (config.route === 'local' && config.localModel) await warnIfNotOffered(config.localModel, config.ollamaHost, ctx);
 
   const settings = await cliSettings(ctx);
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
@@ -177,4 +181,15 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     await gateway.settled();
     return EXIT.ok;
   }
+}
+
+/** Says on stderr why the chosen local model would not be offered (not local, no tools, a small window); the gateway still serves it. */
+async function warnIfNotOffered(model: string, host: string, ctx: CliContext): Promise<void> {
+  const remote = notLocalReason(model, host);
+  if (remote) return ctx.logger.warn(`${remote}: its interactions are recorded as cloud, not as spend avoided`);
+  const details = await createOllama({ host, timeoutMs: 2_000 })
+    .show(model)
+    .catch(() => null);
+  const why = notOfferedReason(model, host, details);
+  if (why) ctx.logger.warn(`${model} is not suited to the local route: ${why}`);
 }

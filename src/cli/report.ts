@@ -1,3 +1,4 @@
+import { agentLabel } from '../core/plans/plans';
 import type { Interaction } from '../core/interaction';
 import { formatUSD } from '../core/money';
 import { byCostDesc, compareKeys, groupTallies, tallyOf, toTotals, type Tally, type Totals } from '../core/report/totals';
@@ -71,7 +72,9 @@ export async function reportCommand(args: string[], ctx: CliContext): Promise<nu
     const report = buildReport(records(), { since, until, timeZone: settings.timeZone, priceTable: prices.version });
     const today = localDay(ctx.clock.now(), settings.timeZone);
     ctx.stdout.write(
-      values.json ? JSON.stringify(report, null, 2) + '\n' : reportText(report, paintFor(ctx.stdout, ctx.env, !!values['no-color']), today),
+      values.json
+        ? JSON.stringify(report, null, 2) + '\n'
+        : reportText(report, paintFor(ctx.stdout, ctx.env, !!values['no-color']), today, (a) => agentLabel(a, settings.plans)),
     );
     return EXIT.ok;
   } finally {
@@ -84,7 +87,7 @@ const cost = (t: Totals) =>
 const n = (x: number) => x.toLocaleString('en-US');
 const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
 
-export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string): string {
+export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string, agentName: (agent: string) => string = (a) => a): string {
   const cols = (title: string) =>
     [title, 'cost', 'saved', 'input', 'output', 'cache read', 'cache write', 'calls'].map((t) => ({ title: t }));
   const line = (label: string, t: Totals) => [
@@ -117,7 +120,7 @@ export function reportText(r: ReportJson, paint: Paint = PLAIN, today?: string):
       '',
       ...renderTable(
         cols('Agent'),
-        r.agents.map((a) => line(plainText(a.agent), a)),
+        r.agents.map((a) => line(plainText(agentName(a.agent)), a)),
         paint,
       ),
     );

@@ -7,6 +7,7 @@ import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricin
 import type { Interaction } from '../core/interaction';
 import { normaliseMeterSettings } from '../core/settings';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets/settings';
+import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { systemTimeZone } from '../core/time';
 import { plural } from './args';
 import type { CliContext } from './context';
@@ -20,6 +21,8 @@ export interface CliSettings {
   sources: unknown;
   /** Every budget (the monthly one as above, daily, per project), thresholds and enforcement. */
   budgets: BudgetSettings;
+  /** Which agent is on which subscription (`unmetered.plans`). */
+  plans: PlanSettings;
 }
 
 /**
@@ -39,13 +42,15 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
     budgetThresholds: mirrored.budgetThresholds,
     budgetEnforcement: mirrored.budgetEnforcement,
   });
-  for (const w of [...warnings, ...budgets.warnings]) ctx.logger.warn(w);
+  const plans = normalisePlans(mirrored.plans);
+  for (const w of [...warnings, ...budgets.warnings, ...plans.warnings]) ctx.logger.warn(w);
   return {
     budgetNanos: value.budgetNanos,
     timeZone: value.timeZone ?? systemTimeZone(),
     prices: mirrored.prices,
     sources: mirrored.sources,
     budgets: { ...budgets.value, monthlyNanos: value.budgetNanos },
+    plans: plans.value,
   };
 }
 

@@ -215,6 +215,13 @@ export const OTHER_SPECS: CommandSpec[] = [
     note: 'Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 a budget at or over the threshold (with --check). Budgets count money spent: today for the daily budget, this month for the monthly and project budgets.',
   },
   {
+    name: 'plan',
+    summary:
+      "the last 30 days' API-equivalent spend against the plans' prices (Claude, ChatGPT, Copilot), with and without the local route",
+    options: [json, noScan],
+    note: 'Set which agent is on which plan with the unmetered.plans setting in VS Code (mirrored for the CLI). A plan is cheaper only if the work fits its usage limits.',
+  },
+  {
     name: 'report',
     summary: 'totals, per day, per model and per agent over a range of days; --by gives any view',
     options: [

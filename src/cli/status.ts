@@ -11,6 +11,7 @@ import { openForCli } from './setup';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecorded';
 import { budgetsOver, evaluateBudgets } from '../core/budgets/evaluate';
 import { budgetsJson, budgetsText, checkJson } from './budgets';
+import { agentLabel, latestLimits, limitsLines, type AgentLimits } from '../core/plans';
 
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('status')!, args);
@@ -30,7 +31,9 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
       );
       return budgetsOver(budgets, pct).length > 0 ? EXIT.overBudget : EXIT.ok;
     }
-    const m = computeMeter(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
+    const now = ctx.clock.now();
+    const m = computeMeter(records(), { now, timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
+    const limits = latestLimits(records(), now);
     const sources = imported?.sources ?? [];
     ctx.stdout.write(
       values.json
@@ -38,6 +41,8 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
             {
               ...meterJson(m, settings.timeZone),
               budgets: budgetsJson(budgets),
+              plans: settings.plans,
+              planLimits: limitsJson(limits),
               sources: sources.map((s) => ({
                 agent: s.id,
                 enabled: s.enabled,
@@ -50,8 +55,11 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
             null,
             2,
           ) + '\n'
-        : meterText(m, settings.timeZone) +
+        : meterText(m, settings.timeZone, (a) => agentLabel(a, settings.plans)) +
             (budgets.length ? `\n${budgetsText(budgets, null)}` : '') +
+            (limits.length
+              ? `\nPlan limits (as the vendors last reported them)\n${plainLines(limitsLines(limits, settings.plans, now, settings.timeZone).join('\n'))}\n`
+              : '') +
             (sources.length ? `\nAgent logs read\n${sources.map((s) => `  ${describeSource(s, ctx.home)}`).join('\n')}\n` : ''),
     );
     return EXIT.ok;
@@ -61,6 +69,17 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
 }
 
 const usd = (n: number | null) => (n === null ? null : nanosToUSD(n));
+
+function limitsJson(limits: readonly AgentLimits[]) {
+  return limits.map((a) => ({
+    agent: a.agent,
+    seenAt: a.state.at,
+    from: a.state.from,
+    status: a.state.status,
+    plan: a.state.plan,
+    windows: a.windows,
+  }));
+}
 
 function breakdownJson(name: 'agent' | 'model', b: Breakdown) {
   return {
@@ -94,7 +113,7 @@ export function meterJson(m: Meter, timeZone: string) {
   };
 }
 
-export function meterText(m: Meter, timeZone: string): string {
+export function meterText(m: Meter, timeZone: string, agentLabel: (agent: string) => string = (a) => a): string {
   const rows: [string, string][] = [
     ['Today', `${formatUSD(m.todayNanos)}  (${plural(m.interactionsToday, 'interaction')})`],
     ['Saved by local models', formatUSD(m.avoidedTodayNanos)],
@@ -120,7 +139,7 @@ export function meterText(m: Meter, timeZone: string): string {
       out.push(`  ${label(b.key).padEnd(w)}  ${cost.padStart(10)}  ${plural(b.interactions, 'call', 'calls').padStart(11)}`);
     }
   };
-  table('By agent', m.byAgent);
+  table('By agent', m.byAgent, (k) => plainText(agentLabel(k)));
   table('By model', m.byModel, (k) => plainText(modelLabel(k)));
   const named = namedUnpriced(m.unpriced);
   if (named.length)

@@ -4,6 +4,7 @@ import { ensurePrivateDir } from '../core/privateFs';
 import path from 'node:path';
 import type { Logger } from '../core/ports';
 import { normaliseMeterSettings, type MeterSettings } from '../core/settings';
+import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 
 const warned = new Set<string>();
 
@@ -11,6 +12,18 @@ const warned = new Set<string>();
 export function readMeterSettings(logger: Logger): MeterSettings {
   const c = vscode.workspace.getConfiguration('unmetered');
   const { value, warnings } = normaliseMeterSettings({ monthlyBudget: c.get('monthlyBudget'), timezone: c.get('timezone') });
+  warn(warnings, logger);
+  return value;
+}
+
+/** Reads `unmetered.plans`; a bad entry is dropped (that agent pays per token) with a warning, shown once. */
+export function readPlans(logger: Logger): PlanSettings {
+  const { value, warnings } = normalisePlans(vscode.workspace.getConfiguration('unmetered').get('plans'));
+  warn(warnings, logger);
+  return value;
+}
+
+function warn(warnings: string[], logger: Logger): void {
   for (const w of warnings) {
     logger.warn(w);
     if (!warned.has(w)) {
@@ -20,7 +33,6 @@ export function readMeterSettings(logger: Logger): MeterSettings {
         .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered'));
     }
   }
-  return value;
 }
 
 /**
@@ -42,6 +54,7 @@ export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Pro
         prices: c.get('prices') ?? {},
         export: c.get('export') ?? {},
         sources: c.get('sources') ?? {},
+        plans: c.get('plans') ?? {},
       },
       null,
       2,

@@ -9,6 +9,7 @@ import { buildDashboard } from '../core/report/dashboard';
 import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
+import { readPlans } from './config';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 
@@ -39,6 +40,7 @@ export function dashboardHtml(
 <p id="budget" class="budget"></p>
 <section><h2>This month: spend so far, projection and budget</h2><div id="chart"></div><ul id="legend" class="legend"></ul><p id="method" class="method"></p></section>
 <section><h2><span id="period-title"></span>, by agent and model <span class="tabs" role="tablist">${tab('today', 'Today')}${tab('week', 'This week')}${tab('month', 'This month')}</span></h2><div id="breakdown"></div></section>
+<section id="plan-section"><h2>Plan check: the last 30 days against the plans' prices</h2><div id="plan" class="table-wrap"></div></section>
 <section><h2 id="recent-title"></h2><div id="recent" class="table-wrap"></div></section>
 <p id="notes"></p>
 <script nonce="${nonce}" src="${js.toString()}"></script>
@@ -116,6 +118,7 @@ export class DashboardPanel implements vscode.Disposable {
           timeZone: this.services.timeZone(),
           budgetNanos: this.services.budgetNanos(),
           weekStart: this.weekStart(),
+          plans: readPlans(this.services.logger),
         });
         const message: HostMessage = { type: 'model', model };
         await this.panel.webview.postMessage(message);

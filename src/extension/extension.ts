@@ -13,7 +13,8 @@ import { parseBudgetInput } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import { batchRecorder } from '../core/gateway/recorder';
 import type { Logger } from '../core/ports';
-import { readMeterSettings, mirrorSettingsForCli } from './config';
+import { readMeterSettings, readPlans, mirrorSettingsForCli } from './config';
+import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
 import { registerChatModels } from './chat';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): Services {
 
   const dataDir = resolveDataDir(process.env, process.platform, os.homedir());
   let settings = readMeterSettings(logger);
+  let plans = readPlans(logger);
   let priceTable: PriceTable | undefined;
   let ledgerOpen: Promise<Ledger> | undefined;
   let extras: StatusExtras = {};
@@ -51,8 +53,19 @@ export function activate(context: vscode.ExtensionContext): Services {
   const paint = async () => {
     renderQueued = false;
     try {
-      const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
-      bar.show(meter, timeZone(), { ...extras, budgetNote }, [...sections.values()]);
+      const records = await services.records();
+      const now = Date.now();
+      const meter = computeMeter(records, { now, timeZone: timeZone(), budgetNanos: settings.budgetNanos });
+      // Plan limits come from the latest records that carried them (core/plans): shown only while recent.
+      const limits = latestLimits(records, now);
+      const limitRows = limitsTooltipSection(limits, plans, now, timeZone());
+      bar.show(
+        meter,
+        timeZone(),
+        { ...extras, budgetNote, limits: limitsStatusText(limits, now, timeZone()) ?? undefined },
+        limitRows ? [...sections.values(), limitRows] : [...sections.values()],
+        (agent) => agentLabel(agent, plans),
+      );
     } catch (err) {
       logger.error(`could not compute the meter: ${(err as Error).message}`);
       bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
@@ -119,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): Services {
       if (!e.affectsConfiguration('unmetered')) return;
       if (e.affectsConfiguration('unmetered.prices')) priceTable = undefined;
       settings = readMeterSettings(logger);
+      plans = readPlans(logger);
       void mirrorSettingsForCli(dataDir, logger);
       render();
     }),

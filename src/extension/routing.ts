@@ -29,6 +29,7 @@ import {
 } from '../core/gateway';
 import { isModelName } from '../core/gateway/settings';
 import { createOllama } from '../core/local/ollama';
+import { localCandidates, notLocalReason } from '../core/local/where';
 import { describeModel, describePull } from '../core/local/format';
 import { UnmeteredError } from '../core/errors';
 import type { MenuItem, Services } from './services';
@@ -206,9 +207,17 @@ export function registerRouting(services: Services): vscode.Disposable {
       },
     ];
     try {
-      for (const m of await ollama().list()) {
+      const o = ollama();
+      for (const { model: m, reason } of await localCandidates(o, await o.list())) {
         const here = settings.route === 'local' && settings.localModel === m.name;
-        items.push({ label: `${current(here)}$(vm) Local: ${m.name}`, description: describeModel(m), run: () => useLocal(m.name) });
+        // A model that cannot serve an agent (or is not on this machine) is listed with the reason, not offered.
+        if (reason)
+          items.push({
+            label: `$(circle-slash) ${m.name}`,
+            description: `not offered: ${reason}`,
+            run: () => vscode.window.showInformationMessage(`Unmetered: ${m.name} is not offered for the local route: ${reason}.`),
+          });
+        else items.push({ label: `${current(here)}$(vm) Local: ${m.name}`, description: describeModel(m), run: () => useLocal(m.name) });
       }
     } catch (err) {
       // A quick pick cuts a long detail mid-sentence: a short line here, the whole message on click.
@@ -261,13 +270,23 @@ export function registerRouting(services: Services): vscode.Disposable {
         if (act) await pull();
         return;
       }
+      const judged = await localCandidates(o, models);
       const pick = await vscode.window.showQuickPick(
-        models.map((m) => ({ label: m.name, description: describeModel(m) })),
+        judged.map(({ model: m, reason }) => ({
+          label: m.name,
+          description: reason ? `not offered: ${reason}` : describeModel(m),
+          reason,
+        })),
         { title: 'Unmetered: serve agents with which local model?' },
       );
+      if (pick?.reason)
+        return void vscode.window.showWarningMessage(`Unmetered: ${pick.label} is not offered for the local route: ${pick.reason}.`);
       if (!pick) return;
       model = pick.label;
     }
+    const remote = notLocalReason(model, settings.ollamaHost);
+    if (remote)
+      void vscode.window.showWarningMessage(`Unmetered: ${remote}. Its interactions are recorded as cloud, not as spend avoided.`);
     await setRoute('local', model);
     const routed = await routedState();
     if (routed.terminals || routed.claudeExt || routed.codexProfile) {
@@ -559,8 +578,11 @@ function hostLine(s: HostState | undefined): string {
 }
 
 function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext, needWhy: string | null): string {
+  const remote = settings.localModel ? notLocalReason(settings.localModel, settings.ollamaHost) : null;
   const route =
-    settings.route === 'local' ? `local, **${settings.localModel ?? 'no model chosen'}** (avoided spend counted)` : 'cloud (metered)';
+    settings.route === 'local'
+      ? `local, **${settings.localModel ?? 'no model chosen'}** (${remote ? `not really local: ${remote}; recorded as cloud` : 'avoided spend counted'})`
+      : 'cloud (metered)';
   const terminals = context.globalState.get<boolean>(TERMINAL_STATE, false) ? ' · new terminals routed' : '';
   const hint =
     settings.route === 'local' && needWhy === 'the local route is on'

@@ -28,7 +28,7 @@ export class MeterStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[]): void {
+  show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[], agentLabel?: (agent: string) => string): void {
     const v = statusView(m, extras);
     if (this.item.text !== v.text) void this.memory.update(LAST_PAINT, { text: v.text, ariaLabel: v.ariaLabel });
     this.item.text = v.text;
@@ -39,6 +39,7 @@ export class MeterStatusBar implements vscode.Disposable {
         timeZone,
         routeLabel: extras.routeLabel,
         sections,
+        agentLabel,
         // All four are registered during activation (extension.ts, export.ts).
         commands: {
           setBudget: COMMANDS.setBudget,

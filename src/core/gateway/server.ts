@@ -27,6 +27,8 @@ import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type 
 import { classify, detectAgent, refusal, type Endpoint } from './request';
 import { observeResponse, requestText, type Api, type Diagnostic, type Observation } from './usage';
 import { healthProof } from './secret';
+import { fromAnthropicHeaders, shouldAttach, type RateLimitState } from '../plans/limits';
+import { notLocalReason } from '../local/where';
 
 export interface GatewayConfig {
   route: Route;
@@ -120,6 +122,8 @@ const TO_OLLAMA = new Set(['content-type', 'accept', 'user-agent', 'anthropic-ve
 interface Outcome {
   status: number;
   observation: Observation | null;
+  /** The vendor's unified rate-limit state, when its response headers carried one. */
+  limits: RateLimitState | null;
 }
 
 export function createGateway(opts: GatewayOptions): Gateway {
@@ -135,6 +139,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   let inflight = 0;
   let waiters: Array<() => void> = [];
   let tokenizerWarned = false;
+  /** The last rate-limit state attached per agent: an unchanged one is not written to every record. */
+  const lastLimits = new Map<string, RateLimitState>();
 
   const server = http.createServer((req, res) => {
     inflight++;
@@ -305,7 +311,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
       host: cfg.ollamaHost,
       model: local,
     });
-    await record(ep.api, 'local', at, req, json, local, outcome, budgetAction);
+    // A cloud model served through Ollama, or an Ollama on another machine, is not local: no spend avoided.
+    await record(ep.api, notLocalReason(local, cfg.ollamaHost) ? 'cloud' : 'local', at, req, json, local, outcome, budgetAction);
   }
 
   /**
@@ -326,18 +333,20 @@ export function createGateway(opts: GatewayOptions): Gateway {
       let done = false;
       let status = 0;
       let observation: Observation | null = null;
+      let limits: RateLimitState | null = null;
       let sideEnd: (() => Promise<void>) | null = null;
       const finish = async () => {
         if (done) return;
         done = true;
         if (sideEnd) await sideEnd();
-        resolve({ status, observation });
+        resolve({ status, observation, limits });
       };
       const mod = url.protocol === 'https:' ? https : http;
       let responded = false;
       const onResponse = (ur: http.IncomingMessage) => {
         responded = true;
         status = ur.statusCode ?? 502;
+        if (!ollama) limits = fromAnthropicHeaders((n) => headerText(ur.headers[n]), clock.now());
         if (ollama && status >= 400) {
           readBody(ur, 64 * 1024).then(
             (b) => {
@@ -541,6 +550,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
         t = { input: await countSafely(requestText(json), model), output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
     }
     const agent = detectAgent(req.headers);
+    const limits = outcome.limits && shouldAttach(lastLimits.get(agent) ?? null, outcome.limits) ? outcome.limits : null;
+    if (limits) lastLimits.set(agent, limits);
     const i: Interaction = {
       id: o.id ? `${api === 'anthropic' ? 'anthropic' : 'openai'}:${o.id}` : `${agent}:gateway:${randomUUID()}`,
       at,
@@ -557,6 +568,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       estimated,
       ...(o.fast ? { fast: true } : {}),
       ...(budgetAction ? { budgetAction } : {}),
+      ...(limits ? { rateLimits: limits } : {}),
     };
     await hand(i);
   }
@@ -656,6 +668,11 @@ function sliceEnd(text: string, at: number, max: number): number {
   const c = text.charCodeAt(end - 1);
   if (c >= 0xd800 && c <= 0xdbff) end--;
   return end;
+}
+
+/** One header's value; a repeated header (an array) is not trusted to say one thing. */
+function headerText(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v.slice(0, 64) : undefined;
 }
 
 function send(res: http.ServerResponse, e: GatewayError): void {

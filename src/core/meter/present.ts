@@ -28,6 +28,8 @@ export interface StatusExtras {
   routeLabel?: string;
   /** What a budget makes the gateway do now (e.g. "$(vm) daily cap: local"), and the same in words. */
   budgetNote?: { text: string; words: string };
+  /** The most used plan-limit window, e.g. "5 h: 42 % · resets 16:40" (core/plans/view.ts), when known and recent. */
+  limits?: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
   if (m.budgetNanos !== null) parts.push(`${formatRough(m.projectedMonthNanos)}/${formatRough(m.budgetNanos)} mo`);
   else if (m.projectedMonthNanos > 0) parts.push(`~${formatRough(m.projectedMonthNanos)}/mo`);
   if (extras.budgetNote) parts.push(extras.budgetNote.text);
+  if (extras.limits) parts.push(extras.limits);
   const icon = extras.routeIcon ?? '$(pulse)';
   const text = `${icon} ${parts.join(' · ')}`;
   const budgetWords =
@@ -50,7 +53,8 @@ export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
   const unpriced = m.unpriced.length ? `, ${m.unpriced.length} unpriced model${m.unpriced.length === 1 ? '' : 's'}` : '';
   const route = extras.routeLabel ? `, route ${extras.routeLabel}` : '';
   const capWords = extras.budgetNote ? `, ${extras.budgetNote.words}` : '';
-  const ariaLabel = `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local models today, ${budgetWords}${unpriced}${route}${capWords}`;
+  const limits = extras.limits ? `, plan limit ${extras.limits}` : '';
+  const ariaLabel = `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local models today, ${budgetWords}${unpriced}${route}${capWords}${limits}`;
   const background: Background = m.budgetState === 'over' ? 'error' : m.budgetState === 'warning' ? 'warning' : null;
   return { text, ariaLabel, background };
 }
@@ -62,6 +66,8 @@ export interface TooltipOptions {
   routeLabel?: string;
   /** Extra Markdown sections (e.g. which agent logs are read), already escaped; one or two lines each. */
   sections?: string[];
+  /** How an agent is named in its row, e.g. "codex (ChatGPT Plus, API-equivalent)" for one on a subscription (core/plans). */
+  agentLabel?: (agent: string) => string;
   /** Command ids to link; absent ones are not linked. */
   commands?: { setBudget?: string; openDashboard?: string; exportWeekly?: string; switchRoute?: string };
 }
@@ -99,7 +105,7 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
     if (rows.length > TOOLTIP_ROWS) lines.push(`| *${rows.length - TOOLTIP_ROWS} more in the dashboard* | | | |`);
     lines.push('');
   };
-  table('Agent', m.byAgent);
+  table('Agent', m.byAgent, opts.agentLabel);
   table('Model', m.byModel, modelLabel);
   const named = namedUnpriced(m.unpriced);
   if (named.length) {

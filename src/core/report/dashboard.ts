@@ -9,6 +9,7 @@ import { nanosToUSD } from '../money';
 import { addDays, daysInMonth, localDay, startOfDay } from '../time';
 import { addRecord, byCostDesc, emptyTally, type Tally, toTotals, type Totals } from './totals';
 import { currentWeek, type WeekStart } from './week';
+import { agentLabel, planCheck, planCheckData, type PlanCheckData, type PlanSettings } from '../plans';
 
 export interface PeriodView {
   label: string;
@@ -59,6 +60,10 @@ export interface DashboardModel {
   recent: CostlyInteraction[];
   recentDays: number;
   unpricedModels: { model: string; interactions: number }[];
+  /** The plan check of the last 30 days (core/plans/compare.ts); present when the caller passed the plan settings. */
+  plan?: PlanCheckData;
+  /** How agents on a subscription are named ("codex (ChatGPT Plus, API-equivalent)"). */
+  agentLabels?: Record<string, string>;
 }
 
 export const RECENT_DAYS = 7;
@@ -115,7 +120,7 @@ function localTime(ms: number, timeZone: string): string {
 
 export function buildDashboard(
   records: Iterable<Interaction>,
-  opts: { now: number; timeZone: string; budgetNanos: number | null; weekStart?: WeekStart },
+  opts: { now: number; timeZone: string; budgetNanos: number | null; weekStart?: WeekStart; plans?: PlanSettings },
 ): DashboardModel {
   const { now, timeZone } = opts;
   const list = Array.isArray(records) ? (records as Interaction[]) : [...records];
@@ -202,5 +207,11 @@ export function buildDashboard(
     })),
     recentDays: RECENT_DAYS,
     unpricedModels: meter.unpriced,
+    ...(opts.plans
+      ? {
+          plan: planCheckData(planCheck(list, { now, plans: opts.plans })),
+          agentLabels: Object.fromEntries(Object.keys(opts.plans).map((a) => [a, agentLabel(a, opts.plans!)])),
+        }
+      : {}),
   };
 }

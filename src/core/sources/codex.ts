@@ -59,6 +59,7 @@ import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './typ
 import { MalformedLine } from './types';
 import { count, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
 import { attribute, codexGit } from './attribution';
+import { fromCodexRateLimits, shouldAttach, type RateLimitState } from '../plans/limits';
 
 interface Usage {
   input: number;
@@ -87,6 +88,9 @@ interface CodexState {
   repo: string | null;
   prev: Usage | null;
   metaSeen: boolean;
+  /** The plan-limit state last attached to a record of this file, and one read since that waits for the next record. */
+  limitsSent: RateLimitState | null;
+  limitsPending: RateLimitState | null;
 }
 
 const NONE: readonly ParsedRecord[] = [];
@@ -150,6 +154,8 @@ function freshState(): CodexState {
     repo: null,
     prev: null,
     metaSeen: false,
+    limitsSent: null,
+    limitsPending: null,
   };
 }
 
@@ -158,25 +164,43 @@ function restore(saved: Record<string, unknown>): CodexState {
   const s = { ...freshState(), ...(saved as Partial<CodexState>) };
   s.lineage ??= s.session;
   s.metaProject ??= s.project;
+  s.limitsSent ??= null;
+  s.limitsPending ??= null;
   return s;
 }
 
 function record(s: CodexState, id: string, at: string, model: string | null, u: Usage): ParsedRecord | null {
   if (u.input === 0 && u.output === 0 && u.cached === 0) return null; // a retry that used nothing
   const cached = Math.min(u.cached, u.input);
-  return {
-    interaction: attribute(
-      unpriced({
-        id,
-        at,
-        agent: 'codex',
-        project: s.project ?? s.metaProject,
-        model: model ?? s.model ?? 'unknown',
-        tokens: tokens({ input: u.input - cached, cacheRead: cached, output: u.output, reasoning: Math.min(u.reasoning, u.output) }),
-      }),
-      { branch: s.branch ?? undefined, repo: s.repo ?? undefined },
-    ),
-  };
+  const interaction = attribute(
+    unpriced({
+      id,
+      at,
+      agent: 'codex',
+      project: s.project ?? s.metaProject,
+      model: model ?? s.model ?? 'unknown',
+      tokens: tokens({ input: u.input - cached, cacheRead: cached, output: u.output, reasoning: Math.min(u.reasoning, u.output) }),
+    }),
+    { branch: s.branch ?? undefined, repo: s.repo ?? undefined },
+  );
+  if (s.limitsPending) {
+    Object.assign(interaction, { rateLimits: s.limitsPending });
+    s.limitsSent = s.limitsPending;
+    s.limitsPending = null;
+  }
+  return { interaction };
+}
+
+/**
+ * A token_count's `rate_limits` (rate-limit-only updates included) waits in the state for the next record
+ * of the file, which carries it to the ledger; an unchanged state is not carried again (limits.ts).
+ */
+function noteLimits(s: CodexState, o: Record<string, unknown>, p: Record<string, unknown>): void {
+  if (p.rate_limits === undefined || p.rate_limits === null) return;
+  const t = typeof o.timestamp === 'string' ? Date.parse(o.timestamp) : NaN;
+  if (!Number.isFinite(t)) return;
+  const next = fromCodexRateLimits(p.rate_limits, t);
+  if (next && shouldAttach(s.limitsSent, next)) s.limitsPending = next;
 }
 
 function onSessionMeta(s: CodexState, p: Record<string, unknown>): void {
@@ -216,6 +240,7 @@ function parser(file: string, saved?: unknown): LineParser {
 
   function tokenCount(o: Record<string, unknown>, p: Record<string, unknown>): readonly ParsedRecord[] {
     if (!('info' in p)) throw new MalformedLine('payload.info: missing (a token_count always carries info, null or an object)');
+    noteLimits(s, o, p);
     const info = p.info;
     if (info === null) return NONE; // a rate-limit-only update
     if (!isObject(info)) throw new MalformedLine(`payload.info: expected an object, got ${JSON.stringify(info)?.slice(0, 40)}`);

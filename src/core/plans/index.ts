@@ -1,0 +1,4 @@
+export * from './limits';
+export * from './plans';
+export * from './view';
+export * from './compare';
