@@ -10,7 +10,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { tokens, type Interaction } from '../../src/core/interaction';
@@ -443,7 +442,7 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
     });
   }
 
-  it('the status bar item stays narrow in its busier states: something saved, four-digit figures, no budget', async () => {
+  it('the status bar item stays narrow in its busier states: something saved, four-digit figures, over budget, no budget', async () => {
     await setTheme(THEMES[1]);
     await vs.page.setViewportSize({ width: WIDTHS[2], height: 900 });
     const ledger = await openLedger({ dir: vs.dirs.unmeteredHome });
@@ -457,8 +456,9 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
     // rate times the days left; at most $1,000 + $96.75 + ($1,001.20 / 7 days) × 30 days ≈ $5,387).
     await ledger.append([rec(0.5, 'codex', 'gpt-5-codex-high-reasoning', 90), rec(24, 'codex', 'gpt-5-codex-high-reasoning', 1000)]);
     await ledger.close();
-    const settingsFile = path.join(vs.dirs.userData, 'User', 'settings.json');
-    await writeFile(settingsFile, JSON.stringify({ ...(await vs.readUserSettings()), 'unmetered.monthlyBudget': 1000 }, null, 2));
+    // The budget is set as a person does (the settings file written behind VS Code's back is not reread soon).
+    await vs.runCommand('Unmetered: Set Monthly Budget');
+    await vs.answerInputBox('1000', 'Monthly Budget');
     // Four digits are written in thousands: "$1k" to "$5.4k" against "$1k".
     ({ item } = await meterItem(/\$96\.75 · \$1\.20 saved · \$\d(\.\d)?k\/\$1k$/));
     assert.match(item.ariaLabel, /projected \$\d,\d{3} this month against a budget of \$1,000, over budget/);
@@ -466,8 +466,10 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
     await vs.screenshot('look-statusbar-busiest');
     assert.ok(item.width <= BUSIEST_MAX_PX, `with every part and four-digit figures the item is ${item.width} px wide: ${item.text}`);
     await assertReadable(vs.page, 'the over-budget item', '.part.statusbar .statusbar-item', '$96.75 · ');
-    await writeFile(settingsFile, JSON.stringify({ ...(await vs.readUserSettings()), 'unmetered.monthlyBudget': 0 }, null, 2));
-    ({ item } = await meterItem(/\$96\.75 · \$1\.20 saved · ~\$\d(\.\d)?k\/mo$/));
+    await vs.runCommand('Unmetered: Set Monthly Budget');
+    await vs.answerInputBox('', 'Monthly Budget'); // empty: no budget
+    // Without a budget the projection is left to the tooltip.
+    ({ item } = await meterItem(/\$96\.75 · \$1\.20 saved$/));
     widths['no budget, dark'] = item.width;
     assert.ok(item.width <= BUSIEST_MAX_PX, `with no budget the item is ${item.width} px wide: ${item.text}`);
     assert.deepEqual(await errorNotifications(), []);

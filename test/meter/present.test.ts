@@ -49,13 +49,13 @@ test('the status bar text shows today, saved today, and projection against the b
   );
 });
 
-test('warning and error backgrounds follow the budget state; no budget shows a plain projection', () => {
+test('warning and error backgrounds follow the budget state; with no budget the bar shows no projection', () => {
   assert.equal(statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 150 * USD })).background, 'warning');
   const over = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 100 * USD }));
   assert.equal(over.background, 'error');
   assert.match(over.ariaLabel, /over budget/);
   const none = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: null }));
-  assert.equal(none.text, '$(pulse) $3.42 · $1.10 saved · ~$128/mo');
+  assert.equal(none.text, '$(pulse) $3.42 · $1.10 saved'); // the projection is in the tooltip
   assert.equal(none.background, null);
 });
 
@@ -77,10 +77,10 @@ test('the tooltip has the breakdown, the projection method, unpriced models and 
   assert.doesNotMatch(md, /exportWeekly/);
 });
 
-test('the status bar drops what is zero or not in use: no saved part without local use, no projection with nothing to project', () => {
+test('the status bar drops what is zero or not in use: no saved part without local use, no projection without a budget', () => {
   const cloudOnly = history.filter((r) => r.route === 'cloud');
   // same history without the local interaction: $3.42 today, projection $128 as above
-  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).text, '$(pulse) $3.42 · ~$128/mo');
+  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).text, '$(pulse) $3.42');
   assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: null }), { routeIcon: '$(cloud)' }).text, '$(cloud) $0.00');
   // a budget is always shown against the projection, even at $0, so the user sees it is set
   assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: 100 * USD })).text, '$(pulse) $0.00 · $0.00/$100');

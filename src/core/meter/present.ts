@@ -38,15 +38,14 @@ export function formatCompact(nanos: number): string {
 
 /**
  * The item stays narrow (it sits beside "Ln 12, Col 5" all day): today's spend always; what was saved only
- * when something was; the projection against the budget ("$68/$100"), or alone as a rate ("~$68/mo") when
- * there is no budget and anything to project. The words for each part are in the accessibility label and
- * the tooltip, which a first look finds; the bar keeps only "saved", so two dollar figures are told apart.
+ * when something was; the projection only against a budget ("$68/$100"), which it is there to warn about
+ * (without a budget the tooltip has it). The words for each part are in the accessibility label and the
+ * tooltip, which a first look finds; the bar keeps only "saved", so two dollar figures are told apart.
  */
 export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
   const parts = [formatUSD(m.todayNanos)];
   if (m.avoidedTodayNanos > 0) parts.push(`${formatUSD(m.avoidedTodayNanos)} saved`);
   if (m.budgetNanos !== null) parts.push(`${formatCompact(m.projectedMonthNanos)}/${formatCompact(m.budgetNanos)}`);
-  else if (m.projectedMonthNanos > 0) parts.push(`~${formatCompact(m.projectedMonthNanos)}/mo`);
   const icon = extras.routeIcon ?? '$(pulse)';
   const text = `${icon} ${parts.join(' · ')}`;
   const budgetWords =
