@@ -22,6 +22,7 @@ import { registerRouting } from './routing';
 import { registerReports } from './export';
 import { registerSources } from './sources';
 import { registerBudgets } from './budgets';
+import { tickBudgetStepWhenSet } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
@@ -124,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   registerChatModels(context, { record: (i) => services.record(i), logger });
   context.subscriptions.push(registerRouting(services));
   context.subscriptions.push(registerReports(services));
+  context.subscriptions.push(tickBudgetStepWhenSet(() => settings.budgetNanos !== null));
 
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget()),

@@ -316,7 +316,8 @@ export class VSCodeSession {
       const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 850 } });
       const session = new VSCodeSession(dirs, url, server, browser, page, output);
       const t1 = Date.now();
-      await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+      // The page's own load, not only the workbench after it, can take over 30 s on a loaded 2-core machine.
+      await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`, { timeout: UI_TIMEOUT_MS });
       await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: UI_TIMEOUT_MS });
       log(`workbench shown in ${Date.now() - t1} ms`);
       return session;

@@ -195,7 +195,8 @@ async function quickPick(): Promise<{ title: string; rows: QuickPickRow[] } | nu
 /** Clicks the Unmetered status bar item, as a person does, and returns the menu once its rows are in. */
 async function openMenu(): Promise<QuickPickRow[]> {
   await page().keyboard.press('Escape');
-  await page().locator('.part.statusbar .statusbar-item', { hasText: ' today' }).first().click();
+  // Found by its accessibility label: the bar's text has figures only.
+  await page().locator('.part.statusbar .statusbar-item:has([aria-label*="spent today"])').first().click();
   const menu = await waitFor('the Unmetered menu', async () => {
     const q = await quickPick();
     return q && q.title === 'Unmetered' && q.rows.some((r) => r.label.includes('Cloud (metered)')) ? q : undefined;
@@ -227,7 +228,7 @@ function meter(): Meter {
   return computeMeter(expected, { now: Date.now(), timeZone: TIME_ZONE, budgetNanos: null });
 }
 
-const figures = (m: Meter) => `${formatUSD(m.todayNanos)} today · ${formatUSD(m.avoidedTodayNanos)} saved`;
+const figures = (m: Meter) => `${formatUSD(m.todayNanos)} · ${formatUSD(m.avoidedTodayNanos)} saved`;
 
 /** The interaction the gateway should record for one request, priced by core. */
 function expectedInteraction(p: {

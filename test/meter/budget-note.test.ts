@@ -52,11 +52,11 @@ describe('the status bar says when a budget cap acts', { timeout: 10_000 }, () =
         words: 'the daily budget is used up: the gateway serves cloud requests with the local model',
       },
     });
-    assert.equal(v.text, '$(cloud) $2.00 today · $0.30 saved · ~$16/mo · $(vm) daily cap: local');
+    assert.equal(v.text, '$(cloud) $2.00 · $0.30 saved · $(vm) daily cap: local');
     assert.match(v.ariaLabel, /, the daily budget is used up: the gateway serves cloud requests with the local model$/);
   });
 
   test('without a note nothing changes', () => {
-    assert.equal(statusView(m, { routeIcon: '$(cloud)' }).text, '$(cloud) $2.00 today · $0.30 saved · ~$16/mo');
+    assert.equal(statusView(m, { routeIcon: '$(cloud)' }).text, '$(cloud) $2.00 · $0.30 saved');
   });
 });

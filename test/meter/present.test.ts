@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeMeter, statusView, tooltipMarkdown, formatRough } from '../../src/core/meter';
+import { computeMeter, statusView, tooltipMarkdown, formatRough, formatCompact } from '../../src/core/meter';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { normaliseMeterSettings, parseBudgetInput } from '../../src/core/settings';
 
@@ -41,7 +41,7 @@ test('the status bar text shows today, saved today, and projection against the b
   const m = computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 200 * USD });
   const v = statusView(m);
   // MTD before today 59.5; today at max(3.42, 8.5) = 8.5; + 7 × 8.5 → 127.5 → "$128"
-  assert.equal(v.text, '$(pulse) $3.42 today · $1.10 saved · $128/$200 mo');
+  assert.equal(v.text, '$(pulse) $3.42 · $1.10 saved · $128/$200');
   assert.equal(v.background, null);
   assert.equal(
     v.ariaLabel,
@@ -49,13 +49,13 @@ test('the status bar text shows today, saved today, and projection against the b
   );
 });
 
-test('warning and error backgrounds follow the budget state; no budget shows a plain projection', () => {
+test('warning and error backgrounds follow the budget state; with no budget the bar shows no projection', () => {
   assert.equal(statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 150 * USD })).background, 'warning');
   const over = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 100 * USD }));
   assert.equal(over.background, 'error');
   assert.match(over.ariaLabel, /over budget/);
   const none = statusView(computeMeter(history, { now, timeZone: 'UTC', budgetNanos: null }));
-  assert.equal(none.text, '$(pulse) $3.42 today · $1.10 saved · ~$128/mo');
+  assert.equal(none.text, '$(pulse) $3.42 · $1.10 saved'); // the projection is in the tooltip
   assert.equal(none.background, null);
 });
 
@@ -77,16 +77,13 @@ test('the tooltip has the breakdown, the projection method, unpriced models and 
   assert.doesNotMatch(md, /exportWeekly/);
 });
 
-test('the status bar drops what is zero or not in use: no saved part without local use, no projection with nothing to project', () => {
+test('the status bar drops what is zero or not in use: no saved part without local use, no projection without a budget', () => {
   const cloudOnly = history.filter((r) => r.route === 'cloud');
   // same history without the local interaction: $3.42 today, projection $128 as above
-  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).text, '$(pulse) $3.42 today · ~$128/mo');
-  assert.equal(
-    statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: null }), { routeIcon: '$(cloud)' }).text,
-    '$(cloud) $0.00 today',
-  );
+  assert.equal(statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).text, '$(pulse) $3.42');
+  assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: null }), { routeIcon: '$(cloud)' }).text, '$(cloud) $0.00');
   // a budget is always shown against the projection, even at $0, so the user sees it is set
-  assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: 100 * USD })).text, '$(pulse) $0.00 today · $0.00/$100 mo');
+  assert.equal(statusView(computeMeter([], { now, timeZone: 'UTC', budgetNanos: 100 * USD })).text, '$(pulse) $0.00 · $0.00/$100');
   // the accessibility label still names every figure
   assert.equal(
     statusView(computeMeter(cloudOnly, { now, timeZone: 'UTC', budgetNanos: null })).ariaLabel,
@@ -135,4 +132,19 @@ test('budget input accepts what people type', () => {
   assert.deepEqual(parseBudgetInput(''), { usd: null });
   assert.ok('error' in parseBudgetInput('lots'));
   assert.ok('error' in parseBudgetInput('-3'));
+});
+
+test('four-digit figures in the status bar are shortened to thousands, one decimal below $100k', () => {
+  assert.equal(formatCompact(999.4 * USD), '$999'); // below $1,000: whole dollars, as formatRough
+  assert.equal(formatCompact(999.6 * USD), '$1k'); // rounds to $1,000: 1.0 → "1k"
+  assert.equal(formatCompact(1_000 * USD), '$1k');
+  assert.equal(formatCompact(1_234 * USD), '$1.2k'); // 1.234 → 1.2
+  assert.equal(formatCompact(5_387 * USD), '$5.4k'); // 5.387 → 5.4
+  assert.equal(formatCompact(12_345 * USD), '$12.3k');
+  assert.equal(formatCompact(250_000 * USD), '$250k'); // 250 ≥ 100: no decimal
+  assert.equal(formatCompact(1_000_000 * USD), '$1M');
+  assert.equal(formatCompact(4.2 * USD), '$4.20');
+  const big = computeMeter(history, { now, timeZone: 'UTC', budgetNanos: 1_000 * USD });
+  // projection $128 as above, against $1,000
+  assert.equal(statusView(big).text, '$(pulse) $3.42 · $1.10 saved · $128/$1k');
 });

@@ -70,7 +70,7 @@ describe('plan limits in the status bar and its tooltip', { timeout: 30_000 }, (
     // Today $4.20 + $0.75 = $4.95; no complete day yet, so the rate is today's: 4.95 + 30 days × 4.95 = $153.45 → ~$153.
     // 5-hour reset 15:40 UTC = 16:40 in Berlin (UTC+1 in December).
     const v = statusView(m, { limits: limitsStatusText(limits, now, tz) ?? undefined });
-    assert.equal(v.text, '$(pulse) $4.95 today · ~$153/mo · 5 h: 42 % · resets 16:40');
+    assert.equal(v.text, '$(pulse) $4.95 · 5 h: 42 % · resets 16:40');
     assert.match(v.ariaLabel, /, plan limit 5 h: 42 % · resets 16:40$/);
   });
 

@@ -32,16 +32,24 @@ export interface StatusExtras {
   limits?: string;
 }
 
+/** For the status bar only, where width is scarce: $1,234 as "$1.2k", $250,000 as "$250k"; below $1,000 as formatRough. */
+export function formatCompact(nanos: number): string {
+  const usd = nanos / NANOS_PER_USD;
+  if (Math.round(usd) < 1000) return formatRough(nanos);
+  const [div, unit] = Math.round(usd) < 1e6 ? [1e3, 'k'] : [1e6, 'M'];
+  return `$${(usd / div).toFixed(usd / div < 100 ? 1 : 0).replace(/\.0$/, '')}${unit}`;
+}
+
 /**
- * The item stays narrow: today's spend always; what was saved only when something was; the projection
- * against the budget ("$68/$100 mo"), or alone ("~$68/mo") when there is no budget and anything to project.
- * Every part is spelled out in the accessibility label and labelled in the tooltip.
+ * The item stays narrow (it sits beside "Ln 12, Col 5" all day): today's spend always; what was saved only
+ * when something was; the projection only against a budget ("$68/$100"), which it is there to warn about
+ * (without a budget the tooltip has it). The words for each part are in the accessibility label and the
+ * tooltip, which a first look finds; the bar keeps only "saved", so two dollar figures are told apart.
  */
 export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
-  const parts = [`${formatUSD(m.todayNanos)} today`];
+  const parts = [formatUSD(m.todayNanos)];
   if (m.avoidedTodayNanos > 0) parts.push(`${formatUSD(m.avoidedTodayNanos)} saved`);
-  if (m.budgetNanos !== null) parts.push(`${formatRough(m.projectedMonthNanos)}/${formatRough(m.budgetNanos)} mo`);
-  else if (m.projectedMonthNanos > 0) parts.push(`~${formatRough(m.projectedMonthNanos)}/mo`);
+  if (m.budgetNanos !== null) parts.push(`${formatCompact(m.projectedMonthNanos)}/${formatCompact(m.budgetNanos)}`);
   if (extras.budgetNote) parts.push(extras.budgetNote.text);
   if (extras.limits) parts.push(extras.limits);
   const icon = extras.routeIcon ?? '$(pulse)';
