@@ -1,0 +1,130 @@
+/**
+ * OTLP/HTTP request bodies → plain objects, with the official message definitions (the vendored
+ * opentelemetry-proto files, compiled to otlp-descriptor.json; see proto/README.md) and protobufjs.
+ * Both encodings end in the same shape (protobufjs' `toObject` with 64-bit integers as decimal strings),
+ * so the mapping reads one shape whatever the sender chose.
+ *
+ * Bounded: the compressed body and the inflated body each have a cap, and inflating stops at the cap
+ * (zlib's maxOutputLength), so a small gzip bomb cannot make a large buffer.
+ */
+import zlib from 'node:zlib';
+import protobuf from 'protobufjs/light';
+import descriptor from './otlp-descriptor.json';
+
+export type Signal = 'logs' | 'metrics';
+export type Encoding = 'protobuf' | 'json';
+
+const root = protobuf.Root.fromJSON(descriptor);
+const REQUEST: Record<Signal, protobuf.Type> = {
+  logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+  metrics: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+};
+const RESPONSE: Record<Signal, protobuf.Type> = {
+  logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
+  metrics: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
+};
+/**
+ * google.rpc.Status (googleapis/googleapis google/rpc/status.proto: code = 1, message = 2, details = 3),
+ * the body OTLP/HTTP requires on 4xx and 5xx. Declared through protobufjs' reflection, not written by hand;
+ * `details` (Any) is never sent.
+ */
+const STATUS = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
+new protobuf.Root().define('google.rpc').add(STATUS);
+
+const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false, arrays: true };
+
+export class OtlpDecodeError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 | 415,
+  ) {
+    super(message);
+  }
+}
+
+export interface DecodeLimits {
+  /** Bytes as sent (compressed or not). */
+  maxBody: number;
+  /** Bytes after inflating. */
+  maxInflated: number;
+}
+
+/** `application/x-protobuf` or `application/json` (parameters ignored), as OTLP/HTTP names them. */
+export function encodingOf(contentType: string | undefined): Encoding | null {
+  const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (t === 'application/x-protobuf' || t === 'application/protobuf') return 'protobuf';
+  if (t === 'application/json') return 'json';
+  return null;
+}
+
+export function inflate(body: Buffer, contentEncoding: string | undefined, maxInflated: number): Buffer {
+  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') {
+    if (body.length > maxInflated) throw new OtlpDecodeError(`The request body is larger than ${maxInflated} bytes.`, 413);
+    return body;
+  }
+  if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate')
+    throw new OtlpDecodeError(`Content-Encoding ${JSON.stringify(enc.slice(0, 40))} is not supported; send gzip or none.`, 415);
+  try {
+    const opts = { maxOutputLength: maxInflated };
+    return enc === 'deflate' ? zlib.inflateSync(body, opts) : zlib.gunzipSync(body, opts);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new OtlpDecodeError(`The request body inflates to more than ${maxInflated} bytes.`, 413);
+    throw new OtlpDecodeError(`The request body is not valid ${enc} data (${(err as Error).message}).`, 400);
+  }
+}
+
+/** The export request as a plain object (see TO_OBJECT), or an OtlpDecodeError saying what was wrong. */
+export function decodeRequest(signal: Signal, encoding: Encoding, data: Buffer): Record<string, unknown> {
+  const type = REQUEST[signal];
+  let message: protobuf.Message;
+  if (encoding === 'protobuf') {
+    try {
+      message = type.decode(data);
+    } catch (err) {
+      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request in protobuf (${(err as Error).message}).`, 400);
+    }
+  } else {
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString('utf8'));
+    } catch (err) {
+      throw new OtlpDecodeError(`The body is not JSON (${(err as Error).message}).`, 400);
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request: expected a JSON object.`, 400);
+    try {
+      message = type.fromObject(json);
+    } catch (err) {
+      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request in JSON (${(err as Error).message}).`, 400);
+    }
+  }
+  return type.toObject(message, TO_OBJECT);
+}
+
+/** The success body: an export response, with partial_success when some records were rejected. */
+export function encodeResponse(signal: Signal, encoding: Encoding, rejected: number, why: string): Buffer {
+  const field = signal === 'logs' ? 'rejectedLogRecords' : 'rejectedDataPoints';
+  const value = rejected > 0 ? { partialSuccess: { [field]: rejected, errorMessage: why } } : {};
+  if (encoding === 'json') return Buffer.from(JSON.stringify(value));
+  const type = RESPONSE[signal];
+  return Buffer.from(type.encode(type.fromObject(value)).finish());
+}
+
+/** A google.rpc.Status body for an error answer, in the request's encoding (JSON when it is unknown). */
+export function encodeStatus(encoding: Encoding | null, code: number, message: string): Buffer {
+  if (encoding === 'protobuf') return Buffer.from(STATUS.encode(STATUS.fromObject({ code, message })).finish());
+  return Buffer.from(JSON.stringify({ code, message }));
+}
+
+/** For tests and tools: decodes a protobuf google.rpc.Status body. */
+export function decodeStatus(data: Buffer): { code: number; message: string } {
+  return STATUS.toObject(STATUS.decode(data), { defaults: true }) as { code: number; message: string };
+}
+
+/** For tests: decodes a protobuf export response body. */
+export function decodeResponse(signal: Signal, data: Buffer): Record<string, unknown> {
+  const type = RESPONSE[signal];
+  return type.toObject(type.decode(data), TO_OBJECT);
+}
