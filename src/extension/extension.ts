@@ -18,6 +18,7 @@ import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
 import { registerChatModels } from './chat';
 import { registerRouting } from './routing';
+import { registerTelemetry } from './telemetry';
 import { registerReports } from './export';
 import { registerSources } from './sources';
 
@@ -49,7 +50,12 @@ export function activate(context: vscode.ExtensionContext): Services {
   const paint = async () => {
     renderQueued = false;
     try {
-      const meter = computeMeter(await services.records(), { now: Date.now(), timeZone: timeZone(), budgetNanos: settings.budgetNanos });
+      const meter = computeMeter(await services.records(), {
+        now: Date.now(),
+        timeZone: timeZone(),
+        budgetNanos: settings.budgetNanos,
+        copilotBilledPerToken: vscode.workspace.getConfiguration('unmetered').get<boolean>('copilot.billedPerToken') === true,
+      });
       bar.show(meter, timeZone(), extras, [...sections.values()]);
     } catch (err) {
       logger.error(`could not compute the meter: ${(err as Error).message}`);
@@ -99,7 +105,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const sources = registerSources(services);
   context.subscriptions.push(sources);
   registerChatModels(context, { record: (i) => services.record(i), logger });
-  context.subscriptions.push(registerRouting(services));
+  const telemetry = registerTelemetry(services, () => vscode.workspace.getConfiguration('unmetered').get<number>('gateway.port') ?? 8719);
+  context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));
 
   context.subscriptions.push(

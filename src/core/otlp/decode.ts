@@ -14,22 +14,31 @@ import descriptor from './otlp-descriptor.json';
 export type Signal = 'logs' | 'metrics';
 export type Encoding = 'protobuf' | 'json';
 
-const root = protobuf.Root.fromJSON(descriptor);
-const REQUEST: Record<Signal, protobuf.Type> = {
-  logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
-  metrics: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
-};
-const RESPONSE: Record<Signal, protobuf.Type> = {
-  logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
-  metrics: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
-};
-/**
- * google.rpc.Status (googleapis/googleapis google/rpc/status.proto: code = 1, message = 2, details = 3),
- * the body OTLP/HTTP requires on 4xx and 5xx. Declared through protobufjs' reflection, not written by hand;
- * `details` (Any) is never sent.
- */
-const STATUS = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
-new protobuf.Root().define('google.rpc').add(STATUS);
+interface Types {
+  request: Record<Signal, protobuf.Type>;
+  response: Record<Signal, protobuf.Type>;
+  status: protobuf.Type;
+}
+let types: Types | undefined;
+/** Built on first use, so an editor that never receives telemetry never builds them. */
+function t(): Types {
+  if (types) return types;
+  const root = protobuf.Root.fromJSON(descriptor);
+  const type = (name: string) => root.lookupType(`opentelemetry.proto.collector.${name}`);
+  /**
+   * google.rpc.Status (googleapis/googleapis google/rpc/status.proto: code = 1, message = 2, details = 3),
+   * the body OTLP/HTTP requires on 4xx and 5xx. Declared through protobufjs' reflection, not written by hand;
+   * `details` (Any) is never sent.
+   */
+  const status = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
+  new protobuf.Root().define('google.rpc').add(status);
+  types = {
+    request: { logs: type('logs.v1.ExportLogsServiceRequest'), metrics: type('metrics.v1.ExportMetricsServiceRequest') },
+    response: { logs: type('logs.v1.ExportLogsServiceResponse'), metrics: type('metrics.v1.ExportMetricsServiceResponse') },
+    status,
+  };
+  return types;
+}
 
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false, arrays: true };
 
@@ -77,7 +86,7 @@ export function inflate(body: Buffer, contentEncoding: string | undefined, maxIn
 
 /** The export request as a plain object (see TO_OBJECT), or an OtlpDecodeError saying what was wrong. */
 export function decodeRequest(signal: Signal, encoding: Encoding, data: Buffer): Record<string, unknown> {
-  const type = REQUEST[signal];
+  const type = t().request[signal];
   let message: protobuf.Message;
   if (encoding === 'protobuf') {
     try {
@@ -108,23 +117,23 @@ export function encodeResponse(signal: Signal, encoding: Encoding, rejected: num
   const field = signal === 'logs' ? 'rejectedLogRecords' : 'rejectedDataPoints';
   const value = rejected > 0 ? { partialSuccess: { [field]: rejected, errorMessage: why } } : {};
   if (encoding === 'json') return Buffer.from(JSON.stringify(value));
-  const type = RESPONSE[signal];
+  const type = t().response[signal];
   return Buffer.from(type.encode(type.fromObject(value)).finish());
 }
 
 /** A google.rpc.Status body for an error answer, in the request's encoding (JSON when it is unknown). */
 export function encodeStatus(encoding: Encoding | null, code: number, message: string): Buffer {
-  if (encoding === 'protobuf') return Buffer.from(STATUS.encode(STATUS.fromObject({ code, message })).finish());
+  if (encoding === 'protobuf') return Buffer.from(t().status.encode(t().status.fromObject({ code, message })).finish());
   return Buffer.from(JSON.stringify({ code, message }));
 }
 
 /** For tests and tools: decodes a protobuf google.rpc.Status body. */
 export function decodeStatus(data: Buffer): { code: number; message: string } {
-  return STATUS.toObject(STATUS.decode(data), { defaults: true }) as { code: number; message: string };
+  return t().status.toObject(t().status.decode(data), { defaults: true }) as { code: number; message: string };
 }
 
 /** For tests: decodes a protobuf export response body. */
 export function decodeResponse(signal: Signal, data: Buffer): Record<string, unknown> {
-  const type = RESPONSE[signal];
+  const type = t().response[signal];
   return type.toObject(type.decode(data), TO_OBJECT);
 }
