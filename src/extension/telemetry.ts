@@ -73,7 +73,11 @@ export function registerTelemetry(services: Services, port: () => number): Telem
     };
     const codexFile = path.join(process.env.CODEX_HOME || path.join(home, '.codex'), 'config.toml');
     const codexText = await readFile(codexFile, 'utf8').catch(() => '');
-    return { copilot: copilotPlan(current, process.env, port()), ...terminalPlan(process.env, files, port()), codexFile, codexText };
+    // VS Code writes only declared settings: without Copilot Chat installed, its settings cannot be written.
+    const copilotPlanned: SetupPlan = settingDeclared(COPILOT_OTEL.enabled)
+      ? copilotPlan(current, process.env, port())
+      : { skip: 'GitHub Copilot Chat is not installed in this editor (or too old to export OpenTelemetry).' };
+    return { copilot: copilotPlanned, ...terminalPlan(process.env, files, port()), codexFile, codexText };
   }
 
   async function meter(): Promise<void> {
@@ -187,4 +191,14 @@ export function registerTelemetry(services: Services, port: () => number): Telem
       for (const d of disposables) d.dispose();
     },
   };
+}
+
+/** Whether an installed extension declares `key` (VS Code refuses to write an undeclared setting). */
+function settingDeclared(key: string): boolean {
+  return vscode.extensions.all.some((e) => {
+    const c: unknown = (e.packageJSON as { contributes?: { configuration?: unknown } } | undefined)?.contributes?.configuration;
+    return (Array.isArray(c) ? c : [c]).some(
+      (x) => !!x && typeof x === 'object' && Object.hasOwn((x as { properties?: object }).properties ?? {}, key),
+    );
+  });
 }
