@@ -6,6 +6,7 @@
 import { batchRecorder, createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
 import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
 import { openLedger } from '../core/ledger';
+import { createOtlpReceiver, telemetryJoin } from '../core/otlp';
 import { priceInteraction, loadPriceTable } from '../core/pricing';
 import { formatUSD } from '../core/money';
 import type { Interaction } from '../core/interaction';
@@ -92,6 +93,12 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
   await ledger.prepare(new Date(ctx.clock.now()).toISOString());
   const secret = await loadGatewaySecret(ctx.dataDir);
+  // The agents' telemetry (OTLP/HTTP /v1/logs, /v1/metrics) is received on the same port, as in the extension.
+  const join = telemetryJoin({
+    stored: () => ledger.records(),
+    record: async (batch) => void (await Promise.all(batch.map((i) => recorder.record(i)))),
+    logger: ctx.logger,
+  });
   const gateway = createGateway({
     config: () => config,
     onInteraction: (i) => recorder.record(i),
@@ -99,6 +106,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     logger: ctx.logger,
     version: 'cli',
     secret,
+    otlp: createOtlpReceiver({ onInteractions: (items) => join.offer(items), clock: ctx.clock, logger: ctx.logger }),
   });
   const wanted = port ?? DEFAULT_GATEWAY_PORT;
 
@@ -127,6 +135,8 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     return EXIT.failure;
   } finally {
     await gateway.close();
+    await join.flush();
+    join.dispose();
     await recorder.flush();
     await ledger.close();
   }
@@ -138,6 +148,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
         `unmetered gateway: listening on ${base} (route ${config.route}${config.route === 'local' ? `, model ${config.localModel} at ${config.ollamaHost}` : ''})`,
         `  Claude Code:  ANTHROPIC_BASE_URL=${base} claude`,
         `  Codex:        codex -c openai_base_url="${base}/v1"`,
+        `  Telemetry:    OTLP/HTTP ${base}/v1/logs and /v1/metrics (Copilot Chat, Claude Code, Gemini CLI, Codex)`,
         `  Recording into ${ctx.dataDir}. Stop with Ctrl-C.`,
         '',
       ].join('\n'),
