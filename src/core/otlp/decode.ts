@@ -8,21 +8,34 @@
  * (zlib's maxOutputLength), so a small gzip bomb cannot make a large buffer.
  */
 import zlib from 'node:zlib';
-import protobuf from 'protobufjs/light';
+import type * as Protobuf from 'protobufjs/light';
 import descriptor from './otlp-descriptor.json';
 
 export type Signal = 'logs' | 'metrics';
 export type Encoding = 'protobuf' | 'json';
 
 interface Types {
-  request: Record<Signal, protobuf.Type>;
-  response: Record<Signal, protobuf.Type>;
-  status: protobuf.Type;
+  request: Record<Signal, Protobuf.Type>;
+  response: Record<Signal, Protobuf.Type>;
+  status: Protobuf.Type;
 }
 let types: Types | undefined;
-/** Built on first use, so an editor that never receives telemetry never builds them. */
+let loading: Promise<Types> | undefined;
+
+/**
+ * Loads protobufjs and builds the message types, once. Until then nothing of it is evaluated: every CLI command
+ * and every editor start would otherwise pay for it (hundreds of ms on a busy machine), telemetry or not.
+ */
+export function loadOtlpTypes(): Promise<Types> {
+  return (loading ??= import('protobufjs/light').then((m) => (types = build(m.default ?? m))));
+}
+
 function t(): Types {
-  if (types) return types;
+  if (!types) throw new Error('OTLP message types used before loadOtlpTypes()');
+  return types;
+}
+
+function build(protobuf: Pick<typeof Protobuf, 'Root' | 'Type' | 'Field'>): Types {
   const root = protobuf.Root.fromJSON(descriptor);
   const type = (name: string) => root.lookupType(`opentelemetry.proto.collector.${name}`);
   /**
@@ -32,15 +45,14 @@ function t(): Types {
    */
   const status = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
   new protobuf.Root().define('google.rpc').add(status);
-  types = {
+  return {
     request: { logs: type('logs.v1.ExportLogsServiceRequest'), metrics: type('metrics.v1.ExportMetricsServiceRequest') },
     response: { logs: type('logs.v1.ExportLogsServiceResponse'), metrics: type('metrics.v1.ExportMetricsServiceResponse') },
     status,
   };
-  return types;
 }
 
-const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false, arrays: true };
+const TO_OBJECT: Protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false, arrays: true };
 
 export class OtlpDecodeError extends Error {
   constructor(
@@ -87,7 +99,7 @@ export function inflate(body: Buffer, contentEncoding: string | undefined, maxIn
 /** The export request as a plain object (see TO_OBJECT), or an OtlpDecodeError saying what was wrong. */
 export function decodeRequest(signal: Signal, encoding: Encoding, data: Buffer): Record<string, unknown> {
   const type = t().request[signal];
-  let message: protobuf.Message;
+  let message: Protobuf.Message;
   if (encoding === 'protobuf') {
     try {
       message = type.decode(data);

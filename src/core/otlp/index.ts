@@ -10,7 +10,17 @@ export {
 } from './receiver';
 export { telemetryJoin, unmatched, DEFAULT_HOLD_MS, DEFAULT_WINDOW_MS, type TelemetryJoin, type JoinOptions, type JoinStats } from './join';
 export { mapLogRecord, attributesOf, agentOfService, fingerprintOf, type OtelInteraction } from './vendors';
-export { decodeRequest, encodeResponse, encodeStatus, decodeStatus, decodeResponse, encodingOf, inflate, OtlpDecodeError } from './decode';
+export {
+  decodeRequest,
+  encodeResponse,
+  encodeStatus,
+  decodeStatus,
+  decodeResponse,
+  encodingOf,
+  inflate,
+  loadOtlpTypes,
+  OtlpDecodeError,
+} from './decode';
 export {
   COPILOT_OTEL,
   telemetryUrl,

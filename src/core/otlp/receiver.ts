@@ -12,7 +12,17 @@
 import type http from 'node:http';
 import { refusal } from '../gateway/request';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
-import { decodeRequest, encodeResponse, encodeStatus, encodingOf, inflate, OtlpDecodeError, type Encoding, type Signal } from './decode';
+import {
+  decodeRequest,
+  encodeResponse,
+  encodeStatus,
+  encodingOf,
+  inflate,
+  loadOtlpTypes,
+  OtlpDecodeError,
+  type Encoding,
+  type Signal,
+} from './decode';
 import { attributesOf, isoFromNanos, mapLogRecord, RejectedRecord, type OtelInteraction } from './vendors';
 
 export const OTLP_PATHS: Readonly<Record<string, Signal | 'traces'>> = {
@@ -59,6 +69,7 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
   let rejectWarned = false;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    await loadOtlpTypes();
     const signal = OTLP_PATHS[pathOf(req.url)];
     const encoding = encodingOf(req.headers['content-type']);
     const fail = (status: number, message: string): void => {
