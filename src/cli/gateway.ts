@@ -7,6 +7,7 @@ import { batchRecorder, createGateway, hostGateway, loadGatewaySecret, type Gate
 import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
 import { openLedger } from '../core/ledger';
 import { createBudgetGate } from '../core/budgets/gate';
+import { createOtlpReceiver, telemetryJoin } from '../core/otlp';
 import { currentlyPriced, priceInteraction, loadPriceTable } from '../core/pricing';
 import { formatUSD } from '../core/money';
 import type { Interaction } from '../core/interaction';
@@ -114,6 +115,12 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
         );
     },
   });
+  // The agents' telemetry (OTLP/HTTP /v1/logs, /v1/metrics) is received on the same port, as in the extension.
+  const join = telemetryJoin({
+    stored: () => ledger.records(),
+    record: async (batch) => void (await Promise.all(batch.map((i) => recorder.record(i)))),
+    logger: ctx.logger,
+  });
   const gateway = createGateway({
     config: () => config,
     onInteraction: async (i) => {
@@ -125,6 +132,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     logger: ctx.logger,
     version: 'cli',
     secret,
+    otlp: createOtlpReceiver({ onInteractions: (items) => join.offer(items), clock: ctx.clock, logger: ctx.logger }),
   });
   const wanted = port ?? DEFAULT_GATEWAY_PORT;
 
@@ -153,6 +161,8 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     return EXIT.failure;
   } finally {
     await gateway.close();
+    await join.flush();
+    join.dispose();
     await recorder.flush();
     await ledger.close();
   }
@@ -164,6 +174,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
         `unmetered gateway: listening on ${base} (route ${config.route}${config.route === 'local' ? `, model ${config.localModel} at ${config.ollamaHost}` : ''})`,
         `  Claude Code:  ANTHROPIC_BASE_URL=${base} claude`,
         `  Codex:        codex -c openai_base_url="${base}/v1"`,
+        `  Telemetry:    OTLP/HTTP ${base}/v1/logs and /v1/metrics (Copilot Chat, Claude Code, Gemini CLI, Codex)`,
         `  Recording into ${ctx.dataDir}. Stop with Ctrl-C.`,
         '',
       ].join('\n'),

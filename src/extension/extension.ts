@@ -19,6 +19,7 @@ import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
 import { registerChatModels } from './chat';
 import { registerRouting } from './routing';
+import { registerTelemetry } from './telemetry';
 import { registerReports } from './export';
 import { registerSources } from './sources';
 import { registerBudgets } from './budgets';
@@ -56,7 +57,12 @@ export function activate(context: vscode.ExtensionContext): Services {
     try {
       const records = await services.records();
       const now = Date.now();
-      const meter = computeMeter(records, { now, timeZone: timeZone(), budgetNanos: settings.budgetNanos });
+      const meter = computeMeter(records, {
+        now,
+        timeZone: timeZone(),
+        budgetNanos: settings.budgetNanos,
+        copilotBilledPerToken: vscode.workspace.getConfiguration('unmetered').get<boolean>('copilot.billedPerToken') === true,
+      });
       // Plan limits come from the latest records that carried them (core/plans): shown only while recent.
       const limits = latestLimits(records, now);
       const limitRows = limitsTooltipSection(limits, plans, now, timeZone());
@@ -123,7 +129,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const sources = registerSources(services);
   context.subscriptions.push(sources);
   registerChatModels(context, { record: (i) => services.record(i), logger });
-  context.subscriptions.push(registerRouting(services));
+  const telemetry = registerTelemetry(services, () => vscode.workspace.getConfiguration('unmetered').get<number>('gateway.port') ?? 8719);
+  context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));
   context.subscriptions.push(tickBudgetStepWhenSet(() => settings.budgetNanos !== null));
 

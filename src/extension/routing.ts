@@ -24,6 +24,7 @@ import {
   withoutClaudeCodeRoute,
   withoutCodexProfile,
   type GatewayHost,
+  type GatewayOptions,
   type GatewaySettings,
   type HostState,
 } from '../core/gateway';
@@ -50,7 +51,14 @@ const CODEX_FLAG_STATE = 'unmetered.routing.codexFlag';
 const NEED_CHECK_MS = 60_000;
 const SUGGESTED_MODELS = ['qwen3-coder:30b', 'gpt-oss:20b', 'devstral:24b', 'qwen2.5-coder:7b'];
 
-export function registerRouting(services: Services): vscode.Disposable {
+/** What another feature (telemetry.ts) adds to the gateway: its OTLP receiver, and a reason to listen. */
+export interface GatewayGuests {
+  otlp: NonNullable<GatewayOptions['otlp']>;
+  needed(): string | null;
+  onDidChangeNeed: vscode.Event<void>;
+}
+
+export function registerRouting(services: Services, guests?: GatewayGuests): vscode.Disposable {
   const { context, logger } = services;
   const disposables: vscode.Disposable[] = [];
   const warned = new Set<string>();
@@ -104,6 +112,7 @@ export function registerRouting(services: Services): vscode.Disposable {
           logger,
           version: extensionVersion(context),
           secret: key,
+          otlp: guests?.otlp,
         });
         host = hostGateway({ gateway, port: settings.port, logger, secret: key, onChange: () => paint() });
         paint();
@@ -119,7 +128,7 @@ export function registerRouting(services: Services): vscode.Disposable {
     if (s.terminals || s.claudeExt || s.codexProfile) return 'agents are routed through it';
     if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) return 'the Codex flag was copied';
     if (settings.route === 'local') return 'the local route is on';
-    return null;
+    return guests?.needed() ?? null;
   }
 
   let reconciling = Promise.resolve();
@@ -150,6 +159,7 @@ export function registerRouting(services: Services): vscode.Disposable {
   }
   const needTimer = setInterval(() => void reconcile(), NEED_CHECK_MS);
   disposables.push({ dispose: () => clearInterval(needTimer) });
+  if (guests) disposables.push(guests.onDidChangeNeed(() => void reconcile()));
 
   const paint = () => {
     services.setStatusExtras(

@@ -61,6 +61,8 @@ export interface GatewayOptions {
    * open: the request is forwarded and its record says so.
    */
   budget?: { decide(): Promise<BudgetDecision> };
+  /** The OTLP/HTTP receiver (src/core/otlp) that answers its paths on this port; it applies the same refusal. */
+  otlp?: { handles(path: string): boolean; serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> };
 }
 
 export interface HealthInfo {
@@ -168,6 +170,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   server.on('clientError', (_err, socket) => socket.destroy());
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (opts.otlp?.handles((req.url ?? '/').split('?')[0].replace(/\/+$/, ''))) return opts.otlp.serve(req, res);
     const ep = classify(req.method ?? 'GET', req.url ?? '/', req.headers);
     const shape = shapeFor(ep);
     const why = refusal(req.headers);

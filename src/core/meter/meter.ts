@@ -18,7 +18,15 @@ export interface MeterOptions {
   timeZone: string;
   /** Monthly budget in nano-dollars; null when none is set. */
   budgetNanos: number | null;
+  /**
+   * Copilot Chat is billed by plan (requests), not per token: its interactions are kept out of spend and shown
+   * apart at their API-equivalent price, unless the user says their Copilot use is billed per token.
+   */
+  copilotBilledPerToken?: boolean;
 }
+
+/** The agent whose interactions are billed by plan unless `copilotBilledPerToken` (src/core/otlp/vendors.ts names it). */
+export const PLAN_BILLED_AGENT = 'copilot-chat';
 
 export interface Breakdown {
   key: string;
@@ -52,6 +60,8 @@ export interface Meter {
   byModel: Breakdown[];
   /** Models seen this month that have no known price, with how many interactions each. */
   unpriced: { model: string; interactions: number }[];
+  /** This month's plan-billed interactions (Copilot Chat), at what the API would have charged: in no total above. */
+  planEquivalent: { todayNanos: number; monthNanos: number; interactions: number; unpriced: number };
   projectionMethod: string;
 }
 
@@ -94,6 +104,7 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
   let earliest = Infinity;
   const agents = new Map<string, Breakdown>();
   const models = new Map<string, Breakdown>();
+  const planEquivalent = { todayNanos: 0, monthNanos: 0, interactions: 0, unpriced: 0 };
 
   for (const r of records) {
     if (r.at < cutoff) {
@@ -104,6 +115,14 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
     if (t >= tTomorrow) continue;
     if (t < earliest) earliest = t;
     if (t < tFirst) continue;
+    if (r.agent === PLAN_BILLED_AGENT && !opts.copilotBilledPerToken) {
+      if (t < tMonth) continue;
+      planEquivalent.interactions++;
+      if (r.costNanos === null) planEquivalent.unpriced++;
+      planEquivalent.monthNanos += r.costNanos ?? 0;
+      if (t >= tToday) planEquivalent.todayNanos += r.costNanos ?? 0;
+      continue;
+    }
     const cost = r.costNanos ?? 0;
     if (t >= tWindow && t < tToday) windowNanos += cost;
     if (t < tMonth) continue;
@@ -161,6 +180,7 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
     byAgent: [...agents.values()].sort(byCost),
     byModel: [...models.values()].sort(byCost),
     unpriced,
+    planEquivalent,
     projectionMethod: describeProjection(rateDays, daysLeft),
   };
 }

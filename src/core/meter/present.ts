@@ -126,6 +126,14 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   }
   const noModel = modelNotRecordedNote(m.unpriced);
   if (noModel) lines.push(`**Model not recorded:** ${esc(noModel)}`, '');
+  const plan = m.planEquivalent;
+  if (plan.interactions > 0) {
+    const priced = plan.unpriced === plan.interactions ? 'unpriced' : `${formatUSD(plan.monthNanos)} at API prices (API-equivalent)`;
+    lines.push(
+      `**Copilot Chat:** ${plan.interactions.toLocaleString('en-US')} request${plan.interactions === 1 ? '' : 's'} this month, ${priced} — billed by your Copilot plan, not counted in spend (\`unmetered.copilot.billedPerToken\` counts it).`,
+      '',
+    );
+  }
   lines.push(`*Projection:* ${esc(m.projectionMethod)}`, '');
   for (const s of opts.sections ?? []) lines.push(s, '');
   const c = opts.commands ?? {};
