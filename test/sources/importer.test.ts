@@ -197,6 +197,21 @@ describe('normaliseSourceSettings', () => {
 });
 
 describe('settings schema in package.json', () => {
+  it('the registry is the one table of agents: each key is its adapter’s id, each settings key unique', async () => {
+    const { REGISTRY } = await import('../../src/core/sources/registry');
+    const entries = Object.entries(REGISTRY);
+    assert.deepEqual(
+      entries.filter(([id, a]) => a.id !== id).map(([id]) => id),
+      [],
+    );
+    const keys = entries.map(([, a]) => a.settingsKey);
+    assert.equal(new Set(keys).size, keys.length);
+    assert.ok(
+      keys.every((k) => /^[a-z][A-Za-z]*$/.test(k)),
+      keys.join(', '),
+    );
+  });
+
   it('declares enabled and paths for every source adapter', async () => {
     const { ADAPTERS } = await import('../../src/core/sources');
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));

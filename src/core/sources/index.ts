@@ -1,5 +1,5 @@
 /** Agent logs → Interactions: adapters per agent, a tailer that reads only new bytes, and the importer. */
-export { ADAPTERS } from './registry';
+export { ADAPTERS, REGISTRY } from './registry';
 export { claudeCode } from './claudeCode';
 export { codex } from './codex';
 export { geminiCli } from './geminiCli';

@@ -1,4 +1,8 @@
-/** Every agent Unmetered reads. Adding one = one adapter file + one line here + one fixture. */
+/**
+ * Every agent Unmetered reads, by id. Adding one = one adapter file + one line here + its fixture (and its two
+ * settings in package.json, which test/package.test.ts checks against this table). The id type, the settings keys
+ * and their defaults all derive from this table.
+ */
 import { claudeCode } from './claudeCode';
 import { cline } from './cline';
 import { codex } from './codex';
@@ -14,19 +18,28 @@ import { pi } from './pi';
 import { rooCode } from './rooCode';
 import type { SourceAdapter } from './types';
 
-export const ADAPTERS: readonly SourceAdapter[] = [
-  claudeCode,
+export const REGISTRY = {
+  'claude-code': claudeCode,
   codex,
-  geminiCli,
+  'gemini-cli': geminiCli,
   cline,
-  rooCode,
-  kiloCode,
-  qwenCode,
+  'roo-code': rooCode,
+  'kilo-code': kiloCode,
+  'qwen-code': qwenCode,
   amp,
-  continueDev,
-  factoryDroid,
+  continue: continueDev,
+  'factory-droid': factoryDroid,
   pi,
   opencode,
-  kiloCli,
-  copilotCli,
-];
+  'kilo-cli': kiloCli,
+  'copilot-cli': copilotCli,
+} as const satisfies Record<string, SourceAdapter>;
+
+export type SourceId = keyof typeof REGISTRY;
+
+export const ADAPTERS: readonly SourceAdapter[] = Object.values(REGISTRY);
+
+/** Each agent's settings key under `unmetered.sources.` (camelCase), by id. */
+export const SOURCE_KEYS: Readonly<Record<SourceId, string>> = Object.fromEntries(
+  Object.entries(REGISTRY).map(([id, a]) => [id, a.settingsKey]),
+) as Record<SourceId, string>;

@@ -4,7 +4,7 @@
  * falls back to the default with a warning that says what was expected and what arrived.
  */
 import path from 'node:path';
-import { SOURCE_SETTINGS_KEYS, type SourceId } from './types';
+import { SOURCE_KEYS, type SourceId } from './registry';
 
 /** A `paths` entry that keeps the default locations alongside the configured ones. */
 export const DEFAULTS_TOKEN = '<defaults>';
@@ -17,7 +17,7 @@ export interface SourceSetting {
 
 export type SourceSettings = Record<SourceId, SourceSetting>;
 
-export const SOURCE_KEYS: Readonly<Record<SourceId, string>> = SOURCE_SETTINGS_KEYS;
+export { SOURCE_KEYS };
 
 export function defaultSourceSettings(): SourceSettings {
   const out = {} as SourceSettings;

@@ -4,31 +4,11 @@
  * are its logs, and turn one line (or one whole JSON document) into unpriced Interactions.
  */
 import type { Agent, Interaction } from '../interaction';
+import type { SourceId } from './registry';
 import type { SqliteQuery } from './sqliteSnapshot';
 
-/**
- * Every agent's id and its settings key under `unmetered.sources.` (camelCase). The one list of agents besides
- * ADAPTERS (registry.ts): the id and settings-key types, the settings defaults and the package.json check derive from it.
- */
-export const SOURCE_SETTINGS_KEYS = {
-  'claude-code': 'claudeCode',
-  codex: 'codex',
-  'gemini-cli': 'geminiCli',
-  cline: 'cline',
-  'roo-code': 'rooCode',
-  'kilo-code': 'kiloCode',
-  'qwen-code': 'qwenCode',
-  amp: 'amp',
-  continue: 'continue',
-  'factory-droid': 'factoryDroid',
-  pi: 'pi',
-  opencode: 'opencode',
-  'kilo-cli': 'kiloCli',
-  'copilot-cli': 'copilotCli',
-} as const;
-
-export type SourceId = keyof typeof SOURCE_SETTINGS_KEYS;
-export type SourceSettingsKey = (typeof SOURCE_SETTINGS_KEYS)[SourceId];
+/** An agent's id: the keys of REGISTRY (registry.ts), the one table of agents. */
+export type { SourceId } from './registry';
 
 /** Everything an adapter may know about the machine; core never reads these by itself. */
 export interface RootContext {
@@ -121,7 +101,7 @@ export interface SourceAdapter {
   /** For people: "Claude Code". */
   label: string;
   /** Settings key under `unmetered.sources.` (camelCase). */
-  settingsKey: SourceSettingsKey;
+  settingsKey: string;
   /** Directories searched recursively when nothing is configured. */
   defaultRoots(ctx: RootContext): string[];
   /** The directories to search for a path a person configured (e.g. a config dir → its projects/). */
