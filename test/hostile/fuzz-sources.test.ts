@@ -227,3 +227,41 @@ describe("fuzz: SQLite agents' rows through each adapter", { timeout: 300_000 },
     });
   });
 });
+
+describe('counts a log keeps apart that add up past 2^53 are a malformed line, never an invalid record', { timeout: 30_000 }, () => {
+  // Found by the fuzz (Factory Droid, run 4503 of 20,000): output 3,000 + thinking 9,007,199,254,740,991 is not an
+  // exact integer. Gemini CLI adds its thoughts to output the same way.
+  const cases: [string, RegExp, string][] = [
+    ['factory-droid', /"thinkingTokens":\s*\d+/g, '.settings.json'],
+    ['gemini-cli', /"thoughts":\s*\d+/g, '.jsonl'],
+  ];
+  for (const [id, field, ext] of cases) {
+    test(id, () => {
+      const a = ADAPTERS.find((x) => x.id === id)!;
+      // A text of a fixture that reads cleanly as it is, and carries the field.
+      const parses = (file: string, t: string) => {
+        try {
+          const p = a.createParser(file);
+          p.line(t, 1, () => {});
+          p.end?.();
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const seed = seedsOf(a).find((x) => x.file.endsWith(ext) && x.texts.some((t) => t.match(field) && parses(x.file, t)))!;
+      const valid = seed.texts.find((t) => t.match(field) && parses(seed.file, t))!;
+      const text = valid.replace(field, (m) => m.replace(/\d+$/, String(Number.MAX_SAFE_INTEGER)));
+      assert.notEqual(text, valid);
+      // Read as the importer reads it: the line, then the end of the file (where a parser holding records emits them).
+      assert.throws(
+        () => {
+          const p = a.createParser(seed.file);
+          p.line(text, 1, () => {});
+          p.end?.();
+        },
+        (e: unknown) => e instanceof MalformedLine && /add up past/.test(e.message),
+      );
+    });
+  }
+});

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
-import { count, isObject, parseObject, segments, str, unpriced, utcIso } from './util';
+import { count, countSum, isObject, parseObject, segments, str, unpriced, utcIso } from './util';
 
 const NOTHING: readonly ParsedRecord[] = [];
 const SUFFIX = '.settings.json';
@@ -62,7 +62,7 @@ function parser(file: string): LineParser {
       const thinking = count(u, 'thinkingTokens', w);
       const t = {
         input: count(u, 'inputTokens', w),
-        output: count(u, 'outputTokens', w) + thinking,
+        output: countSum(w, count(u, 'outputTokens', w), thinking),
         cacheWrite5m: count(u, 'cacheCreationTokens', w),
         cacheRead: count(u, 'cacheReadTokens', w),
         reasoning: thinking,

@@ -32,7 +32,7 @@ import path from 'node:path';
 import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, SourceAdapter } from './types';
 import { MalformedLine } from './types';
-import { count, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
+import { count, countSum, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
 
 /** `model` when a message does not name one: shown as "model not recorded", left unpriced. */
 const NO_MODEL = 'unknown';
@@ -47,7 +47,7 @@ function message(m: Record<string, unknown>, session: string, project: string | 
   const input = count(t, 'input', w);
   const cached = Math.min(count(t, 'cached', w), input);
   const thoughts = count(t, 'thoughts', w);
-  const output = count(t, 'output', w) + thoughts;
+  const output = countSum(w, count(t, 'output', w), thoughts);
   const tool = count(t, 'tool', w);
   if (input + output + tool === 0) return NONE;
   return [
@@ -58,7 +58,7 @@ function message(m: Record<string, unknown>, session: string, project: string | 
         agent: 'gemini-cli',
         project,
         model: str(m.model) ?? NO_MODEL,
-        tokens: tokens({ input: input - cached + tool, cacheRead: cached, output, reasoning: thoughts }),
+        tokens: tokens({ input: countSum(w, input - cached, tool), cacheRead: cached, output, reasoning: thoughts }),
       }),
     },
   ];

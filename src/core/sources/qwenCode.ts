@@ -21,7 +21,7 @@ import path from 'node:path';
 import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
-import { count, expandHome, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
+import { count, countSum, expandHome, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
 import { attribute, logBranch, repoOfCwd } from './attribution';
 
 const NOTHING: readonly ParsedRecord[] = [];
@@ -39,8 +39,8 @@ function split(u: Record<string, unknown>) {
     throw new MalformedLine(`${w}: only totalTokenCount (${total}), no input/output split; not counted`);
   }
   const separate = thoughts > 0 && total === prompt + candidates + thoughts + tool;
-  const output = separate ? candidates + thoughts : Math.max(candidates, thoughts);
-  return { input: prompt - cached + tool, cacheRead: cached, output, reasoning: Math.min(thoughts, output) };
+  const output = separate ? countSum(w, candidates, thoughts) : Math.max(candidates, thoughts);
+  return { input: countSum(w, prompt - cached, tool), cacheRead: cached, output, reasoning: Math.min(thoughts, output) };
 }
 
 function parser(): LineParser {

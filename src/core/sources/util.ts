@@ -11,6 +11,13 @@ export function count(o: Record<string, unknown> | undefined | null, key: string
   throw new MalformedLine(`${where}.${key}: expected a non-negative integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
 }
 
+/** Counts added together (output and the thinking a log keeps apart): a MalformedLine when the sum is not exact. */
+export function countSum(where: string, ...parts: number[]): number {
+  const total = parts.reduce((a, b) => a + b, 0);
+  if (!Number.isSafeInteger(total)) throw new MalformedLine(`${where}: token counts add up past ${Number.MAX_SAFE_INTEGER}`);
+  return total;
+}
+
 /** A timestamp (ISO-8601 string with any offset, or epoch ms) → UTC ISO, or a MalformedLine. */
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MIN_MS = -62_167_219_200_000; // Date.parse('0000-01-01T00:00:00.000Z')
