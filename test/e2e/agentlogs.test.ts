@@ -117,10 +117,10 @@ const codexCost = price('gpt-5-codex', { input: 9500 - 8192, cacheRead: 8192, ou
 
 test("the agents' existing logs are on the status bar after start-up, with no configuration", async () => {
   const today = price('claude-sonnet-4-5', claudeTokens(312)) + price('claude-sonnet-4-5', claudeTokens(1000)) + codexCost;
-  const item = await vscode.waitForStatusBarItem(`${formatUSD(today)} today`, 60_000);
+  const item = await vscode.waitForStatusBarItem(`${formatUSD(today)} spent today`, 60_000);
   await vscode.screenshot('agentlogs-first-run');
   assert.match(item.ariaLabel, new RegExp(`${formatUSD(today).replace(/[$.]/g, '\\$&')} spent today`));
-  const tooltip = await vscode.hoverStatusBarItem(`${formatUSD(today)} today`);
+  const tooltip = await vscode.hoverStatusBarItem(formatUSD(today));
   // The hover sums the agent logs up in one line; where they were found is one click away.
   const others = ADAPTERS.length - 2; // every agent Unmetered reads but these two
   assert.ok(
@@ -141,11 +141,11 @@ test("the agents' existing logs are on the status bar after start-up, with no co
 
 test('a line Claude Code appends while VS Code runs reaches the status bar', async () => {
   const before = price('claude-sonnet-4-5', claudeTokens(312)) + price('claude-sonnet-4-5', claudeTokens(1000)) + codexCost;
-  await vscode.waitForStatusBarItem(`${formatUSD(before)} today`);
+  await vscode.waitForStatusBarItem(`${formatUSD(before)} spent today`);
   const after = before + price('claude-sonnet-4-5', claudeTokens(5000));
   const t0 = Date.now();
   appendFileSync(transcript, claudeLine('03', new Date().toISOString(), 5000) + '\n');
-  await vscode.waitForStatusBarItem(`${formatUSD(after)} today`, 30_000);
+  await vscode.waitForStatusBarItem(`${formatUSD(after)} spent today`, 30_000);
   process.stderr.write(`[e2e] appended transcript line on the status bar after ${Date.now() - t0} ms (target: within a second)\n`);
   await vscode.screenshot('agentlogs-live-line');
 });
