@@ -74,7 +74,8 @@ const widths: Record<string, number> = {};
 before(async () => {
   gatewayPort = await freePort();
   ollama = await startFakeOllama({
-    models: [{ ...LOCAL_MODEL, family: 'qwen2', contextLength: 32_768, capabilities: ['completion', 'tools'] }],
+    // The local route offers only models that call tools with a window of at least 64k (README, honest local).
+    models: [{ ...LOCAL_MODEL, family: 'qwen2', contextLength: 131_072, capabilities: ['completion', 'tools'] }],
   });
   vs = await startVSCode({
     settings: {
