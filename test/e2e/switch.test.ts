@@ -452,7 +452,13 @@ test('"Pull a model…" shows cancellable progress per layer; a cancelled pull c
   assert.ok(!ollama.models.some((m) => m.name === 'devstral:24b'));
 
   // Then one that finishes: offered at once, and used with one click.
-  ollama.pullScript = { layers: [1_500_000, 20_000], steps: 4, delayMs: 100 };
+  // Devstral calls tools and has a 128k window, so the local route offers it once pulled.
+  ollama.pullScript = {
+    layers: [1_500_000, 20_000],
+    steps: 4,
+    delayMs: 100,
+    model: { family: 'mistral3', contextLength: 131_072, capabilities: ['completion', 'tools'] },
+  };
   await clearNotifications();
   await openMenu();
   await pickRow('Pull a model…');

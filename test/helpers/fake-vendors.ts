@@ -491,6 +491,8 @@ export interface PullScript {
   errorAfter?: number;
   error?: string;
   delayMs?: number;
+  /** What the model reports once pulled (its window, what it can do); only its name when absent. */
+  model?: Omit<FakeOllamaModel, 'name'>;
 }
 
 export interface FakeOllama extends FakeServer {
@@ -620,7 +622,7 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
           res.write(JSON.stringify(lines[i]) + '\n');
           if (s.delayMs) await new Promise((ok) => setTimeout(ok, s.delayMs));
         }
-        if (!find(name)) state.models.push({ name });
+        if (!find(name)) state.models.push({ ...state.pullScript.model, name });
         res.end();
       };
     if (m === 'POST' && p === '/api/chat')
