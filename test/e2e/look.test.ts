@@ -169,6 +169,16 @@ async function notifications(): Promise<string[]> {
   ) as Promise<string[]>;
 }
 
+/**
+ * Lets a budget notice that spend just triggered arrive, then clears it: a toast that lands while an input box
+ * is open takes it away. Waits at most 10 s (there may be none, e.g. when the spend falls in another month).
+ */
+async function settleBudgetNotice(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !(await notifications()).some((n) => n.includes('budget'))) await vs.page.waitForTimeout(250);
+  await vs.runCommand('Notifications: Clear All Notifications');
+}
+
 /** Texts of the visible elements under `selector` that are cut short (an ellipsis or a scroll needed). */
 async function clipped(selector: string): Promise<string[]> {
   return vs.page.evaluate(
@@ -457,7 +467,10 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
     // rate times the days left; at most $1,000 + $96.75 + ($1,001.20 / 7 days) × 30 days ≈ $5,387).
     await ledger.append([rec(0.5, 'codex', 'gpt-5-codex-high-reasoning', 90), rec(24, 'codex', 'gpt-5-codex-high-reasoning', 1000)]);
     await ledger.close();
-    // The budget is set as a person does (the settings file written behind VS Code's back is not reread soon).
+    // The budget is set as a person does (the settings file written behind VS Code's back is not reread soon),
+    // once the new spend is on the status bar and the notice it triggers ($1,096.75 of $500) has come and gone.
+    await meterItem(/\$96\.75 · /);
+    await settleBudgetNotice();
     await vs.runCommand('Unmetered: Set Monthly Budget');
     await vs.answerInputBox('1000', 'Monthly Budget');
     // Four digits are written in thousands: "$1k" to "$5.4k" against "$1k".
@@ -467,6 +480,7 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
     await vs.screenshot('look-statusbar-busiest');
     assert.ok(item.width <= BUSIEST_MAX_PX, `with every part and four-digit figures the item is ${item.width} px wide: ${item.text}`);
     await assertReadable(vs.page, 'the over-budget item', '.part.statusbar .statusbar-item', '$96.75 · ');
+    await settleBudgetNotice();
     await vs.runCommand('Unmetered: Set Monthly Budget');
     await vs.answerInputBox('', 'Monthly Budget'); // empty: no budget
     // Without a budget the projection is left to the tooltip.
