@@ -8,7 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { renderJson } from '../../src/core/report/json';
@@ -223,6 +223,12 @@ describe('team: 150,000 files', { timeout: 1_200_000 }, () => {
   const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   let dir: string;
   before(() => {
+    // A run cancelled by its timeout never reaches after(): its 150,000 files stay and, on tmpfs, use up the
+    // inodes. Sweep the folders of runs whose process is gone before making ours.
+    for (const name of readdirSync(base)) {
+      const pid = /^unmetered-hostile-many-(\d+)$/.exec(name)?.[1];
+      if (pid && !processAlive(Number(pid))) rmSync(path.join(base, name), { recursive: true, force: true });
+    }
     dir = path.join(base, `unmetered-hostile-many-${process.pid}`);
     mkdirSync(dir, { recursive: true });
   });
@@ -273,3 +279,12 @@ describe('team: 150,000 files', { timeout: 1_200_000 }, () => {
     assert.equal(nanosOf(j.totals.costUSD), BigInt(FILES) * 12_715_002_000n);
   });
 });
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
