@@ -38,7 +38,7 @@ export interface ImporterOptions extends RootContext {
    * threads while this thread prices and stores; without it everything runs on this thread.
    */
   workerScript?: string;
-  /** Worker threads for a big scan (default: the cores available, at most 2). */
+  /** Worker threads for a big scan (default: one per core beside this thread's, which prices and stores; 1 to 2). */
   workers?: number;
   /** Bytes to read below which no worker is started (default 64 MiB): starting one costs ~30 ms. */
   parallelMinBytes?: number;
@@ -392,7 +392,9 @@ export class Importer {
   private startWorkers(): WorkerPool | null {
     if (!this.opts.workerScript) return null;
     try {
-      return new WorkerPool(this.opts.workerScript, this.opts.workers ?? Math.min(2, availableParallelism()));
+      // This thread prices and stores what the workers parse: on 2 cores a second worker only takes
+      // turns with it, costing CPU time and an isolate's memory for no gain in wall time.
+      return new WorkerPool(this.opts.workerScript, this.opts.workers ?? Math.max(1, Math.min(2, availableParallelism() - 1)));
     } catch (err) {
       this.opts.logger.warn(`agent logs: could not start worker threads (${(err as Error).message}); reading on the main thread`);
       return null;
