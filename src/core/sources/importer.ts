@@ -78,6 +78,18 @@ export interface ImportSummary {
   sources: SourceStatus[];
 }
 
+/** How far a scan is: files looked at (read, or found unchanged) of those found, and bytes read so far. */
+export interface ImportProgress {
+  filesDone: number;
+  files: number;
+  bytesRead: number;
+}
+
+export interface ScanOptions {
+  /** Called after each file; cheap to call, so the caller decides how often to show it. */
+  onProgress?: (p: ImportProgress) => void;
+}
+
 export interface WatchOptions {
   /** Called after records reach the ledger. */
   onImported?(written: Interaction[]): void;
@@ -149,11 +161,11 @@ export class Importer {
   }
 
   /** Reads everything new in every enabled source's logs into the ledger. */
-  scan(): Promise<ImportSummary> {
+  scan(sopts: ScanOptions = {}): Promise<ImportSummary> {
     return this.serial(async () => {
       const t0 = performance.now();
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
-      tally.written += (await this.readThenSettle(() => this.readAll(tally))).length;
+      tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).length;
       this.prune();
       await this.saveState();
       return {
@@ -167,12 +179,13 @@ export class Importer {
   }
 
   /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */
-  private async readAll(tally: Tally): Promise<void> {
+  private async readAll(tally: Tally, onProgress?: (p: ImportProgress) => void): Promise<void> {
     if (!this.state) this.state = await loadSourceState(this.opts.dataDir, this.opts.logger);
     // No offsets, and logs to read: a first import, likely of a long history. The threads start
     // while files are looked for.
     let pool = this.opts.workerScript && this.state.size === 0 && (await this.anyRoot()) ? this.startWorkers() : null;
     const done = new Set<string>();
+    const progress = () => onProgress?.({ filesDone: done.size, files: this.known.size, bytesRead: tally.bytesRead });
     try {
       await this.discover();
       if (this.parallel() && (pool ??= this.startWorkers())) {
@@ -187,6 +200,7 @@ export class Importer {
           onFile: (file, upd) => {
             done.add(file);
             this.noteRead(file, upd, tally);
+            progress();
           },
         }).catch((err) => {
           if (this.failed) throw err;
@@ -203,6 +217,8 @@ export class Importer {
     for (const [file, adapter] of this.known) {
       if (done.has(file)) continue;
       await this.readOne(file, adapter, tally);
+      done.add(file);
+      progress();
       // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
       // here), and more often while appends are under way: each is file operations one after
       // another, each needing a turn of the loop, and should finish before the next batch is ready.
