@@ -2,7 +2,7 @@
 // Runtime dependencies are bundled, so `vsce package --no-dependencies` ships only dist/ and media/.
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -21,19 +21,39 @@ const common = {
   legalComments: 'none',
 };
 
-// The CLI's start-up chunk (dist/cli.js: dispatch, option tables, help, --version) loads the commands'
-// chunk (dist/cli-commands.js) only when a command runs: esbuild's cjs output cannot split, so the
-// dynamic import of ./commands is left to Node and built as its own entry.
+// The CLI's start-up chunk (dist/cli.js: dispatch, option tables, help, --version) loads one command's
+// chunk (dist/cli-<file>.js, e.g. cli-status.js for `unmetered status`) only when that command runs:
+// esbuild's cjs output cannot split, so commands.ts's require of each command file is left to Node and
+// every command file is built as its own entry. Each chunk parses only what its command uses.
+const CLI_COMMAND_FILES = ['status', 'views', 'report', 'statusline', 'import', 'plan', 'export', 'team', 'gateway'];
 const cliCommandsExternal = {
   name: 'cli-commands-external',
   setup(build) {
-    build.onResolve({ filter: /^\.\/commands$/ }, (args) =>
-      args.importer.endsWith(path.join('src', 'cli', 'main.ts')) ? { path: './cli-commands.js', external: true } : undefined,
+    build.onResolve({ filter: /^\.\/[a-z]+$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'cli', 'commands.ts')) && CLI_COMMAND_FILES.includes(args.path.slice(2))
+        ? { path: `./cli-${args.path.slice(2)}.js`, external: true }
+        : undefined,
+    );
+  },
+};
+
+// Libraries a command needs only sometimes (SQLite for OpenCode/Copilot CLI databases, protobuf for
+// OTLP, the tokenizer) are their own files (dist/vendor-<name>.js), required on first use: a command
+// that never needs them never parses them.
+const VENDOR = { 'sql.js': 'sqljs', 'protobufjs/light': 'protobuf', tiktoken: 'tiktoken' };
+const vendorExternal = {
+  name: 'vendor-external',
+  setup(build) {
+    build.onResolve({ filter: /^(sql\.js|protobufjs\/light|tiktoken)$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `./vendor-${VENDOR[args.path]}.js`, external: true } : undefined,
     );
   },
 };
 
 await mkdir('dist', { recursive: true });
+// The one chunk of every command that earlier builds wrote: vsce would ship it.
+await rm('dist/cli-commands.js', { force: true });
+await rm('dist/cli-commands.js.map', { force: true });
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   esbuild.build({
@@ -44,7 +64,19 @@ await Promise.all([
     define: { __VERSION__: JSON.stringify(pkg.version) },
     plugins: [cliCommandsExternal],
   }),
-  esbuild.build({ ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js' }),
+  esbuild.build({
+    ...common,
+    entryPoints: Object.fromEntries(CLI_COMMAND_FILES.map((f) => [`cli-${f}`, `src/cli/${f}.ts`])),
+    outdir: 'dist',
+    // import() of a vendor file becomes a plain require: Node's ESM loader would scan the file first.
+    supported: { 'dynamic-import': false },
+    plugins: [vendorExternal],
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(VENDOR).map(([pkg, name]) => [`vendor-${name}`, require.resolve(pkg)])),
+    outdir: 'dist',
+  }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
   esbuild.build({ ...common, entryPoints: ['src/core/sources/worker-entry.ts'], outfile: 'dist/sources-worker.js' }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.

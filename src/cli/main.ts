@@ -2,15 +2,16 @@
  * `unmetered`: the meter for terminals and team leads, on the same core as the extension.
  * stdout is data; diagnostics go to stderr. Exit codes: 0 ok, 1 failure, 2 bad arguments.
  *
- * Start-up loads only this file, the option tables and the context: a command's code (ledger,
- * importer, prices, renderers) is imported when that command runs, so --version and --help stay
- * close to Node's own start-up.
+ * Start-up loads only this file, the option tables, the context and the commands' table: a command's
+ * code (ledger, importer, prices, renderers) is required when that command runs, and only that
+ * command's (commands.ts), so --version and --help stay close to Node's own start-up.
  */
 import os from 'node:os';
 import { dataDir } from '../core/paths';
 import { fixedClock, stderrLogger, systemClock, type Clock } from '../core/ports';
 import { EXIT, isUsageError, UsageError, type CliContext } from './context';
 import { commandHelp, overallHelp } from './options';
+import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
 
 export function usage(): string {
@@ -77,12 +78,6 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     return EXIT.ok;
   }
   try {
-    // require, not import(): the bundle is CommonJS, and import() of a CommonJS file sends it
-    // through the ESM loader, which scans the whole chunk for its exports first (~0.2 s here).
-    // require, not import(): esbuild keeps it a plain CommonJS load of dist/cli-commands.js on first use,
-    // where import() would send the chunk through Node's ESM loader (about 0.2 s of scanning).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { RUN } = require('./commands') as typeof import('./commands');
     return await RUN[name](args, ctx);
   } catch (err) {
     if (isUsageError(err)) {

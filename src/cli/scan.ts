@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/ports';
 import type { PriceTable } from '../core/pricing';
-import { createImporter, normaliseSourceSettings, type ImportSummary } from '../core/sources';
+import { createImporter, normaliseSourceSettings, type ImportProgress, type ImportSummary } from '../core/sources';
 
 export interface ImportAgentLogsOptions {
   dataDir: string;
@@ -22,6 +22,7 @@ export interface ImportAgentLogsOptions {
   sources?: unknown;
   /** Extra VS Code globalStorage folders to search for Cline / Roo Code / Kilo Code. */
   globalStorageDirs?: string[];
+  onProgress?: (p: ImportProgress) => void;
 }
 
 export type { ImportSummary };
@@ -44,5 +45,5 @@ export async function importAgentLogs(opts: ImportAgentLogsOptions): Promise<Imp
     settings,
     workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
   });
-  return importer.scan();
+  return importer.scan({ onProgress: opts.onProgress });
 }

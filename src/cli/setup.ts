@@ -11,6 +11,7 @@ import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { systemTimeZone } from '../core/time';
 import { plural } from './args';
 import type { CliContext } from './context';
+import { progressLine } from './progress';
 import { importAgentLogs, type ImportSummary } from './scan';
 
 export interface CliSettings {
@@ -87,6 +88,7 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {
+    const progress = progressLine(ctx.stderr, ctx.env);
     try {
       const summary = (imported = await importAgentLogs({
         dataDir: ctx.dataDir,
@@ -97,12 +99,15 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
         priceTable: prices,
         logger: ctx.logger,
         sources: settings.sources,
+        onProgress: progress.update,
       }));
+      progress.done();
       if (summary.written > 0)
         ctx.logger.info(
           `imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`,
         );
     } catch (err) {
+      progress.done();
       // A full or read-only disk must not hide what is already stored: report that, and say why the
       // news is missing (offsets are saved only past stored records, so the next run imports it).
       if (err instanceof UnmeteredError && err.code === 'E_LEDGER_WRITE') {

@@ -6,7 +6,15 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createImporter, describeSource, normaliseSourceSettings, summariseSources, type Importer, type SourceId } from '../core/sources';
+import {
+  createImporter,
+  describeSource,
+  normaliseSourceSettings,
+  summariseSources,
+  type ImportProgress,
+  type Importer,
+  type SourceId,
+} from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
@@ -75,7 +83,7 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       settings,
       workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
     });
-    const summary = await importer.scan();
+    const summary = await scanWithProgress(importer);
     if (mine !== generation) return;
     if (summary.written > 0)
       logger.info(`imported ${summary.written} interaction(s) from ${summary.filesRead} agent log file(s) in ${summary.durationMs} ms`);
@@ -112,6 +120,35 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       void restart();
     },
   });
+}
+
+/** A first import of a long history takes seconds: once it has run for one, a notification shows how far it is. */
+async function scanWithProgress(importer: Importer): ReturnType<Importer['scan']> {
+  let report: ((p: ImportProgress) => void) | undefined;
+  let finish = () => {};
+  const finished = new Promise<void>((r) => (finish = r));
+  const timer = setTimeout(() => {
+    const title = "Unmetered: importing the agents' logs";
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) => {
+      let shown = 0;
+      report = (p) => {
+        const pct = p.files > 0 ? Math.floor((100 * p.filesDone) / p.files) : 0;
+        if (pct <= shown) return;
+        progress.report({
+          increment: pct - shown,
+          message: `${p.filesDone.toLocaleString('en-US')} of ${p.files.toLocaleString('en-US')} files`,
+        });
+        shown = pct;
+      };
+      return finished;
+    });
+  }, 1000);
+  try {
+    return await importer.scan({ onProgress: (p) => report?.(p) });
+  } finally {
+    clearTimeout(timer);
+    finish();
+  }
 }
 
 /** Roo Code and Kilo Code can keep their tasks outside globalStorage: `<section>.customStoragePath`. */

@@ -290,6 +290,11 @@ function parser(file: string): LineParser {
   // hand it over when another response starts or the read ends (end()), not once per copy.
   let held: ParsedRecord | null = null;
   let heldTotal = 0;
+  // Every line of a session names the same branch (the scanner hands back the same string while its
+  // bytes repeat): check it once, not once per record.
+  let gitRaw: unknown = null;
+  let gitBranch: string | undefined;
+  const branchOf = (v: unknown) => (v === gitRaw ? gitBranch : ((gitRaw = v), (gitBranch = logBranch(v))));
   const fromFields = (f: Fields, lineNo: number): readonly ParsedRecord[] => {
     // Progress lines and every line without a top-level message.usage carry no spend of their own.
     if (f.type === 'progress' || !f.message || !isObject(f.usage)) return NONE;
@@ -336,7 +341,7 @@ function parser(file: string): LineParser {
           tokens: t,
           fast: u.speed === 'fast',
         }),
-        { branch: logBranch(f.gitBranch), repo: repoOfCwd(f.cwd) },
+        { branch: branchOf(f.gitBranch), repo: repoOfCwd(f.cwd) },
       ),
     };
     if (sidechain) record.sidechain = true;

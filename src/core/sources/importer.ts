@@ -38,7 +38,7 @@ export interface ImporterOptions extends RootContext {
    * threads while this thread prices and stores; without it everything runs on this thread.
    */
   workerScript?: string;
-  /** Worker threads for a big scan (default: the cores available, at most 2). */
+  /** Worker threads for a big scan (default: one per core beside this thread's, which prices and stores; 1 to 2). */
   workers?: number;
   /** Bytes to read below which no worker is started (default 64 MiB): starting one costs ~30 ms. */
   parallelMinBytes?: number;
@@ -76,6 +76,18 @@ export interface ImportSummary {
   written: number;
   malformedLines: number;
   sources: SourceStatus[];
+}
+
+/** How far a scan is: files looked at (read, or found unchanged) of those found, and bytes read so far. */
+export interface ImportProgress {
+  filesDone: number;
+  files: number;
+  bytesRead: number;
+}
+
+export interface ScanOptions {
+  /** Called after each file; cheap to call, so the caller decides how often to show it. */
+  onProgress?: (p: ImportProgress) => void;
 }
 
 export interface WatchOptions {
@@ -149,11 +161,11 @@ export class Importer {
   }
 
   /** Reads everything new in every enabled source's logs into the ledger. */
-  scan(): Promise<ImportSummary> {
+  scan(sopts: ScanOptions = {}): Promise<ImportSummary> {
     return this.serial(async () => {
       const t0 = performance.now();
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
-      tally.written += (await this.readThenSettle(() => this.readAll(tally))).length;
+      tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).length;
       this.prune();
       await this.saveState();
       return {
@@ -167,12 +179,13 @@ export class Importer {
   }
 
   /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */
-  private async readAll(tally: Tally): Promise<void> {
+  private async readAll(tally: Tally, onProgress?: (p: ImportProgress) => void): Promise<void> {
     if (!this.state) this.state = await loadSourceState(this.opts.dataDir, this.opts.logger);
     // No offsets, and logs to read: a first import, likely of a long history. The threads start
     // while files are looked for.
     let pool = this.opts.workerScript && this.state.size === 0 && (await this.anyRoot()) ? this.startWorkers() : null;
     const done = new Set<string>();
+    const progress = () => onProgress?.({ filesDone: done.size, files: this.known.size, bytesRead: tally.bytesRead });
     try {
       await this.discover();
       if (this.parallel() && (pool ??= this.startWorkers())) {
@@ -187,6 +200,7 @@ export class Importer {
           onFile: (file, upd) => {
             done.add(file);
             this.noteRead(file, upd, tally);
+            progress();
           },
         }).catch((err) => {
           if (this.failed) throw err;
@@ -203,6 +217,8 @@ export class Importer {
     for (const [file, adapter] of this.known) {
       if (done.has(file)) continue;
       await this.readOne(file, adapter, tally);
+      done.add(file);
+      progress();
       // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
       // here), and more often while appends are under way: each is file operations one after
       // another, each needing a turn of the loop, and should finish before the next batch is ready.
@@ -392,7 +408,9 @@ export class Importer {
   private startWorkers(): WorkerPool | null {
     if (!this.opts.workerScript) return null;
     try {
-      return new WorkerPool(this.opts.workerScript, this.opts.workers ?? Math.min(2, availableParallelism()));
+      // This thread prices and stores what the workers parse: on 2 cores a second worker only takes
+      // turns with it, costing CPU time and an isolate's memory for no gain in wall time.
+      return new WorkerPool(this.opts.workerScript, this.opts.workers ?? Math.max(1, Math.min(2, availableParallelism() - 1)));
     } catch (err) {
       this.opts.logger.warn(`agent logs: could not start worker threads (${(err as Error).message}); reading on the main thread`);
       return null;

@@ -19,6 +19,8 @@ export {
   Importer,
   type ImporterOptions,
   type ImportSummary,
+  type ImportProgress,
+  type ScanOptions,
   type SourceStatus,
   type RootStatus,
   type WatchOptions,

@@ -77,27 +77,34 @@ export class LineSplitter {
       this.finishHeld();
       start = nl + 1;
     }
-    // One forward pointer per needle keeps the search linear in the chunk size.
+    // One forward pointer per needle (and per lead needle) keeps the search linear in the chunk size.
     const next = this.needles.map(() => -2);
+    const lead = this.lead.map(() => -2);
     for (;;) {
       const nl = chunk.indexOf(NL, start);
       if (nl < 0) break;
       this.lineNo++;
       this.consumed += nl + 1 - start;
       if (nl - start > this.max) this.opts.onTooLong?.(this.lineNo, nl - start);
-      else if (nl > start && this.wanted(chunk, start, nl, next)) this.emit(chunk, start, nl);
+      else if (nl > start && this.wanted(chunk, start, nl, next, lead)) this.emit(chunk, start, nl);
       start = nl + 1;
     }
     if (start < chunk.length) this.hold(chunk, start, chunk.length);
   }
 
-  private wanted(chunk: Buffer, start: number, end: number, next: number[]): boolean {
+  private wanted(chunk: Buffer, start: number, end: number, next: number[], lead: number[]): boolean {
     if (this.needles.length === 0 || (this.opts.keepTorn && torn(chunk, start, end))) return true;
     for (let i = 0; i < this.needles.length; i++) {
       if (next[i] !== -1 && next[i] < start) next[i] = chunk.indexOf(this.needles[i], start);
       if (next[i] >= 0 && next[i] + this.needles[i].length <= end) return true;
     }
-    return this.leads(chunk, start, end);
+    // leads() without a subarray per line: most lines of a transcript are looked at only here.
+    const head = Math.min(end, start + this.leadBytes);
+    for (let i = 0; i < this.lead.length; i++) {
+      if (lead[i] !== -1 && lead[i] < start) lead[i] = chunk.indexOf(this.lead[i], start);
+      if (lead[i] >= 0 && lead[i] + this.lead[i].length <= head) return true;
+    }
+    return false;
   }
 
   private leads(buf: Buffer, start: number, end: number): boolean {

@@ -1,0 +1,63 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { builtFile } from '../helpers/dist';
+
+// What each command loads, as shipped (issue 12): a shell prompt or status line runs `unmetered` a
+// hundred times a day, so a command parses only its own code. A preloaded script lists, at exit,
+// every file Node's CommonJS loader read; the bundles are CommonJS, so that is every chunk.
+const cli = builtFile('cli.js');
+
+function loaded(args: string[], logs: string, home: string): string[] {
+  const hook = path.join(home, 'loaded.cjs');
+  writeFileSync(
+    hook,
+    "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache).map((f) => require('path').basename(f))) + '\\n'));\n",
+  );
+  const r = spawnSync(process.execPath, ['-r', hook, cli, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: logs, UNMETERED_HOME: home, CLAUDE_CONFIG_DIR: path.join(logs, 'claude'), UNMETERED_TZ: 'UTC' },
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  assert.ok(line, r.stderr);
+  return (JSON.parse(line.slice(7)) as string[]).filter((f) => f !== 'loaded.cjs').sort();
+}
+
+describe('start-up loads only what the command uses', { timeout: 60_000 }, () => {
+  test('--version and --help load the start-up chunk alone', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
+    try {
+      assert.deepEqual(loaded(['--version'], home, home), ['cli.js']);
+      assert.deepEqual(loaded(['--help'], home, home), ['cli.js']);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('status, with a Claude Code log to import, loads its own chunk and no tokenizer, SQLite, protobuf or other command', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
+    const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
+    try {
+      const dir = path.join(logs, 'claude', 'projects', '-home-dev-acme');
+      mkdirSync(dir, { recursive: true });
+      const line = {
+        type: 'assistant',
+        cwd: '/home/dev/acme',
+        sessionId: 's1',
+        timestamp: '2026-11-23T10:00:00.000Z',
+        message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: 20 } },
+      };
+      writeFileSync(path.join(dir, 's1.jsonl'), JSON.stringify(line) + '\n');
+      assert.deepEqual(loaded(['status', '--json'], logs, home), ['cli-status.js', 'cli.js']);
+      assert.deepEqual(loaded(['daily', '--json', '--no-scan'], logs, home), ['cli-views.js', 'cli.js']);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(logs, { recursive: true, force: true });
+    }
+  });
+});
