@@ -121,6 +121,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     record: async (batch) => void (await Promise.all(batch.map((i) => recorder.record(i)))),
     logger: ctx.logger,
   });
+  const otlp = createOtlpReceiver({ onInteractions: (items) => join.offer(items), clock: ctx.clock, logger: ctx.logger });
   const gateway = createGateway({
     config: () => config,
     onInteraction: async (i) => {
@@ -132,7 +133,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     logger: ctx.logger,
     version: 'cli',
     secret,
-    otlp: createOtlpReceiver({ onInteractions: (items) => join.offer(items), clock: ctx.clock, logger: ctx.logger }),
+    otlp,
   });
   const wanted = port ?? DEFAULT_GATEWAY_PORT;
 
@@ -161,6 +162,8 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     return EXIT.failure;
   } finally {
     await gateway.close();
+    await otlp.flushMetrics();
+    otlp.dispose();
     await join.flush();
     join.dispose();
     await recorder.flush();

@@ -186,7 +186,8 @@ export function registerTelemetry(services: Services, port: () => number): Telem
     needed: () => (state().copilot || state().terminals ? 'agents send telemetry to it' : null),
     onDidChangeNeed: changed.event,
     dispose() {
-      void join.flush();
+      void receiver.flushMetrics().then(() => join.flush());
+      receiver.dispose();
       join.dispose();
       for (const d of disposables) d.dispose();
     },

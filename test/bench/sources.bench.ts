@@ -23,10 +23,11 @@ import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { silentLogger } from '../../src/core/ports';
 import { loadPriceTable } from '../../src/core/pricing';
-import { createImporter, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
+import { createImporter } from '../../src/core/sources';
 import type { Interaction } from '../../src/core/interaction';
 import { build } from 'esbuild';
 import { generateClaudeCorpus } from '../sources/corpus';
+import { onlySource } from '../sources/helpers';
 import { generateAgentCorpora, MORE_KEYS, MORE_KINDS, type MoreKind } from './agentCorpora';
 
 const SIZE_MB = Number(process.env.SIZE ?? 1024);
@@ -42,10 +43,7 @@ const SQL_WASM = 'sql.js/dist/sql-wasm.wasm';
 const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
 const CHILD = path.join(BENCH, 'import-child.js');
 const WORKER = path.join(BENCH, 'sources-worker.js');
-const ONLY = (k: string, paths?: string[]) =>
-  normaliseSourceSettings(
-    Object.fromEntries(Object.values(SOURCE_KEYS).map((x) => [x, { enabled: x === k, paths: x === k ? paths : undefined }])),
-  ).settings;
+const ONLY = onlySource;
 type Kind = 'claude' | 'codex' | 'opencode' | 'copilot' | MoreKind;
 const SETTING: Record<'claude' | 'codex' | 'opencode' | 'copilot', string> = {
   claude: 'claudeCode',

@@ -34,7 +34,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(extra: Partial<ReceiverOptions> = {}): Promise<Rig> {
+export async function startRig(extra: Partial<ReceiverOptions> = {}, listenOn = 0): Promise<Rig> {
   const received: OtelInteraction[] = [];
   const receiver = createOtlpReceiver({ onInteractions: (items) => void received.push(...items), ...extra });
   const gateway = createGateway({
@@ -48,8 +48,17 @@ export async function startRig(extra: Partial<ReceiverOptions> = {}): Promise<Ri
     onInteraction: () => {},
     otlp: receiver,
   });
-  const port = await gateway.listen(0);
-  return { port, gateway, receiver, received, close: () => gateway.close() };
+  const port = await gateway.listen(listenOn);
+  return {
+    port,
+    gateway,
+    receiver,
+    received,
+    close: async () => {
+      receiver.dispose();
+      await gateway.close();
+    },
+  };
 }
 
 /** Emits `events` through an SDK LoggerProvider whose resource is `resource`, and waits until they are exported. */
@@ -94,6 +103,30 @@ export async function sendTokenUsageMetric(port: number, wire: Wire, points: { v
     });
   // shutdown collects and exports once (a forceFlush before it would export the cumulative points twice).
   await provider.shutdown();
+}
+
+/**
+ * A Copilot Chat-like meter (genAiMetrics.ts's attributes) whose every `exportNow` sends what its reader
+ * collects, with the SDK's default cumulative temporality: each export repeats the running sums.
+ */
+export function tokenUsageMeter(port: number, wire: Wire, service = 'copilot-chat') {
+  const opts = { url: `http://127.0.0.1:${port}/v1/metrics` };
+  const exporter = wire === 'protobuf' ? new ProtoMetricExporter(opts) : new JsonMetricExporter(opts);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': service }), readers: [reader] });
+  const h = provider.getMeter('copilot').createHistogram('gen_ai.client.token.usage', { unit: 'tokens' });
+  return {
+    record(value: number, type: 'input' | 'output', model = 'gpt-4o') {
+      h.record(value, {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'github',
+        'gen_ai.token.type': type,
+        'gen_ai.request.model': model,
+      });
+    },
+    exportNow: () => reader.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
 }
 
 export interface Answer {

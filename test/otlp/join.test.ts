@@ -165,6 +165,37 @@ describe('one request by log, gateway and telemetry is stored once', { timeout: 
     });
   }
 
+  // The hold ends after every arrival: each copy comes after the one before had been decided, as when a
+  // log is read long after the telemetry (its session paused, or imported next week).
+  for (const order of ORDERS) {
+    test(`${order.join(' → ')}, each long after the one before`, async () => {
+      const s = await scene();
+      try {
+        for (const way of order) {
+          await arrive[way](s);
+          await s.join.flush();
+        }
+        const stored = s.ledger.records();
+        assert.equal(stored.length, 1, JSON.stringify(stored));
+        assert.equal(stored[0].id, `anthropic:${MSG}`);
+        assert.notEqual(stored[0].source, 'otel', 'the log or gateway copy is the one kept');
+        assert.deepEqual(stored[0].tokens, tokens({ input: 4, cacheRead: 48211, cacheWrite5m: 1532, output: 321 }));
+        // Another process opening the ledger reads the same one record.
+        const again = await openLedger({ dir: s.dir });
+        try {
+          assert.deepEqual(
+            again.records().map((r) => r.id),
+            [`anthropic:${MSG}`],
+          );
+        } finally {
+          await again.close();
+        }
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
   test('telemetry alone is recorded when its hold ends (the timer decides, no flush)', async () => {
     const s = await scene(50);
     try {

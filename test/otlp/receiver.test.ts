@@ -7,7 +7,20 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { decodeResponse, decodeStatus } from '../../src/core/otlp';
-import { post, sendLogs, sendTokenUsageMetric, startRig, type Rig } from './helpers';
+import net from 'node:net';
+import { tokens } from '../../src/core/interaction';
+import { post, sendLogs, sendTokenUsageMetric, startRig, tokenUsageMeter, type Rig } from './helpers';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 const SECRET = 'PROMPT-TEXT-7f3a please refactor my secret module';
 
@@ -224,17 +237,117 @@ describe('OTLP receiver: vendor events via the SDK exporters', { timeout: 60_000
       reasoning: 200,
     });
   });
+});
 
-  test('gen_ai.client.token.usage metrics (protobuf and JSON) are accepted and counted, and add no interaction', async () => {
+describe('OTLP receiver: gen_ai.client.token.usage, counted only where no event counts the same requests', { timeout: 60_000 }, () => {
+  let rig: Rig;
+  before(async () => (rig = await startRig({ metricHoldMs: 600_000 })));
+  after(() => rig.close());
+  const take = async () => {
+    await rig.receiver.flushMetrics();
+    return rig.received.splice(0).map((o) => o.interaction);
+  };
+  const inferenceEvent = (service: string, id: string, input: number, output: number, time = Date.now()) =>
+    sendLogs(rig.port, 'json', false, { 'service.name': service }, [
+      {
+        eventName: 'gen_ai.client.inference.operation.details',
+        time,
+        attributes: {
+          'event.name': 'gen_ai.client.inference.operation.details',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.response.id': id,
+          'gen_ai.usage.input_tokens': input,
+          'gen_ai.usage.output_tokens': output,
+        },
+      },
+    ]);
+
+  test('a sender of the metric only (protobuf, then JSON): each export interval is one interaction of its input and output', async () => {
     const before = rig.receiver.stats().metricPoints;
+    // Three requests in one interval: input 3000 + 1200 = 4200, output 120 (recorded for one of them).
     await sendTokenUsageMetric(rig.port, 'protobuf', [
       { value: 3000, type: 'input' },
+      { value: 1200, type: 'input' },
       { value: 120, type: 'output' },
     ]);
     await sendTokenUsageMetric(rig.port, 'json', [{ value: 10, type: 'input' }]);
     // One histogram point per attribute set: input and output in the first export, input in the second.
     assert.equal(rig.receiver.stats().metricPoints - before, 3);
-    assert.equal(take().length, 0);
+    const got = await take();
+    assert.deepEqual(
+      got.map((i) => [i.agent, i.source, i.model, i.tokens]),
+      [
+        ['copilot-chat', 'otel', 'gpt-4o', tokens({ input: 4200, output: 120 })],
+        ['copilot-chat', 'otel', 'gpt-4o', tokens({ input: 10 })],
+      ],
+    );
+    assert.ok(got.every((i) => i.id.startsWith('copilot-chat:otel-metric:')));
+    assert.notEqual(got[0].id, got[1].id);
+  });
+
+  test('cumulative exports count only the increase; an export that repeats the sums adds nothing', async () => {
+    const m = tokenUsageMeter(rig.port, 'protobuf', 'metrics-only-agent');
+    m.record(1000, 'input');
+    m.record(50, 'output');
+    await m.exportNow();
+    m.record(500, 'input');
+    await m.exportNow();
+    await m.exportNow(); // sums unchanged: 1500 input, 50 output
+    await m.shutdown();
+    assert.deepEqual(
+      (await take()).map((i) => [i.agent, i.tokens]),
+      [
+        ['metrics-only-agent', tokens({ input: 1000, output: 50 })],
+        ['metrics-only-agent', tokens({ input: 500 })], // 1500 - 1000
+      ],
+    );
+  });
+
+  test('Copilot Chat sends the event and the metric for each request: counted once from the event, whichever comes first', async () => {
+    // Event first, as chatMLFetcher.ts emits it and the log exporter sends it before the metric reader's export.
+    const m = tokenUsageMeter(rig.port, 'json');
+    m.record(2000, 'input');
+    m.record(300, 'output');
+    await inferenceEvent('copilot-chat', 'chatcmpl-A', 2000, 300);
+    await m.exportNow();
+    // Metric first: the next interval's export arrives before the event of its request (made at the request's
+    // end, just after its tokens were recorded, and exported by the log processor later).
+    m.record(700, 'input');
+    m.record(70, 'output');
+    const made = Date.now();
+    await m.exportNow();
+    await inferenceEvent('copilot-chat', 'chatcmpl-B', 700, 70, made);
+    await m.shutdown();
+    const got = await take();
+    assert.deepEqual(
+      got.map((i) => [i.id, i.tokens]),
+      [
+        ['copilot-chat:otel:chatcmpl-A', tokens({ input: 2000, output: 300 })],
+        ['copilot-chat:otel:chatcmpl-B', tokens({ input: 700, output: 70 })],
+      ],
+    );
+  });
+
+  test('a cumulative series that began before the receiver started is a baseline: only what it adds afterwards counts', async () => {
+    // The sender runs first (its sums may be stored already, by this receiver before a restart), then the receiver starts.
+    const port = await freePort();
+    const m = tokenUsageMeter(port, 'protobuf', 'long-running-agent');
+    m.record(9000, 'input');
+    await new Promise((r) => setTimeout(r, 20));
+    const later = await startRig({ metricHoldMs: 600_000 }, port);
+    try {
+      await m.exportNow();
+      m.record(400, 'input');
+      await m.exportNow();
+      await later.receiver.flushMetrics();
+      assert.deepEqual(
+        later.received.map((o) => o.interaction.tokens),
+        [tokens({ input: 400 })],
+      );
+    } finally {
+      await m.shutdown();
+      await later.close();
+    }
   });
 });
 

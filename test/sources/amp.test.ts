@@ -2,32 +2,19 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { amp, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
-import { byId, copyFixture, world, type World } from './helpers';
+import { amp } from '../../src/core/sources';
+import { byId, copyFixture, onlySource, tokensOf, world, type World } from './helpers';
 
 const LEDGER = 'T-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const MESSAGES = 'T-6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c';
-const T = (t: Partial<Record<'input' | 'output' | 'cacheRead' | 'cacheWrite5m', number>>) => ({
-  input: 0,
-  output: 0,
-  cacheRead: 0,
-  cacheWrite5m: 0,
-  cacheWrite1h: 0,
-  reasoning: 0,
-  ...t,
-});
+const T = tokensOf;
 const mine = (w: World) => w.ledger.records().filter((r) => r.agent === 'amp');
 const priced = (w: World) => mine(w).reduce((s, r) => s + (r.costNanos ?? 0), 0);
 
 describe('Amp threads', { timeout: 30_000 }, () => {
   let w: World;
   let dir: string;
-  const only = () => {
-    const raw: Record<string, unknown> = {};
-    for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
-    raw.amp = { paths: [dir] };
-    return normaliseSourceSettings(raw).settings;
-  };
+  const only = () => onlySource('amp', [dir]);
   before(async () => {
     w = await world();
     dir = copyFixture(w, 'amp');

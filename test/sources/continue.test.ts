@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { continueDev, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
-import { byId, copyFixture, world, type World } from './helpers';
+import { continueDev } from '../../src/core/sources';
+import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const FILE = 'dev_data/0.2.0/tokensGenerated.jsonl';
 const mine = (w: World) => w.ledger.records().filter((r) => r.agent === 'continue');
@@ -12,12 +12,7 @@ const priced = (w: World) => mine(w).reduce((s, r) => s + (r.costNanos ?? 0), 0)
 describe('Continue dev data', { timeout: 30_000 }, () => {
   let w: World;
   let dir: string;
-  const only = () => {
-    const raw: Record<string, unknown> = {};
-    for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
-    raw.continue = { paths: [dir] };
-    return normaliseSourceSettings(raw).settings;
-  };
+  const only = () => onlySource('continue', [dir]);
   before(async () => {
     w = await world();
     dir = copyFixture(w, 'continue');

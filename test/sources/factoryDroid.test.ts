@@ -3,8 +3,8 @@ import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { after, before, describe, it } from 'node:test';
-import { factoryDroid, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
-import { byId, copyFixture, world, type World } from './helpers';
+import { factoryDroid } from '../../src/core/sources';
+import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const SONNET = 'sessions/-home-dev-shop/5c1d2e3f-6a7b-4c8d-9e0f-1a2b3c4d5e6f.settings.json';
 const OPUS = 'sessions/7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d.settings.json';
@@ -14,12 +14,7 @@ const priced = (w: World) => mine(w).reduce((s, r) => s + (r.costNanos ?? 0), 0)
 describe('Factory Droid session settings', { timeout: 30_000 }, () => {
   let w: World;
   let dir: string;
-  const only = () => {
-    const raw: Record<string, unknown> = {};
-    for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
-    raw.factoryDroid = { paths: [dir] };
-    return normaliseSourceSettings(raw).settings;
-  };
+  const only = () => onlySource('factoryDroid', [dir]);
   before(async () => {
     w = await world();
     dir = copyFixture(w, 'factory-droid');
@@ -104,12 +99,14 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
     });
     const other = await world();
     try {
-      const raw: Record<string, unknown> = {};
-      for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
-      raw.factoryDroid = { paths: [path.join(other.dir, 'factory-droid')] };
       copyFixture(other, 'factory-droid');
       const s = await other
-        .importer({ settings: normaliseSourceSettings(raw).settings, workerScript: script, workers: 1, parallelMinBytes: 0 })
+        .importer({
+          settings: onlySource('factoryDroid', [path.join(other.dir, 'factory-droid')]),
+          workerScript: script,
+          workers: 1,
+          parallelMinBytes: 0,
+        })
         .scan();
       assert.equal(s.written, 3);
       // the same 388,500,000 as on this thread: not the long-context 750,750,000

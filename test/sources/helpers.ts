@@ -5,9 +5,34 @@ import path from 'node:path';
 import { openLedger, type Ledger } from '../../src/core/ledger';
 import { loadPriceTable, type PriceTable } from '../../src/core/pricing';
 import { memoryLogger } from '../../src/core/ports';
-import { createImporter, type Importer, type SourceSettings } from '../../src/core/sources';
+import { createImporter, normaliseSourceSettings, SOURCE_KEYS, type Importer, type SourceSettings } from '../../src/core/sources';
+import type { Tokens } from '../../src/core/interaction';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
+
+/**
+ * Source settings with every agent Unmetered reads turned off but the ones named, each reading only the
+ * folders given (undefined: its default locations), so a test or benchmark sees no other agent's files.
+ */
+export function onlySources(paths: Readonly<Record<string, readonly string[] | undefined>>): SourceSettings {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.values(SOURCE_KEYS)) raw[key] = key in paths ? { enabled: true, paths: paths[key] } : { enabled: false };
+  return normaliseSourceSettings(raw).settings;
+}
+
+/** Only the source `key` (a SOURCE_KEYS value, e.g. 'amp'), reading `paths`. */
+export const onlySource = (key: string, paths?: readonly string[]): SourceSettings => onlySources({ [key]: paths });
+
+/** An expected token split: the counts given, every other one 0. */
+export const tokensOf = (t: Partial<Tokens>): Tokens => ({
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheWrite5m: 0,
+  cacheWrite1h: 0,
+  reasoning: 0,
+  ...t,
+});
 
 export interface World {
   dir: string;

@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { describeSource, normaliseSourceSettings, pi, SOURCE_KEYS } from '../../src/core/sources';
-import { byId, copyFixture, world, type World } from './helpers';
+import { describeSource, pi } from '../../src/core/sources';
+import { byId, copyFixture, onlySource, tokensOf, world, type World } from './helpers';
 
 const SESSION_A = 'sessions/--home-dev-shop--/2026-11-30T09-00-00-000Z_6b1e2f3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b.jsonl';
-const T = (t: Partial<Record<'input' | 'output' | 'cacheRead' | 'cacheWrite5m', number>>) => ({
-  input: 0,
-  output: 0,
-  cacheRead: 0,
-  cacheWrite5m: 0,
-  cacheWrite1h: 0,
-  reasoning: 0,
-  ...t,
-});
+const T = tokensOf;
 
 const mine = (w: World) => w.ledger.records().filter((r) => r.agent === 'pi');
 const priced = (w: World) => mine(w).reduce((s, r) => s + (r.costNanos ?? 0), 0);
@@ -22,12 +14,7 @@ const priced = (w: World) => mine(w).reduce((s, r) => s + (r.costNanos ?? 0), 0)
 describe('pi sessions', { timeout: 30_000 }, () => {
   let w: World;
   let dir: string;
-  const only = () => {
-    const raw: Record<string, unknown> = {};
-    for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
-    raw.pi = { paths: [dir] };
-    return normaliseSourceSettings(raw).settings;
-  };
+  const only = () => onlySource('pi', [dir]);
   before(async () => {
     w = await world();
     dir = copyFixture(w, 'pi');

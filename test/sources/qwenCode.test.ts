@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { normaliseSourceSettings, qwenCode, SOURCE_KEYS } from '../../src/core/sources';
-import { byId, copyFixture, world, type World } from './helpers';
+import { qwenCode } from '../../src/core/sources';
+import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const CHATS = 'projects/-home-dev-shop/chats';
 const SESSION_A = `${CHATS}/3f1c9a2e-5b7d-4e11-9c0a-6d2b8e4f7a10.jsonl`;
@@ -17,12 +17,7 @@ const priced = (w: World) =>
 describe('Qwen Code chats', { timeout: 30_000 }, () => {
   let w: World;
   let dir: string;
-  const only = () => {
-    const raw: Record<string, unknown> = {};
-    for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: false };
-    raw.qwenCode = { paths: [dir] };
-    return normaliseSourceSettings(raw).settings;
-  };
+  const only = () => onlySource('qwenCode', [dir]);
   before(async () => {
     w = await world();
     dir = copyFixture(w, 'qwen');

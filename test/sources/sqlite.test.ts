@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
-import { describeSource, normaliseSourceSettings, SOURCE_KEYS, type SourceSettings } from '../../src/core/sources';
-import { byId, world, type World } from './helpers';
+import { describeSource } from '../../src/core/sources';
+import { byId, onlySources, world, type World } from './helpers';
 import {
   assistantData,
   COPILOT_INSERT,
@@ -17,11 +17,7 @@ import {
   type Step,
 } from './sqliteAgents';
 
-const only = (paths: Record<string, string[]>): SourceSettings => {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.values(SOURCE_KEYS)) raw[key] = { enabled: key in paths, paths: paths[key] ?? [] };
-  return normaliseSourceSettings(raw).settings;
-};
+const only = onlySources;
 const mine = (w: World, agent: string) => w.ledger.records().filter((r) => r.agent === agent);
 const reported = (r: Interaction) => (r as Interaction & { agentCostNanos?: number }).agentCostNanos;
 

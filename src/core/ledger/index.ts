@@ -30,7 +30,8 @@
  * cache reads + cache writes): the same response is often seen first with partial output tokens,
  * then complete, or both in a log and through the gateway. An append whose id is already stored
  * with an equal or larger total writes nothing. Two processes racing on one id may both write it;
- * the view still shows it once, because every reader applies the same rule.
+ * the view still shows it once, because every reader applies the same rule. The same holds for a
+ * request seen in telemetry and in a log or the gateway under different ids (twins.ts).
  */
 import { fstatSync, promises as fsp, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -549,6 +550,7 @@ class FileLedger implements Ledger {
       await this.readNew(seg, statNow(seg.file));
       const fh = await this.appendHandle(seg);
       const fresh = group.filter((r) => {
+        if (this.view.absorbs(r)) return false;
         const cur = this.get(r.id);
         return !cur || totalTokens(r.tokens) > totalTokens(cur.tokens);
       });

@@ -1,24 +1,19 @@
 /**
  * One request, stored once, when it is seen in an agent's log, through the gateway and in its telemetry.
  *
- * Copies that share an id are joined by the ledger itself (it keeps one record per id). Telemetry has no
- * id the other sources use: Claude Code's api_request carries the request id (`req_…`) where its log and
- * the gateway key on the message id (`msg_…`); Codex's response.completed event and Gemini CLI's
- * api_response carry no response or message id at all. So, for those agents, the rule is:
- *
- *   A telemetry copy waits `holdMs` after it arrived. It is then dropped if a record of another source
- *   (log or gateway) has the same agent, the same model (ignoring case; "unknown" matches any), the same
- *   token split (input, cache reads, cache writes 5m+1h, output) and a time within `windowMs` of it;
- *   each stored record stands for one telemetry copy only. Otherwise it is recorded.
- *
- * That covers every order within the hold: log or gateway first (found at once), telemetry first and the
- * other copy written within holdMs. A log copy read LATER than holdMs after the telemetry copy (its source
- * was paused, or imported afterwards) is stored as well: the ledger cannot take a record back.
- * Telemetry of agents no other source sees (Copilot Chat) is recorded at once.
+ * The ledger's view does the joining (src/core/ledger/twins.ts): an `otel` record and a log or gateway
+ * record of the same agent, model, token split and time (within 10 minutes) are one request, and the view
+ * keeps the log or gateway copy, in whichever order they arrive and however late. That rule alone is
+ * enough; this join only spares the ledger a line that would be superseded: a telemetry copy of an agent
+ * with a log or gateway copy waits `holdMs` (30 s), so that the usual order (the response through the
+ * gateway, the log line written at once, the telemetry batch exported a few seconds later, or the other
+ * way round) writes the log or gateway copy only. Telemetry of agents no other source sees (Copilot Chat)
+ * is recorded at once.
  */
 import type { Interaction } from '../interaction';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
-import { fingerprintOf, type OtelInteraction } from './vendors';
+import { areTwins, fingerprintOf, TWIN_WINDOW_MS } from '../ledger/twins';
+import type { OtelInteraction } from './vendors';
 
 export interface JoinOptions {
   /** Everything stored so far (the ledger's view). */
@@ -48,7 +43,7 @@ export interface TelemetryJoin {
 }
 
 export const DEFAULT_HOLD_MS = 30_000;
-export const DEFAULT_WINDOW_MS = 10 * 60_000;
+export const DEFAULT_WINDOW_MS = TWIN_WINDOW_MS;
 
 export function telemetryJoin(opts: JoinOptions): TelemetryJoin {
   const clock = opts.clock ?? systemClock;
@@ -113,34 +108,22 @@ export function telemetryJoin(opts: JoinOptions): TelemetryJoin {
   };
 }
 
-function keyOf(i: Interaction): string {
-  return `${i.agent}|${fingerprintOf(i.tokens)}`;
-}
-
-/** The telemetry copies no stored log or gateway record stands for (see the rule above). */
+/** The telemetry copies no stored log or gateway record stands for (the twin rule; one partner per copy). */
 export async function unmatched(copies: readonly Interaction[], stored: Iterable<Interaction>, windowMs: number): Promise<Interaction[]> {
+  const keyOf = (i: Interaction) => `${i.agent}|${fingerprintOf(i.tokens)}`;
   const wanted = new Set(copies.map(keyOf));
   const candidates = new Map<string, Interaction[]>();
   for (const r of stored) {
-    if (r.source === 'otel') continue;
-    const k = keyOf(r);
-    if (!wanted.has(k)) continue;
-    const list = candidates.get(k);
+    if (r.source === 'otel' || !wanted.has(keyOf(r))) continue;
+    const list = candidates.get(keyOf(r));
     if (list) list.push(r);
-    else candidates.set(k, [r]);
+    else candidates.set(keyOf(r), [r]);
   }
   const used = new Set<Interaction>();
   return copies.filter((c) => {
-    const t = Date.parse(c.at);
-    const partner = candidates
-      .get(keyOf(c))
-      ?.find((r) => !used.has(r) && sameModel(r.model, c.model) && Math.abs(Date.parse(r.at) - t) <= windowMs);
+    const partner = candidates.get(keyOf(c))?.find((r) => !used.has(r) && areTwins(r, c, windowMs));
     if (!partner) return true;
     used.add(partner);
     return false;
   });
-}
-
-function sameModel(a: string, b: string): boolean {
-  return a === 'unknown' || b === 'unknown' || a.toLowerCase() === b.toLowerCase();
 }

@@ -24,6 +24,7 @@ import {
   type Signal,
 } from './decode';
 import { attributesOf, isoFromNanos, mapLogRecord, RejectedRecord, type OtelInteraction } from './vendors';
+import { DEFAULT_METRIC_HOLD_MS, tokenUsageMetrics } from './metrics';
 
 export const OTLP_PATHS: Readonly<Record<string, Signal | 'traces'>> = {
   '/v1/logs': 'logs',
@@ -43,6 +44,8 @@ export interface ReceiverOptions {
   logger?: Logger;
   maxBody?: number;
   maxInflated?: number;
+  /** How long a gen_ai.client.token.usage point waits for the events of its interval (metrics.ts). */
+  metricHoldMs?: number;
 }
 
 export interface ReceiverStats {
@@ -58,6 +61,9 @@ export interface OtlpReceiver {
   handles(path: string): boolean;
   serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
   stats(): ReceiverStats;
+  /** Decides every held metric point now (at shutdown, and in tests); resolves once they are handed over. */
+  flushMetrics(): Promise<void>;
+  dispose(): void;
 }
 
 export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
@@ -67,6 +73,29 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
   const maxInflated = opts.maxInflated ?? DEFAULT_MAX_INFLATED;
   const stats: ReceiverStats = { requests: 0, logRecords: 0, interactions: 0, rejected: 0, metricPoints: 0 };
   let rejectWarned = false;
+  const metrics = tokenUsageMetrics(clock.now(), opts.metricHoldMs ?? DEFAULT_METRIC_HOLD_MS);
+  let metricTimer: NodeJS.Timeout | undefined;
+  let metricsHanded: Promise<void> = Promise.resolve();
+
+  function decideMetrics(all: boolean): Promise<void> {
+    clearTimeout(metricTimer);
+    const items = metrics.decide(clock.now(), all);
+    stats.interactions += items.length;
+    if (items.length)
+      metricsHanded = metricsHanded.then(async () => {
+        try {
+          await opts.onInteractions(items);
+        } catch (err) {
+          logger.error(`telemetry receiver: recording the token usage metric failed: ${(err as Error).message}`);
+        }
+      });
+    const next = metrics.nextDue();
+    if (next !== null) {
+      metricTimer = setTimeout(() => void decideMetrics(false), Math.max(0, next - clock.now()));
+      metricTimer.unref?.();
+    }
+    return metricsHanded;
+  }
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     await loadOtlpTypes();
@@ -100,9 +129,11 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
       const msg = decodeRequest(signal, encoding, data);
       if (signal === 'metrics') {
         stats.metricPoints += countMetricPoints(msg);
+        if (metrics.offer(msg, clock.now()) > 0) void decideMetrics(false);
         return ok(res, 'metrics', encoding, 0, '');
       }
       const out = readLogs(msg, () => clock.now());
+      for (const o of out.items) metrics.noteEvent(o.interaction.agent, Date.parse(o.interaction.at));
       rejected = out.rejected;
       reason = out.reason;
       stats.logRecords += out.records;
@@ -121,7 +152,13 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
     ok(res, 'logs', encoding, rejected, reason);
   }
 
-  return { handles: (path) => path in OTLP_PATHS, serve, stats: () => ({ ...stats }) };
+  return {
+    handles: (path) => path in OTLP_PATHS,
+    serve,
+    stats: () => ({ ...stats }),
+    flushMetrics: () => decideMetrics(true),
+    dispose: () => clearTimeout(metricTimer),
+  };
 }
 
 function ok(res: http.ServerResponse, signal: Signal, encoding: Encoding, rejected: number, why: string): void {

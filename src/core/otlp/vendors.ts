@@ -23,6 +23,7 @@
  *   its `gemini_cli.api_response` describes; from service `gemini-cli` it is therefore not read.
  */
 import { tokens, type Interaction, type Tokens } from '../interaction';
+import { fingerprintOf } from '../ledger/twins';
 
 export type AnyValue = Record<string, unknown>;
 export type Attrs = ReadonlyMap<string, string | number | boolean>;
@@ -193,10 +194,7 @@ function sum(t: Tokens): number {
   return t.input + t.output + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h;
 }
 
-/** The token split as one string: what join.ts compares, with cache writes summed (telemetry has no 5m/1h split). */
-export function fingerprintOf(t: Tokens): string {
-  return `${t.input}/${t.cacheRead}/${t.cacheWrite5m + t.cacheWrite1h}/${t.output}`;
-}
+export { fingerprintOf };
 
 /** `event.timestamp` (ISO, Claude Code, Codex, Gemini CLI), else the record's time, else now. */
 function at(a: Attrs, ctx: RecordContext, now: () => number): string {
