@@ -9,7 +9,7 @@ import { buildDashboard } from '../core/report/dashboard';
 import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
-import { readPlans } from './config';
+import { readPlans } from './settings';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 

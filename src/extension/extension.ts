@@ -13,7 +13,7 @@ import { parseBudgetInput } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import { batchRecorder } from '../core/gateway/recorder';
 import type { Logger } from '../core/ports';
-import { readMeterSettings, readPlans, mirrorSettingsForCli } from './config';
+import { readMeterSettings, readPlans, mirrorSettingsForCli } from './settings';
 import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
