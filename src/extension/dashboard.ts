@@ -9,7 +9,6 @@ import { buildDashboard } from '../core/report/dashboard';
 import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
-import { readPlans } from './settings';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 
@@ -118,7 +117,7 @@ export class DashboardPanel implements vscode.Disposable {
           timeZone: this.services.timeZone(),
           budgetNanos: this.services.budgetNanos(),
           weekStart: this.weekStart(),
-          plans: readPlans(this.services.logger),
+          plans: this.services.settings.current.plans,
         });
         const message: HostMessage = { type: 'model', model };
         await this.panel.webview.postMessage(message);

@@ -13,7 +13,7 @@ import { parseBudgetInput } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import { batchRecorder } from '../core/gateway/recorder';
 import type { Logger } from '../core/ports';
-import { readMeterSettings, readPlans, mirrorSettingsForCli } from './settings';
+import { mirrorSettingsForCli, Settings } from './settings';
 import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
@@ -30,11 +30,10 @@ export function activate(context: vscode.ExtensionContext): Services {
   const logger: Logger = { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) };
   const bar = new MeterStatusBar(context.globalState);
   const changed = new vscode.EventEmitter<void>();
-  context.subscriptions.push(log, bar, changed);
+  const settings = new Settings(logger);
+  context.subscriptions.push(log, bar, changed, settings);
 
   const dataDir = resolveDataDir(process.env, process.platform, os.homedir());
-  let settings = readMeterSettings(logger);
-  let plans = readPlans(logger);
   let priceTable: PriceTable | undefined;
   let ledgerOpen: Promise<Ledger> | undefined;
   let extras: StatusExtras = {};
@@ -42,9 +41,9 @@ export function activate(context: vscode.ExtensionContext): Services {
   const sections = new Map<string, string>();
   const menuSections: { title: string; order: number; items: () => Promise<MenuItem[]> | MenuItem[] }[] = [];
 
-  const prices = () => (priceTable ??= loadPriceTable({ overrides: vscode.workspace.getConfiguration('unmetered').get('prices'), logger }));
+  const prices = () => (priceTable ??= loadPriceTable({ overrides: settings.current.prices, logger }));
   const ledger = () => (ledgerOpen ??= openLedger({ dir: dataDir, logger }));
-  const timeZone = () => settings.timeZone ?? systemTimeZone();
+  const timeZone = () => settings.current.meter.timeZone ?? systemTimeZone();
 
   let renderQueued = false;
   const render = () => {
@@ -57,12 +56,8 @@ export function activate(context: vscode.ExtensionContext): Services {
     try {
       const records = await services.records();
       const now = Date.now();
-      const meter = computeMeter(records, {
-        now,
-        timeZone: timeZone(),
-        budgetNanos: settings.budgetNanos,
-        copilotBilledPerToken: vscode.workspace.getConfiguration('unmetered').get<boolean>('copilot.billedPerToken') === true,
-      });
+      const { meter: meterSettings, plans, copilotBilledPerToken } = settings.current;
+      const meter = computeMeter(records, { now, timeZone: timeZone(), budgetNanos: meterSettings.budgetNanos, copilotBilledPerToken });
       // Plan limits come from the latest records that carried them (core/plans): shown only while recent.
       const limits = latestLimits(records, now);
       const limitRows = limitsTooltipSection(limits, plans, now, timeZone());
@@ -94,13 +89,14 @@ export function activate(context: vscode.ExtensionContext): Services {
     log,
     logger,
     dataDir,
+    settings,
     ledger,
     prices,
     records: async () => currentlyPriced((await ledger()).records(), prices()),
     record: (i: Interaction) => recorder.record(i),
     onDidChangeLedger: changed.event,
     timeZone,
-    budgetNanos: () => settings.budgetNanos,
+    budgetNanos: () => settings.current.meter.budgetNanos,
     addMenuSection(title, order, items) {
       const entry = { title, order, items };
       menuSections.push(entry);
@@ -129,20 +125,17 @@ export function activate(context: vscode.ExtensionContext): Services {
   const sources = registerSources(services);
   context.subscriptions.push(sources);
   registerChatModels(context, { record: (i) => services.record(i), logger });
-  const telemetry = registerTelemetry(services, () => vscode.workspace.getConfiguration('unmetered').get<number>('gateway.port') ?? 8719);
+  const telemetry = registerTelemetry(services, () => settings.current.gateway.port);
   context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));
-  context.subscriptions.push(tickBudgetStepWhenSet(() => settings.budgetNanos !== null));
+  context.subscriptions.push(tickBudgetStepWhenSet(() => settings.current.meter.budgetNanos !== null));
 
   context.subscriptions.push(
-    vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget()),
+    vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget(settings)),
     vscode.commands.registerCommand(COMMANDS.menu, () => showMenu(menuSections, log)),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('unmetered')) return;
+    settings.onDidChange((e) => {
       if (e.affectsConfiguration('unmetered.prices')) priceTable = undefined;
-      settings = readMeterSettings(logger);
-      plans = readPlans(logger);
-      void mirrorSettingsForCli(dataDir, logger);
+      void mirrorSettingsForCli(dataDir, settings, logger);
       render();
     }),
   );
@@ -163,7 +156,7 @@ export function activate(context: vscode.ExtensionContext): Services {
       context.subscriptions.push(watcher);
       // Only after the first paint: importing the agents' logs can take seconds on a first run.
       sources.begin();
-      await mirrorSettingsForCli(dataDir, logger);
+      await mirrorSettingsForCli(dataDir, settings, logger);
     } catch (err) {
       logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
       bar.showError(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
@@ -176,13 +169,12 @@ export function activate(context: vscode.ExtensionContext): Services {
 
 export function deactivate(): void {}
 
-async function setBudget(): Promise<void> {
-  const config = vscode.workspace.getConfiguration('unmetered');
-  const current = config.get<number>('monthlyBudget');
+async function setBudget(settings: Settings): Promise<void> {
+  const current = settings.written('monthlyBudget');
   const input = await vscode.window.showInputBox({
     title: 'Unmetered: Monthly Budget',
     prompt: 'Your monthly budget for metered AI spend, in US dollars. Leave empty for none.',
-    value: current ? String(current) : '',
+    value: typeof current === 'number' || typeof current === 'string' ? String(current || '') : '',
     placeHolder: 'e.g. 100',
     validateInput: (text) => {
       const r = parseBudgetInput(text);
@@ -192,7 +184,7 @@ async function setBudget(): Promise<void> {
   if (input === undefined) return;
   const r = parseBudgetInput(input);
   if ('error' in r) return;
-  await config.update('monthlyBudget', r.usd ?? 0, vscode.ConfigurationTarget.Global);
+  await settings.update('monthlyBudget', r.usd ?? 0);
 }
 
 async function showMenu(

@@ -9,6 +9,7 @@ import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
 import type { BudgetGate } from '../core/budgets';
+import type { Settings } from './settings';
 
 export interface MenuItem extends vscode.QuickPickItem {
   run(): unknown;
@@ -21,6 +22,8 @@ export interface Services {
   logger: Logger;
   /** The data directory shared with the CLI (UNMETERED_HOME or the platform's user data dir). */
   dataDir: string;
+  /** Every `unmetered.*` setting, validated, and an event when one changes. */
+  settings: Settings;
   /** The ledger, opened once on first use. */
   ledger(): Promise<Ledger>;
   /** The ledger's records as the current price settings price them (what every view shows). */
