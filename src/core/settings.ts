@@ -45,6 +45,12 @@ export function normaliseTimeZone(v: unknown): Normalised<string | null> {
   return { value: v, warnings: [] };
 }
 
+/** A true/false setting; anything else is false, with a warning. */
+export function normaliseFlag(setting: string, v: unknown): Normalised<boolean> {
+  if (v === undefined || v === null || typeof v === 'boolean') return { value: v === true, warnings: [] };
+  return { value: false, warnings: [`${setting}: expected true or false, got ${JSON.stringify(v)?.slice(0, 100)}; using false`] };
+}
+
 export function normaliseMeterSettings(raw: { monthlyBudget?: unknown; timezone?: unknown }): Normalised<MeterSettings> {
   const b = normaliseBudget(raw.monthlyBudget);
   const z = normaliseTimeZone(raw.timezone);

@@ -9,18 +9,16 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ensurePrivateDir } from '../core/privateFs';
 import path from 'node:path';
 import type { Logger } from '../core/ports';
-import { normaliseMeterSettings, type MeterSettings } from '../core/settings';
+import { normaliseFlag, normaliseMeterSettings, type MeterSettings } from '../core/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets';
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { normaliseSourceSettings, type SourceSettings } from '../core/sources';
-import { normaliseGatewaySettings, type GatewaySettings } from '../core/gateway/settings';
+import { normaliseGatewayListen, normaliseGatewaySettings, type GatewayListen, type GatewaySettings } from '../core/gateway/settings';
 import { normaliseChatSettings, type ChatSettings } from '../core/chat/models';
 import type { Normalised } from '../core/settings';
 
 export const SECTION = 'unmetered';
-
-export type GatewayListen = 'whenRouted' | 'always';
 
 /** Every `unmetered.*` setting, validated. */
 export interface UnmeteredSettings {
@@ -51,22 +49,6 @@ type Surface = 'toast' | 'log';
 
 /** The values as VS Code returns them, read once per change. */
 type Raw = (key: string) => unknown;
-
-const show = (v: unknown) => JSON.stringify(v)?.slice(0, 100) ?? String(v);
-
-export function normaliseGatewayListen(v: unknown): Normalised<GatewayListen> {
-  if (v === undefined || v === null || v === '' || v === 'whenRouted') return { value: 'whenRouted', warnings: [] };
-  if (v === 'always') return { value: 'always', warnings: [] };
-  return {
-    value: 'whenRouted',
-    warnings: [`unmetered.gateway.listen: expected "whenRouted" or "always", got ${show(v)}; using "whenRouted"`],
-  };
-}
-
-export function normaliseFlag(setting: string, v: unknown): Normalised<boolean> {
-  if (v === undefined || v === null || typeof v === 'boolean') return { value: v === true, warnings: [] };
-  return { value: false, warnings: [`${setting}: expected true or false, got ${show(v)}; using false`] };
-}
 
 export class Settings implements vscode.Disposable {
   private snapshot: UnmeteredSettings;

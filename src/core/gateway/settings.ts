@@ -87,6 +87,18 @@ export function normaliseLocalModel(v: unknown): Normalised<string | null> {
   return { value: v.trim(), warnings: [] };
 }
 
+/** unmetered.gateway.listen: listen only while something is routed through the gateway, or always. */
+export type GatewayListen = 'whenRouted' | 'always';
+
+export function normaliseGatewayListen(v: unknown): Normalised<GatewayListen> {
+  if (v === undefined || v === null || v === '' || v === 'whenRouted') return { value: 'whenRouted', warnings: [] };
+  if (v === 'always') return { value: 'always', warnings: [] };
+  return {
+    value: 'whenRouted',
+    warnings: [`unmetered.gateway.listen: expected "whenRouted" or "always", got ${show(v)}; using "whenRouted"`],
+  };
+}
+
 export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<GatewaySettings> {
   const host = normaliseBaseUrl('unmetered.ollama.host', raw['ollama.host'], DEFAULT_OLLAMA_HOST);
   const port = normalisePort('unmetered.gateway.port', raw['gateway.port'], DEFAULT_GATEWAY_PORT);
