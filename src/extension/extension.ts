@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import os from 'node:os';
 import { dataDir as resolveDataDir } from '../core/paths';
-import { parseBudgetInput } from '../core/settings';
+import { parseBudgetInput } from '../core/meter/settings';
 import { systemTimeZone } from '../core/time';
 import type { Logger } from '../core/ports';
 import { mirrorSettingsForCli, Settings } from './settings';

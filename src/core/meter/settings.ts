@@ -3,8 +3,8 @@
  * extension or the CLI). A bad value falls back to the default with a warning that says what was
  * expected and what arrived.
  */
-import { usdToNanos } from './money';
-import { isValidTimeZone } from './time';
+import { usdToNanos } from '../money';
+import { isValidTimeZone } from '../time';
 
 export interface MeterSettings {
   /** Monthly budget in nano-dollars; null = no budget. */
