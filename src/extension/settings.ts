@@ -9,14 +9,14 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ensurePrivateDir } from '../core/privateFs';
 import path from 'node:path';
 import type { Logger } from '../core/ports';
-import { normaliseFlag, normaliseMeterSettings, type MeterSettings } from '../core/meter/settings';
+import { normaliseMeterSettings, type MeterSettings } from '../core/meter/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets';
 import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
 import { normaliseSourceSettings, type SourceSettings } from '../core/sources';
 import { normaliseGatewayListen, normaliseGatewaySettings, type GatewayListen, type GatewaySettings } from '../core/gateway/settings';
 import { normaliseChatSettings, type ChatSettings } from '../core/chat/models';
-import type { Normalised } from '../core/meter/settings';
+import { normaliseFlag, type Normalised } from '../core/normalise';
 
 export const SECTION = 'unmetered';
 

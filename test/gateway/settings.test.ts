@@ -1,7 +1,7 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_GATEWAY_PORT, normaliseGatewayListen, normaliseGatewaySettings } from '../../src/core/gateway';
-import { normaliseFlag } from '../../src/core/meter/settings';
+import { normaliseFlag } from '../../src/core/normalise';
 
 test('defaults when nothing is set', () => {
   assert.deepEqual(normaliseGatewaySettings({}), {

@@ -5,7 +5,8 @@
  * back to its default with a warning saying what was expected and what arrived.
  */
 import { usdToNanos } from '../money';
-import { normaliseBudget, type Normalised } from '../meter/settings';
+import { normaliseBudget } from '../meter/settings';
+import type { Normalised } from '../normalise';
 
 /** What the gateway does once a budget is used up: nothing, serve with the local model, or refuse. */
 export type Enforcement = 'off' | 'fallback' | 'refuse';

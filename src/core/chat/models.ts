@@ -7,7 +7,7 @@
 import { encodingFor } from '../tokens';
 import type { LocalModel, ModelDetails } from '../local/ollama';
 import { formatBytes } from '../local/describe';
-import type { Normalised } from '../meter/settings';
+import type { Normalised } from '../normalise';
 
 export type Backend = 'ollama' | 'openai';
 

@@ -4,7 +4,7 @@
  * saying what was expected and what arrived.
  */
 import type { Route } from '../interaction';
-import type { Normalised } from '../meter/settings';
+import type { Normalised } from '../normalise';
 import { DEFAULT_OLLAMA_HOST } from '../local/ollama';
 
 /** Chosen to stay clear of common dev servers (3000, 4000, 5173, 8000, 8080, wrangler's 8787, Ollama's 11434). */

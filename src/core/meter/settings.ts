@@ -5,17 +5,13 @@
  */
 import { usdToNanos } from '../money';
 import { isValidTimeZone } from '../time';
+import type { Normalised } from '../normalise';
 
 export interface MeterSettings {
   /** Monthly budget in nano-dollars; null = no budget. */
   budgetNanos: number | null;
   /** IANA zone; null = the machine's zone. */
   timeZone: string | null;
-}
-
-export interface Normalised<T> {
-  value: T;
-  warnings: string[];
 }
 
 export function normaliseBudget(v: unknown): Normalised<number | null> {
@@ -43,12 +39,6 @@ export function normaliseTimeZone(v: unknown): Normalised<string | null> {
     };
   }
   return { value: v, warnings: [] };
-}
-
-/** A true/false setting; anything else is false, with a warning. */
-export function normaliseFlag(setting: string, v: unknown): Normalised<boolean> {
-  if (v === undefined || v === null || typeof v === 'boolean') return { value: v === true, warnings: [] };
-  return { value: false, warnings: [`${setting}: expected true or false, got ${JSON.stringify(v)?.slice(0, 100)}; using false`] };
 }
 
 export function normaliseMeterSettings(raw: { monthlyBudget?: unknown; timezone?: unknown }): Normalised<MeterSettings> {
