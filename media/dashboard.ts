@@ -4,11 +4,13 @@
  */
 import type { DashboardModel, PeriodView } from '../src/core/report/dashboard';
 import {
+  isPageCommand,
+  isPeriod,
+  parseHostMessage,
   parsePageState,
-  type HostMessage,
-  type PageCommand,
   type PageMessage,
   type PageState,
+  type Period,
 } from '../src/core/report/dashboard-protocol';
 import {
   avoidedLabel,
@@ -25,7 +27,6 @@ import {
 import { barList, esc, lineChart, splitBar } from '../src/core/report/svg';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../src/core/unrecorded';
 
-type Period = PageState['period'];
 interface VsCodeApi {
   postMessage(message: PageMessage): void;
   getState(): unknown;
@@ -208,13 +209,14 @@ function select(p: Period): void {
 document.addEventListener('click', (e) => {
   const el = (e.target as HTMLElement).closest<HTMLElement>('[data-period],[data-command]');
   if (!el) return;
-  if (el.dataset.period) select(el.dataset.period as Period);
-  else if (el.dataset.command) vscode.postMessage({ type: 'command', command: el.dataset.command as PageCommand });
+  const { period: p, command } = el.dataset;
+  if (isPeriod(p)) select(p);
+  else if (isPageCommand(command)) vscode.postMessage({ type: 'command', command });
 });
 
-window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
-  const msg = e.data;
-  if (msg?.type === 'model' && msg.model) {
+window.addEventListener('message', (e: MessageEvent<unknown>) => {
+  const msg = parseHostMessage(e.data);
+  if (msg?.type === 'model') {
     model = msg.model;
     render();
   }

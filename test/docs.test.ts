@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 // @ts-expect-error a plain .mjs tool without type declarations
-import { renderReadme } from '../src/tools/settings-doc.mjs';
+import { renderReadme } from '../src/tools/settingsDoc.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const readme = readFileSync('README.md', 'utf8');

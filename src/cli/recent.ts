@@ -1,7 +1,7 @@
 /**
  * The ledger's recent records, read-only, without opening the whole ledger: for `statusline`, which
  * runs on every prompt and needs only this month, the 7-day rate window and the last 5-hour block.
- * Segments are UTC months named by their records' `at` (ledger/format.ts segmentOf), so the segments
+ * Segments are UTC months named by their records' `at` (ledger/fileFormat.ts segmentOf), so the segments
  * from 40 days back hold every record it needs. Lines are read as every ledger reader reads them:
  * only lines with their newline, malformed ones counted and skipped, one record per id (the copy
  * with the largest token total).
@@ -9,7 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { totalTokens, tokens, type Interaction } from '../core/interaction';
-import { decodeLine, SEGMENT_FILE, segmentOf } from '../core/ledger/format';
+import { decodeLine, SEGMENT_FILE, segmentOf } from '../core/ledger/fileFormat';
 
 export const RECENT_DAYS = 40;
 

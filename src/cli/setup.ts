@@ -5,7 +5,7 @@ import { UnmeteredError } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
-import { normaliseMeterSettings } from '../core/settings';
+import { normaliseMeterSettings } from '../core/meter/settings';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { systemTimeZone } from '../core/time';

@@ -12,7 +12,6 @@ import {
   enforcedCap,
   evaluateBudgets,
   hasBudgets,
-  normaliseBudgetSettings,
   type BudgetGate,
   type BudgetSettings,
   type BudgetStatus,
@@ -28,27 +27,7 @@ const SETTLE_MS = 2_000;
 
 export function registerBudgets(services: Services): { gate: BudgetGate; disposable: vscode.Disposable } {
   const { context, logger } = services;
-  const warned = new Set<string>();
-  const read = (): BudgetSettings => {
-    const c = vscode.workspace.getConfiguration('unmetered');
-    // The monthly budget is read (and warned about) with the meter settings; the rest here.
-    const r = normaliseBudgetSettings({
-      dailyBudget: c.get('dailyBudget'),
-      projectBudgets: c.get('projectBudgets'),
-      budgetThresholds: c.get('budgetThresholds'),
-      budgetEnforcement: c.get('budgetEnforcement'),
-    });
-    for (const w of r.warnings) {
-      if (warned.has(w)) continue;
-      warned.add(w);
-      logger.warn(w);
-      void vscode.window.showWarningMessage(`Unmetered: ${w}`);
-    }
-    return r.value;
-  };
-  let rest = read();
-  // The monthly budget as the meter reads it now (its listener may run after this file's).
-  const current = (): BudgetSettings => ({ ...rest, monthlyNanos: services.budgetNanos() });
+  const current = (): BudgetSettings => services.settings.current.budgets;
 
   const gate = createBudgetGate({
     records: () => services.records(),
@@ -104,9 +83,7 @@ export function registerBudgets(services: Services): { gate: BudgetGate; disposa
       gate.invalidate();
       soon();
     }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('unmetered')) return;
-      rest = read();
+    services.settings.onDidChange(() => {
       gate.invalidate();
       soon();
     }),

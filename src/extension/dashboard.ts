@@ -9,7 +9,6 @@ import { buildDashboard } from '../core/report/dashboard';
 import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
-import { readPlans } from './config';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 
@@ -94,13 +93,21 @@ export class DashboardPanel implements vscode.Disposable {
       { dispose: () => clearInterval(tick) },
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => panel.visible && this.update()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => {
-        const m = parsePageMessage(raw);
-        if (m?.type === 'ready') this.update(0);
-        else if (m?.type === 'command') void vscode.commands.executeCommand(PAGE_COMMANDS[m.command]);
-      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       services.onDidChangeLedger(() => this.update()),
     );
+  }
+
+  /** What the page asks for: anything that does not parse as one of its messages is dropped. */
+  private receive(raw: unknown): void {
+    const m = parsePageMessage(raw);
+    if (!m) return;
+    switch (m.type) {
+      case 'ready':
+        return this.update(0);
+      case 'command':
+        return void vscode.commands.executeCommand(PAGE_COMMANDS[m.command]);
+    }
   }
 
   /** Recomputes and posts the model, coalescing bursts of ledger changes; skipped while hidden. */
@@ -118,14 +125,17 @@ export class DashboardPanel implements vscode.Disposable {
           timeZone: this.services.timeZone(),
           budgetNanos: this.services.budgetNanos(),
           weekStart: this.weekStart(),
-          plans: readPlans(this.services.logger),
+          plans: this.services.settings.current.plans,
         });
-        const message: HostMessage = { type: 'model', model };
-        await this.panel.webview.postMessage(message);
+        await this.send({ type: 'model', model });
       } catch (err) {
         this.services.log.error(`dashboard: ${(err as Error).message}`);
       }
     }
+  }
+
+  private async send(message: HostMessage): Promise<void> {
+    await this.panel.webview.postMessage(message);
   }
 
   dispose(): void {

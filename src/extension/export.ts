@@ -1,6 +1,6 @@
 /**
  * Reports in VS Code: the dashboard command, "Export Weekly Summary…", the automatic export of
- * last week on the first start of a new week (the settings reach the CLI through config.ts's mirror).
+ * last week on the first start of a new week (the settings reach the CLI through settings.ts's mirror).
  * Everything with substance happens in core/report; this file asks questions and writes files.
  */
 import * as vscode from 'vscode';
@@ -22,7 +22,7 @@ import {
   type Week,
   type WeeklySummary,
 } from '../core/report';
-import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
+import type { ExportSettings } from '../core/report/settings';
 import { rangeLabel } from '../core/report/format';
 import { usdToNanosExact } from '../core/report/totals';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';
@@ -34,25 +34,8 @@ export const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWe
 /** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
 const AUTO_EXPORT_DELAY_MS = 20_000;
 
-const warned = new Set<string>();
-
 export function readExportSettings(services: Services): ExportSettings {
-  const c = vscode.workspace.getConfiguration('unmetered.export');
-  const { value, warnings } = normaliseExportSettings({
-    weekStart: c.get('weekStart'),
-    pseudonymiseProjects: c.get('pseudonymiseProjects'),
-    developer: c.get('developer'),
-    folder: c.get('folder'),
-    formats: c.get('formats'),
-  });
-  for (const w of warnings) {
-    services.log.warn(w);
-    if (!warned.has(w)) {
-      warned.add(w);
-      void vscode.window.showWarningMessage(`Unmetered: ${w}`);
-    }
-  }
-  return value;
+  return services.settings.current.export;
 }
 
 /** `~` and `${workspaceFolder}` in the folder setting, as people write them. */

@@ -4,19 +4,15 @@
  */
 import * as vscode from 'vscode';
 import os from 'node:os';
-import type { Interaction } from '../core/interaction';
-import { openLedger, watchLedger, type Ledger } from '../core/ledger';
-import { computeMeter, type StatusExtras } from '../core/meter';
 import { dataDir as resolveDataDir } from '../core/paths';
-import { currentlyPriced, loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
-import { parseBudgetInput } from '../core/settings';
+import { parseBudgetInput } from '../core/meter/settings';
 import { systemTimeZone } from '../core/time';
-import { batchRecorder } from '../core/gateway/recorder';
 import type { Logger } from '../core/ports';
-import { readMeterSettings, readPlans, mirrorSettingsForCli } from './config';
-import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
+import { mirrorSettingsForCli, Settings } from './settings';
 import { COMMANDS, MeterStatusBar } from './statusBar';
-import type { MenuItem, Services } from './services';
+import type { Services } from './services';
+import { LedgerHub } from './ledgerAccess';
+import { MeterView } from './meterView';
 import { registerChatModels } from './chat';
 import { registerRouting } from './routing';
 import { registerTelemetry } from './telemetry';
@@ -29,99 +25,69 @@ export function activate(context: vscode.ExtensionContext): Services {
   const log = vscode.window.createOutputChannel('Unmetered', { log: true });
   const logger: Logger = { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) };
   const bar = new MeterStatusBar(context.globalState);
-  const changed = new vscode.EventEmitter<void>();
-  context.subscriptions.push(log, bar, changed);
-
   const dataDir = resolveDataDir(process.env, process.platform, os.homedir());
-  let settings = readMeterSettings(logger);
-  let plans = readPlans(logger);
-  let priceTable: PriceTable | undefined;
-  let ledgerOpen: Promise<Ledger> | undefined;
-  let extras: StatusExtras = {};
-  let budgetNote: StatusExtras['budgetNote'];
-  const sections = new Map<string, string>();
-  const menuSections: { title: string; order: number; items: () => Promise<MenuItem[]> | MenuItem[] }[] = [];
-
-  const prices = () => (priceTable ??= loadPriceTable({ overrides: vscode.workspace.getConfiguration('unmetered').get('prices'), logger }));
-  const ledger = () => (ledgerOpen ??= openLedger({ dir: dataDir, logger }));
-  const timeZone = () => settings.timeZone ?? systemTimeZone();
-
-  let renderQueued = false;
-  const render = () => {
-    if (renderQueued || !ledgerOpen) return;
-    renderQueued = true;
-    setTimeout(() => void paint(), 50);
-  };
-  const paint = async () => {
-    renderQueued = false;
-    try {
-      const records = await services.records();
-      const now = Date.now();
-      const meter = computeMeter(records, {
-        now,
-        timeZone: timeZone(),
-        budgetNanos: settings.budgetNanos,
-        copilotBilledPerToken: vscode.workspace.getConfiguration('unmetered').get<boolean>('copilot.billedPerToken') === true,
-      });
-      // Plan limits come from the latest records that carried them (core/plans): shown only while recent.
-      const limits = latestLimits(records, now);
-      const limitRows = limitsTooltipSection(limits, plans, now, timeZone());
-      bar.show(
-        meter,
-        timeZone(),
-        { ...extras, budgetNote, limits: limitsStatusText(limits, now, timeZone()) ?? undefined },
-        limitRows ? [...sections.values(), limitRows] : [...sections.values()],
-        (agent) => agentLabel(agent, plans),
-      );
-    } catch (err) {
-      logger.error(`could not compute the meter: ${(err as Error).message}`);
-      bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
-    }
-  };
-
-  // Group commit: what the gateway and the chat answer while a batch is being written goes into the next one.
-  const recorder = batchRecorder(async (batch) => {
-    const l = await ledger();
-    const written = await l.append(batch.map((i) => priceInteraction(i, prices())));
-    if (written.length) {
-      changed.fire();
-      render();
-    }
-  });
-
-  const services: Services = {
-    context,
+  const settings = new Settings(logger);
+  const hub = new LedgerHub({ dataDir, logger, settings });
+  const timeZone = () => settings.current.meter.timeZone ?? systemTimeZone();
+  const view = new MeterView(bar, {
     log,
     logger,
     dataDir,
-    ledger,
-    prices,
-    records: async () => currentlyPriced((await ledger()).records(), prices()),
-    record: (i: Interaction) => recorder.record(i),
-    onDidChangeLedger: changed.event,
+    settings: () => settings.current,
     timeZone,
-    budgetNanos: () => settings.budgetNanos,
-    addMenuSection(title, order, items) {
-      const entry = { title, order, items };
-      menuSections.push(entry);
-      menuSections.sort((a, b) => a.order - b.order);
-      return new vscode.Disposable(() => menuSections.splice(menuSections.indexOf(entry), 1));
-    },
-    setStatusExtras(next) {
-      extras = next;
-      render();
-    },
-    setTooltipSection(key, markdown) {
-      if (markdown === undefined) sections.delete(key);
-      else sections.set(key, markdown);
-      render();
-    },
-    setBudgetNote(note) {
-      budgetNote = note;
-      render();
-    },
-  };
+    records: () => hub.records(),
+    ready: () => hub.opened,
+  });
+  context.subscriptions.push(log, bar, settings, hub);
 
+  const services = compose({ context, log, logger, dataDir }, settings, hub, view, timeZone);
+  const sources = registerFeatures(services);
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget(settings)),
+    vscode.commands.registerCommand(COMMANDS.menu, () => view.showMenu()),
+    hub.onDidChangeLedger(() => view.render()),
+    settings.onDidChange(() => {
+      void mirrorSettingsForCli(dataDir, settings, logger);
+      view.render();
+    }),
+  );
+  // "Today" rolls over at local midnight, and the projection moves with the clock.
+  const tick = setInterval(() => view.render(), 60_000);
+  context.subscriptions.push({ dispose: () => clearInterval(tick) });
+  setImmediate(() => void start(services, hub, view, sources));
+  return services;
+}
+
+export function deactivate(): void {}
+
+/** Services in its named parts, each part backed by the object that owns that state. */
+function compose(
+  host: Pick<Services, 'context' | 'log' | 'logger' | 'dataDir'>,
+  settings: Settings,
+  hub: LedgerHub,
+  view: MeterView,
+  timeZone: () => string,
+): Services {
+  return {
+    ...host,
+    settings,
+    timeZone,
+    budgetNanos: () => settings.current.meter.budgetNanos,
+    ledger: () => hub.ledger(),
+    records: () => hub.records(),
+    prices: () => hub.prices(),
+    record: (i) => hub.record(i),
+    onDidChangeLedger: hub.onDidChangeLedger,
+    addMenuSection: (title, order, items) => view.addMenuSection(title, order, items),
+    setStatusExtras: (extras) => view.setStatusExtras(extras),
+    setTooltipSection: (key, markdown) => view.setTooltipSection(key, markdown),
+    setBudgetNote: (note) => view.setBudgetNote(note),
+  };
+}
+
+/** Registers every feature; returns the agent-log import, which starts only after the first paint. */
+function registerFeatures(services: Services): { begin(): void } {
+  const { context, logger, settings } = services;
   // Before routing: the gateway it starts asks the budget gate.
   const budgets = registerBudgets(services);
   services.budgetGate = budgets.gate;
@@ -129,60 +95,34 @@ export function activate(context: vscode.ExtensionContext): Services {
   const sources = registerSources(services);
   context.subscriptions.push(sources);
   registerChatModels(context, { record: (i) => services.record(i), logger });
-  const telemetry = registerTelemetry(services, () => vscode.workspace.getConfiguration('unmetered').get<number>('gateway.port') ?? 8719);
+  const telemetry = registerTelemetry(services, () => settings.current.gateway.port);
   context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));
-  context.subscriptions.push(tickBudgetStepWhenSet(() => settings.budgetNanos !== null));
-
-  context.subscriptions.push(
-    vscode.commands.registerCommand(COMMANDS.setBudget, () => setBudget()),
-    vscode.commands.registerCommand(COMMANDS.menu, () => showMenu(menuSections, log)),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('unmetered')) return;
-      if (e.affectsConfiguration('unmetered.prices')) priceTable = undefined;
-      settings = readMeterSettings(logger);
-      plans = readPlans(logger);
-      void mirrorSettingsForCli(dataDir, logger);
-      render();
-    }),
-  );
-
-  // "Today" rolls over at local midnight, and the projection moves with the clock.
-  const tick = setInterval(render, 60_000);
-  context.subscriptions.push({ dispose: () => clearInterval(tick) });
-
-  // After activation returns: open the ledger, paint, then watch for other writers.
-  const start = async () => {
-    try {
-      const l = await ledger();
-      render();
-      const watcher = watchLedger(l, () => {
-        changed.fire();
-        render();
-      });
-      context.subscriptions.push(watcher);
-      // Only after the first paint: importing the agents' logs can take seconds on a first run.
-      sources.begin();
-      await mirrorSettingsForCli(dataDir, logger);
-    } catch (err) {
-      logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
-      bar.showError(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
-    }
-  };
-  setImmediate(() => void start());
-
-  return services;
+  context.subscriptions.push(tickBudgetStepWhenSet(() => settings.current.meter.budgetNanos !== null));
+  return sources;
 }
 
-export function deactivate(): void {}
+/** After activation returns: open the ledger, paint, then watch for other writers and import the agents' logs. */
+async function start(services: Services, hub: LedgerHub, view: MeterView, sources: { begin(): void }): Promise<void> {
+  const { dataDir, logger, settings } = services;
+  try {
+    await hub.watch();
+    view.render();
+    // Only after the first paint: importing the agents' logs can take seconds on a first run.
+    sources.begin();
+    await mirrorSettingsForCli(dataDir, settings, logger);
+  } catch (err) {
+    logger.error(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
+    view.showError(`could not open the ledger in ${dataDir}: ${(err as Error).message}`);
+  }
+}
 
-async function setBudget(): Promise<void> {
-  const config = vscode.workspace.getConfiguration('unmetered');
-  const current = config.get<number>('monthlyBudget');
+async function setBudget(settings: Settings): Promise<void> {
+  const current = settings.written('monthlyBudget');
   const input = await vscode.window.showInputBox({
     title: 'Unmetered: Monthly Budget',
     prompt: 'Your monthly budget for metered AI spend, in US dollars. Leave empty for none.',
-    value: current ? String(current) : '',
+    value: typeof current === 'number' || typeof current === 'string' ? String(current || '') : '',
     placeHolder: 'e.g. 100',
     validateInput: (text) => {
       const r = parseBudgetInput(text);
@@ -192,38 +132,5 @@ async function setBudget(): Promise<void> {
   if (input === undefined) return;
   const r = parseBudgetInput(input);
   if ('error' in r) return;
-  await config.update('monthlyBudget', r.usd ?? 0, vscode.ConfigurationTarget.Global);
-}
-
-async function showMenu(
-  sections: { title: string; items: () => Promise<MenuItem[]> | MenuItem[] }[],
-  log: vscode.LogOutputChannel,
-): Promise<void> {
-  const picks: (MenuItem | vscode.QuickPickItem)[] = [];
-  for (const s of sections) {
-    let items: MenuItem[] = [];
-    try {
-      items = await s.items();
-    } catch (err) {
-      log.warn(`menu section ${s.title}: ${(err as Error).message}`);
-    }
-    if (items.length === 0) continue;
-    picks.push({ label: s.title, kind: vscode.QuickPickItemKind.Separator }, ...items);
-  }
-  picks.push(
-    { label: 'Unmetered', kind: vscode.QuickPickItemKind.Separator },
-    { label: '$(credit-card) Set monthly budget…', run: () => vscode.commands.executeCommand(COMMANDS.setBudget) },
-    { label: '$(output) Show log', run: () => log.show() },
-  );
-  const choice = await vscode.window.showQuickPick(picks, { title: 'Unmetered', placeHolder: 'Switch model, budget, reports' });
-  if (!choice || !('run' in choice)) return;
-  try {
-    await choice.run();
-  } catch (err) {
-    // An action that fails must say so: a silent menu item looks like one that worked.
-    log.error(`${choice.label}: ${(err as Error).stack ?? String(err)}`);
-    void vscode.window
-      .showErrorMessage(`Unmetered: ${choice.label.replace(/\$\([\w-]+\)\s*/g, '')} failed: ${(err as Error).message}`, 'Show Log')
-      .then((a) => a && log.show());
-  }
+  await settings.update('monthlyBudget', r.usd ?? 0);
 }

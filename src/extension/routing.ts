@@ -31,7 +31,7 @@ import {
 import { isModelName } from '../core/gateway/settings';
 import { createOllama } from '../core/local/ollama';
 import { localCandidates, notLocalReason } from '../core/local/where';
-import { describeModel, describePull } from '../core/local/format';
+import { describeModel, describePull } from '../core/local/describe';
 import { UnmeteredError } from '../core/errors';
 import type { MenuItem, Services } from './services';
 

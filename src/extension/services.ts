@@ -1,6 +1,7 @@
 /**
- * What the composition root hands to each feature's register function. Features (routing, reports,
- * chat) depend on this, never on each other, and never on how the ledger or prices are built.
+ * What the composition root hands to each feature's register function, in named parts. Features (routing,
+ * reports, chat) depend on these, never on each other, and never on how the ledger or prices are built;
+ * a feature that needs only some parts asks for only those (e.g. `LedgerAccess & StatusSurface`).
  */
 import type * as vscode from 'vscode';
 import type { Interaction } from '../core/interaction';
@@ -9,18 +10,24 @@ import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
 import type { BudgetGate } from '../core/budgets';
+import type { Settings } from './settings';
 
 export interface MenuItem extends vscode.QuickPickItem {
   run(): unknown;
 }
 
-export interface Services {
+/** The editor's handles and where the data lives. */
+export interface Host {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
   /** The output channel as core's Logger port. */
   logger: Logger;
   /** The data directory shared with the CLI (UNMETERED_HOME or the platform's user data dir). */
   dataDir: string;
+}
+
+/** The ledger, as every view reads it and every producer in this window writes it (ledgerAccess.ts). */
+export interface LedgerAccess {
   /** The ledger, opened once on first use. */
   ledger(): Promise<Ledger>;
   /** The ledger's records as the current price settings price them (what every view shows). */
@@ -31,10 +38,10 @@ export interface Services {
   record(i: Interaction): Promise<void>;
   /** Fires when the ledger gained records, from this window or any other process. */
   onDidChangeLedger: vscode.Event<void>;
-  /** The time zone the meter uses (setting or this machine's). */
-  timeZone(): string;
-  /** The monthly budget in nano-dollars, or null. */
-  budgetNanos(): number | null;
+}
+
+/** The status bar item: its menu, route indicator, tooltip sections and budget mark (meterView.ts). */
+export interface StatusSurface {
   /** Adds items to the status bar menu, under a section title. */
   addMenuSection(title: string, order: number, items: () => Promise<MenuItem[]> | MenuItem[]): vscode.Disposable;
   /** Sets the route indicator shown in the status bar item. */
@@ -43,6 +50,19 @@ export interface Services {
   setTooltipSection(key: string, markdown: string | undefined): void;
   /** Marks the status bar while a budget cap acts or budgets go unchecked; undefined clears it. */
   setBudgetNote(note: StatusExtras['budgetNote']): void;
+}
+
+/** The settings (settings.ts) and the two values most views derive from them. */
+export interface SettingsAccess {
+  /** Every `unmetered.*` setting, validated, and an event when one changes. */
+  settings: Settings;
+  /** The time zone the meter uses (setting or this machine's). */
+  timeZone(): string;
+  /** The monthly budget in nano-dollars, or null. */
+  budgetNanos(): number | null;
+}
+
+export interface Services extends Host, LedgerAccess, StatusSurface, SettingsAccess {
   /** Asked by the gateway before it forwards a cloud request (set once budgets are registered). */
   budgetGate?: BudgetGate;
 }

@@ -6,15 +6,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  createImporter,
-  describeSource,
-  normaliseSourceSettings,
-  summariseSources,
-  type ImportProgress,
-  type Importer,
-  type SourceId,
-} from '../core/sources';
+import { createImporter, describeSource, summariseSources, type ImportProgress, type Importer, type SourceId } from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
@@ -66,8 +58,7 @@ export function registerSources(services: Services): vscode.Disposable & { begin
   const start = async () => {
     const mine = ++generation;
     watcher?.dispose();
-    const { settings, warnings } = normaliseSourceSettings(vscode.workspace.getConfiguration('unmetered').get('sources'));
-    for (const w of warnings) logger.warn(w);
+    const settings = services.settings.current.sources;
     const ledger = await services.ledger();
     importer = createImporter({
       dataDir: services.dataDir,
@@ -113,10 +104,15 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       // The ledger watcher repaints the status bar when the import writes; the counts in the tooltip
       // only need an occasional refresh.
       statusTimer = setInterval(() => void showPaths().catch(() => {}), STATUS_REFRESH_MS);
-      onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
-        const moved = CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`));
-        if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices') || moved) void restart();
-      });
+      onConfig = vscode.Disposable.from(
+        services.settings.onDidChange((e) => {
+          if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices')) void restart();
+        }),
+        // Roo Code's and Kilo Code's own settings: not ours, so not in the settings module.
+        vscode.workspace.onDidChangeConfiguration((e) => {
+          if (CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`))) void restart();
+        }),
+      );
       void restart();
     },
   });

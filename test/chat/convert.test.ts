@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normaliseMessages, ROLE_ASSISTANT, ROLE_SYSTEM, ROLE_USER, TOOL_MODE_REQUIRED } from '../../src/core/chat/messages';
 import { toOpenAIMessages, toOpenAITools } from '../../src/core/chat/openai';
-import { toOllamaMessages, toOllamaTools } from '../../src/core/chat/ollama-chat';
+import { toOllamaMessages, toOllamaTools } from '../../src/core/chat/ollamaChat';
 
 // Shapes of vscode.LanguageModelTextPart / ToolCallPart / ToolResultPart / DataPart / PromptTsxPart.
 class TextPart {

@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_GATEWAY_PORT, normaliseGatewaySettings } from '../../src/core/gateway';
+import { DEFAULT_GATEWAY_PORT, normaliseGatewayListen, normaliseGatewaySettings } from '../../src/core/gateway';
+import { normaliseFlag } from '../../src/core/normalise';
 
 test('defaults when nothing is set', () => {
   assert.deepEqual(normaliseGatewaySettings({}), {
@@ -52,4 +53,23 @@ test('bad values fall back to the default with a warning naming the setting, wha
     'unmetered.route: expected "cloud" or "local", got "offline"; using "cloud"',
     'unmetered.localModel: expected an Ollama model name such as "qwen3-coder:30b", got "bad name!"; no local model is chosen',
   ]);
+});
+
+describe('unmetered.gateway.listen and the true/false settings', { timeout: 10_000 }, () => {
+  it('keeps "always" and "whenRouted"; anything else listens only when routed, with a warning naming the setting', () => {
+    assert.deepEqual(normaliseGatewayListen('always'), { value: 'always', warnings: [] });
+    assert.deepEqual(normaliseGatewayListen(undefined), { value: 'whenRouted', warnings: [] });
+    const r = normaliseGatewayListen('sometimes');
+    assert.equal(r.value, 'whenRouted');
+    assert.deepEqual(r.warnings, ['unmetered.gateway.listen: expected "whenRouted" or "always", got "sometimes"; using "whenRouted"']);
+  });
+
+  it('takes only a real true as true: the string "true" is a mistake said in a warning', () => {
+    assert.deepEqual(normaliseFlag('unmetered.copilot.billedPerToken', true), { value: true, warnings: [] });
+    assert.deepEqual(normaliseFlag('unmetered.copilot.billedPerToken', undefined), { value: false, warnings: [] });
+    assert.deepEqual(normaliseFlag('unmetered.copilot.billedPerToken', 'true'), {
+      value: false,
+      warnings: ['unmetered.copilot.billedPerToken: expected true or false, got "true"; using false'],
+    });
+  });
 });

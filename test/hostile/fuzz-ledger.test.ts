@@ -9,7 +9,7 @@ import path from 'node:path';
 import { UnmeteredError } from '../../src/core/errors';
 import type { Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger/index';
-import { decodeLine, encodeLine, HEADER_LINE, validateRecord } from '../../src/core/ledger/format';
+import { decodeLine, encodeLine, HEADER_LINE, validateRecord } from '../../src/core/ledger/fileFormat';
 import { memoryLogger } from '../../src/core/ports';
 import { fuzzRuns, mulberry32, mutate, pick } from '../helpers/fuzz';
 import { record } from '../ledger/fixtures/records';

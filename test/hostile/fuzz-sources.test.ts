@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { decodeLine, encodeLine, validateRecord } from '../../src/core/ledger/format';
+import { decodeLine, encodeLine, validateRecord } from '../../src/core/ledger/fileFormat';
 import { ADAPTERS } from '../../src/core/sources/registry';
 import { MalformedLine, type LineParser, type ParsedRecord, type SourceAdapter } from '../../src/core/sources/types';
 import type { Row } from '../../src/core/sources/sqliteSnapshot';

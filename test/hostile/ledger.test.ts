@@ -23,7 +23,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../../src/core/ledger/index';
-import { encodeLine, HEADER_LINE } from '../../src/core/ledger/format';
+import { encodeLine, HEADER_LINE } from '../../src/core/ledger/fileFormat';
 import { memoryLogger } from '../../src/core/ports';
 import { builtFile } from '../helpers/dist';
 import { record } from '../ledger/fixtures/records';

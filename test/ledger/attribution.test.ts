@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openLedger } from '../../src/core/ledger/index';
-import { decodeLine, encodeLine } from '../../src/core/ledger/format';
+import { decodeLine, encodeLine } from '../../src/core/ledger/fileFormat';
 import { record } from './fixtures/records';
 import { tempDir } from './helpers';
 

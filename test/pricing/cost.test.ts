@@ -10,13 +10,13 @@ const price = (name: string): ModelPrice => {
   return m.price;
 };
 
-test("agent-logs.md's Claude Code line (Sonnet 4.5) costs $0.0249003", () => {
+test('a Claude Code assistant line (Sonnet 4.5: 4 input, 1,532 cache write, 48,211 cache read, 312 output) costs $0.0249003', () => {
   // 4 × $3/M + 1,532 × $3.75/M + 48,211 × $0.30/M + 312 × $15/M
   const t = tokens({ input: 4, cacheWrite5m: 1532, cacheRead: 48211, output: 312 });
   assert.equal(costOf(t, price('claude-sonnet-4-5-20250929')), 24_900_300);
 });
 
-test("agent-logs.md's Codex event (gpt-5-codex, 9,500 input of which 8,192 cached, 490 output) costs $0.007559", () => {
+test('a Codex token_count event (gpt-5-codex, 9,500 input of which 8,192 cached, 490 output) costs $0.007559', () => {
   // Our tokens are disjoint: the 8,192 cached tokens are not in input; the 256 reasoning tokens are inside output.
   const t = tokens({ input: 9500 - 8192, cacheRead: 8192, output: 490, reasoning: 256 });
   assert.equal(costOf(t, price('gpt-5-codex')), 7_559_000);

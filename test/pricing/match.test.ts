@@ -52,7 +52,7 @@ const CASES: [string, [string, boolean] | null][] = [
   ['   ', null],
 ];
 
-test('model names match price keys as pricing.md describes', () => {
+test('model names match price keys: exact, normalised, without a date, then the longest key on word boundaries', () => {
   for (const [name, expected] of CASES) {
     const m = table.lookup(name);
     assert.deepEqual(m && [m.key, m.inferred], expected, JSON.stringify(name));

@@ -133,7 +133,11 @@ interface BigRates {
   w1h: bigint;
 }
 
-/** Written from pricing.md's rules, apart from the code under test. */
+/**
+ * Written from the vendors' published rules, apart from the code under test: Anthropic's input, cache writes, cache
+ * reads and output are disjoint counts, each at its own price; OpenAI's cached input and reasoning output are parts
+ * of input and output; LiteLLM's per-token fields (model_prices_and_context_window.json) give the prices.
+ */
 function expectedCost(e: LiteLLMEntry, t: Tokens, fast: boolean): bigint {
   const opt = (v: number | undefined) => (v === undefined ? undefined : picosOf(v));
   const input = picosOf(e.input_cost_per_token);

@@ -7,7 +7,8 @@ import { buildSnapshot, KEPT_FIELDS, serializeSnapshot, trimLiteLLM } from '../.
 
 const SNAPSHOT_FILE = path.join(__dirname, '..', '..', 'src', 'core', 'pricing', 'snapshot.json');
 
-// pricing.md's reference table (LiteLLM commit 00035b69), in pico-dollars per token (= µ$ per million).
+// List prices from LiteLLM's model_prices_and_context_window.json (BerriAI/litellm at commit 00035b69), read by hand,
+// in pico-dollars per token (= µ$ per million).
 // OpenAI lists no cache-write price: those columns hold our documented defaults, 1.25 × input (5m) and 2 × input (1h).
 const M = 1_000_000;
 const REFERENCE: [name: string, rates: Rates, long?: Rates][] = [
@@ -95,7 +96,7 @@ test('the snapshot covers the Claude 3.x and 4.x, GPT-5, 4.1, 4o, o-series, Code
   }
 });
 
-test("pricing.md's reference table holds for every model in it", () => {
+test('the hand-read LiteLLM list prices above hold for every model in them', () => {
   const table = loadPriceTable();
   for (const [name, rates, long] of REFERENCE) {
     const m = table.lookup(name);
@@ -107,7 +108,7 @@ test("pricing.md's reference table holds for every model in it", () => {
   }
 });
 
-test('the other list prices pricing.md quotes: Opus 4.6-4.8, Sonnet 4.6, gpt-5.2, gpt-5.3-codex, gpt-5.5', () => {
+test("the vendors' list prices of Opus 4.6-4.8, Sonnet 4.6, gpt-5.2, gpt-5.3-codex and gpt-5.5", () => {
   const table = loadPriceTable();
   const io = (n: string) => {
     const p = table.lookup(n)!.price;

@@ -1,11 +1,12 @@
 /**
- * Budget settings beyond the monthly one (src/core/settings.ts): a daily budget, monthly budgets per
+ * Budget settings beyond the monthly one (src/core/meter/settings.ts): a daily budget, monthly budgets per
  * project, the thresholds that notify, and which budgets the gateway enforces. Types and normalisers
  * only; the schema is in package.json, reading happens in the extension or the CLI. A bad value falls
  * back to its default with a warning saying what was expected and what arrived.
  */
 import { usdToNanos } from '../money';
-import { normaliseBudget, type Normalised } from '../settings';
+import { normaliseBudget } from '../meter/settings';
+import type { Normalised } from '../normalise';
 
 /** What the gateway does once a budget is used up: nothing, serve with the local model, or refuse. */
 export type Enforcement = 'off' | 'fallback' | 'refuse';

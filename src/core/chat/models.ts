@@ -6,8 +6,8 @@
  */
 import { encodingFor } from '../tokens';
 import type { LocalModel, ModelDetails } from '../local/ollama';
-import { formatBytes } from '../local/format';
-import type { Normalised } from '../settings';
+import { formatBytes } from '../local/describe';
+import type { Normalised } from '../normalise';
 
 export type Backend = 'ollama' | 'openai';
 

@@ -30,7 +30,7 @@ import {
   type ChatSettings,
   type RouteState,
 } from './models';
-import { streamOllamaChat } from './ollama-chat';
+import { streamOllamaChat } from './ollamaChat';
 import { createOpenAIClient, listOpenAIModels, streamOpenAIChat } from './openai';
 import { newTrace, type RequestTrace } from './trace';
 

@@ -4,7 +4,7 @@
  * saying what was expected and what arrived.
  */
 import type { Route } from '../interaction';
-import type { Normalised } from '../settings';
+import type { Normalised } from '../normalise';
 import { DEFAULT_OLLAMA_HOST } from '../local/ollama';
 
 /** Chosen to stay clear of common dev servers (3000, 4000, 5173, 8000, 8080, wrangler's 8787, Ollama's 11434). */
@@ -85,6 +85,18 @@ export function normaliseLocalModel(v: unknown): Normalised<string | null> {
     };
   }
   return { value: v.trim(), warnings: [] };
+}
+
+/** unmetered.gateway.listen: listen only while something is routed through the gateway, or always. */
+export type GatewayListen = 'whenRouted' | 'always';
+
+export function normaliseGatewayListen(v: unknown): Normalised<GatewayListen> {
+  if (v === undefined || v === null || v === '' || v === 'whenRouted') return { value: 'whenRouted', warnings: [] };
+  if (v === 'always') return { value: 'always', warnings: [] };
+  return {
+    value: 'whenRouted',
+    warnings: [`unmetered.gateway.listen: expected "whenRouted" or "always", got ${show(v)}; using "whenRouted"`],
+  };
 }
 
 export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<GatewaySettings> {

@@ -19,7 +19,7 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { INTERACTION_FIELDS, type Interaction, type Tokens } from '../interaction';
-import { LEDGER_FORMAT_VERSION } from './format';
+import { LEDGER_FORMAT_VERSION } from './fileFormat';
 
 const MAGIC = 'ULC1';
 /** Bump when the snapshot layout or what decodeLine accepts changes: old snapshots are then ignored. */
@@ -80,7 +80,7 @@ export async function fingerprint(fh: FileHandle, bytes: number): Promise<string
 
 const TOKEN_COLUMNS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const;
 const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replaces', 'priceSource', 'extra'] as const;
-/** Optional strings (absent, not null, when 0), after the flags so records keep format.ts's key order. */
+/** Optional strings (absent, not null, when 0), after the flags so records keep fileFormat.ts's key order. */
 const OPTIONAL_STRING_COLUMNS = ['branch', 'repo'] as const;
 
 function extrasOf(r: Interaction): string | null {
@@ -291,7 +291,7 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
     const f = flags[i];
     const c = costs[i];
     const v = avoids[i];
-    // Same key order as format.ts builds, so records look alike whichever way they were read.
+    // Same key order as fileFormat.ts builds, so records look alike whichever way they were read.
     const r: Interaction = {
       id: text.slice(off[2 * i], off[2 * i + 1]),
       at: text.slice(off[2 * i + 1], off[2 * i + 2]),

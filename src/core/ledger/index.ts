@@ -1,6 +1,6 @@
 /**
  * The ledger: an append-only, durable store of Interactions, idempotent by id, shared by several
- * processes at once (VS Code windows, the CLI, a gateway). The file format is in format.ts.
+ * processes at once (VS Code windows, the CLI, a gateway). The file format is in fileFormat.ts.
  *
  * Writing. Each batch for a segment goes out as ONE write() on a descriptor opened with O_APPEND
  * ('a+'), then fdatasync() before append() resolves (a new segment's directory entry is fsync'ed
@@ -17,7 +17,7 @@
  * repair waits for a write that succeeds. Prepending is safe even if the "torn" tail is a live
  * write: the batch queues behind that write on the file lock and only adds a blank line. The
  * terminated fragment is then an ordinary malformed line, counted and skipped; and should a crash
- * glue a fragment to the next writer's first line anyway, format.ts recovers that record.
+ * glue a fragment to the next writer's first line anyway, fileFormat.ts recovers that record.
  *
  * Bounded reading. Segments are read in chunks; a line longer than maxLineBytes (e.g. a runaway
  * line in a damaged or hostile file) is passed over without being held or decoded, and is one
@@ -42,10 +42,10 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import { totalTokens, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
-import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './format';
+import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './fileFormat';
 import { ADDED, KEPT, View } from './view';
 
-export { LEDGER_FORMAT_VERSION } from './format';
+export { LEDGER_FORMAT_VERSION } from './fileFormat';
 
 export interface LedgerStats {
   /** Lines that were not a valid record (bad JSON, failed validation, torn fragments), skipped. */

@@ -1,2 +1,2 @@
 export * from './meter';
-export * from './present';
+export * from './statusText';

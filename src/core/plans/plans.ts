@@ -6,7 +6,7 @@
  * work costs per token and hiding it would hide the usage; its plan's flat price is what `unmetered plan`
  * compares it with.
  */
-import type { Normalised } from '../settings';
+import type { Normalised } from '../normalise';
 
 export type Vendor = 'anthropic' | 'openai' | 'github';
 

@@ -3,19 +3,15 @@
  * extension or the CLI). A bad value falls back to the default with a warning that says what was
  * expected and what arrived.
  */
-import { usdToNanos } from './money';
-import { isValidTimeZone } from './time';
+import { usdToNanos } from '../money';
+import { isValidTimeZone } from '../time';
+import type { Normalised } from '../normalise';
 
 export interface MeterSettings {
   /** Monthly budget in nano-dollars; null = no budget. */
   budgetNanos: number | null;
   /** IANA zone; null = the machine's zone. */
   timeZone: string | null;
-}
-
-export interface Normalised<T> {
-  value: T;
-  warnings: string[];
 }
 
 export function normaliseBudget(v: unknown): Normalised<number | null> {

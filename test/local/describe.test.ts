@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeModel, describePull, formatBytes } from '../../src/core/local/format';
+import { describeModel, describePull, formatBytes } from '../../src/core/local/describe';
 
 test('bytes read the way Ollama and people write them', () => {
   assert.equal(formatBytes(512), '512 B');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { serializeSnapshot, type PriceSnapshot } from '../../src/core/pricing/litellm';
 
 // Drives the refresh script on a local copy (--file), so nothing is fetched.
-const SCRIPT = path.join(__dirname, '..', '..', 'src', 'tools', 'refresh-prices.ts');
+const SCRIPT = path.join(__dirname, '..', '..', 'src', 'tools', 'refreshPrices.ts');
 const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { encoding: 'utf8' });
 
 test('prices:refresh trims a LiteLLM file into a snapshot that records its commit and date, and lists what changed', () => {

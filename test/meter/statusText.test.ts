@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeMeter, statusView, tooltipMarkdown, formatRough, formatCompact } from '../../src/core/meter';
 import { tokens, type Interaction } from '../../src/core/interaction';
-import { normaliseMeterSettings, parseBudgetInput } from '../../src/core/settings';
+import { normaliseMeterSettings, parseBudgetInput } from '../../src/core/meter/settings';
 
 const USD = 1_000_000_000;
 const now = Date.parse('2026-11-23T12:00:00Z');

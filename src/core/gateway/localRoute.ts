@@ -1,0 +1,91 @@
+/**
+ * What the local route adds to forwarding: Ollama's models listed in the vendor's shape, Ollama's errors
+ * reworded into what to do, and a guard against a request too large for the model's loaded context window.
+ */
+import type http from 'node:http';
+import type { Clock } from '../ports';
+import { createOllama, isModelNotFound, MIN_AGENT_CONTEXT, notPulledMessage, smallContextMessage } from '../local/ollama';
+import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
+import { send } from './reply';
+
+export function ollamaFailure(shape: ErrorShape, status: number, body: string, host: string, model: string): GatewayError {
+  const message = errorMessageOf(body);
+  if (status === 404 && isModelNotFound(message)) return gatewayError(shape, 'model_not_pulled', notPulledMessage(model, host));
+  if (/context (length|window)|too long|exceeds/i.test(message)) {
+    return gatewayError(
+      shape,
+      'context_too_small',
+      `The request does not fit ${model}'s context window (Ollama: ${message}). ${raiseContextHint()}`,
+    );
+  }
+  const kind: GatewayErrorKind = 'ollama_error';
+  return gatewayError(shape, kind, `Ollama at ${host} answered ${status}: ${message}`);
+}
+
+/** GET /v1/models on the local route: Ollama's models, in the shape the client's API lists them. */
+export async function localModels(
+  res: http.ServerResponse,
+  host: string,
+  shape: ErrorShape,
+  now: number,
+  startedAt: string,
+): Promise<void> {
+  let models;
+  try {
+    models = await createOllama({ host }).list();
+  } catch (err) {
+    return send(res, gatewayError(shape, 'ollama_unreachable', (err as Error).message));
+  }
+  const created = Math.floor(now / 1000);
+  const out =
+    shape === 'anthropic'
+      ? {
+          data: models.map((m) => ({ type: 'model', id: m.name, display_name: m.name, created_at: m.modifiedAt ?? startedAt })),
+          has_more: false,
+          first_id: models[0]?.name ?? null,
+          last_id: models.at(-1)?.name ?? null,
+        }
+      : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: 'ollama' })) };
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(out));
+}
+
+function raiseContextHint(): string {
+  return `Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: start Ollama with OLLAMA_CONTEXT_LENGTH=${MIN_AGENT_CONTEXT} (then restart it), or set num_ctx in the model's Modelfile.`;
+}
+
+/**
+ * Knows, per model, the context length Ollama loaded it with (from /api/ps), refreshed in the background so
+ * no request waits for it. A request whose body alone exceeds that window (at a generous 6 bytes per token,
+ * so only certain overflows are refused) is answered with how to raise the window instead of being
+ * silently truncated by Ollama.
+ */
+export class ContextWatch {
+  private readonly known = new Map<string, { ctx: number | null; at: number; refreshing: boolean }>();
+  private static readonly TTL = 15_000;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Why a request of `bodyBytes` cannot fit `model`'s loaded window, or null when it may. */
+  check(host: string, model: string, bodyBytes: number): string | null {
+    const key = `${host} ${model}`;
+    const k = this.known.get(key);
+    const now = this.clock.now();
+    if (!k || (now - k.at > ContextWatch.TTL && !k.refreshing)) {
+      const entry = k ?? { ctx: null, at: now, refreshing: true };
+      entry.refreshing = true;
+      this.known.set(key, entry);
+      createOllama({ host, timeoutMs: 2_000 })
+        .loadedContextLength(model)
+        .then(
+          (r) => Object.assign(entry, { ctx: r.contextLength, at: this.clock.now(), refreshing: false }),
+          () => Object.assign(entry, { ctx: null, at: this.clock.now(), refreshing: false }),
+        );
+    }
+    const ctx = k?.ctx ?? null;
+    if (ctx !== null && bodyBytes / 6 > ctx) {
+      return `This request (about ${Math.round(bodyBytes / 4).toLocaleString('en-US')} tokens) does not fit: ${smallContextMessage(model, ctx)}`;
+    }
+    return null;
+  }
+}
