@@ -458,7 +458,7 @@ class RollupState {
       return out;
     };
     const nc = h.cells;
-    const codes = take((b, a, n) => new Uint32Array(b.slice(a, a + n * 4)), nc * 7, 4);
+    const codes = take((b, a, n) => new Int32Array(b.slice(a, a + n * 4)), nc * 7, 4);
     const sums = take((b, a, n) => new Float64Array(b.slice(a, a + n * 8)), nc * SUM_FIELDS.length, 8);
     const d = h.dict;
     for (let c = 0; c < nc; c++) {
@@ -518,7 +518,7 @@ class RollupState {
       return i;
     };
     const nc = this.cells.length;
-    const codes = new Uint32Array(nc * 7);
+    const codes = new Int32Array(nc * 7);
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
