@@ -22,6 +22,8 @@ export interface ImportAgentLogsOptions {
   sources?: unknown;
   /** Extra VS Code globalStorage folders to search for Cline / Roo Code / Kilo Code. */
   globalStorageDirs?: string[];
+  /** See ImporterOptions.sourcesInSummary. */
+  sourcesInSummary?: boolean;
 }
 
 export type { ImportSummary };
@@ -43,6 +45,7 @@ export async function importAgentLogs(opts: ImportAgentLogsOptions): Promise<Imp
     logger: opts.logger,
     settings,
     workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
+    sourcesInSummary: opts.sourcesInSummary,
   });
   return importer.scan();
 }

@@ -64,12 +64,12 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
       await ledger.append(history(2000, 7));
       const records = ledger.records();
       await ledger.close();
-      const rollup = await readRollup({ dir });
-      assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
       let compared = 0;
       for (const timeZone of ZONES) {
-        const entries = entriesOf(rollup.cells, rollup.loose, timeZone);
-        assert.ok(entries, `${timeZone}: every quarter-hour lies in one local day`);
+        const rollup = await readRollup({ dir, timeZone });
+        assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
+        const entries = entriesOf(rollup, rollup.loose, timeZone);
+        assert.ok(entries, `${timeZone}: the rollup is this zone's`);
         for (const nowIso of NOWS) {
           const now = Date.parse(nowIso);
           for (const budgetNanos of [null, 400_000_000_000]) {
@@ -100,23 +100,21 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
     }
   });
 
-  test('a zone off the quarter-hour grid is refused, not approximated', async () => {
+  test("a rollup is kept per zone: another zone's days are never used", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
     try {
       const ledger = await openLedger({ dir, logger: memoryLogger() });
-      // Liberia kept -00:44:30 until 1972: local midnight fell at 00:44:30 UTC, inside the quarter-hour from 00:30.
-      await ledger.append([record('old', { at: '1960-06-01T00:40:00.000Z' })]);
+      // 23:30 UTC is the 30th in UTC and already the 1st in Kolkata (+05:30): 05:00 on 1 December.
+      await ledger.append([record('late', { at: '2026-11-30T23:30:00.000Z' })]);
       await ledger.close();
-      const rollup = await readRollup({ dir });
-      assert.equal(entriesOf(rollup.cells, rollup.loose, 'Africa/Monrovia'), null);
-      const utc = entriesOf(rollup.cells, rollup.loose, 'UTC');
-      assert.notEqual(utc, null);
-      // The meter's cuts are Liberian midnights then, off the grid too.
-      assert.equal(meterOf(utc!, { now: Date.parse('1960-06-01T12:00:00Z'), timeZone: 'Africa/Monrovia', budgetNanos: null }), null);
-      // Saved and read back: a quarter-hour before 1970 is a negative number and stays one.
-      const again = await readRollup({ dir });
-      assert.equal(again.stats.how, 'cached');
-      assert.equal(again.cells[0].q, Math.floor(Date.parse('1960-06-01T00:40:00.000Z') / 900_000));
+      const utc = await readRollup({ dir, timeZone: 'UTC' });
+      const kolkata = await readRollup({ dir, timeZone: 'Asia/Kolkata' });
+      assert.deepEqual([utc.stats.how, kolkata.stats.how], ['rebuilt', 'rebuilt']);
+      assert.deepEqual([utc.cells[0].day, kolkata.cells[0].day], ['2026-11-30', '2026-12-01']);
+      assert.equal(entriesOf(utc, [], 'Asia/Kolkata'), null);
+      // Each zone's file is kept: reading either again reads no ledger line.
+      const again = await readRollup({ dir, timeZone: 'UTC' });
+      assert.deepEqual([again.stats.how, again.stats.linesRead, again.cells[0].day], ['cached', 0, '2026-11-30']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -95,7 +95,7 @@ function groupRecords(records: Iterable<Interaction>): Map<string, string> {
 function groupRollup(r: Rollup): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const c of r.cells) {
-    const key = [new Date(c.q * 900_000).toISOString().slice(0, 10), c.agent, c.model, c.project, c.route, c.repo].join('|');
+    const key = [c.day, c.agent, c.model, c.project, c.route, c.repo].join('|');
     const s = m.get(key) ?? new Array<number>(9).fill(0);
     const x = c.sums;
     [x.costNanos, x.avoidedAllNanos, x.input, x.output, x.cacheRead, x.cacheWrite, x.interactions, x.unpriced, x.estimated].forEach(
@@ -173,7 +173,7 @@ describe('rollup', { timeout: 180_000 }, () => {
         const segs = readdirSync(path.join(dir, 'ledger')).filter((n) => n.endsWith('.jsonl'));
         appendFileSync(path.join(dir, 'ledger', segs[0]), rnd() < 0.5 ? 'not json at all\n' : '{"id":"x","t":[1,2]}\n');
       }
-      const got = await readRollup({ dir });
+      const got = await readRollup({ dir, timeZone: 'UTC' });
       if (got.stats.how === 'folded') seen.folded++;
       if (got.stats.how === 'rebuilt') seen.rebuilt++;
       if (expectRebuild) assert.equal(got.stats.how, 'rebuilt', `round ${round}: a truncated segment must rebuild the rollup`);
@@ -184,7 +184,7 @@ describe('rollup', { timeout: 180_000 }, () => {
       assert.deepEqual(sorted(groupRollup(got)), sorted(groupRecords(fresh.records())), `round ${round}: sums against openLedger`);
       await fresh.close();
       // Read again with nothing new: no ledger line is read.
-      const again = await readRollup({ dir });
+      const again = await readRollup({ dir, timeZone: 'UTC' });
       assert.equal(again.stats.how, 'cached', `round ${round}: nothing new`);
       assert.equal(again.stats.linesRead, 0, `round ${round}: nothing new means no ledger line read`);
       assert.deepEqual(sorted(groupRollup(again)), sorted(groupRollup(got)), `round ${round}: saved and read back`);
@@ -199,21 +199,21 @@ describe('rollup', { timeout: 180_000 }, () => {
     await ledger.append(
       Array.from({ length: 500 }, (_, i) => record(`a:${i}`, { at: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z` })),
     );
-    assert.equal((await readRollup({ dir })).stats.how, 'rebuilt');
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
     await ledger.append([record('a:new', { at: '2026-11-30T10:00:00.000Z' })]);
-    const one = await readRollup({ dir });
+    const one = await readRollup({ dir, timeZone: 'UTC' });
     assert.equal(one.stats.how, 'folded');
     assert.equal(one.stats.linesRead, 1);
     assert.equal(one.interactions, 501);
     // A more complete copy of a stored id: the new line plus the stored copy read back, and the
     // cell it leaves recomputed from its members (500 records over 28 days: a:7 shares its
-    // quarter-hour with a:35, a:63, … — 18 of them including itself, since 7 + 28k < 500 for k ≤ 17).
+    // day with a:35, a:63, … — 18 of them including itself, since 7 + 28k < 500 for k ≤ 17).
     await ledger.append([record('a:7', { at: '2026-11-08T10:00:00.000Z', output: 5000 })]);
-    const more = await readRollup({ dir });
+    const more = await readRollup({ dir, timeZone: 'UTC' });
     assert.equal(more.stats.how, 'folded');
     assert.equal(more.interactions, 501);
     assert.ok(more.stats.linesRead <= 1 + 1 + 18, `read ${more.stats.linesRead} lines`);
-    const day8 = more.cells.filter((c) => c.firstAt.startsWith('2026-11-08'));
+    const day8 = more.cells.filter((c) => c.day === '2026-11-08');
     // 18 records × 100 output tokens, one of them now 5000: 17 × 100 + 5000 = 6700
     assert.equal(
       day8.reduce((s, c) => s + c.sums.output, 0),

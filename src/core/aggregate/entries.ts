@@ -1,16 +1,12 @@
 /**
  * What the aggregate queries group: the rollup's cells and its loose records as one kind of entry,
- * each with its instant and local day. A cell stands for all its records only when its quarter-hour
- * lies inside one local day; in a zone where it does not (an offset off the quarter-hour grid, such
- * as the local mean times of the 1800s) entriesOf returns null and the caller reads the records.
+ * each with its local day in the rollup's zone.
  */
 import type { Interaction } from '../interaction';
-import { QUARTER_HOUR_MS, SUM_FIELDS, type Cell, type SumField } from '../ledger/rollup';
-import { dayOfIso, localDay } from '../time';
+import { emptySums, type Rollup, type SumField } from '../ledger/rollup';
+import { dayOfIso } from '../time';
 
 export interface Entry {
-  /** The instant: a cell's quarter-hour start (every cut at a local midnight falls on one), a record's own. */
-  t: number;
   day: string;
   firstAt: string;
   lastAt: string;
@@ -19,7 +15,7 @@ export interface Entry {
   project: string | null;
   repo: string | null;
   sums: Record<SumField, number>;
-  /** A loose record, whose `at` text the record-based code compares as text. */
+  /** A loose record, whose `at` the record-based code reads as text and as an instant. */
   record?: Interaction;
 }
 
@@ -27,7 +23,7 @@ export interface Entry {
 export function sumsOf(r: Interaction): Record<SumField, number> {
   const k = r.tokens;
   const local = r.route === 'local';
-  const s = Object.fromEntries(SUM_FIELDS.map((f) => [f, 0])) as Record<SumField, number>;
+  const s = emptySums();
   s.costNanos = r.costNanos ?? 0;
   s.avoidedNanos = local && r.avoidedNanos !== null ? r.avoidedNanos : 0;
   s.avoidedAllNanos = r.avoidedNanos ?? 0;
@@ -44,25 +40,16 @@ export function sumsOf(r: Interaction): Record<SumField, number> {
   return s;
 }
 
-/** Cells and (already priced) loose records as entries in a zone; null when a cell spans two local days. */
-export function entriesOf(cells: readonly Cell[], loose: readonly Interaction[], timeZone: string): Entry[] | null {
-  const dayOfQ = new Map<number, string | null>();
-  const out: Entry[] = [];
-  for (const c of cells) {
-    let day = dayOfQ.get(c.q);
-    if (day === undefined) {
-      const t = c.q * QUARTER_HOUR_MS;
-      const first = localDay(t, timeZone);
-      day = first === localDay(t + QUARTER_HOUR_MS - 1, timeZone) ? first : null;
-      dayOfQ.set(c.q, day);
-    }
-    if (day === null) return null;
-    out.push({ t: c.q * QUARTER_HOUR_MS, day, ...c });
-  }
+/**
+ * The rollup's cells and its loose records (already priced as the settings say) as entries of
+ * `timeZone`; null when the rollup was kept for another zone (its days are not this zone's).
+ */
+export function entriesOf(rollup: Pick<Rollup, 'cells' | 'timeZone'>, loose: readonly Interaction[], timeZone: string): Entry[] | null {
+  if (rollup.timeZone !== timeZone) return null;
+  const out: Entry[] = rollup.cells.slice();
   const dayOf = dayOfIso(timeZone);
   for (const r of loose) {
     out.push({
-      t: Date.parse(r.at),
       day: dayOf(r.at),
       firstAt: r.at,
       lastAt: r.at,

@@ -1,7 +1,5 @@
 /**
- * The meter (meter/meter.ts's computeMeter) from aggregate entries instead of records. Its cuts
- * (today, the month, the rate window) are local midnights; when one is off the quarter-hour grid a
- * cell could straddle it, and meterOf returns null (the caller then reads the records).
+ * The meter (meter/meter.ts's computeMeter) from aggregate entries instead of records.
  * test/aggregate checks it agrees with computeMeter on the same ledger.
  */
 import {
@@ -14,7 +12,6 @@ import {
   type Meter,
   type MeterOptions,
 } from '../meter/meter';
-import { QUARTER_HOUR_MS } from '../ledger/rollup';
 import { addDays, daysBetween, daysInMonth, localDay, startOfDay } from '../time';
 import type { Entry } from './entries';
 
@@ -38,47 +35,60 @@ interface Sums {
   month: number;
   avoidedMonth: number;
   window: number;
-  earliest: number;
+  /** The first local day seen up to today, and whether anything came before the month and the window. */
+  earliestDay: string | null;
+  before: boolean;
 }
 
-export function meterOf(entries: readonly Entry[], opts: MeterOptions): Meter | null {
+/**
+ * computeMeter over entries of the meter's zone. Its cuts are that zone's midnights, so comparing
+ * an instant with them is comparing its local day with theirs; a loose record passes computeMeter's
+ * text pre-filter on its `at` first, as there.
+ */
+export function meterOf(entries: readonly Entry[], opts: MeterOptions): Meter {
   const { now, timeZone, budgetNanos } = opts;
   const day = localDay(now, timeZone);
+  const monthStartDay = `${day.slice(0, 8)}01`;
   const windowStartDay = addDays(day, -RATE_WINDOW_DAYS);
-  const tToday = startOfDay(day, timeZone);
-  const tMonth = startOfDay(`${day.slice(0, 8)}01`, timeZone);
-  const tWindow = startOfDay(windowStartDay, timeZone);
-  const tFirst = Math.min(tMonth, tWindow);
-  const tTomorrow = startOfDay(addDays(day, 1), timeZone);
-  if ([tToday, tMonth, tWindow, tTomorrow].some((t) => t % QUARTER_HOUR_MS !== 0)) return null;
-  const cutoffT = tFirst - 86_400_000;
-  const cutoff = new Date(cutoffT).toISOString();
-  const s: Sums = { today: 0, avoidedToday: 0, interactionsToday: 0, month: 0, avoidedMonth: 0, window: 0, earliest: Infinity };
+  const firstDay = monthStartDay < windowStartDay ? monthStartDay : windowStartDay;
+  const cutoff = new Date(Math.min(startOfDay(monthStartDay, timeZone), startOfDay(windowStartDay, timeZone)) - 86_400_000).toISOString();
+  const s: Sums = {
+    today: 0,
+    avoidedToday: 0,
+    interactionsToday: 0,
+    month: 0,
+    avoidedMonth: 0,
+    window: 0,
+    earliestDay: null,
+    before: false,
+  };
   const agents = new Map<string, Breakdown>();
   const models = new Map<string, Breakdown>();
   const planEquivalent = { todayNanos: 0, monthNanos: 0, interactions: 0, unpriced: 0 };
   for (const e of entries) {
-    // As computeMeter's text pre-filter: a loose record by its `at` text, a cell (canonical `at`s) by time.
-    if (e.record ? e.record.at < cutoff : e.t < cutoffT) {
-      s.earliest = -Infinity;
+    if (e.record && e.record.at < cutoff) {
+      s.before = true;
       continue;
     }
-    const t = e.t;
-    if (t >= tTomorrow) continue;
-    if (t < s.earliest) s.earliest = t;
-    if (t < tFirst) continue;
+    const d = e.record ? localDay(Date.parse(e.record.at), timeZone) : e.day;
+    if (d > day) continue;
+    if (d < firstDay) {
+      s.before = true;
+      continue;
+    }
+    if (s.earliestDay === null || d < s.earliestDay) s.earliestDay = d;
     const c = e.sums;
     if (e.agent === PLAN_BILLED_AGENT && !opts.copilotBilledPerToken) {
-      if (t < tMonth) continue;
+      if (d < monthStartDay) continue;
       planEquivalent.interactions += c.interactions;
       planEquivalent.unpriced += c.unpriced;
       planEquivalent.monthNanos += c.costNanos;
-      if (t >= tToday) planEquivalent.todayNanos += c.costNanos;
+      if (d === day) planEquivalent.todayNanos += c.costNanos;
       continue;
     }
-    if (t >= tWindow && t < tToday) s.window += c.costNanos;
-    if (t < tMonth) continue;
-    const isToday = t >= tToday;
+    if (d >= windowStartDay && d < day) s.window += c.costNanos;
+    if (d < monthStartDay) continue;
+    const isToday = d === day;
     s.month += c.costNanos;
     s.avoidedMonth += c.avoidedAllNanos;
     if (isToday) {
@@ -89,9 +99,7 @@ export function meterOf(entries: readonly Entry[], opts: MeterOptions): Meter | 
     bump(agents, e.agent, e, isToday);
     bump(models, e.model, e, isToday);
   }
-  // The history's first day is read off a cell's start: it must lie in the same local day as its records.
-  if (Number.isFinite(s.earliest) && localDay(s.earliest, timeZone) !== localDay(s.earliest + QUARTER_HOUR_MS - 1, timeZone)) return null;
-  return finish(s, { day, windowStartDay, tWindow, timeZone, budgetNanos, agents, models, planEquivalent });
+  return finish(s, { day, windowStartDay, budgetNanos, agents, models, planEquivalent });
 }
 
 function finish(
@@ -99,8 +107,6 @@ function finish(
   o: {
     day: string;
     windowStartDay: string;
-    tWindow: number;
-    timeZone: string;
     budgetNanos: number | null;
     agents: Map<string, Breakdown>;
     models: Map<string, Breakdown>;
@@ -108,8 +114,9 @@ function finish(
   },
 ): Meter {
   const { day, windowStartDay, budgetNanos } = o;
+  // As computeMeter: no history → today; history before the window → the whole window; else its first day.
   const firstHistoryDay =
-    s.earliest === Infinity ? day : s.earliest === -Infinity || s.earliest < o.tWindow ? windowStartDay : localDay(s.earliest, o.timeZone);
+    s.earliestDay === null && !s.before ? day : s.before || s.earliestDay! < windowStartDay ? windowStartDay : s.earliestDay!;
   const rateDays = daysBetween(firstHistoryDay > windowStartDay ? firstHistoryDay : windowStartDay, day);
   const dailyRateNanos = rateDays > 0 ? Math.round(s.window / rateDays) : s.today;
   const daysLeft = daysInMonth(day) - Number(day.slice(8, 10));

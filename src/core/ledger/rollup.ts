@@ -3,10 +3,10 @@
  * the meter is answered without reading, decoding or holding every record: a re-run with nothing
  * new stats the segments and reads one small file.
  *
- * A cell sums the records of one UTC quarter-hour × agent × model × project × route × repository.
- * Every local midnight of every time zone in use falls on a quarter-hour, so any local day, week or
- * month is a union of whole cells (the queries in src/core/aggregate check this and say when not).
- * Sums are integers (nano-dollars, tokens, counts), checked to stay safe integers.
+ * A cell sums the records of one local day × agent × model × project × route × repository, in the
+ * time zone the rollup is kept for (one file per zone, rebuilt when the zone's rules — Node's tzdata
+ * — change), so a day, week or month is a union of whole cells and the meter's cuts fall between
+ * them. Sums are integers (nano-dollars, tokens, counts), checked to stay safe integers.
  *
  * The rollup describes each segment's first `bytes` bytes (ending at a newline), exactly as a fresh
  * openLedger would see them: one record per id, the copy with the largest token total, ties to the
@@ -32,11 +32,11 @@ import { totalTokens, type Interaction, type Route } from '../interaction';
 import { pricedBySettings } from '../pricing';
 import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './format';
 import { hashId } from './view';
+import { dayOfIso } from '../time';
 
-export const QUARTER_HOUR_MS = 900_000;
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
-const ROLLUP_VERSION = 1;
+const ROLLUP_VERSION = 2;
 const FINGERPRINT_SPAN = 4096;
 const READ_CHUNK = 1 << 20;
 const DEFAULT_MAX_LINE = 4 << 20;
@@ -60,8 +60,8 @@ export const SUM_FIELDS = [
 export type SumField = (typeof SUM_FIELDS)[number];
 
 export interface Cell {
-  /** floor(Date.parse(at) / QUARTER_HOUR_MS) */
-  q: number;
+  /** Local 'YYYY-MM-DD' in the rollup's zone, as dayOfIso gives it. */
+  day: string;
   agent: string;
   model: string;
   project: string | null;
@@ -98,6 +98,7 @@ export interface RollupStats {
 }
 
 export interface Rollup {
+  timeZone: string;
   /** Cells with at least one interaction. */
   cells: Cell[];
   /** Records kept whole (priced by settings, or a non-canonical `at`). */
@@ -110,6 +111,8 @@ export interface Rollup {
 export interface ReadRollupOptions {
   /** The data directory (the ledger is in <dir>/ledger). */
   dir: string;
+  /** The zone whose local days the cells are (an IANA name, as the settings give it). */
+  timeZone: string;
   maxLineBytes?: number;
   /** Save what was folded or rebuilt (default true). */
   save?: boolean;
@@ -120,7 +123,7 @@ const CANONICAL_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z$/;
 
 /** Reads the rollup of the ledger in `dir`, folding in what the ledger gained since it was saved. */
 export async function readRollup(opts: ReadRollupOptions): Promise<Rollup> {
-  const state = new RollupState(opts.dir, opts.maxLineBytes ?? DEFAULT_MAX_LINE);
+  const state = new RollupState(opts.dir, opts.timeZone, opts.maxLineBytes ?? DEFAULT_MAX_LINE);
   const names = await segmentNames(path.join(opts.dir, 'ledger'));
   const loaded = await state.load();
   let how: RollupStats['how'] = 'cached';
@@ -138,6 +141,7 @@ export async function readRollup(opts: ReadRollupOptions): Promise<Rollup> {
   }
   if (how !== 'cached' && opts.save !== false) await state.save().catch(() => {});
   return {
+    timeZone: opts.timeZone,
     cells: state.liveCells(),
     loose: [...state.loose.values()],
     interactions: state.count,
@@ -156,8 +160,8 @@ async function segmentNames(segDir: string): Promise<string[]> {
     .sort();
 }
 
-function cellKey(q: number, r: Interaction): string {
-  return `${q}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}`;
+function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo'>): string {
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}`;
 }
 
 function addTo(c: Cell, r: Interaction): void {
@@ -187,8 +191,22 @@ function addTo(c: Cell, r: Interaction): void {
   }
 }
 
-function emptySums(): Record<SumField, number> {
-  return Object.fromEntries(SUM_FIELDS.map((f) => [f, 0])) as Record<SumField, number>;
+export function emptySums(): Record<SumField, number> {
+  return {
+    costNanos: 0,
+    avoidedNanos: 0,
+    avoidedAllNanos: 0,
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    reasoning: 0,
+    interactions: 0,
+    unpriced: 0,
+    estimated: 0,
+    local: 0,
+    localPriced: 0,
+  };
 }
 
 /** Where a record's copy lives: cell index, or -1 when kept whole in `loose`. */
@@ -211,13 +229,19 @@ class RollupState {
   linesRead = 0;
   malformed = 0;
 
+  private readonly dayOf: (iso: string) => string;
+
   constructor(
     private readonly dir: string,
+    private readonly timeZone: string,
     private readonly maxLine: number,
-  ) {}
+  ) {
+    this.dayOf = dayOfIso(timeZone);
+  }
 
   private get file(): string {
-    return path.join(this.dir, 'cache', 'ledger', 'rollup.bin');
+    const zone = createHash('sha1').update(this.timeZone).digest('hex').slice(0, 12);
+    return path.join(this.dir, 'cache', 'ledger', `rollup-${zone}.bin`);
   }
   private segFile(name: string): string {
     return path.join(this.dir, 'ledger', `${name}.jsonl`);
@@ -297,13 +321,13 @@ class RollupState {
   /** The record's place: a cell (created if new) or LOOSE. */
   private placeOf(r: Interaction): number {
     if (pricedBySettings(r) || !CANONICAL_AT.test(r.at)) return LOOSE;
-    const q = Math.floor(Date.parse(r.at) / QUARTER_HOUR_MS);
-    const key = cellKey(q, r);
+    const day = this.dayOf(r.at);
+    const key = cellKey(day, r);
     let i = this.cellIndex.get(key);
     if (i === undefined) {
       i = this.cells.length;
       this.cells.push({
-        q,
+        day,
         agent: r.agent,
         model: r.model,
         project: r.project,
@@ -450,6 +474,7 @@ class RollupState {
     const h = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as FileHeader;
     if (h.version !== ROLLUP_VERSION || h.ledgerVersion !== LEDGER_FORMAT_VERSION || h.endian !== os.endianness())
       return 'the saved rollup is of another version';
+    if (h.timeZone !== this.timeZone || h.tzdata !== tzdata()) return 'the saved rollup is of another zone or zone rules';
     let pos = align(8 + hlen);
     const take = <T>(make: (b: ArrayBuffer, at: number, n: number) => T, n: number, bytes: number): T => {
       const out = make(buf.buffer as ArrayBuffer, buf.byteOffset + pos, n);
@@ -466,7 +491,7 @@ class RollupState {
       const s = emptySums();
       SUM_FIELDS.forEach((f, j) => (s[f] = sums[c * SUM_FIELDS.length + j]));
       const cell: Cell = {
-        q: codes[k],
+        day: d[codes[k]]!,
         agent: d[codes[k + 1]]!,
         model: d[codes[k + 2]]!,
         project: d[codes[k + 3]],
@@ -477,7 +502,7 @@ class RollupState {
         sums: s,
       };
       this.cells.push(cell);
-      this.cellIndex.set(cellKey(cell.q, { ...cell, repo: cell.repo ?? undefined } as unknown as Interaction), c);
+      this.cellIndex.set(cellKey(cell.day, { ...cell, repo: cell.repo ?? undefined }), c);
     }
     const n = h.ids;
     this.count = n;
@@ -522,12 +547,14 @@ class RollupState {
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
-      codes.set([c.q, code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), 0], 7 * i);
+      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), 0], 7 * i);
       SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
       ats.push(c.firstAt, c.lastAt);
     });
     const header: FileHeader = {
       version: ROLLUP_VERSION,
+      timeZone: this.timeZone,
+      tzdata: tzdata(),
       ledgerVersion: LEDGER_FORMAT_VERSION,
       endian: os.endianness(),
       segments: this.segs.map((s) => this.marks.get(s)!),
@@ -562,6 +589,8 @@ class RollupState {
 
 interface FileHeader {
   version: number;
+  timeZone: string;
+  tzdata: string;
   ledgerVersion: number;
   endian: string;
   segments: SegmentMark[];
@@ -577,6 +606,9 @@ function grow<T extends Uint32Array | Int32Array | Float64Array>(from: T, to: T)
   to.set(from.subarray(0, Math.min(from.length, to.length)));
   return to;
 }
+
+/** The tz database Node was built with: a new one can move a zone's midnights. */
+const tzdata = () => process.versions.tz ?? '';
 
 const align = (n: number) => n + ((8 - (n % 8)) % 8);
 
