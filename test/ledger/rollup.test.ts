@@ -221,4 +221,23 @@ describe('rollup', { timeout: 180_000 }, () => {
     );
     await ledger.close();
   });
+
+  test('a lazily opened ledger reads no segment until a record is needed, then keeps one copy per id', async (t) => {
+    const dir = tempDir(t);
+    const first = await openLedger({ dir, logger: memoryLogger() });
+    await first.append([record('l:1'), record('l:2')]);
+    await first.close();
+    const lazy = await openLedger({ dir, logger: memoryLogger(), lazy: true });
+    assert.equal(lazy.stats.segments, 0);
+    assert.throws(() => lazy.records(), /opened lazily/);
+    assert.throws(() => lazy.get('l:1'), /opened lazily/);
+    // The append loads first, so the copy already stored (same tokens) is not written again.
+    assert.deepEqual(await lazy.append([record('l:1'), record('l:3')]), [record('l:3')]);
+    assert.deepEqual(
+      lazy.records().map((r) => r.id),
+      ['l:1', 'l:2', 'l:3'],
+    );
+    await lazy.close();
+    assert.equal(lazy.records().length, 3, 'still readable after close, as an eagerly opened ledger is');
+  });
 });

@@ -179,8 +179,10 @@ class FileLedger implements Ledger {
   }
 
   load(): Promise<void> {
+    // Loaded, it stays readable after close(), as before lazy opening existed.
+    if (this.loaded) return Promise.resolve();
     this.assertOpen();
-    return this.loaded ? Promise.resolve() : this.serialize(() => this.loadAll());
+    return this.serialize(() => this.loadAll());
   }
 
   /** Call only inside serialize() (or at open). */
