@@ -23,6 +23,8 @@ export interface ImportAgentLogsOptions {
   /** Extra VS Code globalStorage folders to search for Cline / Roo Code / Kilo Code. */
   globalStorageDirs?: string[];
   onProgress?: (p: ImportProgress) => void;
+  /** See ImporterOptions.sourcesInSummary. */
+  sourcesInSummary?: boolean;
 }
 
 export type { ImportSummary };
@@ -44,6 +46,7 @@ export async function importAgentLogs(opts: ImportAgentLogsOptions): Promise<Imp
     logger: opts.logger,
     settings,
     workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
+    sourcesInSummary: opts.sourcesInSummary,
   });
   return importer.scan({ onProgress: opts.onProgress });
 }

@@ -72,7 +72,7 @@ export interface Opened {
   settings: CliSettings;
   ledger: Ledger;
   prices: PriceTable;
-  /** The ledger's records as the current price settings price them (what every command shows). */
+  /** The ledger's records as the current price settings price them (what every command shows); opened `lazy`, after ledger.load(). */
   records: () => readonly Interaction[];
   /** What the agent-log import found, when it ran. */
   imported?: ImportSummary;
@@ -82,9 +82,10 @@ export interface Opened {
  * Opens the ledger and, unless `scan` is false, first imports what the agents' logs gained since the
  * last run (everything, on a fresh machine), so the figures include the latest interactions.
  */
-export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string }): Promise<Opened> {
+export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string; lazy?: boolean }): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
-  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME });
+  // lazy: a command answered from the rollup reads no record unless the import has news to store.
+  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: opts.lazy });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {
@@ -100,6 +101,7 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
         logger: ctx.logger,
         sources: settings.sources,
         onProgress: progress.update,
+        sourcesInSummary: !opts.lazy,
       }));
       progress.done();
       if (summary.written > 0)

@@ -12,6 +12,7 @@ import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
 import { openForCli } from './setup';
+import { periodViewFromRollup } from './aggregate';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
 
@@ -47,10 +48,11 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   const ws = values['week-start'] as string | undefined;
   if (ws !== undefined && !isWeekStart(ws))
     throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
-  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz });
+  const period = kind === 'daily' || kind === 'weekly' || kind === 'monthly';
+  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: period });
   try {
     const id = values.id as string | undefined;
-    const view = buildView(records(), {
+    const o = {
       kind,
       ...r,
       repo: values.repo as string | undefined,
@@ -59,7 +61,11 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       now: ctx.clock.now(),
       timeZone: settings.timeZone,
       priceTable: prices.version,
-    });
+    };
+    // Periods are answered from the ledger's rollup: no record is read unless it cannot answer.
+    const aggregated = period ? await periodViewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger) : null;
+    if (!aggregated) await ledger.load();
+    const view = aggregated ?? buildView(records(), o);
     if (id !== undefined) {
       view.rows = view.rows.filter((row) => row.key === id);
       view.totals = view.rows[0] ? totalsOf(view.rows[0]) : toTotals(emptyTally());

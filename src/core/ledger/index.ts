@@ -87,6 +87,11 @@ export interface Ledger {
   prepare(at: string): Promise<void>;
   has(id: string): boolean;
   get(id: string): Interaction | undefined;
+  /**
+   * Reads the segments into the view, if not done yet: opened `lazy`, records(), has() and get()
+   * throw until then (append, refresh and prepare load first by themselves).
+   */
+  load(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,11 @@ export interface OpenLedgerOptions {
    * UNMETERED_HOME): tighten it to 0700 if an older version left it open. Default false.
    */
   ownsDir?: boolean;
+  /**
+   * Do not read the segments at open but on first use (load(), append, refresh, prepare): for a
+   * caller that may need no record at all, such as a report answered from the rollup (rollup.ts).
+   */
+  lazy?: boolean;
 }
 
 /** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
@@ -137,7 +147,7 @@ interface Pass {
 
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
   const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, opts.ownsDir ?? false);
-  await ledger.open();
+  await ledger.open(opts.lazy ?? false);
   return ledger;
 }
 
@@ -151,6 +161,7 @@ class FileLedger implements Ledger {
   private pending = new Map<string, Interaction>();
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private loaded = false;
 
   constructor(
     readonly dir: string,
@@ -162,11 +173,30 @@ class FileLedger implements Ledger {
     this.cacheDir = path.join(dir, 'cache', 'ledger');
   }
 
-  async open(): Promise<void> {
+  async open(lazy: boolean): Promise<void> {
     await this.makeDirs();
     await this.removeLeftovers();
+    if (!lazy) await this.loadAll();
+  }
+
+  load(): Promise<void> {
+    // Loaded, it stays readable after close(), as before lazy opening existed.
+    if (this.loaded) return Promise.resolve();
+    this.assertOpen();
+    return this.serialize(() => this.loadAll());
+  }
+
+  /** Call only inside serialize() (or at open). */
+  private async loadAll(): Promise<void> {
+    if (this.loaded) return;
     for (const name of await this.segmentNames()) await this.loadSegment(name);
+    this.loaded = true;
     this.version = 1;
+  }
+
+  private assertLoaded(): void {
+    if (!this.loaded)
+      throw new UnmeteredError('E_LEDGER_NOT_LOADED', `the ledger in ${this.dir} was opened lazily: call load() before reading records`);
   }
 
   private async makeDirs(): Promise<void> {
@@ -196,12 +226,15 @@ class FileLedger implements Ledger {
   }
 
   records(): readonly Interaction[] {
+    this.assertLoaded();
     return this.view.records;
   }
   has(id: string): boolean {
+    this.assertLoaded();
     return this.view.indexOf(id) >= 0;
   }
   get(id: string): Interaction | undefined {
+    this.assertLoaded();
     return this.view.get(id);
   }
 
@@ -222,12 +255,16 @@ class FileLedger implements Ledger {
         );
       }
     });
-    return this.serialize(() => this.appendNow(records, lines));
+    return this.serialize(async () => {
+      await this.loadAll();
+      return this.appendNow(records, lines);
+    });
   }
 
   async prepare(at: string): Promise<void> {
     this.assertOpen();
     await this.serialize(async () => {
+      await this.loadAll();
       const name = segmentOf(at);
       const seg = this.segments.get(name) ?? this.newSegment(name);
       await this.createSegmentFile(seg);
@@ -239,6 +276,10 @@ class FileLedger implements Ledger {
   async refresh(): Promise<Interaction[]> {
     this.assertOpen();
     return this.serialize(async () => {
+      if (!this.loaded) {
+        await this.loadAll();
+        return [];
+      }
       for (const name of await this.segmentNames()) {
         const seg = this.segments.get(name);
         if (!seg) {

@@ -163,7 +163,7 @@ function withPrice(
 }
 
 /** Whether a stored record's price can change with the user's settings (see currentlyPriced). */
-function pricedBySettings(r: Interaction): boolean {
+export function pricedBySettings(r: Interaction): boolean {
   return r.priceSource === null || r.priceSource === 'user' || (r.route === 'local' && r.avoidedNanos === null && r.replaces !== null);
 }
 

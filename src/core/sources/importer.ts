@@ -42,6 +42,11 @@ export interface ImporterOptions extends RootContext {
   workers?: number;
   /** Bytes to read below which no worker is started (default 64 MiB): starting one costs ~30 ms. */
   parallelMinBytes?: number;
+  /**
+   * Whether scan() reports per-source status (it counts the ledger's records, so loads them all).
+   * Default true; a report answered from the rollup passes false and gets `sources: []`.
+   */
+  sourcesInSummary?: boolean;
 }
 
 export interface RootStatus {
@@ -173,7 +178,7 @@ export class Importer {
         filesSeen: this.known.size,
         ...tally,
         malformedLines: tally.malformed,
-        sources: await this.status(),
+        sources: this.opts.sourcesInSummary === false ? [] : await this.status(),
       };
     });
   }
@@ -233,6 +238,7 @@ export class Importer {
   async status(): Promise<SourceStatus[]> {
     const byAgent = new Map<string, number>();
     const costs = new Map<string, { agentNanos: number; ourNanos: number }>();
+    await this.opts.ledger.load();
     for (const r of this.opts.ledger.records()) {
       if (r.source !== 'log') continue;
       byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
@@ -469,6 +475,9 @@ export class Importer {
    * done; does not wait for this one: settle() does.
    */
   private async flush(): Promise<void> {
+    // Opened lazily, the ledger reads its records on the first batch (before the checks below,
+    // which must run without a pause up to the append they start).
+    if (this.pending.length) await this.opts.ledger.load();
     if (this.inflight) await this.inflight;
     if (this.failed) throw this.failed;
     if (this.pending.length === 0) return;

@@ -1,0 +1,93 @@
+/**
+ * The daily, weekly and monthly views (report/views.ts's buildView) from aggregate entries instead
+ * of records: the same rows, totals and JSON shape, with a cell's sums added where buildView adds
+ * one record. test/aggregate checks the two agree on the same ledger.
+ */
+import { addDays, localDay } from '../time';
+import { lastPeriodsSince, periodOf, stateOf, type PeriodView, type ViewJson, type ViewOptions, type ViewRow } from '../report/views';
+import { addTally, byCostDesc, compareKeys, emptyTally, toTotals, type Tally } from '../report/totals';
+import { weekOf, type WeekStart } from '../report/week';
+import type { Entry } from './entries';
+
+interface Group {
+  tally: Tally;
+  firstAt: string;
+  lastAt: string;
+  agents: Set<string>;
+  models: Map<string, Tally>;
+  byAgent: Map<string, Tally>;
+}
+
+function bump(m: Map<string, Tally>, key: string, e: Entry): void {
+  let t = m.get(key);
+  if (!t) m.set(key, (t = emptyTally()));
+  addTally(t, e.sums);
+}
+
+export function periodViewOf(entries: readonly Entry[], o: ViewOptions & { kind: PeriodView }): ViewJson {
+  const today = localDay(o.now, o.timeZone);
+  const kind = o.kind;
+  const since = o.last !== undefined ? lastPeriodsSince(kind, o.last, today, o.weekStart) : o.since;
+  const groups = new Map<string, Group>();
+  const total = emptyTally();
+  for (const e of entries) {
+    if (o.agent !== undefined && e.agent !== o.agent) continue;
+    if (o.project !== undefined && e.project !== o.project) continue;
+    if (o.repo !== undefined && e.repo !== o.repo) continue;
+    if ((since && e.day < since) || (o.until && e.day > o.until)) continue;
+    const key = periodOf(kind, e.day, o.weekStart);
+    let g = groups.get(key);
+    if (!g) {
+      g = { tally: emptyTally(), firstAt: e.firstAt, lastAt: e.lastAt, agents: new Set(), models: new Map(), byAgent: new Map() };
+      groups.set(key, g);
+    }
+    addTally(g.tally, e.sums);
+    if (e.firstAt < g.firstAt) g.firstAt = e.firstAt;
+    if (e.lastAt > g.lastAt) g.lastAt = e.lastAt;
+    g.agents.add(e.agent);
+    bump(g.models, e.model, e);
+    bump(g.byAgent, e.agent, e);
+    addTally(total, e.sums);
+  }
+  const rows = [...groups].map(([key, g]) => toRow(kind, key, g, today, !!o.breakdown, o.weekStart ?? 'monday'));
+  rows.sort((a, b) => compareKeys(a.key, b.key));
+  if (o.order === 'desc') rows.reverse();
+  return {
+    view: kind,
+    since: since ?? null,
+    until: o.until ?? null,
+    rangeState: since && since > today ? 'future' : o.until && o.until < today ? 'complete' : 'in progress',
+    timeZone: o.timeZone,
+    priceTable: o.priceTable,
+    rows,
+    totals: toTotals(total),
+  };
+}
+
+function lastDayOf(kind: PeriodView, key: string): string {
+  if (kind === 'daily') return key;
+  if (kind === 'weekly') return addDays(key, 6);
+  const [y, m] = key.split('-').map(Number);
+  const next = m === 12 ? `${String(y + 1).padStart(4, '0')}-01-01` : `${key.slice(0, 4)}-${String(m + 1).padStart(2, '0')}-01`;
+  return addDays(next, -1);
+}
+
+function toRow(kind: PeriodView, key: string, g: Group, today: string, breakdown: boolean, weekStart: WeekStart): ViewRow {
+  const row: ViewRow = {
+    key,
+    label: kind === 'weekly' ? weekOf(key, weekStart).id : key,
+    ...toTotals(g.tally),
+    firstAt: g.firstAt,
+    lastAt: g.lastAt,
+    agents: [...g.agents].sort(compareKeys),
+    models: [...g.models].sort(byCostDesc).map(([m]) => m),
+  };
+  row.state = stateOf(kind === 'monthly' ? `${key}-01` : key, lastDayOf(kind, key), today);
+  if (breakdown) {
+    row.breakdown = {
+      models: [...g.models].sort(byCostDesc).map(([model, t]) => ({ model, ...toTotals(t) })),
+      agents: [...g.byAgent].sort(byCostDesc).map(([agent, t]) => ({ agent, ...toTotals(t) })),
+    };
+  }
+  return row;
+}

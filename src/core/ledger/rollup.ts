@@ -1,0 +1,705 @@
+/**
+ * Aggregates of the ledger kept beside its segments (cache/ledger/rollup.bin), so that a report or
+ * the meter is answered without reading, decoding or holding every record: a re-run with nothing
+ * new stats the segments and reads one small file.
+ *
+ * A cell sums the records of one local day × agent × model × project × route × repository, in the
+ * time zone the rollup is kept for (one file per zone, rebuilt when the zone's rules — Node's tzdata
+ * — change), so a day, week or month is a union of whole cells and the meter's cuts fall between
+ * them. Sums are integers (nano-dollars, tokens, counts), checked to stay safe integers.
+ *
+ * The rollup describes each segment's first `bytes` bytes (ending at a newline), exactly as a fresh
+ * openLedger would see them: one record per id, the copy with the largest token total, ties to the
+ * first in (segment name, line) order. Lines after `bytes` are folded in on the next read; a
+ * segment that shrank, was replaced (other inode) or whose prefix changed (fingerprint) makes the
+ * whole rollup be rebuilt from the ledger, since an id can be shadowed across segments.
+ *
+ * To fold a line whose id may already be counted, an id index (hash, segment, byte offset, cell)
+ * locates the stored copy; that one line is read back from the segment to compare. Removing a copy
+ * from a cell recomputes the cell from its members' lines (a cell holds a handful), because a
+ * first/last instant cannot be subtracted.
+ *
+ * Records whose price can change with the user's settings (see pricedBySettings) or whose `at` is
+ * not in the canonical UTC form are kept aside as records (`loose`): they are few, and the caller
+ * prices and groups them as any record.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { totalTokens, type Interaction, type Route } from '../interaction';
+import { pricedBySettings } from '../pricing';
+import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './format';
+import { hashId } from './view';
+import { dayOfIso } from '../time';
+
+const MAGIC = 'URU1';
+/** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
+const ROLLUP_VERSION = 2;
+const FINGERPRINT_SPAN = 4096;
+const READ_CHUNK = 1 << 20;
+const DEFAULT_MAX_LINE = 4 << 20;
+
+/** Integer sums of a cell, in this order (the file's sum columns). */
+export const SUM_FIELDS = [
+  'costNanos',
+  'avoidedNanos',
+  'avoidedAllNanos',
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite',
+  'reasoning',
+  'interactions',
+  'unpriced',
+  'estimated',
+  'local',
+  'localPriced',
+] as const;
+export type SumField = (typeof SUM_FIELDS)[number];
+
+export interface Cell {
+  /** Local 'YYYY-MM-DD' in the rollup's zone, as dayOfIso gives it. */
+  day: string;
+  agent: string;
+  model: string;
+  project: string | null;
+  route: Route;
+  repo: string | null;
+  firstAt: string;
+  lastAt: string;
+  /**
+   * As report/totals.ts's Tally (avoidedNanos: local interactions with a known avoided cost),
+   * plus avoidedAllNanos: avoidedNanos of every interaction, as the meter counts it.
+   */
+  sums: Record<SumField, number>;
+}
+
+interface SegmentMark {
+  name: string;
+  ino: number;
+  /** The file's size and mtime when last looked at: both unchanged means nothing to read. */
+  size: number;
+  mtimeMs: number;
+  /** Bytes described: through the newline of the last complete line. */
+  bytes: number;
+  fingerprint: string;
+}
+
+export interface RollupStats {
+  /** How the rollup was obtained: its file as it was, its file plus new lines, or rebuilt from the ledger. */
+  how: 'cached' | 'folded' | 'rebuilt';
+  /** Ledger lines decoded by this read (new lines, plus stored copies read back to compare). */
+  linesRead: number;
+  malformedLines: number;
+  /** Why it was rebuilt, when it was. */
+  rebuiltBecause?: string;
+}
+
+export interface Rollup {
+  timeZone: string;
+  /** Cells with at least one interaction. */
+  cells: Cell[];
+  /** Records kept whole (priced by settings, or a non-canonical `at`). */
+  loose: Interaction[];
+  /** Interactions in all (cells and loose): one per id. */
+  interactions: number;
+  stats: RollupStats;
+}
+
+export interface ReadRollupOptions {
+  /** The data directory (the ledger is in <dir>/ledger). */
+  dir: string;
+  /** The zone whose local days the cells are (an IANA name, as the settings give it). */
+  timeZone: string;
+  maxLineBytes?: number;
+  /** Save what was folded or rebuilt (default true). */
+  save?: boolean;
+}
+
+/** `at` exactly as Date#toISOString writes it (or without milliseconds): its text order is its time order. */
+const CANONICAL_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z$/;
+
+/** Reads the rollup of the ledger in `dir`, folding in what the ledger gained since it was saved. */
+export async function readRollup(opts: ReadRollupOptions): Promise<Rollup> {
+  const state = new RollupState(opts.dir, opts.timeZone, opts.maxLineBytes ?? DEFAULT_MAX_LINE);
+  const names = await segmentNames(path.join(opts.dir, 'ledger'));
+  const loaded = await state.load();
+  let how: RollupStats['how'] = 'cached';
+  let why: string | undefined = loaded === true ? undefined : loaded;
+  if (why === undefined) {
+    const r = await state.catchUp(names);
+    if (r === 'changed') how = 'folded';
+    else if (r !== 'same') why = r;
+  }
+  if (why !== undefined) {
+    state.reset();
+    const r = await state.catchUp(names);
+    if (r !== 'same' && r !== 'changed') throw new Error(`ledger changed while its rollup was rebuilt: ${r}`);
+    how = 'rebuilt';
+  }
+  if (how !== 'cached' && opts.save !== false) await state.save().catch(() => {});
+  return {
+    timeZone: opts.timeZone,
+    cells: state.liveCells(),
+    loose: [...state.loose.values()],
+    interactions: state.count,
+    stats: { how, linesRead: state.linesRead, malformedLines: state.malformed, rebuiltBecause: why },
+  };
+}
+
+async function segmentNames(segDir: string): Promise<string[]> {
+  const names = await fsp.readdir(segDir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    throw e;
+  });
+  return names
+    .filter((n) => SEGMENT_FILE.test(n))
+    .map((n) => n.slice(0, -'.jsonl'.length))
+    .sort();
+}
+
+function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo'>): string {
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}`;
+}
+
+function addTo(c: Cell, r: Interaction): void {
+  const s = c.sums;
+  const k = r.tokens;
+  s.input += k.input;
+  s.output += k.output;
+  s.cacheRead += k.cacheRead;
+  s.cacheWrite += k.cacheWrite5m + k.cacheWrite1h;
+  s.reasoning += k.reasoning;
+  s.interactions++;
+  if (r.costNanos === null) s.unpriced++;
+  else s.costNanos += r.costNanos;
+  if (r.estimated) s.estimated++;
+  s.avoidedAllNanos += r.avoidedNanos ?? 0;
+  if (r.route === 'local') {
+    s.local++;
+    if (r.avoidedNanos !== null) {
+      s.localPriced++;
+      s.avoidedNanos += r.avoidedNanos;
+    }
+  }
+  if (c.firstAt === '' || r.at < c.firstAt) c.firstAt = r.at;
+  if (c.lastAt === '' || r.at > c.lastAt) c.lastAt = r.at;
+  for (const f of SUM_FIELDS) {
+    if (!Number.isSafeInteger(s[f])) throw new Error(`rollup: a ${f} sum left the safe-integer range`);
+  }
+}
+
+export function emptySums(): Record<SumField, number> {
+  return {
+    costNanos: 0,
+    avoidedNanos: 0,
+    avoidedAllNanos: 0,
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    reasoning: 0,
+    interactions: 0,
+    unpriced: 0,
+    estimated: 0,
+    local: 0,
+    localPriced: 0,
+  };
+}
+
+/** Where a record's copy lives: cell index, or -1 when kept whole in `loose`. */
+const LOOSE = -1;
+
+class RollupState {
+  cells: Cell[] = [];
+  private cellIndex = new Map<string, number>();
+  loose = new Map<string, Interaction>();
+  marks = new Map<string, SegmentMark>();
+  /** Segment names in the order of `seg` below. */
+  segs: string[] = [];
+  // The id index, parallel arrays.
+  private hash = new Uint32Array(1024);
+  private seg = new Uint32Array(1024);
+  private off = new Float64Array(1024);
+  private cell = new Int32Array(1024);
+  count = 0;
+  private slots: Uint32Array | null = null;
+  linesRead = 0;
+  malformed = 0;
+
+  private readonly dayOf: (iso: string) => string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly timeZone: string,
+    private readonly maxLine: number,
+  ) {
+    this.dayOf = dayOfIso(timeZone);
+  }
+
+  private get file(): string {
+    const zone = createHash('sha1').update(this.timeZone).digest('hex').slice(0, 12);
+    return path.join(this.dir, 'cache', 'ledger', `rollup-${zone}.bin`);
+  }
+  private segFile(name: string): string {
+    return path.join(this.dir, 'ledger', `${name}.jsonl`);
+  }
+
+  reset(): void {
+    this.cells = [];
+    this.cellIndex = new Map();
+    this.loose = new Map();
+    this.marks = new Map();
+    this.segs = [];
+    this.count = 0;
+    this.slots = null;
+  }
+
+  liveCells(): Cell[] {
+    return this.cells.filter((c) => c.sums.interactions > 0);
+  }
+
+  /**
+   * Brings the state up to the segments on disk. Returns 'same', 'changed', or why the state cannot
+   * be caught up (the caller then rebuilds).
+   */
+  async catchUp(names: string[]): Promise<string> {
+    for (const name of this.marks.keys()) if (!names.includes(name)) return `segment ${name} was removed`;
+    let changed = false;
+    for (const name of names) {
+      const file = this.segFile(name);
+      const fh = await fsp.open(file, 'r').catch(() => null);
+      if (!fh) return `segment ${name} vanished while being read`;
+      try {
+        const st = await fh.stat();
+        let mark = this.marks.get(name);
+        if (mark && mark.ino === st.ino && mark.size === st.size && mark.mtimeMs === st.mtimeMs) continue;
+        if (mark && (mark.ino !== st.ino || st.size < mark.bytes)) return `segment ${name} was truncated or replaced`;
+        if (mark && (await fingerprint(fh, mark.bytes)) !== mark.fingerprint) return `segment ${name} was rewritten`;
+        if (!mark) {
+          mark = { name, ino: st.ino, size: 0, mtimeMs: 0, bytes: 0, fingerprint: '' };
+          this.marks.set(name, mark);
+          this.segs.push(name);
+        }
+        await this.foldTail(fh, mark, st.size);
+        mark.size = st.size;
+        mark.mtimeMs = st.mtimeMs;
+        mark.fingerprint = await fingerprint(fh, mark.bytes);
+        changed = true;
+      } finally {
+        await fh.close();
+      }
+    }
+    return changed ? 'changed' : 'same';
+  }
+
+  /** Folds the complete lines of [mark.bytes, size); an unterminated tail stays for later. */
+  private async foldTail(fh: FileHandle, mark: SegmentMark, size: number): Promise<void> {
+    const segNo = this.segs.indexOf(mark.name);
+    const dirty = new Set<number>();
+    const reader = new LineReader(fh, mark.bytes, size, this.maxLine);
+    for (let batch = await reader.next(); batch.length; batch = await reader.next()) {
+      for (const [text, at] of batch) {
+        this.linesRead++;
+        let parsed;
+        try {
+          parsed = decodeLine(text);
+        } catch {
+          this.malformed++;
+          continue;
+        }
+        if (parsed.kind === 'record') await this.offer(parsed.record, segNo, at, dirty);
+      }
+    }
+    this.malformed += reader.overLong;
+    mark.bytes = reader.done;
+    if (dirty.size) await this.recomputeCells(dirty);
+  }
+
+  /** The record's place: a cell (created if new) or LOOSE. */
+  private placeOf(r: Interaction): number {
+    if (pricedBySettings(r) || !CANONICAL_AT.test(r.at)) return LOOSE;
+    const day = this.dayOf(r.at);
+    const key = cellKey(day, r);
+    let i = this.cellIndex.get(key);
+    if (i === undefined) {
+      i = this.cells.length;
+      this.cells.push({
+        day,
+        agent: r.agent,
+        model: r.model,
+        project: r.project,
+        route: r.route,
+        repo: r.repo ?? null,
+        firstAt: '',
+        lastAt: '',
+        sums: emptySums(),
+      });
+      this.cellIndex.set(key, i);
+    }
+    return i;
+  }
+
+  private async offer(r: Interaction, segNo: number, at: number, dirty: Set<number>): Promise<void> {
+    const h = hashId(r.id);
+    const found = await this.findStored(r.id, h);
+    if (found) {
+      const { i, stored } = found;
+      const [a, b] = [totalTokens(r.tokens), totalTokens(stored.tokens)];
+      // Ties go to the copy first in (segment, line) order, as a fresh open of the ledger reads them.
+      const [mine, theirs] = [this.segs[segNo], this.segs[this.seg[i]]];
+      const earlier = mine < theirs || (mine === theirs && at < this.off[i]);
+      if (a < b || (a === b && !earlier)) return;
+      const was = this.cell[i];
+      if (was === LOOSE) this.loose.delete(stored.id);
+      else dirty.add(was);
+      const now = this.placeOf(r);
+      this.seg[i] = segNo;
+      this.off[i] = at;
+      this.cell[i] = now;
+      if (now === LOOSE) this.loose.set(r.id, r);
+      else if (dirty.has(now))
+        return; // recomputed from its members below
+      else addTo(this.cells[now], r);
+      return;
+    }
+    const place = this.placeOf(r);
+    this.push(h, segNo, at, place);
+    if (place === LOOSE) this.loose.set(r.id, r);
+    else if (!dirty.has(place)) addTo(this.cells[place], r);
+  }
+
+  /** The index entry holding `id`, with its stored copy read back from the ledger. */
+  private async findStored(id: string, h: number): Promise<{ i: number; stored: Interaction } | null> {
+    const slots = this.ensureSlots();
+    const mask = (slots.length >> 1) - 1;
+    for (let s = h & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
+      if (slots[2 * s] !== h) continue;
+      const i = slots[2 * s + 1] - 1;
+      const stored = await this.lineAt(this.seg[i], this.off[i]);
+      if (stored && stored.id === id) return { i, stored };
+    }
+    return null;
+  }
+
+  private ensureSlots(): Uint32Array {
+    if (this.slots && this.count * 2 <= this.slots.length >> 1) return this.slots;
+    let cap = 2048;
+    while (this.count * 2 + 2 > cap) cap *= 2;
+    const slots = new Uint32Array(2 * cap);
+    const mask = cap - 1;
+    for (let i = 0; i < this.count; i++) {
+      let s = this.hash[i] & mask;
+      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = this.hash[i];
+      slots[2 * s + 1] = i + 1;
+    }
+    return (this.slots = slots);
+  }
+
+  private push(h: number, segNo: number, at: number, place: number): void {
+    if (this.count === this.hash.length) {
+      const n = this.count * 2;
+      this.hash = grow(this.hash, new Uint32Array(n));
+      this.seg = grow(this.seg, new Uint32Array(n));
+      this.off = grow(this.off, new Float64Array(n));
+      this.cell = grow(this.cell, new Int32Array(n));
+    }
+    const i = this.count++;
+    this.hash[i] = h;
+    this.seg[i] = segNo;
+    this.off[i] = at;
+    this.cell[i] = place;
+    const slots = this.ensureSlots();
+    const mask = (slots.length >> 1) - 1;
+    let s = h & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = i + 1;
+  }
+
+  /** Rebuilds cells from their members' lines: after a copy left them, their first/last instant may have moved. */
+  private async recomputeCells(dirty: Set<number>): Promise<void> {
+    const members: number[] = [];
+    for (let i = 0; i < this.count; i++) if (dirty.has(this.cell[i])) members.push(i);
+    for (const c of dirty) {
+      const cell = this.cells[c];
+      cell.sums = emptySums();
+      cell.firstAt = cell.lastAt = '';
+    }
+    for (const i of members) {
+      const r = await this.lineAt(this.seg[i], this.off[i]);
+      if (!r) throw new Error(`rollup: the line at ${this.segs[this.seg[i]]}:${this.off[i]} is no longer a record`);
+      addTo(this.cells[this.cell[i]], r);
+    }
+  }
+
+  /** The record on the line starting at `at` in a segment (a line the index points at was a record). */
+  async lineAt(segNo: number, at: number): Promise<Interaction | null> {
+    const fh = await fsp.open(this.segFile(this.segs[segNo]), 'r');
+    try {
+      const batch = await new LineReader(fh, at, Infinity, this.maxLine, true).next();
+      this.linesRead++;
+      if (!batch.length) return null;
+      const p = decodeLine(batch[0][0]);
+      return p.kind === 'record' ? p.record : null;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  // ——— the file ———
+
+  /** Loads the saved rollup; true, or why it cannot be used. */
+  async load(): Promise<true | string> {
+    let buf: Buffer;
+    try {
+      buf = await readWhole(this.file);
+    } catch {
+      return 'no rollup saved yet';
+    }
+    try {
+      return this.decode(buf);
+    } catch (e) {
+      this.reset();
+      return `the saved rollup is unreadable (${(e as Error).message})`;
+    }
+  }
+
+  private decode(buf: Buffer): true | string {
+    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) return 'the saved rollup is not one';
+    const hlen = buf.readUInt32LE(4);
+    const h = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as FileHeader;
+    if (h.version !== ROLLUP_VERSION || h.ledgerVersion !== LEDGER_FORMAT_VERSION || h.endian !== os.endianness())
+      return 'the saved rollup is of another version';
+    if (h.timeZone !== this.timeZone || h.tzdata !== tzdata()) return 'the saved rollup is of another zone or zone rules';
+    let pos = align(8 + hlen);
+    const take = <T>(make: (b: ArrayBuffer, at: number, n: number) => T, n: number, bytes: number): T => {
+      const out = make(buf.buffer as ArrayBuffer, buf.byteOffset + pos, n);
+      pos = align(pos + n * bytes);
+      if (pos > buf.length + 8) throw new Error('shorter than its header says');
+      return out;
+    };
+    const nc = h.cells;
+    const codes = take((b, a, n) => new Int32Array(b.slice(a, a + n * 4)), nc * 7, 4);
+    const sums = take((b, a, n) => new Float64Array(b.slice(a, a + n * 8)), nc * SUM_FIELDS.length, 8);
+    const d = h.dict;
+    for (let c = 0; c < nc; c++) {
+      const k = 7 * c;
+      const s = emptySums();
+      SUM_FIELDS.forEach((f, j) => (s[f] = sums[c * SUM_FIELDS.length + j]));
+      const cell: Cell = {
+        day: d[codes[k]]!,
+        agent: d[codes[k + 1]]!,
+        model: d[codes[k + 2]]!,
+        project: d[codes[k + 3]],
+        route: d[codes[k + 4]] as Route,
+        repo: d[codes[k + 5]],
+        firstAt: h.ats[2 * c],
+        lastAt: h.ats[2 * c + 1],
+        sums: s,
+      };
+      this.cells.push(cell);
+      this.cellIndex.set(cellKey(cell.day, { ...cell, repo: cell.repo ?? undefined }), c);
+    }
+    const n = h.ids;
+    this.count = n;
+    const cap = Math.max(1024, n);
+    this.hash = grow(
+      take((b, a, m) => new Uint32Array(b, a, m), n, 4),
+      new Uint32Array(cap),
+    );
+    this.seg = grow(
+      take((b, a, m) => new Uint32Array(b, a, m), n, 4),
+      new Uint32Array(cap),
+    );
+    this.off = grow(
+      take((b, a, m) => new Float64Array(b, a, m), n, 8),
+      new Float64Array(cap),
+    );
+    this.cell = grow(
+      take((b, a, m) => new Int32Array(b, a, m), n, 4),
+      new Int32Array(cap),
+    );
+    for (const line of h.loose) {
+      const p = decodeLine(line);
+      if (p.kind === 'record') this.loose.set(p.record.id, p.record);
+    }
+    this.segs = h.segments.map((m) => m.name);
+    for (const m of h.segments) this.marks.set(m.name, m);
+    this.malformed = h.malformed;
+    return true;
+  }
+
+  async save(): Promise<void> {
+    const dict: (string | null)[] = [null];
+    const codeOf = new Map<string, number>();
+    const code = (s: string | null) => {
+      if (s === null) return 0;
+      let i = codeOf.get(s);
+      if (i === undefined) codeOf.set(s, (i = dict.push(s) - 1));
+      return i;
+    };
+    const nc = this.cells.length;
+    const codes = new Int32Array(nc * 7);
+    const sums = new Float64Array(nc * SUM_FIELDS.length);
+    const ats: string[] = [];
+    this.cells.forEach((c, i) => {
+      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), 0], 7 * i);
+      SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
+      ats.push(c.firstAt, c.lastAt);
+    });
+    const header: FileHeader = {
+      version: ROLLUP_VERSION,
+      timeZone: this.timeZone,
+      tzdata: tzdata(),
+      ledgerVersion: LEDGER_FORMAT_VERSION,
+      endian: os.endianness(),
+      segments: this.segs.map((s) => this.marks.get(s)!),
+      dict,
+      ats,
+      cells: nc,
+      ids: this.count,
+      loose: [...this.loose.values()].map((r) => encodeLine(r).slice(0, -1)),
+      malformed: this.malformed,
+    };
+    const n = this.count;
+    const hb = Buffer.from(JSON.stringify(header), 'utf8');
+    const parts: Uint8Array[] = [Buffer.from(MAGIC, 'latin1'), u32(hb.length), hb];
+    let size = 8 + hb.length;
+    for (const a of [codes, sums, this.hash.subarray(0, n), this.seg.subarray(0, n), this.off.subarray(0, n), this.cell.subarray(0, n)]) {
+      const pad = align(size) - size;
+      if (pad) parts.push(Buffer.alloc(pad));
+      parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      size += pad + a.byteLength;
+    }
+    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      await fsp.writeFile(tmp, Buffer.concat(parts, size), { mode: 0o600 });
+      await fsp.rename(tmp, this.file);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw e;
+    }
+  }
+}
+
+interface FileHeader {
+  version: number;
+  timeZone: string;
+  tzdata: string;
+  ledgerVersion: number;
+  endian: string;
+  segments: SegmentMark[];
+  dict: (string | null)[];
+  ats: string[];
+  cells: number;
+  ids: number;
+  loose: string[];
+  malformed: number;
+}
+
+function grow<T extends Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from.subarray(0, Math.min(from.length, to.length)));
+  return to;
+}
+
+/** The tz database Node was built with: a new one can move a zone's midnights. */
+const tzdata = () => process.versions.tz ?? '';
+
+const align = (n: number) => n + ((8 - (n % 8)) % 8);
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
+  const h = createHash('sha1');
+  const headLen = Math.min(FINGERPRINT_SPAN, bytes);
+  const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
+  const head = Buffer.alloc(headLen);
+  const tail = Buffer.alloc(bytes - tailStart);
+  await fh.read(head, 0, headLen, 0);
+  await fh.read(tail, 0, tail.length, tailStart);
+  return h.update(String(bytes)).update(head).update(tail).digest('hex');
+}
+
+async function readWhole(file: string): Promise<Buffer> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.from(new ArrayBuffer(size));
+    let pos = 0;
+    while (pos < size) {
+      const { bytesRead } = await fh.read(buf, pos, size - pos, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+    }
+    return buf.subarray(0, pos);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The complete lines of [from, to) in batches (one read each) of [text, startOffset]; `done` is the
+ * offset after the last complete line. A line longer than `max` is passed over undecoded and
+ * counted in `overLong`. `first`: stop after the first line.
+ */
+class LineReader {
+  done: number;
+  overLong = 0;
+  private pos: number;
+  private carry: Buffer | null = null;
+  private carryAt: number;
+  private skipping = false;
+  private readonly chunk: Buffer;
+
+  constructor(
+    private readonly fh: FileHandle,
+    from: number,
+    private readonly to: number,
+    private readonly max: number,
+    private readonly first = false,
+  ) {
+    this.done = this.pos = this.carryAt = from;
+    this.chunk = Buffer.allocUnsafe(Math.max(1, Math.min(first ? 64 << 10 : READ_CHUNK, to - from)));
+  }
+
+  async next(): Promise<[string, number][]> {
+    const out: [string, number][] = [];
+    while (out.length === 0 && this.pos < this.to) {
+      const { bytesRead } = await this.fh.read(this.chunk, 0, Math.min(this.chunk.length, this.to - this.pos), this.pos);
+      if (bytesRead === 0) break;
+      let data = this.chunk.subarray(0, bytesRead);
+      const base = this.carry ? this.carryAt : this.pos;
+      if (this.carry) data = Buffer.concat([this.carry, data]);
+      this.pos += bytesRead;
+      let start = 0;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
+        if (this.skipping || nl - start > this.max) this.overLong++;
+        else out.push([data.toString('utf8', start, nl), base + start]);
+        this.skipping = false;
+        start = nl + 1;
+        this.done = base + start;
+        if (this.first) {
+          this.pos = this.to;
+          return out;
+        }
+      }
+      const rest = data.length - start;
+      this.carry = null;
+      if (rest > this.max) this.skipping = true;
+      else if (!this.skipping && rest > 0) {
+        this.carry = Buffer.from(data.subarray(start));
+        this.carryAt = base + start;
+      }
+    }
+    return out;
+  }
+}

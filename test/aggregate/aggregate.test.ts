@@ -1,0 +1,122 @@
+// The aggregate meter and period views answer exactly what the record-based ones do (computeMeter,
+// buildView) over the same ledger, in zones whose offsets are whole hours, half hours and quarter
+// hours, across a daylight-saving change, with filters, breakdowns and loose records.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Interaction } from '../../src/core/interaction';
+import { entriesOf } from '../../src/core/aggregate/entries';
+import { meterOf } from '../../src/core/aggregate/meter';
+import { periodViewOf } from '../../src/core/aggregate/views';
+import { openLedger } from '../../src/core/ledger/index';
+import { readRollup } from '../../src/core/ledger/rollup';
+import { computeMeter } from '../../src/core/meter';
+import { memoryLogger } from '../../src/core/ports';
+import { buildView, type PeriodView } from '../../src/core/report/views';
+import { record } from '../ledger/fixtures/records';
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+function history(n: number, seed: number): Interaction[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  // Late October to late November 2026: New York leaves daylight saving on 1 November.
+  const start = Date.parse('2026-10-20T00:00:00Z');
+  return Array.from({ length: n }, (_, i) => {
+    const when = start + Math.floor(rnd() * 40 * 86_400_000);
+    const local = rnd() < 0.1;
+    const unpriced = rnd() < 0.08;
+    return record(`h:${i}`, {
+      at: rnd() < 0.05 ? new Date(when).toISOString().replace('Z', '+00:00') : new Date(when).toISOString(),
+      output: 1 + Math.floor(rnd() * 3000),
+      agent: pick(['claude-code', 'codex', 'copilot-chat', 'gemini-cli']),
+      model: pick(['claude-sonnet-4-5-20250929', 'gpt-5-codex', 'claude-opus-4-1-20250805', 'mystery']),
+      project: pick(['acme-api', 'web', null]),
+      route: local ? 'local' : 'cloud',
+      replaces: local ? 'claude-sonnet-4-5-20250929' : null,
+      costNanos: unpriced ? null : Math.floor(rnd() * 120_000_000),
+      priceSource: unpriced ? null : 'litellm@test',
+      avoidedNanos: local && rnd() < 0.8 ? Math.floor(rnd() * 60_000_000) : rnd() < 0.02 ? 5 : null,
+      estimated: rnd() < 0.1,
+      ...(rnd() < 0.6 ? { repo: pick(['github.com/acme/api', 'github.com/acme/web']) } : {}),
+    });
+  });
+}
+
+const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe'];
+const NOWS = ['2026-11-01T12:00:00Z', '2026-11-19T03:30:00Z', '2026-11-30T23:59:00Z', '2026-10-21T08:00:00Z'];
+
+describe('aggregate queries', { timeout: 120_000 }, () => {
+  test('the meter and the daily, weekly and monthly views equal the record-based ones', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
+    try {
+      const ledger = await openLedger({ dir, logger: memoryLogger() });
+      await ledger.append(history(2000, 7));
+      const records = ledger.records();
+      await ledger.close();
+      let compared = 0;
+      for (const timeZone of ZONES) {
+        const rollup = await readRollup({ dir, timeZone });
+        assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
+        const entries = entriesOf(rollup, rollup.loose, timeZone);
+        assert.ok(entries, `${timeZone}: the rollup is this zone's`);
+        for (const nowIso of NOWS) {
+          const now = Date.parse(nowIso);
+          for (const budgetNanos of [null, 400_000_000_000]) {
+            for (const copilotBilledPerToken of [false, true]) {
+              const o = { now, timeZone, budgetNanos, copilotBilledPerToken };
+              assert.deepEqual(meterOf(entries, o), computeMeter(records, o), `meter ${timeZone} ${nowIso}`);
+              compared++;
+            }
+          }
+          for (const kind of ['daily', 'weekly', 'monthly'] as PeriodView[]) {
+            for (const extra of [
+              {},
+              { breakdown: true },
+              { agent: 'codex', order: 'desc' as const },
+              { project: 'web', since: '2026-11-01', until: '2026-11-15' },
+              { last: 2, repo: 'github.com/acme/api', weekStart: 'sunday' as const },
+            ]) {
+              const o = { kind, timeZone, now, priceTable: 'test', ...extra };
+              assert.deepEqual(periodViewOf(entries, o), buildView(records, o), `${kind} ${timeZone} ${nowIso} ${JSON.stringify(extra)}`);
+              compared++;
+            }
+          }
+        }
+      }
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 15));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a rollup is kept per zone: another zone's days are never used", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
+    try {
+      const ledger = await openLedger({ dir, logger: memoryLogger() });
+      // 23:30 UTC is the 30th in UTC and already the 1st in Kolkata (+05:30): 05:00 on 1 December.
+      await ledger.append([record('late', { at: '2026-11-30T23:30:00.000Z' })]);
+      await ledger.close();
+      const utc = await readRollup({ dir, timeZone: 'UTC' });
+      const kolkata = await readRollup({ dir, timeZone: 'Asia/Kolkata' });
+      assert.deepEqual([utc.stats.how, kolkata.stats.how], ['rebuilt', 'rebuilt']);
+      assert.deepEqual([utc.cells[0].day, kolkata.cells[0].day], ['2026-11-30', '2026-12-01']);
+      assert.equal(entriesOf(utc, [], 'Asia/Kolkata'), null);
+      // Each zone's file is kept: reading either again reads no ledger line.
+      const again = await readRollup({ dir, timeZone: 'UTC' });
+      assert.deepEqual([again.stats.how, again.stats.linesRead, again.cells[0].day], ['cached', 0, '2026-11-30']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,246 @@
+// Re-run benchmark (issue 12), the shipped bundle (dist/) in fresh processes, on two shapes of
+// Claude Code history (kept under .bench/rerun/ and reused): "short" (many shorter lines, the shape
+// of sources.bench.ts) and "long" (fewer, longer lines: ~860 MB in ~2,800 files, ~30k interactions).
+// After a cold import and one run that writes the rollup, alternating runs of:
+//  - `unmetered daily --json` with nothing new (goal ≤ 150 ms: stat the logs, read no ledger record);
+//  - the same after one appended assistant line (goal ≤ 150 ms);
+//  - ccusage@20.0.24 `daily --json --offline` on the same files (a full re-scan: it keeps no cache);
+//  - `node -e 0`, Node's own start-up, for scale;
+// best and median of RUNS, each as a ratio against ccusage in the same run. Then the memory a year of
+// history (500,000 interactions) takes held as records (the ledger's view) and as the rollup.
+//   BENCH_RUNS=5 SHAPES=long SCALE=0.1 BENCH_YEAR_N=50000 npm run bench -- rerun    a smaller, quicker run
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tokens, type Interaction } from '../../src/core/interaction';
+import { openLedger } from '../../src/core/ledger';
+import { readRollup } from '../../src/core/ledger/rollup';
+import { generateClaudeCorpus } from '../sources/corpus';
+
+const RUNS = Math.max(3, Number(process.env.BENCH_RUNS) || 5);
+const SHAPES = (process.env.SHAPES ?? 'short,long').split(',');
+/** Sessions × SCALE (e.g. 0.05 for a quick run). */
+const SCALE = Number(process.env.SCALE) || 1;
+const YEAR_N = Number(process.env.BENCH_YEAR_N) || 500_000;
+// A copy of dist/: a build running meanwhile (the unit suites rebuild dist/) cannot change it under a run.
+const CLI = path.resolve('.bench/rerun/dist', 'cli.js');
+const CCUSAGE = path.resolve('node_modules/.bin/ccusage');
+const BENCH = path.resolve('.bench/rerun');
+const SHAPE_OPTIONS = {
+  short: { sessions: 1750, turns: [35, 85] as [number, number], toolResultBytes: [500, 12_000] as [number, number] },
+  long: { sessions: 2400, turns: [7, 17] as [number, number], toolResultBytes: [12_000, 40_000] as [number, number] },
+};
+
+interface Run {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Wall time, and CPU time (user + system) from /usr/bin/time when there is one: steadier on a busy machine. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Run & { stdout: string } {
+  const useTime = existsSync('/usr/bin/time');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(useTime ? '/usr/bin/time' : cmd, useTime ? ['-f', 'CPU=%U+%S', cmd, ...args] : args, {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, stdout: r.stdout };
+}
+
+const best = (xs: number[]) => Math.min(...xs);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const f0 = (x: number) => x.toFixed(0);
+
+async function ensureCorpus(shape: 'short' | 'long'): Promise<{ root: string; files: string[]; bytes: number }> {
+  const root = path.join(BENCH, SCALE === 1 ? shape : `${shape}-x${SCALE}`);
+  const meta = path.join(root, 'meta.json');
+  if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8'));
+  rmSync(root, { recursive: true, force: true });
+  const c = await generateClaudeCorpus({
+    root: path.join(root, 'claude'),
+    days: 30,
+    startDay: '2025-10-01',
+    seed: 11,
+    ...SHAPE_OPTIONS[shape],
+    sessions: Math.max(20, Math.round(SHAPE_OPTIONS[shape].sessions * SCALE)),
+  });
+  const m = { root, files: c.files, bytes: c.bytes };
+  writeFileSync(meta, JSON.stringify(m));
+  return m;
+}
+
+function assistantLine(n: number): string {
+  const id = `msg_rerun_${process.pid}_${n}`;
+  return JSON.stringify({
+    parentUuid: 'x',
+    isSidechain: false,
+    cwd: '/home/dev/proj-0',
+    sessionId: 'rerun',
+    version: '2.0.31',
+    message: {
+      model: 'claude-sonnet-4-5-20250929',
+      id,
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'text', text: 'ok' }],
+      usage: { input_tokens: 3, cache_read_input_tokens: 20_000, cache_creation_input_tokens: 0, output_tokens: 42 },
+    },
+    requestId: `req_${id}`,
+    type: 'assistant',
+    uuid: id,
+    timestamp: '2025-10-15T12:00:00.000Z',
+  });
+}
+
+async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
+  const corpus = await ensureCorpus(shape);
+  const data = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-rerun-'));
+  const home = path.join(data, 'home');
+  mkdirSync(home);
+  const env = { HOME: home, UNMETERED_HOME: data, CLAUDE_CONFIG_DIR: path.join(corpus.root, 'claude'), PATH: process.env.PATH, TZ: 'UTC' };
+  try {
+    const ours = () => timed(process.execPath, [CLI, 'daily', '--json'], env);
+    const cold = ours(); // the cold import (h12cold's rows measure it); then the rollup is written
+    ours();
+    const count = (out: string) => (JSON.parse(out) as { totals: { interactions: number } }).totals.interactions;
+    const before = count(ours().stdout);
+    const target = corpus.files[0];
+    const runs: Record<string, Run[]> = { 'nothing new': [], 'one appended line': [], ccusage: [], 'node -e 0': [] };
+    for (let i = 0; i < RUNS; i++) {
+      runs['nothing new'].push(ours());
+      appendFileSync(target, assistantLine(i) + '\n');
+      const after = ours();
+      if (count(after.stdout) !== before + i + 1) throw new Error(`the appended line ${i} is not in the report`);
+      runs['one appended line'].push(after);
+      runs.ccusage.push(timed(CCUSAGE, ['daily', '--json', '--offline'], env));
+      runs['node -e 0'].push(timed(process.execPath, ['-e', '0'], env));
+    }
+    const mb = corpus.bytes / (1 << 20);
+    const out = [
+      `\n${shape} lines: ${mb.toFixed(0)} MB in ${corpus.files.length} files, ${before} interactions; cold import ${f0(cold.ms)} ms; ${RUNS} alternating runs; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    ];
+    const ref = runs.ccusage;
+    for (const [k, xs] of Object.entries(runs)) {
+      const ms = xs.map((x) => x.ms);
+      const cpu = xs.map((x) => x.cpuMs);
+      const ratio =
+        k === 'ccusage'
+          ? '  (full re-scan)'
+          : `  ${(best(ms) / best(ref.map((x) => x.ms))).toFixed(3)}× best, ${(median(ms) / median(ref.map((x) => x.ms))).toFixed(3)}× median of ccusage; CPU ${(best(cpu) / best(ref.map((x) => x.cpuMs))).toFixed(3)}×`;
+      out.push(
+        `  ${k.padEnd(18)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms${ratio}`,
+      );
+      out.push(`    every run (ms): ${ms.map(f0).join(' ')}`);
+    }
+    const goal = (k: string) => `${k}: best ${f0(best(runs[k].map((x) => x.ms)))} ms (goal ≤ 150 ms)`;
+    out.push(`  ${goal('nothing new')}; ${goal('one appended line')}`);
+    return out;
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+function yearOfRecords(n: number): Interaction[] {
+  const start = Date.parse('2025-11-01T00:00:00Z');
+  const span = 365 * 86_400_000;
+  const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'gpt-5-codex'];
+  return Array.from({ length: n }, (_, i) => ({
+    id: `anthropic:msg_bench_${i.toString(36)}`,
+    at: new Date(start + Math.floor((i / n) * span)).toISOString(),
+    agent: i % 5 === 0 ? 'codex' : 'claude-code',
+    source: 'log',
+    project: `proj-${i % 9}`,
+    model: models[i % 3],
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({ input: 10 + (i % 300), output: 200 + (i % 900), cacheRead: 20_000 + (i % 7000), cacheWrite5m: i % 1500 }),
+    costNanos: 1_000_000 + (i % 97) * 10_000,
+    avoidedNanos: null,
+    priceSource: 'litellm@bench',
+    estimated: false,
+  }));
+}
+
+/** One measurement in a fresh process (--expose-gc): the heap a year of history holds, one way or the other. */
+async function memoryChild(way: string, dir: string): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  gc();
+  const base = process.memoryUsage().heapUsed;
+  let held: unknown;
+  if (way === 'records') {
+    const ledger = await openLedger({ dir });
+    held = ledger;
+  } else {
+    held = await readRollup({ dir, timeZone: 'UTC' });
+  }
+  gc();
+  const heap = process.memoryUsage().heapUsed - base;
+  process.stdout.write(JSON.stringify({ heapMB: heap / (1 << 20), rssMB: process.memoryUsage().rss / (1 << 20), kept: !!held }) + '\n');
+}
+
+async function memoryRows(): Promise<string[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-year-'));
+  try {
+    const ledger = await openLedger({ dir });
+    await ledger.append(yearOfRecords(YEAR_N));
+    await ledger.close();
+    const self = path.join(BENCH, 'memory-child.js');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [__filename],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: self,
+      external: ['esbuild'],
+      logLevel: 'error',
+    });
+    const measure = (way: string) => {
+      spawnSync(process.execPath, ['--expose-gc', self, 'memory', way, dir], { encoding: 'utf8' }); // snapshots and rollup written
+      const r = spawnSync(process.execPath, ['--expose-gc', self, 'memory', way, dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { heapMB: number; rssMB: number };
+    };
+    const rec = measure('records');
+    const agg = measure('rollup');
+    return [
+      `\nmemory for a year of history (${YEAR_N.toLocaleString('en-US')} interactions), heap after GC:`,
+      `  as records (the ledger's view, what the extension host holds today): ${rec.heapMB.toFixed(1)} MB (process RSS ${rec.rssMB.toFixed(0)} MB)`,
+      `  as the rollup (aggregates):                                           ${agg.heapMB.toFixed(1)} MB (process RSS ${agg.rssMB.toFixed(0)} MB)  ${(agg.heapMB / rec.heapMB).toFixed(3)}× of records`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const b = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('esbuild.mjs failed');
+  mkdirSync(BENCH, { recursive: true });
+  cpSync('dist', path.dirname(CLI), { recursive: true });
+  const lines: string[] = [];
+  for (const shape of SHAPES) lines.push(...(await shapeRows(shape as 'short' | 'long')));
+  lines.push(...(await memoryRows()));
+  console.log(lines.join('\n'));
+}
+
+if (process.argv[2] === 'memory') {
+  memoryChild(process.argv[3], process.argv[4]).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
