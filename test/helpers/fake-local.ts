@@ -71,7 +71,8 @@ function lmModel(m: FakeLmModel) {
   };
 }
 
-export async function startFakeLmStudio(opts: { models?: FakeLmModel[]; reply?: Reply } = {}): Promise<FakeLmStudio> {
+/** `without`: paths this LM Studio does not have (0.4.0 had no /v1/messages: docs api-changelog.md). */
+export async function startFakeLmStudio(opts: { models?: FakeLmModel[]; reply?: Reply; without?: string[] } = {}): Promise<FakeLmStudio> {
   const state = { models: opts.models ?? [] };
   const known =
     (h: Handler, shape: (m: string) => unknown): Handler =>
@@ -86,12 +87,12 @@ export async function startFakeLmStudio(opts: { models?: FakeLmModel[]; reply?: 
     if (req.method === 'GET' && p === '/v1/models')
       return (_q, _r, _res, io) =>
         io.json(200, { object: 'list', data: state.models.map((m) => ({ id: m.key, object: 'model', owned_by: 'organization_owner' })) });
-    if (req.method !== 'POST') return null;
+    if (req.method !== 'POST' || opts.without?.includes(p)) return null;
     if (p === '/v1/messages')
       return known(anthropicMessages(undefined, LMSTUDIO_MESSAGES_USAGE), (m) => anthropicError(404, 'not_found_error', m));
     if (p === '/v1/chat/completions') return known(chatCompletions(undefined, LMSTUDIO_CHAT_USAGE), oai);
     if (p === '/v1/responses') return known(responses(undefined, LMSTUDIO_RESPONSES_USAGE), oai);
-    return (_q, _r, _res, io) => io.json(200, { error: `Unexpected endpoint or method. (${req.method} ${p})` });
+    return null;
   }, opts.reply ?? {});
   const fake: FakeLmStudio = Object.assign(base, { models: state.models });
   return fake;

@@ -14,14 +14,9 @@ import { randomUUID } from 'node:crypto';
 import type { BudgetAction, Interaction, Route, Tokens } from '../interaction';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
 import { countTokens as tiktokenCount } from '../tokens';
-import {
-  createOllama,
-  isModelNotFound,
-  MIN_AGENT_CONTEXT,
-  notPulledMessage,
-  notRunningMessage,
-  smallContextMessage,
-} from '../local/ollama';
+import { isModelNotFound, MIN_AGENT_CONTEXT, smallContextMessage } from '../local/ollama';
+import { BACKENDS, modelMissingMessage, notReachableMessage, unsupportedApiMessage, type LocalKind } from '../local/backend';
+import { createBackend } from '../local/servers';
 import { refusalMessage, type BudgetDecision } from '../budgets/gate';
 import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
 import { classify, detectAgent, refusal, type Endpoint } from './request';
@@ -32,11 +27,18 @@ import { notLocalReason } from '../local/where';
 
 export interface GatewayConfig {
   route: Route;
-  /** The Ollama model that serves requests on the local route. */
+  /** The model that serves requests on the local route. */
   localModel: string | null;
   anthropicUpstream: string;
   openaiUpstream: string;
   ollamaHost: string;
+  /** The server that serves localModel; Ollama at ollamaHost when absent. */
+  localServer?: { kind: LocalKind; host: string };
+}
+
+/** The local server of a config: the one named, else Ollama at ollamaHost. */
+function localServerOf(cfg: GatewayConfig): { kind: LocalKind; host: string } {
+  return cfg.localServer ?? { kind: 'ollama', host: cfg.ollamaHost };
 }
 
 export interface GatewayOptions {
@@ -275,7 +277,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
   }
 
-  /** The local route: Ollama serves the request (chosen by the route setting, or by a budget's fallback). */
+  /** The local route: the local server serves the request (chosen by the route setting, or by a budget's fallback). */
   async function serveLocal(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -298,24 +300,30 @@ export function createGateway(opts: GatewayOptions): Gateway {
       );
     const json = parseJson(body);
     if (!json || typeof json !== 'object') return send(res, gatewayError(shape, 'bad_request', 'The request body is not a JSON object.'));
+    const server = localServerOf(cfg);
     if (ep.kind === 'count_tokens') {
-      // Ollama has no count_tokens: count with the tokenizer, as Anthropic's would be approximated anyway.
+      // Counted with the tokenizer on every server (Ollama and LM Studio have no count_tokens), as
+      // Anthropic's own count would be approximated for a local model anyway.
       const n = await countSafely(requestText({ ...json, model: undefined }), local);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ input_tokens: n }));
       return;
     }
-    const tooSmall = contexts.check(cfg.ollamaHost, local, body.length);
+    const path = BACKENDS[server.kind].endpoints[ep.api];
+    if (!path) return send(res, gatewayError(shape, 'local_api_unsupported', unsupportedApiMessage(server.kind, server.host, ep.api)));
+    const tooSmall = contexts.check(server.kind, server.host, local, body.length);
     if (tooSmall) return send(res, gatewayError(shape, 'context_too_small', tooSmall));
     const at = new Date(clock.now()).toISOString();
     const mapped = Buffer.from(JSON.stringify({ ...json, model: local }));
-    const url = target(cfg.ollamaHost, ep.path);
+    const url = target(server.host, path);
     const outcome = await proxy(req, res, url, ollamaHeaders(req.rawHeaders, url.host, mapped.length), mapped, shape, ep.api, {
-      host: cfg.ollamaHost,
+      ...server,
       model: local,
+      api: ep.api,
     });
-    // A cloud model served through Ollama, or an Ollama on another machine, is not local: no spend avoided.
-    await record(ep.api, notLocalReason(local, cfg.ollamaHost) ? 'cloud' : 'local', at, req, json, local, outcome, budgetAction);
+    // A cloud model served through Ollama, or a server on another machine, is not local: no spend avoided.
+    const where = notLocalReason(local, server.host, server.kind) ? 'cloud' : 'local';
+    await record(ep.api, where, at, req, json, local, outcome, budgetAction);
   }
 
   /**
@@ -330,7 +338,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     body: Buffer,
     shape: ErrorShape,
     api: Api | null,
-    ollama: { host: string; model: string } | null,
+    ollama: { kind: LocalKind; host: string; model: string; api: Api } | null,
   ): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       let done = false;
@@ -353,7 +361,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (ollama && status >= 400) {
           readBody(ur, 64 * 1024).then(
             (b) => {
-              send(res, ollamaFailure(shape, status, b?.toString('utf8') ?? '', ollama.host, ollama.model));
+              send(res, localFailure(shape, status, b?.toString('utf8') ?? '', ollama));
               void finish();
             },
             () => void finish(),
@@ -433,7 +441,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
             send(
               res,
               ollama
-                ? gatewayError(shape, 'ollama_unreachable', notRunningMessage(ollama.host))
+                ? gatewayError(shape, 'ollama_unreachable', notReachableMessage(ollama.kind, ollama.host))
                 : gatewayError(
                     shape,
                     'upstream_unreachable',
@@ -460,24 +468,35 @@ export function createGateway(opts: GatewayOptions): Gateway {
     });
   }
 
-  function ollamaFailure(shape: ErrorShape, status: number, body: string, host: string, model: string): GatewayError {
+  /** A local server's error, reworded into what to do, in the shape of the API the client speaks. */
+  function localFailure(
+    shape: ErrorShape,
+    status: number,
+    body: string,
+    s: { kind: LocalKind; host: string; model: string; api: Api },
+  ): GatewayError {
     const message = errorMessageOf(body);
-    if (status === 404 && isModelNotFound(message)) return gatewayError(shape, 'model_not_pulled', notPulledMessage(model, host));
-    if (/context (length|window)|too long|exceeds/i.test(message)) {
+    const label = BACKENDS[s.kind].label;
+    if (status === 404 && isModelNotFound(message))
+      return gatewayError(shape, 'model_not_pulled', modelMissingMessage(s.kind, s.host, s.model));
+    // A 404 that is not about the model: the server has no such path (an older release).
+    if (status === 404) return gatewayError(shape, 'local_api_unsupported', unsupportedApiMessage(s.kind, s.host, s.api));
+    if (/context (length|window|size)|too long|exceeds/i.test(message)) {
       return gatewayError(
         shape,
         'context_too_small',
-        `The request does not fit ${model}'s context window (Ollama: ${message}). ${raiseContextHint()}`,
+        `The request does not fit ${s.model}'s context window (${label}: ${message}). Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: ${BACKENDS[s.kind].contextHint}.`,
       );
     }
     const kind: GatewayErrorKind = 'ollama_error';
-    return gatewayError(shape, kind, `Ollama at ${host} answered ${status}: ${message}`);
+    return gatewayError(shape, kind, `${label} at ${s.host} answered ${status}: ${message}`);
   }
 
   async function localModels(res: http.ServerResponse, cfg: GatewayConfig, shape: ErrorShape): Promise<void> {
     let models;
     try {
-      models = await createOllama({ host: cfg.ollamaHost }).list();
+      const server = localServerOf(cfg);
+      models = await createBackend(server.kind, server.host).list();
     } catch (err) {
       return send(res, gatewayError(shape, 'ollama_unreachable', (err as Error).message));
     }
@@ -490,7 +509,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
             first_id: models[0]?.name ?? null,
             last_id: models.at(-1)?.name ?? null,
           }
-        : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: 'ollama' })) };
+        : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: localServerOf(cfg).kind })) };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out));
   }
@@ -821,10 +840,6 @@ function sideChannel(
   };
 }
 
-function raiseContextHint(): string {
-  return `Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: start Ollama with OLLAMA_CONTEXT_LENGTH=${MIN_AGENT_CONTEXT} (then restart it), or set num_ctx in the model's Modelfile.`;
-}
-
 /**
  * Knows, per model, the context length Ollama loaded it with (from /api/ps), refreshed in the background so
  * no request waits for it. A request whose body alone exceeds that window (at a generous 6 bytes per token,
@@ -835,15 +850,15 @@ function contextWatch(clock: Clock) {
   const known = new Map<string, { ctx: number | null; at: number; refreshing: boolean }>();
   const TTL = 15_000;
   return {
-    check(host: string, model: string, bodyBytes: number): string | null {
-      const key = `${host} ${model}`;
+    check(kind: LocalKind, host: string, model: string, bodyBytes: number): string | null {
+      const key = `${kind} ${host} ${model}`;
       const k = known.get(key);
       const now = clock.now();
       if (!k || (now - k.at > TTL && !k.refreshing)) {
         const entry = k ?? { ctx: null, at: now, refreshing: true };
         entry.refreshing = true;
         known.set(key, entry);
-        createOllama({ host, timeoutMs: 2_000 })
+        createBackend(kind, host, { timeoutMs: 2_000 })
           .loadedContextLength(model)
           .then(
             (r) => Object.assign(entry, { ctx: r.contextLength, at: clock.now(), refreshing: false }),
@@ -852,7 +867,7 @@ function contextWatch(clock: Clock) {
       }
       const ctx = k?.ctx ?? null;
       if (ctx !== null && bodyBytes / 6 > ctx) {
-        return `This request (about ${Math.round(bodyBytes / 4).toLocaleString('en-US')} tokens) does not fit: ${smallContextMessage(model, ctx)}`;
+        return `This request (about ${Math.round(bodyBytes / 4).toLocaleString('en-US')} tokens) does not fit: ${smallContextMessage(model, ctx, kind)}`;
       }
       return null;
     },

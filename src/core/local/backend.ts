@@ -27,6 +27,10 @@ export interface BackendInfo {
   endpoints: Record<LocalApi, string | null> & { countTokens: string | null; models: string };
   /** How a person starts it (shown when it is not reachable). */
   startHint: string;
+  /** How a person gives a model a larger window. */
+  contextHint: string;
+  /** The release that added an API, for the message when an older one answers 404. */
+  since: Partial<Record<LocalApi, string>>;
 }
 
 export const BACKENDS: Record<LocalKind, BackendInfo> = {
@@ -44,6 +48,9 @@ export const BACKENDS: Record<LocalKind, BackendInfo> = {
       models: '/api/tags',
     },
     startHint: 'Start it with `ollama serve` (or open the Ollama app)',
+    contextHint:
+      'start Ollama with OLLAMA_CONTEXT_LENGTH=65536 (environment variable of the Ollama server, then restart it), or create a model with `PARAMETER num_ctx 65536` in its Modelfile',
+    since: { anthropic: 'v0.14.0', 'openai-responses': 'v0.13.3' },
   },
   // lmstudio-ai/docs@c6854fba 1_developer/3_openai-compat/index.mdx (models, responses, chat/completions),
   // 1_developer/4_anthropic-compat/index.mdx (/v1/messages only: no count_tokens), 1_developer/2_rest/list.md
@@ -60,6 +67,10 @@ export const BACKENDS: Record<LocalKind, BackendInfo> = {
       models: '/api/v1/models',
     },
     startHint: 'Start its server with `lms server start` (or the toggle on the Developer page of the LM Studio app)',
+    contextHint:
+      'load it with a larger window: `lms load <model> --context-length 65536` (or the Context Length slider when loading it in the app)',
+    // lmstudio-ai/docs 1_developer/api-changelog.md
+    since: { anthropic: '0.4.1', 'openai-responses': '0.3.29' },
   },
   // ggml-org/llama.cpp tools/server/server.cpp (the routes registered with ctx_http), at the commit that
   // node-llama-cpp 3.22.1 ships (llama/gitRelease.bundle, de3ff815ea7d, tag v0.5.0 in llama.cpp.info.json)
@@ -76,6 +87,8 @@ export const BACKENDS: Record<LocalKind, BackendInfo> = {
       models: '/v1/models',
     },
     startHint: 'Start it with `llama-server -m <model.gguf> --jinja`',
+    contextHint: 'restart llama-server with `-c 65536` (its --ctx-size is shared among its --parallel slots)',
+    since: {},
   },
 };
 
@@ -102,14 +115,33 @@ export interface LocalBackend {
   readonly pullUnsupported: string | null;
 }
 
-/** What the gateway says when `kind` does not serve `api` natively. */
+const API_NAMES: Record<LocalApi, string> = {
+  anthropic: 'the Anthropic Messages API',
+  'openai-chat': 'OpenAI Chat Completions',
+  'openai-responses': 'the OpenAI Responses API',
+};
+
+/** What the gateway says when `kind` does not serve `api` (it is not listed, or the server answered 404 to its path). */
 export function unsupportedApiMessage(kind: LocalKind, host: string, api: LocalApi): string {
-  const name = {
-    anthropic: 'the Anthropic Messages API',
-    'openai-chat': 'OpenAI Chat Completions',
-    'openai-responses': 'the OpenAI Responses API',
-  }[api];
-  return `${BACKENDS[kind].label} at ${host} does not serve ${name}, so the Unmetered gateway cannot send this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`;
+  const b = BACKENDS[kind];
+  const since = b.since[api] ? ` (${b.label} serves it since ${b.since[api]}: update it)` : '';
+  return `${b.label} at ${host} does not serve ${API_NAMES[api]}${since}, so the Unmetered gateway cannot send this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`;
+}
+
+/** The model is not on the server. */
+export function modelMissingMessage(kind: LocalKind, host: string, model: string): string {
+  if (kind === 'ollama')
+    return `The model "${model}" is not installed in Ollama at ${host}. Pull it with \`ollama pull ${model}\` or the "Unmetered: Pull a model…" command.`;
+  if (kind === 'lmstudio') return `LM Studio at ${host} has no model "${model}". Get it with \`lms get ${model}\` or in the LM Studio app.`;
+  return `llama-server at ${host} does not serve "${model}": it serves the one model it was started with (\`-m <model.gguf>\`, named by --alias).`;
+}
+
+/** A loaded window too small for coding agents, and how to raise it on this server. */
+export function smallWindowMessage(kind: LocalKind, model: string, contextLength: number, min: number): string {
+  return (
+    `${model} is loaded with a ${contextLength.toLocaleString('en-US')}-token context window; coding agents need at least ` +
+    `${min.toLocaleString('en-US')} and are silently truncated below that. Raise it: ${BACKENDS[kind].contextHint}.`
+  );
 }
 
 export function notReachableMessage(kind: LocalKind, host: string): string {

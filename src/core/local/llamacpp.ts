@@ -108,7 +108,7 @@ class LlamaCppBackend implements LocalBackend {
   async loadedContextLength(name: string): Promise<LoadedContext> {
     const props = await this.get('/props');
     // Each parallel slot gets its share of --ctx-size: one request sees one slot's window.
-    return loadedContext(name, num(obj(props.default_generation_settings).n_ctx));
+    return loadedContext(name, num(obj(props.default_generation_settings).n_ctx), 'llamacpp');
   }
 }
 

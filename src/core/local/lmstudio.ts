@@ -89,7 +89,7 @@ class LmStudioBackend implements LocalBackend {
   async loadedContextLength(name: string): Promise<LoadedContext> {
     const m = await this.find(name);
     // LM Studio loads a model on its first request (just-in-time) with the app's default window.
-    return m.loaded === null ? { loaded: false, contextLength: null, warning: null } : loadedContext(name, m.loaded);
+    return m.loaded === null ? { loaded: false, contextLength: null, warning: null } : loadedContext(name, m.loaded, 'lmstudio');
   }
 }
 

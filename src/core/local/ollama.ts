@@ -7,7 +7,7 @@
  */
 import { Ollama } from 'ollama';
 import { UnmeteredError } from '../errors';
-import { BACKENDS, type LocalBackend, type Puller } from './backend';
+import { BACKENDS, smallWindowMessage, type LocalBackend, type LocalKind, type Puller } from './backend';
 import { isConnectionFailure, timedFetch } from './http';
 
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
@@ -92,13 +92,8 @@ export function notPulledMessage(model: string, host: string): string {
   return `The model "${model}" is not installed in Ollama at ${host}. Pull it with \`ollama pull ${model}\` or the "Unmetered: Pull a model…" command.`;
 }
 
-export function smallContextMessage(model: string, contextLength: number): string {
-  return (
-    `${model} is loaded with a ${contextLength.toLocaleString('en-US')}-token context window; coding agents need at least ` +
-    `${MIN_AGENT_CONTEXT.toLocaleString('en-US')} and are silently truncated below that. Raise it: start Ollama with ` +
-    `OLLAMA_CONTEXT_LENGTH=${MIN_AGENT_CONTEXT} (environment variable of the Ollama server, then restart it), ` +
-    `or create a model with \`PARAMETER num_ctx ${MIN_AGENT_CONTEXT}\` in its Modelfile.`
-  );
+export function smallContextMessage(model: string, contextLength: number, kind: LocalKind = 'ollama'): string {
+  return smallWindowMessage(kind, model, contextLength, MIN_AGENT_CONTEXT);
 }
 
 /** Ollama answers "model 'x' not found" (native) or "model \"x\" not found, try pulling it first" (compat). */
@@ -252,11 +247,11 @@ function trainedContext(info: Record<string, unknown>): number | null {
 }
 
 /** A loaded model's window, with the warning when it is too small for an agent. */
-export function loadedContext(name: string, contextLength: number | null): LoadedContext {
+export function loadedContext(name: string, contextLength: number | null, kind: LocalKind = 'ollama'): LoadedContext {
   return {
     loaded: true,
     contextLength,
-    warning: contextLength !== null && contextLength < MIN_AGENT_CONTEXT ? smallContextMessage(name, contextLength) : null,
+    warning: contextLength !== null && contextLength < MIN_AGENT_CONTEXT ? smallContextMessage(name, contextLength, kind) : null,
   };
 }
 
