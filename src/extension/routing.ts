@@ -32,6 +32,10 @@ import { isModelName } from '../core/gateway/settings';
 import { createOllama } from '../core/local/ollama';
 import { localCandidates, notLocalReason } from '../core/local/where';
 import { describeModel, describePull } from '../core/local/describe';
+import { localHosts } from '../core/gateway/settings';
+import { createBackend } from '../core/local/servers';
+import type { LocalKind } from '../core/local/backend';
+import { localMenuItems } from './localMenu';
 import { UnmeteredError } from '../core/errors';
 import type { MenuItem, Services } from './services';
 
@@ -72,6 +76,9 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       'gateway.openaiUpstream': c.get('gateway.openaiUpstream'),
       route: c.get('route'),
       localModel: c.get('localModel'),
+      localServer: c.get('localServer'),
+      'lmstudio.host': c.get('lmstudio.host'),
+      'llamacpp.host': c.get('llamacpp.host'),
     });
     for (const w of r.warnings) {
       if (warned.has(w)) continue;
@@ -82,6 +89,8 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
   };
   let settings = read();
   const ollama = () => createOllama({ host: settings.ollamaHost });
+  /** The server that serves the chosen local model (or `kind`). */
+  const server = (kind: LocalKind = settings.localServer) => createBackend(kind, localHosts(settings)[kind]);
 
   // The gateway reads `settings` on every request: a switch applies to the next one, nothing restarts.
   // It listens only while something needs it (see whyGatewayNeeded): an idle port is noise in every
@@ -106,6 +115,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
             anthropicUpstream: settings.anthropicUpstream,
             openaiUpstream: settings.openaiUpstream,
             ollamaHost: settings.ollamaHost,
+            localServer: { kind: settings.localServer, host: localHosts(settings)[settings.localServer] },
           }),
           onInteraction: (i) => services.record(i),
           budget: services.budgetGate,
@@ -187,8 +197,15 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
 
   disposables.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!['unmetered.route', 'unmetered.localModel', 'unmetered.ollama', 'unmetered.gateway'].some((s) => e.affectsConfiguration(s)))
-        return;
+      const ours = [
+        'unmetered.route',
+        'unmetered.localModel',
+        'unmetered.localServer',
+        'unmetered.ollama',
+        'unmetered.lmstudio',
+        'unmetered.llamacpp',
+      ];
+      if (![...ours, 'unmetered.gateway'].some((s) => e.affectsConfiguration(s))) return;
       const before = settings;
       settings = read();
       if (settings.port !== before.port) {
@@ -199,7 +216,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       await reconcile();
     }),
     vscode.commands.registerCommand(ROUTING_COMMANDS.useCloud, () => useCloud()),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string) => useLocal(model)),
+    vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string, kind?: LocalKind) => useLocal(model, kind)),
     vscode.commands.registerCommand(ROUTING_COMMANDS.pullModel, (model?: string) => pull(model)),
     vscode.commands.registerCommand(ROUTING_COMMANDS.routeAgents, () => routeAgents()),
     vscode.commands.registerCommand(ROUTING_COMMANDS.showRouting, () => showRouting()),
@@ -216,28 +233,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
         run: () => useCloud(),
       },
     ];
-    try {
-      const o = ollama();
-      for (const { model: m, reason } of await localCandidates(o, await o.list())) {
-        const here = settings.route === 'local' && settings.localModel === m.name;
-        // A model that cannot serve an agent (or is not on this machine) is listed with the reason, not offered.
-        if (reason)
-          items.push({
-            label: `$(circle-slash) ${m.name}`,
-            description: `not offered: ${reason}`,
-            run: () => vscode.window.showInformationMessage(`Unmetered: ${m.name} is not offered for the local route: ${reason}.`),
-          });
-        else items.push({ label: `${current(here)}$(vm) Local: ${m.name}`, description: describeModel(m), run: () => useLocal(m.name) });
-      }
-    } catch (err) {
-      // A quick pick cuts a long detail mid-sentence: a short line here, the whole message on click.
-      items.push({
-        label: '$(warning) Ollama is not reachable',
-        description: settings.ollamaHost,
-        detail: 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.',
-        run: () => vscode.window.showErrorMessage((err as Error).message),
-      });
-    }
+    items.push(...(await localMenuItems(settings, (model, kind) => useLocal(model, kind))));
     if (settings.route === 'local') {
       const r = await routedState();
       if (!r.terminals && !r.claudeExt && !r.codexProfile) {
@@ -256,8 +252,9 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
     return items;
   }
 
-  async function setRoute(route: 'cloud' | 'local', model?: string): Promise<void> {
+  async function setRoute(route: 'cloud' | 'local', model?: string, kind?: LocalKind): Promise<void> {
     const c = vscode.workspace.getConfiguration('unmetered');
+    if (kind !== undefined && kind !== settings.localServer) await c.update('localServer', kind, vscode.ConfigurationTarget.Global);
     if (model !== undefined) await c.update('localModel', model, vscode.ConfigurationTarget.Global);
     await c.update('route', route, vscode.ConfigurationTarget.Global);
     settings = read();
@@ -269,14 +266,15 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
     void vscode.window.setStatusBarMessage('Unmetered: agents routed through Unmetered now reach the cloud (metered).', 4000);
   }
 
-  async function useLocal(model?: string): Promise<void> {
-    const o = ollama();
+  async function useLocal(model?: string, kind: LocalKind = settings.localServer): Promise<void> {
+    const o = server(kind);
     const status = await o.status();
     if (!status.running) return void vscode.window.showErrorMessage(status.error);
     if (!model) {
       const models = await o.list();
       if (models.length === 0) {
-        const act = await vscode.window.showInformationMessage(`Ollama ${status.version} has no models yet.`, 'Pull a model…');
+        if (!o.puller) return void vscode.window.showInformationMessage(`${o.info.label} has no models yet. ${o.pullUnsupported ?? ''}`);
+        const act = await vscode.window.showInformationMessage(`Ollama ${status.version ?? ''} has no models yet.`, 'Pull a model…');
         if (act) await pull();
         return;
       }
@@ -294,10 +292,10 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       if (!pick) return;
       model = pick.label;
     }
-    const remote = notLocalReason(model, settings.ollamaHost);
+    const remote = notLocalReason(model, o.host, kind);
     if (remote)
       void vscode.window.showWarningMessage(`Unmetered: ${remote}. Its interactions are recorded as cloud, not as spend avoided.`);
-    await setRoute('local', model);
+    await setRoute('local', model, kind);
     const routed = await routedState();
     if (routed.terminals || routed.claudeExt || routed.codexProfile) {
       void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
@@ -588,7 +586,8 @@ function hostLine(s: HostState | undefined): string {
 }
 
 function tooltip(s: HostState | undefined, settings: GatewaySettings, context: vscode.ExtensionContext, needWhy: string | null): string {
-  const remote = settings.localModel ? notLocalReason(settings.localModel, settings.ollamaHost) : null;
+  const kind = settings.localServer;
+  const remote = settings.localModel ? notLocalReason(settings.localModel, localHosts(settings)[kind], kind) : null;
   const route =
     settings.route === 'local'
       ? `local, **${settings.localModel ?? 'no model chosen'}** (${remote ? `not really local: ${remote}; recorded as cloud` : 'avoided spend counted'})`

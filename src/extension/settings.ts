@@ -155,6 +155,9 @@ export class Settings implements vscode.Disposable {
 
 function gatewayRaw(raw: Raw): Parameters<typeof normaliseGatewaySettings>[0] {
   return {
+    localServer: raw('localServer'),
+    'lmstudio.host': raw('lmstudio.host'),
+    'llamacpp.host': raw('llamacpp.host'),
     'ollama.host': raw('ollama.host'),
     'gateway.port': raw('gateway.port'),
     'gateway.anthropicUpstream': raw('gateway.anthropicUpstream'),

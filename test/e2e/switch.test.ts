@@ -287,8 +287,8 @@ test('clicking the status bar item opens the menu: Cloud (metered), Local: <mode
     route,
     [
       '$(check) $(cloud) Cloud (metered)',
-      `$(vm) Local: ${LOCAL_MODEL}`,
-      '$(vm) Local: gpt-oss:20b',
+      `$(vm) Local: ${LOCAL_MODEL} (Ollama)`,
+      '$(vm) Local: gpt-oss:20b (Ollama)',
       '$(cloud-download) Pull a model…',
       '$(plug) Route my agents through Unmetered…',
       '$(list-unordered) Show what is routed (and undo)…',

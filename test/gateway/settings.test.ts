@@ -12,6 +12,9 @@ test('defaults when nothing is set', () => {
       openaiUpstream: 'https://api.openai.com',
       route: 'cloud',
       localModel: null,
+      localServer: 'ollama',
+      lmstudioHost: 'http://127.0.0.1:1234',
+      llamacppHost: 'http://127.0.0.1:8080',
     },
     warnings: [],
   });
@@ -25,6 +28,9 @@ test('good values are kept; trailing slashes and a pasted /v1 are dropped', () =
     'gateway.openaiUpstream': 'https://api.openai.com/v1',
     route: 'local',
     localModel: 'qwen3-coder:30b',
+    localServer: 'lmstudio',
+    'lmstudio.host': 'http://127.0.0.1:1234/v1',
+    'llamacpp.host': 'http://[::1]:8081/',
   });
   assert.deepEqual(r.value, {
     ollamaHost: 'http://gpu-box:11434',
@@ -33,6 +39,9 @@ test('good values are kept; trailing slashes and a pasted /v1 are dropped', () =
     openaiUpstream: 'https://api.openai.com',
     route: 'local',
     localModel: 'qwen3-coder:30b',
+    localServer: 'lmstudio',
+    lmstudioHost: 'http://127.0.0.1:1234',
+    llamacppHost: 'http://[::1]:8081',
   });
   assert.deepEqual(r.warnings, []);
 });
@@ -44,6 +53,8 @@ test('bad values fall back to the default with a warning naming the setting, wha
     'gateway.openaiUpstream': 'not a url',
     route: 'offline',
     localModel: 'bad name!',
+    localServer: 'jan',
+    'llamacpp.host': 'localhost:8080',
   });
   assert.deepEqual(r.value, normaliseGatewaySettings({}).value);
   assert.deepEqual(r.warnings, [
@@ -51,7 +62,9 @@ test('bad values fall back to the default with a warning naming the setting, wha
     `unmetered.gateway.port: expected a port number from 1024 to 65535, got 80; using ${DEFAULT_GATEWAY_PORT}`,
     'unmetered.gateway.openaiUpstream: expected an http:// or https:// URL such as "https://api.openai.com", got "not a url"; using https://api.openai.com',
     'unmetered.route: expected "cloud" or "local", got "offline"; using "cloud"',
-    'unmetered.localModel: expected an Ollama model name such as "qwen3-coder:30b", got "bad name!"; no local model is chosen',
+    'unmetered.localModel: expected a model name such as "qwen3-coder:30b", got "bad name!"; no local model is chosen',
+    'unmetered.localServer: expected "ollama", "lmstudio" or "llamacpp", got "jan"; using "ollama"',
+    'unmetered.llamacpp.host: expected an http:// or https:// URL such as "http://127.0.0.1:8080", got "localhost:8080"; using http://127.0.0.1:8080',
   ]);
 });
 

@@ -282,14 +282,14 @@ export function responseEvents(req: any, r: Reply, created: number, defaultUsage
 
 // ---------- the server shell ----------
 
-type Handler = (req: RecordedRequest, reply: Reply, res: http.ServerResponse, io: Io) => void | Promise<void>;
+export type Handler = (req: RecordedRequest, reply: Reply, res: http.ServerResponse, io: Io) => void | Promise<void>;
 
-interface Io {
+export interface Io {
   json(status: number, body: unknown, headers?: Record<string, string>): void;
   stream(contentType: string, frames: string[], reply: Reply): Promise<void>;
 }
 
-async function startServer(route: (req: RecordedRequest) => Handler | null, defaultReply: Reply): Promise<FakeServer> {
+export async function startServer(route: (req: RecordedRequest) => Handler | null, defaultReply: Reply): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const responses: Buffer[] = [];
   const queue: Reply[] = [];
@@ -385,12 +385,12 @@ async function startServer(route: (req: RecordedRequest) => Handler | null, defa
   return fake;
 }
 
-const pathOf = (p: string) => p.split('?')[0];
+export const pathOf = (p: string) => p.split('?')[0];
 const now = () => Math.floor(Date.now() / 1000);
 
 // Handlers shared by the vendor fakes and Ollama's compatible endpoints.
 
-function anthropicMessages(
+export function anthropicMessages(
   errorShape: (status: number, message: string) => unknown = (s, m) => anthropicError(s, ANTHROPIC_ERROR_TYPES[s] ?? 'api_error', m),
   usage: object = ANTHROPIC_DEFAULT_USAGE,
 ): Handler {
@@ -406,7 +406,7 @@ function anthropicMessages(
   };
 }
 
-function chatCompletions(
+export function chatCompletions(
   errorShape: (status: number, message: string) => unknown = (s, m) =>
     openaiError(m, s === 429 ? 'rate_limit_error' : 'invalid_request_error', null),
   usage: object = OPENAI_DEFAULT_USAGE,
@@ -420,7 +420,7 @@ function chatCompletions(
   };
 }
 
-function responses(
+export function responses(
   errorShape: (status: number, message: string) => unknown = (s, m) => openaiError(m, 'invalid_request_error', null),
   usage: object = RESPONSES_DEFAULT_USAGE,
 ): Handler {

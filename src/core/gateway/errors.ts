@@ -14,6 +14,7 @@ export type GatewayErrorKind =
   | 'context_too_small'
   | 'ollama_unreachable'
   | 'ollama_error'
+  | 'local_api_unsupported' // the local server does not serve the client's API
   | 'upstream_unreachable'
   | 'budget_exceeded'; // an Unmetered budget set to refuse is used up
 
@@ -27,6 +28,7 @@ const STATUS: Record<GatewayErrorKind, number> = {
   context_too_small: 400,
   ollama_unreachable: 502,
   ollama_error: 502,
+  local_api_unsupported: 404,
   upstream_unreachable: 502,
   // 402, not 429: Claude Code and Codex retry a 429 (Codex then shows only "retry limit reached", not the
   // body; codex-rs/codex-api/src/api_bridge.rs), and a retried cap is the same cap. Anthropic documents
@@ -45,6 +47,7 @@ const ANTHROPIC_TYPE: Record<GatewayErrorKind, string> = {
   context_too_small: 'invalid_request_error',
   ollama_unreachable: 'api_error',
   ollama_error: 'api_error',
+  local_api_unsupported: 'not_found_error',
   upstream_unreachable: 'api_error',
   budget_exceeded: 'billing_error',
 };
@@ -60,6 +63,7 @@ const OPENAI_TYPE: Record<GatewayErrorKind, [string, string]> = {
   context_too_small: ['invalid_request_error', 'context_length_exceeded'],
   ollama_unreachable: ['api_error', 'ollama_unreachable'],
   ollama_error: ['api_error', 'ollama_error'],
+  local_api_unsupported: ['invalid_request_error', 'unknown_url'],
   upstream_unreachable: ['api_error', 'upstream_unreachable'],
   budget_exceeded: ['insufficient_quota', 'insufficient_quota'],
 };

@@ -4,35 +4,43 @@
  */
 import type http from 'node:http';
 import type { Clock } from '../ports';
-import { createOllama, isModelNotFound, MIN_AGENT_CONTEXT, notPulledMessage, smallContextMessage } from '../local/ollama';
+import { isModelNotFound, MIN_AGENT_CONTEXT, smallContextMessage } from '../local/ollama';
+import { BACKENDS, modelMissingMessage, unsupportedApiMessage, type LocalKind } from '../local/backend';
+import { createBackend } from '../local/servers';
 import { errorMessageOf, gatewayError, type ErrorShape, type GatewayError, type GatewayErrorKind } from './errors';
+import type { LocalTarget } from './proxy';
 import { send } from './reply';
 
-export function ollamaFailure(shape: ErrorShape, status: number, body: string, host: string, model: string): GatewayError {
+/** A local server's error, reworded into what to do, in the shape of the API the client speaks. */
+export function localFailure(shape: ErrorShape, status: number, body: string, s: LocalTarget): GatewayError {
   const message = errorMessageOf(body);
-  if (status === 404 && isModelNotFound(message)) return gatewayError(shape, 'model_not_pulled', notPulledMessage(model, host));
-  if (/context (length|window)|too long|exceeds/i.test(message)) {
+  const label = BACKENDS[s.kind].label;
+  if (status === 404 && isModelNotFound(message))
+    return gatewayError(shape, 'model_not_pulled', modelMissingMessage(s.kind, s.host, s.model));
+  // A 404 that is not about the model: the server has no such path (an older release).
+  if (status === 404) return gatewayError(shape, 'local_api_unsupported', unsupportedApiMessage(s.kind, s.host, s.api));
+  if (/context (length|window|size)|too long|exceeds/i.test(message)) {
     return gatewayError(
       shape,
       'context_too_small',
-      `The request does not fit ${model}'s context window (Ollama: ${message}). ${raiseContextHint()}`,
+      `The request does not fit ${s.model}'s context window (${label}: ${message}). Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: ${BACKENDS[s.kind].contextHint}.`,
     );
   }
   const kind: GatewayErrorKind = 'ollama_error';
-  return gatewayError(shape, kind, `Ollama at ${host} answered ${status}: ${message}`);
+  return gatewayError(shape, kind, `${label} at ${s.host} answered ${status}: ${message}`);
 }
 
-/** GET /v1/models on the local route: Ollama's models, in the shape the client's API lists them. */
+/** GET /v1/models on the local route: the local server's models, in the shape the client's API lists them. */
 export async function localModels(
   res: http.ServerResponse,
-  host: string,
+  server: { kind: LocalKind; host: string },
   shape: ErrorShape,
   now: number,
   startedAt: string,
 ): Promise<void> {
   let models;
   try {
-    models = await createOllama({ host }).list();
+    models = await createBackend(server.kind, server.host).list();
   } catch (err) {
     return send(res, gatewayError(shape, 'ollama_unreachable', (err as Error).message));
   }
@@ -45,13 +53,9 @@ export async function localModels(
           first_id: models[0]?.name ?? null,
           last_id: models.at(-1)?.name ?? null,
         }
-      : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: 'ollama' })) };
+      : { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created, owned_by: server.kind })) };
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(out));
-}
-
-function raiseContextHint(): string {
-  return `Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: start Ollama with OLLAMA_CONTEXT_LENGTH=${MIN_AGENT_CONTEXT} (then restart it), or set num_ctx in the model's Modelfile.`;
 }
 
 /**
@@ -67,15 +71,15 @@ export class ContextWatch {
   constructor(private readonly clock: Clock) {}
 
   /** Why a request of `bodyBytes` cannot fit `model`'s loaded window, or null when it may. */
-  check(host: string, model: string, bodyBytes: number): string | null {
-    const key = `${host} ${model}`;
+  check(kind: LocalKind, host: string, model: string, bodyBytes: number): string | null {
+    const key = `${kind} ${host} ${model}`;
     const k = this.known.get(key);
     const now = this.clock.now();
     if (!k || (now - k.at > ContextWatch.TTL && !k.refreshing)) {
       const entry = k ?? { ctx: null, at: now, refreshing: true };
       entry.refreshing = true;
       this.known.set(key, entry);
-      createOllama({ host, timeoutMs: 2_000 })
+      createBackend(kind, host, { timeoutMs: 2_000 })
         .loadedContextLength(model)
         .then(
           (r) => Object.assign(entry, { ctx: r.contextLength, at: this.clock.now(), refreshing: false }),
@@ -84,7 +88,7 @@ export class ContextWatch {
     }
     const ctx = k?.ctx ?? null;
     if (ctx !== null && bodyBytes / 6 > ctx) {
-      return `This request (about ${Math.round(bodyBytes / 4).toLocaleString('en-US')} tokens) does not fit: ${smallContextMessage(model, ctx)}`;
+      return `This request (about ${Math.round(bodyBytes / 4).toLocaleString('en-US')} tokens) does not fit: ${smallContextMessage(model, ctx, kind)}`;
     }
     return null;
   }

@@ -7,10 +7,10 @@ import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
 import type { Clock, Logger } from '../ports';
-import { notRunningMessage } from '../local/ollama';
+import { notReachableMessage, type LocalKind } from '../local/backend';
 import { gatewayError, type ErrorShape } from './errors';
 import { observeResponse, type Api, type Observation } from './usage';
-import { ollamaFailure } from './localRoute';
+import { localFailure } from './localRoute';
 import { send } from './reply';
 import { fromAnthropicHeaders, type RateLimitState } from '../plans/limits';
 
@@ -45,8 +45,16 @@ export interface Forward {
   shape: ErrorShape;
   /** The generation API whose usage is read from the answer; null = pass through without reading. */
   api: Api | null;
-  /** Set when Ollama serves the request: its errors are reworded into what to do. */
-  ollama: { host: string; model: string } | null;
+  /** Set when a local server serves the request: its errors are reworded into what to do. */
+  ollama: LocalTarget | null;
+}
+
+/** The local server, model and API a request on the local route goes to. */
+export interface LocalTarget {
+  kind: LocalKind;
+  host: string;
+  model: string;
+  api: Api;
 }
 
 /** Keeps the upstream connections (pooled, kept alive) and forwards requests over them. */
@@ -141,7 +149,7 @@ class Exchange {
       send(
         res,
         f.ollama
-          ? gatewayError(f.shape, 'ollama_unreachable', notRunningMessage(f.ollama.host))
+          ? gatewayError(f.shape, 'ollama_unreachable', notReachableMessage(f.ollama.kind, f.ollama.host))
           : gatewayError(
               f.shape,
               'upstream_unreachable',
@@ -179,11 +187,11 @@ class Exchange {
     this.pipe(ur);
   }
 
-  /** Ollama's error answer, read (bounded) and replaced by one that says what to do. */
-  private reword(ur: http.IncomingMessage, ollama: { host: string; model: string }): void {
+  /** A local server's error answer, read (bounded) and replaced by one that says what to do. */
+  private reword(ur: http.IncomingMessage, ollama: LocalTarget): void {
     readBody(ur, 64 * 1024).then(
       (b) => {
-        send(this.res, ollamaFailure(this.f.shape, this.status, b?.toString('utf8') ?? '', ollama.host, ollama.model));
+        send(this.res, localFailure(this.f.shape, this.status, b?.toString('utf8') ?? '', ollama));
         void this.finish();
       },
       () => void this.finish(),

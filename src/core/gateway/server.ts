@@ -13,6 +13,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
 import { countTokens as tiktokenCount } from '../tokens';
 import { refusalMessage, type BudgetDecision } from '../budgets/gate';
 import { notLocalReason } from '../local/where';
+import { BACKENDS, unsupportedApiMessage, type LocalKind } from '../local/backend';
 import { gatewayError, type ErrorShape } from './errors';
 import { classify, refusal, type Endpoint } from './request';
 import { requestText } from './usage';
@@ -24,11 +25,18 @@ import { send } from './reply';
 
 export interface GatewayConfig {
   route: Route;
-  /** The Ollama model that serves requests on the local route. */
+  /** The model that serves requests on the local route. */
   localModel: string | null;
   anthropicUpstream: string;
   openaiUpstream: string;
   ollamaHost: string;
+  /** The server that serves localModel; Ollama at ollamaHost when absent. */
+  localServer?: { kind: LocalKind; host: string };
+}
+
+/** The local server of a config: the one named, else Ollama at ollamaHost. */
+function localServerOf(cfg: GatewayConfig): { kind: LocalKind; host: string } {
+  return cfg.localServer ?? { kind: 'ollama', host: cfg.ollamaHost };
 }
 
 export interface GatewayOptions {
@@ -293,7 +301,7 @@ class GatewayServer implements Gateway {
     }
   }
 
-  /** The local route: Ollama serves the request (chosen by the route setting, or by a budget's fallback). */
+  /** The local route: the local server serves the request (chosen by the route setting, or by a budget's fallback). */
   private async serveLocal(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -304,7 +312,8 @@ class GatewayServer implements Gateway {
     budgetAction?: BudgetAction,
   ): Promise<void> {
     const local = cfg.localModel;
-    if (ep.kind === 'models') return localModels(res, cfg.ollamaHost, shape, this.clock.now(), this.startedAt);
+    const server = localServerOf(cfg);
+    if (ep.kind === 'models') return localModels(res, server, shape, this.clock.now(), this.startedAt);
     if (!local)
       return send(
         res,
@@ -317,17 +326,20 @@ class GatewayServer implements Gateway {
     const json = parseJson(body);
     if (!json || typeof json !== 'object') return send(res, gatewayError(shape, 'bad_request', 'The request body is not a JSON object.'));
     if (ep.kind === 'count_tokens') {
-      // Ollama has no count_tokens: count with the tokenizer, as Anthropic's would be approximated anyway.
+      // Counted with the tokenizer on every server (Ollama and LM Studio have no count_tokens), as
+      // Anthropic's own count would be approximated for a local model anyway.
       const n = await this.metering.countSafely(requestText({ ...json, model: undefined }), local);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ input_tokens: n }));
       return;
     }
-    const tooSmall = this.contexts.check(cfg.ollamaHost, local, body.length);
+    const path = BACKENDS[server.kind].endpoints[ep.api];
+    if (!path) return send(res, gatewayError(shape, 'local_api_unsupported', unsupportedApiMessage(server.kind, server.host, ep.api)));
+    const tooSmall = this.contexts.check(server.kind, server.host, local, body.length);
     if (tooSmall) return send(res, gatewayError(shape, 'context_too_small', tooSmall));
     const at = new Date(this.clock.now()).toISOString();
     const mapped = Buffer.from(JSON.stringify({ ...json, model: local }));
-    const url = target(cfg.ollamaHost, ep.path);
+    const url = target(server.host, path);
     const headers = ollamaHeaders(req.rawHeaders, url.host, mapped.length);
     const outcome = await this.upstreams.forward(req, res, {
       url,
@@ -335,10 +347,10 @@ class GatewayServer implements Gateway {
       body: mapped,
       shape,
       api: ep.api,
-      ollama: { host: cfg.ollamaHost, model: local },
+      ollama: { ...server, model: local, api: ep.api },
     });
-    // A cloud model served through Ollama, or an Ollama on another machine, is not local: no spend avoided.
-    const route = notLocalReason(local, cfg.ollamaHost) ? 'cloud' : 'local';
+    // A cloud model served through Ollama, or a server on another machine, is not local: no spend avoided.
+    const route = notLocalReason(local, server.host, server.kind) ? 'cloud' : 'local';
     await this.metering.record({ api: ep.api, route, at, req, json, localModel: local, outcome, budgetAction });
   }
 }

@@ -6,6 +6,7 @@
 import type { Route } from '../interaction';
 import type { Normalised } from '../normalise';
 import { DEFAULT_OLLAMA_HOST } from '../local/ollama';
+import { BACKENDS, isLocalKind, type LocalKind } from '../local/backend';
 
 /** Chosen to stay clear of common dev servers (3000, 4000, 5173, 8000, 8080, wrangler's 8787, Ollama's 11434). */
 export const DEFAULT_GATEWAY_PORT = 8719;
@@ -19,9 +20,16 @@ export interface GatewaySettings {
   openaiUpstream: string;
   route: Route;
   localModel: string | null;
+  /** The local server that serves localModel. */
+  localServer: LocalKind;
+  lmstudioHost: string;
+  llamacppHost: string;
 }
 
 export interface RawGatewaySettings {
+  localServer?: unknown;
+  'lmstudio.host'?: unknown;
+  'llamacpp.host'?: unknown;
   'ollama.host'?: unknown;
   'gateway.port'?: unknown;
   'gateway.anthropicUpstream'?: unknown;
@@ -81,7 +89,7 @@ export function normaliseLocalModel(v: unknown): Normalised<string | null> {
   if (typeof v !== 'string' || !isModelName(v.trim())) {
     return {
       value: null,
-      warnings: [`unmetered.localModel: expected an Ollama model name such as "qwen3-coder:30b", got ${show(v)}; no local model is chosen`],
+      warnings: [`unmetered.localModel: expected a model name such as "qwen3-coder:30b", got ${show(v)}; no local model is chosen`],
     };
   }
   return { value: v.trim(), warnings: [] };
@@ -99,7 +107,24 @@ export function normaliseGatewayListen(v: unknown): Normalised<GatewayListen> {
   };
 }
 
+export function normaliseLocalServer(v: unknown): Normalised<LocalKind> {
+  if (v === undefined || v === null || v === '') return { value: 'ollama', warnings: [] };
+  if (isLocalKind(v)) return { value: v, warnings: [] };
+  return {
+    value: 'ollama',
+    warnings: [`unmetered.localServer: expected "ollama", "lmstudio" or "llamacpp", got ${show(v)}; using "ollama"`],
+  };
+}
+
+/** The base URL of each local server, from the settings. */
+export function localHosts(s: Pick<GatewaySettings, 'ollamaHost' | 'lmstudioHost' | 'llamacppHost'>): Record<LocalKind, string> {
+  return { ollama: s.ollamaHost, lmstudio: s.lmstudioHost, llamacpp: s.llamacppHost };
+}
+
 export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<GatewaySettings> {
+  const server = normaliseLocalServer(raw.localServer);
+  const lms = normaliseBaseUrl('unmetered.lmstudio.host', raw['lmstudio.host'], BACKENDS.lmstudio.defaultHost);
+  const lcpp = normaliseBaseUrl('unmetered.llamacpp.host', raw['llamacpp.host'], BACKENDS.llamacpp.defaultHost);
   const host = normaliseBaseUrl('unmetered.ollama.host', raw['ollama.host'], DEFAULT_OLLAMA_HOST);
   const port = normalisePort('unmetered.gateway.port', raw['gateway.port'], DEFAULT_GATEWAY_PORT);
   const a = normaliseBaseUrl('unmetered.gateway.anthropicUpstream', raw['gateway.anthropicUpstream'], DEFAULT_ANTHROPIC_UPSTREAM);
@@ -114,7 +139,20 @@ export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<Ga
       openaiUpstream: o.value,
       route: route.value,
       localModel: model.value,
+      localServer: server.value,
+      lmstudioHost: lms.value,
+      llamacppHost: lcpp.value,
     },
-    warnings: [...host.warnings, ...port.warnings, ...a.warnings, ...o.warnings, ...route.warnings, ...model.warnings],
+    warnings: [
+      ...host.warnings,
+      ...port.warnings,
+      ...a.warnings,
+      ...o.warnings,
+      ...route.warnings,
+      ...model.warnings,
+      ...server.warnings,
+      ...lms.warnings,
+      ...lcpp.warnings,
+    ],
   };
 }

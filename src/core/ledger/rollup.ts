@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { totalTokens, type Interaction, type Route } from '../interaction';
 import { pricedBySettings } from '../pricing';
-import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './format';
+import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './fileFormat';
 import { hashId } from './view';
 import { dayOfIso } from '../time';
 
