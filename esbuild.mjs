@@ -33,9 +33,28 @@ const cliCommandsExternal = {
   },
 };
 
+// The OpenTelemetry SDK exporters (src/core/otlp/export/sdk.ts) are their own chunk, dist/otlp-export.js,
+// required only when telemetry export runs: the extension and the CLI's commands stay as small as before.
+const otlpExportExternal = {
+  name: 'otlp-export-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/sdk$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'core', 'otlp', 'export', 'session.ts'))
+        ? { path: './otlp-export.js', external: true }
+        : undefined,
+    );
+  },
+};
+
 await mkdir('dist', { recursive: true });
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [otlpExportExternal],
+  }),
   esbuild.build({
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -44,7 +63,14 @@ await Promise.all([
     define: { __VERSION__: JSON.stringify(pkg.version) },
     plugins: [cliCommandsExternal],
   }),
-  esbuild.build({ ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/cli/commands.ts'],
+    outfile: 'dist/cli-commands.js',
+    define: { __VERSION__: JSON.stringify(pkg.version) },
+    plugins: [otlpExportExternal],
+  }),
+  esbuild.build({ ...common, entryPoints: ['src/core/otlp/export/sdk.ts'], outfile: 'dist/otlp-export.js' }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
   esbuild.build({ ...common, entryPoints: ['src/core/sources/worker-entry.ts'], outfile: 'dist/sources-worker.js' }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.

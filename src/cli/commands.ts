@@ -12,6 +12,7 @@ import { reportCommand } from './report';
 import { statusCommand } from './status';
 import { statuslineCommand } from './statusline';
 import { teamCommand } from './team';
+import { telemetryCommand } from './telemetry';
 import { blocksCommand, viewCommand } from './views';
 
 export type Run = (args: string[], ctx: CliContext) => Promise<number>;
@@ -33,4 +34,5 @@ export const RUN: Record<string, Run> = {
   export: exportCommand,
   team: teamCommand,
   gateway: gatewayCommand,
+  telemetry: telemetryCommand,
 };

@@ -55,6 +55,8 @@ export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Pro
         export: c.get('export') ?? {},
         sources: c.get('sources') ?? {},
         plans: c.get('plans') ?? {},
+        telemetry: c.get('telemetry') ?? {},
+        copilot: c.get('copilot') ?? {},
       },
       null,
       2,

@@ -14,6 +14,7 @@ import { systemTimeZone } from '../core/time';
 import { batchRecorder } from '../core/gateway/recorder';
 import type { Logger } from '../core/ports';
 import { readMeterSettings, readPlans, mirrorSettingsForCli } from './config';
+import { registerTelemetryExport } from './telemetryExport';
 import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { MenuItem, Services } from './services';
@@ -132,6 +133,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   const telemetry = registerTelemetry(services, () => vscode.workspace.getConfiguration('unmetered').get<number>('gateway.port') ?? 8719);
   context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));
+  context.subscriptions.push(registerTelemetryExport(services, String((context.extension.packageJSON as { version?: unknown }).version)));
   context.subscriptions.push(tickBudgetStepWhenSet(() => settings.budgetNanos !== null));
 
   context.subscriptions.push(

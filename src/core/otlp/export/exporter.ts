@@ -122,6 +122,7 @@ class Pass {
   }
 
   private take(text: string): void {
+    if (text.trim() === '' || text.startsWith('{"unmetered":')) return; // blank and header lines
     const r = recordOf(text);
     if (!r) {
       this.result.skipped++;
