@@ -6,7 +6,8 @@ import path from 'node:path';
 import { builtFile } from './helpers/dist';
 
 test('the .vsix holds only what runs: bundles, the tiktoken and SQLite wasm, media, README, CHANGELOG, LICENSE, manifest', () => {
-  for (const f of ['cli.js', 'cli-commands.js', 'extension.js', 'dashboard.js', 'sources-worker.js', 'otlp-export.js'] as const) builtFile(f); // vsce lists only files that exist
+  for (const f of ['cli.js', 'cli-commands.js', 'extension.js', 'dashboard.js', 'sources-worker.js', 'otlp-export.js'] as const)
+    builtFile(f); // vsce lists only files that exist
   const vsce = path.resolve('node_modules', '@vscode', 'vsce', 'vsce');
   const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { encoding: 'utf8' })
     .split('\n')
