@@ -5,7 +5,9 @@ import path from 'node:path';
  * The shipped bundles. test/run.mjs builds them once before any suite starts, so suites running in
  * parallel never rebuild dist/ under one another.
  */
-export function builtFile(name: 'cli.js' | 'cli-commands.js' | 'extension.js' | 'dashboard.js' | 'sources-worker.js'): string {
+export function builtFile(
+  name: 'cli.js' | 'cli-commands.js' | 'extension.js' | 'dashboard.js' | 'sources-worker.js' | 'otlp-export.js',
+): string {
   const file = path.resolve('dist', name);
   if (!existsSync(file))
     throw new Error(`${file} is missing: run the suites through test/run.mjs (it builds first), or \`node esbuild.mjs\``);

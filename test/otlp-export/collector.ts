@@ -52,6 +52,8 @@ export function attrs(list: unknown): Record<string, unknown> {
 export class Collector {
   mode: Mode = 'ok';
   slowMs = 3000;
+  /** Runs after a request was stored and before it is answered (a test stops the collector or kills the sender there). */
+  hook: ((signal: 'logs' | 'metrics', accepted: number) => Promise<void> | void) | null = null;
   events: Event[] = [];
   points: Point[] = [];
   requests = { logs: 0, metrics: 0, refused: 0 };
@@ -102,13 +104,18 @@ export class Collector {
       res.writeHead(Number(this.mode), { 'content-type': 'application/json' }).end(JSON.stringify({ code: 14, message: 'not now' }));
       return;
     }
+    // A slow collector still stores what it was sent, even after the sender gave up waiting.
     if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
-    if (res.destroyed) return;
     this.bodies.push({ path: req.url!, contentType: req.headers['content-type'], body });
     const decoded = decodeRequest(signal, 'protobuf', body);
     if (signal === 'logs') this.keepLogs(decoded);
     else this.keepMetrics(decoded);
     this.requests[signal]++;
+    await this.hook?.(signal, this.requests.logs + this.requests.metrics);
+    if (res.destroyed || !this.server) {
+      res.destroy();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(encodeResponse(signal, 'protobuf', 0, ''));
   }
 
@@ -187,9 +194,23 @@ export class Collector {
     return out;
   }
 
+  /**
+   * Points as a backend keeps them: one per series and time window, a duplicate (same metric, attributes,
+   * service.instance.id, start and end) dropped, as Prometheus drops a duplicate sample.
+   */
+  uniquePoints(): Point[] {
+    const seen = new Set<string>();
+    return this.points.filter((p) => {
+      const k = `${p.metric}|${JSON.stringify(p.attributes)}|${String(p.resource['service.instance.id'])}|${p.start}|${p.end}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+
   /** Sum of a metric's points (histograms: their sums), optionally over points matching attributes. */
   total(metric: string, where: Record<string, unknown> = {}): number {
-    return this.points
+    return this.uniquePoints()
       .filter((p) => p.metric === metric && Object.entries(where).every(([k, v]) => p.attributes[k] === v))
       .reduce((n, p) => n + p.value, 0);
   }

@@ -45,3 +45,46 @@ export function config(endpoint: string, over: Record<string, unknown> = {}): Te
 }
 
 export const cleanup = (dir: string) => rm(dir, { recursive: true, force: true });
+
+/**
+ * `n` interactions over two months (two ledger segments), every 10th first seen partially (output 1) and
+ * then complete, the way a streamed response reaches a log and then the gateway. Token counts and cost
+ * follow i so the expected totals are a sum the test can state in closed form.
+ */
+export function corpus(n: number): Interaction[] {
+  const out: Interaction[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = new Date(Date.parse('2026-11-25T00:00:00Z') + i * 600_000).toISOString();
+    const full = rec(`anthropic:msg_${i}`, {
+      at,
+      t: { input: 100 + i, output: 10 + (i % 7), cacheRead: i % 3 },
+      costNanos: 1000 * (i + 1),
+    });
+    if (i % 10 === 0) out.push({ ...full, tokens: { ...full.tokens, output: 1 }, costNanos: 1000 });
+    out.push(full);
+  }
+  return out;
+}
+
+export interface Truth {
+  ids: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  costNanos: number;
+}
+
+/** The ledger's own view (one, most complete, copy per id), summed: what the collector must end up with. */
+export async function ledgerTruth(dir: string): Promise<Truth> {
+  const l = await openLedger({ dir, logger: memoryLogger() });
+  const t: Truth = { ids: 0, input: 0, output: 0, cacheRead: 0, costNanos: 0 };
+  for (const r of l.records()) {
+    t.ids++;
+    t.input += r.tokens.input;
+    t.output += r.tokens.output;
+    t.cacheRead += r.tokens.cacheRead;
+    t.costNanos += r.costNanos ?? 0;
+  }
+  await l.close();
+  return t;
+}

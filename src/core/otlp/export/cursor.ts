@@ -21,6 +21,8 @@ export interface PendingBatch {
   /** Nanoseconds since the epoch, as decimal strings (beyond 2^53). */
   startNs: string;
   endNs: string;
+  /** The sender's service.instance.id: a re-send after a crash reports as that process did, so its points are identical. */
+  instance: string;
 }
 
 export interface Cursor {
@@ -59,7 +61,8 @@ export async function readCursor(file: string, endpoint: string, warn: (m: strin
   try {
     const o = JSON.parse(text) as Partial<Cursor>;
     const p = o.pending;
-    const pendingOk = p === null || (typeof p === 'object' && isOffsets(p.to) && isNs(p.startNs) && isNs(p.endNs));
+    const pendingOk =
+      p === null || (typeof p === 'object' && isOffsets(p.to) && isNs(p.startNs) && isNs(p.endNs) && typeof p.instance === 'string');
     if (
       o.version === 1 &&
       isOffsets(o.segments) &&

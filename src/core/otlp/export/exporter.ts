@@ -28,6 +28,8 @@ export interface Batch {
   budgets: readonly BudgetStatus[];
   startNs: string;
   endNs: string;
+  /** service.instance.id to report: this process's, or the crashed sender's for a batch sent again. */
+  instance: string;
 }
 
 export type SendResult = { ok: true } | { ok: false; error: string };
@@ -43,6 +45,8 @@ export interface ExportOptions extends MapOptions {
   endpoint: string;
   transport: Transport;
   batchSize: number;
+  /** This process's service.instance.id. */
+  instance: string;
   clock: Clock;
   logger: Logger;
   /** Budgets as they stand, for the budget gauges; absent: none sent. */
@@ -177,7 +181,7 @@ class Pass {
     }
   }
 
-  private makeBatch(window: { startNs: string; endNs: string }): Batch {
+  private makeBatch(window: { startNs: string; endNs: string; instance: string }): Batch {
     const metrics = new DeltaMetrics(this.o);
     const logs: LogEvent[] = [];
     for (const [r, before] of this.batch.records) {
@@ -194,6 +198,7 @@ class Pass {
     const window = pending ?? {
       startNs: c.lastEndNs ?? msToNs(this.o.clock.now()),
       endNs: msToNs(this.o.clock.now()),
+      instance: this.o.instance,
     };
     if (BigInt(window.endNs) <= BigInt(window.startNs)) window.endNs = (BigInt(window.startNs) + 1n).toString();
     if (!pending) {
@@ -226,7 +231,14 @@ class Pass {
     const budgets = this.budgets();
     if (budgets.length === 0) return;
     const now = msToNs(this.o.clock.now());
-    const res = await this.o.transport.send({ logs: [], metrics: new DeltaMetrics(this.o), budgets, startNs: now, endNs: now });
+    const res = await this.o.transport.send({
+      logs: [],
+      metrics: new DeltaMetrics(this.o),
+      budgets,
+      startNs: now,
+      endNs: now,
+      instance: this.o.instance,
+    });
     if (!res.ok) this.result.error = res.error;
   }
 }

@@ -36,10 +36,16 @@ export function createSdkTransport(o: SdkTransportOptions): Transport {
   const common = { headers: o.headers, timeoutMillis: o.timeoutMs };
   const logs = new OTLPLogExporter({ ...common, url: o.logsUrl });
   const metrics = new OTLPMetricExporter({ ...common, url: o.metricsUrl });
-  const resource = resourceFromAttributes(o.resource);
+  const resources = new Map<string, ReturnType<typeof resourceFromAttributes>>();
+  const resourceOf = (instance: string) => {
+    let r = resources.get(instance);
+    if (!r) resources.set(instance, (r = resourceFromAttributes({ ...o.resource, 'service.instance.id': instance })));
+    return r;
+  };
   const scope = { name: SCOPE, version: o.version };
   return {
     async send(batch: Batch): Promise<SendResult> {
+      const resource = resourceOf(batch.instance);
       if (batch.logs.length > 0) {
         const records = batch.logs.map((e): ReadableLogRecord => {
           const t = msToHr(e.timeMs);

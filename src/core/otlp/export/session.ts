@@ -36,7 +36,8 @@ export interface Identity {
 }
 
 /**
- * The resource: OTEL_RESOURCE_ATTRIBUTES first, then what Unmetered fixes (service.*, user.id, team),
+ * The resource: OTEL_RESOURCE_ATTRIBUTES first, then what Unmetered fixes (service.*, user.id, team; the
+ * transport adds service.instance.id per batch),
  * which they may not override: an organisation's dashboards group by these.
  */
 export async function identity(o: Pick<SessionOptions, 'config' | 'dataDir' | 'version' | 'loginName'>): Promise<Identity> {
@@ -48,7 +49,6 @@ export async function identity(o: Pick<SessionOptions, 'config' | 'dataDir' | 'v
     ...c.resource,
     'service.name': 'unmetered',
     'service.version': o.version,
-    'service.instance.id': INSTANCE_ID,
     'user.id': user,
   };
   if (c.team) resource['unmetered.team'] = c.team;
@@ -104,6 +104,7 @@ export async function openExportSession(o: SessionOptions): Promise<ExportSessio
         endpoint: c.logsUrl,
         transport,
         batchSize: c.batchSize,
+        instance: INSTANCE_ID,
         clock: o.clock,
         logger: o.logger,
         budgets: o.budgets,
