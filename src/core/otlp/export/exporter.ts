@@ -14,7 +14,7 @@ import type { Interaction } from '../../interaction';
 import type { Clock, Logger } from '../../ports';
 import type { BudgetStatus } from '../../budgets/evaluate';
 import { readCursor, writeCursor, cursorFile, tryLock, type Cursor, type PendingBatch } from './cursor';
-import { idOf, linesFrom, neighbours, recordOf, segmentFile, segmentNames } from './lines';
+import { IdFilter, idOf, linesFrom, neighbours, recordOf, segmentFile, segmentNames } from './lines';
 import { completeness, DeltaMetrics, eventAttributes, type Attributes, type MapOptions } from './records';
 
 export interface LogEvent {
@@ -110,7 +110,8 @@ class Pass {
    */
   private async collect(names: string[], limit: Record<string, number> | null): Promise<boolean> {
     const fresh = await this.newIds(names, limit);
-    if (fresh.size === 0) return true;
+    if (!fresh) return true;
+    this.fresh = fresh;
     await this.loadPrior(names, fresh);
     for (const name of names) {
       const from = this.cursor.segments[name] ?? 0;
@@ -138,17 +139,19 @@ class Pass {
       return;
     }
     this.batch.records.push([r, before]);
-    if (before || this.dupes.has(r.id)) this.prior.set(r.id, r);
+    if (before || this.fresh?.mayRepeat(r.id)) this.prior.set(r.id, r);
   }
 
-  private dupes = new Set<string>();
+  /** Ids on the lines to send (null: none). */
+  private fresh: IdFilter | null = null;
   /** Segments with lines to send. */
   private touched = new Set<string>();
   private budgetsNow: readonly BudgetStatus[] | undefined;
 
-  /** Ids on the lines to send; those seen twice among them are remembered in `dupes`. */
-  private async newIds(names: string[], limit: Record<string, number> | null): Promise<Set<string>> {
-    const ids = new Set<string>();
+  /** Ids on the lines to send, or null when there are none. */
+  private async newIds(names: string[], limit: Record<string, number> | null): Promise<IdFilter | null> {
+    const ids = new IdFilter();
+    let any = false;
     for (const name of names) {
       const to = limit ? limit[name] : undefined;
       if (limit && to === undefined) continue;
@@ -156,15 +159,15 @@ class Pass {
         this.touched.add(name);
         const id = idOf(line.text);
         if (id === null) continue;
-        if (ids.has(id)) this.dupes.add(id);
-        else ids.add(id);
+        ids.add(id);
+        any = true;
       }
     }
-    return ids;
+    return any ? ids : null;
   }
 
   /** The most complete copy sent before, for ids about to be sent again: lines before the cursor, nearby months only. */
-  private async loadPrior(names: string[], fresh: Set<string>): Promise<void> {
+  private async loadPrior(names: string[], fresh: IdFilter): Promise<void> {
     const months = new Set<string>();
     for (const name of this.touched) for (const n of neighbours(name, names)) months.add(n);
     for (const name of names) {
@@ -173,7 +176,7 @@ class Pass {
       if (end === 0) continue;
       for await (const line of linesFrom(segmentFile(this.o.dataDir, name), 0, end)) {
         const id = idOf(line.text);
-        if (id === null || !fresh.has(id)) continue;
+        if (id === null || !fresh.mayHave(id)) continue;
         const r = recordOf(line.text);
         const had = this.prior.get(id);
         if (r && (!had || completeness(r) > completeness(had))) this.prior.set(id, r);

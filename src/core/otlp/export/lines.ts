@@ -98,3 +98,32 @@ export function neighbours(name: string, all: readonly string[]): string[] {
     return Math.abs(yy * 12 + (mm - 1) - idx) <= 1;
   });
 }
+
+/**
+ * Which ids occur, and which more than once, in 16 MiB whatever the backlog: a count per 24-bit hash,
+ * saturating at 2. A collision only makes an id look present or repeated when it is not, which costs a
+ * lookup, never a wrong answer: the exporter then compares the records themselves. (A Set of a year's
+ * 500,000 id strings cost more time in garbage collection than the export itself.)
+ */
+export class IdFilter {
+  private readonly counts = new Uint8Array(1 << 24);
+
+  private static slot(id: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    return (h >>> 0) & 0xffffff;
+  }
+
+  add(id: string): void {
+    const s = IdFilter.slot(id);
+    if (this.counts[s] < 2) this.counts[s]++;
+  }
+
+  mayHave(id: string): boolean {
+    return this.counts[IdFilter.slot(id)] > 0;
+  }
+
+  mayRepeat(id: string): boolean {
+    return this.counts[IdFilter.slot(id)] > 1;
+  }
+}

@@ -156,30 +156,39 @@ export class DeltaMetrics {
   constructor(private readonly o: Pick<MapOptions, 'copilotBilledPerToken'>) {}
 
   add(r: Interaction, before: Interaction | null): void {
-    const base = {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': providerOf(r),
-      'gen_ai.request.model': r.model,
-      'unmetered.agent': r.agent,
-    };
+    // Keys are built from the attribute values (no object or JSON per record: a year's backlog is 500,000 calls).
+    const series = `${r.agent}\u0000${r.model}`;
     const now = tokensByType(r);
     const was = before ? tokensByType(before) : null;
     for (const type of TOKEN_TYPES) {
       const diff = now[type] - (was ? was[type] : 0);
       if (diff === 0 && was) continue;
-      const attributes = { ...base, 'gen_ai.token.type': type };
-      const key = JSON.stringify(attributes);
+      const key = `${series}\u0000${type}`;
       let p = this.tokens.get(key);
-      if (!p) this.tokens.set(key, (p = { attributes, count: 0, sum: 0, buckets: new Array<number>(TOKEN_BUCKETS.length + 1).fill(0) }));
+      if (!p) {
+        const attributes = { ...this.base(r), 'gen_ai.token.type': type };
+        this.tokens.set(key, (p = { attributes, count: 0, sum: 0, buckets: new Array<number>(TOKEN_BUCKETS.length + 1).fill(0) }));
+      }
       p.sum += diff;
       if (!was) {
         p.count++;
         p.buckets[bucketOf(now[type])]++;
       }
     }
-    const money = { ...base, 'unmetered.route': r.route, 'unmetered.billing.mode': billingModeOf(r, this.o.copilotBilledPerToken) };
-    bump(this.cost, money, (r.costNanos ?? 0) - (before?.costNanos ?? 0));
-    bump(this.avoided, money, (r.avoidedNanos ?? 0) - (before?.avoidedNanos ?? 0));
+    const mode = billingModeOf(r, this.o.copilotBilledPerToken);
+    const key = `${series}\u0000${r.route}\u0000${mode}`;
+    const money = () => ({ ...this.base(r), 'unmetered.route': r.route, 'unmetered.billing.mode': mode });
+    bump(this.cost, key, money, (r.costNanos ?? 0) - (before?.costNanos ?? 0));
+    bump(this.avoided, key, money, (r.avoidedNanos ?? 0) - (before?.avoidedNanos ?? 0));
+  }
+
+  private base(r: Interaction): Attributes {
+    return {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': providerOf(r),
+      'gen_ai.request.model': r.model,
+      'unmetered.agent': r.agent,
+    };
   }
 
   get empty(): boolean {
@@ -187,12 +196,11 @@ export class DeltaMetrics {
   }
 }
 
-function bump(m: Map<string, SumPoint>, attributes: Attributes, nanos: number): void {
+function bump(m: Map<string, SumPoint>, key: string, attributes: () => Attributes, nanos: number): void {
   if (nanos === 0) return;
-  const key = JSON.stringify(attributes);
   const p = m.get(key);
   if (p) p.nanos += nanos;
-  else m.set(key, { attributes, nanos });
+  else m.set(key, { attributes: attributes(), nanos });
 }
 
 /** Explicit-bucket histogram index: bucket i holds values in (bounds[i-1], bounds[i]], as OTLP defines. */
