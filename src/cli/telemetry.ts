@@ -42,6 +42,7 @@ export async function telemetryCommand(args: string[], ctx: TelemetryCliContext)
   for (const w of warnings) ctx.logger.warn(w);
   const otlp = values['no-otlp'] !== true;
   const watch = values.watch === true || promPort !== null;
+  if (!otlp && promPort === null) throw new UsageError('--no-otlp: only with --prometheus PORT (otherwise there is nothing to do)');
 
   const opened = await openForCli(ctx, { scan: values['no-scan'] !== true });
   const { ledger, settings, prices } = opened;
