@@ -25,7 +25,7 @@ const common = {
 // chunk (dist/cli-<file>.js, e.g. cli-status.js for `unmetered status`) only when that command runs:
 // esbuild's cjs output cannot split, so commands.ts's require of each command file is left to Node and
 // every command file is built as its own entry. Each chunk parses only what its command uses.
-const CLI_COMMAND_FILES = ['status', 'views', 'report', 'statusline', 'import', 'plan', 'export', 'team', 'gateway'];
+const CLI_COMMAND_FILES = ['status', 'views', 'report', 'statusline', 'import', 'plan', 'export', 'team', 'gateway', 'telemetry'];
 const cliCommandsExternal = {
   name: 'cli-commands-external',
   setup(build) {
@@ -50,12 +50,31 @@ const vendorExternal = {
   },
 };
 
+// The OpenTelemetry SDK exporters (src/core/otlp/export/sdk.ts) are their own chunk, dist/otlp-export.js,
+// required only when telemetry export runs: the extension and the CLI's commands stay as small as before.
+const otlpExportExternal = {
+  name: 'otlp-export-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/sdk$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'core', 'otlp', 'export', 'session.ts'))
+        ? { path: './otlp-export.js', external: true }
+        : undefined,
+    );
+  },
+};
+
 await mkdir('dist', { recursive: true });
 // The one chunk of every command that earlier builds wrote: vsce would ship it.
 await rm('dist/cli-commands.js', { force: true });
 await rm('dist/cli-commands.js.map', { force: true });
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [otlpExportExternal],
+  }),
   esbuild.build({
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -70,13 +89,14 @@ await Promise.all([
     outdir: 'dist',
     // import() of a vendor file becomes a plain require: Node's ESM loader would scan the file first.
     supported: { 'dynamic-import': false },
-    plugins: [vendorExternal],
+    plugins: [vendorExternal, otlpExportExternal],
   }),
   esbuild.build({
     ...common,
     entryPoints: Object.fromEntries(Object.entries(VENDOR).map(([pkg, name]) => [`vendor-${name}`, require.resolve(pkg)])),
     outdir: 'dist',
   }),
+  esbuild.build({ ...common, entryPoints: ['src/core/otlp/export/sdk.ts'], outfile: 'dist/otlp-export.js' }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
   esbuild.build({ ...common, entryPoints: ['src/core/sources/worker-entry.ts'], outfile: 'dist/sources-worker.js' }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.

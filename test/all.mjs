@@ -5,6 +5,7 @@
 //   3. format                              npm run format:check  │ suites still run on a type or lint error
 //   4. unit suites                         npm run test:unit     ┘
 //      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=20000 node test/run.mjs fuzz
+//      CI-level tools, suites              bash test/ci/setup.sh, node test/run.mjs --ci  (a real Prometheus)
 //   5. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
 //   6. the .vsix, once for all suites      npm run package
 //   7. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
@@ -84,6 +85,11 @@ if (process.env.CI) {
   await section('fuzz, longer (UNMETERED_FUZZ_RUNS=20000)', process.execPath, ['test/run.mjs', 'fuzz']);
   delete process.env.UNMETERED_FUZZ_RUNS;
 }
+// A real Prometheus (Debian's package) scrapes Unmetered: too slow and too dependent on apt for `npm test`.
+await section('CI-level tools (test/ci/setup.sh)', 'bash', ['test/ci/setup.sh']);
+await section('CI-level suites (test/ci)', process.execPath, ['test/run.mjs', '--ci'], {
+  skipIf: () => (sections.at(-1).ok ? undefined : 'the CI-level tools could not be installed'),
+});
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
 await section('package the extension (dist/unmetered.vsix)', npm, ['run', '--silent', 'package']);
 // Every end-to-end suite installs this one .vsix instead of packaging its own.

@@ -6,7 +6,16 @@ import path from 'node:path';
 import { builtFile } from './helpers/dist';
 
 test('the .vsix holds only what runs: bundles, the tiktoken and SQLite wasm, media, README, CHANGELOG, LICENSE, manifest', () => {
-  for (const f of ['cli.js', 'cli-status.js', 'cli-views.js', 'extension.js', 'dashboard.js', 'sources-worker.js'] as const) builtFile(f); // vsce lists only files that exist
+  for (const f of [
+    'cli.js',
+    'cli-status.js',
+    'cli-views.js',
+    'extension.js',
+    'dashboard.js',
+    'sources-worker.js',
+    'otlp-export.js',
+  ] as const)
+    builtFile(f); // vsce lists only files that exist
   const vsce = path.resolve('node_modules', '@vscode', 'vsce', 'vsce');
   const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { encoding: 'utf8' })
     .split('\n')
@@ -14,7 +23,7 @@ test('the .vsix holds only what runs: bundles, the tiktoken and SQLite wasm, med
     .filter(Boolean)
     .sort();
   const allowed =
-    /^(dist\/(extension|cli|cli-[a-z]+|vendor-[a-z]+|dashboard|sources-worker)\.js|dist\/(tiktoken_bg|sql-wasm)\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
+    /^(dist\/(extension|cli|cli-[a-z]+|vendor-[a-z]+|dashboard|sources-worker|otlp-export)\.js|dist\/(tiktoken_bg|sql-wasm)\.wasm|media\/.+\.(css|md|png|svg)|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
   assert.deepEqual(
     files.filter((f) => !allowed.test(f)),
     [],
@@ -32,6 +41,7 @@ test('the .vsix holds only what runs: bundles, the tiktoken and SQLite wasm, med
     'dist/vendor-tiktoken.js',
     'dist/dashboard.js',
     'dist/sources-worker.js',
+    'dist/otlp-export.js',
     'dist/tiktoken_bg.wasm',
     'dist/sql-wasm.wasm',
     'README.md',

@@ -33,4 +33,5 @@ export const RUN: Record<string, Run> = {
   export: (a, c) => (require('./export') as typeof import('./export')).exportCommand(a, c),
   team: (a, c) => (require('./team') as typeof import('./team')).teamCommand(a, c),
   gateway: (a, c) => (require('./gateway') as typeof import('./gateway')).gatewayCommand(a, c),
+  telemetry: (a, c) => (require('./telemetry') as typeof import('./telemetry')).telemetryCommand(a, c),
 };

@@ -303,6 +303,30 @@ export const OTHER_SPECS: CommandSpec[] = [
     ],
   },
   {
+    name: 'telemetry',
+    summary: 'send the ledger to an OpenTelemetry collector (OTLP/HTTP), or serve it to Prometheus',
+    options: [
+      {
+        name: 'endpoint',
+        value: 'URL',
+        meaning: "the collector's OTLP/HTTP base URL (/v1/logs and /v1/metrics are added)",
+        default: 'unmetered.telemetry.endpoint, else OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318',
+        example: '--endpoint http://otel.corp:4318',
+      },
+      { name: 'watch', meaning: 'keep running: export every unmetered.telemetry.intervalSeconds', example: '--watch' },
+      {
+        name: 'prometheus',
+        value: 'PORT',
+        meaning: 'serve Prometheus metrics at http://127.0.0.1:PORT/metrics (keeps running; 0: any free port)',
+        example: '--prometheus 9464',
+      },
+      { name: 'no-otlp', meaning: 'with --prometheus: do not export over OTLP', example: '--no-otlp' },
+      json,
+      noScan,
+    ],
+    note: 'Only what the collector has not accepted is sent; a collector that was down gets the backlog. Headers and resource attributes: OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES. Privacy: unmetered.telemetry.userId, .hashKey, .projects, .attributes (see the README).',
+  },
+  {
     name: 'gateway',
     summary: 'run the metering gateway for agents (headless), recording into the ledger',
     options: [

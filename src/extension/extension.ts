@@ -9,6 +9,7 @@ import { parseBudgetInput } from '../core/meter/settings';
 import { systemTimeZone } from '../core/time';
 import type { Logger } from '../core/ports';
 import { mirrorSettingsForCli, Settings } from './settings';
+import { registerTelemetryExport } from './telemetryExport';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { Services } from './services';
 import { LedgerHub } from './ledgerAccess';
@@ -99,6 +100,7 @@ function registerFeatures(services: Services): { begin(): void } {
   context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));
   context.subscriptions.push(tickBudgetStepWhenSet(() => settings.current.meter.budgetNanos !== null));
+  context.subscriptions.push(registerTelemetryExport(services, String((context.extension.packageJSON as { version?: unknown }).version)));
   return sources;
 }
 

@@ -188,6 +188,8 @@ export async function mirrorSettingsForCli(dataDir: string, settings: Pick<Setti
         export: c.get('export') ?? {},
         sources: c.get('sources') ?? {},
         plans: c.get('plans') ?? {},
+        telemetry: c.get('telemetry') ?? {},
+        copilot: c.get('copilot') ?? {},
       },
       null,
       2,

@@ -6,7 +6,7 @@ import path from 'node:path';
  * parallel never rebuild dist/ under one another.
  */
 export function builtFile(
-  name: 'cli.js' | 'cli-status.js' | 'cli-views.js' | 'extension.js' | 'dashboard.js' | 'sources-worker.js',
+  name: 'cli.js' | 'cli-status.js' | 'cli-views.js' | 'extension.js' | 'dashboard.js' | 'sources-worker.js' | 'otlp-export.js',
 ): string {
   const file = path.resolve('dist', name);
   if (!existsSync(file))
