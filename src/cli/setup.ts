@@ -5,6 +5,7 @@ import { UnmeteredError } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
+import { Recorder } from '../core/record/recorder';
 import { normaliseMeterSettings } from '../core/settings';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
@@ -93,8 +94,7 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
         env: ctx.env,
         home: ctx.home,
         platform: ctx.platform,
-        ledger,
-        priceTable: prices,
+        recorder: new Recorder({ ledger, prices: () => prices }),
         logger: ctx.logger,
         sources: settings.sources,
       }));

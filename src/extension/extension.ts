@@ -8,10 +8,10 @@ import type { Interaction } from '../core/interaction';
 import { openLedger, watchLedger, type Ledger } from '../core/ledger';
 import { computeMeter, type StatusExtras } from '../core/meter';
 import { dataDir as resolveDataDir } from '../core/paths';
-import { currentlyPriced, loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
+import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import { parseBudgetInput } from '../core/settings';
 import { systemTimeZone } from '../core/time';
-import { batchRecorder } from '../core/gateway/recorder';
+import { Recorder } from '../core/record/recorder';
 import type { Logger } from '../core/ports';
 import { readMeterSettings, readPlans, mirrorSettingsForCli } from './config';
 import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
@@ -79,14 +79,14 @@ export function activate(context: vscode.ExtensionContext): Services {
     }
   };
 
-  // Group commit: what the gateway and the chat answer while a batch is being written goes into the next one.
-  const recorder = batchRecorder(async (batch) => {
-    const l = await ledger();
-    const written = await l.append(batch.map((i) => priceInteraction(i, prices())));
-    if (written.length) {
+  // The one way into the ledger, for the log import, the gateway, the chat and telemetry alike.
+  const recorder = new Recorder({
+    ledger,
+    prices,
+    onWritten: () => {
       changed.fire();
       render();
-    }
+    },
   });
 
   const services: Services = {
@@ -97,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     ledger,
     prices,
     records: async () => currentlyPriced((await ledger()).records(), prices()),
+    recorder,
     record: (i: Interaction) => recorder.record(i),
     onDidChangeLedger: changed.event,
     timeZone,

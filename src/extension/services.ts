@@ -9,6 +9,7 @@ import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
 import type { BudgetGate } from '../core/budgets';
+import type { Recorder } from '../core/record/recorder';
 
 export interface MenuItem extends vscode.QuickPickItem {
   run(): unknown;
@@ -27,7 +28,9 @@ export interface Services {
   records(): Promise<readonly Interaction[]>;
   /** The price table as configured now (snapshot + `unmetered.prices`). */
   prices(): PriceTable;
-  /** Prices an Interaction and appends it to the ledger. */
+  /** The one way into the ledger: prices, keeps the most complete copy, appends. */
+  recorder: Recorder;
+  /** Prices an Interaction and appends it to the ledger (the recorder's group commit). */
   record(i: Interaction): Promise<void>;
   /** Fires when the ledger gained records, from this window or any other process. */
   onDidChangeLedger: vscode.Event<void>;

@@ -3,16 +3,13 @@
  * tail them. Everything with substance is in core/sources; this file reads settings and shows paths.
  */
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createImporter, describeSource, normaliseSourceSettings, summariseSources, type Importer, type SourceId } from '../core/sources';
+import { describeSource, importSession, summariseSources, type Importer, type SourceId } from '../core/sources';
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
 export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
-/** The import's worker thread, bundled beside the extension (dist/): a first import of a long history is parsed off this thread. */
-const WORKER_SCRIPT = path.join(__dirname, 'sources-worker.js');
 
 /**
  * Registers "Show Agent Logs" at once (the walkthrough and the tooltip link to it); `begin()` starts the
@@ -58,10 +55,7 @@ export function registerSources(services: Services): vscode.Disposable & { begin
   const start = async () => {
     const mine = ++generation;
     watcher?.dispose();
-    const { settings, warnings } = normaliseSourceSettings(vscode.workspace.getConfiguration('unmetered').get('sources'));
-    for (const w of warnings) logger.warn(w);
-    const ledger = await services.ledger();
-    importer = createImporter({
+    importer = importSession({
       dataDir: services.dataDir,
       env: process.env,
       home: os.homedir(),
@@ -69,11 +63,9 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       // Cline, Roo Code and Kilo Code keep their task history in this editor's globalStorage, beside ours.
       globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
       customStoragePaths: customStoragePaths(),
-      ledger,
-      priceTable: services.prices(),
+      recorder: services.recorder,
       logger,
-      settings,
-      workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
+      sources: vscode.workspace.getConfiguration('unmetered').get('sources'),
     });
     const summary = await importer.scan();
     if (mine !== generation) return;

@@ -25,6 +25,7 @@ import { silentLogger } from '../../src/core/ports';
 import { loadPriceTable } from '../../src/core/pricing';
 import { createImporter, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
 import type { Interaction } from '../../src/core/interaction';
+import { Recorder } from '../../src/core/record/recorder';
 import { build } from 'esbuild';
 import { generateClaudeCorpus } from '../sources/corpus';
 import { generateAgentCorpora, MORE_KEYS, MORE_KINDS, type MoreKind } from './agentCorpora';
@@ -72,13 +73,13 @@ interface ChildResult {
 
 async function child(kind: Kind, dataDir: string, live: number, threads: string): Promise<void> {
   const ledger = await openLedger({ dir: dataDir, logger: silentLogger });
+  const prices = loadPriceTable();
   const importer = createImporter({
     dataDir,
     env: { CLAUDE_CONFIG_DIR: CLAUDE, CODEX_HOME: CODEX, XDG_DATA_HOME: XDG_DATA, COPILOT_HOME: COPILOT },
     home: path.join(dataDir, 'home'),
     platform: process.platform,
-    ledger,
-    priceTable: loadPriceTable(),
+    recorder: new Recorder({ ledger, prices: () => prices }),
     logger: silentLogger,
     settings: settingsOf(kind),
     // As the CLI and the extension run it: worker threads for a big first import.

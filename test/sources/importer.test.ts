@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
+import { Recorder } from '../../src/core/record/recorder';
 import { describeSource, normaliseSourceSettings } from '../../src/core/sources';
 import { importAgentLogs } from '../../src/cli/scan';
 import { FIXTURES, world } from './helpers';
@@ -64,8 +65,7 @@ describe('importer: settings, paths in use, live updates', () => {
         env: { CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude'), CODEX_HOME: path.join(FIXTURES, 'codex') },
         home: w.home,
         platform: 'linux',
-        ledger: w.ledger,
-        priceTable: w.prices,
+        recorder: new Recorder({ ledger: w.ledger, prices: () => w.prices }),
         logger: w.logger,
         sources: { geminiCli: { enabled: 'yes' } },
       });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import type { Interaction } from '../../src/core/interaction';
+import { Recorder } from '../../src/core/record/recorder';
 import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/sources';
 import { generateClaudeCorpus } from './corpus';
 import { FIXTURES, world, type World } from './helpers';
@@ -148,8 +149,7 @@ describe('importer: a big first import read in worker threads', () => {
             env,
             home: w.home,
             platform: 'linux',
-            ledger,
-            priceTable: w.prices,
+            recorder: new Recorder({ ledger, prices: () => w.prices }),
             logger: w.logger,
             settings: CLAUDE_AND_CODEX,
             parallelMinBytes: 0,

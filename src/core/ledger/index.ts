@@ -38,7 +38,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UnmeteredError } from '../errors';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
-import { totalTokens, type Interaction } from '../interaction';
+import { moreComplete, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
 import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './format';
@@ -530,8 +530,7 @@ class FileLedger implements Ledger {
     // Within a batch, too, the most complete copy of an id is the one that counts.
     const best = new Map<string, Interaction>();
     for (const r of records) {
-      const b = best.get(r.id);
-      if (!b || totalTokens(r.tokens) > totalTokens(b.tokens)) best.set(r.id, r);
+      if (moreComplete(r, best.get(r.id))) best.set(r.id, r);
     }
     const bySegment = new Map<string, Interaction[]>();
     for (const r of best.values()) {
@@ -548,10 +547,7 @@ class FileLedger implements Ledger {
       // file deleted or replaced behind us, and drops our handle on its old inode.
       await this.readNew(seg, statNow(seg.file));
       const fh = await this.appendHandle(seg);
-      const fresh = group.filter((r) => {
-        const cur = this.get(r.id);
-        return !cur || totalTokens(r.tokens) > totalTokens(cur.tokens);
-      });
+      const fresh = group.filter((r) => moreComplete(r, this.get(r.id)));
       if (fresh.length === 0) continue;
       const before = fstatSync(fh.fd).size;
       const caughtUp = before === seg.offset && seg.skip === 0;

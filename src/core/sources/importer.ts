@@ -8,24 +8,24 @@ import { stat } from 'node:fs/promises';
 import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { totalTokens, type Interaction } from '../interaction';
-import type { Ledger } from '../ledger';
+import type { Interaction } from '../interaction';
 import type { Logger } from '../ports';
-import { priceInteraction, type PriceTable } from '../pricing';
+import type { Recorder } from '../record/recorder';
 import { ADAPTERS } from './registry';
 import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from './settings';
+import { Offsets } from './offsets';
 import { readInWorkers, WorkerPool } from './parallel';
-import { loadSourceState, saveSourceState } from './state';
-import { readFileUpdate, type FileState, type FileUpdate } from './tailer';
-import type { ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
+import { ImportStore } from './store';
+import { readFileUpdate, type FileUpdate } from './tailer';
+import type { RootContext, SourceAdapter, SourceId } from './types';
 import { expandHome } from './util';
 import { walkRoot, type WalkResult } from './walk';
 
 export interface ImporterOptions extends RootContext {
   /** Where the offsets file lives (the ledger's data directory). */
   dataDir: string;
-  ledger: Ledger;
-  priceTable: PriceTable;
+  /** Prices and stores what is read (the same recorder the gateway and the chat use). */
+  recorder: Recorder;
   logger: Logger;
   /** Normalised settings (settings.ts); default: every source on, default locations. */
   settings?: SourceSettings;
@@ -91,13 +91,7 @@ export interface Disposable {
   dispose(): void;
 }
 
-// Records held before pricing and storing them. Small batches leave less for each young-generation
-// GC to copy (2,000 cost ~25% less GC than 5,000 over 110,000 records, peak RSS ~25 MB lower). While
-// an append is under way, records gather and go in the next one (one write and one fsync for all),
-// up to MAX_PENDING: on a slow disk or a busy machine batches grow instead of waiting on each other.
-const FLUSH_RECORDS = 2000;
 const SQLITE_SIDE_FILE = /-(wal|journal)$/;
-const MAX_PENDING = 25_000;
 
 interface Tally {
   filesRead: number;
@@ -110,29 +104,20 @@ interface Tally {
 export class Importer {
   private readonly adapters: readonly SourceAdapter[];
   private readonly settings: SourceSettings;
-  private state: Map<string, FileState> | null = null;
+  private readonly offsets: Offsets;
+  private readonly store: ImportStore;
   /** Files found at the last discovery, by adapter. */
   private known = new Map<string, SourceAdapter>();
-  private pending: ParsedRecord[] = [];
-  /**
-   * The append under way (resolves, never rejects: a failure lands in `failed`). Reading goes on
-   * while it is written and synced: it is several file operations one after another, and on a
-   * busy machine each of those waits for a thread. The next batch is priced and checked against
-   * the ledger only once it is done.
-   */
-  private inflight: Promise<void> | null = null;
-  /** What appends wrote since the last settle(). */
-  private written: Interaction[] = [];
-  /** The first append that failed since the last settle(): nothing more is stored until settle() reports it. */
-  private failed: Error | null = null;
   private chain: Promise<unknown> = Promise.resolve();
-  private stateDirty = false;
   /** Links and limits already reported by discovery. */
   private readonly told = new Set<string>();
+  private saveTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ImporterOptions) {
     this.adapters = opts.adapters ?? ADAPTERS;
     this.settings = opts.settings ?? defaultSourceSettings();
+    this.offsets = new Offsets(opts.dataDir, opts.logger);
+    this.store = new ImportStore(opts.recorder);
   }
 
   /** The folders searched for one source: configured ones (with `<defaults>` meaning the defaults), else the defaults. */
@@ -154,8 +139,8 @@ export class Importer {
       const t0 = performance.now();
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
       tally.written += (await this.readThenSettle(() => this.readAll(tally))).length;
-      this.prune();
-      await this.saveState();
+      this.offsets.prune(this.known);
+      await this.offsets.save();
       return {
         durationMs: Math.round(performance.now() - t0),
         filesSeen: this.known.size,
@@ -168,10 +153,10 @@ export class Importer {
 
   /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */
   private async readAll(tally: Tally): Promise<void> {
-    if (!this.state) this.state = await loadSourceState(this.opts.dataDir, this.opts.logger);
+    const state = await this.offsets.load();
     // No offsets, and logs to read: a first import, likely of a long history. The threads start
     // while files are looked for.
-    let pool = this.opts.workerScript && this.state.size === 0 && (await this.anyRoot()) ? this.startWorkers() : null;
+    let pool = this.opts.workerScript && state.size === 0 && (await this.anyRoot()) ? this.startWorkers() : null;
     const done = new Set<string>();
     try {
       await this.discover();
@@ -180,16 +165,16 @@ export class Importer {
         pool = null; // the read stops them
         await readInWorkers(workers, {
           files: [...this.known],
-          state: this.state,
+          state,
           logger: this.opts.logger,
           maxLineBytes: this.opts.maxLineBytes,
-          onRecords: (records) => this.take(records),
+          onRecords: (records) => this.store.take(records),
           onFile: (file, upd) => {
             done.add(file);
             this.noteRead(file, upd, tally);
           },
         }).catch((err) => {
-          if (this.failed) throw err;
+          if (this.store.broken) throw err;
           // Files handed back keep their records and offsets; this thread reads the rest below.
           this.opts.logger.warn(
             `agent logs: reading in worker threads failed (${(err as Error).message}); reading on the main thread instead`,
@@ -206,7 +191,7 @@ export class Importer {
       // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
       // here), and more often while appends are under way: each is file operations one after
       // another, each needing a turn of the loop, and should finish before the next batch is ready.
-      if (performance.now() - slice > (this.inflight ? 2 : 15)) {
+      if (performance.now() - slice > (this.store.busy ? 2 : 15)) {
         await new Promise((r) => setImmediate(r));
         slice = performance.now();
       }
@@ -217,7 +202,7 @@ export class Importer {
   async status(): Promise<SourceStatus[]> {
     const byAgent = new Map<string, number>();
     const costs = new Map<string, { agentNanos: number; ourNanos: number }>();
-    for (const r of this.opts.ledger.records()) {
+    for (const r of (await this.opts.recorder.ledger()).records()) {
       if (r.source !== 'log') continue;
       byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
       const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
@@ -237,7 +222,7 @@ export class Importer {
       for (const [file, ad] of this.known) {
         if (ad !== a) continue;
         files++;
-        malformed += this.state?.get(file)?.malformed ?? 0;
+        malformed += this.offsets.get(file)?.malformed ?? 0;
       }
       const s: SourceStatus = {
         id: a.id,
@@ -278,7 +263,7 @@ export class Importer {
           const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
           const written = await this.readThenSettle(async () => {
             // No state: a failed append made it forget its offsets; the saved ones are read again.
-            if (rediscover || !this.state) {
+            if (rediscover || !this.offsets.loaded) {
               rediscover = false;
               const before = new Set(this.known.keys());
               await this.discover();
@@ -291,7 +276,6 @@ export class Importer {
               if (a) await this.readOne(f, a, tally);
             }
           });
-          if (tally.filesRead) this.stateDirty = true;
           if (written.length) wopts.onImported?.(written);
           this.saveStateSoon();
         }).catch((err) => this.opts.logger.warn(`agent logs: reading new lines failed: ${(err as Error).message}`));
@@ -340,7 +324,7 @@ export class Importer {
         disposed = true;
         if (timer) clearInterval(timer);
         for (const w of watchers) w.close();
-        void this.serial(() => this.saveState());
+        void this.serial(() => this.offsets.save());
       },
     };
   }
@@ -353,7 +337,7 @@ export class Importer {
   }
 
   private async discover(): Promise<void> {
-    if (!this.state) this.state = await loadSourceState(this.opts.dataDir, this.opts.logger);
+    await this.offsets.load();
     const found: [string, SourceAdapter, number][] = [];
     for (const a of this.enabled()) {
       const files = new Set<string>();
@@ -406,7 +390,7 @@ export class Importer {
     let bytes = 0;
     for (const f of this.known.keys()) {
       try {
-        bytes += Math.max(0, statSync(f).size - (this.state!.get(f)?.offset ?? 0));
+        bytes += Math.max(0, statSync(f).size - (this.offsets.get(f)?.offset ?? 0));
       } catch {
         // gone since discovery
       }
@@ -418,13 +402,13 @@ export class Importer {
   private async readOne(file: string, adapter: SourceAdapter, tally: Tally): Promise<void> {
     let upd;
     try {
-      upd = await readFileUpdate(file, adapter, this.state!.get(file), {
+      upd = await readFileUpdate(file, adapter, this.offsets.get(file), {
         logger: this.opts.logger,
         maxLineBytes: this.opts.maxLineBytes,
-        onRecords: (records) => this.take(records),
+        onRecords: (records) => this.store.take(records),
       });
     } catch (err) {
-      if (this.failed) throw err; // storing failed, not reading
+      if (this.store.broken) throw err; // storing failed, not reading
       this.opts.logger.warn(`${file}: could not be read (${(err as Error).message}); trying again later`);
       return;
     }
@@ -433,64 +417,11 @@ export class Importer {
 
   private noteRead(file: string, upd: FileUpdate | null, tally: Tally): void {
     if (!upd) return;
-    this.state!.set(file, upd.state);
-    this.stateDirty = true;
+    this.offsets.set(file, upd.state);
     tally.filesRead++;
     tally.bytesRead += upd.bytesRead;
     tally.recordsParsed += upd.records;
     tally.malformed += upd.malformed;
-  }
-
-  private async take(records: ParsedRecord[]): Promise<void> {
-    for (const r of records) this.pending.push(r);
-    if (this.pending.length >= MAX_PENDING || (this.pending.length >= FLUSH_RECORDS && !this.inflight)) await this.flush();
-  }
-
-  /**
-   * Prices the pending records and starts appending them once the append under way (if any) is
-   * done; does not wait for this one: settle() does.
-   */
-  private async flush(): Promise<void> {
-    if (this.inflight) await this.inflight;
-    if (this.failed) throw this.failed;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    const best = new Map<string, ParsedRecord>();
-    for (const r of batch) {
-      const have = best.get(r.interaction.id);
-      if (!have || better(r, have)) best.set(r.interaction.id, r);
-    }
-    const { ledger, priceTable } = this.opts;
-    const out: Interaction[] = [];
-    for (const r of best.values()) {
-      const stored = ledger.get(r.interaction.id);
-      // A sidechain replay never replaces the parent's copy; any copy at least as complete is already there.
-      if (stored && (r.sidechain || totalTokens(stored.tokens) >= totalTokens(r.interaction.tokens))) continue;
-      const priced = priceInteraction(r.interaction, r.summed ? baseRates(priceTable) : priceTable);
-      if (r.reportedCostNanos !== undefined) {
-        if (priced.costNanos === null) {
-          priced.costNanos = r.reportedCostNanos;
-          priced.priceSource = `reported:${r.interaction.agent}`;
-        } else {
-          // Kept beside ours (a ledger extra), so a view can show both where they disagree.
-          (priced as Interaction & { agentCostNanos?: number }).agentCostNanos = r.reportedCostNanos;
-        }
-      }
-      out.push(priced);
-    }
-    if (out.length === 0) return;
-    const done: Promise<void> = ledger.append(out).then(
-      (w) => {
-        for (const r of w) this.written.push(r);
-        if (this.inflight === done) this.inflight = null;
-      },
-      (err: Error) => {
-        this.failed ??= err;
-        if (this.inflight === done) this.inflight = null;
-      },
-    );
-    this.inflight = done;
   }
 
   /** Runs a read, then waits until what it stored is durable (settle); a failed append is what it throws. */
@@ -512,84 +443,21 @@ export class Importer {
    */
   private async settle(): Promise<Interaction[]> {
     try {
-      if (!this.failed) await this.flush();
+      return await this.store.settle();
     } catch (err) {
-      if (!this.failed) throw err;
-    }
-    await this.inflight;
-    this.inflight = null;
-    const w = this.written;
-    this.written = [];
-    const failed = this.failed;
-    if (failed) {
-      this.failed = null;
-      this.pending = [];
-      this.state = null;
-      this.stateDirty = false;
-      throw failed;
-    }
-    return w;
-  }
-
-  /** Forgets files that are gone (the agents delete old transcripts; their records stay in the ledger). */
-  private prune(): void {
-    for (const f of [...this.state!.keys()]) {
-      if (!this.known.has(f)) {
-        this.state!.delete(f);
-        this.stateDirty = true;
-      }
+      this.offsets.forget();
+      throw err;
     }
   }
 
-  private saveTimer: NodeJS.Timeout | null = null;
   private saveStateSoon(): void {
-    if (this.saveTimer || !this.stateDirty) return;
+    if (this.saveTimer || !this.offsets.unsaved) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
-      void this.serial(() => this.saveState()).catch(() => {});
+      void this.serial(() => this.offsets.save()).catch(() => {});
     }, 1000);
     this.saveTimer.unref?.();
   }
-
-  private async saveState(): Promise<void> {
-    if (!this.state || !this.stateDirty) return;
-    this.stateDirty = false;
-    try {
-      await saveSourceState(this.opts.dataDir, this.state);
-    } catch (err) {
-      this.stateDirty = true;
-      this.opts.logger.warn(
-        `agent logs: could not save read offsets in ${this.opts.dataDir} (${(err as Error).message}); the next start reads more than it needs, without counting twice`,
-      );
-    }
-  }
-}
-
-const base = new WeakMap<PriceTable, PriceTable>();
-
-/** The same table without long-context rates, for records that sum many requests. */
-function baseRates(table: PriceTable): PriceTable {
-  let t = base.get(table);
-  if (!t) {
-    t = {
-      version: table.version,
-      notice: table.notice?.bind(table),
-      lookup(model) {
-        const m = table.lookup(model);
-        if (!m?.price.longContext) return m;
-        const { longContext: _long, ...price } = m.price;
-        return { ...m, price };
-      },
-    };
-    base.set(table, t);
-  }
-  return t;
-}
-
-/** Non-sidechain copies win over sidechain ones; then the copy with the most tokens. */
-function better(a: ParsedRecord, b: ParsedRecord): boolean {
-  if (!!a.sidechain !== !!b.sidechain) return !a.sidechain;
-  return totalTokens(a.interaction.tokens) > totalTokens(b.interaction.tokens);
 }
 
 async function isDir(p: string): Promise<boolean> {

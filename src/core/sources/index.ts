@@ -24,6 +24,7 @@ export {
   type WatchOptions,
   type Disposable,
 } from './importer';
+export { importSession, type SessionOptions } from './session';
 export {
   normaliseSourceSettings,
   defaultSourceSettings,
