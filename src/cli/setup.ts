@@ -1,7 +1,7 @@
 /** Shared start-up for the commands that read the meter: settings, ledger, prices, log import. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UnmeteredError } from '../core/errors';
+import { UnmeteredError, errorMessage } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
@@ -63,7 +63,7 @@ export async function readMirroredSettings(ctx: CliContext): Promise<Record<stri
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
     ctx.logger.warn(`${file}: expected a JSON object; using defaults`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using defaults`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${errorMessage(err)}; using defaults`);
   }
   return {};
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from '../core/ports';
 import { normaliseMeterSettings, type MeterSettings } from '../core/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
+import { errorMessage } from '../core/errors';
 
 const warned = new Set<string>();
 
@@ -66,6 +67,6 @@ export async function mirrorSettingsForCli(dataDir: string, logger: Logger): Pro
     await writeFile(`${file}.tmp`, body);
     await rename(`${file}.tmp`, file);
   } catch (err) {
-    logger.warn(`could not write ${file} for the CLI: ${(err as Error).message}`);
+    logger.warn(`could not write ${file} for the CLI: ${errorMessage(err)}`);
   }
 }

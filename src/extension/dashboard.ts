@@ -10,6 +10,7 @@ import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/repor
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
 import { readPlans } from './config';
+import { errorMessage } from '../core/errors';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 
@@ -123,7 +124,7 @@ export class DashboardPanel implements vscode.Disposable {
         const message: HostMessage = { type: 'model', model };
         await this.panel.webview.postMessage(message);
       } catch (err) {
-        this.services.log.error(`dashboard: ${(err as Error).message}`);
+        this.services.log.error(`dashboard: ${errorMessage(err)}`);
       }
     }
   }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeSource, importSession, summariseSources, type Importer, type SourceId } from '../core/sources';
 import type { Services } from './services';
+import { errorMessage } from '../core/errors';
 
 const STATUS_REFRESH_MS = 30_000;
 export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
@@ -77,11 +78,8 @@ export function registerSources(services: Services): vscode.Disposable & { begin
 
   const restart = () =>
     start().catch((err) => {
-      logger.error(`reading the agents' logs failed: ${(err as Error).message}`);
-      services.setTooltipSection(
-        'sources',
-        `*Agent logs:* could not be read (${(err as Error).message}); see the Unmetered output channel.`,
-      );
+      logger.error(`reading the agents' logs failed: ${errorMessage(err)}`);
+      services.setTooltipSection('sources', `*Agent logs:* could not be read (${errorMessage(err)}); see the Unmetered output channel.`);
     });
 
   const command = vscode.commands.registerCommand(SHOW_SOURCES_COMMAND, () => showSources());

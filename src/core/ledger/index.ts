@@ -36,7 +36,7 @@ import { fstatSync, promises as fsp, statSync, watch as fsWatch, type FSWatcher 
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UnmeteredError } from '../errors';
+import { UnmeteredError, errorMessage } from '../errors';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import { moreComplete, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
@@ -178,7 +178,7 @@ class FileLedger implements Ledger {
     } catch (e) {
       throw new UnmeteredError(
         'E_LEDGER_DIR',
-        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${(e as Error).message.includes(at) ? '' : `${at}: `}${(e as Error).message}`,
+        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${errorMessage(e).includes(at) ? '' : `${at}: `}${errorMessage(e)}`,
         { cause: e },
       );
     }
@@ -216,7 +216,7 @@ class FileLedger implements Ledger {
       } catch (e) {
         throw new UnmeteredError(
           'E_LEDGER_APPEND',
-          `append: record ${i} is not a valid Interaction (nothing written): ${(e as Error).message}`,
+          `append: record ${i} is not a valid Interaction (nothing written): ${errorMessage(e)}`,
           { cause: e },
         );
       }
@@ -366,7 +366,7 @@ class FileLedger implements Ledger {
       };
       if (tailLines >= SNAPSHOT_MIN_LINES) {
         await writeSnapshot(this.snapshotPath(seg), state, fh, seg.ino).catch((e) =>
-          this.logger.warn(`ledger: could not write the snapshot of ${seg.file} (the next open will be slower): ${(e as Error).message}`),
+          this.logger.warn(`ledger: could not write the snapshot of ${seg.file} (the next open will be slower): ${errorMessage(e)}`),
         );
       }
       this.view.reserve(state.records.length);
@@ -492,7 +492,7 @@ class FileLedger implements Ledger {
       try {
         parsed = decodeLine(text);
       } catch (e) {
-        sink.malformed(lineNo, (e as Error).message);
+        sink.malformed(lineNo, errorMessage(e));
         continue;
       }
       if (parsed.kind === 'record') sink.record(parsed.record);
@@ -560,7 +560,7 @@ class FileLedger implements Ledger {
       try {
         await fh.datasync();
       } catch (e) {
-        throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${(e as Error).message}`, { cause: e });
+        throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${errorMessage(e)}`, { cause: e });
       }
       for (const r of fresh) {
         this.ingest(r, 'own');
@@ -590,7 +590,7 @@ class FileLedger implements Ledger {
       try {
         seg.handle = await fsp.open(seg.file, 'a+');
       } catch (e) {
-        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${(e as Error).message}`, { cause: e });
+        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${errorMessage(e)}`, { cause: e });
       }
     }
     return seg.handle;
@@ -622,7 +622,7 @@ class FileLedger implements Ledger {
       });
       await syncDir(this.segDir);
     } catch (e) {
-      throw new UnmeteredError('E_LEDGER_WRITE', `cannot create ${seg.file}: ${(e as Error).message}`, { cause: e });
+      throw new UnmeteredError('E_LEDGER_WRITE', `cannot create ${seg.file}: ${errorMessage(e)}`, { cause: e });
     } finally {
       await fsp.rm(tmp, { force: true }).catch(() => {});
     }
@@ -657,7 +657,7 @@ async function openForReading(file: string): Promise<FileHandle | null> {
     return await fsp.open(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UnmeteredError('E_LEDGER_READ', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    throw new UnmeteredError('E_LEDGER_READ', `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
@@ -700,7 +700,7 @@ async function writeBatch(fh: FileHandle, buf: Buffer, file: string): Promise<vo
   try {
     ({ bytesWritten: n } = await fh.write(buf, 0, buf.length, null));
   } catch (e) {
-    throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${(e as Error).message}`, { cause: e });
+    throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${errorMessage(e)}`, { cause: e });
   }
   // Continuing would let another process's lines land inside ours; the torn tail is repaired instead.
   if (n !== buf.length)

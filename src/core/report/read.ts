@@ -2,7 +2,7 @@
  * Reading a weekly summary someone submitted: a file from a team share can be anything, so every
  * refusal names the file and says what was expected and what arrived.
  */
-import { UnmeteredError } from '../errors';
+import { UnmeteredError, errorMessage } from '../errors';
 import { plainText } from '../sanitize';
 import { isDay } from '../time';
 import { show, validate, type Schema } from './jsonschema';
@@ -45,7 +45,7 @@ export function parseWeeklySummary(text: string, file: string): WeeklySummary {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return reject(file, `not valid JSON (${(err as Error).message}); the file may be truncated or not a weekly summary`);
+    return reject(file, `not valid JSON (${errorMessage(err)}); the file may be truncated or not a weekly summary`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     return reject(file, `expected a JSON object (an Unmetered weekly summary), got ${Array.isArray(doc) ? 'an array' : show(doc)}`);

@@ -15,6 +15,7 @@ import { plainText } from '../sanitize';
 import { parseWeeklySummary } from './read';
 import { entryOf, type Entry, type Problem } from './team';
 import { compareKeys } from './totals';
+import { errorMessage } from '../errors';
 
 /** A weekly summary is some kilobytes; anything this large is not one and is not read into memory. */
 export const MAX_SUMMARY_BYTES = 16_000_000;
@@ -147,7 +148,7 @@ export async function readRegularFile(file: string, opts: { follow: boolean; max
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'EMLINK') throw new Error(LINK_SKIPPED);
-    throw new Error(`cannot be read (${code ?? (err as Error).message})`);
+    throw new Error(`cannot be read (${code ?? errorMessage(err)})`);
   }
   try {
     const st = await fh.stat();

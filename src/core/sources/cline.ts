@@ -15,6 +15,7 @@ import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './typ
 import { MalformedLine } from './types';
 import { count, isObject, projectOf, str, unpriced } from './util';
 import { readBounded, splitInput, vscodeTaskAdapter } from './vscodeTasks';
+import { errorMessage } from '../errors';
 
 export function clineDataDir(ctx: RootContext): string {
   const explicit = ctx.env.CLINE_DATA_DIR?.trim();
@@ -45,7 +46,7 @@ function sdkParser(file: string): LineParser {
       try {
         doc = JSON.parse(text);
       } catch (err) {
-        throw new MalformedLine(`not JSON (${(err as Error).message.slice(0, 60)})`);
+        throw new MalformedLine(`not JSON (${errorMessage(err).slice(0, 60)})`);
       }
       if (!isObject(doc) || !Array.isArray(doc.messages))
         throw new MalformedLine('expected {"version":1,"messages":[…]} (Cline SDK messages.json)');

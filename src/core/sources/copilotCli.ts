@@ -18,6 +18,7 @@ import type { Row, SqliteQuery } from './sqliteSnapshot';
 import type { ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, expandHome, isObject, projectOf, str, unpriced, utcIso } from './util';
+import { errorMessage } from '../errors';
 
 /** SQLite's `datetime()` text has no zone; Copilot's times are UTC. */
 function utc(v: unknown, where: string): string {
@@ -73,7 +74,7 @@ function read(db: SqliteQuery, saved: unknown, malformed: (where: string, reason
       const r = record(row);
       if (r) records.push(r);
     } catch (err) {
-      malformed(`assistant_usage_events ${String(row.id)}`, (err as Error).message);
+      malformed(`assistant_usage_events ${String(row.id)}`, errorMessage(err));
     }
   }
   return { records, cursor: { id: last } };

@@ -20,6 +20,7 @@ import { readFileUpdate, type FileUpdate } from './tailer';
 import type { RootContext, SourceAdapter, SourceId } from './types';
 import { expandHome } from './util';
 import { walkRoot, type WalkResult } from './walk';
+import { errorMessage } from '../errors';
 
 export interface ImporterOptions extends RootContext {
   /** Where the offsets file lives (the ledger's data directory). */
@@ -176,9 +177,7 @@ export class Importer {
         }).catch((err) => {
           if (this.store.broken) throw err;
           // Files handed back keep their records and offsets; this thread reads the rest below.
-          this.opts.logger.warn(
-            `agent logs: reading in worker threads failed (${(err as Error).message}); reading on the main thread instead`,
-          );
+          this.opts.logger.warn(`agent logs: reading in worker threads failed (${errorMessage(err)}); reading on the main thread instead`);
         });
       }
     } finally {
@@ -278,7 +277,7 @@ export class Importer {
           });
           if (written.length) wopts.onImported?.(written);
           this.saveStateSoon();
-        }).catch((err) => this.opts.logger.warn(`agent logs: reading new lines failed: ${(err as Error).message}`));
+        }).catch((err) => this.opts.logger.warn(`agent logs: reading new lines failed: ${errorMessage(err)}`));
       });
     };
 
@@ -378,7 +377,7 @@ export class Importer {
     try {
       return new WorkerPool(this.opts.workerScript, this.opts.workers ?? Math.min(2, availableParallelism()));
     } catch (err) {
-      this.opts.logger.warn(`agent logs: could not start worker threads (${(err as Error).message}); reading on the main thread`);
+      this.opts.logger.warn(`agent logs: could not start worker threads (${errorMessage(err)}); reading on the main thread`);
       return null;
     }
   }
@@ -409,7 +408,7 @@ export class Importer {
       });
     } catch (err) {
       if (this.store.broken) throw err; // storing failed, not reading
-      this.opts.logger.warn(`${file}: could not be read (${(err as Error).message}); trying again later`);
+      this.opts.logger.warn(`${file}: could not be read (${errorMessage(err)}); trying again later`);
       return;
     }
     this.noteRead(file, upd, tally);

@@ -7,6 +7,7 @@
 import type { Logger } from '../ports';
 import { loadSourceState, saveSourceState } from './state';
 import type { FileState } from './tailer';
+import { errorMessage } from '../errors';
 
 export class Offsets {
   private files: Map<string, FileState> | null = null;
@@ -64,7 +65,7 @@ export class Offsets {
     } catch (err) {
       this.dirty = true;
       this.logger.warn(
-        `agent logs: could not save read offsets in ${this.dataDir} (${(err as Error).message}); the next start reads more than it needs, without counting twice`,
+        `agent logs: could not save read offsets in ${this.dataDir} (${errorMessage(err)}); the next start reads more than it needs, without counting twice`,
       );
     }
   }

@@ -26,6 +26,7 @@ import type { Row, SqliteQuery } from './sqliteSnapshot';
 import type { ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
 import { MalformedLine } from './types';
 import { count, expandHome, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';
+import { errorMessage } from '../errors';
 
 interface Cursor {
   /** The latest `time_updated` read; rows at it are read again, in case more were written in that millisecond. */
@@ -104,7 +105,7 @@ function readMessages(agent: SourceId) {
         const r = record(row, agent);
         if (r) records.push(r);
       } catch (err) {
-        malformed(`message ${String(row.id)}`, (err as Error).message);
+        malformed(`message ${String(row.id)}`, errorMessage(err));
       }
     }
     next.open = next.open.slice(-MAX_OPEN);

@@ -9,6 +9,7 @@ import { statSync, type Stats } from 'node:fs';
 import { queryOf, readSnapshot, sqlEngine } from './sqliteSnapshot';
 import type { FileState, FileUpdate, ReadOptions } from './tailer';
 import type { ParsedRecord, SourceAdapter } from './types';
+import { errorMessage } from '../errors';
 
 /** A database or log bigger than this is refused (named and counted), never read into memory. */
 export const DEFAULT_MAX_DATABASE_BYTES = 1024 * 1024 * 1024;
@@ -74,7 +75,7 @@ export async function readSqliteUpdate(
     out = adapter.sqlite.read(queryOf(db), fromStart ? undefined : saved?.cursor, malformed);
   } catch (err) {
     // A schema this reader does not know (a newer agent): said once per change, the cursor kept.
-    malformed('query', (err as Error).message);
+    malformed('query', errorMessage(err));
     out = { records: [], cursor: fromStart ? undefined : saved?.cursor };
   } finally {
     db.close();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Logger } from '../ports';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import type { FileState } from './tailer';
+import { errorMessage } from '../errors';
 
 export const STATE_FILE = 'sources-state.json';
 const VERSION = 1;
@@ -28,7 +29,7 @@ export async function loadSourceState(dataDir: string, logger: Logger): Promise<
     return new Map(Object.entries(v.files));
   } catch (err) {
     // Losing offsets costs one full re-read, never a double count (ids + ledger idempotency).
-    logger.warn(`${file}: ${(err as Error).message}; reading every agent log again from the start`);
+    logger.warn(`${file}: ${errorMessage(err)}; reading every agent log again from the start`);
     return new Map();
   }
 }

@@ -16,6 +16,7 @@ import { readSqliteUpdate } from './sqliteRead';
 import type { LineParser, ParsedRecord, SourceAdapter, SourceId } from './types';
 import { MalformedLine } from './types';
 import { decompressBounded, ZstdLimitError, ZSTD_LIMITS } from './zstd';
+import { errorMessage } from '../errors';
 
 export interface FileState {
   source: SourceId;
@@ -110,7 +111,7 @@ function feed(parser: LineParser, line: SplitLine, out: ParsedRecord[], rep: Rep
     for (const r of got) out.push(r);
   } catch (err) {
     if (err instanceof MalformedLine) rep.malformed(line.lineNo, err.message);
-    else rep.malformed(line.lineNo, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
+    else rep.malformed(line.lineNo, `unexpected ${(err as Error).name}: ${errorMessage(err)}`);
   }
 }
 
@@ -120,7 +121,7 @@ function feedBytes(parser: LineParser, buf: Buffer, start: number, end: number, 
     for (const r of got) out.push(r);
   } catch (err) {
     if (err instanceof MalformedLine) rep.malformed(lineNo, err.message);
-    else rep.malformed(lineNo, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
+    else rep.malformed(lineNo, `unexpected ${(err as Error).name}: ${errorMessage(err)}`);
   }
 }
 
@@ -284,7 +285,7 @@ async function readWhole(
       decompressBounded(data, (chunk) => splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       splitter.push(Buffer.from('\n')); // a last line without newline is complete in a finished archive
     } catch (err) {
-      if (!(err instanceof ZstdLimitError)) rep.malformed(splitter.lines + 1, `zstd data is damaged (${(err as Error).message})`);
+      if (!(err instanceof ZstdLimitError)) rep.malformed(splitter.lines + 1, `zstd data is damaged (${errorMessage(err)})`);
       else {
         rep.skippedFile(err.message);
         out = [];

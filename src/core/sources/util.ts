@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Agent, Interaction, Tokens } from '../interaction';
 import { MalformedLine } from './types';
+import { errorMessage } from '../errors';
 
 /** A token count from a log: missing or null → 0; anything else must be a non-negative integer. */
 export function count(o: Record<string, unknown> | undefined | null, key: string, where: string): number {
@@ -44,7 +45,7 @@ export function parseObject(text: string): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new MalformedLine(`not JSON (${(err as Error).message.slice(0, 60)})`);
+    throw new MalformedLine(`not JSON (${errorMessage(err).slice(0, 60)})`);
   }
   if (!isObject(v)) throw new MalformedLine(`expected a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
   return v;

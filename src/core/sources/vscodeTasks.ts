@@ -24,6 +24,7 @@ import { usdToNanos } from '../money';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
 import { MalformedLine } from './types';
 import { count, isObject, projectOf, str, unpriced } from './util';
+import { errorMessage } from '../errors';
 
 const EDITORS = ['Code', 'Code - Insiders', 'VSCodium', 'Cursor', 'Windsurf'];
 
@@ -342,7 +343,7 @@ export function taskParser(file: string, o: TaskParserOptions, saved?: unknown):
       try {
         list = JSON.parse(text);
       } catch (err) {
-        throw new MalformedLine(`not JSON (${(err as Error).message.slice(0, 60)})`);
+        throw new MalformedLine(`not JSON (${errorMessage(err).slice(0, 60)})`);
       }
       if (!Array.isArray(list)) throw new MalformedLine(`expected a JSON array of messages, got ${typeof list}`);
       const { entries, starts } = readEntries(list, o.flavour, malformed);

@@ -13,6 +13,7 @@ import { readFileUpdate, type FileState, type FileUpdate } from './tailer';
 import type { ParsedRecord, SourceId } from './types';
 import { unpriced } from './util';
 import { attribute } from './attribution';
+import { errorMessage } from '../errors';
 
 export interface Job {
   seq: number;
@@ -209,7 +210,7 @@ export function runWorker(): void {
     } catch (err) {
       // As on the importer's thread: the file is looked at again on the next scan, and records
       // handed over before the failure are kept (ids make a second read harmless).
-      logs.push(['warn', `${job.file}: could not be read (${(err as Error).message}); trying again later`]);
+      logs.push(['warn', `${job.file}: could not be read (${errorMessage(err)}); trying again later`]);
       update = null;
     }
     entry.end = { update, logs };

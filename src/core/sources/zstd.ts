@@ -9,6 +9,7 @@
  * counted, so a frame that lies about its size is stopped at the same bound.
  */
 import { Decompress } from 'fzstd';
+import { errorMessage } from '../errors';
 
 export interface ZstdLimits {
   /** The largest window (or declared frame content size) a frame may ask for. */
@@ -143,7 +144,7 @@ export function decompressBounded(data: Uint8Array, onChunk: (chunk: Uint8Array)
       dz.push(data.subarray(f.start, f.end), true);
     } catch (err) {
       if (err instanceof ZstdLimitError) throw err;
-      throw new ZstdDataError((err as Error).message);
+      throw new ZstdDataError(errorMessage(err));
     }
   }
   return out;
