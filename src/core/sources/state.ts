@@ -1,13 +1,14 @@
 /**
  * Where each log file was read up to, kept in the data directory so a restart reads only what is
- * new. Written atomically (temp file + rename). Several processes may each keep one: the last
+ * new. Written atomically (write-file-atomic: temp file, fsync, rename). Several processes may each keep one: the last
  * writer wins, and an offset that is a little behind only means re-reading lines whose ids the
  * ledger already holds.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { Logger } from '../ports';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../privateFs';
 import type { FileState } from './tailer';
 import { errorMessage } from '../errors';
 
@@ -37,9 +38,6 @@ export async function loadSourceState(dataDir: string, logger: Logger): Promise<
 export async function saveSourceState(dataDir: string, files: Map<string, FileState>): Promise<void> {
   await ensurePrivateDir(dataDir, { tightenExisting: false });
   const file = path.join(dataDir, STATE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
   // Paths of agent logs name people's projects: readable by the owner only, as the ledger is.
-  await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }), { mode: PRIVATE_FILE_MODE });
-  await tighten(tmp, PRIVATE_FILE_MODE); // an old temp file left by a crash keeps its mode
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }), { mode: PRIVATE_FILE_MODE });
 }
