@@ -3,7 +3,7 @@
  * run first, so a fresh machine shows its whole history on the first run. Later runs read only
  * what is new (offsets are kept in the data directory).
  */
-import { importSession, type ImportSummary, type SessionOptions } from '../core/sources';
+import { importSession, type ImportSummary, type SessionOptions } from '../core/import';
 
 export type ImportAgentLogsOptions = SessionOptions;
 export type { ImportSummary };

@@ -22,8 +22,8 @@ import {
   type Week,
   type WeeklySummary,
 } from '../core/report';
-import { normaliseExportSettings, type ExportSettings } from '../core/report/settings';
-import { rangeLabel } from '../core/report/format';
+import { normaliseExportSettings, type ExportSettings } from '../core/report/summary/export-settings';
+import { rangeLabel } from '../core/report/render/display';
 import { usdToNanosExact } from '../core/report/totals';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';
 import type { Services } from './services';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import os from 'node:os';
 import path from 'node:path';
-import { describeSource, importSession, summariseSources, type Importer, type SourceId } from '../core/sources';
+import { describeSource, importSession, summariseSources, type Importer, type SourceId } from '../core/import';
 import type { Services } from './services';
 import { errorMessage } from '../core/errors';
 

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { silentLogger } from '../../src/core/ports';
 import { loadPriceTable } from '../../src/core/pricing';
-import { createImporter, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/sources';
+import { createImporter, normaliseSourceSettings, SOURCE_KEYS } from '../../src/core/import';
 import type { Interaction } from '../../src/core/interaction';
 import { Recorder } from '../../src/core/record/recorder';
 import { build } from 'esbuild';
@@ -401,7 +401,7 @@ async function bundle(): Promise<void> {
     logLevel: 'error',
   });
   await build({
-    entryPoints: [path.resolve('src/core/sources/worker-entry.ts')],
+    entryPoints: [path.resolve('src/core/import/worker-entry.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -3,7 +3,7 @@
  * default locations (under the test's HOME) are on the status bar after start-up, and a line Claude
  * Code appends while VS Code runs reaches it too. Expected figures come from the same core pricing.
  */
-import { ADAPTERS } from '../../src/core/sources';
+import { ADAPTERS } from '../../src/core/import';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';

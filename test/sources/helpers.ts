@@ -6,7 +6,7 @@ import { openLedger, type Ledger } from '../../src/core/ledger';
 import { loadPriceTable, type PriceTable } from '../../src/core/pricing';
 import { memoryLogger } from '../../src/core/ports';
 import { Recorder } from '../../src/core/record/recorder';
-import { createImporter, type Importer, type SourceSettings } from '../../src/core/sources';
+import { createImporter, type Importer, type SourceSettings } from '../../src/core/import';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 

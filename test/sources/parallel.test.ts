@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import type { Interaction } from '../../src/core/interaction';
 import { Recorder } from '../../src/core/record/recorder';
-import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/sources';
+import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/import';
 import { generateClaudeCorpus } from './corpus';
 import { FIXTURES, world, type World } from './helpers';
 
@@ -30,7 +30,7 @@ describe('importer: a big first import read in worker threads', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-parallel-'));
     script = path.join(dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/sources/worker-entry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/worker-entry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { normaliseSourceSettings, qwenCode, SOURCE_KEYS } from '../../src/core/sources';
+import { normaliseSourceSettings, qwenCode, SOURCE_KEYS } from '../../src/core/import';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const CHATS = 'projects/-home-dev-shop/chats';
