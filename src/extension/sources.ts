@@ -1,6 +1,6 @@
 /**
  * The agents' logs, live: after the first paint, import what they gained since the last run, then
- * tail them. Everything with substance is in core/sources; this file reads settings and shows paths.
+ * tail them. Everything with substance is in core/import and core/agents; this file reads settings and shows paths.
  */
 import * as vscode from 'vscode';
 import os from 'node:os';
