@@ -23,8 +23,8 @@ import {
   monthLabel,
   percent,
   usd,
-} from '../src/core/report/format';
-import { barList, esc, lineChart, splitBar } from '../src/core/report/svg';
+} from '../src/core/report/render/display';
+import { barList, esc, lineChart, splitBar } from '../src/core/report/render/svg';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../src/core/unrecorded';
 
 interface VsCodeApi {

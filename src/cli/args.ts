@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkOutFile, OutFileError } from '../core/report/files';
+import { checkOutFile, OutFileError } from '../core/report/render/files';
 import { isDay, isValidTimeZone } from '../core/time';
 import { UsageError, type CliContext } from './context';
 

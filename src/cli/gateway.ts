@@ -3,12 +3,13 @@
  * Runs until SIGINT/SIGTERM (or the context's signal). Exit codes: 0 stopped cleanly, 1 could not serve
  * (port taken, ledger unreadable), 2 bad arguments.
  */
-import { batchRecorder, createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
+import { createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
 import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
 import { openLedger } from '../core/ledger';
 import { createBudgetGate } from '../core/budgets/gate';
 import { createOtlpReceiver, telemetryJoin } from '../core/otlp';
-import { currentlyPriced, priceInteraction, loadPriceTable } from '../core/pricing';
+import { currentlyPriced, loadPriceTable } from '../core/pricing';
+import { Recorder } from '../core/record/recorder';
 import { formatUSD } from '../core/money';
 import type { Interaction } from '../core/interaction';
 import { parse } from './args';
@@ -80,14 +81,13 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
   // Group commit: interactions answered while a batch is being written go out together in the next one.
-  const recorder = batchRecorder(async (batch) => {
-    const started = Date.now();
-    const priced = batch.map((i) => priceInteraction(i, prices));
-    await ledger.append(priced);
-    const ms = Date.now() - started;
-    // Durability lags by up to two batch writes: say so when one is slow (a busy disk, an overloaded machine).
-    if (ms >= SLOW_BATCH_MS) ctx.logger.warn(`gateway: writing ${batch.length} interactions to the ledger took ${ms} ms`);
-    for (const p of priced) logRecorded(p);
+  // Durability lags by up to two batch writes: it says so when one is slow (a busy disk, an overloaded machine).
+  const recorder = new Recorder({
+    ledger,
+    prices: () => prices,
+    logger: ctx.logger,
+    slowBatchMs: SLOW_BATCH_MS,
+    onWritten: (written) => written.forEach((p) => logRecorded(p)),
   });
   const logRecorded = (priced: Interaction) => {
     const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);

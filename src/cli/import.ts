@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { STATE_FILE } from '../core/sources/state';
+import { STATE_FILE } from '../core/import/state';
 import { plural } from './args';
 import { EXIT, type CliContext } from './context';
 import { parseCommand } from './options';

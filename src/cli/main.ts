@@ -13,6 +13,7 @@ import { EXIT, isUsageError, UsageError, type CliContext } from './context';
 import { commandHelp, overallHelp } from './options';
 import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
+import { errorMessage } from '../core/errors';
 
 export function usage(): string {
   return overallHelp(ALL_SPECS);
@@ -63,7 +64,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   try {
     [name, args] = resolveAlias(first, rest);
   } catch (err) {
-    ctx.stderr.write(`unmetered report: ${(err as Error).message}\n`);
+    ctx.stderr.write(`unmetered report: ${errorMessage(err)}\n`);
     return EXIT.usage;
   }
   const spec = specOf(name);
@@ -81,7 +82,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     return await RUN[name](args, ctx);
   } catch (err) {
     if (isUsageError(err)) {
-      ctx.stderr.write(`unmetered ${name}: ${(err as Error).message}\n(unmetered ${name} --help lists every option, with an example)\n`);
+      ctx.stderr.write(`unmetered ${name}: ${errorMessage(err)}\n(unmetered ${name} --help lists every option, with an example)\n`);
       return EXIT.usage;
     }
     const e = err as Error & { code?: string };

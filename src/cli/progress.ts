@@ -4,7 +4,7 @@
  * so piped output, logs and CI runs never see control characters. Cleared when the import ends.
  */
 import type { Writable } from 'node:stream';
-import type { ImportProgress } from '../core/sources';
+import type { ImportProgress } from '../core/import';
 
 export interface ProgressLine {
   update: (p: ImportProgress) => void;

@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { totalTokens, tokens, type Interaction } from '../core/interaction';
+import { moreComplete, tokens, type Interaction } from '../core/interaction';
 import { decodeLine, SEGMENT_FILE, segmentOf } from '../core/ledger/fileFormat';
 
 export const RECENT_DAYS = 40;
@@ -45,8 +45,7 @@ export async function readRecentRecords(dataDir: string, now: number): Promise<R
       }
       if (decoded.kind !== 'record') continue;
       const r = decoded.record;
-      const held = byId.get(r.id);
-      if (!held || totalTokens(r.tokens) > totalTokens(held.tokens)) byId.set(r.id, r);
+      if (moreComplete(r, byId.get(r.id))) byId.set(r.id, r);
     }
   }
   const records = [...byId.values()].filter((r) => r.at >= since || !(older = true));

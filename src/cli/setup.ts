@@ -1,10 +1,11 @@
 /** Shared start-up for the commands that read the meter: settings, ledger, prices, log import. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UnmeteredError } from '../core/errors';
+import { UnmeteredError, errorMessage } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
+import { Recorder } from '../core/record/recorder';
 import { normaliseMeterSettings } from '../core/meter/settings';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
@@ -63,7 +64,7 @@ export async function readMirroredSettings(ctx: CliContext): Promise<Record<stri
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
     ctx.logger.warn(`${file}: expected a JSON object; using defaults`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${(err as Error).message}; using defaults`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn(`${file}: ${errorMessage(err)}; using defaults`);
   }
   return {};
 }
@@ -96,8 +97,7 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
         env: ctx.env,
         home: ctx.home,
         platform: ctx.platform,
-        ledger,
-        priceTable: prices,
+        recorder: new Recorder({ ledger, prices: () => prices }),
         logger: ctx.logger,
         sources: settings.sources,
         onProgress: progress.update,

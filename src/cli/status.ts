@@ -4,7 +4,7 @@ import { unpricedLabel } from '../core/pricing/unpricedReasons';
 import { numberArg, plural, zoneArg } from './args';
 import { parseCommand } from './options';
 import { specOf } from './specs';
-import { describeSource } from '../core/sources';
+import { describeSource } from '../core/import';
 import { EXIT, UsageError, type CliContext } from './context';
 import { plainLines, plainText } from '../core/sanitize';
 import { openForCli } from './setup';

@@ -21,6 +21,7 @@ import { cliSettings } from './setup';
 import { specOf } from './specs';
 import { paintFor, type Paint } from './table';
 import { duration } from './views';
+import { errorMessage } from '../core/errors';
 
 /** What this command reads from Claude Code's payload; every field optional and checked. */
 export interface StatusPayload {
@@ -100,7 +101,7 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
     line = statusLine(payload, priced, now, settings.timeZone, settings.budgetNanos, paint);
   } catch (err) {
     // The line still shows what Claude Code told us; the reason goes to stderr, which it does not show.
-    ctx.stderr.write(`unmetered statusline: ${(err as Error).message}\n`);
+    ctx.stderr.write(`unmetered statusline: ${errorMessage(err)}\n`);
     line = [payload.model, payload.sessionCostUSD === null ? null : `session ${usd(payload.sessionCostUSD)}`, 'ledger unreadable']
       .filter(Boolean)
       .join(' · ');

@@ -118,6 +118,15 @@ export function totalTokens(t: Tokens): number {
   return t.input + t.output + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h;
 }
 
+/**
+ * The most complete copy wins: the same response is often seen first with partial output, then complete,
+ * or in a log and through the gateway. True when `offered` should replace `held` (absent, or fewer tokens);
+ * a tie keeps the copy held. The ledger, the recorder and every reader apply this one rule.
+ */
+export function moreComplete(offered: Interaction, held: Interaction | undefined): boolean {
+  return !held || totalTokens(offered.tokens) > totalTokens(held.tokens);
+}
+
 /** Longest branch or repo kept: git allows longer names, but no real one comes near, and a ledger line stays small. */
 export const ATTRIBUTION_MAX = 256;
 

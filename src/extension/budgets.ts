@@ -20,6 +20,7 @@ import {
 import { formatUSD } from '../core/money';
 import { systemClock } from '../core/ports';
 import type { Services } from './services';
+import { errorMessage } from '../core/errors';
 
 const NOTIFIED = 'unmetered.budgets.notified';
 /** A log import lands in many batches: evaluate once they settle, not per batch. */
@@ -48,8 +49,8 @@ export function registerBudgets(services: Services): { gate: BudgetGate; disposa
     try {
       budgets = evaluateBudgets(await services.records(), { now: Date.now(), timeZone: services.timeZone(), settings });
     } catch (err) {
-      logger.warn(`budgets: could not read the ledger: ${(err as Error).message}`);
-      return show([], `the ledger could not be read (${(err as Error).message})`);
+      logger.warn(`budgets: could not read the ledger: ${errorMessage(err)}`);
+      return show([], `the ledger could not be read (${errorMessage(err)})`);
     }
     show(budgets, gate.state().failedOpen);
     const { notices, memory } = dueNotices(budgets, settings.thresholds, context.globalState.get(NOTIFIED));

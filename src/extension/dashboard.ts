@@ -9,6 +9,7 @@ import { buildDashboard } from '../core/report/dashboard';
 import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
+import { errorMessage } from '../core/errors';
 
 export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 
@@ -129,7 +130,7 @@ export class DashboardPanel implements vscode.Disposable {
         });
         await this.send({ type: 'model', model });
       } catch (err) {
-        this.services.log.error(`dashboard: ${(err as Error).message}`);
+        this.services.log.error(`dashboard: ${errorMessage(err)}`);
       }
     }
   }

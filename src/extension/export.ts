@@ -22,12 +22,13 @@ import {
   type Week,
   type WeeklySummary,
 } from '../core/report';
-import type { ExportSettings } from '../core/report/settings';
-import { rangeLabel } from '../core/report/format';
+import type { ExportSettings } from '../core/report/summary/export-settings';
+import { rangeLabel } from '../core/report/render/display';
 import { usdToNanosExact } from '../core/report/totals';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';
 import type { Services } from './services';
 import { COMMANDS } from './statusBar';
+import { errorMessage } from '../core/errors';
 
 export const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly } as const;
 
@@ -153,9 +154,9 @@ async function offerToOpen(services: Services, done: { week: string; folder: str
     else if (action === 'Open') await vscode.commands.executeCommand('vscode.open', uri);
     else if (action === 'Reveal in Folder') await vscode.commands.executeCommand('revealFileInOS', uri);
   } catch (err) {
-    services.log.warn(`opening ${first}: ${(err as Error).message}`);
+    services.log.warn(`opening ${first}: ${errorMessage(err)}`);
     void vscode.window.showWarningMessage(
-      `Unmetered: the summary was exported to ${done.folder}, but it could not be opened here: ${(err as Error).message}`,
+      `Unmetered: the summary was exported to ${done.folder}, but it could not be opened here: ${errorMessage(err)}`,
     );
   }
 }
@@ -193,8 +194,8 @@ export function registerReports(services: Services): vscode.Disposable {
       try {
         done = await exportWeekly(services);
       } catch (err) {
-        services.log.error(`export: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`Unmetered: the weekly summary could not be exported: ${(err as Error).message}`);
+        services.log.error(`export: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(`Unmetered: the weekly summary could not be exported: ${errorMessage(err)}`);
         return;
       }
       if (done) await offerToOpen(services, done);
@@ -210,9 +211,9 @@ export function registerReports(services: Services): vscode.Disposable {
       (files) =>
         files && void vscode.window.showInformationMessage(`Unmetered: last week's summary was exported to ${path.dirname(files[0])}.`),
       (err) => {
-        services.log.error(`automatic export: ${(err as Error).message}`);
+        services.log.error(`automatic export: ${errorMessage(err)}`);
         void vscode.window.showWarningMessage(
-          `Unmetered: last week's summary could not be exported to ${settings.folder}: ${(err as Error).message}. It will be tried again at the next start.`,
+          `Unmetered: last week's summary could not be exported to ${settings.folder}: ${errorMessage(err)}. It will be tried again at the next start.`,
         );
       },
     );

@@ -77,6 +77,7 @@ function compose(
     ledger: () => hub.ledger(),
     records: () => hub.records(),
     prices: () => hub.prices(),
+    recorder: hub.recorder,
     record: (i) => hub.record(i),
     onDidChangeLedger: hub.onDidChangeLedger,
     addMenuSection: (title, order, items) => view.addMenuSection(title, order, items),

@@ -1,13 +1,14 @@
 /**
  * The ledger as this window uses it: opened once on first use, read as the current price settings price it,
- * written through one group-committing recorder (what the gateway, the chat and the telemetry receiver hand
- * over while a batch is being written goes into the next one), and watched for other writers.
+ * written through the one recorder (core/record: the log import stores batches through it; what the gateway,
+ * the chat and the telemetry receiver hand over while a batch is being written goes into the next one), and
+ * watched for other writers.
  */
 import * as vscode from 'vscode';
 import type { Interaction } from '../core/interaction';
 import { openLedger, watchLedger, type Ledger } from '../core/ledger';
-import { currentlyPriced, loadPriceTable, priceInteraction, type PriceTable } from '../core/pricing';
-import { batchRecorder } from '../core/gateway/recorder';
+import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
+import { Recorder } from '../core/record/recorder';
 import type { Logger } from '../core/ports';
 import type { LedgerAccess } from './services';
 import type { Settings } from './settings';
@@ -16,10 +17,10 @@ export class LedgerHub implements LedgerAccess, vscode.Disposable {
   private opening: Promise<Ledger> | undefined;
   private priceTable: PriceTable | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
-  private readonly recorder = batchRecorder(async (batch) => {
-    const l = await this.ledger();
-    const written = await l.append(batch.map((i) => priceInteraction(i, this.prices())));
-    if (written.length) this.changed.fire();
+  readonly recorder = new Recorder({
+    ledger: () => this.ledger(),
+    prices: () => this.prices(),
+    onWritten: () => this.changed.fire(),
   });
   private watcher: vscode.Disposable | undefined;
   private readonly onSettings: vscode.Disposable;

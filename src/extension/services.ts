@@ -11,6 +11,7 @@ import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
 import type { BudgetGate } from '../core/budgets';
 import type { Settings } from './settings';
+import type { Recorder } from '../core/record/recorder';
 
 export interface MenuItem extends vscode.QuickPickItem {
   run(): unknown;
@@ -34,7 +35,9 @@ export interface LedgerAccess {
   records(): Promise<readonly Interaction[]>;
   /** The price table as configured now (snapshot + `unmetered.prices`). */
   prices(): PriceTable;
-  /** Prices an Interaction and appends it to the ledger. */
+  /** The one way into the ledger: prices, keeps the most complete copy, appends. */
+  recorder: Recorder;
+  /** Prices an Interaction and appends it to the ledger (the recorder's group commit). */
   record(i: Interaction): Promise<void>;
   /** Fires when the ledger gained records, from this window or any other process. */
   onDidChangeLedger: vscode.Event<void>;

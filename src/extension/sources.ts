@@ -1,18 +1,16 @@
 /**
  * The agents' logs, live: after the first paint, import what they gained since the last run, then
- * tail them. Everything with substance is in core/sources; this file reads settings and shows paths.
+ * tail them. Everything with substance is in core/import and core/agents; this file reads settings and shows paths.
  */
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createImporter, describeSource, summariseSources, type ImportProgress, type Importer, type SourceId } from '../core/sources';
+import { describeSource, importSession, summariseSources, type ImportProgress, type Importer, type SourceId } from '../core/import';
 import type { Services } from './services';
+import { errorMessage } from '../core/errors';
 
 const STATUS_REFRESH_MS = 30_000;
 export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
-/** The import's worker thread, bundled beside the extension (dist/): a first import of a long history is parsed off this thread. */
-const WORKER_SCRIPT = path.join(__dirname, 'sources-worker.js');
 
 /**
  * Registers "Show Agent Logs" at once (the walkthrough and the tooltip link to it); `begin()` starts the
@@ -58,9 +56,7 @@ export function registerSources(services: Services): vscode.Disposable & { begin
   const start = async () => {
     const mine = ++generation;
     watcher?.dispose();
-    const settings = services.settings.current.sources;
-    const ledger = await services.ledger();
-    importer = createImporter({
+    importer = importSession({
       dataDir: services.dataDir,
       env: process.env,
       home: os.homedir(),
@@ -68,11 +64,9 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       // Cline, Roo Code and Kilo Code keep their task history in this editor's globalStorage, beside ours.
       globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
       customStoragePaths: customStoragePaths(),
-      ledger,
-      priceTable: services.prices(),
+      recorder: services.recorder,
       logger,
-      settings,
-      workerScript: existsSync(WORKER_SCRIPT) ? WORKER_SCRIPT : undefined,
+      settings: services.settings.current.sources,
     });
     const summary = await scanWithProgress(importer);
     if (mine !== generation) return;
@@ -84,11 +78,8 @@ export function registerSources(services: Services): vscode.Disposable & { begin
 
   const restart = () =>
     start().catch((err) => {
-      logger.error(`reading the agents' logs failed: ${(err as Error).message}`);
-      services.setTooltipSection(
-        'sources',
-        `*Agent logs:* could not be read (${(err as Error).message}); see the Unmetered output channel.`,
-      );
+      logger.error(`reading the agents' logs failed: ${errorMessage(err)}`);
+      services.setTooltipSection('sources', `*Agent logs:* could not be read (${errorMessage(err)}); see the Unmetered output channel.`);
     });
 
   const command = vscode.commands.registerCommand(SHOW_SOURCES_COMMAND, () => showSources());

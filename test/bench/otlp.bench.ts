@@ -11,7 +11,9 @@ import { LoggerProvider, BatchLogRecordProcessor } from '@opentelemetry/sdk-logs
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { openLedger } from '../../src/core/ledger';
-import { createGateway, batchRecorder } from '../../src/core/gateway';
+import { createGateway } from '../../src/core/gateway';
+import { loadPriceTable } from '../../src/core/pricing';
+import { Recorder } from '../../src/core/record/recorder';
 import { createOtlpReceiver, telemetryJoin } from '../../src/core/otlp';
 
 const EVENTS = 20_000;
@@ -85,7 +87,8 @@ const ms = (x: number) => `${x.toFixed(3)} ms`;
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-otlp-bench-'));
   const ledger = await openLedger({ dir });
-  const recorder = batchRecorder((b) => ledger.append(b));
+  const prices = loadPriceTable();
+  const recorder = new Recorder({ ledger, prices: () => prices });
   const join = telemetryJoin({
     stored: () => ledger.records(),
     record: async (b) => void (await Promise.all(b.map((i) => recorder.record(i)))),

@@ -23,8 +23,9 @@ import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { silentLogger } from '../../src/core/ports';
 import { loadPriceTable } from '../../src/core/pricing';
-import { createImporter } from '../../src/core/sources';
+import { createImporter } from '../../src/core/import';
 import type { Interaction } from '../../src/core/interaction';
+import { Recorder } from '../../src/core/record/recorder';
 import { build } from 'esbuild';
 import { generateClaudeCorpus } from '../sources/corpus';
 import { onlySource } from '../sources/helpers';
@@ -70,13 +71,13 @@ interface ChildResult {
 
 async function child(kind: Kind, dataDir: string, live: number, threads: string): Promise<void> {
   const ledger = await openLedger({ dir: dataDir, logger: silentLogger });
+  const prices = loadPriceTable();
   const importer = createImporter({
     dataDir,
     env: { CLAUDE_CONFIG_DIR: CLAUDE, CODEX_HOME: CODEX, XDG_DATA_HOME: XDG_DATA, COPILOT_HOME: COPILOT },
     home: path.join(dataDir, 'home'),
     platform: process.platform,
-    ledger,
-    priceTable: loadPriceTable(),
+    recorder: new Recorder({ ledger, prices: () => prices }),
     logger: silentLogger,
     settings: settingsOf(kind),
     // As the CLI and the extension run it: worker threads for a big first import.
@@ -398,7 +399,7 @@ async function bundle(): Promise<void> {
     logLevel: 'error',
   });
   await build({
-    entryPoints: [path.resolve('src/core/sources/worker-entry.ts')],
+    entryPoints: [path.resolve('src/core/import/worker-entry.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -17,13 +17,57 @@ test('nothing under src/core imports vscode', () => {
   assert.deepEqual(offenders, []);
 });
 
-test('nothing under src/core imports from the extension or the CLI layer', () => {
-  const offenders = tsFiles('src/core').filter((f) => /from\s+['"][./]*(?:\.\.\/)+(extension|cli)\//.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(offenders, []);
-});
-
 test('the architecture check really detects a vscode import', () => {
   assert.ok(importsVscode.test(`import * as vscode from 'vscode';`));
   assert.ok(importsVscode.test(`const v = require('vscode')`));
   assert.ok(!importsVscode.test(`import { x } from './vscode-free';`));
+});
+
+/** Every module specifier a file names: static imports and re-exports, require() and dynamic import(). */
+function specifiers(text: string): string[] {
+  const out: string[] = [];
+  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\1/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[2]);
+  return out;
+}
+
+/** Where a relative specifier of `file` points, as a repository path without extension. */
+const target = (file: string, spec: string) => path.join(path.dirname(file), spec);
+
+function offendersOf(dir: string, bad: (to: string) => boolean): string[] {
+  return tsFiles(dir).flatMap((f) =>
+    specifiers(readFileSync(f, 'utf8'))
+      .filter((s) => s.startsWith('.') && bad(target(f, s)))
+      .map((s) => `${f} -> ${s}`),
+  );
+}
+
+const inside = (to: string, dir: string) => to === dir || to.startsWith(dir + path.sep);
+
+test('nothing under src/core imports src/extension or src/cli, dynamic imports and require included', () => {
+  const up = path.join('src', 'extension');
+  const cli = path.join('src', 'cli');
+  assert.deepEqual(
+    offendersOf('src/core', (to) => inside(to, up) || inside(to, cli)),
+    [],
+  );
+});
+
+test('adapters are pure: nothing under src/core/agents imports the ledger, the recorder, pricing or the import pipeline', () => {
+  const banned = ['ledger', 'record', 'pricing', 'import'].map((d) => path.join('src', 'core', d));
+  assert.deepEqual(
+    offendersOf('src/core/agents', (to) => banned.some((d) => inside(to, d))),
+    [],
+  );
+});
+
+test('the import check really sees static, dynamic and require imports', () => {
+  assert.deepEqual(
+    specifiers(
+      `import a from '../x';\nexport { b } from "./y";\nconst c = await import('../../cli/z');\nconst d = require('./w');\nimport './side';`,
+    ),
+    ['../x', './y', '../../cli/z', './w', './side'],
+  );
+  assert.ok(inside(target('src/core/agents/codex.ts', '../ledger'), path.join('src', 'core', 'ledger')));
+  assert.ok(!inside(target('src/core/agents/codex.ts', '../ledgerish'), path.join('src', 'core', 'ledger')));
 });

@@ -4,7 +4,7 @@
  * Code appends while VS Code runs reaches it too. Expected figures are worked by hand from the pinned price
  * table (src/core/pricing/snapshot.json), below.
  */
-import { ADAPTERS } from '../../src/core/sources';
+import { ADAPTERS } from '../../src/core/import';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';

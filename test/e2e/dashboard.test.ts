@@ -13,9 +13,9 @@ import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
-import { validate, type Schema } from '../../src/core/report/jsonschema';
+import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
 import { lastCompleteWeek } from '../../src/core/report/week';
-import schema from '../../src/core/report/weekly-2.schema.json';
+import schema from '../../src/core/report/summary/weekly-2.schema.json';
 import { startVSCode, type VSCodeSession } from './harness';
 
 const HOUR = 3_600_000;

@@ -11,7 +11,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  batchRecorder,
   createGateway,
   hostGateway,
   loadGatewaySecret,
@@ -20,7 +19,6 @@ import {
   SseReader,
   type GatewayConfig,
 } from '../../src/core/gateway';
-import type { Interaction } from '../../src/core/interaction';
 import { freePort, startHarness, type Harness } from './harness';
 
 describe('SSE reader bounds', { timeout: 30_000 }, () => {
@@ -229,44 +227,6 @@ describe('the gateway secret and the health proof', { timeout: 30_000 }, () => {
       await me.stop();
       await other.stop();
     }
-  });
-});
-
-describe('group commit', { timeout: 30_000 }, () => {
-  const rec = (n: number) => ({ id: `x:${n}` }) as Interaction;
-
-  test('what arrives while a batch is written goes out in the next one: 1,000 records, 2 writes', async () => {
-    const writes: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const r = batchRecorder(async (batch) => {
-      writes.push(batch.length);
-      if (writes.length === 1) await gate;
-    });
-    const done = Array.from({ length: 1000 }, (_, i) => r.record(rec(i)));
-    release();
-    await Promise.all(done);
-    // The first record starts a write at once; the 999 that arrive meanwhile make the second.
-    assert.deepEqual(writes, [1, 999]);
-  });
-
-  test('a failed write rejects its own records only; the next batch is written', async () => {
-    let calls = 0;
-    const r = batchRecorder(async () => {
-      if (++calls === 1) throw new Error('disk full');
-    });
-    const first = r.record(rec(1));
-    const second = r.record(rec(2));
-    await assert.rejects(first, /disk full/);
-    await second;
-    assert.equal(calls, 2);
-  });
-
-  test('batches are capped: 5 records with a cap of 2 go out as 1, 2, 2', async () => {
-    const writes: number[] = [];
-    const r = batchRecorder(async (b) => void writes.push(b.length), 2);
-    await Promise.all(Array.from({ length: 5 }, (_, i) => r.record(rec(i))));
-    assert.deepEqual(writes, [1, 2, 2]);
   });
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkZstd, decompressBounded, ZstdLimitError } from '../../src/core/sources/zstd';
+import { checkZstd, decompressBounded, ZstdLimitError } from '../../src/core/import/zstd';
 import { world, type World } from '../sources/helpers';
 import { bombFrame, rawZstd } from '../sources/zstdFrames';
 

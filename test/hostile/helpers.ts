@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderJson } from '../../src/core/report/json';
-import { buildWeeklySummary, type WeeklySummary } from '../../src/core/report/summary';
+import { renderJson } from '../../src/core/report/render/json';
+import { buildWeeklySummary, type WeeklySummary } from '../../src/core/report/summary/summary';
 import { builtFile } from '../helpers/dist';
 import { NOW, PRICE_TABLE, teamLedgers, TZ } from '../report/ledger';
 

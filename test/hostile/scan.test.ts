@@ -24,12 +24,12 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../src/core/ports';
-import { ADAPTERS } from '../../src/core/sources/registry';
-import { LineSplitter } from '../../src/core/sources/lines';
-import { readFileUpdate } from '../../src/core/sources/tailer';
-import { MalformedLine } from '../../src/core/sources/types';
-import { utcIso } from '../../src/core/sources/util';
-import { walkRoot } from '../../src/core/sources/walk';
+import { ADAPTERS } from '../../src/core/agents/registry';
+import { LineSplitter } from '../../src/core/import/lines';
+import { readFileUpdate } from '../../src/core/import/tailer';
+import { MalformedLine } from '../../src/core/agents/types';
+import { utcIso } from '../../src/core/agents/util';
+import { walkRoot } from '../../src/core/import/walk';
 import { builtFile } from '../helpers/dist';
 import { FIXTURES } from '../sources/helpers';
 

@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderJson } from '../../src/core/report/json';
-import { entryOf, mergeTeam } from '../../src/core/report/team';
-import { collectFiles, MAX_SUMMARY_BYTES } from '../../src/core/report/team-files';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team-render';
+import { renderJson } from '../../src/core/report/render/json';
+import { entryOf, mergeTeam } from '../../src/core/report/team/team';
+import { collectFiles, MAX_SUMMARY_BYTES } from '../../src/core/report/team/team-files';
+import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/team-render';
 import { cli, nanosOf, NOW, RAW_CONTROLS, tmpRoot, VALID_INTERACTIONS, VALID_TOTAL_USD, validShare, validSummaries } from './helpers';
 
 let root: string;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromAnthropicHeaders, fromCodexRateLimits, readRateLimits, shouldAttach } from '../../src/core/plans/limits';
 import { latestLimits, limitsStatusText, resetTime } from '../../src/core/plans/view';
-import { codex } from '../../src/core/sources/codex';
+import { codex } from '../../src/core/agents/codex';
 
 const FIX = path.join(__dirname, 'fixtures');
 const recorded = JSON.parse(readFileSync(path.join(FIX, 'anthropic-unified-headers.json'), 'utf8')) as { headers: Record<string, string> };

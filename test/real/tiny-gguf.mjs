@@ -16,16 +16,22 @@ const ALIGN = 32;
 const dims = { vocab: 0, embd: 64, ff: 128, heads: 4, layers: 2, ctxTrain: 131072 };
 
 const WORDS = ['▁the', '▁a', '▁is', '▁ok', '▁hello', '▁world', '▁code', '▁file', '▁read', '▁yes', '▁no', '.', ',', '▁'];
-const tokens = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`), ...WORDS];
+const tokens = [
+  '<unk>',
+  '<s>',
+  '</s>',
+  ...Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`),
+  ...WORDS,
+];
 // token types (llama-vocab.h LLAMA_TOKEN_TYPE_*): 1 normal, 2 unknown, 3 control, 6 byte
 const types = tokens.map((t, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
 const scores = tokens.map((_, i) => (i < 259 ? 0 : -i));
 dims.vocab = tokens.length;
 
 const TEMPLATE =
-  "{%- if tools %}<|im_start|>system\nTools:\n{%- for t in tools %}\n{{ t | tojson }}{%- endfor %}<|im_end|>\n{%- endif %}" +
-  "{%- for m in messages %}<|im_start|>{{ m.role }}\n{%- if m.content is string %}{{ m.content }}{%- else %}{%- for c in m.content %}{{ c.text }}{%- endfor %}{%- endif %}" +
-  "{%- if m.tool_calls %}{%- for tc in m.tool_calls %}<tool_call>{{ tc.function | tojson }}</tool_call>{%- endfor %}{%- endif %}<|im_end|>\n{%- endfor %}" +
+  '{%- if tools %}<|im_start|>system\nTools:\n{%- for t in tools %}\n{{ t | tojson }}{%- endfor %}<|im_end|>\n{%- endif %}' +
+  '{%- for m in messages %}<|im_start|>{{ m.role }}\n{%- if m.content is string %}{{ m.content }}{%- else %}{%- for c in m.content %}{{ c.text }}{%- endfor %}{%- endif %}' +
+  '{%- if m.tool_calls %}{%- for tc in m.tool_calls %}<tool_call>{{ tc.function | tojson }}</tool_call>{%- endfor %}{%- endif %}<|im_end|>\n{%- endfor %}' +
   '{%- if add_generation_prompt %}<|im_start|>assistant\n{%- endif %}';
 
 class Out {

@@ -6,16 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tokens, type Interaction } from '../../src/core/interaction';
-import { validate, type Schema } from '../../src/core/report/jsonschema';
-import { pseudonymiser } from '../../src/core/report/pseudonym';
-import { parseWeeklySummary } from '../../src/core/report/read';
-import { renderMarkdown } from '../../src/core/report/markdown';
-import { buildWeeklySummary } from '../../src/core/report/summary';
-import { entryOf, mergeTeam } from '../../src/core/report/team';
-import { renderTeamMarkdown } from '../../src/core/report/team-render';
-import weekly1 from '../../src/core/report/weekly-1.schema.json';
-import weekly2 from '../../src/core/report/weekly-2.schema.json';
-import team1 from '../../src/core/report/team-1.schema.json';
+import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
+import { pseudonymiser } from '../../src/core/report/summary/pseudonym';
+import { parseWeeklySummary } from '../../src/core/report/summary/read';
+import { renderMarkdown } from '../../src/core/report/render/markdown';
+import { buildWeeklySummary } from '../../src/core/report/summary/summary';
+import { entryOf, mergeTeam } from '../../src/core/report/team/team';
+import { renderTeamMarkdown } from '../../src/core/report/team/team-render';
+import weekly1 from '../../src/core/report/summary/weekly-1.schema.json';
+import weekly2 from '../../src/core/report/summary/weekly-2.schema.json';
+import team1 from '../../src/core/report/team/team-1.schema.json';
 
 const A = 'github.com/acme/api';
 const W = 'github.com/acme/web';

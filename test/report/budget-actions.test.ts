@@ -6,10 +6,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokens, type BudgetAction, type Interaction } from '../../src/core/interaction';
 import { buildWeeklySummary, mergeTeam, parseWeeklySummary, renderJson, renderMarkdown, renderTeamMarkdown } from '../../src/core/report';
-import { entryOf } from '../../src/core/report/team';
-import { validate, type Schema } from '../../src/core/report/jsonschema';
-import weeklySchema from '../../src/core/report/weekly-2.schema.json';
-import teamSchema from '../../src/core/report/team-1.schema.json';
+import { entryOf } from '../../src/core/report/team/team';
+import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
+import weeklySchema from '../../src/core/report/summary/weekly-2.schema.json';
+import teamSchema from '../../src/core/report/team/team-1.schema.json';
 
 const NOW = Date.parse('2026-11-30T09:00:00Z');
 let n = 0;

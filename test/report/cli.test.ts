@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
-import { validate, type Schema } from '../../src/core/report/jsonschema';
-import schema from '../../src/core/report/weekly-2.schema.json';
+import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
+import schema from '../../src/core/report/summary/weekly-2.schema.json';
 import { teamLedgers } from './ledger';
 import { builtFile } from '../helpers/dist';
 

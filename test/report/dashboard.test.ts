@@ -4,8 +4,8 @@ import * as esbuild from 'esbuild';
 import type { Interaction } from '../../src/core/interaction';
 import { computeMeter } from '../../src/core/meter';
 import { buildDashboard, RECENT_COUNT } from '../../src/core/report/dashboard';
-import { normaliseExportSettings } from '../../src/core/report/settings';
-import { buildWeeklySummary } from '../../src/core/report/summary';
+import { normaliseExportSettings } from '../../src/core/report/summary/export-settings';
+import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { BUDGET_NANOS, fixedLedger, PRICE_TABLE, rec, TZ } from './ledger';
 
 const THURSDAY = Date.parse('2026-11-19T15:00:00.000Z');

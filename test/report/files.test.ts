@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AUTO_EXPORT_DIR, claimWeek, releaseWeek, writeWeeklyFiles } from '../../src/core/report/files';
-import { weeklyFileName } from '../../src/core/report/render';
+import { AUTO_EXPORT_DIR, claimWeek, releaseWeek, writeWeeklyFiles } from '../../src/core/report/render/files';
+import { weeklyFileName } from '../../src/core/report/render/render';
 import { loadGatewaySecret } from '../../src/core/gateway/secret';
-import { buildWeeklySummary } from '../../src/core/report/summary';
+import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, TZ } from './ledger';
 
 async function tmp(): Promise<string> {

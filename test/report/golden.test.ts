@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderCsv } from '../../src/core/report/csv';
-import { renderHtml } from '../../src/core/report/html';
-import { renderJson } from '../../src/core/report/json';
-import { renderMarkdown } from '../../src/core/report/markdown';
-import { pseudonymiser } from '../../src/core/report/pseudonym';
-import { buildWeeklySummary } from '../../src/core/report/summary';
+import { renderCsv } from '../../src/core/report/render/csv';
+import { renderHtml } from '../../src/core/report/render/html';
+import { renderJson } from '../../src/core/report/render/json';
+import { renderMarkdown } from '../../src/core/report/render/markdown';
+import { pseudonymiser } from '../../src/core/report/summary/pseudonym';
+import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { assertGolden } from './golden';
 import { BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, TZ } from './ledger';
 

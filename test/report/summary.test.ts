@@ -4,15 +4,15 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../../src/core/interaction';
-import { validate, type Schema } from '../../src/core/report/jsonschema';
-import { renderCsv } from '../../src/core/report/csv';
-import { renderHtml } from '../../src/core/report/html';
-import { renderJson } from '../../src/core/report/json';
-import { renderMarkdown } from '../../src/core/report/markdown';
-import { loadOrCreateSalt, pseudonym, pseudonymiser, SALT_FILE } from '../../src/core/report/pseudonym';
-import { buildWeeklySummary, type WeeklyOptions } from '../../src/core/report/summary';
+import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
+import { renderCsv } from '../../src/core/report/render/csv';
+import { renderHtml } from '../../src/core/report/render/html';
+import { renderJson } from '../../src/core/report/render/json';
+import { renderMarkdown } from '../../src/core/report/render/markdown';
+import { loadOrCreateSalt, pseudonym, pseudonymiser, SALT_FILE } from '../../src/core/report/summary/pseudonym';
+import { buildWeeklySummary, type WeeklyOptions } from '../../src/core/report/summary/summary';
 import { addTally, emptyTally, tallyFromTotals, toTotals, type Totals } from '../../src/core/report/totals';
-import schema from '../../src/core/report/weekly-2.schema.json';
+import schema from '../../src/core/report/summary/weekly-2.schema.json';
 import { AWKWARD_PROJECT, BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, rec, TZ } from './ledger';
 
 const base: WeeklyOptions = {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildReport } from '../../src/cli/report';
+import { buildReport, reportJson } from '../../src/core/report/report';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { buildBlocks } from '../../src/core/report/blocks';
 import { usdToNanosExact, type Totals } from '../../src/core/report/totals';
@@ -101,7 +101,7 @@ describe('every view adds up to report --json for the same range', { timeout: 60
       const b = addDays(a, Math.floor(rand() * 30));
       const since = rand() < 0.15 ? undefined : a;
       const until = rand() < 0.15 ? undefined : b;
-      const report = buildReport(records, { since, until, timeZone, priceTable: 't' });
+      const report = reportJson(buildReport(records, { since, until, timeZone, priceTable: 't' }));
       const want = sumOf(report.totals);
       for (const kind of VIEW_KINDS) {
         const v = buildView(records, { kind, since, until, timeZone, now, priceTable: 't' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { amp } from '../../src/core/sources';
+import { amp } from '../../src/core/import';
 import { byId, copyFixture, onlySource, tokensOf, world, type World } from './helpers';
 
 const LEDGER = 'T-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';

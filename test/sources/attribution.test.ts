@@ -167,8 +167,8 @@ describe('attribution from agents logs', { timeout: 60_000 }, () => {
 
 describe('worker threads carry attribution in their packed batches', { timeout: 30_000 }, () => {
   it('packs records with and without branch and repo, and unpacks them unchanged', async () => {
-    const { pack, unpack } = await import('../../src/core/sources/worker');
-    const { unpriced } = await import('../../src/core/sources/util');
+    const { pack, unpack } = await import('../../src/core/import/worker');
+    const { unpriced } = await import('../../src/core/agents/util');
     const { tokens } = await import('../../src/core/interaction');
     const base = {
       at: '2026-11-20T10:00:00.000Z',

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
 import { nanosToUSD } from '../../src/core/money';
 import { localDay } from '../../src/core/time';
-import { normaliseSourceSettings } from '../../src/core/sources';
+import { normaliseSourceSettings } from '../../src/core/import';
 import { generateCodexCorpus, type CodexCorpus, type CodexExpected } from './codexCorpus';
 import { buildView } from '../../src/core/report/views';
 import { generateClaudeCorpus, type Corpus } from './corpus';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localDay } from '../../src/core/time';
-import { claudeCode, type ImportSummary } from '../../src/core/sources';
+import { claudeCode, type ImportSummary } from '../../src/core/import';
 import { byId, FIXTURES, world, type World } from './helpers';
 
 const NO_SPEND = { reasoning: 0 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { codex, STATE_FILE, type ImportSummary } from '../../src/core/sources';
+import { codex, STATE_FILE, type ImportSummary } from '../../src/core/import';
 import { FIXTURES, world, type World } from './helpers';
 
 const P = '019a2d7a-41c4-78b1-b7cc-a45d62a89cd5';

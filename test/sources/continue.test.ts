@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { continueDev } from '../../src/core/sources';
+import { continueDev } from '../../src/core/import';
 import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const FILE = 'dev_data/0.2.0/tokensGenerated.jsonl';

@@ -3,7 +3,7 @@ import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { after, before, describe, it } from 'node:test';
-import { factoryDroid } from '../../src/core/sources';
+import { factoryDroid } from '../../src/core/import';
 import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const SONNET = 'sessions/-home-dev-shop/5c1d2e3f-6a7b-4c8d-9e0f-1a2b3c4d5e6f.settings.json';
@@ -89,7 +89,7 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
   it('prices a running total at base rates when read in worker threads too', async () => {
     const script = path.join(w.dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/sources/worker-entry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/worker-entry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

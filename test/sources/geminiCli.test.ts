@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { geminiCli, normaliseSourceSettings } from '../../src/core/sources';
+import { geminiCli, normaliseSourceSettings } from '../../src/core/import';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const OLD = 'tmp/5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8/chats/session-2025-09-01T08-00-8c1d2e.json';

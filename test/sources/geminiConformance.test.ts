@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { geminiCli, normaliseSourceSettings } from '../../src/core/sources';
+import { geminiCli, normaliseSourceSettings } from '../../src/core/import';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const S1 = 'gemini-cli:1f0c2b7e-8a4d-4c3e-9b2a-6d5e4f3a2b1c:0b7d1c1e-000';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { openLedger, type Ledger } from '../../src/core/ledger';
 import { loadPriceTable, type PriceTable } from '../../src/core/pricing';
 import { memoryLogger } from '../../src/core/ports';
-import { createImporter, normaliseSourceSettings, SOURCE_KEYS, type Importer, type SourceSettings } from '../../src/core/sources';
+import { Recorder } from '../../src/core/record/recorder';
+import { createImporter, normaliseSourceSettings, SOURCE_KEYS, type Importer, type SourceSettings } from '../../src/core/import';
 import type { Tokens } from '../../src/core/interaction';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -76,8 +77,7 @@ export async function world(env: NodeJS.ProcessEnv = {}): Promise<World> {
         env: extra.env ?? w.env,
         home,
         platform: 'linux',
-        ledger: w.ledger,
-        priceTable: prices,
+        recorder: new Recorder({ ledger: w.ledger, prices: () => prices }),
         logger,
         settings: extra.settings,
         maxLineBytes: extra.maxLineBytes,

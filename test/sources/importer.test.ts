@@ -3,7 +3,8 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
-import { describeSource, normaliseSourceSettings } from '../../src/core/sources';
+import { Recorder } from '../../src/core/record/recorder';
+import { describeSource, normaliseSourceSettings } from '../../src/core/import';
 import { importAgentLogs } from '../../src/cli/scan';
 import { FIXTURES, world } from './helpers';
 
@@ -64,8 +65,7 @@ describe('importer: settings, paths in use, live updates', () => {
         env: { CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude'), CODEX_HOME: path.join(FIXTURES, 'codex') },
         home: w.home,
         platform: 'linux',
-        ledger: w.ledger,
-        priceTable: w.prices,
+        recorder: new Recorder({ ledger: w.ledger, prices: () => w.prices }),
         logger: w.logger,
         sources: { geminiCli: { enabled: 'yes' } },
       });
@@ -198,7 +198,7 @@ describe('normaliseSourceSettings', () => {
 
 describe('settings schema in package.json', () => {
   it('the registry is the one table of agents: each key is its adapter’s id, each settings key unique', async () => {
-    const { REGISTRY } = await import('../../src/core/sources/registry');
+    const { REGISTRY } = await import('../../src/core/agents/registry');
     const entries = Object.entries(REGISTRY);
     assert.deepEqual(
       entries.filter(([id, a]) => a.id !== id).map(([id]) => id),
@@ -213,7 +213,7 @@ describe('settings schema in package.json', () => {
   });
 
   it('declares enabled and paths for every source adapter', async () => {
-    const { ADAPTERS } = await import('../../src/core/sources');
+    const { ADAPTERS } = await import('../../src/core/import');
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
     const conf = pkg.contributes.configuration;
     const props = (

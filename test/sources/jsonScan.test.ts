@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { claudeCode, MalformedLine, type ParsedRecord } from '../../src/core/sources';
+import { claudeCode, MalformedLine, type ParsedRecord } from '../../src/core/import';
 
 /** What the byte walker reads must be exactly what JSON.parse reads, or the same refusal. */
 function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedRecord[] | string } {

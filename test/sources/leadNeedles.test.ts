@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineSplitter } from '../../src/core/sources/lines';
+import { LineSplitter } from '../../src/core/import/lines';
 
 describe('LineSplitter lead needles', { timeout: 30_000 }, () => {
   const lines = [

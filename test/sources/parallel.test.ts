@@ -11,7 +11,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import type { Interaction } from '../../src/core/interaction';
-import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/sources';
+import { Recorder } from '../../src/core/record/recorder';
+import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/import';
 import { generateClaudeCorpus } from './corpus';
 import { FIXTURES, world, type World } from './helpers';
 
@@ -29,7 +30,7 @@ describe('importer: a big first import read in worker threads', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-parallel-'));
     script = path.join(dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/sources/worker-entry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/worker-entry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -148,8 +149,7 @@ describe('importer: a big first import read in worker threads', () => {
             env,
             home: w.home,
             platform: 'linux',
-            ledger,
-            priceTable: w.prices,
+            recorder: new Recorder({ ledger, prices: () => w.prices }),
             logger: w.logger,
             settings: CLAUDE_AND_CODEX,
             parallelMinBytes: 0,

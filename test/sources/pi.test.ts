@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { describeSource, pi } from '../../src/core/sources';
+import { describeSource, pi } from '../../src/core/import';
 import { byId, copyFixture, onlySource, tokensOf, world, type World } from './helpers';
 
 const SESSION_A = 'sessions/--home-dev-shop--/2026-11-30T09-00-00-000Z_6b1e2f3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b.jsonl';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeSource, summariseSources, type SourceStatus } from '../../src/core/sources';
+import { describeSource, summariseSources, type SourceStatus } from '../../src/core/import';
 
 const status = (label: string, over: Partial<SourceStatus> = {}): SourceStatus => ({
   id: 'claude-code',

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import { normaliseSourceSettings, type ImportProgress } from '../../src/core/sources';
+import { normaliseSourceSettings, type ImportProgress } from '../../src/core/import';
 import { world, type World } from './helpers';
 
 const CLAUDE_ONLY = normaliseSourceSettings({

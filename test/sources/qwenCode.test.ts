@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { qwenCode } from '../../src/core/sources';
+import { qwenCode } from '../../src/core/import';
 import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const CHATS = 'projects/-home-dev-shop/chats';

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
-import { describeSource } from '../../src/core/sources';
+import { describeSource } from '../../src/core/import';
 import { byId, onlySources, world, type World } from './helpers';
 import {
   assistantData,

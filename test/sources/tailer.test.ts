@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { LineSplitter, STATE_FILE } from '../../src/core/sources';
+import { LineSplitter, STATE_FILE } from '../../src/core/import';
 import { world, type World } from './helpers';
 
 /** A compact Claude Code assistant line. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cline, globalStorageDirs, rooCode, type ImportSummary } from '../../src/core/sources';
+import { cline, globalStorageDirs, rooCode, type ImportSummary } from '../../src/core/import';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const TASK = 'saoudrizwan.claude-dev/tasks/1730000000000/ui_messages.json';

@@ -13,6 +13,7 @@ import type { Clock, Logger } from '../ports';
 import type { Interaction } from '../interaction';
 import { budgetName, budgetSetting, evaluateBudgets, reached, type BudgetStatus } from './evaluate';
 import type { BudgetSettings } from './settings';
+import { errorMessage } from '../errors';
 
 export type BudgetDecision =
   | { kind: 'forward' }
@@ -65,7 +66,7 @@ export function createBudgetGate(opts: BudgetGateOptions): BudgetGate {
       const budgets = evaluateBudgets(await opts.records(), { now: opts.clock.now(), timeZone: opts.timeZone(), settings });
       next = { budgets, failedOpen: null, capped: enforcedCap(budgets) };
     } catch (err) {
-      const reason = `the ledger could not be read (${(err as Error).message})`;
+      const reason = `the ledger could not be read (${errorMessage(err)})`;
       if (state.failedOpen === null)
         opts.logger.warn(`budgets: not enforced: ${reason}; requests go to the cloud unchecked until it can be read`);
       next = { budgets: state.budgets, failedOpen: reason, capped: null };

@@ -2,15 +2,10 @@
  * Chat failures a person can act on. The message is shown in the chat view as is, so it says what
  * happened and what to do about it.
  */
-import { UnmeteredError } from '../errors';
+import { UnmeteredError, type ErrorCode } from '../errors';
 
-export type ChatErrorCode =
-  | 'E_CHAT_UNREACHABLE' // nothing listens at the host / base URL
-  | 'E_CHAT_MODEL_NOT_FOUND' // the server has no such model
-  | 'E_CHAT_AUTH' // 401/403 from the endpoint
-  | 'E_CHAT_CANCELLED' // the person stopped the request
-  | 'E_CHAT_BAD_RESPONSE' // the server answered something that is not the documented wire format
-  | 'E_CHAT_UPSTREAM'; // any other error the server reported (rate limit, 5xx, bad request)
+/** The chat's codes (listed with the others in core/errors.ts). */
+export type ChatErrorCode = Extract<ErrorCode, `E_CHAT_${string}`>;
 
 export class ChatError extends UnmeteredError {
   constructor(

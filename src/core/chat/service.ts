@@ -33,6 +33,7 @@ import {
 import { streamOllamaChat } from './ollamaChat';
 import { createOpenAIClient, listOpenAIModels, streamOpenAIChat } from './openai';
 import { newTrace, type RequestTrace } from './trace';
+import { errorMessage } from '../errors';
 
 export interface ChatServiceDeps {
   /** Current chat settings (read on every call: they may change at any time). */
@@ -99,7 +100,7 @@ export class ChatService {
     try {
       installed = await ollama.list();
     } catch (err) {
-      this.note('ollama', 'info', `chat: no Ollama models listed: ${(err as Error).message}`);
+      this.note('ollama', 'info', `chat: no Ollama models listed: ${errorMessage(err)}`);
       return [];
     }
     const out = await Promise.all(
@@ -111,7 +112,7 @@ export class ChatService {
             d = await ollama.show(m.name);
             this.details.set(key, d);
           } catch (err) {
-            this.deps.logger.warn(`chat: could not read ${m.name}'s details from Ollama: ${(err as Error).message}`);
+            this.deps.logger.warn(`chat: could not read ${m.name}'s details from Ollama: ${errorMessage(err)}`);
             return undefined;
           }
         }
@@ -132,7 +133,7 @@ export class ChatService {
       const ids = chatCapableIds(await listOpenAIModels({ client, baseURL: settings.openaiBaseUrl, hasKey: true }));
       return ids.map((id) => cloudModelInfo({ id }, settings.openaiBaseUrl));
     } catch (err) {
-      this.note('cloud', 'warn', `chat: could not list the cloud models: ${(err as Error).message}`);
+      this.note('cloud', 'warn', `chat: could not list the cloud models: ${errorMessage(err)}`);
       return [];
     }
   }
@@ -195,7 +196,7 @@ export class ChatService {
       try {
         await this.deps.record(interaction);
       } catch (err) {
-        this.deps.logger.error(`chat: could not record the request: ${(err as Error).message}`);
+        this.deps.logger.error(`chat: could not record the request: ${errorMessage(err)}`);
       }
     }
     // Rethrows what the request threw, unchanged (a ChatError or the client's own error).
@@ -252,7 +253,7 @@ export class ChatService {
       return await loadTokenizer(model);
     } catch (err) {
       if (!this.tokenizerWarned)
-        this.deps.logger.warn(`chat: tokenizer unavailable, estimating 4 characters per token (${(err as Error).message})`);
+        this.deps.logger.warn(`chat: tokenizer unavailable, estimating 4 characters per token (${errorMessage(err)})`);
       this.tokenizerWarned = true;
       return { count: (text) => Math.ceil(text.length / 4) };
     }

@@ -13,6 +13,7 @@ import type { Logger } from '../ports';
 import { silentLogger } from '../ports';
 import { HEALTH_PATH, type Gateway, type HealthInfo } from './server';
 import { newNonce, proofMatches } from './secret';
+import { errorMessage } from '../errors';
 
 export type HostState =
   | { role: 'starting'; port: number }
@@ -121,7 +122,7 @@ export function hostGateway(opts: HostOptions): GatewayHost {
         set({
           role: 'blocked',
           port: opts.port,
-          error: `The gateway could not listen on 127.0.0.1:${opts.port}: ${(err as Error).message}`,
+          error: `The gateway could not listen on 127.0.0.1:${opts.port}: ${errorMessage(err)}`,
         });
         return schedule();
       }

@@ -15,6 +15,5 @@ export {
 } from './usage';
 export { SseReader, SSE_MAX_LINE } from './sse';
 export { loadGatewaySecret, healthProof, SECRET_FILE } from './secret';
-export { batchRecorder, type BatchRecorder } from './recorder';
 export * from './settings';
 export * from './agents';

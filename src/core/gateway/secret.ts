@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { UnmeteredError } from '../errors';
+import { UnmeteredError, errorMessage } from '../errors';
 import { ensurePrivateDir } from '../privateFs';
 
 export const SECRET_FILE = 'gateway.secret';
@@ -29,7 +29,7 @@ export async function loadGatewaySecret(dataDir: string): Promise<Buffer> {
     await fsp.rename(tmp, file);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => {});
-    throw new UnmeteredError('E_GATEWAY_SECRET', `cannot write the gateway secret ${file}: ${(e as Error).message}`, { cause: e });
+    throw new UnmeteredError('E_GATEWAY_SECRET', `cannot write the gateway secret ${file}: ${errorMessage(e)}`, { cause: e });
   }
   const back = await readIfPrivate(file);
   if (!back) throw new UnmeteredError('E_GATEWAY_SECRET', `the gateway secret ${file} is not a private regular file after writing it`);

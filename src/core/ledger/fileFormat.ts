@@ -27,7 +27,7 @@
  * tolerated. Blank lines are ignored: a writer may start its batch with a newline to terminate a torn
  * line left by a crashed process (see index.ts).
  */
-import { UnmeteredError } from '../errors';
+import { UnmeteredError, errorMessage } from '../errors';
 import { INTERACTION_FIELDS, validateInteraction, type Interaction } from '../interaction';
 
 export const LEDGER_FORMAT_VERSION = 1;
@@ -99,7 +99,7 @@ export function decodeLine(text: string): Line {
     // record after the fragment can be recovered.
     const rescued = rescueGlued(text);
     if (rescued) return rescued;
-    throw new UnmeteredError('E_LEDGER_LINE', `expected one JSON object, got invalid JSON (${(e as Error).message}): ${excerpt(text)}`);
+    throw new UnmeteredError('E_LEDGER_LINE', `expected one JSON object, got invalid JSON (${errorMessage(e)}): ${excerpt(text)}`);
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
     throw new UnmeteredError('E_LEDGER_LINE', `expected one JSON object, got ${excerpt(text)}`);

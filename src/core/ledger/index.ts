@@ -37,9 +37,9 @@ import { fstatSync, promises as fsp, statSync, watch as fsWatch, type FSWatcher 
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UnmeteredError } from '../errors';
+import { UnmeteredError, errorMessage } from '../errors';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
-import { totalTokens, type Interaction } from '../interaction';
+import { moreComplete, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
 import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './fileFormat';
@@ -209,7 +209,7 @@ class FileLedger implements Ledger {
     } catch (e) {
       throw new UnmeteredError(
         'E_LEDGER_DIR',
-        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${(e as Error).message.includes(at) ? '' : `${at}: `}${(e as Error).message}`,
+        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${errorMessage(e).includes(at) ? '' : `${at}: `}${errorMessage(e)}`,
         { cause: e },
       );
     }
@@ -250,7 +250,7 @@ class FileLedger implements Ledger {
       } catch (e) {
         throw new UnmeteredError(
           'E_LEDGER_APPEND',
-          `append: record ${i} is not a valid Interaction (nothing written): ${(e as Error).message}`,
+          `append: record ${i} is not a valid Interaction (nothing written): ${errorMessage(e)}`,
           { cause: e },
         );
       }
@@ -408,7 +408,7 @@ class FileLedger implements Ledger {
       };
       if (tailLines >= SNAPSHOT_MIN_LINES) {
         await writeSnapshot(this.snapshotPath(seg), state, fh, seg.ino).catch((e) =>
-          this.logger.warn(`ledger: could not write the snapshot of ${seg.file} (the next open will be slower): ${(e as Error).message}`),
+          this.logger.warn(`ledger: could not write the snapshot of ${seg.file} (the next open will be slower): ${errorMessage(e)}`),
         );
       }
       this.view.reserve(state.records.length);
@@ -534,7 +534,7 @@ class FileLedger implements Ledger {
       try {
         parsed = decodeLine(text);
       } catch (e) {
-        sink.malformed(lineNo, (e as Error).message);
+        sink.malformed(lineNo, errorMessage(e));
         continue;
       }
       if (parsed.kind === 'record') sink.record(parsed.record);
@@ -572,8 +572,7 @@ class FileLedger implements Ledger {
     // Within a batch, too, the most complete copy of an id is the one that counts.
     const best = new Map<string, Interaction>();
     for (const r of records) {
-      const b = best.get(r.id);
-      if (!b || totalTokens(r.tokens) > totalTokens(b.tokens)) best.set(r.id, r);
+      if (moreComplete(r, best.get(r.id))) best.set(r.id, r);
     }
     const bySegment = new Map<string, Interaction[]>();
     for (const r of best.values()) {
@@ -590,11 +589,7 @@ class FileLedger implements Ledger {
       // file deleted or replaced behind us, and drops our handle on its old inode.
       await this.readNew(seg, statNow(seg.file));
       const fh = await this.appendHandle(seg);
-      const fresh = group.filter((r) => {
-        if (this.view.absorbs(r)) return false;
-        const cur = this.get(r.id);
-        return !cur || totalTokens(r.tokens) > totalTokens(cur.tokens);
-      });
+      const fresh = group.filter((r) => !this.view.absorbs(r) && moreComplete(r, this.get(r.id)));
       if (fresh.length === 0) continue;
       const before = fstatSync(fh.fd).size;
       const caughtUp = before === seg.offset && seg.skip === 0;
@@ -607,7 +602,7 @@ class FileLedger implements Ledger {
       try {
         await fh.datasync();
       } catch (e) {
-        throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${(e as Error).message}`, { cause: e });
+        throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${errorMessage(e)}`, { cause: e });
       }
       for (const r of fresh) {
         this.ingest(r, 'own');
@@ -637,7 +632,7 @@ class FileLedger implements Ledger {
       try {
         seg.handle = await fsp.open(seg.file, 'a+');
       } catch (e) {
-        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${(e as Error).message}`, { cause: e });
+        throw new UnmeteredError('E_LEDGER_WRITE', `cannot open ${seg.file} for appending: ${errorMessage(e)}`, { cause: e });
       }
     }
     return seg.handle;
@@ -669,7 +664,7 @@ class FileLedger implements Ledger {
       });
       await syncDir(this.segDir);
     } catch (e) {
-      throw new UnmeteredError('E_LEDGER_WRITE', `cannot create ${seg.file}: ${(e as Error).message}`, { cause: e });
+      throw new UnmeteredError('E_LEDGER_WRITE', `cannot create ${seg.file}: ${errorMessage(e)}`, { cause: e });
     } finally {
       await fsp.rm(tmp, { force: true }).catch(() => {});
     }
@@ -704,7 +699,7 @@ async function openForReading(file: string): Promise<FileHandle | null> {
     return await fsp.open(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UnmeteredError('E_LEDGER_READ', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    throw new UnmeteredError('E_LEDGER_READ', `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
@@ -747,7 +742,7 @@ async function writeBatch(fh: FileHandle, buf: Buffer, file: string): Promise<vo
   try {
     ({ bytesWritten: n } = await fh.write(buf, 0, buf.length, null));
   } catch (e) {
-    throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${(e as Error).message}`, { cause: e });
+    throw new UnmeteredError('E_LEDGER_WRITE', `could not append to ${file}: ${errorMessage(e)}`, { cause: e });
   }
   // Continuing would let another process's lines land inside ours; the torn tail is repaired instead.
   if (n !== buf.length)

@@ -6,7 +6,7 @@
  * store each id's hash, so opening a year of history (~500,000 ids) fills the table without
  * hashing a single string, about ten times faster than Map.set here.
  */
-import { totalTokens, type Interaction } from '../interaction';
+import { moreComplete, type Interaction } from '../interaction';
 import { Twins } from './twins';
 
 /** FNV-1a over UTF-16 code units. Stored in snapshots: changing it needs a new snapshot version. */
@@ -83,7 +83,7 @@ export class View {
       if (slots[2 * s] !== h) continue;
       const cur = this.records[v - 1];
       if (cur?.id !== r.id) continue;
-      if (totalTokens(r.tokens) <= totalTokens(cur.tokens)) return KEPT;
+      if (!moreComplete(r, cur)) return KEPT;
       this.records[v - 1] = r;
       if (this.twins) this.completed(v - 1, r);
       return REPLACED;

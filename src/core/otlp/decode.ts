@@ -10,6 +10,7 @@
 import zlib from 'node:zlib';
 import type * as Protobuf from 'protobufjs/light';
 import descriptor from './otlp-descriptor.json';
+import { errorMessage } from '../errors';
 
 export type Signal = 'logs' | 'metrics';
 export type Encoding = 'protobuf' | 'json';
@@ -92,7 +93,7 @@ export function inflate(body: Buffer, contentEncoding: string | undefined, maxIn
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
       throw new OtlpDecodeError(`The request body inflates to more than ${maxInflated} bytes.`, 413);
-    throw new OtlpDecodeError(`The request body is not valid ${enc} data (${(err as Error).message}).`, 400);
+    throw new OtlpDecodeError(`The request body is not valid ${enc} data (${errorMessage(err)}).`, 400);
   }
 }
 
@@ -104,21 +105,21 @@ export function decodeRequest(signal: Signal, encoding: Encoding, data: Buffer):
     try {
       message = type.decode(data);
     } catch (err) {
-      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request in protobuf (${(err as Error).message}).`, 400);
+      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request in protobuf (${errorMessage(err)}).`, 400);
     }
   } else {
     let json: unknown;
     try {
       json = JSON.parse(data.toString('utf8'));
     } catch (err) {
-      throw new OtlpDecodeError(`The body is not JSON (${(err as Error).message}).`, 400);
+      throw new OtlpDecodeError(`The body is not JSON (${errorMessage(err)}).`, 400);
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json))
       throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request: expected a JSON object.`, 400);
     try {
       message = type.fromObject(json);
     } catch (err) {
-      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request in JSON (${(err as Error).message}).`, 400);
+      throw new OtlpDecodeError(`The body is not an OTLP ${signal} export request in JSON (${errorMessage(err)}).`, 400);
     }
   }
   return type.toObject(message, TO_OBJECT);

@@ -14,6 +14,7 @@ import type { Interaction } from '../interaction';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports';
 import { areTwins, fingerprintOf, TWIN_WINDOW_MS } from '../ledger/twins';
 import type { OtelInteraction } from './vendors';
+import { errorMessage } from '../errors';
 
 export interface JoinOptions {
   /** Everything stored so far (the ledger's view). */
@@ -81,7 +82,7 @@ export function telemetryJoin(opts: JoinOptions): TelemetryJoin {
         if (keep.length) await opts.record(keep);
         stats.recorded += keep.length;
       } catch (err) {
-        logger.error(`telemetry: recording failed: ${(err as Error).message}`);
+        logger.error(`telemetry: recording failed: ${errorMessage(err)}`);
       }
       schedule();
     });

@@ -25,6 +25,7 @@ import {
 } from './decode';
 import { attributesOf, isoFromNanos, mapLogRecord, RejectedRecord, type OtelInteraction } from './vendors';
 import { DEFAULT_METRIC_HOLD_MS, tokenUsageMetrics } from './metrics';
+import { errorMessage } from '../errors';
 
 export const OTLP_PATHS: Readonly<Record<string, Signal | 'traces'>> = {
   '/v1/logs': 'logs',
@@ -142,8 +143,8 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
       if (out.items.length) await opts.onInteractions(out.items);
     } catch (err) {
       if (err instanceof OtlpDecodeError) return fail(err.status, err.message);
-      logger.error(`telemetry receiver: ${(err as Error).message}`);
-      return fail(503, `Unmetered could not store the telemetry (${(err as Error).message}); retry later.`);
+      logger.error(`telemetry receiver: ${errorMessage(err)}`);
+      return fail(503, `Unmetered could not store the telemetry (${errorMessage(err)}); retry later.`);
     }
     if (rejected && !rejectWarned) {
       rejectWarned = true;

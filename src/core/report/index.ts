@@ -2,9 +2,9 @@
 
 export * from './totals';
 export * from './week';
-export * from './summary';
-export * from './pseudonym';
-export { parseWeeklySummary, knownVersions } from './read';
+export * from './summary/summary';
+export * from './summary/pseudonym';
+export { parseWeeklySummary, knownVersions } from './summary/read';
 export {
   claimWeek,
   releaseWeek,
@@ -14,14 +14,14 @@ export {
   OutFileError,
   writeWeeklyFiles,
   AUTO_EXPORT_DIR,
-} from './files';
+} from './render/files';
 export { buildDashboard, type DashboardModel } from './dashboard';
-export { collectFiles, readEntries, readRegularFile, MAX_SUMMARY_BYTES, MAX_TEAM_FILES, type Collected } from './team-files';
-export { mergeTeam, splitFuture, dedupe, TEAM_SCHEMA, type TeamReport, type TeamMember, type Entry, type Problem } from './team';
-export { renderCsv } from './csv';
-export { renderHtml } from './html';
-export { renderJson } from './json';
-export { renderMarkdown } from './markdown';
-export { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from './team-render';
-export * from './render';
-export * from './settings';
+export { collectFiles, readEntries, readRegularFile, MAX_SUMMARY_BYTES, MAX_TEAM_FILES, type Collected } from './team/team-files';
+export { mergeTeam, splitFuture, dedupe, TEAM_SCHEMA, type TeamReport, type TeamMember, type Entry, type Problem } from './team/team';
+export { renderCsv } from './render/csv';
+export { renderHtml } from './render/html';
+export { renderJson } from './render/json';
+export { renderMarkdown } from './render/markdown';
+export { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from './team/team-render';
+export * from './render/render';
+export * from './summary/export-settings';

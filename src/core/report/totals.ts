@@ -122,11 +122,23 @@ export function tallyOf(records: Iterable<Interaction>): Tally {
   return t;
 }
 
-/** Emits a Tally as a Totals row, keys in TOTALS_FIELDS order. */
+/** The cost in nano-dollars; null only when there are interactions and not one of them could be priced. */
+export function costNanosOf(t: Tally): number | null {
+  return t.interactions > 0 && t.unpriced === t.interactions ? null : t.costNanos;
+}
+
+/** The spend avoided in nano-dollars; null when there are local interactions and none had a cloud price. */
+export function avoidedNanosOf(t: Tally): number | null {
+  return t.local > 0 && t.localPriced === 0 ? null : t.avoidedNanos;
+}
+
+const usdOrNull = (nanos: number | null) => (nanos === null ? null : nanosToUSD(nanos));
+
+/** Emits a Tally as a Totals row, keys in TOTALS_FIELDS order: the edge where nano-dollars become USD. */
 export function toTotals(t: Tally): Totals {
   return {
-    costUSD: t.interactions > 0 && t.unpriced === t.interactions ? null : nanosToUSD(t.costNanos),
-    avoidedUSD: t.local > 0 && t.localPriced === 0 ? null : nanosToUSD(t.avoidedNanos),
+    costUSD: usdOrNull(costNanosOf(t)),
+    avoidedUSD: usdOrNull(avoidedNanosOf(t)),
     inputTokens: t.input,
     outputTokens: t.output,
     cacheReadTokens: t.cacheRead,

@@ -7,7 +7,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Clock, Logger } from '../../ports';
 import type { BudgetStatus } from '../../budgets/evaluate';
-import { loadOrCreateSalt, pseudonym } from '../../report/pseudonym';
+import { loadOrCreateSalt, pseudonym } from '../../report/summary/pseudonym';
 import type { TelemetryConfig } from './config';
 import { exportPass, type PassResult, type Transport } from './exporter';
 import type { Attributes } from './records';

@@ -1,0 +1,497 @@
+/**
+ * The importer: finds every enabled agent's logs, reads what is new in each (tailer.ts), prices the
+ * records and appends them to the ledger; then, live, watches the log folders (fs.watch, recursive
+ * where supported, with polling as the fallback) so a new assistant line reaches the ledger within
+ * a second. Offsets are saved in the data directory only after the records they cover are stored.
+ */
+import { stat } from 'node:fs/promises';
+import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { Interaction } from '../interaction';
+import type { Logger } from '../ports';
+import type { Recorder } from '../record/recorder';
+import { ADAPTERS } from '../agents/registry';
+import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from '../agents/source-settings';
+import { Offsets } from './offsets';
+import { readInWorkers, WorkerPool } from './parallel';
+import { ImportStore } from './store';
+import { readFileUpdate, type FileUpdate } from './tailer';
+import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
+import { expandHome } from '../agents/util';
+import { walkRoot, type WalkResult } from './walk';
+import { errorMessage } from '../errors';
+
+export interface ImporterOptions extends RootContext {
+  /** Where the offsets file lives (the ledger's data directory). */
+  dataDir: string;
+  /** Prices and stores what is read (the same recorder the gateway and the chat use). */
+  recorder: Recorder;
+  logger: Logger;
+  /** Normalised settings (settings.ts); default: every source on, default locations. */
+  settings?: SourceSettings;
+  adapters?: readonly SourceAdapter[];
+  /** Longest line read (bigger ones are skipped and counted as malformed). */
+  maxLineBytes?: number;
+  /**
+   * The bundled worker entry (dist/sources-worker.js). When given, a scan with at least
+   * `parallelMinBytes` to read (a first import of a long history) reads and parses in worker
+   * threads while this thread prices and stores; without it everything runs on this thread.
+   */
+  workerScript?: string;
+  /** Worker threads for a big scan (default: one per core beside this thread's, which prices and stores; 1 to 2). */
+  workers?: number;
+  /** Bytes to read below which no worker is started (default 64 MiB): starting one costs ~30 ms. */
+  parallelMinBytes?: number;
+  /**
+   * Whether scan() reports per-source status (it counts the ledger's records, so loads them all).
+   * Default true; a report answered from the rollup passes false and gets `sources: []`.
+   */
+  sourcesInSummary?: boolean;
+}
+
+export interface RootStatus {
+  path: string;
+  exists: boolean;
+}
+
+export interface SourceStatus {
+  id: SourceId;
+  label: string;
+  enabled: boolean;
+  /** The folders searched, and whether each exists now. */
+  roots: RootStatus[];
+  /** Log files found. */
+  files: number;
+  /** Records of this agent read from logs and held in the ledger. */
+  interactions: number;
+  /** Malformed lines skipped in the files found (persisted across restarts). */
+  malformedLines: number;
+  /** Over the records priced by our table whose agent also recorded a cost: its sum and ours (nanos). */
+  agentCost?: { agentNanos: number; ourNanos: number };
+}
+
+export interface ImportSummary {
+  durationMs: number;
+  filesSeen: number;
+  filesRead: number;
+  bytesRead: number;
+  /** Records parsed from the logs (content-block copies included). */
+  recordsParsed: number;
+  /** Interactions written to the ledger (new, or more complete than the stored copy). */
+  written: number;
+  malformedLines: number;
+  sources: SourceStatus[];
+}
+
+/** How far a scan is: files looked at (read, or found unchanged) of those found, and bytes read so far. */
+export interface ImportProgress {
+  filesDone: number;
+  files: number;
+  bytesRead: number;
+}
+
+export interface ScanOptions {
+  /** Called after each file; cheap to call, so the caller decides how often to show it. */
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface WatchOptions {
+  /** Called after records reach the ledger. */
+  onImported?(written: Interaction[]): void;
+  /** Polling period when file events are unavailable (default 1000 ms). */
+  pollMs?: number;
+  /** Polling period while file events work: a safety net for missed events and new folders (default 15 s). */
+  safetyPollMs?: number;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+const SQLITE_SIDE_FILE = /-(wal|journal)$/;
+
+interface Tally {
+  filesRead: number;
+  bytesRead: number;
+  recordsParsed: number;
+  written: number;
+  malformed: number;
+}
+
+export class Importer {
+  private readonly adapters: readonly SourceAdapter[];
+  private readonly settings: SourceSettings;
+  private readonly offsets: Offsets;
+  private readonly store: ImportStore;
+  /** Files found at the last discovery, by adapter. */
+  private known = new Map<string, SourceAdapter>();
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Links and limits already reported by discovery. */
+  private readonly told = new Set<string>();
+  private saveTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: ImporterOptions) {
+    this.adapters = opts.adapters ?? ADAPTERS;
+    this.settings = opts.settings ?? defaultSourceSettings();
+    this.offsets = new Offsets(opts.dataDir, opts.logger);
+    this.store = new ImportStore(opts.recorder);
+  }
+
+  /** The folders searched for one source: configured ones (with `<defaults>` meaning the defaults), else the defaults. */
+  rootsOf(a: SourceAdapter): string[] {
+    const configured = this.settings[a.id]?.paths ?? [];
+    const roots: string[] = [];
+    if (configured.length === 0 || configured.includes(DEFAULTS_TOKEN)) roots.push(...a.defaultRoots(this.opts));
+    for (const p of configured) if (p !== DEFAULTS_TOKEN) roots.push(...a.rootsFromSetting(path.resolve(expandHome(p, this.opts.home))));
+    return [...new Set(roots)];
+  }
+
+  enabled(): SourceAdapter[] {
+    return this.adapters.filter((a) => this.settings[a.id]?.enabled !== false);
+  }
+
+  /** Reads everything new in every enabled source's logs into the ledger. */
+  scan(sopts: ScanOptions = {}): Promise<ImportSummary> {
+    return this.serial(async () => {
+      const t0 = performance.now();
+      const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
+      tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).length;
+      this.offsets.prune(this.known);
+      await this.offsets.save();
+      return {
+        durationMs: Math.round(performance.now() - t0),
+        filesSeen: this.known.size,
+        ...tally,
+        malformedLines: tally.malformed,
+        sources: this.opts.sourcesInSummary === false ? [] : await this.status(),
+      };
+    });
+  }
+
+  /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */
+  private async readAll(tally: Tally, onProgress?: (p: ImportProgress) => void): Promise<void> {
+    const state = await this.offsets.load();
+    // No offsets, and logs to read: a first import, likely of a long history. The threads start
+    // while files are looked for.
+    let pool = this.opts.workerScript && state.size === 0 && (await this.anyRoot()) ? this.startWorkers() : null;
+    const done = new Set<string>();
+    const progress = () => onProgress?.({ filesDone: done.size, files: this.known.size, bytesRead: tally.bytesRead });
+    try {
+      await this.discover();
+      if (this.parallel() && (pool ??= this.startWorkers())) {
+        const workers = pool;
+        pool = null; // the read stops them
+        await readInWorkers(workers, {
+          files: [...this.known],
+          state,
+          logger: this.opts.logger,
+          maxLineBytes: this.opts.maxLineBytes,
+          onRecords: (records) => this.store.take(records),
+          onFile: (file, upd) => {
+            done.add(file);
+            this.noteRead(file, upd, tally);
+            progress();
+          },
+        }).catch((err) => {
+          if (this.store.broken) throw err;
+          // Files handed back keep their records and offsets; this thread reads the rest below.
+          this.opts.logger.warn(`agent logs: reading in worker threads failed (${errorMessage(err)}); reading on the main thread instead`);
+        });
+      }
+    } finally {
+      pool?.stop();
+    }
+    let slice = performance.now();
+    for (const [file, adapter] of this.known) {
+      if (done.has(file)) continue;
+      await this.readOne(file, adapter, tally);
+      done.add(file);
+      progress();
+      // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
+      // here), and more often while appends are under way: each is file operations one after
+      // another, each needing a turn of the loop, and should finish before the next batch is ready.
+      if (performance.now() - slice > (this.store.busy ? 2 : 15)) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
+    }
+  }
+
+  /** Per-source figures for the tooltip and the report. */
+  async status(): Promise<SourceStatus[]> {
+    const byAgent = new Map<string, number>();
+    const costs = new Map<string, { agentNanos: number; ourNanos: number }>();
+    const ledger = await this.opts.recorder.ledger();
+    await ledger.load();
+    for (const r of ledger.records()) {
+      if (r.source !== 'log') continue;
+      byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
+      const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
+      if (typeof theirs === 'number' && Number.isSafeInteger(theirs) && theirs >= 0 && r.costNanos !== null) {
+        const c = costs.get(r.agent) ?? { agentNanos: 0, ourNanos: 0 };
+        c.agentNanos += theirs;
+        c.ourNanos += r.costNanos;
+        costs.set(r.agent, c);
+      }
+    }
+    const out: SourceStatus[] = [];
+    for (const a of this.adapters) {
+      const enabled = this.settings[a.id]?.enabled !== false;
+      const roots = await Promise.all(this.rootsOf(a).map(async (p) => ({ path: p, exists: await isDir(p) })));
+      let files = 0;
+      let malformed = 0;
+      for (const [file, ad] of this.known) {
+        if (ad !== a) continue;
+        files++;
+        malformed += this.offsets.get(file)?.malformed ?? 0;
+      }
+      const s: SourceStatus = {
+        id: a.id,
+        label: a.label,
+        enabled,
+        roots,
+        files,
+        interactions: byAgent.get(a.agent) ?? 0,
+        malformedLines: malformed,
+      };
+      const c = costs.get(a.agent);
+      if (c) s.agentCost = c;
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Live mode: picks up appended lines and new files as they are written. The returned handle
+   * stops watching; call scan() first for the history.
+   */
+  watch(wopts: WatchOptions = {}): Disposable {
+    const watchers: FSWatcher[] = [];
+    let disposed = false;
+    let degraded = false;
+    const dirty = new Set<string>();
+    let rediscover = false;
+    let timer: NodeJS.Timeout | null = null;
+    let scheduled = false;
+
+    const run = () => {
+      if (disposed || scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        void this.serial(async () => {
+          if (disposed) return;
+          const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
+          const written = await this.readThenSettle(async () => {
+            // No state: a failed append made it forget its offsets; the saved ones are read again.
+            if (rediscover || !this.offsets.loaded) {
+              rediscover = false;
+              const before = new Set(this.known.keys());
+              await this.discover();
+              for (const f of this.known.keys()) if (!before.has(f)) dirty.add(f);
+            }
+            const files = [...dirty];
+            dirty.clear();
+            for (const f of files) {
+              const a = this.known.get(f);
+              if (a) await this.readOne(f, a, tally);
+            }
+          });
+          if (written.length) wopts.onImported?.(written);
+          this.saveStateSoon();
+        }).catch((err) => this.opts.logger.warn(`agent logs: reading new lines failed: ${errorMessage(err)}`));
+      });
+    };
+
+    const poll = () => {
+      rediscover = true;
+      for (const f of this.known.keys()) dirty.add(f);
+      run();
+    };
+
+    const startTimer = () => {
+      if (timer) clearInterval(timer);
+      timer = setInterval(poll, degraded ? (wopts.pollMs ?? 1000) : (wopts.safetyPollMs ?? 15_000));
+      timer.unref?.();
+    };
+
+    for (const a of this.enabled()) {
+      for (const root of this.rootsOf(a)) {
+        try {
+          const w = fsWatch(root, { recursive: !a.shallow, persistent: false }, (_event, name) => {
+            if (disposed) return;
+            // A SQLite database changes through its write-ahead log until a checkpoint.
+            const file = name ? path.join(root, name.toString()).replace(SQLITE_SIDE_FILE, '') : null;
+            if (file && this.known.get(file)) dirty.add(file);
+            else rediscover = true; // a new file or folder
+            run();
+          });
+          w.on('error', () => {
+            w.close();
+            degraded = true;
+            startTimer();
+          });
+          watchers.push(w);
+        } catch (err) {
+          // Missing folders are found by polling once they appear; other failures mean no events here.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') degraded = true;
+        }
+      }
+    }
+    if (watchers.length === 0) degraded = true;
+    startTimer();
+    return {
+      dispose: () => {
+        disposed = true;
+        if (timer) clearInterval(timer);
+        for (const w of watchers) w.close();
+        void this.serial(() => this.offsets.save());
+      },
+    };
+  }
+
+  /** Runs work one at a time: reads, appends and state saves never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async discover(): Promise<void> {
+    await this.offsets.load();
+    const found: [string, SourceAdapter, number][] = [];
+    for (const a of this.enabled()) {
+      const files = new Set<string>();
+      const limits = a.shallow ? { maxDepth: 0 } : {};
+      for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f), limits));
+      for (const f of files) {
+        const sup = a.supersededBy?.(f);
+        if (sup && files.has(sup)) continue;
+        found.push([f, a, a.order?.(f) ?? 0]);
+      }
+    }
+    found.sort((x, y) => x[2] - y[2] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    this.known = new Map(found.map(([f, a]) => [f, a]));
+  }
+
+  /** Says once per link (and per limit) what the walk left out: a rescan must not repeat it. */
+  private noteWalk(root: string, r: WalkResult): void {
+    for (const l of r.skippedLinks) {
+      const key = `${l.path}\0${l.target}`;
+      if (this.told.has(key)) continue;
+      this.told.add(key);
+      this.opts.logger.warn(`agent logs: not following the link ${l.path} -> ${l.target ?? '?'}: ${l.why}`);
+    }
+    if (r.limit && !this.told.has(`${root}\0limit`)) {
+      this.told.add(`${root}\0limit`);
+      this.opts.logger.warn(`agent logs: ${root}: ${r.limit}`);
+    }
+  }
+
+  private async anyRoot(): Promise<boolean> {
+    for (const a of this.enabled()) for (const root of this.rootsOf(a)) if (await isDir(root)) return true;
+    return false;
+  }
+
+  /** Worker threads, when a worker script was given and they start; else null (everything runs here). */
+  private startWorkers(): WorkerPool | null {
+    if (!this.opts.workerScript) return null;
+    try {
+      // This thread prices and stores what the workers parse: on 2 cores a second worker only takes
+      // turns with it, costing CPU time and an isolate's memory for no gain in wall time.
+      return new WorkerPool(this.opts.workerScript, this.opts.workers ?? Math.max(1, Math.min(2, availableParallelism() - 1)));
+    } catch (err) {
+      this.opts.logger.warn(`agent logs: could not start worker threads (${errorMessage(err)}); reading on the main thread`);
+      return null;
+    }
+  }
+
+  /** Whether this scan reads in worker threads: a worker script, the built-in adapters, and much to read. */
+  private parallel(): boolean {
+    const { workerScript, parallelMinBytes = 64 * 1024 * 1024 } = this.opts;
+    if (!workerScript || !this.enabled().every((a) => ADAPTERS.includes(a))) return false;
+    let bytes = 0;
+    for (const f of this.known.keys()) {
+      try {
+        bytes += Math.max(0, statSync(f).size - (this.offsets.get(f)?.offset ?? 0));
+      } catch {
+        // gone since discovery
+      }
+      if (bytes >= parallelMinBytes) return true;
+    }
+    return false;
+  }
+
+  private async readOne(file: string, adapter: SourceAdapter, tally: Tally): Promise<void> {
+    let upd;
+    try {
+      upd = await readFileUpdate(file, adapter, this.offsets.get(file), {
+        logger: this.opts.logger,
+        maxLineBytes: this.opts.maxLineBytes,
+        onRecords: (records) => this.store.take(records),
+      });
+    } catch (err) {
+      if (this.store.broken) throw err; // storing failed, not reading
+      this.opts.logger.warn(`${file}: could not be read (${errorMessage(err)}); trying again later`);
+      return;
+    }
+    this.noteRead(file, upd, tally);
+  }
+
+  private noteRead(file: string, upd: FileUpdate | null, tally: Tally): void {
+    if (!upd) return;
+    this.offsets.set(file, upd.state);
+    tally.filesRead++;
+    tally.bytesRead += upd.bytesRead;
+    tally.recordsParsed += upd.records;
+    tally.malformed += upd.malformed;
+  }
+
+  /** Runs a read, then waits until what it stored is durable (settle); a failed append is what it throws. */
+  private async readThenSettle(read: () => Promise<void>): Promise<Interaction[]> {
+    try {
+      await read();
+    } catch (err) {
+      await this.settle(); // throws an append's failure, the cause of this one; else waits for what is under way
+      throw err;
+    }
+    return this.settle();
+  }
+
+  /**
+   * Stores everything pending and waits until it is durable; returns what was written since the
+   * last call. When an append failed, throws its error and forgets the offsets read since the last
+   * save: they may be ahead of what is stored, while the saved ones are behind it (re-reading
+   * lines already stored counts nothing twice).
+   */
+  private async settle(): Promise<Interaction[]> {
+    try {
+      return await this.store.settle();
+    } catch (err) {
+      this.offsets.forget();
+      throw err;
+    }
+  }
+
+  private saveStateSoon(): void {
+    if (this.saveTimer || !this.offsets.unsaved) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void this.serial(() => this.offsets.save()).catch(() => {});
+    }, 1000);
+    this.saveTimer.unref?.();
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function createImporter(opts: ImporterOptions): Importer {
+  return new Importer(opts);
+}
