@@ -29,7 +29,7 @@ test(
         // to the page cache), so every fourth round also leaves what such a kill leaves: the first
         // bytes of a batch without its newline (a SIGKILL stops a large write() between pages).
         const last = segmentFiles(dir).at(-1)!;
-        appendFileSync(last, `{"id":"r${round}:torn","at":"2026-11-01T00:00:01.000Z","a":"claude-code","s":"lo`);
+        appendFileSync(last, `{"id":"r${round}:torn","at":"2026-11-01T00:00:01.000Z","a":"claudeCode","s":"lo`);
       }
 
       // A segment that does not end with a newline holds a torn write. Opening leaves it as it is (it

@@ -25,7 +25,7 @@ describe('importer: settings, paths in use, live updates', () => {
       const off = normaliseSourceSettings({ claudeCode: { enabled: false } }).settings;
       const s = await w.importer({ settings: off }).scan();
       assert.equal(s.written, 0);
-      assert.equal(s.sources.find((x) => x.id === 'claude-code')!.enabled, false);
+      assert.equal(s.sources.find((x) => x.id === 'claudeCode')!.enabled, false);
 
       // A Codex folder in the home directory, configured with ~, besides the defaults.
       mkdirSync(path.join(w.home, 'work-codex'), { recursive: true });
@@ -41,7 +41,7 @@ describe('importer: settings, paths in use, live updates', () => {
         path.join(w.home, 'work-codex/archived_sessions'),
       ]);
       const cc = normaliseSourceSettings({ codex: { paths: [path.join(FIXTURES, 'codex')] } }).settings;
-      const got = await w.importer({ settings: { ...cc, 'claude-code': { enabled: false, paths: [] } } }).scan();
+      const got = await w.importer({ settings: { ...cc, claudeCode: { enabled: false, paths: [] } } }).scan();
       assert.equal(got.written, 8);
       const status = got.sources.find((x) => x.id === 'codex')!;
       assert.deepEqual(status.roots, [
@@ -73,7 +73,7 @@ describe('importer: settings, paths in use, live updates', () => {
       assert.ok(w.logger.lines.some((l) => l.includes('unmetered.sources.geminiCli.enabled: expected true or false, got "yes"')));
       assert.equal(
         describeSource(
-          s.sources.find((x) => x.id === 'gemini-cli')!,
+          s.sources.find((x) => x.id === 'geminiCli')!,
           w.home,
         ),
         'Gemini CLI: no logs found (looked in ~/.gemini/tmp)',
@@ -153,22 +153,22 @@ describe('normaliseSourceSettings', () => {
   it('defaults every source on with the default locations', () => {
     const { settings, warnings } = normaliseSourceSettings(undefined);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(settings['claude-code'], { enabled: true, paths: [] });
+    assert.deepEqual(settings['claudeCode'], { enabled: true, paths: [] });
     assert.deepEqual(Object.keys(settings).sort(), [
       'amp',
-      'claude-code',
+      'claudeCode',
       'cline',
       'codex',
       'continue',
-      'copilot-cli',
-      'factory-droid',
-      'gemini-cli',
+      'copilotCli',
+      'factoryDroid',
+      'geminiCli',
       'kilo-cli',
-      'kilo-code',
+      'kiloCode',
       'opencode',
       'pi',
-      'qwen-code',
-      'roo-code',
+      'qwenCode',
+      'rooCode',
     ]);
   });
 
@@ -189,7 +189,7 @@ describe('normaliseSourceSettings', () => {
     ]);
     assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
     assert.deepEqual(
-      normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['roo-code']
+      normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['rooCode']
         .paths,
       ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'],
     );

@@ -73,7 +73,7 @@ function parser(file: string): LineParser {
           interaction: unpriced({
             id: `factory-droid:${session}`,
             at: timeOf(o, file),
-            agent: 'factory-droid',
+            agent: 'factoryDroid',
             project: null, // not in the settings file
             model: modelOf(o.model),
             tokens: tokens(t),
@@ -86,8 +86,8 @@ function parser(file: string): LineParser {
 }
 
 export const factoryDroid: SourceAdapter = {
-  id: 'factory-droid',
-  agent: 'factory-droid',
+  id: 'factoryDroid',
+  agent: 'factoryDroid',
   label: 'Factory Droid',
   settingsKey: 'factoryDroid',
   defaultRoots: (ctx: RootContext) => [path.join(ctx.home, '.factory', 'sessions')],

@@ -1,8 +1,8 @@
 /** Roo Code (VS Code extension `rooveterinaryinc.roo-cline`), a fork of Cline. Format in vscodeTasks.ts. */
-import { vscodeTaskAdapter } from './vscode-tasks';
+import { vscodeTaskAdapter } from './vscodeTasks';
 
 export const rooCode = vscodeTaskAdapter({
-  id: 'roo-code',
+  id: 'rooCode',
   label: 'Roo Code',
   settingsKey: 'rooCode',
   extensionId: 'rooveterinaryinc.roo-cline',
