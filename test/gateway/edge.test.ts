@@ -126,7 +126,10 @@ describe('request body caps per endpoint', { timeout: 30_000 }, () => {
       );
       req.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
       req.on('close', () => resolve({ status, body: Buffer.concat(parts).toString('utf8'), error }));
-      if (!chunked) return req.end(body);
+      if (!chunked) {
+        req.end(body);
+        return;
+      }
       for (let i = 0; i < body.length; i += 1 << 20) req.write(body.subarray(i, i + (1 << 20)));
       req.end();
     });
