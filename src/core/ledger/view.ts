@@ -43,9 +43,10 @@ export class View {
     const slots = this.slots;
     const mask = (slots.length >> 1) - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const v = slots[2 * s + 1];
+      // A slot holds (hash, index + 1) of a record in `records`, or (0, 0) when free.
+      const v = slots[2 * s + 1]!;
       if (v === 0) return -1;
-      if (slots[2 * s] === h && this.records[v - 1].id === id) return v - 1;
+      if (slots[2 * s] === h && this.records[v - 1]!.id === id) return v - 1;
     }
   }
 
@@ -73,9 +74,9 @@ export class View {
     const mask = (slots.length >> 1) - 1;
     let s = h & mask;
     // Only a matching hash reads a record: a new id costs no visit to scattered heap objects.
-    for (let v = slots[2 * s + 1]; v !== 0; s = (s + 1) & mask, v = slots[2 * s + 1]) {
+    for (let v = slots[2 * s + 1]!; v !== 0; s = (s + 1) & mask, v = slots[2 * s + 1]!) {
       if (slots[2 * s] !== h) continue;
-      const cur = this.records[v - 1];
+      const cur = this.records[v - 1]!;
       if (cur.id !== r.id) continue;
       if (totalTokens(r.tokens) <= totalTokens(cur.tokens)) return KEPT;
       this.records[v - 1] = r;
@@ -109,6 +110,6 @@ export class View {
   /** `capacity` pairs. */
   private rehash(capacity: number): void {
     this.slots = new Uint32Array(2 * capacity);
-    for (let i = 0; i < this.records.length; i++) this.place(this.hashes[i], i);
+    for (let i = 0; i < this.records.length; i++) this.place(this.hashes[i]!, i);
   }
 }
