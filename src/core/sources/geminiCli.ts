@@ -75,7 +75,7 @@ function projectFolder(file: string): { tmp: string; name: string } | null {
   const s = segments(file);
   const chats = MAIN.test(file) ? s.length - 2 : s.length - 3;
   if (chats < 2 || s[chats] !== 'chats') return null;
-  return { tmp: s.slice(0, chats - 1).join(path.sep), name: s[chats - 1] };
+  return { tmp: s.slice(0, chats - 1).join(path.sep), name: s[chats - 1]! };
 }
 
 /** The first bytes of a small file (a `.project_root` marker), or null when it cannot be read. */

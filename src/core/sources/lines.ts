@@ -93,9 +93,12 @@ export class LineSplitter {
 
   private wanted(chunk: Buffer, start: number, end: number, next: number[]): boolean {
     if (this.needles.length === 0 || (this.opts.keepTorn && torn(chunk, start, end))) return true;
+    // next[i]: where needles[i] next occurs in this chunk (-1: nowhere), one entry per needle.
     for (let i = 0; i < this.needles.length; i++) {
-      if (next[i] !== -1 && next[i] < start) next[i] = chunk.indexOf(this.needles[i], start);
-      if (next[i] >= 0 && next[i] + this.needles[i].length <= end) return true;
+      const needle = this.needles[i]!;
+      let at = next[i]!;
+      if (at !== -1 && at < start) at = next[i] = chunk.indexOf(needle, start);
+      if (at >= 0 && at + needle.length <= end) return true;
     }
     return this.leads(chunk, start, end);
   }
@@ -137,7 +140,7 @@ export class LineSplitter {
     if (this.skipping) {
       this.opts.onTooLong?.(this.lineNo, total);
     } else {
-      const line = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, total);
+      const line = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, total);
       if (line.length > 0 && this.wantedWhole(line)) this.emit(line, 0, line.length);
     }
     this.pieces = [];

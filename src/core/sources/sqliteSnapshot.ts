@@ -210,7 +210,7 @@ export function queryOf(db: Database): SqliteQuery {
       for (const res of db.exec(sql, params)) {
         for (const values of res.values) {
           const row: Row = {};
-          res.columns.forEach((c, k) => (row[c] = values[k]));
+          res.columns.forEach((c, k) => (row[c] = values[k] ?? null));
           out.push(row);
         }
       }
