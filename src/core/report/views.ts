@@ -4,7 +4,7 @@
  * so a row's state (complete, in progress, in the future) is reproducible.
  */
 import type { Interaction } from '../interaction';
-import { addDays, dayOfIso, localDay } from '../time';
+import { addDays, dayOfIso, dayParts, localDay } from '../time';
 import { byCostDesc, compareKeys, emptyTally, addRecord, addTally, toTotals, type Tally, type Totals } from './totals';
 import { weekOf, type WeekStart } from './week';
 
@@ -158,7 +158,7 @@ function periodBounds(kind: PeriodView, key: string): { first: string; last: str
 function periodStartAfter(kind: PeriodView, key: string, n = 1): string {
   if (kind === 'daily') return addDays(key, n);
   if (kind === 'weekly') return addDays(key, 7 * n);
-  const [y, m] = key.split('-').map(Number);
+  const [y, m] = dayParts(key);
   const t = y * 12 + (m - 1) + n;
   return `${String(Math.floor(t / 12)).padStart(4, '0')}-${String((t % 12) + 1).padStart(2, '0')}-01`;
 }
