@@ -47,7 +47,7 @@ export function withClaudeCodeRoute(current: unknown, port: number): { value: En
     };
   const url = gatewayUrl(port);
   const i = list.findIndex((e) => e.name === CLAUDE_BASE_URL_VAR);
-  if (i >= 0 && list[i].value === url) return { value: list, changed: false };
+  if (i >= 0 && list[i]!.value === url) return { value: list, changed: false };
   const value =
     i >= 0
       ? list.map((e, k) => (k === i ? { name: CLAUDE_BASE_URL_VAR, value: url } : e))

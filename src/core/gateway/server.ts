@@ -170,7 +170,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   server.on('clientError', (_err, socket) => socket.destroy());
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (opts.otlp?.handles((req.url ?? '/').split('?')[0].replace(/\/+$/, ''))) return opts.otlp.serve(req, res);
+    if (opts.otlp?.handles((req.url ?? '/').split('?')[0]!.replace(/\/+$/, ''))) return opts.otlp.serve(req, res);
     const ep = classify(req.method ?? 'GET', req.url ?? '/', req.headers);
     const shape = shapeFor(ep);
     const why = refusal(req.headers);
@@ -759,18 +759,20 @@ function target(base: string, pathAndQuery: string): URL {
   return new URL(`${u.origin}${prefix}${pathAndQuery}`);
 }
 
+// Node's rawHeaders alternate name and value, so a list holds an even number of entries: raw[i + 1] exists.
+
 /** The client's headers as sent (names, order, duplicates), less hop-by-hop ones; the body length is set anew. */
 function forwardHeaders(raw: string[], host: string, length: number): string[] {
   // With headers given as a list, Node adds no Host of its own.
   const out: string[] = ['host', host];
-  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
   if (length > 0) out.push('content-length', String(length));
   return out;
 }
 
 function ollamaHeaders(raw: string[], host: string, length: number): string[] {
   const out: string[] = ['host', host];
-  for (let i = 0; i < raw.length; i += 2) if (TO_OLLAMA.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  for (let i = 0; i < raw.length; i += 2) if (TO_OLLAMA.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
   out.push('content-length', String(length));
   return out;
 }
@@ -778,9 +780,9 @@ function ollamaHeaders(raw: string[], host: string, length: number): string[] {
 function responseHeaders(raw: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const k = raw[i].toLowerCase();
+    const k = raw[i]!.toLowerCase();
     if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
-    out.push(raw[i], raw[i + 1]);
+    out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
 }
