@@ -72,7 +72,7 @@ export interface DecodeLimits {
 
 /** `application/x-protobuf` or `application/json` (parameters ignored), as OTLP/HTTP names them. */
 export function encodingOf(contentType: string | undefined): Encoding | null {
-  const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (t === 'application/x-protobuf' || t === 'application/protobuf') return 'protobuf';
   if (t === 'application/json') return 'json';
   return null;
