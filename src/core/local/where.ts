@@ -59,7 +59,7 @@ export async function localCandidates(ollama: Pick<LocalOllama, 'show' | 'host'>
   const worker = async () => {
     while (next < models.length) {
       const k = next++;
-      const m = models[k];
+      const m = models[k]!;
       const remote = notLocalReason(m.name, ollama.host);
       const details = remote ? null : await ollama.show(m.name).catch(() => null);
       out[k] = { model: m, reason: remote ?? notOfferedReason(m.name, ollama.host, details) };
