@@ -22,6 +22,7 @@ import {
 } from '../../src/core/gateway';
 import type { Interaction } from '../../src/core/interaction';
 import { freePort, startHarness, type Harness } from './harness';
+import { closedUrl } from '../helpers/net';
 
 describe('SSE reader bounds', { timeout: 30_000 }, () => {
   test('a line over the cap stops the reader once, after the events before it; a long line under the cap arrives whole', () => {
@@ -187,10 +188,13 @@ describe('the gateway secret and the health proof', { timeout: 30_000 }, () => {
   const config: GatewayConfig = {
     route: 'cloud',
     localModel: null,
-    anthropicUpstream: 'http://127.0.0.1:1',
-    openaiUpstream: 'http://127.0.0.1:1',
-    ollamaHost: 'http://127.0.0.1:1',
+    anthropicUpstream: '',
+    openaiUpstream: '',
+    ollamaHost: '',
   };
+  before(async () => {
+    config.anthropicUpstream = config.openaiUpstream = config.ollamaHost = await closedUrl();
+  });
 
   test('the health endpoint answers HMAC-SHA256(secret, "unmetered-gateway-health\\n" + nonce); no nonce, no proof', async () => {
     const secret = randomBytes(32);
