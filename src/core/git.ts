@@ -56,7 +56,7 @@ function kind(p: string): 'dir' | 'file' | null {
  * holding `dir`. A linked worktree or submodule has a `.git` FILE naming its git directory, which in
  * turn names the common one in `commondir`.
  */
-export function gitDirs(dir: string): { gitDir: string; commonDir: string } | null {
+function gitDirs(dir: string): { gitDir: string; commonDir: string } | null {
   let d = path.resolve(dir);
   for (let i = 0; i < PARENTS_MAX; i++) {
     const dotGit = path.join(d, '.git');

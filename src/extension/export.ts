@@ -29,14 +29,14 @@ import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';
 import type { Services } from './services';
 import { COMMANDS } from './statusBar';
 
-export const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly } as const;
+const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly } as const;
 
 /** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
 const AUTO_EXPORT_DELAY_MS = 20_000;
 
 const warned = new Set<string>();
 
-export function readExportSettings(services: Services): ExportSettings {
+function readExportSettings(services: Services): ExportSettings {
   const c = vscode.workspace.getConfiguration('unmetered.export');
   const { value, warnings } = normaliseExportSettings({
     weekStart: c.get('weekStart'),
@@ -56,7 +56,7 @@ export function readExportSettings(services: Services): ExportSettings {
 }
 
 /** `~` and `${workspaceFolder}` in the folder setting, as people write them. */
-export function resolveFolder(folder: string): string {
+function resolveFolder(folder: string): string {
   const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   let f = folder.replace(/^~(?=$|[\\/])/, os.homedir());
   if (ws) f = f.replace(/\$\{workspaceFolder\}/g, ws);
@@ -146,7 +146,7 @@ async function exportWeekly(services: Services): Promise<{ week: string; folder:
 }
 
 /** The page a person wants to see first: the HTML report, else Markdown, else what was written. */
-export function preferredFile(files: readonly string[]): string | undefined {
+function preferredFile(files: readonly string[]): string | undefined {
   return files.find((f) => f.endsWith('.html')) ?? files.find((f) => f.endsWith('.md')) ?? files[0];
 }
 
@@ -182,7 +182,7 @@ async function offerToOpen(services: Services, done: { week: string; folder: str
  * once across all windows and restarts (claimWeek); a failed export gives the week back so a later
  * start retries.
  */
-export async function autoExport(services: Services, settings: ExportSettings, now = Date.now()): Promise<string[] | undefined> {
+async function autoExport(services: Services, settings: ExportSettings, now = Date.now()): Promise<string[] | undefined> {
   if (!settings.folder) return undefined;
   const week = lastCompleteWeek(now, services.timeZone(), settings.weekStart);
   if (!(await claimWeek(services.dataDir, week.id))) return undefined;

@@ -35,7 +35,7 @@ import { describeModel, describePull } from '../core/local/format';
 import { UnmeteredError } from '../core/errors';
 import type { MenuItem, Services } from './services';
 
-export const ROUTING_COMMANDS = {
+const ROUTING_COMMANDS = {
   useCloud: 'unmetered.useCloud',
   useLocal: 'unmetered.useLocalModel',
   pullModel: 'unmetered.pullModel',

@@ -10,7 +10,7 @@ import { createImporter, describeSource, normaliseSourceSettings, summariseSourc
 import type { Services } from './services';
 
 const STATUS_REFRESH_MS = 30_000;
-export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
+const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
 /** The import's worker thread, bundled beside the extension (dist/): a first import of a long history is parsed off this thread. */
 const WORKER_SCRIPT = path.join(__dirname, 'sources-worker.js');
 

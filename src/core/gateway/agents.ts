@@ -14,7 +14,7 @@ export function gatewayUrl(port: number): string {
 }
 
 /** Claude Code appends /v1/messages itself; Codex appends /responses to a base that ends in /v1. */
-export function codexBaseUrl(port: number): string {
+function codexBaseUrl(port: number): string {
   return `${gatewayUrl(port)}/v1`;
 }
 
@@ -71,7 +71,7 @@ function tomlString(s: string): string {
   return JSON.stringify(s); // a TOML basic string has JSON's escapes for what a URL can hold
 }
 
-export function codexProfileBlock(port: number): string {
+function codexProfileBlock(port: number): string {
   return [
     BEGIN,
     `[model_providers.${CODEX_PROFILE}]`,

@@ -66,7 +66,7 @@ interface Header {
   columns: ColumnInfo[];
 }
 
-export async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
+async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
   const h = createHash('sha1');
   const headLen = Math.min(FINGERPRINT_SPAN, bytes);
   const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);

@@ -11,7 +11,7 @@ export type BudgetState = 'none' | 'ok' | 'warning' | 'over';
 /** Projection reaches this share of the budget → warning; 100 % → over. */
 export const WARNING_RATIO = 0.8;
 /** How many complete days the recent daily rate looks back over. */
-export const RATE_WINDOW_DAYS = 7;
+const RATE_WINDOW_DAYS = 7;
 
 export interface MeterOptions {
   now: number;
@@ -26,7 +26,7 @@ export interface MeterOptions {
 }
 
 /** The agent whose interactions are billed by plan unless `copilotBilledPerToken` (src/core/otlp/vendors.ts names it). */
-export const PLAN_BILLED_AGENT = 'copilot-chat';
+const PLAN_BILLED_AGENT = 'copilot-chat';
 
 export interface Breakdown {
   key: string;
@@ -185,7 +185,7 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
   };
 }
 
-export function describeProjection(rateDays: number, daysLeft: number): string {
+function describeProjection(rateDays: number, daysLeft: number): string {
   const rate =
     rateDays > 0
       ? `the average metered spend of the last ${rateDays} complete day${rateDays === 1 ? '' : 's'}`

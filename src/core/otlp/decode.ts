@@ -63,13 +63,6 @@ export class OtlpDecodeError extends Error {
   }
 }
 
-export interface DecodeLimits {
-  /** Bytes as sent (compressed or not). */
-  maxBody: number;
-  /** Bytes after inflating. */
-  maxInflated: number;
-}
-
 /** `application/x-protobuf` or `application/json` (parameters ignored), as OTLP/HTTP names them. */
 export function encodingOf(contentType: string | undefined): Encoding | null {
   const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();

@@ -15,8 +15,8 @@ import { addRecord, addTally, byCostDesc, compareKeys, emptyTally, type Tally, t
 import { shiftWeek, weekById, weekDays, type Week, type WeekStart } from './week';
 import { budgetActionsOf, type BudgetActions } from './budget-actions';
 
-export const WEEKLY_SCHEMA = 'unmetered.weekly/2';
-export const DEFAULT_TOP_PROJECTS = 10;
+const WEEKLY_SCHEMA = 'unmetered.weekly/2';
+const DEFAULT_TOP_PROJECTS = 10;
 
 export interface WeekInfo {
   id: string;

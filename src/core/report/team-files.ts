@@ -38,7 +38,7 @@ export interface Collected {
 }
 
 /** Display form of a path from a shared folder: file names can carry escape sequences too. */
-export const shownPath = (p: string) => plainText(p);
+const shownPath = (p: string) => plainText(p);
 
 function kindOf(d: Dirent | Stats): string | undefined {
   if (d.isFIFO()) return 'a FIFO (named pipe)';

@@ -15,11 +15,11 @@ export const VIEW_KINDS: readonly ViewKind[] = ['daily', 'weekly', 'monthly', 's
 /** Views keyed by what a record's source said of its checkout (Interaction.branch / .repo). */
 export type AttributionView = 'branch' | 'repo';
 /** The rows of records whose source did not say: never folded into a guessed branch or repository. */
-export const BRANCH_NOT_RECORDED = '(branch not recorded)';
-export const REPO_NOT_RECORDED = '(repo not recorded)';
+const BRANCH_NOT_RECORDED = '(branch not recorded)';
+const REPO_NOT_RECORDED = '(repo not recorded)';
 
 /** A record's key in an attribution view. Git refuses spaces in branch names, so no branch can collide with these. */
-export function attributionKey(kind: AttributionView, r: Interaction): string {
+function attributionKey(kind: AttributionView, r: Interaction): string {
   return kind === 'branch' ? (r.branch ?? BRANCH_NOT_RECORDED) : (r.repo ?? REPO_NOT_RECORDED);
 }
 export type Order = 'asc' | 'desc';
@@ -141,7 +141,7 @@ function bump(m: Map<string, Tally>, key: string, r: Interaction): void {
 }
 
 /** The key of a period containing a local day. */
-export function periodOf(kind: PeriodView, day: string, weekStart: WeekStart = 'monday'): string {
+function periodOf(kind: PeriodView, day: string, weekStart: WeekStart = 'monday'): string {
   if (kind === 'daily') return day;
   if (kind === 'monthly') return day.slice(0, 7);
   return weekOf(day, weekStart).start;
@@ -163,13 +163,13 @@ function periodStartAfter(kind: PeriodView, key: string, n = 1): string {
   return `${String(Math.floor(t / 12)).padStart(4, '0')}-${String((t % 12) + 1).padStart(2, '0')}-01`;
 }
 
-export function stateOf(first: string, last: string, today: string): PeriodState {
+function stateOf(first: string, last: string, today: string): PeriodState {
   if (first > today) return 'future';
   return last < today ? 'complete' : 'in progress';
 }
 
 /** The first local day of the N most recent periods of a kind, ending with the one holding today. */
-export function lastPeriodsSince(kind: PeriodView, n: number, today: string, weekStart: WeekStart = 'monday'): string {
+function lastPeriodsSince(kind: PeriodView, n: number, today: string, weekStart: WeekStart = 'monday'): string {
   const current = kind === 'monthly' ? `${today.slice(0, 7)}-01` : periodOf(kind, today, weekStart);
   return periodStartAfter(kind, kind === 'monthly' ? current.slice(0, 7) : current, -(n - 1));
 }

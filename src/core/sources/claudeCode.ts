@@ -253,7 +253,7 @@ const folderProjects = new Map<string, { project: string | null; fromCwd: boolea
  * (`<folder>/<session>.jsonl`) or another transcript of the folder when one encodes to the folder's
  * name; only without one is the project the folder name's last `-` part (`app`).
  */
-export function claudeFolderProject(file: string): string | null {
+function claudeFolderProject(file: string): string | null {
   const s = segments(file);
   let i = s.length - 3;
   while (i >= 0 && s[i] !== 'projects') i--;

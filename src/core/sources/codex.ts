@@ -133,7 +133,7 @@ function sessionFromName(file: string): string {
  * name's local timestamp. Reading older threads first means a fork's parent is stored before the
  * fork's copy of it, so the parent's own timestamps are the ones kept.
  */
-export function threadStartMs(file: string): number {
+function threadStartMs(file: string): number {
   const id = sessionFromName(file);
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-7/i.test(id)) return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
   const m = /rollout-(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})/.exec(path.basename(file));

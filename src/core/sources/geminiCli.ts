@@ -133,7 +133,7 @@ function rootForHash(tmp: string, hash: string): string | null {
 }
 
 /** The project a chat file belongs to, or null when Gemini CLI left nothing that names it. */
-export function geminiProject(file: string): string | null {
+function geminiProject(file: string): string | null {
   const f = projectFolder(file);
   if (!f) return null;
   const root = SHA256.test(f.name) ? (projectRoot(f.tmp, f.name) ?? rootForHash(f.tmp, f.name)) : projectRoot(f.tmp, f.name);

@@ -72,7 +72,7 @@ function readSaved(saved: unknown): Saved {
 }
 
 /** Beyond this, `api_conversation_history.json` is not read for the model (a whole task is rarely over a few MB). */
-export const MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+const MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 
 const PRICE_BY_INPUT_TOTAL = new Set(['openai', 'litellm']);
 

@@ -34,7 +34,7 @@ export class ZstdLimitError extends Error {
 }
 
 /** Damaged data: not zstd, or cut short. */
-export class ZstdDataError extends Error {
+class ZstdDataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ZstdDataError';
