@@ -19,7 +19,7 @@ export function parse<O extends Options>(args: string[], options: O, allowPositi
  * Node's own wording ("argument is ambiguous", "argument missing") points at its parser, not at
  * the user's mistake: a string option with no value, or followed by another option.
  */
-export function friendlyParseError(err: Error & { code?: string }): string {
+function friendlyParseError(err: Error & { code?: string }): string {
   const m = err.message;
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /'(?:-\w, )?(--[\w-]+)/.exec(m)?.[1];

@@ -28,14 +28,14 @@ import { EXIT, UsageError, type CliContext } from './context';
 import { openForCli, readMirroredSettings } from './setup';
 
 /** The export settings the extension mirrored for the CLI (defaults when there are none). */
-export async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
+async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
   const raw = (await readMirroredSettings(ctx)).export;
   const { value, warnings } = normaliseExportSettings(typeof raw === 'object' && raw !== null ? raw : {});
   for (const w of warnings) ctx.logger.warn(w);
   return value;
 }
 
-export function loginName(env: NodeJS.ProcessEnv, home: string): string {
+function loginName(env: NodeJS.ProcessEnv, home: string): string {
   return env.USER || env.USERNAME || env.LOGNAME || path.basename(home) || 'developer';
 }
 
@@ -52,7 +52,7 @@ export function formatArg(v: string | undefined, allowed: readonly ReportFormat[
   return v;
 }
 
-export async function isFolder(p: string): Promise<boolean> {
+async function isFolder(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
   } catch {

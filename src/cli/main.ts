@@ -106,7 +106,7 @@ function pinnedClock(now: string | undefined): Clock {
   return fixedClock(now);
 }
 
-export function processContext(): CliContext {
+function processContext(): CliContext {
   return {
     env: process.env,
     cwd: process.cwd(),

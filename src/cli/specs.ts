@@ -190,7 +190,7 @@ export const VIEW_SPECS: CommandSpec[] = [
   },
 ];
 
-export const OTHER_SPECS: CommandSpec[] = [
+const OTHER_SPECS: CommandSpec[] = [
   {
     name: 'status',
     summary: "today's spend, saved by local models, and the projected month against your budget",

@@ -92,7 +92,7 @@ function breakdownJson(name: 'agent' | 'model', b: Breakdown) {
   };
 }
 
-export function meterJson(m: Meter, timeZone: string) {
+function meterJson(m: Meter, timeZone: string) {
   return {
     day: m.day,
     timeZone,

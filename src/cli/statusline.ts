@@ -60,7 +60,7 @@ export function readBounded(stream: Readable & { isTTY?: boolean }, timeoutMs: n
   });
 }
 
-export function parsePayload(text: string): StatusPayload {
+function parsePayload(text: string): StatusPayload {
   const none: StatusPayload = { sessionId: null, model: null, project: null, sessionCostUSD: null };
   let v: unknown;
   try {

@@ -81,7 +81,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
 
 const totalsOf = (t: Totals): Totals => Object.fromEntries(TOTALS_FIELDS.map((k) => [k, t[k]])) as unknown as Totals;
 
-export const usdText = (usd: number | null, unpriced = 0) =>
+const usdText = (usd: number | null, unpriced = 0) =>
   usd === null ? 'unpriced' : formatUSD(Math.round(usd * 1e9)) + (unpriced ? '*' : '');
 const n = (x: number) => x.toLocaleString('en-US');
 const TITLES: Record<ViewKind, string> = {
@@ -110,7 +110,7 @@ export function rangeText(since: string | null, until: string | null, state: str
   return `${since ?? 'first record'} … ${until ?? 'today'}${state === 'future' ? ' (in the future: nothing can be recorded yet)' : ''}`;
 }
 
-export function viewText(v: ViewJson, paint: Paint): string {
+function viewText(v: ViewJson, paint: Paint): string {
   const head = `Unmetered · ${v.view} · ${rangeText(v.since, v.until, v.rangeState)} (${v.timeZone}; prices ${v.priceTable})`;
   const cols = [TITLES[v.view], 'cost', 'input', 'output', 'cache read', 'cache write', 'calls'].map((title) => ({ title }));
   const rows: (string[] | null)[] = [];
@@ -187,7 +187,7 @@ export function duration(minutes: number): string {
   return m >= 60 ? `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m` : `${m}m`;
 }
 
-export function blocksText(b: BlocksJson, now: number, agent: string | undefined, paint: Paint): string {
+function blocksText(b: BlocksJson, now: number, agent: string | undefined, paint: Paint): string {
   const head = `Unmetered · 5-hour blocks · ${agent ?? 'every agent'} (${b.timeZone}; prices ${b.priceTable})`;
   if (!b.blocks.length) return `${paint.bold(head)}\n\nNo blocks${agent ? ` for ${agent}` : ''} in this range.\n`;
   const cols = ['start', 'state', 'cost', 'tokens', 'calls', 'burn rate', 'projected', 'models'].map((title, i) => ({

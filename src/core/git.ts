@@ -56,7 +56,7 @@ function kind(p: string): 'dir' | 'file' | null {
  * holding `dir`. A linked worktree or submodule has a `.git` FILE naming its git directory, which in
  * turn names the common one in `commondir`.
  */
-export function gitDirs(dir: string): { gitDir: string; commonDir: string } | null {
+function gitDirs(dir: string): { gitDir: string; commonDir: string } | null {
   let d = path.resolve(dir);
   for (let i = 0; i < PARENTS_MAX; i++) {
     const dotGit = path.join(d, '.git');
@@ -65,7 +65,7 @@ export function gitDirs(dir: string): { gitDir: string; commonDir: string } | nu
     if (k === 'file') {
       const m = /^gitdir:\s*(.+?)\s*$/m.exec(readHead(dotGit, HEAD_MAX) ?? '');
       if (!m) return null;
-      const gitDir = path.resolve(d, m[1]);
+      const gitDir = path.resolve(d, m[1]!);
       const common = readHead(path.join(gitDir, 'commondir'), HEAD_MAX)?.trim();
       return { gitDir, commonDir: common ? path.resolve(gitDir, common) : gitDir };
     }
@@ -79,7 +79,7 @@ export function gitDirs(dir: string): { gitDir: string; commonDir: string } | nu
 /** `ref: refs/heads/<name>` → name; a detached HEAD (a commit id) names no branch. */
 export function branchFromHead(head: string): string | undefined {
   const m = /^ref:\s*refs\/heads\/(.+?)\s*$/m.exec(head);
-  return m ? bounded(m[1]) : undefined;
+  return m ? bounded(m[1]!) : undefined;
 }
 
 function bounded(s: string): string | undefined {
@@ -97,7 +97,7 @@ export function originUrl(config: string): string | undefined {
     }
     if (!inOrigin) continue;
     const m = /^url\s*=\s*(.*)$/i.exec(line);
-    if (m) return m[1].replace(/^"(.*)"$/, '$1').trim() || undefined;
+    if (m) return m[1]!.replace(/^"(.*)"$/, '$1').trim() || undefined;
   }
   return undefined;
 }
@@ -116,7 +116,7 @@ export function normaliseRemote(url: string): string | undefined {
   let rest: string;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(u);
   if (scheme) {
-    if (scheme[1].toLowerCase() === 'file') return undefined;
+    if (scheme[1]!.toLowerCase() === 'file') return undefined;
     let parsed: URL;
     try {
       parsed = new URL(u);
@@ -128,9 +128,10 @@ export function normaliseRemote(url: string): string | undefined {
   } else {
     // scp-like: [user@]host:path (a colon before any slash); anything else is a local path.
     const m = /^(?:[^@/]*@)?([^:/]+):(.+)$/.exec(u);
-    if (!m || m[1].length < 2) return undefined; // `C:/dir` is a drive letter, not a host
-    host = m[1];
-    rest = m[2].replace(/[?#].*$/, '');
+    const [, h, p] = m ?? [];
+    if (h === undefined || p === undefined || h.length < 2) return undefined; // `C:/dir` is a drive letter, not a host
+    host = h;
+    rest = p.replace(/[?#].*$/, '');
   }
   host = host.toLowerCase().replace(/^\[|\]$/g, '');
   const parts = rest
@@ -144,8 +145,9 @@ export function normaliseRemote(url: string): string | undefined {
       }
     });
   if (!host || parts.length === 0 || parts.some((p) => p.includes('@') || p.includes('/'))) return undefined;
-  parts[parts.length - 1] = parts[parts.length - 1].replace(/\.git$/i, '');
-  if (!parts[parts.length - 1]) return undefined;
+  const name = parts.pop()!.replace(/\.git$/i, ''); // parts is not empty (checked above)
+  if (!name) return undefined;
+  parts.push(name);
   return bounded(`${host}/${parts.join('/')}`);
 }
 

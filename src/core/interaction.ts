@@ -101,7 +101,7 @@ export const INTERACTION_FIELDS: ReadonlySet<string> = new Set<keyof Interaction
   'repo',
 ]);
 
-export const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
+const ZERO_TOKENS: Readonly<Tokens> = Object.freeze({
   input: 0,
   output: 0,
   cacheRead: 0,

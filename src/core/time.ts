@@ -68,9 +68,15 @@ function offsetAt(ms: number, timeZone: string): number {
   return asUTC - Math.floor(ms / 1000) * 1000;
 }
 
+/** Year, month (1–12) and day of a 'YYYY-MM-DD' key; a part it lacks is NaN, so arithmetic on it yields NaN, never a throw. */
+export function dayParts(day: string): [year: number, month: number, day: number] {
+  const [y = NaN, m = NaN, d = NaN] = day.split('-').map(Number);
+  return [y, m, d];
+}
+
 /** The instant a local calendar day starts in a zone (handles DST: a day can be 23 or 25 hours). */
 export function startOfDay(day: string, timeZone: string): number {
-  const [y, m, d] = day.split('-').map(Number);
+  const [y, m, d] = dayParts(day);
   const guess = Date.UTC(y, m - 1, d);
   // Two passes settle the offset even when midnight sits next to a DST change.
   let t = guess - offsetAt(guess, timeZone);
@@ -80,26 +86,26 @@ export function startOfDay(day: string, timeZone: string): number {
 
 /** 'YYYY-MM-DD' plus n days (pure calendar arithmetic, no zone involved). */
 export function addDays(day: string, n: number): string {
-  const [y, m, d] = day.split('-').map(Number);
+  const [y, m, d] = dayParts(day);
   const t = new Date(Date.UTC(y, m - 1, d + n));
   return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
 }
 
 export function daysInMonth(day: string): number {
-  const [y, m] = day.split('-').map(Number);
+  const [y, m] = dayParts(day);
   return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
 /** ISO weekday, 1 = Monday … 7 = Sunday. */
 export function weekday(day: string): number {
-  const [y, m, d] = day.split('-').map(Number);
+  const [y, m, d] = dayParts(day);
   return ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7) + 1;
 }
 
 /** Whole days from a to b (b − a). */
 export function daysBetween(a: string, b: string): number {
-  const [y1, m1, d1] = a.split('-').map(Number);
-  const [y2, m2, d2] = b.split('-').map(Number);
+  const [y1, m1, d1] = dayParts(a);
+  const [y2, m2, d2] = dayParts(b);
   return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000);
 }
 

@@ -3,7 +3,7 @@
  * `unknown` (left unpriced, never $0) and a project it does not name as null; reports and the
  * tooltip say "not recorded" instead of showing a placeholder that reads like a name.
  */
-export const MODEL_NOT_RECORDED = 'unknown';
+const MODEL_NOT_RECORDED = 'unknown';
 
 /** A model name as shown to people. */
 export function modelLabel(model: string): string {

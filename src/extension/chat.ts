@@ -14,8 +14,8 @@ import type { Interaction } from '../core/interaction';
 import { systemClock, type Logger } from '../core/ports';
 import { disposeTokenizers } from '../core/tokens';
 
-export const CHAT_VENDOR = 'unmetered';
-export const CHAT_COMMANDS = { setApiKey: 'unmetered.chat.setApiKey', showModels: 'unmetered.chat.showModels' } as const;
+const CHAT_VENDOR = 'unmetered';
+const CHAT_COMMANDS = { setApiKey: 'unmetered.chat.setApiKey', showModels: 'unmetered.chat.showModels' } as const;
 // One key for the configured endpoint, kept in SecretStorage (encrypted, never synced, never in settings).
 const API_KEY_SECRET = 'unmetered.chat.apiKey';
 

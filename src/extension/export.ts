@@ -30,7 +30,7 @@ import type { Services } from './services';
 import { COMMANDS } from './statusBar';
 import { errorMessage } from '../core/errors';
 
-export const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly } as const;
+const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: COMMANDS.exportWeekly } as const;
 
 /** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
 const AUTO_EXPORT_DELAY_MS = 20_000;
@@ -40,7 +40,7 @@ export function readExportSettings(services: Services): ExportSettings {
 }
 
 /** `~` and `${workspaceFolder}` in the folder setting, as people write them. */
-export function resolveFolder(folder: string): string {
+function resolveFolder(folder: string): string {
   const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   let f = folder.replace(/^~(?=$|[\\/])/, os.homedir());
   if (ws) f = f.replace(/\$\{workspaceFolder\}/g, ws);
@@ -130,7 +130,7 @@ async function exportWeekly(services: Services): Promise<{ week: string; folder:
 }
 
 /** The page a person wants to see first: the HTML report, else Markdown, else what was written. */
-export function preferredFile(files: readonly string[]): string | undefined {
+function preferredFile(files: readonly string[]): string | undefined {
   return files.find((f) => f.endsWith('.html')) ?? files.find((f) => f.endsWith('.md')) ?? files[0];
 }
 
@@ -166,7 +166,7 @@ async function offerToOpen(services: Services, done: { week: string; folder: str
  * once across all windows and restarts (claimWeek); a failed export gives the week back so a later
  * start retries.
  */
-export async function autoExport(services: Services, settings: ExportSettings, now = Date.now()): Promise<string[] | undefined> {
+async function autoExport(services: Services, settings: ExportSettings, now = Date.now()): Promise<string[] | undefined> {
   if (!settings.folder) return undefined;
   const week = lastCompleteWeek(now, services.timeZone(), settings.weekStart);
   if (!(await claimWeek(services.dataDir, week.id))) return undefined;

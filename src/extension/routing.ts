@@ -39,7 +39,7 @@ import { localMenuItems } from './localMenu';
 import { UnmeteredError } from '../core/errors';
 import type { MenuItem, Services } from './services';
 
-export const ROUTING_COMMANDS = {
+const ROUTING_COMMANDS = {
   useCloud: 'unmetered.useCloud',
   useLocal: 'unmetered.useLocalModel',
   pullModel: 'unmetered.pullModel',

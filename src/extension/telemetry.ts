@@ -21,7 +21,7 @@ import {
 } from '../core/otlp';
 import type { MenuItem, Services } from './services';
 
-export const TELEMETRY_COMMANDS = {
+const TELEMETRY_COMMANDS = {
   meter: 'unmetered.meterTelemetry',
   show: 'unmetered.showTelemetry',
   undo: 'unmetered.undoTelemetry',

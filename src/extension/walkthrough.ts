@@ -16,7 +16,7 @@
 import * as vscode from 'vscode';
 
 /** Named in package.json's walkthrough: `onContext:unmetered.walkthrough.budgetSet`. */
-export const BUDGET_SET_KEY = 'unmetered.walkthrough.budgetSet';
+const BUDGET_SET_KEY = 'unmetered.walkthrough.budgetSet';
 
 /** After the walkthrough opens: one pulse soon, one after the service's 5 s experiment wait. */
 const PULSE_DELAYS_MS = [1_500, 6_500];

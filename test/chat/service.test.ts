@@ -1,6 +1,6 @@
 // The chat provider's core against loopback servers speaking OpenAI's and Ollama's wire formats,
 // through the real `openai` and `ollama` clients.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { fixedClock, memoryLogger } from '../../src/core/ports';
 import { countTokens } from '../../src/core/tokens';
 import { startFakeOllama, startFakeOpenAI, type FakeServer } from '../helpers/fake-vendors';
 import { ollamaToolCallStream, openAITextStreamWithoutUsage, openAIToolCallStream, startScripted } from './wire';
+import { closedUrl } from '../helpers/net';
 
 class TextPart {
   constructor(public value: string) {}
@@ -47,6 +48,12 @@ interface HarnessOptions {
   attribution?: ChatServiceDeps['attribution'];
 }
 
+// Where a test that names no server sends nothing, or is refused: a port the OS handed out and that was closed.
+let nowhere = '';
+before(async () => {
+  nowhere = await closedUrl();
+});
+
 function harness(over: HarnessOptions = {}) {
   const recorded: Interaction[] = [];
   const logger = memoryLogger();
@@ -54,13 +61,13 @@ function harness(over: HarnessOptions = {}) {
   const deps: ChatServiceDeps = {
     settings: () =>
       normaliseChatSettings({
-        openaiBaseUrl: over.baseUrl ?? 'http://127.0.0.1:9/v1',
+        openaiBaseUrl: over.baseUrl ?? `${nowhere}/v1`,
         cloudModels: over.cloudModels ?? ['gpt-4o'],
         cloudModel: over.cloudModel ?? 'gpt-4.1',
       }).value,
     route:
       typeof over.route === 'function' ? over.route : () => (over.route as RouteState | undefined) ?? { route: 'cloud', localModel: null },
-    ollamaHost: () => over.host ?? 'http://127.0.0.1:9',
+    ollamaHost: () => over.host ?? nowhere,
     apiKey: async () => over.key,
     record: (i) => void recorded.push(validateInteraction(structuredClone(i))),
     clock: fixedClock('2026-11-23T12:00:00.000Z'),
@@ -344,7 +351,7 @@ test('OpenAI: cancelling before the first byte (a slow model) closes the upstrea
     const { service, recorded } = harness({ baseUrl: srv.url, key: 'k' });
     const ac = new AbortController();
     const run = service.respond(cloud('o3'), [user('think hard')], NO_OPTIONS, () => {}, ac.signal);
-    while (srv.requests.length === 0) await new Promise((ok) => setTimeout(ok, 5));
+    await srv.arrived(0);
     ac.abort();
     await assert.rejects(run, (e: ChatError) => e.code === 'E_CHAT_CANCELLED');
     assert.equal(await srv.requests[0].closedEarly, true);
@@ -510,7 +517,7 @@ test('Ollama: cancelling while the model is still loading (no byte sent yet) clo
     const { service, recorded } = harness({ host: srv.url });
     const ac = new AbortController();
     const run = service.respond(local('qwen2.5-coder:7b'), [user('hi')], NO_OPTIONS, () => {}, ac.signal);
-    while (srv.requests.length === 0) await new Promise((ok) => setTimeout(ok, 5));
+    await srv.arrived(0);
     ac.abort();
     await assert.rejects(run, (e: ChatError) => e.code === 'E_CHAT_CANCELLED');
     assert.equal(await srv.requests[0].closedEarly, true);

@@ -4,6 +4,7 @@
  * server that accepts a request but never answers (a model still loading). Written from the vendors'
  * documents; everything else in the chat tests uses the shared fakes.
  */
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sseFrame } from '../helpers/fake-vendors';
@@ -19,6 +20,8 @@ export interface ScriptedRequest {
 export interface ScriptedServer {
   url: string;
   requests: ScriptedRequest[];
+  /** Resolves once request number `index` (0-based) has arrived: an event, not a poll. */
+  arrived(index: number): Promise<ScriptedRequest>;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function startScripted(
   respond: (req: ScriptedRequest, res: http.ServerResponse) => void | Promise<void>,
 ): Promise<ScriptedServer> {
   const requests: ScriptedRequest[] = [];
+  const arrivals = new EventEmitter();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -34,6 +38,7 @@ export async function startScripted(
       const closedEarly = new Promise<boolean>((ok) => res.on('close', () => ok(!res.writableFinished)));
       const r: ScriptedRequest = { path: req.url ?? '', json: body ? JSON.parse(body) : undefined, headers: req.headers, closedEarly };
       requests.push(r);
+      arrivals.emit('request');
       void respond(r, res);
     });
   });
@@ -41,6 +46,10 @@ export async function startScripted(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    arrived: async (index) => {
+      while (requests.length <= index) await once(arrivals, 'request');
+      return requests[index];
+    },
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

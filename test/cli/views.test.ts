@@ -6,7 +6,7 @@
  * Goldens pin the whole text and JSON output; `UPDATE_GOLDEN=1` rewrites them (review the diff).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,6 +16,7 @@ import type { CliContext } from '../../src/cli/context';
 import { openLedger } from '../../src/core/ledger';
 import { fixedClock, memoryLogger } from '../../src/core/ports';
 import { corpus, NOW } from './corpus';
+import { assertGoldenFile } from '../helpers/golden';
 
 const GOLDEN = path.join(__dirname, 'golden');
 
@@ -51,14 +52,7 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<{ 
 const stable = (s: string) => s.replace(/litellm@[0-9a-f]+/g, 'litellm@<table>');
 
 function golden(name: string, actual: string): void {
-  const file = path.join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.ok(existsSync(file), `golden ${file} is missing; create it with UPDATE_GOLDEN=1`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its golden`);
+  assertGoldenFile(path.join(GOLDEN, name), actual);
 }
 
 const nanos = (usd: number | null) => (usd === null ? null : Math.round(usd * 1e9));

@@ -12,6 +12,7 @@ import { openLedger } from '../../src/core/ledger';
 import { memoryLogger, systemClock } from '../../src/core/ports';
 import { startFakeOllama, startFakeOpenAI } from '../helpers/fake-vendors';
 import { freePort } from './harness';
+import { closedUrl } from '../helpers/net';
 
 function sink() {
   let text = '';
@@ -126,6 +127,7 @@ test('bad arguments: one line naming the argument and what was expected, exit 2'
 
 test('when another Unmetered gateway already serves the port, the CLI says so and exits 1', async () => {
   const port = await freePort();
+  const dead = await closedUrl();
   const { ctx, stderr, dataDir } = await context();
   // The other gateway shares the data directory, hence the secret that proves it is ours.
   const secret = await loadGatewaySecret(dataDir);
@@ -134,9 +136,9 @@ test('when another Unmetered gateway already serves the port, the CLI says so an
       config: () => ({
         route: 'cloud',
         localModel: null,
-        anthropicUpstream: 'http://127.0.0.1:1',
-        openaiUpstream: 'http://127.0.0.1:1',
-        ollamaHost: 'http://127.0.0.1:1',
+        anthropicUpstream: dead,
+        openaiUpstream: dead,
+        ollamaHost: dead,
       }),
       onInteraction: () => {},
       secret,

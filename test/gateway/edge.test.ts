@@ -20,6 +20,7 @@ import {
   type GatewayConfig,
 } from '../../src/core/gateway';
 import { freePort, startHarness, type Harness } from './harness';
+import { closedUrl } from '../helpers/net';
 
 describe('SSE reader bounds', { timeout: 30_000 }, () => {
   test('a line over the cap stops the reader once, after the events before it; a long line under the cap arrives whole', () => {
@@ -124,7 +125,10 @@ describe('request body caps per endpoint', { timeout: 30_000 }, () => {
       );
       req.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
       req.on('close', () => resolve({ status, body: Buffer.concat(parts).toString('utf8'), error }));
-      if (!chunked) return req.end(body);
+      if (!chunked) {
+        req.end(body);
+        return;
+      }
       for (let i = 0; i < body.length; i += 1 << 20) req.write(body.subarray(i, i + (1 << 20)));
       req.end();
     });
@@ -182,10 +186,13 @@ describe('the gateway secret and the health proof', { timeout: 30_000 }, () => {
   const config: GatewayConfig = {
     route: 'cloud',
     localModel: null,
-    anthropicUpstream: 'http://127.0.0.1:1',
-    openaiUpstream: 'http://127.0.0.1:1',
-    ollamaHost: 'http://127.0.0.1:1',
+    anthropicUpstream: '',
+    openaiUpstream: '',
+    ollamaHost: '',
   };
+  before(async () => {
+    config.anthropicUpstream = config.openaiUpstream = config.ollamaHost = await closedUrl();
+  });
 
   test('the health endpoint answers HMAC-SHA256(secret, "unmetered-gateway-health\\n" + nonce); no nonce, no proof', async () => {
     const secret = randomBytes(32);

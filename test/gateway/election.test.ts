@@ -1,17 +1,21 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createGateway, hostGateway, type GatewayConfig, type HostState } from '../../src/core/gateway';
 import { freePort } from './harness';
+import { closedUrl } from '../helpers/net';
 
 const config: GatewayConfig = {
   route: 'cloud',
   localModel: null,
-  anthropicUpstream: 'http://127.0.0.1:1',
-  openaiUpstream: 'http://127.0.0.1:1',
-  ollamaHost: 'http://127.0.0.1:1',
+  anthropicUpstream: '',
+  openaiUpstream: '',
+  ollamaHost: '',
 };
+before(async () => {
+  config.anthropicUpstream = config.openaiUpstream = config.ollamaHost = await closedUrl();
+});
 const secret = randomBytes(32);
 const gw = (version: string) => createGateway({ config: () => config, onInteraction: () => {}, version, secret });
 

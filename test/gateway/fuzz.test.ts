@@ -20,6 +20,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, MAX_COUNT, observeResponse, type Api, type Gateway } from '../../src/core/gateway';
 import type { Tokens } from '../../src/core/interaction';
+import { closedUrl } from '../helpers/net';
 
 const RUNS = Number(process.env.UNMETERED_FUZZ_RUNS) > 0 ? Number(process.env.UNMETERED_FUZZ_RUNS) : 400;
 const SEED = Number(process.env.UNMETERED_FUZZ_SEED) || 0x5eed_2026;
@@ -368,13 +369,14 @@ for (const api of ['anthropic', 'openai-chat', 'openai-responses'] as Api[]) {
     let port: number;
     before(async () => {
       upstream = await raw(Buffer.alloc(0), false);
+      const dead = await closedUrl();
       gateway = createGateway({
         config: () => ({
           route: 'cloud',
           localModel: null,
           anthropicUpstream: upstream.url,
           openaiUpstream: upstream.url,
-          ollamaHost: 'http://127.0.0.1:1',
+          ollamaHost: dead,
         }),
         onInteraction: () => {},
         countTokens: async (t) => Math.ceil(t.length / 4),

@@ -1,6 +1,5 @@
 /** A gateway wired to fake vendors, collecting the Interactions it hands over. */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createGateway, type Gateway, type GatewayConfig } from '../../src/core/gateway';
 import type { Interaction } from '../../src/core/interaction';
 import { fixedClock, memoryLogger } from '../../src/core/ports';
@@ -58,14 +57,7 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-/** A port nothing listens on. */
-export async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
+export { freePort } from '../helpers/net';
 
 /** A raw request (fetch may not set Host or some browser headers). */
 export function rawRequest(

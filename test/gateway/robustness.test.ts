@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { countTokens } from '../../src/core/tokens';
 import { anthropicHeaders, rawRequest, startHarness, type Harness } from './harness';
+import { closedUrl } from '../helpers/net';
 
 let h: Harness;
 before(async () => (h = await startHarness()));
@@ -129,7 +130,12 @@ test('a client that disconnects mid-stream: the upstream request is aborted and 
   });
   const reader = res.body!.getReader();
   let got = '';
-  while (!got.includes('"text":"five ')) got += new TextDecoder().decode((await reader.read()).value);
+  // Bounded by the stream: it ends (a failure here) or brings the word; the vendor then hangs, as scripted.
+  while (!got.includes('"text":"five ')) {
+    const { done, value } = await reader.read();
+    assert.ok(!done, `the stream ended before "five" arrived: ${got}`);
+    got += new TextDecoder().decode(value);
+  }
   ac.abort();
   const upstream = await h.anthropic.settled(before);
   assert.equal(upstream.aborted, true, 'the vendor saw the request go away');
@@ -251,7 +257,7 @@ test('a gzip-compressed JSON answer passes unchanged to the client and its usage
 
 test('no header or body reaches the log', async () => {
   h.logger.lines.length = 0;
-  h.config.anthropicUpstream = 'http://127.0.0.1:1';
+  h.config.anthropicUpstream = await closedUrl();
   await fetch(`${h.url}/v1/messages`, {
     method: 'POST',
     headers: { ...anthropicHeaders, 'x-api-key': 'sk-ant-NEVER-LOG' },

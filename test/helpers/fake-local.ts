@@ -89,7 +89,7 @@ export async function startFakeLmStudio(opts: { models?: FakeLmModel[]; reply?: 
         io.json(200, { object: 'list', data: state.models.map((m) => ({ id: m.key, object: 'model', owned_by: 'organization_owner' })) });
     if (req.method !== 'POST' || opts.without?.includes(p)) return null;
     if (p === '/v1/messages')
-      return known(anthropicMessages(undefined, LMSTUDIO_MESSAGES_USAGE), (m) => anthropicError(404, 'not_found_error', m));
+      return known(anthropicMessages(undefined, LMSTUDIO_MESSAGES_USAGE), (m) => anthropicError('not_found_error', m));
     if (p === '/v1/chat/completions') return known(chatCompletions(undefined, LMSTUDIO_CHAT_USAGE), oai);
     if (p === '/v1/responses') return known(responses(undefined, LMSTUDIO_RESPONSES_USAGE), oai);
     return null;

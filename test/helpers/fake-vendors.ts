@@ -123,7 +123,7 @@ export function anthropicStreamEvents(req: any, r: Reply, defaultUsage: object =
   return events;
 }
 
-export function anthropicError(status: number, type: string, message: string) {
+export function anthropicError(type: string, message: string) {
   return { type: 'error', error: { type, message }, request_id: rid('req_') };
 }
 
@@ -391,7 +391,7 @@ const now = () => Math.floor(Date.now() / 1000);
 // Handlers shared by the vendor fakes and Ollama's compatible endpoints.
 
 export function anthropicMessages(
-  errorShape: (status: number, message: string) => unknown = (s, m) => anthropicError(s, ANTHROPIC_ERROR_TYPES[s] ?? 'api_error', m),
+  errorShape: (status: number, message: string) => unknown = (s, m) => anthropicError(ANTHROPIC_ERROR_TYPES[s] ?? 'api_error', m),
   usage: object = ANTHROPIC_DEFAULT_USAGE,
 ): Handler {
   return (req, r, _res, io) => {
@@ -421,7 +421,7 @@ export function chatCompletions(
 }
 
 export function responses(
-  errorShape: (status: number, message: string) => unknown = (s, m) => openaiError(m, 'invalid_request_error', null),
+  errorShape: (status: number, message: string) => unknown = (_s, m) => openaiError(m, 'invalid_request_error', null),
   usage: object = RESPONSES_DEFAULT_USAGE,
 ): Handler {
   return (req, r, _res, io) => {
@@ -440,7 +440,7 @@ export function startFakeAnthropic(defaultReply: Reply = {}): Promise<FakeServer
     if (req.method === 'POST' && p === '/v1/messages/count_tokens')
       return (r, reply, _res, io) =>
         reply.error
-          ? io.json(reply.error.status, reply.error.body ?? anthropicError(reply.error.status, 'api_error', 'error'))
+          ? io.json(reply.error.status, reply.error.body ?? anthropicError('api_error', 'error'))
           : io.json(200, { input_tokens: Math.ceil(r.body.length / 4) });
     if (req.method === 'GET' && p === '/v1/models')
       return (_r, _reply, _res, io) =>
@@ -536,7 +536,7 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
   // Ollama's compatibility layers answer with the vendor's error shapes (openai.NewError / anthropic.NewError).
   const oaiCompatError = (status: number, message: string) =>
     openaiError(message, status === 404 ? 'not_found_error' : status === 400 ? 'invalid_request_error' : 'api_error', null);
-  const antCompatError = (status: number, message: string) => anthropicError(status, ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message);
+  const antCompatError = (status: number, message: string) => anthropicError(ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message);
   const requireModel =
     (h: Handler, shape: (s: number, m: string) => unknown, msg: (m: string) => string): Handler =>
     (req, r, res, io) => {
@@ -626,7 +626,7 @@ export async function startFakeOllama(opts: { models?: FakeOllamaModel[]; versio
         res.end();
       };
     if (m === 'POST' && p === '/api/chat')
-      return async (r, reply, res, io) => {
+      return async (r, reply, _res, io) => {
         const x = find(r.json?.model);
         if (!x) return io.json(404, ollamaError(missing(r.json?.model)));
         const text = reply.text ?? 'Hello!';

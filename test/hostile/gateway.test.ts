@@ -22,6 +22,7 @@ import { openLedger } from '../../src/core/ledger';
 import { totalTokens, type Interaction } from '../../src/core/interaction';
 import { startGatewayChild, type GatewayChild } from '../helpers/gateway-child';
 import { startFakeOllama, type FakeOllama } from '../helpers/fake-vendors';
+import { closedUrl } from '../helpers/net';
 
 // ——— the scripted upstream ———
 
@@ -569,13 +570,14 @@ describe('an impostor on the gateway port is never trusted', { timeout: 30_000 }
     });
     await new Promise<void>((ok) => impostor.listen(0, '127.0.0.1', ok));
     const port = (impostor.address() as AddressInfo).port;
+    const dead = await closedUrl();
     const gateway = createGateway({
       config: () => ({
         route: 'cloud',
         localModel: null,
-        anthropicUpstream: 'http://127.0.0.1:1',
-        openaiUpstream: 'http://127.0.0.1:1',
-        ollamaHost: 'http://127.0.0.1:1',
+        anthropicUpstream: dead,
+        openaiUpstream: dead,
+        ollamaHost: dead,
       }),
       onInteraction: () => {},
       secret,

@@ -83,9 +83,14 @@ export function startWriter(args: string[]): Writer {
     lines,
     stderr: () => err,
     exited,
-    waitForLines: (n) =>
-      lines.length >= n || child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
+    waitForLines,
   };
+  function waitForLines(n: number): Promise<void> {
+    // A process killed by a signal has no exit code, only a signal code: either means no more lines.
+    return lines.length >= n || child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => waiters.push({ n, resolve }));
+  }
 }
 
 /** The id of every complete record line across the segment files (duplicates kept), read without the ledger. */

@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { createGateway, type Gateway } from '../../src/core/gateway';
 import { createOtlpReceiver, type OtelInteraction, type OtlpReceiver, type ReceiverOptions } from '../../src/core/otlp';
+import { closedUrl } from '../helpers/net';
 
 export type Wire = 'protobuf' | 'json';
 
@@ -37,13 +38,14 @@ export interface Rig {
 export async function startRig(extra: Partial<ReceiverOptions> = {}, listenOn = 0): Promise<Rig> {
   const received: OtelInteraction[] = [];
   const receiver = createOtlpReceiver({ onInteractions: (items) => void received.push(...items), ...extra });
+  const dead = await closedUrl();
   const gateway = createGateway({
     config: () => ({
       route: 'cloud',
       localModel: null,
-      anthropicUpstream: 'http://127.0.0.1:9',
-      openaiUpstream: 'http://127.0.0.1:9',
-      ollamaHost: 'http://127.0.0.1:9',
+      anthropicUpstream: dead,
+      openaiUpstream: dead,
+      ollamaHost: dead,
     }),
     onInteraction: () => {},
     otlp: receiver,

@@ -4,22 +4,20 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { computeMeter, statusView, tooltipMarkdown } from '../../src/core/meter';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { fromAnthropicHeaders, fromCodexRateLimits } from '../../src/core/plans/limits';
 import { latestLimits, limitsLines, limitsStatusText, limitsTooltipSection } from '../../src/core/plans/view';
 import { agentLabel, normalisePlans } from '../../src/core/plans/plans';
+import { assertGoldenFile } from '../helpers/golden';
 
 const FIX = path.join(__dirname, 'fixtures');
 const GOLDEN = path.join(__dirname, 'golden');
 
 function assertGolden(name: string, actual: string): void {
-  const file = path.join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1' && !process.env.CI) writeFileSync(file, actual);
-  assert.ok(existsSync(file), `golden ${file} is missing; create it with UPDATE_GOLDEN=1`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its golden file`);
+  assertGoldenFile(path.join(GOLDEN, name), actual);
 }
 
 const USD = 1_000_000_000;

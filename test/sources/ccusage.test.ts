@@ -109,7 +109,7 @@ function ourDaily(records: readonly Interaction[], timeZone: string): Day[] {
 
 const cents = (usd: number) => Math.round(usd * 100);
 
-describe('Claude Code totals agree with ccusage@20.0.24', () => {
+describe('Claude Code totals agree with ccusage@20.0.24', { timeout: 120_000 }, () => {
   let w: World;
   let corpus: Corpus;
   const root = () => path.join(w.dir, 'claude');
@@ -304,7 +304,7 @@ function assistant(
   };
 }
 
-describe('where our documented rules differ from ccusage@20.0.24', () => {
+describe('where our documented rules differ from ccusage@20.0.24', { timeout: 120_000 }, () => {
   let w: World;
   before(async () => (w = await world()));
   after(() => w.cleanup());

@@ -7,7 +7,7 @@ import { byId, FIXTURES, world, type World } from './helpers';
 
 const NO_SPEND = { reasoning: 0 };
 
-describe('Claude Code transcripts', () => {
+describe('Claude Code transcripts', { timeout: 30_000 }, () => {
   let w: World;
   let summary: ImportSummary;
   before(async () => {
@@ -129,7 +129,7 @@ describe('Claude Code transcripts', () => {
   });
 });
 
-describe('Claude Code timestamps across time zones and a DST change', () => {
+describe('Claude Code timestamps across time zones and a DST change', { timeout: 30_000 }, () => {
   it('normalises offsets to UTC so days in Europe/Berlin and America/Los_Angeles come out right', async () => {
     const w = await world({ CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude-tz') });
     try {

@@ -7,7 +7,7 @@ import { FIXTURES, world, type World } from './helpers';
 
 const P = '019a2d7a-41c4-78b1-b7cc-a45d62a89cd5';
 
-describe('Codex rollouts', () => {
+describe('Codex rollouts', { timeout: 30_000 }, () => {
   let w: World;
   let summary: ImportSummary;
   before(async () => {

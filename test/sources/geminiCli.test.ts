@@ -7,7 +7,7 @@ import { byId, copyFixture, world, type World } from './helpers';
 
 const OLD = 'tmp/5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8/chats/session-2025-09-01T08-00-8c1d2e.json';
 
-describe('Gemini CLI chats', () => {
+describe('Gemini CLI chats', { timeout: 30_000 }, () => {
   let w: World;
   let dir: string;
   const only = () =>

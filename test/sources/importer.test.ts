@@ -18,7 +18,7 @@ const line = (id: string, ts = '2025-11-01T10:00:00.000Z') =>
     timestamp: ts,
   });
 
-describe('importer: settings, paths in use, live updates', () => {
+describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, () => {
   it('turns a source off, and points one elsewhere (with ~ and <defaults>)', async () => {
     const w = await world({ CLAUDE_CONFIG_DIR: path.join(FIXTURES, 'claude') });
     try {
@@ -149,7 +149,7 @@ describe('importer: settings, paths in use, live updates', () => {
   });
 });
 
-describe('normaliseSourceSettings', () => {
+describe('normaliseSourceSettings', { timeout: 60_000 }, () => {
   it('defaults every source on with the default locations', () => {
     const { settings, warnings } = normaliseSourceSettings(undefined);
     assert.deepEqual(warnings, []);
@@ -196,7 +196,7 @@ describe('normaliseSourceSettings', () => {
   });
 });
 
-describe('settings schema in package.json', () => {
+describe('settings schema in package.json', { timeout: 60_000 }, () => {
   it('the registry is the one table of agents: each key is its adapter’s id, each settings key unique', async () => {
     const { REGISTRY } = await import('../../src/core/agents/registry');
     const entries = Object.entries(REGISTRY);

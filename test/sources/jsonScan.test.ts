@@ -130,7 +130,7 @@ const CASES: [string, string][] = [
   ],
 ];
 
-describe('the byte walker reads Claude Code lines exactly as JSON.parse does', () => {
+describe('the byte walker reads Claude Code lines exactly as JSON.parse does', { timeout: 60_000 }, () => {
   for (const [name, line] of CASES) {
     it(name, () => {
       const r = both(line);

@@ -22,7 +22,7 @@ const CLAUDE_AND_CODEX = normaliseSourceSettings({
   rooCode: { enabled: false },
 }).settings;
 
-describe('importer: a big first import read in worker threads', () => {
+describe('importer: a big first import read in worker threads', { timeout: 60_000 }, () => {
   let dir: string;
   let script: string;
   let env: NodeJS.ProcessEnv;

@@ -26,7 +26,7 @@ function line(id: string, output: number, extra: Record<string, unknown> = {}): 
   });
 }
 
-describe('tailer: offsets, partial lines, truncation, replacement, restarts', () => {
+describe('tailer: offsets, partial lines, truncation, replacement, restarts', { timeout: 60_000 }, () => {
   let w: World;
   let file: string;
   beforeEach(async () => {
@@ -157,7 +157,7 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', ()
   });
 });
 
-describe('LineSplitter', () => {
+describe('LineSplitter', { timeout: 60_000 }, () => {
   const split = (chunks: string[], needles?: string[]) => {
     const out: [number, string][] = [];
     const s = new LineSplitter({ needles, onLine: (l) => out.push([l.lineNo, l.text]) });

@@ -7,7 +7,7 @@ import { byId, copyFixture, world, type World } from './helpers';
 
 const TASK = 'saoudrizwan.claude-dev/tasks/1730000000000/ui_messages.json';
 
-describe('Cline and Roo Code task histories', () => {
+describe('Cline and Roo Code task histories', { timeout: 30_000 }, () => {
   let w: World;
   let gs: string;
   let summary: ImportSummary;

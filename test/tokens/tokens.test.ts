@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { countChatTokens, countTokens, encodingFor, loadTokenizer, loadedTokenizer, disposeTokenizers } from '../../src/core/tokens';
+import { chatPromptTokens, countTokens, encodingFor, loadTokenizer, loadedTokenizer, disposeTokenizers } from '../../src/core/tokens';
 
 test('encodingFor: OpenAI current families use o200k_base, everything else cl100k_base', () => {
   const o200k = [
@@ -94,9 +94,10 @@ test('chat framing reproduces the prompt_tokens OpenAI reported for the cookbook
     { role: 'system', name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
     { role: 'user', content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
   ];
-  // The API reported 129 prompt tokens for gpt-4-0613 and 124 for gpt-4o-2024-08-06.
-  assert.equal(await countChatTokens(messages, 'gpt-4-0613'), 129);
-  assert.equal(await countChatTokens(messages, 'gpt-4o-2024-08-06'), 124);
+  // The API reported 129 prompt tokens for gpt-4-0613 and 124 for gpt-4o-2024-08-06. chatPromptTokens is what
+  // the chat service runs to estimate a prompt whose endpoint reported no usage.
+  assert.equal(chatPromptTokens(await loadTokenizer('gpt-4-0613'), messages), 129);
+  assert.equal(chatPromptTokens(await loadTokenizer('gpt-4o-2024-08-06'), messages), 124);
 });
 
 test('special-token text typed by a user is counted as ordinary text, not rejected', async () => {

@@ -229,7 +229,7 @@ function cwdIn(file: string, folder: string): string | null {
     for (const m of text.matchAll(/"cwd":("(?:[^"\\]|\\.)*")/g)) {
       let cwd: unknown;
       try {
-        cwd = JSON.parse(m[1]);
+        cwd = JSON.parse(m[1]!);
       } catch {
         continue;
       }
@@ -253,12 +253,12 @@ const folderProjects = new Map<string, { project: string | null; fromCwd: boolea
  * (`<folder>/<session>.jsonl`) or another transcript of the folder when one encodes to the folder's
  * name; only without one is the project the folder name's last `-` part (`app`).
  */
-export function claudeFolderProject(file: string): string | null {
+function claudeFolderProject(file: string): string | null {
   const s = segments(file);
   let i = s.length - 3;
   while (i >= 0 && s[i] !== 'projects') i--;
   if (i < 0) return null;
-  const folder = s[i + 1];
+  const folder = s[i + 1]!; // i <= s.length - 3
   const dir = s.slice(0, i + 2).join(path.sep);
   const known = folderProjects.get(dir);
   if (known && (known.fromCwd || Date.now() - known.at < 60_000)) return known.project;

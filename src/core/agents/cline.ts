@@ -17,7 +17,7 @@ import { count, isObject, projectOf, str, unpriced } from './util';
 import { readBounded, splitInput, vscodeTaskAdapter } from './vscodeTasks';
 import { errorMessage } from '../errors';
 
-export function clineDataDir(ctx: RootContext): string {
+function clineDataDir(ctx: RootContext): string {
   const explicit = ctx.env.CLINE_DATA_DIR?.trim();
   if (explicit) return explicit;
   const dir = ctx.env.CLINE_DIR?.trim();
@@ -71,7 +71,7 @@ function sdkParser(file: string): LineParser {
  * started (`workspace_root`, else `cwd`; sdk/packages/core/src/session/models/session-manifest.ts).
  * Subagents' transcripts sit in their root session's folder, so they share its workspace.
  */
-export function sessionProject(dir: string): string | null {
+function sessionProject(dir: string): string | null {
   try {
     const text = readBounded(path.join(dir, `${path.basename(dir)}.json`), 4 * 1024 * 1024);
     const m: unknown = text === null ? null : JSON.parse(text);

@@ -125,7 +125,7 @@ const nonNegative = (u: Usage) => u.input >= 0 && u.cached >= 0 && u.output >= 0
 function sessionFromName(file: string): string {
   const base = path.basename(file).replace(/\.jsonl(\.zst)?$/, '');
   const uuid = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(base);
-  return uuid ? uuid[1] : base;
+  return uuid ? uuid[1]! : base;
 }
 
 /**
@@ -133,11 +133,11 @@ function sessionFromName(file: string): string {
  * name's local timestamp. Reading older threads first means a fork's parent is stored before the
  * fork's copy of it, so the parent's own timestamps are the ones kept.
  */
-export function threadStartMs(file: string): number {
+function threadStartMs(file: string): number {
   const id = sessionFromName(file);
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-7/i.test(id)) return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
   const m = /rollout-(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})/.exec(path.basename(file));
-  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : 0;
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : 0;
 }
 
 function freshState(): CodexState {

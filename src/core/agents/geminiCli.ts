@@ -75,7 +75,7 @@ function projectFolder(file: string): { tmp: string; name: string } | null {
   const s = segments(file);
   const chats = MAIN.test(file) ? s.length - 2 : s.length - 3;
   if (chats < 2 || s[chats] !== 'chats') return null;
-  return { tmp: s.slice(0, chats - 1).join(path.sep), name: s[chats - 1] };
+  return { tmp: s.slice(0, chats - 1).join(path.sep), name: s[chats - 1]! };
 }
 
 /** The first bytes of a small file (a `.project_root` marker), or null when it cannot be read. */
@@ -133,7 +133,7 @@ function rootForHash(tmp: string, hash: string): string | null {
 }
 
 /** The project a chat file belongs to, or null when Gemini CLI left nothing that names it. */
-export function geminiProject(file: string): string | null {
+function geminiProject(file: string): string | null {
   const f = projectFolder(file);
   if (!f) return null;
   const root = SHA256.test(f.name) ? (projectRoot(f.tmp, f.name) ?? rootForHash(f.tmp, f.name)) : projectRoot(f.tmp, f.name);

@@ -64,7 +64,7 @@ export class JsonScan {
       p++;
     }
     this.pos = p;
-    return p < this.end ? b[p] : -1;
+    return p < this.end ? (b[p] ?? -1) : -1;
   }
 
   /** Position just past the closing quote of the string whose opening quote is at `p`. */
@@ -234,7 +234,7 @@ export class JsonScan {
     let p = this.pos;
     let n = 0;
     while (p < this.end) {
-      const c = b[p];
+      const c = b[p] ?? -1;
       if (c < 0x30 || c > 0x39) break;
       n = n * 10 + (c - 0x30);
       p++;

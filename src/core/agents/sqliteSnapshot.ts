@@ -88,7 +88,7 @@ export interface WalIndex {
 }
 
 /** The committed frames of a WAL, or null when it has none (missing, empty, torn or reset). */
-export function indexWal(wal: Buffer): WalIndex | null {
+function indexWal(wal: Buffer): WalIndex | null {
   if (wal.length < WAL_HEADER) return null;
   const magic = wal.readUInt32BE(0);
   if (magic !== 0x377f0682 && magic !== 0x377f0683) return null;
@@ -210,7 +210,7 @@ export function queryOf(db: Database): SqliteQuery {
       for (const res of db.exec(sql, params)) {
         for (const values of res.values) {
           const row: Row = {};
-          res.columns.forEach((c, k) => (row[c] = values[k]));
+          res.columns.forEach((c, k) => (row[c] = values[k] ?? null));
           out.push(row);
         }
       }

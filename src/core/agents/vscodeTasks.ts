@@ -73,7 +73,7 @@ function readSaved(saved: unknown): Saved {
 }
 
 /** Beyond this, `api_conversation_history.json` is not read for the model (a whole task is rarely over a few MB). */
-export const MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+const MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 
 const PRICE_BY_INPUT_TOTAL = new Set(['openai', 'litellm']);
 
@@ -197,10 +197,10 @@ export function modelAt(t: ModelTimeline, next: number): string | null {
   let hi = p.length; // first point at or after `next`
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (p[mid][0] < next) lo = mid + 1;
+    if (p[mid]![0] < next) lo = mid + 1;
     else hi = mid;
   }
-  return (lo > 0 ? p[lo - 1][1] : p[0]?.[1]) ?? null;
+  return (lo > 0 ? p[lo - 1]![1] : p[0]?.[1]) ?? null;
 }
 
 const DELETED = new Set(['deleted_api_reqs', 'api_req_deleted']);
@@ -293,7 +293,7 @@ function costNanos(v: unknown): number | null {
 function deletedResidual(e: Entry, gone: Raw): Raw {
   const r = [...e.raw] as Raw;
   for (let k = 0; k < 5; k++) {
-    r[k] = Math.max(0, r[k] - gone[k]); // below zero: a sum written before one of its parts was read
+    r[k] = Math.max(0, r[k]! - gone[k]!); // below zero: a sum written before one of its parts was read
     gone[k] = 0;
   }
   return r;
@@ -394,7 +394,7 @@ function build(
 ): { records: ParsedRecord[]; state: Saved } {
   const handed = new Set(before.ts);
   const gone = [...before.sum] as Raw;
-  for (const e of entries) if (handed.has(e.ts) && repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) gone[k] -= e.raw[k];
+  for (const e of entries) if (handed.has(e.ts) && repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) gone[k]! -= e.raw[k]!;
   const state: Saved = { v: 2, ts: [], sum: [...ZERO] };
   const records: ParsedRecord[] = [];
   const project = projectOf(timeline?.cwd);
@@ -402,7 +402,7 @@ function build(
     // Nothing billed (a failed retry writes all zeros): no interaction to record.
     if (e.raw[0] + e.raw[1] + e.raw[2] + e.raw[3] + e.raw[4] === 0) return;
     state.ts.push(e.ts);
-    if (repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) state.sum[k] += e.raw[k];
+    if (repeatedBySum(o.flavour, e)) for (let k = 0; k < 5; k++) state.sum[k]! += e.raw[k]!;
     if (e.kind === 'deleted' && handed.has(e.ts)) return; // its new part is stored already
     const raw = e.kind === 'deleted' ? deletedResidual(e, gone) : e.raw;
     if (raw[0] + raw[1] + raw[2] + raw[3] + raw[4] === 0) return; // a restore sum whose parts are all stored
@@ -418,10 +418,10 @@ function firstAfter(xs: number[], x: number): number {
   let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (xs[mid] <= x) lo = mid + 1;
+    if (xs[mid]! <= x) lo = mid + 1;
     else hi = mid;
   }
-  return lo < xs.length ? xs[lo] : Infinity;
+  return lo < xs.length ? xs[lo]! : Infinity;
 }
 
 export interface TaskAgent {

@@ -68,7 +68,7 @@ function lastDayOf(kind: PeriodView, key: string): string {
   if (kind === 'daily') return key;
   if (kind === 'weekly') return addDays(key, 6);
   const [y, m] = key.split('-').map(Number);
-  const next = m === 12 ? `${String(y + 1).padStart(4, '0')}-01-01` : `${key.slice(0, 4)}-${String(m + 1).padStart(2, '0')}-01`;
+  const next = m === 12 ? `${String(y! + 1).padStart(4, '0')}-01-01` : `${key.slice(0, 4)}-${String(m! + 1).padStart(2, '0')}-01`;
   return addDays(next, -1);
 }
 

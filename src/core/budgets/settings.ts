@@ -33,7 +33,7 @@ const MAX_PROJECTS = 200;
 
 const show = (v: unknown) => JSON.stringify(v)?.slice(0, 100) ?? String(v);
 
-export function normaliseDailyBudget(v: unknown): Normalised<number | null> {
+function normaliseDailyBudget(v: unknown): Normalised<number | null> {
   const r = normaliseBudget(v);
   // The monthly normaliser words its warning for its own setting.
   return {
@@ -44,7 +44,7 @@ export function normaliseDailyBudget(v: unknown): Normalised<number | null> {
   };
 }
 
-export function normaliseProjectBudgets(v: unknown): Normalised<ReadonlyMap<string, number>> {
+function normaliseProjectBudgets(v: unknown): Normalised<ReadonlyMap<string, number>> {
   const out = new Map<string, number>();
   if (v === undefined || v === null) return { value: out, warnings: [] };
   if (typeof v !== 'object' || Array.isArray(v)) {
@@ -73,7 +73,7 @@ export function normaliseProjectBudgets(v: unknown): Normalised<ReadonlyMap<stri
   return { value: out, warnings };
 }
 
-export function normaliseThresholds(v: unknown): Normalised<readonly number[]> {
+function normaliseThresholds(v: unknown): Normalised<readonly number[]> {
   if (v === undefined || v === null) return { value: DEFAULT_THRESHOLDS, warnings: [] };
   const ok =
     Array.isArray(v) &&
@@ -93,7 +93,7 @@ export function normaliseThresholds(v: unknown): Normalised<readonly number[]> {
 
 const ENFORCEMENTS: readonly string[] = ['off', 'fallback', 'refuse'];
 
-export function normaliseEnforcement(v: unknown): Normalised<BudgetSettings['enforce']> {
+function normaliseEnforcement(v: unknown): Normalised<BudgetSettings['enforce']> {
   const value: BudgetSettings['enforce'] = { monthly: 'off', daily: 'off' };
   if (v === undefined || v === null) return { value, warnings: [] };
   if (typeof v !== 'object' || Array.isArray(v)) {

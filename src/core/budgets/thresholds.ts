@@ -25,13 +25,14 @@ export function dueNotices(
   const after: NotifiedMemory = {};
   const notices: ThresholdNotice[] = [];
   for (const b of statuses) {
-    const said = before[b.id]?.period === b.period ? before[b.id].percent : 0;
+    const prev = before[b.id];
+    const said = prev?.period === b.period ? prev.percent : 0;
     let highest = 0;
     for (const t of thresholds) if (reached(b, t)) highest = Math.max(highest, t);
     if (highest > said) notices.push({ budget: b, percent: highest });
     const percent = Math.max(highest, said);
     if (percent > 0) after[b.id] = { period: b.period, percent };
-    else if (before[b.id]?.period === b.period) after[b.id] = before[b.id];
+    else if (prev?.period === b.period) after[b.id] = prev;
   }
   return { notices, memory: after };
 }

@@ -64,7 +64,7 @@ function toolResultText(content: unknown): string {
 }
 
 /** Recognises one content part by shape; undefined for parts Unmetered does not forward. */
-export function toPart(p: unknown): Part | undefined {
+function toPart(p: unknown): Part | undefined {
   if (!isObject(p)) return typeof p === 'string' ? { kind: 'text', text: p } : undefined;
   if (typeof p.callId === 'string' && typeof p.name === 'string' && 'input' in p) {
     return { kind: 'toolCall', callId: p.callId, name: p.name, input: isObject(p.input) ? p.input : {} };

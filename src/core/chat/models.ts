@@ -50,7 +50,7 @@ export interface ChatSettings {
   cloudModel: string | null;
 }
 
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
@@ -131,7 +131,7 @@ const OLLAMA_FALLBACK_CONTEXT = 4096;
  * The context window holds prompt and answer together, so it is split: the answer gets up to 8k
  * (half of a small window), the prompt the rest. The full window is shown in the tooltip.
  */
-export function splitContext(contextLength: number): { maxInputTokens: number; maxOutputTokens: number } {
+function splitContext(contextLength: number): { maxInputTokens: number; maxOutputTokens: number } {
   const maxOutputTokens = Math.min(8192, Math.floor(contextLength / 2));
   return { maxInputTokens: contextLength - maxOutputTokens, maxOutputTokens };
 }

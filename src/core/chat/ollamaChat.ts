@@ -77,7 +77,7 @@ export interface OllamaTarget {
   fetch?: typeof fetch;
 }
 
-export function classifyOllamaError(err: unknown, t: OllamaTarget): ChatError {
+function classifyOllamaError(err: unknown, t: OllamaTarget): ChatError {
   if (err instanceof ChatError) return err;
   if (isAbort(err)) return cancelled(err);
   const message = err instanceof Error ? err.message : String(err);

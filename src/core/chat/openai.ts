@@ -89,7 +89,7 @@ function passedOptions(modelOptions: ChatRequestOptions['modelOptions']): Record
 }
 
 /** OpenAI's usage (prompt_tokens includes cached ones) as Unmetered's disjoint token counts. */
-export function openAIUsage(u: CompletionUsage): Tokens {
+function openAIUsage(u: CompletionUsage): Tokens {
   const cached = Math.min(u.prompt_tokens_details?.cached_tokens ?? 0, u.prompt_tokens);
   const output = u.completion_tokens ?? 0;
   return tokens({
@@ -127,7 +127,7 @@ export function createOpenAIClient(o: OpenAIClientOptions): OpenAI {
   });
 }
 
-export function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL' | 'model' | 'hasKey'>): ChatError {
+function classifyOpenAIError(err: unknown, t: Pick<OpenAITarget, 'baseURL' | 'model' | 'hasKey'>): ChatError {
   if (err instanceof ChatError) return err;
   if (isAbort(err) || err instanceof OpenAI.APIUserAbortError) return cancelled(err);
   const where = `the OpenAI-compatible endpoint at ${t.baseURL}`;

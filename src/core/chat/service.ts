@@ -7,7 +7,7 @@ import type { Interaction, Tokens } from '../interaction';
 import { tokens } from '../interaction';
 import { createOllama, type LocalModel, type ModelDetails } from '../local/ollama';
 import type { Clock, Logger } from '../ports';
-import { loadTokenizer, type Tokenizer } from '../tokens';
+import { chatPromptTokens, loadTokenizer, messageTokens, type CountableMessage, type Tokenizer } from '../tokens';
 import { ChatError } from './errors';
 import {
   countableText,
@@ -262,8 +262,7 @@ export class ChatService {
   /** Tokens of a request whose server reported no usage: the prompt with chat framing, and what streamed back. */
   private async estimate(model: string, messages: readonly Message[], options: ChatRequestOptions, output: string): Promise<Tokens> {
     const tk = await this.tokenizer(model);
-    let input = 3 + tk.count(countableTools(options.tools));
-    for (const m of messages) input += 3 + tk.count(m.role) + tk.count(countableText(m)) + (m.name ? 1 + tk.count(m.name) : 0);
+    const input = chatPromptTokens(tk, messages.map(countable)) + tk.count(countableTools(options.tools));
     return tokens({ input, output: tk.count(output) });
   }
 
@@ -276,9 +275,13 @@ export class ChatService {
     }
     const tk = await this.tokenizer(upstream);
     if (typeof value === 'string') return tk.count(value);
-    const [m] = normaliseMessages([value]);
-    return 3 + tk.count(m.role) + tk.count(countableText(m)) + (m.name ? 1 + tk.count(m.name) : 0);
+    return messageTokens(tk, countable(normaliseMessages([value])[0]!));
   }
+}
+
+/** A message as the tokenizer's chat framing sees it. */
+function countable(m: Message): CountableMessage {
+  return m.name ? { role: m.role, content: countableText(m), name: m.name } : { role: m.role, content: countableText(m) };
 }
 
 /** The cloud model a local request stands in for: the configured one, else the first offered. */

@@ -14,7 +14,7 @@ export function gatewayUrl(port: number): string {
 }
 
 /** Claude Code appends /v1/messages itself; Codex appends /responses to a base that ends in /v1. */
-export function codexBaseUrl(port: number): string {
+function codexBaseUrl(port: number): string {
   return `${gatewayUrl(port)}/v1`;
 }
 
@@ -47,7 +47,7 @@ export function withClaudeCodeRoute(current: unknown, port: number): { value: En
     };
   const url = gatewayUrl(port);
   const i = list.findIndex((e) => e.name === CLAUDE_BASE_URL_VAR);
-  if (i >= 0 && list[i].value === url) return { value: list, changed: false };
+  if (i >= 0 && list[i]!.value === url) return { value: list, changed: false };
   const value =
     i >= 0
       ? list.map((e, k) => (k === i ? { name: CLAUDE_BASE_URL_VAR, value: url } : e))
@@ -71,7 +71,7 @@ function tomlString(s: string): string {
   return JSON.stringify(s); // a TOML basic string has JSON's escapes for what a URL can hold
 }
 
-export function codexProfileBlock(port: number): string {
+function codexProfileBlock(port: number): string {
   return [
     BEGIN,
     `[model_providers.${CODEX_PROFILE}]`,

@@ -317,17 +317,19 @@ export function target(base: string, pathAndQuery: string): URL {
 }
 
 /** The client's headers as sent (names, order, duplicates), less hop-by-hop ones; the body length is set anew. */
+// Node's rawHeaders alternate name and value, so a list holds an even number of entries: raw[i + 1] exists.
+
 export function forwardHeaders(raw: string[], host: string, length: number): string[] {
   // With headers given as a list, Node adds no Host of its own.
   const out: string[] = ['host', host];
-  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
   if (length > 0) out.push('content-length', String(length));
   return out;
 }
 
 export function ollamaHeaders(raw: string[], host: string, length: number): string[] {
   const out: string[] = ['host', host];
-  for (let i = 0; i < raw.length; i += 2) if (TO_OLLAMA.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  for (let i = 0; i < raw.length; i += 2) if (TO_OLLAMA.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
   out.push('content-length', String(length));
   return out;
 }
@@ -335,9 +337,9 @@ export function ollamaHeaders(raw: string[], host: string, length: number): stri
 function responseHeaders(raw: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const k = raw[i].toLowerCase();
+    const k = raw[i]!.toLowerCase();
     if (k !== 'content-length' && HOP_BY_HOP.has(k)) continue;
-    out.push(raw[i], raw[i + 1]);
+    out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
 }

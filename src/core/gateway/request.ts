@@ -19,7 +19,7 @@ const header = (h: IncomingHttpHeaders, name: string): string => {
 };
 
 /** Anthropic clients send anthropic-version (and x-api-key); everything else is answered like OpenAI. */
-export function shapeOf(h: IncomingHttpHeaders, path: string): ErrorShape {
+function shapeOf(h: IncomingHttpHeaders, path: string): ErrorShape {
   return path.startsWith('/v1/messages') || header(h, 'anthropic-version') !== '' || header(h, 'x-api-key') !== '' ? 'anthropic' : 'openai';
 }
 

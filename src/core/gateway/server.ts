@@ -196,7 +196,7 @@ class GatewayServer implements Gateway {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (this.opts.otlp?.handles((req.url ?? '/').split('?')[0].replace(/\/+$/, ''))) return this.opts.otlp.serve(req, res);
+    if (this.opts.otlp?.handles((req.url ?? '/').split('?')[0]!.replace(/\/+$/, ''))) return this.opts.otlp.serve(req, res);
     const ep = classify(req.method ?? 'GET', req.url ?? '/', req.headers);
     const shape = shapeFor(ep);
     const why = refusal(req.headers);

@@ -10,8 +10,8 @@ import { BACKENDS, isLocalKind, type LocalKind } from '../local/backend';
 
 /** Chosen to stay clear of common dev servers (3000, 4000, 5173, 8000, 8080, wrangler's 8787, Ollama's 11434). */
 export const DEFAULT_GATEWAY_PORT = 8719;
-export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
-export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
+const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
+const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
 
 export interface GatewaySettings {
   ollamaHost: string;
@@ -64,7 +64,7 @@ export function normaliseBaseUrl(setting: string, v: unknown, fallback: string):
   return { value: `${u.origin}${path}`, warnings: [] };
 }
 
-export function normalisePort(setting: string, v: unknown, fallback: number): Normalised<number> {
+function normalisePort(setting: string, v: unknown, fallback: number): Normalised<number> {
   if (v === undefined || v === null || v === '') return { value: fallback, warnings: [] };
   const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1024 || n > 65535) {
@@ -73,7 +73,7 @@ export function normalisePort(setting: string, v: unknown, fallback: number): No
   return { value: n, warnings: [] };
 }
 
-export function normaliseRoute(v: unknown): Normalised<Route> {
+function normaliseRoute(v: unknown): Normalised<Route> {
   if (v === undefined || v === null || v === '' || v === 'cloud') return { value: 'cloud', warnings: [] };
   if (v === 'local') return { value: 'local', warnings: [] };
   return { value: 'cloud', warnings: [`unmetered.route: expected "cloud" or "local", got ${show(v)}; using "cloud"`] };
@@ -84,7 +84,7 @@ export function isModelName(v: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._/-]*(?::[A-Za-z0-9._-]+)?$/.test(v) && v.length <= 200;
 }
 
-export function normaliseLocalModel(v: unknown): Normalised<string | null> {
+function normaliseLocalModel(v: unknown): Normalised<string | null> {
   if (v === undefined || v === null || v === '') return { value: null, warnings: [] };
   if (typeof v !== 'string' || !isModelName(v.trim())) {
     return {

@@ -218,7 +218,7 @@ interface Ctx {
 /** The `type` of an event whose `event:` line is missing: the first "type" key (vendors write it first). */
 function typeOf(data: string): string {
   const m = /"type"\s*:\s*"([^"]{1,100})"/.exec(data.length > 4096 ? data.slice(0, 4096) : data);
-  return m ? m[1] : '';
+  return m ? m[1]! : '';
 }
 
 function jsonBody(api: Api, ctx: Ctx, maxJsonBytes: number): { push: (c: Buffer) => void; end: () => void } {
@@ -528,7 +528,7 @@ export function requestText(body: unknown): string {
     } else if (v && typeof v === 'object') {
       const entries = Object.entries(v as Record<string, unknown>);
       for (let i = entries.length - 1; i >= 0; i--) {
-        const [k, x] = entries[i];
+        const [k, x] = entries[i]!;
         if (SKIP_KEYS.has(k)) continue;
         // Tool schemas count as input as the model sees them: as JSON.
         if (k === 'tools' || k === 'input_schema' || k === 'parameters') stack.push([safeStringify(x), null]);

@@ -94,15 +94,21 @@ export class LineSplitter {
 
   private wanted(chunk: Buffer, start: number, end: number, next: number[], lead: number[]): boolean {
     if (this.needles.length === 0 || (this.opts.keepTorn && torn(chunk, start, end))) return true;
+    // next[i]: where needles[i] next occurs in this chunk (-1: nowhere), one entry per needle.
     for (let i = 0; i < this.needles.length; i++) {
-      if (next[i] !== -1 && next[i] < start) next[i] = chunk.indexOf(this.needles[i], start);
-      if (next[i] >= 0 && next[i] + this.needles[i].length <= end) return true;
+      const needle = this.needles[i]!;
+      let at = next[i]!;
+      if (at !== -1 && at < start) at = next[i] = chunk.indexOf(needle, start);
+      if (at >= 0 && at + needle.length <= end) return true;
     }
     // leads() without a subarray per line: most lines of a transcript are looked at only here.
     const head = Math.min(end, start + this.leadBytes);
+    // lead[i]: where this.lead[i] next occurs in this chunk (-1: nowhere), one entry per lead needle.
     for (let i = 0; i < this.lead.length; i++) {
-      if (lead[i] !== -1 && lead[i] < start) lead[i] = chunk.indexOf(this.lead[i], start);
-      if (lead[i] >= 0 && lead[i] + this.lead[i].length <= head) return true;
+      const needle = this.lead[i]!;
+      let at = lead[i]!;
+      if (at !== -1 && at < start) at = lead[i] = chunk.indexOf(needle, start);
+      if (at >= 0 && at + needle.length <= head) return true;
     }
     return false;
   }
@@ -144,7 +150,7 @@ export class LineSplitter {
     if (this.skipping) {
       this.opts.onTooLong?.(this.lineNo, total);
     } else {
-      const line = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, total);
+      const line = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, total);
       if (line.length > 0 && this.wantedWhole(line)) this.emit(line, 0, line.length);
     }
     this.pieces = [];

@@ -92,14 +92,14 @@ export async function readInWorkers(pool: WorkerPool, o: ParallelReadOptions): P
   const dispatch = () => {
     for (let k = 0; k < workers.length; k++) {
       const jobs: Job[] = [];
-      while (queued[k] + jobs.length < DEPTH && dispatched < o.files.length && dispatched - consumed < WINDOW) {
-        const [file, adapter] = o.files[dispatched];
+      while (queued[k]! + jobs.length < DEPTH && dispatched < o.files.length && dispatched - consumed < WINDOW) {
+        const [file, adapter] = o.files[dispatched]!;
         slots.set(dispatched, { batches: [], end: null });
         jobs.push({ seq: dispatched++, file, source: adapter.id, prev: o.state.get(file), maxLineBytes: o.maxLineBytes });
       }
       if (jobs.length === 0) continue;
-      queued[k] += jobs.length;
-      workers[k].postMessage(jobs);
+      queued[k]! += jobs.length;
+      workers[k]!.postMessage(jobs);
     }
   };
 
@@ -113,7 +113,7 @@ export async function readInWorkers(pool: WorkerPool, o: ParallelReadOptions): P
       at += e.count;
       if (e.end) {
         slot.end = e.end;
-        queued[k]--;
+        queued[k]!--;
       }
     }
     dispatch();
@@ -139,7 +139,7 @@ export async function readInWorkers(pool: WorkerPool, o: ParallelReadOptions): P
         continue;
       }
       for (const [level, message] of end.logs) o.logger[level](message);
-      o.onFile(o.files[consumed][0], end.update);
+      o.onFile(o.files[consumed]![0], end.update);
       slots.delete(consumed);
       consumed++;
       dispatch();

@@ -12,7 +12,7 @@ import type { ParsedRecord, SourceAdapter } from '../agents/types';
 import { errorMessage } from '../errors';
 
 /** A database or log bigger than this is refused (named and counted), never read into memory. */
-export const DEFAULT_MAX_DATABASE_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_MAX_DATABASE_BYTES = 1024 * 1024 * 1024;
 
 interface Saved {
   cursor: unknown;

@@ -59,12 +59,12 @@ export interface ReadOptions {
   maxDiagnostics?: number;
 }
 
-export const HEAD_BYTES = 4096;
+const HEAD_BYTES = 4096;
 /**
  * A document is parsed as one string: this keeps it far below V8's string limit (~512 MiB) and
  * the parse to seconds. Real task and chat documents are a few MiB.
  */
-export const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
 /** A FIFO swapped in after the stat must not block the open (no effect on regular files). */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const CHUNK = 1 << 20;

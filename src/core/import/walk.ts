@@ -29,8 +29,8 @@ export interface WalkResult {
   limit: string | null;
 }
 
-export const DEFAULT_WALK_DEPTH = 16;
-export const DEFAULT_WALK_ENTRIES = 500_000;
+const DEFAULT_WALK_DEPTH = 16;
+const DEFAULT_WALK_ENTRIES = 500_000;
 const MAX_SKIPPED_KEPT = 100;
 
 interface Walk {

@@ -92,7 +92,7 @@ export function pack(records: readonly ParsedRecord[]): Packed {
     return k;
   };
   for (let k = 0; k < records.length; k++) {
-    const r = records[k];
+    const r = records[k]!;
     const i = r.interaction;
     const t = i.tokens;
     const n = k * N;
@@ -120,27 +120,28 @@ export function unpack(p: Packed): ParsedRecord[] {
   const { strings, names, numbers } = p;
   const count = numbers.length / N;
   const out = new Array<ParsedRecord>(count);
+  // Packed by pack() in our own worker: N numbers and S strings per record, names indexed by those numbers.
   for (let k = 0; k < count; k++) {
     const n = k * N;
     const tokens: Tokens = {
-      input: numbers[n + 3],
-      output: numbers[n + 4],
-      cacheRead: numbers[n + 5],
-      cacheWrite5m: numbers[n + 6],
-      cacheWrite1h: numbers[n + 7],
-      reasoning: numbers[n + 8],
+      input: numbers[n + 3]!,
+      output: numbers[n + 4]!,
+      cacheRead: numbers[n + 5]!,
+      cacheWrite5m: numbers[n + 6]!,
+      cacheWrite1h: numbers[n + 7]!,
+      reasoning: numbers[n + 8]!,
     };
-    const flags = numbers[n + 10];
-    const branch = names[numbers[n + 11]];
-    const repo = names[numbers[n + 12]];
+    const flags = numbers[n + 10]!;
+    const branch = names[numbers[n + 11]!];
+    const repo = names[numbers[n + 12]!];
     const r: ParsedRecord = {
       interaction: attribute(
         unpriced({
-          id: strings[k * S],
-          at: strings[k * S + 1],
-          agent: names[numbers[n]]!,
-          project: names[numbers[n + 1]],
-          model: names[numbers[n + 2]]!,
+          id: strings[k * S]!,
+          at: strings[k * S + 1]!,
+          agent: names[numbers[n]!]!,
+          project: names[numbers[n + 1]!]!,
+          model: names[numbers[n + 2]!]!,
           tokens,
           fast: (flags & FAST) !== 0,
         }),
@@ -148,7 +149,7 @@ export function unpack(p: Packed): ParsedRecord[] {
       ),
     };
     if (flags & SIDECHAIN) r.sidechain = true;
-    if (numbers[n + 9] >= 0) r.reportedCostNanos = numbers[n + 9];
+    if (numbers[n + 9]! >= 0) r.reportedCostNanos = numbers[n + 9]!;
     out[k] = r;
   }
   return out;

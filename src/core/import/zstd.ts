@@ -35,7 +35,7 @@ export class ZstdLimitError extends Error {
 }
 
 /** Damaged data: not zstd, or cut short. */
-export class ZstdDataError extends Error {
+class ZstdDataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ZstdDataError';
@@ -57,8 +57,9 @@ function need(data: Uint8Array, at: number, n: number): void {
 }
 
 function readLE(data: Uint8Array, at: number, n: number): number {
+  need(data, at, n);
   let v = 0;
-  for (let i = n - 1; i >= 0; i--) v = v * 256 + data[at + i];
+  for (let i = n - 1; i >= 0; i--) v = v * 256 + data[at + i]!;
   return v;
 }
 
@@ -72,18 +73,18 @@ function frameAt(data: Uint8Array, pos: number): Frame | number {
   }
   if (magic !== ZSTD_MAGIC) throw new ZstdDataError(`no zstd frame at byte ${pos}`);
   need(data, pos, 6);
-  const fhd = data[pos + 4];
+  const fhd = readLE(data, pos + 4, 1);
   if (fhd & 8) throw new ZstdDataError(`reserved bit set in the frame header at byte ${pos}`);
   const single = (fhd >> 5) & 1;
   const fcsFlag = fhd >> 6;
   let at = pos + 5;
   let window = 0;
   if (!single) {
-    const wd = data[at++];
+    const wd = readLE(data, at++, 1);
     const base = 2 ** (10 + (wd >> 3));
     window = base + (base / 8) * (wd & 7);
   }
-  at += [0, 1, 2, 4][fhd & 3];
+  at += [0, 1, 2, 4][fhd & 3]!;
   const fcsBytes = fcsFlag === 0 ? single : 1 << fcsFlag;
   need(data, at, fcsBytes);
   const declared = fcsBytes === 0 ? null : readLE(data, at, fcsBytes) + (fcsBytes === 2 ? 256 : 0);
@@ -91,7 +92,7 @@ function frameAt(data: Uint8Array, pos: number): Frame | number {
   if (single) window = declared ?? 0;
   for (;;) {
     need(data, at, 3);
-    const h = data[at] | (data[at + 1] << 8) | (data[at + 2] << 16);
+    const h = readLE(data, at, 3);
     const type = (h >> 1) & 3;
     if (type === 3) throw new ZstdDataError(`reserved block type at byte ${at}`);
     at += 3 + (type === 1 ? 1 : h >>> 3);

@@ -66,7 +66,7 @@ interface Header {
   columns: ColumnInfo[];
 }
 
-export async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
+async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
   const h = createHash('sha1');
   const headLen = Math.min(FINGERPRINT_SPAN, bytes);
   const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
@@ -83,6 +83,11 @@ const STRING_COLUMNS = ['agent', 'source', 'project', 'model', 'route', 'replace
 /** Optional strings (absent, not null, when 0), after the flags so records keep fileFormat.ts's key order. */
 const OPTIONAL_STRING_COLUMNS = ['branch', 'repo'] as const;
 
+/** Array.map that keeps a tuple's length in its type, so destructuring one column per name needs no guard. */
+function mapTuple<const K extends readonly unknown[], T>(keys: K, f: (k: K[number]) => T): { -readonly [I in keyof K]: T } {
+  return keys.map((k) => f(k)) as { -readonly [I in keyof K]: T };
+}
+
 function extrasOf(r: Interaction): string | null {
   let extra: Record<string, unknown> | null = null;
   for (const k in r) {
@@ -98,7 +103,7 @@ function numericColumn(name: string, values: Float64Array | Uint32Array): [Colum
   let max = 0;
   let integral = true;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
+    const v = values[i]!;
     if (v !== v) nullable = true;
     else {
       if (v > max) max = v;
@@ -114,7 +119,7 @@ function numericColumn(name: string, values: Float64Array | Uint32Array): [Colum
   const a = new { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array }[type](values.length);
   const shift = nullable ? 1 : 0;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
+    const v = values[i]!;
     a[i] = v !== v ? 0 : v + shift;
   }
   return [{ name, type, byteLength: a.byteLength, nullable }, Buffer.from(a.buffer, a.byteOffset, a.byteLength)];
@@ -134,16 +139,18 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     }
     return i;
   };
-  const [agent, source, project, model, route, replaces, priceSource, extra] = STRING_COLUMNS.map(() => new Uint32Array(n));
-  const [input, output, cacheRead, cw5, cw1h, reasoning, cost, avoided] = Array.from({ length: 8 }, () => new Float64Array(n));
-  const [branch, repo] = OPTIONAL_STRING_COLUMNS.map(() => new Uint32Array(n));
+  const [agent, source, project, model, route, replaces, priceSource, extra] = mapTuple(STRING_COLUMNS, () => new Uint32Array(n));
+  const [input, output, cacheRead, cw5, cw1h, reasoning] = mapTuple(TOKEN_COLUMNS, () => new Float64Array(n));
+  const cost = new Float64Array(n);
+  const avoided = new Float64Array(n);
+  const [branch, repo] = mapTuple(OPTIONAL_STRING_COLUMNS, () => new Uint32Array(n));
   const flags = new Uint8Array(n);
   const hashes = new Uint32Array(n);
   const offsets = new Uint32Array(2 * n + 1);
   const text = new Array<string>(2 * n);
   let pos = 0;
   for (let i = 0; i < n; i++) {
-    const r = recs[i];
+    const r = recs[i]!;
     text[2 * i] = r.id;
     text[2 * i + 1] = r.at;
     offsets[2 * i] = pos;
@@ -170,16 +177,16 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     cost[i] = r.costNanos ?? NaN;
     avoided[i] = r.avoidedNanos ?? NaN;
     flags[i] = (r.estimated ? 1 : 0) | (tri(r.priceInferred) << 1) | (tri(r.fast) << 3);
-    hashes[i] = state.hashes[i];
+    hashes[i] = state.hashes[i]!;
   }
   offsets[2 * n] = pos;
   const textBytes = Buffer.from(text.join(''), 'utf8');
   const columns: [ColumnInfo, Buffer][] = [
     [{ name: 'offsets', type: 'u32', byteLength: offsets.byteLength }, Buffer.from(offsets.buffer)],
     [{ name: 'text', type: 'utf8', byteLength: textBytes.length }, textBytes],
-    ...[agent, source, project, model, route, replaces, priceSource, extra].map((a, i) => numericColumn(STRING_COLUMNS[i], a)),
-    ...[branch, repo].map((a, i) => numericColumn(OPTIONAL_STRING_COLUMNS[i], a)),
-    ...[input, output, cacheRead, cw5, cw1h, reasoning].map((a, i) => numericColumn(TOKEN_COLUMNS[i], a)),
+    ...[agent, source, project, model, route, replaces, priceSource, extra].map((a, i) => numericColumn(STRING_COLUMNS[i]!, a)),
+    ...[branch, repo].map((a, i) => numericColumn(OPTIONAL_STRING_COLUMNS[i]!, a)),
+    ...[input, output, cacheRead, cw5, cw1h, reasoning].map((a, i) => numericColumn(TOKEN_COLUMNS[i]!, a)),
     numericColumn('costNanos', cost),
     numericColumn('avoidedNanos', avoided),
     [{ name: 'flags', type: 'u8', byteLength: flags.byteLength }, Buffer.from(flags.buffer)],
@@ -225,6 +232,15 @@ function u32(n: number): Buffer {
   return b;
 }
 
+function column(buf: Buffer, info: ColumnInfo, at: number): Uint32Array | Float64Array {
+  const { type, byteLength } = info;
+  if (type === 'u8') return Uint32Array.from(new Uint8Array(buf.buffer, at, byteLength));
+  if (type === 'u16') return Uint32Array.from(new Uint16Array(buf.buffer, at, byteLength / 2));
+  if (type === 'u32') return new Uint32Array(buf.buffer, at, byteLength / 4);
+  if (type === 'f64') return new Float64Array(buf.buffer, at, byteLength / 8);
+  throw new Error(`snapshot column ${info.name} is not numeric`);
+}
+
 function decode(buf: Buffer, header: Header, offset: number): { records: Interaction[]; hashes: Uint32Array } {
   // Typed arrays need aligned offsets; a pooled Buffer may start anywhere.
   if (buf.byteOffset % 8 !== 0) {
@@ -242,27 +258,29 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
   if (pos > buf.length) throw new Error('snapshot shorter than its header says');
   // Narrow columns are widened to Uint32Array so each read site below sees at most two array
   // kinds (it stays fast), and integers below 2^30 stay small integers rather than boxed doubles.
-  const num = (name: string): Uint32Array | Float64Array => {
+  // Every column holds one value per record (offsets: two per record and one more), checked here so that the
+  // loop below reads within bounds even from a snapshot damaged on disk.
+  const num = (name: string, length = header.count): Uint32Array | Float64Array => {
     const c = cols.get(name);
     if (!c) throw new Error(`snapshot lacks column ${name}`);
-    const { type, byteLength } = c.info;
-    const at = buf.byteOffset + c.start;
-    if (type === 'u8') return Uint32Array.from(new Uint8Array(buf.buffer, at, byteLength));
-    if (type === 'u16') return Uint32Array.from(new Uint16Array(buf.buffer, at, byteLength / 2));
-    if (type === 'u32') return new Uint32Array(buf.buffer, at, byteLength / 4);
-    if (type === 'f64') return new Float64Array(buf.buffer, at, byteLength / 8);
-    throw new Error(`snapshot column ${name} is not numeric`);
+    const a = column(buf, c.info, buf.byteOffset + c.start);
+    if (a.length !== length) throw new Error(`snapshot column ${name} holds ${a.length} values, not ${length}`);
+    return a;
   };
   const nullableOf = (name: string): boolean => cols.get(name)!.info.nullable === true;
   const t = cols.get('text');
   if (!t) throw new Error('snapshot lacks column text');
   const text = buf.toString('utf8', t.start, t.start + t.info.byteLength);
-  const off = num('offsets');
   const n = header.count;
+  const off = num('offsets', 2 * n + 1);
   const dict = header.dict;
-  const [agent, source, project, model, route, replaces, priceSource, extra] = STRING_COLUMNS.map(num);
-  const [branch, repo] = OPTIONAL_STRING_COLUMNS.map(num);
-  const [input, output, cacheRead, cw5, cw1h, reasoning] = TOKEN_COLUMNS.map(num);
+  const word = (code: number): string | null => {
+    if (code >= dict.length) throw new Error(`snapshot dictionary has no entry ${code}`);
+    return dict[code]!;
+  };
+  const [agent, source, project, model, route, replaces, priceSource, extra] = mapTuple(STRING_COLUMNS, (c) => num(c));
+  const [branch, repo] = mapTuple(OPTIONAL_STRING_COLUMNS, (c) => num(c));
+  const [input, output, cacheRead, cw5, cw1h, reasoning] = mapTuple(TOKEN_COLUMNS, (c) => num(c));
   const cost = num('costNanos');
   const avoided = num('avoidedNanos');
   const flags = num('flags');
@@ -272,47 +290,51 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
   const nullableMoney = (a: Uint32Array | Float64Array, nullable: boolean): Float64Array => {
     if (a instanceof Float64Array) return a;
     const m = new Float64Array(a.length);
-    for (let i = 0; i < a.length; i++) m[i] = nullable ? (a[i] === 0 ? NaN : a[i] - 1) : a[i];
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      m[i] = nullable ? (x === 0 ? NaN : x - 1) : x;
+    }
     return m;
   };
   const costs = nullableMoney(cost, nullableOf('costNanos'));
   const avoids = nullableMoney(avoided, nullableOf('avoidedNanos'));
   for (const c of TOKEN_COLUMNS) if (nullableOf(c)) throw new Error(`snapshot column ${c} cannot be null`);
   const out = new Array<Interaction>(n);
+  // Every column was checked to hold n values (offsets 2n + 1) above: the reads at i < n below are within bounds.
   for (let i = 0; i < n; i++) {
     const tokens: Tokens = {
-      input: input[i],
-      output: output[i],
-      cacheRead: cacheRead[i],
-      cacheWrite5m: cw5[i],
-      cacheWrite1h: cw1h[i],
-      reasoning: reasoning[i],
+      input: input[i]!,
+      output: output[i]!,
+      cacheRead: cacheRead[i]!,
+      cacheWrite5m: cw5[i]!,
+      cacheWrite1h: cw1h[i]!,
+      reasoning: reasoning[i]!,
     };
-    const f = flags[i];
-    const c = costs[i];
-    const v = avoids[i];
+    const f = flags[i]!;
+    const c = costs[i]!;
+    const v = avoids[i]!;
     // Same key order as fileFormat.ts builds, so records look alike whichever way they were read.
     const r: Interaction = {
       id: text.slice(off[2 * i], off[2 * i + 1]),
       at: text.slice(off[2 * i + 1], off[2 * i + 2]),
-      agent: dict[agent[i]]!,
-      source: dict[source[i]] as Interaction['source'],
-      project: dict[project[i]],
-      model: dict[model[i]]!,
-      route: dict[route[i]] as Interaction['route'],
-      replaces: dict[replaces[i]],
+      agent: word(agent[i]!)!,
+      source: word(source[i]!) as Interaction['source'],
+      project: word(project[i]!),
+      model: word(model[i]!)!,
+      route: word(route[i]!) as Interaction['route'],
+      replaces: word(replaces[i]!),
       tokens,
       costNanos: c === c ? c : null,
       avoidedNanos: v === v ? v : null,
-      priceSource: dict[priceSource[i]],
+      priceSource: word(priceSource[i]!),
       estimated: (f & 1) === 1,
     };
     if (f & 0b110) r.priceInferred = untri((f >> 1) & 3);
     if (f & 0b11000) r.fast = untri((f >> 3) & 3);
-    if (branch[i] !== 0) r.branch = dict[branch[i]]!;
-    if (repo[i] !== 0) r.repo = dict[repo[i]]!;
-    const x = extra[i];
-    if (x !== 0) Object.assign(r, JSON.parse(dict[x]!));
+    if (branch[i] !== 0) r.branch = word(branch[i]!)!;
+    if (repo[i] !== 0) r.repo = word(repo[i]!)!;
+    const x = extra[i]!;
+    if (x !== 0) Object.assign(r, JSON.parse(word(x)!));
     out[i] = r;
   }
   return { records: out, hashes };

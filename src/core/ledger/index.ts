@@ -377,7 +377,7 @@ class FileLedger implements Ledger {
             local = new View();
             if (snap) {
               local.reserve(snap.records.length);
-              for (let i = 0; i < snap.records.length; i++) local.offer(snap.records[i], snap.hashes[i]);
+              for (let i = 0; i < snap.records.length; i++) local.offer(snap.records[i]!, snap.hashes[i]);
             }
           }
           tailLines++;
@@ -412,7 +412,7 @@ class FileLedger implements Ledger {
         );
       }
       this.view.reserve(state.records.length);
-      for (let i = 0; i < state.records.length; i++) this.ingest(state.records[i], 'open', state.hashes[i]);
+      for (let i = 0; i < state.records.length; i++) this.ingest(state.records[i]!, 'open', state.hashes[i]);
     } finally {
       await fh.close();
     }
@@ -733,7 +733,7 @@ async function lastByte(fh: FileHandle, size: number): Promise<number> {
   if (size === 0) return 10;
   const b = Buffer.alloc(1);
   await fh.read(b, 0, 1, size - 1);
-  return b[0];
+  return b[0]!;
 }
 
 /** One write() for the whole batch; a short write (disk full) is an error, never continued. */

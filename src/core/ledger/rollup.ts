@@ -349,12 +349,12 @@ class RollupState {
       const { i, stored } = found;
       const [a, b] = [totalTokens(r.tokens), totalTokens(stored.tokens)];
       // Ties go to the copy first in (segment, line) order, as a fresh open of the ledger reads them.
-      const [mine, theirs] = [this.segs[segNo], this.segs[this.seg[i]]];
-      const earlier = mine < theirs || (mine === theirs && at < this.off[i]);
+      const [mine, theirs] = [this.segs[segNo]!, this.segs[this.seg[i]!]!];
+      const earlier = mine < theirs || (mine === theirs && at < this.off[i]!);
       if (a < b || (a === b && !earlier)) return;
       const was = this.cell[i];
       if (was === LOOSE) this.loose.delete(stored.id);
-      else dirty.add(was);
+      else dirty.add(was!);
       const now = this.placeOf(r);
       this.seg[i] = segNo;
       this.off[i] = at;
@@ -362,13 +362,13 @@ class RollupState {
       if (now === LOOSE) this.loose.set(r.id, r);
       else if (dirty.has(now))
         return; // recomputed from its members below
-      else addTo(this.cells[now], r);
+      else addTo(this.cells[now]!, r);
       return;
     }
     const place = this.placeOf(r);
     this.push(h, segNo, at, place);
     if (place === LOOSE) this.loose.set(r.id, r);
-    else if (!dirty.has(place)) addTo(this.cells[place], r);
+    else if (!dirty.has(place)) addTo(this.cells[place]!, r);
   }
 
   /** The index entry holding `id`, with its stored copy read back from the ledger. */
@@ -377,8 +377,8 @@ class RollupState {
     const mask = (slots.length >> 1) - 1;
     for (let s = h & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
       if (slots[2 * s] !== h) continue;
-      const i = slots[2 * s + 1] - 1;
-      const stored = await this.lineAt(this.seg[i], this.off[i]);
+      const i = slots[2 * s + 1]! - 1;
+      const stored = await this.lineAt(this.seg[i]!, this.off[i]!);
       if (stored && stored.id === id) return { i, stored };
     }
     return null;
@@ -391,9 +391,9 @@ class RollupState {
     const slots = new Uint32Array(2 * cap);
     const mask = cap - 1;
     for (let i = 0; i < this.count; i++) {
-      let s = this.hash[i] & mask;
+      let s = this.hash[i]! & mask;
       while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-      slots[2 * s] = this.hash[i];
+      slots[2 * s] = this.hash[i]!;
       slots[2 * s + 1] = i + 1;
     }
     return (this.slots = slots);
@@ -423,27 +423,27 @@ class RollupState {
   /** Rebuilds cells from their members' lines: after a copy left them, their first/last instant may have moved. */
   private async recomputeCells(dirty: Set<number>): Promise<void> {
     const members: number[] = [];
-    for (let i = 0; i < this.count; i++) if (dirty.has(this.cell[i])) members.push(i);
+    for (let i = 0; i < this.count; i++) if (dirty.has(this.cell[i]!)) members.push(i);
     for (const c of dirty) {
-      const cell = this.cells[c];
+      const cell = this.cells[c]!;
       cell.sums = emptySums();
       cell.firstAt = cell.lastAt = '';
     }
     for (const i of members) {
-      const r = await this.lineAt(this.seg[i], this.off[i]);
-      if (!r) throw new Error(`rollup: the line at ${this.segs[this.seg[i]]}:${this.off[i]} is no longer a record`);
-      addTo(this.cells[this.cell[i]], r);
+      const r = await this.lineAt(this.seg[i]!, this.off[i]!);
+      if (!r) throw new Error(`rollup: the line at ${this.segs[this.seg[i]!]}:${this.off[i]} is no longer a record`);
+      addTo(this.cells[this.cell[i]!]!, r);
     }
   }
 
   /** The record on the line starting at `at` in a segment (a line the index points at was a record). */
   async lineAt(segNo: number, at: number): Promise<Interaction | null> {
-    const fh = await fsp.open(this.segFile(this.segs[segNo]), 'r');
+    const fh = await fsp.open(this.segFile(this.segs[segNo]!), 'r');
     try {
       const batch = await new LineReader(fh, at, Infinity, this.maxLine, true).next();
       this.linesRead++;
       if (!batch.length) return null;
-      const p = decodeLine(batch[0][0]);
+      const p = decodeLine(batch[0]![0]);
       return p.kind === 'record' ? p.record : null;
     } finally {
       await fh.close();
@@ -489,16 +489,16 @@ class RollupState {
     for (let c = 0; c < nc; c++) {
       const k = 7 * c;
       const s = emptySums();
-      SUM_FIELDS.forEach((f, j) => (s[f] = sums[c * SUM_FIELDS.length + j]));
+      SUM_FIELDS.forEach((f, j) => (s[f] = sums[c * SUM_FIELDS.length + j]!));
       const cell: Cell = {
-        day: d[codes[k]]!,
-        agent: d[codes[k + 1]]!,
-        model: d[codes[k + 2]]!,
-        project: d[codes[k + 3]],
-        route: d[codes[k + 4]] as Route,
-        repo: d[codes[k + 5]],
-        firstAt: h.ats[2 * c],
-        lastAt: h.ats[2 * c + 1],
+        day: d[codes[k]!]!,
+        agent: d[codes[k + 1]!]!,
+        model: d[codes[k + 2]!]!,
+        project: d[codes[k + 3]!] ?? null,
+        route: d[codes[k + 4]!] as Route,
+        repo: d[codes[k + 5]!] ?? null,
+        firstAt: h.ats[2 * c]!,
+        lastAt: h.ats[2 * c + 1]!,
         sums: s,
       };
       this.cells.push(cell);

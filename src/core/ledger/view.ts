@@ -49,7 +49,8 @@ export class View {
     const slots = this.slots;
     const mask = (slots.length >> 1) - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const v = slots[2 * s + 1];
+      // A slot holds (hash, index + 1) of a record in `records`, or (0, 0) when free.
+      const v = slots[2 * s + 1]!;
       if (v === 0) return -1;
       if (slots[2 * s] === h && this.records[v - 1]?.id === id) return v - 1;
     }
@@ -79,7 +80,7 @@ export class View {
     const mask = (slots.length >> 1) - 1;
     let s = h & mask;
     // Only a matching hash reads a record: a new id costs no visit to scattered heap objects.
-    for (let v = slots[2 * s + 1]; v !== 0; s = (s + 1) & mask, v = slots[2 * s + 1]) {
+    for (let v = slots[2 * s + 1]!; v !== 0; s = (s + 1) & mask, v = slots[2 * s + 1]!) {
       if (slots[2 * s] !== h) continue;
       const cur = this.records[v - 1];
       if (cur?.id !== r.id) continue;
@@ -125,10 +126,10 @@ export class View {
     const j = twins.partner(r, this.records);
     if (j < 0) return null;
     if (r.source === 'otel') {
-      twins.pair(r.id, this.records[j].id);
+      twins.pair(r.id, this.records[j]!.id);
       return KEPT;
     }
-    twins.pair(this.records[j].id, r.id);
+    twins.pair(this.records[j]!.id, r.id);
     this.records[j] = r;
     this.hashes[j] = h;
     twins.add(j, r);
@@ -146,11 +147,11 @@ export class View {
     if (r.source === 'otel' || twins.stands(r.id)) return;
     const j = twins.partner(r, this.records);
     if (j < 0) return;
-    twins.pair(this.records[j].id, r.id);
+    twins.pair(this.records[j]!.id, r.id);
     const last = this.records.length - 1;
     if (j !== last) {
-      this.records[j] = this.records[last];
-      this.hashes[j] = this.hashes[last];
+      this.records[j] = this.records[last]!;
+      this.hashes[j] = this.hashes[last]!;
       twins.add(j, this.records[j]);
       this.records.pop();
       this.placeCounted(this.hashes[j], j);
@@ -176,7 +177,7 @@ export class View {
   private rehash(capacity: number): void {
     while (this.records.length * 2 > capacity) capacity *= 2;
     this.slots = new Uint32Array(2 * capacity);
-    for (let i = 0; i < this.records.length; i++) this.place(this.hashes[i], i);
+    for (let i = 0; i < this.records.length; i++) this.place(this.hashes[i]!, i);
     this.used = this.records.length;
   }
 }

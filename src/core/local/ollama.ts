@@ -284,7 +284,7 @@ function percent(completed: number, total: number): number {
 }
 
 /** Ollama lists "qwen3-coder:latest" for a model pulled as "qwen3-coder". */
-export function withTag(name: string): string {
+function withTag(name: string): string {
   const lastSegment = name.slice(name.lastIndexOf('/') + 1);
   return lastSegment.includes(':') ? name : `${name}:latest`;
 }

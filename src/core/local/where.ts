@@ -67,7 +67,7 @@ export async function localCandidates(
   const worker = async () => {
     while (next < models.length) {
       const k = next++;
-      const m = models[k];
+      const m = models[k]!;
       const remote = notLocalReason(m.name, server.host, server.kind);
       const details = remote ? null : await server.show(m.name).catch(() => null);
       out[k] = { model: m, reason: remote ?? notOfferedReason(m.name, server.host, details, server.kind) };

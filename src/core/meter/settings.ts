@@ -28,7 +28,7 @@ export function normaliseBudget(v: unknown): Normalised<number | null> {
   return { value: usdToNanos(n), warnings: [] };
 }
 
-export function normaliseTimeZone(v: unknown): Normalised<string | null> {
+function normaliseTimeZone(v: unknown): Normalised<string | null> {
   if (v === undefined || v === null || v === '') return { value: null, warnings: [] };
   if (typeof v !== 'string' || !isValidTimeZone(v)) {
     return {

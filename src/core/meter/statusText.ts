@@ -81,7 +81,7 @@ export interface TooltipOptions {
 }
 
 /** Rows of a breakdown the tooltip shows; the rest are one click away in the dashboard. */
-export const TOOLTIP_ROWS = 3;
+const TOOLTIP_ROWS = 3;
 
 /**
  * The hover: what the three figures are, the few agents and models that make up the month, what is

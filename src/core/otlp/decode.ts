@@ -64,16 +64,9 @@ export class OtlpDecodeError extends Error {
   }
 }
 
-export interface DecodeLimits {
-  /** Bytes as sent (compressed or not). */
-  maxBody: number;
-  /** Bytes after inflating. */
-  maxInflated: number;
-}
-
 /** `application/x-protobuf` or `application/json` (parameters ignored), as OTLP/HTTP names them. */
 export function encodingOf(contentType: string | undefined): Encoding | null {
-  const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (t === 'application/x-protobuf' || t === 'application/protobuf') return 'protobuf';
   if (t === 'application/json') return 'json';
   return null;

@@ -130,7 +130,7 @@ export function tokenUsageMetrics(startedAtMs: number, holdMs = DEFAULT_METRIC_H
       let times = events.get(agent);
       if (!times) events.set(agent, (times = []));
       times.push(atMs);
-      if (times.length > MAX_EVENT_TIMES || times[0] < atMs - DAY_MS) {
+      if (times.length > MAX_EVENT_TIMES || times[0]! < atMs - DAY_MS) {
         const keep = times.filter((t) => t > atMs - DAY_MS).slice(-MAX_EVENT_TIMES / 2);
         events.set(agent, keep);
       }

@@ -118,6 +118,8 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
       res.setHeader('allow', 'POST');
       return fail(405, `OTLP/HTTP takes POST, not ${req.method}.`);
     }
+    // The gateway sends only paths this receiver handles(); anything else is not ours to decode.
+    if (!signal) return fail(404, `Not an OTLP/HTTP path: ${pathOf(req.url)}.`);
     if (!encoding) return fail(415, 'Send Content-Type application/x-protobuf or application/json (OTLP/HTTP).');
     stats.requests++;
     const body = await readBounded(req, maxBody);

@@ -11,7 +11,7 @@ import type { Interaction } from '../interaction';
 import { nanosToUSD, usdToNanos } from '../money';
 import { PLAN_PRICES_AS_OF, PLANS, planOf, type Plan, type PlanSettings } from './plans';
 
-export const PLAN_CHECK_DAYS = 30;
+const PLAN_CHECK_DAYS = 30;
 
 export type Scope = 'anthropic' | 'openai' | 'all';
 

@@ -75,7 +75,7 @@ const secondsAt = (v: unknown, atMs: number) => {
   return instant(s === null ? null : s * 1000, atMs);
 };
 
-export function windowKey(minutes: number | null, fallback: string): string {
+function windowKey(minutes: number | null, fallback: string): string {
   if (minutes === 300) return '5h';
   if (minutes === 10_080) return '7d';
   return minutes === null ? fallback : `${minutes}m`;
@@ -164,7 +164,7 @@ export function readRateLimits(v: unknown): RateLimitState | null {
 }
 
 /** Whether two states say the same (ignoring when they were seen): an unchanged state need not be written again. */
-export function sameLimits(a: RateLimitState | null, b: RateLimitState | null): boolean {
+function sameLimits(a: RateLimitState | null, b: RateLimitState | null): boolean {
   if (!a || !b) return a === b;
   const { at: _a, ...ra } = a;
   const { at: _b, ...rb } = b;
@@ -172,7 +172,7 @@ export function sameLimits(a: RateLimitState | null, b: RateLimitState | null): 
 }
 
 /** An unchanged state is written again after this long, so the latest record keeps saying it is current. */
-export const REWRITE_AFTER_MS = 10 * 60_000;
+const REWRITE_AFTER_MS = 10 * 60_000;
 
 /**
  * Decides whether an Interaction carries `next`: when it differs from the last state attached for the

@@ -50,8 +50,8 @@ export const PLANS: readonly Plan[] = [
   { id: 'copilot-pro-plus', label: 'Copilot Pro+', vendor: 'github', monthlyUSD: 39, source: 'https://github.com/features/copilot/plans' },
 ];
 
-export const API_PLAN = 'api';
-export const PLAN_IDS: readonly string[] = [API_PLAN, ...PLANS.map((p) => p.id)];
+const API_PLAN = 'api';
+const PLAN_IDS: readonly string[] = [API_PLAN, ...PLANS.map((p) => p.id)];
 
 export const planOf = (id: string | undefined): Plan | null => PLANS.find((p) => p.id === id) ?? null;
 

@@ -8,7 +8,7 @@ import { readRateLimits, type LimitWindow, type RateLimitState } from './limits'
 import { planOf, type PlanSettings } from './plans';
 
 /** A state older than this is not shown: the usage it describes has moved on. */
-export const LIMITS_FRESH_MS = 5 * 3_600_000;
+const LIMITS_FRESH_MS = 5 * 3_600_000;
 
 export interface AgentLimits {
   agent: string;
@@ -37,7 +37,7 @@ export function latestLimits(records: Iterable<{ agent: string; at: string; rate
 
 const WINDOW_NAMES: Record<string, string> = { '5h': '5 h', '7d': 'week' };
 
-export function windowName(w: LimitWindow): string {
+function windowName(w: LimitWindow): string {
   const named = WINDOW_NAMES[w.key];
   if (named) return named;
   const m = w.windowMinutes;

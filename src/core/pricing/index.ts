@@ -80,7 +80,7 @@ export function loadPriceTable(opts: { overrides?: unknown; logger?: Logger; sna
         (k) => (k.startsWith(USER) ? k.slice(USER.length) : k),
       )
     : base.index;
-  const fromUser = (key: string, inferred: boolean): PriceMatch => ({ key, price: overrides[key], inferred, source: 'user' });
+  const fromUser = (key: string, inferred: boolean): PriceMatch => ({ key, price: overrides[key]!, inferred, source: 'user' });
   const fromSnapshot = (key: string, inferred: boolean): PriceMatch => ({ key, price: base.prices.get(key)!, inferred, source: version });
 
   const cache = new Map<string, PriceMatch | null>();
@@ -176,7 +176,7 @@ export function pricedBySettings(r: Interaction): boolean {
 export function currentlyPriced(records: readonly Interaction[], table: PriceTable): readonly Interaction[] {
   let out: Interaction[] | undefined;
   for (let k = 0; k < records.length; k++) {
-    const r = records[k];
+    const r = records[k]!;
     if (!pricedBySettings(r)) continue;
     const again = priceInteraction(r, table);
     if (again.costNanos === r.costNanos && again.avoidedNanos === r.avoidedNanos && again.priceSource === r.priceSource) continue;

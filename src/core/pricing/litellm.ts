@@ -87,7 +87,7 @@ export function baseModelName(key: string): string {
   return last.replace(/^(?:[a-z]{2,6}(?:-[a-z]+)?\.)?(?:anthropic|openai|google)\./, '');
 }
 
-export function isWanted(key: string, entry: unknown): entry is Record<string, unknown> {
+function isWanted(key: string, entry: unknown): entry is Record<string, unknown> {
   if (typeof entry !== 'object' || entry === null) return false;
   const e = entry as Record<string, unknown>;
   if (typeof e.input_cost_per_token !== 'number' || typeof e.output_cost_per_token !== 'number') return false;

@@ -39,7 +39,7 @@ export function normaliseModelName(name: string): string {
   return n.replace(/[.@]/g, '-');
 }
 
-export function stripDate(n: string): string {
+function stripDate(n: string): string {
   return n.replace(DATE_SUFFIX, '');
 }
 

@@ -8,7 +8,7 @@ const REASONS: Readonly<Record<string, string>> = {
   'codex-auto-review': "Codex's approval auto-reviewer under ChatGPT sign-in; OpenAI publishes no per-token price for it",
 };
 
-export function unpricedReason(model: string): string | null {
+function unpricedReason(model: string): string | null {
   return REASONS[model.trim().toLowerCase()] ?? null;
 }
 

@@ -58,8 +58,11 @@ function toBlock(start: number, members: Interaction[], now: number): Block {
     addRecord(m, r);
   }
   const end = start + BLOCK_MS;
-  const first = Date.parse(members[0].at);
-  const last = Date.parse(members[members.length - 1].at);
+  // A block is made when its first record arrives: members is never empty.
+  const firstAt = members[0]!.at;
+  const lastAt = members[members.length - 1]!.at;
+  const first = Date.parse(firstAt);
+  const last = Date.parse(lastAt);
   const active = now < end && now - last < BLOCK_MS;
   const totals = toTotals(tally);
   const minutes = (last - first) / 60_000;
@@ -83,8 +86,8 @@ function toBlock(start: number, members: Interaction[], now: number): Block {
   return {
     start: new Date(start).toISOString(),
     end: new Date(end).toISOString(),
-    firstAt: members[0].at,
-    lastAt: members[members.length - 1].at,
+    firstAt,
+    lastAt,
     active,
     models: [...models].sort(byCostDesc).map(([k]) => k),
     ...totals,

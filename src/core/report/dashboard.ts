@@ -129,7 +129,7 @@ export function buildDashboard(
   const monthStart = `${today.slice(0, 8)}01`;
   const monthEnd = addDays(monthStart, daysInMonth(monthStart) - 1);
   const recentStart = addDays(today, -(RECENT_DAYS - 1));
-  const first = [week.start, monthStart, recentStart].sort()[0];
+  const first = [week.start, monthStart, recentStart].sort()[0]!;
 
   const tFirst = startOfDay(first, timeZone);
   const tToday = startOfDay(today, timeZone);
@@ -153,8 +153,8 @@ export function buildDashboard(
     if (t >= tMonth) {
       add(periods.month, r);
       let i = 0;
-      while (i < dim - 1 && t >= dayStarts[i + 1]) i++;
-      addRecord(perDay[i], r);
+      while (i < dim - 1 && t >= dayStarts[i + 1]!) i++;
+      addRecord(perDay[i]!, r);
     }
     if (t >= tRecent && (r.costNanos ?? 0) > 0) costly.push(r);
   }

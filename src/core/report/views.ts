@@ -4,7 +4,7 @@
  * so a row's state (complete, in progress, in the future) is reproducible.
  */
 import type { Interaction } from '../interaction';
-import { addDays, dayOfIso, localDay } from '../time';
+import { addDays, dayOfIso, dayParts, localDay } from '../time';
 import { byCostDesc, compareKeys, emptyTally, addRecord, addTally, toTotals, type Tally, type Totals } from './totals';
 import { weekOf, type WeekStart } from './week';
 
@@ -15,11 +15,11 @@ export const VIEW_KINDS: readonly ViewKind[] = ['daily', 'weekly', 'monthly', 's
 /** Views keyed by what a record's source said of its checkout (Interaction.branch / .repo). */
 export type AttributionView = 'branch' | 'repo';
 /** The rows of records whose source did not say: never folded into a guessed branch or repository. */
-export const BRANCH_NOT_RECORDED = '(branch not recorded)';
-export const REPO_NOT_RECORDED = '(repo not recorded)';
+const BRANCH_NOT_RECORDED = '(branch not recorded)';
+const REPO_NOT_RECORDED = '(repo not recorded)';
 
 /** A record's key in an attribution view. Git refuses spaces in branch names, so no branch can collide with these. */
-export function attributionKey(kind: AttributionView, r: Interaction): string {
+function attributionKey(kind: AttributionView, r: Interaction): string {
   return kind === 'branch' ? (r.branch ?? BRANCH_NOT_RECORDED) : (r.repo ?? REPO_NOT_RECORDED);
 }
 export type Order = 'asc' | 'desc';
@@ -158,7 +158,7 @@ function periodBounds(kind: PeriodView, key: string): { first: string; last: str
 function periodStartAfter(kind: PeriodView, key: string, n = 1): string {
   if (kind === 'daily') return addDays(key, n);
   if (kind === 'weekly') return addDays(key, 7 * n);
-  const [y, m] = key.split('-').map(Number);
+  const [y, m] = dayParts(key);
   const t = y * 12 + (m - 1) + n;
   return `${String(Math.floor(t / 12)).padStart(4, '0')}-${String((t % 12) + 1).padStart(2, '0')}-01`;
 }

@@ -83,19 +83,20 @@ export interface CountableMessage {
   name?: string;
 }
 
+/** Tokens one message takes in OpenAI's chat framing: 3 (<|start|>role…<|message|>…<|end|>), 1 more with a `name`. */
+export function messageTokens(tk: Pick<Tokenizer, 'count'>, m: CountableMessage): number {
+  return 3 + tk.count(m.role) + tk.count(m.content) + (m.name !== undefined ? 1 + tk.count(m.name) : 0);
+}
+
 /**
- * Prompt tokens of a chat request, with OpenAI's documented chat framing: 3 tokens per message
- * (<|start|>role…<|message|>…<|end|>), 1 more when a `name` is set, and 3 priming the reply.
- * Matches the prompt_tokens OpenAI's API reports for gpt-4 and gpt-4o (openai-cookbook,
- * "How to count tokens with tiktoken"); for other families it is an estimate.
+ * Prompt tokens of a chat request, with OpenAI's documented chat framing: each message's
+ * messageTokens and 3 priming the reply. Matches the prompt_tokens OpenAI's API reports for gpt-4
+ * and gpt-4o (openai-cookbook, "How to count tokens with tiktoken"); for other families it is an
+ * estimate. The chat service estimates an unreported prompt with it.
  */
-export async function countChatTokens(messages: readonly CountableMessage[], model: string): Promise<number> {
-  const tk = await loadTokenizer(model);
+export function chatPromptTokens(tk: Pick<Tokenizer, 'count'>, messages: readonly CountableMessage[]): number {
   let n = 3;
-  for (const m of messages) {
-    n += 3 + tk.count(m.role) + tk.count(m.content);
-    if (m.name !== undefined) n += 1 + tk.count(m.name);
-  }
+  for (const m of messages) n += messageTokens(tk, m);
   return n;
 }
 

@@ -81,7 +81,7 @@ export function idOf(text: string): string | null {
   const m = /^\{"id":("(?:[^"\\]|\\.)*")/.exec(text);
   if (!m) return null;
   try {
-    return JSON.parse(m[1]) as string;
+    return JSON.parse(m[1]!) as string;
   } catch {
     return null;
   }
@@ -91,11 +91,11 @@ export function idOf(text: string): string | null {
 export function neighbours(name: string, all: readonly string[]): string[] {
   if (name === '0000-00') return all.filter((n) => n === name);
   const [y, m] = name.split('-').map(Number);
-  const idx = y * 12 + (m - 1);
+  const idx = y! * 12 + (m! - 1);
   return all.filter((n) => {
     if (n === '0000-00') return false;
     const [yy, mm] = n.split('-').map(Number);
-    return Math.abs(yy * 12 + (mm - 1) - idx) <= 1;
+    return Math.abs(yy! * 12 + (mm! - 1) - idx) <= 1;
   });
 }
 
@@ -116,14 +116,14 @@ export class IdFilter {
 
   add(id: string): void {
     const s = IdFilter.slot(id);
-    if (this.counts[s] < 2) this.counts[s]++;
+    if (this.counts[s]! < 2) this.counts[s]!++;
   }
 
   mayHave(id: string): boolean {
-    return this.counts[IdFilter.slot(id)] > 0;
+    return this.counts[IdFilter.slot(id)]! > 0;
   }
 
   mayRepeat(id: string): boolean {
-    return this.counts[IdFilter.slot(id)] > 1;
+    return this.counts[IdFilter.slot(id)]! > 1;
   }
 }

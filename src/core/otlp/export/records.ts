@@ -73,7 +73,7 @@ export function billingModeOf(r: Pick<Interaction, 'agent' | 'route'>, copilotBi
 /** The provider's own response id where the Interaction id is one (`anthropic:msg_…`, `openai:chatcmpl-…`). */
 export function responseIdOf(id: string): string | null {
   const m = /^(?:anthropic|openai):(.+)$/.exec(id);
-  return m ? m[1] : null;
+  return m ? (m[1] ?? null) : null;
 }
 
 const usd = (nanos: number) => nanos / 1e9;
@@ -172,7 +172,7 @@ export class DeltaMetrics {
       p.sum += diff;
       if (!was) {
         p.count++;
-        p.buckets[bucketOf(now[type])]++;
+        p.buckets[bucketOf(now[type])]!++;
       }
     }
     const mode = billingModeOf(r, this.o.copilotBilledPerToken);
@@ -206,7 +206,7 @@ function bump(m: Map<string, SumPoint>, key: string, attributes: () => Attribute
 /** Explicit-bucket histogram index: bucket i holds values in (bounds[i-1], bounds[i]], as OTLP defines. */
 export function bucketOf(v: number): number {
   let i = 0;
-  while (i < TOKEN_BUCKETS.length && v > TOKEN_BUCKETS[i]) i++;
+  while (i < TOKEN_BUCKETS.length && v > TOKEN_BUCKETS[i]!) i++;
   return i;
 }
 

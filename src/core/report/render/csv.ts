@@ -7,7 +7,7 @@ import { plainText } from '../../sanitize';
 import { TOTALS_FIELDS, type Totals } from '../totals';
 import type { WeeklySummary } from '../summary/summary';
 
-export function csvField(v: string | number | boolean | null): string {
+function csvField(v: string | number | boolean | null): string {
   if (v === null) return '';
   if (typeof v !== 'string') return String(v);
   const s0 = plainText(v);

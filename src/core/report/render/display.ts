@@ -3,7 +3,7 @@
  * toLocaleString, so output is byte-identical on every machine (goldens, team diffs).
  */
 import { formatUSD } from '../../money';
-import { localDay, weekday } from '../../time';
+import { dayParts, localDay, weekday } from '../../time';
 import type { Totals } from '../totals';
 import { usdToNanosExact } from '../totals';
 
@@ -31,8 +31,8 @@ export function dayLabel(day: string): string {
 
 /** "16–22 Nov 2026", "30 Nov – 6 Dec 2026", "29 Dec 2026 – 4 Jan 2027" */
 export function rangeLabel(start: string, end: string): string {
-  const [y1, m1, d1] = start.split('-').map(Number);
-  const [y2, m2, d2] = end.split('-').map(Number);
+  const [y1, m1, d1] = dayParts(start);
+  const [y2, m2, d2] = dayParts(end);
   if (y1 !== y2) return `${d1} ${MONTHS[m1 - 1]} ${y1} – ${d2} ${MONTHS[m2 - 1]} ${y2}`;
   if (m1 !== m2) return `${d1} ${MONTHS[m1 - 1]} – ${d2} ${MONTHS[m2 - 1]} ${y2}`;
   return `${d1}–${d2} ${MONTHS[m2 - 1]} ${y2}`;

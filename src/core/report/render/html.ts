@@ -28,7 +28,7 @@ import { daysInMonth } from '../../time';
 import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectLabel } from '../../unrecorded';
 
 /** Shared by the weekly and the team page. Colours are classes, see svg.ts. */
-export const REPORT_CSS = `
+const REPORT_CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1d232b;--muted:#5b6573;--line:#d9dee5;--card:#f5f7fa;--cloud:#2f6fdb;--local:#2e9e62;--avoided:#8fd3ad;--budget:#c2410c;--warn:#b45309;--over:#b91c1c;--ok:#15803d}
 @media (prefers-color-scheme:dark){:root{--bg:#15181d;--fg:#e6e9ee;--muted:#9aa4b2;--line:#2c333d;--card:#1d2229;--cloud:#6ea2ff;--local:#4cc487;--avoided:#2f7a52;--budget:#fb923c;--warn:#fbbf24;--over:#f87171;--ok:#4ade80}}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#444;--line:#bbb;--card:#fff;--cloud:#1f4fa8;--local:#2e9e62;--avoided:#a8e0c0;--budget:#c2410c}body{margin:0}section,.cards{break-inside:avoid}}
@@ -55,7 +55,7 @@ svg .line-actual{stroke:var(--cloud)}svg .line-projection{stroke:var(--cloud);st
 `;
 
 /** Nothing may be fetched; styles are inline. No script runs in an exported page. */
-export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 export function page(title: string, body: string): string {
   return `<!DOCTYPE html>

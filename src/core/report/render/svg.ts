@@ -14,7 +14,7 @@ export function esc(s: string): string {
 const r1 = (n: number) => String(Math.round(n * 10) / 10);
 
 /** A round axis maximum and step for values up to `max` (about four gridlines). */
-export function niceScale(max: number, ticks = 4): { max: number; step: number } {
+function niceScale(max: number, ticks = 4): { max: number; step: number } {
   if (!(max > 0)) return { max: 1, step: 0.25 };
   const raw = max / ticks;
   const mag = 10 ** Math.floor(Math.log10(raw));

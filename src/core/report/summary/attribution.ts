@@ -9,8 +9,8 @@
 import type { Interaction } from '../../interaction';
 import { addRecord, addTally, byCostDesc, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from '../totals';
 
-export const DEFAULT_TOP_BRANCHES = 20;
-export const DEFAULT_TOP_REPOS = 20;
+const DEFAULT_TOP_BRANCHES = 20;
+const DEFAULT_TOP_REPOS = 20;
 
 export type BranchRow = { repo: string | null; branch: string | null } & Totals;
 export type RepoRow = { repo: string | null } & Totals;

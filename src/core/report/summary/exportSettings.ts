@@ -16,7 +16,7 @@ export interface ExportSettings {
   formats: ReportFormat[];
 }
 
-export const DEFAULT_EXPORT_SETTINGS: ExportSettings = {
+const DEFAULT_EXPORT_SETTINGS: ExportSettings = {
   weekStart: 'monday',
   pseudonymiseProjects: false,
   developer: null,

@@ -105,9 +105,10 @@ function compile(root: Schema, s: Schema, at: string, cache: Map<Schema, Check>)
       return f;
     });
     const expected = types.join(' or ');
+    const [only] = tests;
     gates.push(
-      tests.length === 1
-        ? (v, run) => tests[0](v) || (report(run, expected, v), false)
+      tests.length === 1 && only
+        ? (v, run) => only(v) || (report(run, expected, v), false)
         : (v, run) => tests.some((f) => f(v)) || (report(run, expected, v), false),
     );
   }

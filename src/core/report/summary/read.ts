@@ -24,7 +24,7 @@ const KNOWN: Record<number, { schema: Schema; upgrade: (doc: unknown) => WeeklyS
   1: { schema: weekly1, upgrade: (doc) => upgradeV1(doc as Omit<WeeklySummary, 'schema' | 'attribution'>) },
   2: { schema: weekly2, upgrade: (doc) => doc as WeeklySummary },
 };
-export const CURRENT_VERSION = 2;
+const CURRENT_VERSION = 2;
 
 function upgradeV1(doc: Omit<WeeklySummary, 'schema' | 'attribution'>): WeeklySummary {
   return { ...doc, schema: 'unmetered.weekly/2', attribution: unrecordedAttribution(doc.totals) };

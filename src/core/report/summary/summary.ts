@@ -15,8 +15,8 @@ import { addRecord, addTally, byCostDesc, compareKeys, emptyTally, type Tally, t
 import { shiftWeek, weekById, weekDays, type Week, type WeekStart } from '../week';
 import { budgetActionsOf, type BudgetActions } from './budgetActions';
 
-export const WEEKLY_SCHEMA = 'unmetered.weekly/2';
-export const DEFAULT_TOP_PROJECTS = 10;
+const WEEKLY_SCHEMA = 'unmetered.weekly/2';
+const DEFAULT_TOP_PROJECTS = 10;
 
 export interface WeekInfo {
   id: string;
@@ -91,16 +91,18 @@ export interface WeeklyOptions {
   topProjects?: number;
 }
 
+type Midnights = [number, number, number, number, number, number, number, number];
+
 /** Instants of the eight midnights around a week (DST days are 23 or 25 hours long). */
-function boundaries(w: Week, timeZone: string): number[] {
-  return [...weekDays(w), addDays(w.end, 1)].map((d) => startOfDay(d, timeZone));
+function boundaries(w: Week, timeZone: string): Midnights {
+  return [...weekDays(w), addDays(w.end, 1)].map((d) => startOfDay(d, timeZone)) as Midnights;
 }
 
 /** Which day (0–6) of the week an instant falls on, or -1 outside it. */
-function dayIndex(t: number, b: number[]): number {
+function dayIndex(t: number, b: Midnights): number {
   if (t < b[0] || t >= b[7]) return -1;
   let i = 0;
-  while (t >= b[i + 1]) i++;
+  while (t >= b[i + 1]!) i++; // stops at i = 6 at the latest, as t < b[7]
   return i;
 }
 
@@ -113,7 +115,7 @@ function between(records: readonly Interaction[], from: number, to: number): Int
   const hi = new Date(to + 86_400_000).toISOString();
   const out: Interaction[] = [];
   for (let i = 0; i < records.length; i++) {
-    const r = records[i];
+    const r = records[i]!;
     if (r.at >= lo && r.at <= hi) out.push(r);
   }
   return out;
@@ -159,7 +161,7 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
     inWeek.push(r);
     addRecord(total, r);
     addRecord(routes[r.route], r);
-    addRecord(perDay[i], r);
+    addRecord(perDay[i]!, r);
     bump(agents, r.agent, r);
     bump(models, r.model, r);
     // An empty name is as unknown as none.
@@ -167,7 +169,7 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
     // JSON of the key parts: names may contain any character, so no separator is safe.
     const key = JSON.stringify([i, r.agent, r.model, r.route]);
     let row = rows.get(key);
-    if (!row) rows.set(key, (row = { date: days[i], agent: r.agent, model: r.model, route: r.route, t: emptyTally() }));
+    if (!row) rows.set(key, (row = { date: days[i]!, agent: r.agent, model: r.model, route: r.route, t: emptyTally() }));
     addRecord(row.t, r);
     const unpricedName = r.costNanos === null ? r.model : r.route === 'local' && r.avoidedNanos === null ? (r.replaces ?? r.model) : null;
     if (unpricedName !== null) unpriced.set(unpricedName, (unpriced.get(unpricedName) ?? 0) + 1);
@@ -192,7 +194,7 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
     totals: toTotals(total),
     routes: { cloud: toTotals(routes.cloud), local: toTotals(routes.local) },
     previousWeek: { id: prev.id, ...toTotals(prevTally) },
-    days: days.map((date, i) => ({ date, ...toTotals(perDay[i]) })),
+    days: days.map((date, i) => ({ date, ...toTotals(perDay[i]!) })),
     agents: sorted(agents).map(([agent, t]) => ({ agent, ...toTotals(t) })),
     models: sorted(models).map(([model, t]) => ({ model, ...toTotals(t) })),
     projects: projectList.slice(0, top).map(([project, t]) => ({ project, ...toTotals(t) })),

@@ -140,7 +140,7 @@ export function dedupe(entries: Entry[]): { kept: Entry[]; duplicates: Duplicate
   const duplicates: Duplicate[] = [];
   for (const g of groups.values()) {
     g.sort((a, b) => compareKeys(a.generatedAt, b.generatedAt) || compareKeys(a.file, b.file));
-    const last = g[g.length - 1];
+    const last = g[g.length - 1]!; // a group holds at least the entry that made it
     kept.push(last);
     if (g.length > 1)
       duplicates.push({ developer: last.developer, week: last.week, kept: last.file, ignored: g.slice(0, -1).map((e) => e.file) });
@@ -310,7 +310,7 @@ export function mergeTeam(entries: Entry[], rejected: Problem[], opts: { week?: 
   // The week's dates as most of its summaries have them (developers may start weeks on different days).
   const starts = new Map<string, number>();
   for (const e of current) starts.set(e.weekStart, (starts.get(e.weekStart) ?? 0) + 1);
-  const common = [...starts.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]))[0][0];
+  const common = [...starts.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]))[0]?.[0] ?? 'monday';
   const ref = weekById(weekId, isWeekStart(common) ? common : 'monday');
 
   return {
@@ -382,21 +382,22 @@ function teamAttribution(current: Entry[]): TeamAttribution {
   const key = (...parts: (string | null)[]) => JSON.stringify(parts);
   // Most summaries have no "other" rows: adding their zeros would only slow a merge of many files.
   const sumNonEmpty = (rows: Totals[]) => sumTotals(rows.filter((t) => t.interactions > 0));
-  const parts = (k: string) => JSON.parse(k) as (string | null)[];
+  const one = (k: string) => (JSON.parse(k) as [string | null])[0];
+  const two = (k: string) => JSON.parse(k) as [string | null, string | null];
   return {
     projects: groupNamed(current.map((e) => e.projects.map((p) => [key(p.project), p]))).map((g) => ({
-      project: parts(g.name)[0],
+      project: one(g.name),
       developers: g.developers,
       ...g.totals,
     })),
     otherProjects: sumNonEmpty(current.map((e) => e.otherProjects)),
     branches: groupNamed(current.map((e) => e.attribution.branches.map((b) => [key(b.repo, b.branch), b]))).map((g) => {
-      const [repo, branch] = parts(g.name);
+      const [repo, branch] = two(g.name);
       return { repo, branch, developers: g.developers, ...g.totals };
     }),
     otherBranches: sumNonEmpty(current.map((e) => e.attribution.otherBranches)),
     repos: groupNamed(current.map((e) => e.attribution.repos.map((r) => [key(r.repo), r]))).map((g) => ({
-      repo: parts(g.name)[0],
+      repo: one(g.name),
       developers: g.developers,
       ...g.totals,
     })),

@@ -39,7 +39,7 @@ export interface Collected {
 }
 
 /** Display form of a path from a shared folder: file names can carry escape sequences too. */
-export const shownPath = (p: string) => plainText(p);
+const shownPath = (p: string) => plainText(p);
 
 function kindOf(d: Dirent | Stats): string | undefined {
   if (d.isFIFO()) return 'a FIFO (named pipe)';
@@ -128,7 +128,7 @@ async function walk(root: string, cwd: string, out: Collected, add: (p: string) 
       }
     }
     // Reversed onto the stack, so subfolders are visited in name order.
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
   return true;
 }
@@ -189,9 +189,10 @@ export async function readEntries(
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
-      const shown = shownPath(files[i]);
+      const file = files[i]!;
+      const shown = shownPath(file);
       try {
-        const bytes = await readRegularFile(path.resolve(cwd, files[i]), { follow: named.has(files[i]), max });
+        const bytes = await readRegularFile(path.resolve(cwd, file), { follow: named.has(file), max });
         entries[i] = entryOf(parseWeeklySummary(bytes.toString('utf8'), shown), shown);
       } catch (err) {
         const msg = plainText(err instanceof Error ? err.message : String(err));
