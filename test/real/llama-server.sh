@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's `llama-server` from the source that the pinned node-llama-cpp devDependency ships
-# (node_modules/node-llama-cpp/llama/gitRelease.bundle, a git bundle of one squashed commit; its tag is in
-# llama/llama.cpp.info.json), for the real-inference suites in test/real. About 4 minutes on 2 cores.
+# Builds llama.cpp's `llama-server` from the source that the npm package node-llama-cpp ships
+# (llama/gitRelease.bundle, a git bundle of one squashed commit; its tag is in llama/llama.cpp.info.json), for the
+# real-inference suites in test/real. About 4 minutes on 2 cores. The package is fetched with `npm pack` (the npm
+# registry only; it is not a dependency, so `npm ci` does not install its 600 MB of prebuilt binaries).
 # The build is cached OUTSIDE the clone, keyed by that version, so CI on the same machine reuses it:
 #   ${UNMETERED_LLAMA_CACHE:-/var/cache/unmetered}/llama-server-<node-llama-cpp version>-<bundle commit>/bin/llama-server
 # Prints the binary's path as its last line. Needs cmake and g++ (installed with apt-get when missing and root).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-pkg=node_modules/node-llama-cpp
-bundle=$pkg/llama/gitRelease.bundle
+version=${UNMETERED_NODE_LLAMA_CPP:-3.22.1}
+pack=${UNMETERED_LLAMA_CACHE:-/var/cache/unmetered}/node-llama-cpp-$version
+bundle=$pack/package/llama/gitRelease.bundle
 if [[ ! -f $bundle ]]; then
-  echo "llama-server.sh: $bundle is missing: run npm ci first (node-llama-cpp is a devDependency)" >&2
-  exit 1
+  mkdir -p "$pack"
+  tgz=$(cd "$pack" && npm pack --silent "node-llama-cpp@$version")
+  tar -xzf "$pack/$tgz" -C "$pack" package/llama/gitRelease.bundle package/llama/llama.cpp.info.json
+  rm -f "$pack/$tgz"
 fi
-version=$(node -p "require('./$pkg/package.json').version")
 commit=$(git bundle list-heads "$bundle" | awk 'NR==1{print substr($1,1,12)}')
 cache=${UNMETERED_LLAMA_CACHE:-/var/cache/unmetered}/llama-server-$version-$commit
 bin=$cache/bin/llama-server
