@@ -11,7 +11,7 @@ import {
   type PageMessage,
   type PageState,
   type Period,
-} from '../src/core/report/dashboardProtocol';
+} from '../src/core/report/dashboard-protocol';
 import {
   avoidedLabel,
   budgetStateLabel,

@@ -180,7 +180,7 @@ export const VIEW_SPECS: CommandSpec[] = [
         example: '--order desc',
       },
       { name: 'project', value: 'NAME', meaning: 'only this project', default: 'all', example: '--project webapp' },
-      { name: 'agent', value: 'AGENT', meaning: 'only this agent', default: 'claudeCode', example: '--agent all' },
+      { name: 'agent', value: 'AGENT', meaning: 'only this agent', default: 'claude-code', example: '--agent all' },
       tz,
       timezone,
       noColor,

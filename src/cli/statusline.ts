@@ -136,7 +136,7 @@ export function statusLine(
   // Only an active block matters here, and it started less than 5 hours ago; a day of history is
   // enough to place its start unless Claude Code ran for a day with no 5-hour pause.
   const since = new Date(now - 24 * 3_600_000).toISOString();
-  const recent = records.filter((r) => r.agent === 'claudeCode' && r.at >= since);
+  const recent = records.filter((r) => r.agent === 'claude-code' && r.at >= since);
   const block = activeBlock(buildBlocks(recent, now));
   if (block) {
     const left = duration((Date.parse(block.start) + BLOCK_MS - now) / 60_000);

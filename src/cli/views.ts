@@ -154,7 +154,7 @@ export interface BlocksJson {
 export async function blocksCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('blocks')!, args);
   const r = rangeArgs(values);
-  const agent = r.agent === 'all' ? undefined : (r.agent ?? 'claudeCode');
+  const agent = r.agent === 'all' ? undefined : (r.agent ?? 'claude-code');
   const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz });
   try {
     const now = ctx.clock.now();

@@ -9,7 +9,7 @@ export type Route = 'cloud' | 'local';
 
 /** Known agents; any other lower-case slug is accepted so a new adapter needs no change here. */
 export type Agent =
-  'claudeCode' | 'codex' | 'geminiCli' | 'cline' | 'rooCode' | 'kiloCode' | 'qwenCode' | 'editor-chat' | 'gateway' | (string & {});
+  'claude-code' | 'codex' | 'gemini-cli' | 'cline' | 'roo-code' | 'kilo-code' | 'qwen-code' | 'editor-chat' | 'gateway' | (string & {});
 
 /**
  * Token counts. Disjoint, except `reasoning`, which is a subset of `output` (never billed twice):

@@ -140,8 +140,8 @@ async function scanWithProgress(importer: Importer): ReturnType<Importer['scan']
 
 /** Roo Code and Kilo Code can keep their tasks outside globalStorage: `<section>.customStoragePath`. */
 const CUSTOM_STORAGE: [SourceId, string][] = [
-  ['rooCode', 'roo-cline'],
-  ['kiloCode', 'kiloCode'],
+  ['roo-code', 'roo-cline'],
+  ['kilo-code', 'kilo-code'],
 ];
 
 function customStoragePaths(): Partial<Record<SourceId, string[]>> {

@@ -39,7 +39,7 @@ function history(n: number, seed: number): Interaction[] {
     return record(`h:${i}`, {
       at: rnd() < 0.05 ? new Date(when).toISOString().replace('Z', '+00:00') : new Date(when).toISOString(),
       output: 1 + Math.floor(rnd() * 3000),
-      agent: pick(['claudeCode', 'codex', 'copilot-chat', 'geminiCli']),
+      agent: pick(['claude-code', 'codex', 'copilot-chat', 'gemini-cli']),
       model: pick(['claude-sonnet-4-5-20250929', 'gpt-5-codex', 'claude-opus-4-1-20250805', 'mystery']),
       project: pick(['acme-api', 'web', null]),
       route: local ? 'local' : 'cloud',

@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type MoreKind = 'amp' | 'continue' | 'factoryDroid' | 'pi';
-export const MORE_KINDS: readonly MoreKind[] = ['amp', 'continue', 'factoryDroid', 'pi'];
+export type MoreKind = 'amp' | 'continue' | 'factory-droid' | 'pi';
+export const MORE_KINDS: readonly MoreKind[] = ['amp', 'continue', 'factory-droid', 'pi'];
 /** The settings key of each (unmetered.sources.<key>). */
-export const MORE_KEYS: Record<MoreKind, string> = { amp: 'amp', continue: 'continue', factoryDroid: 'factoryDroid', pi: 'pi' };
+export const MORE_KEYS: Record<MoreKind, string> = { amp: 'amp', continue: 'continue', 'factory-droid': 'factoryDroid', pi: 'pi' };
 
 const T0 = Date.parse('2025-10-01T09:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -156,7 +156,7 @@ export function generateAgentCorpora(root: string, mb: number): Record<MoreKind,
   return {
     amp: amp(path.join(root, 'amp', 'threads'), b),
     continue: continueDev(path.join(root, 'continue', 'dev_data'), b / 4),
-    factoryDroid: droid(path.join(root, 'factoryDroid', 'sessions'), b / 64),
+    'factory-droid': droid(path.join(root, 'factory-droid', 'sessions'), b / 64),
     pi: pi(path.join(root, 'pi', 'sessions'), b),
   };
 }

@@ -58,7 +58,7 @@ function yearOfRecords(n: number): Interaction[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `anthropic:msg_bench_${i.toString(36)}`,
     at: new Date(start + Math.floor((i / n) * span)).toISOString(),
-    agent: i % 5 === 0 ? 'codex' : 'claudeCode',
+    agent: i % 5 === 0 ? 'codex' : 'claude-code',
     source: 'log',
     project: `proj-${i % 9}`,
     model: models[i % 3],

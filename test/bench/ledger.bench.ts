@@ -42,12 +42,12 @@ function uuid(): string {
 
 // model, agent, share, $/M input, output, cache read, cache write
 const MIX: [string, string, number, number, number, number, number][] = [
-  ['claude-sonnet-4-5-20250929', 'claudeCode', 0.5, 3, 15, 0.3, 3.75],
-  ['claude-opus-4-1-20250805', 'claudeCode', 0.08, 15, 75, 1.5, 18.75],
-  ['claude-haiku-4-5-20251001', 'claudeCode', 0.1, 1, 5, 0.1, 1.25],
+  ['claude-sonnet-4-5-20250929', 'claude-code', 0.5, 3, 15, 0.3, 3.75],
+  ['claude-opus-4-1-20250805', 'claude-code', 0.08, 15, 75, 1.5, 18.75],
+  ['claude-haiku-4-5-20251001', 'claude-code', 0.1, 1, 5, 0.1, 1.25],
   ['gpt-5-codex', 'codex', 0.15, 1.25, 10, 0.125, 0],
   ['gpt-5', 'codex', 0.05, 1.25, 10, 0.125, 0],
-  ['gemini-2.5-pro', 'geminiCli', 0.05, 1.25, 10, 0.31, 0],
+  ['gemini-2.5-pro', 'gemini-cli', 0.05, 1.25, 10, 0.31, 0],
   ['qwen3-coder:30b', 'gateway', 0.05, 0, 0, 0, 0],
   ['some-new-model', 'cline', 0.02, 0, 0, 0, 0],
 ];
@@ -86,7 +86,7 @@ function generate(): Interaction[][] {
         tokens.input * pin + tokens.output * pout + tokens.cacheRead * pread + (tokens.cacheWrite5m + tokens.cacheWrite1h) * pwrite,
       ) * 1000;
     const id =
-      agent === 'claudeCode'
+      agent === 'claude-code'
         ? `anthropic:msg_01${b62(22)}`
         : agent === 'gateway'
           ? `openai:chatcmpl-${b62(29)}`
@@ -230,7 +230,7 @@ function record(id: string, at: string): Interaction {
   return {
     id,
     at,
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: 'acme-api',
     model: 'claude-sonnet-4-5-20250929',

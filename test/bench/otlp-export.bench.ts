@@ -19,10 +19,10 @@ const N = Number(process.env.BENCH_N ?? 500_000);
 const START = Date.parse('2025-12-01T00:00:00.000Z');
 const STEP = Math.floor((365 * 86_400_000) / N);
 const MODELS: [string, string][] = [
-  ['claude-sonnet-4-5-20250929', 'claudeCode'],
-  ['claude-opus-4-1-20250805', 'claudeCode'],
+  ['claude-sonnet-4-5-20250929', 'claude-code'],
+  ['claude-opus-4-1-20250805', 'claude-code'],
   ['gpt-5-codex', 'codex'],
-  ['gemini-2.5-pro', 'geminiCli'],
+  ['gemini-2.5-pro', 'gemini-cli'],
   ['qwen2.5-coder:7b', 'gateway'],
 ];
 

@@ -38,14 +38,14 @@ function rnd(): number {
 }
 
 const MODELS: [string, string, number][] = [
-  ['claude-sonnet-4-5', 'claudeCode', 9],
-  ['claude-opus-4-5', 'claudeCode', 25],
-  ['claude-haiku-4-5', 'claudeCode', 3],
+  ['claude-sonnet-4-5', 'claude-code', 9],
+  ['claude-opus-4-5', 'claude-code', 25],
+  ['claude-haiku-4-5', 'claude-code', 3],
   ['gpt-5-codex', 'codex', 6],
   ['gpt-5-mini', 'codex', 1],
-  ['gemini-2.5-pro', 'geminiCli', 6],
+  ['gemini-2.5-pro', 'gemini-cli', 6],
   ['qwen3-coder:30b', 'cline', 0],
-  ['unknown-model-x', 'rooCode', -1],
+  ['unknown-model-x', 'roo-code', -1],
 ];
 const PROJECTS = [
   'acme-api',

@@ -32,7 +32,7 @@ function ledger(): Interaction[] {
       rec(`anthropic:msg_${i}`, {
         at,
         model,
-        agent: i % 2 ? 'codex' : 'claudeCode',
+        agent: i % 2 ? 'codex' : 'claude-code',
         t: { input: 1000 + i, output: 50 + i, cacheRead: 7 * i, cacheWrite5m: i % 5, reasoning: i % 4 },
         costNanos: 123_457 * (i + 1),
       }),

@@ -39,7 +39,7 @@ const usd = (n: number) => Math.round(n * 1e9);
 const rec = (id: string, at: string, project: string, costUSD: number, extra: Partial<Interaction> = {}): Interaction => ({
   id,
   at,
-  agent: 'claudeCode',
+  agent: 'claude-code',
   source: 'log',
   project,
   model: 'claude-sonnet-4-5',

@@ -36,7 +36,7 @@ const rec = (id: string, at: string, model: string, t: Parameters<typeof tokens>
     {
       id,
       at,
-      agent: 'claudeCode',
+      agent: 'claude-code',
       source: 'log',
       project: 'acme',
       model,
@@ -223,8 +223,8 @@ test("status and report import this machine's agent logs first: full history on 
     assert.match(status.stdout, /Agent logs read\n {2}Claude Code: 1 file, 1 interaction \(/);
     const statusJson = JSON.parse(run(['status', '--json'], env).stdout);
     assert.deepEqual(
-      statusJson.sources.find((x: { agent: string }) => x.agent === 'claudeCode'),
-      { agent: 'claudeCode', enabled: true, files: 1, interactions: 1, malformedLines: 0, paths: [path.join(logs, 'claude', 'projects')] },
+      statusJson.sources.find((x: { agent: string }) => x.agent === 'claude-code'),
+      { agent: 'claude-code', enabled: true, files: 1, interactions: 1, malformedLines: 0, paths: [path.join(logs, 'claude', 'projects')] },
     );
     const again = run(['report', '--json'], env);
     assert.equal(JSON.parse(again.stdout).totals.interactions, 1);

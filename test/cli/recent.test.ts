@@ -25,7 +25,7 @@ function history(): Interaction[] {
     out.push({
       id: `anthropic:msg_${i}`,
       at,
-      agent: i % 4 ? 'claudeCode' : 'codex',
+      agent: i % 4 ? 'claude-code' : 'codex',
       source: 'log',
       project: 'p',
       model: 'claude-sonnet-4-5',
@@ -72,7 +72,7 @@ describe('readRecentRecords', { timeout: 60_000 }, () => {
       const block = (rs: readonly Interaction[]) =>
         activeBlock(
           buildBlocks(
-            rs.filter((r) => r.agent === 'claudeCode' && Date.parse(r.at) >= t - 86_400_000 && r.at <= now),
+            rs.filter((r) => r.agent === 'claude-code' && Date.parse(r.at) >= t - 86_400_000 && r.at <= now),
             t,
           ),
         );

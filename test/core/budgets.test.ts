@@ -14,7 +14,7 @@ const usd = (n: number) => Math.round(n * 1e9);
 const rec = (at: string, costUSD: number | null, project: string | null = 'webapp'): Interaction => ({
   id: `r:${at}:${costUSD}:${project}`,
   at,
-  agent: 'claudeCode',
+  agent: 'claude-code',
   source: 'log',
   project,
   model: 'claude-sonnet-4-5',

@@ -5,7 +5,7 @@ import { tokens, validateInteraction, type Interaction } from '../../src/core/in
 const good: Interaction = {
   id: 'anthropic:msg_01',
   at: '2026-11-23T12:00:00.000Z',
-  agent: 'claudeCode',
+  agent: 'claude-code',
   source: 'log',
   project: 'acme',
   model: 'claude-sonnet-4-5',

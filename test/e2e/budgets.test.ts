@@ -19,7 +19,7 @@ const timeZone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${M
 const rec = (i: number, at: number, costUSD: number): Interaction => ({
   id: `claude-code:e2e-budget:${i}`,
   at: new Date(at).toISOString(),
-  agent: 'claudeCode',
+  agent: 'claude-code',
   source: 'log',
   project: 'webshop',
   model: 'claude-sonnet-4-5',
@@ -74,7 +74,7 @@ describe('budgets in VS Code', { timeout: 240_000 }, () => {
         'unmetered.dailyBudget': 4,
         'unmetered.budgetEnforcement': { daily: 'fallback' },
         'unmetered.localModel': 'qwen3-coder:30b',
-        'unmetered.plans': { claudeCode: 'claude-max-5x' },
+        'unmetered.plans': { 'claude-code': 'claude-max-5x' },
       },
       prepare: async (dirs) => {
         const ledger = await openLedger({ dir: dirs.unmeteredHome });

@@ -53,14 +53,14 @@ function rec(at: number, agent: string, model: string, cents: number, savedCents
 // On each of 6 earlier days (1, 2, 3, 5, 8 and 12 days ago): codex $0.50 + claude-code $1.25 × 2 = $3.00.
 const HISTORY_DAYS = [1, 2, 3, 5, 8, 12];
 const records: Interaction[] = [
-  rec(now - 3 * HOUR, 'claudeCode', 'claude-sonnet-4-5', 180),
+  rec(now - 3 * HOUR, 'claude-code', 'claude-sonnet-4-5', 180),
   rec(now - 2 * HOUR, 'codex', 'gpt-5-codex', 90),
-  rec(now - 1 * HOUR, 'claudeCode', 'qwen3-coder:30b', 0, 60),
+  rec(now - 1 * HOUR, 'claude-code', 'qwen3-coder:30b', 0, 60),
   ...HISTORY_DAYS.flatMap((d) =>
     Array.from({ length: 3 }, (_, k) =>
       k === 0
         ? rec(now - d * DAY - k * HOUR, 'codex', 'gpt-5-codex', 50)
-        : rec(now - d * DAY - k * HOUR, 'claudeCode', 'claude-opus-4-1', 125),
+        : rec(now - d * DAY - k * HOUR, 'claude-code', 'claude-opus-4-1', 125),
     ),
   ),
 ];
@@ -164,7 +164,7 @@ test('Open Dashboard shows today, this week and this month, the budget chart, br
   assert.match((await f.locator('#chart text.ref').textContent()) ?? '', /budget \$60\.00/);
   // breakdown of the selected period (this month by default), cloud and local
   // claude-code costs more than codex on every day ($1.80 vs $0.90 today, $2.50 vs $0.50 before).
-  assert.deepEqual(await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(), ['claudeCode', 'codex']);
+  assert.deepEqual(await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(), ['claude-code', 'codex']);
   // Cloud: today's 2 and 3 a day on the earlier days of this month; local: today's one, which saved $0.60.
   const routes = await f.locator('#breakdown [data-testid="routes"] text.label').allTextContents();
   assert.deepEqual(routes, [`cloud ${2 + 3 * historyIn(monthStart)} · ${dollars(expectedCents.month)}`, 'local 1 · saved $0.60']);
@@ -196,7 +196,7 @@ test('the period tabs switch the breakdown, and the page follows the colour them
   assert.equal(await f.locator('#period-title').innerText(), 'Today');
   assert.deepEqual(
     await f.locator('#breakdown svg.bar-list').first().locator('text.label').allTextContents(),
-    ['claudeCode', 'codex'], // today: $1.80 (and the local one at $0) vs $0.90
+    ['claude-code', 'codex'], // today: $1.80 (and the local one at $0) vs $0.90
   );
   const bg = () => f.evaluate('getComputedStyle(document.body).backgroundColor') as Promise<string>;
   const dark = await bg();
@@ -224,7 +224,7 @@ test('the period tabs switch the breakdown, and the page follows the colour them
 test('a new interaction written to the ledger by another process shows up without reopening', async () => {
   const f = await dashboardFrame();
   const before = await f.locator('.card[data-period="today"] .v').innerText();
-  const fresh = rec(Date.now() - 60_000, 'claudeCode', 'claude-opus-4-1', 200);
+  const fresh = rec(Date.now() - 60_000, 'claude-code', 'claude-opus-4-1', 200);
   const ledger = await openLedger({ dir: vs.dirs.unmeteredHome });
   await ledger.append([fresh]);
   await ledger.close();

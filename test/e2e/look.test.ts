@@ -59,9 +59,9 @@ const rec = (hoursAgo: number, agent: string, model: string, usd: number, savedU
 // Today: $4.50 + $2.25 = $6.75 metered in 2 interactions; long model names, as real ones are.
 // Last week: $1.20 in 1 interaction. No other week holds anything.
 const records = [
-  rec(3, 'claudeCode', 'claude-sonnet-4-5-20250929', 4.5),
+  rec(3, 'claude-code', 'claude-sonnet-4-5-20250929', 4.5),
   rec(2, 'codex', 'gpt-5-codex-high-reasoning', 2.25),
-  rec(7 * 24 + 3, 'claudeCode', 'claude-sonnet-4-5-20250929', 1.2),
+  rec(7 * 24 + 3, 'claude-code', 'claude-sonnet-4-5-20250929', 1.2),
 ];
 /** 4,683,087,332 bytes / 1e9 = 4.68 → "4.7 GB" (decimal units, as Ollama and disk tools show them). */
 const LOCAL_MODEL = { name: 'qwen2.5-coder:7b', size: 4_683_087_332, parameterSize: '7.6B', quantization: 'Q4_K_M' };
@@ -458,7 +458,7 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
     await vs.page.setViewportSize({ width: WIDTHS[2], height: 900 });
     const ledger = await openLedger({ dir: vs.dirs.unmeteredHome });
     // A local answer today that saved $1.20.
-    await ledger.append([rec(1, 'claudeCode', 'qwen2.5-coder:7b', 0, 1.2)]);
+    await ledger.append([rec(1, 'claude-code', 'qwen2.5-coder:7b', 0, 1.2)]);
     let { item } = await meterItem(/\$6\.75 · \$1\.20 saved · \$\d+\/\$500$/);
     widths['saved, dark'] = item.width;
     assert.ok(item.width <= BUSIEST_MAX_PX, `with savings the item is ${item.width} px wide: ${item.text}`);

@@ -50,14 +50,14 @@ const now = Date.now();
 const timeZone = zoneNearNoon(now);
 const ledgerRecords: Interaction[] = [
   // today: $1.25 + $0.75 metered, $1.40 saved by a local model, one unpriced model
-  rec(now - 3 * HOUR, { agent: 'claudeCode', model: 'claude-sonnet-4-5', costUSD: 1.25 }),
+  rec(now - 3 * HOUR, { agent: 'claude-code', model: 'claude-sonnet-4-5', costUSD: 1.25 }),
   rec(now - 2 * HOUR, { agent: 'codex', model: 'gpt-5-codex', costUSD: 0.75 }),
-  rec(now - 1 * HOUR, { agent: 'claudeCode', model: 'qwen3-coder:30b', route: 'local', costUSD: 0, avoidedUSD: 1.4 }),
+  rec(now - 1 * HOUR, { agent: 'claude-code', model: 'qwen3-coder:30b', route: 'local', costUSD: 0, avoidedUSD: 1.4 }),
   rec(now - 30 * 60_000, { agent: 'codex', model: 'acme-coder-9', costUSD: null }),
   // the six days before: 8 interactions of $2 each, $16 a day
   ...[1, 2, 3, 4, 5, 6].flatMap((d) =>
     Array.from({ length: 8 }, (_, k) =>
-      rec(now - d * DAY - k * 10 * 60_000, { agent: 'claudeCode', model: 'claude-opus-4-1', costUSD: 2 }),
+      rec(now - d * DAY - k * 10 * 60_000, { agent: 'claude-code', model: 'claude-opus-4-1', costUSD: 2 }),
     ),
   ),
 ];
@@ -186,7 +186,7 @@ test('hovering the item shows the breakdown by agent and model, the unpriced mod
     .split('-')
     .map(Number);
   const models = d > 1 ? ['claude-opus-4-1', 'gpt-5-codex', 'claude-sonnet-4-5'] : ['gpt-5-codex', 'claude-sonnet-4-5'];
-  for (const key of ['claudeCode', 'codex', ...models]) assert.ok(text.includes(key), `tooltip lists ${key}:\n${text}`);
+  for (const key of ['claude-code', 'codex', ...models]) assert.ok(text.includes(key), `tooltip lists ${key}:\n${text}`);
   assert.match(text, /more in the dashboard/);
   assert.match(text, /acme-coder-9/);
   assert.match(text, /unpriced/i);

@@ -31,12 +31,12 @@ const USER_CLAUDE_ENV = { name: 'CLAUDE_CODE_MAX_OUTPUT_TOKENS', value: '32000' 
  * setting (VS Code writes only declared settings), packaged with the project's own vsce.
  */
 async function packageClaudeCodeStandIn(dir: string): Promise<string> {
-  const src = path.join(dir, 'claudeCode');
+  const src = path.join(dir, 'claude-code');
   await mkdir(src, { recursive: true });
   await writeFile(
     path.join(src, 'package.json'),
     JSON.stringify({
-      name: 'claudeCode',
+      name: 'claude-code',
       publisher: 'anthropic',
       displayName: 'Claude Code (e2e stand-in)',
       description: "Declares the Claude Code extension's environment setting for the Unmetered end-to-end test.",
@@ -231,7 +231,7 @@ function expectedInteraction(p: {
   return {
     id: p.id,
     at: new Date().toISOString(),
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'gateway',
     project: null,
     model: p.model,

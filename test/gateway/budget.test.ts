@@ -99,7 +99,7 @@ async function spentEarlier(r: Rig, nanos: number, project: string | null = null
     {
       id: `claude-code:earlier:${nanos}:${r.ledger.records().length}`,
       at: '2026-03-02T08:00:00.000Z',
-      agent: 'claudeCode',
+      agent: 'claude-code',
       source: 'log',
       project,
       model: 'claude-sonnet-4-5',

@@ -49,7 +49,7 @@ test('Anthropic stream: bytes pass unchanged, path/query and auth headers reach 
   assert.equal(h.interactions.length, 1);
   const i = validateInteraction(h.interactions[0]);
   assert.equal(i.id, 'anthropic:msg_01Stream');
-  assert.equal(i.agent, 'claudeCode');
+  assert.equal(i.agent, 'claude-code');
   assert.equal(i.source, 'gateway');
   assert.equal(i.route, 'cloud');
   assert.equal(i.model, 'claude-sonnet-4-5');

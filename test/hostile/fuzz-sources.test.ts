@@ -10,7 +10,7 @@ import path from 'node:path';
 import { decodeLine, encodeLine, validateRecord } from '../../src/core/ledger/fileFormat';
 import { ADAPTERS } from '../../src/core/agents/registry';
 import { MalformedLine, type LineParser, type ParsedRecord, type SourceAdapter } from '../../src/core/agents/types';
-import type { Row } from '../../src/core/agents/sqliteSnapshot';
+import type { Row } from '../../src/core/agents/sqlite-snapshot';
 import { fuzzRuns, mulberry32, mutate, pick, type Rng } from '../helpers/fuzz';
 import { assistantData } from '../sources/sqliteAgents';
 import { FIXTURES } from '../sources/helpers';
@@ -27,16 +27,16 @@ function files(dir: string): string[] {
 
 /** Where each adapter's fixtures are (a new adapter without an entry fails the test: give it seeds). */
 const FIXTURE_DIRS: Record<string, string[]> = {
-  claudeCode: ['claude', 'claude-tz', 'claude-nocwd'],
+  'claude-code': ['claude', 'claude-tz', 'claude-nocwd'],
   codex: ['codex', 'codex-conformance'],
-  geminiCli: ['gemini', 'gemini-home'],
+  'gemini-cli': ['gemini', 'gemini-home'],
   cline: ['vscode/globalStorage/saoudrizwan.claude-dev', 'taskfamily/cline'],
-  rooCode: ['vscode/globalStorage/rooveterinaryinc.roo-cline', 'taskfamily/rooCode'],
-  kiloCode: ['taskfamily/kiloCode'],
-  qwenCode: ['qwen'],
+  'roo-code': ['vscode/globalStorage/rooveterinaryinc.roo-cline', 'taskfamily/roo-code'],
+  'kilo-code': ['taskfamily/kilo-code'],
+  'qwen-code': ['qwen'],
   amp: ['amp'],
   continue: ['continue'],
-  factoryDroid: ['factoryDroid'],
+  'factory-droid': ['factory-droid'],
   pi: ['pi'],
 };
 
@@ -162,7 +162,7 @@ const ROW_SEEDS: Record<string, Row[]> = {
     },
     { id: 'msg_u', time_created: 1764590300000, time_updated: 1764590300000, data: '{"role":"user","time":{"created":1764590300000}}' },
   ],
-  copilotCli: [
+  'copilot-cli': [
     {
       id: 1,
       session_id: 's-1',
@@ -232,8 +232,8 @@ describe('counts a log keeps apart that add up past 2^53 are a malformed line, n
   // Found by the fuzz (Factory Droid, run 4503 of 20,000): output 3,000 + thinking 9,007,199,254,740,991 is not an
   // exact integer. Gemini CLI adds its thoughts to output the same way.
   const cases: [string, RegExp, string][] = [
-    ['factoryDroid', /"thinkingTokens":\s*\d+/g, '.settings.json'],
-    ['geminiCli', /"thoughts":\s*\d+/g, '.jsonl'],
+    ['factory-droid', /"thinkingTokens":\s*\d+/g, '.settings.json'],
+    ['gemini-cli', /"thoughts":\s*\d+/g, '.jsonl'],
   ];
   for (const [id, field, ext] of cases) {
     test(id, () => {

@@ -161,7 +161,7 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     appendHole(file, 300 * MB);
     const log = memoryLogger();
     const before = process.memoryUsage().arrayBuffers;
-    const upd = await readFileUpdate(file, adapter('geminiCli'), undefined, {
+    const upd = await readFileUpdate(file, adapter('gemini-cli'), undefined, {
       logger: log,
       onRecords: async () => assert.fail('no records'),
     });
@@ -174,7 +174,7 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
       log.lines.join('\n'),
     );
     // unchanged since: not looked at again
-    assert.equal(await readFileUpdate(file, adapter('geminiCli'), upd.state, { logger: log, onRecords: async () => {} }), null);
+    assert.equal(await readFileUpdate(file, adapter('gemini-cli'), upd.state, { logger: log, onRecords: async () => {} }), null);
   });
 });
 
@@ -250,7 +250,7 @@ describe('hostile scan: numbers from the logs', { timeout: 60_000 }, () => {
       const c = path.join(dir, `c${bad.length}${bad.charCodeAt(0)}.jsonl`);
       writeFileSync(c, claudeLine.replace('"output_tokens":1,', `"output_tokens":${bad},`) + '\n');
       const got: unknown[] = [];
-      const upd = await readFileUpdate(c, adapter('claudeCode'), undefined, {
+      const upd = await readFileUpdate(c, adapter('claude-code'), undefined, {
         logger: memoryLogger(),
         onRecords: async (r) => void got.push(...r),
       });

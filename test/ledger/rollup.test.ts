@@ -127,7 +127,7 @@ function randomRecord(rnd: () => number, ids: string[]): Interaction {
   return record(id, {
     at,
     output: Math.floor(rnd() * 5) * 100,
-    agent: pick(['claudeCode', 'codex', 'copilot-chat']),
+    agent: pick(['claude-code', 'codex', 'copilot-chat']),
     model: pick(['claude-sonnet-4-5-20250929', 'gpt-5-codex', 'mystery-model']),
     project: pick(['acme-api', 'web', null]),
     route: local ? 'local' : 'cloud',

@@ -69,10 +69,10 @@ describe('telemetry twins in the ledger', { timeout: 30_000 }, () => {
   test('a log copy read partial, then the telemetry, then the complete log copy: one record', () => {
     const v = new View();
     const partial = rec(LOG.id, 'log', {}, tokens({ ...SPLIT, output: 200 }));
-    assert.equal(v.offer(rec('other', 'log', { agent: 'geminiCli' })), ADDED);
+    assert.equal(v.offer(rec('other', 'log', { agent: 'gemini-cli' })), ADDED);
     assert.equal(v.offer(partial), ADDED);
     assert.equal(v.offer(OTEL), ADDED, 'the partial copy is no twin: its output differs');
-    assert.equal(v.offer(rec('after', 'log', { agent: 'claudeCode' })), ADDED);
+    assert.equal(v.offer(rec('after', 'log', { agent: 'claude-code' })), ADDED);
     assert.equal(v.offer(LOG), REPLACED);
     assert.deepEqual(v.records.map((r) => r.id).sort(), ['after', 'codex:thread-1:resp_1', 'other']);
     for (const id of ['after', LOG.id, 'other']) assert.equal(v.get(id)?.id, id);
@@ -95,7 +95,7 @@ describe('telemetry twins in the ledger', { timeout: 30_000 }, () => {
     const v = new View();
     v.offer(LOG);
     const strangers = [
-      rec('o1', 'otel', { agent: 'geminiCli' }),
+      rec('o1', 'otel', { agent: 'gemini-cli' }),
       rec('o2', 'otel', { model: 'gpt-5' }),
       rec('o3', 'otel', {}, tokens({ ...SPLIT, input: 1201 })),
       rec('o4', 'otel', { at: later(10 * 60_000 + 1) }), // 10 min + 1 ms after the log copy

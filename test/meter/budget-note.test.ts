@@ -12,7 +12,7 @@ describe('the status bar says when a budget cap acts', { timeout: 10_000 }, () =
       {
         id: 'c',
         at: '2026-11-23T09:00:00Z',
-        agent: 'claudeCode',
+        agent: 'claude-code',
         source: 'log',
         project: 'p',
         model: 'claude-sonnet-4-5',
@@ -27,7 +27,7 @@ describe('the status bar says when a budget cap acts', { timeout: 10_000 }, () =
       {
         id: 'l',
         at: '2026-11-23T10:00:00Z',
-        agent: 'claudeCode',
+        agent: 'claude-code',
         source: 'gateway',
         project: null,
         model: 'qwen3-coder:30b',

@@ -10,7 +10,7 @@ function rec(at: string, usd: number | null, extra: Partial<Interaction> = {}): 
   return {
     id: `t:${seq++}`,
     at,
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: 'acme',
     model: 'claude-sonnet-4-5',
@@ -134,15 +134,15 @@ test('breakdowns by agent and model are sorted by month spend and add up to the 
     rec('2026-11-20T08:00:00Z', 5, { agent: 'codex', model: 'gpt-5-codex' }),
     rec('2026-11-23T08:00:00Z', 1, { agent: 'codex', model: 'gpt-5-codex' }),
     rec('2026-11-23T09:00:00Z', 2.5),
-    rec('2026-11-22T09:00:00Z', 0.25, { agent: 'geminiCli', model: 'gemini-2.5-pro' }),
+    rec('2026-11-22T09:00:00Z', 0.25, { agent: 'gemini-cli', model: 'gemini-2.5-pro' }),
   ];
   const m = computeMeter(records, { now: Date.parse('2026-11-23T12:00:00Z'), timeZone: 'UTC', budgetNanos: null });
   assert.deepEqual(
     m.byAgent.map((b) => [b.key, b.monthNanos, b.todayNanos, b.interactions]),
     [
       ['codex', 6 * USD, 1 * USD, 2],
-      ['claudeCode', 2.5 * USD, 2.5 * USD, 1],
-      ['geminiCli', 0.25 * USD, 0, 1],
+      ['claude-code', 2.5 * USD, 2.5 * USD, 1],
+      ['gemini-cli', 0.25 * USD, 0, 1],
     ],
   );
   assert.equal(

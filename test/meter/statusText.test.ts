@@ -10,7 +10,7 @@ function rec(id: string, at: string, nanos: number | null, extra: Partial<Intera
   return {
     id,
     at,
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: 'p',
     model: 'claude-sonnet-4-5',

@@ -11,7 +11,7 @@ function rec(id: string, extra: Partial<Interaction>): Interaction {
   return {
     id,
     at: '2026-11-23T09:00:00.000Z',
-    agent: 'geminiCli',
+    agent: 'gemini-cli',
     source: 'log',
     project: 'api',
     model: 'gemini-2.5-pro',

@@ -99,7 +99,7 @@ describe('OTLP export: conformance', { timeout: 60_000 }, () => {
     assert.equal(a['gen_ai.provider.name'], 'anthropic');
     assert.equal(a['gen_ai.operation.name'], 'chat');
     assert.equal(a['gen_ai.response.id'], 'msg_01A');
-    assert.equal(a['unmetered.agent'], 'claudeCode');
+    assert.equal(a['unmetered.agent'], 'claude-code');
     assert.equal(a['unmetered.route'], 'cloud');
     assert.equal(a['unmetered.billing.mode'], 'per-token');
     assert.equal(a['unmetered.price_table'], 'litellm@test');

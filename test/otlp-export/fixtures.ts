@@ -12,7 +12,7 @@ export function rec(id: string, over: Partial<Interaction> & { t?: Partial<Token
   return {
     id,
     at: '2026-11-20T10:00:00.000Z',
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: 'acme-api',
     model: 'claude-sonnet-4-5-20250929',

@@ -46,7 +46,7 @@ describe('CLI gateway receives telemetry', { timeout: 60_000 }, () => {
           },
         },
       ]);
-      await sendLogs(port, 'protobuf', false, { 'service.name': 'claudeCode' }, [
+      await sendLogs(port, 'protobuf', false, { 'service.name': 'claude-code' }, [
         {
           body: 'claude_code.api_request',
           attributes: {

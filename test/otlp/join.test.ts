@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { openLedger, type Ledger } from '../../src/core/ledger';
-import { claudeCode } from '../../src/core/agents/claudeCode';
+import { claudeCode } from '../../src/core/agents/claude-code';
 import { createGateway } from '../../src/core/gateway';
 import { createOtlpReceiver, telemetryJoin, unmatched, type TelemetryJoin } from '../../src/core/otlp';
 import { tokens, type Interaction } from '../../src/core/interaction';
@@ -114,7 +114,7 @@ const arrive = {
     await s.settled();
   },
   async otel(s: Scene) {
-    await sendLogs(s.gatewayPort, 'protobuf', true, { 'service.name': 'claudeCode' }, [
+    await sendLogs(s.gatewayPort, 'protobuf', true, { 'service.name': 'claude-code' }, [
       {
         body: 'claude_code.api_request',
         attributes: {
@@ -242,7 +242,7 @@ describe('the matching rule', { timeout: 10_000 }, () => {
   test('another agent, another model, other tokens, another source of telemetry or a time outside the window is no partner', async () => {
     const copy = rec({ id: 'c', source: 'otel' });
     const others = [
-      rec({ agent: 'geminiCli' }),
+      rec({ agent: 'gemini-cli' }),
       rec({ model: 'gpt-5' }),
       rec({ tokens: tokens({ input: 4000, cacheRead: 8000, output: 901 }) }),
       rec({ source: 'otel' }),
@@ -254,8 +254,8 @@ describe('the matching rule', { timeout: 10_000 }, () => {
   });
 
   test('cache writes compare as a sum: a log split into 5-minute and 1-hour matches telemetry that has no split', async () => {
-    const copy = rec({ agent: 'claudeCode', source: 'otel', model: MODEL, tokens: tokens({ input: 4, cacheWrite5m: 1000, output: 5 }) });
-    const log = rec({ agent: 'claudeCode', model: MODEL, tokens: tokens({ input: 4, cacheWrite5m: 400, cacheWrite1h: 600, output: 5 }) });
+    const copy = rec({ agent: 'claude-code', source: 'otel', model: MODEL, tokens: tokens({ input: 4, cacheWrite5m: 1000, output: 5 }) });
+    const log = rec({ agent: 'claude-code', model: MODEL, tokens: tokens({ input: 4, cacheWrite5m: 400, cacheWrite1h: 600, output: 5 }) });
     assert.equal((await unmatched([copy], [log], 60_000)).length, 0);
   });
 });

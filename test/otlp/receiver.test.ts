@@ -31,7 +31,7 @@ describe('OTLP receiver: vendor events via the SDK exporters', { timeout: 60_000
   const take = () => rig.received.splice(0);
 
   test('Claude Code api_request (protobuf, gzip): one interaction, cache writes as 5-minute, numbers sent as strings read', async () => {
-    await sendLogs(rig.port, 'protobuf', true, { 'service.name': 'claudeCode', 'service.version': '2.1.30' }, [
+    await sendLogs(rig.port, 'protobuf', true, { 'service.name': 'claude-code', 'service.version': '2.1.30' }, [
       // A user_prompt with its text (OTEL_LOG_USER_PROMPTS=1) is no request: nothing recorded, nothing kept.
       {
         body: 'claude_code.user_prompt',
@@ -59,7 +59,7 @@ describe('OTLP receiver: vendor events via the SDK exporters', { timeout: 60_000
     assert.equal(got.length, 1);
     const i = got[0].interaction;
     assert.equal(i.id, 'claude-code:otel:req_011CVabc');
-    assert.equal(i.agent, 'claudeCode');
+    assert.equal(i.agent, 'claude-code');
     assert.equal(i.source, 'otel');
     assert.equal(i.model, 'claude-sonnet-4-5-20250929');
     assert.equal(i.at, '2026-11-30T10:00:01.500Z');
@@ -69,7 +69,7 @@ describe('OTLP receiver: vendor events via the SDK exporters', { timeout: 60_000
   });
 
   test('Claude Code fast mode is marked; without request_id the id is session + event.sequence', async () => {
-    await sendLogs(rig.port, 'json', false, { 'service.name': 'claudeCode' }, [
+    await sendLogs(rig.port, 'json', false, { 'service.name': 'claude-code' }, [
       {
         body: 'claude_code.api_request',
         attributes: {
@@ -125,7 +125,7 @@ describe('OTLP receiver: vendor events via the SDK exporters', { timeout: 60_000
   });
 
   test('Gemini CLI api_response (protobuf): split as the log adapter; its own gen_ai inference event and response_text not read', async () => {
-    await sendLogs(rig.port, 'protobuf', false, { 'service.name': 'geminiCli' }, [
+    await sendLogs(rig.port, 'protobuf', false, { 'service.name': 'gemini-cli' }, [
       {
         attributes: {
           'event.name': 'gemini_cli.api_response',
@@ -164,7 +164,7 @@ describe('OTLP receiver: vendor events via the SDK exporters', { timeout: 60_000
       cacheWrite1h: 0,
       reasoning: 150,
     });
-    assert.equal(got[0].interaction.agent, 'geminiCli');
+    assert.equal(got[0].interaction.agent, 'gemini-cli');
     assert.ok(!JSON.stringify(got).includes('PROMPT-TEXT'));
   });
 

@@ -87,16 +87,16 @@ describe('plan limits from the vendors', { timeout: 30_000 }, () => {
     const s = fromAnthropicHeaders(get(recorded.headers), seenAt)!;
     const older = { ...s, at: '2026-12-01T11:00:00.000Z', windows: [{ ...s.windows[0], usedPercent: 10 }] };
     const recs = [
-      { agent: 'claudeCode', at: '2026-12-01T11:00:00Z', rateLimits: older },
-      { agent: 'claudeCode', at: '2026-12-01T12:03:00Z', rateLimits: s },
+      { agent: 'claude-code', at: '2026-12-01T11:00:00Z', rateLimits: older },
+      { agent: 'claude-code', at: '2026-12-01T12:03:00Z', rateLimits: s },
       { agent: 'codex', at: '2026-12-01T12:03:00Z', rateLimits: { bogus: true } },
-      { agent: 'geminiCli', at: '2026-12-01T12:03:00Z' },
+      { agent: 'gemini-cli', at: '2026-12-01T12:03:00Z' },
     ];
     const now = Date.parse('2026-12-01T12:10:00Z');
     const l = latestLimits(recs, now);
     assert.deepEqual(
       l.map((a) => [a.agent, a.windows.map((w) => w.usedPercent)]),
-      [['claudeCode', [42, 18.5]]],
+      [['claude-code', [42, 18.5]]],
     );
     assert.equal(limitsStatusText(l, now, 'Europe/Berlin'), '5 h: 42 % · resets 16:40');
     // After 15:40Z the 5-hour window has reset: only the week is known.
@@ -111,7 +111,7 @@ describe('plan limits from the vendors', { timeout: 30_000 }, () => {
       get({ 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': '1796139600' }),
       seenAt,
     )!;
-    const l = latestLimits([{ agent: 'claudeCode', at: s.at, rateLimits: s }], seenAt);
+    const l = latestLimits([{ agent: 'claude-code', at: s.at, rateLimits: s }], seenAt);
     assert.equal(limitsStatusText(l, seenAt, 'UTC'), 'limit reached · resets 15:40');
     assert.equal(resetTime('2026-12-02T08:00:00Z', seenAt, 'UTC'), 'Wed 08:00');
   });

@@ -19,7 +19,7 @@ function rec(id: string, at: string, model: string, usd: number | null, extra: P
   return {
     id,
     at,
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: 'acme',
     model,
@@ -46,7 +46,7 @@ const records: Interaction[] = [
     priceSource: 'local',
   }),
   rec('o1', '2026-11-20T09:00:00Z', 'gpt-5-codex', 15, { agent: 'codex' }),
-  rec('g1', '2026-11-21T09:00:00Z', 'gemini-2.5-pro', 5, { agent: 'geminiCli' }),
+  rec('g1', '2026-11-21T09:00:00Z', 'gemini-2.5-pro', 5, { agent: 'gemini-cli' }),
   rec('late', '2026-12-01T12:00:00Z', 'claude-sonnet-4-5', 1000), // at the window's end: not counted
 ];
 
@@ -78,7 +78,7 @@ describe('the plan check', { timeout: 60_000 }, () => {
   test('hand-worked month: with and without the local route, per vendor and for Copilot', () => {
     const c = planCheck([...records, rec('u1', '2026-11-22T09:00:00Z', 'gpt-9-unknown', null, { agent: 'codex' })], {
       now,
-      plans: normalisePlans({ claudeCode: 'claude-max-5x' }).value,
+      plans: normalisePlans({ 'claude-code': 'claude-max-5x' }).value,
     });
     assert.equal(c.from, '2026-11-01T12:00:00.000Z');
     const [anthropic, openai, all] = c.rows;
@@ -104,18 +104,18 @@ describe('the plan check', { timeout: 60_000 }, () => {
   });
 
   test("the dashboard's Plan card carries the same figures and names agents on a plan as API-equivalent", () => {
-    const plans = normalisePlans({ claudeCode: 'claude-max-5x' }).value;
+    const plans = normalisePlans({ 'claude-code': 'claude-max-5x' }).value;
     const d = buildDashboard(records, { now, timeZone: 'UTC', budgetNanos: null, plans });
     const a = d.plan!.rows[0];
     assert.equal(a.apiEquivalentUSD, 130);
     assert.deepEqual(a.withoutLocal, { choice: 'claude-max-20x', label: 'Claude Max 20x', costUSD: 200, savesUSD: 20 });
-    assert.deepEqual(d.agentLabels, { claudeCode: 'claude-code (Claude Max 5x, API-equivalent)' });
+    assert.deepEqual(d.agentLabels, { 'claude-code': 'claude-code (Claude Max 5x, API-equivalent)' });
     assert.equal(buildDashboard(records, { now, timeZone: 'UTC', budgetNanos: null }).plan, undefined, 'no plan settings, no card data');
   });
 
   test('unmetered.plans: bad entries are dropped with a warning that says what was expected', () => {
-    const r = normalisePlans({ claudeCode: 'claude-max-5x', codex: 'chatgpt-ultra', 'Bad Agent!': 'api', cline: 'api' });
-    assert.deepEqual(r.value, { claudeCode: 'claude-max-5x' });
+    const r = normalisePlans({ 'claude-code': 'claude-max-5x', codex: 'chatgpt-ultra', 'Bad Agent!': 'api', cline: 'api' });
+    assert.deepEqual(r.value, { 'claude-code': 'claude-max-5x' });
     assert.equal(r.warnings.length, 2);
     assert.match(
       r.warnings[0],
@@ -149,7 +149,7 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
   before(async () => {
     home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-plan-'));
     logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-plan-home-'));
-    writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ plans: { claudeCode: 'claude-max-5x', codex: 'nope' } }));
+    writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ plans: { 'claude-code': 'claude-max-5x', codex: 'nope' } }));
     const ledger = await openLedger({ dir: home });
     const limits = fromCodexRateLimits(
       { primary: { used_percent: 42, window_minutes: 300, resets_at: 1796139600 }, secondary: null, plan_type: 'plus' },

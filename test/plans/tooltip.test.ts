@@ -33,7 +33,7 @@ function rec(id: string, agent: string, model: string, at: string, nanos: number
     id,
     at,
     agent,
-    source: agent === 'claudeCode' ? 'gateway' : 'log',
+    source: agent === 'claude-code' ? 'gateway' : 'log',
     project: 'acme',
     model,
     route: 'cloud',
@@ -50,15 +50,15 @@ function rec(id: string, agent: string, model: string, at: string, nanos: number
 const now = Date.parse('2026-12-01T12:10:00Z');
 const tz = 'Europe/Berlin';
 const records = [
-  rec('a1', 'claudeCode', 'claude-sonnet-4-5', '2026-12-01T11:00:00Z', 4.2 * USD),
-  rec('a2', 'claudeCode', 'claude-sonnet-4-5', '2026-12-01T12:03:00Z', 0, {
+  rec('a1', 'claude-code', 'claude-sonnet-4-5', '2026-12-01T11:00:00Z', 4.2 * USD),
+  rec('a2', 'claude-code', 'claude-sonnet-4-5', '2026-12-01T12:03:00Z', 0, {
     rateLimits: fromAnthropicHeaders((n) => headers[n], Date.parse('2026-12-01T12:03:00Z')),
   }),
   rec('c1', 'codex', 'gpt-5-codex', '2026-12-01T12:03:00Z', 0.75 * USD, {
     rateLimits: fromCodexRateLimits(rollout[3].payload.rate_limits, Date.parse(rollout[3].timestamp)),
   }),
 ];
-const plans = normalisePlans({ claudeCode: 'claude-max-5x', codex: 'chatgpt-plus' }).value;
+const plans = normalisePlans({ 'claude-code': 'claude-max-5x', codex: 'chatgpt-plus' }).value;
 
 describe('plan limits in the status bar and its tooltip', { timeout: 30_000 }, () => {
   const m = computeMeter(records, { now, timeZone: tz, budgetNanos: null });

@@ -10,7 +10,7 @@ function interaction(over: Partial<Interaction>): Interaction {
   return {
     id: 'anthropic:msg_1',
     at: '2026-11-23T12:00:00.000Z',
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: 'acme',
     model: 'claude-sonnet-4-5-20250929',

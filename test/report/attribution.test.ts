@@ -12,7 +12,7 @@ import { parseWeeklySummary } from '../../src/core/report/summary/read';
 import { renderMarkdown } from '../../src/core/report/render/markdown';
 import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { entryOf, mergeTeam } from '../../src/core/report/team/team';
-import { renderTeamMarkdown } from '../../src/core/report/team/teamRender';
+import { renderTeamMarkdown } from '../../src/core/report/team/team-render';
 import weekly1 from '../../src/core/report/summary/weekly-1.schema.json';
 import weekly2 from '../../src/core/report/summary/weekly-2.schema.json';
 import team1 from '../../src/core/report/team/team-1.schema.json';
@@ -25,7 +25,7 @@ function rec(id: string, at: string, millions: number, branch?: string, repo?: s
   return {
     id,
     at,
-    agent: 'claudeCode',
+    agent: 'claude-code',
     source: 'log',
     project: repo === W ? 'web' : 'api',
     model: 'claude-sonnet-4-5',

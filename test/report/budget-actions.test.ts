@@ -16,7 +16,7 @@ let n = 0;
 const rec = (at: string, budgetAction?: BudgetAction, route: 'cloud' | 'local' = 'cloud'): Interaction => ({
   id: `r${n++}`,
   at,
-  agent: 'claudeCode',
+  agent: 'claude-code',
   source: 'gateway',
   project: null,
   model: route === 'local' ? 'qwen3-coder:30b' : 'claude-sonnet-4-5',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildDashboard } from '../../src/core/report/dashboard';
-import { PAGE_COMMANDS, parseHostMessage, parsePageMessage, parsePageState } from '../../src/core/report/dashboardProtocol';
+import { PAGE_COMMANDS, parseHostMessage, parsePageMessage, parsePageState } from '../../src/core/report/dashboard-protocol';
 import { BUDGET_NANOS, fixedLedger, TZ } from './ledger';
 
 describe('the dashboard page ↔ extension messages', { timeout: 10_000 }, () => {
@@ -36,7 +36,7 @@ describe('the dashboard page ↔ extension messages', { timeout: 10_000 }, () =>
   it('the page draws the model the extension sends, with or without plans, and nothing else', () => {
     const now = Date.parse('2026-11-19T15:00:00.000Z');
     const model = buildDashboard(fixedLedger(), { now, timeZone: TZ, budgetNanos: BUDGET_NANOS });
-    const withPlans = buildDashboard(fixedLedger(), { now, timeZone: TZ, budgetNanos: null, plans: { claudeCode: 'claude-pro' } });
+    const withPlans = buildDashboard(fixedLedger(), { now, timeZone: TZ, budgetNanos: null, plans: { 'claude-code': 'claude-pro' } });
     assert.ok(withPlans.plan, 'the plan card is part of the model when plans are set');
     // Through postMessage the model arrives as a structured clone: JSON shows the same data.
     for (const m of [model, withPlans]) {

@@ -9,7 +9,7 @@ export function rec(p: Partial<Omit<Interaction, 'tokens'>> & { tokens?: Partial
   return {
     id: p.id ?? `test:${++seq}`,
     at: p.at ?? '2026-11-18T10:00:00.000Z',
-    agent: p.agent ?? 'claudeCode',
+    agent: p.agent ?? 'claude-code',
     source: p.source ?? 'log',
     project: p.project === undefined ? 'webshop' : p.project,
     model: p.model ?? 'claude-sonnet-4-5',
@@ -98,7 +98,7 @@ export function fixedLedger(): Interaction[] {
     for (let i = 0; i < 3; i++)
       specs.push({
         at: at(day, `1${i}:15`),
-        agent: 'claudeCode',
+        agent: 'claude-code',
         model: 'claude-sonnet-4-5',
         project: 'webshop',
         t: { input: 1200 + 100 * i, output: 900, cacheRead: 40_000 + 1000 * d, cacheWrite5m: 2000 },
@@ -111,7 +111,7 @@ export function fixedLedger(): Interaction[] {
     for (let i = 0; i < (weekend ? 1 : 4 + (d % 3)); i++) {
       specs.push({
         at: at(day, `0${i + 1}:${10 + d}`.slice(-5)),
-        agent: 'claudeCode',
+        agent: 'claude-code',
         model: 'claude-sonnet-4-5',
         project: 'webshop',
         t: {
@@ -145,14 +145,14 @@ export function fixedLedger(): Interaction[] {
   });
   specs.push({
     at: at('2026-11-18', '11:30'),
-    agent: 'claudeCode',
+    agent: 'claude-code',
     model: 'claude-opus-4-5',
     project: 'billing-api',
     t: { input: 4000, output: 6000, cacheRead: 120_000, cacheWrite5m: 15_000 },
   });
   specs.push({
     at: at('2026-11-21', '10:00'),
-    agent: 'geminiCli',
+    agent: 'gemini-cli',
     model: 'gemini-2.5-pro',
     project: 'infra',
     t: { input: 22_000, output: 3100, reasoning: 900 },
@@ -212,10 +212,10 @@ export function teamLedgers(): { developer: string; budgetNanos: number | null; 
     ...r,
     id: `g-${r.id}`,
     costNanos: r.costNanos === null ? null : r.costNanos * 3,
-    agent: r.agent === 'claudeCode' ? 'cline' : r.agent,
+    agent: r.agent === 'claude-code' ? 'cline' : r.agent,
   }));
   const linus = base.map((r, i): Interaction =>
-    r.agent === 'claudeCode' && i % 2 === 0
+    r.agent === 'claude-code' && i % 2 === 0
       ? { ...r, id: `l-${r.id}`, route: 'local', model: 'qwen3-coder:30b', replaces: r.model, avoidedNanos: r.costNanos, costNanos: 0 }
       : { ...r, id: `l-${r.id}` },
   );

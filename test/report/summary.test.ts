@@ -44,7 +44,7 @@ test("the week's totals equal the sum of its days, agents, models, projects, rou
   );
   assert.deepEqual(
     s.agents.map((a) => a.agent),
-    ['claudeCode', 'codex', 'geminiCli', 'editor-chat', 'gateway'],
+    ['claude-code', 'codex', 'gemini-cli', 'editor-chat', 'gateway'],
   );
   assert.equal(s.agents.find((a) => a.agent === 'gateway')!.costUSD, null, 'an agent whose only model is unknown is unpriced, not $0');
   assert.equal(s.routes.local.interactions, 3);

@@ -7,8 +7,8 @@ import { validate, type Schema } from '../../src/core/report/summary/jsonschema'
 import { renderJson } from '../../src/core/report/render/json';
 import { buildWeeklySummary, type WeeklySummary } from '../../src/core/report/summary/summary';
 import { entryOf, mergeTeam } from '../../src/core/report/team/team';
-import { collectFiles, readEntries } from '../../src/core/report/team/teamFiles';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/teamRender';
+import { collectFiles, readEntries } from '../../src/core/report/team/team-files';
+import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/team-render';
 import { addTally, emptyTally, tallyFromTotals, toTotals } from '../../src/core/report/totals';
 import teamSchema from '../../src/core/report/team/team-1.schema.json';
 import { assertGolden } from './golden';
@@ -55,7 +55,7 @@ test('the team week sums its developers exactly, with trend, local share and who
   assert.deepEqual(r.previousTotals, toTotals(W47.reduce((a, s) => addTally(a, tallyFromTotals(s.previousWeek)), emptyTally())));
   assert.deepEqual(r.agents.map((a) => [a.agent, a.developers]).slice(0, 2), [
     ['cline', 1],
-    ['claudeCode', 2],
+    ['claude-code', 2],
   ]);
   const older = mergeTeam(entries, [], { now: NOW, week: '2026-W46' })!;
   assert.equal(older.week.id, '2026-W46');

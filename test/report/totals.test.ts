@@ -73,9 +73,9 @@ test('a Totals row read back merges exactly, keeping the null rules', () => {
 });
 
 test('grouping tallies per key and leaves out undefined keys', () => {
-  const g = groupTallies([rec({ agent: 'codex' }), rec({ agent: 'claudeCode' }), rec({ agent: 'codex' })], (r) =>
+  const g = groupTallies([rec({ agent: 'codex' }), rec({ agent: 'claude-code' }), rec({ agent: 'codex' })], (r) =>
     r.agent === 'skip' ? undefined : r.agent,
   );
-  assert.deepEqual([...g.keys()], ['codex', 'claudeCode']);
+  assert.deepEqual([...g.keys()], ['codex', 'claude-code']);
   assert.equal(g.get('codex')!.interactions, 2);
 });

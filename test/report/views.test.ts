@@ -25,7 +25,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const AGENTS = ['claudeCode', 'codex', 'geminiCli', 'cline'];
+const AGENTS = ['claude-code', 'codex', 'gemini-cli', 'cline'];
 const PROJECTS = ['webapp', 'api', 'docs', null];
 const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'gemini-2.5-pro', 'acme-coder-9'];
 /** undefined: the source did not record it (the branch and repo views' "not recorded" rows). */
@@ -44,7 +44,7 @@ function randomCorpus(rand: () => number, n: number): Interaction[] {
     const id =
       agent === 'codex'
         ? `codex:rollout-${i % 7}:${Date.parse(at)}:${i}`
-        : agent === 'claudeCode'
+        : agent === 'claude-code'
           ? `anthropic:msg_${i}`
           : `${agent}:s${i % 5}:${i}`;
     return {
@@ -119,9 +119,9 @@ describe('every view adds up to report --json for the same range', { timeout: 60
           assert.ok(v.rows.length <= 3 && v.rows.every((r) => REPOS.includes(r.key) || r.key === '(repo not recorded)'), where);
       }
       const dayOf = dayOfIso(timeZone);
-      const cc = records.filter((r) => r.agent === 'claudeCode' && (!since || dayOf(r.at) >= since) && (!until || dayOf(r.at) <= until));
+      const cc = records.filter((r) => r.agent === 'claude-code' && (!since || dayOf(r.at) >= since) && (!until || dayOf(r.at) <= until));
       const blocks = buildBlocks(cc, now);
-      const ccRow = report.agents.find((x) => x.agent === 'claudeCode');
+      const ccRow = report.agents.find((x) => x.agent === 'claude-code');
       assert.deepEqual(
         blocks.reduce((s, r) => add(s, sumOf(r)), ZERO),
         ccRow ? sumOf(ccRow) : ZERO,
@@ -172,10 +172,10 @@ describe('sessionOf: the session an id names, per source', { timeout: 10_000 }, 
       key: 'codex:019a2d7a-41c4-78b1-b7cc-a45d62a89cd5',
       known: true,
     });
-    assert.deepEqual(key({ id: 'gemini-cli:s-1:m-9', agent: 'geminiCli' }), { key: 'gemini-cli:s-1', known: true });
-    assert.deepEqual(key({ id: 'roo-code:task-3:1761703178000', agent: 'rooCode' }), { key: 'roo-code:task-3', known: true });
-    assert.deepEqual(key({ id: 'claude-code:5f1c:u-1', agent: 'claudeCode' }), { key: 'claude-code:5f1c', known: true });
-    assert.deepEqual(key({ id: 'anthropic:msg_01', agent: 'claudeCode', project: 'webapp' }), {
+    assert.deepEqual(key({ id: 'gemini-cli:s-1:m-9', agent: 'gemini-cli' }), { key: 'gemini-cli:s-1', known: true });
+    assert.deepEqual(key({ id: 'roo-code:task-3:1761703178000', agent: 'roo-code' }), { key: 'roo-code:task-3', known: true });
+    assert.deepEqual(key({ id: 'claude-code:5f1c:u-1', agent: 'claude-code' }), { key: 'claude-code:5f1c', known: true });
+    assert.deepEqual(key({ id: 'anthropic:msg_01', agent: 'claude-code', project: 'webapp' }), {
       key: 'claude-code · webapp · 2026-03-01',
       known: false,
     });

@@ -172,7 +172,7 @@ describe('worker threads carry attribution in their packed batches', { timeout: 
     const { tokens } = await import('../../src/core/interaction');
     const base = {
       at: '2026-11-20T10:00:00.000Z',
-      agent: 'claudeCode',
+      agent: 'claude-code',
       project: 'api',
       model: 'claude-sonnet-4-5',
       tokens: tokens({ input: 1 }),

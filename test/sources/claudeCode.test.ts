@@ -39,7 +39,7 @@ describe('Claude Code transcripts', { timeout: 30_000 }, () => {
     // 4 × $3/M + 1,532 × $3.75/M + 48,211 × $0.30/M + 312 × $15/M = $0.0249003
     assert.equal(r.costNanos, 24_900_300);
     assert.equal(r.project, 'acme-api');
-    assert.equal(r.agent, 'claudeCode');
+    assert.equal(r.agent, 'claude-code');
     assert.equal(r.source, 'log');
     assert.equal(r.model, 'claude-sonnet-4-5-20250929');
   });
@@ -103,7 +103,7 @@ describe('Claude Code transcripts', { timeout: 30_000 }, () => {
       ),
       warns.join('\n'),
     );
-    const cc = summary.sources.find((s) => s.id === 'claudeCode')!;
+    const cc = summary.sources.find((s) => s.id === 'claude-code')!;
     assert.equal(cc.malformedLines, 2);
     assert.equal(cc.files, 3);
     assert.equal(cc.interactions, 7);

@@ -8,7 +8,7 @@ import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
 const SONNET = 'sessions/-home-dev-shop/5c1d2e3f-6a7b-4c8d-9e0f-1a2b3c4d5e6f.settings.json';
 const OPUS = 'sessions/7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d.settings.json';
-const mine = (w: World) => w.ledger.records().filter((r) => r.agent === 'factoryDroid');
+const mine = (w: World) => w.ledger.records().filter((r) => r.agent === 'factory-droid');
 const priced = (w: World) => mine(w).reduce((s, r) => s + (r.costNanos ?? 0), 0);
 
 describe('Factory Droid session settings', { timeout: 30_000 }, () => {
@@ -17,7 +17,7 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
   const only = () => onlySource('factoryDroid', [dir]);
   before(async () => {
     w = await world();
-    dir = copyFixture(w, 'factoryDroid');
+    dir = copyFixture(w, 'factory-droid');
     const t = new Date('2026-11-29T08:00:00.000Z');
     utimesSync(path.join(dir, OPUS), t, t);
     await w.importer({ settings: only() }).scan();
@@ -89,7 +89,7 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
   it('prices a running total at base rates when read in worker threads too', async () => {
     const script = path.join(w.dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/worker-entry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -99,10 +99,10 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
     });
     const other = await world();
     try {
-      copyFixture(other, 'factoryDroid');
+      copyFixture(other, 'factory-droid');
       const s = await other
         .importer({
-          settings: onlySource('factoryDroid', [path.join(other.dir, 'factoryDroid')]),
+          settings: onlySource('factoryDroid', [path.join(other.dir, 'factory-droid')]),
           workerScript: script,
           workers: 1,
           parallelMinBytes: 0,

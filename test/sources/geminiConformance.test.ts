@@ -72,7 +72,7 @@ describe('Gemini CLI conformance (logs as gemini-cli writes them)', { timeout: 3
       assert.equal(r.costNanos, nanos, rid);
       assert.equal(r.project, project, rid);
       assert.equal(r.model, model, rid);
-      assert.equal(r.agent, 'geminiCli');
+      assert.equal(r.agent, 'gemini-cli');
     }
     assert.equal(first.malformedLines, 0);
   });

@@ -25,7 +25,7 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
       const off = normaliseSourceSettings({ claudeCode: { enabled: false } }).settings;
       const s = await w.importer({ settings: off }).scan();
       assert.equal(s.written, 0);
-      assert.equal(s.sources.find((x) => x.id === 'claudeCode')!.enabled, false);
+      assert.equal(s.sources.find((x) => x.id === 'claude-code')!.enabled, false);
 
       // A Codex folder in the home directory, configured with ~, besides the defaults.
       mkdirSync(path.join(w.home, 'work-codex'), { recursive: true });
@@ -41,7 +41,7 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
         path.join(w.home, 'work-codex/archived_sessions'),
       ]);
       const cc = normaliseSourceSettings({ codex: { paths: [path.join(FIXTURES, 'codex')] } }).settings;
-      const got = await w.importer({ settings: { ...cc, claudeCode: { enabled: false, paths: [] } } }).scan();
+      const got = await w.importer({ settings: { ...cc, 'claude-code': { enabled: false, paths: [] } } }).scan();
       assert.equal(got.written, 8);
       const status = got.sources.find((x) => x.id === 'codex')!;
       assert.deepEqual(status.roots, [
@@ -73,7 +73,7 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
       assert.ok(w.logger.lines.some((l) => l.includes('unmetered.sources.geminiCli.enabled: expected true or false, got "yes"')));
       assert.equal(
         describeSource(
-          s.sources.find((x) => x.id === 'geminiCli')!,
+          s.sources.find((x) => x.id === 'gemini-cli')!,
           w.home,
         ),
         'Gemini CLI: no logs found (looked in ~/.gemini/tmp)',
@@ -153,22 +153,22 @@ describe('normaliseSourceSettings', { timeout: 60_000 }, () => {
   it('defaults every source on with the default locations', () => {
     const { settings, warnings } = normaliseSourceSettings(undefined);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(settings['claudeCode'], { enabled: true, paths: [] });
+    assert.deepEqual(settings['claude-code'], { enabled: true, paths: [] });
     assert.deepEqual(Object.keys(settings).sort(), [
       'amp',
-      'claudeCode',
+      'claude-code',
       'cline',
       'codex',
       'continue',
-      'copilotCli',
-      'factoryDroid',
-      'geminiCli',
+      'copilot-cli',
+      'factory-droid',
+      'gemini-cli',
       'kilo-cli',
-      'kiloCode',
+      'kilo-code',
       'opencode',
       'pi',
-      'qwenCode',
-      'rooCode',
+      'qwen-code',
+      'roo-code',
     ]);
   });
 
@@ -189,7 +189,7 @@ describe('normaliseSourceSettings', { timeout: 60_000 }, () => {
     ]);
     assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
     assert.deepEqual(
-      normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['rooCode']
+      normaliseSourceSettings({ rooCode: { paths: ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'] } }).settings['roo-code']
         .paths,
       ['C:\\Users\\dev\\AppData\\Roaming\\Code\\User\\globalStorage'],
     );

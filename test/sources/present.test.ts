@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { describeSource, summariseSources, type SourceStatus } from '../../src/core/import';
 
 const status = (label: string, over: Partial<SourceStatus> = {}): SourceStatus => ({
-  id: 'claudeCode',
+  id: 'claude-code',
   label,
   enabled: true,
   roots: [{ path: `/home/dev/.${label}`, exists: true }],

@@ -11,7 +11,7 @@ const SESSION_A = `${CHATS}/3f1c9a2e-5b7d-4e11-9c0a-6d2b8e4f7a10.jsonl`;
 const priced = (w: World) =>
   w.ledger
     .records()
-    .filter((r) => r.agent === 'qwenCode')
+    .filter((r) => r.agent === 'qwen-code')
     .reduce((s, r) => s + (r.costNanos ?? 0), 0);
 
 describe('Qwen Code chats', { timeout: 30_000 }, () => {
@@ -26,7 +26,7 @@ describe('Qwen Code chats', { timeout: 30_000 }, () => {
   after(() => w.cleanup());
 
   it('takes the branch from each record gitBranch; /home/dev/shop is no checkout here, so no repository', () => {
-    const q = w.ledger.records().filter((r) => r.agent === 'qwenCode');
+    const q = w.ledger.records().filter((r) => r.agent === 'qwen-code');
     assert.ok(q.length > 0);
     assert.ok(q.every((r) => r.branch === 'main' && r.repo === undefined));
   });
@@ -58,7 +58,7 @@ describe('Qwen Code chats', { timeout: 30_000 }, () => {
   });
 
   it('counts each response once across a /branch fork, and reports a usage with only a total', () => {
-    const mine = w.ledger.records().filter((r) => r.agent === 'qwenCode');
+    const mine = w.ledger.records().filter((r) => r.agent === 'qwen-code');
     // session A: 3 priced-or-not responses (the 4th has no split); session B: the forked copy (same uuid) + 1 new
     assert.equal(mine.length, 4);
     const sum = (k: 'input' | 'cacheRead' | 'output') => mine.reduce((s, r) => s + r.tokens[k], 0);

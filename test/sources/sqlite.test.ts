@@ -227,7 +227,7 @@ describe('GitHub Copilot CLI session-store.db', { timeout: 60_000 }, () => {
   after(() => w.cleanup());
 
   it('takes the cache out of input_tokens, which includes it', () => {
-    const [a, b] = mine(w, 'copilotCli').sort((x, y) => (x.at < y.at ? -1 : 1));
+    const [a, b] = mine(w, 'copilot-cli').sort((x, y) => (x.at < y.at ? -1 : 1));
     // 15,805 − 15,802 written − 0 read = 3 uncached
     assert.deepEqual(a.tokens, { input: 3, output: 120, reasoning: 0, cacheRead: 0, cacheWrite5m: 15802, cacheWrite1h: 0 });
     assert.equal(a.project, 'shop');
@@ -242,7 +242,7 @@ describe('GitHub Copilot CLI session-store.db', { timeout: 60_000 }, () => {
   });
 
   it('reports a row with a negative count and reads the rest', () => {
-    assert.equal(mine(w, 'copilotCli').length, 2);
+    assert.equal(mine(w, 'copilot-cli').length, 2);
     assert.ok(w.logger.lines.some((l) => /session-store\.db: assistant_usage_events 3: skipped a malformed row: .*output_tokens/.test(l)));
   });
 });
@@ -290,11 +290,11 @@ function live(kind: 'opencode' | 'kiloCli' | 'copilotCli') {
       let midway = 0;
       const sampler = setInterval(() => {
         if (writer.committed() > 0 && writer.committed() < steps.length / 2)
-          midway = Math.max(midway, mine(w, kind === 'opencode' ? 'opencode' : kind === 'kiloCli' ? 'kilo-cli' : 'copilotCli').length);
+          midway = Math.max(midway, mine(w, kind === 'opencode' ? 'opencode' : kind === 'kiloCli' ? 'kilo-cli' : 'copilot-cli').length);
       }, 20);
       const result = await writer.done;
       clearInterval(sampler);
-      const agent = kind === 'opencode' ? 'opencode' : kind === 'kiloCli' ? 'kilo-cli' : 'copilotCli';
+      const agent = kind === 'opencode' ? 'opencode' : kind === 'kiloCli' ? 'kilo-cli' : 'copilot-cli';
       const deadline = Date.now() + 10_000;
       while (mine(w, agent).length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       watching.dispose();

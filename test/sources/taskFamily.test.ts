@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cline, defaultSourceSettings, kiloCode, type ImportSummary } from '../../src/core/import';
-import { modelAt, readModelTimeline, taskParser } from '../../src/core/agents/vscodeTasks';
+import { modelAt, readModelTimeline, taskParser } from '../../src/core/agents/vscode-tasks';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const SONNET = 'claude-sonnet-4-5-20250929';
@@ -36,7 +36,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
   const settings = () => {
     const s = defaultSourceSettings();
     // A custom storage path (roo-cline.customStoragePath) beside the default globalStorage locations.
-    s['rooCode'].paths = [path.join(root, 'rooCode', 'custom-storage'), '<defaults>'];
+    s['roo-code'].paths = [path.join(root, 'roo-code', 'custom-storage'), '<defaults>'];
     return s;
   };
   const scan = () =>
@@ -44,7 +44,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
       .importer({
         settings: settings(),
         env: { CLINE_DATA_DIR: path.join(root, 'cline', 'data') },
-        globalStorageDirs: [path.join(root, 'rooCode', 'globalStorage'), path.join(root, 'kiloCode', 'globalStorage')],
+        globalStorageDirs: [path.join(root, 'roo-code', 'globalStorage'), path.join(root, 'kilo-code', 'globalStorage')],
       })
       .scan();
   const of = (agent: string, task?: string) => w.ledger.records().filter((r) => r.agent === agent && (!task || r.id.includes(`:${task}:`)));
@@ -88,7 +88,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
 
   it('Roo Code: the task adds up to the hand-worked total', () => {
     // 23,886,000 + 16,509,000 + 1,160,000 + 4,200,000 (condense) + 1,350,000 (100×1000 + 50×5000 + 800×1250)
-    assert.deepEqual(sum(of('rooCode', '0195a1f0-task-alpha')), {
+    assert.deepEqual(sum(of('roo-code', '0195a1f0-task-alpha')), {
       input: 135,
       output: 1410,
       cacheWrite: 6200,
@@ -98,7 +98,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
   });
 
   it('Roo Code: a task under a custom storage path is found; where no log names the model it stays unknown and the reported cost stands', () => {
-    const b = of('rooCode', '0195b2e1-task-beta');
+    const b = of('roo-code', '0195b2e1-task-beta');
     assert.equal(b.length, 2, 'both sides of the resume');
     assert.ok(b.every((r) => r.model === 'unknown' && r.priceSource === 'reported:roo-code'));
     assert.ok(
@@ -110,7 +110,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
   });
 
   it("Kilo Code: Roo's format; an OpenAI-protocol total, an older disjoint count, and one out-of-range ts that costs only its own entry", () => {
-    const k = of('kiloCode');
+    const k = of('kilo-code');
     assert.equal(k.length, 2);
     const [k1, k2] = k.sort((a, b) => a.at.localeCompare(b.at));
     // openai: 2000 − 1500 = 500; 500×2000 + 300×8000 + 1500×500 = 1,000,000 + 2,400,000 + 750,000
@@ -121,7 +121,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.equal(k2.model, SONNET);
     assert.equal(k2.tokens.input, 10);
     assert.equal(k2.costNanos, 4_230_000);
-    assert.equal(summary.sources.find((s) => s.id === 'kiloCode')!.malformedLines, 1);
+    assert.equal(summary.sources.find((s) => s.id === 'kilo-code')!.malformedLines, 1);
     assert.ok(
       w.logger.lines.some((l) => l.includes('[2].ts: expected epoch milliseconds, got 100000000000000000000')),
       w.logger.lines.join('\n'),
@@ -162,7 +162,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
 
   it('a Roo checkpoint restore adds nothing for requests already stored, and exactly the removed ones never stored', async () => {
     const file = path.join(root, 'roo-code/globalStorage/rooveterinaryinc.roo-cline/tasks/0195a1f0-task-alpha/ui_messages.json');
-    const before = sum(of('rooCode'));
+    const before = sum(of('roo-code'));
     const list = JSON.parse(readFileSync(file, 'utf8'));
     // checkpoints/index.ts: consolidateTokenUsage over the removed messages (requests and condense costs, in order).
     const removed = list.slice(3);
@@ -177,7 +177,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     const kept = [...list.slice(0, 3), { ts: T + 60000, type: 'say', say: 'api_req_deleted', text: JSON.stringify(deleted) }];
     writeFileSync(file, JSON.stringify(kept));
     assert.equal((await scan()).written, 0);
-    assert.deepEqual(sum(of('rooCode')), before);
+    assert.deepEqual(sum(of('roo-code')), before);
 
     // A request made and removed by a second restore before any read: its usage is new.
     const x = {
@@ -205,7 +205,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.deepEqual(d.tokens, { input: 100, output: 10, cacheRead: 3000, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
     assert.equal(d.model, 'unknown');
     assert.equal(d.costNanos, 410_000);
-    assert.equal(sum(of('rooCode')).nanos, before.nanos + 410_000);
+    assert.equal(sum(of('roo-code')).nanos, before.nanos + 410_000);
   });
 
   it('Cline restores, nested: sums of stored requests, subagent sums and earlier sums add nothing; a removed request never read is added once', async () => {
@@ -278,7 +278,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     writeFileSync(file, JSON.stringify(list));
     const s = await scan();
     assert.equal(s.written, 1);
-    assert.equal(sum(of('rooCode', '0195b2e1-task-beta')).nanos, 2_720_000 + 200_000);
+    assert.equal(sum(of('roo-code', '0195b2e1-task-beta')).nanos, 2_720_000 + 200_000);
   });
 
   it('finds Cline under CLINE_DATA_DIR, CLINE_DIR/data, ~/.cline/data and CLINE_SESSION_DATA_DIR; Kilo under its extension id and its custom storage path', () => {
@@ -293,7 +293,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
         .includes('/home/dev/.config/Code/User/globalStorage/kilocode.kilo-code/tasks'),
     );
     // The extension passes roo-cline.customStoragePath / kilo-code.customStoragePath: tasks are in <path>/tasks.
-    const custom = { rooCode: ['/data/roo'], kiloCode: ['/data/kilo'] };
+    const custom = { 'roo-code': ['/data/roo'], 'kilo-code': ['/data/kilo'] };
     assert.ok(
       kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/kilo/tasks'),
     );
@@ -325,7 +325,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
       },
       { ts: 10000, type: 'say', say: 'api_req_started', text: JSON.stringify({ apiProtocol: 'anthropic' }) },
     ];
-    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'rooCode', flavour: 'roo', siblingHistory: true }).line(
+    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'roo-code', flavour: 'roo', siblingHistory: true }).line(
       JSON.stringify(ui),
       1,
     );
@@ -362,7 +362,7 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
       ok(9),
     ];
     const reasons: string[] = [];
-    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'kiloCode', flavour: 'roo', siblingHistory: true }).line(
+    const out = taskParser(path.join(dir, 'ui_messages.json'), { agent: 'kilo-code', flavour: 'roo', siblingHistory: true }).line(
       JSON.stringify(odd),
       1,
       (r) => reasons.push(r),

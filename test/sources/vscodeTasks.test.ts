@@ -42,7 +42,7 @@ describe('Cline and Roo Code task histories', { timeout: 30_000 }, () => {
   });
 
   it('uses the cost Roo Code reported when the model is unknown to us, marked as reported', () => {
-    const r = w.ledger.records().find((x) => x.agent === 'rooCode')!;
+    const r = w.ledger.records().find((x) => x.agent === 'roo-code')!;
     assert.equal(r.id, 'roo-code:0b6c1f7e-8a55-4d2b-9d3e-6a7f8e9d0c1b:1730100001000');
     assert.equal(r.model, 'unknown');
     assert.equal(r.costNanos, 1_230_000);

@@ -3,36 +3,36 @@
  * settings in package.json, which test/package.test.ts checks against this table). The id type, the settings keys
  * and their defaults all derive from this table.
  */
-import { claudeCode } from './claudeCode';
+import { claudeCode } from './claude-code';
 import { cline } from './cline';
 import { codex } from './codex';
-import { copilotCli } from './copilotCli';
-import { geminiCli } from './geminiCli';
-import { kiloCode } from './kiloCode';
+import { copilotCli } from './copilot-cli';
+import { geminiCli } from './gemini-cli';
+import { kiloCode } from './kilo-code';
 import { kiloCli, opencode } from './opencode';
-import { qwenCode } from './qwenCode';
+import { qwenCode } from './qwen-code';
 import { amp } from './amp';
 import { continueDev } from './continue';
-import { factoryDroid } from './factoryDroid';
+import { factoryDroid } from './factory-droid';
 import { pi } from './pi';
-import { rooCode } from './rooCode';
+import { rooCode } from './roo-code';
 import type { SourceAdapter } from './types';
 
 export const REGISTRY = {
-  claudeCode: claudeCode,
+  'claude-code': claudeCode,
   codex,
-  geminiCli: geminiCli,
+  'gemini-cli': geminiCli,
   cline,
-  rooCode: rooCode,
-  kiloCode: kiloCode,
-  qwenCode: qwenCode,
+  'roo-code': rooCode,
+  'kilo-code': kiloCode,
+  'qwen-code': qwenCode,
   amp,
   continue: continueDev,
-  factoryDroid: factoryDroid,
+  'factory-droid': factoryDroid,
   pi,
   opencode,
   'kilo-cli': kiloCli,
-  copilotCli: copilotCli,
+  'copilot-cli': copilotCli,
 } as const satisfies Record<string, SourceAdapter>;
 
 export type SourceId = keyof typeof REGISTRY;

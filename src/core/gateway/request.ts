@@ -47,7 +47,7 @@ export function classify(method: string, rawPath: string, h: IncomingHttpHeaders
 /** The agent behind a request, from what Claude Code and Codex send about themselves. */
 export function detectAgent(h: IncomingHttpHeaders): string {
   const ua = header(h, 'user-agent').toLowerCase();
-  if (header(h, 'x-claude-code-session-id') !== '' || ua.startsWith('claude-cli/') || ua.includes('claudeCode')) return 'claudeCode';
+  if (header(h, 'x-claude-code-session-id') !== '' || ua.startsWith('claude-cli/') || ua.includes('claude-code')) return 'claude-code';
   const originator = header(h, 'originator').toLowerCase();
   if (originator.startsWith('codex') || ua.startsWith('codex')) return 'codex';
   return 'gateway';

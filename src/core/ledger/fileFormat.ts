@@ -12,7 +12,7 @@
  *
  * Every other non-blank line is one Interaction with short keys (a year of history is ~500,000 lines:
  * full key names would double the file and the time to parse it):
- *   {"id":"anthropic:msg_01…","at":"2026-11-23T12:00:00.000Z","a":"claudeCode","s":"log","p":"acme-api",
+ *   {"id":"anthropic:msg_01…","at":"2026-11-23T12:00:00.000Z","a":"claude-code","s":"log","p":"acme-api",
  *    "m":"claude-sonnet-4-5-20250929","r":"cloud","t":[4,312,48211,1532,0,0],"c":24900300,"ps":"litellm@00035b69"}
  *
  *   id  id                       m   model                  c   costNanos     (absent: null = unpriced)

@@ -20,7 +20,7 @@
  *   conventions), `gen_ai.usage.cache_read.input_tokens`, `gen_ai.usage.cache_creation.input_tokens`,
  *   `gen_ai.usage.output_tokens`, `gen_ai.usage.reasoning.output_tokens`, `gen_ai.response.model` or
  *   `gen_ai.request.model`, `gen_ai.response.id`. Gemini CLI emits this event too for the very request
- *   its `gemini_cli.api_response` describes; from service `geminiCli` it is therefore not read.
+ *   its `gemini_cli.api_response` describes; from service `gemini-cli` it is therefore not read.
  */
 import { tokens, type Interaction, type Tokens } from '../interaction';
 import { fingerprintOf } from '../ledger/twins';
@@ -90,14 +90,14 @@ export function mapLogRecord(a: Attrs, ctx: RecordContext, now: () => number): O
   const name = text(a, 'event.name') ?? ctx.eventName ?? ctx.body;
   if (!name) return null;
   if (
-    (name === 'api_request' && (ctx.body === 'claude_code.api_request' || ctx.service === 'claudeCode')) ||
+    (name === 'api_request' && (ctx.body === 'claude_code.api_request' || ctx.service === 'claude-code')) ||
     name === 'claude_code.api_request'
   )
     return claudeCode(a, at(a, ctx, now));
   if (name === 'codex.sse_event')
     return a.get('event.kind') === 'response.completed' && a.has('input_token_count') ? codex(a, at(a, ctx, now)) : null;
   if (name === 'gemini_cli.api_response') return gemini(a, at(a, ctx, now));
-  if (name === 'gen_ai.client.inference.operation.details' && ctx.service !== 'geminiCli') return genAi(a, ctx, at(a, ctx, now));
+  if (name === 'gen_ai.client.inference.operation.details' && ctx.service !== 'gemini-cli') return genAi(a, ctx, at(a, ctx, now));
   return null;
 }
 
@@ -111,7 +111,7 @@ function claudeCode(a: Attrs, when: string): OtelInteraction | null {
   if (sum(t) === 0) return null;
   const session = text(a, 'session.id');
   const key = text(a, 'request_id') ?? (session && text(a, 'event.sequence') ? `${session}:${text(a, 'event.sequence')}` : null);
-  const i = build('claudeCode', a, when, t, key ?? `${session ?? '-'}:${when}:${fingerprintOf(t)}`);
+  const i = build('claude-code', a, when, t, key ?? `${session ?? '-'}:${when}:${fingerprintOf(t)}`);
   if (a.get('speed') === 'fast') i.fast = true;
   return { interaction: i, mayBeElsewhere: true };
 }
@@ -138,7 +138,7 @@ function gemini(a: Attrs, when: string): OtelInteraction | null {
   });
   if (sum(t) === 0) return null;
   const key = `${text(a, 'session.id') ?? '-'}:${text(a, 'prompt_id') ?? '-'}:${text(a, 'event.timestamp') ?? when}:${fingerprintOf(t)}`;
-  return { interaction: build('geminiCli', a, when, t, key), mayBeElsewhere: true };
+  return { interaction: build('gemini-cli', a, when, t, key), mayBeElsewhere: true };
 }
 
 function genAi(a: Attrs, ctx: RecordContext, when: string): OtelInteraction | null {

@@ -95,7 +95,7 @@ export function sessionOf(r: Interaction, day: string): { key: string; known: bo
   // Only the agents' logs name sessions; the gateway's own ids (<agent>:gateway:<uuid>) do not.
   if (
     r.source === 'log' &&
-    (prefix === 'codex' || prefix === 'geminiCli' || prefix === 'cline' || prefix === 'rooCode' || prefix === 'claudeCode')
+    (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code')
   ) {
     const rest = id.slice(colon + 1);
     // A Codex id ends in :<ms>:<key>; the rollout id between may itself hold no colon, but be safe.

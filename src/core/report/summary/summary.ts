@@ -13,7 +13,7 @@ import { addDays, startOfDay } from '../../time';
 import { weeklyAttribution, type WeeklyAttribution } from './attribution';
 import { addRecord, addTally, byCostDesc, compareKeys, emptyTally, type Tally, toTotals, type Totals } from '../totals';
 import { shiftWeek, weekById, weekDays, type Week, type WeekStart } from '../week';
-import { budgetActionsOf, type BudgetActions } from './budgetActions';
+import { budgetActionsOf, type BudgetActions } from './budget-actions';
 
 const WEEKLY_SCHEMA = 'unmetered.weekly/2';
 const DEFAULT_TOP_PROJECTS = 10;

@@ -1,8 +1,8 @@
 /** Roo Code (VS Code extension `rooveterinaryinc.roo-cline`), a fork of Cline. Format in vscodeTasks.ts. */
-import { vscodeTaskAdapter } from './vscodeTasks';
+import { vscodeTaskAdapter } from './vscode-tasks';
 
 export const rooCode = vscodeTaskAdapter({
-  id: 'rooCode',
+  id: 'roo-code',
   label: 'Roo Code',
   settingsKey: 'rooCode',
   extensionId: 'rooveterinaryinc.roo-cline',

@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { tokens } from '../interaction';
-import type { Row, SqliteQuery } from './sqliteSnapshot';
+import type { Row, SqliteQuery } from './sqlite-snapshot';
 import type { ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, expandHome, isObject, projectOf, str, unpriced, utcIso } from './util';
@@ -47,7 +47,7 @@ function record(row: Row): ParsedRecord | null {
     interaction: unpriced({
       id: `copilot-cli:${session}:${id}`,
       at: utc(row.created_at, `${w}.created_at`),
-      agent: 'copilotCli',
+      agent: 'copilot-cli',
       project: projectOf(row.cwd),
       model: str(row.model) ?? 'unknown',
       tokens: tokens(t),
@@ -86,8 +86,8 @@ function home(ctx: RootContext): string {
 }
 
 export const copilotCli: SourceAdapter = {
-  id: 'copilotCli',
-  agent: 'copilotCli',
+  id: 'copilot-cli',
+  agent: 'copilot-cli',
   label: 'GitHub Copilot CLI',
   settingsKey: 'copilotCli',
   defaultRoots: (ctx) => [home(ctx)],

@@ -20,7 +20,7 @@ import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { totalTokens, type Tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
-import { JsonScan, JsonScanError, StringCache } from './jsonScan';
+import { JsonScan, JsonScanError, StringCache } from './json-scan';
 import { count, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
 import { attribute, logBranch, repoOfCwd } from './attribution';
 
@@ -335,7 +335,7 @@ function parser(file: string): LineParser {
         unpriced({
           id,
           at,
-          agent: 'claudeCode',
+          agent: 'claude-code',
           project: projectFor(f.cwd),
           model: str(f.model) ?? 'unknown',
           tokens: t,
@@ -373,8 +373,8 @@ function parser(file: string): LineParser {
 }
 
 export const claudeCode: SourceAdapter = {
-  id: 'claudeCode',
-  agent: 'claudeCode',
+  id: 'claude-code',
+  agent: 'claude-code',
   label: 'Claude Code',
   settingsKey: 'claudeCode',
   defaultRoots: (ctx) => configDirs(ctx).map((d) => path.join(d, 'projects')),

@@ -55,7 +55,7 @@ function message(m: Record<string, unknown>, session: string, project: string | 
       interaction: unpriced({
         id: `gemini-cli:${session}:${id}`,
         at: utcIso(m.timestamp, `${where}.timestamp`),
-        agent: 'geminiCli',
+        agent: 'gemini-cli',
         project,
         model: str(m.model) ?? NO_MODEL,
         tokens: tokens({ input: countSum(w, input - cached, tool), cacheRead: cached, output, reasoning: thoughts }),
@@ -185,8 +185,8 @@ function documentParser(file: string): LineParser {
 }
 
 export const geminiCli: SourceAdapter = {
-  id: 'geminiCli',
-  agent: 'geminiCli',
+  id: 'gemini-cli',
+  agent: 'gemini-cli',
   label: 'Gemini CLI',
   settingsKey: 'geminiCli',
   // gemini-cli's homedir(): GEMINI_CLI_HOME, when set, takes the place of the home folder.

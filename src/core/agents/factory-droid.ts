@@ -73,7 +73,7 @@ function parser(file: string): LineParser {
           interaction: unpriced({
             id: `factory-droid:${session}`,
             at: timeOf(o, file),
-            agent: 'factoryDroid',
+            agent: 'factory-droid',
             project: null, // not in the settings file
             model: modelOf(o.model),
             tokens: tokens(t),
@@ -86,8 +86,8 @@ function parser(file: string): LineParser {
 }
 
 export const factoryDroid: SourceAdapter = {
-  id: 'factoryDroid',
-  agent: 'factoryDroid',
+  id: 'factory-droid',
+  agent: 'factory-droid',
   label: 'Factory Droid',
   settingsKey: 'factoryDroid',
   defaultRoots: (ctx: RootContext) => [path.join(ctx.home, '.factory', 'sessions')],

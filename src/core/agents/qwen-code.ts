@@ -58,7 +58,7 @@ function parser(): LineParser {
             unpriced({
               id: `qwen-code:${uuid}`,
               at: utcIso(o.timestamp, 'timestamp'),
-              agent: 'qwenCode',
+              agent: 'qwen-code',
               project: projectOf(o.cwd),
               model: str(o.model) ?? 'unknown',
               tokens: tokens(t),
@@ -77,8 +77,8 @@ function runtimeDir(ctx: RootContext): string {
 }
 
 export const qwenCode: SourceAdapter = {
-  id: 'qwenCode',
-  agent: 'qwenCode',
+  id: 'qwen-code',
+  agent: 'qwen-code',
   label: 'Qwen Code',
   settingsKey: 'qwenCode',
   defaultRoots: (ctx) => [path.join(runtimeDir(ctx), 'projects')],
