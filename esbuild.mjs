@@ -98,7 +98,7 @@ await Promise.all([
   }),
   esbuild.build({ ...common, entryPoints: ['src/core/otlp/export/sdk.ts'], outfile: 'dist/otlp-export.js' }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
-  esbuild.build({ ...common, entryPoints: ['src/core/import/worker-entry.ts'], outfile: 'dist/sources-worker.js' }),
+  esbuild.build({ ...common, entryPoints: ['src/core/import/workerEntry.ts'], outfile: 'dist/sources-worker.js' }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.
   existsSync('media/dashboard.ts') &&
     esbuild.build({

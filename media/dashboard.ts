@@ -11,7 +11,7 @@ import {
   type PageMessage,
   type PageState,
   type Period,
-} from '../src/core/report/dashboard-protocol';
+} from '../src/core/report/dashboardProtocol';
 import {
   avoidedLabel,
   budgetStateLabel,

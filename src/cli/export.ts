@@ -22,7 +22,7 @@ import {
   writeOutFile,
   type ReportFormat,
 } from '../core/report';
-import { normaliseExportSettings, type ExportSettings } from '../core/report/summary/export-settings';
+import { normaliseExportSettings, type ExportSettings } from '../core/report/summary/exportSettings';
 import { outArg, parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { openForCli, readMirroredSettings } from './setup';

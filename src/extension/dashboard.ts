@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { buildDashboard } from '../core/report/dashboard';
-import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboard-protocol';
+import { PAGE_COMMANDS, parsePageMessage, type HostMessage } from '../core/report/dashboardProtocol';
 import type { WeekStart } from '../core/report/week';
 import type { Services } from './services';
 import { errorMessage } from '../core/errors';

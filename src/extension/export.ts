@@ -22,7 +22,7 @@ import {
   type Week,
   type WeeklySummary,
 } from '../core/report';
-import type { ExportSettings } from '../core/report/summary/export-settings';
+import type { ExportSettings } from '../core/report/summary/exportSettings';
 import { rangeLabel } from '../core/report/render/display';
 import { usdToNanosExact } from '../core/report/totals';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard';

@@ -12,7 +12,7 @@ import type { Logger } from '../core/ports';
 import { normaliseMeterSettings, type MeterSettings } from '../core/meter/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets';
-import { normaliseExportSettings, type ExportSettings } from '../core/report/summary/export-settings';
+import { normaliseExportSettings, type ExportSettings } from '../core/report/summary/exportSettings';
 import { normaliseSourceSettings, type SourceSettings } from '../core/import';
 import { normaliseGatewayListen, normaliseGatewaySettings, type GatewayListen, type GatewaySettings } from '../core/gateway/settings';
 import { normaliseChatSettings, type ChatSettings } from '../core/chat/models';

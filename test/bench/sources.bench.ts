@@ -399,7 +399,7 @@ async function bundle(): Promise<void> {
     logLevel: 'error',
   });
   await build({
-    entryPoints: [path.resolve('src/core/import/worker-entry.ts')],
+    entryPoints: [path.resolve('src/core/import/workerEntry.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { renderHtml } from '../../src/core/report/render/html';
 import { mergeTeam, entryOf } from '../../src/core/report/team/team';
-import { renderTeamHtml } from '../../src/core/report/team/team-render';
+import { renderTeamHtml } from '../../src/core/report/team/teamRender';
 import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { BUDGET_NANOS, fixedLedger, NOW, PRICE_TABLE, teamLedgers, TZ } from '../report/ledger';
 import { launchBrowser, SCREENSHOT_DIR } from './harness';

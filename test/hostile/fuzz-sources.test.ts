@@ -10,7 +10,7 @@ import path from 'node:path';
 import { decodeLine, encodeLine, validateRecord } from '../../src/core/ledger/fileFormat';
 import { ADAPTERS } from '../../src/core/agents/registry';
 import { MalformedLine, type LineParser, type ParsedRecord, type SourceAdapter } from '../../src/core/agents/types';
-import type { Row } from '../../src/core/agents/sqlite-snapshot';
+import type { Row } from '../../src/core/agents/sqliteSnapshot';
 import { fuzzRuns, mulberry32, mutate, pick, type Rng } from '../helpers/fuzz';
 import { assistantData } from '../sources/sqliteAgents';
 import { FIXTURES } from '../sources/helpers';

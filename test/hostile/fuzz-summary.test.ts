@@ -15,8 +15,8 @@ import { UnmeteredError } from '../../src/core/errors';
 import { renderJson } from '../../src/core/report/render/json';
 import { parseWeeklySummary } from '../../src/core/report/summary/read';
 import { entryOf, mergeTeam, type Entry } from '../../src/core/report/team/team';
-import { readEntries } from '../../src/core/report/team/team-files';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/team-render';
+import { readEntries } from '../../src/core/report/team/teamFiles';
+import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/teamRender';
 import { NOW, RAW_CONTROLS, tmpRoot, VALID_INTERACTIONS, VALID_TOTAL_USD, validSummaries } from './helpers';
 
 const RUNS = Number(process.env.UNMETERED_FUZZ_RUNS) || 3_000;

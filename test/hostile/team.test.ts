@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderJson } from '../../src/core/report/render/json';
 import { entryOf, mergeTeam } from '../../src/core/report/team/team';
-import { collectFiles, MAX_SUMMARY_BYTES } from '../../src/core/report/team/team-files';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/team-render';
+import { collectFiles, MAX_SUMMARY_BYTES } from '../../src/core/report/team/teamFiles';
+import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/teamRender';
 import { cli, nanosOf, NOW, RAW_CONTROLS, tmpRoot, VALID_INTERACTIONS, VALID_TOTAL_USD, validShare, validSummaries } from './helpers';
 
 let root: string;

@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { openLedger, type Ledger } from '../../src/core/ledger';
-import { claudeCode } from '../../src/core/agents/claude-code';
+import { claudeCode } from '../../src/core/agents/claudeCode';
 import { createGateway } from '../../src/core/gateway';
 import { createOtlpReceiver, telemetryJoin, unmatched, type TelemetryJoin } from '../../src/core/otlp';
 import { tokens, type Interaction } from '../../src/core/interaction';

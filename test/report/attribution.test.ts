@@ -12,7 +12,7 @@ import { parseWeeklySummary } from '../../src/core/report/summary/read';
 import { renderMarkdown } from '../../src/core/report/render/markdown';
 import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { entryOf, mergeTeam } from '../../src/core/report/team/team';
-import { renderTeamMarkdown } from '../../src/core/report/team/team-render';
+import { renderTeamMarkdown } from '../../src/core/report/team/teamRender';
 import weekly1 from '../../src/core/report/summary/weekly-1.schema.json';
 import weekly2 from '../../src/core/report/summary/weekly-2.schema.json';
 import team1 from '../../src/core/report/team/team-1.schema.json';

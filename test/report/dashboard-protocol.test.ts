@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildDashboard } from '../../src/core/report/dashboard';
-import { PAGE_COMMANDS, parseHostMessage, parsePageMessage, parsePageState } from '../../src/core/report/dashboard-protocol';
+import { PAGE_COMMANDS, parseHostMessage, parsePageMessage, parsePageState } from '../../src/core/report/dashboardProtocol';
 import { BUDGET_NANOS, fixedLedger, TZ } from './ledger';
 
 describe('the dashboard page ↔ extension messages', { timeout: 10_000 }, () => {

@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 import type { Interaction } from '../../src/core/interaction';
 import { computeMeter } from '../../src/core/meter';
 import { buildDashboard, RECENT_COUNT } from '../../src/core/report/dashboard';
-import { normaliseExportSettings } from '../../src/core/report/summary/export-settings';
+import { normaliseExportSettings } from '../../src/core/report/summary/exportSettings';
 import { buildWeeklySummary } from '../../src/core/report/summary/summary';
 import { BUDGET_NANOS, fixedLedger, PRICE_TABLE, rec, TZ } from './ledger';
 

@@ -7,8 +7,8 @@ import { validate, type Schema } from '../../src/core/report/summary/jsonschema'
 import { renderJson } from '../../src/core/report/render/json';
 import { buildWeeklySummary, type WeeklySummary } from '../../src/core/report/summary/summary';
 import { entryOf, mergeTeam } from '../../src/core/report/team/team';
-import { collectFiles, readEntries } from '../../src/core/report/team/team-files';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/team-render';
+import { collectFiles, readEntries } from '../../src/core/report/team/teamFiles';
+import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../../src/core/report/team/teamRender';
 import { addTally, emptyTally, tallyFromTotals, toTotals } from '../../src/core/report/totals';
 import teamSchema from '../../src/core/report/team/team-1.schema.json';
 import { assertGolden } from './golden';

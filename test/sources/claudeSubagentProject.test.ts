@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { claudeCode } from '../../src/core/import';
-import { encodeClaudeProject } from '../../src/core/agents/claude-code';
+import { encodeClaudeProject } from '../../src/core/agents/claudeCode';
 import { byId, FIXTURES, world, type World } from './helpers';
 
 describe('Claude Code: the project of lines without a cwd', { timeout: 30_000 }, () => {

@@ -89,7 +89,7 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
   it('prices a running total at base rates when read in worker threads too', async () => {
     const script = path.join(w.dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/import/worker-entry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

@@ -2,7 +2,7 @@
  * A big first import read in worker threads must store exactly what a read on one thread stores,
  * in the same order, with the same offsets and diagnostics; and when the threads cannot start or
  * die halfway, the import still completes on the importer's thread. The worker runs as it ships:
- * worker-entry.ts bundled by esbuild.
+ * workerEntry.ts bundled by esbuild.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ describe('importer: a big first import read in worker threads', { timeout: 60_00
     dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-parallel-'));
     script = path.join(dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/import/worker-entry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

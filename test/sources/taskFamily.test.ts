@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cline, defaultSourceSettings, kiloCode, type ImportSummary } from '../../src/core/import';
-import { modelAt, readModelTimeline, taskParser } from '../../src/core/agents/vscode-tasks';
+import { modelAt, readModelTimeline, taskParser } from '../../src/core/agents/vscodeTasks';
 import { byId, copyFixture, world, type World } from './helpers';
 
 const SONNET = 'claude-sonnet-4-5-20250929';

@@ -14,7 +14,7 @@ import { usdToNanos } from '../money';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, isObject, projectOf, str, unpriced } from './util';
-import { readBounded, splitInput, vscodeTaskAdapter } from './vscode-tasks';
+import { readBounded, splitInput, vscodeTaskAdapter } from './vscodeTasks';
 import { errorMessage } from '../errors';
 
 function clineDataDir(ctx: RootContext): string {

@@ -22,7 +22,7 @@
 import path from 'node:path';
 import { tokens } from '../interaction';
 import { usdToNanos } from '../money';
-import type { Row, SqliteQuery } from './sqlite-snapshot';
+import type { Row, SqliteQuery } from './sqliteSnapshot';
 import type { ParsedRecord, RootContext, SourceAdapter, SourceId } from './types';
 import { MalformedLine } from './types';
 import { count, expandHome, isObject, parseObject, projectOf, str, unpriced, utcIso } from './util';

@@ -3,19 +3,19 @@
  * settings in package.json, which test/package.test.ts checks against this table). The id type, the settings keys
  * and their defaults all derive from this table.
  */
-import { claudeCode } from './claude-code';
+import { claudeCode } from './claudeCode';
 import { cline } from './cline';
 import { codex } from './codex';
-import { copilotCli } from './copilot-cli';
-import { geminiCli } from './gemini-cli';
-import { kiloCode } from './kilo-code';
+import { copilotCli } from './copilotCli';
+import { geminiCli } from './geminiCli';
+import { kiloCode } from './kiloCode';
 import { kiloCli, opencode } from './opencode';
-import { qwenCode } from './qwen-code';
+import { qwenCode } from './qwenCode';
 import { amp } from './amp';
 import { continueDev } from './continue';
-import { factoryDroid } from './factory-droid';
+import { factoryDroid } from './factoryDroid';
 import { pi } from './pi';
-import { rooCode } from './roo-code';
+import { rooCode } from './rooCode';
 import type { SourceAdapter } from './types';
 
 export const REGISTRY = {

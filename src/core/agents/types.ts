@@ -5,7 +5,7 @@
  */
 import type { Agent, Interaction } from '../interaction';
 import type { SourceId } from './registry';
-import type { SqliteQuery } from './sqlite-snapshot';
+import type { SqliteQuery } from './sqliteSnapshot';
 
 /** An agent's id: the keys of REGISTRY (registry.ts), the one table of agents. */
 export type { SourceId } from './registry';

@@ -12,7 +12,7 @@ import type { Interaction } from '../interaction';
 import type { Logger } from '../ports';
 import type { Recorder } from '../record/recorder';
 import { ADAPTERS } from '../agents/registry';
-import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from '../agents/source-settings';
+import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from '../agents/sourceSettings';
 import { Offsets } from './offsets';
 import { readInWorkers, WorkerPool } from './parallel';
 import { ImportStore } from './store';

@@ -1,19 +1,19 @@
 /** Agent logs → Interactions: adapters per agent, a tailer that reads only new bytes, and the importer. */
 export { ADAPTERS, REGISTRY } from '../agents/registry';
-export { claudeCode } from '../agents/claude-code';
+export { claudeCode } from '../agents/claudeCode';
 export { codex } from '../agents/codex';
-export { geminiCli } from '../agents/gemini-cli';
+export { geminiCli } from '../agents/geminiCli';
 export { cline } from '../agents/cline';
-export { rooCode } from '../agents/roo-code';
-export { kiloCode } from '../agents/kilo-code';
-export { qwenCode } from '../agents/qwen-code';
+export { rooCode } from '../agents/rooCode';
+export { kiloCode } from '../agents/kiloCode';
+export { qwenCode } from '../agents/qwenCode';
 export { amp } from '../agents/amp';
 export { continueDev } from '../agents/continue';
-export { factoryDroid } from '../agents/factory-droid';
+export { factoryDroid } from '../agents/factoryDroid';
 export { pi } from '../agents/pi';
 export { opencode, kiloCli } from '../agents/opencode';
-export { copilotCli } from '../agents/copilot-cli';
-export { globalStorageDirs } from '../agents/vscode-tasks';
+export { copilotCli } from '../agents/copilotCli';
+export { globalStorageDirs } from '../agents/vscodeTasks';
 export {
   createImporter,
   Importer,
@@ -34,7 +34,7 @@ export {
   SOURCE_KEYS,
   type SourceSettings,
   type SourceSetting,
-} from '../agents/source-settings';
+} from '../agents/sourceSettings';
 export { readFileUpdate, type FileState, type FileUpdate } from './tailer';
 export { loadSourceState, saveSourceState, STATE_FILE } from './state';
 export { LineSplitter } from './lines';

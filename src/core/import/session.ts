@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Logger } from '../ports';
 import type { Recorder } from '../record/recorder';
 import { createImporter, type Importer } from './importer';
-import { normaliseSourceSettings, type SourceSettings } from '../agents/source-settings';
+import { normaliseSourceSettings, type SourceSettings } from '../agents/sourceSettings';
 import type { RootContext } from '../agents/types';
 
 /**

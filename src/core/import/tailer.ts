@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
-import { readSqliteUpdate } from './sqlite-read';
+import { readSqliteUpdate } from './sqliteRead';
 import type { LineParser, ParsedRecord, SourceAdapter, SourceId } from '../agents/types';
 import { MalformedLine } from '../agents/types';
 import { decompressBounded, ZstdLimitError, ZSTD_LIMITS } from './zstd';

@@ -3,7 +3,7 @@
  * whole files with the adapters' own parsers (pure: no ledger, no pricing) and posts back the
  * records of several files at a time, packed into columns (ids and times, names once per batch, one
  * transferable Float64Array of counts), which the importer's thread turns back into records for
- * less than a structured clone of objects costs it. The entry file (worker-entry.ts) is bundled on its own (dist/sources-worker.js).
+ * less than a structured clone of objects costs it. The entry file (workerEntry.ts) is bundled on its own (dist/sources-worker.js).
  */
 import { parentPort } from 'node:worker_threads';
 import type { Tokens } from '../interaction';

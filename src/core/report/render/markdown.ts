@@ -2,7 +2,7 @@
  * The weekly summary as GitHub-flavoured Markdown: headline figures first (what a chat preview
  * shows), then tables that render in pull requests and stay legible as plain text.
  */
-import { budgetActionsLine } from '../summary/budget-actions';
+import { budgetActionsLine } from '../summary/budgetActions';
 import { branchBreakdown } from '../summary/attribution';
 import {
   allTokens,

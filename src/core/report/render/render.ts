@@ -5,7 +5,7 @@ import { renderJson } from './json';
 import { renderMarkdown } from './markdown';
 import type { WeeklySummary } from '../summary/summary';
 import type { TeamReport } from '../team/team';
-import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../team/team-render';
+import { renderTeamCsv, renderTeamHtml, renderTeamJson, renderTeamMarkdown } from '../team/teamRender';
 
 export type ReportFormat = 'json' | 'md' | 'csv' | 'html';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'md', 'csv', 'html'];

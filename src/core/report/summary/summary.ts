@@ -13,7 +13,7 @@ import { addDays, startOfDay } from '../../time';
 import { weeklyAttribution, type WeeklyAttribution } from './attribution';
 import { addRecord, addTally, byCostDesc, compareKeys, emptyTally, type Tally, toTotals, type Totals } from '../totals';
 import { shiftWeek, weekById, weekDays, type Week, type WeekStart } from '../week';
-import { budgetActionsOf, type BudgetActions } from './budget-actions';
+import { budgetActionsOf, type BudgetActions } from './budgetActions';
 
 const WEEKLY_SCHEMA = 'unmetered.weekly/2';
 const DEFAULT_TOP_PROJECTS = 10;
@@ -67,7 +67,7 @@ export interface WeeklySummary {
   projects: ProjectRow[];
   otherProjects: { projects: number } & Totals;
   budget: BudgetInfo;
-  /** What budgets made the gateway do this week; absent when nothing (see budget-actions.ts). */
+  /** What budgets made the gateway do this week; absent when nothing (see budgetActions.ts). */
   budgetActions?: BudgetActions;
   /** Models without a known price (for local interactions: the cloud model they replaced), with how many interactions each. */
   unpricedModels: { model: string; interactions: number }[];

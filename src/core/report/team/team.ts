@@ -10,7 +10,7 @@ import type { WeeklyAttribution } from '../summary/attribution';
 import type { WeeklySummary } from '../summary/summary';
 import { addTally, byCostDesc, compareKeys, emptyTally, tallyFromTotals, toTotals, type Tally, type Totals } from '../totals';
 import { compareWeekIds, isWeekStart, shiftWeek, weekById } from '../week';
-import { cleanBudgetActions, teamBudgetActions, type BudgetActions, type MemberBudgetActions } from '../summary/budget-actions';
+import { cleanBudgetActions, teamBudgetActions, type BudgetActions, type MemberBudgetActions } from '../summary/budgetActions';
 
 export const TEAM_SCHEMA = 'unmetered.team/1';
 

@@ -3,7 +3,7 @@
  * Kilo-Org/kilocode src/package.json), a fork of Roo Code that keeps Roo's task files and
  * `kilo-code.customStoragePath` setting. Format in vscodeTasks.ts.
  */
-import { vscodeTaskAdapter } from './vscode-tasks';
+import { vscodeTaskAdapter } from './vscodeTasks';
 
 export const kiloCode = vscodeTaskAdapter({
   id: 'kilo-code',

@@ -1,5 +1,5 @@
 /** The team report in Markdown, CSV, HTML and JSON. */
-import { budgetActionsLine } from '../summary/budget-actions';
+import { budgetActionsLine } from '../summary/budgetActions';
 import { branchLabel } from '../summary/attribution';
 import { csvLines, totalsCells } from '../render/csv';
 import {

@@ -20,7 +20,7 @@ import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { totalTokens, type Tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
-import { JsonScan, JsonScanError, StringCache } from './json-scan';
+import { JsonScan, JsonScanError, StringCache } from './jsonScan';
 import { count, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
 import { attribute, logBranch, repoOfCwd } from './attribution';
 

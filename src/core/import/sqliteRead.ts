@@ -6,7 +6,7 @@
  * file (new inode) is read from the start; ids keep that from counting anything twice.
  */
 import { statSync, type Stats } from 'node:fs';
-import { queryOf, readSnapshot, sqlEngine } from '../agents/sqlite-snapshot';
+import { queryOf, readSnapshot, sqlEngine } from '../agents/sqliteSnapshot';
 import type { FileState, FileUpdate, ReadOptions } from './tailer';
 import type { ParsedRecord, SourceAdapter } from '../agents/types';
 import { errorMessage } from '../errors';

@@ -1,5 +1,5 @@
 /** Roo Code (VS Code extension `rooveterinaryinc.roo-cline`), a fork of Cline. Format in vscodeTasks.ts. */
-import { vscodeTaskAdapter } from './vscode-tasks';
+import { vscodeTaskAdapter } from './vscodeTasks';
 
 export const rooCode = vscodeTaskAdapter({
   id: 'roo-code',

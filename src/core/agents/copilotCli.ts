@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { tokens } from '../interaction';
-import type { Row, SqliteQuery } from './sqlite-snapshot';
+import type { Row, SqliteQuery } from './sqliteSnapshot';
 import type { ParsedRecord, RootContext, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, expandHome, isObject, projectOf, str, unpriced, utcIso } from './util';
