@@ -43,7 +43,7 @@ describe('importer: progress of a scan', { timeout: 60_000 }, () => {
     }
     script = path.join(w.dir, 'sources-worker.js');
     await build({
-      entryPoints: [path.join(__dirname, '../../src/core/sources/workerEntry.ts')],
+      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',
