@@ -62,3 +62,12 @@ test('runtime dependencies are bundled, so the manifest needs none at install ti
   const [a, b] = [types, engine].map((v) => v.split('.').map(Number));
   assert.ok(b[0] > a[0] || (b[0] === a[0] && b[1] >= a[1]), `engines.vscode ${engine} must not be older than @types/vscode ${types}`);
 });
+
+test('the README links only to web addresses and its own headings: vsce refuses to package a relative link', () => {
+  // The manifest names no repository, so `vsce package` cannot rewrite `[x](docs/x.md)` and stops with an error.
+  const links = [...readFileSync('README.md', 'utf8').matchAll(/\]\(([^)\s]+)[^)]*\)/g)].map((m) => m[1]);
+  assert.deepEqual(
+    links.filter((l) => !/^(https?:|mailto:|#|command:)/.test(l)),
+    [],
+  );
+});
