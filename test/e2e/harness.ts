@@ -418,8 +418,10 @@ export class VSCodeSession {
         );
       await this.page.waitForTimeout(100);
     }
-    await input.fill(value);
-    await input.press('Enter');
+    // Bounded well below the suite's limits: an input box something else closed (a toast taking focus) fails
+    // here in seconds, and the caller may open it again.
+    await input.fill(value, { timeout: 5_000 });
+    await input.press('Enter', { timeout: 5_000 });
   }
 
   /** The user settings as VS Code has them on disk now (it writes plain JSON; comments are stripped if any). */

@@ -366,7 +366,7 @@ test('picking "Local: qwen3-coder:30b" switches the next request to Ollama and c
 test('picking "Cloud (metered)" sends the next request to the vendor with the client\'s key, metered as cloud spend', async () => {
   const rows = await openMenu();
   assert.ok(
-    rows.some((r) => r.label === `$(check) $(vm) Local: ${LOCAL_MODEL}`),
+    rows.some((r) => r.label === `$(check) $(vm) Local: ${LOCAL_MODEL} (Ollama)`),
     'the menu marks the current route',
   );
   await pickRow('Cloud (metered)');
@@ -689,17 +689,21 @@ test('with Ollama unreachable the menu and "Use a Local Model…" say how to ins
   await vscode.screenshot('switch-ollama-unreachable-menu');
   const about = rows.filter((r) => /ollama/i.test(r.label + r.detail));
   assert.equal(about.length, 1, JSON.stringify(rows));
-  assert.equal(about[0].label, '$(warning) Ollama is not reachable');
-  assert.equal(about[0].description, host);
+  // No local server answers (Ollama at its setting, LM Studio and llama-server on their default ports).
+  assert.equal(about[0].label, '$(warning) No local model server is reachable');
+  assert.equal(about[0].description, `Ollama ${host}, LM Studio http://127.0.0.1:1234, llama.cpp http://127.0.0.1:8080`);
   // A short line the quick pick shows whole (a long one was cut mid-sentence); the rest on click.
-  assert.equal(about[0].detail, 'Start it with `ollama serve`, or set unmetered.ollama.host. Click for details.');
+  assert.equal(
+    about[0].detail,
+    'Start Ollama, LM Studio or llama-server, or set their addresses (unmetered.ollama.host …). Click for details.',
+  );
   assert.ok(!rows.some((r) => r.label.includes('Local:')), JSON.stringify(rows));
   for (const still of ['Cloud (metered)', 'Pull a model…', 'Route my agents through Unmetered…'])
     assert.ok(
       rows.some((r) => r.label.includes(still)),
       still,
     );
-  await pickRow('Ollama is not reachable');
+  await pickRow('No local model server is reachable');
   const full = await waitFor('the whole message about Ollama', async () =>
     (await notifications()).find((n) => n.includes(`Ollama is not running at ${host}.`)),
   );
