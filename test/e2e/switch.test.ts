@@ -473,7 +473,7 @@ test('"Pull a model…" shows cancellable progress per layer; a cancelled pull c
   });
   const rows = await openMenu();
   assert.ok(
-    rows.some((r) => r.label === '$(check) $(vm) Local: devstral:24b'),
+    rows.some((r) => r.label === '$(check) $(vm) Local: devstral:24b (Ollama)'),
     JSON.stringify(rows.map((r) => r.label)),
   );
   await page().keyboard.press('Escape');
