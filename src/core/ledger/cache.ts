@@ -66,7 +66,7 @@ interface Header {
   columns: ColumnInfo[];
 }
 
-async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
+export async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
   const h = createHash('sha1');
   const headLen = Math.min(FINGERPRINT_SPAN, bytes);
   const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
@@ -373,7 +373,7 @@ export async function readSnapshot(cachePath: string, fh: FileHandle, stat: { in
 }
 
 /** One read into one 8-byte-aligned buffer (fs.readFile reads 512 KiB at a time). */
-async function readWhole(file: string): Promise<Buffer> {
+export async function readWhole(file: string): Promise<Buffer> {
   const fh = await fsp.open(file, 'r');
   try {
     const { size } = await fh.stat();

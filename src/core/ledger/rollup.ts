@@ -31,13 +31,13 @@ import path from 'node:path';
 import { totalTokens, type Interaction, type Route } from '../interaction';
 import { pricedBySettings } from '../pricing';
 import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './fileFormat';
+import { fingerprint, readWhole } from './cache';
 import { hashId } from './view';
 import { dayOfIso } from '../time';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
 const ROLLUP_VERSION = 2;
-const FINGERPRINT_SPAN = 4096;
 const READ_CHUNK = 1 << 20;
 const DEFAULT_MAX_LINE = 4 << 20;
 
@@ -616,34 +616,6 @@ function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n);
   return b;
-}
-
-async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
-  const h = createHash('sha1');
-  const headLen = Math.min(FINGERPRINT_SPAN, bytes);
-  const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
-  const head = Buffer.alloc(headLen);
-  const tail = Buffer.alloc(bytes - tailStart);
-  await fh.read(head, 0, headLen, 0);
-  await fh.read(tail, 0, tail.length, tailStart);
-  return h.update(String(bytes)).update(head).update(tail).digest('hex');
-}
-
-async function readWhole(file: string): Promise<Buffer> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const buf = Buffer.from(new ArrayBuffer(size));
-    let pos = 0;
-    while (pos < size) {
-      const { bytesRead } = await fh.read(buf, pos, size - pos, pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-    }
-    return buf.subarray(0, pos);
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
