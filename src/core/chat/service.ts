@@ -144,6 +144,8 @@ export class ChatService {
     const trace = newTrace();
     let failure: unknown;
     const hosts = this.deps.localHosts();
+    // A model on another machine, or one Ollama runs in its cloud, is not spend avoided: metered as cloud.
+    const local = isLocalBackend(target.backend) && notLocalReason(target.upstream, hosts[target.backend], target.backend) === null;
     try {
       if (target.backend === 'ollama') {
         await streamOllamaChat(
@@ -175,7 +177,7 @@ export class ChatService {
     }
     let interaction: Interaction | undefined;
     if (trace.accepted) {
-      interaction = await this.interaction(target, normalised, options, trace);
+      interaction = await this.interaction(target, local, normalised, options, trace);
       try {
         await this.deps.record(interaction);
       } catch (err) {
@@ -190,13 +192,11 @@ export class ChatService {
 
   private async interaction(
     target: Target,
+    local: boolean,
     messages: readonly Message[],
     options: ChatRequestOptions,
     trace: RequestTrace,
   ): Promise<Interaction> {
-    // A model on another machine, or one Ollama runs in its cloud, is not spend avoided: metered as cloud.
-    const local =
-      isLocalBackend(target.backend) && notLocalReason(target.upstream, this.deps.localHosts()[target.backend], target.backend) === null;
     const estimated = trace.usage === undefined;
     const counted: Tokens = trace.usage ?? (await this.estimate(target.upstream, messages, options, trace.output));
     const id =
