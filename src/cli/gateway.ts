@@ -4,7 +4,14 @@
  * (port taken, ledger unreadable), 2 bad arguments.
  */
 import { createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
-import { normaliseBaseUrl, normaliseGatewaySettings, isModelName, DEFAULT_GATEWAY_PORT } from '../core/gateway/settings';
+import {
+  gatewayConfigOf,
+  isLocalModelName,
+  normaliseBaseUrl,
+  normaliseGatewaySettings,
+  normaliseLocalServer,
+  DEFAULT_GATEWAY_PORT,
+} from '../core/gateway/settings';
 import { openLedger } from '../core/ledger';
 import { createBudgetGate } from '../core/budgets/gate';
 import { createOtlpReceiver, telemetryJoin } from '../core/otlp';
@@ -13,8 +20,10 @@ import { Recorder } from '../core/record/recorder';
 import { formatUSD } from '../core/money';
 import type { Interaction } from '../core/interaction';
 import { parse } from './args';
-import { createOllama } from '../core/local/ollama';
+import { BACKENDS, type LocalKind } from '../core/local/backend';
+import { createBackend } from '../core/local/servers';
 import { notLocalReason, notOfferedReason } from '../core/local/where';
+import { errorMessage } from '../core/errors';
 import { EXIT, UsageError, type CliContext } from './context';
 import { cliSettings } from './setup';
 
@@ -42,6 +51,9 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     'anthropic-upstream': { type: 'string' },
     'openai-upstream': { type: 'string' },
     'ollama-host': { type: 'string' },
+    'local-server': { type: 'string' },
+    'lmstudio-host': { type: 'string' },
+    'llamacpp-host': { type: 'string' },
   });
   let port: number | undefined;
   if (values.port !== undefined) {
@@ -53,29 +65,33 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   }
   if (values.route !== undefined && values.route !== 'cloud' && values.route !== 'local')
     throw new UsageError(`--route: expected cloud or local, got ${JSON.stringify(values.route)}`);
+  const server = localServerFlag(values['local-server']);
   const localModel = values['local-model'];
-  if (localModel !== undefined && !isModelName(localModel))
-    throw new UsageError(`--local-model: expected an Ollama model name such as qwen3-coder:30b, got ${JSON.stringify(localModel)}`);
-  const flags = {
-    anthropicUpstream: urlFlag('anthropic-upstream', values['anthropic-upstream']),
-    openaiUpstream: urlFlag('openai-upstream', values['openai-upstream']),
-    ollamaHost: urlFlag('ollama-host', values['ollama-host']),
-  };
-
-  const base = normaliseGatewaySettings({}).value;
-  const config: GatewayConfig = {
-    route: values.route ?? 'cloud',
-    localModel: localModel ?? null,
-    anthropicUpstream: flags.anthropicUpstream ?? base.anthropicUpstream,
-    openaiUpstream: flags.openaiUpstream ?? base.openaiUpstream,
-    ollamaHost: flags.ollamaHost ?? base.ollamaHost,
-  };
-  if (config.route === 'local' && !config.localModel)
+  if (localModel !== undefined && !isLocalModelName(localModel, server))
     throw new UsageError(
-      '--local-model: expected the Ollama model to serve requests with --route local (e.g. --local-model qwen3-coder:30b)',
+      server === 'ollama'
+        ? `--local-model: expected an Ollama model name such as qwen3-coder:30b, got ${JSON.stringify(localModel)}`
+        : `--local-model: expected the model's name as ${BACKENDS[server].label} lists it, got ${JSON.stringify(localModel)}`,
     );
+  if (values.route === 'local' && !localModel)
+    throw new UsageError(
+      `--local-model: expected the ${BACKENDS[server].label} model to serve requests with --route local (e.g. --local-model ${server === 'ollama' ? 'qwen3-coder:30b' : server === 'lmstudio' ? 'qwen/qwen3-coder-30b' : 'the id llama-server lists'})`,
+    );
+  // The extension's settings, by the same normaliser: the CLI picks the local server as the extension does.
+  const { value: settingsValue } = normaliseGatewaySettings({
+    route: values.route,
+    localModel,
+    localServer: server,
+    'gateway.anthropicUpstream': urlFlag('anthropic-upstream', values['anthropic-upstream']),
+    'gateway.openaiUpstream': urlFlag('openai-upstream', values['openai-upstream']),
+    'ollama.host': urlFlag('ollama-host', values['ollama-host']),
+    'lmstudio.host': urlFlag('lmstudio-host', values['lmstudio-host']),
+    'llamacpp.host': urlFlag('llamacpp-host', values['llamacpp-host']),
+  });
+  const config: GatewayConfig = gatewayConfigOf(settingsValue);
+  const local = config.localServer ?? { kind: 'ollama' as const, host: config.ollamaHost };
 
-  if (config.route === 'local' && config.localModel) await warnIfNotOffered(config.localModel, config.ollamaHost, ctx);
+  if (config.route === 'local' && config.localModel) await warnIfNotOffered(config.localModel, local.kind, local.host, ctx);
 
   const settings = await cliSettings(ctx);
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
@@ -174,7 +190,7 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     const base = `http://127.0.0.1:${p}`;
     ctx.stderr.write(
       [
-        `unmetered gateway: listening on ${base} (route ${config.route}${config.route === 'local' ? `, model ${config.localModel} at ${config.ollamaHost}` : ''})`,
+        `unmetered gateway: listening on ${base} (route ${config.route}${config.route === 'local' ? `, model ${config.localModel} on ${BACKENDS[local.kind].label} at ${local.host}` : ''})`,
         `  Claude Code:  ANTHROPIC_BASE_URL=${base} claude`,
         `  Codex:        codex -c openai_base_url="${base}/v1"`,
         `  Telemetry:    OTLP/HTTP ${base}/v1/logs and /v1/metrics (Copilot Chat, Claude Code, Gemini CLI, Codex)`,
@@ -197,13 +213,28 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
   }
 }
 
-/** Says on stderr why the chosen local model would not be offered (not local, no tools, a small window); the gateway still serves it. */
-async function warnIfNotOffered(model: string, host: string, ctx: CliContext): Promise<void> {
-  const remote = notLocalReason(model, host);
+function localServerFlag(v: string | undefined): LocalKind {
+  const r = normaliseLocalServer(v);
+  if (r.warnings.length > 0) throw new UsageError(`--local-server: expected ollama, lmstudio or llamacpp, got ${JSON.stringify(v)}`);
+  return r.value;
+}
+
+/**
+ * Says on stderr why the chosen local model would not be offered (not local, no tools, a small window, not
+ * on the server, the server not running: with what to do, e.g. that LM Studio and llama-server cannot be
+ * made to pull it); the gateway still serves, and answers each request with the server's own error.
+ */
+async function warnIfNotOffered(model: string, kind: LocalKind, host: string, ctx: CliContext): Promise<void> {
+  const remote = notLocalReason(model, host, kind);
   if (remote) return ctx.logger.warn(`${remote}: its interactions are recorded as cloud, not as spend avoided`);
-  const details = await createOllama({ host, timeoutMs: 2_000 })
-    .show(model)
-    .catch(() => null);
-  const why = notOfferedReason(model, host, details);
+  const server = createBackend(kind, host, { timeoutMs: 2_000 });
+  let details = null;
+  try {
+    details = await server.show(model);
+  } catch (err) {
+    // Each server's message says what to do (pull it, `lms get` it, restart llama-server with -m).
+    return ctx.logger.warn(`${model} cannot be served yet: ${errorMessage(err)}`);
+  }
+  const why = notOfferedReason(model, host, details, kind);
   if (why) ctx.logger.warn(`${model} is not suited to the local route: ${why}`);
 }

@@ -1,5 +1,5 @@
 /**
- * The editor's own chat, metered: contributes Ollama models, cloud models of an OpenAI-compatible endpoint
+ * The editor's own chat, metered: contributes the local servers' models (Ollama, LM Studio, llama-server), cloud models of an OpenAI-compatible endpoint
  * and "Unmetered: Auto" to VS Code's chat model picker (Language Model Chat Provider API). The logic
  * lives in core/chat; this file only adapts VS Code's types, settings, secrets and cancellation to it.
  */
@@ -9,7 +9,8 @@ import { ChatError } from '../core/chat/errors';
 import { normaliseChatSettings, type ChatModelInfo, type ChatSettings, type RouteState } from '../core/chat/models';
 import { ChatService } from '../core/chat/service';
 import { cachedGitAttribution } from '../core/git';
-import { normaliseGatewaySettings } from '../core/gateway/settings';
+import { localHosts, normaliseGatewaySettings } from '../core/gateway/settings';
+import type { LocalHosts } from '../core/local/servers';
 import type { Interaction } from '../core/interaction';
 import { systemClock, type Logger } from '../core/ports';
 import { disposeTokenizers } from '../core/tokens';
@@ -25,8 +26,8 @@ export interface ChatDeps {
   logger: Logger;
   /** The status bar switch; defaults to the settings unmetered.route and unmetered.localModel. */
   route?: () => RouteState;
-  /** Ollama's base URL; defaults to the setting unmetered.ollama.host. */
-  ollamaHost?: () => string;
+  /** The local servers' base URLs; default to the settings unmetered.ollama.host, .lmstudio.host, .llamacpp.host. */
+  localHosts?: () => LocalHosts;
 }
 
 export function registerChatModels(context: vscode.ExtensionContext, deps: ChatDeps): ChatService {
@@ -38,7 +39,14 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
   };
   const gateway = () => {
     const c = vscode.workspace.getConfiguration('unmetered');
-    const r = normaliseGatewaySettings({ 'ollama.host': c.get('ollama.host'), route: c.get('route'), localModel: c.get('localModel') });
+    const r = normaliseGatewaySettings({
+      'ollama.host': c.get('ollama.host'),
+      'lmstudio.host': c.get('lmstudio.host'),
+      'llamacpp.host': c.get('llamacpp.host'),
+      localServer: c.get('localServer'),
+      route: c.get('route'),
+      localModel: c.get('localModel'),
+    });
     r.warnings.forEach(warnOnce);
     return r.value;
   };
@@ -55,8 +63,13 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
 
   const service = new ChatService({
     settings,
-    route: deps.route ?? (() => ({ route: gateway().route, localModel: gateway().localModel })),
-    ollamaHost: deps.ollamaHost ?? (() => gateway().ollamaHost),
+    route:
+      deps.route ??
+      (() => {
+        const g = gateway();
+        return { route: g.route, localModel: g.localModel, localServer: g.localServer };
+      }),
+    localHosts: deps.localHosts ?? (() => localHosts(gateway())),
     apiKey: async () => (await context.secrets.get(API_KEY_SECRET)) || undefined,
     record: (i) => deps.record(i),
     clock: systemClock,
@@ -129,8 +142,8 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     { dispose: disposeTokenizers },
     vscode.lm.registerLanguageModelChatProvider(CHAT_VENDOR, provider),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.ollama'].some((s) => e.affectsConfiguration(s)))
-        refresh();
+      const ours = ['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.localServer', 'unmetered.ollama'];
+      if ([...ours, 'unmetered.lmstudio', 'unmetered.llamacpp'].some((s) => e.affectsConfiguration(s))) refresh();
     }),
     vscode.window.onDidChangeWindowState((s) => {
       if (s.focused && Date.now() - lastRefresh > 30_000) refresh();
@@ -190,7 +203,7 @@ async function showModels(): Promise<void> {
   const models = await vscode.lm.selectChatModels({ vendor: CHAT_VENDOR });
   if (models.length === 0) {
     void vscode.window.showInformationMessage(
-      'Unmetered: VS Code lists no Unmetered chat models. Start Ollama, or set unmetered.chat.cloudModels and the chat API key.',
+      'Unmetered: VS Code lists no Unmetered chat models. Start Ollama, LM Studio or llama-server, or set unmetered.chat.cloudModels and the chat API key.',
     );
     return;
   }

@@ -28,7 +28,7 @@ import {
   type GatewaySettings,
   type HostState,
 } from '../core/gateway';
-import { isModelName } from '../core/gateway/settings';
+import { gatewayConfigOf, isModelName } from '../core/gateway/settings';
 import { createOllama } from '../core/local/ollama';
 import { localCandidates, notLocalReason } from '../core/local/where';
 import { describeModel, describePull } from '../core/local/describe';
@@ -109,14 +109,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       (key) => {
         if (g !== generation || disposed) return;
         const gateway = createGateway({
-          config: () => ({
-            route: settings.route,
-            localModel: settings.localModel,
-            anthropicUpstream: settings.anthropicUpstream,
-            openaiUpstream: settings.openaiUpstream,
-            ollamaHost: settings.ollamaHost,
-            localServer: { kind: settings.localServer, host: localHosts(settings)[settings.localServer] },
-          }),
+          config: () => gatewayConfigOf(settings),
           onInteraction: (i) => services.record(i),
           budget: services.budgetGate,
           logger,
@@ -358,7 +351,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       return void vscode.window.showErrorMessage((err as Error).message);
     }
     const act = await vscode.window.showInformationMessage(`${name} is ready in Ollama.`, 'Use it now');
-    if (act) await useLocal(name);
+    if (act) await useLocal(name, 'ollama');
   }
 
   function codexConfigPath(): string {

@@ -45,6 +45,8 @@ interface HarnessOptions {
   key?: string;
   route?: RouteState | (() => RouteState);
   host?: string;
+  lmstudio?: string;
+  llamacpp?: string;
   attribution?: ChatServiceDeps['attribution'];
 }
 
@@ -67,7 +69,7 @@ function harness(over: HarnessOptions = {}) {
       }).value,
     route:
       typeof over.route === 'function' ? over.route : () => (over.route as RouteState | undefined) ?? { route: 'cloud', localModel: null },
-    ollamaHost: () => over.host ?? nowhere,
+    localHosts: () => ({ ollama: over.host ?? nowhere, lmstudio: over.lmstudio ?? nowhere, llamacpp: over.llamacpp ?? nowhere }),
     apiKey: async () => over.key,
     record: (i) => void recorded.push(validateInteraction(structuredClone(i))),
     clock: fixedClock('2026-11-23T12:00:00.000Z'),

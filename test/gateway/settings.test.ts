@@ -2,6 +2,7 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_GATEWAY_PORT, normaliseGatewayListen, normaliseGatewaySettings } from '../../src/core/gateway';
 import { normaliseFlag } from '../../src/core/normalise';
+import { gatewayConfigOf } from '../../src/core/gateway/settings';
 
 test('defaults when nothing is set', () => {
   assert.deepEqual(normaliseGatewaySettings({}), {
@@ -84,5 +85,36 @@ describe('unmetered.gateway.listen and the true/false settings', { timeout: 10_0
       value: false,
       warnings: ['unmetered.copilot.billedPerToken: expected true or false, got "true"; using false'],
     });
+  });
+});
+
+describe('the local server the gateway serves with (extension and CLI alike)', { timeout: 10_000 }, () => {
+  it('serves with the named server at its own host setting', () => {
+    const s = normaliseGatewaySettings({
+      route: 'local',
+      localModel: 'qwen/qwen3-coder-30b',
+      localServer: 'lmstudio',
+      'lmstudio.host': 'http://127.0.0.1:4321',
+    }).value;
+    assert.deepEqual(gatewayConfigOf(s), {
+      route: 'local',
+      localModel: 'qwen/qwen3-coder-30b',
+      anthropicUpstream: 'https://api.anthropic.com',
+      openaiUpstream: 'https://api.openai.com',
+      ollamaHost: 'http://127.0.0.1:11434',
+      localServer: { kind: 'lmstudio', host: 'http://127.0.0.1:4321' },
+    });
+  });
+
+  it("takes a model name as its server names it: llama-server's -m path, not only Ollama's name:tag", () => {
+    // llama-server's model id is the path given to -m unless --alias is set (tools/server/README.md, GET /v1/models).
+    const llama = normaliseGatewaySettings({ localServer: 'llamacpp', localModel: '../models/Qwen3 Coder Q4_K_M.gguf' });
+    assert.deepEqual([llama.value.localModel, llama.warnings], ['../models/Qwen3 Coder Q4_K_M.gguf', []]);
+    const ollama = normaliseGatewaySettings({ localModel: '../models/Qwen3 Coder Q4_K_M.gguf' });
+    assert.equal(ollama.value.localModel, null);
+    assert.match(ollama.warnings[0], /^unmetered\.localModel: expected a model name such as "qwen3-coder:30b"/);
+    const control = normaliseGatewaySettings({ localServer: 'lmstudio', localModel: 'a\u0007b' });
+    assert.deepEqual([control.value.localModel, control.warnings.length], [null, 1]);
+    assert.match(control.warnings[0], /expected the model's name as LM Studio lists it/);
   });
 });

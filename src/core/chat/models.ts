@@ -1,15 +1,19 @@
 /**
- * The models Unmetered contributes to VS Code's chat model picker: every installed Ollama model, the
- * configured cloud models of an OpenAI-compatible endpoint, and "Unmetered: Auto", which follows the
- * status bar switch. `ChatModelInfo` is structurally a `vscode.LanguageModelChatInformation` plus what
+ * The models Unmetered contributes to VS Code's chat model picker: every model of each local server that
+ * answers (Ollama, LM Studio, llama-server), the configured cloud models of an OpenAI-compatible endpoint,
+ * and "Unmetered: Auto", which follows the status bar switch. `ChatModelInfo` is structurally a `vscode.LanguageModelChatInformation` plus what
  * Unmetered needs to route a request.
  */
 import { encodingFor } from '../tokens';
 import type { LocalModel, ModelDetails } from '../local/ollama';
 import { formatBytes } from '../local/describe';
+import { BACKENDS, isLocalKind, type LocalKind } from '../local/backend';
 import type { Normalised } from '../normalise';
 
-export type Backend = 'ollama' | 'openai';
+/** A local server (requests go to its own API) or the configured OpenAI-compatible endpoint. */
+export type Backend = LocalKind | 'openai';
+
+export const isLocalBackend = (b: Backend | 'auto'): b is LocalKind => isLocalKind(b);
 
 export interface ChatModelInfo {
   id: string;
@@ -124,8 +128,10 @@ export function normaliseChatSettings(raw: {
 
 // ---------- Ollama models ----------
 
-// Ollama's own default window, used when /api/show reports no context length.
-const OLLAMA_FALLBACK_CONTEXT = 4096;
+// Ollama's own default window, used when /api/show reports no context length; also the window LM Studio
+// gives a model it loads on a request (just in time) without per-model settings, as reported in
+// zed-industries/zed#33938 (loaded_context_length 4096), so an unloaded LM Studio model is not overrated.
+const FALLBACK_CONTEXT = 4096;
 
 /**
  * The context window holds prompt and answer together, so it is split: the answer gets up to 8k
@@ -136,8 +142,8 @@ function splitContext(contextLength: number): { maxInputTokens: number; maxOutpu
   return { maxInputTokens: contextLength - maxOutputTokens, maxOutputTokens };
 }
 
-export function ollamaModelInfo(m: LocalModel, d: ModelDetails, host: string): ChatModelInfo {
-  const context = d.contextLength ?? OLLAMA_FALLBACK_CONTEXT;
+export function ollamaModelInfo(m: LocalModel, d: ModelDetails, host: string, notLocal: string | null = null): ChatModelInfo {
+  const context = d.contextLength ?? FALLBACK_CONTEXT;
   const tag = m.name.includes(':') ? m.name.slice(m.name.lastIndexOf(':') + 1) : 'latest';
   const facts = [d.parameterSize ?? m.parameterSize, d.quantization ?? m.quantization, m.size ? formatBytes(m.size) : null].filter(Boolean);
   return {
@@ -148,12 +154,54 @@ export function ollamaModelInfo(m: LocalModel, d: ModelDetails, host: string): C
     detail: ['Ollama', ...facts].join(' · '),
     tooltip:
       `Local model served by Ollama at ${host}. Context window: ${d.contextLength ? `${context.toLocaleString('en-US')} tokens` : `not reported (assuming ${context.toLocaleString('en-US')})`}. ` +
-      `Tools: ${d.capabilities.tools ? 'yes' : 'no'}. Images: ${d.capabilities.vision ? 'yes' : 'no'}. Metered by Unmetered as local (no cost).`,
+      `Tools: ${d.capabilities.tools ? 'yes' : 'no'}. Images: ${d.capabilities.vision ? 'yes' : 'no'}. ${meteredAs(notLocal)}`,
     ...splitContext(context),
     capabilities: { imageInput: d.capabilities.vision, toolCalling: d.capabilities.tools },
     backend: 'ollama',
     upstream: m.name,
   };
+}
+
+/**
+ * A model of LM Studio or llama-server. Their picker window is the one the model is loaded with (LM Studio's
+ * loaded instance, llama-server's /props n_ctx), since that is what truncates a prompt; a model LM Studio has
+ * not loaded yet gets the small window it loads with by default until it is loaded.
+ */
+export function serverModelInfo(
+  kind: Exclude<LocalKind, 'ollama'>,
+  m: LocalModel,
+  d: ModelDetails | null,
+  loadedContext: number | null,
+  host: string,
+  notLocal: string | null,
+): ChatModelInfo {
+  const label = BACKENDS[kind].label;
+  const context = loadedContext ?? FALLBACK_CONTEXT;
+  const facts = [d?.parameterSize ?? m.parameterSize, d?.quantization ?? m.quantization, m.size ? formatBytes(m.size) : null].filter(
+    Boolean,
+  );
+  const window =
+    loadedContext !== null
+      ? `${context.toLocaleString('en-US')} tokens (as loaded)`
+      : `not loaded yet (assuming ${context.toLocaleString('en-US')}; ${BACKENDS[kind].contextHint})`;
+  return {
+    id: `${kind}/${m.name}`,
+    name: m.name,
+    family: d?.family ?? m.family ?? kind,
+    version: m.name,
+    detail: [label, ...facts].join(' · '),
+    tooltip:
+      `Model served by ${label} at ${host}. Context window: ${window}. ` +
+      `Tools: ${d?.capabilities.tools ? 'yes' : 'no'}. Images: ${d?.capabilities.vision ? 'yes' : 'no'}. ${meteredAs(notLocal)}`,
+    ...splitContext(context),
+    capabilities: { imageInput: d?.capabilities.vision ?? false, toolCalling: d?.capabilities.tools ?? false },
+    backend: kind,
+    upstream: m.name,
+  };
+}
+
+function meteredAs(notLocal: string | null): string {
+  return notLocal ? `Metered by Unmetered as cloud, not as spend avoided: ${notLocal}.` : 'Metered by Unmetered as local (no cost).';
 }
 
 // ---------- cloud models ----------
@@ -214,8 +262,10 @@ export function chatCapableIds(ids: readonly string[]): string[] {
 
 export interface RouteState {
   route: 'cloud' | 'local';
-  /** The local model chosen in the status bar switch (an Ollama tag), or null. */
+  /** The local model chosen in the status bar switch, or null. */
   localModel: string | null;
+  /** The server that serves localModel (unmetered.localServer); Ollama when absent. */
+  localServer?: LocalKind;
 }
 
 /** Where Auto sends a request now, or why it cannot. */
@@ -226,7 +276,7 @@ export function resolveAuto(route: RouteState, settings: ChatSettings): { backen
         error:
           'Unmetered: Auto follows the status bar switch, which is set to local, but no local model is chosen. Pick one with the Unmetered status bar menu.',
       };
-    return { backend: 'ollama', upstream: route.localModel };
+    return { backend: route.localServer ?? 'ollama', upstream: route.localModel };
   }
   const cloud = settings.cloudModel ?? settings.cloudModels[0]?.id;
   if (!cloud)
@@ -251,9 +301,9 @@ export function autoModelInfo(route: RouteState, settings: ChatSettings, listed:
     family: 'unmetered-auto',
     version: '1',
     detail: where,
-    tooltip: `Follows the Unmetered status bar switch: the cloud model (${settings.cloudModel ?? 'unmetered.chat.cloudModel'}) when the route is cloud, the chosen local Ollama model when it is local. Now: ${where}.`,
-    maxInputTokens: base?.maxInputTokens ?? splitContext(OLLAMA_FALLBACK_CONTEXT).maxInputTokens,
-    maxOutputTokens: base?.maxOutputTokens ?? splitContext(OLLAMA_FALLBACK_CONTEXT).maxOutputTokens,
+    tooltip: `Follows the Unmetered status bar switch: the cloud model (${settings.cloudModel ?? 'unmetered.chat.cloudModel'}) when the route is cloud, the chosen local model when it is local. Now: ${where}.`,
+    maxInputTokens: base?.maxInputTokens ?? splitContext(FALLBACK_CONTEXT).maxInputTokens,
+    maxOutputTokens: base?.maxOutputTokens ?? splitContext(FALLBACK_CONTEXT).maxOutputTokens,
     capabilities: base?.capabilities ?? { imageInput: false, toolCalling: true },
     backend: 'auto',
     upstream: 'error' in target ? '' : target.upstream,

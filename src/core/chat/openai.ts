@@ -114,6 +114,7 @@ export interface OpenAIClientOptions {
   apiKey: string | undefined;
   maxRetries?: number;
   timeoutMs?: number;
+  fetch?: typeof fetch;
 }
 
 export function createOpenAIClient(o: OpenAIClientOptions): OpenAI {
@@ -124,6 +125,7 @@ export function createOpenAIClient(o: OpenAIClientOptions): OpenAI {
     apiKey: o.apiKey || 'no-key-set',
     maxRetries: o.maxRetries ?? 1,
     timeout: o.timeoutMs ?? 10 * 60_000,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
   });
 }
 

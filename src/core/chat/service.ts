@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Interaction, Tokens } from '../interaction';
 import { tokens } from '../interaction';
-import { createOllama, type LocalModel, type ModelDetails } from '../local/ollama';
+import type { LocalHosts } from '../local/servers';
+import { notLocalReason } from '../local/where';
 import type { Clock, Logger } from '../ports';
 import { chatPromptTokens, loadTokenizer, messageTokens, type CountableMessage, type Tokenizer } from '../tokens';
 import { ChatError } from './errors';
@@ -23,7 +24,7 @@ import {
   autoModelInfo,
   chatCapableIds,
   cloudModelInfo,
-  ollamaModelInfo,
+  isLocalBackend,
   resolveAuto,
   type Backend,
   type ChatModelInfo,
@@ -31,6 +32,8 @@ import {
   type RouteState,
 } from './models';
 import { streamOllamaChat } from './ollamaChat';
+import { streamLocalChat } from './localChat';
+import { LocalChatModels } from './localModels';
 import { createOpenAIClient, listOpenAIModels, streamOpenAIChat } from './openai';
 import { newTrace, type RequestTrace } from './trace';
 import { errorMessage } from '../errors';
@@ -40,8 +43,8 @@ export interface ChatServiceDeps {
   settings(): ChatSettings;
   /** The status bar switch: route and chosen local model (settings owned by the gateway). */
   route(): RouteState;
-  /** Ollama's base URL (unmetered.ollama.host). */
-  ollamaHost(): string;
+  /** Each local server's base URL (unmetered.ollama.host, unmetered.lmstudio.host, unmetered.llamacpp.host). */
+  localHosts(): LocalHosts;
   /** The endpoint's API key from SecretStorage; undefined when none is stored. */
   apiKey(): Promise<string | undefined>;
   /** Receives every metered request (the caller prices it and appends it to the ledger). */
@@ -58,7 +61,7 @@ export interface ChatServiceDeps {
   newKey?(): string;
   /** Retries of the `openai` client on 429/5xx/connection errors (default 1). */
   openaiMaxRetries?: number;
-  /** fetch for the Ollama client (tests); defaults to the global one. */
+  /** fetch for the local servers' clients (tests); defaults to the global one. */
   fetch?: typeof fetch;
 }
 
@@ -68,10 +71,11 @@ interface Target {
 }
 
 export class ChatService {
-  // /api/show is asked once per installed model version, not on every picker refresh.
-  private readonly details = new Map<string, ModelDetails>();
+  private readonly local: LocalChatModels;
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.local = new LocalChatModels({ logger: deps.logger, fetch: deps.fetch, note: (t, l, m) => this.note(t, l, m) });
+  }
 
   /**
    * Every model for the picker. Unreachable servers contribute none (logged once), never an error. Auto is
@@ -79,7 +83,11 @@ export class ChatService {
    */
   async listModels(): Promise<ChatModelInfo[]> {
     const settings = this.deps.settings();
-    const [local, cloud] = await Promise.all([this.ollamaModels(), this.cloudModels(settings)]);
+    const route = this.deps.route();
+    const [local, cloud] = await Promise.all([
+      this.local.list(this.deps.localHosts(), route.localServer ?? 'ollama'),
+      this.cloudModels(settings),
+    ]);
     const listed = [...local, ...cloud];
     const target = resolveAuto(this.deps.route(), settings);
     const followed = 'error' in target ? undefined : listed.find((m) => m.backend === target.backend && m.upstream === target.upstream);
@@ -92,35 +100,6 @@ export class ChatService {
     if (this.lastNote.get(topic) === message) return;
     this.lastNote.set(topic, message);
     this.deps.logger[level](message);
-  }
-
-  private async ollamaModels(): Promise<ChatModelInfo[]> {
-    const ollama = createOllama({ host: this.deps.ollamaHost(), fetch: this.deps.fetch });
-    let installed: LocalModel[];
-    try {
-      installed = await ollama.list();
-    } catch (err) {
-      this.note('ollama', 'info', `chat: no Ollama models listed: ${errorMessage(err)}`);
-      return [];
-    }
-    const out = await Promise.all(
-      installed.map(async (m) => {
-        const key = `${ollama.host}|${m.name}|${m.modifiedAt ?? ''}|${m.size}`;
-        let d = this.details.get(key);
-        if (!d) {
-          try {
-            d = await ollama.show(m.name);
-            this.details.set(key, d);
-          } catch (err) {
-            this.deps.logger.warn(`chat: could not read ${m.name}'s details from Ollama: ${errorMessage(err)}`);
-            return undefined;
-          }
-        }
-        // Embedding-only models cannot chat.
-        return d.capabilities.completion ? ollamaModelInfo(m, d, ollama.host) : undefined;
-      }),
-    );
-    return out.filter((m): m is ChatModelInfo => m !== undefined);
   }
 
   private async cloudModels(settings: ChatSettings): Promise<ChatModelInfo[]> {
@@ -164,16 +143,22 @@ export class ChatService {
     const normalised = normaliseMessages(messages);
     const trace = newTrace();
     let failure: unknown;
+    const hosts = this.deps.localHosts();
+    // A model on another machine, or one Ollama runs in its cloud, is not spend avoided: metered as cloud.
+    const local = isLocalBackend(target.backend) && notLocalReason(target.upstream, hosts[target.backend], target.backend) === null;
     try {
       if (target.backend === 'ollama') {
         await streamOllamaChat(
-          { host: this.deps.ollamaHost(), model: target.upstream, fetch: this.deps.fetch },
+          { host: hosts.ollama, model: target.upstream, fetch: this.deps.fetch },
           normalised,
           options,
           onPart,
           signal,
           trace,
         );
+      } else if (target.backend !== 'openai') {
+        const t = { kind: target.backend, host: hosts[target.backend], model: target.upstream, fetch: this.deps.fetch };
+        await streamLocalChat(t, normalised, options, onPart, signal, trace);
       } else {
         const settings = this.deps.settings();
         const key = await this.deps.apiKey();
@@ -192,7 +177,7 @@ export class ChatService {
     }
     let interaction: Interaction | undefined;
     if (trace.accepted) {
-      interaction = await this.interaction(target, normalised, options, trace);
+      interaction = await this.interaction(target, local, normalised, options, trace);
       try {
         await this.deps.record(interaction);
       } catch (err) {
@@ -207,15 +192,15 @@ export class ChatService {
 
   private async interaction(
     target: Target,
+    local: boolean,
     messages: readonly Message[],
     options: ChatRequestOptions,
     trace: RequestTrace,
   ): Promise<Interaction> {
-    const local = target.backend === 'ollama';
     const estimated = trace.usage === undefined;
     const counted: Tokens = trace.usage ?? (await this.estimate(target.upstream, messages, options, trace.output));
     const id =
-      !local && trace.providerId
+      target.backend === 'openai' && trace.providerId
         ? `openai:${trace.providerId}`
         : `editor-chat:${this.deps.sessionId}:${this.deps.newKey?.() ?? randomUUID()}`;
     return {

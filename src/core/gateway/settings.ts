@@ -7,6 +7,7 @@ import type { Route } from '../interaction';
 import type { Normalised } from '../normalise';
 import { DEFAULT_OLLAMA_HOST } from '../local/ollama';
 import { BACKENDS, isLocalKind, type LocalKind } from '../local/backend';
+import type { GatewayConfig } from './server';
 
 /** Chosen to stay clear of common dev servers (3000, 4000, 5173, 8000, 8080, wrangler's 8787, Ollama's 11434). */
 export const DEFAULT_GATEWAY_PORT = 8719;
@@ -84,12 +85,23 @@ export function isModelName(v: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._/-]*(?::[A-Za-z0-9._-]+)?$/.test(v) && v.length <= 200;
 }
 
-function normaliseLocalModel(v: unknown): Normalised<string | null> {
+/**
+ * A model name as `kind` names it. Ollama's follow `ollama pull`; LM Studio's keys (`qwen/qwen3-coder-30b`)
+ * and llama-server's ids (the path given to -m unless --alias names it: tools/server/README.md "GET /v1/models")
+ * are free text, so only an empty, control-character or overlong name is refused.
+ */
+export function isLocalModelName(v: string, kind: LocalKind): boolean {
+  if (kind === 'ollama') return isModelName(v);
+  return v.length > 0 && v.length <= 500 && !/[\u0000-\u001f\u007f]/.test(v);
+}
+
+function normaliseLocalModel(v: unknown, kind: LocalKind): Normalised<string | null> {
   if (v === undefined || v === null || v === '') return { value: null, warnings: [] };
-  if (typeof v !== 'string' || !isModelName(v.trim())) {
+  if (typeof v !== 'string' || !isLocalModelName(v.trim(), kind)) {
+    const like = kind === 'ollama' ? 'a model name such as "qwen3-coder:30b"' : `the model's name as ${BACKENDS[kind].label} lists it`;
     return {
       value: null,
-      warnings: [`unmetered.localModel: expected a model name such as "qwen3-coder:30b", got ${show(v)}; no local model is chosen`],
+      warnings: [`unmetered.localModel: expected ${like}, got ${show(v)}; no local model is chosen`],
     };
   }
   return { value: v.trim(), warnings: [] };
@@ -121,6 +133,18 @@ export function localHosts(s: Pick<GatewaySettings, 'ollamaHost' | 'lmstudioHost
   return { ollama: s.ollamaHost, lmstudio: s.lmstudioHost, llamacpp: s.llamacppHost };
 }
 
+/** What the gateway serves with these settings: the extension and the CLI build their GatewayConfig here. */
+export function gatewayConfigOf(s: GatewaySettings): GatewayConfig {
+  return {
+    route: s.route,
+    localModel: s.localModel,
+    anthropicUpstream: s.anthropicUpstream,
+    openaiUpstream: s.openaiUpstream,
+    ollamaHost: s.ollamaHost,
+    localServer: { kind: s.localServer, host: localHosts(s)[s.localServer] },
+  };
+}
+
 export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<GatewaySettings> {
   const server = normaliseLocalServer(raw.localServer);
   const lms = normaliseBaseUrl('unmetered.lmstudio.host', raw['lmstudio.host'], BACKENDS.lmstudio.defaultHost);
@@ -130,7 +154,7 @@ export function normaliseGatewaySettings(raw: RawGatewaySettings): Normalised<Ga
   const a = normaliseBaseUrl('unmetered.gateway.anthropicUpstream', raw['gateway.anthropicUpstream'], DEFAULT_ANTHROPIC_UPSTREAM);
   const o = normaliseBaseUrl('unmetered.gateway.openaiUpstream', raw['gateway.openaiUpstream'], DEFAULT_OPENAI_UPSTREAM);
   const route = normaliseRoute(raw.route);
-  const model = normaliseLocalModel(raw.localModel);
+  const model = normaliseLocalModel(raw.localModel, server.value);
   return {
     value: {
       ollamaHost: host.value,
