@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const production = process.argv.includes('--production');
 const require = createRequire(import.meta.url);
@@ -63,6 +65,40 @@ const otlpExportExternal = {
   },
 };
 
+// The weekly-summary schemas are compiled here, at build time, into Ajv's standalone code, which
+// replaces src/core/report/summary/validators.ts (the compile-on-first-use module tsx runs): the
+// bundles carry neither the Ajv compiler (~135 kB minified) nor a compile at start-up (hundreds of
+// ms for weekly-2). team-1 is a schema we write and never read, so only the tests compile it.
+const SHIPPED_SCHEMAS = ['src/core/report/summary/weekly-1.schema.json', 'src/core/report/summary/weekly-2.schema.json'];
+const schemaValidators = {
+  name: 'schema-validators',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/validators$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'core', 'report', 'summary', 'jsonschema.ts'))
+        ? { path: path.resolve(args.resolveDir, 'validators.ts'), namespace: 'schema-validators' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'schema-validators' }, () => {
+      const options = JSON.parse(readFileSync('src/core/report/summary/schemaOptions.json', 'utf8'));
+      const ajv = new Ajv2020({ ...options, code: { source: true } });
+      const ids = SHIPPED_SCHEMAS.map((file) => {
+        const schema = JSON.parse(readFileSync(file, 'utf8'));
+        ajv.addSchema(schema);
+        return schema.$id;
+      });
+      // Ajv's CommonJS output, run on first use inside a function: a bundle that imports the report
+      // barrel but never reads a summary (the extension, `export`) drops it whole.
+      const code = standaloneCode(ajv, Object.fromEntries(ids.map((id) => [id.replace(/\W/g, '_'), id])));
+      const table = ids.map((id) => `${JSON.stringify(id)}: exports.${id.replace(/\W/g, '_')}`).join(', ');
+      return {
+        contents: `let all;\nexport function validators() {\n  if (!all) {\n    const exports = {};\n    ${code}\n    all = { ${table} };\n  }\n  return all;\n}\n`,
+        resolveDir: path.resolve('src/core/report/summary'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 await mkdir('dist', { recursive: true });
 // The one chunk of every command that earlier builds wrote: vsce would ship it.
 await rm('dist/cli-commands.js', { force: true });
@@ -73,7 +109,7 @@ await Promise.all([
     entryPoints: ['src/extension/extension.ts'],
     outfile: 'dist/extension.js',
     external: ['vscode'],
-    plugins: [otlpExportExternal],
+    plugins: [otlpExportExternal, schemaValidators],
   }),
   esbuild.build({
     ...common,
@@ -81,7 +117,7 @@ await Promise.all([
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
     define: { __VERSION__: JSON.stringify(pkg.version) },
-    plugins: [cliCommandsExternal],
+    plugins: [cliCommandsExternal, schemaValidators],
   }),
   esbuild.build({
     ...common,
@@ -89,7 +125,7 @@ await Promise.all([
     outdir: 'dist',
     // import() of a vendor file becomes a plain require: Node's ESM loader would scan the file first.
     supported: { 'dynamic-import': false },
-    plugins: [vendorExternal, otlpExportExternal],
+    plugins: [vendorExternal, otlpExportExternal, schemaValidators],
   }),
   esbuild.build({
     ...common,
@@ -98,7 +134,12 @@ await Promise.all([
   }),
   esbuild.build({ ...common, entryPoints: ['src/core/otlp/export/sdk.ts'], outfile: 'dist/otlp-export.js' }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
-  esbuild.build({ ...common, entryPoints: ['src/core/import/workerEntry.ts'], outfile: 'dist/sources-worker.js' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/core/import/workerEntry.ts'],
+    outfile: 'dist/sources-worker.js',
+    plugins: [schemaValidators],
+  }),
   // The dashboard's browser script lands with the dashboard (issue 5); until then there is nothing to bundle.
   existsSync('media/dashboard.ts') &&
     esbuild.build({

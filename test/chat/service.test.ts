@@ -292,6 +292,25 @@ test('OpenAI: an endpoint that reports no usage is counted with tiktoken and mar
   }
 });
 
+test('OpenAI: usage with a count that is not a whole number is not trusted: counted with tiktoken and marked estimated', async () => {
+  const oa = await startFakeOpenAI();
+  try {
+    // A compatible server's usage chunk with the prompt count as a string: the SDK passes it through untyped.
+    oa.next({ id: 'chatcmpl-badusage', text: 'ok', usage: { prompt_tokens: '12', completion_tokens: 1 } });
+    const { service, recorded } = harness({ baseUrl: `${oa.url}/v1`, key: 'k' });
+    const prompt = 'Say ok.';
+    await collect((onPart) => service.respond(cloud('gpt-4o'), [user(prompt)], NO_OPTIONS, onPart, new AbortController().signal));
+    const i = recorded[0];
+    assert.equal(i.id, 'openai:chatcmpl-badusage');
+    assert.equal(i.estimated, true);
+    assert.equal(i.tokens.output, await countTokens('ok', 'gpt-4o'));
+    // OpenAI's chat framing: 3 per message + role + content, + 3 priming the reply.
+    assert.equal(i.tokens.input, 3 + 3 + (await countTokens('user', 'gpt-4o')) + (await countTokens(prompt, 'gpt-4o')));
+  } finally {
+    await oa.close();
+  }
+});
+
 test('OpenAI errors: 401 says to set the key, 404 names the model, a closed port says the endpoint is unreachable; none is metered', async () => {
   const oa = await startFakeOpenAI();
   try {

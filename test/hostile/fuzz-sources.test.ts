@@ -38,6 +38,7 @@ const FIXTURE_DIRS: Record<string, string[]> = {
   continue: ['continue'],
   'factory-droid': ['factory-droid'],
   pi: ['pi'],
+  'kimi-cli': ['kimi-cli'],
 };
 
 /** Each adapter's fixture files in the form it reads them: lines, or whole documents. */

@@ -128,25 +128,37 @@ test('the JSON output matches the committed schema, which rejects extra fields a
   assert.deepEqual(validate(schema as Schema, s), []);
   const empty = JSON.parse(renderJson(buildWeeklySummary([], { ...base, budgetNanos: null, priceTableVersion: null })));
   assert.deepEqual(validate(schema as Schema, empty), []);
-  const bad = structuredClone(s);
-  bad.totals.costUSD = '12.7';
-  bad.days.pop();
-  bad.rows[0].prompt = 'hello';
-  delete bad.budget.state;
-  bad.week.id = '2026-W60';
-  assert.deepEqual(validate(schema as Schema, bad), [
-    '/week/id: expected a string matching ^\\d{4}-W(0[1-9]|[1-4]\\d|5[0-3])$, got "2026-W60"',
-    '/totals/costUSD: expected number or null, got "12.7"',
-    '/days: expected at least 7 items, got an array of 6 items',
-    '/budget/state: expected a value (required), got nothing',
-    '/rows/0/prompt: expected no such field, got "hello"',
-  ]);
+  // One change at a time: the check stops at the first problem, and each message names the path,
+  // what the schema expects and what arrived.
+  const refused = (change: (doc: typeof s) => void) => {
+    const bad = structuredClone(s);
+    change(bad);
+    return validate(schema, bad);
+  };
+  const cases: [(doc: typeof s) => void, string][] = [
+    [(d) => (d.week.id = '2026-W60'), '/week/id: expected a string matching ^\\d{4}-W(0[1-9]|[1-4]\\d|5[0-3])$, got "2026-W60"'],
+    [(d) => (d.totals.costUSD = '12.7'), '/totals/costUSD: expected number or null, got "12.7"'],
+    [(d) => d.days.pop(), '/days: expected at least 7 items, got an array of 6 items'],
+    [(d) => d.days.push(d.days[0]), '/days: expected at most 7 items, got an array of 8 items'],
+    [(d) => delete d.budget.state, '/budget/state: expected a value (required), got nothing'],
+    [(d) => (d.rows[0].prompt = 'hello'), '/rows/0/prompt: expected no such field, got "hello"'],
+    [(d) => (d.week.weekStart = 'friday'), '/week/weekStart: expected one of "monday", "sunday", "saturday", got "friday"'],
+    [(d) => (d.schema = 'unmetered.weekly/1'), '/schema: expected "unmetered.weekly/2", got "unmetered.weekly/1"'],
+    [(d) => (d.developer = ''), '/developer: expected at least 1 characters, got ""'],
+    [(d) => (d.priceTableVersion = 'v'.repeat(201)), `/priceTableVersion: expected at most 200 characters, got "${'v'.repeat(56)}"…`],
+    [(d) => (d.totals.interactions = 1.5), '/totals/interactions: expected integer, got 1.5'],
+    [(d) => (d.totals.interactions = -1), '/totals/interactions: expected a number ≥ 0, got -1'],
+    [(d) => (d.week = [1, 2]), '/week: expected object, got an array of 2 items'],
+  ];
+  for (const [change, message] of cases) assert.deepEqual(refused(change), [message]);
 });
 
-test('the validator refuses a schema keyword it does not implement rather than ignoring it', () => {
-  assert.throws(() => validate({ type: 'object', oneOf: [] }, {}), /keyword oneOf/);
-  assert.deepEqual(validate({ type: 'integer', minimum: 0 }, 1.5), ['/: expected integer, got 1.5']);
-  assert.deepEqual(validate({ enum: ['a'] }, 'b'), ['/: expected one of "a", got "b"']);
+test('a schema this build did not compile is refused, never taken as checking nothing', () => {
+  assert.throws(
+    () => validate({ $id: 'urn:example:other', type: 'object' }, {}),
+    /urn:example:other is not one of the compiled report schemas/,
+  );
+  assert.throws(() => validate({ type: 'integer' }, 1.5), /not one of the compiled report schemas/);
 });
 
 test('nothing but names and counts leaves the ledger: no ids, no stray fields', () => {

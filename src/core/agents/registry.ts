@@ -9,6 +9,7 @@ import { codex } from './codex';
 import { copilotCli } from './copilotCli';
 import { geminiCli } from './geminiCli';
 import { kiloCode } from './kiloCode';
+import { kimiCli } from './kimiCli';
 import { kiloCli, opencode } from './opencode';
 import { qwenCode } from './qwenCode';
 import { amp } from './amp';
@@ -33,6 +34,7 @@ export const REGISTRY = {
   opencode,
   'kilo-cli': kiloCli,
   'copilot-cli': copilotCli,
+  'kimi-cli': kimiCli,
 } as const satisfies Record<string, SourceAdapter>;
 
 export type SourceId = keyof typeof REGISTRY;

@@ -10,8 +10,8 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
-import type { CompletionUsage } from 'openai/resources/completions';
-import { tokens, type Tokens } from '../interaction';
+import type { Tokens } from '../interaction';
+import { chatTokens, obj } from '../gateway/usage';
 import { ChatError, cancelled, isAbort, networkCode } from './errors';
 import { TOOL_MODE_REQUIRED, type ChatRequestOptions, type ChatResponsePart, type ChatTool, type Message } from './messages';
 import type { RequestTrace } from './trace';
@@ -88,16 +88,18 @@ function passedOptions(modelOptions: ChatRequestOptions['modelOptions']): Record
   return out;
 }
 
-/** OpenAI's usage (prompt_tokens includes cached ones) as Unmetered's disjoint token counts. */
-function openAIUsage(u: CompletionUsage): Tokens {
-  const cached = Math.min(u.prompt_tokens_details?.cached_tokens ?? 0, u.prompt_tokens);
-  const output = u.completion_tokens ?? 0;
-  return tokens({
-    input: u.prompt_tokens - cached,
-    cacheRead: cached,
-    output,
-    reasoning: Math.min(u.completion_tokens_details?.reasoning_tokens ?? 0, output),
-  });
+/**
+ * OpenAI's usage (prompt_tokens includes cached ones) as Unmetered's disjoint token counts, checked as
+ * the gateway checks it: the SDK types the chunk but validates nothing, and any OpenAI-compatible
+ * server answers here. Usage with a count that is not a whole number in range is treated as absent,
+ * so the service counts the exchange with the tokenizer instead of storing a wrong figure.
+ */
+function openAIUsage(u: unknown): Tokens | undefined {
+  const fields = obj(u);
+  if (!fields) return undefined;
+  const bad = new Set<keyof Tokens>();
+  const t = chatTokens(fields, bad);
+  return bad.size === 0 ? t : undefined;
 }
 
 export interface OpenAITarget {
@@ -223,7 +225,7 @@ export async function streamOpenAIChat(
     trace.accepted = true;
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       if (chunk.id) trace.providerId ??= chunk.id;
-      if (chunk.usage) trace.usage = openAIUsage(chunk.usage);
+      if (chunk.usage) trace.usage = openAIUsage(chunk.usage) ?? trace.usage;
       const choice = chunk.choices?.[0];
       if (!choice) continue;
       const text = choice.delta?.content;

@@ -11,6 +11,9 @@
  * MAX_COUNT marks that token field invalid: the gateway then counts it with the tokenizer and records
  * the interaction as estimated, rather than storing a silent 0.
  */
+import type { Usage as AnthropicUsage, CacheCreation } from '@anthropic-ai/sdk/resources/messages';
+import type { CompletionUsage } from 'openai/resources/completions';
+import type { ResponseUsage } from 'openai/resources/responses/responses';
 import { tokens, type Tokens } from '../interaction';
 import { SSE_MAX_LINE, SseReader } from './sse';
 
@@ -37,6 +40,17 @@ export const MAX_COUNT = 100_000_000;
 export function obj(v: unknown): Json | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
 }
+
+/**
+ * An untrusted object read with a vendor's published field names (the SDKs' types, imported as types
+ * only: nothing of the SDKs is bundled). The names are checked by the compiler, so a misspelt field
+ * fails the build; every value is still `unknown` and checked before use, because a type is not
+ * validation and the bytes come from whatever answers upstream.
+ */
+export type Untrusted<T> = { readonly [K in keyof T]?: unknown };
+
+/** A plain object read with `T`'s field names, else null. */
+export const fields = <T>(v: unknown): Untrusted<T> | null => obj(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** Collects which token fields were present but invalid while mapping one usage object. */
@@ -49,9 +63,13 @@ function count(v: unknown, field: keyof Tokens, bad: Bad): number {
   return 0;
 }
 
-/** Anthropic counts are already disjoint; the 5m/1h split is in `cache_creation` when the API reports it. */
-export function anthropicTokens(u: Json, bad: Bad = new Set()): Tokens {
-  const cc = obj(u.cache_creation);
+/**
+ * Anthropic counts are already disjoint; the 5m/1h split is in `cache_creation` when the API reports it.
+ * Read as `Usage`, whose fields are a superset of a message_delta's `MessageDeltaUsage` (the SDK's delta
+ * type has no `cache_creation`, but compatible servers send it, and it is read when present).
+ */
+export function anthropicTokens(u: Untrusted<AnthropicUsage>, bad: Bad = new Set()): Tokens {
+  const cc = fields<CacheCreation>(u.cache_creation);
   const w5 = cc ? count(cc.ephemeral_5m_input_tokens, 'cacheWrite5m', bad) : count(u.cache_creation_input_tokens, 'cacheWrite5m', bad);
   const w1 = cc ? count(cc.ephemeral_1h_input_tokens, 'cacheWrite1h', bad) : 0;
   return tokens({
@@ -64,23 +82,23 @@ export function anthropicTokens(u: Json, bad: Bad = new Set()): Tokens {
 }
 
 /** OpenAI Chat Completions: cached ⊂ prompt, reasoning ⊂ completion. */
-export function chatTokens(u: Json, bad: Bad = new Set()): Tokens {
+export function chatTokens(u: Untrusted<CompletionUsage>, bad: Bad = new Set()): Tokens {
   return subsetTokens(
     u.prompt_tokens,
-    obj(u.prompt_tokens_details)?.cached_tokens,
+    fields<CompletionUsage.PromptTokensDetails>(u.prompt_tokens_details)?.cached_tokens,
     u.completion_tokens,
-    obj(u.completion_tokens_details)?.reasoning_tokens,
+    fields<CompletionUsage.CompletionTokensDetails>(u.completion_tokens_details)?.reasoning_tokens,
     bad,
   );
 }
 
 /** OpenAI Responses: cached ⊂ input, reasoning ⊂ output. */
-export function responsesTokens(u: Json, bad: Bad = new Set()): Tokens {
+export function responsesTokens(u: Untrusted<ResponseUsage>, bad: Bad = new Set()): Tokens {
   return subsetTokens(
     u.input_tokens,
-    obj(u.input_tokens_details)?.cached_tokens,
+    fields<ResponseUsage.InputTokensDetails>(u.input_tokens_details)?.cached_tokens,
     u.output_tokens,
-    obj(u.output_tokens_details)?.reasoning_tokens,
+    fields<ResponseUsage.OutputTokensDetails>(u.output_tokens_details)?.reasoning_tokens,
     bad,
   );
 }
@@ -172,9 +190,9 @@ export function observeResponse(api: Api, streaming: boolean, opts: ObserveOptio
       return null;
     }
   };
-  const usage = (v: unknown): Json | null => {
+  const usage = <T>(v: unknown): Untrusted<T> | null => {
     if (v === undefined || v === null) return null;
-    const u = obj(v);
+    const u = fields<T>(v);
     if (!u) diag('usage_not_object');
     return u;
   };
@@ -210,8 +228,8 @@ interface Ctx {
   diag: (d: Diagnostic) => void;
   /** An event's JSON object, or null (diagnosed). */
   parse(s: string): Json | null;
-  /** A `usage` value as an object; null when absent, or (diagnosed) when not an object. */
-  usage(v: unknown): Json | null;
+  /** A `usage` value as an object with the vendor's field names; null when absent, or (diagnosed) when not an object. */
+  usage<T>(v: unknown): Untrusted<T> | null;
   noteBad(bad: Bad): void;
 }
 
@@ -244,7 +262,7 @@ function jsonBody(api: Api, ctx: Ctx, maxJsonBytes: number): { push: (c: Buffer)
       o.complete = true;
       o.id = str(body.id);
       o.model = str(body.model);
-      const u = ctx.usage(body.usage);
+      const u = ctx.usage<AnthropicUsage & CompletionUsage & ResponseUsage>(body.usage);
       if (u) {
         const bad: Bad = new Set();
         o.reported = api === 'anthropic' ? anthropicTokens(u, bad) : api === 'openai-chat' ? chatTokens(u, bad) : responsesTokens(u, bad);
@@ -343,7 +361,7 @@ function anthropicEvent(ctx: Ctx): (event: string, data: string) => void {
         if (!m) return;
         o.id = str(m.id) ?? o.id;
         o.model = str(m.model) ?? o.model;
-        const u = ctx.usage(m.usage);
+        const u = ctx.usage<AnthropicUsage>(m.usage);
         if (u) {
           const bad: Bad = new Set();
           o.reported = anthropicTokens(u, bad);
@@ -354,17 +372,17 @@ function anthropicEvent(ctx: Ctx): (event: string, data: string) => void {
         return;
       }
       case 'message_delta': {
-        const u = ctx.usage(ctx.parse(data)?.usage);
+        const u = ctx.usage<AnthropicUsage>(ctx.parse(data)?.usage);
         if (!u) return;
         // message_delta counts are cumulative and may restate input and cache counts: the later value wins.
         const start = o.reported ?? tokens({});
         const bad: Bad = new Set();
         const d = anthropicTokens(u, bad);
         const restated: Record<keyof Tokens, boolean> = {
-          input: 'input_tokens' in u,
+          input: u.input_tokens !== undefined,
           output: true,
-          cacheRead: 'cache_read_input_tokens' in u,
-          cacheWrite5m: 'cache_creation_input_tokens' in u || obj(u.cache_creation) !== null,
+          cacheRead: u.cache_read_input_tokens !== undefined,
+          cacheWrite5m: u.cache_creation_input_tokens !== undefined || obj(u.cache_creation) !== null,
           cacheWrite1h: obj(u.cache_creation) !== null,
           reasoning: false,
         };
@@ -402,7 +420,7 @@ function chatEvent(ctx: Ctx): (event: string, data: string) => void {
       if (!c) return;
       if (o.id === null) o.id = str(c.id);
       if (o.model === null) o.model = str(c.model);
-      const u = ctx.usage(c.usage);
+      const u = ctx.usage<CompletionUsage>(c.usage);
       if (u) {
         const bad: Bad = new Set();
         o.reported = chatTokens(u, bad);
@@ -443,7 +461,7 @@ function responsesEvent(ctx: Ctx): (event: string, data: string) => void {
         if (!r) return;
         o.id ??= str(r.id);
         o.model ??= str(r.model);
-        const u = ctx.usage(r.usage);
+        const u = ctx.usage<ResponseUsage>(r.usage);
         if (u) {
           const bad: Bad = new Set();
           o.reported = responsesTokens(u, bad);

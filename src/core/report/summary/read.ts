@@ -5,24 +5,22 @@
 import { UnmeteredError, errorMessage } from '../../errors';
 import { plainText } from '../../sanitize';
 import { isDay } from '../../time';
-import { show, validate, type Schema } from './jsonschema';
+import { show, validateById } from './jsonschema';
 import type { WeeklySummary } from './summary';
 import { isWeekId, weekById } from '../week';
 import { unrecordedAttribution } from './attribution';
-import weekly1 from './weekly-1.schema.json';
-import weekly2 from './weekly-2.schema.json';
 
 const PREFIX = 'unmetered.weekly/';
 
 /**
- * The versions this build reads, each with its schema and the step that brings it to the current
+ * The versions this build reads, each with its schema's `$id` (weekly-<n>.schema.json) and the step that brings it to the current
  * shape. A new version adds an entry here (the old schema stays, with an upgrade function), so
  * files written by older installations keep working.
  */
-const KNOWN: Record<number, { schema: Schema; upgrade: (doc: unknown) => WeeklySummary }> = {
+const KNOWN: Record<number, { schemaId: string; upgrade: (doc: unknown) => WeeklySummary }> = {
   // Version 1 knew no branches or repositories: its week is all "not recorded", so team sums still add up.
-  1: { schema: weekly1, upgrade: (doc) => upgradeV1(doc as Omit<WeeklySummary, 'schema' | 'attribution'>) },
-  2: { schema: weekly2, upgrade: (doc) => doc as WeeklySummary },
+  1: { schemaId: 'urn:unmetered:weekly:1', upgrade: (doc) => upgradeV1(doc as Omit<WeeklySummary, 'schema' | 'attribution'>) },
+  2: { schemaId: 'urn:unmetered:weekly:2', upgrade: (doc) => doc as WeeklySummary },
 };
 const CURRENT_VERSION = 2;
 
@@ -64,8 +62,8 @@ export function parseWeeklySummary(text: string, file: string): WeeklySummary {
         .join(', ')}${newer ? ' — update Unmetered to read it' : ''}`,
     );
   }
-  const problems = validate(known.schema, doc, 4);
-  if (problems.length) reject(file, `does not match ${tag}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`);
+  const [problem] = validateById(known.schemaId, doc);
+  if (problem) reject(file, `does not match ${tag}: ${problem}`);
   const summary = known.upgrade(doc);
   const wrong = meaningProblem(summary);
   if (wrong) reject(file, wrong);
