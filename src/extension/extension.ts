@@ -96,7 +96,7 @@ function registerFeatures(services: Services): { begin(): void } {
   context.subscriptions.push(budgets.disposable);
   const sources = registerSources(services);
   context.subscriptions.push(sources);
-  registerChatModels(context, { record: (i) => services.record(i), logger });
+  registerChatModels(context, { record: (i) => services.record(i), logger, settings });
   const telemetry = registerTelemetry(services, () => settings.current.gateway.port);
   context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));

@@ -71,3 +71,37 @@ test('the import check really sees static, dynamic and require imports', () => {
   assert.ok(inside(target('src/core/agents/codex.ts', '../ledger'), path.join('src', 'core', 'ledger')));
   assert.ok(!inside(target('src/core/agents/codex.ts', '../ledgerish'), path.join('src', 'core', 'ledger')));
 });
+
+/** Every `getConfiguration(…)` call in a file, as the argument's source text ('' for the whole configuration). */
+function configurationReads(text: string): string[] {
+  return [...text.matchAll(/getConfiguration\(\s*([^)]*?)\s*\)/g)].map((m) => m[1]);
+}
+
+const readsUnmetered = (arg: string) => /^(['"`])unmetered(\.|\1)/.test(arg) || arg === 'SECTION';
+
+test('only src/extension/settings.ts reads unmetered.* settings from VS Code; the other reads are of other extensions', () => {
+  const reads = [...tsFiles('src'), ...tsFiles('media')]
+    .filter((f) => f !== path.join('src', 'extension', 'settings.ts'))
+    .flatMap((f) => configurationReads(readFileSync(f, 'utf8')).map((arg) => `${f.split(path.sep).join('/')} ${arg}`));
+  assert.deepEqual(
+    reads.filter((r) => readsUnmetered(r.slice(r.indexOf(' ') + 1))),
+    [],
+  );
+  // What remains reads and writes the settings of the agents the switch points at the gateway: Claude Code's
+  // environment variables, Roo/Kilo Code's custom task folder, Copilot Chat's OpenTelemetry keys (whole
+  // configuration, keys github.copilot.chat.otel.*). A new read of another extension's settings is added here.
+  assert.deepEqual([...new Set(reads)].sort(), [
+    "src/extension/routing.ts 'claudeCode'",
+    'src/extension/sources.ts section',
+    'src/extension/telemetry.ts ',
+  ]);
+});
+
+test('the settings check really sees a read of unmetered.*', () => {
+  const args = configurationReads(
+    `vscode.workspace.getConfiguration('unmetered'); w.getConfiguration("unmetered.chat"); w.getConfiguration(SECTION); w.getConfiguration( 'claudeCode' ); w.getConfiguration()`,
+  );
+  assert.deepEqual(args, [`'unmetered'`, `"unmetered.chat"`, 'SECTION', `'claudeCode'`, '']);
+  assert.deepEqual(args.map(readsUnmetered), [true, true, true, false, false]);
+  assert.ok(!readsUnmetered(`'unmeteredish'`));
+});
