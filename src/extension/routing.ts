@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import os from 'node:os';
 import path from 'node:path';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import { ensureDir } from '../core/privateFs';
 import {
   CLAUDE_BASE_URL_VAR,
@@ -541,11 +542,10 @@ async function writeClaudeCodeEnv(value: unknown): Promise<string | null> {
   }
 }
 
+/** Replaces an agent's config file: its mode is kept, and a link (a dotfiles repository) is written through. */
 async function writeAtomically(file: string, text: string): Promise<void> {
   await ensureDir(path.dirname(file));
-  const tmp = `${file}.unmetered-${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  await writeFileAtomic(file, text);
 }
 
 function hostLine(s: HostState | undefined): string {
