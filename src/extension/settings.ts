@@ -15,7 +15,7 @@ import { normaliseGatewayListen, normaliseGatewaySettings, type GatewayListen, t
 import { normaliseChatSettings, type ChatSettings } from '../core/chat/models';
 import { normaliseFlag, type Normalised } from '../core/normalise';
 
-export const SECTION = 'unmetered';
+const SECTION = 'unmetered';
 
 /** Every `unmetered.*` setting, validated. */
 export interface UnmeteredSettings {

@@ -10,7 +10,7 @@ import type { Services } from './services';
 import { errorMessage } from '../core/errors';
 
 const STATUS_REFRESH_MS = 30_000;
-export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
+const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
 
 /**
  * Registers "Show Agent Logs" at once (the walkthrough and the tooltip link to it); `begin()` starts the

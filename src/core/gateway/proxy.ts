@@ -236,7 +236,7 @@ class Exchange {
 }
 
 /** One header's value; a repeated header (an array) is not trusted to say one thing. */
-export function headerText(v: string | string[] | undefined): string | undefined {
+function headerText(v: string | string[] | undefined): string | undefined {
   return typeof v === 'string' ? v.slice(0, 64) : undefined;
 }
 

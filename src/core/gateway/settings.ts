@@ -107,7 +107,7 @@ export function normaliseGatewayListen(v: unknown): Normalised<GatewayListen> {
   };
 }
 
-export function normaliseLocalServer(v: unknown): Normalised<LocalKind> {
+function normaliseLocalServer(v: unknown): Normalised<LocalKind> {
   if (v === undefined || v === null || v === '') return { value: 'ollama', warnings: [] };
   if (isLocalKind(v)) return { value: v, warnings: [] };
   return {

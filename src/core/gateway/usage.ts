@@ -34,7 +34,7 @@ export type Diagnostic =
 export const MAX_COUNT = 100_000_000;
 
 /** A plain object (not an array, not null), else null. */
-export function obj(v: unknown): Json | null {
+function obj(v: unknown): Json | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
 }
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

@@ -114,7 +114,7 @@ export interface OpenLedgerOptions {
 }
 
 /** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
-export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
+const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 
 /** Segments whose text tail holds at least this many lines get a fresh snapshot at open. */
 const SNAPSHOT_MIN_LINES = 2000;

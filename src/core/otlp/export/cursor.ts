@@ -42,7 +42,7 @@ export function cursorFile(dataDir: string, endpoint: string): string {
   return path.join(dataDir, 'telemetry', `${h}.cursor.json`);
 }
 
-export function emptyCursor(endpoint: string): Cursor {
+function emptyCursor(endpoint: string): Cursor {
   return { version: 1, endpoint, segments: {}, lastEndNs: null, pending: null, sent: 0 };
 }
 
