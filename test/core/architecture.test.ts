@@ -99,7 +99,8 @@ test('only src/extension/settings.ts reads unmetered.* settings from VS Code; th
 
 test('the settings check really sees a read of unmetered.*', () => {
   const args = configurationReads(
-    `vscode.workspace.getConfiguration('unmetered'); w.getConfiguration("unmetered.chat"); w.getConfiguration(SECTION); w.getConfiguration( 'claudeCode' ); w.getConfiguration()`,
+    `vscode.workspace.getConfiguration('unmetered'); w.getConfiguration("unmetered.chat");` +
+      ` w.getConfiguration(SECTION); w.getConfiguration( 'claudeCode' ); w.getConfiguration()`,
   );
   assert.deepEqual(args, [`'unmetered'`, `"unmetered.chat"`, 'SECTION', `'claudeCode'`, '']);
   assert.deepEqual(args.map(readsUnmetered), [true, true, true, false, false]);

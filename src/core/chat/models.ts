@@ -232,7 +232,8 @@ export function resolveAuto(route: RouteState, settings: ChatSettings): { backen
   if (!cloud)
     return {
       error:
-        'Unmetered: Auto follows the status bar switch, which is set to cloud, but no cloud model is configured. Set unmetered.chat.cloudModel (e.g. "gpt-4.1").',
+        'Unmetered: Auto follows the status bar switch, which is set to cloud, but no cloud model is' +
+        ' configured. Set unmetered.chat.cloudModel (e.g. "gpt-4.1").',
     };
   return { backend: 'openai', upstream: cloud };
 }

@@ -28,19 +28,23 @@ import { daysInMonth } from '../../time';
 import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectLabel } from '../../unrecorded';
 
 /** Shared by the weekly and the team page. Colours are classes, see svg.ts. */
-const REPORT_CSS = `
-:root{color-scheme:light dark;--bg:#fff;--fg:#1d232b;--muted:#5b6573;--line:#d9dee5;--card:#f5f7fa;--cloud:#2f6fdb;--local:#2e9e62;--avoided:#8fd3ad;--budget:#c2410c;--warn:#b45309;--over:#b91c1c;--ok:#15803d}
+const REPORT_CSS =
+  `
+:root{color-scheme:light` +
+  ` dark;--bg:#fff;--fg:#1d232b;--muted:#5b6573;--line:#d9dee5;--card:#f5f7fa;--cloud:#2f6fdb;--local:#2e9e62;--avoided:#8fd3ad;--budget:#c2410c;--warn:#b45309;--over:#b91c1c;--ok:#15803d}
 @media (prefers-color-scheme:dark){:root{--bg:#15181d;--fg:#e6e9ee;--muted:#9aa4b2;--line:#2c333d;--card:#1d2229;--cloud:#6ea2ff;--local:#4cc487;--avoided:#2f7a52;--budget:#fb923c;--warn:#fbbf24;--over:#f87171;--ok:#4ade80}}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#444;--line:#bbb;--card:#fff;--cloud:#1f4fa8;--local:#2e9e62;--avoided:#a8e0c0;--budget:#c2410c}body{margin:0}section,.cards{break-inside:avoid}}
 *{box-sizing:border-box;-webkit-print-color-adjust:exact;print-color-adjust:exact}
-body{margin:2rem auto;max-width:980px;padding:0 1.25rem;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+body{margin:2rem auto;max-width:980px;padding:0 1.25rem;background:var(--bg);color:var(--fg);font:14px/1.45` +
+  ` system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 h1{font-size:1.5rem;margin:0 0 .2rem}h2{font-size:1.05rem;margin:1.6rem 0 .6rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
 .sub,.muted,footer{color:var(--muted)}footer{margin-top:2rem;font-size:.85em}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:.75rem;margin-top:1.2rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.75rem .9rem}
 .card .k{font-size:.8em;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}.card .v{font-size:1.55rem;font-weight:650;margin:.15rem 0}
 .state-warning{color:var(--warn)}.state-over{color:var(--over)}.state-ok{color:var(--ok)}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.3rem` +
+  ` .5rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:12ch}tfoot td{font-weight:650;border-bottom:none}th{font-weight:600;color:var(--muted);font-size:.85em}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}@media (max-width:760px){.two{grid-template-columns:1fr}}
 ul.notes{padding-left:1.2rem}
