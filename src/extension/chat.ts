@@ -122,7 +122,9 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
       const baseUrl = settings().openaiBaseUrl;
       const key = await vscode.window.showInputBox({
         title: 'Unmetered: Set Chat API Key',
-        prompt: `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage, never in settings. Leave empty to remove the stored key.`,
+        prompt:
+          `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage,` +
+          ` never in settings. Leave empty to remove the stored key.`,
         password: true,
         ignoreFocusOut: true,
         placeHolder: 'sk-…',

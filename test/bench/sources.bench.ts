@@ -449,11 +449,14 @@ async function main(): Promise<void> {
   const max = lat[lat.length - 1];
 
   console.log(
-    `\nbest of 3, alternating; load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`,
+    `\nbest of 3, alternating;` +
+      ` load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`,
   );
   line('cold import, Claude Code:', ours);
   console.log(
-    `ccusage@20.0.24 daily --offline (same Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`,
+    `ccusage@20.0.24 daily --offline (same` +
+      ` Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s` +
+      `${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`,
   );
   console.log(
     `  runs: ours ${runs.map((r) => Math.round(r.ms)).join(', ')} ms; ccusage ${peers.map((r) => Math.round(r.ms)).join(', ')} ms`,

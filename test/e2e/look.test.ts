@@ -201,7 +201,8 @@ async function settleBudgetNotice(): Promise<void> {
 /** Texts of the visible elements under `selector` that are cut short (an ellipsis or a scroll needed). */
 async function clipped(selector: string): Promise<string[]> {
   return vs.page.evaluate(
-    `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.offsetParent !== null &&` +
+      ` e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
   ) as Promise<string[]>;
 }
 

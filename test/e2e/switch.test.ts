@@ -144,7 +144,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
   // What the window showed is the quickest clue to why.
   const shot = await vscode?.screenshot(`switch-failure-${what.slice(0, 40)}`).catch(() => '');
   throw new Error(
-    `timed out waiting for ${what}; last seen: ${JSON.stringify(last)}; notifications: ${JSON.stringify(await notifications().catch(() => []))}; screenshot: ${shot}`,
+    `timed out waiting for ${what}; last seen: ${JSON.stringify(last)}` +
+      `; notifications: ${JSON.stringify(await notifications().catch(() => []))}; screenshot: ${shot}`,
   );
 }
 

@@ -50,7 +50,8 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
       ]);
       assert.equal(
         describeSource(status, w.home),
-        `Codex: 4 files, 8 interactions, 1 malformed line skipped (${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`,
+        `Codex: 4 files, 8 interactions, 1 malformed line skipped (` +
+          `${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`,
       );
     } finally {
       await w.cleanup();

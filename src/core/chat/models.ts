@@ -74,7 +74,8 @@ export function normaliseChatSettings(raw: {
     if (ok) openaiBaseUrl = (raw.openaiBaseUrl as string).replace(/\/+$/, '');
     else
       warnings.push(
-        `unmetered.chat.openaiBaseUrl: expected an http(s) URL such as "${DEFAULT_OPENAI_BASE_URL}", got ${JSON.stringify(raw.openaiBaseUrl)}; using ${DEFAULT_OPENAI_BASE_URL}`,
+        `unmetered.chat.openaiBaseUrl: expected an http(s) URL such as "` +
+          `${DEFAULT_OPENAI_BASE_URL}", got ${JSON.stringify(raw.openaiBaseUrl)}; using ${DEFAULT_OPENAI_BASE_URL}`,
       );
   }
 
@@ -147,7 +148,9 @@ export function ollamaModelInfo(m: LocalModel, d: ModelDetails, host: string): C
     version: tag,
     detail: ['Ollama', ...facts].join(' · '),
     tooltip:
-      `Local model served by Ollama at ${host}. Context window: ${d.contextLength ? `${context.toLocaleString('en-US')} tokens` : `not reported (assuming ${context.toLocaleString('en-US')})`}. ` +
+      `Local model served by Ollama at ${host}. Context window: ${
+        d.contextLength ? `${context.toLocaleString('en-US')} tokens` : `not reported` + ` (assuming ${context.toLocaleString('en-US')})`
+      }. ` +
       `Tools: ${d.capabilities.tools ? 'yes' : 'no'}. Images: ${d.capabilities.vision ? 'yes' : 'no'}. Metered by Unmetered as local (no cost).`,
     ...splitContext(context),
     capabilities: { imageInput: d.capabilities.vision, toolCalling: d.capabilities.tools },
@@ -252,7 +255,9 @@ export function autoModelInfo(route: RouteState, settings: ChatSettings, listed:
     family: 'unmetered-auto',
     version: '1',
     detail: where,
-    tooltip: `Follows the Unmetered status bar switch: the cloud model (${settings.cloudModel ?? 'unmetered.chat.cloudModel'}) when the route is cloud, the chosen local Ollama model when it is local. Now: ${where}.`,
+    tooltip:
+      `Follows the Unmetered status bar switch: the cloud model (` +
+      `${settings.cloudModel ?? 'unmetered.chat.cloudModel'}) when the route is cloud, the chosen local Ollama model when it is local. Now: ${where}.`,
     maxInputTokens: base?.maxInputTokens ?? splitContext(OLLAMA_FALLBACK_CONTEXT).maxInputTokens,
     maxOutputTokens: base?.maxOutputTokens ?? splitContext(OLLAMA_FALLBACK_CONTEXT).maxOutputTokens,
     capabilities: base?.capabilities ?? { imageInput: false, toolCalling: true },

@@ -153,7 +153,8 @@ class Exchange {
           : gatewayError(
               f.shape,
               'upstream_unreachable',
-              `The Unmetered gateway could not reach ${f.url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${f.shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`,
+              `The Unmetered gateway could not reach ${f.url.origin} (${code}). Check your network, or the` +
+                ` upstream URL in unmetered.gateway.${f.shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`,
             ),
       );
       if (!f.ollama) this.env.logger.warn(`gateway: upstream ${f.url.origin} unreachable (${code})`);

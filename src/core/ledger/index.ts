@@ -209,7 +209,8 @@ class FileLedger implements Ledger {
     } catch (e) {
       throw new UnmeteredError(
         'E_LEDGER_DIR',
-        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${errorMessage(e).includes(at) ? '' : `${at}: `}${errorMessage(e)}`,
+        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can` +
+          ` write to): ${errorMessage(e).includes(at) ? '' : `${at}: `}${errorMessage(e)}`,
         { cause: e },
       );
     }

@@ -126,7 +126,10 @@ const API_NAMES: Record<LocalApi, string> = {
 export function unsupportedApiMessage(kind: LocalKind, host: string, api: LocalApi): string {
   const b = BACKENDS[kind];
   const since = b.since[api] ? ` (${b.label} serves it since ${b.since[api]}: update it)` : '';
-  return `${b.label} at ${host} does not serve ${API_NAMES[api]}${since}, so the Unmetered gateway cannot send this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`;
+  return (
+    `${b.label} at ${host} does not serve ${API_NAMES[api]}${since}, so the Unmetered gateway cannot send` +
+    ` this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`
+  );
 }
 
 /** The model is not on the server. */
