@@ -183,7 +183,7 @@ export function renderMarkdown(s: WeeklySummary): string {
   for (const n of notes) out.push(`- ${n}`);
   if (notes.length) out.push('');
   out.push(
-    `<sub>${mdEscape(s.week.timeZone)} · weeks start ${capitalise(s.week.weekStart)} ` +
+    `<sub>${mdEscape(s.week.timeZone)} · weeks start ${capitalise(s.week.weekStart)}` +
       ` · prices ${s.priceTableVersion ? mdEscape(s.priceTableVersion) : 'unknown'}` +
       ` · generated ${utcLabel(s.generatedAt)} by Unmetered · ${s.schema}</sub>`,
   );
