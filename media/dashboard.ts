@@ -44,11 +44,14 @@ const widthOf = (id: string, fallback: number) => Math.max(280, Math.min(1100, M
 
 function card(p: Period, v: PeriodView): string {
   const t = v.totals;
-  return `<button class="card${p === period ? ' selected' : ''}" data-period="${p}" aria-pressed="${p === period}">
+  return (
+    `<button class="card${p === period ? ' selected' : ''}" data-period="${p}" aria-pressed="${p === period}">
     <span class="k">${esc(v.label)}</span>
     <span class="v" data-testid="${p}-cost">${esc(usd(t.costUSD))}</span>
-    <span class="n">${esc(avoidedLabel(t))} saved · ${int(t.interactions)} interaction${t.interactions === 1 ? '' : 's'}${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced` : ''}</span>
-  </button>`;
+    <span class="n">${esc(avoidedLabel(t))} saved · ${int(t.interactions)} interaction` +
+    `${t.interactions === 1 ? '' : 's'}${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced` : ''}</span>
+  </button>`
+  );
 }
 
 function monthChart(m: DashboardModel): string {
@@ -62,7 +65,10 @@ function monthChart(m: DashboardModel): string {
     i < todayIndex ? null : running + ((m.month.projectedMonthUSD - running) * (i - todayIndex)) / Math.max(1, daysLeft),
   );
   if (m.month.monthToDateUSD === 0 && m.month.projectedMonthUSD === 0) {
-    return `<p class="empty">No metered spend in ${esc(monthLabel(m.month.id))} yet${todayIndex === 0 ? ': it is the first day of the month' : ''}. The chart fills in as your agents work.</p>`;
+    return (
+      `<p class="empty">No metered spend in ${esc(monthLabel(m.month.id))} yet` +
+      `${todayIndex === 0 ? ': it is the first day of the month' : ''}. The chart fills in as your agents work.</p>`
+    );
   }
   return lineChart({
     title: `Spend in ${monthLabel(m.month.id)}: running total, projection to the month's end, and the budget`,
@@ -139,29 +145,45 @@ function planTable(m: DashboardModel): string {
     v.choice === 'api' ? 'the API' : `${esc(v.label)} (${esc(usd(v.costUSD))}/mo), saves ${esc(usd(v.savesUSD))}`;
   const body = rows
     .map(
-      (
-        r,
-      ) => `<tr><td>${esc(r.label)}${r.currentPlan ? ` <span class="muted">your plan: ${esc(r.plans.find((x) => x.id === r.currentPlan)?.label ?? r.currentPlan)}</span>` : ''}</td>
-      <td class="num">${esc(usd(r.apiEquivalentUSD))}</td><td class="num">${esc(usd(r.avoidedUSD))}</td><td>${verdict(r.withLocal)}</td><td>${verdict(r.withoutLocal)}</td></tr>`,
+      (r) =>
+        `<tr><td>` +
+        `${esc(r.label)}${
+          r.currentPlan
+            ? ` <span class="muted">your plan: ${esc(r.plans.find((x) => x.id === r.currentPlan)?.label ?? r.currentPlan)}` + `</span>`
+            : ''
+        }</td>
+      <td class="num">${esc(usd(r.apiEquivalentUSD))}</td><td class="num">${esc(usd(r.avoidedUSD))}</td><td>` +
+        `${verdict(r.withLocal)}</td><td>${verdict(r.withoutLocal)}</td></tr>`,
     )
     .join('');
-  return `<table data-testid="plan"><thead><tr><th>Models</th><th class="num">API-equivalent</th><th class="num">Saved locally</th><th>Cheaper, with local</th><th>Cheaper, without local</th></tr></thead><tbody>${body}</tbody></table>
-    <p class="method">Plan prices as of ${esc(p.pricesAsOf)}. A plan is cheaper only if the work fits its usage limits, which are not stated in dollars: the answer is the largest plan priced at or below the API bill.</p>`;
+  return (
+    `<table data-testid="plan"><thead><tr><th>Models</th><th class="num">API-equivalent</th><th` +
+    ` class="num">Saved locally</th><th>Cheaper, with local</th><th>Cheaper, without local</th></tr></thead><tbody>${body}</tbody></table>
+    <p class="method">Plan prices as of ${esc(p.pricesAsOf)}. A plan is cheaper only if the work fits its` +
+    ` usage limits, which are not stated in dollars: the answer is the largest plan priced at or below the API bill.</p>`
+  );
 }
 
 function recentTable(m: DashboardModel): string {
   if (m.recent.length === 0) return `<p class="empty">No metered interactions in the last ${m.recentDays} days.</p>`;
   const rows = m.recent
     .map(
-      (
-        r,
-      ) => `<tr><td>${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">${esc(r.agent)}</td><td class="col-model">${esc(modelLabel(r.model))}</td>
+      (r) =>
+        `<tr><td>` +
+        `${esc(dayLabel(r.local.slice(0, 10)))} ${esc(r.local.slice(11))}</td><td class="col-agent">` +
+        `${esc(r.agent)}</td><td class="col-model">${esc(modelLabel(r.model))}</td>
       <td class="num">${esc(usd(r.costUSD))}${r.estimated ? ' <span class="muted" title="tokens counted with a tokenizer">est.</span>' : ''}</td>
-      <td class="num col-tokens">${compact(r.inputTokens)}</td><td class="num col-tokens">${compact(r.outputTokens)}</td><td class="num col-cache">${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
+      <td class="num col-tokens">${compact(r.inputTokens)}</td><td class="num col-tokens">` +
+        `${compact(r.outputTokens)}</td><td class="num col-cache">` +
+        `${compact(r.cacheReadTokens)}</td><td class="num col-cache">${compact(r.cacheWriteTokens)}</td></tr>`,
     )
     .join('');
   // Cost comes right after what was asked: on a narrow panel the token columns give way first (CSS), never the cost.
-  return `<table data-testid="recent"><thead><tr><th>When</th><th class="col-agent">Agent</th><th class="col-model">Model</th><th class="num">Cost</th><th class="num col-tokens">Input</th><th class="num col-tokens">Output</th><th class="num col-cache">Cache read</th><th class="num col-cache">Cache write</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return (
+    `<table data-testid="recent"><thead><tr><th>When</th><th class="col-agent">Agent</th><th` +
+    ` class="col-model">Model</th><th class="num">Cost</th><th class="num col-tokens">Input</th><th class="num` +
+    ` col-tokens">Output</th><th class="num col-cache">Cache read</th><th class="num col-cache">Cache write</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 
 function render(): void {

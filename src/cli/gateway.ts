@@ -3,7 +3,7 @@
  * Runs until SIGINT/SIGTERM (or the context's signal). Exit codes: 0 stopped cleanly, 1 could not serve
  * (port taken, ledger unreadable), 2 bad arguments.
  */
-import { createGateway, hostGateway, loadGatewaySecret, type GatewayConfig } from '../core/gateway';
+import { createGateway, hostGateway, loadGatewaySecret, type Gateway, type GatewayConfig } from '../core/gateway';
 import {
   gatewayConfigOf,
   isLocalModelName,
@@ -12,9 +12,9 @@ import {
   normaliseLocalServer,
   DEFAULT_GATEWAY_PORT,
 } from '../core/gateway/settings';
-import { openLedger } from '../core/ledger';
+import { openLedger, type Ledger } from '../core/ledger';
 import { createBudgetGate } from '../core/budgets/gate';
-import { createOtlpReceiver, telemetryJoin } from '../core/otlp';
+import { createOtlpReceiver, telemetryJoin, type OtlpReceiver } from '../core/otlp';
 import { currentlyPriced, loadPriceTable } from '../core/pricing';
 import { Recorder } from '../core/record/recorder';
 import { formatUSD } from '../core/money';
@@ -44,6 +44,21 @@ function urlFlag(flag: string, v: string | undefined): string | undefined {
 }
 
 export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Promise<number> {
+  const { port, config } = parseGatewayFlags(args);
+  if (config.route === 'local' && config.localModel) {
+    const local = localOf(config);
+    await warnIfNotOffered(config.localModel, local.kind, local.host, ctx);
+  }
+  const session = await CliGateway.open(config, ctx);
+  try {
+    return await session.run(port ?? DEFAULT_GATEWAY_PORT);
+  } finally {
+    await session.close();
+  }
+}
+
+/** The flags, checked: a bad one is a UsageError (exit 2) before anything is opened. */
+function parseGatewayFlags(args: string[]): { port: number | undefined; config: GatewayConfig } {
   const { values } = parse(args, {
     port: { type: 'string' },
     route: { type: 'string' },
@@ -75,7 +90,8 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     );
   if (values.route === 'local' && !localModel)
     throw new UsageError(
-      `--local-model: expected the ${BACKENDS[server].label} model to serve requests with --route local (e.g. --local-model ${server === 'ollama' ? 'qwen3-coder:30b' : server === 'lmstudio' ? 'qwen/qwen3-coder-30b' : 'the id llama-server lists'})`,
+      `--local-model: expected the ${BACKENDS[server].label} model to serve requests with --route local ` +
+        `(e.g. --local-model ${EXAMPLE_MODEL[server]})`,
     );
   // The extension's settings, by the same normaliser: the CLI picks the local server as the extension does.
   const { value: settingsValue } = normaliseGatewaySettings({
@@ -89,80 +105,88 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     'llamacpp.host': urlFlag('llamacpp-host', values['llamacpp-host']),
   });
   const config: GatewayConfig = gatewayConfigOf(settingsValue);
-  const local = config.localServer ?? { kind: 'ollama' as const, host: config.ollamaHost };
+  return { port, config };
+}
 
-  if (config.route === 'local' && config.localModel) await warnIfNotOffered(config.localModel, local.kind, local.host, ctx);
+/** One run of the headless gateway: the ledger it records into, its budget gate, its OTLP receiver. */
+class CliGateway {
+  private constructor(
+    private readonly ctx: GatewayCliContext,
+    private readonly config: GatewayConfig,
+    private readonly ledger: Ledger,
+    private readonly recorder: Recorder,
+    private readonly join: ReturnType<typeof telemetryJoin>,
+    private readonly otlp: OtlpReceiver,
+    private readonly gateway: Gateway,
+    private readonly secret: Buffer,
+  ) {}
 
-  const settings = await cliSettings(ctx);
-  const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
-  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
-  // Group commit: interactions answered while a batch is being written go out together in the next one.
-  // Durability lags by up to two batch writes: it says so when one is slow (a busy disk, an overloaded machine).
-  const recorder = new Recorder({
-    ledger,
-    prices: () => prices,
-    logger: ctx.logger,
-    slowBatchMs: SLOW_BATCH_MS,
-    onWritten: (written) => written.forEach((p) => logRecorded(p)),
-  });
-  const logRecorded = (priced: Interaction) => {
-    const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);
-    ctx.logger.info(
-      `${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ${priced.tokens.input + priced.tokens.cacheRead + priced.tokens.cacheWrite5m + priced.tokens.cacheWrite1h} in, ${priced.tokens.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`,
-    );
-  };
-  // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
-  await ledger.prepare(new Date(ctx.clock.now()).toISOString());
-  const secret = await loadGatewaySecret(ctx.dataDir);
-  // Budgets as the extension mirrored them; other processes' appends (log imports, other gateways) are read in.
-  const gate = createBudgetGate({
-    records: async () => {
-      await ledger.refresh();
-      return currentlyPriced(ledger.records(), prices);
-    },
-    settings: () => settings.budgets,
-    timeZone: () => settings.timeZone,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    onChange: (s) => {
-      if (s.capped)
-        ctx.logger.warn(
-          `budgets: the ${s.capped.budget.kind} budget is used up; cloud requests are ${s.capped.action === 'fallback' ? 'served with the local model' : 'refused'}`,
-        );
-    },
-  });
-  // The agents' telemetry (OTLP/HTTP /v1/logs, /v1/metrics) is received on the same port, as in the extension.
-  const join = telemetryJoin({
-    stored: () => ledger.records(),
-    record: async (batch) => void (await Promise.all(batch.map((i) => recorder.record(i)))),
-    logger: ctx.logger,
-  });
-  const otlp = createOtlpReceiver({ onInteractions: (items) => join.offer(items), clock: ctx.clock, logger: ctx.logger });
-  const gateway = createGateway({
-    config: () => config,
-    onInteraction: async (i) => {
-      await recorder.record(i);
-      gate.invalidate();
-    },
-    budget: gate,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    version: 'cli',
-    secret,
-    otlp,
-  });
-  const wanted = port ?? DEFAULT_GATEWAY_PORT;
+  static async open(config: GatewayConfig, ctx: GatewayCliContext): Promise<CliGateway> {
+    const settings = await cliSettings(ctx);
+    const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
+    const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger });
+    // Group commit: interactions answered while a batch is being written go out together in the next one.
+    // Durability lags by up to two batch writes: it says so when one is slow (a busy disk, an overloaded machine).
+    const recorder = new Recorder({
+      ledger,
+      prices: () => prices,
+      logger: ctx.logger,
+      slowBatchMs: SLOW_BATCH_MS,
+      onWritten: (written) => written.forEach((p) => ctx.logger.info(recordedLine(p))),
+    });
+    // The month's segment is ready before the first answer, so the first batch is as quick as the rest.
+    await ledger.prepare(new Date(ctx.clock.now()).toISOString());
+    const secret = await loadGatewaySecret(ctx.dataDir);
+    // Budgets as the extension mirrored them; other processes' appends (log imports, other gateways) are read in.
+    const gate = createBudgetGate({
+      records: async () => {
+        await ledger.refresh();
+        return currentlyPriced(ledger.records(), prices);
+      },
+      settings: () => settings.budgets,
+      timeZone: () => settings.timeZone,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      onChange: (s) => {
+        if (s.capped)
+          ctx.logger.warn(
+            `budgets: the ${s.capped.budget.kind} budget is used up; ` +
+              `cloud requests are ${s.capped.action === 'fallback' ? 'served with the local model' : 'refused'}`,
+          );
+      },
+    });
+    // The agents' telemetry (OTLP/HTTP /v1/logs, /v1/metrics) is received on the same port, as in the extension.
+    const join = telemetryJoin({
+      stored: () => ledger.records(),
+      record: async (batch) => void (await Promise.all(batch.map((i) => recorder.record(i)))),
+      logger: ctx.logger,
+    });
+    const otlp = createOtlpReceiver({ onInteractions: (items) => join.offer(items), clock: ctx.clock, logger: ctx.logger });
+    const gateway = createGateway({
+      config: () => config,
+      onInteraction: async (i) => {
+        await recorder.record(i);
+        gate.invalidate();
+      },
+      budget: gate,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      version: 'cli',
+      secret,
+      otlp,
+    });
+    return new CliGateway(ctx, config, ledger, recorder, join, otlp, gateway, secret);
+  }
 
-  try {
-    if (wanted === 0) {
-      const p = await gateway.listen(0);
-      return await serve(p);
-    }
-    const host = hostGateway({ gateway, port: wanted, logger: ctx.logger, secret });
+  /** Serves on `wanted` (0: any free port) until stopped; EXIT.failure when another process holds the port. */
+  async run(wanted: number): Promise<number> {
+    const { ctx } = this;
+    if (wanted === 0) return await this.serve(await this.gateway.listen(0));
+    const host = hostGateway({ gateway: this.gateway, port: wanted, logger: ctx.logger, secret: this.secret });
     const s = await host.ready;
     if (s.role === 'owner') {
       try {
-        return await serve(wanted);
+        return await this.serve(wanted);
       } finally {
         await host.stop();
       }
@@ -170,27 +194,34 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
     await host.stop();
     if (s.role === 'follower') {
       ctx.stderr.write(
-        `unmetered gateway: an Unmetered gateway already serves port ${wanted} (pid ${s.owner.pid}, route ${s.owner.route}); agents can use it as it is, or choose another --port\n`,
+        `unmetered gateway: an Unmetered gateway already serves port ${wanted} (pid ${s.owner.pid}, route ${s.owner.route}); ` +
+          'agents can use it as it is, or choose another --port\n',
       );
     } else if (s.role === 'blocked') {
       ctx.stderr.write(`unmetered gateway: ${s.error}\n`);
     }
     return EXIT.failure;
-  } finally {
-    await gateway.close();
-    await otlp.flushMetrics();
-    otlp.dispose();
-    await join.flush();
-    join.dispose();
-    await recorder.flush();
-    await ledger.close();
   }
 
-  async function serve(p: number): Promise<number> {
+  /** Closes in order: no new request, then the receiver, then what waits to be written. */
+  async close(): Promise<void> {
+    await this.gateway.close();
+    await this.otlp.flushMetrics();
+    this.otlp.dispose();
+    await this.join.flush();
+    this.join.dispose();
+    await this.recorder.flush();
+    await this.ledger.close();
+  }
+
+  private async serve(p: number): Promise<number> {
+    const { ctx, config } = this;
     const base = `http://127.0.0.1:${p}`;
+    const where = localOf(config);
+    const local = config.route === 'local' ? `, model ${config.localModel} on ${BACKENDS[where.kind].label} at ${where.host}` : '';
     ctx.stderr.write(
       [
-        `unmetered gateway: listening on ${base} (route ${config.route}${config.route === 'local' ? `, model ${config.localModel} on ${BACKENDS[local.kind].label} at ${local.host}` : ''})`,
+        `unmetered gateway: listening on ${base} (route ${config.route}${local})`,
         `  Claude Code:  ANTHROPIC_BASE_URL=${base} claude`,
         `  Codex:        codex -c openai_base_url="${base}/v1"`,
         `  Telemetry:    OTLP/HTTP ${base}/v1/logs and /v1/metrics (Copilot Chat, Claude Code, Gemini CLI, Codex)`,
@@ -199,19 +230,46 @@ export async function gatewayCommand(args: string[], ctx: GatewayCliContext): Pr
       ].join('\n'),
     );
     ctx.onListening?.(p);
-    await new Promise<void>((resolve) => {
-      if (ctx.signal) {
-        if (ctx.signal.aborted) return resolve();
-        ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-        return;
-      }
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    await gateway.settled();
+    await stopRequested(ctx.signal);
+    await this.gateway.settled();
     return EXIT.ok;
   }
 }
+
+/** Resolves when `signal` aborts, or without one on SIGINT or SIGTERM. */
+function stopRequested(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal) {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/** The log line of one recorded interaction. */
+function recordedLine(priced: Interaction): string {
+  const money = priced.route === 'local' ? `saved ${formatUSD(priced.avoidedNanos)}` : formatUSD(priced.costNanos);
+  const t = priced.tokens;
+  const input = t.input + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h;
+  return (
+    `${priced.agent} ${priced.model}${priced.replaces ? ` (for ${priced.replaces})` : ''}: ` +
+    `${input} in, ${t.output} out, ${money}${priced.estimated ? ' (estimated)' : ''}`
+  );
+}
+
+/** The local server the config names; Ollama at its host when none is named. */
+function localOf(config: GatewayConfig): { kind: LocalKind; host: string } {
+  return config.localServer ?? { kind: 'ollama', host: config.ollamaHost };
+}
+
+const EXAMPLE_MODEL: Record<LocalKind, string> = {
+  ollama: 'qwen3-coder:30b',
+  lmstudio: 'qwen/qwen3-coder-30b',
+  llamacpp: 'the id llama-server lists',
+};
 
 function localServerFlag(v: string | undefined): LocalKind {
   const r = normaliseLocalServer(v);

@@ -32,7 +32,10 @@ export async function importCommand(args: string[], ctx: CliContext): Promise<nu
     ctx.stdout.write(
       values.json
         ? JSON.stringify(result, null, 2) + '\n'
-        : `${values.rebuild ? 'Re-read' : 'Read'} ${plural(s.filesRead, 'agent log file')} (${plural(s.filesSeen, 'file')} seen): ${plural(s.written, 'interaction')} new or completed, ${plural(result.ledgerInteractions, 'interaction')} in the ledger${s.malformedLines ? `; ${plural(s.malformedLines, 'malformed line')} skipped` : ''}.\n`,
+        : `${values.rebuild ? 'Re-read' : 'Read'} ${plural(s.filesRead, 'agent log file')} (` +
+            `${plural(s.filesSeen, 'file')} seen): ${plural(s.written, 'interaction')} new or completed, ` +
+            `${plural(result.ledgerInteractions, 'interaction')} in the ledger` +
+            `${s.malformedLines ? `; ${plural(s.malformedLines, 'malformed line')} skipped` : ''}.\n`,
     );
     return EXIT.ok;
   } finally {

@@ -15,7 +15,7 @@ import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
 import { errorMessage } from '../core/errors';
 
-export function usage(): string {
+function usage(): string {
   return overallHelp(ALL_SPECS);
 }
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { moreComplete, tokens, type Interaction } from '../core/interaction';
 import { decodeLine, SEGMENT_FILE, segmentOf } from '../core/ledger/fileFormat';
 
-export const RECENT_DAYS = 40;
+const RECENT_DAYS = 40;
 
 export interface Recent {
   records: Interaction[];

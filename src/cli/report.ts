@@ -36,7 +36,7 @@ const cost = (t: Tally) => usd(costNanosOf(t)) + (costNanosOf(t) !== null && t.u
 const n = (x: number) => x.toLocaleString('en-US');
 const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
 
-export function reportText(r: Report, paint: Paint = PLAIN, today?: string, agentName: (agent: string) => string = (a) => a): string {
+function reportText(r: Report, paint: Paint = PLAIN, today?: string, agentName: (agent: string) => string = (a) => a): string {
   const cols = (title: string) =>
     [title, 'cost', 'saved', 'input', 'output', 'cache read', 'cache write', 'calls'].map((t) => ({ title: t }));
   const line = (label: string, t: Tally) => [

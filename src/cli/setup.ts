@@ -106,7 +106,8 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
       progress.done();
       if (summary.written > 0)
         ctx.logger.info(
-          `imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+          `imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')}` +
+            ` in ${(summary.durationMs / 1000).toFixed(1)} s`,
         );
     } catch (err) {
       progress.done();

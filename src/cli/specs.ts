@@ -124,7 +124,9 @@ export const VIEW_SPECS: CommandSpec[] = [
       ],
       'only the N sessions active most recently',
     ),
-    note: "Also: unmetered report --by session. A session is the agent's own (Codex rollout, Gemini CLI session, Cline/Roo task); Claude Code records are keyed by the API message id, so they are grouped per agent, project and local day.",
+    note:
+      "Also: unmetered report --by session. A session is the agent's own (Codex rollout, Gemini CLI" +
+      ' session, Cline/Roo task); Claude Code records are keyed by the API message id, so they are grouped per agent, project and local day.',
   },
   {
     name: 'project',
@@ -186,7 +188,9 @@ export const VIEW_SPECS: CommandSpec[] = [
       noColor,
       noScan,
     ],
-    note: 'Also: unmetered report --by block. A block starts at its first interaction floored to the hour and lasts 5 hours; a gap of over 5 hours starts a new one.',
+    note:
+      'Also: unmetered report --by block. A block starts at its first interaction floored to the hour and' +
+      ' lasts 5 hours; a gap of over 5 hours starts a new one.',
   },
 ];
 
@@ -212,14 +216,18 @@ const OTHER_SPECS: CommandSpec[] = [
       },
       noScan,
     ],
-    note: 'Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 a budget at or over the threshold (with --check). Budgets count money spent: today for the daily budget, this month for the monthly and project budgets.',
+    note:
+      'Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 a budget at or over the threshold (with --check).' +
+      ' Budgets count money spent: today for the daily budget, this month for the monthly and project budgets.',
   },
   {
     name: 'plan',
     summary:
       "the last 30 days' API-equivalent spend against the plans' prices (Claude, ChatGPT, Copilot), with and without the local route",
     options: [json, noScan],
-    note: 'Set which agent is on which plan with the unmetered.plans setting in VS Code (mirrored for the CLI). A plan is cheaper only if the work fits its usage limits.',
+    note:
+      'Set which agent is on which plan with the unmetered.plans setting in VS Code (mirrored for the' +
+      ' CLI). A plan is cheaper only if the work fits its usage limits.',
   },
   {
     name: 'report',
@@ -250,7 +258,9 @@ const OTHER_SPECS: CommandSpec[] = [
       { name: 'timeout', value: 'MS', meaning: 'longest wait for the JSON on stdin', default: '500', example: '--timeout 200' },
       noColor,
     ],
-    note: 'Reads the JSON Claude Code writes on stdin. Install it in ~/.claude/settings.json: "statusLine": {"type": "command", "command": "unmetered statusline"}',
+    note:
+      'Reads the JSON Claude Code writes on stdin. Install it in ~/.claude/settings.json: "statusLine":' +
+      ' {"type": "command", "command": "unmetered statusline"}',
   },
   {
     name: 'import',
@@ -324,7 +334,10 @@ const OTHER_SPECS: CommandSpec[] = [
       json,
       noScan,
     ],
-    note: 'Only what the collector has not accepted is sent; a collector that was down gets the backlog. Headers and resource attributes: OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES. Privacy: unmetered.telemetry.userId, .hashKey, .projects, .attributes (see the README).',
+    note:
+      'Only what the collector has not accepted is sent; a collector that was down gets the backlog.' +
+      ' Headers and resource attributes: OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES. Privacy:' +
+      ' unmetered.telemetry.userId, .hashKey, .projects, .attributes (see the README).',
   },
   {
     name: 'gateway',

@@ -122,7 +122,9 @@ export function meterText(m: Meter, timeZone: string, agentLabel: (agent: string
       'Projected month',
       m.budgetNanos === null
         ? `${formatRough(m.projectedMonthNanos)}  (no budget set)`
-        : `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? '  OVER BUDGET' : m.budgetState === 'warning' ? '  near budget' : ''}`,
+        : `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (` +
+          `${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)` +
+          `${m.budgetState === 'over' ? '  OVER BUDGET' : m.budgetState === 'warning' ? '  near budget' : ''}`,
     ],
   ];
   const out = [

@@ -34,7 +34,7 @@ export interface StatusPayload {
 const MAX_STDIN = 1 << 20;
 
 /** Reads stdin up to a size and a time limit: a status line must not hang on a silent pipe. */
-export function readBounded(stream: Readable & { isTTY?: boolean }, timeoutMs: number): Promise<string> {
+function readBounded(stream: Readable & { isTTY?: boolean }, timeoutMs: number): Promise<string> {
   if (stream.isTTY) return Promise.resolve('');
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -113,7 +113,7 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
 const usd = (x: number) => formatUSD(Math.round(x * 1e9));
 
 /** The line itself: pure, so goldens pin it. */
-export function statusLine(
+function statusLine(
   p: StatusPayload,
   records: readonly import('../core/interaction').Interaction[],
   now: number,

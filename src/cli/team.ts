@@ -33,7 +33,9 @@ export async function teamCommand(args: string[], ctx: CliContext): Promise<numb
     throw new UsageError(`${found.missing[0].file}: ${found.missing[0].problem}; expected a folder or a weekly summary file`);
   if (found.tooMany) {
     ctx.stderr.write(
-      `unmetered team: more than ${MAX_TEAM_FILES.toLocaleString('en-US')} files in ${plainText(positionals.join(', '))}; a merge reads at most ${MAX_TEAM_FILES.toLocaleString('en-US')} (point it at one week's folder, or fewer folders)\n`,
+      `unmetered team:` +
+        ` more than ${MAX_TEAM_FILES.toLocaleString('en-US')} files in ${plainText(positionals.join(', '))}` +
+        `; a merge reads at most ${MAX_TEAM_FILES.toLocaleString('en-US')} (point it at one week's folder, or fewer folders)\n`,
     );
     return EXIT.failure;
   }

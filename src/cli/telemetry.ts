@@ -68,7 +68,8 @@ export async function telemetryCommand(args: string[], ctx: TelemetryCliContext)
       else if (r.busy) ctx.stderr.write('unmetered telemetry: another Unmetered process is exporting to this collector; nothing to do\n');
       else
         ctx.stderr.write(
-          `unmetered telemetry: sent ${plural(r.sent, 'interaction')} in ${plural(r.batches, 'batch', 'batches')} to ${config.logsUrl}${r.error ? `; stopped: ${r.error} (the rest is sent next time)` : ''}\n`,
+          `unmetered telemetry: sent ${plural(r.sent, 'interaction')} in ${plural(r.batches, 'batch', 'batches')}` +
+            ` to ${config.logsUrl}${r.error ? `; stopped: ${r.error} (the rest is sent next time)` : ''}\n`,
         );
       return r.error ? EXIT.failure : EXIT.ok;
     }

@@ -217,7 +217,10 @@ function blocksText(b: BlocksJson, now: number, agent: string | undefined, paint
   if (a?.projection && a.burnRate) {
     out.push(
       '',
-      `Active block: ${usdText(a.costUSD)} so far, ${a.burnRate.costUSDPerHour === null ? 'unpriced' : `${formatUSD(Math.round(a.burnRate.costUSDPerHour * 1e9))}/h`}; at this rate ${usdText(a.projection.costUSD)} by ${localDateTime(Date.parse(a.end), b.timeZone)} (${duration(a.projection.remainingMinutes)} left).`,
+      `Active block: ${usdText(a.costUSD)} so far, ` +
+        `${a.burnRate.costUSDPerHour === null ? 'unpriced' : `${formatUSD(Math.round(a.burnRate.costUSDPerHour * 1e9))}/h`}` +
+        `; at this rate ${usdText(a.projection.costUSD)}` +
+        ` by ${localDateTime(Date.parse(a.end), b.timeZone)} (${duration(a.projection.remainingMinutes)} left).`,
     );
   }
   return out.join('\n') + '\n';

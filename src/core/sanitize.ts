@@ -12,7 +12,13 @@
  * CSI with its parameters; any other two-character ESC sequence.
  */
 const SEQUENCES =
-  /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|(?:\u001b\[|\u009b)[\u0020-\u003f]*[\u0040-\u007e]?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+  // One pattern in three alternatives: string sequences (OSC, DCS, …), CSI sequences, other escapes.
+  new RegExp(
+    /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|/.source +
+      /(?:\u001b\[|\u009b)[\u0020-\u003f]*[\u0040-\u007e]?|/.source +
+      /\u001b[\u0020-\u002f]*[\u0030-\u007e]?/.source,
+    'g',
+  );
 
 /**
  * What is left after the sequences: C0 (tab and line breaks too: a name is one line), DEL, C1,

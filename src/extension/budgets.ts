@@ -67,7 +67,9 @@ export function registerBudgets(services: Services): { gate: BudgetGate; disposa
         : cap
           ? {
               text: cap.action === 'fallback' ? `$(vm) ${cap.budget.kind} cap: local` : `$(circle-slash) ${cap.budget.kind} cap`,
-              words: `${budgetName(cap.budget)} is used up: the gateway ${cap.action === 'fallback' ? 'serves cloud requests with the local model' : 'refuses cloud requests'}`,
+              words:
+                `${budgetName(cap.budget)} is used up:` +
+                ` the gateway ${cap.action === 'fallback' ? 'serves cloud requests with the local model' : 'refuses cloud requests'}`,
             }
           : undefined,
     );

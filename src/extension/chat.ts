@@ -6,14 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ChatError } from '../core/chat/errors';
-import { normaliseChatSettings, type ChatModelInfo, type ChatSettings, type RouteState } from '../core/chat/models';
+import { type ChatModelInfo, type ChatSettings, type RouteState } from '../core/chat/models';
 import { ChatService } from '../core/chat/service';
 import { cachedGitAttribution } from '../core/git';
-import { localHosts, normaliseGatewaySettings } from '../core/gateway/settings';
+import { localHosts } from '../core/gateway/settings';
 import type { LocalHosts } from '../core/local/servers';
 import type { Interaction } from '../core/interaction';
 import { systemClock, type Logger } from '../core/ports';
 import { disposeTokenizers } from '../core/tokens';
+import type { Settings } from './settings';
 
 const CHAT_VENDOR = 'unmetered';
 const CHAT_COMMANDS = { setApiKey: 'unmetered.chat.setApiKey', showModels: 'unmetered.chat.showModels' } as const;
@@ -24,6 +25,8 @@ export interface ChatDeps {
   /** Prices an Interaction and appends it to the ledger. */
   record(i: Interaction): Promise<void> | void;
   logger: Logger;
+  /** The one reader of the unmetered.* settings (settings.ts). */
+  settings: Pick<Settings, 'current' | 'onDidChange'>;
   /** The status bar switch; defaults to the settings unmetered.route and unmetered.localModel. */
   route?: () => RouteState;
   /** The local servers' base URLs; default to the settings unmetered.ollama.host, .lmstudio.host, .llamacpp.host. */
@@ -31,35 +34,9 @@ export interface ChatDeps {
 }
 
 export function registerChatModels(context: vscode.ExtensionContext, deps: ChatDeps): ChatService {
-  const warned = new Set<string>();
-  const warnOnce = (w: string) => {
-    if (warned.has(w)) return;
-    warned.add(w);
-    deps.logger.warn(w);
-  };
-  const gateway = () => {
-    const c = vscode.workspace.getConfiguration('unmetered');
-    const r = normaliseGatewaySettings({
-      'ollama.host': c.get('ollama.host'),
-      'lmstudio.host': c.get('lmstudio.host'),
-      'llamacpp.host': c.get('llamacpp.host'),
-      localServer: c.get('localServer'),
-      route: c.get('route'),
-      localModel: c.get('localModel'),
-    });
-    r.warnings.forEach(warnOnce);
-    return r.value;
-  };
-  const settings = (): ChatSettings => {
-    const c = vscode.workspace.getConfiguration('unmetered.chat');
-    const r = normaliseChatSettings({
-      openaiBaseUrl: c.get('openaiBaseUrl'),
-      cloudModels: c.get('cloudModels'),
-      cloudModel: c.get('cloudModel'),
-    });
-    r.warnings.forEach(warnOnce);
-    return r.value;
-  };
+  // The settings module validates and logs the chat and gateway settings; read its snapshot on each use.
+  const gateway = () => deps.settings.current.gateway;
+  const settings = (): ChatSettings => deps.settings.current.chat;
 
   const service = new ChatService({
     settings,
@@ -141,7 +118,7 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
     // The encoders hold a few MB of WebAssembly memory each.
     { dispose: disposeTokenizers },
     vscode.lm.registerLanguageModelChatProvider(CHAT_VENDOR, provider),
-    vscode.workspace.onDidChangeConfiguration((e) => {
+    deps.settings.onDidChange((e) => {
       const ours = ['unmetered.chat', 'unmetered.route', 'unmetered.localModel', 'unmetered.localServer', 'unmetered.ollama'];
       if ([...ours, 'unmetered.lmstudio', 'unmetered.llamacpp'].some((s) => e.affectsConfiguration(s))) refresh();
     }),
@@ -152,7 +129,9 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
       const baseUrl = settings().openaiBaseUrl;
       const key = await vscode.window.showInputBox({
         title: 'Unmetered: Set Chat API Key',
-        prompt: `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage, never in settings. Leave empty to remove the stored key.`,
+        prompt:
+          `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage,` +
+          ` never in settings. Leave empty to remove the stored key.`,
         password: true,
         ignoreFocusOut: true,
         placeHolder: 'sk-…',

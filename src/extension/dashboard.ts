@@ -16,9 +16,12 @@ export const DASHBOARD_VIEW_TYPE = 'unmetered.dashboard';
 function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css'));
   const js = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.js'));
-  const csp = `default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; script-src 'nonce-${nonce}'`;
+  const csp =
+    `default-src 'none';` +
+    ` style-src ${webview.cspSource}; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; script-src 'nonce-${nonce}'`;
   const tab = (p: string, label: string) => `<button role="tab" data-period="${p}">${label}</button>`;
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -34,15 +37,18 @@ function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri
 </header>
 <div class="cards" id="cards" aria-live="polite"></div>
 <p id="budget" class="budget"></p>
-<section><h2>This month: spend so far, projection and budget</h2><div id="chart"></div><ul id="legend" class="legend"></ul><p id="method" class="method"></p></section>
-<section><h2><span id="period-title"></span>, by agent and model <span class="tabs" role="tablist">${tab('today', 'Today')}${tab('week', 'This week')}${tab('month', 'This month')}</span></h2><div id="breakdown"></div></section>
+<section><h2>This month: spend so far, projection and budget</h2><div id="chart"></div><ul id="legend"` +
+    ` class="legend"></ul><p id="method" class="method"></p></section>
+<section><h2><span id="period-title"></span>, by agent and model <span class="tabs" role="tablist">` +
+    `${tab('today', 'Today')}${tab('week', 'This week')}${tab('month', 'This month')}</span></h2><div id="breakdown"></div></section>
 <section id="plan-section"><h2>Plan check: the last 30 days against the plans' prices</h2><div id="plan" class="table-wrap"></div></section>
 <section><h2 id="recent-title"></h2><div id="recent" class="table-wrap"></div></section>
 <p id="notes"></p>
 <script nonce="${nonce}" src="${js.toString()}"></script>
 </body>
 </html>
-`;
+`
+  );
 }
 
 export class DashboardPanel implements vscode.Disposable {

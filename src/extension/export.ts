@@ -35,7 +35,7 @@ const REPORT_COMMANDS = { openDashboard: COMMANDS.openDashboard, exportWeekly: C
 /** Let the agent-log import of a fresh start land in the ledger before last week is summarised. */
 const AUTO_EXPORT_DELAY_MS = 20_000;
 
-export function readExportSettings(services: Services): ExportSettings {
+function readExportSettings(services: Services): ExportSettings {
   return services.settings.current.export;
 }
 

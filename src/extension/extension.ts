@@ -8,7 +8,8 @@ import { dataDir as resolveDataDir } from '../core/paths';
 import { parseBudgetInput } from '../core/meter/settings';
 import { systemTimeZone } from '../core/time';
 import type { Logger } from '../core/ports';
-import { mirrorSettingsForCli, Settings } from './settings';
+import { Settings } from './settings';
+import { mirrorSettingsForCli } from '../core/settingsMirror';
 import { registerTelemetryExport } from './telemetryExport';
 import { COMMANDS, MeterStatusBar } from './statusBar';
 import type { Services } from './services';
@@ -96,7 +97,7 @@ function registerFeatures(services: Services): { begin(): void } {
   context.subscriptions.push(budgets.disposable);
   const sources = registerSources(services);
   context.subscriptions.push(sources);
-  registerChatModels(context, { record: (i) => services.record(i), logger });
+  registerChatModels(context, { record: (i) => services.record(i), logger, settings });
   const telemetry = registerTelemetry(services, () => settings.current.gateway.port);
   context.subscriptions.push(telemetry, registerRouting(services, telemetry));
   context.subscriptions.push(registerReports(services));

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import os from 'node:os';
 import path from 'node:path';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import { ensureDir } from '../core/privateFs';
 import {
   CLAUDE_BASE_URL_VAR,
@@ -18,7 +19,6 @@ import {
   hostGateway,
   loadGatewaySecret,
   isClaudeCodeRouted,
-  normaliseGatewaySettings,
   withClaudeCodeRoute,
   withCodexProfile,
   withoutClaudeCodeRoute,
@@ -65,28 +65,8 @@ export interface GatewayGuests {
 export function registerRouting(services: Services, guests?: GatewayGuests): vscode.Disposable {
   const { context, logger } = services;
   const disposables: vscode.Disposable[] = [];
-  const warned = new Set<string>();
-
-  const read = (): GatewaySettings => {
-    const c = vscode.workspace.getConfiguration('unmetered');
-    const r = normaliseGatewaySettings({
-      'ollama.host': c.get('ollama.host'),
-      'gateway.port': c.get('gateway.port'),
-      'gateway.anthropicUpstream': c.get('gateway.anthropicUpstream'),
-      'gateway.openaiUpstream': c.get('gateway.openaiUpstream'),
-      route: c.get('route'),
-      localModel: c.get('localModel'),
-      localServer: c.get('localServer'),
-      'lmstudio.host': c.get('lmstudio.host'),
-      'llamacpp.host': c.get('llamacpp.host'),
-    });
-    for (const w of r.warnings) {
-      if (warned.has(w)) continue;
-      warned.add(w);
-      logger.warn(w);
-    }
-    return r.value;
-  };
+  // The settings module validates and logs; this keeps the value the running gateway reads on each request.
+  const read = (): GatewaySettings => services.settings.current.gateway;
   let settings = read();
   const ollama = () => createOllama({ host: settings.ollamaHost });
   /** The server that serves the chosen local model (or `kind`). */
@@ -126,7 +106,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
 
   /** Why this window should run (or stand by for) the gateway, or null when nothing needs it. */
   async function whyGatewayNeeded(): Promise<string | null> {
-    if (vscode.workspace.getConfiguration('unmetered').get('gateway.listen') === 'always') return 'unmetered.gateway.listen is "always"';
+    if (services.settings.current.gatewayListen === 'always') return 'unmetered.gateway.listen is "always"';
     const s = await routedState();
     if (s.terminals || s.claudeExt || s.codexProfile) return 'agents are routed through it';
     if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) return 'the Codex flag was copied';
@@ -189,7 +169,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
   syncTerminals();
 
   disposables.push(
-    vscode.workspace.onDidChangeConfiguration(async (e) => {
+    services.settings.onDidChange(async (e) => {
       const ours = [
         'unmetered.route',
         'unmetered.localModel',
@@ -246,10 +226,10 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
   }
 
   async function setRoute(route: 'cloud' | 'local', model?: string, kind?: LocalKind): Promise<void> {
-    const c = vscode.workspace.getConfiguration('unmetered');
-    if (kind !== undefined && kind !== settings.localServer) await c.update('localServer', kind, vscode.ConfigurationTarget.Global);
-    if (model !== undefined) await c.update('localModel', model, vscode.ConfigurationTarget.Global);
-    await c.update('route', route, vscode.ConfigurationTarget.Global);
+    const c = services.settings;
+    if (kind !== undefined && kind !== settings.localServer) await c.update('localServer', kind);
+    if (model !== undefined) await c.update('localModel', model);
+    await c.update('route', route);
     settings = read();
     await reconcile();
   }
@@ -555,11 +535,10 @@ async function writeClaudeCodeEnv(value: unknown): Promise<string | null> {
   }
 }
 
+/** Replaces an agent's config file: its mode is kept, and a link (a dotfiles repository) is written through. */
 async function writeAtomically(file: string, text: string): Promise<void> {
   await ensureDir(path.dirname(file));
-  const tmp = `${file}.unmetered-${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  await writeFileAtomic(file, text);
 }
 
 function hostLine(s: HostState | undefined): string {

@@ -5,9 +5,6 @@
  * after the snapshot is fresh, so no listener sees a half-read state. The schema lives in package.json.
  */
 import * as vscode from 'vscode';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { ensurePrivateDir } from '../core/privateFs';
-import path from 'node:path';
 import type { Logger } from '../core/ports';
 import { normaliseMeterSettings, type MeterSettings } from '../core/meter/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
@@ -18,7 +15,7 @@ import { normaliseGatewayListen, normaliseGatewaySettings, type GatewayListen, t
 import { normaliseChatSettings, type ChatSettings } from '../core/chat/models';
 import { normaliseFlag, type Normalised } from '../core/normalise';
 
-export const SECTION = 'unmetered';
+const SECTION = 'unmetered';
 
 /** Every `unmetered.*` setting, validated. */
 export interface UnmeteredSettings {
@@ -165,42 +162,4 @@ function gatewayRaw(raw: Raw): Parameters<typeof normaliseGatewaySettings>[0] {
     route: raw('route'),
     localModel: raw('localModel'),
   };
-}
-
-/**
- * The CLI has no VS Code settings: mirror the ones it needs (budget, time zone, price overrides,
- * export and source settings; never a secret) into <data dir>/settings.json, writing only when they
- * changed. The CLI reads it with readMirroredSettings (src/cli/setup.ts). The values go as written,
- * not as validated: the CLI validates them itself and says so in its own words.
- */
-export async function mirrorSettingsForCli(dataDir: string, settings: Pick<Settings, 'written'>, logger: Logger): Promise<void> {
-  const c = { get: (key: string) => settings.written(key) };
-  const body =
-    JSON.stringify(
-      {
-        monthlyBudget: c.get('monthlyBudget') ?? null,
-        dailyBudget: c.get('dailyBudget') ?? null,
-        projectBudgets: c.get('projectBudgets') ?? {},
-        budgetThresholds: c.get('budgetThresholds') ?? null,
-        budgetEnforcement: c.get('budgetEnforcement') ?? {},
-        timezone: c.get('timezone') || null,
-        prices: c.get('prices') ?? {},
-        export: c.get('export') ?? {},
-        sources: c.get('sources') ?? {},
-        plans: c.get('plans') ?? {},
-        telemetry: c.get('telemetry') ?? {},
-        copilot: c.get('copilot') ?? {},
-      },
-      null,
-      2,
-    ) + '\n';
-  const file = path.join(dataDir, 'settings.json');
-  try {
-    if ((await readFile(file, 'utf8').catch(() => '')) === body) return;
-    await ensurePrivateDir(dataDir, { tightenExisting: false });
-    await writeFile(`${file}.tmp`, body);
-    await rename(`${file}.tmp`, file);
-  } catch (err) {
-    logger.warn(`could not write ${file} for the CLI: ${(err as Error).message}`);
-  }
 }

@@ -10,38 +10,66 @@ import type { Services } from './services';
 import { errorMessage } from '../core/errors';
 
 const STATUS_REFRESH_MS = 30_000;
-export const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
+const SHOW_SOURCES_COMMAND = 'unmetered.showSources';
 
 /**
  * Registers "Show Agent Logs" at once (the walkthrough and the tooltip link to it); `begin()` starts the
  * import, which the composition root calls only after the first paint.
  */
 export function registerSources(services: Services): vscode.Disposable & { begin(): void } {
-  const { context, logger } = services;
-  let importer: Importer | undefined;
-  let watcher: { dispose(): void } | undefined;
-  let statusTimer: NodeJS.Timeout | undefined;
-  let onConfig: vscode.Disposable | undefined;
-  let generation = 0;
+  return new AgentLogs(services);
+}
 
-  const esc = (s: string) => s.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`);
-  const showPaths = async () => {
-    if (!importer) return;
-    const line = summariseSources(await importer.status());
-    services.setTooltipSection('sources', `*Agent logs:* ${esc(line)} · [details](command:${SHOW_SOURCES_COMMAND})`);
-  };
+const esc = (s: string) => s.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`);
 
-  const showSources = async () => {
-    if (!importer) return void vscode.window.showInformationMessage("Unmetered is still reading the agents' logs; try again in a moment.");
-    const list = await importer.status();
-    const items = list.map((s) => {
-      const found = s.enabled && s.roots.some((r) => r.exists);
-      return {
-        label: `${found ? '$(check)' : s.enabled ? '$(circle-slash)' : '$(debug-pause)'} ${s.label}`,
-        description: !s.enabled ? 'turned off' : found ? `${s.interactions.toLocaleString('en-US')} interactions` : 'no logs found',
-        detail: describeSource(s, os.homedir()),
-      };
-    });
+/** The import session of this window, restarted when its settings change. */
+class AgentLogs implements vscode.Disposable {
+  private importer: Importer | undefined;
+  private watcher: { dispose(): void } | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private onConfig: vscode.Disposable | undefined;
+  /** Bumped by every start and by dispose: a scan that finishes after a newer start (or after dispose) is dropped. */
+  private generation = 0;
+  private readonly command: vscode.Disposable;
+
+  constructor(private readonly services: Services) {
+    this.command = vscode.commands.registerCommand(SHOW_SOURCES_COMMAND, () => this.showSources());
+  }
+
+  begin(): void {
+    // The ledger watcher repaints the status bar when the import writes; the counts in the tooltip
+    // only need an occasional refresh.
+    this.statusTimer = setInterval(() => void this.showPaths().catch(() => {}), STATUS_REFRESH_MS);
+    this.onConfig = vscode.Disposable.from(
+      this.services.settings.onDidChange((e) => {
+        if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices')) void this.restart();
+      }),
+      // Roo Code's and Kilo Code's own settings: not ours, so not in the settings module.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`))) void this.restart();
+      }),
+    );
+    void this.restart();
+  }
+
+  dispose(): void {
+    this.generation++;
+    this.watcher?.dispose();
+    clearInterval(this.statusTimer);
+    this.onConfig?.dispose();
+    this.command.dispose();
+  }
+
+  private async showPaths(): Promise<void> {
+    if (!this.importer) return;
+    const line = summariseSources(await this.importer.status());
+    this.services.setTooltipSection('sources', `*Agent logs:* ${esc(line)} · [details](command:${SHOW_SOURCES_COMMAND})`);
+  }
+
+  private async showSources(): Promise<void> {
+    if (!this.importer)
+      return void vscode.window.showInformationMessage("Unmetered is still reading the agents' logs; try again in a moment.");
+    const items = (await this.importer.status()).map(sourceItem);
     const pick = await vscode.window.showQuickPick(
       [...items, { label: '$(gear) Turn agents on or off, or add folders…', description: 'unmetered.sources', detail: '' }],
       {
@@ -51,62 +79,53 @@ export function registerSources(services: Services): vscode.Disposable & { begin
     );
     if (pick?.description === 'unmetered.sources')
       await vscode.commands.executeCommand('workbench.action.openSettings', 'unmetered.sources');
-  };
+  }
 
-  const start = async () => {
-    const mine = ++generation;
-    watcher?.dispose();
-    importer = importSession({
+  private async start(): Promise<void> {
+    const mine = ++this.generation;
+    const { services } = this;
+    this.watcher?.dispose();
+    const importer = (this.importer = importSession({
       dataDir: services.dataDir,
       env: process.env,
       home: os.homedir(),
       platform: process.platform,
       // Cline, Roo Code and Kilo Code keep their task history in this editor's globalStorage, beside ours.
-      globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
+      globalStorageDirs: [path.dirname(services.context.globalStorageUri.fsPath)],
       customStoragePaths: customStoragePaths(),
       recorder: services.recorder,
-      logger,
+      logger: services.logger,
       settings: services.settings.current.sources,
-    });
+    }));
     const summary = await scanWithProgress(importer);
-    if (mine !== generation) return;
+    if (mine !== this.generation) return;
     if (summary.written > 0)
-      logger.info(`imported ${summary.written} interaction(s) from ${summary.filesRead} agent log file(s) in ${summary.durationMs} ms`);
-    watcher = importer.watch({});
-    await showPaths();
-  };
-
-  const restart = () =>
-    start().catch((err) => {
-      logger.error(`reading the agents' logs failed: ${errorMessage(err)}`);
-      services.setTooltipSection('sources', `*Agent logs:* could not be read (${errorMessage(err)}); see the Unmetered output channel.`);
-    });
-
-  const command = vscode.commands.registerCommand(SHOW_SOURCES_COMMAND, () => showSources());
-  const disposable = new vscode.Disposable(() => {
-    generation++;
-    watcher?.dispose();
-    clearInterval(statusTimer);
-    onConfig?.dispose();
-    command.dispose();
-  });
-  return Object.assign(disposable, {
-    begin() {
-      // The ledger watcher repaints the status bar when the import writes; the counts in the tooltip
-      // only need an occasional refresh.
-      statusTimer = setInterval(() => void showPaths().catch(() => {}), STATUS_REFRESH_MS);
-      onConfig = vscode.Disposable.from(
-        services.settings.onDidChange((e) => {
-          if (e.affectsConfiguration('unmetered.sources') || e.affectsConfiguration('unmetered.prices')) void restart();
-        }),
-        // Roo Code's and Kilo Code's own settings: not ours, so not in the settings module.
-        vscode.workspace.onDidChangeConfiguration((e) => {
-          if (CUSTOM_STORAGE.some(([, section]) => e.affectsConfiguration(`${section}.customStoragePath`))) void restart();
-        }),
+      services.logger.info(
+        `imported ${summary.written} interaction(s) from ${summary.filesRead} agent log file(s) in ${summary.durationMs} ms`,
       );
-      void restart();
-    },
-  });
+    this.watcher = importer.watch({});
+    await this.showPaths();
+  }
+
+  private restart(): Promise<void> {
+    return this.start().catch((err) => {
+      this.services.logger.error(`reading the agents' logs failed: ${errorMessage(err)}`);
+      this.services.setTooltipSection(
+        'sources',
+        `*Agent logs:* could not be read (${errorMessage(err)}); see the Unmetered output channel.`,
+      );
+    });
+  }
+}
+
+/** One row of "Show Agent Logs". */
+function sourceItem(s: Awaited<ReturnType<Importer['status']>>[number]): vscode.QuickPickItem {
+  const found = s.enabled && s.roots.some((r) => r.exists);
+  return {
+    label: `${found ? '$(check)' : s.enabled ? '$(circle-slash)' : '$(debug-pause)'} ${s.label}`,
+    description: !s.enabled ? 'turned off' : found ? `${s.interactions.toLocaleString('en-US')} interactions` : 'no logs found',
+    detail: describeSource(s, os.homedir()),
+  };
 }
 
 /** A first import of a long history takes seconds: once it has run for one, a notification shows how far it is. */

@@ -43,155 +43,196 @@ export interface TelemetryFeature extends vscode.Disposable {
 }
 
 export function registerTelemetry(services: Services, port: () => number): TelemetryFeature {
-  const { context, logger } = services;
-  const changed = new vscode.EventEmitter<void>();
-  const join = telemetryJoin({
-    stored: async () => (await services.ledger()).records(),
-    record: async (batch) => void (await Promise.all(batch.map((i) => services.record(i)))),
-    logger,
-  });
-  const receiver = createOtlpReceiver({ onInteractions: (items) => join.offer(items), logger });
-  const state = (): SetupState => context.globalState.get<SetupState>(STATE) ?? {};
-  const save = async (s: SetupState) => {
-    await context.globalState.update(STATE, s.copilot || s.terminals ? s : undefined);
-    changed.fire();
-  };
-  const env = context.environmentVariableCollection;
+  return new TelemetryMetering(services, port);
+}
 
-  async function plans() {
-    const copilot = vscode.workspace.getConfiguration();
-    const current: Record<string, unknown> = {};
-    for (const key of Object.values(COPILOT_OTEL)) {
-      const i = copilot.inspect(key);
-      current[key] = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
-    }
-    const home = os.homedir();
-    const claudeDir = process.env.CLAUDE_CONFIG_DIR?.split(',')[0]?.trim() || path.join(home, '.claude');
-    const files = {
-      claudeSettings: await readFile(path.join(claudeDir, 'settings.json'), 'utf8').catch(() => null),
-      geminiSettings: await readFile(path.join(process.env.GEMINI_CLI_HOME || home, '.gemini', 'settings.json'), 'utf8').catch(() => null),
-    };
-    const codexFile = path.join(process.env.CODEX_HOME || path.join(home, '.codex'), 'config.toml');
-    const codexText = await readFile(codexFile, 'utf8').catch(() => '');
-    // VS Code writes only declared settings: without Copilot Chat installed, its settings cannot be written.
-    const copilotPlanned: SetupPlan = settingDeclared(COPILOT_OTEL.enabled)
-      ? copilotPlan(current, process.env, port())
-      : { skip: 'GitHub Copilot Chat is not installed in this editor (or too old to export OpenTelemetry).' };
-    return { copilot: copilotPlanned, ...terminalPlan(process.env, files, port()), codexFile, codexText };
+type Plans = Awaited<ReturnType<typeof plans>>;
+
+/** What the setup would write now: Copilot's settings, the terminal variables, and whether Codex has its [otel] block. */
+async function plans(port: number) {
+  const copilot = vscode.workspace.getConfiguration();
+  const current: Record<string, unknown> = {};
+  for (const key of Object.values(COPILOT_OTEL)) {
+    const i = copilot.inspect(key);
+    current[key] = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  }
+  const home = os.homedir();
+  const claudeDir = process.env.CLAUDE_CONFIG_DIR?.split(',')[0]?.trim() || path.join(home, '.claude');
+  const files = {
+    claudeSettings: await readFile(path.join(claudeDir, 'settings.json'), 'utf8').catch(() => null),
+    geminiSettings: await readFile(path.join(process.env.GEMINI_CLI_HOME || home, '.gemini', 'settings.json'), 'utf8').catch(() => null),
+  };
+  const codexFile = path.join(process.env.CODEX_HOME || path.join(home, '.codex'), 'config.toml');
+  const codexText = await readFile(codexFile, 'utf8').catch(() => '');
+  // VS Code writes only declared settings: without Copilot Chat installed, its settings cannot be written.
+  const copilotPlanned: SetupPlan = settingDeclared(COPILOT_OTEL.enabled)
+    ? copilotPlan(current, process.env, port)
+    : { skip: 'GitHub Copilot Chat is not installed in this editor (or too old to export OpenTelemetry).' };
+  return { copilot: copilotPlanned, ...terminalPlan(process.env, files, port), codexFile, codexText };
+}
+
+/** The confirmation's detail: what the setup writes for each agent. */
+function planDetail(p: Plans): string {
+  const line = (who: string, plan: SetupPlan, what: (w: Record<string, unknown>) => string) =>
+    'skip' in plan ? `• ${who}: left as it is. ${plan.skip}` : `• ${who}: ${what(plan.writes)}`;
+  const vars = (w: Record<string, unknown>) => `new terminals get ${Object.keys(w).join(', ')}`;
+  return [
+    line('Copilot Chat', p.copilot, (w) => `the user settings github.copilot.chat.otel.* send to ${String(w[COPILOT_OTEL.otlpEndpoint])}`),
+    line('Claude Code', p.claudeCode, vars),
+    line('Gemini CLI', p.geminiCli, vars),
+    codexHasOtel(p.codexText)
+      ? `• Codex: ${p.codexFile} already has an [otel] table; it stays.`
+      : '• Codex: the [otel] block is offered to copy.',
+    '',
+    'Unmetered stores token counts only, never prompt or response text. "Unmetered: Undo Telemetry Metering" restores your settings.',
+  ].join('\n');
+}
+
+/** The OTLP receiver, the join with what the logs and the gateway already recorded, and the setup's commands. */
+class TelemetryMetering implements TelemetryFeature {
+  readonly otlp: OtlpReceiver;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeNeed = this.changed.event;
+  private readonly join: ReturnType<typeof telemetryJoin>;
+  private readonly env: vscode.GlobalEnvironmentVariableCollection;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly services: Services,
+    private readonly port: () => number,
+  ) {
+    const { logger } = services;
+    this.join = telemetryJoin({
+      stored: async () => (await services.ledger()).records(),
+      record: async (batch) => void (await Promise.all(batch.map((i) => services.record(i)))),
+      logger,
+    });
+    this.otlp = createOtlpReceiver({ onInteractions: (items) => this.join.offer(items), logger });
+    this.env = services.context.environmentVariableCollection;
+    this.disposables = [
+      this.changed,
+      vscode.commands.registerCommand(TELEMETRY_COMMANDS.meter, () => this.meter()),
+      vscode.commands.registerCommand(TELEMETRY_COMMANDS.show, () => this.show()),
+      vscode.commands.registerCommand(TELEMETRY_COMMANDS.undo, () => this.undo()),
+      services.addMenuSection('Telemetry', 5, () => this.menu()),
+    ];
   }
 
-  async function meter(): Promise<void> {
-    const p = await plans();
-    const line = (who: string, plan: SetupPlan, what: (w: Record<string, unknown>) => string) =>
-      'skip' in plan ? `• ${who}: left as it is. ${plan.skip}` : `• ${who}: ${what(plan.writes)}`;
-    const vars = (w: Record<string, unknown>) => `new terminals get ${Object.keys(w).join(', ')}`;
-    const detail = [
-      line(
-        'Copilot Chat',
-        p.copilot,
-        (w) => `the user settings github.copilot.chat.otel.* send to ${String(w[COPILOT_OTEL.otlpEndpoint])}`,
-      ),
-      line('Claude Code', p.claudeCode, vars),
-      line('Gemini CLI', p.geminiCli, vars),
-      codexHasOtel(p.codexText)
-        ? `• Codex: ${p.codexFile} already has an [otel] table; it stays.`
-        : '• Codex: the [otel] block is offered to copy.',
-      '',
-      'Unmetered stores token counts only, never prompt or response text. "Unmetered: Undo Telemetry Metering" restores your settings.',
-    ].join('\n');
-    const ok = await vscode.window.showWarningMessage('Meter Copilot Chat and agent telemetry?', { modal: true, detail }, 'Turn On');
+  needed(): string | null {
+    return this.isOn() ? 'agents send telemetry to it' : null;
+  }
+
+  dispose(): void {
+    void this.otlp.flushMetrics().then(() => this.join.flush());
+    this.otlp.dispose();
+    this.join.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private state(): SetupState {
+    return this.services.context.globalState.get<SetupState>(STATE) ?? {};
+  }
+
+  private isOn(): boolean {
+    const s = this.state();
+    return !!(s.copilot || s.terminals);
+  }
+
+  private async save(s: SetupState): Promise<void> {
+    await this.services.context.globalState.update(STATE, s.copilot || s.terminals ? s : undefined);
+    this.changed.fire();
+  }
+
+  private async meter(): Promise<void> {
+    const port = this.port();
+    const p = await plans(port);
+    const ok = await vscode.window.showWarningMessage(
+      'Meter Copilot Chat and agent telemetry?',
+      { modal: true, detail: planDetail(p) },
+      'Turn On',
+    );
     if (ok !== 'Turn On') return;
-    const s = state();
-    if ('writes' in p.copilot) {
-      const config = vscode.workspace.getConfiguration();
-      const previous = s.copilot?.previous ?? {};
-      for (const [key, value] of Object.entries(p.copilot.writes)) {
-        if (!(key in previous)) previous[key] = config.inspect(key)?.globalValue ?? null;
-        await config.update(key, value, vscode.ConfigurationTarget.Global);
-      }
-      s.copilot = { previous, written: p.copilot.writes };
-    }
+    const s = this.state();
+    if ('writes' in p.copilot) s.copilot = await writeCopilotSettings(p.copilot.writes, s.copilot?.previous ?? {});
     const terminals: Record<string, string> = { ...s.terminals };
     for (const plan of [p.claudeCode, p.geminiCli]) if ('writes' in plan) Object.assign(terminals, plan.writes);
-    for (const [name, value] of Object.entries(terminals)) if (env.get(name)?.value !== value) env.replace(name, value);
+    for (const [name, value] of Object.entries(terminals)) if (this.env.get(name)?.value !== value) this.env.replace(name, value);
     if (Object.keys(terminals).length) s.terminals = terminals;
-    await save(s);
+    await this.save(s);
     if (!codexHasOtel(p.codexText)) {
       const copy = await vscode.window.showInformationMessage(
-        `Unmetered meters telemetry on http://127.0.0.1:${port()}. For Codex, add the [otel] block to ${p.codexFile}.`,
+        `Unmetered meters telemetry on http://127.0.0.1:${this.port()}. For Codex, add the [otel] block to ${p.codexFile}.`,
         'Copy Codex Block',
       );
-      if (copy) await vscode.env.clipboard.writeText(codexOtelBlock(port()));
+      if (copy) await vscode.env.clipboard.writeText(codexOtelBlock(this.port()));
     }
   }
 
-  async function undo(): Promise<void> {
-    const s = state();
+  private async undo(): Promise<void> {
+    const s = this.state();
     const undone: string[] = [];
     if (s.copilot) {
-      const config = vscode.workspace.getConfiguration();
-      for (const [key, previous] of Object.entries(s.copilot.previous)) {
-        // A value the user changed since is theirs now: only what Unmetered wrote is put back.
-        if (JSON.stringify(config.inspect(key)?.globalValue) !== JSON.stringify(s.copilot.written[key])) continue;
-        await config.update(key, previous ?? undefined, vscode.ConfigurationTarget.Global);
-      }
+      await restoreCopilotSettings(s.copilot);
       undone.push('Copilot Chat settings');
     }
-    for (const name of Object.keys(s.terminals ?? {})) env.delete(name);
+    for (const name of Object.keys(s.terminals ?? {})) this.env.delete(name);
     if (s.terminals) undone.push('terminal variables');
-    await save({});
+    await this.save({});
     void vscode.window.showInformationMessage(
       undone.length ? `Unmetered: telemetry metering undone (${undone.join(', ')}).` : 'Unmetered: telemetry metering was not on.',
     );
   }
 
-  async function show(): Promise<void> {
-    const s = state();
-    const st = receiver.stats();
-    const j = join.stats();
+  private async show(): Promise<void> {
+    const s = this.state();
+    const st = this.otlp.stats();
+    const j = this.join.stats();
     const lines = [
-      `Receiver: http://127.0.0.1:${port()}/v1/logs and /v1/metrics (on the gateway's port)`,
+      `Receiver: http://127.0.0.1:${this.port()}/v1/logs and /v1/metrics (on the gateway's port)`,
       `Copilot Chat: ${s.copilot ? `github.copilot.chat.otel.* set by Unmetered` : 'not set by Unmetered'}`,
       `New terminals: ${s.terminals ? Object.keys(s.terminals).join(', ') : 'no variables set'}`,
       '',
-      `This session: ${st.requests} exports, ${st.interactions} requests read, ${j.recorded} recorded, ${j.joined} already seen in a log or the gateway, ${st.rejected} unreadable.`,
+      `This session: ${st.requests} exports, ${st.interactions} requests read, ${j.recorded} recorded, ` +
+        `${j.joined} already seen in a log or the gateway, ${st.rejected} unreadable.`,
     ];
     const act = await vscode.window.showInformationMessage(
       'Unmetered telemetry',
       { modal: true, detail: lines.join('\n') },
       ...(s.copilot || s.terminals ? ['Undo Telemetry Metering'] : ['Turn On…']),
     );
-    if (act === 'Undo Telemetry Metering') await undo();
-    if (act === 'Turn On…') await meter();
+    if (act === 'Undo Telemetry Metering') await this.undo();
+    if (act === 'Turn On…') await this.meter();
   }
 
-  const menu = (): MenuItem[] => {
-    const on = !!(state().copilot || state().terminals);
+  private menu(): MenuItem[] {
     return [
-      on
-        ? { label: '$(pulse) Telemetry metering is on', description: 'Copilot Chat and agents', run: () => show() }
-        : { label: '$(pulse) Meter Copilot Chat and agent telemetry…', run: () => meter() },
+      this.isOn()
+        ? { label: '$(pulse) Telemetry metering is on', description: 'Copilot Chat and agents', run: () => this.show() }
+        : { label: '$(pulse) Meter Copilot Chat and agent telemetry…', run: () => this.meter() },
     ];
-  };
+  }
+}
 
-  const disposables = [
-    changed,
-    vscode.commands.registerCommand(TELEMETRY_COMMANDS.meter, () => meter()),
-    vscode.commands.registerCommand(TELEMETRY_COMMANDS.show, () => show()),
-    vscode.commands.registerCommand(TELEMETRY_COMMANDS.undo, () => undo()),
-    services.addMenuSection('Telemetry', 5, menu),
-  ];
-  return {
-    otlp: receiver,
-    needed: () => (state().copilot || state().terminals ? 'agents send telemetry to it' : null),
-    onDidChangeNeed: changed.event,
-    dispose() {
-      void receiver.flushMetrics().then(() => join.flush());
-      receiver.dispose();
-      join.dispose();
-      for (const d of disposables) d.dispose();
-    },
-  };
+/** Writes Copilot's user settings, keeping the value each had before Unmetered first wrote it. */
+async function writeCopilotSettings(
+  writes: Record<string, unknown>,
+  previous: Record<string, unknown>,
+): Promise<NonNullable<SetupState['copilot']>> {
+  const config = vscode.workspace.getConfiguration();
+  for (const [key, value] of Object.entries(writes)) {
+    if (!(key in previous)) previous[key] = config.inspect(key)?.globalValue ?? null;
+    await config.update(key, value, vscode.ConfigurationTarget.Global);
+  }
+  return { previous, written: writes };
+}
+
+async function restoreCopilotSettings(copilot: NonNullable<SetupState['copilot']>): Promise<void> {
+  const config = vscode.workspace.getConfiguration();
+  for (const [key, previous] of Object.entries(copilot.previous)) {
+    // A value the user changed since is theirs now: only what Unmetered wrote is put back.
+    if (JSON.stringify(config.inspect(key)?.globalValue) !== JSON.stringify(copilot.written[key])) continue;
+    await config.update(key, previous ?? undefined, vscode.ConfigurationTarget.Global);
+  }
 }
 
 /** Whether an installed extension declares `key` (VS Code refuses to write an undeclared setting). */

@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import { evaluateBudgets, type BudgetStatus } from '../core/budgets/evaluate';
-import { normaliseBudgetSettings } from '../core/budgets/settings';
 import { normaliseTelemetry } from '../core/otlp/export/config';
 import { openExportSession, runPeriodically } from '../core/otlp/export/session';
 import { systemClock } from '../core/ports';
@@ -20,8 +19,7 @@ export function registerTelemetryExport(services: Services, version: string): vs
     const mine = ++generation;
     await loop?.stop();
     loop = null;
-    const c = vscode.workspace.getConfiguration('unmetered');
-    const { value: config, warnings } = normaliseTelemetry(c.get('telemetry') ?? {}, process.env);
+    const { value: config, warnings } = normaliseTelemetry(services.settings.written('telemetry') ?? {}, process.env);
     for (const w of warnings) services.logger.warn(w);
     if (!config.enabled) return;
     const session = await openExportSession({
@@ -31,18 +29,12 @@ export function registerTelemetryExport(services: Services, version: string): vs
       logger: services.logger,
       version,
       priceTable: services.prices().version,
-      copilotBilledPerToken: c.get<boolean>('copilot.billedPerToken') === true,
+      copilotBilledPerToken: services.settings.current.copilotBilledPerToken,
       budgets: () => budgets,
     });
     if (mine !== generation) return void (await session.close());
     const refreshBudgets = async () => {
-      const settings = normaliseBudgetSettings({
-        monthlyBudget: c.get('monthlyBudget'),
-        dailyBudget: c.get('dailyBudget'),
-        projectBudgets: c.get('projectBudgets'),
-        budgetThresholds: c.get('budgetThresholds'),
-        budgetEnforcement: c.get('budgetEnforcement'),
-      }).value;
+      const settings = services.settings.current.budgets;
       budgets = evaluateBudgets(await services.records(), { now: Date.now(), timeZone: services.timeZone(), settings });
     };
     await refreshBudgets().catch(() => {});
@@ -56,7 +48,7 @@ export function registerTelemetryExport(services: Services, version: string): vs
   void start().catch((e: Error) => services.logger.warn(`telemetry export could not start: ${e.message}`));
   const subs = [
     services.onDidChangeLedger(() => loop?.nudge()),
-    vscode.workspace.onDidChangeConfiguration((e) => {
+    services.settings.onDidChange((e) => {
       if (e.affectsConfiguration('unmetered.telemetry'))
         void start().catch((err: Error) => services.logger.warn(`telemetry export: ${err.message}`));
     }),

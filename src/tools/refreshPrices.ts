@@ -9,7 +9,8 @@
  *   --out <path>   where to write (default src/core/pricing/snapshot.json)
  *   --date YYYY-MM-DD   the fetch date to record (default today, UTC)
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import path from 'node:path';
 import { priceFromLiteLLM } from '../core/pricing/cost';
 import { buildSnapshot, LITELLM_PATH, LITELLM_REPO, serializeSnapshot, type PriceSnapshot } from '../core/pricing/litellm';
@@ -77,7 +78,8 @@ async function main(): Promise<void> {
   } catch {
     // first run or unreadable: nothing to compare with
   }
-  await writeFile(args.out, serializeSnapshot(snapshot));
+  // Replaced whole: an interrupted refresh leaves the previous snapshot, never a torn one the build would ship.
+  await writeFileAtomic(args.out, serializeSnapshot(snapshot));
   for (const line of summarise(before, snapshot)) process.stdout.write(line + '\n');
   process.stdout.write(`wrote ${args.out}\n`);
 }

@@ -45,7 +45,8 @@ function report(title: string, runs: Record<string, number[]>, reference: string
     const ratio =
       k === reference
         ? ''
-        : `   ${(best(xs) / best(ref)).toFixed(2)}× best, ${(median(xs) / median(ref)).toFixed(2)}× median of ${reference}; +${(best(xs) - best(ref)).toFixed(0)} ms best`;
+        : `   ${(best(xs) / best(ref)).toFixed(2)}× best, ${(median(xs) / median(ref)).toFixed(2)}× median of ${reference}; +` +
+          `${(best(xs) - best(ref)).toFixed(0)} ms best`;
     console.log(`  ${k.padEnd(34)} best ${best(xs).toFixed(1).padStart(7)} ms  median ${median(xs).toFixed(1).padStart(7)} ms${ratio}`);
     console.log(`    every run: ${xs.map((x) => x.toFixed(0)).join(' ')}`);
   }

@@ -73,7 +73,8 @@ function timeRows(runs: Record<string, Run[]>, refs: string[]): void {
     const a = runs[ours].map((r) => r.ms);
     const b = runs[ref].map((r) => r.ms);
     console.log(
-      `  ratio ${ours} / ${ref}: ${(best(a) / best(b)).toFixed(2)}× best, ${(median(a) / median(b)).toFixed(2)}× median; +${(best(a) - best(b)).toFixed(0)} ms best`,
+      `  ratio ${ours} / ${ref}: ${(best(a) / best(b)).toFixed(2)}× best, ${(median(a) / median(b)).toFixed(2)}× median; +` +
+        `${(best(a) - best(b)).toFixed(0)} ms best`,
     );
   }
 }

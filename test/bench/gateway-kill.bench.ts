@@ -113,10 +113,11 @@ async function round(upstreamUrl: string): Promise<Round> {
 async function main(): Promise<void> {
   const upstream = await startFakeAnthropic({ text: 'one two three four five six seven eight nine ten' });
   console.log(
-    `gateway load-and-kill benchmark: ${CONCURRENCY} concurrent streams through the CLI gateway (child process), SIGKILL after 1-5 s, ${ROUNDS} rounds; bound ${DURABLE_MS} ms; Node ${process.version}, load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')} on ${os.cpus().length} CPUs`,
+    `gateway load-and-kill benchmark: ${CONCURRENCY} concurrent streams through the CLI gateway (child` +
+      ` process), SIGKILL after 1-5 s, ${ROUNDS} rounds; bound ${DURABLE_MS} ms; Node ${process.version}, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} on ${os.cpus().length} CPUs`,
   );
   console.log(
     'round'.padEnd(6),

@@ -116,10 +116,11 @@ async function main(): Promise<void> {
   ];
   // p99 on a shared 2-core machine is mostly scheduling: the load average says how busy it was.
   console.log(
-    `gateway benchmark: ${N} requests per row after ${WARMUP} warm-up, loopback fake vendor, client, gateway and vendor in one process, Node ${process.version}, load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')} on ${os.cpus().length} CPUs`,
+    `gateway benchmark: ${N} requests per row after ${WARMUP} warm-up, loopback fake vendor, client, gateway` +
+      ` and vendor in one process, Node ${process.version}, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} on ${os.cpus().length} CPUs`,
   );
   console.log(
     'row'.padEnd(44),

@@ -278,7 +278,8 @@ async function main(): Promise<void> {
     const files = readdirSync(segDir);
     const bytes = files.reduce((n, f) => n + statSync(path.join(segDir, f)).size, 0);
     console.log(
-      `generated ${lines} lines (${N} interactions, 2% first seen partial) in ${ms(gen)}; appended in batches of 10,000 in ${ms(write)} (${Math.round(lines / (write / 1000))} records/s)`,
+      `generated ${lines} lines (${N} interactions, 2% first seen partial) in ${ms(gen)}; appended in batches` +
+        ` of 10,000 in ${ms(write)} (${Math.round(lines / (write / 1000))} records/s)`,
     );
     console.log(`ledger: ${files.length} monthly segments, ${(bytes / 1e6).toFixed(1)} MB (${Math.round(bytes / lines)} bytes/line)`);
 
@@ -303,14 +304,17 @@ async function main(): Promise<void> {
     if (open.duplicates !== first.duplicates) throw new Error('snapshot and text disagree on duplicate lines');
     const line = (label: string, o: Record<string, number>) =>
       console.log(
-        `${label}: open ${ms(o.openMs)} + pass ${ms(o.passMs)} = ${ms(o.openMs + o.passMs)} wall (${ms(o.cpuMs)} CPU)${o.meterMs !== undefined ? `; computeMeter ${ms(o.meterMs)} → open + meter ${ms(o.openMs + o.meterMs)}` : ''}, peak RSS ${o.maxRssMB} MB`,
+        `${label}: open ${ms(o.openMs)} + pass ${ms(o.passMs)} = ${ms(o.openMs + o.passMs)} wall (` +
+          `${ms(o.cpuMs)} CPU)` +
+          `${o.meterMs !== undefined ? `; computeMeter ${ms(o.meterMs)} → open + meter ${ms(o.openMs + o.meterMs)}` : ''}, peak RSS ${o.maxRssMB} MB`,
       );
     line('first open (parses the JSONL, writes snapshots)', first);
     line('open (from snapshots, best of 5)               ', open);
     line('peer: readFileSync + split + JSON.parse (best 5)', naive);
     console.log(`  [target: open + pass, and open + computeMeter, well under 1000 ms]  ${open.duplicates} superseded copies skipped`);
     console.log(
-      `ratio peer / ledger open+pass: ${((naive.openMs + naive.passMs) / (open.openMs + open.passMs)).toFixed(2)}x wall, ${(naive.cpuMs / open.cpuMs).toFixed(2)}x CPU; ` +
+      `ratio peer / ledger` +
+        ` open+pass: ${((naive.openMs + naive.passMs) / (open.openMs + open.passMs)).toFixed(2)}x wall, ${(naive.cpuMs / open.cpuMs).toFixed(2)}x CPU; ` +
         `peer / first open: ${((naive.openMs + naive.passMs) / (first.openMs + first.passMs)).toFixed(2)}x wall`,
     );
 
@@ -329,7 +333,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < 1000; i++) await ledger.append([record(`bench-append:${i}`, new Date(base + i * 1000).toISOString())]);
     const dupMs = (performance.now() - dupStart) / 1000;
     console.log(
-      `append 1 record (fsync): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(lat[lat.length - 1])}; re-append of a stored id (no write): ${ms(dupMs)} each`,
+      `append 1 record` +
+        ` (fsync): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(lat[lat.length - 1])}; re-append of a stored id (no write): ${ms(dupMs)} each`,
     );
 
     // Another process appends; how long until our watchLedger callback runs?

@@ -123,15 +123,18 @@ async function main(): Promise<void> {
     if (r.error) throw new Error(r.error);
     const peakMB = process.resourceUsage().maxRSS / 1024;
     console.log(
-      `export: ${r.sent.toLocaleString('en-US')} events (every line: each copy is more complete than the one before) in ${r.batches} batches of ${config.batchSize}`,
+      `export: ${r.sent.toLocaleString('en-US')} events (every line: each copy is more complete than the one` +
+        ` before) in ${r.batches} batches of ${config.batchSize}`,
     );
     console.log(
-      `  ${secs.toFixed(1)} s, ${Math.round(r.sent / secs).toLocaleString('en-US')} events/s, ${(stats.bytes / 1e6).toFixed(0)} MB in ${stats.requests} requests`,
+      `  ${secs.toFixed(1)} s, ${Math.round(r.sent / secs).toLocaleString('en-US')} events/s, ${(stats.bytes / 1e6).toFixed(0)}` +
+        ` MB in ${stats.requests} requests`,
     );
     console.log(`  peak memory (max RSS) ${peakMB.toFixed(0)} MB`);
     // On a machine shared with other work the wall clock stretches; the CPU time is what the export itself took.
     console.log(
-      `  CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+      `  CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)})` +
+        `; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
     );
     console.log(`  target: under 60 s — ${secs < 60 ? 'met' : 'NOT MET'}`);
     if (r.sent !== lines) throw new Error(`sent ${r.sent} events, expected one per line (${lines})`);

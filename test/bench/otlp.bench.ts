@@ -129,7 +129,8 @@ async function main(): Promise<void> {
   const stored = ledger.records().length;
   if (stored !== EVENTS) throw new Error(`expected ${EVENTS} records, the ledger has ${stored}`);
   console.log(
-    `received and recorded: ${EVENTS} events in ${secs.toFixed(2)} s = ${Math.round(EVENTS / secs).toLocaleString('en-US')} events/s (SDK sender, fsynced ledger)`,
+    `received and recorded: ${EVENTS} events in ${secs.toFixed(2)} s = ${Math.round(EVENTS / secs).toLocaleString('en-US')} events/s (SDK` +
+      ` sender, fsynced ledger)`,
   );
 
   // 2. Latency the receiver adds for the sender, vs a bare server that answers 200 at once.

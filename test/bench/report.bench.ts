@@ -164,19 +164,23 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `generated ${DEVELOPERS * WEEKS} weekly summaries (${mb(bytes)} of JSON, ${Math.round(bytes / (DEVELOPERS * WEEKS) / 1000)} kB each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `generated ${DEVELOPERS * WEEKS} weekly summaries (` +
+        `${mb(bytes)} of JSON, ${Math.round(bytes / (DEVELOPERS * WEEKS) / 1000)} kB each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
 
     const peer = child('parse', dir);
     const merge = child('merge', dir);
     console.log(
-      `team merge (${merge.files} files → ${merge.developers} developers, read + schema check + merge + md/html/csv/json): ${(merge.ms / 1000).toFixed(2)} s, peak RSS ${mb(merge.maxRssKB * 1024)}`,
+      `team merge (${merge.files} files → ${merge.developers} developers, read + schema check + merge +` +
+        ` md/html/csv/json): ${(merge.ms / 1000).toFixed(2)} s, peak RSS ${mb(merge.maxRssKB * 1024)}`,
     );
     console.log(
       `peer: read + JSON.parse only:                        ${(peer.ms / 1000).toFixed(2)} s, peak RSS ${mb(peer.maxRssKB * 1024)}`,
     );
     console.log(
-      `ratio merge / parse-only: ${(merge.ms / peer.ms).toFixed(2)}× time, ${(merge.maxRssKB / peer.maxRssKB).toFixed(2)}× memory; ${Math.round(merge.files! / (merge.ms / 1000))} summaries/s`,
+      `ratio merge /` +
+        ` parse-only: ${(merge.ms / peer.ms).toFixed(2)}× time, ${(merge.maxRssKB / peer.maxRssKB).toFixed(2)}×` +
+        ` memory; ${Math.round(merge.files! / (merge.ms / 1000))} summaries/s`,
     );
 
     // 2. one developer's year

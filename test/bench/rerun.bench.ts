@@ -122,10 +122,11 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
     }
     const mb = corpus.bytes / (1 << 20);
     const out = [
-      `\n${shape} lines: ${mb.toFixed(0)} MB in ${corpus.files.length} files, ${before} interactions; cold import ${f0(cold.ms)} ms; ${RUNS} alternating runs; load average ${os
-        .loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')}`,
+      `\n${shape} lines: ${mb.toFixed(0)} MB in ${corpus.files.length} files, ${before} interactions;` +
+        ` cold import ${f0(cold.ms)} ms; ${RUNS} alternating runs; load average ${os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')}`,
     ];
     const ref = runs.ccusage;
     for (const [k, xs] of Object.entries(runs)) {
@@ -134,7 +135,8 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
       const ratio =
         k === 'ccusage'
           ? '  (full re-scan)'
-          : `  ${(best(ms) / best(ref.map((x) => x.ms))).toFixed(3)}× best, ${(median(ms) / median(ref.map((x) => x.ms))).toFixed(3)}× median of ccusage; CPU ${(best(cpu) / best(ref.map((x) => x.cpuMs))).toFixed(3)}×`;
+          : `  ${(best(ms) / best(ref.map((x) => x.ms))).toFixed(3)}× best, ${(median(ms) / median(ref.map((x) => x.ms))).toFixed(3)}× median of` +
+            ` ccusage; CPU ${(best(cpu) / best(ref.map((x) => x.cpuMs))).toFixed(3)}×`;
       out.push(
         `  ${k.padEnd(18)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms${ratio}`,
       );
@@ -215,7 +217,9 @@ async function memoryRows(): Promise<string[]> {
     return [
       `\nmemory for a year of history (${YEAR_N.toLocaleString('en-US')} interactions), heap after GC:`,
       `  as records (the ledger's view, what the extension host holds today): ${rec.heapMB.toFixed(1)} MB (process RSS ${rec.rssMB.toFixed(0)} MB)`,
-      `  as the rollup (aggregates):                                           ${agg.heapMB.toFixed(1)} MB (process RSS ${agg.rssMB.toFixed(0)} MB)  ${(agg.heapMB / rec.heapMB).toFixed(3)}× of records`,
+      `  as the rollup (aggregates):` +
+        `                                           ${agg.heapMB.toFixed(1)}` +
+        ` MB (process RSS ${agg.rssMB.toFixed(0)} MB)  ${(agg.heapMB / rec.heapMB).toFixed(3)}× of records`,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

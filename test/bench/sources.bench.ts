@@ -256,10 +256,14 @@ async function sqliteDatabases(): Promise<{ opencodeBytes: number; copilotBytes:
   const SQL = await init({ wasmBinary: readFileSync(require.resolve(SQL_WASM)) });
   const messages = Math.max(500, Math.round((20_000 * SIZE_MB) / 1024));
   const oc = new SQL.Database();
-  oc.exec(`CREATE TABLE message (id text PRIMARY KEY, session_id text NOT NULL, time_created integer NOT NULL, time_updated integer NOT NULL, data text NOT NULL);
+  oc.exec(
+    `CREATE TABLE message (id text PRIMARY KEY, session_id text NOT NULL, time_created integer NOT NULL,` +
+      ` time_updated integer NOT NULL, data text NOT NULL);
     CREATE INDEX message_session_time_created_id_idx ON message (session_id, time_created, id);
-    CREATE TABLE part (id text PRIMARY KEY, message_id text NOT NULL, session_id text NOT NULL, time_created integer NOT NULL, time_updated integer NOT NULL, data text NOT NULL);
-    CREATE INDEX part_message_id_id_idx ON part (message_id, id); CREATE INDEX part_session_idx ON part (session_id);`);
+    CREATE TABLE part (id text PRIMARY KEY, message_id text NOT NULL, session_id text NOT NULL, time_created` +
+      ` integer NOT NULL, time_updated integer NOT NULL, data text NOT NULL);
+    CREATE INDEX part_message_id_id_idx ON part (message_id, id); CREATE INDEX part_session_idx ON part (session_id);`,
+  );
   oc.exec('BEGIN');
   const t0 = Date.parse('2025-10-01T09:00:00.000Z');
   for (let k = 0; k < messages; k++) {
@@ -321,7 +325,8 @@ async function sqliteDatabases(): Promise<{ opencodeBytes: number; copilotBytes:
       at,
     ]);
     cp.exec(
-      'INSERT INTO assistant_usage_events (session_id, turn_index, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, total_nano_aiu, token_details_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO assistant_usage_events (session_id, turn_index, model, input_tokens, output_tokens,' +
+        ' cache_read_tokens, cache_write_tokens, reasoning_tokens, total_nano_aiu, token_details_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [`s-${Math.floor(k / 40)}`, k % 40, 'gpt-5', 21_000 + (k % 50), 300, 20_000, 0, 64, 1_000_000, '[]', at],
     );
   }
@@ -444,11 +449,14 @@ async function main(): Promise<void> {
   const max = lat[lat.length - 1];
 
   console.log(
-    `\nbest of 3, alternating; load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`,
+    `\nbest of 3, alternating;` +
+      ` load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after (over 1.5 on 2 cores: others' jobs inflate the figures)`,
   );
   line('cold import, Claude Code:', ours);
   console.log(
-    `ccusage@20.0.24 daily --offline (same Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`,
+    `ccusage@20.0.24 daily --offline (same` +
+      ` Claude files): ${f1(peer.ms)} ms (CPU ${f1(peer.cpuMs)} ms), ${f1(mb(corpus.claudeBytes) / (peer.ms / 1000))} MB/s` +
+      `${peer.maxRssMB ? `, peak RSS ${f1(peer.maxRssMB)} MB` : ''}`,
   );
   console.log(
     `  runs: ours ${runs.map((r) => Math.round(r.ms)).join(', ')} ms; ccusage ${peers.map((r) => Math.round(r.ms)).join(', ')} ms`,

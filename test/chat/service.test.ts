@@ -582,7 +582,8 @@ test('Ollama errors: a model that is not pulled says how to pull it; Ollama not 
         assert.equal(e.code, 'E_CHAT_MODEL_NOT_FOUND');
         assert.equal(
           e.message,
-          `The model "llama3.3:70b" is not installed in Ollama at ${ol.url}. Pull it with \`ollama pull llama3.3:70b\` or the "Unmetered: Pull a model…" command.`,
+          `The model "llama3.3:70b" is not installed in Ollama at ${ol.url}. Pull it with \`ollama pull` +
+            ` llama3.3:70b\` or the "Unmetered: Pull a model…" command.`,
         );
         return true;
       },

@@ -74,19 +74,23 @@ describe('unmetered import --rebuild', { timeout: 90_000 }, () => {
     assert.deepEqual([again.written, again.ledgerInteractions], [0, 2]);
   });
 
-  it('a ledger restored from an older backup: a plain import misses what the offsets passed; --rebuild restores it, and a second --rebuild adds nothing', () => {
-    // The restored backup predates both lines: its segment files are gone, the offsets file says "read".
-    rmSync(path.join(dir, 'data', 'ledger'), { recursive: true });
-    const plain = json(['import']);
-    assert.deepEqual([plain.written, plain.ledgerInteractions], [0, 0]);
-    const rebuilt = json(['import', '--rebuild']);
-    assert.deepEqual([rebuilt.rebuild, rebuilt.filesRead, rebuilt.written, rebuilt.ledgerInteractions], [true, 1, 2, 2]);
-    const twice = json(['import', '--rebuild']);
-    assert.deepEqual([twice.written, twice.ledgerInteractions], [0, 2]);
-    // The report sees each response once: 100 + 200 input tokens.
-    const report = json(['report', '--no-scan']);
-    assert.deepEqual([report.totals.interactions, report.totals.inputTokens], [2, 300]);
-  });
+  it(
+    'a ledger restored from an older backup: a plain import misses what the offsets passed' +
+      '; --rebuild restores it, and a second --rebuild adds nothing',
+    () => {
+      // The restored backup predates both lines: its segment files are gone, the offsets file says "read".
+      rmSync(path.join(dir, 'data', 'ledger'), { recursive: true });
+      const plain = json(['import']);
+      assert.deepEqual([plain.written, plain.ledgerInteractions], [0, 0]);
+      const rebuilt = json(['import', '--rebuild']);
+      assert.deepEqual([rebuilt.rebuild, rebuilt.filesRead, rebuilt.written, rebuilt.ledgerInteractions], [true, 1, 2, 2]);
+      const twice = json(['import', '--rebuild']);
+      assert.deepEqual([twice.written, twice.ledgerInteractions], [0, 2]);
+      // The report sees each response once: 100 + 200 input tokens.
+      const report = json(['report', '--no-scan']);
+      assert.deepEqual([report.totals.interactions, report.totals.inputTokens], [2, 300]);
+    },
+  );
 
   it('text output says what it did, with plurals', () => {
     const r = run(['import']);

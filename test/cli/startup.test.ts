@@ -15,7 +15,8 @@ function loaded(args: string[], logs: string, home: string): string[] {
   const hook = path.join(home, 'loaded.cjs');
   writeFileSync(
     hook,
-    "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache).map((f) => require('path').basename(f))) + '\\n'));\n",
+    "process.on('exit', () => process.stderr.write('\\nLOADED ' +" +
+      " JSON.stringify(Object.keys(require.cache).map((f) => require('path').basename(f))) + '\\n'));\n",
   );
   const r = spawnSync(process.execPath, ['-r', hook, cli, ...args], {
     encoding: 'utf8',

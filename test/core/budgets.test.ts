@@ -67,7 +67,8 @@ describe('budget settings', { timeout: 10_000 }, () => {
     assert.deepEqual(r.value.enforce, { monthly: 'off', daily: 'off' });
     assert.deepEqual(r.warnings, [
       'unmetered.dailyBudget: expected a number of US dollars between 0 and 1,000,000, got -3; no daily budget is applied',
-      'unmetered.projectBudgets: expected an object of project name → US dollars per month, e.g. {"webapp": 50}, got ["webapp"]; no project budget is applied',
+      'unmetered.projectBudgets: expected an object of project name → US dollars per month, e.g. {"webapp": 50}' +
+        ', got ["webapp"]; no project budget is applied',
       'unmetered.budgetThresholds: expected a list of 1 to 10 whole percentages from 1 to 1000, e.g. [50, 80, 100], got [50,"lots"]; using [50, 80, 100]',
       'unmetered.budgetEnforcement.daily: expected "off", "fallback" or "refuse", got "block"; using "off"',
       'unmetered.budgetEnforcement: "projects" is not a budget the gateway enforces (expected "monthly" or "daily"); ignored',

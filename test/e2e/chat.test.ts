@@ -65,7 +65,8 @@ const page = () => vscode.page;
 /** Visible list rows under `scope` (VS Code puts each row's parts in its aria label, comma-separated). */
 const visibleRows = (scope = '') =>
   page().evaluate(
-    `[...document.querySelectorAll(${JSON.stringify(`${scope} .monaco-list-row`)})].filter((e) => e.offsetParent !== null).map((e) => e.getAttribute('aria-label') || (e.textContent || '').trim())`,
+    `[...document.querySelectorAll(${JSON.stringify(`${scope} .monaco-list-row`)})].filter((e) =>` +
+      ` e.offsetParent !== null).map((e) => e.getAttribute('aria-label') || (e.textContent || '').trim())`,
   ) as Promise<string[]>;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {

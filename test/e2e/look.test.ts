@@ -159,7 +159,8 @@ async function assertReadable(where: Frame | Page, what: string, selector: strin
 
 async function errorNotifications(): Promise<string[]> {
   return vs.page.evaluate(
-    `[...document.querySelectorAll('.notifications-toasts .notification-list-item')].filter((e) => e.querySelector('.codicon-error')).map((e) => (e.textContent || '').trim())`,
+    `[...document.querySelectorAll('.notifications-toasts .notification-list-item')].filter((e) =>` +
+      ` e.querySelector('.codicon-error')).map((e) => (e.textContent || '').trim())`,
   ) as Promise<string[]>;
 }
 
@@ -200,7 +201,8 @@ async function settleBudgetNotice(): Promise<void> {
 /** Texts of the visible elements under `selector` that are cut short (an ellipsis or a scroll needed). */
 async function clipped(selector: string): Promise<string[]> {
   return vs.page.evaluate(
-    `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.offsetParent !== null &&` +
+      ` e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
   ) as Promise<string[]>;
 }
 
@@ -328,12 +330,15 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
         assert.deepEqual(await f.locator('.card[data-period="today"] .v').innerText(), '$6.75');
         assert.deepEqual(await f.locator('.card[data-period="week"] .v').innerText(), '$6.75');
         // Every header cell that is shown lies inside the table's box: nothing clipped, no scroll needed.
-        const clip = (await f.evaluate(`(() => {
+        const clip = (await f.evaluate(
+          `(() => {
           const wrap = document.querySelector('#recent');
           const right = wrap.getBoundingClientRect().right;
           const cells = [...document.querySelectorAll('[data-testid="recent"] th')].filter((th) => th.offsetParent !== null);
-          return { scroll: wrap.scrollWidth - wrap.clientWidth, shown: cells.map((th) => th.textContent), out: cells.filter((th) => th.getBoundingClientRect().right > right + 1).map((th) => th.textContent) };
-        })()`)) as { scroll: number; shown: string[]; out: string[] };
+          return { scroll: wrap.scrollWidth - wrap.clientWidth, shown: cells.map((th) => th.textContent), out:` +
+            ` cells.filter((th) => th.getBoundingClientRect().right > right + 1).map((th) => th.textContent) };
+        })()`,
+        )) as { scroll: number; shown: string[]; out: string[] };
         assert.ok(clip.shown.includes('Cost'), `Cost is shown at ${pageWidth} px: ${clip.shown.join(', ')}`);
         assert.deepEqual(clip.out, [], `columns past the edge at ${pageWidth} px`);
         assert.ok(clip.scroll <= 1, `the table needs no horizontal scroll at ${pageWidth} px (${clip.scroll} px)`);
@@ -444,7 +449,8 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
       await pickerButton.click();
       const visibleRows = () =>
         vs.page.evaluate(
-          `[...document.querySelectorAll('.monaco-list-row')].filter((e) => e.offsetParent !== null).map((e) => e.getAttribute('aria-label') || (e.textContent || '').trim())`,
+          `[...document.querySelectorAll('.monaco-list-row')].filter((e) => e.offsetParent !== null).map((e)` +
+            ` => e.getAttribute('aria-label') || (e.textContent || '').trim())`,
         ) as Promise<string[]>;
       await waitFor('the picker list', async () => (await visibleRows()).length > 0);
       // Models the picker does not feature are folded under "Other Models".

@@ -144,7 +144,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
   // What the window showed is the quickest clue to why.
   const shot = await vscode?.screenshot(`switch-failure-${what.slice(0, 40)}`).catch(() => '');
   throw new Error(
-    `timed out waiting for ${what}; last seen: ${JSON.stringify(last)}; notifications: ${JSON.stringify(await notifications().catch(() => []))}; screenshot: ${shot}`,
+    `timed out waiting for ${what}; last seen: ${JSON.stringify(last)}` +
+      `; notifications: ${JSON.stringify(await notifications().catch(() => []))}; screenshot: ${shot}`,
   );
 }
 
@@ -526,59 +527,63 @@ async function answerDialog(button: string, screenshot: string): Promise<string>
 
 const codexFile = () => path.join(vscode.dirs.home, '.codex', 'config.toml');
 
-test('"Route my agents through Unmetered…" without the Claude Code extension: new terminals and, on confirmation, a Codex profile; Undo removes only what it wrote', async () => {
-  await clearNotifications();
-  const rows = await openRouteChoice();
-  const labels = rows.map((r) => r.label);
-  assert.deepEqual(
-    labels,
-    ['Claude Code in new terminals', `Codex: a profile "unmetered" in ${codexFile()}`, 'Codex: copy the command-line flag'],
-    'the Claude Code extension is not offered when it is not installed',
-  );
-  assert.equal(rows[0].description, `ANTHROPIC_BASE_URL=${gatewayUrl()}`);
-  assert.deepEqual(
-    rows.map((r) => r.checked),
-    ['true', 'false', 'false'],
-  );
-  assert.equal(rows[2].description, `-c openai_base_url="${gatewayUrl()}/v1"`);
-  // A Codex user also ticks the profile, then confirms.
-  await page()
-    .locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'Codex: a profile' })
-    .locator('.monaco-checkbox, .quick-input-list-checkbox, input[type=checkbox]')
-    .first()
-    .click();
-  await waitFor(
-    'the Codex profile ticked',
-    async () => (await quickPick())?.rows.find((r) => r.label.startsWith('Codex: a profile'))?.checked === 'true',
-  );
-  await vscode.screenshot('switch-route-choice');
-  await page().locator('.quick-input-widget .quick-input-box input').press('Enter');
+test(
+  '"Route my agents through Unmetered…" without the Claude Code extension: new terminals and, on' +
+    ' confirmation, a Codex profile; Undo removes only what it wrote',
+  async () => {
+    await clearNotifications();
+    const rows = await openRouteChoice();
+    const labels = rows.map((r) => r.label);
+    assert.deepEqual(
+      labels,
+      ['Claude Code in new terminals', `Codex: a profile "unmetered" in ${codexFile()}`, 'Codex: copy the command-line flag'],
+      'the Claude Code extension is not offered when it is not installed',
+    );
+    assert.equal(rows[0].description, `ANTHROPIC_BASE_URL=${gatewayUrl()}`);
+    assert.deepEqual(
+      rows.map((r) => r.checked),
+      ['true', 'false', 'false'],
+    );
+    assert.equal(rows[2].description, `-c openai_base_url="${gatewayUrl()}/v1"`);
+    // A Codex user also ticks the profile, then confirms.
+    await page()
+      .locator('.quick-input-widget .monaco-list-row:visible', { hasText: 'Codex: a profile' })
+      .locator('.monaco-checkbox, .quick-input-list-checkbox, input[type=checkbox]')
+      .first()
+      .click();
+    await waitFor(
+      'the Codex profile ticked',
+      async () => (await quickPick())?.rows.find((r) => r.label.startsWith('Codex: a profile'))?.checked === 'true',
+    );
+    await vscode.screenshot('switch-route-choice');
+    await page().locator('.quick-input-widget .quick-input-box input').press('Enter');
 
-  const said = await answerDialog('Write', 'switch-route-confirm');
-  assert.match(said, /Unmetered will write/);
-  assert.ok(said.includes(`${codexFile()}: [model_providers.unmetered] and [profiles.unmetered] pointing at ${gatewayUrl()}/v1`), said);
-  assert.ok(!said.includes('claudeCode.environmentVariables'), said);
+    const said = await answerDialog('Write', 'switch-route-confirm');
+    assert.match(said, /Unmetered will write/);
+    assert.ok(said.includes(`${codexFile()}: [model_providers.unmetered] and [profiles.unmetered] pointing at ${gatewayUrl()}/v1`), said);
+    assert.ok(!said.includes('claudeCode.environmentVariables'), said);
 
-  const done = await waitForNotification('Unmetered routes:');
-  assert.match(done, /new terminals; Codex with --profile unmetered\./);
-  const codex = await readFile(codexFile(), 'utf8');
-  assert.ok(codex.startsWith(CODEX_CONFIG), `the user's own Codex settings are kept:\n${codex}`);
-  assert.ok(
-    codex.includes('[model_providers.unmetered]') &&
-      codex.includes(`base_url = "${gatewayUrl()}/v1"`) &&
-      codex.includes('[profiles.unmetered]\nmodel_provider = "unmetered"'),
-    codex,
-  );
+    const done = await waitForNotification('Unmetered routes:');
+    assert.match(done, /new terminals; Codex with --profile unmetered\./);
+    const codex = await readFile(codexFile(), 'utf8');
+    assert.ok(codex.startsWith(CODEX_CONFIG), `the user's own Codex settings are kept:\n${codex}`);
+    assert.ok(
+      codex.includes('[model_providers.unmetered]') &&
+        codex.includes(`base_url = "${gatewayUrl()}/v1"`) &&
+        codex.includes('[profiles.unmetered]\nmodel_provider = "unmetered"'),
+      codex,
+    );
 
-  assert.equal(await baseUrlInNewTerminal('routed'), `[${gatewayUrl()}]`);
-  await vscode.screenshot('switch-routed-terminal');
+    assert.equal(await baseUrlInNewTerminal('routed'), `[${gatewayUrl()}]`);
+    await vscode.screenshot('switch-routed-terminal');
 
-  await clearNotifications();
-  await vscode.runCommand('Unmetered: Undo Agent Routing');
-  assert.equal(await waitForNotification('Unmetered: routing undone'), 'Unmetered: routing undone (terminals, Codex profile).');
-  assert.equal(await readFile(codexFile(), 'utf8'), CODEX_CONFIG, 'undo removes only the Unmetered block');
-  assert.equal(await baseUrlInNewTerminal('undone'), '[]');
-});
+    await clearNotifications();
+    await vscode.runCommand('Unmetered: Undo Agent Routing');
+    assert.equal(await waitForNotification('Unmetered: routing undone'), 'Unmetered: routing undone (terminals, Codex profile).');
+    assert.equal(await readFile(codexFile(), 'utf8'), CODEX_CONFIG, 'undo removes only the Unmetered block');
+    assert.equal(await baseUrlInNewTerminal('undone'), '[]');
+  },
+);
 
 test('with the Claude Code extension installed its setting is routed on confirmation, and "Show What Is Routed" lists and undoes all of it', async () => {
   // Installed as a person installs a .vsix: the stand-in only declares Claude Code's setting.

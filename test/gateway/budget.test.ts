@@ -246,7 +246,8 @@ describe('budget enforcement: refuse in each API’s own error shape', { timeout
       assert.equal(
         body.error.message,
         'Unmetered: the monthly budget of $10.00 is used up ($12.34 spent in 2026-03), so the gateway refuses cloud requests. ' +
-          'Raise the budget in the unmetered.monthlyBudget setting, set unmetered.budgetEnforcement.monthly to "fallback" (serve with the local model) or "off", switch to the local route, or wait until next month.',
+          'Raise the budget in the unmetered.monthlyBudget setting, set unmetered.budgetEnforcement.monthly to' +
+          ' "fallback" (serve with the local model) or "off", switch to the local route, or wait until next month.',
       );
       assert.equal(anthropic.requests.length, toCloud, 'the refused request never reached the vendor');
       await rig.gateway.settled();

@@ -147,7 +147,8 @@ describe('unmetered gateway on LM Studio and llama-server', { timeout: 60_000 },
       assert.deepEqual(
         llama.lines.filter((l) => l.startsWith('warn')),
         [
-          `warn: big.gguf cannot be served yet: llama-server at ${lcpp.url} serves no model "big.gguf". llama-server serves the one model it was started with and cannot pull: restart it with \`-m <model.gguf>\` (or \`-hf <repo>\`) to serve another.`,
+          `warn: big.gguf cannot be served yet: llama-server at ${lcpp.url} serves no model "big.gguf". ` +
+            'llama-server serves the one model it was started with and cannot pull: restart it with `-m <model.gguf>` (or `-hf <repo>`) to serve another.',
         ],
       );
       const studio = await withGateway(
@@ -157,7 +158,8 @@ describe('unmetered gateway on LM Studio and llama-server', { timeout: 60_000 },
       assert.deepEqual(
         studio.lines.filter((l) => l.startsWith('warn')),
         [
-          `warn: qwen/qwen3-coder-30b cannot be served yet: LM Studio at ${lms.url} has no model "qwen/qwen3-coder-30b". Get it with \`lms get qwen/qwen3-coder-30b\` or in the LM Studio app.`,
+          `warn: qwen/qwen3-coder-30b cannot be served yet: LM Studio at ${lms.url} has no model "qwen/qwen3-coder-30b". ` +
+            'Get it with `lms get qwen/qwen3-coder-30b` or in the LM Studio app.',
         ],
       );
     } finally {

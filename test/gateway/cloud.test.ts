@@ -86,12 +86,14 @@ test('Anthropic stream: a message_delta that restates input and cache counts win
   const o = observeResponse('anthropic', true);
   o.push(
     Buffer.from(
-      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_x","model":"claude-opus-4-1","usage":{"input_tokens":5,"cache_read_input_tokens":0,"output_tokens":1}}}\n\n',
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_x","model":"claude-opus-4-1",' +
+        '"usage":{"input_tokens":5,"cache_read_input_tokens":0,"output_tokens":1}}}\n\n',
     ),
   );
   o.push(
     Buffer.from(
-      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":7,"cache_read_input_tokens":90,"output_tokens":30}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},' +
+        '"usage":{"input_tokens":7,"cache_read_input_tokens":90,"output_tokens":30}}\n\n',
     ),
   );
   o.end();

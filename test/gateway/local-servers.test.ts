@@ -118,7 +118,9 @@ describe('the local route on LM Studio and llama.cpp', { timeout: 30_000 }, () =
     assert.equal(body.error.type, 'not_found_error');
     assert.equal(
       body.error.message,
-      `LM Studio at ${oldLms.url} does not serve the Anthropic Messages API (LM Studio serves it since 0.4.1: update it), so the Unmetered gateway cannot send this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`,
+      `LM Studio at ${oldLms.url} does not serve the Anthropic Messages API (LM Studio serves it since 0.4.1:` +
+        ` update it), so the Unmetered gateway cannot send this request to the local model. Point the agent at` +
+        ` an API it serves, or choose a local model on another server.`,
     );
   });
 

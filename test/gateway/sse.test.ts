@@ -41,7 +41,8 @@ test('OpenAI chat chunks with "usage": null are not taken for usage; the final u
   assert.equal(o.observation.reported, null);
   o.push(
     Buffer.from(
-      'data: {"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}}\n\ndata: [DONE]\n\n',
+      'data: {"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2,' +
+        '"prompt_tokens_details":{"cached_tokens":4}}}\n\ndata: [DONE]\n\n',
     ),
   );
   o.end();

@@ -15,9 +15,15 @@ const TWO_GB = 2_000_000_000; // under fzstd's own 2,145,386,496-byte refusal, s
 const GOOD = '019a5000-0000-7000-8000-000000000001';
 const goodLines =
   [
-    `{"timestamp":"2025-11-06T10:00:00.000Z","type":"session_meta","payload":{"id":"${GOOD}","timestamp":"2025-11-06T10:00:00.000Z","cwd":"/home/dev/alpha","originator":"codex_cli_rs","cli_version":"0.46.0","instructions":null,"source":"cli","model_provider":"openai"}}`,
-    '{"timestamp":"2025-11-06T10:00:00.010Z","type":"turn_context","payload":{"cwd":"/home/dev/alpha","approval_policy":"on-request","sandbox_policy":{"type":"read-only"},"model":"gpt-5-codex","effort":"medium","summary":"auto"}}',
-    '{"timestamp":"2025-11-06T10:00:30.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":1000,"cached_input_tokens":0,"output_tokens":100,"reasoning_output_tokens":0,"total_tokens":1100},"last_token_usage":{"input_tokens":1000,"cached_input_tokens":0,"output_tokens":100,"reasoning_output_tokens":0,"total_tokens":1100},"model_context_window":272000},"rate_limits":null}}',
+    `{"timestamp":"2025-11-06T10:00:00.000Z","type":"session_meta","payload":{"id":"` +
+      `${GOOD}","timestamp":"2025-11-06T10:00:00.000Z","cwd":"/home/dev/alpha","originator":"codex_cli_rs",` +
+      `"cli_version":"0.46.0","instructions":null,"source":"cli","model_provider":"openai"}}`,
+    '{"timestamp":"2025-11-06T10:00:00.010Z","type":"turn_context","payload":{"cwd":"/home/dev/alpha",' +
+      '"approval_policy":"on-request","sandbox_policy":{"type":"read-only"},"model":"gpt-5-codex","effort":"medium","summary":"auto"}}',
+    '{"timestamp":"2025-11-06T10:00:30.000Z","type":"event_msg","payload":{"type":"token_count",' +
+      '"info":{"total_token_usage":{"input_tokens":1000,"cached_input_tokens":0,"output_tokens":100,' +
+      '"reasoning_output_tokens":0,"total_tokens":1100},"last_token_usage":{"input_tokens":1000,' +
+      '"cached_input_tokens":0,"output_tokens":100,"reasoning_output_tokens":0,"total_tokens":1100},"model_context_window":272000},"rate_limits":null}}',
   ].join('\n') + '\n';
 
 describe('hostile: zstd archives that declare more than they hold', { timeout: 60_000 }, () => {

@@ -311,7 +311,11 @@ describe(
         'chat',
         'chunk-choices-null',
         stream(
-          `data: ${JSON.stringify({ id: 'chatcmpl-h10', model: 'gpt-4o', choices: [null, { delta: null }, { delta: { content: 'one two three', tool_calls: [null, 1] } }] })}\n\n`,
+          `data: ${JSON.stringify({
+            id: 'chatcmpl-h10',
+            model: 'gpt-4o',
+            choices: [null, { delta: null }, { delta: { content: 'one two three', tool_calls: [null, 1] } }],
+          })}\n\n`,
           'data: [DONE]\n\n',
         ),
       );

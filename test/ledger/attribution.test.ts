@@ -16,7 +16,8 @@ describe('ledger: branch and repo', { timeout: 60_000 }, () => {
     assert.deepEqual((decodeLine(line.slice(0, -1)) as { record: unknown }).record, r);
     // A line as version 1 wrote it before attribution existed.
     const old =
-      '{"id":"anthropic:msg_01","at":"2026-11-23T12:00:00.000Z","a":"claude-code","s":"log","p":"acme-api","m":"claude-sonnet-4-5","r":"cloud","t":[4,312,48211,1532,0,0],"c":24900300,"ps":"litellm@00035b69"}';
+      '{"id":"anthropic:msg_01","at":"2026-11-23T12:00:00.000Z","a":"claude-code","s":"log","p":"acme-api",' +
+      '"m":"claude-sonnet-4-5","r":"cloud","t":[4,312,48211,1532,0,0],"c":24900300,"ps":"litellm@00035b69"}';
     const rec = (decodeLine(old) as unknown as { record: Record<string, unknown> }).record;
     assert.equal('branch' in rec, false);
     assert.equal('repo' in rec, false);

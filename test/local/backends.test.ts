@@ -96,7 +96,9 @@ describe('LM Studio and llama.cpp as local back-ends', { timeout: 30_000 }, () =
     assert.deepEqual(s, {
       running: false,
       host,
-      error: `LM Studio is not running at ${host}. Start its server with \`lms server start\` (or the toggle on the Developer page of the LM Studio app); if it runs elsewhere, set unmetered.lmstudio.host.`,
+      error:
+        `LM Studio is not running at ${host}. Start its server with \`lms server start\` (or the toggle` +
+        ` on the Developer page of the LM Studio app); if it runs elsewhere, set unmetered.lmstudio.host.`,
     });
     await assert.rejects(createBackend('llamacpp', host).list(), /llama\.cpp is not running at .*set unmetered\.llamacpp\.host\./);
   });

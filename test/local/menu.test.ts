@@ -48,7 +48,8 @@ describe('the local rows of the status bar menu', { timeout: 30_000 }, () => {
       );
       assert.equal(
         llamaPull.kind === 'cannotPull' && llamaPull.message,
-        'Unmetered: llama-server serves the one model it was started with and cannot pull: restart it with `-m <model.gguf>` (or `-hf <repo>`) to serve another.',
+        'Unmetered: llama-server serves the one model it was started with and cannot pull: ' +
+          'restart it with `-m <model.gguf>` (or `-hf <repo>`) to serve another.',
       );
     } finally {
       await Promise.all([lms.close(), lcpp.close()]);

@@ -69,7 +69,8 @@ describe('telemetry setup plans', { timeout: 10_000 }, () => {
   test('Codex: the [otel] block, offered only when config.toml has none', () => {
     assert.equal(
       codexOtelBlock(PORT),
-      '[otel]\n# Unmetered meters Codex from these events; prompts are not logged.\nlog_user_prompt = false\nexporter = { otlp-http = { endpoint = "http://127.0.0.1:8719/v1/logs", protocol = "binary" } }\n',
+      '[otel]\n# Unmetered meters Codex from these events; prompts are not logged.\nlog_user_prompt =' +
+        ' false\nexporter = { otlp-http = { endpoint = "http://127.0.0.1:8719/v1/logs", protocol = "binary" } }\n',
     );
     assert.equal(codexHasOtel('model = "gpt-5"\n\n[otel]\nenvironment = "dev"\n'), true);
     assert.equal(codexHasOtel('otel = { exporter = "none" }\n'), true);

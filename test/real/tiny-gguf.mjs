@@ -30,7 +30,8 @@ dims.vocab = tokens.length;
 
 const TEMPLATE =
   '{%- if tools %}<|im_start|>system\nTools:\n{%- for t in tools %}\n{{ t | tojson }}{%- endfor %}<|im_end|>\n{%- endif %}' +
-  '{%- for m in messages %}<|im_start|>{{ m.role }}\n{%- if m.content is string %}{{ m.content }}{%- else %}{%- for c in m.content %}{{ c.text }}{%- endfor %}{%- endif %}' +
+  '{%- for m in messages %}<|im_start|>{{ m.role }}\n{%- if m.content is string %}{{ m.content }}{%- else' +
+  ' %}{%- for c in m.content %}{{ c.text }}{%- endfor %}{%- endif %}' +
   '{%- if m.tool_calls %}{%- for tc in m.tool_calls %}<tool_call>{{ tc.function | tojson }}</tool_call>{%- endfor %}{%- endif %}<|im_end|>\n{%- endfor %}' +
   '{%- if add_generation_prompt %}<|im_start|>assistant\n{%- endif %}';
 

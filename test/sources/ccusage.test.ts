@@ -193,15 +193,19 @@ describe('Claude Code totals agree with ccusage@20.0.24', { timeout: 120_000 }, 
     });
   }
 
-  it('on the trap corpus (subagents, /btw replays, resumed copies) ccusage session sums more than ccusage daily; ours, counting each response once, equals their daily', () => {
-    const total = (rows: Row[]) => rows.reduce((t, r) => t + r.outputTokens, 0);
-    const ours = w.ledger.records().reduce((t, r) => t + r.tokens.output, 0);
-    assert.equal(total(ccusageRows(w, root(), 'daily', 'UTC')), ours);
-    assert.ok(
-      total(ccusageRows(w, root(), 'session', 'UTC')) > ours,
-      'ccusage session sums more output tokens than ccusage daily on the trap corpus',
-    );
-  });
+  it(
+    'on the trap corpus (subagents, /btw replays, resumed copies) ccusage session sums more than ccusage' +
+      ' daily; ours, counting each response once, equals their daily',
+    () => {
+      const total = (rows: Row[]) => rows.reduce((t, r) => t + r.outputTokens, 0);
+      const ours = w.ledger.records().reduce((t, r) => t + r.tokens.output, 0);
+      assert.equal(total(ccusageRows(w, root(), 'daily', 'UTC')), ours);
+      assert.ok(
+        total(ccusageRows(w, root(), 'session', 'UTC')) > ours,
+        'ccusage session sums more output tokens than ccusage daily on the trap corpus',
+      );
+    },
+  );
 });
 
 /** ccusage session rows summed per project: the corpus puts each session file in one project folder. */

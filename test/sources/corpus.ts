@@ -66,10 +66,10 @@ export function prng(seed: number): () => number {
   };
 }
 
-const WORDS =
-  'the function returns a promise that resolves when every test passes and the cache is warm so we refactor the handler to stream results back while keeping the public api stable'.split(
-    ' ',
-  );
+const WORDS = (
+  'the function returns a promise that resolves when every test passes and the cache is warm so we refactor' +
+  ' the handler to stream results back while keeping the public api stable'
+).split(' ');
 
 export async function generateClaudeCorpus(o: CorpusOptions): Promise<Corpus> {
   const rnd = prng(o.seed ?? 42);

@@ -50,7 +50,8 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
       ]);
       assert.equal(
         describeSource(status, w.home),
-        `Codex: 4 files, 8 interactions, 1 malformed line skipped (${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`,
+        `Codex: 4 files, 8 interactions, 1 malformed line skipped (` +
+          `${path.join(FIXTURES, 'codex/sessions')}, ${path.join(FIXTURES, 'codex/archived_sessions')})`,
       );
     } finally {
       await w.cleanup();
@@ -186,7 +187,8 @@ describe('normaliseSourceSettings', { timeout: 60_000 }, () => {
       'unmetered.sources.codex.paths: expected an absolute folder (or one starting with ~), got "relative/dir"; ignored',
       'unmetered.sources.codex.paths: expected a folder path, got 7; ignored',
       'unmetered.sources.cline: expected an object like {"enabled": true, "paths": []}, got "off"; using the defaults',
-      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline, rooCode, kiloCode, qwenCode, amp, continue, factoryDroid, pi, opencode, kiloCli, copilotCli, kimiCli); ignored',
+      'unmetered.sources.cursor: not an agent Unmetered reads (known: claudeCode, codex, geminiCli, cline,' +
+        ' rooCode, kiloCode, qwenCode, amp, continue, factoryDroid, pi, opencode, kiloCli, copilotCli, kimiCli); ignored',
     ]);
     assert.match(normaliseSourceSettings([1]).warnings[0], /^unmetered\.sources: expected an object/);
     assert.deepEqual(

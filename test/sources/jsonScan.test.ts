@@ -73,11 +73,13 @@ const CASES: [string, string][] = [
   ],
   [
     'duplicate keys (the last wins)',
-    '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"a","model":"m","usage":{"output_tokens":1}},"message":{"id":"b","model":"claude-sonnet-4-5","usage":{"output_tokens":2}}}',
+    '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"a","model":"m","usage":{"output_tokens":1}},' +
+      '"message":{"id":"b","model":"claude-sonnet-4-5","usage":{"output_tokens":2}}}',
   ],
   [
     'unicode and whitespace between tokens',
-    '{ "cwd" : "/home/dév/🛒" ,\t"timestamp":"2025-11-01T10:00:00.000Z", "message" : { "id" : "msg_é", "model":"claude-sonnet-4-5", "usage" : { "input_tokens" : 1 , "output_tokens" : 2 } } }',
+    '{ "cwd" : "/home/dév/🛒" ,\t"timestamp":"2025-11-01T10:00:00.000Z", "message" : { "id" : "msg_é",' +
+      ' "model":"claude-sonnet-4-5", "usage" : { "input_tokens" : 1 , "output_tokens" : 2 } } }',
   ],
   [
     'numbers, nulls and booleans elsewhere',
@@ -103,7 +105,9 @@ const CASES: [string, string][] = [
   ['a bad count', JSON.stringify({ message: msg({ usage: { input_tokens: -1 } }), timestamp: '2025-11-01T10:00:00.000Z' })],
   [
     'counts as null, exponent, zero and leading spaces',
-    '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"claude-sonnet-4-5","usage":{"input_tokens":null,"output_tokens":1e3,"cache_read_input_tokens": 0 ,"cache_creation":{"ephemeral_5m_input_tokens":7,"ephemeral_1h_input_tokens":8},"speed":"fast"}}}',
+    '{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"claude-sonnet-4-5",' +
+      '"usage":{"input_tokens":null,"output_tokens":1e3,"cache_read_input_tokens": 0 ,' +
+      '"cache_creation":{"ephemeral_5m_input_tokens":7,"ephemeral_1h_input_tokens":8},"speed":"fast"}}}',
   ],
   [
     'a count written as a string, and a fraction',
@@ -122,7 +126,8 @@ const CASES: [string, string][] = [
   ],
   [
     'no message id: the session and uuid name it (the last copy of a repeated key)',
-    '{"sessionId":"s1","uuid":"u1","uuid":"u2","sessionId":"s\\u00e9","timestamp":"2025-11-01T10:00:00.000Z","message":{"model":"m","usage":{"input_tokens":1}}}',
+    '{"sessionId":"s1","uuid":"u1","uuid":"u2","sessionId":"s\\u00e9","timestamp":"2025-11-01T10:00:00.000Z",' +
+      '"message":{"model":"m","usage":{"input_tokens":1}}}',
   ],
   [
     'no message id, session id not a string',

@@ -12,20 +12,24 @@ export const WRITER = path.join(FIXTURES, 'sqlite', 'writer.py');
 
 /** anomalyco/opencode packages/opencode/src/session/session.sql.ts (drizzle), as its migration creates it. */
 export const OPENCODE_SCHEMA = [
-  'CREATE TABLE IF NOT EXISTS `message` (`id` text PRIMARY KEY, `session_id` text NOT NULL, `time_created` integer NOT NULL, `time_updated` integer NOT NULL, `data` text NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS `message` (`id` text PRIMARY KEY, `session_id` text NOT NULL, `time_created`' +
+    ' integer NOT NULL, `time_updated` integer NOT NULL, `data` text NOT NULL)',
   'CREATE INDEX IF NOT EXISTS `message_session_time_created_id_idx` ON `message` (`session_id`,`time_created`,`id`)',
 ];
 
 /** session/projectors.ts: `insert … onConflictDoUpdate({ target: id, set: { data } })`, time_updated by drizzle's $onUpdate. */
 export const OPENCODE_UPSERT =
-  'insert into "message" ("id", "session_id", "time_created", "time_updated", "data") values (?, ?, ?, ?, ?) on conflict ("message"."id") do update set "data" = excluded."data", "time_updated" = excluded."time_updated"';
+  'insert into "message" ("id", "session_id", "time_created", "time_updated", "data") values (?, ?, ?, ?, ?)' +
+  ' on conflict ("message"."id") do update set "data" = excluded."data", "time_updated" = excluded."time_updated"';
 /** The same upsert if drizzle left time_updated alone on conflict: the reader must still see the update. */
 export const OPENCODE_UPSERT_DATA_ONLY =
-  'insert into "message" ("id", "session_id", "time_created", "time_updated", "data") values (?, ?, ?, ?, ?) on conflict ("message"."id") do update set "data" = excluded."data"';
+  'insert into "message" ("id", "session_id", "time_created", "time_updated", "data") values (?, ?, ?, ?, ?)' +
+  ' on conflict ("message"."id") do update set "data" = excluded."data"';
 
 /** Copilot CLI's session-store.db as observed on installs (README.md): sessions and assistant_usage_events. */
 export const COPILOT_SCHEMA = [
-  'CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, cwd TEXT, repository TEXT, host_type TEXT, branch TEXT, summary TEXT, created_at TEXT, updated_at TEXT)',
+  'CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, cwd TEXT, repository TEXT, host_type TEXT, branch' +
+    ' TEXT, summary TEXT, created_at TEXT, updated_at TEXT)',
   `CREATE TABLE IF NOT EXISTS assistant_usage_events (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, turn_index INTEGER,
     agent_id TEXT, parent_tool_call_id TEXT, model TEXT NOT NULL, input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER,
     cache_write_tokens INTEGER, reasoning_tokens INTEGER, total_nano_aiu INTEGER, request_multiplier REAL, duration_ms INTEGER,
@@ -33,7 +37,8 @@ export const COPILOT_SCHEMA = [
     finish_reason TEXT, content_filter_triggered INTEGER, token_details_json TEXT, created_at TEXT)`,
 ];
 export const COPILOT_INSERT =
-  'INSERT INTO assistant_usage_events (session_id, turn_index, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, total_nano_aiu, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  'INSERT INTO assistant_usage_events (session_id, turn_index, model, input_tokens, output_tokens,' +
+  ' cache_read_tokens, cache_write_tokens, reasoning_tokens, total_nano_aiu, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 export interface AssistantInfo {
   model: string;

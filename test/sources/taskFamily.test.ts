@@ -281,26 +281,30 @@ describe('Cline, Roo Code and Kilo Code as their writers write them', { timeout:
     assert.equal(sum(of('roo-code', '0195b2e1-task-beta')).nanos, 2_720_000 + 200_000);
   });
 
-  it('finds Cline under CLINE_DATA_DIR, CLINE_DIR/data, ~/.cline/data and CLINE_SESSION_DATA_DIR; Kilo under its extension id and its custom storage path', () => {
-    const roots = (env: NodeJS.ProcessEnv) => cline.defaultRoots({ env, home: '/home/dev', platform: 'linux' });
-    assert.ok(roots({}).includes('/home/dev/.cline/data/tasks') && roots({}).includes('/home/dev/.cline/data/sessions'));
-    assert.ok(roots({ CLINE_DIR: '/opt/cline' }).includes('/opt/cline/data/tasks'));
-    assert.ok(roots({ CLINE_DATA_DIR: '/d' }).includes('/d/sessions'));
-    assert.ok(roots({ CLINE_DATA_DIR: '/d', CLINE_SESSION_DATA_DIR: '/s' }).includes('/s'));
-    assert.ok(
-      kiloCode
-        .defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' })
-        .includes('/home/dev/.config/Code/User/globalStorage/kilocode.kilo-code/tasks'),
-    );
-    // The extension passes roo-cline.customStoragePath / kilo-code.customStoragePath: tasks are in <path>/tasks.
-    const custom = { 'roo-code': ['/data/roo'], 'kilo-code': ['/data/kilo'] };
-    assert.ok(
-      kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/kilo/tasks'),
-    );
-    assert.ok(
-      !kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/roo/tasks'),
-    );
-  });
+  it(
+    'finds Cline under CLINE_DATA_DIR, CLINE_DIR/data, ~/.cline/data and CLINE_SESSION_DATA_DIR' +
+      '; Kilo under its extension id and its custom storage path',
+    () => {
+      const roots = (env: NodeJS.ProcessEnv) => cline.defaultRoots({ env, home: '/home/dev', platform: 'linux' });
+      assert.ok(roots({}).includes('/home/dev/.cline/data/tasks') && roots({}).includes('/home/dev/.cline/data/sessions'));
+      assert.ok(roots({ CLINE_DIR: '/opt/cline' }).includes('/opt/cline/data/tasks'));
+      assert.ok(roots({ CLINE_DATA_DIR: '/d' }).includes('/d/sessions'));
+      assert.ok(roots({ CLINE_DATA_DIR: '/d', CLINE_SESSION_DATA_DIR: '/s' }).includes('/s'));
+      assert.ok(
+        kiloCode
+          .defaultRoots({ env: {}, home: '/home/dev', platform: 'linux' })
+          .includes('/home/dev/.config/Code/User/globalStorage/kilocode.kilo-code/tasks'),
+      );
+      // The extension passes roo-cline.customStoragePath / kilo-code.customStoragePath: tasks are in <path>/tasks.
+      const custom = { 'roo-code': ['/data/roo'], 'kilo-code': ['/data/kilo'] };
+      assert.ok(
+        kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/kilo/tasks'),
+      );
+      assert.ok(
+        !kiloCode.defaultRoots({ env: {}, home: '/home/dev', platform: 'linux', customStoragePaths: custom }).includes('/data/roo/tasks'),
+      );
+    },
+  );
 
   it('Roo Code: a switch made for the next request, still running, does not rename the one before it', () => {
     const dir = path.join(mkdtempSync(path.join(w.dir, 'roo-')), 'task1');

@@ -93,7 +93,8 @@ function readMessages(agent: SourceId) {
     const from = typeof c.updated === 'number' ? c.updated : -1;
     const open = Array.isArray(c.open) ? c.open.filter((x): x is string => typeof x === 'string').slice(-MAX_OPEN) : [];
     const rows = db.all(
-      `SELECT id, time_created, time_updated, data FROM message WHERE time_updated >= ?${open.length ? ` OR id IN (${open.map(() => '?').join(',')})` : ''} ORDER BY time_updated, id`,
+      `SELECT id, time_created, time_updated, data FROM message WHERE time_updated >= ?` +
+        `${open.length ? ` OR id IN (${open.map(() => '?').join(',')})` : ''} ORDER BY time_updated, id`,
       [from, ...open],
     );
     const records: ParsedRecord[] = [];

@@ -20,7 +20,7 @@ export interface Entry {
 }
 
 /** The sums of one record, as a cell of its own holds them. */
-export function sumsOf(r: Interaction): Record<SumField, number> {
+function sumsOf(r: Interaction): Record<SumField, number> {
   const k = r.tokens;
   const local = r.route === 'local';
   const s = emptySums();

@@ -117,6 +117,7 @@ export function refusalMessage(b: BudgetStatus, extra = ''): string {
   const wait = b.kind === 'daily' ? 'wait until tomorrow' : 'wait until next month';
   return (
     `Unmetered: ${budgetName(b)} of ${formatUSD(b.limitNanos)} is used up (${formatUSD(b.spentNanos)} spent ${when}), so the gateway refuses cloud requests. ` +
-    `${extra}Raise the budget in the ${budgetSetting(b)} setting, set unmetered.budgetEnforcement.${b.kind} to "fallback" (serve with the local model) or "off", switch to the local route, or ${wait}.`
+    `${extra}Raise the budget in the ${budgetSetting(b)} setting, set unmetered.budgetEnforcement.` +
+    `${b.kind} to "fallback" (serve with the local model) or "off", switch to the local route, or ${wait}.`
   );
 }

@@ -51,7 +51,8 @@ function normaliseProjectBudgets(v: unknown): Normalised<ReadonlyMap<string, num
     return {
       value: out,
       warnings: [
-        `unmetered.projectBudgets: expected an object of project name → US dollars per month, e.g. {"webapp": 50}, got ${show(v)}; no project budget is applied`,
+        `unmetered.projectBudgets: expected an object of project name → US dollars per month, e.g. {"webapp":` +
+          ` 50}, got ${show(v)}; no project budget is applied`,
       ],
     };
   }
@@ -84,7 +85,8 @@ function normaliseThresholds(v: unknown): Normalised<readonly number[]> {
     return {
       value: DEFAULT_THRESHOLDS,
       warnings: [
-        `unmetered.budgetThresholds: expected a list of 1 to 10 whole percentages from 1 to 1000, e.g. [50, 80, 100], got ${show(v)}; using [${DEFAULT_THRESHOLDS.join(', ')}]`,
+        `unmetered.budgetThresholds: expected a list of 1 to 10 whole percentages from 1 to 1000, e.g. [50,` +
+          ` 80, 100], got ${show(v)}; using [${DEFAULT_THRESHOLDS.join(', ')}]`,
       ],
     };
   }

@@ -51,7 +51,8 @@ function localChatError(err: unknown, t: LocalChatTarget): unknown {
   if (status === 401 || status === 403)
     return new ChatError(
       'E_CHAT_AUTH',
-      `${b.label} at ${t.host} refused the request (${status}: ${said}): it asks for an API key, and Unmetered sends none to a local server. Turn its authentication off for this machine.`,
+      `${b.label} at ${t.host} refused the request (${status}: ${said}): it asks for an API key, ` +
+        'and Unmetered sends none to a local server. Turn its authentication off for this machine.',
       { cause: err, status },
     );
   if (/context (length|window|size)|too long|exceeds/i.test(said))

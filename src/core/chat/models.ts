@@ -78,7 +78,8 @@ export function normaliseChatSettings(raw: {
     if (ok) openaiBaseUrl = (raw.openaiBaseUrl as string).replace(/\/+$/, '');
     else
       warnings.push(
-        `unmetered.chat.openaiBaseUrl: expected an http(s) URL such as "${DEFAULT_OPENAI_BASE_URL}", got ${JSON.stringify(raw.openaiBaseUrl)}; using ${DEFAULT_OPENAI_BASE_URL}`,
+        `unmetered.chat.openaiBaseUrl: expected an http(s) URL such as "` +
+          `${DEFAULT_OPENAI_BASE_URL}", got ${JSON.stringify(raw.openaiBaseUrl)}; using ${DEFAULT_OPENAI_BASE_URL}`,
       );
   }
 
@@ -153,8 +154,9 @@ export function ollamaModelInfo(m: LocalModel, d: ModelDetails, host: string, no
     version: tag,
     detail: ['Ollama', ...facts].join(' · '),
     tooltip:
-      `Local model served by Ollama at ${host}. Context window: ${d.contextLength ? `${context.toLocaleString('en-US')} tokens` : `not reported (assuming ${context.toLocaleString('en-US')})`}. ` +
-      `Tools: ${d.capabilities.tools ? 'yes' : 'no'}. Images: ${d.capabilities.vision ? 'yes' : 'no'}. ${meteredAs(notLocal)}`,
+      `Local model served by Ollama at ${host}. Context window: ${
+        d.contextLength ? `${context.toLocaleString('en-US')} tokens` : `not reported` + ` (assuming ${context.toLocaleString('en-US')})`
+      }. ` + `Tools: ${d.capabilities.tools ? 'yes' : 'no'}. Images: ${d.capabilities.vision ? 'yes' : 'no'}. ${meteredAs(notLocal)}`,
     ...splitContext(context),
     capabilities: { imageInput: d.capabilities.vision, toolCalling: d.capabilities.tools },
     backend: 'ollama',
@@ -282,7 +284,8 @@ export function resolveAuto(route: RouteState, settings: ChatSettings): { backen
   if (!cloud)
     return {
       error:
-        'Unmetered: Auto follows the status bar switch, which is set to cloud, but no cloud model is configured. Set unmetered.chat.cloudModel (e.g. "gpt-4.1").',
+        'Unmetered: Auto follows the status bar switch, which is set to cloud, but no cloud model is' +
+        ' configured. Set unmetered.chat.cloudModel (e.g. "gpt-4.1").',
     };
   return { backend: 'openai', upstream: cloud };
 }
@@ -301,7 +304,9 @@ export function autoModelInfo(route: RouteState, settings: ChatSettings, listed:
     family: 'unmetered-auto',
     version: '1',
     detail: where,
-    tooltip: `Follows the Unmetered status bar switch: the cloud model (${settings.cloudModel ?? 'unmetered.chat.cloudModel'}) when the route is cloud, the chosen local model when it is local. Now: ${where}.`,
+    tooltip:
+      `Follows the Unmetered status bar switch: the cloud model (` +
+      `${settings.cloudModel ?? 'unmetered.chat.cloudModel'}) when the route is cloud, the chosen local model when it is local. Now: ${where}.`,
     maxInputTokens: base?.maxInputTokens ?? splitContext(FALLBACK_CONTEXT).maxInputTokens,
     maxOutputTokens: base?.maxOutputTokens ?? splitContext(FALLBACK_CONTEXT).maxOutputTokens,
     capabilities: base?.capabilities ?? { imageInput: false, toolCalling: true },

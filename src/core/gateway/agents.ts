@@ -43,7 +43,9 @@ export function withClaudeCodeRoute(current: unknown, port: number): { value: En
   const { list, ok } = entries(current);
   if (!ok)
     return {
-      error: `claudeCode.environmentVariables: expected a list of {"name", "value"} entries, got ${JSON.stringify(current)?.slice(0, 100)}; leaving it as it is`,
+      error:
+        `claudeCode.environmentVariables: expected a list of {"name", "value"}` +
+        ` entries, got ${JSON.stringify(current)?.slice(0, 100)}; leaving it as it is`,
     };
   const url = gatewayUrl(port);
   const i = list.findIndex((e) => e.name === CLAUDE_BASE_URL_VAR);
@@ -109,7 +111,9 @@ export function withCodexProfile(text: string, port: number): { text: string; ch
   const clash = new RegExp(`^\\s*\\[\\s*(model_providers|profiles)\\s*\\.\\s*"?${CODEX_PROFILE}"?\\s*\\]`, 'm').exec(outside);
   if (clash)
     return {
-      error: `~/.codex/config.toml already defines [${clash[1]}.${CODEX_PROFILE}] outside Unmetered's block; rename or remove it, or use the flag ${codexFlag(port)} instead`,
+      error:
+        `~/.codex/config.toml already defines [${clash[1]}.${CODEX_PROFILE}] outside Unmetered's block;` +
+        ` rename or remove it, or use the flag ${codexFlag(port)} instead`,
     };
   const body = codexProfileBlock(port);
   if (block) {

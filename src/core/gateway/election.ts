@@ -134,7 +134,9 @@ export function hostGateway(opts: HostOptions): GatewayHost {
       set({
         role: 'blocked',
         port: opts.port,
-        error: `Port ${opts.port} is used by another program, not an Unmetered gateway of this user and data directory (it could not prove it holds the gateway secret), so no agent is sent there. Choose another port in unmetered.gateway.port (or --port).`,
+        error:
+          `Port ${opts.port} is used by another program, not an Unmetered gateway of this user and data` +
+          ` directory (it could not prove it holds the gateway secret), so no agent is sent there. Choose another port in unmetered.gateway.port (or --port).`,
       });
     schedule();
   }

@@ -23,7 +23,8 @@ export function localFailure(shape: ErrorShape, status: number, body: string, s:
     return gatewayError(
       shape,
       'context_too_small',
-      `The request does not fit ${s.model}'s context window (${label}: ${message}). Coding agents need at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: ${BACKENDS[s.kind].contextHint}.`,
+      `The request does not fit ${s.model}'s context window (${label}: ${message}). Coding agents need` +
+        ` at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: ${BACKENDS[s.kind].contextHint}.`,
     );
   }
   const kind: GatewayErrorKind = 'ollama_error';

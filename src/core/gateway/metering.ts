@@ -158,7 +158,9 @@ export class Metering {
       this.diagnosticCounts.set(d, n);
       if (n === 1 || n % DIAGNOSTIC_LOG_EVERY === 0) {
         this.env.logger.warn(
-          `gateway: an upstream response on the ${route} route was not in the documented shape (${d}${n > 1 ? `, ${n} so far` : ''}); it reached the agent unchanged and its usage was ${d === 'usage_invalid_count' || d === 'sse_line_too_long' ? 'estimated' : 'read where possible'}`,
+          `gateway: an upstream response on the ${route} route was not in the documented shape (` +
+            `${d}${n > 1 ? `, ${n} so far` : ''}); it reached the agent unchanged and its` +
+            ` usage was ${d === 'usage_invalid_count' || d === 'sse_line_too_long' ? 'estimated' : 'read where possible'}`,
         );
       }
     }

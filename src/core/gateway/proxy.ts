@@ -153,7 +153,8 @@ class Exchange {
           : gatewayError(
               f.shape,
               'upstream_unreachable',
-              `The Unmetered gateway could not reach ${f.url.origin} (${code}). Check your network, or the upstream URL in unmetered.gateway.${f.shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`,
+              `The Unmetered gateway could not reach ${f.url.origin} (${code}). Check your network, or the` +
+                ` upstream URL in unmetered.gateway.${f.shape === 'anthropic' ? 'anthropicUpstream' : 'openaiUpstream'}.`,
             ),
       );
       if (!f.ollama) this.env.logger.warn(`gateway: upstream ${f.url.origin} unreachable (${code})`);
@@ -236,7 +237,7 @@ class Exchange {
 }
 
 /** One header's value; a repeated header (an array) is not trusted to say one thing. */
-export function headerText(v: string | string[] | undefined): string | undefined {
+function headerText(v: string | string[] | undefined): string | undefined {
   return typeof v === 'string' ? v.slice(0, 64) : undefined;
 }
 

@@ -63,7 +63,10 @@ const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
 export function refusal(h: IncomingHttpHeaders): string | null {
   const origin = header(h, 'origin');
   if (origin !== '')
-    return `The Unmetered gateway does not serve web pages (Origin ${JSON.stringify(origin.slice(0, 100))}). Only local programs such as coding agents may use it.`;
+    return (
+      `The Unmetered gateway does not serve web` +
+      ` pages (Origin ${JSON.stringify(origin.slice(0, 100))}). Only local programs such as coding agents may use it.`
+    );
   const site = header(h, 'sec-fetch-site');
   if (site !== '' && site !== 'none') return 'The Unmetered gateway does not serve requests started by web pages.';
   const host = header(h, 'host');

@@ -8,6 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { UnmeteredError, errorMessage } from '../errors';
 import { ensurePrivateDir } from '../privateFs';
 
@@ -21,14 +22,13 @@ export async function loadGatewaySecret(dataDir: string): Promise<Buffer> {
   const existing = await readIfPrivate(file);
   if (existing) return existing;
   const secret = randomBytes(32);
-  // Written under a private temporary name and renamed: no moment where the file exists with other modes,
-  // and two processes racing both end with one of the two secrets on disk, which they then read back.
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // Written under a temporary name created 0600 and renamed (write-file-atomic): no moment where the file
+  // exists with other modes, and two processes racing both end with one of the two secrets on disk, which
+  // they then read back. A link in its place is replaced, not written through (its target is not ours to change).
   try {
-    await fsp.writeFile(tmp, secret.toString('hex') + '\n', { mode: 0o600, flag: 'wx', flush: true });
-    await fsp.rename(tmp, file);
+    if ((await fsp.lstat(file).catch(() => null))?.isSymbolicLink()) await fsp.unlink(file);
+    await writeFileAtomic(file, secret.toString('hex') + '\n', { mode: 0o600 });
   } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => {});
     throw new UnmeteredError('E_GATEWAY_SECRET', `cannot write the gateway secret ${file}: ${errorMessage(e)}`, { cause: e });
   }
   const back = await readIfPrivate(file);

@@ -219,7 +219,8 @@ class GatewayServer implements Gateway {
         gatewayError(
           shape,
           'not_found',
-          `The Unmetered gateway has no ${req.method} ${(req.url ?? '').split('?')[0]}. It serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and GET /v1/models.`,
+          `The Unmetered gateway has no ${req.method} ${(req.url ?? '').split('?')[0]}. It serves POST` +
+            ` /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and GET /v1/models.`,
         ),
       );
     }

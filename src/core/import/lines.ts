@@ -31,7 +31,7 @@ export interface SplitterOptions {
   onTooLong?(lineNo: number, bytes: number): void;
 }
 
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 const NL = 10;
 const CR = 13;
 

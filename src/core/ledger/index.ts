@@ -114,7 +114,7 @@ export interface OpenLedgerOptions {
 }
 
 /** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
-export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
+const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 
 /** Segments whose text tail holds at least this many lines get a fresh snapshot at open. */
 const SNAPSHOT_MIN_LINES = 2000;
@@ -209,7 +209,8 @@ class FileLedger implements Ledger {
     } catch (e) {
       throw new UnmeteredError(
         'E_LEDGER_DIR',
-        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can write to): ${errorMessage(e).includes(at) ? '' : `${at}: `}${errorMessage(e)}`,
+        `cannot use ${this.dir} as the data directory (set UNMETERED_HOME to a folder you can` +
+          ` write to): ${errorMessage(e).includes(at) ? '' : `${at}: `}${errorMessage(e)}`,
         { cause: e },
       );
     }

@@ -42,7 +42,7 @@ const READ_CHUNK = 1 << 20;
 const DEFAULT_MAX_LINE = 4 << 20;
 
 /** Integer sums of a cell, in this order (the file's sum columns). */
-export const SUM_FIELDS = [
+const SUM_FIELDS = [
   'costNanos',
   'avoidedNanos',
   'avoidedAllNanos',

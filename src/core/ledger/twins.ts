@@ -27,7 +27,7 @@ function keyOf(r: Interaction): string {
   return `${r.agent}|${fingerprintOf(r.tokens)}`;
 }
 
-export function sameModel(a: string, b: string): boolean {
+function sameModel(a: string, b: string): boolean {
   return a === 'unknown' || b === 'unknown' || a.toLowerCase() === b.toLowerCase();
 }
 

@@ -49,7 +49,8 @@ export const BACKENDS: Record<LocalKind, BackendInfo> = {
     },
     startHint: 'Start it with `ollama serve` (or open the Ollama app)',
     contextHint:
-      'start Ollama with OLLAMA_CONTEXT_LENGTH=65536 (environment variable of the Ollama server, then restart it), or create a model with `PARAMETER num_ctx 65536` in its Modelfile',
+      'start Ollama with OLLAMA_CONTEXT_LENGTH=65536 (environment variable of the Ollama server, then restart' +
+      ' it), or create a model with `PARAMETER num_ctx 65536` in its Modelfile',
     since: { anthropic: 'v0.14.0', 'openai-responses': 'v0.13.3' },
   },
   // lmstudio-ai/docs@c6854fba 1_developer/3_openai-compat/index.mdx (models, responses, chat/completions),
@@ -125,7 +126,10 @@ const API_NAMES: Record<LocalApi, string> = {
 export function unsupportedApiMessage(kind: LocalKind, host: string, api: LocalApi): string {
   const b = BACKENDS[kind];
   const since = b.since[api] ? ` (${b.label} serves it since ${b.since[api]}: update it)` : '';
-  return `${b.label} at ${host} does not serve ${API_NAMES[api]}${since}, so the Unmetered gateway cannot send this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`;
+  return (
+    `${b.label} at ${host} does not serve ${API_NAMES[api]}${since}, so the Unmetered gateway cannot send` +
+    ` this request to the local model. Point the agent at an API it serves, or choose a local model on another server.`
+  );
 }
 
 /** The model is not on the server. */

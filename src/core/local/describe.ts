@@ -27,6 +27,8 @@ export function describeModel(m: LocalModel): string {
 /** One line for a progress notification: the layer's bytes and percent, and the whole pull's. */
 export function describePull(p: PullProgress): string {
   if (!p.layer) return p.status === 'success' ? 'done' : p.status;
-  const layer = `layer ${p.layer.digest.replace(/^sha256:/, '').slice(0, 12)}: ${formatBytes(p.layer.completed)} of ${formatBytes(p.layer.total)} (${p.layer.percent}%)`;
+  const layer =
+    `layer ${p.layer.digest.replace(/^sha256:/, '').slice(0, 12)}: ${formatBytes(p.layer.completed)} of ${formatBytes(p.layer.total)} (` +
+    `${p.layer.percent}%)`;
   return p.percent === null ? layer : `${layer} · overall ${p.percent}%`;
 }

@@ -1,17 +1,11 @@
 /** Making a back-end by kind, and finding which local servers answer on their configured addresses. */
-import { BACKENDS, LOCAL_KINDS, type BackendStatus, type LocalBackend, type LocalKind } from './backend';
+import { LOCAL_KINDS, type BackendStatus, type LocalBackend, type LocalKind } from './backend';
 import { createLlamaCpp } from './llamacpp';
 import { createLmStudio } from './lmstudio';
 import { createOllama } from './ollama';
 
 /** Where each server is looked for; each defaults to its loopback port (BACKENDS[kind].defaultHost). */
 export type LocalHosts = Record<LocalKind, string>;
-
-export const DEFAULT_HOSTS: LocalHosts = {
-  ollama: BACKENDS.ollama.defaultHost,
-  lmstudio: BACKENDS.lmstudio.defaultHost,
-  llamacpp: BACKENDS.llamacpp.defaultHost,
-};
 
 export interface BackendOptions {
   fetch?: typeof fetch;

@@ -56,13 +56,16 @@ export function statusView(m: Meter, extras: StatusExtras = {}): StatusView {
   const text = `${icon} ${parts.join(' · ')}`;
   const budgetWords =
     m.budgetNanos !== null
-      ? `projected ${formatRough(m.projectedMonthNanos)} this month against a budget of ${formatRough(m.budgetNanos)}${m.budgetState === 'over' ? ', over budget' : m.budgetState === 'warning' ? ', near the budget' : ''}`
+      ? `projected ${formatRough(m.projectedMonthNanos)} this month against a` +
+        ` budget of ${formatRough(m.budgetNanos)}${m.budgetState === 'over' ? ', over budget' : m.budgetState === 'warning' ? ', near the budget' : ''}`
       : `projected ${formatRough(m.projectedMonthNanos)} this month, no budget set`;
   const unpriced = m.unpriced.length ? `, ${m.unpriced.length} unpriced model${m.unpriced.length === 1 ? '' : 's'}` : '';
   const route = extras.routeLabel ? `, route ${extras.routeLabel}` : '';
   const capWords = extras.budgetNote ? `, ${extras.budgetNote.words}` : '';
   const limits = extras.limits ? `, plan limit ${extras.limits}` : '';
-  const ariaLabel = `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local models today, ${budgetWords}${unpriced}${route}${capWords}${limits}`;
+  const ariaLabel =
+    `Unmetered: ${formatUSD(m.todayNanos)} spent today, ${formatUSD(m.avoidedTodayNanos)} saved by local` +
+    ` models today, ${budgetWords}${unpriced}${route}${capWords}${limits}`;
   const background: Background = m.budgetState === 'over' ? 'error' : m.budgetState === 'warning' ? 'warning' : null;
   return { text, ariaLabel, background };
 }
@@ -96,7 +99,9 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
     lines.push(`| Saved by local models | ${formatUSD(m.avoidedTodayNanos)} | ${formatUSD(m.avoidedMonthNanos)} |`);
   const budget =
     m.budgetNanos !== null
-      ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
+      ? `${formatRough(m.projectedMonthNanos)} of ${formatRough(m.budgetNanos)} budget (` +
+        `${Math.round((m.projectedMonthNanos * 100) / m.budgetNanos)} %)` +
+        `${m.budgetState === 'over' ? ' — **over budget**' : m.budgetState === 'warning' ? ' — **near budget**' : ''}`
       : `${formatRough(m.projectedMonthNanos)} (no budget set)`;
   lines.push(`| Projected month | | ${budget} |`, '');
   const table = (title: string, rows: Meter['byAgent'], label: (key: string) => string = (k) => k) => {
@@ -130,7 +135,9 @@ export function tooltipMarkdown(m: Meter, opts: TooltipOptions): string {
   if (plan.interactions > 0) {
     const priced = plan.unpriced === plan.interactions ? 'unpriced' : `${formatUSD(plan.monthNanos)} at API prices (API-equivalent)`;
     lines.push(
-      `**Copilot Chat:** ${plan.interactions.toLocaleString('en-US')} request${plan.interactions === 1 ? '' : 's'} this month, ${priced} — billed by your Copilot plan, not counted in spend (\`unmetered.copilot.billedPerToken\` counts it).`,
+      `**Copilot Chat:** ${plan.interactions.toLocaleString('en-US')} request` +
+        `${plan.interactions === 1 ? '' : 's'} this month, ${priced} — billed by your Copilot plan, not` +
+        ` counted in spend (\`unmetered.copilot.billedPerToken\` counts it).`,
       '',
     );
   }

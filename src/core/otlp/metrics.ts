@@ -24,7 +24,7 @@
 import { tokens, type Interaction } from '../interaction';
 import { attributesOf, agentOfService, isoFromNanos, type OtelInteraction } from './vendors';
 
-export const TOKEN_USAGE_METRIC = 'gen_ai.client.token.usage';
+const TOKEN_USAGE_METRIC = 'gen_ai.client.token.usage';
 export const DEFAULT_METRIC_HOLD_MS = 15_000;
 /** Event times kept per agent: a day back, and at most this many (the oldest go first). */
 const MAX_EVENT_TIMES = 50_000;

@@ -227,7 +227,7 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-export function pathOf(url: string | undefined): string {
+function pathOf(url: string | undefined): string {
   const u = url ?? '/';
   const q = u.indexOf('?');
   return (q < 0 ? u : u.slice(0, q)).replace(/\/+$/, '') || '/';

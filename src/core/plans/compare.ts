@@ -125,7 +125,8 @@ export function planCheckLines(c: PlanCheck, fmt: (n: number) => string, asOf: s
     if (r.interactions === 0) continue;
     out.push('', `${r.label}${r.current ? ` · your plan: ${r.current.label} (${fmt(usdToNanos(r.current.monthlyUSD))}/mo)` : ''}`);
     out.push(
-      `  API-equivalent spend     ${fmt(r.apiNanos)}  (${r.interactions} interaction${r.interactions === 1 ? '' : 's'}${r.unpriced ? `, ${r.unpriced} unpriced, not counted` : ''})`,
+      `  API-equivalent spend     ${fmt(r.apiNanos)}  (${r.interactions} interaction` +
+        `${r.interactions === 1 ? '' : 's'}${r.unpriced ? `, ${r.unpriced} unpriced, not counted` : ''})`,
     );
     out.push(`  Avoided by local models  ${fmt(r.avoidedNanos)}`);
     out.push(`  With the local route:    ${verdictLine(r.withLocal, r.apiNanos, r.plans, fmt)}`);

@@ -67,7 +67,8 @@ export function normalisePlans(v: unknown): Normalised<PlanSettings> {
     return {
       value: {},
       warnings: [
-        `unmetered.plans: expected an object such as {"claude-code": "claude-max-5x"}, got ${JSON.stringify(v)?.slice(0, 60)}; every agent is taken as billed per token`,
+        `unmetered.plans: expected an object such as {"claude-code":` +
+          ` "claude-max-5x"}, got ${JSON.stringify(v)?.slice(0, 60)}; every agent is taken as billed per token`,
       ],
     };
   const value: Record<string, string> = {};

@@ -93,7 +93,8 @@ export function limitsTooltipSection(limits: readonly AgentLimits[], plans: Plan
       rows.push(`| ${who} | | limit reached | ${a.state.resetsAt ? resetTime(a.state.resetsAt, now, timeZone) : ''} |`);
     for (const w of a.windows)
       rows.push(
-        `| ${who} | ${esc(windowName(w))} | ${esc(pct(w.usedPercent))}${w.status === 'rejected' ? ' (reached)' : ''} | ${w.resetsAt ? resetTime(w.resetsAt, now, timeZone) : ''} |`,
+        `| ${who} | ${esc(windowName(w))} | ${esc(pct(w.usedPercent))}${w.status === 'rejected' ? ' (reached)' : ''}` +
+          ` | ${w.resetsAt ? resetTime(w.resetsAt, now, timeZone) : ''} |`,
       );
   }
   return rows.join('\n');

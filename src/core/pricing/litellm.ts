@@ -71,7 +71,11 @@ export interface PriceSnapshot {
  * o-series and Codex models, and Gemini 2.x / 3.x.
  */
 const FAMILY =
-  /^(?:claude-(?!v\d|instant|2(?:$|[.:-]))|gpt-5(?:$|[.-])|gpt-4\.1(?:$|-)|gpt-4o(?:$|-)|chatgpt-4o-|o1(?:$|-)|o3(?:$|-)|o4-mini(?:$|-)|codex-|gemini-(?:2|3)(?:$|[.-]))/;
+  // One pattern: ^(?:part1|part2), each part a valid pattern of its own.
+  new RegExp(
+    `^(?:${/claude-(?!v\d|instant|2(?:$|[.:-]))|gpt-5(?:$|[.-])|gpt-4\.1(?:$|-)|gpt-4o(?:$|-)|chatgpt-4o-/.source}|` +
+      `${/o1(?:$|-)|o3(?:$|-)|o4-mini(?:$|-)|codex-|gemini-(?:2|3)(?:$|[.-])/.source})`,
+  );
 
 /**
  * Provider-prefixed keys worth keeping: the first-party APIs, Vertex AI and Bedrock (both host Claude

@@ -66,7 +66,7 @@ export interface DashboardModel {
   agentLabels?: Record<string, string>;
 }
 
-export const RECENT_DAYS = 7;
+const RECENT_DAYS = 7;
 export const RECENT_COUNT = 12;
 
 interface Acc {

@@ -153,8 +153,8 @@ export function toTotals(t: Tally): Totals {
 /**
  * Reads a Totals row (e.g. from a submitted weekly summary) back into integer sums so rows can be
  * merged exactly. USD values are written with at most 9 decimals, so reading them back through their
- * decimal digits is exact below 2^23 USD ($8,388,608, where a double's spacing reaches a nano-dollar). `local`/`localPriced` are not in a Totals row; they are reconstructed only
- * as far as the null-vs-0 rule of avoidedUSD needs.
+ * decimal digits is exact below 2^23 USD ($8,388,608, where a double's spacing reaches a nano-dollar).
+ * `local`/`localPriced` are not in a Totals row; they are reconstructed only as far as the null-vs-0 rule of avoidedUSD needs.
  */
 export function tallyFromTotals(x: Totals): Tally {
   return {

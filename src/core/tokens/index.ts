@@ -42,7 +42,8 @@ function loadLibrary(): Promise<TiktokenModule> {
     library = undefined; // a later call may retry (e.g. after the wasm file was restored)
     throw new UnmeteredError(
       'E_TOKENIZER',
-      `tiktoken could not be loaded: expected tiktoken_bg.wasm beside the bundle or in node_modules/tiktoken, got: ${String((cause as Error)?.message ?? cause)}`,
+      `tiktoken could not be loaded: expected tiktoken_bg.wasm beside the bundle or in` +
+        ` node_modules/tiktoken, got: ${String((cause as Error)?.message ?? cause)}`,
       { cause },
     );
   });

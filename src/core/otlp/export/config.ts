@@ -36,7 +36,7 @@ export interface TelemetryConfig {
   timeoutMs: number;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   endpoint: 'http://localhost:4318',
   intervalSeconds: 60,
   batchSize: 2000,
@@ -57,7 +57,7 @@ export interface RawTelemetrySettings {
 }
 
 /** `key1=value1,key2=value2` with percent-encoded values: the W3C Baggage form OTEL_*_HEADERS and OTEL_RESOURCE_ATTRIBUTES use. */
-export function parseKeyValueList(text: string | undefined, name: string, warnings: string[]): Record<string, string> {
+function parseKeyValueList(text: string | undefined, name: string, warnings: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (text ?? '').split(',')) {
     if (part.trim() === '') continue;

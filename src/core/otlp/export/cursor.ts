@@ -4,15 +4,16 @@
  * <data dir>/telemetry/<endpoint hash>.cursor.json, one per collector, so pointing Unmetered at a new
  * collector sends it the whole history and switching back resumes where that one stopped.
  *
- * Written atomically (temporary file, fsync, rename), twice per batch: first the batch about to be sent
+ * Written atomically (write-file-atomic: temporary file, fsync, rename), twice per batch: first the batch about to be sent
  * (`pending`, with the time window its metric points carry), then its end once accepted. A process killed
  * in between re-sends exactly that batch on its next start, with the same ids and the same metric
  * timestamps, so a backend that drops duplicate points or deduplicates events on
  * `unmetered.interaction.id` counts it once.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { ensurePrivateDir } from '../../privateFs';
 
 export interface PendingBatch {
@@ -41,7 +42,7 @@ export function cursorFile(dataDir: string, endpoint: string): string {
   return path.join(dataDir, 'telemetry', `${h}.cursor.json`);
 }
 
-export function emptyCursor(endpoint: string): Cursor {
+function emptyCursor(endpoint: string): Cursor {
   return { version: 1, endpoint, segments: {}, lastEndNs: null, pending: null, sent: 0 };
 }
 
@@ -80,15 +81,7 @@ export async function readCursor(file: string, endpoint: string, warn: (m: strin
 
 export async function writeCursor(file: string, c: Cursor): Promise<void> {
   await ensurePrivateDir(path.dirname(file));
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(c) + '\n');
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(c) + '\n', { mode: 0o600 });
 }
 
 /**

@@ -37,12 +37,12 @@ interface Row {
 const TOKEN_LABELS = ['input', 'output', 'cache_read', 'cache_creation', 'reasoning'] as const;
 
 /** A label value as the text format wants it: backslash, double quote and newline escaped. */
-export function labelValue(v: string): string {
+function labelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /** Exact decimal dollars from integer nano-dollars (no binary rounding before Prometheus parses it). */
-export function nanosText(n: number): string {
+function nanosText(n: number): string {
   const neg = n < 0;
   const a = Math.abs(n);
   const whole = Math.floor(a / 1e9);

@@ -71,7 +71,7 @@ export function billingModeOf(r: Pick<Interaction, 'agent' | 'route'>, copilotBi
 }
 
 /** The provider's own response id where the Interaction id is one (`anthropic:msg_…`, `openai:chatcmpl-…`). */
-export function responseIdOf(id: string): string | null {
+function responseIdOf(id: string): string | null {
   const m = /^(?:anthropic|openai):(.+)$/.exec(id);
   return m ? (m[1] ?? null) : null;
 }
@@ -121,10 +121,10 @@ export function eventAttributes(r: Interaction, o: MapOptions): Attributes {
 }
 
 /** Token types on gen_ai.client.token.usage: disjoint, so summing over the type gives the total. */
-export const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_creation'] as const;
+const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_creation'] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
 
-export function tokensByType(r: Interaction): Record<TokenType, number> {
+function tokensByType(r: Interaction): Record<TokenType, number> {
   const t = r.tokens;
   return { input: t.input, output: t.output, cache_read: t.cacheRead, cache_creation: t.cacheWrite5m + t.cacheWrite1h };
 }
@@ -204,7 +204,7 @@ function bump(m: Map<string, SumPoint>, key: string, attributes: () => Attribute
 }
 
 /** Explicit-bucket histogram index: bucket i holds values in (bounds[i-1], bounds[i]], as OTLP defines. */
-export function bucketOf(v: number): number {
+function bucketOf(v: number): number {
   let i = 0;
   while (i < TOKEN_BUCKETS.length && v > TOKEN_BUCKETS[i]!) i++;
   return i;

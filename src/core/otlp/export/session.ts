@@ -13,7 +13,7 @@ import { exportPass, type PassResult, type Transport } from './exporter';
 import type { Attributes } from './records';
 
 /** One per process, so parallel processes (editor windows, a CLI) never fold into one delta series. */
-export const INSTANCE_ID = randomUUID();
+const INSTANCE_ID = randomUUID();
 
 export interface SessionOptions {
   config: TelemetryConfig;
@@ -40,7 +40,7 @@ export interface Identity {
  * transport adds service.instance.id per batch),
  * which they may not override: an organisation's dashboards group by these.
  */
-export async function identity(o: Pick<SessionOptions, 'config' | 'dataDir' | 'version' | 'loginName'>): Promise<Identity> {
+async function identity(o: Pick<SessionOptions, 'config' | 'dataDir' | 'version' | 'loginName'>): Promise<Identity> {
   const c = o.config;
   const key = c.hashKey !== null ? Buffer.from(c.hashKey, 'utf8') : await loadOrCreateSalt(o.dataDir);
   const login = o.loginName ?? safeLogin();

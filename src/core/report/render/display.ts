@@ -85,7 +85,10 @@ export function allTokens(t: Totals): number {
 
 /** "1.2M in · 320k out · 11.7M cache read · 846k cache write" */
 export function tokensLabel(t: Totals): string {
-  return `${compact(t.inputTokens)} in · ${compact(t.outputTokens)} out · ${compact(t.cacheReadTokens)} cache read · ${compact(t.cacheWriteTokens)} cache write`;
+  return (
+    `${compact(t.inputTokens)} in · ${compact(t.outputTokens)} out` +
+    ` · ${compact(t.cacheReadTokens)} cache read · ${compact(t.cacheWriteTokens)} cache write`
+  );
 }
 
 /** Percent with no false precision: "8 %", "0.4 %", "<0.1 %". */

@@ -28,20 +28,28 @@ import { daysInMonth } from '../../time';
 import { modelLabel, modelNotRecordedNote, namedUnpriced, PROJECT_NOTE, projectLabel } from '../../unrecorded';
 
 /** Shared by the weekly and the team page. Colours are classes, see svg.ts. */
-const REPORT_CSS = `
-:root{color-scheme:light dark;--bg:#fff;--fg:#1d232b;--muted:#5b6573;--line:#d9dee5;--card:#f5f7fa;--cloud:#2f6fdb;--local:#2e9e62;--avoided:#8fd3ad;--budget:#c2410c;--warn:#b45309;--over:#b91c1c;--ok:#15803d}
-@media (prefers-color-scheme:dark){:root{--bg:#15181d;--fg:#e6e9ee;--muted:#9aa4b2;--line:#2c333d;--card:#1d2229;--cloud:#6ea2ff;--local:#4cc487;--avoided:#2f7a52;--budget:#fb923c;--warn:#fbbf24;--over:#f87171;--ok:#4ade80}}
-@media print{:root{--bg:#fff;--fg:#000;--muted:#444;--line:#bbb;--card:#fff;--cloud:#1f4fa8;--local:#2e9e62;--avoided:#a8e0c0;--budget:#c2410c}body{margin:0}section,.cards{break-inside:avoid}}
+const REPORT_CSS =
+  `
+:root{color-scheme:light` +
+  ` dark;--bg:#fff;--fg:#1d232b;--muted:#5b6573;--line:#d9dee5;--card:#f5f7fa;--cloud:#2f6fdb;` +
+  `--local:#2e9e62;--avoided:#8fd3ad;--budget:#c2410c;--warn:#b45309;--over:#b91c1c;--ok:#15803d}
+@media (prefers-color-scheme:dark){:root{--bg:#15181d;--fg:#e6e9ee;--muted:#9aa4b2;--line:#2c333d;--card:#1d2229;--cloud:#6ea2ff;` +
+  `--local:#4cc487;--avoided:#2f7a52;--budget:#fb923c;--warn:#fbbf24;--over:#f87171;--ok:#4ade80}}
+@media print{:root{--bg:#fff;--fg:#000;--muted:#444;--line:#bbb;--card:#fff;--cloud:#1f4fa8;--local:#2e9e62;--avoided:#a8e0c0;--budget:#c2410c}` +
+  `body{margin:0}section,.cards{break-inside:avoid}}
 *{box-sizing:border-box;-webkit-print-color-adjust:exact;print-color-adjust:exact}
-body{margin:2rem auto;max-width:980px;padding:0 1.25rem;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+body{margin:2rem auto;max-width:980px;padding:0 1.25rem;background:var(--bg);color:var(--fg);font:14px/1.45` +
+  ` system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 h1{font-size:1.5rem;margin:0 0 .2rem}h2{font-size:1.05rem;margin:1.6rem 0 .6rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
 .sub,.muted,footer{color:var(--muted)}footer{margin-top:2rem;font-size:.85em}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:.75rem;margin-top:1.2rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.75rem .9rem}
 .card .k{font-size:.8em;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}.card .v{font-size:1.55rem;font-weight:650;margin:.15rem 0}
 .state-warning{color:var(--warn)}.state-over{color:var(--over)}.state-ok{color:var(--ok)}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:12ch}tfoot td{font-weight:650;border-bottom:none}th{font-weight:600;color:var(--muted);font-size:.85em}
+table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:.3rem` +
+  ` .5rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:break-word;min-width:12ch}tfoot` +
+  ` td{font-weight:650;border-bottom:none}th{font-weight:600;color:var(--muted);font-size:.85em}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}@media (max-width:760px){.two{grid-template-columns:1fr}}
 ul.notes{padding-left:1.2rem}
 svg.chart{display:block;max-width:100%;height:auto;overflow:visible}
@@ -51,7 +59,8 @@ svg .bar-cloud,.swatch.cloud{fill:var(--cloud);background:var(--cloud)}svg .bar-
 svg .bar-avoided,.swatch.avoided{fill:var(--avoided);background:var(--avoided)}svg .bar-daily{fill:var(--cloud);opacity:.25}svg .bar-over{fill:var(--over)}
 svg .line-budget{stroke:var(--budget);stroke-width:1.5;stroke-dasharray:6 4}svg .line{stroke-width:2.5}
 svg .line-actual{stroke:var(--cloud)}svg .line-projection{stroke:var(--cloud);stroke-dasharray:4 4}
-.legend{display:flex;gap:1rem;font-size:.85em;color:var(--muted);margin:.3rem 0}.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:.35rem;vertical-align:-1px}
+.legend{display:flex;gap:1rem;font-size:.85em;color:var(--muted);margin:.3rem` +
+  ` 0}.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:.35rem;vertical-align:-1px}
 `;
 
 /** Nothing may be fetched; styles are inline. No script runs in an exported page. */
@@ -76,12 +85,16 @@ ${body}
 }
 
 export function card(key: string, value: string, note: string, cls = ''): string {
-  return `<div class="card${cls ? ` ${cls}` : ''}"><div class="k">${esc(key)}</div><div class="v">${esc(value)}</div><div class="muted">${esc(note)}</div></div>`;
+  return (
+    `<div class="card${cls ? ` ${cls}` : ''}"><div class="k">${esc(key)}</div><div class="v">` +
+    `${esc(value)}</div><div class="muted">${esc(note)}</div></div>`
+  );
 }
 
 export function htmlTable(head: string[], rows: string[][], foot?: string[]): string {
   const tr = (r: string[]) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody>${foot ? `<tfoot>${tr(foot)}</tfoot>` : ''}</table>`;
+  const tfoot = foot ? `<tfoot>${tr(foot)}</tfoot>` : '';
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody>${tfoot}</table>`;
 }
 
 const legend = (items: [string, string][]) =>
@@ -105,7 +118,10 @@ export function renderHtml(s: WeeklySummary): string {
   const b = s.budget;
   const parts: string[] = [];
   parts.push(
-    `<header><h1>Weekly summary · ${esc(s.developer)}</h1><div class="sub">${esc(s.week.id)} · ${esc(rangeLabel(s.week.start, s.week.end))} · ${esc(s.week.timeZone)}${weekState(s.week, s.generatedAt) === 'future' ? ' · week in the future (nothing recorded yet)' : s.week.complete ? '' : ` · week in progress (to ${esc(utcLabel(s.generatedAt))})`}</div></header>`,
+    `<header><h1>Weekly summary · ${esc(s.developer)}</h1><div class="sub">` +
+      `${esc(s.week.id)} · ${esc(rangeLabel(s.week.start, s.week.end))} · ${esc(s.week.timeZone)}` +
+      `${weekState(s.week, s.generatedAt) === 'future' ? ' · week in the future (nothing recorded yet)' : ''}` +
+      `${weekState(s.week, s.generatedAt) !== 'future' && !s.week.complete ? ` · week in progress (to ${esc(utcLabel(s.generatedAt))})` : ''}</div></header>`,
   );
   const budgetNote =
     b.monthlyBudgetUSD === null
@@ -116,7 +132,8 @@ export function renderHtml(s: WeeklySummary): string {
       card(
         'Metered spend',
         usd(t.costUSD),
-        `${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id} (${costLabel(s.previousWeek)})${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced interactions not included` : ''}`,
+        `${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id} (` +
+          `${costLabel(s.previousWeek)})${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced interactions not included` : ''}`,
       ) +
       card('Saved by local models', avoidedLabel(t), `${localShare(s.routes, t)} of interactions ran locally`) +
       card(
@@ -167,7 +184,9 @@ export function renderHtml(s: WeeklySummary): string {
     };
   });
   parts.push(
-    `<section class="two"><div><h2>By agent</h2>${barList('Metered spend by agent', agentBars, 460)}</div><div><h2>By model</h2>${barList('Metered spend by model, and spend saved by local models', modelBars, 460)}</div></section>`,
+    `<section class="two"><div><h2>By agent</h2>` +
+      `${barList('Metered spend by agent', agentBars, 460)}</div><div><h2>By model</h2>` +
+      `${barList('Metered spend by model, and spend saved by local models', modelBars, 460)}</div></section>`,
   );
 
   parts.push(
@@ -202,11 +221,13 @@ export function renderHtml(s: WeeklySummary): string {
   const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
   parts.push(
-    `<section><h2>Top projects${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Project', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(projects, t))}</section>`,
+    `<section><h2>Top projects${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>` +
+      `${htmlTable(['Project', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(projects, t))}</section>`,
   );
   if (s.attribution.branches.length)
     parts.push(
-      `<section><h2>By branch${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>${htmlTable(['Branch · repository', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(branchBreakdown(s.attribution), t))}</section>`,
+      `<section><h2>By branch${s.projectsPseudonymised ? ' (pseudonymised)' : ''}</h2>` +
+        `${htmlTable(['Branch · repository', ...BREAKDOWN_HEAD.slice(1)], breakdownRows(branchBreakdown(s.attribution), t))}</section>`,
     );
   parts.push(
     `<section><h2>Agents</h2>${htmlTable(
@@ -244,7 +265,8 @@ export function renderHtml(s: WeeklySummary): string {
 
   const notes: string[] = [];
   notes.push(
-    `Month to date (${monthLabel(b.month)}, as of ${b.asOf}): ${usd(b.monthToDateUSD)} metered, ${usd(b.avoidedMonthToDateUSD)} saved. Projection: ${b.projectionMethod}`,
+    `Month to date (` +
+      `${monthLabel(b.month)}, as of ${b.asOf}): ${usd(b.monthToDateUSD)} metered, ${usd(b.avoidedMonthToDateUSD)} saved. Projection: ${b.projectionMethod}`,
   );
   const named = namedUnpriced(s.unpricedModels);
   const noModel = modelNotRecordedNote(s.unpricedModels);
@@ -259,7 +281,8 @@ export function renderHtml(s: WeeklySummary): string {
   if (t.reasoningTokens) notes.push(`Output includes ${compact(t.reasoningTokens)} reasoning tokens.`);
   parts.push(`<section><h2>Notes</h2><ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`);
   parts.push(
-    `<footer>Weeks start ${esc(s.week.weekStart)} · prices ${esc(s.priceTableVersion ?? 'unknown')} · generated ${esc(utcLabel(s.generatedAt))} by Unmetered · ${esc(s.schema)} · no prompt or response text is included</footer>`,
+    `<footer>Weeks start ${esc(s.week.weekStart)} · prices ${esc(s.priceTableVersion ?? 'unknown')} · generated ${esc(utcLabel(s.generatedAt))}` +
+      ` by Unmetered · ${esc(s.schema)} · no prompt or response text is included</footer>`,
   );
   return page(`Unmetered · ${s.developer} · ${s.week.id}`, parts.join('\n'));
 }

@@ -97,7 +97,8 @@ export function renderMarkdown(s: WeeklySummary): string {
   const budget =
     b.monthlyBudgetUSD === null
       ? `**${usd(b.projectedMonthUSD)}** projected for ${monthLabel(b.month)} (no budget set)`
-      : `**${usd(b.projectedMonthUSD)}** projected for ${monthLabel(b.month)} of a **${usd(b.monthlyBudgetUSD)}** budget (${percent(b.projectedMonthUSD, b.monthlyBudgetUSD)}, ${budgetStateLabel(b.state)})`;
+      : `**${usd(b.projectedMonthUSD)}** projected for ${monthLabel(b.month)} of a **` +
+        `${usd(b.monthlyBudgetUSD)}** budget (${percent(b.projectedMonthUSD, b.monthlyBudgetUSD)}, ${budgetStateLabel(b.state)})`;
   out.push('', `${budget} · ${usd(b.monthToDateUSD)} month to date on ${b.asOf}`, '');
   if (s.budgetActions) out.push(mdEscape(budgetActionsLine(s.budgetActions)), '');
 
@@ -169,7 +170,8 @@ export function renderMarkdown(s: WeeklySummary): string {
   const noModel = modelNotRecordedNote(s.unpricedModels);
   if (named.length)
     notes.push(
-      `Unpriced, not included in the cost: ${named.map((u) => `${mdEscape(u.model)} (${int(u.interactions)} interaction${u.interactions === 1 ? '' : 's'})`).join(', ')}.`,
+      `Unpriced, not included in` +
+        ` the cost: ${named.map((u) => `${mdEscape(u.model)} (${int(u.interactions)} interaction${u.interactions === 1 ? '' : 's'})`).join(', ')}.`,
     );
   if (noModel) notes.push(noModel);
   if (s.projects.some((p) => p.project === null)) notes.push(PROJECT_NOTE);
@@ -181,7 +183,9 @@ export function renderMarkdown(s: WeeklySummary): string {
   for (const n of notes) out.push(`- ${n}`);
   if (notes.length) out.push('');
   out.push(
-    `<sub>${mdEscape(s.week.timeZone)} · weeks start ${capitalise(s.week.weekStart)} · prices ${s.priceTableVersion ? mdEscape(s.priceTableVersion) : 'unknown'} · generated ${utcLabel(s.generatedAt)} by Unmetered · ${s.schema}</sub>`,
+    `<sub>${mdEscape(s.week.timeZone)} · weeks start ${capitalise(s.week.weekStart)}` +
+      ` · prices ${s.priceTableVersion ? mdEscape(s.priceTableVersion) : 'unknown'}` +
+      ` · generated ${utcLabel(s.generatedAt)} by Unmetered · ${s.schema}</sub>`,
   );
   return out.join('\n') + '\n';
 }

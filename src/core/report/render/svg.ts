@@ -24,7 +24,10 @@ function niceScale(max: number, ticks = 4): { max: number; step: number } {
 
 function frame(width: number, height: number, title: string, body: string[], cls: string): string {
   const id = `t${hash(title)}`;
-  return `<svg class="chart ${cls}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}" xmlns="http://www.w3.org/2000/svg"><title id="${id}">${esc(title)}</title>${body.join('')}</svg>`;
+  return (
+    `<svg class="chart ${cls}" viewBox="0 0 ${width} ${height}" width="${width}" height="` +
+    `${height}" role="img" aria-labelledby="${id}" xmlns="http://www.w3.org/2000/svg"><title id="${id}">${esc(title)}</title>${body.join('')}</svg>`
+  );
 }
 
 /** A short stable id from a title, so several charts on one page get distinct ids deterministically. */
@@ -100,7 +103,8 @@ export function columnChart(o: ColumnChartOptions): string {
       );
     if (c.extra && c.extra > 0)
       parts.push(
-        `<rect class="bar ${o.extraClass ?? 'bar-local'}" x="${r1(x)}" y="${r1(y(c.value + c.extra))}" width="${r1(bw)}" height="${r1(y(c.value) - y(c.value + c.extra))}"/>`,
+        `<rect class="bar ${o.extraClass ?? 'bar-local'}" x="${r1(x)}" y="${r1(y(c.value + c.extra))}" width="` +
+          `${r1(bw)}" height="${r1(y(c.value) - y(c.value + c.extra))}"/>`,
       );
     body.push(`<g>${c.title ? `<title>${esc(c.title)}</title>` : ''}${parts.join('')}</g>`);
     if (c.valueLabel)
@@ -221,7 +225,8 @@ export function lineChart(o: LineChartOptions): string {
     if (v === null || v <= 0) return;
     const bw = slot * 0.6;
     body.push(
-      `<rect class="bar bar-daily" x="${r1(x(i) - bw / 2)}" y="${r1(y(v))}" width="${r1(bw)}" height="${r1(y(0) - y(v))}"><title>${esc(`${o.xLabels[i]}: ${o.format(v)}`)}</title></rect>`,
+      `<rect class="bar bar-daily" x="${r1(x(i) - bw / 2)}" y="${r1(y(v))}" width="${r1(bw)}" height="` +
+        `${r1(y(0) - y(v))}"><title>${esc(`${o.xLabels[i]}: ${o.format(v)}`)}</title></rect>`,
     );
   });
   if (o.reference && o.reference.value > 0) {

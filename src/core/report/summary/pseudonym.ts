@@ -31,7 +31,8 @@ function parseSalt(text: string, file: string): Buffer {
   if (!/^[0-9a-f]{64}$/.test(hex)) {
     throw new UnmeteredError(
       'E_SALT',
-      `${file}: expected 64 hexadecimal characters (the secret that keeps project pseudonyms stable), got ${hex.length} characters; delete the file to create a new one (pseudonyms will change)`,
+      `${file}: expected 64 hexadecimal characters (the secret that keeps project pseudonyms` +
+        ` stable), got ${hex.length} characters; delete the file to create a new one (pseudonyms will change)`,
     );
   }
   return Buffer.from(hex, 'hex');

@@ -252,7 +252,9 @@ export function splitFuture(entries: Entry[], now: number): { current: Entry[]; 
     else
       future.push({
         file: e.file,
-        problem: `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot come from the future; check the clock of the computer that made it`,
+        problem:
+          `week ${e.week} has not begun yet (it is ${today} at the latest anywhere): a summary cannot` +
+          ` come from the future; check the clock of the computer that made it`,
       });
   }
   return { current, future };

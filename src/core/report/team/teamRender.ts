@@ -77,7 +77,10 @@ function notes(r: TeamReport): string[] {
 }
 
 function headline(r: TeamReport, bold: (s: string) => string): string {
-  return `${bold(costLabel(r.totals))} metered spend across ${r.developers} developer${r.developers === 1 ? '' : 's'} (${trendLabel(r.totals.costUSD, r.previousTotals.costUSD)} vs ${r.previousWeek}: ${costLabel(r.previousTotals)})`;
+  return (
+    `${bold(costLabel(r.totals))} metered spend across ${r.developers} developer` +
+    `${r.developers === 1 ? '' : 's'} (${trendLabel(r.totals.costUSD, r.previousTotals.costUSD)} vs ${r.previousWeek}: ${costLabel(r.previousTotals)})`
+  );
 }
 
 function budgetLine(r: TeamReport): string {
@@ -100,7 +103,8 @@ export function renderTeamMarkdown(r: TeamReport): string {
   const e = mdEscape;
   add(`## Unmetered team summary · ${r.week.id} (${rangeLabel(r.week.start, r.week.end)})`, '');
   add(
-    `${headline(r, (x) => `**${x}**`)} · **${avoidedLabel(r.totals)}** saved by local models · ${int(r.totals.interactions)} interactions, ${localShare(r.routes, r.totals)} local`,
+    `${headline(r, (x) => `**${x}**`)} · **${avoidedLabel(r.totals)}** saved by local` +
+      ` models · ${int(r.totals.interactions)} interactions, ${localShare(r.routes, r.totals)} local`,
     '',
   );
   add(e(budgetLine(r)), '');
@@ -221,7 +225,8 @@ export function renderTeamJson(r: TeamReport): string {
 export function renderTeamHtml(r: TeamReport): string {
   const parts: string[] = [];
   parts.push(
-    `<header><h1>Team summary · ${esc(r.week.id)}</h1><div class="sub">${esc(rangeLabel(r.week.start, r.week.end))} · ${r.developers} developer${r.developers === 1 ? '' : 's'}</div></header>`,
+    `<header><h1>Team summary · ${esc(r.week.id)}</h1><div class="sub">` +
+      `${esc(rangeLabel(r.week.start, r.week.end))} · ${r.developers} developer${r.developers === 1 ? '' : 's'}</div></header>`,
   );
   const over = r.overBudget.length;
   parts.push(
@@ -229,7 +234,9 @@ export function renderTeamHtml(r: TeamReport): string {
       card(
         'Metered spend',
         usd(r.totals.costUSD),
-        `${trendLabel(r.totals.costUSD, r.previousTotals.costUSD)} vs ${r.previousWeek} (${costLabel(r.previousTotals)})${r.totals.unpricedInteractions ? ` · ${int(r.totals.unpricedInteractions)} unpriced interactions not included` : ''}`,
+        `${trendLabel(r.totals.costUSD, r.previousTotals.costUSD)} vs ${r.previousWeek} (` +
+          `${costLabel(r.previousTotals)})` +
+          `${r.totals.unpricedInteractions ? ` · ${int(r.totals.unpricedInteractions)} unpriced interactions not included` : ''}`,
       ) +
       card('Saved by local models', avoidedLabel(r.totals), `${localShare(r.routes, r.totals)} of interactions ran locally`) +
       card('Interactions', int(r.totals.interactions), `${compact(allTokens(r.totals))} tokens`) +
@@ -267,7 +274,8 @@ export function renderTeamHtml(r: TeamReport): string {
         format: (v) => usd(v),
         extraClass: 'bar-avoided',
         width: 940,
-      })}<div class="legend"><span><span class="swatch cloud"></span>metered</span><span><span class="swatch avoided"></span>saved by local models</span></div></section>`,
+      })}<div class="legend"><span><span class="swatch cloud"></span>metered</span><span><span class="swatch` +
+        ` avoided"></span>saved by local models</span></div></section>`,
     );
   }
   const named = (title: string, rows: { name: string; developers: number; totals: Totals }[]) =>
@@ -309,7 +317,9 @@ export function renderTeamHtml(r: TeamReport): string {
   if (n.length) parts.push(`<section><h2>Notes</h2><ul class="notes">${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></section>`);
   const months = [...new Set(r.members.map((m) => m.budget.month))].map(monthLabel);
   parts.push(
-    `<footer>Projections are each developer's own, for ${esc(months.join(', '))} · generated ${esc(utcLabel(r.generatedAt))} by Unmetered · ${esc(r.schema)} · no prompt or response text is included</footer>`,
+    `<footer>Projections are each developer's` +
+      ` own, for ${esc(months.join(', '))} · generated ${esc(utcLabel(r.generatedAt))} by Unmetered · ${esc(r.schema)} · no prompt` +
+      ` or response text is included</footer>`,
   );
   return page(`Unmetered · team · ${r.week.id}`, parts.join('\n'));
 }
