@@ -61,36 +61,7 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
   });
 
   const changed = new vscode.EventEmitter<void>();
-  const provider: vscode.LanguageModelChatProvider<ChatModelInfo> = {
-    onDidChangeLanguageModelChatInformation: changed.event,
-    provideLanguageModelChatInformation: () => service.listModels(),
-    async provideLanguageModelChatResponse(model, messages, options, progress, token) {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      if (token.isCancellationRequested) ac.abort();
-      try {
-        await service.respond(
-          model,
-          messages,
-          options,
-          (p) =>
-            progress.report(
-              p.type === 'text'
-                ? new vscode.LanguageModelTextPart(p.value)
-                : new vscode.LanguageModelToolCallPart(p.callId, p.name, p.input),
-            ),
-          ac.signal,
-        );
-      } catch (err) {
-        if (err instanceof ChatError && err.code === 'E_CHAT_CANCELLED') return;
-        deps.logger.warn(`chat: ${model.id}: ${(err as Error).message}`);
-        throw toLanguageModelError(err);
-      } finally {
-        sub.dispose();
-      }
-    },
-    provideTokenCount: (model, text) => service.countTokens(model, text),
-  };
+  const provider = chatProvider(service, changed.event, deps.logger);
 
   // VS Code resolves a vendor's models only when something asks for them; without a Copilot sign-in
   // nothing does (code-server 4.139 showed an empty picker until an extension called selectChatModels).
@@ -126,28 +97,66 @@ export function registerChatModels(context: vscode.ExtensionContext, deps: ChatD
       if (s.focused && Date.now() - lastRefresh > 30_000) refresh();
     }),
     vscode.commands.registerCommand(CHAT_COMMANDS.setApiKey, async () => {
-      const baseUrl = settings().openaiBaseUrl;
-      const key = await vscode.window.showInputBox({
-        title: 'Unmetered: Set Chat API Key',
-        prompt:
-          `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage,` +
-          ` never in settings. Leave empty to remove the stored key.`,
-        password: true,
-        ignoreFocusOut: true,
-        placeHolder: 'sk-…',
-      });
-      if (key === undefined) return;
-      if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
-      else await context.secrets.delete(API_KEY_SECRET);
-      void vscode.window.showInformationMessage(
-        key.trim() ? `Unmetered: chat API key stored for ${baseUrl}.` : 'Unmetered: chat API key removed.',
-      );
-      refresh();
+      if (await askApiKey(context.secrets, settings().openaiBaseUrl)) refresh();
     }),
     vscode.commands.registerCommand(CHAT_COMMANDS.showModels, () => showModels()),
     context.secrets.onDidChange((e) => e.key === API_KEY_SECRET && refresh()),
   );
   return service;
+}
+
+/** The chat provider VS Code calls: answers through the service, cancels with the request's token. */
+function chatProvider(service: ChatService, changed: vscode.Event<void>, logger: Logger): vscode.LanguageModelChatProvider<ChatModelInfo> {
+  return {
+    onDidChangeLanguageModelChatInformation: changed,
+    provideLanguageModelChatInformation: () => service.listModels(),
+    async provideLanguageModelChatResponse(model, messages, options, progress, token) {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      if (token.isCancellationRequested) ac.abort();
+      try {
+        await service.respond(
+          model,
+          messages,
+          options,
+          (p) =>
+            progress.report(
+              p.type === 'text'
+                ? new vscode.LanguageModelTextPart(p.value)
+                : new vscode.LanguageModelToolCallPart(p.callId, p.name, p.input),
+            ),
+          ac.signal,
+        );
+      } catch (err) {
+        if (err instanceof ChatError && err.code === 'E_CHAT_CANCELLED') return;
+        logger.warn(`chat: ${model.id}: ${(err as Error).message}`);
+        throw toLanguageModelError(err);
+      } finally {
+        sub.dispose();
+      }
+    },
+    provideTokenCount: (model, text) => service.countTokens(model, text),
+  };
+}
+
+/** Asks for the chat API key and stores it in secret storage (empty removes it); true when it changed. */
+async function askApiKey(secrets: vscode.SecretStorage, baseUrl: string): Promise<boolean> {
+  const key = await vscode.window.showInputBox({
+    title: 'Unmetered: Set Chat API Key',
+    prompt:
+      `API key for ${baseUrl} (unmetered.chat.openaiBaseUrl). Stored in VS Code's secret storage,` +
+      ` never in settings. Leave empty to remove the stored key.`,
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: 'sk-…',
+  });
+  if (key === undefined) return false;
+  if (key.trim()) await secrets.store(API_KEY_SECRET, key.trim());
+  else await secrets.delete(API_KEY_SECRET);
+  void vscode.window.showInformationMessage(
+    key.trim() ? `Unmetered: chat API key stored for ${baseUrl}.` : 'Unmetered: chat API key removed.',
+  );
+  return true;
 }
 
 /** Re-read at most every 5 s: a checkout changes branch, but a chat burst must not stat the tree per reply. */
