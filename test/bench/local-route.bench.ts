@@ -96,6 +96,32 @@ const median = (xs: number[]) => {
 const best = (xs: number[]) => Math.min(...xs);
 const f = (ms: number) => `${ms.toFixed(2)} ms`;
 
+/** Best and median per path, what the gateway added, and the ratio at the median. */
+function table(rows: Array<[string, number[], number[]]>): void {
+  console.log(
+    'row'.padEnd(42),
+    'direct best'.padStart(12),
+    'gateway best'.padStart(13),
+    'added best'.padStart(11),
+    'direct med'.padStart(11),
+    'gateway med'.padStart(12),
+    'added med'.padStart(10),
+    'ratio med'.padStart(10),
+  );
+  for (const [name, d, v] of rows) {
+    console.log(
+      name.padEnd(42),
+      f(best(d)).padStart(12),
+      f(best(v)).padStart(13),
+      f(best(v) - best(d)).padStart(11),
+      f(median(d)).padStart(11),
+      f(median(v)).padStart(12),
+      f(median(v) - median(d)).padStart(10),
+      `${(median(v) / median(d)).toFixed(3)}x`.padStart(10),
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const bin = binary();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-bench-local-'));
@@ -148,33 +174,11 @@ async function main(): Promise<void> {
           .map((x) => x.toFixed(2))
           .join(' ')} on ${os.cpus().length} CPUs`,
     );
-    console.log(
-      'row'.padEnd(42),
-      'direct best'.padStart(12),
-      'gateway best'.padStart(13),
-      'added best'.padStart(11),
-      'direct med'.padStart(11),
-      'gateway med'.padStart(12),
-      'added med'.padStart(10),
-      'ratio med'.padStart(10),
-    );
-    const rows: Array<[string, number[], number[]]> = [
+    table([
       ['chat completion (JSON), whole exchange', chat.direct.map((t) => t.total), chat.via.map((t) => t.total)],
       ['messages stream (SSE), time to first byte', stream.direct.map((t) => t.ttfb), stream.via.map((t) => t.ttfb)],
       ['messages stream (SSE), whole stream', stream.direct.map((t) => t.total), stream.via.map((t) => t.total)],
-    ];
-    for (const [name, d, v] of rows) {
-      console.log(
-        name.padEnd(42),
-        f(best(d)).padStart(12),
-        f(best(v)).padStart(13),
-        f(best(v) - best(d)).padStart(11),
-        f(median(d)).padStart(11),
-        f(median(v)).padStart(12),
-        f(median(v) - median(d)).padStart(10),
-        `${(median(v) / median(d)).toFixed(3)}x`.padStart(10),
-      );
-    }
+    ]);
     const expected = 2 * (N + WARMUP);
     console.log(
       `interactions recorded through the gateway: ${recorded} (expected ${expected}); direct requests sent again after a reset: ${resent}`,
