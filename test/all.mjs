@@ -6,6 +6,8 @@
 //   4. unit suites                         npm run test:unit     ┘
 //      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=20000 node test/run.mjs fuzz
 //      CI-level tools, suites              bash test/ci/setup.sh, node test/run.mjs --ci  (a real Prometheus)
+//      real inference: server, suites      bash test/real/llama-server.sh (built once, cached outside the clone),
+//                                          node test/run.mjs --real  (llama.cpp's llama-server behind the gateway)
 //   5. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
 //   6. the .vsix, once for all suites      npm run package
 //   7. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
@@ -26,12 +28,14 @@ function run(cmd, args) {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     const counts = {};
     let tail = '';
+    let last = '';
     const scan = (chunk) => {
       // Non-TTY output makes node:test use its TAP reporter: `# pass 12`; the spec reporter says `ℹ pass 12`.
       const text = tail + chunk;
       const lines = text.split('\n');
       tail = lines.pop() ?? '';
       for (const line of lines) {
+        if (line.trim()) last = line.trim();
         const m = /^(?:#|ℹ) (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)\s*$/.exec(line);
         if (m) counts[m[1]] = Number(m[2]); // the last block is the run's summary
       }
@@ -43,11 +47,11 @@ function run(cmd, args) {
     child.stderr.on('data', (b) => process.stderr.write(b));
     child.on('error', (err) => {
       console.error(`test/all.mjs: could not start ${cmd}: ${err.message}`);
-      resolve({ code: 127, counts });
+      resolve({ code: 127, counts, last });
     });
     child.on('close', (code, signal) => {
       scan('\n');
-      resolve({ code: code ?? (signal ? 128 : 1), counts });
+      resolve({ code: code ?? (signal ? 128 : 1), counts, last });
     });
   });
 }
@@ -62,11 +66,11 @@ async function section(title, cmd, args, { skipIf } = {}) {
     return;
   }
   const t0 = Date.now();
-  const { code, counts } = await run(cmd, args);
+  const { code, counts, last } = await run(cmd, args);
   const ms = Date.now() - t0;
   const ok = code === 0;
   console.log(`======== ${title}: ${ok ? 'ok' : `FAILED (exit ${code})`} in ${(ms / 1000).toFixed(1)} s`);
-  sections.push({ title, ok, ms, counts });
+  sections.push({ title, ok, ms, counts, last });
 }
 
 const t0 = Date.now();
@@ -89,6 +93,13 @@ if (process.env.CI) {
 await section('CI-level tools (test/ci/setup.sh)', 'bash', ['test/ci/setup.sh']);
 await section('CI-level suites (test/ci)', process.execPath, ['test/run.mjs', '--ci'], {
   skipIf: () => (sections.at(-1).ok ? undefined : 'the CI-level tools could not be installed'),
+});
+// llama.cpp's llama-server, built from node-llama-cpp's bundled source (minutes, once per machine: cached outside
+// the clone), serves a tiny random-weight model behind the gateway's local route; its path is the script's last line.
+await section('real-inference server (test/real/llama-server.sh)', 'bash', ['test/real/llama-server.sh']);
+if (sections.at(-1).ok) process.env.UNMETERED_LLAMA_SERVER = sections.at(-1).last;
+await section('real-inference suites (test/real)', process.execPath, ['test/run.mjs', '--real'], {
+  skipIf: () => (sections.at(-1).ok ? undefined : 'llama-server could not be built'),
 });
 await section('end-to-end tools (test/e2e/setup.sh)', 'bash', ['test/e2e/setup.sh']);
 await section('package the extension (dist/unmetered.vsix)', npm, ['run', '--silent', 'package']);

@@ -1,15 +1,24 @@
 // Runs the node:test suites through tsx. Node 20's `--test` does not expand globs, so list files here.
-//   node test/run.mjs            every suite except end-to-end (test/e2e) and CI-level (test/ci) ones
+//   node test/run.mjs            every suite except end-to-end (test/e2e), CI-level (test/ci) and real-inference (test/real) ones
 //   node test/run.mjs --e2e      only the end-to-end suites (need code-server + Chromium: see test/e2e/setup.sh)
 //   node test/run.mjs --ci       only the CI-level suites (need Debian's prometheus: see test/ci/setup.sh)
-//   node test/run.mjs --all      all three
+//   node test/run.mjs --real     only the real-inference suites (need UNMETERED_LLAMA_SERVER: see test/real/README.md)
+//   node test/run.mjs --all      all four
 //   node test/run.mjs FILTER     only files whose path contains FILTER
 import { readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
-const mode = args.includes('--all') ? 'all' : args.includes('--e2e') ? 'e2e' : args.includes('--ci') ? 'ci' : 'unit';
+const mode = args.includes('--all')
+  ? 'all'
+  : args.includes('--e2e')
+    ? 'e2e'
+    : args.includes('--ci')
+      ? 'ci'
+      : args.includes('--real')
+        ? 'real'
+        : 'unit';
 const filters = args.filter((a) => !a.startsWith('--'));
 
 function walk(dir) {
@@ -24,7 +33,8 @@ const files = walk('test')
   .filter((f) => {
     const e2e = f.startsWith(path.join('test', 'e2e') + path.sep);
     const ci = f.startsWith(path.join('test', 'ci') + path.sep);
-    return mode === 'all' || (mode === 'e2e' ? e2e : mode === 'ci' ? ci : !e2e && !ci);
+    const real = f.startsWith(path.join('test', 'real') + path.sep);
+    return mode === 'all' || (mode === 'e2e' ? e2e : mode === 'ci' ? ci : mode === 'real' ? real : !e2e && !ci && !real);
   })
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();

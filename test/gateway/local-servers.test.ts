@@ -157,6 +157,34 @@ describe('the local route on LM Studio and llama.cpp', { timeout: 30_000 }, () =
     );
   });
 
+  test("a request the local server refuses (4xx) stays a client error, in the API's shape and with the server's reason: not a 502 an agent would retry", async () => {
+    on('llamacpp', lcpp.url, 'tiny.gguf');
+    // llama-server's answer to a Responses request with previous_response_id (tools/server/server-chat.cpp;
+    // the real server says the same in test/real/local-route.test.ts).
+    lcpp.next({
+      error: {
+        status: 400,
+        body: { error: { code: 400, message: "llama.cpp does not support 'previous_response_id'.", type: 'invalid_request_error' } },
+      },
+    });
+    const r = await fetch(`${url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5', input: 'and then?', previous_response_id: 'resp_1' }),
+    });
+    assert.equal(r.status, 400);
+    assert.deepEqual(await r.json(), {
+      error: {
+        message: `llama.cpp at ${lcpp.url} refused the request (400): llama.cpp does not support 'previous_response_id'.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_request',
+      },
+    });
+    await gateway.settled();
+    assert.equal(interactions.length, 0);
+  });
+
   test('listing models on the local route lists what the chosen server has', async () => {
     on('llamacpp', lcpp.url, 'tiny.gguf');
     const r = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };

@@ -165,8 +165,12 @@ export function tinyGguf(seed = 1) {
     out.u64(offset);
     const n = shape.reduce((a, b) => a * b, 1);
     const b = Buffer.alloc(n * 4);
-    // Norm weights 1, the rest small: a stable forward pass whatever the seed.
-    for (let k = 0; k < n; k++) b.writeFloatLE(name.includes('norm') ? 1 : (rand() - 0.5) * 0.2, k * 4);
+    // Norm weights 1, the rest small: a stable forward pass whatever the seed. In output.weight (one row of embd
+    // per token) only the word tokens get weights; the others' logits are 0, below the best word's, so greedy
+    // decoding says words. A byte token chosen greedily repeats an incomplete UTF-8 sequence, which llama-server
+    // holds back from a stream: nothing but the stream's last events would reach the client.
+    const words = name === 'output.weight' ? (tokens.length - WORDS.length) * embd : 0;
+    for (let k = 0; k < n; k++) b.writeFloatLE(name.includes('norm') ? 1 : k < words ? 0 : (rand() - 0.5) * 0.2, k * 4);
     const padded = Math.ceil(b.length / ALIGN) * ALIGN;
     data.push(Buffer.concat([b, Buffer.alloc(padded - b.length)]));
     offset += padded;

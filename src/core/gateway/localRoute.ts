@@ -27,6 +27,10 @@ export function localFailure(shape: ErrorShape, status: number, body: string, s:
         ` at least ${MIN_AGENT_CONTEXT.toLocaleString('en-US')} tokens: ${BACKENDS[s.kind].contextHint}.`,
     );
   }
+  // The server refused this request (llama-server's `previous_response_id`, an invalid tool schema): a client
+  // error, so the agent must not take it for an outage and retry it as agents retry a 5xx.
+  if (status >= 400 && status < 500)
+    return gatewayError(shape, 'bad_request', `${label} at ${s.host} refused the request (${status}): ${message}`);
   const kind: GatewayErrorKind = 'ollama_error';
   return gatewayError(shape, kind, `${label} at ${s.host} answered ${status}: ${message}`);
 }
