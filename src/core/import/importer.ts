@@ -5,7 +5,7 @@
  * a second. Offsets are saved in the data directory only after the records they cover are stored.
  */
 import { stat } from 'node:fs/promises';
-import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { statSync, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../interaction';
@@ -130,6 +130,8 @@ export class Importer {
   /** Links and limits already reported by discovery. */
   private readonly told = new Set<string>();
   private saveTimer: NodeJS.Timeout | null = null;
+  /** Stats parallel() took in this scan, used once by readOne (a line appended since is read by the next scan). */
+  private sized = new Map<string, Stats>();
 
   constructor(private readonly opts: ImporterOptions) {
     this.adapters = opts.adapters ?? ADAPTERS;
@@ -203,18 +205,22 @@ export class Importer {
       pool?.stop();
     }
     let slice = performance.now();
-    for (const [file, adapter] of this.known) {
-      if (done.has(file)) continue;
-      await this.readOne(file, adapter, tally);
-      done.add(file);
-      progress();
-      // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
-      // here), and more often while appends are under way: each is file operations one after
-      // another, each needing a turn of the loop, and should finish before the next batch is ready.
-      if (performance.now() - slice > (this.store.busy ? 2 : 15)) {
-        await new Promise((r) => setImmediate(r));
-        slice = performance.now();
+    try {
+      for (const [file, adapter] of this.known) {
+        if (done.has(file)) continue;
+        await this.readOne(file, adapter, tally);
+        done.add(file);
+        progress();
+        // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
+        // here), and more often while appends are under way: each is file operations one after
+        // another, each needing a turn of the loop, and should finish before the next batch is ready.
+        if (performance.now() - slice > (this.store.busy ? 2 : 15)) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+        }
       }
+    } finally {
+      this.sized.clear(); // a later read (live mode) takes its own stat
     }
   }
 
@@ -413,10 +419,11 @@ export class Importer {
     if (!workerScript || !this.enabled().every((a) => ADAPTERS.includes(a))) return false;
     let bytes = 0;
     for (const f of this.known.keys()) {
-      try {
-        bytes += Math.max(0, statSync(f).size - (this.offsets.get(f)?.offset ?? 0));
-      } catch {
-        // gone since discovery
+      // Kept for readOne: an unchanged file then costs one stat in the whole scan, not two.
+      const st = statSync(f, { throwIfNoEntry: false });
+      if (st) {
+        this.sized.set(f, st);
+        bytes += Math.max(0, st.size - (this.offsets.get(f)?.offset ?? 0));
       }
       if (bytes >= parallelMinBytes) return true;
     }
@@ -425,8 +432,11 @@ export class Importer {
 
   private async readOne(file: string, adapter: SourceAdapter, tally: Tally): Promise<void> {
     let upd;
+    const stat = this.sized.get(file);
+    this.sized.delete(file);
     try {
       upd = await readFileUpdate(file, adapter, this.offsets.get(file), {
+        stat,
         logger: this.opts.logger,
         maxLineBytes: this.opts.maxLineBytes,
         onRecords: (records) => this.store.take(records),

@@ -295,7 +295,8 @@ const LOOSE = -1;
 
 class RollupState {
   cells: Cell[] = [];
-  private cellIndex = new Map<string, number>();
+  /** Cell by key; built on the first fold, so that a read with nothing new does not build it. */
+  private cellIndex: Map<string, number> | null = null;
   loose = new Map<string, Interaction>();
   marks = new Map<string, SegmentMark>();
   /** Segment names in the order of `seg` below. */
@@ -330,7 +331,7 @@ class RollupState {
 
   reset(): void {
     this.cells = [];
-    this.cellIndex = new Map();
+    this.cellIndex = null;
     this.loose = new Map();
     this.marks = new Map();
     this.segs = [];
@@ -405,7 +406,8 @@ class RollupState {
     if (r.source === 'otel' || pricedBySettings(r) || !CANONICAL_AT.test(r.at)) return LOOSE;
     const day = this.dayOf(r.at);
     const key = cellKey(day, r);
-    let i = this.cellIndex.get(key);
+    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, { ...c, repo: c.repo ?? undefined }), n])));
+    let i = index.get(key);
     if (i === undefined) {
       i = this.cells.length;
       this.cells.push({
@@ -419,7 +421,7 @@ class RollupState {
         lastAt: '',
         sums: emptySums(),
       });
-      this.cellIndex.set(key, i);
+      index.set(key, i);
     }
     return i;
   }
@@ -617,7 +619,6 @@ class RollupState {
         sums: s,
       };
       this.cells.push(cell);
-      this.cellIndex.set(cellKey(cell.day, { ...cell, repo: cell.repo ?? undefined }), c);
     }
     const n = h.ids;
     this.count = n;
