@@ -10,6 +10,7 @@ import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
 import type { BudgetGate } from '../core/budgets';
+import type { Spend } from '../core/budgets/evaluate';
 import type { Settings } from './settings';
 import type { Recorder } from '../core/record/recorder';
 
@@ -33,6 +34,8 @@ export interface LedgerAccess {
   ledger(): Promise<Ledger>;
   /** The ledger's records as the current price settings price them (what every view shows). */
   records(): Promise<readonly Interaction[]>;
+  /** What budgets read (an instant, a cost, a project per spend): from the rollup when it can answer, else the records. */
+  spends(): Promise<Iterable<Spend>>;
   /** The price table as configured now (snapshot + `unmetered.prices`). */
   prices(): PriceTable;
   /** The one way into the ledger: prices, keeps the most complete copy, appends. */

@@ -46,7 +46,12 @@ export function registerTelemetry(services: Services, port: () => number): Telem
   const { context, logger } = services;
   const changed = new vscode.EventEmitter<void>();
   const join = telemetryJoin({
-    stored: async () => (await services.ledger()).records(),
+    // The twin rule needs the records: a window receiving telemetry holds them (ledgerAccess.ts).
+    stored: async () => {
+      const l = await services.ledger();
+      await l.load();
+      return l.records();
+    },
     record: async (batch) => void (await Promise.all(batch.map((i) => services.record(i)))),
     logger,
   });

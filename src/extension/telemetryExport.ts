@@ -43,7 +43,7 @@ export function registerTelemetryExport(services: Services, version: string): vs
         budgetThresholds: c.get('budgetThresholds'),
         budgetEnforcement: c.get('budgetEnforcement'),
       }).value;
-      budgets = evaluateBudgets(await services.records(), { now: Date.now(), timeZone: services.timeZone(), settings });
+      budgets = evaluateBudgets(await services.spends(), { now: Date.now(), timeZone: services.timeZone(), settings });
     };
     await refreshBudgets().catch(() => {});
     loop = runPeriodically(

@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { Interaction } from '../../src/core/interaction';
 import { entriesOf } from '../../src/core/aggregate/entries';
 import { meterOf } from '../../src/core/aggregate/meter';
+import { spendsOf } from '../../src/core/aggregate/budgets';
+import { evaluateBudgets } from '../../src/core/budgets/evaluate';
+import type { BudgetSettings } from '../../src/core/budgets/settings';
 import { periodViewOf } from '../../src/core/aggregate/views';
 import { openLedger } from '../../src/core/ledger/index';
 import { readRollup } from '../../src/core/ledger/rollup';
@@ -65,6 +68,8 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
       const records = ledger.records();
       await ledger.close();
       let compared = 0;
+      let daySpent = 0;
+      let projectSpent = 0;
       for (const timeZone of ZONES) {
         const rollup = await readRollup({ dir, timeZone });
         assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
@@ -79,6 +84,23 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
               compared++;
             }
           }
+          // Budgets: daily, monthly and two projects (one with no spend), as the extension host evaluates them.
+          const settings: BudgetSettings = {
+            monthlyNanos: 900_000_000_000,
+            dailyNanos: 30_000_000_000,
+            projects: new Map([
+              ['web', 50_000_000_000],
+              ['none-such', 1_000_000_000],
+            ]),
+            thresholds: [50, 100],
+            enforce: { monthly: 'off', daily: 'off' },
+          };
+          const bo = { now, timeZone, settings };
+          const budgets = evaluateBudgets(records, bo);
+          if (budgets.some((b) => b.kind === 'daily' && b.spentNanos > 0)) daySpent++;
+          if (budgets.some((b) => b.project === 'web' && b.spentNanos > 0)) projectSpent++;
+          assert.deepEqual(evaluateBudgets(spendsOf(entries), bo), budgets, `budgets ${timeZone} ${nowIso}`);
+          compared++;
           for (const kind of ['daily', 'weekly', 'monthly'] as PeriodView[]) {
             for (const extra of [
               {},
@@ -94,7 +116,8 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           }
         }
       }
-      assert.equal(compared, ZONES.length * NOWS.length * (4 + 15));
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 15));
+      assert.ok(daySpent > 0 && projectSpent > 0, 'budgets with spend on the day and in a project were compared');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
