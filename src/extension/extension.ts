@@ -78,6 +78,7 @@ function compose(
     ledger: () => hub.ledger(),
     records: () => hub.records(),
     spends: () => hub.spends(),
+    logCounts: () => hub.logCounts(),
     prices: () => hub.prices(),
     recorder: hub.recorder,
     record: (i) => hub.record(i),

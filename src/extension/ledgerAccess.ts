@@ -17,6 +17,8 @@ import { openLedger, watchLedger, type Ledger } from '../core/ledger';
 import { answersAlone, RollupIndex } from '../core/ledger/rollup';
 import { entriesOf, type Entry } from '../core/aggregate/entries';
 import { spendsOf } from '../core/aggregate/budgets';
+import { logCountsOf } from '../core/aggregate/sources';
+import type { LogCounts } from '../core/import/importer';
 import type { Spend } from '../core/budgets/evaluate';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import { Recorder } from '../core/record/recorder';
@@ -110,6 +112,15 @@ export class LedgerHub implements LedgerAccess, vscode.Disposable {
   async spends(): Promise<Iterable<Spend>> {
     const agg = await this.aggregate();
     return agg ? spendsOf(agg.entries) : this.records();
+  }
+
+  /** The import status's per-agent counts from the rollup (log records are never telemetry twins: exact either way). */
+  async logCounts(): Promise<Map<string, LogCounts>> {
+    await this.ledger();
+    const index = this.index();
+    await index.refresh();
+    this.saveSoon();
+    return logCountsOf(index.rollup());
   }
 
   /** Read on demand and not kept: a ledger of its own, closed before they are returned. */

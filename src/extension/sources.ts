@@ -65,6 +65,8 @@ export function registerSources(services: Services): vscode.Disposable & { begin
       globalStorageDirs: [path.dirname(context.globalStorageUri.fsPath)],
       customStoragePaths: customStoragePaths(),
       recorder: services.recorder,
+      // Counted from the rollup: the status must not load every record into this window.
+      logCounts: () => services.logCounts(),
       logger,
       settings: services.settings.current.sources,
     });

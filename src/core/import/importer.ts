@@ -21,6 +21,7 @@ import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
 import { walkRoot, type WalkResult } from './walk';
 import { errorMessage } from '../errors';
+import { agentCostOf } from '../ledger/rollup';
 
 export interface ImporterOptions extends RootContext {
   /** Where the offsets file lives (the ledger's data directory). */
@@ -48,6 +49,17 @@ export interface ImporterOptions extends RootContext {
    * Default true; a report answered from the rollup passes false and gets `sources: []`.
    */
   sourcesInSummary?: boolean;
+  /**
+   * The per-agent counts status() shows, from somewhere that holds them without the records (the extension
+   * host's rollup: core/aggregate/sources.ts); null when it cannot answer. Absent: status() loads the ledger.
+   */
+  logCounts?: () => Promise<Map<string, LogCounts> | null>;
+}
+
+/** Per agent: interactions read from its logs, and where its log states a cost, its sum and ours for the same records. */
+export interface LogCounts {
+  interactions: number;
+  agentCost: { agentNanos: number; ourNanos: number } | null;
 }
 
 export interface RootStatus {
@@ -117,6 +129,17 @@ interface Tally {
   recordsParsed: number;
   written: number;
   malformed: number;
+}
+
+/** Adds `n` interactions of `agent`, and a stated cost with ours when there is one (theirs null: none). */
+export function addLogCount(m: Map<string, LogCounts>, agent: string, n: number, theirs: number | null, ours: number | null): void {
+  let c = m.get(agent);
+  if (!c) m.set(agent, (c = { interactions: 0, agentCost: null }));
+  c.interactions += n;
+  if (theirs === null) return;
+  c.agentCost ??= { agentNanos: 0, ourNanos: 0 };
+  c.agentCost.agentNanos += theirs;
+  c.agentCost.ourNanos += ours ?? 0;
 }
 
 export class Importer {
@@ -226,21 +249,7 @@ export class Importer {
 
   /** Per-source figures for the tooltip and the report. */
   async status(): Promise<SourceStatus[]> {
-    const byAgent = new Map<string, number>();
-    const costs = new Map<string, { agentNanos: number; ourNanos: number }>();
-    const ledger = await this.opts.recorder.ledger();
-    await ledger.load();
-    for (const r of ledger.records()) {
-      if (r.source !== 'log') continue;
-      byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
-      const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
-      if (typeof theirs === 'number' && Number.isSafeInteger(theirs) && theirs >= 0 && r.costNanos !== null) {
-        const c = costs.get(r.agent) ?? { agentNanos: 0, ourNanos: 0 };
-        c.agentNanos += theirs;
-        c.ourNanos += r.costNanos;
-        costs.set(r.agent, c);
-      }
-    }
+    const counts = (await this.opts.logCounts?.()) ?? (await this.countLogRecords());
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
       const enabled = this.settings[a.id]?.enabled !== false;
@@ -258,12 +267,23 @@ export class Importer {
         enabled,
         roots,
         files,
-        interactions: byAgent.get(a.agent) ?? 0,
+        interactions: counts.get(a.agent)?.interactions ?? 0,
         malformedLines: malformed,
       };
-      const c = costs.get(a.agent);
+      const c = counts.get(a.agent)?.agentCost;
       if (c) s.agentCost = c;
       out.push(s);
+    }
+    return out;
+  }
+
+  private async countLogRecords(): Promise<Map<string, LogCounts>> {
+    const ledger = await this.opts.recorder.ledger();
+    await ledger.load();
+    const out = new Map<string, LogCounts>();
+    for (const r of ledger.records()) {
+      if (r.source !== 'log') continue;
+      addLogCount(out, r.agent, 1, agentCostOf(r), r.costNanos);
     }
     return out;
   }

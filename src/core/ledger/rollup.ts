@@ -30,7 +30,7 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { totalTokens, type Interaction, type Route } from '../interaction';
+import { totalTokens, type Interaction, type Route, type Source } from '../interaction';
 import { pricedBySettings } from '../pricing';
 import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './fileFormat';
 import { fingerprint, readWhole } from './cache';
@@ -40,7 +40,7 @@ import { dayOfIso } from '../time';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
-const ROLLUP_VERSION = 3;
+const ROLLUP_VERSION = 4;
 const READ_CHUNK = 1 << 20;
 const DEFAULT_MAX_LINE = 4 << 20;
 
@@ -59,6 +59,10 @@ export const SUM_FIELDS = [
   'estimated',
   'local',
   'localPriced',
+  // The agent's own cost where its log states one (the ledger extra agentCostNanos), and ours for those records.
+  'agentCosted',
+  'agentCostNanos',
+  'agentCostOurNanos',
 ] as const;
 export type SumField = (typeof SUM_FIELDS)[number];
 
@@ -70,6 +74,8 @@ export interface Cell {
   project: string | null;
   route: Route;
   repo: string | null;
+  /** Where the records came from (never `otel`: those are loose). */
+  source: Source;
   firstAt: string;
   lastAt: string;
   /**
@@ -241,8 +247,14 @@ async function segmentNames(segDir: string): Promise<string[]> {
     .sort();
 }
 
-function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo'>): string {
-  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}`;
+function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo' | 'source'>): string {
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}\u0000${r.source}`;
+}
+
+/** The agent's own cost of a record, where its log stated a valid one and we priced it too (as the import's status counts it). */
+export function agentCostOf(r: Interaction): number | null {
+  const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
+  return typeof theirs === 'number' && Number.isSafeInteger(theirs) && theirs >= 0 && r.costNanos !== null ? theirs : null;
 }
 
 function addTo(c: Cell, r: Interaction): void {
@@ -264,6 +276,12 @@ function addTo(c: Cell, r: Interaction): void {
       s.localPriced++;
       s.avoidedNanos += r.avoidedNanos;
     }
+  }
+  const theirs = agentCostOf(r);
+  if (theirs !== null) {
+    s.agentCosted++;
+    s.agentCostNanos += theirs;
+    s.agentCostOurNanos += r.costNanos!;
   }
   if (c.firstAt === '' || r.at < c.firstAt) c.firstAt = r.at;
   if (c.lastAt === '' || r.at > c.lastAt) c.lastAt = r.at;
@@ -287,6 +305,9 @@ export function emptySums(): Record<SumField, number> {
     estimated: 0,
     local: 0,
     localPriced: 0,
+    agentCosted: 0,
+    agentCostNanos: 0,
+    agentCostOurNanos: 0,
   };
 }
 
@@ -417,6 +438,7 @@ class RollupState {
         project: r.project,
         route: r.route,
         repo: r.repo ?? null,
+        source: r.source,
         firstAt: '',
         lastAt: '',
         sums: emptySums(),
@@ -614,6 +636,7 @@ class RollupState {
         project: d[codes[k + 3]!] ?? null,
         route: d[codes[k + 4]!] as Route,
         repo: d[codes[k + 5]!] ?? null,
+        source: d[codes[k + 6]!] as Source,
         firstAt: h.ats[2 * c]!,
         lastAt: h.ats[2 * c + 1]!,
         sums: s,
@@ -663,7 +686,7 @@ class RollupState {
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
-      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), 0], 7 * i);
+      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), code(c.source)], 7 * i);
       SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
       ats.push(c.firstAt, c.lastAt);
     });
