@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UnmeteredError, errorMessage } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
+import { RollupIndex } from '../core/ledger/rollup';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
 import { Recorder } from '../core/record/recorder';
@@ -77,6 +78,8 @@ export interface Opened {
   records: () => readonly Interaction[];
   /** What the agent-log import found, when it ran. */
   imported?: ImportSummary;
+  /** Opened `lazy`: the rollup of the settings' zone, which the import stored through and a report can answer from. */
+  rollup?: RollupIndex;
 }
 
 /**
@@ -86,7 +89,15 @@ export interface Opened {
 export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string; lazy?: boolean }): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
   // lazy: a command answered from the rollup reads no record unless the import has news to store.
-  const ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: opts.lazy });
+  // Its id index lets the import store news without reading the ledger's records either.
+  const rollup = opts.lazy ? new RollupIndex({ dir: ctx.dataDir, timeZone: settings.timeZone }) : undefined;
+  const ledger = await openLedger({
+    dir: ctx.dataDir,
+    logger: ctx.logger,
+    ownsDir: !ctx.env.UNMETERED_HOME,
+    lazy: opts.lazy,
+    index: rollup && (() => rollup),
+  });
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {
@@ -121,5 +132,5 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
       }
     }
   }
-  return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices), imported };
+  return { settings, ledger, prices, records: () => currentlyPriced(ledger.records(), prices), imported, rollup };
 }

@@ -49,7 +49,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   if (ws !== undefined && !isWeekStart(ws))
     throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
   const period = kind === 'daily' || kind === 'weekly' || kind === 'monthly';
-  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: period });
+  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: period });
   try {
     const id = values.id as string | undefined;
     const o = {
@@ -63,7 +63,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       priceTable: prices.version,
     };
     // Periods are answered from the ledger's rollup: no record is read unless it cannot answer.
-    const aggregated = period ? await periodViewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger) : null;
+    const aggregated = period ? await periodViewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger, rollup) : null;
     if (!aggregated) await ledger.load();
     const view = aggregated ?? buildView(records(), o);
     if (id !== undefined) {

@@ -31,7 +31,7 @@ export function registerBudgets(services: Services): { gate: BudgetGate; disposa
   const current = (): BudgetSettings => services.settings.current.budgets;
 
   const gate = createBudgetGate({
-    records: () => services.records(),
+    records: () => services.spends(),
     settings: current,
     timeZone: () => services.timeZone(),
     clock: systemClock,
@@ -47,7 +47,7 @@ export function registerBudgets(services: Services): { gate: BudgetGate; disposa
     if (!hasBudgets(settings)) return show([], null);
     let budgets: BudgetStatus[];
     try {
-      budgets = evaluateBudgets(await services.records(), { now: Date.now(), timeZone: services.timeZone(), settings });
+      budgets = evaluateBudgets(await services.spends(), { now: Date.now(), timeZone: services.timeZone(), settings });
     } catch (err) {
       logger.warn(`budgets: could not read the ledger: ${errorMessage(err)}`);
       return show([], `the ledger could not be read (${errorMessage(err)})`);

@@ -29,14 +29,15 @@ export function activate(context: vscode.ExtensionContext): Services {
   const bar = new MeterStatusBar(context.globalState);
   const dataDir = resolveDataDir(process.env, process.platform, os.homedir());
   const settings = new Settings(logger);
-  const hub = new LedgerHub({ dataDir, logger, settings });
   const timeZone = () => settings.current.meter.timeZone ?? systemTimeZone();
+  const hub = new LedgerHub({ dataDir, logger, settings, timeZone });
   const view = new MeterView(bar, {
     log,
     logger,
     dataDir,
     settings: () => settings.current,
     timeZone,
+    aggregate: () => hub.aggregate(),
     records: () => hub.records(),
     ready: () => hub.opened,
   });
@@ -77,6 +78,8 @@ function compose(
     budgetNanos: () => settings.current.meter.budgetNanos,
     ledger: () => hub.ledger(),
     records: () => hub.records(),
+    spends: () => hub.spends(),
+    logCounts: () => hub.logCounts(),
     prices: () => hub.prices(),
     recorder: hub.recorder,
     record: (i) => hub.record(i),

@@ -1,11 +1,15 @@
 /**
- * What the status bar item shows and offers: the meter computed from the ledger (repainted, coalesced, when
+ * What the status bar item shows and offers: the meter computed from the ledger's rollup (core/aggregate's
+ * meterOf; from the records only while the rollup cannot answer alone), repainted, coalesced, when
  * the ledger, a setting, a feature's extras or the clock change), the tooltip sections features add, and
  * the menu their sections make up. Features reach it through the StatusSurface part of Services.
  */
 import * as vscode from 'vscode';
 import type { Interaction } from '../core/interaction';
-import { computeMeter, type StatusExtras } from '../core/meter';
+import { computeMeter, type Meter, type StatusExtras } from '../core/meter';
+import { meterOf } from '../core/aggregate/meter';
+import { LIMITS_FRESH_MS } from '../core/plans/view';
+import type { Aggregate } from './ledgerAccess';
 import { agentLabel, latestLimits, limitsStatusText, limitsTooltipSection } from '../core/plans';
 import type { Logger } from '../core/ports';
 import { COMMANDS, type MeterStatusBar } from './statusBar';
@@ -29,6 +33,8 @@ export class MeterView implements StatusSurface {
       dataDir: string;
       settings: () => UnmeteredSettings;
       timeZone: () => string;
+      /** The meter's input without records; null when only the records can answer. */
+      aggregate: () => Promise<Aggregate | null>;
       records: () => Promise<readonly Interaction[]>;
       /** Whether there is a ledger to draw yet (none is opened just to paint). */
       ready: () => boolean;
@@ -74,13 +80,11 @@ export class MeterView implements StatusSurface {
     this.queued = false;
     const { logger, dataDir } = this.env;
     try {
-      const records = await this.env.records();
       const now = Date.now();
-      const tz = this.env.timeZone();
       const { meter: meterSettings, plans, copilotBilledPerToken } = this.env.settings();
-      const meter = computeMeter(records, { now, timeZone: tz, budgetNanos: meterSettings.budgetNanos, copilotBilledPerToken });
+      const { meter, recent, tz } = await this.measure({ now, budgetNanos: meterSettings.budgetNanos, copilotBilledPerToken });
       // Plan limits come from the latest records that carried them (core/plans): shown only while recent.
-      const limits = latestLimits(records, now);
+      const limits = latestLimits(recent, now);
       const limitRows = limitsTooltipSection(limits, plans, now, tz);
       this.bar.show(
         meter,
@@ -93,6 +97,22 @@ export class MeterView implements StatusSurface {
       logger.error(`could not compute the meter: ${(err as Error).message}`);
       this.bar.showError(`could not read the ledger in ${dataDir}: ${(err as Error).message}`);
     }
+  }
+
+  /** The meter and the records recent enough to carry plan limits: from the rollup when it can answer. */
+  private async measure(o: {
+    now: number;
+    budgetNanos: number | null;
+    copilotBilledPerToken: boolean;
+  }): Promise<{ meter: Meter; recent: readonly Interaction[]; tz: string }> {
+    const agg = await this.env.aggregate();
+    if (agg) {
+      const meter = meterOf(agg.entries, { ...o, timeZone: agg.timeZone });
+      return { meter, recent: await agg.recent(new Date(o.now - LIMITS_FRESH_MS).toISOString()), tz: agg.timeZone };
+    }
+    const tz = this.env.timeZone();
+    const records = await this.env.records();
+    return { meter: computeMeter(records, { ...o, timeZone: tz }), recent: records, tz };
   }
 
   /** The status bar menu: each feature's section, then Unmetered's own items. */

@@ -10,6 +10,8 @@ import type { Ledger } from '../core/ledger';
 import type { StatusExtras } from '../core/meter';
 import type { PriceTable } from '../core/pricing';
 import type { BudgetGate } from '../core/budgets';
+import type { Spend } from '../core/budgets/evaluate';
+import type { LogCounts } from '../core/import/importer';
 import type { Settings } from './settings';
 import type { Recorder } from '../core/record/recorder';
 
@@ -33,6 +35,10 @@ export interface LedgerAccess {
   ledger(): Promise<Ledger>;
   /** The ledger's records as the current price settings price them (what every view shows). */
   records(): Promise<readonly Interaction[]>;
+  /** What budgets read (an instant, a cost, a project per spend): from the rollup when it can answer, else the records. */
+  spends(): Promise<Iterable<Spend>>;
+  /** Per agent, the interactions read from its logs and its stated cost beside ours (from the rollup). */
+  logCounts(): Promise<Map<string, LogCounts>>;
   /** The price table as configured now (snapshot + `unmetered.prices`). */
   prices(): PriceTable;
   /** The one way into the ledger: prices, keeps the most complete copy, appends. */

@@ -94,6 +94,8 @@ class AgentLogs implements vscode.Disposable {
       globalStorageDirs: [path.dirname(services.context.globalStorageUri.fsPath)],
       customStoragePaths: customStoragePaths(),
       recorder: services.recorder,
+      // Counted from the rollup: the status must not load every record into this window.
+      logCounts: () => services.logCounts(),
       logger: services.logger,
       settings: services.settings.current.sources,
     }));

@@ -103,7 +103,12 @@ class TelemetryMetering implements TelemetryFeature {
   ) {
     const { logger } = services;
     this.join = telemetryJoin({
-      stored: async () => (await services.ledger()).records(),
+      // The twin rule needs the records: a window receiving telemetry holds them (ledgerAccess.ts).
+      stored: async () => {
+        const l = await services.ledger();
+        await l.load();
+        return l.records();
+      },
       record: async (batch) => void (await Promise.all(batch.map((i) => services.record(i)))),
       logger,
     });

@@ -35,7 +35,7 @@ export function registerTelemetryExport(services: Services, version: string): vs
     if (mine !== generation) return void (await session.close());
     const refreshBudgets = async () => {
       const settings = services.settings.current.budgets;
-      budgets = evaluateBudgets(await services.records(), { now: Date.now(), timeZone: services.timeZone(), settings });
+      budgets = evaluateBudgets(await services.spends(), { now: Date.now(), timeZone: services.timeZone(), settings });
     };
     await refreshBudgets().catch(() => {});
     loop = runPeriodically(

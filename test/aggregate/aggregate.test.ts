@@ -9,6 +9,10 @@ import path from 'node:path';
 import type { Interaction } from '../../src/core/interaction';
 import { entriesOf } from '../../src/core/aggregate/entries';
 import { meterOf } from '../../src/core/aggregate/meter';
+import { spendsOf } from '../../src/core/aggregate/budgets';
+import { logCountsOf } from '../../src/core/aggregate/sources';
+import { evaluateBudgets } from '../../src/core/budgets/evaluate';
+import type { BudgetSettings } from '../../src/core/budgets/settings';
 import { periodViewOf } from '../../src/core/aggregate/views';
 import { openLedger } from '../../src/core/ledger/index';
 import { readRollup } from '../../src/core/ledger/rollup';
@@ -65,6 +69,8 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
       const records = ledger.records();
       await ledger.close();
       let compared = 0;
+      let daySpent = 0;
+      let projectSpent = 0;
       for (const timeZone of ZONES) {
         const rollup = await readRollup({ dir, timeZone });
         assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
@@ -79,6 +85,23 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
               compared++;
             }
           }
+          // Budgets: daily, monthly and two projects (one with no spend), as the extension host evaluates them.
+          const settings: BudgetSettings = {
+            monthlyNanos: 900_000_000_000,
+            dailyNanos: 30_000_000_000,
+            projects: new Map([
+              ['web', 50_000_000_000],
+              ['none-such', 1_000_000_000],
+            ]),
+            thresholds: [50, 100],
+            enforce: { monthly: 'off', daily: 'off' },
+          };
+          const bo = { now, timeZone, settings };
+          const budgets = evaluateBudgets(records, bo);
+          if (budgets.some((b) => b.kind === 'daily' && b.spentNanos > 0)) daySpent++;
+          if (budgets.some((b) => b.project === 'web' && b.spentNanos > 0)) projectSpent++;
+          assert.deepEqual(evaluateBudgets(spendsOf(entries), bo), budgets, `budgets ${timeZone} ${nowIso}`);
+          compared++;
           for (const kind of ['daily', 'weekly', 'monthly'] as PeriodView[]) {
             for (const extra of [
               {},
@@ -94,7 +117,8 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           }
         }
       }
-      assert.equal(compared, ZONES.length * NOWS.length * (4 + 15));
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 15));
+      assert.ok(daySpent > 0 && projectSpent > 0, 'budgets with spend on the day and in a project were compared');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -115,6 +139,38 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
       // Each zone's file is kept: reading either again reads no ledger line.
       const again = await readRollup({ dir, timeZone: 'UTC' });
       assert.deepEqual([again.stats.how, again.stats.linesRead, again.cells[0].day], ['cached', 0, '2026-11-30']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('import status counts from the rollup', { timeout: 30_000 }, () => {
+  test("per agent: log records only, and the agent's stated cost beside ours where it is valid and we priced it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
+    try {
+      const ledger = await openLedger({ dir, logger: memoryLogger() });
+      const stated = (n: unknown) => ({ agentCostNanos: n }) as Partial<Interaction>;
+      await ledger.append([
+        record('c1', { costNanos: 1_000, ...stated(1_200) }),
+        record('c2', { costNanos: 2_000, ...stated(2_500) }),
+        record('c3', { costNanos: 4_000 }), // no stated cost
+        record('c4', { costNanos: null, priceSource: null, ...stated(9_999) }), // unpriced by us (loose): not compared
+        record('c5', { costNanos: 8_000, priceSource: 'user', ...stated(7_000) }), // priced by settings: loose
+        record('c6', { costNanos: 16_000, ...stated(-5) }), // not a valid cost: not compared
+        record('g1', { source: 'gateway', costNanos: 32_000, ...stated(1) }), // not from a log
+        record('x1', { agent: 'codex', costNanos: 64_000, at: '2026-11-24T01:00:00.000Z' }),
+      ]);
+      await ledger.close();
+      const counts = logCountsOf(await readRollup({ dir, timeZone: 'UTC' }));
+      assert.deepEqual(
+        counts,
+        new Map([
+          // c1..c6: 6 log interactions; stated: c1 1,200 + c2 2,500 + c5 7,000 = 10,700; ours for them: 1,000 + 2,000 + 8,000 = 11,000.
+          ['claude-code', { interactions: 6, agentCost: { agentNanos: 10_700, ourNanos: 11_000 } }],
+          ['codex', { interactions: 1, agentCost: null }],
+        ]),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,8 @@
 //  - ccusage@20.0.24 `daily --json --offline` on the same files (a full re-scan: it keeps no cache);
 //  - `node -e 0`, Node's own start-up, for scale;
 // best and median of RUNS, each as a ratio against ccusage in the same run. Then the memory a year of
-// history (500,000 interactions) takes held as records (the ledger's view) and as the rollup.
+// history (500,000 interactions) takes held as records (the ledger's view) and as the rollup, and the
+// extension host's heap once its meter is ready, the way it held the ledger before and holds it now.
 //   BENCH_RUNS=5 SHAPES=long SCALE=0.1 BENCH_YEAR_N=50000 npm run bench -- rerun    a smaller, quicker run
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
-import { readRollup } from '../../src/core/ledger/rollup';
+import { readRollup, RollupIndex } from '../../src/core/ledger/rollup';
+import { entriesOf } from '../../src/core/aggregate/entries';
+import { meterOf } from '../../src/core/aggregate/meter';
+import { computeMeter } from '../../src/core/meter';
+import { latestLimits } from '../../src/core/plans/view';
+import { currentlyPriced, loadPriceTable } from '../../src/core/pricing';
 import { generateClaudeCorpus } from '../sources/corpus';
 
 const RUNS = Math.max(3, Number(process.env.BENCH_RUNS) || 5);
@@ -175,17 +181,42 @@ function yearOfRecords(n: number): Interaction[] {
 async function memoryChild(way: string, dir: string): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc!;
   gc();
-  const base = process.memoryUsage().heapUsed;
+  const m0 = process.memoryUsage();
   let held: unknown;
+  const now = Date.parse('2026-10-31T12:00:00Z');
+  const meterOpts = { now, timeZone: 'UTC', budgetNanos: null };
   if (way === 'records') {
     const ledger = await openLedger({ dir });
     held = ledger;
-  } else {
+  } else if (way === 'rollup') {
     held = await readRollup({ dir, timeZone: 'UTC' });
+  } else if (way === 'host-records') {
+    // The extension host before: its ledger held every record, and the meter was computed from them.
+    const ledger = await openLedger({ dir });
+    const records = currentlyPriced(ledger.records(), loadPriceTable({}));
+    held = [ledger, computeMeter(records, meterOpts), latestLimits(records, now)];
+  } else {
+    // The extension host now (src/extension/ledgerAccess.ts): a lazy ledger with the rollup as its index,
+    // the meter from the rollup's cells, plan limits from the few recent records read back.
+    const index = new RollupIndex({ dir, timeZone: 'UTC', save: false });
+    const ledger = await openLedger({ dir, lazy: true, index: () => index });
+    await ledger.refresh();
+    const rollup = index.rollup();
+    const entries = entriesOf(rollup, currentlyPriced(rollup.loose, loadPriceTable({})), 'UTC')!;
+    const recent = await index.recentRecords(new Date(now - 5 * 3_600_000).toISOString());
+    held = [ledger, index, meterOf(entries, meterOpts), latestLimits(recent, now)];
   }
   gc();
-  const heap = process.memoryUsage().heapUsed - base;
-  process.stdout.write(JSON.stringify({ heapMB: heap / (1 << 20), rssMB: process.memoryUsage().rss / (1 << 20), kept: !!held }) + '\n');
+  const m1 = process.memoryUsage();
+  // Typed arrays (the rollup's id index, snapshots' columns) live outside the heap: counted apart.
+  process.stdout.write(
+    JSON.stringify({
+      heapMB: (m1.heapUsed - m0.heapUsed) / (1 << 20),
+      buffersMB: (m1.arrayBuffers - m0.arrayBuffers) / (1 << 20),
+      rssMB: m1.rss / (1 << 20),
+      kept: !!held,
+    }) + '\n',
+  );
 }
 
 async function memoryRows(): Promise<string[]> {
@@ -210,16 +241,22 @@ async function memoryRows(): Promise<string[]> {
       spawnSync(process.execPath, ['--expose-gc', self, 'memory', way, dir], { encoding: 'utf8' }); // snapshots and rollup written
       const r = spawnSync(process.execPath, ['--expose-gc', self, 'memory', way, dir], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
-      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { heapMB: number; rssMB: number };
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { heapMB: number; buffersMB: number; rssMB: number };
     };
     const rec = measure('records');
     const agg = measure('rollup');
+    const hostBefore = measure('host-records');
+    const hostAfter = measure('host-rollup');
     return [
       `\nmemory for a year of history (${YEAR_N.toLocaleString('en-US')} interactions), heap after GC:`,
       `  as records (the ledger's view, what the extension host holds today): ${rec.heapMB.toFixed(1)} MB (process RSS ${rec.rssMB.toFixed(0)} MB)`,
       `  as the rollup (aggregates):` +
         `                                           ${agg.heapMB.toFixed(1)}` +
         ` MB (process RSS ${agg.rssMB.toFixed(0)} MB)  ${(agg.heapMB / rec.heapMB).toFixed(3)}× of records`,
+      `extension host, heap after GC once the meter is ready (ledger, meter and plan limits held as the host holds them):`,
+      `  before (every record in the ledger's view, computeMeter):       ${hostLine(hostBefore)}`,
+      `  now (lazy ledger + rollup index, meterOf, recent records only): ${hostLine(hostAfter)}  ` +
+        `${((hostAfter.heapMB + hostAfter.buffersMB) / (hostBefore.heapMB + hostBefore.buffersMB)).toFixed(3)}× of before`,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -247,4 +284,8 @@ if (process.argv[2] === 'memory') {
     console.error(e);
     process.exit(1);
   });
+}
+
+function hostLine(m: { heapMB: number; buffersMB: number; rssMB: number }): string {
+  return `heap ${m.heapMB.toFixed(1)} MB + array buffers ${m.buffersMB.toFixed(1)} MB (process RSS ${m.rssMB.toFixed(0)} MB)`;
 }

@@ -157,7 +157,7 @@ describe('the local route on LM Studio and llama.cpp', { timeout: 30_000 }, () =
     );
   });
 
-  test("a request the local server refuses (4xx) stays a client error, in the API's shape and with the server's reason: not a 502 an agent would retry", async () => {
+  test("a local server's refusal (4xx) stays a client error in the API's shape with the server's reason, not a retried 502", async () => {
     on('llamacpp', lcpp.url, 'tiny.gguf');
     // llama-server's answer to a Responses request with previous_response_id (tools/server/server-chat.cpp;
     // the real server says the same in test/real/local-route.test.ts).

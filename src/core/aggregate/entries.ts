@@ -3,7 +3,7 @@
  * each with its local day in the rollup's zone.
  */
 import type { Interaction } from '../interaction';
-import { emptySums, type Rollup, type SumField } from '../ledger/rollup';
+import { agentCostOf, emptySums, type Rollup, type SumField } from '../ledger/rollup';
 import { dayOfIso } from '../time';
 
 export interface Entry {
@@ -37,6 +37,12 @@ function sumsOf(r: Interaction): Record<SumField, number> {
   s.estimated = r.estimated ? 1 : 0;
   s.local = local ? 1 : 0;
   s.localPriced = local && r.avoidedNanos !== null ? 1 : 0;
+  const theirs = agentCostOf(r);
+  if (theirs !== null) {
+    s.agentCosted = 1;
+    s.agentCostNanos = theirs;
+    s.agentCostOurNanos = r.costNanos!;
+  }
   return s;
 }
 

@@ -46,7 +46,10 @@ export function hasBudgets(s: BudgetSettings): boolean {
 }
 
 /** Every budget that is set, in a fixed order: daily, monthly, then projects by name. */
-export function evaluateBudgets(records: Iterable<Interaction>, opts: EvaluateOptions): BudgetStatus[] {
+/** What a budget reads of a record: a cell of the rollup stands in as one (core/aggregate/budgets.ts). */
+export type Spend = Pick<Interaction, 'at' | 'costNanos' | 'project'>;
+
+export function evaluateBudgets(records: Iterable<Spend>, opts: EvaluateOptions): BudgetStatus[] {
   const { settings: s, timeZone } = opts;
   if (!hasBudgets(s)) return [];
   const day = localDay(opts.now, timeZone);

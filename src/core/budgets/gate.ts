@@ -10,8 +10,7 @@
  */
 import { formatUSD } from '../money';
 import type { Clock, Logger } from '../ports';
-import type { Interaction } from '../interaction';
-import { budgetName, budgetSetting, evaluateBudgets, reached, type BudgetStatus } from './evaluate';
+import { budgetName, budgetSetting, evaluateBudgets, reached, type BudgetStatus, type Spend } from './evaluate';
 import type { BudgetSettings } from './settings';
 import { errorMessage } from '../errors';
 
@@ -39,7 +38,7 @@ export interface BudgetGate {
 
 export interface BudgetGateOptions {
   /** The ledger's records as priced now; may throw or reject when the ledger cannot be read. */
-  records: () => Iterable<Interaction> | Promise<Iterable<Interaction>>;
+  records: () => Iterable<Spend> | Promise<Iterable<Spend>>;
   settings: () => BudgetSettings;
   timeZone: () => string;
   clock: Clock;

@@ -5,7 +5,7 @@
  * a second. Offsets are saved in the data directory only after the records they cover are stored.
  */
 import { stat } from 'node:fs/promises';
-import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { statSync, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../interaction';
@@ -21,6 +21,7 @@ import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
 import { walkRoot, type WalkResult } from './walk';
 import { errorMessage } from '../errors';
+import { agentCostOf } from '../ledger/rollup';
 
 export interface ImporterOptions extends RootContext {
   /** Where the offsets file lives (the ledger's data directory). */
@@ -48,6 +49,17 @@ export interface ImporterOptions extends RootContext {
    * Default true; a report answered from the rollup passes false and gets `sources: []`.
    */
   sourcesInSummary?: boolean;
+  /**
+   * The per-agent counts status() shows, from somewhere that holds them without the records (the extension
+   * host's rollup: core/aggregate/sources.ts); null when it cannot answer. Absent: status() loads the ledger.
+   */
+  logCounts?: () => Promise<Map<string, LogCounts> | null>;
+}
+
+/** Per agent: interactions read from its logs, and where its log states a cost, its sum and ours for the same records. */
+export interface LogCounts {
+  interactions: number;
+  agentCost: { agentNanos: number; ourNanos: number } | null;
 }
 
 export interface RootStatus {
@@ -119,6 +131,17 @@ interface Tally {
   malformed: number;
 }
 
+/** Adds `n` interactions of `agent`, and a stated cost with ours when there is one (theirs null: none). */
+export function addLogCount(m: Map<string, LogCounts>, agent: string, n: number, theirs: number | null, ours: number | null): void {
+  let c = m.get(agent);
+  if (!c) m.set(agent, (c = { interactions: 0, agentCost: null }));
+  c.interactions += n;
+  if (theirs === null) return;
+  c.agentCost ??= { agentNanos: 0, ourNanos: 0 };
+  c.agentCost.agentNanos += theirs;
+  c.agentCost.ourNanos += ours ?? 0;
+}
+
 export class Importer {
   private readonly adapters: readonly SourceAdapter[];
   private readonly settings: SourceSettings;
@@ -130,6 +153,8 @@ export class Importer {
   /** Links and limits already reported by discovery. */
   private readonly told = new Set<string>();
   private saveTimer: NodeJS.Timeout | null = null;
+  /** Stats parallel() took in this scan, used once by readOne (a line appended since is read by the next scan). */
+  private sized = new Map<string, Stats>();
 
   constructor(private readonly opts: ImporterOptions) {
     this.adapters = opts.adapters ?? ADAPTERS;
@@ -203,38 +228,28 @@ export class Importer {
       pool?.stop();
     }
     let slice = performance.now();
-    for (const [file, adapter] of this.known) {
-      if (done.has(file)) continue;
-      await this.readOne(file, adapter, tally);
-      done.add(file);
-      progress();
-      // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
-      // here), and more often while appends are under way: each is file operations one after
-      // another, each needing a turn of the loop, and should finish before the next batch is ready.
-      if (performance.now() - slice > (this.store.busy ? 2 : 15)) {
-        await new Promise((r) => setImmediate(r));
-        slice = performance.now();
+    try {
+      for (const [file, adapter] of this.known) {
+        if (done.has(file)) continue;
+        await this.readOne(file, adapter, tally);
+        done.add(file);
+        progress();
+        // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
+        // here), and more often while appends are under way: each is file operations one after
+        // another, each needing a turn of the loop, and should finish before the next batch is ready.
+        if (performance.now() - slice > (this.store.busy ? 2 : 15)) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+        }
       }
+    } finally {
+      this.sized.clear(); // a later read (live mode) takes its own stat
     }
   }
 
   /** Per-source figures for the tooltip and the report. */
   async status(): Promise<SourceStatus[]> {
-    const byAgent = new Map<string, number>();
-    const costs = new Map<string, { agentNanos: number; ourNanos: number }>();
-    const ledger = await this.opts.recorder.ledger();
-    await ledger.load();
-    for (const r of ledger.records()) {
-      if (r.source !== 'log') continue;
-      byAgent.set(r.agent, (byAgent.get(r.agent) ?? 0) + 1);
-      const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
-      if (typeof theirs === 'number' && Number.isSafeInteger(theirs) && theirs >= 0 && r.costNanos !== null) {
-        const c = costs.get(r.agent) ?? { agentNanos: 0, ourNanos: 0 };
-        c.agentNanos += theirs;
-        c.ourNanos += r.costNanos;
-        costs.set(r.agent, c);
-      }
-    }
+    const counts = (await this.opts.logCounts?.()) ?? (await this.countLogRecords());
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
       const enabled = this.settings[a.id]?.enabled !== false;
@@ -252,12 +267,23 @@ export class Importer {
         enabled,
         roots,
         files,
-        interactions: byAgent.get(a.agent) ?? 0,
+        interactions: counts.get(a.agent)?.interactions ?? 0,
         malformedLines: malformed,
       };
-      const c = costs.get(a.agent);
+      const c = counts.get(a.agent)?.agentCost;
       if (c) s.agentCost = c;
       out.push(s);
+    }
+    return out;
+  }
+
+  private async countLogRecords(): Promise<Map<string, LogCounts>> {
+    const ledger = await this.opts.recorder.ledger();
+    await ledger.load();
+    const out = new Map<string, LogCounts>();
+    for (const r of ledger.records()) {
+      if (r.source !== 'log') continue;
+      addLogCount(out, r.agent, 1, agentCostOf(r), r.costNanos);
     }
     return out;
   }
@@ -413,10 +439,11 @@ export class Importer {
     if (!workerScript || !this.enabled().every((a) => ADAPTERS.includes(a))) return false;
     let bytes = 0;
     for (const f of this.known.keys()) {
-      try {
-        bytes += Math.max(0, statSync(f).size - (this.offsets.get(f)?.offset ?? 0));
-      } catch {
-        // gone since discovery
+      // Kept for readOne: an unchanged file then costs one stat in the whole scan, not two.
+      const st = statSync(f, { throwIfNoEntry: false });
+      if (st) {
+        this.sized.set(f, st);
+        bytes += Math.max(0, st.size - (this.offsets.get(f)?.offset ?? 0));
       }
       if (bytes >= parallelMinBytes) return true;
     }
@@ -425,8 +452,11 @@ export class Importer {
 
   private async readOne(file: string, adapter: SourceAdapter, tally: Tally): Promise<void> {
     let upd;
+    const stat = this.sized.get(file);
+    this.sized.delete(file);
     try {
       upd = await readFileUpdate(file, adapter, this.offsets.get(file), {
+        stat,
         logger: this.opts.logger,
         maxLineBytes: this.opts.maxLineBytes,
         onRecords: (records) => this.store.take(records),

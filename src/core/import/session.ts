@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../ports';
 import type { Recorder } from '../record/recorder';
-import { createImporter, type Importer } from './importer';
+import { createImporter, type Importer, type ImporterOptions } from './importer';
 import { normaliseSourceSettings, type SourceSettings } from '../agents/sourceSettings';
 import type { RootContext } from '../agents/types';
 
@@ -27,6 +27,8 @@ export interface SessionOptions extends RootContext {
   settings?: SourceSettings;
   /** See ImporterOptions.sourcesInSummary. */
   sourcesInSummary?: boolean;
+  /** See ImporterOptions.logCounts. */
+  logCounts?: ImporterOptions['logCounts'];
 }
 
 export function importSession(opts: SessionOptions): Importer {

@@ -57,6 +57,8 @@ export interface ReadOptions {
   batchSize?: number;
   /** Diagnostics printed per file per read before the rest are only counted. */
   maxDiagnostics?: number;
+  /** The file's stat taken moments ago by the caller (the import's sizing pass): spares the quick check its own. */
+  stat?: { isFile(): boolean; ino: number; dev: number; size: number; mtimeMs: number };
 }
 
 const HEAD_BYTES = 4096;
@@ -138,7 +140,7 @@ export async function readFileUpdate(
   if (adapter.readMode(file) === 'sqlite') return readSqliteUpdate(file, adapter, prev, opts);
   // An unchanged file costs one stat: the common case on every re-scan and poll.
   try {
-    const quick = statSync(file);
+    const quick = opts.stat ?? statSync(file);
     if (!quick.isFile()) return null;
     if (prev && prev.ino === quick.ino && prev.dev === quick.dev && prev.size === quick.size && prev.mtimeMs === quick.mtimeMs) return null;
   } catch {

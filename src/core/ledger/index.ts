@@ -88,6 +88,11 @@ export interface Ledger {
   has(id: string): boolean;
   get(id: string): Interaction | undefined;
   /**
+   * The stored copy of each id (absent when not stored). A ledger opened `lazy` with an `index` answers
+   * from the index and reads no other record; otherwise it loads first.
+   */
+  lookup(ids: Iterable<string>): Promise<Map<string, Interaction>>;
+  /**
    * Reads the segments into the view, if not done yet: opened `lazy`, records(), has() and get()
    * throw until then (append, refresh and prepare load first by themselves).
    */
@@ -111,6 +116,21 @@ export interface OpenLedgerOptions {
    * caller that may need no record at all, such as a report answered from the rollup (rollup.ts).
    */
   lazy?: boolean;
+  /**
+   * With `lazy`: where append, lookup and refresh learn which copy of an id is stored while the records
+   * are not loaded (rollup.ts's RollupIndex), so that a process that only writes and shows aggregates
+   * never holds every record. Called on each use: the caller may swap it (another time zone).
+   * Undefined (or returning undefined): those calls load the records as before.
+   */
+  index?: () => StoredCopies | undefined;
+}
+
+/** What the ledger needs of an index to append without its records (see OpenLedgerOptions.index). */
+export interface StoredCopies {
+  /** The copy a full read of the ledger keeps, for each of these ids that is stored; after catching up with every segment. */
+  storedCopies(ids: Iterable<string>): Promise<Map<string, Interaction>>;
+  /** Catches up with what any process appended; true when something changed. */
+  catchUp(): Promise<boolean>;
 }
 
 /** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
@@ -146,7 +166,13 @@ interface Pass {
 }
 
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
-  const ledger = new FileLedger(opts.dir, opts.logger ?? silentLogger, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, opts.ownsDir ?? false);
+  const ledger = new FileLedger(
+    opts.dir,
+    opts.logger ?? silentLogger,
+    opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    opts.ownsDir ?? false,
+    opts.index,
+  );
   await ledger.open(opts.lazy ?? false);
   return ledger;
 }
@@ -168,6 +194,7 @@ class FileLedger implements Ledger {
     readonly logger: Logger,
     private readonly maxLineBytes: number,
     private readonly ownsDir: boolean,
+    private readonly index?: () => StoredCopies | undefined,
   ) {
     this.segDir = path.join(dir, 'ledger');
     this.cacheDir = path.join(dir, 'cache', 'ledger');
@@ -189,6 +216,9 @@ class FileLedger implements Ledger {
   /** Call only inside serialize() (or at open). */
   private async loadAll(): Promise<void> {
     if (this.loaded) return;
+    // Segments an index-backed append touched are read from their start like any other.
+    for (const seg of this.segments.values()) await this.dropHandle(seg);
+    this.segments.clear();
     for (const name of await this.segmentNames()) await this.loadSegment(name);
     this.loaded = true;
     this.version = 1;
@@ -239,6 +269,26 @@ class FileLedger implements Ledger {
     return this.view.get(id);
   }
 
+  /** The index, while the records are not loaded and the caller gave one. */
+  private lean(): StoredCopies | undefined {
+    return this.loaded ? undefined : this.index?.();
+  }
+
+  lookup(ids: Iterable<string>): Promise<Map<string, Interaction>> {
+    this.assertOpen();
+    return this.serialize(async () => {
+      const idx = this.lean();
+      if (idx) return idx.storedCopies(ids);
+      await this.loadAll();
+      const out = new Map<string, Interaction>();
+      for (const id of ids) {
+        const r = this.view.get(id);
+        if (r) out.set(id, r);
+      }
+      return out;
+    });
+  }
+
   async append(records: readonly Interaction[]): Promise<Interaction[]> {
     this.assertOpen();
     // Everything is checked and encoded before anything is written, so a bad record fails the
@@ -257,6 +307,9 @@ class FileLedger implements Ledger {
       }
     });
     return this.serialize(async () => {
+      const idx = this.lean();
+      // A telemetry copy is stored or not by the twin rule, which needs the records (view.ts).
+      if (idx && !records.some((r) => r.source === 'otel')) return this.appendLean(records, lines, idx);
       await this.loadAll();
       return this.appendNow(records, lines);
     });
@@ -277,6 +330,11 @@ class FileLedger implements Ledger {
   async refresh(): Promise<Interaction[]> {
     this.assertOpen();
     return this.serialize(async () => {
+      const idx = this.lean();
+      if (idx) {
+        if (await idx.catchUp()) this.version++;
+        return [];
+      }
       if (!this.loaded) {
         await this.loadAll();
         return [];
@@ -570,20 +628,8 @@ class FileLedger implements Ledger {
   // ——— writing ———
 
   private async appendNow(records: readonly Interaction[], lines: Map<Interaction, string>): Promise<Interaction[]> {
-    // Within a batch, too, the most complete copy of an id is the one that counts.
-    const best = new Map<string, Interaction>();
-    for (const r of records) {
-      if (moreComplete(r, best.get(r.id))) best.set(r.id, r);
-    }
-    const bySegment = new Map<string, Interaction[]>();
-    for (const r of best.values()) {
-      const name = segmentOf(r.at);
-      const list = bySegment.get(name);
-      if (list) list.push(r);
-      else bySegment.set(name, [r]);
-    }
     const written = new Set<Interaction>();
-    for (const [name, group] of bySegment) {
+    for (const [name, group] of bySegment(records)) {
       const seg = this.segments.get(name) ?? this.newSegment(name);
       await this.createSegmentFile(seg);
       // Catch up first: another process may already have stored these ids. This also notices a
@@ -594,17 +640,7 @@ class FileLedger implements Ledger {
       if (fresh.length === 0) continue;
       const before = fstatSync(fh.fd).size;
       const caughtUp = before === seg.offset && seg.skip === 0;
-      // A torn tail (left by a crash or a full disk) is terminated by this batch's first byte, so
-      // the repair needs no write of its own and happens only when writing works again.
-      const torn = !caughtUp && (await lastByte(fh, before)) !== 10;
-      const text = (torn ? '\n' : '') + fresh.map((r) => lines.get(r)!).join('');
-      await writeBatch(fh, Buffer.from(text, 'utf8'), seg.file);
-      if (torn) this.noteRepair(seg);
-      try {
-        await fh.datasync();
-      } catch (e) {
-        throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${errorMessage(e)}`, { cause: e });
-      }
+      const text = await this.writeDurably(seg, fh, fresh, lines, !caughtUp);
       for (const r of fresh) {
         this.ingest(r, 'own');
         written.add(r);
@@ -619,6 +655,57 @@ class FileLedger implements Ledger {
       }
     }
     return records.filter((r) => written.has(r));
+  }
+
+  /**
+   * Appends without the records (OpenLedgerOptions.index): the index says which copies are stored. Its
+   * answer can be a moment old when another process appends the same id meanwhile: both copies are
+   * then written, and every reader still keeps one (the view's rule), as with two writers racing.
+   */
+  private async appendLean(records: readonly Interaction[], lines: Map<Interaction, string>, idx: StoredCopies): Promise<Interaction[]> {
+    const groups = bySegment(records);
+    const stored = await idx.storedCopies([...groups.values()].flatMap((g) => g.map((r) => r.id)));
+    const written = new Set<Interaction>();
+    for (const [name, group] of groups) {
+      const fresh = group.filter((r) => moreComplete(r, stored.get(r.id)));
+      if (fresh.length === 0) continue;
+      const seg = this.segments.get(name) ?? this.newSegment(name);
+      await this.createSegmentFile(seg);
+      const st = statNow(seg.file);
+      // Replaced behind us: append to the file that is there now, never to an unlinked one.
+      if (seg.handle && st && fstatSync(seg.handle.fd).ino !== st.ino) await this.dropHandle(seg);
+      seg.headerVersion ??= await headerVersionOf(seg.file);
+      const fh = await this.appendHandle(seg);
+      await this.writeDurably(seg, fh, fresh, lines, true);
+      this.version++;
+      for (const r of fresh) written.add(r);
+    }
+    return records.filter((r) => written.has(r));
+  }
+
+  /**
+   * One write of the batch, then fdatasync; returns the text written. `check`: the end of the file was
+   * not read, so look whether it is a torn line first.
+   */
+  private async writeDurably(
+    seg: Segment,
+    fh: FileHandle,
+    fresh: Interaction[],
+    lines: Map<Interaction, string>,
+    check: boolean,
+  ): Promise<string> {
+    // A torn tail (left by a crash or a full disk) is terminated by this batch's first byte, so
+    // the repair needs no write of its own and happens only when writing works again.
+    const torn = check && (await lastByte(fh, fstatSync(fh.fd).size)) !== 10;
+    const text = (torn ? '\n' : '') + fresh.map((r) => lines.get(r)!).join('');
+    await writeBatch(fh, Buffer.from(text, 'utf8'), seg.file);
+    if (torn) this.noteRepair(seg);
+    try {
+      await fh.datasync();
+    } catch (e) {
+      throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${errorMessage(e)}`, { cause: e });
+    }
+    return text;
   }
 
   /** An O_APPEND handle on the segment's current file (kept open for later appends). */
@@ -686,6 +773,40 @@ class FileLedger implements Ledger {
 
   private assertOpen(): void {
     if (this.closed) throw new UnmeteredError('E_LEDGER_CLOSED', `the ledger in ${this.dir} is closed`);
+  }
+}
+
+/** The most complete copy of each id in the batch (within a batch, too, it is the one that counts), by segment. */
+function bySegment(records: readonly Interaction[]): Map<string, Interaction[]> {
+  const best = new Map<string, Interaction>();
+  for (const r of records) {
+    if (moreComplete(r, best.get(r.id))) best.set(r.id, r);
+  }
+  const out = new Map<string, Interaction[]>();
+  for (const r of best.values()) {
+    const name = segmentOf(r.at);
+    const list = out.get(name);
+    if (list) list.push(r);
+    else out.set(name, [r]);
+  }
+  return out;
+}
+
+/** The format version a segment's header line names, or null without one (a racing writer's lines came first). */
+async function headerVersionOf(file: string): Promise<number | null> {
+  const fh = await openForReading(file);
+  if (!fh) return null;
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const nl = buf.subarray(0, bytesRead).indexOf(10);
+    if (nl < 0) return null;
+    const p = decodeLine(buf.toString('utf8', 0, nl));
+    return p.kind === 'header' ? p.version : null;
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
   }
 }
 

@@ -19,25 +19,28 @@
  * from a cell recomputes the cell from its members' lines (a cell holds a handful), because a
  * first/last instant cannot be subtracted.
  *
- * Records whose price can change with the user's settings (see pricedBySettings) or whose `at` is
- * not in the canonical UTC form are kept aside as records (`loose`): they are few, and the caller
- * prices and groups them as any record.
+ * Records whose price can change with the user's settings (see pricedBySettings), whose `at` is
+ * not in the canonical UTC form, or that came from telemetry (source `otel`) are kept aside as
+ * records (`loose`): they are few, and the caller prices and groups them as any record. The rollup
+ * does not apply the telemetry twin rule (twins.ts): while a telemetry copy is loose, a caller
+ * answers from the records instead (answersAlone).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { totalTokens, type Interaction, type Route } from '../interaction';
+import { totalTokens, type Interaction, type Route, type Source } from '../interaction';
 import { pricedBySettings } from '../pricing';
 import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './fileFormat';
 import { fingerprint, readWhole } from './cache';
 import { hashId } from './view';
+import type { StoredCopies } from './index';
 import { dayOfIso } from '../time';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
-const ROLLUP_VERSION = 2;
+const ROLLUP_VERSION = 4;
 const READ_CHUNK = 1 << 20;
 const DEFAULT_MAX_LINE = 4 << 20;
 
@@ -56,6 +59,10 @@ const SUM_FIELDS = [
   'estimated',
   'local',
   'localPriced',
+  // The agent's own cost where its log states one (the ledger extra agentCostNanos), and ours for those records.
+  'agentCosted',
+  'agentCostNanos',
+  'agentCostOurNanos',
 ] as const;
 export type SumField = (typeof SUM_FIELDS)[number];
 
@@ -67,6 +74,8 @@ export interface Cell {
   project: string | null;
   route: Route;
   repo: string | null;
+  /** Where the records came from (never `otel`: those are loose). */
+  source: Source;
   firstAt: string;
   lastAt: string;
   /**
@@ -123,30 +132,108 @@ const CANONICAL_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z$/;
 
 /** Reads the rollup of the ledger in `dir`, folding in what the ledger gained since it was saved. */
 export async function readRollup(opts: ReadRollupOptions): Promise<Rollup> {
-  const state = new RollupState(opts.dir, opts.timeZone, opts.maxLineBytes ?? DEFAULT_MAX_LINE);
-  const names = await segmentNames(path.join(opts.dir, 'ledger'));
-  const loaded = await state.load();
-  let how: RollupStats['how'] = 'cached';
-  let why: string | undefined = loaded === true ? undefined : loaded;
-  if (why === undefined) {
-    const r = await state.catchUp(names);
-    if (r === 'changed') how = 'folded';
-    else if (r !== 'same') why = r;
+  const index = new RollupIndex(opts);
+  await index.refresh();
+  return index.rollup();
+}
+
+/**
+ * The rollup held between reads (the extension host's meter, a CLI command that stores news and then
+ * reports): brought up to the segments on disk by refresh(), which folds only new lines. Its id index
+ * also answers which copy of an id the ledger keeps (storedCopies), so the ledger can append without
+ * reading its records (openLedger's `index`).
+ */
+export class RollupIndex implements StoredCopies {
+  private state: RollupState;
+  private loaded = false;
+  private stats: RollupStats = { how: 'cached', linesRead: 0, malformedLines: 0 };
+  /** Folded or rebuilt since the last save. */
+  private unsaved = false;
+
+  constructor(private readonly opts: ReadRollupOptions) {
+    this.state = new RollupState(opts.dir, opts.timeZone, opts.maxLineBytes ?? DEFAULT_MAX_LINE);
   }
-  if (why !== undefined) {
-    state.reset();
-    const r = await state.catchUp(names);
-    if (r !== 'same' && r !== 'changed') throw new Error(`ledger changed while its rollup was rebuilt: ${r}`);
-    how = 'rebuilt';
+
+  get timeZone(): string {
+    return this.opts.timeZone;
   }
-  if (how !== 'cached' && opts.save !== false) await state.save().catch(() => {});
-  return {
-    timeZone: opts.timeZone,
-    cells: state.liveCells(),
-    loose: [...state.loose.values()],
-    interactions: state.count,
-    stats: { how, linesRead: state.linesRead, malformedLines: state.malformed, rebuiltBecause: why },
-  };
+
+  /** Loads the saved rollup on first use, then folds what the segments gained (or rebuilds); saves unless told not to. */
+  async refresh(): Promise<RollupStats> {
+    const state = this.state;
+    const before = state.linesRead;
+    const names = await segmentNames(path.join(this.opts.dir, 'ledger'));
+    let why: string | undefined;
+    if (!this.loaded) {
+      const loaded = await state.load();
+      this.loaded = true;
+      if (loaded !== true) why = loaded;
+    }
+    let how: RollupStats['how'] = 'cached';
+    if (why === undefined) {
+      const r = await state.catchUp(names);
+      if (r === 'changed') how = 'folded';
+      else if (r !== 'same') why = r;
+    }
+    if (why !== undefined) {
+      state.reset();
+      const r = await state.catchUp(names);
+      if (r !== 'same' && r !== 'changed') throw new Error(`ledger changed while its rollup was rebuilt: ${r}`);
+      how = 'rebuilt';
+    }
+    if (how !== 'cached') this.unsaved = true;
+    if (this.unsaved && this.opts.save !== false) await this.save();
+    this.stats = { how, linesRead: state.linesRead - before, malformedLines: state.malformed, rebuiltBecause: why };
+    return this.stats;
+  }
+
+  /** StoredCopies.catchUp: refresh(), true when it folded or rebuilt. */
+  async catchUp(): Promise<boolean> {
+    return (await this.refresh()).how !== 'cached';
+  }
+
+  /** Writes the rollup file if it changed since the last save (a failed save is tried again next time). */
+  async save(): Promise<void> {
+    if (!this.unsaved) return;
+    this.unsaved = false;
+    await this.state.save().catch(() => {
+      this.unsaved = true;
+    });
+  }
+
+  /** What the last refresh() saw. */
+  rollup(): Rollup {
+    const s = this.state;
+    return { timeZone: this.opts.timeZone, cells: s.liveCells(), loose: [...s.loose.values()], interactions: s.count, stats: this.stats };
+  }
+
+  /**
+   * The copy of each id the ledger keeps (a fresh openLedger's choice), read back from its segment;
+   * ids not stored are absent. Refreshes first, so lines any process appended count.
+   */
+  async storedCopies(ids: Iterable<string>): Promise<Map<string, Interaction>> {
+    await this.refresh();
+    const out = new Map<string, Interaction>();
+    for (const id of ids) {
+      const found = await this.state.findStored(id, hashId(id));
+      if (found) out.set(id, found.stored);
+    }
+    return out;
+  }
+
+  /**
+   * The kept records whose `at` is at or after `since` (canonical ISO), as of the last refresh: read
+   * back from their segments, only those in cells whose latest instant reaches `since`, so a few
+   * recent ones cost a few reads whatever the history holds.
+   */
+  recentRecords(since: string): Promise<Interaction[]> {
+    return this.state.recentRecords(since);
+  }
+}
+
+/** Whether the rollup alone gives what the records give: not while a telemetry copy may have a twin in a cell. */
+export function answersAlone(rollup: Pick<Rollup, 'loose'>): boolean {
+  return !rollup.loose.some((r) => r.source === 'otel');
 }
 
 async function segmentNames(segDir: string): Promise<string[]> {
@@ -160,8 +247,14 @@ async function segmentNames(segDir: string): Promise<string[]> {
     .sort();
 }
 
-function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo'>): string {
-  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}`;
+function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo' | 'source'>): string {
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}\u0000${r.source}`;
+}
+
+/** The agent's own cost of a record, where its log stated a valid one and we priced it too (as the import's status counts it). */
+export function agentCostOf(r: Interaction): number | null {
+  const theirs = (r as Interaction & { agentCostNanos?: unknown }).agentCostNanos;
+  return typeof theirs === 'number' && Number.isSafeInteger(theirs) && theirs >= 0 && r.costNanos !== null ? theirs : null;
 }
 
 function addTo(c: Cell, r: Interaction): void {
@@ -183,6 +276,12 @@ function addTo(c: Cell, r: Interaction): void {
       s.localPriced++;
       s.avoidedNanos += r.avoidedNanos;
     }
+  }
+  const theirs = agentCostOf(r);
+  if (theirs !== null) {
+    s.agentCosted++;
+    s.agentCostNanos += theirs;
+    s.agentCostOurNanos += r.costNanos!;
   }
   if (c.firstAt === '' || r.at < c.firstAt) c.firstAt = r.at;
   if (c.lastAt === '' || r.at > c.lastAt) c.lastAt = r.at;
@@ -206,6 +305,9 @@ export function emptySums(): Record<SumField, number> {
     estimated: 0,
     local: 0,
     localPriced: 0,
+    agentCosted: 0,
+    agentCostNanos: 0,
+    agentCostOurNanos: 0,
   };
 }
 
@@ -214,7 +316,8 @@ const LOOSE = -1;
 
 class RollupState {
   cells: Cell[] = [];
-  private cellIndex = new Map<string, number>();
+  /** Cell by key; built on the first fold, so that a read with nothing new does not build it. */
+  private cellIndex: Map<string, number> | null = null;
   loose = new Map<string, Interaction>();
   marks = new Map<string, SegmentMark>();
   /** Segment names in the order of `seg` below. */
@@ -249,7 +352,7 @@ class RollupState {
 
   reset(): void {
     this.cells = [];
-    this.cellIndex = new Map();
+    this.cellIndex = null;
     this.loose = new Map();
     this.marks = new Map();
     this.segs = [];
@@ -320,10 +423,12 @@ class RollupState {
 
   /** The record's place: a cell (created if new) or LOOSE. */
   private placeOf(r: Interaction): number {
-    if (pricedBySettings(r) || !CANONICAL_AT.test(r.at)) return LOOSE;
+    // Telemetry copies are kept whole: the twin rule (twins.ts) pairs them with a log copy record by record.
+    if (r.source === 'otel' || pricedBySettings(r) || !CANONICAL_AT.test(r.at)) return LOOSE;
     const day = this.dayOf(r.at);
     const key = cellKey(day, r);
-    let i = this.cellIndex.get(key);
+    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, { ...c, repo: c.repo ?? undefined }), n])));
+    let i = index.get(key);
     if (i === undefined) {
       i = this.cells.length;
       this.cells.push({
@@ -333,11 +438,12 @@ class RollupState {
         project: r.project,
         route: r.route,
         repo: r.repo ?? null,
+        source: r.source,
         firstAt: '',
         lastAt: '',
         sums: emptySums(),
       });
-      this.cellIndex.set(key, i);
+      index.set(key, i);
     }
     return i;
   }
@@ -372,7 +478,7 @@ class RollupState {
   }
 
   /** The index entry holding `id`, with its stored copy read back from the ledger. */
-  private async findStored(id: string, h: number): Promise<{ i: number; stored: Interaction } | null> {
+  async findStored(id: string, h: number): Promise<{ i: number; stored: Interaction } | null> {
     const slots = this.ensureSlots();
     const mask = (slots.length >> 1) - 1;
     for (let s = h & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
@@ -436,6 +542,39 @@ class RollupState {
     }
   }
 
+  /** See RollupIndex.recentRecords. */
+  async recentRecords(since: string): Promise<Interaction[]> {
+    const out = [...this.loose.values()].filter((r) => r.at >= since);
+    const bySeg = new Map<number, number[]>();
+    for (let i = 0; i < this.count; i++) {
+      const c = this.cell[i]!;
+      if (c === LOOSE || this.cells[c]!.lastAt < since) continue;
+      const offs = bySeg.get(this.seg[i]!);
+      if (offs) offs.push(this.off[i]!);
+      else bySeg.set(this.seg[i]!, [this.off[i]!]);
+    }
+    const buf = Buffer.allocUnsafe(8192);
+    for (const [segNo, offs] of bySeg) {
+      const fh = await fsp.open(this.segFile(this.segs[segNo]!), 'r');
+      try {
+        for (const at of offs.sort((a, b) => a - b)) {
+          // A ledger line is a few hundred bytes: one read finds it, a longer one takes the general path.
+          const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+          const nl = buf.subarray(0, bytesRead).indexOf(10);
+          let r: Interaction | null = null;
+          if (nl >= 0) {
+            const p = decodeLine(buf.toString('utf8', 0, nl));
+            r = p.kind === 'record' ? p.record : null;
+          } else r = await this.lineAt(segNo, at);
+          if (r && r.at >= since) out.push(r);
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    return out;
+  }
+
   /** The record on the line starting at `at` in a segment (a line the index points at was a record). */
   async lineAt(segNo: number, at: number): Promise<Interaction | null> {
     const fh = await fsp.open(this.segFile(this.segs[segNo]!), 'r');
@@ -497,12 +636,12 @@ class RollupState {
         project: d[codes[k + 3]!] ?? null,
         route: d[codes[k + 4]!] as Route,
         repo: d[codes[k + 5]!] ?? null,
+        source: d[codes[k + 6]!] as Source,
         firstAt: h.ats[2 * c]!,
         lastAt: h.ats[2 * c + 1]!,
         sums: s,
       };
       this.cells.push(cell);
-      this.cellIndex.set(cellKey(cell.day, { ...cell, repo: cell.repo ?? undefined }), c);
     }
     const n = h.ids;
     this.count = n;
@@ -547,7 +686,7 @@ class RollupState {
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
-      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), 0], 7 * i);
+      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), code(c.source)], 7 * i);
       SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
       ats.push(c.firstAt, c.lastAt);
     });

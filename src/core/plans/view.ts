@@ -8,7 +8,7 @@ import { readRateLimits, type LimitWindow, type RateLimitState } from './limits'
 import { planOf, type PlanSettings } from './plans';
 
 /** A state older than this is not shown: the usage it describes has moved on. */
-const LIMITS_FRESH_MS = 5 * 3_600_000;
+export const LIMITS_FRESH_MS = 5 * 3_600_000;
 
 export interface AgentLimits {
   agent: string;

@@ -68,17 +68,18 @@ export class Recorder {
    */
   async store(offers: readonly Offer[]): Promise<Interaction[]> {
     const ledger = await this.ledger();
-    // A ledger opened lazily (the CLI's period views) reads its records on the first batch that needs them.
-    if (offers.length) await ledger.load();
     const best = new Map<string, Offer>();
     for (const o of offers) {
       const have = best.get(o.interaction.id);
       if (!have || better(o, have)) best.set(o.interaction.id, o);
     }
+    if (best.size === 0) return [];
+    // A ledger opened lazily answers from its index, if it has one, else reads its records now.
+    const held = await ledger.lookup(best.keys());
     const table = this.opts.prices();
     const out: Interaction[] = [];
     for (const o of best.values()) {
-      const stored = ledger.get(o.interaction.id);
+      const stored = held.get(o.interaction.id);
       if (stored && (o.sidechain || !moreComplete(o.interaction, stored))) continue;
       out.push(priceOffer(o, table));
     }
