@@ -1,4 +1,4 @@
-// Runs the node:test suites through tsx. Node 20's `--test` does not expand globs, so list files here.
+// Runs the node:test suites, their TypeScript loaded by test/ts-hook.cjs. Node 20's `--test` does not expand globs, so list files here.
 //   node test/run.mjs            every suite except end-to-end (test/e2e) and CI-level (test/ci) ones
 //   node test/run.mjs --e2e      only the end-to-end suites (need code-server + Chromium: see test/e2e/setup.sh)
 //   node test/run.mjs --ci       only the CI-level suites (need Debian's prometheus: see test/ci/setup.sh)
@@ -41,5 +41,7 @@ const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concur
 // A ceiling on every test that sets none of its own, so a regression that hangs fails in minutes instead of
 // holding CI for its whole 90. Suites that know their bound set a tighter one on their describe().
 const timeout = [`--test-timeout=${mode === 'unit' ? 120_000 : 600_000}`];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...timeout, ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--require', './test/ts-hook.cjs', '--test', ...concurrency, ...timeout, ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);
