@@ -13,7 +13,7 @@ const nodeTest = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.e2e/**', '.bench/**', 'test/**/fixtures/**', 'test/report/golden/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', '.e2e/**', '.bench/**', 'test/**/fixtures/**', 'test/report/golden/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -72,5 +72,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
   },
   { files: ['media/**'], languageOptions: { globals: { ...globals.browser } } },
-  { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.mjs', '**/*.cjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // CommonJS: require is how it imports.
+  { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -5,7 +5,7 @@
 //   3. format                              npm run format:check  │ suites still run on a type or lint error
 //   4. unit suites                         npm run test:unit     ┘
 //      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=20000 node test/run.mjs fuzz
-//      CI-level tools, suites              bash test/ci/setup.sh, node test/run.mjs --ci  (a real Prometheus)
+//      CI-level tools, suites              bash test/ci/setup.sh, node test/run.mjs --ci  (a real Prometheus; team over 150k files)
 //      real inference: server, suites      bash test/real/llama-server.sh (built once, cached outside the clone),
 //                                          node test/run.mjs --real  (llama.cpp's llama-server behind the gateway)
 //   5. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)

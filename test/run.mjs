@@ -1,5 +1,7 @@
-// Runs the node:test suites through tsx. Node 20's `--test` does not expand globs, so list files here.
-//   node test/run.mjs            every suite except end-to-end (test/e2e), CI-level (test/ci) and real-inference (test/real) ones
+// Runs the node:test suites, their TypeScript loaded by test/ts-hook.cjs. Node 20's `--test` does not expand globs,
+// so list files here.
+//   node test/run.mjs            every suite except end-to-end (test/e2e), CI-level (test/ci) and real-inference
+//                                (test/real) ones
 //   node test/run.mjs --e2e      only the end-to-end suites (need code-server + Chromium: see test/e2e/setup.sh)
 //   node test/run.mjs --ci       only the CI-level suites (need Debian's prometheus: see test/ci/setup.sh)
 //   node test/run.mjs --real     only the real-inference suites (need UNMETERED_LLAMA_SERVER: see test/real/README.md)
@@ -51,5 +53,7 @@ const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concur
 // A ceiling on every test that sets none of its own, so a regression that hangs fails in minutes instead of
 // holding CI for its whole 90. Suites that know their bound set a tighter one on their describe().
 const timeout = [`--test-timeout=${mode === 'unit' ? 120_000 : 600_000}`];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...timeout, ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--require', './test/ts-hook.cjs', '--test', ...concurrency, ...timeout, ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);
