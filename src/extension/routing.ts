@@ -63,184 +63,226 @@ export interface GatewayGuests {
 }
 
 export function registerRouting(services: Services, guests?: GatewayGuests): vscode.Disposable {
-  const { context, logger } = services;
-  const disposables: vscode.Disposable[] = [];
-  // The settings module validates and logs; this keeps the value the running gateway reads on each request.
-  const read = (): GatewaySettings => services.settings.current.gateway;
-  let settings = read();
-  const ollama = () => createOllama({ host: settings.ollamaHost });
-  /** The server that serves the chosen local model (or `kind`). */
-  const server = (kind: LocalKind = settings.localServer) => createBackend(kind, localHosts(settings)[kind]);
+  const routing = new Routing(services, guests);
+  return new vscode.Disposable(() => routing.dispose());
+}
 
+/** The switch's state (settings, the gateway host, what needs it) and one method per command and handler. */
+class Routing {
+  private readonly context: vscode.ExtensionContext;
+  private readonly logger: Services['logger'];
+  private readonly disposables: vscode.Disposable[] = [];
+  private settings: GatewaySettings;
   // The gateway reads `settings` on every request: a switch applies to the next one, nothing restarts.
   // It listens only while something needs it (see whyGatewayNeeded): an idle port is noise in every
   // window's "port forwarded" notification, and an attack surface for nothing.
-  let host: GatewayHost | undefined;
-  let needWhy: string | null = null;
+  private host: GatewayHost | undefined;
+  private needWhy: string | null = null;
   // The secret that proves to other windows and the CLI that a gateway on the port is ours (loaded once).
-  const secret = loadGatewaySecret(services.dataDir);
-  let generation = 0;
-  let disposed = false;
+  private readonly secret: ReturnType<typeof loadGatewaySecret>;
+  private generation = 0;
+  private disposed = false;
   /** Whether this window means to run the gateway (it starts once the secret is loaded). */
-  let wanted = false;
-  const start = () => {
-    const g = ++generation;
-    secret.then(
-      (key) => {
-        if (g !== generation || disposed) return;
-        const gateway = createGateway({
-          config: () => gatewayConfigOf(settings),
-          onInteraction: (i) => services.record(i),
-          budget: services.budgetGate,
-          logger,
-          version: extensionVersion(context),
-          secret: key,
-          otlp: guests?.otlp,
-        });
-        host = hostGateway({ gateway, port: settings.port, logger, secret: key, onChange: () => paint() });
-        paint();
-      },
-      (err: Error) => logger.error(`gateway: not started: ${err.message}`),
+  private wanted = false;
+  private reconciling = Promise.resolve();
+  private readonly env: vscode.GlobalEnvironmentVariableCollection;
+
+  constructor(
+    private readonly services: Services,
+    private readonly guests?: GatewayGuests,
+  ) {
+    this.context = services.context;
+    this.logger = services.logger;
+    this.settings = this.read();
+    this.secret = loadGatewaySecret(services.dataDir);
+    const needTimer = setInterval(() => void this.reconcile(), NEED_CHECK_MS);
+    this.disposables.push({ dispose: () => clearInterval(needTimer) });
+    if (guests) this.disposables.push(guests.onDidChangeNeed(() => void this.reconcile()));
+    this.paint();
+    void this.reconcile();
+
+    // Terminals: keep ANTHROPIC_BASE_URL in step with the port, writing only on a real change (a write makes
+    // VS Code ask to relaunch every used terminal).
+    this.env = this.context.environmentVariableCollection;
+    this.env.description = 'Unmetered: routes Claude Code through the local metering gateway';
+    this.syncTerminals();
+    this.register();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const d of this.disposables) d.dispose();
+    void this.host?.stop();
+  }
+
+  private register(): void {
+    this.disposables.push(
+      this.services.settings.onDidChange((e) => this.onSettingsChange(e)),
+      vscode.commands.registerCommand(ROUTING_COMMANDS.useCloud, () => this.useCloud()),
+      vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string, kind?: LocalKind) => this.useLocal(model, kind)),
+      vscode.commands.registerCommand(ROUTING_COMMANDS.pullModel, (model?: string) => this.pull(model)),
+      vscode.commands.registerCommand(ROUTING_COMMANDS.routeAgents, () => this.routeAgents()),
+      vscode.commands.registerCommand(ROUTING_COMMANDS.showRouting, () => this.showRouting()),
+      vscode.commands.registerCommand(ROUTING_COMMANDS.undoRouting, () => this.undoRouting()),
+      this.services.addMenuSection('Route', 0, () => this.menu()),
     );
-  };
+  }
+
+  // The settings module validates and logs; this keeps the value the running gateway reads on each request.
+  private read(): GatewaySettings {
+    return this.services.settings.current.gateway;
+  }
+
+  private ollama() {
+    return createOllama({ host: this.settings.ollamaHost });
+  }
+
+  /** The server that serves the chosen local model (or `kind`). */
+  private server(kind: LocalKind = this.settings.localServer) {
+    return createBackend(kind, localHosts(this.settings)[kind]);
+  }
+
+  private start(): void {
+    const g = ++this.generation;
+    this.secret.then(
+      (key) => {
+        if (g !== this.generation || this.disposed) return;
+        const gateway = createGateway({
+          config: () => gatewayConfigOf(this.settings),
+          onInteraction: (i) => this.services.record(i),
+          budget: this.services.budgetGate,
+          logger: this.logger,
+          version: extensionVersion(this.context),
+          secret: key,
+          otlp: this.guests?.otlp,
+        });
+        this.host = hostGateway({ gateway, port: this.settings.port, logger: this.logger, secret: key, onChange: () => this.paint() });
+        this.paint();
+      },
+      (err: Error) => this.logger.error(`gateway: not started: ${err.message}`),
+    );
+  }
 
   /** Why this window should run (or stand by for) the gateway, or null when nothing needs it. */
-  async function whyGatewayNeeded(): Promise<string | null> {
-    if (services.settings.current.gatewayListen === 'always') return 'unmetered.gateway.listen is "always"';
-    const s = await routedState();
+  private async whyGatewayNeeded(): Promise<string | null> {
+    if (this.services.settings.current.gatewayListen === 'always') return 'unmetered.gateway.listen is "always"';
+    const s = await this.routedState();
     if (s.terminals || s.claudeExt || s.codexProfile) return 'agents are routed through it';
-    if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) return 'the Codex flag was copied';
-    if (settings.route === 'local') return 'the local route is on';
-    return guests?.needed() ?? null;
+    if (this.context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) return 'the Codex flag was copied';
+    if (this.settings.route === 'local') return 'the local route is on';
+    return this.guests?.needed() ?? null;
   }
 
-  let reconciling = Promise.resolve();
   /** Starts or stops the gateway to match what needs it; serialised so two calls never race. */
-  const reconcile = () =>
-    (reconciling = reconciling.then(async () => {
-      needWhy = await whyGatewayNeeded().catch((err) => {
-        logger.warn(`could not tell whether the gateway is needed: ${(err as Error).message}`);
-        return needWhy;
+  private reconcile(): Promise<void> {
+    return (this.reconciling = this.reconciling.then(async () => {
+      this.needWhy = await this.whyGatewayNeeded().catch((err) => {
+        this.logger.warn(`could not tell whether the gateway is needed: ${(err as Error).message}`);
+        return this.needWhy;
       });
-      if (needWhy && !wanted) {
-        logger.info(`gateway: starting (${needWhy})`);
-        wanted = true;
-        start();
-      } else if (!needWhy && wanted) {
-        logger.info('gateway: stopping, nothing is routed through it');
-        await stopGateway();
+      if (this.needWhy && !this.wanted) {
+        this.logger.info(`gateway: starting (${this.needWhy})`);
+        this.wanted = true;
+        this.start();
+      } else if (!this.needWhy && this.wanted) {
+        this.logger.info('gateway: stopping, nothing is routed through it');
+        await this.stopGateway();
       }
-      paint();
+      this.paint();
     }));
+  }
+
   /** Stops the gateway, and a start still waiting for the secret. */
-  async function stopGateway(): Promise<void> {
-    wanted = false;
-    generation++;
-    const h = host;
-    host = undefined;
+  private async stopGateway(): Promise<void> {
+    this.wanted = false;
+    this.generation++;
+    const h = this.host;
+    this.host = undefined;
     await h?.stop();
   }
-  const needTimer = setInterval(() => void reconcile(), NEED_CHECK_MS);
-  disposables.push({ dispose: () => clearInterval(needTimer) });
-  if (guests) disposables.push(guests.onDidChangeNeed(() => void reconcile()));
 
-  const paint = () => {
-    services.setStatusExtras(
+  private paint(): void {
+    const settings = this.settings;
+    this.services.setStatusExtras(
       settings.route === 'local'
         ? { routeIcon: '$(vm)', routeLabel: `local: ${settings.localModel ?? 'no model chosen'}` }
         : { routeIcon: '$(cloud)', routeLabel: 'cloud' },
     );
-    services.setTooltipSection('routing', tooltip(host?.state(), settings, context, needWhy));
-  };
-  paint();
-  void reconcile();
+    this.services.setTooltipSection('routing', tooltip(this.host?.state(), settings, this.context, this.needWhy));
+  }
 
-  // Terminals: keep ANTHROPIC_BASE_URL in step with the port, writing only on a real change (a write makes
-  // VS Code ask to relaunch every used terminal).
-  const env = context.environmentVariableCollection;
-  env.description = 'Unmetered: routes Claude Code through the local metering gateway';
-  const syncTerminals = () => {
-    const on = context.globalState.get<boolean>(TERMINAL_STATE, false);
-    const want = gatewayUrl(settings.port);
-    const have = env.get(CLAUDE_BASE_URL_VAR)?.value;
-    if (on && have !== want) env.replace(CLAUDE_BASE_URL_VAR, want);
-    if (!on && have !== undefined) env.delete(CLAUDE_BASE_URL_VAR);
-  };
-  syncTerminals();
+  private syncTerminals(): void {
+    const on = this.context.globalState.get<boolean>(TERMINAL_STATE, false);
+    const want = gatewayUrl(this.settings.port);
+    const have = this.env.get(CLAUDE_BASE_URL_VAR)?.value;
+    if (on && have !== want) this.env.replace(CLAUDE_BASE_URL_VAR, want);
+    if (!on && have !== undefined) this.env.delete(CLAUDE_BASE_URL_VAR);
+  }
 
-  disposables.push(
-    services.settings.onDidChange(async (e) => {
-      const ours = [
-        'unmetered.route',
-        'unmetered.localModel',
-        'unmetered.localServer',
-        'unmetered.ollama',
-        'unmetered.lmstudio',
-        'unmetered.llamacpp',
-      ];
-      if (![...ours, 'unmetered.gateway'].some((s) => e.affectsConfiguration(s))) return;
-      const before = settings;
-      settings = read();
-      if (settings.port !== before.port) {
-        await stopGateway();
-        syncTerminals();
-        await followPort(before.port);
-      }
-      await reconcile();
-    }),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.useCloud, () => useCloud()),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.useLocal, (model?: string, kind?: LocalKind) => useLocal(model, kind)),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.pullModel, (model?: string) => pull(model)),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.routeAgents, () => routeAgents()),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.showRouting, () => showRouting()),
-    vscode.commands.registerCommand(ROUTING_COMMANDS.undoRouting, () => undoRouting()),
-    services.addMenuSection('Route', 0, () => menu()),
-  );
+  private async onSettingsChange(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    const ours = [
+      'unmetered.route',
+      'unmetered.localModel',
+      'unmetered.localServer',
+      'unmetered.ollama',
+      'unmetered.lmstudio',
+      'unmetered.llamacpp',
+    ];
+    if (![...ours, 'unmetered.gateway'].some((s) => e.affectsConfiguration(s))) return;
+    const before = this.settings;
+    this.settings = this.read();
+    if (this.settings.port !== before.port) {
+      await this.stopGateway();
+      this.syncTerminals();
+      await this.followPort(before.port);
+    }
+    await this.reconcile();
+  }
 
-  async function menu(): Promise<MenuItem[]> {
+  private async menu(): Promise<MenuItem[]> {
     const current = (here: boolean) => (here ? '$(check) ' : '');
     const items: MenuItem[] = [
       {
-        label: `${current(settings.route === 'cloud')}$(cloud) Cloud (metered)`,
+        label: `${current(this.settings.route === 'cloud')}$(cloud) Cloud (metered)`,
         description: 'agents reach their vendor',
-        run: () => useCloud(),
+        run: () => this.useCloud(),
       },
     ];
-    items.push(...(await localMenuItems(settings, (model, kind) => useLocal(model, kind))));
-    if (settings.route === 'local') {
-      const r = await routedState();
+    items.push(...(await localMenuItems(this.settings, (model, kind) => this.useLocal(model, kind))));
+    if (this.settings.route === 'local') {
+      const r = await this.routedState();
       if (!r.terminals && !r.claudeExt && !r.codexProfile) {
         items.push({
           label: '$(info) No agent is routed yet',
           description: 'Claude Code and Codex still reach the cloud: route them…',
-          run: () => routeAgents(),
+          run: () => this.routeAgents(),
         });
       }
     }
     items.push(
-      { label: '$(cloud-download) Pull a model…', run: () => pull() },
-      { label: '$(plug) Route my agents through Unmetered…', run: () => routeAgents() },
-      { label: '$(list-unordered) Show what is routed (and undo)…', run: () => showRouting() },
+      { label: '$(cloud-download) Pull a model…', run: () => this.pull() },
+      { label: '$(plug) Route my agents through Unmetered…', run: () => this.routeAgents() },
+      { label: '$(list-unordered) Show what is routed (and undo)…', run: () => this.showRouting() },
     );
     return items;
   }
 
-  async function setRoute(route: 'cloud' | 'local', model?: string, kind?: LocalKind): Promise<void> {
-    const c = services.settings;
-    if (kind !== undefined && kind !== settings.localServer) await c.update('localServer', kind);
+  private async setRoute(route: 'cloud' | 'local', model?: string, kind?: LocalKind): Promise<void> {
+    const c = this.services.settings;
+    if (kind !== undefined && kind !== this.settings.localServer) await c.update('localServer', kind);
     if (model !== undefined) await c.update('localModel', model);
     await c.update('route', route);
-    settings = read();
-    await reconcile();
+    this.settings = this.read();
+    await this.reconcile();
   }
 
-  async function useCloud(): Promise<void> {
-    await setRoute('cloud');
+  private async useCloud(): Promise<void> {
+    await this.setRoute('cloud');
     void vscode.window.setStatusBarMessage('Unmetered: agents routed through Unmetered now reach the cloud (metered).', 4000);
   }
 
-  async function useLocal(model?: string, kind: LocalKind = settings.localServer): Promise<void> {
-    const o = server(kind);
+  private async useLocal(model?: string, kind: LocalKind = this.settings.localServer): Promise<void> {
+    const o = this.server(kind);
     const status = await o.status();
     if (!status.running) return void vscode.window.showErrorMessage(status.error);
     if (!model) {
@@ -248,7 +290,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       if (models.length === 0) {
         if (!o.puller) return void vscode.window.showInformationMessage(`${o.info.label} has no models yet. ${o.pullUnsupported ?? ''}`);
         const act = await vscode.window.showInformationMessage(`Ollama ${status.version ?? ''} has no models yet.`, 'Pull a model…');
-        if (act) await pull();
+        if (act) await this.pull();
         return;
       }
       const judged = await localCandidates(o, models);
@@ -268,8 +310,8 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
     const remote = notLocalReason(model, o.host, kind);
     if (remote)
       void vscode.window.showWarningMessage(`Unmetered: ${remote}. Its interactions are recorded as cloud, not as spend avoided.`);
-    await setRoute('local', model, kind);
-    const routed = await routedState();
+    await this.setRoute('local', model, kind);
+    const routed = await this.routedState();
     if (routed.terminals || routed.claudeExt || routed.codexProfile) {
       void vscode.window.setStatusBarMessage(`Unmetered: agents routed through Unmetered now use ${model} (local).`, 4000);
     } else {
@@ -279,17 +321,17 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
           `Unmetered: ${model} is the local model, but no agent is routed through Unmetered yet: Claude Code and Codex still reach the cloud.`,
           'Route My Agents…',
         )
-        .then((a) => a && routeAgents());
+        .then((a) => a && this.routeAgents());
     }
     try {
       const ctx = await o.loadedContextLength(model);
       if (ctx.warning) void vscode.window.showWarningMessage(ctx.warning);
     } catch (err) {
-      logger.warn(`could not read ${model}'s context length: ${(err as Error).message}`);
+      this.logger.warn(`could not read ${model}'s context length: ${(err as Error).message}`);
     }
   }
 
-  async function pull(model?: string): Promise<void> {
+  private async pull(model?: string): Promise<void> {
     if (!model) {
       const qp = vscode.window.createQuickPick();
       qp.title = 'Unmetered: pull which model from the Ollama library?';
@@ -313,7 +355,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
           const ac = new AbortController();
           token.onCancellationRequested(() => ac.abort());
           let shown = 0;
-          await ollama().pull(
+          await this.ollama().pull(
             name,
             (p) => {
               const pct = p.percent ?? shown;
@@ -331,15 +373,15 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       return void vscode.window.showErrorMessage((err as Error).message);
     }
     const act = await vscode.window.showInformationMessage(`${name} is ready in Ollama.`, 'Use it now');
-    if (act) await useLocal(name, 'ollama');
+    if (act) await this.useLocal(name, 'ollama');
   }
 
-  function codexConfigPath(): string {
+  private codexConfigPath(): string {
     return path.join(process.env.CODEX_HOME || path.join(os.homedir(), '.codex'), 'config.toml');
   }
 
-  async function routeAgents(): Promise<void> {
-    const url = gatewayUrl(settings.port);
+  private async routeAgents(): Promise<void> {
+    const url = gatewayUrl(this.settings.port);
     const picks = await vscode.window.showQuickPick(
       [
         { id: 'terminals', label: 'Claude Code in new terminals', description: `${CLAUDE_BASE_URL_VAR}=${url}`, picked: true },
@@ -356,10 +398,10 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
           : []),
         {
           id: 'codexProfile',
-          label: `Codex: a profile "${CODEX_PROFILE}" in ${codexConfigPath()}`,
+          label: `Codex: a profile "${CODEX_PROFILE}" in ${this.codexConfigPath()}`,
           description: `then run codex --profile ${CODEX_PROFILE}`,
         },
-        { id: 'codexFlag', label: 'Codex: copy the command-line flag', description: codexFlag(settings.port) },
+        { id: 'codexFlag', label: 'Codex: copy the command-line flag', description: codexFlag(this.settings.port) },
       ],
       { title: 'Unmetered: route which agents through the metering gateway?', canPickMany: true },
     );
@@ -368,7 +410,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
     const writes: string[] = [];
     if (want.has('claudeExt')) writes.push(`the user setting claudeCode.environmentVariables: ${CLAUDE_BASE_URL_VAR}=${url}`);
     if (want.has('codexProfile'))
-      writes.push(`${codexConfigPath()}: [model_providers.${CODEX_PROFILE}] and [profiles.${CODEX_PROFILE}] pointing at ${url}/v1`);
+      writes.push(`${this.codexConfigPath()}: [model_providers.${CODEX_PROFILE}] and [profiles.${CODEX_PROFILE}] pointing at ${url}/v1`);
     if (writes.length) {
       const ok = await vscode.window.showWarningMessage(
         'Unmetered will write:',
@@ -382,21 +424,21 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
     }
     const done: string[] = [];
     if (want.has('terminals')) {
-      await context.globalState.update(TERMINAL_STATE, true);
-      syncTerminals();
+      await this.context.globalState.update(TERMINAL_STATE, true);
+      this.syncTerminals();
       done.push('new terminals');
     }
     if (want.has('claudeExt')) {
       const c = vscode.workspace.getConfiguration('claudeCode');
-      const r = withClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, settings.port);
+      const r = withClaudeCodeRoute(c.inspect('environmentVariables')?.globalValue, this.settings.port);
       const failed = 'error' in r ? r.error : r.changed ? await writeClaudeCodeEnv(r.value) : null;
       if (failed) void vscode.window.showErrorMessage(failed);
       else done.push('the Claude Code extension (its next session)');
     }
     if (want.has('codexProfile')) {
-      const file = codexConfigPath();
+      const file = this.codexConfigPath();
       const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : Promise.reject(e)));
-      const r = withCodexProfile(text, settings.port);
+      const r = withCodexProfile(text, this.settings.port);
       if ('error' in r) void vscode.window.showErrorMessage(r.error);
       else {
         if (r.changed) await writeAtomically(file, r.text);
@@ -404,40 +446,40 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       }
     }
     if (want.has('codexFlag')) {
-      await context.globalState.update(CODEX_FLAG_STATE, true);
-      await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
+      await this.context.globalState.update(CODEX_FLAG_STATE, true);
+      await vscode.env.clipboard.writeText(`codex ${codexFlag(this.settings.port)}`);
       done.push('Codex flag copied to the clipboard');
     }
-    await reconcile();
+    await this.reconcile();
     if (done.length)
       void vscode.window.showInformationMessage(
         `Unmetered routes: ${done.join('; ')}. Switch cloud/local from the status bar at any time.`,
       );
   }
 
-  async function routedState() {
-    const codexText = await readFile(codexConfigPath(), 'utf8').catch(() => '');
+  private async routedState() {
+    const codexText = await readFile(this.codexConfigPath(), 'utf8').catch(() => '');
     return {
-      terminals: context.globalState.get<boolean>(TERMINAL_STATE, false),
+      terminals: this.context.globalState.get<boolean>(TERMINAL_STATE, false),
       claudeExt: isClaudeCodeRouted(
         vscode.workspace.getConfiguration('claudeCode').inspect('environmentVariables')?.globalValue,
-        settings.port,
+        this.settings.port,
       ),
       codexProfile: hasCodexProfile(codexText),
     };
   }
 
-  async function showRouting(): Promise<void> {
-    const s = await routedState();
-    const url = gatewayUrl(settings.port);
+  private async showRouting(): Promise<void> {
+    const s = await this.routedState();
+    const url = gatewayUrl(this.settings.port);
     const lines = [
-      `Route: ${settings.route === 'local' ? `local (${settings.localModel ?? 'no model chosen'})` : 'cloud (metered)'}`,
-      `Gateway: ${hostLine(host?.state())}`,
+      `Route: ${this.settings.route === 'local' ? `local (${this.settings.localModel ?? 'no model chosen'})` : 'cloud (metered)'}`,
+      `Gateway: ${hostLine(this.host?.state())}`,
       '',
       `Claude Code in new terminals: ${s.terminals ? `${CLAUDE_BASE_URL_VAR}=${url}` : 'not routed'}`,
       `Claude Code extension: ${s.claudeExt ? 'routed (claudeCode.environmentVariables)' : 'not routed'}`,
-      `Codex profile "${CODEX_PROFILE}": ${s.codexProfile ? `in ${codexConfigPath()}` : 'not written'}`,
-      `Codex flag: codex ${codexFlag(settings.port)}`,
+      `Codex profile "${CODEX_PROFILE}": ${s.codexProfile ? `in ${this.codexConfigPath()}` : 'not written'}`,
+      `Codex flag: codex ${codexFlag(this.settings.port)}`,
     ];
     const anything = s.terminals || s.claudeExt || s.codexProfile;
     const act = await vscode.window.showInformationMessage(
@@ -446,19 +488,19 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
       ...(anything ? ['Undo All Routing'] : []),
       'Copy Codex Flag',
     );
-    if (act === 'Undo All Routing') await undoRouting();
+    if (act === 'Undo All Routing') await this.undoRouting();
     if (act === 'Copy Codex Flag') {
-      await context.globalState.update(CODEX_FLAG_STATE, true);
-      await vscode.env.clipboard.writeText(`codex ${codexFlag(settings.port)}`);
-      await reconcile();
+      await this.context.globalState.update(CODEX_FLAG_STATE, true);
+      await vscode.env.clipboard.writeText(`codex ${codexFlag(this.settings.port)}`);
+      await this.reconcile();
     }
   }
 
-  async function undoRouting(port = settings.port): Promise<void> {
+  private async undoRouting(port = this.settings.port): Promise<void> {
     const undone: string[] = [];
-    if (context.globalState.get<boolean>(TERMINAL_STATE, false) || env.get(CLAUDE_BASE_URL_VAR)) {
-      await context.globalState.update(TERMINAL_STATE, false);
-      syncTerminals();
+    if (this.context.globalState.get<boolean>(TERMINAL_STATE, false) || this.env.get(CLAUDE_BASE_URL_VAR)) {
+      await this.context.globalState.update(TERMINAL_STATE, false);
+      this.syncTerminals();
       undone.push('terminals');
     }
     const c = vscode.workspace.getConfiguration('claudeCode');
@@ -471,7 +513,7 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
         );
       else undone.push('Claude Code extension');
     }
-    const file = codexConfigPath();
+    const file = this.codexConfigPath();
     const text = await readFile(file, 'utf8').catch(() => null);
     if (text !== null) {
       const w = withoutCodexProfile(text);
@@ -480,38 +522,32 @@ export function registerRouting(services: Services, guests?: GatewayGuests): vsc
         undone.push('Codex profile');
       }
     }
-    if (context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) {
-      await context.globalState.update(CODEX_FLAG_STATE, false);
+    if (this.context.globalState.get<boolean>(CODEX_FLAG_STATE, false)) {
+      await this.context.globalState.update(CODEX_FLAG_STATE, false);
       undone.push('Codex flag');
     }
-    await reconcile();
+    await this.reconcile();
     void vscode.window.showInformationMessage(
       undone.length ? `Unmetered: routing undone (${undone.join(', ')}).` : 'Unmetered: nothing was routed.',
     );
   }
 
   /** After a port change, entries written for the old port move to the new one. */
-  async function followPort(oldPort: number): Promise<void> {
+  private async followPort(oldPort: number): Promise<void> {
     const c = vscode.workspace.getConfiguration('claudeCode');
     const current = c.inspect('environmentVariables')?.globalValue;
     if (isClaudeCodeRouted(current, oldPort)) {
-      const r = withClaudeCodeRoute(withoutClaudeCodeRoute(current, oldPort).value, settings.port);
+      const r = withClaudeCodeRoute(withoutClaudeCodeRoute(current, oldPort).value, this.settings.port);
       const failed = !('error' in r) && r.changed ? await writeClaudeCodeEnv(r.value) : null;
-      if (failed) logger.warn(failed);
+      if (failed) this.logger.warn(failed);
     }
-    const file = codexConfigPath();
+    const file = this.codexConfigPath();
     const text = await readFile(file, 'utf8').catch(() => null);
     if (text !== null && hasCodexProfile(text)) {
-      const r = withCodexProfile(text, settings.port);
+      const r = withCodexProfile(text, this.settings.port);
       if (!('error' in r) && r.changed) await writeAtomically(file, r.text);
     }
   }
-
-  return new vscode.Disposable(() => {
-    disposed = true;
-    for (const d of disposables) d.dispose();
-    void host?.stop();
-  });
 }
 
 /** Whether an installed extension (Claude Code's) declares claudeCode.environmentVariables: VS Code writes only declared settings. */
