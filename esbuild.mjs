@@ -91,7 +91,18 @@ const schemaValidators = {
       const code = standaloneCode(ajv, Object.fromEntries(ids.map((id) => [id.replace(/\W/g, '_'), id])));
       const table = ids.map((id) => `${JSON.stringify(id)}: exports.${id.replace(/\W/g, '_')}`).join(', ');
       return {
-        contents: `let all;\nexport function validators() {\n  if (!all) {\n    const exports = {};\n    ${code}\n    all = { ${table} };\n  }\n  return all;\n}\n`,
+        contents: [
+          'let all;',
+          'export function validators() {',
+          '  if (!all) {',
+          '    const exports = {};',
+          `    ${code}`,
+          `    all = { ${table} };`,
+          '  }',
+          '  return all;',
+          '}',
+          '',
+        ].join('\n'),
         resolveDir: path.resolve('src/core/report/summary'),
         loader: 'js',
       };
