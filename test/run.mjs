@@ -52,7 +52,9 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
 // A ceiling on every test that sets none of its own, so a regression that hangs fails in minutes instead of
 // holding CI for its whole 90. Suites that know their bound set a tighter one on their describe().
-const timeout = [`--test-timeout=${mode === 'unit' ? 120_000 : 600_000}`];
+// The longer fuzz runs of test:all (UNMETERED_FUZZ_RUNS) are long on purpose: they get the CI-level ceiling.
+const long = mode !== 'unit' || Number(process.env.UNMETERED_FUZZ_RUNS) > 0;
+const timeout = [`--test-timeout=${long ? 600_000 : 120_000}`];
 const r = spawnSync(process.execPath, ['--require', './test/ts-hook.cjs', '--test', ...concurrency, ...timeout, ...files], {
   stdio: 'inherit',
 });

@@ -363,7 +363,8 @@ function raw(bytes: Buffer, streaming: boolean): Promise<{ url: string; close():
 const PATH: Record<Api, string> = { anthropic: '/v1/messages', 'openai-chat': '/v1/chat/completions', 'openai-responses': '/v1/responses' };
 
 for (const api of ['anthropic', 'openai-chat', 'openai-responses'] as Api[]) {
-  describe(`fuzz: ${api} upstream responses`, { timeout: 120_000 }, () => {
+  // 400 runs per case in the unit suite; test:all's UNMETERED_FUZZ_RUNS=20000 is 50 times that.
+  describe(`fuzz: ${api} upstream responses`, { timeout: RUNS > 400 ? 600_000 : 120_000 }, () => {
     let upstream: Awaited<ReturnType<typeof raw>>;
     let gateway: Gateway;
     let port: number;
