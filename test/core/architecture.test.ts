@@ -135,7 +135,6 @@ const MAX_FUNCTION_LINES = 90;
  */
 const LONG_FUNCTIONS: Record<string, number> = {
   'src/extension/routing.ts registerRouting': 458,
-  'src/core/report/team/teamRender.ts renderTeamHtml': 101,
   'src/core/ledger/cache.ts decode': 98,
   'src/core/report/dashboard.ts buildDashboard': 97,
   'src/core/otlp/receiver.ts createOtlpReceiver': 96,

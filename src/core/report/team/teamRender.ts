@@ -222,12 +222,7 @@ export function renderTeamJson(r: TeamReport): string {
   return JSON.stringify(r, null, 2) + '\n';
 }
 
-export function renderTeamHtml(r: TeamReport): string {
-  const parts: string[] = [];
-  parts.push(
-    `<header><h1>Team summary · ${esc(r.week.id)}</h1><div class="sub">` +
-      `${esc(rangeLabel(r.week.start, r.week.end))} · ${r.developers} developer${r.developers === 1 ? '' : 's'}</div></header>`,
-  );
+function teamCardsHtml(r: TeamReport, parts: string[]): void {
   const over = r.overBudget.length;
   parts.push(
     `<div class="cards">` +
@@ -248,7 +243,9 @@ export function renderTeamHtml(r: TeamReport): string {
       ) +
       `</div>`,
   );
-  parts.push(`<p>${esc(budgetLine(r))}</p>`);
+}
+
+function teamDevelopersHtml(r: TeamReport, parts: string[]): void {
   parts.push(
     `<section><h2>Developers</h2>${barList(
       'Metered spend by developer',
@@ -278,6 +275,10 @@ export function renderTeamHtml(r: TeamReport): string {
         ` avoided"></span>saved by local models</span></div></section>`,
     );
   }
+}
+
+/** The per-agent, model, project and branch tables, each with how many developers used it. */
+function teamBreakdownHtml(r: TeamReport, parts: string[]): void {
   const named = (title: string, rows: { name: string; developers: number; totals: Totals }[]) =>
     `<section><h2>${esc(title)}</h2>${htmlTable(
       [title.replace('By ', '').replace(/^./, (c) => c.toUpperCase()), 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'],
@@ -313,6 +314,18 @@ export function renderTeamHtml(r: TeamReport): string {
           )
         : ''),
   );
+}
+
+export function renderTeamHtml(r: TeamReport): string {
+  const parts: string[] = [];
+  parts.push(
+    `<header><h1>Team summary · ${esc(r.week.id)}</h1><div class="sub">` +
+      `${esc(rangeLabel(r.week.start, r.week.end))} · ${r.developers} developer${r.developers === 1 ? '' : 's'}</div></header>`,
+  );
+  teamCardsHtml(r, parts);
+  parts.push(`<p>${esc(budgetLine(r))}</p>`);
+  teamDevelopersHtml(r, parts);
+  teamBreakdownHtml(r, parts);
   const n = notes(r);
   if (n.length) parts.push(`<section><h2>Notes</h2><ul class="notes">${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></section>`);
   const months = [...new Set(r.members.map((m) => m.budget.month))].map(monthLabel);
