@@ -137,7 +137,6 @@ const LONG_FUNCTIONS: Record<string, number> = {
   'src/extension/routing.ts registerRouting': 458,
   'src/core/ledger/cache.ts decode': 98,
   'src/core/ledger/cache.ts encode': 94,
-  'src/core/report/team/teamRender.ts renderTeamMarkdown': 91,
 };
 
 test(`no function in src is over ${MAX_FUNCTION_LINES} lines, except the listed ones, which do not grow`, () => {

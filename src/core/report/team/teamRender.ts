@@ -92,6 +92,48 @@ function budgetLine(r: TeamReport): string {
     .join(' ');
 }
 
+/** A breakdown with how many developers used each entry; nothing when there are no rows. */
+function teamTableMd(r: TeamReport, title: string, label: string, rows: ({ name: string; developers: number } & Totals)[]): string[] {
+  if (!rows.length) return [];
+  return [`### ${title}`, ''].concat(
+    table(
+      [label, 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      rows.map((x) => [
+        mdEscape(x.name),
+        costLabel(x),
+        x.costUSD === null ? '—' : percent(x.costUSD, r.totals.costUSD ?? 0),
+        x.avoidedUSD === 0 ? '—' : avoidedLabel(x),
+        int(x.developers),
+        int(x.interactions),
+        compact(allTokens(x)),
+      ]),
+    ),
+    [''],
+  );
+}
+
+/** The team's weekly history, once there is more than this week. */
+function teamWeeksMd(r: TeamReport): string[] {
+  if (r.history.length <= 1) return [];
+  const max = r.history.reduce((m, h) => Math.max(m, h.costUSD ?? 0), 0);
+  return ['### Weeks', ''].concat(
+    table(
+      ['Week', 'Cost', '', 'Saved', 'Developers', 'Interactions'],
+      ['l', 'r', 'l', 'r', 'r', 'r'],
+      r.history.map((h) => [
+        h.week === r.week.id ? `**${h.week}**` : h.week,
+        costLabel(h),
+        textBar(h.costUSD ?? 0, max),
+        avoidedLabel(h),
+        int(h.developers),
+        int(h.interactions),
+      ]),
+    ),
+    [''],
+  );
+}
+
 export function renderTeamMarkdown(r: TeamReport): string {
   const out: string[] = [];
   // Never out.push(...rows): a team of many files makes rows longer than a call's argument limit.
@@ -119,59 +161,25 @@ export function renderTeamMarkdown(r: TeamReport): string {
     ),
     '',
   );
-  const named = (title: string, label: string, rows: ({ name: string; developers: number } & Totals)[]) => {
-    if (!rows.length) return;
-    add(
-      `### ${title}`,
-      '',
-      table(
-        [label, 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'],
-        ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
-        rows.map((x) => [
-          e(x.name),
-          costLabel(x),
-          x.costUSD === null ? '—' : percent(x.costUSD, r.totals.costUSD ?? 0),
-          x.avoidedUSD === 0 ? '—' : avoidedLabel(x),
-          int(x.developers),
-          int(x.interactions),
-          compact(allTokens(x)),
-        ]),
-      ),
-      '',
-    );
-  };
-  named(
-    'By agent',
-    'Agent',
-    r.agents.map((a) => ({ ...a, name: a.agent })),
+  add(
+    teamTableMd(
+      r,
+      'By agent',
+      'Agent',
+      r.agents.map((a) => ({ ...a, name: a.agent })),
+    ),
   );
-  named(
-    'By model',
-    'Model',
-    r.models.map((m) => ({ ...m, name: m.model })),
+  add(
+    teamTableMd(
+      r,
+      'By model',
+      'Model',
+      r.models.map((m) => ({ ...m, name: m.model })),
+    ),
   );
-  named('By project', 'Project', teamProjectRows(r));
-  named('By branch', 'Branch · repository', teamBranchRows(r));
-  if (r.history.length > 1) {
-    const max = r.history.reduce((m, h) => Math.max(m, h.costUSD ?? 0), 0);
-    add(
-      '### Weeks',
-      '',
-      table(
-        ['Week', 'Cost', '', 'Saved', 'Developers', 'Interactions'],
-        ['l', 'r', 'l', 'r', 'r', 'r'],
-        r.history.map((h) => [
-          h.week === r.week.id ? `**${h.week}**` : h.week,
-          costLabel(h),
-          textBar(h.costUSD ?? 0, max),
-          avoidedLabel(h),
-          int(h.developers),
-          int(h.interactions),
-        ]),
-      ),
-      '',
-    );
-  }
+  add(teamTableMd(r, 'By project', 'Project', teamProjectRows(r)));
+  add(teamTableMd(r, 'By branch', 'Branch · repository', teamBranchRows(r)));
+  add(teamWeeksMd(r));
   const n = notes(r);
   if (n.length)
     add(
