@@ -125,6 +125,41 @@ function numericColumn(name: string, values: Float64Array | Uint32Array): [Colum
   return [{ name, type, byteLength: a.byteLength, nullable }, Buffer.from(a.buffer, a.byteOffset, a.byteLength)];
 }
 
+function snapshotHeader(state: SegmentState, ino: number, fp: string, dict: (string | null)[], columns: [ColumnInfo, Buffer][]): Header {
+  return {
+    cacheVersion: CACHE_VERSION,
+    ledgerVersion: LEDGER_FORMAT_VERSION,
+    endian: os.endianness(),
+    ino,
+    bytes: state.bytes,
+    lines: state.lines,
+    fingerprint: fp,
+    count: state.records.length,
+    malformed: state.malformed,
+    duplicates: state.duplicates,
+    diagnostics: state.diagnostics,
+    headerVersion: state.headerVersion,
+    dict,
+    columns: columns.map(([c]) => c),
+  };
+}
+
+/** Magic, header length, JSON header, then each column at an 8-byte boundary so typed arrays can view it in place. */
+function frame(header: Header, columns: [ColumnInfo, Buffer][]): Buffer {
+  const hb = Buffer.from(JSON.stringify(header), 'utf8');
+  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), u32(hb.length), hb];
+  let size = 8 + hb.length;
+  for (const [, b] of columns) {
+    const pad = (8 - (size % 8)) % 8;
+    if (pad) parts.push(Buffer.alloc(pad));
+    parts.push(b);
+    size += pad + b.length;
+  }
+  return Buffer.concat(parts, size);
+}
+
+// encode and decode keep their per-record loops inline, with the columns in locals: a helper call per record
+// would cost on every open of a large ledger.
 function encode(state: SegmentState, ino: number, fp: string): Buffer {
   const recs = state.records;
   const n = recs.length;
@@ -192,32 +227,7 @@ function encode(state: SegmentState, ino: number, fp: string): Buffer {
     [{ name: 'flags', type: 'u8', byteLength: flags.byteLength }, Buffer.from(flags.buffer)],
     [{ name: 'hash', type: 'u32', byteLength: hashes.byteLength }, Buffer.from(hashes.buffer)],
   ];
-  const header: Header = {
-    cacheVersion: CACHE_VERSION,
-    ledgerVersion: LEDGER_FORMAT_VERSION,
-    endian: os.endianness(),
-    ino,
-    bytes: state.bytes,
-    lines: state.lines,
-    fingerprint: fp,
-    count: n,
-    malformed: state.malformed,
-    duplicates: state.duplicates,
-    diagnostics: state.diagnostics,
-    headerVersion: state.headerVersion,
-    dict,
-    columns: columns.map(([c]) => c),
-  };
-  const hb = Buffer.from(JSON.stringify(header), 'utf8');
-  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), u32(hb.length), hb];
-  let size = 8 + hb.length;
-  for (const [, b] of columns) {
-    const pad = (8 - (size % 8)) % 8;
-    if (pad) parts.push(Buffer.alloc(pad));
-    parts.push(b);
-    size += pad + b.length;
-  }
-  return Buffer.concat(parts, size);
+  return frame(snapshotHeader(state, ino, fp, dict, columns), columns);
 }
 
 function tri(v: boolean | undefined): number {
@@ -241,8 +251,9 @@ function column(buf: Buffer, info: ColumnInfo, at: number): Uint32Array | Float6
   throw new Error(`snapshot column ${info.name} is not numeric`);
 }
 
-function decode(buf: Buffer, header: Header, offset: number): { records: Interaction[]; hashes: Uint32Array } {
-  // Typed arrays need aligned offsets; a pooled Buffer may start anywhere.
+/** Where each column starts, on a copy of `buf` if it is not 8-byte aligned (typed arrays need aligned offsets). */
+function layOut(buf: Buffer, header: Header, offset: number): { buf: Buffer; cols: Map<string, { info: ColumnInfo; start: number }> } {
+  // A pooled Buffer may start anywhere.
   if (buf.byteOffset % 8 !== 0) {
     const aligned = Buffer.from(new Uint8Array(buf.length).buffer);
     buf.copy(aligned);
@@ -256,6 +267,24 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
     pos += c.byteLength;
   }
   if (pos > buf.length) throw new Error('snapshot shorter than its header says');
+  return { buf, cols };
+}
+
+/** Nullable money as Float64Array with NaN for null, so decode's loop has one simple read. */
+function nullableMoney(a: Uint32Array | Float64Array, nullable: boolean): Float64Array {
+  if (a instanceof Float64Array) return a;
+  const m = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    m[i] = nullable ? (x === 0 ? NaN : x - 1) : x;
+  }
+  return m;
+}
+
+function decode(buf: Buffer, header: Header, offset: number): { records: Interaction[]; hashes: Uint32Array } {
+  const laid = layOut(buf, header, offset);
+  buf = laid.buf;
+  const cols = laid.cols;
   // Narrow columns are widened to Uint32Array so each read site below sees at most two array
   // kinds (it stays fast), and integers below 2^30 stay small integers rather than boxed doubles.
   // Every column holds one value per record (offsets: two per record and one more), checked here so that the
@@ -286,16 +315,6 @@ function decode(buf: Buffer, header: Header, offset: number): { records: Interac
   const flags = num('flags');
   const hashes = num('hash');
   if (!(hashes instanceof Uint32Array) || hashes.length !== n) throw new Error('snapshot hash column is malformed');
-  // Nullable money as Float64Array with NaN for null, so the loop below has one simple read.
-  const nullableMoney = (a: Uint32Array | Float64Array, nullable: boolean): Float64Array => {
-    if (a instanceof Float64Array) return a;
-    const m = new Float64Array(a.length);
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i]!;
-      m[i] = nullable ? (x === 0 ? NaN : x - 1) : x;
-    }
-    return m;
-  };
   const costs = nullableMoney(cost, nullableOf('costNanos'));
   const avoids = nullableMoney(avoided, nullableOf('avoidedNanos'));
   for (const c of TOKEN_COLUMNS) if (nullableOf(c)) throw new Error(`snapshot column ${c} cannot be null`);

@@ -79,12 +79,11 @@ function bump(map: Map<string, Breakdown>, key: string, r: Interaction, today: b
 
 const byCost = (a: Breakdown, b: Breakdown) => b.monthNanos - a.monthNanos || b.interactions - a.interactions || a.key.localeCompare(b.key);
 
-export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions): Meter {
-  const { now, timeZone, budgetNanos } = opts;
+/** The day's instants in the developer's time zone that split records into today, the month and the rate window. */
+function meterBounds(now: MeterOptions['now'], timeZone: string) {
   const day = localDay(now, timeZone);
   const monthStartDay = `${day.slice(0, 8)}01`;
   const windowStartDay = addDays(day, -RATE_WINDOW_DAYS);
-
   const tToday = startOfDay(day, timeZone);
   const tMonth = startOfDay(monthStartDay, timeZone);
   const tWindow = startOfDay(windowStartDay, timeZone);
@@ -93,7 +92,12 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
   // A cheap string pre-filter (ISO-8601 UTC sorts as text) with a day of slack, so only recent
   // records pay for Date.parse.
   const cutoff = new Date(tFirst - 86_400_000).toISOString();
+  return { day, windowStartDay, tToday, tMonth, tWindow, tFirst, tTomorrow, cutoff };
+}
 
+/** One pass over the records; the sums stay in locals so the loop does no per-record work beyond bump(). */
+function tally(records: Iterable<Interaction>, w: ReturnType<typeof meterBounds>, copilotBilledPerToken: boolean | undefined) {
+  const { tToday, tMonth, tWindow, tFirst, tTomorrow, cutoff } = w;
   let todayNanos = 0,
     avoidedTodayNanos = 0,
     interactionsToday = 0;
@@ -115,7 +119,7 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
     if (t >= tTomorrow) continue;
     if (t < earliest) earliest = t;
     if (t < tFirst) continue;
-    if (r.agent === PLAN_BILLED_AGENT && !opts.copilotBilledPerToken) {
+    if (r.agent === PLAN_BILLED_AGENT && !copilotBilledPerToken) {
       if (t < tMonth) continue;
       planEquivalent.interactions++;
       if (r.costNanos === null) planEquivalent.unpriced++;
@@ -137,11 +141,47 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
     bump(agents, r.agent, r, isToday);
     bump(models, r.model, r, isToday);
   }
+  return {
+    todayNanos,
+    avoidedTodayNanos,
+    interactionsToday,
+    monthNanos,
+    avoidedMonthNanos,
+    windowNanos,
+    earliest,
+    agents,
+    models,
+    planEquivalent,
+  };
+}
+
+function budgetOf(projectedMonthNanos: number, budgetNanos: number | null): { budgetState: BudgetState; budgetRatio: number | null } {
+  if (budgetNanos === null || budgetNanos <= 0) return { budgetState: 'none', budgetRatio: null };
+  const budgetRatio = projectedMonthNanos / budgetNanos;
+  return { budgetState: budgetRatio >= 1 ? 'over' : budgetRatio >= WARNING_RATIO ? 'warning' : 'ok', budgetRatio };
+}
+
+export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions): Meter {
+  const { now, timeZone, budgetNanos } = opts;
+  const w = meterBounds(now, timeZone);
+  const { day, windowStartDay } = w;
+  const {
+    todayNanos,
+    avoidedTodayNanos,
+    interactionsToday,
+    monthNanos,
+    avoidedMonthNanos,
+    windowNanos,
+    earliest,
+    agents,
+    models,
+    planEquivalent,
+  } = tally(records, w, opts.copilotBilledPerToken);
 
   // The daily rate averages the complete days of the window that the history covers, so a
   // developer who started yesterday is not averaged over six empty days.
   const firstHistoryDay =
-    earliest === Infinity ? day : earliest === -Infinity || earliest < tWindow ? windowStartDay : localDay(earliest, timeZone);
+    earliest === Infinity ? day : earliest === -Infinity || earliest < w.tWindow ? windowStartDay : localDay(earliest, timeZone);
   const rateDays = daysBetween(firstHistoryDay > windowStartDay ? firstHistoryDay : windowStartDay, day);
   const dailyRateNanos = rateDays > 0 ? Math.round(windowNanos / rateDays) : todayNanos;
 
@@ -150,13 +190,7 @@ export function computeMeter(records: Iterable<Interaction>, opts: MeterOptions)
   const daysLeft = dim - dayOfMonth;
   // Today counts at the greater of what it has cost so far and the usual day.
   const projectedMonthNanos = monthNanos - todayNanos + Math.max(todayNanos, dailyRateNanos) + dailyRateNanos * daysLeft;
-
-  let budgetState: BudgetState = 'none';
-  let budgetRatio: number | null = null;
-  if (budgetNanos !== null && budgetNanos > 0) {
-    budgetRatio = projectedMonthNanos / budgetNanos;
-    budgetState = budgetRatio >= 1 ? 'over' : budgetRatio >= WARNING_RATIO ? 'warning' : 'ok';
-  }
+  const { budgetState, budgetRatio } = budgetOf(projectedMonthNanos, budgetNanos);
 
   const unpriced = [...models.values()]
     .filter((b) => b.unpriced > 0)

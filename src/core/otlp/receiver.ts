@@ -67,6 +67,44 @@ export interface OtlpReceiver {
   dispose(): void;
 }
 
+/** Answers an OTLP/HTTP request with an error status whose body the exporter can decode in its own encoding. */
+function failRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  encoding: Encoding | null,
+  status: number,
+  message: string,
+): void {
+  req.resume();
+  const body = encodeStatus(encoding, status === 415 ? 3 : status === 413 ? 8 : status === 403 ? 7 : 3, message);
+  res.writeHead(status, {
+    'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+    'content-length': body.length,
+    ...(status === 413 ? { connection: 'close' } : {}),
+  });
+  res.end(body);
+}
+
+/** Refuses, before reading the body, a request from a page, not a POST, not an OTLP path or of an unknown type. */
+function refusedEarly(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  known: { signal: unknown; encoding: unknown },
+  fail: (status: number, message: string) => void,
+): boolean {
+  const why = refusal(req.headers);
+  if (why) fail(403, why.replace('The Unmetered gateway', 'The Unmetered telemetry receiver'));
+  else if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    fail(405, `OTLP/HTTP takes POST, not ${req.method}.`);
+  }
+  // The gateway sends only paths this receiver handles(); anything else is not ours to decode.
+  else if (!known.signal) fail(404, `Not an OTLP/HTTP path: ${pathOf(req.url)}.`);
+  else if (!known.encoding) fail(415, 'Send Content-Type application/x-protobuf or application/json (OTLP/HTTP).');
+  else return false;
+  return true;
+}
+
 export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger;
@@ -102,25 +140,8 @@ export function createOtlpReceiver(opts: ReceiverOptions): OtlpReceiver {
     await loadOtlpTypes();
     const signal = OTLP_PATHS[pathOf(req.url)];
     const encoding = encodingOf(req.headers['content-type']);
-    const fail = (status: number, message: string): void => {
-      req.resume();
-      const body = encodeStatus(encoding, status === 415 ? 3 : status === 413 ? 8 : status === 403 ? 7 : 3, message);
-      res.writeHead(status, {
-        'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
-        'content-length': body.length,
-        ...(status === 413 ? { connection: 'close' } : {}),
-      });
-      res.end(body);
-    };
-    const why = refusal(req.headers);
-    if (why) return fail(403, why.replace('The Unmetered gateway', 'The Unmetered telemetry receiver'));
-    if (req.method !== 'POST') {
-      res.setHeader('allow', 'POST');
-      return fail(405, `OTLP/HTTP takes POST, not ${req.method}.`);
-    }
-    // The gateway sends only paths this receiver handles(); anything else is not ours to decode.
-    if (!signal) return fail(404, `Not an OTLP/HTTP path: ${pathOf(req.url)}.`);
-    if (!encoding) return fail(415, 'Send Content-Type application/x-protobuf or application/json (OTLP/HTTP).');
+    const fail = (status: number, message: string): void => failRequest(req, res, encoding, status, message);
+    if (refusedEarly(req, res, { signal, encoding }, fail) || !signal || !encoding) return;
     stats.requests++;
     const body = await readBounded(req, maxBody);
     if (body === null) return fail(413, `The request body is larger than ${maxBody} bytes; export smaller batches.`);

@@ -118,6 +118,39 @@ function localTime(ms: number, timeZone: string): string {
   return `${localDay(ms, timeZone)} ${f.format(ms)}`;
 }
 
+/** The month's days to date; days still to come have no figures (null), not $0. */
+function monthDays(perDay: Tally[], monthStart: string, today: string): DashboardModel['month']['days'] {
+  return perDay.map((t, i) => {
+    const date = addDays(monthStart, i);
+    const future = date > today;
+    const x = toTotals(t);
+    return {
+      date,
+      costUSD: future ? null : (x.costUSD ?? 0),
+      avoidedUSD: future ? null : (x.avoidedUSD ?? 0),
+      interactions: t.interactions,
+    };
+  });
+}
+
+function recentRow(r: Interaction, timeZone: string): CostlyInteraction {
+  return {
+    at: r.at,
+    local: localTime(Date.parse(r.at), timeZone),
+    agent: r.agent,
+    model: r.model,
+    route: r.route,
+    project: r.project,
+    inputTokens: r.tokens.input,
+    outputTokens: r.tokens.output,
+    cacheReadTokens: r.tokens.cacheRead,
+    cacheWriteTokens: r.tokens.cacheWrite5m + r.tokens.cacheWrite1h,
+    costUSD: r.costNanos === null ? null : nanosToUSD(r.costNanos),
+    avoidedUSD: r.avoidedNanos === null ? null : nanosToUSD(r.avoidedNanos),
+    estimated: r.estimated,
+  };
+}
+
 export function buildDashboard(
   records: Iterable<Interaction>,
   opts: { now: number; timeZone: string; budgetNanos: number | null; weekStart?: WeekStart; plans?: PlanSettings },
@@ -172,17 +205,7 @@ export function buildDashboard(
     },
     month: {
       id: today.slice(0, 7),
-      days: perDay.map((t, i) => {
-        const date = addDays(monthStart, i);
-        const future = date > today;
-        const x = toTotals(t);
-        return {
-          date,
-          costUSD: future ? null : (x.costUSD ?? 0),
-          avoidedUSD: future ? null : (x.avoidedUSD ?? 0),
-          interactions: t.interactions,
-        };
-      }),
+      days: monthDays(perDay, monthStart, today),
       monthToDateUSD: nanosToUSD(meter.monthToDateNanos),
       projectedMonthUSD: nanosToUSD(meter.projectedMonthNanos),
       budgetUSD: meter.budgetNanos === null ? null : nanosToUSD(meter.budgetNanos),
@@ -190,21 +213,7 @@ export function buildDashboard(
       budgetRatio: meter.budgetRatio,
       projectionMethod: meter.projectionMethod,
     },
-    recent: costly.slice(0, RECENT_COUNT).map((r) => ({
-      at: r.at,
-      local: localTime(Date.parse(r.at), timeZone),
-      agent: r.agent,
-      model: r.model,
-      route: r.route,
-      project: r.project,
-      inputTokens: r.tokens.input,
-      outputTokens: r.tokens.output,
-      cacheReadTokens: r.tokens.cacheRead,
-      cacheWriteTokens: r.tokens.cacheWrite5m + r.tokens.cacheWrite1h,
-      costUSD: r.costNanos === null ? null : nanosToUSD(r.costNanos),
-      avoidedUSD: r.avoidedNanos === null ? null : nanosToUSD(r.avoidedNanos),
-      estimated: r.estimated,
-    })),
+    recent: costly.slice(0, RECENT_COUNT).map((r) => recentRow(r, timeZone)),
     recentDays: RECENT_DAYS,
     unpricedModels: meter.unpriced,
     ...(opts.plans

@@ -113,62 +113,69 @@ function breakdownRows(rows: ({ name: string } & Totals)[], total: Totals): stri
 
 const BREAKDOWN_HEAD = ['', 'Cost', 'Share', 'Saved', 'Interactions', 'Tokens'];
 
-export function renderHtml(s: WeeklySummary): string {
+function headerHtml(s: WeeklySummary): string {
+  return (
+    `<header><h1>Weekly summary · ${esc(s.developer)}</h1><div class="sub">` +
+    `${esc(s.week.id)} · ${esc(rangeLabel(s.week.start, s.week.end))} · ${esc(s.week.timeZone)}` +
+    `${weekState(s.week, s.generatedAt) === 'future' ? ' · week in the future (nothing recorded yet)' : ''}` +
+    `${weekState(s.week, s.generatedAt) !== 'future' && !s.week.complete ? ` · week in progress (to ${esc(utcLabel(s.generatedAt))})` : ''}</div></header>`
+  );
+}
+
+function cardsHtml(s: WeeklySummary): string {
   const t = s.totals;
   const b = s.budget;
-  const parts: string[] = [];
-  parts.push(
-    `<header><h1>Weekly summary · ${esc(s.developer)}</h1><div class="sub">` +
-      `${esc(s.week.id)} · ${esc(rangeLabel(s.week.start, s.week.end))} · ${esc(s.week.timeZone)}` +
-      `${weekState(s.week, s.generatedAt) === 'future' ? ' · week in the future (nothing recorded yet)' : ''}` +
-      `${weekState(s.week, s.generatedAt) !== 'future' && !s.week.complete ? ` · week in progress (to ${esc(utcLabel(s.generatedAt))})` : ''}</div></header>`,
-  );
   const budgetNote =
     b.monthlyBudgetUSD === null
       ? `${monthLabel(b.month)}, no budget set`
       : `of ${usd(b.monthlyBudgetUSD)} for ${monthLabel(b.month)} · ${percent(b.projectedMonthUSD, b.monthlyBudgetUSD)}, ${budgetStateLabel(b.state)}`;
-  parts.push(
+  return (
     `<div class="cards">` +
-      card(
-        'Metered spend',
-        usd(t.costUSD),
-        `${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id} (` +
-          `${costLabel(s.previousWeek)})${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced interactions not included` : ''}`,
-      ) +
-      card('Saved by local models', avoidedLabel(t), `${localShare(s.routes, t)} of interactions ran locally`) +
-      card(
-        'Interactions',
-        int(t.interactions),
-        `${compact(allTokens(t))} tokens${t.estimatedInteractions ? ` · ${int(t.estimatedInteractions)} estimated` : ''}`,
-      ) +
-      card('Projected month', usd(b.projectedMonthUSD), budgetNote, `state-${b.state}`) +
-      `</div>`,
+    card(
+      'Metered spend',
+      usd(t.costUSD),
+      `${trendLabel(t.costUSD, s.previousWeek.costUSD)} vs ${s.previousWeek.id} (` +
+        `${costLabel(s.previousWeek)})${t.unpricedInteractions ? ` · ${int(t.unpricedInteractions)} unpriced interactions not included` : ''}`,
+    ) +
+    card('Saved by local models', avoidedLabel(t), `${localShare(s.routes, t)} of interactions ran locally`) +
+    card(
+      'Interactions',
+      int(t.interactions),
+      `${compact(allTokens(t))} tokens${t.estimatedInteractions ? ` · ${int(t.estimatedInteractions)} estimated` : ''}`,
+    ) +
+    card('Projected month', usd(b.projectedMonthUSD), budgetNote, `state-${b.state}`) +
+    `</div>`
   );
+}
 
+function dailySpendHtml(s: WeeklySummary): string {
+  const b = s.budget;
   const dailyBudget = b.monthlyBudgetUSD !== null ? b.monthlyBudgetUSD / daysInMonth(`${b.month}-01`) : 0;
-  parts.push(
+  return (
     `<section><h2>Spend by day</h2>` +
-      columnChart({
-        title: `Metered spend per day, ${s.week.id}`,
-        columns: s.days.map((d) => ({
-          label: dayLabel(d.date).slice(0, 6),
-          value: d.costUSD ?? 0,
-          extra: d.avoidedUSD ?? 0,
-          valueLabel: d.interactions ? usd(d.costUSD ?? 0) : '',
-          title: `${dayLabel(d.date)}: ${costLabel(d)} metered, ${avoidedLabel(d)} saved, ${d.interactions} interactions`,
-        })),
-        format: (v) => usd(v),
-        width: 940,
-        extraClass: 'bar-avoided',
-        reference: dailyBudget > 0 ? { value: dailyBudget, label: `daily budget ${usd(Number(dailyBudget.toFixed(9)))}` } : undefined,
-      }) +
-      legend([
-        ['cloud', 'metered (cloud)'],
-        ['avoided', 'saved by local models (what the cloud would have charged)'],
-      ]) +
-      `</section>`,
+    columnChart({
+      title: `Metered spend per day, ${s.week.id}`,
+      columns: s.days.map((d) => ({
+        label: dayLabel(d.date).slice(0, 6),
+        value: d.costUSD ?? 0,
+        extra: d.avoidedUSD ?? 0,
+        valueLabel: d.interactions ? usd(d.costUSD ?? 0) : '',
+        title: `${dayLabel(d.date)}: ${costLabel(d)} metered, ${avoidedLabel(d)} saved, ${d.interactions} interactions`,
+      })),
+      format: (v) => usd(v),
+      width: 940,
+      extraClass: 'bar-avoided',
+      reference: dailyBudget > 0 ? { value: dailyBudget, label: `daily budget ${usd(Number(dailyBudget.toFixed(9)))}` } : undefined,
+    }) +
+    legend([
+      ['cloud', 'metered (cloud)'],
+      ['avoided', 'saved by local models (what the cloud would have charged)'],
+    ]) +
+    `</section>`
   );
+}
 
+function agentModelBarsHtml(s: WeeklySummary): string {
   const agentBars = s.agents.map((a) => ({
     label: a.agent,
     value: a.costUSD ?? 0,
@@ -183,41 +190,48 @@ export function renderHtml(s: WeeklySummary): string {
       cls: local ? 'bar-avoided' : 'bar-cloud',
     };
   });
-  parts.push(
+  return (
     `<section class="two"><div><h2>By agent</h2>` +
-      `${barList('Metered spend by agent', agentBars, 460)}</div><div><h2>By model</h2>` +
-      `${barList('Metered spend by model, and spend saved by local models', modelBars, 460)}</div></section>`,
+    `${barList('Metered spend by agent', agentBars, 460)}</div><div><h2>By model</h2>` +
+    `${barList('Metered spend by model, and spend saved by local models', modelBars, 460)}</div></section>`
   );
+}
 
-  parts.push(
+function routesHtml(s: WeeklySummary): string {
+  return (
     `<section><h2>Cloud and local</h2>` +
-      splitBar(
-        'Interactions by route',
-        [
-          { label: `cloud: ${int(s.routes.cloud.interactions)} interactions`, value: s.routes.cloud.interactions, cls: 'bar-cloud' },
-          { label: `local: ${int(s.routes.local.interactions)} interactions`, value: s.routes.local.interactions, cls: 'bar-local' },
-        ],
-        940,
-      ) +
-      htmlTable(
-        ['Route', 'Cost', 'Saved', 'Interactions', 'Input', 'Output', 'Cache read', 'Cache write'],
-        (['cloud', 'local'] as const).map((r) => {
-          const x = s.routes[r];
-          return [
-            r === 'cloud' ? 'Cloud (metered)' : 'Local',
-            costLabel(x),
-            r === 'local' ? avoidedLabel(x) : '—',
-            int(x.interactions),
-            compact(x.inputTokens),
-            compact(x.outputTokens),
-            compact(x.cacheReadTokens),
-            compact(x.cacheWriteTokens),
-          ];
-        }),
-      ) +
-      `</section>`,
+    splitBar(
+      'Interactions by route',
+      [
+        { label: `cloud: ${int(s.routes.cloud.interactions)} interactions`, value: s.routes.cloud.interactions, cls: 'bar-cloud' },
+        { label: `local: ${int(s.routes.local.interactions)} interactions`, value: s.routes.local.interactions, cls: 'bar-local' },
+      ],
+      940,
+    ) +
+    htmlTable(
+      ['Route', 'Cost', 'Saved', 'Interactions', 'Input', 'Output', 'Cache read', 'Cache write'],
+      (['cloud', 'local'] as const).map((r) => {
+        const x = s.routes[r];
+        return [
+          r === 'cloud' ? 'Cloud (metered)' : 'Local',
+          costLabel(x),
+          r === 'local' ? avoidedLabel(x) : '—',
+          int(x.interactions),
+          compact(x.inputTokens),
+          compact(x.outputTokens),
+          compact(x.cacheReadTokens),
+          compact(x.cacheWriteTokens),
+        ];
+      }),
+    ) +
+    `</section>`
   );
+}
 
+/** The breakdown tables: projects, branches, agents, models and days, one section each. */
+function breakdownSections(s: WeeklySummary): string[] {
+  const t = s.totals;
+  const parts: string[] = [];
   const projects: ({ name: string } & Totals)[] = s.projects.map((p) => ({ ...p, name: projectLabel(p.project) }));
   if (s.otherProjects.projects > 0) projects.push({ ...s.otherProjects, name: `${s.otherProjects.projects} other projects` });
   parts.push(
@@ -262,7 +276,12 @@ export function renderHtml(s: WeeklySummary): string {
       ]),
     )}</section>`,
   );
+  return parts;
+}
 
+function notesHtml(s: WeeklySummary): string {
+  const t = s.totals;
+  const b = s.budget;
   const notes: string[] = [];
   notes.push(
     `Month to date (` +
@@ -279,10 +298,20 @@ export function renderHtml(s: WeeklySummary): string {
       `${int(t.estimatedInteractions)} interaction${t.estimatedInteractions === 1 ? ' has' : 's have'} estimated token counts (the provider reported none).`,
     );
   if (t.reasoningTokens) notes.push(`Output includes ${compact(t.reasoningTokens)} reasoning tokens.`);
-  parts.push(`<section><h2>Notes</h2><ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`);
-  parts.push(
+  return `<section><h2>Notes</h2><ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
+}
+
+export function renderHtml(s: WeeklySummary): string {
+  const parts = [
+    headerHtml(s),
+    cardsHtml(s),
+    dailySpendHtml(s),
+    agentModelBarsHtml(s),
+    routesHtml(s),
+    ...breakdownSections(s),
+    notesHtml(s),
     `<footer>Weeks start ${esc(s.week.weekStart)} · prices ${esc(s.priceTableVersion ?? 'unknown')} · generated ${esc(utcLabel(s.generatedAt))}` +
       ` by Unmetered · ${esc(s.schema)} · no prompt or response text is included</footer>`,
-  );
+  ];
   return page(`Unmetered · ${s.developer} · ${s.week.id}`, parts.join('\n'));
 }

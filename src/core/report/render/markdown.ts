@@ -81,9 +81,9 @@ function breakdown(title: string, label: string, rows: ({ name: string } & Total
   ];
 }
 
-export function renderMarkdown(s: WeeklySummary): string {
+/** The title, the week's state and the headline figures: spend, savings and the month's projection. */
+function headlineLines(s: WeeklySummary, out: string[]): void {
   const t = s.totals;
-  const out: string[] = [];
   out.push(`## Unmetered weekly summary · ${mdEscape(s.developer)} · ${s.week.id} (${rangeLabel(s.week.start, s.week.end)})`, '');
   const state = weekState(s.week, s.generatedAt);
   if (state === 'future')
@@ -101,7 +101,9 @@ export function renderMarkdown(s: WeeklySummary): string {
         `${usd(b.monthlyBudgetUSD)}** budget (${percent(b.projectedMonthUSD, b.monthlyBudgetUSD)}, ${budgetStateLabel(b.state)})`;
   out.push('', `${budget} · ${usd(b.monthToDateUSD)} month to date on ${b.asOf}`, '');
   if (s.budgetActions) out.push(mdEscape(budgetActionsLine(s.budgetActions)), '');
+}
 
+function byDayLines(s: WeeklySummary, out: string[]): void {
   const max = Math.max(0, ...s.days.map((d) => d.costUSD ?? 0));
   out.push(
     '### By day',
@@ -120,6 +122,10 @@ export function renderMarkdown(s: WeeklySummary): string {
     ),
     '',
   );
+}
+
+function breakdownLines(s: WeeklySummary, out: string[]): void {
+  const t = s.totals;
   out.push(
     ...breakdown(
       'By agent',
@@ -147,7 +153,9 @@ export function renderMarkdown(s: WeeklySummary): string {
       t,
     ),
   );
+}
 
+function routeLines(s: WeeklySummary, out: string[]): void {
   out.push(
     '### Cloud and local',
     '',
@@ -164,7 +172,10 @@ export function renderMarkdown(s: WeeklySummary): string {
     ),
     '',
   );
+}
 
+function notesAndFooterLines(s: WeeklySummary, out: string[]): void {
+  const t = s.totals;
   const notes: string[] = [];
   const named = namedUnpriced(s.unpricedModels);
   const noModel = modelNotRecordedNote(s.unpricedModels);
@@ -187,5 +198,14 @@ export function renderMarkdown(s: WeeklySummary): string {
       ` · prices ${s.priceTableVersion ? mdEscape(s.priceTableVersion) : 'unknown'}` +
       ` · generated ${utcLabel(s.generatedAt)} by Unmetered · ${s.schema}</sub>`,
   );
+}
+
+export function renderMarkdown(s: WeeklySummary): string {
+  const out: string[] = [];
+  headlineLines(s, out);
+  byDayLines(s, out);
+  breakdownLines(s, out);
+  routeLines(s, out);
+  notesAndFooterLines(s, out);
   return out.join('\n') + '\n';
 }

@@ -7,7 +7,7 @@
  * counts; never an interaction id, prompt or response text.
  */
 import type { Interaction, Route } from '../../interaction';
-import { computeMeter, type BudgetState } from '../../meter';
+import { computeMeter, type BudgetState, type Meter } from '../../meter';
 import { nanosToUSD } from '../../money';
 import { addDays, startOfDay } from '../../time';
 import { weeklyAttribution, type WeeklyAttribution } from './attribution';
@@ -131,6 +131,41 @@ function sorted<K extends string | null>(m: Map<K, Tally>): [K, Tally][] {
   return [...m.entries()].sort(byCostDesc);
 }
 
+type RowTally = { date: string; agent: string; model: string; route: Route; t: Tally };
+
+function budgetOf(meter: Meter): WeeklySummary['budget'] {
+  return {
+    asOf: meter.day,
+    month: meter.day.slice(0, 7),
+    monthlyBudgetUSD: meter.budgetNanos === null ? null : nanosToUSD(meter.budgetNanos),
+    monthToDateUSD: nanosToUSD(meter.monthToDateNanos),
+    avoidedMonthToDateUSD: nanosToUSD(meter.avoidedMonthNanos),
+    projectedMonthUSD: nanosToUSD(meter.projectedMonthNanos),
+    state: meter.budgetState,
+    projectionMethod: meter.projectionMethod,
+  };
+}
+
+function unpricedList(unpriced: Map<string, number>): WeeklySummary['unpricedModels'] {
+  return [...unpriced.entries()]
+    .sort((x, y) => y[1] - x[1] || compareKeys(x[0], y[0]))
+    .map(([model, interactions]) => ({ model, interactions }));
+}
+
+/** Day, then dearest first, then agent, model and route: a stable order for the breakdown rows. */
+function rowList(rows: Map<string, RowTally>): BreakdownRow[] {
+  return [...rows.values()]
+    .sort(
+      (x, y) =>
+        compareKeys(x.date, y.date) ||
+        y.t.costNanos - x.t.costNanos ||
+        compareKeys(x.agent, y.agent) ||
+        compareKeys(x.model, y.model) ||
+        compareKeys(x.route, y.route),
+    )
+    .map((x) => ({ date: x.date, agent: x.agent, model: x.model, route: x.route, ...toTotals(x.t) }));
+}
+
 export function buildWeeklySummary(records: readonly Interaction[] | Iterable<Interaction>, opts: WeeklyOptions): WeeklySummary {
   const { timeZone, now } = opts;
   const week = typeof opts.week === 'string' ? weekById(opts.week, opts.weekStart ?? 'monday') : opts.week;
@@ -145,7 +180,7 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
   const agents = new Map<string, Tally>();
   const models = new Map<string, Tally>();
   const projects = new Map<string | null, Tally>();
-  const rows = new Map<string, { date: string; agent: string; model: string; route: Route; t: Tally }>();
+  const rows = new Map<string, RowTally>();
   const unpriced = new Map<string, number>();
 
   const prev = shiftWeek(week, -1);
@@ -199,30 +234,10 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
     models: sorted(models).map(([model, t]) => ({ model, ...toTotals(t) })),
     projects: projectList.slice(0, top).map(([project, t]) => ({ project, ...toTotals(t) })),
     otherProjects: { projects: rest.length, ...toTotals(rest.reduce((acc, [, t]) => addTally(acc, t), emptyTally())) },
-    budget: {
-      asOf: meter.day,
-      month: meter.day.slice(0, 7),
-      monthlyBudgetUSD: meter.budgetNanos === null ? null : nanosToUSD(meter.budgetNanos),
-      monthToDateUSD: nanosToUSD(meter.monthToDateNanos),
-      avoidedMonthToDateUSD: nanosToUSD(meter.avoidedMonthNanos),
-      projectedMonthUSD: nanosToUSD(meter.projectedMonthNanos),
-      state: meter.budgetState,
-      projectionMethod: meter.projectionMethod,
-    },
+    budget: budgetOf(meter),
     ...(budgetActions ? { budgetActions } : {}),
-    unpricedModels: [...unpriced.entries()]
-      .sort((x, y) => y[1] - x[1] || compareKeys(x[0], y[0]))
-      .map(([model, interactions]) => ({ model, interactions })),
-    rows: [...rows.values()]
-      .sort(
-        (x, y) =>
-          compareKeys(x.date, y.date) ||
-          y.t.costNanos - x.t.costNanos ||
-          compareKeys(x.agent, y.agent) ||
-          compareKeys(x.model, y.model) ||
-          compareKeys(x.route, y.route),
-      )
-      .map((x) => ({ date: x.date, agent: x.agent, model: x.model, route: x.route, ...toTotals(x.t) })),
+    unpricedModels: unpricedList(unpriced),
+    rows: rowList(rows),
     attribution: weeklyAttribution(inWeek, rename),
   };
 }

@@ -92,6 +92,48 @@ function budgetLine(r: TeamReport): string {
     .join(' ');
 }
 
+/** A breakdown with how many developers used each entry; nothing when there are no rows. */
+function teamTableMd(r: TeamReport, title: string, label: string, rows: ({ name: string; developers: number } & Totals)[]): string[] {
+  if (!rows.length) return [];
+  return [`### ${title}`, ''].concat(
+    table(
+      [label, 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      rows.map((x) => [
+        mdEscape(x.name),
+        costLabel(x),
+        x.costUSD === null ? '—' : percent(x.costUSD, r.totals.costUSD ?? 0),
+        x.avoidedUSD === 0 ? '—' : avoidedLabel(x),
+        int(x.developers),
+        int(x.interactions),
+        compact(allTokens(x)),
+      ]),
+    ),
+    [''],
+  );
+}
+
+/** The team's weekly history, once there is more than this week. */
+function teamWeeksMd(r: TeamReport): string[] {
+  if (r.history.length <= 1) return [];
+  const max = r.history.reduce((m, h) => Math.max(m, h.costUSD ?? 0), 0);
+  return ['### Weeks', ''].concat(
+    table(
+      ['Week', 'Cost', '', 'Saved', 'Developers', 'Interactions'],
+      ['l', 'r', 'l', 'r', 'r', 'r'],
+      r.history.map((h) => [
+        h.week === r.week.id ? `**${h.week}**` : h.week,
+        costLabel(h),
+        textBar(h.costUSD ?? 0, max),
+        avoidedLabel(h),
+        int(h.developers),
+        int(h.interactions),
+      ]),
+    ),
+    [''],
+  );
+}
+
 export function renderTeamMarkdown(r: TeamReport): string {
   const out: string[] = [];
   // Never out.push(...rows): a team of many files makes rows longer than a call's argument limit.
@@ -119,59 +161,25 @@ export function renderTeamMarkdown(r: TeamReport): string {
     ),
     '',
   );
-  const named = (title: string, label: string, rows: ({ name: string; developers: number } & Totals)[]) => {
-    if (!rows.length) return;
-    add(
-      `### ${title}`,
-      '',
-      table(
-        [label, 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'],
-        ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
-        rows.map((x) => [
-          e(x.name),
-          costLabel(x),
-          x.costUSD === null ? '—' : percent(x.costUSD, r.totals.costUSD ?? 0),
-          x.avoidedUSD === 0 ? '—' : avoidedLabel(x),
-          int(x.developers),
-          int(x.interactions),
-          compact(allTokens(x)),
-        ]),
-      ),
-      '',
-    );
-  };
-  named(
-    'By agent',
-    'Agent',
-    r.agents.map((a) => ({ ...a, name: a.agent })),
+  add(
+    teamTableMd(
+      r,
+      'By agent',
+      'Agent',
+      r.agents.map((a) => ({ ...a, name: a.agent })),
+    ),
   );
-  named(
-    'By model',
-    'Model',
-    r.models.map((m) => ({ ...m, name: m.model })),
+  add(
+    teamTableMd(
+      r,
+      'By model',
+      'Model',
+      r.models.map((m) => ({ ...m, name: m.model })),
+    ),
   );
-  named('By project', 'Project', teamProjectRows(r));
-  named('By branch', 'Branch · repository', teamBranchRows(r));
-  if (r.history.length > 1) {
-    const max = r.history.reduce((m, h) => Math.max(m, h.costUSD ?? 0), 0);
-    add(
-      '### Weeks',
-      '',
-      table(
-        ['Week', 'Cost', '', 'Saved', 'Developers', 'Interactions'],
-        ['l', 'r', 'l', 'r', 'r', 'r'],
-        r.history.map((h) => [
-          h.week === r.week.id ? `**${h.week}**` : h.week,
-          costLabel(h),
-          textBar(h.costUSD ?? 0, max),
-          avoidedLabel(h),
-          int(h.developers),
-          int(h.interactions),
-        ]),
-      ),
-      '',
-    );
-  }
+  add(teamTableMd(r, 'By project', 'Project', teamProjectRows(r)));
+  add(teamTableMd(r, 'By branch', 'Branch · repository', teamBranchRows(r)));
+  add(teamWeeksMd(r));
   const n = notes(r);
   if (n.length)
     add(
@@ -222,12 +230,7 @@ export function renderTeamJson(r: TeamReport): string {
   return JSON.stringify(r, null, 2) + '\n';
 }
 
-export function renderTeamHtml(r: TeamReport): string {
-  const parts: string[] = [];
-  parts.push(
-    `<header><h1>Team summary · ${esc(r.week.id)}</h1><div class="sub">` +
-      `${esc(rangeLabel(r.week.start, r.week.end))} · ${r.developers} developer${r.developers === 1 ? '' : 's'}</div></header>`,
-  );
+function teamCardsHtml(r: TeamReport, parts: string[]): void {
   const over = r.overBudget.length;
   parts.push(
     `<div class="cards">` +
@@ -248,7 +251,9 @@ export function renderTeamHtml(r: TeamReport): string {
       ) +
       `</div>`,
   );
-  parts.push(`<p>${esc(budgetLine(r))}</p>`);
+}
+
+function teamDevelopersHtml(r: TeamReport, parts: string[]): void {
   parts.push(
     `<section><h2>Developers</h2>${barList(
       'Metered spend by developer',
@@ -278,6 +283,10 @@ export function renderTeamHtml(r: TeamReport): string {
         ` avoided"></span>saved by local models</span></div></section>`,
     );
   }
+}
+
+/** The per-agent, model, project and branch tables, each with how many developers used it. */
+function teamBreakdownHtml(r: TeamReport, parts: string[]): void {
   const named = (title: string, rows: { name: string; developers: number; totals: Totals }[]) =>
     `<section><h2>${esc(title)}</h2>${htmlTable(
       [title.replace('By ', '').replace(/^./, (c) => c.toUpperCase()), 'Cost', 'Share', 'Saved', 'Developers', 'Interactions', 'Tokens'],
@@ -313,6 +322,18 @@ export function renderTeamHtml(r: TeamReport): string {
           )
         : ''),
   );
+}
+
+export function renderTeamHtml(r: TeamReport): string {
+  const parts: string[] = [];
+  parts.push(
+    `<header><h1>Team summary · ${esc(r.week.id)}</h1><div class="sub">` +
+      `${esc(rangeLabel(r.week.start, r.week.end))} · ${r.developers} developer${r.developers === 1 ? '' : 's'}</div></header>`,
+  );
+  teamCardsHtml(r, parts);
+  parts.push(`<p>${esc(budgetLine(r))}</p>`);
+  teamDevelopersHtml(r, parts);
+  teamBreakdownHtml(r, parts);
   const n = notes(r);
   if (n.length) parts.push(`<section><h2>Notes</h2><ul class="notes">${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></section>`);
   const months = [...new Set(r.members.map((m) => m.budget.month))].map(monthLabel);
