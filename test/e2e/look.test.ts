@@ -226,7 +226,13 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
     if (last) return last as T;
     await vs.page.waitForTimeout(250);
   }
-  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+  // What was on screen when it gave up, for the reader of a CI log.
+  const shot = await vs.screenshot(`look-timeout-${what.replace(/\W+/g, '-')}`).catch(() => 'no screenshot');
+  throw new Error(
+    `timed out waiting for ${what}; last seen: ${JSON.stringify(last)}; quick input rows: ${JSON.stringify(
+      await quickPickRows().catch(() => []),
+    )}; screen: ${shot}`,
+  );
 }
 
 /** Waits for the quick input whose title contains `title` (a step of a multi-step flow). */
