@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds llama.cpp's `llama-server` from the source that the npm package node-llama-cpp ships
 # (llama/gitRelease.bundle, a git bundle of one squashed commit; its tag is in llama/llama.cpp.info.json), for the
-# real-inference suites in test/real. About 4 minutes on 2 cores. The package is fetched with `npm pack` (the npm
-# registry only; it is not a dependency, so `npm ci` does not install its 600 MB of prebuilt binaries).
+# real-inference suites in test/real. About 18 minutes of CPU: some 10 minutes of wall on an idle 2-core machine
+# (56 at a load average of 15). The package is fetched with `npm pack` (the npm registry only; it is not a
+# dependency, so `npm ci` does not install its 600 MB of prebuilt binaries).
 # The build is cached OUTSIDE the clone, keyed by that version, so CI on the same machine reuses it:
 #   ${UNMETERED_LLAMA_CACHE:-/var/cache/unmetered}/llama-server-<node-llama-cpp version>-<bundle commit>/bin/llama-server
 # Prints the binary's path as its last line. Needs cmake and g++ (installed with apt-get when missing and root).
