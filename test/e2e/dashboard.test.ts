@@ -243,10 +243,12 @@ test('a new interaction written to the ledger by another process shows up withou
 test('on the first start of a week, last week is exported once into unmetered.export.folder', async () => {
   const week = lastCompleteWeek(now, timeZone).id;
   const file = path.join(vs.dirs.root, 'team-share', `e2e-dev-${week}.json`);
+  const md = path.join(vs.dirs.root, 'team-share', `e2e-dev-${week}.md`);
+  // The files are written one after the other: wait for both, not only the first.
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !existsSync(file)) await vs.page.waitForTimeout(500);
+  while (Date.now() < deadline && !(existsSync(file) && existsSync(md))) await vs.page.waitForTimeout(500);
   assert.ok(existsSync(file), `${file} was written`);
-  assert.ok(existsSync(path.join(vs.dirs.root, 'team-share', `e2e-dev-${week}.md`)));
+  assert.ok(existsSync(md), `${md} was written`);
   const j = JSON.parse(await readFile(file, 'utf8'));
   assert.deepEqual(validate(schema as Schema, j), []);
   assert.equal(j.developer, 'e2e-dev');
