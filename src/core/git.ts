@@ -22,7 +22,7 @@ const CONFIG_MAX = 256 * 1024;
 const PARENTS_MAX = 64;
 
 /** The first `max` bytes of a file as text, or null when it cannot be read. */
-function readHead(file: string, max: number): string | null {
+export function readHead(file: string, max: number): string | null {
   let fd: number | null = null;
   try {
     fd = openSync(file, 'r');

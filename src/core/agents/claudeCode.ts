@@ -16,8 +16,9 @@
  * - branch: the line's `gitBranch` (Claude Code writes the checkout's branch on every line; "HEAD"
  *   or "" when detached or outside git: none); repo: the origin remote of the checkout at `cwd`.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { readHead } from '../git';
 import { totalTokens, type Tokens } from '../interaction';
 import type { LineParser, ParsedRecord, RootContext, SourceAdapter } from './types';
 import { JsonScan, JsonScanError, StringCache } from './jsonScan';
@@ -217,30 +218,18 @@ export function encodeClaudeProject(cwd: string): string {
 
 /** A cwd written in the first bytes of a transcript whose folder name it encodes to, or null. */
 function cwdIn(file: string, folder: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.alloc(256 * 1024);
-    const text = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
-    for (const m of text.matchAll(/"cwd":("(?:[^"\\]|\\.)*")/g)) {
-      let cwd: unknown;
-      try {
-        cwd = JSON.parse(m[1]!);
-      } catch {
-        continue;
-      }
-      if (typeof cwd === 'string' && encodeClaudeProject(cwd) === folder) return cwd;
+  const text = readHead(file, 256 * 1024);
+  if (text === null) return null;
+  for (const m of text.matchAll(/"cwd":("(?:[^"\\]|\\.)*")/g)) {
+    let cwd: unknown;
+    try {
+      cwd = JSON.parse(m[1]!);
+    } catch {
+      continue;
     }
-    return null;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
+    if (typeof cwd === 'string' && encodeClaudeProject(cwd) === folder) return cwd;
   }
+  return null;
 }
 
 /** Per folder: the project found, and whether it came from a cwd (else looked for again after a minute). */

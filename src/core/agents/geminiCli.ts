@@ -27,8 +27,9 @@
  * - model: the message's own `model`, or none (unpriced): never borrowed from another message.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { readHead } from '../git';
 import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, SourceAdapter } from './types';
 import { MalformedLine } from './types';
@@ -78,28 +79,9 @@ function projectFolder(file: string): { tmp: string; name: string } | null {
   return { tmp: s.slice(0, chats - 1).join(path.sep), name: s[chats - 1]! };
 }
 
-/** The first bytes of a small file (a `.project_root` marker), or null when it cannot be read. */
-function readSmall(file: string, max = 4096): string | null {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.alloc(max);
-    const n = readSync(fd, buf, 0, max, 0);
-    return buf.toString('utf8', 0, n);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The project path a `tmp/<slug>` folder was made for (ProjectRegistry's ownership marker). */
 function projectRoot(tmp: string, slug: string): string | null {
-  const text = readSmall(path.join(tmp, slug, '.project_root'))?.trim();
+  const text = readHead(path.join(tmp, slug, '.project_root'), 4096)?.trim();
   return text ? text : null;
 }
 
