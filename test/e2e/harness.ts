@@ -424,13 +424,21 @@ export class VSCodeSession {
     await input.press('Enter', { timeout: 5_000 });
   }
 
-  /** The user settings as VS Code has them on disk now (it writes plain JSON; comments are stripped if any). */
+  /**
+   * The user settings as VS Code has them on disk now (it writes plain JSON; comments are stripped if any).
+   * VS Code rewrites the file in place (truncate, then write), so a read can land between the two and see an
+   * empty or half-written file: such a read is retried for up to 3 s before it counts as a failure.
+   */
   async readUserSettings(): Promise<Record<string, unknown>> {
-    const raw = await readFile(path.join(this.dirs.userData, 'User', 'settings.json'), 'utf8');
-    try {
-      return JSON.parse(stripJsonComments(raw));
-    } catch (err) {
-      throw new Error(`user settings.json is not JSON (${(err as Error).message}):\n${raw}`);
+    const deadline = Date.now() + 3_000;
+    for (;;) {
+      const raw = await readFile(path.join(this.dirs.userData, 'User', 'settings.json'), 'utf8');
+      try {
+        return JSON.parse(stripJsonComments(raw));
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`user settings.json is not JSON (${(err as Error).message}):\n${raw}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   }
 
