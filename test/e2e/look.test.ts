@@ -171,10 +171,6 @@ async function notifications(): Promise<string[]> {
 }
 
 /**
- * Lets a budget notice that spend just triggered arrive, then clears it: a toast that lands while an input box
- * is open takes it away. Waits at most 10 s (there may be none, e.g. when the spend falls in another month).
- */
-/**
  * Sets the monthly budget as a person does, through the command's input box. A budget notice landing while the
  * box is open can take focus and close it (the notices' timing is the budgets' own, not what this suite checks):
  * then the notices are cleared and the box opened again, at most three times.
@@ -192,6 +188,10 @@ async function setMonthlyBudget(value: string): Promise<void> {
   }
 }
 
+/**
+ * Lets a budget notice that spend just triggered arrive, then clears it: a toast that lands while an input box
+ * is open takes it away. Waits at most 10 s (there may be none, e.g. when the spend falls in another month).
+ */
 async function settleBudgetNotice(): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !(await notifications()).some((n) => n.includes('budget'))) await vs.page.waitForTimeout(250);
