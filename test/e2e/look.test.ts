@@ -143,13 +143,24 @@ async function dashboard(): Promise<Frame> {
   return f;
 }
 
-/** The contrast of an element's text, from a screenshot of the element (inside the webview too). */
+/**
+ * The contrast of an element's text, from a screenshot of the element (inside the webview too). The dashboard
+ * redraws its cards when new figures arrive, which can detach the element being shot: then it is found again and
+ * shot again, at most three times.
+ */
 async function contrastOf(where: Frame | Page, selector: string, hasText?: string) {
-  const png = await where
-    .locator(selector, hasText ? { hasText } : {})
-    .first()
-    .screenshot({ animations: 'disabled' });
-  return textContrast(decodePng(png));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const png = await where
+        .locator(selector, hasText ? { hasText } : {})
+        .first()
+        .screenshot({ animations: 'disabled', timeout: 30_000 });
+      return textContrast(decodePng(png));
+    } catch (err) {
+      if (attempt === 3 || !/not attached|detached/i.test((err as Error).message)) throw err;
+      process.stderr.write(`[e2e] ${selector} was redrawn while it was shot: shot again\n`);
+    }
+  }
 }
 
 async function assertReadable(where: Frame | Page, what: string, selector: string, hasText?: string): Promise<void> {
@@ -192,6 +203,30 @@ async function setMonthlyBudget(value: string): Promise<void> {
  * Lets a budget notice that spend just triggered arrive, then clears it: a toast that lands while an input box
  * is open takes it away. Waits at most 10 s (there may be none, e.g. when the spend falls in another month).
  */
+/**
+ * Opens the status bar item's tooltip and runs `look` on it. A refresh of the item closes an open tooltip (the
+ * figures' timing is the meter's own, not what this suite checks): when `look` fails and the tooltip is no longer
+ * shown, it is opened again, at most three times. A failure with the tooltip still shown is a real one.
+ */
+async function onTooltip(itemText: string, look: (tooltip: string) => Promise<void>): Promise<void> {
+  const hover = vs.page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+  for (let attempt = 1; ; attempt++) {
+    // A webview under the pointer can keep the hover from opening: start from the status bar itself.
+    await vs.page.mouse.move(5, 830);
+    await vs.page.waitForTimeout(300);
+    const tooltip = await vs.hoverStatusBarItem(itemText).catch(async () => {
+      await vs.page.mouse.move(5, 5);
+      return vs.hoverStatusBarItem(itemText);
+    });
+    try {
+      return await look(tooltip);
+    } catch (err) {
+      if (attempt === 3 || (await hover.isVisible())) throw err;
+      process.stderr.write(`[e2e] the tooltip closed while it was looked at (${(err as Error).message.split('\n')[0]}): opened again\n`);
+    }
+  }
+}
+
 async function settleBudgetNotice(): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !(await notifications()).some((n) => n.includes('budget'))) await vs.page.waitForTimeout(250);
@@ -281,27 +316,22 @@ describe('what a person sees, in light, dark and high-contrast themes', { timeou
       assert.match(item.ariaLabel, /\$6\.75 spent today, .* against a budget of \$500/);
       await assertReadable(vs.page, `the status bar item in ${theme}`, '.part.statusbar .statusbar-item', '$6.75 · ');
       await vs.screenshot(`look-${tag}-statusbar`);
-      // A webview under the pointer can keep the hover from opening: start from the status bar itself.
-      await vs.page.mouse.move(5, 830);
-      await vs.page.waitForTimeout(300);
-      const tooltip = await vs.hoverStatusBarItem('$6.75 · ').catch(async () => {
-        await vs.page.mouse.move(5, 5);
-        return vs.hoverStatusBarItem('$6.75 · ');
-      });
-      await vs.screenshot(`look-${tag}-tooltip`);
-      // Today $4.50 + $2.25 = $6.75; the month holds last week's $1.20 too when last week's day is in this month.
-      assert.match(tooltip, /Metered spend\s+\$6\.75\s+\$(6\.75|7\.95)/);
-      assert.match(tooltip, /claude-code\s+\$4\.50/);
-      assert.match(tooltip, /codex\s+\$2\.25/);
       const hover = vs.page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
-      const box = await hover.boundingBox();
-      assert.ok(box && box.height <= 600, `the tooltip fits on a laptop screen: ${box?.height} px high`);
-      assert.deepEqual(
-        await clipped('.workbench-hover .hover-contents, .monaco-hover .hover-contents'),
-        [],
-        'nothing in the tooltip is cut off',
-      );
-      await assertReadable(vs.page, `the tooltip in ${theme}`, '.workbench-hover td, .monaco-hover td', '$4.50');
+      await onTooltip('$6.75 · ', async (tooltip) => {
+        await vs.screenshot(`look-${tag}-tooltip`);
+        // Today $4.50 + $2.25 = $6.75; the month holds last week's $1.20 too when last week's day is in this month.
+        assert.match(tooltip, /Metered spend\s+\$6\.75\s+\$(6\.75|7\.95)/);
+        assert.match(tooltip, /claude-code\s+\$4\.50/);
+        assert.match(tooltip, /codex\s+\$2\.25/);
+        const box = await hover.boundingBox({ timeout: 5_000 });
+        assert.ok(box && box.height <= 600, `the tooltip fits on a laptop screen: ${box?.height} px high`);
+        assert.deepEqual(
+          await clipped('.workbench-hover .hover-contents, .monaco-hover .hover-contents'),
+          [],
+          'nothing in the tooltip is cut off',
+        );
+        await assertReadable(vs.page, `the tooltip in ${theme}`, '.workbench-hover td, .monaco-hover td', '$4.50');
+      });
       await vs.page.mouse.move(10, 10);
       await vs.page.waitForTimeout(300);
       await locator.click();
