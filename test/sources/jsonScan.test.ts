@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { claudeCode, MalformedLine, type ParsedRecord } from '../../src/core/import';
+import { mulberry32 } from '../helpers/fuzz';
+import { JsonScan } from '../../src/core/agents/jsonScan';
 
 /** What the byte walker reads must be exactly what JSON.parse reads, or the same refusal. */
 function both(line: string): { bytes: ParsedRecord[] | string; parse: ParsedRecord[] | string } {
@@ -186,5 +188,62 @@ describe('the byte walker reads Claude Code lines exactly as JSON.parse does', {
     assert.equal((both(CASES[1][1]).bytes as ParsedRecord[])[0].interaction.project, 'shop');
     assert.equal((both(CASES[6][1]).bytes as ParsedRecord[])[0].interaction.id, 'anthropic:b');
     assert.match(both(CASES[13][1]).bytes as string, /^malformed: not JSON/);
+  });
+
+  // The walker looks for a string's end byte by byte over its first 48 bytes, then natively: escapes
+  // (an escaped quote, runs of backslashes) that straddle that point must end the string where
+  // JSON.parse ends it, in keys and values, in lines JSON.parse accepts and in lines it refuses.
+  it('ends every string where JSON.parse does, with escapes on either side of the 48-byte mark', () => {
+    const rng = mulberry32(48);
+    // Escapes JSON allows only: the walker does not judge what an escape says (see jsonScan.ts), only where a string ends.
+    const pieces = ['a', 'é', '\\\\', '\\"', 'x'.repeat(7), '\\u0041', '}', ','];
+    const text = () => {
+      const want = Math.floor(rng() * 110);
+      const t: string[] = [];
+      for (let n = 0; n < want; n += t[t.length - 1].length) t.push(pieces[Math.floor(rng() * pieces.length)]);
+      // Now and then a quote between two pieces, which ends the string early.
+      if (rng() < 0.15) t.splice(Math.floor(rng() * (t.length + 1)), 0, '"');
+      return t.join('');
+    };
+    let accepted = 0;
+    for (let i = 0; i < 1500; i++) {
+      // Raw texts: some are valid JSON string bodies, some end a string early or never end it.
+      const [k, v, cwd] = [text(), text(), text()];
+      const line =
+        `{"${k}":"${v}","cwd":"${cwd}","timestamp":"2025-11-01T10:00:00.000Z",` +
+        `"message":{"id":"msg_${i}","model":"claude-sonnet-4-5","content":[{"type":"text","text":"${v}"}],"usage":{"input_tokens":${i}}}}`;
+      const r = both(line);
+      assert.deepEqual(r.bytes, r.parse, line);
+      if (typeof r.parse !== 'string') accepted++;
+    }
+    // Both kinds were tried: lines JSON.parse accepts and lines it refuses.
+    assert.ok(accepted > 100 && accepted < 1400, `accepted ${accepted} of 1500`);
+  });
+
+  it('reads a long value whose escaped quote falls just past the bytes looked at one by one', () => {
+    for (let pad = 40; pad <= 56; pad++) {
+      const content = `${'y'.repeat(pad)}\\"${'z'.repeat(70)}\\\\`;
+      const line = `{"timestamp":"2025-11-01T10:00:00.000Z","message":{"id":"m","model":"m","content":"${content}","usage":{"input_tokens":${pad}}}}`;
+      const r = both(line);
+      assert.deepEqual(r.bytes, r.parse);
+      assert.equal((r.bytes as ParsedRecord[])[0].interaction.tokens.input, pad);
+    }
+  });
+
+  it('finds the end of every string as JSON.parse does, however short or long and wherever its escapes fall', () => {
+    const rng = mulberry32(4848);
+    const chars = ['a', 'é', '"', '\\', '\n', '/', '€', '\u0001'];
+    for (let i = 0; i < 3000; i++) {
+      let v = '';
+      const n = Math.floor(rng() * 130);
+      while (v.length < n) v += chars[Math.floor(rng() * chars.length)];
+      // A string then more text with quotes and backslashes, as in a line: the walker must stop at its end.
+      const text = `${JSON.stringify(v)} ,"k\\"":"\\\\"}`;
+      const buf = Buffer.from(`xx${text}`);
+      const j = new JsonScan(buf, 2, buf.length);
+      const [s, e] = j.range();
+      assert.equal(buf.toString('utf8', s, e), JSON.stringify(v), JSON.stringify(v));
+      assert.equal(new JsonScan(buf, 2, buf.length).string(), v);
+    }
   });
 });

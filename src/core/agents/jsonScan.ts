@@ -17,6 +17,8 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+/** Bytes of a string looked at one by one before the end quote is searched for natively. */
+const SHORT_STRING = 48;
 
 export class JsonScanError extends Error {}
 
@@ -71,6 +73,15 @@ export class JsonScan {
   private stringEnd(p: number): number {
     const b = this.buf;
     let q = p + 1;
+    // Keys and most values are short: a loop over their first bytes costs less than a native
+    // search's call (about 45 strings per usage line). A longer string is searched natively from
+    // where the loop stopped; the backslash count below does not depend on where that is.
+    const stop = Math.min(this.end, q + SHORT_STRING);
+    for (; q < stop; q++) {
+      const c = b[q];
+      if (c === QUOTE) return q + 1;
+      if (c === BACKSLASH) q++; // the escaped byte is never the end
+    }
     for (;;) {
       const i = b.indexOf(QUOTE, q);
       if (i < 0 || i >= this.end) this.fail('unterminated string');

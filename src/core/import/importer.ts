@@ -181,7 +181,9 @@ export class Importer {
     return this.serial(async () => {
       const t0 = performance.now();
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
-      tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).length;
+      // A scan reports how many were written, not which: the records are not kept till the end.
+      this.store.keepWritten = false;
+      tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).count;
       this.offsets.prune(this.known);
       await this.offsets.save();
       return {
@@ -309,7 +311,8 @@ export class Importer {
         void this.serial(async () => {
           if (disposed) return;
           const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
-          const written = await this.readThenSettle(async () => {
+          this.store.keepWritten = true;
+          const { records: written } = await this.readThenSettle(async () => {
             // No state: a failed append made it forget its offsets; the saved ones are read again.
             if (rediscover || !this.offsets.loaded) {
               rediscover = false;
@@ -479,7 +482,7 @@ export class Importer {
   }
 
   /** Runs a read, then waits until what it stored is durable (settle); a failed append is what it throws. */
-  private async readThenSettle(read: () => Promise<void>): Promise<Interaction[]> {
+  private async readThenSettle(read: () => Promise<void>): Promise<{ records: Interaction[]; count: number }> {
     try {
       await read();
     } catch (err) {
@@ -495,7 +498,7 @@ export class Importer {
    * save: they may be ahead of what is stored, while the saved ones are behind it (re-reading
    * lines already stored counts nothing twice).
    */
-  private async settle(): Promise<Interaction[]> {
+  private async settle(): Promise<{ records: Interaction[]; count: number }> {
     try {
       return await this.store.settle();
     } catch (err) {

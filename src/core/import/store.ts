@@ -18,8 +18,14 @@ export class ImportStore {
   private pending: ParsedRecord[] = [];
   /** The append under way (resolves, never rejects: a failure lands in `failed`). */
   private inflight: Promise<void> | null = null;
-  /** What appends wrote since the last settle(). */
+  /** What appends wrote since the last settle() (when kept), and how many. */
   private written: Interaction[] = [];
+  private writtenCount = 0;
+  /**
+   * Whether settle() hands back what was written or only its count. A first scan of a long history
+   * writes every record once: keeping them all until the end held ~400 bytes each (37 MB for 92k).
+   */
+  keepWritten = true;
   /** The first append that failed since the last settle(): nothing more is stored until settle() reports it. */
   private failed: Error | null = null;
 
@@ -42,9 +48,10 @@ export class ImportStore {
 
   /**
    * Stores everything pending and waits until it is durable; returns what was written since the last
-   * call. When an append failed, drops what is pending and throws that append's error.
+   * call (the records when keepWritten, else none) and how many. When an append failed, drops what is
+   * pending and throws that append's error.
    */
-  async settle(): Promise<Interaction[]> {
+  async settle(): Promise<{ records: Interaction[]; count: number }> {
     try {
       if (!this.failed) await this.flush();
     } catch (err) {
@@ -52,8 +59,9 @@ export class ImportStore {
     }
     await this.inflight;
     this.inflight = null;
-    const w = this.written;
+    const w = { records: this.written, count: this.writtenCount };
     this.written = [];
+    this.writtenCount = 0;
     const failed = this.failed;
     if (failed) {
       this.failed = null;
@@ -72,7 +80,8 @@ export class ImportStore {
     this.pending = [];
     const done: Promise<void> = this.recorder.store(batch).then(
       (w) => {
-        for (const r of w) this.written.push(r);
+        this.writtenCount += w.length;
+        if (this.keepWritten) for (const r of w) this.written.push(r);
         if (this.inflight === done) this.inflight = null;
       },
       (err: Error) => {

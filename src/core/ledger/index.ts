@@ -42,6 +42,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import { moreComplete, type Interaction } from '../interaction';
 import { silentLogger, type Logger } from '../ports';
 import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
+import type { Appended } from './rollup';
 import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './fileFormat';
 import { ADDED, KEPT, View } from './view';
 
@@ -131,6 +132,8 @@ export interface StoredCopies {
   storedCopies(ids: Iterable<string>): Promise<Map<string, Interaction>>;
   /** Catches up with what any process appended; true when something changed. */
   catchUp(): Promise<boolean>;
+  /** Told of lines this process appended, so it need not read them back (rollup.ts's foldAppended). */
+  appended?(a: Appended): Promise<void>;
 }
 
 /** Ledger lines are ~300 bytes; anything near this long is damage, not a record. */
@@ -676,8 +679,24 @@ class FileLedger implements Ledger {
       if (seg.handle && st && fstatSync(seg.handle.fd).ino !== st.ino) await this.dropHandle(seg);
       seg.headerVersion ??= await headerVersionOf(seg.file);
       const fh = await this.appendHandle(seg);
-      await this.writeDurably(seg, fh, fresh, lines, true);
+      const before = fstatSync(fh.fd).size;
+      const text = await this.writeDurably(seg, fh, fresh, lines, true);
       this.version++;
+      const after = fstatSync(fh.fd);
+      // Our bytes alone, right where the file ended: the index may take them from here.
+      if (idx.appended && text.charCodeAt(0) !== 10 && after.size === before + Buffer.byteLength(text)) {
+        const ls = fresh.map((r) => lines.get(r)!);
+        await idx.appended({
+          segment: name,
+          ino: after.ino,
+          from: before,
+          to: after.size,
+          mtimeMs: after.mtimeMs,
+          records: fresh,
+          lines: ls,
+          fh,
+        });
+      }
       for (const r of fresh) written.add(r);
     }
     return records.filter((r) => written.has(r));

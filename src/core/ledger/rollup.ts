@@ -96,6 +96,20 @@ interface SegmentMark {
   fingerprint: string;
 }
 
+/** Lines this process appended to a segment in one write: [from, to) holds exactly `lines`, one per record. */
+export interface Appended {
+  segment: string;
+  ino: number;
+  from: number;
+  to: number;
+  mtimeMs: number;
+  records: readonly Interaction[];
+  /** Each record's line as written (with its newline). */
+  lines: readonly string[];
+  /** A handle on the segment that can read (for its fingerprint). */
+  fh: FileHandle;
+}
+
 export interface RollupStats {
   /** How the rollup was obtained: its file as it was, its file plus new lines, or rebuilt from the ledger. */
   how: 'cached' | 'folded' | 'rebuilt';
@@ -158,8 +172,11 @@ export class RollupIndex implements StoredCopies {
     return this.opts.timeZone;
   }
 
-  /** Loads the saved rollup on first use, then folds what the segments gained (or rebuilds); saves unless told not to. */
-  async refresh(): Promise<RollupStats> {
+  /**
+   * Loads the saved rollup on first use, then folds what the segments gained (or rebuilds); saves unless
+   * told not to (`save` here, or the options).
+   */
+  async refresh(save = this.opts.save !== false): Promise<RollupStats> {
     const state = this.state;
     const before = state.linesRead;
     const names = await segmentNames(path.join(this.opts.dir, 'ledger'));
@@ -182,7 +199,7 @@ export class RollupIndex implements StoredCopies {
       how = 'rebuilt';
     }
     if (how !== 'cached') this.unsaved = true;
-    if (this.unsaved && this.opts.save !== false) await this.save();
+    if (this.unsaved && save) await this.save();
     this.stats = { how, linesRead: state.linesRead - before, malformedLines: state.malformed, rebuiltBecause: why };
     return this.stats;
   }
@@ -212,13 +229,20 @@ export class RollupIndex implements StoredCopies {
    * ids not stored are absent. Refreshes first, so lines any process appended count.
    */
   async storedCopies(ids: Iterable<string>): Promise<Map<string, Interaction>> {
-    await this.refresh();
+    // Not saved here: an import asks before every append, and each save writes the whole id index
+    // (a cold import of 92k records wrote it 46 times). The next refresh() that may save does.
+    await this.refresh(false);
     const out = new Map<string, Interaction>();
     for (const id of ids) {
       const found = await this.state.findStored(id, hashId(id));
       if (found) out.set(id, found.stored);
     }
     return out;
+  }
+
+  /** StoredCopies.appended: folds lines this process just appended without reading them back, when it can. */
+  async appended(a: Appended): Promise<void> {
+    if (await this.state.foldAppended(a)) this.unsaved = true;
   }
 
   /**
@@ -310,6 +334,9 @@ export function emptySums(): Record<SumField, number> {
     agentCostOurNanos: 0,
   };
 }
+
+/** Telemetry copies (the twin rule, twins.ts, pairs them with a log copy record by record), prices the settings set, odd instants. */
+const keptWhole = (r: Interaction): boolean => r.source === 'otel' || pricedBySettings(r) || !CANONICAL_AT.test(r.at);
 
 /** Where a record's copy lives: cell index, or -1 when kept whole in `loose`. */
 const LOOSE = -1;
@@ -421,10 +448,49 @@ class RollupState {
     if (dirty.size) await this.recomputeCells(dirty);
   }
 
+  /**
+   * Folds lines this process appended, from the records in hand: when the state describes the segment
+   * up to exactly where they start, they are what a read would find there (the ledger wrote them in
+   * one O_APPEND write and checked the file grew by exactly their bytes). Kept-whole records are
+   * decoded from their lines, as a read gives them. False when it cannot: catchUp reads them instead.
+   */
+  async foldAppended(a: Appended): Promise<boolean> {
+    const mark = this.marks.get(a.segment);
+    if (!mark || mark.ino !== a.ino || mark.bytes !== a.from || mark.size !== a.from || a.records.length !== a.lines.length) return false;
+    const lengths = a.lines.map((l) => Buffer.byteLength(l));
+    // Over-long lines are counted as malformed by a read: leave those appends to it.
+    if (lengths.some((n) => n - 1 > this.maxLine) || lengths.reduce((x, y) => x + y, a.from) !== a.to) return false;
+    // A record kept whole is handed out as a read decodes it; one that would not decode is left to the read.
+    const records = a.records.slice();
+    for (let k = 0; k < records.length; k++) {
+      if (!keptWhole(records[k]!)) continue;
+      let p;
+      try {
+        p = decodeLine(a.lines[k]!.slice(0, -1));
+      } catch {
+        return false;
+      }
+      if (p.kind !== 'record') return false;
+      records[k] = p.record;
+    }
+    const segNo = this.segs.indexOf(a.segment);
+    const dirty = new Set<number>();
+    let at = a.from;
+    for (let k = 0; k < records.length; k++) {
+      await this.offer(records[k]!, segNo, at, dirty);
+      at += lengths[k]!;
+    }
+    mark.bytes = mark.size = a.to;
+    mark.mtimeMs = a.mtimeMs;
+    mark.fingerprint = await fingerprint(a.fh, a.to);
+    if (dirty.size) await this.recomputeCells(dirty);
+    return true;
+  }
+
   /** The record's place: a cell (created if new) or LOOSE. */
   private placeOf(r: Interaction): number {
     // Telemetry copies are kept whole: the twin rule (twins.ts) pairs them with a log copy record by record.
-    if (r.source === 'otel' || pricedBySettings(r) || !CANONICAL_AT.test(r.at)) return LOOSE;
+    if (keptWhole(r)) return LOOSE;
     const day = this.dayOf(r.at);
     const key = cellKey(day, r);
     const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, { ...c, repo: c.repo ?? undefined }), n])));
