@@ -90,7 +90,13 @@ const same = (a: Parts, b: Parts) =>
 export function dateAgreesWithIntl(zone: string): boolean {
   if (process.env.TZ !== undefined && process.env.TZ !== '' && !TZ_NAME.test(process.env.TZ)) return false;
   const offset = (t: number) => new Date(t).getTimezoneOffset();
-  const agrees = (t: number) => same(dateParts(t), intlParts(t, zone));
+  const agrees = (t: number) => {
+    try {
+      return same(dateParts(t), intlParts(t, zone));
+    } catch {
+      return false; // a name Intl refuses
+    }
+  };
   const step = 29 * 86_400_000 + 13 * 3_600_000 + 7 * 60_000;
   let prev = Date.UTC(1900, 0, 2);
   if (!agrees(prev)) return false;

@@ -56,7 +56,9 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** The zone of this machine (what a user means by "today" unless configured). */
 export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  // TZ="" makes ICU answer "Etc/Unknown", a name Intl then refuses; the C library reads it as UTC.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone && isValidTimeZone(zone) ? zone : 'UTC';
 }
 
 export interface Parts {

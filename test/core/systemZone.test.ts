@@ -99,3 +99,16 @@ test('POSIX rules in TZ are kept by name but their calendar stays with Intl', ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('TZ set but empty (ICU names it "Etc/Unknown", which Intl refuses) is UTC, as the C library reads it', () => {
+  const dir = tmp();
+  try {
+    withTz('', () => {
+      assert.equal(systemTimeZone(), 'UTC');
+      assert.equal(cachedSystemTimeZone(dir, 'linux'), 'UTC');
+      assert.equal(localDay(t, 'UTC'), '2026-11-23');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
