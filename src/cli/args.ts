@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { grouped } from '../core/money';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkOutFile, OutFileError } from '../core/report/render/files';
 import { isDay, isValidTimeZone } from '../core/time';
@@ -61,7 +62,7 @@ export function intArg(name: string, v: string | undefined, min: number, max: nu
 
 /** Singular or plural: "1 call", "2 calls", "1,234 calls". */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${grouped(n)} ${n === 1 ? one : many}`;
 }
 
 /** `--out` as given: undefined or '-' means standard output. */

@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { ImportProgress } from '../core/import';
+import { grouped } from '../core/money';
 
 export interface ProgressLine {
   update: (p: ImportProgress) => void;
@@ -19,7 +20,7 @@ const CLEAR = '\r\x1b[K';
 export function progressLine(
   stderr: Writable & { isTTY?: boolean; columns?: number },
   env: NodeJS.ProcessEnv,
-  now: () => number = () => performance.now(),
+  now: () => number = () => Number(process.hrtime.bigint()) / 1e6,
 ): ProgressLine {
   const started = now();
   if (!stderr.isTTY || env.CI || env.TERM === 'dumb') return { update() {}, done() {} };
@@ -33,9 +34,7 @@ export function progressLine(
       drawn = true;
       const pct = p.files > 0 ? Math.floor((100 * p.filesDone) / p.files) : 0;
       const mb = (p.bytesRead / (1024 * 1024)).toFixed(0);
-      const text =
-        `unmetered: importing agent logs… ${pct}% (` +
-        `${p.filesDone.toLocaleString('en-US')} of ${p.files.toLocaleString('en-US')} files, ${mb} MB read)`;
+      const text = `unmetered: importing agent logs… ${pct}% (` + `${grouped(p.filesDone)} of ${grouped(p.files)} files, ${mb} MB read)`;
       // Never wider than the terminal: a wrapped line cannot be overwritten with \r.
       stderr.write(CLEAR + text.slice(0, Math.max(20, (stderr.columns ?? 80) - 1)));
     },

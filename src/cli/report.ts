@@ -1,5 +1,5 @@
 import { agentLabel } from '../core/plans/plans';
-import { formatUSD } from '../core/money';
+import { formatUSD, grouped } from '../core/money';
 import { buildReport, reportJson, type Report } from '../core/report/report';
 import { avoidedNanosOf, costNanosOf, type Tally } from '../core/report/totals';
 import { localDay } from '../core/time';
@@ -33,7 +33,7 @@ export async function reportCommand(args: string[], ctx: CliContext): Promise<nu
 
 const usd = (nanos: number | null) => (nanos === null ? 'unpriced' : formatUSD(nanos));
 const cost = (t: Tally) => usd(costNanosOf(t)) + (costNanosOf(t) !== null && t.unpriced ? '*' : '');
-const n = (x: number) => x.toLocaleString('en-US');
+const n = grouped;
 const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
 
 function reportText(r: Report, paint: Paint = PLAIN, today?: string, agentName: (agent: string) => string = (a) => a): string {

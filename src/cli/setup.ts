@@ -10,7 +10,7 @@ import { Recorder } from '../core/record/recorder';
 import { normaliseMeterSettings } from '../core/meter/settings';
 import { normaliseBudgetSettings, type BudgetSettings } from '../core/budgets/settings';
 import { normalisePlans, type PlanSettings } from '../core/plans/plans';
-import { systemTimeZone } from '../core/time';
+import { cachedSystemTimeZone } from '../core/systemZone';
 import { plural } from './args';
 import type { CliContext } from './context';
 import { progressLine } from './progress';
@@ -33,6 +33,8 @@ export interface CliSettings {
  * UNMETERED_BUDGET / UNMETERED_TZ override them. A bad value falls back with a warning on stderr.
  */
 export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?: string } = {}): Promise<CliSettings> {
+  // First: a configured zone that is this machine's is then checked without Intl's start-up.
+  const systemZone = machineZone(ctx);
   const mirrored = await readMirroredSettings(ctx);
   const { value, warnings } = normaliseMeterSettings({
     monthlyBudget: flags.budget ?? (ctx.env.UNMETERED_BUDGET || undefined) ?? mirrored.monthlyBudget,
@@ -49,12 +51,20 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
   for (const w of [...warnings, ...budgets.warnings, ...plans.warnings]) ctx.logger.warn(w);
   return {
     budgetNanos: value.budgetNanos,
-    timeZone: value.timeZone ?? systemTimeZone(),
+    timeZone: value.timeZone ?? systemZone,
     prices: mirrored.prices,
     sources: mirrored.sources,
     budgets: { ...budgets.value, monthlyNanos: value.budgetNanos },
     plans: plans.value,
   };
+}
+
+/**
+ * This machine's time zone, read from the cache folder where it was found before (core/systemZone.ts):
+ * call it before checking a zone a person gave, which is then this one without asking Intl.
+ */
+export function machineZone(ctx: Pick<CliContext, 'dataDir' | 'platform'>): string {
+  return cachedSystemTimeZone(path.join(ctx.dataDir, 'cache'), ctx.platform);
 }
 
 /** The settings the extension mirrored into <data dir>/settings.json; {} when there are none. */

@@ -2,7 +2,7 @@
  * `unmetered daily | weekly | monthly | session | project | blocks` (also `report --by …`): the
  * ccusage views, over every agent's records in the ledger, in text or JSON.
  */
-import { formatUSD } from '../core/money';
+import { formatUSD, grouped } from '../core/money';
 import { activeBlock, buildBlocks, type Block } from '../core/report/blocks';
 import { emptyTally, toTotals, TOTALS_FIELDS, type Totals } from '../core/report/totals';
 import { buildView, type Order, type ViewJson, type ViewKind, type ViewRow } from '../core/report/views';
@@ -11,7 +11,7 @@ import { dayOfIso, localDateTime } from '../core/time';
 import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
-import { openForCli } from './setup';
+import { machineZone, openForCli } from './setup';
 import { periodViewFromRollup } from './aggregate';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
@@ -44,6 +44,7 @@ export function rangeArgs(v: Values): RangeArgs {
 
 export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf(kind)!, args);
+  machineZone(ctx); // --tz naming this machine's zone is then checked without Intl
   const r = rangeArgs(values);
   const ws = values['week-start'] as string | undefined;
   if (ws !== undefined && !isWeekStart(ws))
@@ -83,7 +84,7 @@ const totalsOf = (t: Totals): Totals => Object.fromEntries(TOTALS_FIELDS.map((k)
 
 const usdText = (usd: number | null, unpriced = 0) =>
   usd === null ? 'unpriced' : formatUSD(Math.round(usd * 1e9)) + (unpriced ? '*' : '');
-const n = (x: number) => x.toLocaleString('en-US');
+const n = grouped;
 const TITLES: Record<ViewKind, string> = {
   daily: 'Day',
   weekly: 'Week',
@@ -153,6 +154,7 @@ export interface BlocksJson {
 
 export async function blocksCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('blocks')!, args);
+  machineZone(ctx);
   const r = rangeArgs(values);
   const agent = r.agent === 'all' ? undefined : (r.agent ?? 'claude-code');
   const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz });

@@ -23,8 +23,29 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The zone whose calendar Date's local getters give (the one ICU found for this process), once
+ * systemZone.ts has checked that they agree with Intl for that name: its parts then come from Date,
+ * and a command never pays Intl's first use (50–140 ms of ICU start-up). `tz` is process.env.TZ as
+ * it was then: a process that changes TZ later (Date follows it at once) is back on Intl.
+ */
+let dateLocal: { zone: string; tz: string | undefined } | null = null;
+
+/** Says that Date's local getters give `zone`'s calendar in this process (null: forget it). */
+export function noteDateLocalZone(zone: string | null): void {
+  dateLocal = zone === null ? null : { zone, tz: process.env.TZ };
+}
+
+// Date's getters and Intl agree on a Gregorian calendar; far from today ICU's calendar may not be
+// proleptic, so instants outside these years go to Intl.
+const DATE_MIN = Date.UTC(1900, 0, 2);
+const DATE_MAX = Date.UTC(9999, 11, 30);
+const isUtc = (timeZone: string) => timeZone === 'UTC' || timeZone === 'Etc/UTC';
+const isDateLocal = (timeZone: string) => dateLocal !== null && dateLocal.zone === timeZone && process.env.TZ === dateLocal.tz;
+
 /** True when `timeZone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(timeZone: string): boolean {
+  if (isUtc(timeZone) || isDateLocal(timeZone)) return true;
   try {
     formatter(timeZone);
     return true;
@@ -35,10 +56,12 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** The zone of this machine (what a user means by "today" unless configured). */
 export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  // TZ="" makes ICU answer "Etc/Unknown", a name Intl then refuses; the C library reads it as UTC.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone && isValidTimeZone(zone) ? zone : 'UTC';
 }
 
-interface Parts {
+export interface Parts {
   year: number;
   month: number;
   day: number;
@@ -48,6 +71,32 @@ interface Parts {
 }
 
 function parts(ms: number, timeZone: string): Parts {
+  if (ms >= DATE_MIN && ms <= DATE_MAX) {
+    if (isUtc(timeZone)) {
+      const d = new Date(ms);
+      const [year, month, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+      return { year, month, day, hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+    }
+    if (isDateLocal(timeZone)) return dateParts(ms);
+  }
+  return intlParts(ms, timeZone);
+}
+
+/** The calendar parts of an instant by Date's local getters (the process's own zone). */
+export function dateParts(ms: number): Parts {
+  const d = new Date(ms);
+  return {
+    year: d.getFullYear(),
+    month: d.getMonth() + 1,
+    day: d.getDate(),
+    hour: d.getHours(),
+    minute: d.getMinutes(),
+    second: d.getSeconds(),
+  };
+}
+
+/** The calendar parts of an instant in a zone by Intl (any zone; ICU's first use costs 50–140 ms). */
+export function intlParts(ms: number, timeZone: string): Parts {
   const out: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
   return out as unknown as Parts;

@@ -3,10 +3,11 @@
 // of sources.bench.ts) and "long" (fewer, longer lines: ~860 MB in ~2,800 files, ~30k interactions).
 // After a cold import and one run that writes the rollup, alternating runs of:
 //  - `unmetered daily --json` with nothing new (goal ≤ 150 ms: stat the logs, read no ledger record);
-//  - the same after one appended assistant line (goal ≤ 150 ms);
+//  - `unmetered monthly --json` with nothing new (another view the rollup answers);
+//  - `unmetered daily --json` after one appended assistant line (goal ≤ 150 ms);
 //  - ccusage@20.0.24 `daily --json --offline` on the same files (a full re-scan: it keeps no cache);
-//  - `node -e 0`, Node's own start-up, for scale;
-// best and median of RUNS, each as a ratio against ccusage in the same run. Then the memory a year of
+//  - `unmetered --version` (goal ≤ 80 ms) against `ccusage --version` and `node -e 0`, Node's own start-up;
+// best and median of RUNS, each as a ratio against its ccusage row in the same run. Then the memory a year of
 // history (500,000 interactions) takes held as records (the ledger's view) and as the rollup, and the
 // extension host's heap once its meter is ready, the way it held the ledger before and holds it now.
 //   BENCH_RUNS=5 SHAPES=long SCALE=0.1 BENCH_YEAR_N=50000 npm run bench -- rerun    a smaller, quicker run
@@ -116,14 +117,25 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
     const count = (out: string) => (JSON.parse(out) as { totals: { interactions: number } }).totals.interactions;
     const before = count(ours().stdout);
     const target = corpus.files[0];
-    const runs: Record<string, Run[]> = { 'nothing new': [], 'one appended line': [], ccusage: [], 'node -e 0': [] };
+    const runs: Record<string, Run[]> = {
+      'nothing new': [],
+      'monthly, nothing new': [],
+      'one appended line': [],
+      ccusage: [],
+      '--version': [],
+      'ccusage --version': [],
+      'node -e 0': [],
+    };
     for (let i = 0; i < RUNS; i++) {
       runs['nothing new'].push(ours());
+      runs['monthly, nothing new'].push(timed(process.execPath, [CLI, 'monthly', '--json'], env));
       appendFileSync(target, assistantLine(i) + '\n');
       const after = ours();
       if (count(after.stdout) !== before + i + 1) throw new Error(`the appended line ${i} is not in the report`);
       runs['one appended line'].push(after);
       runs.ccusage.push(timed(CCUSAGE, ['daily', '--json', '--offline'], env));
+      runs['--version'].push(timed(process.execPath, [CLI, '--version'], env));
+      runs['ccusage --version'].push(timed(CCUSAGE, ['--version'], env));
       runs['node -e 0'].push(timed(process.execPath, ['-e', '0'], env));
     }
     const mb = corpus.bytes / (1 << 20);
@@ -134,22 +146,29 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
           .map((x) => x.toFixed(1))
           .join(' ')}`,
     ];
-    const ref = runs.ccusage;
+    const ratio = (xs: Run[], ref: string) => {
+      const [ms, rs] = [xs.map((x) => x.ms), runs[ref].map((x) => x.ms)];
+      const cpu = (best(xs.map((x) => x.cpuMs)) / best(runs[ref].map((x) => x.cpuMs))).toFixed(3);
+      return `${(best(ms) / best(rs)).toFixed(3)}× best, ${(median(ms) / median(rs)).toFixed(3)}× median of ${ref}; CPU ${cpu}×`;
+    };
     for (const [k, xs] of Object.entries(runs)) {
       const ms = xs.map((x) => x.ms);
       const cpu = xs.map((x) => x.cpuMs);
-      const ratio =
+      const vs =
         k === 'ccusage'
           ? '  (full re-scan)'
-          : `  ${(best(ms) / best(ref.map((x) => x.ms))).toFixed(3)}× best, ${(median(ms) / median(ref.map((x) => x.ms))).toFixed(3)}× median of` +
-            ` ccusage; CPU ${(best(cpu) / best(ref.map((x) => x.cpuMs))).toFixed(3)}×`;
+          : k === 'ccusage --version' || k === 'node -e 0'
+            ? ''
+            : k === '--version'
+              ? `  ${ratio(xs, 'ccusage --version')}; ${ratio(xs, 'node -e 0')}`
+              : `  ${ratio(xs, 'ccusage')}`;
       out.push(
-        `  ${k.padEnd(18)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms${ratio}`,
+        `  ${k.padEnd(20)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms${vs}`,
       );
       out.push(`    every run (ms): ${ms.map(f0).join(' ')}`);
     }
-    const goal = (k: string) => `${k}: best ${f0(best(runs[k].map((x) => x.ms)))} ms (goal ≤ 150 ms)`;
-    out.push(`  ${goal('nothing new')}; ${goal('one appended line')}`);
+    const goal = (k: string, ms: number) => `${k}: best ${f0(best(runs[k].map((x) => x.ms)))} ms (goal ≤ ${ms} ms)`;
+    out.push(`  ${goal('nothing new', 150)}; ${goal('one appended line', 150)}; ${goal('--version', 80)}`);
     return out;
   } finally {
     rmSync(data, { recursive: true, force: true });

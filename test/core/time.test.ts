@@ -1,6 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDays, daysBetween, daysInMonth, isDay, isValidTimeZone, localDay, startOfDay, weekday } from '../../src/core/time';
+import { dateAgreesWithIntl } from '../../src/core/systemZone';
+import {
+  addDays,
+  dayOfIso,
+  daysBetween,
+  daysInMonth,
+  intlParts,
+  isDay,
+  isValidTimeZone,
+  localDateTime,
+  localDay,
+  noteDateLocalZone,
+  startOfDay,
+  weekday,
+} from '../../src/core/time';
 
 test('an instant falls on different calendar days in different zones', () => {
   const t = Date.parse('2026-11-23T23:30:00Z');
@@ -42,5 +56,102 @@ test('dayOfIso agrees with localDay, including zones whose midnight falls mid-ho
       const iso = new Date(t).toISOString();
       assert.equal(dayOf(iso), localDay(t, tz), `${tz} ${iso}`);
     }
+  }
+});
+
+/** Every offset change of `tz` between two instants, to the millisecond, found with Intl. */
+function transitions(tz: string, from: number, to: number): number[] {
+  const off = (t: number) => {
+    const p = intlParts(t, tz);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+  };
+  const out: number[] = [];
+  const step = 2 * 86_400_000;
+  for (let t = from, o = off(t); t < to; t += step) {
+    const next = off(t + step);
+    if (o === next) continue;
+    o = next;
+    let [lo, hi] = [t, t + step];
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (off(mid) === off(lo)) lo = mid;
+      else hi = mid;
+    }
+    out.push(hi);
+  }
+  return out;
+}
+
+/** What the calendar functions answer for a zone, at instants around its offset changes and days around them. */
+function answers(tz: string, instants: number[]): string[] {
+  const dayOf = dayOfIso(tz);
+  const out: string[] = [];
+  for (const t of instants) {
+    const day = localDay(t, tz);
+    out.push(`${t} ${day} ${localDateTime(t, tz)} ${dayOf(new Date(t).toISOString())}`);
+    for (const d of [addDays(day, -1), day, addDays(day, 1)]) out.push(`${d} starts ${startOfDay(d, tz)}`);
+  }
+  return out;
+}
+
+// Zones with DST both ways, half-hour DST (Lord Howe), negative DST (Dublin), midnight changes
+// (Sao Paulo's and Havana's past rules), a skipped day (Apia, 2011-12-30), Ramadan breaks (Casablanca).
+const ZONES = [
+  'UTC',
+  'Europe/Berlin',
+  'America/New_York',
+  'Australia/Lord_Howe',
+  'Europe/Dublin',
+  'America/Sao_Paulo',
+  'America/Havana',
+  'Pacific/Apia',
+  'Africa/Casablanca',
+  'Asia/Kolkata',
+  'America/St_Johns',
+  'Pacific/Chatham',
+];
+
+test("in the process's own zone, Date's getters give every calendar answer Intl gives, at and around each offset change", () => {
+  const tz0 = process.env.TZ;
+  try {
+    for (const tz of ZONES) {
+      process.env.TZ = tz;
+      const from = Date.UTC(2010, 0, 1);
+      const changes = transitions(tz, from, Date.UTC(2027, 0, 1));
+      if (tz !== 'UTC' && tz !== 'Asia/Kolkata') assert.ok(changes.length >= 2, `${tz}: offset changes found`);
+      const instants = [from, Date.UTC(2026, 5, 15, 12), ...changes.flatMap((t) => [t - 3_600_001, t - 1, t, t + 1, t + 3_599_999])];
+      noteDateLocalZone(null);
+      const byIntl = answers(tz, instants);
+      assert.ok(dateAgreesWithIntl(tz), `${tz}: Date agrees with Intl`);
+      noteDateLocalZone(tz);
+      assert.deepEqual(answers(tz, instants), byIntl, tz);
+      assert.ok(isValidTimeZone(tz));
+    }
+  } finally {
+    noteDateLocalZone(null);
+    if (tz0 === undefined) delete process.env.TZ;
+    else process.env.TZ = tz0;
+  }
+});
+
+test("a zone noted as the process's is asked of Intl again once TZ changes, and POSIX rules in TZ are never taken for a zone's", () => {
+  const tz0 = process.env.TZ;
+  try {
+    const t = Date.parse('2026-11-23T23:30:00Z');
+    process.env.TZ = 'Europe/Berlin';
+    // Noted, a zone's calendar is Date's, whatever its name says (what cachedSystemTimeZone checks before it notes one).
+    noteDateLocalZone('America/Los_Angeles');
+    assert.equal(localDay(t, 'America/Los_Angeles'), '2026-11-24');
+    noteDateLocalZone('Europe/Berlin');
+    assert.equal(localDay(t, 'Europe/Berlin'), '2026-11-24');
+    process.env.TZ = 'America/Los_Angeles';
+    assert.equal(localDay(t, 'Europe/Berlin'), '2026-11-24');
+    assert.equal(localDateTime(t, 'Europe/Berlin'), '2026-11-24 00:30');
+    process.env.TZ = 'CET-1CEST,M3.5.0,M10.5.0/3';
+    assert.equal(dateAgreesWithIntl('Europe/Berlin'), false);
+  } finally {
+    noteDateLocalZone(null);
+    if (tz0 === undefined) delete process.env.TZ;
+    else process.env.TZ = tz0;
   }
 });

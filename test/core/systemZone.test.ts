@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cachedSystemTimeZone } from '../../src/core/systemZone';
+import { localDay, noteDateLocalZone, systemTimeZone } from '../../src/core/time';
+
+function withTz<T>(tz: string | undefined, fn: () => T): T {
+  const tz0 = process.env.TZ;
+  if (tz === undefined) delete process.env.TZ;
+  else process.env.TZ = tz;
+  try {
+    return fn();
+  } finally {
+    noteDateLocalZone(null);
+    if (tz0 === undefined) delete process.env.TZ;
+    else process.env.TZ = tz0;
+  }
+}
+
+function tmp(c: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-zone-'));
+  c.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+const fileOf = (dir: string) => path.join(dir, 'zone.json');
+const t = Date.parse('2026-11-23T23:30:00Z');
+
+test("the machine's zone is found with Intl once, kept in the cache folder, and read back while TZ is unchanged", (c) => {
+  const dir = path.join(tmp(c), 'cache');
+  withTz('Asia/Tokyo', () => {
+    assert.equal(cachedSystemTimeZone(dir, 'linux'), 'Asia/Tokyo');
+    const kept = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { zone: string; dateLocal: boolean };
+    assert.equal(kept.zone, 'Asia/Tokyo');
+    assert.equal(kept.dateLocal, true);
+    assert.equal(statSync(fileOf(dir)).mode & 0o777, 0o600);
+    // Read back, not found again: the name in the file is what comes back.
+    writeFileSync(fileOf(dir), JSON.stringify({ ...kept, zone: 'Japan' }));
+    assert.equal(cachedSystemTimeZone(dir, 'linux'), 'Japan');
+    assert.equal(localDay(t, 'Japan'), '2026-11-24');
+  });
+  // Another TZ: the kept name is stale, found again and rewritten.
+  withTz('America/Los_Angeles', () => {
+    assert.equal(cachedSystemTimeZone(dir, 'linux'), 'America/Los_Angeles');
+    assert.equal(localDay(t, 'America/Los_Angeles'), '2026-11-23');
+    assert.equal((JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { zone: string }).zone, 'America/Los_Angeles');
+  });
+});
+
+test('a damaged, oversized, foreign or unwritable zone file is never believed: the zone is found again and the file rewritten', (c) => {
+  const dir = tmp(c);
+  withTz('Europe/Berlin', () => {
+    const real = systemTimeZone();
+    assert.equal(real, 'Europe/Berlin');
+    cachedSystemTimeZone(dir, 'linux');
+    const good = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as Record<string, unknown>;
+    const bad = [
+      '{"version":1,',
+      'null',
+      JSON.stringify({ ...good, version: 2, zone: 'Mars/Olympus' }),
+      JSON.stringify({ ...good, zone: '../../etc/passwd' }),
+      JSON.stringify({ ...good, zone: 7 }),
+      JSON.stringify({ ...good, dateLocal: 'yes', zone: 'Mars/Olympus' }),
+      JSON.stringify({ ...good, zone: 'Mars/Olympus', pad: 'x'.repeat(5000) }),
+    ];
+    for (const text of bad) {
+      writeFileSync(fileOf(dir), text);
+      assert.equal(cachedSystemTimeZone(dir, 'linux'), 'Europe/Berlin', text.slice(0, 60));
+      assert.deepEqual(JSON.parse(readFileSync(fileOf(dir), 'utf8')), good, text.slice(0, 60));
+    }
+    // A folder where the file should be, and a cache folder that cannot be written: Intl's answer, no error.
+    rmSync(fileOf(dir));
+    mkdirSync(fileOf(dir));
+    assert.equal(cachedSystemTimeZone(dir, 'linux'), 'Europe/Berlin');
+    rmSync(fileOf(dir), { recursive: true });
+    if (process.getuid?.() !== 0) {
+      chmodSync(dir, 0o500);
+      assert.equal(cachedSystemTimeZone(dir, 'linux'), 'Europe/Berlin');
+      chmodSync(dir, 0o700);
+    }
+    assert.equal(localDay(t, 'Europe/Berlin'), '2026-11-24');
+  });
+});
+
+test('POSIX rules in TZ are kept by name but their calendar stays with Intl', (c) => {
+  const dir = tmp(c);
+  withTz('EST5EDT,M3.2.0,M11.1.0', () => {
+    const zone = cachedSystemTimeZone(dir, 'linux');
+    assert.equal(zone, systemTimeZone());
+    assert.equal((JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { dateLocal: boolean }).dateLocal, false);
+  });
+});
+
+test('TZ set but empty (ICU names it "Etc/Unknown", which Intl refuses) is UTC, as the C library reads it', (c) => {
+  const dir = tmp(c);
+  withTz('', () => {
+    assert.equal(systemTimeZone(), 'UTC');
+    assert.equal(cachedSystemTimeZone(dir, 'linux'), 'UTC');
+    assert.equal(localDay(t, 'UTC'), '2026-11-23');
+  });
+});
