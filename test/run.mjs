@@ -61,10 +61,11 @@ function ownProcess(file) {
   return /^(before|after|beforeEach|afterEach)\(/m.test(text) || text.includes('// test/run.mjs: own process');
 }
 let runFiles = files;
+let shardDir = null;
 if (mode === 'unit' && !process.env.UNMETERED_TEST_ISOLATE) {
   const own = files.filter(ownProcess);
   const shared = files.filter((f) => !own.includes(f));
-  const dir = path.join('.cache', 'test-shards', String(process.pid));
+  const dir = (shardDir = path.join('.cache', 'test-shards', String(process.pid)));
   mkdirSync(dir, { recursive: true });
   const shards = Array.from({ length: Math.min(SHARDS, shared.length) }, () => []);
   shared.forEach((f, i) => shards[i % shards.length].push(f));
@@ -87,5 +88,5 @@ const timeout = [`--test-timeout=${long ? 600_000 : 120_000}`];
 const r = spawnSync(process.execPath, ['--require', './test/ts-hook.cjs', '--test', ...concurrency, ...timeout, ...runFiles], {
   stdio: 'inherit',
 });
-if (runFiles !== files) rmSync(path.dirname(runFiles[0]), { recursive: true, force: true });
+if (shardDir) rmSync(shardDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);
