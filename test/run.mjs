@@ -7,7 +7,7 @@
 //   node test/run.mjs --real     only the real-inference suites (need UNMETERED_LLAMA_SERVER: see test/real/README.md)
 //   node test/run.mjs --all      all four
 //   node test/run.mjs FILTER     only files whose path contains FILTER
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -50,12 +50,48 @@ const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' })
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const concurrency = mode === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
-// A ceiling on every test that sets none of its own, so a regression that hangs fails in minutes instead of
-// holding CI for its whole 90. Suites that know their bound set a tighter one on their describe().
-// The longer fuzz runs of test:all (UNMETERED_FUZZ_RUNS) are long on purpose: they get the CI-level ceiling.
+// A ceiling on every suite file, so a regression that hangs fails in minutes instead of holding CI for its
+// whole 90 (node:test on Node 20 applies --test-timeout to each file it runs). Suites that know their bound set
+// a tighter one on their describe(). The longer fuzz runs of test:all (UNMETERED_FUZZ_RUNS) are long on
+// purpose: they get the CI-level ceiling.
 const long = mode !== 'unit' || Number(process.env.UNMETERED_FUZZ_RUNS) > 0;
-const timeout = [`--test-timeout=${long ? 600_000 : 120_000}`];
-const r = spawnSync(process.execPath, ['--require', './test/ts-hook.cjs', '--test', ...concurrency, ...timeout, ...files], {
-  stdio: 'inherit',
-});
+const ceiling = long ? 600_000 : 120_000;
+
+// A node process per suite file costs about 0.4 s of CPU before its first test (Node, the hook, the shared
+// modules), and the unit suites are over a hundred files: they share a few processes instead, shards that
+// require their files one after another, each file inside a describe() named by its path. That describe
+// keeps the file's ceiling, and scopes the file's top-level before/after/beforeEach hooks to its own tests.
+// A file that says `// test/run.mjs: own process` gets a shard of its own; UNMETERED_TEST_ISOLATE=1 gives
+// every file its own, to rule out one file disturbing another.
+const SHARDS = 8;
+let runFiles = files;
+let fileCeiling = ceiling;
+let shardDir = null;
+if (mode === 'unit') {
+  const isolate = Boolean(process.env.UNMETERED_TEST_ISOLATE);
+  const own = files.filter((f) => isolate || readFileSync(f, 'utf8').includes('// test/run.mjs: own process'));
+  const shared = files.filter((f) => !own.includes(f));
+  const groups = Array.from({ length: Math.min(SHARDS, shared.length) }, () => []);
+  shared.forEach((f, i) => groups[i % groups.length].push(f));
+  groups.push(...own.map((f) => [f]));
+  shardDir = path.join('.cache', 'test-shards', String(process.pid));
+  mkdirSync(shardDir, { recursive: true });
+  runFiles = groups.map((group, i) => {
+    const shard = path.join(shardDir, `shard-${i}.test.cjs`);
+    const lines = group.map(
+      (f) => `describe(${JSON.stringify(f)}, { timeout: ${ceiling} }, () => require(${JSON.stringify(path.resolve(f))}));`,
+    );
+    writeFileSync(shard, [`const { describe } = require('node:test');`, ...lines, ''].join('\n'));
+    return shard;
+  });
+  // The shard's own ceiling only backs up its files' ceilings.
+  fileCeiling = ceiling * Math.max(...groups.map((g) => g.length)) + 60_000;
+}
+
+const r = spawnSync(
+  process.execPath,
+  ['--require', './test/ts-hook.cjs', '--test', ...concurrency, `--test-timeout=${fileCeiling}`, ...runFiles],
+  { stdio: 'inherit' },
+);
+if (shardDir) rmSync(shardDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

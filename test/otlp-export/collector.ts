@@ -49,9 +49,16 @@ export function attrs(list: unknown): Record<string, unknown> {
   return out;
 }
 
+/** A promise and the function that resolves it. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
 export class Collector {
+  /** 'slow' holds every request, body read, until answerLate(): past any sender's timeout, with no fixed sleep. */
   mode: Mode = 'ok';
-  slowMs = 3000;
   /** Runs after a request was stored and before it is answered (a test stops the collector or kills the sender there). */
   hook: ((signal: 'logs' | 'metrics', accepted: number) => Promise<void> | void) | null = null;
   events: Event[] = [];
@@ -60,17 +67,29 @@ export class Collector {
   /** Raw protobuf bodies, for conformance checks. */
   bodies: { path: string; contentType: string | undefined; body: Buffer }[] = [];
   private server: http.Server | null = null;
+  private late = gate();
+  private handling = new Set<Promise<void>>();
   port = 0;
 
   async start(port = 0): Promise<void> {
     await loadOtlpTypes();
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const server = http.createServer((req, res) => {
+      const handled = this.handle(req, res).finally(() => this.handling.delete(handled));
+      this.handling.add(handled);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
+  }
+
+  /** Lets the requests held in 'slow' mode go on; resolves once every request in hand is stored and answered. */
+  async answerLate(): Promise<void> {
+    this.late.open();
+    this.late = gate();
+    await Promise.all(this.handling);
   }
 
   get url(): string {
@@ -105,7 +124,7 @@ export class Collector {
       return;
     }
     // A slow collector still stores what it was sent, even after the sender gave up waiting.
-    if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
+    if (this.mode === 'slow') await this.late.promise;
     this.bodies.push({ path: req.url!, contentType: req.headers['content-type'], body });
     const decoded = decodeRequest(signal, 'protobuf', body);
     if (signal === 'logs') this.keepLogs(decoded);

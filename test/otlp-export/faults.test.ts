@@ -22,9 +22,14 @@ const N = 120;
 // cacheRead Σ(i mod 3) = 40 cycles · 3 = 120; cost Σ 1000·(i+1) = 1000 · 7,260 = 7,260,000 nanos.
 const EXPECTED: Truth = { ids: 120, input: 19_140, output: 1_557, cacheRead: 120, costNanos: 7_260_000 };
 
-async function pass(dir: string, url: string, batchSize = 25): Promise<PassResult> {
+// A pass that is meant to fail gets a short timeout: the exporter's retries (1 s apart and more) stop at it,
+// so the test does not wait out config()'s 3 s for a collector that is down or refusing.
+const FAILING_MS = 500;
+
+async function pass(dir: string, url: string, batchSize = 25, timeoutMs?: number): Promise<PassResult> {
+  const c = config(url);
   const s = await openExportSession({
-    config: { ...config(url), batchSize },
+    config: { ...c, batchSize, timeoutMs: timeoutMs ?? c.timeoutMs },
     dataDir: dir,
     clock: fixedClock('2026-12-01T00:00:00Z'),
     logger: memoryLogger(),
@@ -72,7 +77,7 @@ describe('OTLP export under collector faults', { timeout: 120_000 }, () => {
     await c.start();
     const port = c.port;
     await c.stop();
-    const down = await pass(dir, `http://127.0.0.1:${port}`);
+    const down = await pass(dir, `http://127.0.0.1:${port}`, 25, FAILING_MS);
     assert.equal(down.sent, 0);
     assert.match(down.error ?? '', /did not take/);
     await c.start(port);
@@ -92,7 +97,7 @@ describe('OTLP export under collector faults', { timeout: 120_000 }, () => {
       await c.start();
       try {
         c.mode = mode;
-        const bad = await pass(dir, c.url);
+        const bad = await pass(dir, c.url, 25, FAILING_MS);
         assert.equal(bad.sent, 0);
         assert.ok(bad.error);
         assert.equal(c.events.length, 0);
@@ -109,11 +114,10 @@ describe('OTLP export under collector faults', { timeout: 120_000 }, () => {
     const c = new Collector();
     await c.start();
     try {
-      c.mode = 'slow';
-      c.slowMs = 4000; // config() gives the exporter 3 s
-      const slow = await pass(dir, c.url, 1000);
+      c.mode = 'slow'; // holds the request until answerLate()
+      const slow = await pass(dir, c.url, 1000, 1000);
       assert.ok(slow.error);
-      await new Promise((r) => setTimeout(r, 1500)); // the slow request completes on the collector's side
+      await c.answerLate(); // the request the sender gave up on completes on the collector's side
       assert.ok(c.events.length > 0, 'the collector kept the request it answered late');
       c.mode = 'ok';
       assert.equal((await pass(dir, c.url, 1000)).error, null);
