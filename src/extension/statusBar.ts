@@ -28,33 +28,38 @@ export class MeterStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** What the item shows now: a repaint that would change nothing is skipped (a repaint closes an open tooltip). */
+  private shown = '';
+
   show(m: Meter, timeZone: string, extras: StatusExtras, sections: string[], agentLabel?: (agent: string) => string): void {
     const v = statusView(m, extras);
+    const tooltip = tooltipMarkdown(m, {
+      timeZone,
+      routeLabel: extras.routeLabel,
+      sections,
+      agentLabel,
+      // All four are registered during activation (extension.ts, export.ts).
+      commands: {
+        setBudget: COMMANDS.setBudget,
+        openDashboard: COMMANDS.openDashboard,
+        exportWeekly: COMMANDS.exportWeekly,
+        switchRoute: COMMANDS.menu,
+      },
+    });
+    const shown = JSON.stringify([v.text, v.ariaLabel, v.background ?? null, tooltip]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     if (this.item.text !== v.text) void this.memory.update(LAST_PAINT, { text: v.text, ariaLabel: v.ariaLabel });
     this.item.text = v.text;
     this.item.accessibilityInformation = { label: v.ariaLabel, role: 'button' };
     this.item.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
-    const md = new vscode.MarkdownString(
-      tooltipMarkdown(m, {
-        timeZone,
-        routeLabel: extras.routeLabel,
-        sections,
-        agentLabel,
-        // All four are registered during activation (extension.ts, export.ts).
-        commands: {
-          setBudget: COMMANDS.setBudget,
-          openDashboard: COMMANDS.openDashboard,
-          exportWeekly: COMMANDS.exportWeekly,
-          switchRoute: COMMANDS.menu,
-        },
-      }),
-      true,
-    );
+    const md = new vscode.MarkdownString(tooltip, true);
     md.isTrusted = { enabledCommands: Object.values(COMMANDS) };
     this.item.tooltip = md;
   }
 
   showError(message: string): void {
+    this.shown = '';
     this.item.text = '$(warning) Unmetered';
     this.item.tooltip = message;
     this.item.accessibilityInformation = { label: `Unmetered: ${message}` };

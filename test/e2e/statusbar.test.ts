@@ -194,3 +194,17 @@ test('hovering the item shows the breakdown by agent and model, the unpriced mod
   assert.match(text, /Budget/);
   assert.match(text, /Dashboard/);
 });
+
+test('the tooltip stays open while its figures stay the same: the once-a-minute refresh repaints nothing', async () => {
+  const e = expectedFigures(3.5);
+  await vscode.hoverStatusBarItem(`${dollars(e.todayUSD)} · `);
+  const hover = vscode.page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+  // The extension refreshes the meter every 60 s (extension.ts): 65 s covers at least one refresh. A repaint of
+  // the item closes its open tooltip, so a refresh that changes nothing must not repaint it.
+  const deadline = Date.now() + 65_000;
+  while (Date.now() < deadline) {
+    assert.ok(await hover.isVisible(), `the tooltip closed ${Math.round((65_000 - (deadline - Date.now())) / 1000)} s after it opened`);
+    await vscode.page.waitForTimeout(1_000);
+  }
+  await vscode.page.mouse.move(700, 400);
+});
