@@ -204,8 +204,9 @@ async function setMonthlyBudget(value: string): Promise<void> {
  * is open takes it away. Waits at most 10 s (there may be none, e.g. when the spend falls in another month).
  */
 /**
- * Opens the status bar item's tooltip and runs `look` on it. A refresh of the item closes an open tooltip (the
- * figures' timing is the meter's own, not what this suite checks): when `look` fails and the tooltip is no longer
+ * Opens the status bar item's tooltip and runs `look` on it. A repaint of the item closes an open tooltip; the
+ * item is repainted only when its figures change (statusbar.test.ts checks that), but a late figure can still land
+ * (its timing is the meter's own, not what this suite checks): when `look` fails and the tooltip is no longer
  * shown, it is opened again, at most three times. A failure with the tooltip still shown is a real one.
  */
 async function onTooltip(itemText: string, look: (tooltip: string) => Promise<void>): Promise<void> {
