@@ -7,8 +7,10 @@
  * with Intl for that name (time.ts's noteDateLocalZone). A missing, stale or damaged file is found
  * again and rewritten; Windows (whose zone comes from the registry) always asks Intl.
  */
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { PRIVATE_FILE_MODE } from './privateFs';
 import { dateParts, intlParts, noteDateLocalZone, systemTimeZone, type Parts } from './time';
 
 const FILE = 'zone.json';
@@ -61,22 +63,15 @@ function readZoneFile(file: string): ZoneFile | null {
 
 /** Writes the file if its folder exists or can be made in one step (never a recursive mkdir: see privateFs.ts). */
 function writeZoneFile(file: string, z: ZoneFile): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     try {
       mkdirSync(path.dirname(file), { mode: 0o700 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    writeFileSync(tmp, JSON.stringify(z), { mode: 0o600 });
-    renameSync(tmp, file);
+    writeFileAtomic.sync(file, JSON.stringify(z), { mode: PRIVATE_FILE_MODE });
   } catch {
     // A cache that cannot be written only means asking Intl next time too.
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // not there, or its folder is not one
-    }
   }
 }
 
