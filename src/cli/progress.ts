@@ -34,7 +34,7 @@ export function progressLine(
       drawn = true;
       const pct = p.files > 0 ? Math.floor((100 * p.filesDone) / p.files) : 0;
       const mb = (p.bytesRead / (1024 * 1024)).toFixed(0);
-      const text = `unmetered: importing agent logs… ${pct}% (` + `${grouped(p.filesDone)} of ${grouped(p.files)} files, ${mb} MB read)`;
+      const text = `unmetered: importing agent logs… ${pct}% (${grouped(p.filesDone)} of ${grouped(p.files)} files, ${mb} MB read)`;
       // Never wider than the terminal: a wrapped line cannot be overwritten with \r.
       stderr.write(CLEAR + text.slice(0, Math.max(20, (stderr.columns ?? 80) - 1)));
     },

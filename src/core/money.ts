@@ -31,10 +31,6 @@ export function usdToNanos(usd: number): number {
   return Math.round(usd * NANOS_PER_USD);
 }
 
-/**
- * Formats for people: $0.0042 under a cent, $3.42 under $1,000, $1,234 above.
- * `null` (unpriced) is never shown as $0.
- */
 /** A number as toLocaleString('en-US') writes it; a safe integer without Intl (whose first use costs 50 ms or more). */
 export function grouped(n: number): string {
   if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
@@ -42,6 +38,10 @@ export function grouped(n: number): string {
   return n < 0 ? `-${digits}` : digits;
 }
 
+/**
+ * Formats for people: $0.0042 under a cent, $3.42 under $1,000, $1,234 above.
+ * `null` (unpriced) is never shown as $0.
+ */
 export function formatUSD(nanos: number | null, opts: { compact?: boolean } = {}): string {
   if (nanos === null) return 'unpriced';
   const usd = nanos / NANOS_PER_USD;
