@@ -11,22 +11,55 @@ import { builtFile } from '../helpers/dist';
 // every file Node's CommonJS loader read; the bundles are CommonJS, so that is every chunk.
 const cli = builtFile('cli.js');
 
-function loaded(args: string[], logs: string, home: string): string[] {
-  const hook = path.join(home, 'loaded.cjs');
-  writeFileSync(
-    hook,
-    "process.on('exit', () => process.stderr.write('\\nLOADED ' +" +
-      " JSON.stringify(Object.keys(require.cache).map((f) => require('path').basename(f))) + '\\n'));\n",
-  );
+/**
+ * Runs the CLI with a preloaded script whose exit handler prints `MARK <json>` on stderr (the json from
+ * `expr`, an expression over the process at exit), and returns that json.
+ */
+function atExit(expr: string, args: string[], logs: string, home: string): unknown {
+  const hook = path.join(home, 'at-exit.cjs');
+  writeFileSync(hook, `process.on('exit', () => process.stderr.write('\\nMARK ' + JSON.stringify(${expr}) + '\\n'));\n`);
   const r = spawnSync(process.execPath, ['-r', hook, cli, ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: logs, UNMETERED_HOME: home, CLAUDE_CONFIG_DIR: path.join(logs, 'claude'), UNMETERED_TZ: 'UTC' },
     timeout: 20_000,
   });
   assert.equal(r.status, 0, r.stderr);
-  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  const line = r.stderr.split('\n').find((l) => l.startsWith('MARK '));
   assert.ok(line, r.stderr);
-  return (JSON.parse(line.slice(7)) as string[]).filter((f) => f !== 'loaded.cjs').sort();
+  return JSON.parse(line.slice(5));
+}
+
+/** The files Node's CommonJS loader read (the bundles are CommonJS: every chunk). */
+const loaded = (args: string[], logs: string, home: string) =>
+  (atExit("Object.keys(require.cache).map((f) => require('path').basename(f))", args, logs, home) as string[])
+    .filter((f) => f !== 'at-exit.cjs')
+    .sort();
+
+/**
+ * Which of the modules a re-run need not load did load: Node's built-ins by its own list, and the bundled
+ * write-file-atomic by the emitter its signal-exit puts on the global object when it loads.
+ */
+const costly = (args: string[], logs: string, home: string) =>
+  atExit(
+    "['crypto', 'worker_threads'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))" +
+      ".concat(Symbol.for('signal-exit emitter') in globalThis ? ['write-file-atomic'] : [])",
+    args,
+    logs,
+    home,
+  ) as string[];
+
+/** One Claude Code session with one assistant line, under <logs>/claude/projects. */
+function writeClaudeLog(logs: string): void {
+  const dir = path.join(logs, 'claude', 'projects', '-home-dev-acme');
+  mkdirSync(dir, { recursive: true });
+  const line = {
+    type: 'assistant',
+    cwd: '/home/dev/acme',
+    sessionId: 's1',
+    timestamp: '2026-11-23T10:00:00.000Z',
+    message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: 20 } },
+  };
+  writeFileSync(path.join(dir, 's1.jsonl'), JSON.stringify(line) + '\n');
 }
 
 describe('start-up loads only what the command uses', { timeout: 60_000 }, () => {
@@ -44,18 +77,22 @@ describe('start-up loads only what the command uses', { timeout: 60_000 }, () =>
     const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
     const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
     try {
-      const dir = path.join(logs, 'claude', 'projects', '-home-dev-acme');
-      mkdirSync(dir, { recursive: true });
-      const line = {
-        type: 'assistant',
-        cwd: '/home/dev/acme',
-        sessionId: 's1',
-        timestamp: '2026-11-23T10:00:00.000Z',
-        message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: 20 } },
-      };
-      writeFileSync(path.join(dir, 's1.jsonl'), JSON.stringify(line) + '\n');
+      writeClaudeLog(logs);
       assert.deepEqual(loaded(['status', '--json'], logs, home), ['cli-status.js', 'cli.js']);
       assert.deepEqual(loaded(['daily', '--json', '--no-scan'], logs, home), ['cli-views.js', 'cli.js']);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(logs, { recursive: true, force: true });
+    }
+  });
+
+  test('a re-run with nothing new loads neither node:crypto, worker threads nor write-file-atomic (a first import needs them)', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
+    const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
+    try {
+      writeClaudeLog(logs);
+      assert.deepEqual(costly(['daily', '--json'], logs, home), ['crypto', 'worker_threads', 'write-file-atomic']);
+      assert.deepEqual(costly(['daily', '--json'], logs, home), []);
     } finally {
       rmSync(home, { recursive: true, force: true });
       rmSync(logs, { recursive: true, force: true });

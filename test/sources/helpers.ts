@@ -24,6 +24,17 @@ export function onlySources(paths: Readonly<Record<string, readonly string[] | u
 /** Only the source `key` (a SOURCE_KEYS value, e.g. 'amp'), reading `paths`. */
 export const onlySource = (key: string, paths?: readonly string[]): SourceSettings => onlySources({ [key]: paths });
 
+/** A Claude Code assistant line (3 input and 4 output tokens of Sonnet 4.5), as its transcripts hold one. */
+export const claudeLine = (id: string, ts = '2025-11-01T10:00:00.000Z') =>
+  JSON.stringify({
+    cwd: '/home/dev/shop',
+    sessionId: 's',
+    message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 4 } },
+    requestId: 'r' + id,
+    type: 'assistant',
+    timestamp: ts,
+  });
+
 /** An expected token split: the counts given, every other one 0. */
 export const tokensOf = (t: Partial<Tokens>): Tokens => ({
   input: 0,
@@ -51,6 +62,7 @@ export interface World {
     workerScript?: string;
     workers?: number;
     parallelMinBytes?: number;
+    sourcesInSummary?: boolean;
   }): Importer;
   /** Reopens the ledger (a restart). */
   restart(): Promise<void>;
@@ -85,6 +97,7 @@ export async function world(env: NodeJS.ProcessEnv = {}): Promise<World> {
         workerScript: extra.workerScript,
         workers: extra.workers,
         parallelMinBytes: extra.parallelMinBytes,
+        sourcesInSummary: extra.sourcesInSummary,
       }),
     restart: async () => {
       await w.ledger.close();

@@ -6,17 +6,9 @@ import type { Interaction } from '../../src/core/interaction';
 import { Recorder } from '../../src/core/record/recorder';
 import { describeSource, normaliseSourceSettings } from '../../src/core/import';
 import { importAgentLogs } from '../../src/cli/scan';
-import { FIXTURES, world } from './helpers';
+import { claudeLine, FIXTURES, world } from './helpers';
 
-const line = (id: string, ts = '2025-11-01T10:00:00.000Z') =>
-  JSON.stringify({
-    cwd: '/home/dev/shop',
-    sessionId: 's',
-    message: { id, model: 'claude-sonnet-4-5-20250929', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 4 } },
-    requestId: 'r' + id,
-    type: 'assistant',
-    timestamp: ts,
-  });
+const line = claudeLine;
 
 describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, () => {
   it('turns a source off, and points one elsewhere (with ~ and <defaults>)', async () => {

@@ -26,7 +26,6 @@
  *   `tmp/<sha256>` folder, the slug folder whose `.project_root` hashes to that name; else none;
  * - model: the message's own `model`, or none (unpriced): never borrowed from another message.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readHead } from '../git';
@@ -34,6 +33,7 @@ import { tokens } from '../interaction';
 import type { LineParser, ParsedRecord, SourceAdapter } from './types';
 import { MalformedLine } from './types';
 import { count, countSum, isObject, parseObject, projectOf, segments, str, unpriced, utcIso } from './util';
+import { nodeCrypto } from '../lazy';
 
 /** `model` when a message does not name one: shown as "model not recorded", left unpriced. */
 const NO_MODEL = 'unknown';
@@ -105,7 +105,7 @@ function rootForHash(tmp: string, hash: string): string | null {
     for (const n of names.slice(0, 10_000)) {
       if (SHA256.test(n)) continue;
       const root = projectRoot(tmp, n);
-      if (root) roots.set(createHash('sha256').update(root).digest('hex'), root);
+      if (root) roots.set(nodeCrypto().createHash('sha256').update(root).digest('hex'), root);
     }
     known = { at: Date.now(), roots };
     if (byHash.size > 100) byHash.clear();

@@ -20,6 +20,7 @@ import { readFileUpdate, type FileUpdate } from './tailer';
 import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
 import { walkRoot, type WalkResult } from './walk';
+import { QUICK_FILE, QuickDigest, readQuick, saveQuick } from './quick';
 import { errorMessage } from '../errors';
 import { agentCostOf } from '../ledger/rollup';
 
@@ -187,7 +188,7 @@ export class Importer {
       this.store.keepWritten = false;
       tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).count;
       this.offsets.prune(this.known);
-      await this.offsets.save();
+      if ((await this.offsets.save()) && this.offsets.loaded) await this.saveQuick();
       return {
         durationMs: Math.round(monotonicMs() - t0),
         filesSeen: this.known.size,
@@ -200,6 +201,11 @@ export class Importer {
 
   /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */
   private async readAll(tally: Tally, onProgress?: (p: ImportProgress) => void): Promise<void> {
+    const found = !this.offsets.loaded && (await this.unchanged());
+    if (found === true) {
+      this.sized.clear();
+      return;
+    }
     const state = await this.offsets.load();
     // No offsets, and logs to read: a first import, likely of a long history. The threads start
     // while files are looked for.
@@ -207,7 +213,7 @@ export class Importer {
     const done = new Set<string>();
     const progress = () => onProgress?.({ filesDone: done.size, files: this.known.size, bytesRead: tally.bytesRead });
     try {
-      await this.discover();
+      if (!found) await this.discover(); // else unchanged() found them, and took their stats
       if (this.parallel() && (pool ??= this.startWorkers())) {
         const workers = pool;
         pool = null; // the read stops them
@@ -253,6 +259,7 @@ export class Importer {
 
   /** Per-source figures for the tooltip and the report. */
   async status(): Promise<SourceStatus[]> {
+    await this.offsets.load(); // a scan that found nothing new left them unread: they hold the malformed counts
     const counts = (await this.opts.logCounts?.()) ?? (await this.countLogRecords());
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
@@ -391,6 +398,54 @@ export class Importer {
 
   private async discover(): Promise<void> {
     await this.offsets.load();
+    await this.find();
+  }
+
+  /**
+   * The quick check (quick.ts), before any offset is loaded: finds the files and stats each (the stats
+   * are kept for the read, when it comes). True: the saved digest is theirs, nothing is new. Else
+   * 'found' (the files are found, and read as usual) or false (no digest saved: nothing done yet).
+   */
+  private async unchanged(): Promise<true | 'found' | false> {
+    const saved = readQuick(this.opts.dataDir);
+    if (saved === null) return false;
+    await this.find();
+    const digest = new QuickDigest();
+    let usable = true;
+    for (const [f, a] of this.known) {
+      const st = statSync(f, { throwIfNoEntry: false });
+      if (!st) {
+        usable = false;
+        continue;
+      }
+      this.sized.set(f, st);
+      if (a.readMode(f) === 'sqlite') usable = false;
+      else digest.add(f, a.id, st);
+    }
+    return usable && digest.value() === saved ? true : 'found';
+  }
+
+  /** After a scan whose offsets are saved: the digest of what they cover, when they cover every file found. */
+  private async saveQuick(): Promise<void> {
+    const digest = new QuickDigest();
+    for (const [f, a] of this.known) {
+      const s = this.offsets.get(f);
+      if (!s || a.readMode(f) === 'sqlite') return;
+      digest.add(f, a.id, s);
+    }
+    const value = digest.value();
+    if (value === readQuick(this.opts.dataDir)) return;
+    try {
+      await saveQuick(this.opts.dataDir, value);
+    } catch (err) {
+      this.opts.logger.warn(
+        `agent logs: could not save ${QUICK_FILE} in ${this.opts.dataDir} (${errorMessage(err)}); the next run checks every file's offsets`,
+      );
+    }
+  }
+
+  /** Finds the enabled sources' files (this.known), without loading offsets. */
+  private async find(): Promise<void> {
     const found: [string, SourceAdapter, number][] = [];
     for (const a of this.enabled()) {
       const files = new Set<string>();
@@ -445,7 +500,7 @@ export class Importer {
     let bytes = 0;
     for (const f of this.known.keys()) {
       // Kept for readOne: an unchanged file then costs one stat in the whole scan, not two.
-      const st = statSync(f, { throwIfNoEntry: false });
+      const st = this.sized.get(f) ?? statSync(f, { throwIfNoEntry: false });
       if (st) {
         this.sized.set(f, st);
         bytes += Math.max(0, st.size - (this.offsets.get(f)?.offset ?? 0));

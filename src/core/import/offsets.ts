@@ -57,16 +57,19 @@ export class Offsets {
     return this.files !== null && this.dirty;
   }
 
-  async save(): Promise<void> {
-    if (!this.files || !this.dirty) return;
+  /** Saves what changed; false when the save failed (said in a warning), true when nothing is left unsaved. */
+  async save(): Promise<boolean> {
+    if (!this.files || !this.dirty) return true;
     this.dirty = false;
     try {
       await saveSourceState(this.dataDir, this.files);
+      return true;
     } catch (err) {
       this.dirty = true;
       this.logger.warn(
         `agent logs: could not save read offsets in ${this.dataDir} (${errorMessage(err)}); the next start reads more than it needs, without counting twice`,
       );
+      return false;
     }
   }
 }

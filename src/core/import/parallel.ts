@@ -5,8 +5,9 @@
  * order: the result is the one a single-threaded read gives (parents before subagents, first copy
  * kept on a tie). Only parsed records cross threads, so memory stays small whatever the logs weigh.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../ports';
+import { workerThreads } from '../lazy';
 import type { FileState, FileUpdate } from './tailer';
 import type { ParsedRecord, SourceAdapter } from '../agents/types';
 import { unpack, type Batch, type Entry, type Job } from './worker';
@@ -26,7 +27,7 @@ export class WorkerPool {
     try {
       for (let k = 0; k < Math.max(1, count); k++) {
         // A self-contained bundle: none of the host's flags (an editor's, a debugger's) are needed there.
-        const w = new Worker(script, { execArgv: [] });
+        const w = new (workerThreads().Worker)(script, { execArgv: [] });
         w.on('error', (err) => this.fail(err));
         w.on('messageerror', (err) => this.fail(err));
         w.on('exit', (code) => this.fail(new Error(`an import worker stopped (exit code ${code})`)));

@@ -4,13 +4,13 @@
  * writer wins, and an offset that is a little behind only means re-reading lines whose ids the
  * ledger already holds.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { Logger } from '../ports';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../privateFs';
 import type { FileState } from './tailer';
 import { errorMessage } from '../errors';
+import { writeFileAtomic } from '../lazy';
 
 export const STATE_FILE = 'sources-state.json';
 const VERSION = 1;
@@ -19,7 +19,8 @@ export async function loadSourceState(dataDir: string, logger: Logger): Promise<
   const file = path.join(dataDir, STATE_FILE);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Sync: a megabyte or two, read once per start; a thread-pool round trip per 512 kB chunk cost more.
+    text = readFileSync(file, 'utf8');
   } catch {
     return new Map();
   }
@@ -39,5 +40,5 @@ export async function saveSourceState(dataDir: string, files: Map<string, FileSt
   await ensurePrivateDir(dataDir, { tightenExisting: false });
   const file = path.join(dataDir, STATE_FILE);
   // Paths of agent logs name people's projects: readable by the owner only, as the ledger is.
-  await writeFileAtomic(file, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }), { mode: PRIVATE_FILE_MODE });
+  await writeFileAtomic()(file, JSON.stringify({ version: VERSION, files: Object.fromEntries(files) }), { mode: PRIVATE_FILE_MODE });
 }

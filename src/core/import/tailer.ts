@@ -8,7 +8,6 @@
  * - JSON documents and zstd files: read whole when size, mtime or inode changed.
  * Unchanged files cost one stat. Malformed lines are counted and reported with file and line.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { Logger } from '../ports';
 import { LineSplitter, type SplitLine } from './lines';
@@ -17,6 +16,7 @@ import type { LineParser, ParsedRecord, SourceAdapter, SourceId } from '../agent
 import { MalformedLine } from '../agents/types';
 import { decompressBounded, ZstdLimitError, ZSTD_LIMITS } from './zstd';
 import { errorMessage } from '../errors';
+import { sha1Hex } from '../lazy';
 
 export interface FileState {
   source: SourceId;
@@ -82,7 +82,7 @@ function hashHead(fd: number, len: number): string {
   if (len === 0) return '';
   const buf = Buffer.allocUnsafe(len);
   const n = readSync(fd, buf, 0, len, 0);
-  return createHash('sha1').update(buf.subarray(0, n)).digest('hex');
+  return sha1Hex(buf.subarray(0, n));
 }
 
 class Reporter {
@@ -200,10 +200,7 @@ async function readLines(
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     // The first chunk of a whole read already holds the head: hash it before the buffer is reused.
-    if (pos === 0)
-      head = createHash('sha1')
-        .update(buf.subarray(0, Math.min(n, HEAD_BYTES)))
-        .digest('hex');
+    if (pos === 0) head = sha1Hex(buf.subarray(0, Math.min(n, HEAD_BYTES)));
     pos += n;
     splitter.push(n === CHUNK ? buf : buf.subarray(0, n));
     if (out.length >= batch) {
@@ -328,7 +325,7 @@ function wholeState(adapter: SourceAdapter, st: Stats, data: Buffer, lines: numb
       mtimeMs: st.mtimeMs,
       ino: st.ino,
       dev: st.dev,
-      head: createHash('sha1').update(data.subarray(0, headLen)).digest('hex'),
+      head: sha1Hex(data.subarray(0, headLen)),
       headLen,
       lines,
       parser: parserState,

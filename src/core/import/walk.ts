@@ -72,7 +72,9 @@ export async function walkRoot(root: string, onFile: (f: string) => unknown, lim
     result,
     slice: now(),
   };
-  await walkDir(w, root, 0);
+  // Children are named by concatenation (path.join's normalising was a tenth of a re-run), so the
+  // root is normalised once here: the names are then the ones path.join would give.
+  await walkDir(w, path.normalize(root), 0);
   return result;
 }
 
@@ -105,12 +107,14 @@ async function walkDir(w: Walk, dir: string, depth: number): Promise<void> {
     await new Promise((r) => setImmediate(r));
     w.slice = now();
   }
+  // Entries' names hold no separator; `dir` is normalised (walkRoot), so this is path.join's result.
+  const base = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
   for (const e of entries) {
     if (++w.entries > w.maxEntries) {
       w.result.limit ??= `stopped after ${w.maxEntries} entries`;
       break;
     }
-    const p = path.join(dir, e.name);
+    const p = base + e.name;
     if (e.isDirectory()) await walkDir(w, p, depth + 1);
     else if (e.isFile()) w.onFile(p);
     else if (e.isSymbolicLink()) await followLink(w, p, depth);

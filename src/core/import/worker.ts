@@ -5,7 +5,6 @@
  * transferable Float64Array of counts), which the importer's thread turns back into records for
  * less than a structured clone of objects costs it. The entry file (workerEntry.ts) is bundled on its own (dist/sources-worker.js).
  */
-import { parentPort } from 'node:worker_threads';
 import type { Tokens } from '../interaction';
 import type { Logger } from '../ports';
 import { ADAPTERS } from '../agents/registry';
@@ -14,6 +13,7 @@ import type { ParsedRecord, SourceId } from '../agents/types';
 import { unpriced } from '../agents/util';
 import { attribute } from '../agents/attribution';
 import { errorMessage } from '../errors';
+import { workerThreads } from '../lazy';
 
 export interface Job {
   seq: number;
@@ -165,7 +165,7 @@ const BATCH_RECORDS = 4000;
 const BATCH_FILES = 16;
 
 export function runWorker(): void {
-  const port = parentPort;
+  const port = workerThreads().parentPort;
   if (!port) throw new Error('runWorker: not in a worker thread');
   let entries: Entry[] = [];
   let pending: ParsedRecord[] = [];

@@ -14,12 +14,12 @@
  * Strings repeated across records (agent, source, project, model, …) go through one dictionary;
  * ids and timestamps are one text blob with UTF-16 offsets.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { INTERACTION_FIELDS, type Interaction, type Tokens } from '../interaction';
 import { LEDGER_FORMAT_VERSION } from './fileFormat';
+import { nodeCrypto, randomHex } from '../lazy';
 
 const MAGIC = 'ULC1';
 /** Bump when the snapshot layout or what decodeLine accepts changes: old snapshots are then ignored. */
@@ -67,7 +67,7 @@ interface Header {
 }
 
 export async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
-  const h = createHash('sha1');
+  const h = nodeCrypto().createHash('sha1');
   const headLen = Math.min(FINGERPRINT_SPAN, bytes);
   const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
   const head = Buffer.alloc(headLen);
@@ -412,7 +412,7 @@ export async function readWhole(file: string): Promise<Buffer> {
 /** Writes a snapshot atomically (temporary file + rename). */
 export async function writeSnapshot(cachePath: string, state: SegmentState, fh: FileHandle, ino: number): Promise<void> {
   const fp = await fingerprint(fh, state.bytes);
-  const tmp = `${cachePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${cachePath}.${process.pid}.${randomHex(4)}.tmp`;
   try {
     await fsp.writeFile(tmp, encode(state, ino, fp), { mode: 0o600 });
     await fsp.rename(tmp, cachePath);

@@ -36,7 +36,6 @@
 import { fstatSync, promises as fsp, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { UnmeteredError, errorMessage } from '../errors';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, tighten } from '../privateFs';
 import { moreComplete, type Interaction } from '../interaction';
@@ -45,6 +44,7 @@ import { readSnapshot, writeSnapshot, type SegmentState } from './cache';
 import type { Appended } from './rollup';
 import { decodeLine, encodeLine, HEADER_LINE, LEDGER_FORMAT_VERSION, SEGMENT_FILE, segmentOf, validateRecord } from './fileFormat';
 import { ADDED, KEPT, View } from './view';
+import { randomHex } from '../lazy';
 
 export { LEDGER_FORMAT_VERSION } from './fileFormat';
 
@@ -752,7 +752,7 @@ class FileLedger implements Ledger {
   private async createSegmentFile(seg: Segment): Promise<void> {
     if (statNow(seg.file)) return;
     await this.makeDirs();
-    const tmp = path.join(this.cacheDir, `${seg.name}.${process.pid}.${randomBytes(4).toString('hex')}.new`);
+    const tmp = path.join(this.cacheDir, `${seg.name}.${process.pid}.${randomHex(4)}.new`);
     try {
       await fsp.writeFile(tmp, HEADER_LINE, { flush: true, mode: PRIVATE_FILE_MODE });
       await fsp.link(tmp, seg.file).catch(async (e: NodeJS.ErrnoException) => {

@@ -25,7 +25,6 @@
  * does not apply the telemetry twin rule (twins.ts): while a telemetry copy is loose, a caller
  * answers from the records instead (answersAlone).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,6 +36,7 @@ import { fingerprint, readWhole } from './cache';
 import { hashId } from './view';
 import type { StoredCopies } from './index';
 import { dayOfIso } from '../time';
+import { randomHex, sha1Hex } from '../lazy';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
@@ -358,6 +358,8 @@ class RollupState {
   private slots: Uint32Array | null = null;
   linesRead = 0;
   malformed = 0;
+  /** No file of this zone was found: the first save removes what an older release left (legacyFile). */
+  private unsaved = false;
 
   private readonly dayOf: (iso: string) => string;
 
@@ -369,9 +371,19 @@ class RollupState {
     this.dayOf = dayOfIso(timeZone);
   }
 
+  /**
+   * One file per zone, named by the zone (its letters, digits, '_', '+' and '-' as they are, any other
+   * character as ~ and its code: rollup-Europe~2fParis.bin): no hash to compute, so no node:crypto to
+   * load on a re-run. The header names the zone too, and load() refuses another zone's file.
+   */
   private get file(): string {
-    const zone = createHash('sha1').update(this.timeZone).digest('hex').slice(0, 12);
+    const zone = this.timeZone.replace(/[^A-Za-z0-9_+-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`);
     return path.join(this.dir, 'cache', 'ledger', `rollup-${zone}.bin`);
+  }
+
+  /** Where releases before 0.2 kept this zone's rollup (a sha1 of the zone's name): removed once a rebuild replaces it. */
+  private get legacyFile(): string {
+    return path.join(this.dir, 'cache', 'ledger', `rollup-${sha1Hex(this.timeZone).slice(0, 12)}.bin`);
   }
   private segFile(name: string): string {
     return path.join(this.dir, 'ledger', `${name}.jsonl`);
@@ -663,6 +675,7 @@ class RollupState {
     try {
       buf = await readWhole(this.file);
     } catch {
+      this.unsaved = true;
       return 'no rollup saved yet';
     }
     try {
@@ -780,11 +793,13 @@ class RollupState {
       parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       size += pad + a.byteLength;
     }
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = `${this.file}.${process.pid}.${randomHex(4)}.tmp`;
     try {
       await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       await fsp.writeFile(tmp, Buffer.concat(parts, size), { mode: 0o600 });
       await fsp.rename(tmp, this.file);
+      if (this.unsaved) await fsp.rm(this.legacyFile, { force: true }).catch(() => {});
+      this.unsaved = false;
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       throw e;
