@@ -24,7 +24,8 @@ export interface ShapeCorpus {
 export async function ensureShape(shape: Shape, sizeMB: number): Promise<ShapeCorpus> {
   const root = path.resolve('.bench', 'cold', `${shape}-${sizeMB}mb`);
   const meta = path.join(root, 'meta.json');
-  if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8')) as ShapeCorpus;
+  // Kept with the absolute path of the checkout that generated it: the root is where it is now.
+  if (existsSync(meta)) return { ...(JSON.parse(readFileSync(meta, 'utf8')) as ShapeCorpus), root: path.join(root, 'claude') };
   rmSync(root, { recursive: true, force: true });
   const t0 = performance.now();
   // Long lines: 2,400 sessions per 862 MB of ~12 turns, each with a ~27 KB tool result on average:

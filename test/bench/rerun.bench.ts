@@ -66,7 +66,11 @@ const f0 = (x: number) => x.toFixed(0);
 async function ensureCorpus(shape: 'short' | 'long'): Promise<{ root: string; files: string[]; bytes: number }> {
   const root = path.join(BENCH, SCALE === 1 ? shape : `${shape}-x${SCALE}`);
   const meta = path.join(root, 'meta.json');
-  if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8'));
+  if (existsSync(meta)) {
+    // Kept with absolute paths, possibly of the checkout that generated it: taken as relative to where it is now.
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as { root: string; files: string[]; bytes: number };
+    return { ...m, root, files: m.files.map((f) => path.join(root, path.relative(m.root, f))) };
+  }
   rmSync(root, { recursive: true, force: true });
   const c = await generateClaudeCorpus({
     root: path.join(root, 'claude'),

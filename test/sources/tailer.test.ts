@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { LineSplitter, STATE_FILE } from '../../src/core/import';
@@ -101,6 +102,29 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', { 
     const t = await w.importer().scan();
     assert.equal(t.recordsParsed, 3);
     assert.ok(w.ledger.has('anthropic:n1'));
+  });
+
+  it('offsets saved by 0.1 (a sha1 of the first bytes) still tell an appended file from one rewritten in place', async () => {
+    writeFileSync(file, line('m1', 1) + '\n');
+    await w.importer().scan();
+    // What 0.1 saved as the head: the sha1 (node:crypto, an independent reference) of the first bytes, in hex.
+    const asSaved01 = () => {
+      const stateFile = path.join(w.dataDir, STATE_FILE);
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { files: Record<string, { head: string; headLen: number }> };
+      const entry = state.files[file];
+      entry.head = createHash('sha1').update(readFileSync(file).subarray(0, entry.headLen)).digest('hex');
+      writeFileSync(stateFile, JSON.stringify(state));
+    };
+    asSaved01();
+    appendFileSync(file, line('m2', 2) + '\n');
+    const s = await w.importer().scan();
+    assert.deepEqual([s.recordsParsed, s.written], [1, 1], 'only the appended line is read');
+
+    asSaved01();
+    const before = readFileSync(file, 'utf8');
+    writeFileSync(file, before.replace('"m1"', '"n1"') + line('m3', 3) + '\n');
+    const t = await w.importer().scan();
+    assert.deepEqual([t.recordsParsed, t.written], [3, 2], 'rewritten in place: read from the start (n1 and m3 are new)');
   });
 
   it('skips a 10 MB line that carries no usage without parsing it, and reads a 10 MB assistant line', async () => {

@@ -15,13 +15,12 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_FILE_MODE } from '../privateFs';
 import { writeFileAtomic } from '../lazy';
+import { Hash64 } from '../hash64';
 import { STATE_FILE } from './state';
 
 export const QUICK_FILE = 'sources-quick.json';
 const VERSION = 1;
 const MAX_FILE_BYTES = 4096;
-const NUMBER = new Float64Array(1);
-const WORDS = new Uint32Array(NUMBER.buffer);
 
 /** What a digest is taken of: a stat, or the offsets' record of one. */
 export interface FileIdentity {
@@ -32,51 +31,20 @@ export interface FileIdentity {
 }
 
 /**
- * A 64-bit digest in two 32-bit lanes (cyrb53's mixing: Math.imul and shifts, no allocation per
- * character). Not a defence against a crafted collision: one could only delay reading a file until
- * it changes again, never count anything twice or wrongly.
+ * The digest of the files found, in the order found (Hash64: not a defence against a crafted collision,
+ * which could only delay reading a file until it changes again, never count anything twice or wrongly).
  */
 export class QuickDigest {
-  private h1 = 0xdeadbeef ^ VERSION;
-  private h2 = 0x41c6ce57 ^ VERSION;
+  private readonly h = new Hash64(VERSION);
   files = 0;
 
   add(file: string, agent: string, id: FileIdentity): void {
-    this.text(file);
-    this.text(agent);
-    for (const x of [id.ino, id.dev, id.size, id.mtimeMs]) {
-      NUMBER[0] = x; // each number's 64 bits, as two 32-bit words
-      this.word(WORDS[0]!);
-      this.word(WORDS[1]!);
-    }
+    this.h.text(file).text(agent).number(id.ino).number(id.dev).number(id.size).number(id.mtimeMs);
     this.files++;
   }
 
-  private word(w: number): void {
-    this.h1 = Math.imul(this.h1 ^ w, 2654435761);
-    this.h2 = Math.imul(this.h2 ^ w, 1597334677);
-  }
-
-  private text(s: string): void {
-    let h1 = this.h1;
-    let h2 = this.h2;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-    }
-    // A separator no path holds, so ("ab", "c") and ("a", "bc") differ.
-    this.h1 = Math.imul(h1 ^ 0x10ffff, 2654435761);
-    this.h2 = Math.imul(h2 ^ 0x10ffff, 1597334677);
-  }
-
   value(): string {
-    let h1 = this.h1;
-    let h2 = this.h2;
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    const hex = (x: number) => (x >>> 0).toString(16).padStart(8, '0');
-    return `${this.files}:${hex(h1)}${hex(h2)}`;
+    return `${this.files}:${this.h.hex()}`;
   }
 }
 

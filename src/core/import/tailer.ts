@@ -17,6 +17,7 @@ import { MalformedLine } from '../agents/types';
 import { decompressBounded, ZstdLimitError, ZSTD_LIMITS } from './zstd';
 import { errorMessage } from '../errors';
 import { sha1Hex } from '../lazy';
+import { Hash64 } from '../hash64';
 
 export interface FileState {
   source: SourceId;
@@ -26,7 +27,10 @@ export interface FileState {
   mtimeMs: number;
   ino: number;
   dev: number;
-  /** sha1 of the first `headLen` bytes, to notice a file rewritten in place. */
+  /**
+   * A digest of the first `headLen` bytes, to notice a file rewritten in place: `h:` and a Hash64 (a
+   * sha1 in hex from releases before 0.2, still compared as one until the file is read again).
+   */
   head: string;
   headLen: number;
   /** Line number at `offset`, so diagnostics after a restart still name the right line. */
@@ -78,11 +82,17 @@ const CHUNK = 1 << 20;
 let shared: Buffer | null = null;
 const chunkBuffer = () => (shared ??= Buffer.allocUnsafe(CHUNK));
 
-function hashHead(fd: number, len: number): string {
+const HEAD_DIGEST = 'h:';
+/** The digest of a file's first bytes (a log's own bytes: nobody gains by crafting a collision with its earlier head). */
+const headDigest = (b: Uint8Array): string => HEAD_DIGEST + new Hash64().bytes(b).hex();
+const isLegacyHead = (head: string) => head !== '' && !head.startsWith(HEAD_DIGEST);
+
+/** The digest of the first `len` bytes, as `like` was taken: a legacy sha1 is compared as one. */
+function hashHead(fd: number, len: number, like = ''): string {
   if (len === 0) return '';
   const buf = Buffer.allocUnsafe(len);
   const n = readSync(fd, buf, 0, len, 0);
-  return sha1Hex(buf.subarray(0, n));
+  return isLegacyHead(like) ? sha1Hex(buf.subarray(0, n)) : headDigest(buf.subarray(0, n));
 }
 
 class Reporter {
@@ -176,7 +186,7 @@ async function readLines(
   rep: Reporter,
 ): Promise<FileUpdate> {
   let fromStart = !prev || prev.ino !== st.ino || prev.dev !== st.dev || st.size < prev.offset || st.size < prev.headLen;
-  if (!fromStart && prev && prev.headLen > 0 && hashHead(fd, prev.headLen) !== prev.head) fromStart = true;
+  if (!fromStart && prev && prev.headLen > 0 && hashHead(fd, prev.headLen, prev.head) !== prev.head) fromStart = true;
   const start = fromStart ? 0 : prev!.offset;
   const parser = adapter.createParser(file, fromStart ? undefined : prev!.parser);
   const batch = opts.batchSize ?? 5000;
@@ -200,7 +210,7 @@ async function readLines(
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     // The first chunk of a whole read already holds the head: hash it before the buffer is reused.
-    if (pos === 0) head = sha1Hex(buf.subarray(0, Math.min(n, HEAD_BYTES)));
+    if (pos === 0) head = headDigest(buf.subarray(0, Math.min(n, HEAD_BYTES)));
     pos += n;
     splitter.push(n === CHUNK ? buf : buf.subarray(0, n));
     if (out.length >= batch) {
@@ -219,7 +229,7 @@ async function readLines(
   const size = Math.max(st.size, pos);
   const headLen = Math.min(size, HEAD_BYTES);
   if (head === null || (start === 0 && headLen > Math.min(pos, HEAD_BYTES)))
-    head = !fromStart && prev && prev.headLen === headLen ? prev.head : hashHead(fd, headLen);
+    head = !fromStart && prev && prev.headLen === headLen && !isLegacyHead(prev.head) ? prev.head : hashHead(fd, headLen);
   return {
     state: {
       source: adapter.id,
@@ -325,7 +335,7 @@ function wholeState(adapter: SourceAdapter, st: Stats, data: Buffer, lines: numb
       mtimeMs: st.mtimeMs,
       ino: st.ino,
       dev: st.dev,
-      head: sha1Hex(data.subarray(0, headLen)),
+      head: headDigest(data.subarray(0, headLen)),
       headLen,
       lines,
       parser: parserState,
