@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writ
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { LineSplitter, STATE_FILE } from '../../src/core/import';
+import { LineSplitter, loadSourceState, saveSourceState, STATE_FILE } from '../../src/core/import';
 import { world, type World } from './helpers';
 
 /** A compact Claude Code assistant line. */
@@ -44,8 +44,7 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', { 
     assert.equal(first.recordsParsed, 2);
     const size = readFileSync(file).length;
     assert.equal(first.bytesRead, size);
-    const state = JSON.parse(readFileSync(path.join(w.dataDir, STATE_FILE), 'utf8'));
-    assert.equal(state.files[file].offset, size);
+    assert.equal((await loadSourceState(w.dataDir, w.logger)).get(file)?.offset, size);
 
     await w.restart();
     const unchanged = await w.importer().scan();
@@ -107,20 +106,19 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', { 
   it('offsets saved by 0.1 (a sha1 of the first bytes) still tell an appended file from one rewritten in place', async () => {
     writeFileSync(file, line('m1', 1) + '\n');
     await w.importer().scan();
-    // What 0.1 saved as the head: the sha1 (node:crypto, an independent reference) of the first bytes, in hex.
-    const asSaved01 = () => {
-      const stateFile = path.join(w.dataDir, STATE_FILE);
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { files: Record<string, { head: string; headLen: number }> };
-      const entry = state.files[file];
-      entry.head = createHash('sha1').update(readFileSync(file).subarray(0, entry.headLen)).digest('hex');
-      writeFileSync(stateFile, JSON.stringify(state));
+    // The offsets as 0.1 saved them: version 1 (an object per file), the head a sha1 (node:crypto, an
+    // independent reference) of the first bytes, in hex.
+    const asSaved01 = async () => {
+      const files = Object.fromEntries(await loadSourceState(w.dataDir, w.logger));
+      files[file].head = createHash('sha1').update(readFileSync(file).subarray(0, files[file].headLen)).digest('hex');
+      writeFileSync(path.join(w.dataDir, STATE_FILE), JSON.stringify({ version: 1, files }));
     };
-    asSaved01();
+    await asSaved01();
     appendFileSync(file, line('m2', 2) + '\n');
     const s = await w.importer().scan();
     assert.deepEqual([s.recordsParsed, s.written], [1, 1], 'only the appended line is read');
 
-    asSaved01();
+    await asSaved01();
     const before = readFileSync(file, 'utf8');
     writeFileSync(file, before.replace('"m1"', '"n1"') + line('m3', 3) + '\n');
     const t = await w.importer().scan();
@@ -178,6 +176,47 @@ describe('tailer: offsets, partial lines, truncation, replacement, restarts', { 
     assert.equal(s.recordsParsed, 1);
     assert.equal(s.written, 0);
     assert.ok(w.logger.lines.some((l) => l.includes(STATE_FILE) && l.includes('reading every agent log again')));
+  });
+});
+
+describe('the offsets file', { timeout: 60_000 }, () => {
+  it('keeps every field of every file, parser states and paths sharing prefixes; refuses a damaged column', async () => {
+    const w = await world();
+    try {
+      const state = (source: string, offset: number, parser?: unknown) => ({
+        source: source as 'claude-code',
+        offset,
+        size: offset + 7,
+        mtimeMs: 1796217934576.3464,
+        ino: 2 ** 40 + offset,
+        dev: 65024,
+        head: offset ? `h:${offset.toString(16).padStart(16, '0')}` : '',
+        headLen: Math.min(offset, 4096),
+        lines: offset % 97,
+        malformed: offset % 3,
+        ...(parser === undefined ? {} : { parser }),
+      });
+      const files = new Map([
+        ['/home/dev/.claude/projects/-home-dev-app/a.jsonl', state('claude-code', 10)],
+        ['/home/dev/.claude/projects/-home-dev-app/a.jsonl.bak/b.jsonl', state('claude-code', 0)],
+        ['/home/dev/.codex/sessions/2026/11/rollout-é.jsonl', state('codex', 123_456, { model: 'gpt-5-codex', turn: { id: 't1' } })],
+        ['/home/dev/.claude/projects/-home-dev-app/a', state('claude-code', 5)],
+        ['C:\\Users\\dev\\x.jsonl', state('pi', 1)],
+      ]);
+      await saveSourceState(w.dataDir, files);
+      assert.deepEqual(await loadSourceState(w.dataDir, w.logger), files);
+
+      const text = readFileSync(path.join(w.dataDir, STATE_FILE), 'utf8');
+      const v = JSON.parse(text) as { offset: number[] };
+      v.offset.pop();
+      writeFileSync(path.join(w.dataDir, STATE_FILE), JSON.stringify(v));
+      assert.equal((await loadSourceState(w.dataDir, w.logger)).size, 0);
+      assert.ok(
+        w.logger.lines.some((l) => l.includes('column "offset": expected 5 values') && l.includes('reading every agent log again')),
+      );
+    } finally {
+      await w.cleanup();
+    }
   });
 });
 
