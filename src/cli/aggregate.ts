@@ -1,5 +1,5 @@
-/** Reports answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
-import { entriesOf } from '../core/aggregate/entries';
+/** Commands answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
+import { entriesOf, type Entry } from '../core/aggregate/entries';
 import { periodViewOf } from '../core/aggregate/views';
 import { answersAlone, RollupIndex } from '../core/ledger/rollup';
 import type { Logger } from '../core/ports';
@@ -7,10 +7,31 @@ import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { PeriodView, ViewJson, ViewOptions } from '../core/report/views';
 
 /**
- * A daily, weekly or monthly view from the rollup of the view's zone (`held`, when the caller has it
+ * The rollup of `timeZone` as aggregate entries, brought up to date (`held`, when the caller has it
  * open in that zone); null when it cannot be read or cannot answer alone (answersAlone), and the
  * caller reads the records instead.
  */
+export async function entriesFromRollup(
+  dataDir: string,
+  prices: PriceTable,
+  timeZone: string,
+  logger: Logger,
+  held?: RollupIndex,
+): Promise<Entry[] | null> {
+  try {
+    const index = held?.timeZone === timeZone ? held : new RollupIndex({ dir: dataDir, timeZone });
+    await index.refresh();
+    const rollup = index.rollup();
+    if (!answersAlone(rollup)) return null;
+    // Loose records are those whose price follows the settings: priced now, as every command shows them.
+    return entriesOf(rollup, currentlyPriced(rollup.loose, prices), timeZone);
+  } catch (e) {
+    logger.warn(`the ledger's rollup could not be read (${(e as Error).message}); reading every record instead`);
+    return null;
+  }
+}
+
+/** A daily, weekly or monthly view from the rollup of the view's zone; null as entriesFromRollup. */
 export async function periodViewFromRollup(
   dataDir: string,
   prices: PriceTable,
@@ -18,16 +39,6 @@ export async function periodViewFromRollup(
   logger: Logger,
   held?: RollupIndex,
 ): Promise<ViewJson | null> {
-  try {
-    const index = held?.timeZone === o.timeZone ? held : new RollupIndex({ dir: dataDir, timeZone: o.timeZone });
-    await index.refresh();
-    const rollup = index.rollup();
-    if (!answersAlone(rollup)) return null;
-    // Loose records are those whose price follows the settings: priced now, as every command shows them.
-    const entries = entriesOf(rollup, currentlyPriced(rollup.loose, prices), o.timeZone);
-    return entries && periodViewOf(entries, o);
-  } catch (e) {
-    logger.warn(`the ledger's rollup could not be read (${(e as Error).message}); reading every record instead`);
-    return null;
-  }
+  const entries = await entriesFromRollup(dataDir, prices, o.timeZone, logger, held);
+  return entries && periodViewOf(entries, o);
 }

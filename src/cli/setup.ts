@@ -15,6 +15,13 @@ import { plural } from './args';
 import type { CliContext } from './context';
 import { progressLine } from './progress';
 import { importAgentLogs, type ImportSummary } from './scan';
+import { logCountsOf } from '../core/aggregate/sources';
+
+/** The import status's per-agent counts from the rollup (log records are never telemetry twins: exact either way). */
+async function logCountsFrom(rollup: RollupIndex) {
+  await rollup.refresh();
+  return logCountsOf(rollup.rollup());
+}
 
 export interface CliSettings {
   budgetNanos: number | null;
@@ -96,7 +103,10 @@ export interface Opened {
  * Opens the ledger and, unless `scan` is false, first imports what the agents' logs gained since the
  * last run (everything, on a fresh machine), so the figures include the latest interactions.
  */
-export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?: number; tz?: string; lazy?: boolean }): Promise<Opened> {
+export async function openForCli(
+  ctx: CliContext,
+  opts: { scan: boolean; budget?: number; tz?: string; lazy?: boolean; sources?: boolean },
+): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
   // lazy: a command answered from the rollup reads no record unless the import has news to store.
   // Its id index lets the import store news without reading the ledger's records either.
@@ -122,7 +132,9 @@ export async function openForCli(ctx: CliContext, opts: { scan: boolean; budget?
         logger: ctx.logger,
         sources: settings.sources,
         onProgress: progress.update,
-        sourcesInSummary: !opts.lazy,
+        // Per-agent status counts the ledger's records, unless the rollup (lazy) counts them.
+        sourcesInSummary: !opts.lazy || !!opts.sources,
+        logCounts: rollup && (() => logCountsFrom(rollup)),
       }));
       progress.done();
       if (summary.written > 0)

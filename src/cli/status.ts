@@ -12,6 +12,10 @@ import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecor
 import { budgetsOver, evaluateBudgets } from '../core/budgets/evaluate';
 import { budgetsJson, budgetsText, checkJson } from './budgets';
 import { agentLabel, latestLimits, limitsLines, type AgentLimits } from '../core/plans';
+import { LIMITS_FRESH_MS } from '../core/plans/view';
+import { meterOf } from '../core/aggregate/meter';
+import { spendsOf } from '../core/aggregate/budgets';
+import { entriesFromRollup } from './aggregate';
 
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('status')!, args);
@@ -19,9 +23,23 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
   const budget = numberArg('budget', values.budget as string | undefined, 0, 1_000_000);
   const threshold = numberArg('threshold', values.threshold as string | undefined, 1, 1000);
   if (threshold !== undefined && !values.check) throw new UsageError('--threshold: only with --check (e.g. --check --threshold 80)');
-  const { settings, ledger, records, imported } = await openForCli(ctx, { scan: !values['no-scan'], tz, budget });
+  const { settings, ledger, prices, records, imported, rollup } = await openForCli(ctx, {
+    scan: !values['no-scan'],
+    tz,
+    budget,
+    lazy: true,
+    sources: true,
+  });
   try {
-    const budgets = evaluateBudgets(records(), { now: ctx.clock.now(), timeZone: settings.timeZone, settings: settings.budgets });
+    const now = ctx.clock.now();
+    // From the rollup: no record is read unless it cannot answer (then every record, as before).
+    const entries = await entriesFromRollup(ctx.dataDir, prices, settings.timeZone, ctx.logger, rollup);
+    if (!entries) await ledger.load();
+    const budgets = evaluateBudgets(entries ? spendsOf(entries) : records(), {
+      now,
+      timeZone: settings.timeZone,
+      settings: settings.budgets,
+    });
     if (values.check) {
       const pct = threshold ?? 100;
       ctx.stdout.write(
@@ -31,9 +49,11 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
       );
       return budgetsOver(budgets, pct).length > 0 ? EXIT.overBudget : EXIT.ok;
     }
-    const now = ctx.clock.now();
-    const m = computeMeter(records(), { now, timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
-    const limits = latestLimits(records(), now);
+    const meterOptions = { now, timeZone: settings.timeZone, budgetNanos: settings.budgetNanos };
+    const m = entries ? meterOf(entries, meterOptions) : computeMeter(records(), meterOptions);
+    // Plan limits are carried by recent records only: the rollup keeps those whole.
+    const recent = entries && rollup ? await rollup.recentRecords(new Date(now - LIMITS_FRESH_MS).toISOString()) : records();
+    const limits = latestLimits(recent, now);
     const sources = imported?.sources ?? [];
     ctx.stdout.write(
       values.json
