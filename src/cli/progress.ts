@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { ImportProgress } from '../core/import';
 import { grouped } from '../core/money';
+import { monotonicMs } from '../core/ports';
 
 export interface ProgressLine {
   update: (p: ImportProgress) => void;
@@ -20,7 +21,7 @@ const CLEAR = '\r\x1b[K';
 export function progressLine(
   stderr: Writable & { isTTY?: boolean; columns?: number },
   env: NodeJS.ProcessEnv,
-  now: () => number = () => Number(process.hrtime.bigint()) / 1e6,
+  now: () => number = monotonicMs,
 ): ProgressLine {
   const started = now();
   if (!stderr.isTTY || env.CI || env.TERM === 'dumb') return { update() {}, done() {} };

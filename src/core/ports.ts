@@ -9,6 +9,12 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Milliseconds from an arbitrary start, never going back: for durations and time slices. performance.now()
+ * without its module, whose first use loads perf_hooks (~5–15 ms of a re-run).
+ */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export function fixedClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
   let t = Date.parse(iso);
   return { now: () => t, set: (s) => (t = Date.parse(s)), advance: (ms) => (t += ms) };

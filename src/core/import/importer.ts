@@ -9,7 +9,7 @@ import { statSync, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs'
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../interaction';
-import type { Logger } from '../ports';
+import { monotonicMs, type Logger } from '../ports';
 import type { Recorder } from '../record/recorder';
 import { ADAPTERS } from '../agents/registry';
 import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from '../agents/sourceSettings';
@@ -123,8 +123,6 @@ export interface Disposable {
 }
 
 const SQLITE_SIDE_FILE = /-(wal|journal)$/;
-/** performance.now() without its module: the first use of the global loads perf_hooks (~5–15 ms of a re-run). */
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 interface Tally {
   filesRead: number;

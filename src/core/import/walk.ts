@@ -13,6 +13,7 @@
  */
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
+import { monotonicMs as now } from '../ports';
 
 export interface WalkLimits {
   /** Folder levels below the root (default 16). */
@@ -39,7 +40,6 @@ const DEFAULT_WALK_ENTRIES = 500_000;
 const MAX_SKIPPED_KEPT = 100;
 /** Work between two turns of the event loop. */
 const SLICE_MS = 10;
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 interface Walk {
   root: string;
