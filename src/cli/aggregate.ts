@@ -8,8 +8,9 @@ import type { PeriodView, ViewJson, ViewOptions } from '../core/report/views';
 
 /**
  * The rollup of `timeZone` as aggregate entries, brought up to date (`held`, when the caller has it
- * open in that zone); null when it cannot be read or cannot answer alone (answersAlone), and the
- * caller reads the records instead.
+ * open in that zone); null when it cannot be read, cannot answer alone (answersAlone) or counted
+ * malformed ledger lines, and the caller reads the records instead: that read names each damaged line
+ * (file and line number), which the rollup only counts.
  */
 export async function entriesFromRollup(
   dataDir: string,
@@ -20,9 +21,9 @@ export async function entriesFromRollup(
 ): Promise<Entry[] | null> {
   try {
     const index = held?.timeZone === timeZone ? held : new RollupIndex({ dir: dataDir, timeZone });
-    await index.refresh();
+    const stats = await index.refresh();
     const rollup = index.rollup();
-    if (!answersAlone(rollup)) return null;
+    if (!answersAlone(rollup) || stats.malformedLines > 0) return null;
     // Loose records are those whose price follows the settings: priced now, as every command shows them.
     return entriesOf(rollup, currentlyPriced(rollup.loose, prices), timeZone);
   } catch (e) {

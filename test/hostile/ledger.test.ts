@@ -91,12 +91,13 @@ describe('hostile ledger: huge lines', { timeout: 180_000 }, () => {
     for (const cmd of [
       ['report', '--json', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30'],
       ['status', '--json', '--no-scan'],
+      ['daily', '--json', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30'],
     ]) {
       const r = runCli(home, cmd);
       assert.equal(r.error, undefined, `${cmd[0]} finished within the timeout`);
       assert.equal(r.code, 0, `${cmd[0]}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`${file.replace(/[/\\.]/g, '\\$&')}:3: a line of ${600 * MB} bytes is longer than`));
-      if (cmd[0] === 'report') assert.deepEqual([reportTotals(r.stdout).interactions, reportTotals(r.stdout).costUSD], [2, 0.0498006]);
+      if (cmd[0] !== 'status') assert.deepEqual([reportTotals(r.stdout).interactions, reportTotals(r.stdout).costUSD], [2, 0.0498006]);
     }
   });
 
