@@ -16,9 +16,15 @@ export class Hash64 {
     this.h2 = 0x41c6ce57 ^ seed;
   }
 
+  /**
+   * A whole 32-bit word: after the multiplication the high half is folded into the low, as a change in
+   * a word's top bits would otherwise only ever reach the top bits (a multiplication carries upward).
+   */
   private word(w: number): void {
-    this.h1 = Math.imul(this.h1 ^ w, 2654435761);
-    this.h2 = Math.imul(this.h2 ^ w, 1597334677);
+    const h1 = Math.imul(this.h1 ^ w, 2654435761);
+    const h2 = Math.imul(this.h2 ^ w, 1597334677);
+    this.h1 = h1 ^ (h1 >>> 15);
+    this.h2 = h2 ^ (h2 >>> 15);
   }
 
   /** A string, then a separator no string holds, so ("ab", "c") and ("a", "bc") differ. */
@@ -36,10 +42,20 @@ export class Hash64 {
     return this;
   }
 
+  /** Bytes four at a time (a log's first 4 KB: a quarter of the multiplications), then the last few. */
   bytes(b: Uint8Array): this {
     let h1 = this.h1;
     let h2 = this.h2;
-    for (let i = 0; i < b.length; i++) {
+    const whole = b.length & ~3;
+    let i = 0;
+    for (; i < whole; i += 4) {
+      const c = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+      h1 ^= h1 >>> 15; // as in word()
+      h2 ^= h2 >>> 15;
+    }
+    for (; i < b.length; i++) {
       const c = b[i]!;
       h1 = Math.imul(h1 ^ c, 2654435761);
       h2 = Math.imul(h2 ^ c, 1597334677);
