@@ -105,7 +105,15 @@ function toColumns(files: Map<string, FileState>): Columns {
     let si = sourceIndex.get(s.source);
     if (si === undefined) sourceIndex.set(s.source, (si = c.sources.push(s.source) - 1));
     c.source.push(si);
-    for (const col of NUMBER_COLUMNS) c[col].push(s[col]);
+    // Field by field, not through NUMBER_COLUMNS: a property named by a variable was half the save's time.
+    c.offset.push(s.offset);
+    c.size.push(s.size);
+    c.mtimeMs.push(s.mtimeMs);
+    c.ino.push(s.ino);
+    c.dev.push(s.dev);
+    c.headLen.push(s.headLen);
+    c.lines.push(s.lines);
+    c.malformed.push(s.malformed);
     c.head.push(s.head);
     if (s.parser !== undefined) c.parser[i] = s.parser;
   });
@@ -127,15 +135,26 @@ function fromColumns(c: Columns): Map<string, FileState> {
   const head = column('head', isString);
   const sources = Array.isArray(c.sources) && c.sources.every(isString) ? c.sources : null;
   const source = column('source', (x): x is number => isNumber(x) && sources !== null && sources[x] !== undefined);
-  const nums = NUMBER_COLUMNS.map((name) => column(name, isNumber));
+  const [offset, size, mtimeMs, ino, dev, headLen, lines, malformed] = NUMBER_COLUMNS.map<number[]>((name) => column(name, isNumber));
   const parser = typeof c.parser === 'object' && c.parser !== null ? c.parser : {};
   const out = new Map<string, FileState>();
   let prev = '';
   for (let i = 0; i < n; i++) {
     const p = prev.slice(0, prefix[i]) + suffix[i];
     prev = p;
-    const s = { source: sources![source[i]!] as SourceId, head: head[i]! } as FileState;
-    NUMBER_COLUMNS.forEach((name, j) => (s[name] = nums[j]![i]!));
+    // One object literal, one shape for every file: V8 builds these fastest.
+    const s: FileState = {
+      source: sources![source[i]!] as SourceId,
+      offset: offset![i]!,
+      size: size![i]!,
+      mtimeMs: mtimeMs![i]!,
+      ino: ino![i]!,
+      dev: dev![i]!,
+      head: head[i]!,
+      headLen: headLen![i]!,
+      lines: lines![i]!,
+      malformed: malformed![i]!,
+    };
     const ps = parser[i];
     if (ps !== undefined) s.parser = ps;
     out.set(p, s);
