@@ -7,7 +7,7 @@
 //   node test/run.mjs --real     only the real-inference suites (need UNMETERED_LLAMA_SERVER: see test/real/README.md)
 //   node test/run.mjs --all      all four
 //   node test/run.mjs FILTER     only files whose path contains FILTER
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -103,7 +103,10 @@ function keepDurations(file) {
     return; // the run ended before its reporter did: keep the old figures
   }
   mkdirSync(path.dirname(DURATIONS), { recursive: true });
-  writeFileSync(DURATIONS, JSON.stringify({ ...recordedDurations(), ...ran }, null, 1) + '\n');
+  // Written whole and renamed: two runs in one checkout never leave half a file.
+  const tmp = `${DURATIONS}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ ...recordedDurations(), ...ran }, null, 1) + '\n');
+  renameSync(tmp, DURATIONS);
 }
 
 let runFiles = files;
