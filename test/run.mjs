@@ -105,7 +105,9 @@ function keepDurations(file) {
   mkdirSync(path.dirname(DURATIONS), { recursive: true });
   // Written whole and renamed: two runs in one checkout never leave half a file.
   const tmp = `${DURATIONS}.${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ ...recordedDurations(), ...ran }, null, 1) + '\n');
+  // Only this run's suite files: a shard that failed to load is reported under its own (temporary) name.
+  const mine = Object.fromEntries(Object.entries(ran).filter(([f, ms]) => files.includes(f) && Number.isFinite(ms)));
+  writeFileSync(tmp, JSON.stringify({ ...recordedDurations(), ...mine }, null, 1) + '\n');
   renameSync(tmp, DURATIONS);
 }
 
