@@ -4,6 +4,7 @@
 // output streams as it comes; each check's output is printed whole when it ends, and the run closes with
 // a line per section and the unit suites' counts. Exits non-zero when any section failed.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +16,14 @@ function section(title, cmd, args, live) {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The unit suites are the long pole: the checks take the cores only when the suites leave them idle.
+    if (!live && child.pid) {
+      try {
+        os.setPriority(child.pid, 10);
+      } catch {
+        // not allowed here: the checks then share the cores evenly
+      }
+    }
     const kept = [];
     child.stdout.on('data', (b) => {
       if (live) process.stdout.write(b);

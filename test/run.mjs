@@ -7,7 +7,7 @@
 //   node test/run.mjs --real     only the real-inference suites (need UNMETERED_LLAMA_SERVER: see test/real/README.md)
 //   node test/run.mjs --all      all four
 //   node test/run.mjs FILTER     only files whose path contains FILTER
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -64,6 +64,53 @@ const ceiling = long ? 600_000 : 120_000;
 // A file that says `// test/run.mjs: own process` gets a shard of its own; UNMETERED_TEST_ISOLATE=1 gives
 // every file its own, to rule out one file disturbing another.
 const SHARDS = 8;
+// Each unit file's duration in the previous runs, kept by test/durations-reporter.mjs: the shards are balanced by
+// them (longest first, each to the lightest shard), so no shard holds two of the heavy files while another ends
+// early. A file with no recorded duration counts as the median one; with none recorded at all, every file costs
+// the same and the shards are dealt round-robin.
+const DURATIONS = path.join('.cache', 'test-durations.json');
+
+function recordedDurations() {
+  try {
+    const d = JSON.parse(readFileSync(DURATIONS, 'utf8'));
+    return d && typeof d === 'object' && !Array.isArray(d) ? d : {};
+  } catch {
+    return {};
+  }
+}
+
+function balanced(list, n) {
+  const known = recordedDurations();
+  const costs = list.map((f) => known[f]).filter((ms) => Number.isFinite(ms) && ms >= 0);
+  const median = costs.length > 0 ? costs.sort((a, b) => a - b)[Math.floor(costs.length / 2)] : 1;
+  const cost = (f) => (Number.isFinite(known[f]) && known[f] >= 0 ? known[f] : median);
+  const groups = Array.from({ length: n }, () => ({ files: [], load: 0 }));
+  // A stable sort: equal costs keep path order, and the lightest shard is the first of equals.
+  for (const f of [...list].sort((a, b) => cost(b) - cost(a))) {
+    const g = groups.reduce((min, x) => (x.load < min.load ? x : min));
+    g.files.push(f);
+    g.load += cost(f);
+  }
+  return groups.map((g) => g.files);
+}
+
+/** Keeps this run's durations (a filtered run updates only its own files). */
+function keepDurations(file) {
+  let ran;
+  try {
+    ran = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return; // the run ended before its reporter did: keep the old figures
+  }
+  mkdirSync(path.dirname(DURATIONS), { recursive: true });
+  // Written whole and renamed: two runs in one checkout never leave half a file.
+  const tmp = `${DURATIONS}.${process.pid}`;
+  // Only this run's suite files: a shard that failed to load is reported under its own (temporary) name.
+  const mine = Object.fromEntries(Object.entries(ran).filter(([f, ms]) => files.includes(f) && Number.isFinite(ms)));
+  writeFileSync(tmp, JSON.stringify({ ...recordedDurations(), ...mine }, null, 1) + '\n');
+  renameSync(tmp, DURATIONS);
+}
+
 let runFiles = files;
 let fileCeiling = ceiling;
 let shardDir = null;
@@ -71,8 +118,7 @@ if (mode === 'unit') {
   const isolate = Boolean(process.env.UNMETERED_TEST_ISOLATE);
   const own = files.filter((f) => isolate || readFileSync(f, 'utf8').includes('// test/run.mjs: own process'));
   const shared = files.filter((f) => !own.includes(f));
-  const groups = Array.from({ length: Math.min(SHARDS, shared.length) }, () => []);
-  shared.forEach((f, i) => groups[i % groups.length].push(f));
+  const groups = balanced(shared, Math.min(SHARDS, shared.length));
   groups.push(...own.map((f) => [f]));
   shardDir = path.join('.cache', 'test-shards', String(process.pid));
   mkdirSync(shardDir, { recursive: true });
@@ -88,10 +134,22 @@ if (mode === 'unit') {
   fileCeiling = ceiling * Math.max(...groups.map((g) => g.length)) + 60_000;
 }
 
+// node:test's own choice of reporter (spec on a terminal, else TAP), and beside it the durations of the shards' files.
+const reporters = shardDir
+  ? [
+      `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+      '--test-reporter-destination=stdout',
+      '--test-reporter=./test/durations-reporter.mjs',
+      `--test-reporter-destination=${path.join(shardDir, 'durations.json')}`,
+    ]
+  : [];
 const r = spawnSync(
   process.execPath,
-  ['--require', './test/ts-hook.cjs', '--test', ...concurrency, `--test-timeout=${fileCeiling}`, ...runFiles],
+  ['--require', './test/ts-hook.cjs', '--test', ...concurrency, `--test-timeout=${fileCeiling}`, ...reporters, ...runFiles],
   { stdio: 'inherit' },
 );
-if (shardDir) rmSync(shardDir, { recursive: true, force: true });
+if (shardDir) {
+  if (!long) keepDurations(path.join(shardDir, 'durations.json')); // the longer fuzz runs would skew them
+  rmSync(shardDir, { recursive: true, force: true });
+}
 process.exit(r.status ?? 1);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { chatPromptTokens, countTokens, encodingFor, loadTokenizer, loadedTokenizer, disposeTokenizers } from '../../src/core/tokens';
 
 test('encodingFor: OpenAI current families use o200k_base, everything else cl100k_base', () => {
@@ -55,7 +56,8 @@ test('tiktoken is not loaded until something is counted', () => {
       if (!loaded()) throw new Error('tiktoken not loaded after counting');
       process.stdout.write(String(n));
     });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+  // TypeScript loaded by the suites' own hook (test/ts-hook.cjs), which loads nothing else.
+  const r = spawnSync(process.execPath, ['--require', path.join(__dirname, '..', 'ts-hook.cjs'), '-e', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '2');
 });
