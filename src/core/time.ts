@@ -70,16 +70,50 @@ export interface Parts {
   second: number;
 }
 
+function utcParts(ms: number): Parts {
+  const d = new Date(ms);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
+}
+
+/**
+ * Per zone and UTC hour: the zone's offset from UTC when it is the same at the hour's first and last
+ * millisecond (then it holds for the whole hour: no zone changes its offset twice within one), else
+ * null. Intl's formatToParts once per record was most of a record-based view's time in a zone other
+ * than UTC or the machine's; an hour's records now cost it twice.
+ */
+const hourOffsets = new Map<string, number | null>();
+const MAX_HOUR_OFFSETS = 200_000;
+
 function parts(ms: number, timeZone: string): Parts {
   if (ms >= DATE_MIN && ms <= DATE_MAX) {
-    if (isUtc(timeZone)) {
-      const d = new Date(ms);
-      const [year, month, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
-      return { year, month, day, hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
-    }
+    if (isUtc(timeZone)) return utcParts(ms);
     if (isDateLocal(timeZone)) return dateParts(ms);
+    const hour = Math.floor(ms / 3_600_000);
+    const key = `${timeZone}\u0000${hour}`;
+    let offset = hourOffsets.get(key);
+    if (offset === undefined) {
+      const start = hour * 3_600_000;
+      const first = intlOffset(start, timeZone);
+      offset = first === intlOffset(start + 3_599_999, timeZone) ? first : null;
+      if (hourOffsets.size >= MAX_HOUR_OFFSETS) hourOffsets.clear();
+      hourOffsets.set(key, offset);
+    }
+    if (offset !== null) return utcParts(ms + offset);
   }
   return intlParts(ms, timeZone);
+}
+
+/** The zone's offset from UTC at an instant by Intl, in ms (whole seconds: the parts have no finer). */
+function intlOffset(ms: number, timeZone: string): number {
+  const p = intlParts(ms, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
 }
 
 /** The calendar parts of an instant by Date's local getters (the process's own zone). */

@@ -155,3 +155,40 @@ test("a zone noted as the process's is asked of Intl again once TZ changes, and 
     else process.env.TZ = tz0;
   }
 });
+
+test("a zone's calendar from its offset per hour is Intl's own, at random instants and every 5 minutes around offset changes", () => {
+  noteDateLocalZone(null); // every zone here goes through the per-hour offsets, none through Date's getters
+  const zones = [
+    'Europe/Berlin',
+    'America/New_York',
+    'Australia/Lord_Howe', // a 30-minute DST shift
+    'Asia/Kathmandu', // +05:45
+    'America/St_Johns', // −03:30 / −02:30
+    'Pacific/Chatham', // +12:45 / +13:45
+    'Europe/Dublin', // "negative" DST in the tz database
+    'Africa/Casablanca', // DST suspended each Ramadan
+    'Europe/Amsterdam', // +00:19:32 local mean time until 1937
+    'Pacific/Apia', // skipped 2011-12-30 whole
+  ];
+  const two = (n: number) => String(n).padStart(2, '0');
+  const expected = (ms: number, zone: string) => {
+    const p = intlParts(ms, zone); // Intl itself: the reference
+    return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
+  };
+  let seed = 7;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const from = Date.UTC(1901, 0, 1);
+  const to = Date.UTC(2099, 0, 1);
+  for (const zone of zones) {
+    const instants: number[] = [];
+    for (let i = 0; i < 400; i++) instants.push(Math.floor(from + random() * (to - from)));
+    // Every 5 minutes (and a second either side) through each day of 2026 whose offset changes.
+    for (let day = Date.UTC(2026, 0, 1); day < Date.UTC(2027, 0, 1); day += 86_400_000)
+      if (expected(day, zone).slice(11) !== expected(day + 86_400_000, zone).slice(11))
+        for (let t = day - 86_400_000; t < day + 2 * 86_400_000; t += 300_000) instants.push(t - 1000, t, t + 1000);
+    for (const ms of instants) {
+      assert.equal(localDateTime(ms, zone), expected(ms, zone), `${zone} at ${new Date(ms).toISOString()}`);
+      assert.equal(localDay(ms, zone), expected(ms, zone).slice(0, 10));
+    }
+  }
+});
