@@ -585,7 +585,7 @@ class RollupState {
 
   private push(h: number, segNo: number, at: number, place: number): void {
     if (this.count === this.hash.length) {
-      const n = this.count * 2;
+      const n = Math.max(1024, this.count * 2);
       this.hash = grow(this.hash, new Uint32Array(n));
       this.seg = grow(this.seg, new Uint32Array(n));
       this.off = grow(this.off, new Float64Array(n));
@@ -724,23 +724,12 @@ class RollupState {
     }
     const n = h.ids;
     this.count = n;
-    const cap = Math.max(1024, n);
-    this.hash = grow(
-      take((b, a, m) => new Uint32Array(b, a, m), n, 4),
-      new Uint32Array(cap),
-    );
-    this.seg = grow(
-      take((b, a, m) => new Uint32Array(b, a, m), n, 4),
-      new Uint32Array(cap),
-    );
-    this.off = grow(
-      take((b, a, m) => new Float64Array(b, a, m), n, 8),
-      new Float64Array(cap),
-    );
-    this.cell = grow(
-      take((b, a, m) => new Int32Array(b, a, m), n, 4),
-      new Int32Array(cap),
-    );
+    // The id index is viewed where the file holds it, not copied: a report never reads it, and the
+    // first id stored copies it into room to grow (push).
+    this.hash = take((b, a, m) => new Uint32Array(b, a, m), n, 4);
+    this.seg = take((b, a, m) => new Uint32Array(b, a, m), n, 4);
+    this.off = take((b, a, m) => new Float64Array(b, a, m), n, 8);
+    this.cell = take((b, a, m) => new Int32Array(b, a, m), n, 4);
     for (const line of h.loose) {
       const p = decodeLine(line);
       if (p.kind === 'record') this.loose.set(p.record.id, p.record);
