@@ -239,7 +239,8 @@ export class Importer {
     try {
       for (const [file, adapter] of this.known) {
         if (done.has(file)) continue;
-        await this.readOne(file, adapter, tally);
+        // A file as its offsets left it (the stat taken this scan): nothing to read, and no await for it.
+        if (!this.unchangedFile(file, adapter)) await this.readOne(file, adapter, tally);
         done.add(file);
         progress();
         // Reads are synchronous: hand the event loop back every few milliseconds (an editor runs
@@ -506,6 +507,16 @@ export class Importer {
       if (bytes >= parallelMinBytes) return true;
     }
     return false;
+  }
+
+  /** Whether this scan's stat of `file` is the one its offsets hold (readFileUpdate's quick check, without the call). */
+  private unchangedFile(file: string, adapter: SourceAdapter): boolean {
+    const st = this.sized.get(file);
+    const prev = this.offsets.get(file);
+    if (!st || !prev || !st.isFile() || adapter.readMode(file) === 'sqlite') return false;
+    if (prev.ino !== st.ino || prev.dev !== st.dev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) return false;
+    this.sized.delete(file);
+    return true;
   }
 
   private async readOne(file: string, adapter: SourceAdapter, tally: Tally): Promise<void> {
