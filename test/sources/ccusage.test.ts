@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Interaction } from '../../src/core/interaction';
@@ -25,15 +25,27 @@ import { world, type World } from './helpers';
  * without a Node start of about 0.2 CPU-s per run. Where no native build is installed, the launcher.
  */
 const CCUSAGE = ((): string => {
+  const launcher = path.join(__dirname, '../../node_modules/.bin/ccusage');
   const arch = process.arch === 'arm64' || process.arch === 'x64' ? process.arch : null;
   const exe = process.platform === 'win32' ? 'ccusage.exe' : 'ccusage';
+  let native: string;
   try {
-    if (arch && ['linux', 'darwin', 'win32'].includes(process.platform))
-      return require.resolve(`@ccusage/ccusage-${process.platform}-${arch}/bin/${exe}`);
+    if (!arch || !['linux', 'darwin', 'win32'].includes(process.platform)) return launcher;
+    native = require.resolve(`@ccusage/ccusage-${process.platform}-${arch}/bin/${exe}`);
   } catch {
-    // not installed for this platform
+    return launcher; // not installed for this platform
   }
-  return path.join(__dirname, '../../node_modules/.bin/ccusage');
+  const runnable = () => {
+    try {
+      accessSync(native, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // npm installs the binary without its execute bit; the launcher sets it on its first run (ensureNativeBinaryExecutable in ccusage/src/cli.js).
+  if (!runnable()) spawnSync(launcher, ['--version'], { stdio: 'ignore', timeout: 60_000 });
+  return runnable() ? native : launcher;
 })();
 const CLAUDE_ONLY = normaliseSourceSettings({
   codex: { enabled: false },
