@@ -249,13 +249,14 @@ export class VSCodeSession {
       path.join(dirs.userData, 'User', 'settings.json'),
       JSON.stringify(
         {
-          // Keep the first paint quiet and predictable: no welcome page, no tips, no telemetry prompt.
+          // Keep the first paint quiet and predictable: no welcome page, no telemetry prompt, no updates.
+          // Written as VS Code keeps them: it migrates older forms (extensions.autoUpdate false, with
+          // extensions.autoCheckUpdates and workbench.tips.enabled) into this by rewriting settings.json
+          // after start-up, at a moment a loaded machine makes late (a telemetry test saw it land mid-test).
           'workbench.startupEditor': 'none',
-          'workbench.tips.enabled': false,
           'workbench.secondarySideBar.defaultVisibility': 'hidden',
           'telemetry.telemetryLevel': 'off',
-          'extensions.autoUpdate': false,
-          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': 'off',
           'update.mode': 'none',
           ...opts.settings,
         },
@@ -394,10 +395,22 @@ export class VSCodeSession {
         .locator('.monaco-workbench')
         .click({ position: { x: 700, y: 300 } })
         .catch(() => {});
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ timeout: UI_TIMEOUT_MS });
-    await input.fill(`>${title}`);
+    // Twice at most: a menu still closing (a chat picker's) can leave the palette inert, then hide it; Escape
+    // clears what is open, as a person would before trying again.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('F1');
+      try {
+        await input.waitFor({ timeout: UI_TIMEOUT_MS });
+        await input.fill(`>${title}`, { timeout: 10_000 });
+        break;
+      } catch (err) {
+        if (attempt === 2) throw err;
+        log(`runCommand ${title}: the palette was not ready (${(err as Error).message.split('\n')[0]}); Escape, then again`);
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Escape');
+      }
+    }
     const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     await row.click();
