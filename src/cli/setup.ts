@@ -68,10 +68,14 @@ export async function cliSettings(ctx: CliContext, flags: { budget?: number; tz?
 
 /**
  * This machine's time zone, read from the cache folder where it was found before (core/systemZone.ts):
- * call it before checking a zone a person gave, which is then this one without asking Intl.
+ * call it before checking a zone a person gave, which is then this one without asking Intl. Read once
+ * per command: a view asks before its arguments are checked, and again through cliSettings.
  */
+let machine: { dataDir: string; zone: string } | null = null;
 export function machineZone(ctx: Pick<CliContext, 'dataDir' | 'platform'>): string {
-  return cachedSystemTimeZone(path.join(ctx.dataDir, 'cache'), ctx.platform);
+  if (machine?.dataDir !== ctx.dataDir)
+    machine = { dataDir: ctx.dataDir, zone: cachedSystemTimeZone(path.join(ctx.dataDir, 'cache'), ctx.platform) };
+  return machine.zone;
 }
 
 /** The settings the extension mirrored into <data dir>/settings.json; {} when there are none. */

@@ -110,11 +110,12 @@ function parts(ms: number, timeZone: string): Parts {
   return intlParts(ms, timeZone);
 }
 
-/** The zone's offset from UTC at an instant by Intl, in ms (whole seconds: the parts have no finer). */
-function intlOffset(ms: number, timeZone: string): number {
-  const p = intlParts(ms, timeZone);
+/** The offset from UTC that `p`, the local parts of the instant `ms`, show, in ms (whole seconds: parts have no finer). */
+function offsetOf(p: Parts, ms: number): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
 }
+
+const intlOffset = (ms: number, timeZone: string) => offsetOf(intlParts(ms, timeZone), ms);
 
 /** The calendar parts of an instant by Date's local getters (the process's own zone). */
 export function dateParts(ms: number): Parts {
@@ -146,9 +147,7 @@ export function localDay(ms: number, timeZone: string): string {
 
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
 function offsetAt(ms: number, timeZone: string): number {
-  const p = parts(ms, timeZone);
-  const asUTC = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUTC - Math.floor(ms / 1000) * 1000;
+  return offsetOf(parts(ms, timeZone), ms);
 }
 
 /** Year, month (1–12) and day of a 'YYYY-MM-DD' key; a part it lacks is NaN, so arithmetic on it yields NaN, never a throw. */

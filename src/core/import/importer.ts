@@ -16,7 +16,7 @@ import { DEFAULTS_TOKEN, defaultSourceSettings, type SourceSettings } from '../a
 import { Offsets } from './offsets';
 import { readInWorkers, WorkerPool } from './parallel';
 import { ImportStore } from './store';
-import { readFileUpdate, type FileUpdate } from './tailer';
+import { readFileUpdate, sameFile, type FileUpdate } from './tailer';
 import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
 import { walkRoot, type WalkResult } from './walk';
@@ -512,9 +512,7 @@ export class Importer {
   /** Whether this scan's stat of `file` is the one its offsets hold (readFileUpdate's quick check, without the call). */
   private unchangedFile(file: string, adapter: SourceAdapter): boolean {
     const st = this.sized.get(file);
-    const prev = this.offsets.get(file);
-    if (!st || !prev || !st.isFile() || adapter.readMode(file) === 'sqlite') return false;
-    if (prev.ino !== st.ino || prev.dev !== st.dev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) return false;
+    if (!st?.isFile() || adapter.readMode(file) === 'sqlite' || !sameFile(this.offsets.get(file), st)) return false;
     this.sized.delete(file);
     return true;
   }

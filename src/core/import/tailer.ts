@@ -66,6 +66,11 @@ export interface ReadOptions {
 }
 
 const HEAD_BYTES = 4096;
+
+/** Whether a stat is the one `prev` was taken from: same file (inode, device), size and time, so nothing is new. */
+export function sameFile(prev: FileState | undefined, st: { ino: number; dev: number; size: number; mtimeMs: number }): boolean {
+  return !!prev && prev.ino === st.ino && prev.dev === st.dev && prev.size === st.size && prev.mtimeMs === st.mtimeMs;
+}
 /**
  * A document is parsed as one string: this keeps it far below V8's string limit (~512 MiB) and
  * the parse to seconds. Real task and chat documents are a few MiB.
@@ -152,7 +157,7 @@ export async function readFileUpdate(
   try {
     const quick = opts.stat ?? statSync(file);
     if (!quick.isFile()) return null;
-    if (prev && prev.ino === quick.ino && prev.dev === quick.dev && prev.size === quick.size && prev.mtimeMs === quick.mtimeMs) return null;
+    if (sameFile(prev, quick)) return null;
   } catch {
     return null;
   }
@@ -166,7 +171,7 @@ export async function readFileUpdate(
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return null;
-    if (prev && prev.ino === st.ino && prev.dev === st.dev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return null;
+    if (sameFile(prev, st)) return null;
     const mode = adapter.readMode(file);
     if (mode === 'lines') return await readLines(fd, file, adapter, prev, st, opts, rep);
     return await readWhole(fd, file, adapter, st, mode === 'zstd-lines', opts, rep, prev);

@@ -359,7 +359,7 @@ class RollupState {
   linesRead = 0;
   malformed = 0;
   /** No file of this zone was found: the first save removes what an older release left (legacyFile). */
-  private unsaved = false;
+  private legacyMayExist = false;
 
   private readonly dayOf: (iso: string) => string;
 
@@ -675,7 +675,7 @@ class RollupState {
     try {
       buf = await readWhole(this.file);
     } catch {
-      this.unsaved = true;
+      this.legacyMayExist = true;
       return 'no rollup saved yet';
     }
     try {
@@ -787,8 +787,8 @@ class RollupState {
       await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       await fsp.writeFile(tmp, Buffer.concat(parts, size), { mode: 0o600 });
       await fsp.rename(tmp, this.file);
-      if (this.unsaved) await fsp.rm(this.legacyFile, { force: true }).catch(() => {});
-      this.unsaved = false;
+      if (this.legacyMayExist) await fsp.rm(this.legacyFile, { force: true }).catch(() => {});
+      this.legacyMayExist = false;
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       throw e;
