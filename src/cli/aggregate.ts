@@ -1,10 +1,10 @@
 /** Commands answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
 import { entriesOf, type Entry } from '../core/aggregate/entries';
-import { periodViewOf } from '../core/aggregate/views';
+import { aggregateViewOf, type AggregateView } from '../core/aggregate/views';
 import { answersAlone, RollupIndex } from '../core/ledger/rollup';
 import type { Logger } from '../core/ports';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
-import type { PeriodView, ViewJson, ViewOptions } from '../core/report/views';
+import type { ViewJson, ViewOptions } from '../core/report/views';
 
 /**
  * The rollup of `timeZone` as aggregate entries, brought up to date (`held`, when the caller has it
@@ -32,14 +32,14 @@ export async function entriesFromRollup(
   }
 }
 
-/** A daily, weekly or monthly view from the rollup of the view's zone; null as entriesFromRollup. */
-export async function periodViewFromRollup(
+/** A daily, weekly, monthly or project view from the rollup of the view's zone; null as entriesFromRollup. */
+export async function viewFromRollup(
   dataDir: string,
   prices: PriceTable,
-  o: ViewOptions & { kind: PeriodView },
+  o: ViewOptions & { kind: AggregateView },
   logger: Logger,
   held?: RollupIndex,
 ): Promise<ViewJson | null> {
   const entries = await entriesFromRollup(dataDir, prices, o.timeZone, logger, held);
-  return entries && periodViewOf(entries, o);
+  return entries && aggregateViewOf(entries, o);
 }

@@ -109,7 +109,14 @@ export interface Opened {
  */
 export async function openForCli(
   ctx: CliContext,
-  opts: { scan: boolean; budget?: number; tz?: string; lazy?: boolean; sources?: boolean },
+  opts: {
+    scan: boolean;
+    budget?: number;
+    tz?: string;
+    lazy?: boolean;
+    /** Whether `imported.sources` is wanted (per-agent status, which `status` alone prints: it costs a count). */
+    sources?: boolean;
+  },
 ): Promise<Opened> {
   const settings = await cliSettings(ctx, opts);
   // lazy: a command answered from the rollup reads no record unless the import has news to store.
@@ -136,8 +143,8 @@ export async function openForCli(
         logger: ctx.logger,
         sources: settings.sources,
         onProgress: progress.update,
-        // Per-agent status counts the ledger's records, unless the rollup (lazy) counts them.
-        sourcesInSummary: !opts.lazy || !!opts.sources,
+        // Per-agent status, only where it is shown: it counts the ledger's records, unless the rollup (lazy) counts them.
+        sourcesInSummary: !!opts.sources,
         logCounts: rollup && (() => logCountsFrom(rollup)),
       }));
       progress.done();

@@ -12,7 +12,7 @@ import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
 import { machineZone, openForCli } from './setup';
-import { periodViewFromRollup } from './aggregate';
+import { viewFromRollup } from './aggregate';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
 
@@ -49,8 +49,9 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   const ws = values['week-start'] as string | undefined;
   if (ws !== undefined && !isWeekStart(ws))
     throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
-  const period = kind === 'daily' || kind === 'weekly' || kind === 'monthly';
-  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: period });
+  // The views a rollup cell (a local day × project × agent × model × …) answers exactly.
+  const aggregate = kind === 'daily' || kind === 'weekly' || kind === 'monthly' || kind === 'project';
+  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: aggregate });
   try {
     const id = values.id as string | undefined;
     const o = {
@@ -63,8 +64,8 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       timeZone: settings.timeZone,
       priceTable: prices.version,
     };
-    // Periods are answered from the ledger's rollup: no record is read unless it cannot answer.
-    const aggregated = period ? await periodViewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger, rollup) : null;
+    // Periods and projects are answered from the ledger's rollup: no record is read unless it cannot answer.
+    const aggregated = aggregate ? await viewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger, rollup) : null;
     if (!aggregated) await ledger.load();
     const view = aggregated ?? buildView(records(), o);
     if (id !== undefined) {

@@ -1,4 +1,4 @@
-// The aggregate meter and period views answer exactly what the record-based ones do (computeMeter,
+// The aggregate meter, period and project views answer exactly what the record-based ones do (computeMeter,
 // buildView) over the same ledger, in zones whose offsets are whole hours, half hours and quarter
 // hours, across a daylight-saving change, with filters, breakdowns and loose records.
 import { describe, test } from 'node:test';
@@ -13,12 +13,12 @@ import { spendsOf } from '../../src/core/aggregate/budgets';
 import { logCountsOf } from '../../src/core/aggregate/sources';
 import { evaluateBudgets } from '../../src/core/budgets/evaluate';
 import type { BudgetSettings } from '../../src/core/budgets/settings';
-import { periodViewOf } from '../../src/core/aggregate/views';
+import { aggregateViewOf, type AggregateView } from '../../src/core/aggregate/views';
 import { openLedger } from '../../src/core/ledger/index';
 import { readRollup } from '../../src/core/ledger/rollup';
 import { computeMeter } from '../../src/core/meter';
 import { memoryLogger } from '../../src/core/ports';
-import { buildView, type PeriodView } from '../../src/core/report/views';
+import { buildView } from '../../src/core/report/views';
 import { record } from '../ledger/fixtures/records';
 
 function prng(seed: number): () => number {
@@ -61,7 +61,7 @@ const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Aus
 const NOWS = ['2026-11-01T12:00:00Z', '2026-11-19T03:30:00Z', '2026-11-30T23:59:00Z', '2026-10-21T08:00:00Z'];
 
 describe('aggregate queries', { timeout: 120_000 }, () => {
-  test('the meter and the daily, weekly and monthly views equal the record-based ones', async () => {
+  test('the meter and the daily, weekly, monthly and project views equal the record-based ones', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
     try {
       const ledger = await openLedger({ dir, logger: memoryLogger() });
@@ -102,22 +102,28 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           if (budgets.some((b) => b.project === 'web' && b.spentNanos > 0)) projectSpent++;
           assert.deepEqual(evaluateBudgets(spendsOf(entries), bo), budgets, `budgets ${timeZone} ${nowIso}`);
           compared++;
-          for (const kind of ['daily', 'weekly', 'monthly'] as PeriodView[]) {
+          for (const kind of ['daily', 'weekly', 'monthly', 'project'] as AggregateView[]) {
             for (const extra of [
               {},
               { breakdown: true },
               { agent: 'codex', order: 'desc' as const },
               { project: 'web', since: '2026-11-01', until: '2026-11-15' },
               { last: 2, repo: 'github.com/acme/api', weekStart: 'sunday' as const },
+              // Projects: the one with the latest activity, its totals alone (three projects, one of them none).
+              { last: 1, order: 'desc' as const, breakdown: true },
             ]) {
               const o = { kind, timeZone, now, priceTable: 'test', ...extra };
-              assert.deepEqual(periodViewOf(entries, o), buildView(records, o), `${kind} ${timeZone} ${nowIso} ${JSON.stringify(extra)}`);
+              assert.deepEqual(
+                aggregateViewOf(entries, o),
+                buildView(records, o),
+                `${kind} ${timeZone} ${nowIso} ${JSON.stringify(extra)}`,
+              );
               compared++;
             }
           }
         }
       }
-      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 15));
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 24));
       assert.ok(daySpent > 0 && projectSpent > 0, 'budgets with spend on the day and in a project were compared');
     } finally {
       rmSync(dir, { recursive: true, force: true });

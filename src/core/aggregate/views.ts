@@ -1,7 +1,7 @@
 /**
- * The daily, weekly and monthly views (report/views.ts's buildView) from aggregate entries instead
- * of records: the same rows, totals and JSON shape, with a cell's sums added where buildView adds
- * one record. test/aggregate checks the two agree on the same ledger.
+ * The daily, weekly, monthly and project views (report/views.ts's buildView) from aggregate entries
+ * instead of records: the same rows, totals and JSON shape, with a cell's sums added where buildView
+ * adds one record. test/aggregate checks the two agree on the same ledger.
  */
 import { addDays, localDay } from '../time';
 import { lastPeriodsSince, periodOf, stateOf, type PeriodView, type ViewJson, type ViewOptions, type ViewRow } from '../report/views';
@@ -14,9 +14,13 @@ interface Group {
   firstAt: string;
   lastAt: string;
   agents: Set<string>;
+  projects: Set<string>;
   models: Map<string, Tally>;
   byAgent: Map<string, Tally>;
 }
+
+/** The views entries answer exactly: a cell lies within one local day and one project. */
+export type AggregateView = PeriodView | 'project';
 
 function bump(m: Map<string, Tally>, key: string, e: Entry): void {
   let t = m.get(key);
@@ -24,10 +28,11 @@ function bump(m: Map<string, Tally>, key: string, e: Entry): void {
   addTally(t, e.sums);
 }
 
-export function periodViewOf(entries: readonly Entry[], o: ViewOptions & { kind: PeriodView }): ViewJson {
+export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { kind: AggregateView }): ViewJson {
   const today = localDay(o.now, o.timeZone);
   const kind = o.kind;
-  const since = o.last !== undefined ? lastPeriodsSince(kind, o.last, today, o.weekStart) : o.since;
+  const isPeriod = kind !== 'project';
+  const since = isPeriod && o.last !== undefined ? lastPeriodsSince(kind, o.last, today, o.weekStart) : o.since;
   const groups = new Map<string, Group>();
   const total = emptyTally();
   for (const e of entries) {
@@ -35,22 +40,33 @@ export function periodViewOf(entries: readonly Entry[], o: ViewOptions & { kind:
     if (o.project !== undefined && e.project !== o.project) continue;
     if (o.repo !== undefined && e.repo !== o.repo) continue;
     if ((since && e.day < since) || (o.until && e.day > o.until)) continue;
-    const key = periodOf(kind, e.day, o.weekStart);
+    const key = isPeriod ? periodOf(kind, e.day, o.weekStart) : (e.project ?? '(no project)');
     let g = groups.get(key);
     if (!g) {
-      g = { tally: emptyTally(), firstAt: e.firstAt, lastAt: e.lastAt, agents: new Set(), models: new Map(), byAgent: new Map() };
+      g = {
+        tally: emptyTally(),
+        firstAt: e.firstAt,
+        lastAt: e.lastAt,
+        agents: new Set(),
+        projects: new Set(),
+        models: new Map(),
+        byAgent: new Map(),
+      };
       groups.set(key, g);
     }
     addTally(g.tally, e.sums);
     if (e.firstAt < g.firstAt) g.firstAt = e.firstAt;
     if (e.lastAt > g.lastAt) g.lastAt = e.lastAt;
     g.agents.add(e.agent);
+    if (e.project !== null) g.projects.add(e.project);
     bump(g.models, e.model, e);
     bump(g.byAgent, e.agent, e);
     addTally(total, e.sums);
   }
-  const rows = [...groups].map(([key, g]) => toRow(kind, key, g, today, !!o.breakdown, o.weekStart ?? 'monday'));
-  rows.sort((a, b) => compareKeys(a.key, b.key));
+  let rows = [...groups].map(([key, g]) => toRow(kind, key, g, today, !!o.breakdown, o.weekStart ?? 'monday'));
+  // As buildView: periods in time order, projects by their last activity.
+  rows.sort((a, b) => (isPeriod ? 0 : compareKeys(a.lastAt, b.lastAt)) || compareKeys(a.key, b.key));
+  if (!isPeriod && o.last !== undefined) rows = rows.slice(-o.last);
   if (o.order === 'desc') rows.reverse();
   return {
     view: kind,
@@ -60,7 +76,11 @@ export function periodViewOf(entries: readonly Entry[], o: ViewOptions & { kind:
     timeZone: o.timeZone,
     priceTable: o.priceTable,
     rows,
-    totals: toTotals(total),
+    // --last on the project view drops rows: the totals are those of the rows shown.
+    totals:
+      !isPeriod && o.last !== undefined
+        ? toTotals(rows.reduce((t, r) => addTally(t, groups.get(r.key)!.tally), emptyTally()))
+        : toTotals(total),
   };
 }
 
@@ -72,7 +92,7 @@ function lastDayOf(kind: PeriodView, key: string): string {
   return addDays(next, -1);
 }
 
-function toRow(kind: PeriodView, key: string, g: Group, today: string, breakdown: boolean, weekStart: WeekStart): ViewRow {
+function toRow(kind: AggregateView, key: string, g: Group, today: string, breakdown: boolean, weekStart: WeekStart): ViewRow {
   const row: ViewRow = {
     key,
     label: kind === 'weekly' ? weekOf(key, weekStart).id : key,
@@ -82,7 +102,8 @@ function toRow(kind: PeriodView, key: string, g: Group, today: string, breakdown
     agents: [...g.agents].sort(compareKeys),
     models: [...g.models].sort(byCostDesc).map(([m]) => m),
   };
-  row.state = stateOf(kind === 'monthly' ? `${key}-01` : key, lastDayOf(kind, key), today);
+  if (kind === 'project') row.projects = [...g.projects].sort(compareKeys);
+  else row.state = stateOf(kind === 'monthly' ? `${key}-01` : key, lastDayOf(kind, key), today);
   if (breakdown) {
     row.breakdown = {
       models: [...g.models].sort(byCostDesc).map(([model, t]) => ({ model, ...toTotals(t) })),
