@@ -5,7 +5,7 @@
  * one over the same data directory: a new `unmetered` process.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { QUICK_FILE } from '../../src/core/import/quick';
@@ -119,7 +119,17 @@ describe('re-run quick check', { timeout: 60_000 }, () => {
     const { w, a, scan } = await setUp();
     try {
       await scan();
-      for (const junk of ['', 'not json', '{"version":1,"digest":2}', '{"version":99,"digest":"x"}', 'x'.repeat(10_000)]) {
+      const saved = JSON.parse(readFileSync(path.join(w.dataDir, QUICK_FILE), 'utf8')) as Record<string, unknown>;
+      for (const junk of [
+        '',
+        'not json',
+        '{"version":1,"digest":2}',
+        '{"version":99,"digest":"x"}',
+        'x'.repeat(10_000),
+        JSON.stringify({ ...saved, version: 1 }), // 0.2's first digest files held no malformed counts
+        JSON.stringify({ ...saved, malformed: { 'claude-code': -1 } }),
+        JSON.stringify({ ...saved, malformed: [] }),
+      ]) {
         writeFileSync(path.join(w.dataDir, QUICK_FILE), junk);
         appendFileSync(a, line(`j${junk.length}`) + '\n');
         assert.equal(await scan(), 1, `digest file ${JSON.stringify(junk.slice(0, 30))}`);
@@ -131,7 +141,7 @@ describe('re-run quick check', { timeout: 60_000 }, () => {
     }
   });
 
-  it('per-source status after a scan that found nothing new still counts the malformed line', async () => {
+  it('per-source status after a scan that found nothing new still counts the malformed line, without the offsets', async () => {
     const { w, scan } = await setUp();
     try {
       await scan();
@@ -140,6 +150,13 @@ describe('re-run quick check', { timeout: 60_000 }, () => {
       const claude = s.sources.find((x) => x.id === 'claude-code')!;
       assert.equal(claude.files, 2);
       assert.equal(claude.malformedLines, 1, 'the malformed line of a.jsonl, counted at the first scan');
+      // The count comes from the digest file, saved with the offsets it sums: a count put there is the one shown.
+      const file = path.join(w.dataDir, QUICK_FILE);
+      const quick = JSON.parse(readFileSync(file, 'utf8')) as { malformed: Record<string, number> };
+      assert.deepEqual(quick.malformed, { 'claude-code': 1 });
+      writeFileSync(file, JSON.stringify({ ...quick, malformed: { 'claude-code': 7 } }));
+      const t = await w.importer().scan();
+      assert.equal(t.sources.find((x) => x.id === 'claude-code')!.malformedLines, 7);
     } finally {
       await w.cleanup();
     }

@@ -1,5 +1,5 @@
 /** Plain-text lines describing the sources, for the status bar tooltip, `unmetered report` and logs. */
-import { formatUSD } from '../money';
+import { formatUSD, grouped } from '../money';
 import type { SourceStatus } from './importer';
 
 /** A cent: below it the agent's own figure and ours are the same figure rounded differently. */
@@ -26,7 +26,7 @@ export function describeSource(s: SourceStatus, home: string): string {
     const [first, ...rest] = s.roots.map((r) => tildify(r.path, home));
     return `${s.label}: no logs found (looked in ${first}${rest.length === 1 ? ` and ${rest[0]}` : rest.length > 1 ? ` and ${rest.length} other places` : ''})`;
   }
-  const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
+  const n = (x: number, one: string) => `${grouped(x)} ${one}${x === 1 ? '' : 's'}`;
   const bad = s.malformedLines ? `, ${n(s.malformedLines, 'malformed line')} skipped` : '';
   return `${s.label}: ${n(s.files, 'file')}, ${n(s.interactions, 'interaction')}${bad}${costNote(s)} (${used.join(', ')})`;
 }
@@ -39,7 +39,7 @@ export function summariseSources(list: readonly SourceStatus[]): string {
   const found = list.filter((s) => s.enabled && s.roots.some((r) => r.exists));
   const missing = list.filter((s) => s.enabled && !s.roots.some((r) => r.exists)).length;
   const off = list.filter((s) => !s.enabled).length;
-  const n = (x: number, one: string) => `${x.toLocaleString('en-US')} ${one}${x === 1 ? '' : 's'}`;
+  const n = (x: number, one: string) => `${grouped(x)} ${one}${x === 1 ? '' : 's'}`;
   const parts = [
     found.length ? found.map((s) => `${s.label} (${n(s.interactions, 'interaction')})`).join(', ') : 'no agent logs found yet',
   ];

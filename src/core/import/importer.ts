@@ -156,6 +156,8 @@ export class Importer {
   private saveTimer: NodeJS.Timeout | null = null;
   /** Stats parallel() took in this scan, used once by readOne (a line appended since is read by the next scan). */
   private sized = new Map<string, Stats>();
+  /** Per agent, the malformed lines of the offsets a passed quick check vouched for (while they stay unread). */
+  private quickMalformed: Record<string, number> | null = null;
 
   constructor(private readonly opts: ImporterOptions) {
     this.adapters = opts.adapters ?? ADAPTERS;
@@ -258,18 +260,20 @@ export class Importer {
 
   /** Per-source figures for the tooltip and the report. */
   async status(): Promise<SourceStatus[]> {
-    await this.offsets.load(); // a scan that found nothing new left them unread: they hold the malformed counts
+    // A scan that found nothing new left the offsets unread: the digest it checked holds their malformed counts.
+    const quick = !this.offsets.loaded ? this.quickMalformed : null;
+    if (!quick) await this.offsets.load();
     const counts = (await this.opts.logCounts?.()) ?? (await this.countLogRecords());
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
       const enabled = this.settings[a.id]?.enabled !== false;
       const roots = await Promise.all(this.rootsOf(a).map(async (p) => ({ path: p, exists: await isDir(p) })));
       let files = 0;
-      let malformed = 0;
+      let malformed = quick?.[a.id] ?? 0;
       for (const [file, ad] of this.known) {
         if (ad !== a) continue;
         files++;
-        malformed += this.offsets.get(file)?.malformed ?? 0;
+        if (!quick) malformed += this.offsets.get(file)?.malformed ?? 0;
       }
       const s: SourceStatus = {
         id: a.id,
@@ -407,6 +411,7 @@ export class Importer {
    */
   private async unchanged(): Promise<true | 'found' | false> {
     const saved = readQuick(this.opts.dataDir);
+    this.quickMalformed = null;
     if (saved === null) return false;
     await this.find();
     const digest = new QuickDigest();
@@ -421,21 +426,26 @@ export class Importer {
       if (a.readMode(f) === 'sqlite') usable = false;
       else digest.add(f, a.id, st);
     }
-    return usable && digest.value() === saved ? true : 'found';
+    if (!usable || digest.value() !== saved.digest) return 'found';
+    this.quickMalformed = saved.malformed;
+    return true;
   }
 
   /** After a scan whose offsets are saved: the digest of what they cover, when they cover every file found. */
   private async saveQuick(): Promise<void> {
     const digest = new QuickDigest();
+    const malformed: Record<string, number> = {};
     for (const [f, a] of this.known) {
       const s = this.offsets.get(f);
       if (!s || a.readMode(f) === 'sqlite') return;
       digest.add(f, a.id, s);
+      if (s.malformed) malformed[a.id] = (malformed[a.id] ?? 0) + s.malformed;
     }
-    const value = digest.value();
-    if (value === readQuick(this.opts.dataDir)) return;
+    const quick = { digest: digest.value(), malformed };
+    const saved = readQuick(this.opts.dataDir);
+    if (saved?.digest === quick.digest && sameCounts(saved.malformed, malformed)) return;
     try {
-      await saveQuick(this.opts.dataDir, value);
+      await saveQuick(this.opts.dataDir, quick);
     } catch (err) {
       this.opts.logger.warn(
         `agent logs: could not save ${QUICK_FILE} in ${this.opts.dataDir} (${errorMessage(err)}); the next run checks every file's offsets`,
@@ -591,4 +601,9 @@ async function isDir(p: string): Promise<boolean> {
 
 export function createImporter(opts: ImporterOptions): Importer {
   return new Importer(opts);
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

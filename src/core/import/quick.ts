@@ -10,6 +10,9 @@
  * was taken with (inode, size, time): once that file is saved again by another process, damaged or
  * deleted (to have every log read again), the digest is not used, and the scan reads as before. A
  * SQLite database (whose write-ahead log changes while it does not) never takes part.
+ *
+ * Beside the digest: each agent's malformed lines, summed over those offsets, so that the per-agent status
+ * of a re-run with nothing new (`unmetered status`) needs no offsets either.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +22,7 @@ import { Hash64 } from '../hash64';
 import { STATE_FILE } from './state';
 
 export const QUICK_FILE = 'sources-quick.json';
-const VERSION = 1;
+const VERSION = 2;
 const MAX_FILE_BYTES = 4096;
 
 /** What a digest is taken of: a stat, or the offsets' record of one. */
@@ -48,6 +51,12 @@ export class QuickDigest {
   }
 }
 
+/** What a saved digest vouches for: the files' digest, and per agent the malformed lines their offsets count. */
+export interface Quick {
+  digest: string;
+  malformed: Record<string, number>;
+}
+
 /** The offsets file as it is now (inode, size, time), or null when there is none. */
 function stateFile(dataDir: string): string | null {
   const st = statSync(path.join(dataDir, STATE_FILE), { throwIfNoEntry: false });
@@ -58,21 +67,27 @@ function stateFile(dataDir: string): string | null {
  * The saved digest, or null when there is none, it is not one of ours, or the offsets file is no
  * longer the one it was taken with (the scan then reads as before).
  */
-export function readQuick(dataDir: string): string | null {
+export function readQuick(dataDir: string): Quick | null {
   try {
     const text = readFileSync(path.join(dataDir, QUICK_FILE), 'utf8');
     if (text.length > MAX_FILE_BYTES) return null;
-    const v = JSON.parse(text) as { version?: unknown; digest?: unknown; state?: unknown };
-    if (v.version !== VERSION || typeof v.digest !== 'string' || typeof v.state !== 'string') return null;
-    return v.state === stateFile(dataDir) ? v.digest : null;
+    const v = JSON.parse(text) as { version?: unknown; digest?: unknown; state?: unknown; malformed?: unknown };
+    if (v.version !== VERSION || typeof v.digest !== 'string' || typeof v.state !== 'string' || !isCounts(v.malformed)) return null;
+    return v.state === stateFile(dataDir) ? { digest: v.digest, malformed: v.malformed } : null;
   } catch {
     return null;
   }
 }
 
+function isCounts(v: unknown): v is Record<string, number> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  return Object.values(v).every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
+}
+
 /** Saves the digest of the offsets just saved (a no-op when the offsets file is missing). */
-export async function saveQuick(dataDir: string, digest: string): Promise<void> {
+export async function saveQuick(dataDir: string, quick: Quick): Promise<void> {
   const state = stateFile(dataDir);
   if (state === null) return;
-  await writeFileAtomic()(path.join(dataDir, QUICK_FILE), JSON.stringify({ version: VERSION, digest, state }), { mode: PRIVATE_FILE_MODE });
+  const text = JSON.stringify({ version: VERSION, digest: quick.digest, state, malformed: quick.malformed });
+  await writeFileAtomic()(path.join(dataDir, QUICK_FILE), text, { mode: PRIVATE_FILE_MODE });
 }

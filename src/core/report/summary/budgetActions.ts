@@ -5,6 +5,7 @@
  * common case, and every summary from an older build) has no such field at all.
  */
 import type { Interaction } from '../../interaction';
+import { grouped } from '../../money';
 import { plainText } from '../../sanitize';
 import { compareKeys } from '../totals';
 
@@ -58,7 +59,7 @@ export function cleanBudgetActions(a: BudgetActions | undefined): BudgetActions 
   return { fallbacks: a.fallbacks, refusals: a.refusals, failedOpen: a.failedOpen, budgets: a.budgets.map((b) => plainText(b)) };
 }
 
-const times = (n: number) => `${n.toLocaleString('en-US')} time${n === 1 ? '' : 's'}`;
+const times = (n: number) => `${grouped(n)} time${n === 1 ? '' : 's'}`;
 
 /** One line: "Budget caps (daily): sent to the local model 12 times, refused 1 time." */
 export function budgetActionsLine(a: BudgetActions): string {
