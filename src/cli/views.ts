@@ -50,7 +50,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   if (ws !== undefined && !isWeekStart(ws))
     throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
   // The views a rollup cell (a local day × project × agent × model × …) answers exactly.
-  const aggregate = kind === 'daily' || kind === 'weekly' || kind === 'monthly' || kind === 'project';
+  const aggregate = kind !== 'session';
   const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: aggregate });
   try {
     const id = values.id as string | undefined;
@@ -64,7 +64,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       timeZone: settings.timeZone,
       priceTable: prices.version,
     };
-    // Periods and projects are answered from the ledger's rollup: no record is read unless it cannot answer.
+    // All but sessions are answered from the ledger's rollup: no record is read unless it cannot answer.
     const aggregated = aggregate ? await viewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger, rollup) : null;
     if (!aggregated) await ledger.load();
     const view = aggregated ?? buildView(records(), o);

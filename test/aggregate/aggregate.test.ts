@@ -1,4 +1,4 @@
-// The aggregate meter, period and project views answer exactly what the record-based ones do (computeMeter,
+// The aggregate meter, period, project, branch and repo views answer exactly what the record-based ones do (computeMeter,
 // buildView) over the same ledger, in zones whose offsets are whole hours, half hours and quarter
 // hours, across a daylight-saving change, with filters, breakdowns and loose records.
 import { describe, test } from 'node:test';
@@ -53,6 +53,7 @@ function history(n: number, seed: number): Interaction[] {
       avoidedNanos: local && rnd() < 0.8 ? Math.floor(rnd() * 60_000_000) : rnd() < 0.02 ? 5 : null,
       estimated: rnd() < 0.1,
       ...(rnd() < 0.6 ? { repo: pick(['github.com/acme/api', 'github.com/acme/web']) } : {}),
+      ...(rnd() < 0.5 ? { branch: pick(['main', 'feat/login', 'fix/42']) } : {}),
     });
   });
 }
@@ -61,7 +62,7 @@ const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Aus
 const NOWS = ['2026-11-01T12:00:00Z', '2026-11-19T03:30:00Z', '2026-11-30T23:59:00Z', '2026-10-21T08:00:00Z'];
 
 describe('aggregate queries', { timeout: 120_000 }, () => {
-  test('the meter and the daily, weekly, monthly and project views equal the record-based ones', async () => {
+  test('the meter and the daily, weekly, monthly, project, branch and repo views equal the record-based ones', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
     try {
       const ledger = await openLedger({ dir, logger: memoryLogger() });
@@ -102,14 +103,14 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           if (budgets.some((b) => b.project === 'web' && b.spentNanos > 0)) projectSpent++;
           assert.deepEqual(evaluateBudgets(spendsOf(entries), bo), budgets, `budgets ${timeZone} ${nowIso}`);
           compared++;
-          for (const kind of ['daily', 'weekly', 'monthly', 'project'] as AggregateView[]) {
+          for (const kind of ['daily', 'weekly', 'monthly', 'project', 'branch', 'repo'] as AggregateView[]) {
             for (const extra of [
               {},
               { breakdown: true },
               { agent: 'codex', order: 'desc' as const },
               { project: 'web', since: '2026-11-01', until: '2026-11-15' },
               { last: 2, repo: 'github.com/acme/api', weekStart: 'sunday' as const },
-              // Projects: the one with the latest activity, its totals alone (three projects, one of them none).
+              // Projects, branches, repositories: the one with the latest activity, its totals alone.
               { last: 1, order: 'desc' as const, breakdown: true },
             ]) {
               const o = { kind, timeZone, now, priceTable: 'test', ...extra };
@@ -123,7 +124,7 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           }
         }
       }
-      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 24));
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 36));
       assert.ok(daySpent > 0 && projectSpent > 0, 'budgets with spend on the day and in a project were compared');
     } finally {
       rmSync(dir, { recursive: true, force: true });

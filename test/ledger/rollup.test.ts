@@ -58,6 +58,7 @@ function foldByHand(dir: string): Map<string, Interaction> {
         project: (o.p as string | undefined) ?? null,
         route: o.r as 'cloud' | 'local',
         repo: o.rp as string | undefined,
+        branch: o.b as string | undefined,
         tokens: { input: t[0], output: t[1], cacheRead: t[2], cacheWrite5m: t[3], cacheWrite1h: t[4], reasoning: t[5] },
         costNanos: (o.c as number | undefined) ?? null,
         avoidedNanos: (o.v as number | undefined) ?? null,
@@ -71,11 +72,12 @@ function foldByHand(dir: string): Map<string, Interaction> {
   return new Map([...best].map(([id, v]) => [id, v.r]));
 }
 
-/** Sums per UTC day × agent × model × project × route × repo, as strings so that any drift shows. */
+/** Sums per UTC day × agent × model × project × route × repo × branch, as strings so that any drift shows. */
 function groupRecords(records: Iterable<Interaction>): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const r of records) {
-    const key = [new Date(Date.parse(r.at)).toISOString().slice(0, 10), r.agent, r.model, r.project, r.route, r.repo ?? null].join('|');
+    const day = new Date(Date.parse(r.at)).toISOString().slice(0, 10);
+    const key = [day, r.agent, r.model, r.project, r.route, r.repo ?? null, r.branch ?? null].join('|');
     const s = m.get(key) ?? new Array<number>(9).fill(0);
     const k = r.tokens;
     s[0] += r.costNanos ?? 0;
@@ -95,7 +97,7 @@ function groupRecords(records: Iterable<Interaction>): Map<string, string> {
 function groupRollup(r: Rollup): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const c of r.cells) {
-    const key = [c.day, c.agent, c.model, c.project, c.route, c.repo].join('|');
+    const key = [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch].join('|');
     const s = m.get(key) ?? new Array<number>(9).fill(0);
     const x = c.sums;
     [x.costNanos, x.avoidedAllNanos, x.input, x.output, x.cacheRead, x.cacheWrite, x.interactions, x.unpriced, x.estimated].forEach(
@@ -137,6 +139,7 @@ function randomRecord(rnd: () => number, ids: string[]): Interaction {
     avoidedNanos: local && rnd() < 0.7 ? Math.floor(rnd() * 50_000_000) : null,
     estimated: rnd() < 0.2,
     ...(rnd() < 0.5 ? { repo: pick(['github.com/acme/api', 'github.com/acme/web']) } : {}),
+    ...(rnd() < 0.5 ? { branch: pick(['main', 'feat/login']) } : {}),
   });
 }
 

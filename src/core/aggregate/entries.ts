@@ -14,6 +14,7 @@ export interface Entry {
   model: string;
   project: string | null;
   repo: string | null;
+  branch: string | null;
   sums: Record<SumField, number>;
   /** A loose record, whose `at` the record-based code reads as text and as an instant. */
   record?: Interaction;
@@ -63,6 +64,7 @@ export function entriesOf(rollup: Pick<Rollup, 'cells' | 'timeZone'>, loose: rea
       model: r.model,
       project: r.project,
       repo: r.repo ?? null,
+      branch: r.branch ?? null,
       sums: sumsOf(r),
       record: r,
     });

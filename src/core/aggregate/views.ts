@@ -1,10 +1,20 @@
 /**
- * The daily, weekly, monthly and project views (report/views.ts's buildView) from aggregate entries
- * instead of records: the same rows, totals and JSON shape, with a cell's sums added where buildView
- * adds one record. test/aggregate checks the two agree on the same ledger.
+ * The daily, weekly, monthly, project, branch and repo views (report/views.ts's buildView) from aggregate
+ * entries instead of records: the same rows, totals and JSON shape, with a cell's sums added where
+ * buildView adds one record. test/aggregate checks the two agree on the same ledger.
  */
 import { addDays, localDay } from '../time';
-import { lastPeriodsSince, periodOf, stateOf, type PeriodView, type ViewJson, type ViewOptions, type ViewRow } from '../report/views';
+import {
+  attributionKey,
+  lastPeriodsSince,
+  periodOf,
+  stateOf,
+  type AttributionView,
+  type PeriodView,
+  type ViewJson,
+  type ViewOptions,
+  type ViewRow,
+} from '../report/views';
 import { addTally, byCostDesc, compareKeys, emptyTally, toTotals, type Tally } from '../report/totals';
 import { weekOf, type WeekStart } from '../report/week';
 import type { Entry } from './entries';
@@ -15,12 +25,14 @@ interface Group {
   lastAt: string;
   agents: Set<string>;
   projects: Set<string>;
+  repos: Set<string>;
+  branches: Set<string>;
   models: Map<string, Tally>;
   byAgent: Map<string, Tally>;
 }
 
-/** The views entries answer exactly: a cell lies within one local day and one project. */
-export type AggregateView = PeriodView | 'project';
+/** The views entries answer exactly: a cell lies within one local day, project, repository and branch. */
+export type AggregateView = PeriodView | 'project' | AttributionView;
 
 function bump(m: Map<string, Tally>, key: string, e: Entry): void {
   let t = m.get(key);
@@ -31,7 +43,7 @@ function bump(m: Map<string, Tally>, key: string, e: Entry): void {
 export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { kind: AggregateView }): ViewJson {
   const today = localDay(o.now, o.timeZone);
   const kind = o.kind;
-  const isPeriod = kind !== 'project';
+  const isPeriod = kind === 'daily' || kind === 'weekly' || kind === 'monthly';
   const since = isPeriod && o.last !== undefined ? lastPeriodsSince(kind, o.last, today, o.weekStart) : o.since;
   const groups = new Map<string, Group>();
   const total = emptyTally();
@@ -40,7 +52,11 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     if (o.project !== undefined && e.project !== o.project) continue;
     if (o.repo !== undefined && e.repo !== o.repo) continue;
     if ((since && e.day < since) || (o.until && e.day > o.until)) continue;
-    const key = isPeriod ? periodOf(kind, e.day, o.weekStart) : (e.project ?? '(no project)');
+    const key = isPeriod
+      ? periodOf(kind, e.day, o.weekStart)
+      : kind === 'project'
+        ? (e.project ?? '(no project)')
+        : attributionKey(kind, e);
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -49,6 +65,8 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
         lastAt: e.lastAt,
         agents: new Set(),
         projects: new Set(),
+        repos: new Set(),
+        branches: new Set(),
         models: new Map(),
         byAgent: new Map(),
       };
@@ -59,12 +77,14 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     if (e.lastAt > g.lastAt) g.lastAt = e.lastAt;
     g.agents.add(e.agent);
     if (e.project !== null) g.projects.add(e.project);
+    if (e.repo !== null) g.repos.add(e.repo);
+    if (e.branch !== null) g.branches.add(e.branch);
     bump(g.models, e.model, e);
     bump(g.byAgent, e.agent, e);
     addTally(total, e.sums);
   }
   let rows = [...groups].map(([key, g]) => toRow(kind, key, g, today, !!o.breakdown, o.weekStart ?? 'monday'));
-  // As buildView: periods in time order, projects by their last activity.
+  // As buildView: periods in time order, the others by their last activity.
   rows.sort((a, b) => (isPeriod ? 0 : compareKeys(a.lastAt, b.lastAt)) || compareKeys(a.key, b.key));
   if (!isPeriod && o.last !== undefined) rows = rows.slice(-o.last);
   if (o.order === 'desc') rows.reverse();
@@ -76,7 +96,7 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     timeZone: o.timeZone,
     priceTable: o.priceTable,
     rows,
-    // --last on the project view drops rows: the totals are those of the rows shown.
+    // --last on a view that is not of periods drops rows: the totals are those of the rows shown.
     totals:
       !isPeriod && o.last !== undefined
         ? toTotals(rows.reduce((t, r) => addTally(t, groups.get(r.key)!.tally), emptyTally()))
@@ -102,8 +122,12 @@ function toRow(kind: AggregateView, key: string, g: Group, today: string, breakd
     agents: [...g.agents].sort(compareKeys),
     models: [...g.models].sort(byCostDesc).map(([m]) => m),
   };
-  if (kind === 'project') row.projects = [...g.projects].sort(compareKeys);
-  else row.state = stateOf(kind === 'monthly' ? `${key}-01` : key, lastDayOf(kind, key), today);
+  const sorted = (s: Set<string>) => [...s].sort(compareKeys);
+  if (kind === 'daily' || kind === 'weekly' || kind === 'monthly')
+    row.state = stateOf(kind === 'monthly' ? `${key}-01` : key, lastDayOf(kind, key), today);
+  else row.projects = sorted(g.projects);
+  if (kind === 'branch') row.repos = sorted(g.repos);
+  if (kind === 'repo') row.branches = sorted(g.branches);
   if (breakdown) {
     row.breakdown = {
       models: [...g.models].sort(byCostDesc).map(([model, t]) => ({ model, ...toTotals(t) })),

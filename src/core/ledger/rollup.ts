@@ -3,7 +3,7 @@
  * the meter is answered without reading, decoding or holding every record: a re-run with nothing
  * new stats the segments and reads one small file.
  *
- * A cell sums the records of one local day × agent × model × project × route × repository, in the
+ * A cell sums the records of one local day × agent × model × project × route × repository × branch, in the
  * time zone the rollup is kept for (one file per zone, rebuilt when the zone's rules — Node's tzdata
  * — change), so a day, week or month is a union of whole cells and the meter's cuts fall between
  * them. Sums are integers (nano-dollars, tokens, counts), checked to stay safe integers.
@@ -40,8 +40,10 @@ import { randomHex, sha1Hex } from '../lazy';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
-const ROLLUP_VERSION = 4;
+const ROLLUP_VERSION = 5;
 const READ_CHUNK = 1 << 20;
+/** A cell's names in the file: day, agent, model, project, route, repo, branch, source (dictionary codes). */
+const CODES = 8;
 const DEFAULT_MAX_LINE = 4 << 20;
 
 /** Integer sums of a cell, in this order (the file's sum columns). */
@@ -74,6 +76,7 @@ export interface Cell {
   project: string | null;
   route: Route;
   repo: string | null;
+  branch: string | null;
   /** Where the records came from (never `otel`: those are loose). */
   source: Source;
   firstAt: string;
@@ -271,8 +274,11 @@ async function segmentNames(segDir: string): Promise<string[]> {
     .sort();
 }
 
-function cellKey(day: string, r: Pick<Interaction, 'agent' | 'model' | 'project' | 'route' | 'repo' | 'source'>): string {
-  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${r.project ?? '\u0001'}\u0000${r.route}\u0000${r.repo ?? '\u0001'}\u0000${r.source}`;
+type Keyed = Pick<Cell, 'agent' | 'model' | 'project' | 'route' | 'source'> & { repo?: string | null; branch?: string | null };
+function cellKey(day: string, r: Keyed): string {
+  const none = '\u0001';
+  const where = `${r.project ?? none}\u0000${r.route}\u0000${r.repo ?? none}\u0000${r.branch ?? none}`;
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${where}\u0000${r.source}`;
 }
 
 /** The agent's own cost of a record, where its log stated a valid one and we priced it too (as the import's status counts it). */
@@ -505,7 +511,7 @@ class RollupState {
     if (keptWhole(r)) return LOOSE;
     const day = this.dayOf(r.at);
     const key = cellKey(day, r);
-    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, { ...c, repo: c.repo ?? undefined }), n])));
+    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, c), n])));
     let i = index.get(key);
     if (i === undefined) {
       i = this.cells.length;
@@ -516,6 +522,7 @@ class RollupState {
         project: r.project,
         route: r.route,
         repo: r.repo ?? null,
+        branch: r.branch ?? null,
         source: r.source,
         firstAt: '',
         lastAt: '',
@@ -701,11 +708,11 @@ class RollupState {
       return out;
     };
     const nc = h.cells;
-    const codes = take((b, a, n) => new Int32Array(b.slice(a, a + n * 4)), nc * 7, 4);
+    const codes = take((b, a, n) => new Int32Array(b.slice(a, a + n * 4)), nc * CODES, 4);
     const sums = take((b, a, n) => new Float64Array(b.slice(a, a + n * 8)), nc * SUM_FIELDS.length, 8);
     const d = h.dict;
     for (let c = 0; c < nc; c++) {
-      const k = 7 * c;
+      const k = CODES * c;
       const s = emptySums();
       SUM_FIELDS.forEach((f, j) => (s[f] = sums[c * SUM_FIELDS.length + j]!));
       const cell: Cell = {
@@ -715,7 +722,8 @@ class RollupState {
         project: d[codes[k + 3]!] ?? null,
         route: d[codes[k + 4]!] as Route,
         repo: d[codes[k + 5]!] ?? null,
-        source: d[codes[k + 6]!] as Source,
+        branch: d[codes[k + 6]!] ?? null,
+        source: d[codes[k + 7]!] as Source,
         firstAt: h.ats[2 * c]!,
         lastAt: h.ats[2 * c + 1]!,
         sums: s,
@@ -750,11 +758,12 @@ class RollupState {
       return i;
     };
     const nc = this.cells.length;
-    const codes = new Int32Array(nc * 7);
+    const codes = new Int32Array(nc * CODES);
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
-      codes.set([code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), code(c.source)], 7 * i);
+      const row = [code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), code(c.branch), code(c.source)];
+      codes.set(row, CODES * i);
       SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
       ats.push(c.firstAt, c.lastAt);
     });

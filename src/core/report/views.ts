@@ -19,7 +19,7 @@ const BRANCH_NOT_RECORDED = '(branch not recorded)';
 const REPO_NOT_RECORDED = '(repo not recorded)';
 
 /** A record's key in an attribution view. Git refuses spaces in branch names, so no branch can collide with these. */
-function attributionKey(kind: AttributionView, r: Interaction): string {
+export function attributionKey(kind: AttributionView, r: { branch?: string | null; repo?: string | null }): string {
   return kind === 'branch' ? (r.branch ?? BRANCH_NOT_RECORDED) : (r.repo ?? REPO_NOT_RECORDED);
 }
 export type Order = 'asc' | 'desc';
