@@ -7,6 +7,8 @@ import { plural } from './args';
 import { EXIT, type CliContext } from './context';
 import { parseCommand } from './options';
 import { openForCli } from './setup';
+import { entriesFromRollup } from './aggregate';
+import { reportOf } from '../core/aggregate/report';
 import { modelLabel } from '../core/unrecorded';
 import { plainText } from '../core/sanitize';
 import { specOf } from './specs';
@@ -16,9 +18,13 @@ import { rangeArgs, rangeText } from './views';
 export async function reportCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('report')!, args);
   const { since, until, tz } = rangeArgs(values);
-  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz });
+  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz, lazy: true });
   try {
-    const report = buildReport(records(), { since, until, timeZone: settings.timeZone, priceTable: prices.version });
+    const o = { since, until, timeZone: settings.timeZone, priceTable: prices.version };
+    // From the ledger's rollup: no record is read unless it cannot answer.
+    const entries = await entriesFromRollup(ctx.dataDir, prices, settings.timeZone, ctx.logger, rollup);
+    if (!entries) await ledger.load();
+    const report = entries ? reportOf(entries, o) : buildReport(records(), o);
     const today = localDay(ctx.clock.now(), settings.timeZone);
     ctx.stdout.write(
       values.json

@@ -1,6 +1,7 @@
-// The aggregate meter, period, project, branch and repo views answer exactly what the record-based ones do (computeMeter,
-// buildView) over the same ledger, in zones whose offsets are whole hours, half hours and quarter
-// hours, across a daylight-saving change, with filters, breakdowns and loose records.
+// The aggregate meter, report and views (period, project, branch, repo) answer exactly what the
+// record-based ones do (computeMeter, buildReport, buildView) over the same ledger, in zones whose offsets
+// are whole hours, half hours and quarter hours, across a daylight-saving change, with filters,
+// breakdowns and loose records.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { logCountsOf } from '../../src/core/aggregate/sources';
 import { evaluateBudgets } from '../../src/core/budgets/evaluate';
 import type { BudgetSettings } from '../../src/core/budgets/settings';
 import { aggregateViewOf, type AggregateView } from '../../src/core/aggregate/views';
+import { reportOf } from '../../src/core/aggregate/report';
+import { buildReport } from '../../src/core/report/report';
 import { openLedger } from '../../src/core/ledger/index';
 import { readRollup } from '../../src/core/ledger/rollup';
 import { computeMeter } from '../../src/core/meter';
@@ -77,6 +80,12 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
         assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
         const entries = entriesOf(rollup, rollup.loose, timeZone);
         assert.ok(entries, `${timeZone}: the rollup is this zone's`);
+        // `unmetered report`: per day, model and agent over a range (or all of it).
+        for (const range of [{}, { since: '2026-11-01', until: '2026-11-15' }, { since: '2026-11-20' }]) {
+          const o = { ...range, timeZone, priceTable: 'test' };
+          assert.deepEqual(reportOf(entries, o), buildReport(records, o), `report ${timeZone} ${JSON.stringify(range)}`);
+          compared++;
+        }
         for (const nowIso of NOWS) {
           const now = Date.parse(nowIso);
           for (const budgetNanos of [null, 400_000_000_000]) {
@@ -124,7 +133,7 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           }
         }
       }
-      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 36));
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 36) + ZONES.length * 3);
       assert.ok(daySpent > 0 && projectSpent > 0, 'budgets with spend on the day and in a project were compared');
     } finally {
       rmSync(dir, { recursive: true, force: true });

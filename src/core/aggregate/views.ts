@@ -34,7 +34,8 @@ interface Group {
 /** The views entries answer exactly: a cell lies within one local day, project, repository and branch. */
 export type AggregateView = PeriodView | 'project' | AttributionView;
 
-function bump(m: Map<string, Tally>, key: string, e: Entry): void {
+/** Adds an entry's sums to the tally of `key` (made on first use). */
+export function bump(m: Map<string, Tally>, key: string, e: Entry): void {
   let t = m.get(key);
   if (!t) m.set(key, (t = emptyTally()));
   addTally(t, e.sums);

@@ -30,10 +30,7 @@ export interface ReportJson {
   agents: ({ agent: string } & Totals)[];
 }
 
-export function buildReport(
-  records: Iterable<Interaction>,
-  opts: { since?: string; until?: string; timeZone: string; priceTable: string },
-): Report {
+export function buildReport(records: Iterable<Interaction>, opts: ReportRange): Report {
   const dayOf = dayOfIso(opts.timeZone);
   const inRange: Interaction[] = [];
   const dayOfRecord = new Map<Interaction, string>();
@@ -43,6 +40,21 @@ export function buildReport(
     inRange.push(r);
     dayOfRecord.set(r, d);
   }
+  return reportOfGroups(opts, {
+    totals: tallyOf(inRange),
+    days: groupTallies(inRange, (r) => dayOfRecord.get(r)),
+    models: groupTallies(inRange, (r) => r.model),
+    agents: groupTallies(inRange, (r) => r.agent),
+  });
+}
+
+export type ReportRange = { since?: string; until?: string; timeZone: string; priceTable: string };
+
+/** The report of tallies grouped per local day, model and agent: days in order, the others by cost. */
+export function reportOfGroups(
+  opts: ReportRange,
+  g: { totals: Tally; days: Map<string, Tally>; models: Map<string, Tally>; agents: Map<string, Tally> },
+): Report {
   const rows = (groups: Map<string, Tally>, order: (a: [string, Tally], b: [string, Tally]) => number) =>
     [...groups].sort(order).map(([key, tally]) => ({ key, tally }));
   return {
@@ -50,19 +62,10 @@ export function buildReport(
     until: opts.until ?? null,
     timeZone: opts.timeZone,
     priceTable: opts.priceTable,
-    totals: tallyOf(inRange),
-    days: rows(
-      groupTallies(inRange, (r) => dayOfRecord.get(r)),
-      (a, b) => compareKeys(a[0], b[0]),
-    ),
-    models: rows(
-      groupTallies(inRange, (r) => r.model),
-      byCostDesc,
-    ),
-    agents: rows(
-      groupTallies(inRange, (r) => r.agent),
-      byCostDesc,
-    ),
+    totals: g.totals,
+    days: rows(g.days, (a, b) => compareKeys(a[0], b[0])),
+    models: rows(g.models, byCostDesc),
+    agents: rows(g.agents, byCostDesc),
   };
 }
 
