@@ -49,9 +49,8 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
   const ws = values['week-start'] as string | undefined;
   if (ws !== undefined && !isWeekStart(ws))
     throw new UsageError(`--week-start: expected monday, sunday or saturday, got ${JSON.stringify(ws)}`);
-  // The views a rollup cell (a local day × project × agent × model × …) answers exactly.
-  const aggregate = kind !== 'session';
-  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: aggregate });
+  // Every view is a union of whole rollup cells (a local day × project × agent × model × …).
+  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: true });
   try {
     const id = values.id as string | undefined;
     const o = {
@@ -64,8 +63,8 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       timeZone: settings.timeZone,
       priceTable: prices.version,
     };
-    // All but sessions are answered from the ledger's rollup: no record is read unless it cannot answer.
-    const aggregated = aggregate ? await viewFromRollup(ctx.dataDir, prices, { ...o, kind }, ctx.logger, rollup) : null;
+    // Answered from the ledger's rollup: no record is read unless it cannot answer.
+    const aggregated = await viewFromRollup(ctx.dataDir, prices, o, ctx.logger, rollup);
     if (!aggregated) await ledger.load();
     const view = aggregated ?? buildView(records(), o);
     if (id !== undefined) {

@@ -1,4 +1,4 @@
-// The aggregate meter, report and views (period, project, branch, repo) answer exactly what the
+// The aggregate meter, report and views (period, session, project, branch, repo) answer exactly what the
 // record-based ones do (computeMeter, buildReport, buildView) over the same ledger, in zones whose offsets
 // are whole hours, half hours and quarter hours, across a daylight-saving change, with filters,
 // breakdowns and loose records.
@@ -43,7 +43,10 @@ function history(n: number, seed: number): Interaction[] {
     const when = start + Math.floor(rnd() * 40 * 86_400_000);
     const local = rnd() < 0.1;
     const unpriced = rnd() < 0.08;
-    return record(`h:${i}`, {
+    // Ids that name a session (a Codex rollout, a Claude Code session without message ids) and ids that do not.
+    const kind = rnd();
+    const id = kind < 0.25 ? `codex:rollout-${i % 7}:${when}:k${i}` : kind < 0.4 ? `claude-code:sess-${i % 5}:u${i}` : `h:${i}`;
+    return record(id, {
       at: rnd() < 0.05 ? new Date(when).toISOString().replace('Z', '+00:00') : new Date(when).toISOString(),
       output: 1 + Math.floor(rnd() * 3000),
       agent: pick(['claude-code', 'codex', 'copilot-chat', 'gemini-cli']),
@@ -73,6 +76,7 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
       const records = ledger.records();
       await ledger.close();
       let compared = 0;
+      const sessions = new Set<boolean | undefined>();
       let daySpent = 0;
       let projectSpent = 0;
       for (const timeZone of ZONES) {
@@ -112,17 +116,18 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           if (budgets.some((b) => b.project === 'web' && b.spentNanos > 0)) projectSpent++;
           assert.deepEqual(evaluateBudgets(spendsOf(entries), bo), budgets, `budgets ${timeZone} ${nowIso}`);
           compared++;
-          for (const kind of ['daily', 'weekly', 'monthly', 'project', 'branch', 'repo'] as AggregateView[]) {
+          for (const kind of ['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo'] as AggregateView[]) {
             for (const extra of [
               {},
               { breakdown: true },
               { agent: 'codex', order: 'desc' as const },
               { project: 'web', since: '2026-11-01', until: '2026-11-15' },
               { last: 2, repo: 'github.com/acme/api', weekStart: 'sunday' as const },
-              // Projects, branches, repositories: the one with the latest activity, its totals alone.
+              // Sessions, projects, branches, repositories: the one with the latest activity, its totals alone.
               { last: 1, order: 'desc' as const, breakdown: true },
             ]) {
               const o = { kind, timeZone, now, priceTable: 'test', ...extra };
+              if (kind === 'session') for (const row of buildView(records, o).rows) sessions.add(row.sessionKnown);
               assert.deepEqual(
                 aggregateViewOf(entries, o),
                 buildView(records, o),
@@ -133,8 +138,9 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
           }
         }
       }
-      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 36) + ZONES.length * 3);
+      assert.equal(compared, ZONES.length * NOWS.length * (4 + 1 + 42) + ZONES.length * 3);
       assert.ok(daySpent > 0 && projectSpent > 0, 'budgets with spend on the day and in a project were compared');
+      assert.deepEqual([...sessions].sort(), [false, true], 'sessions named by ids and rows of records whose ids name none');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

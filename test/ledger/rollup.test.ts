@@ -72,12 +72,14 @@ function foldByHand(dir: string): Map<string, Interaction> {
   return new Map([...best].map(([id, v]) => [id, v.r]));
 }
 
-/** Sums per UTC day × agent × model × project × route × repo × branch, as strings so that any drift shows. */
+/** Sums per UTC day × agent × model × project × route × repo × branch × session, as strings so that any drift shows. */
 function groupRecords(records: Iterable<Interaction>): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const r of records) {
     const day = new Date(Date.parse(r.at)).toISOString().slice(0, 10);
-    const key = [day, r.agent, r.model, r.project, r.route, r.repo ?? null, r.branch ?? null].join('|');
+    // The session this test's Codex-shaped ids name: codex:<rollout>.
+    const session = r.id.startsWith('codex:') ? r.id.split(':').slice(0, 2).join(':') : null;
+    const key = [day, r.agent, r.model, r.project, r.route, r.repo ?? null, r.branch ?? null, session].join('|');
     const s = m.get(key) ?? new Array<number>(9).fill(0);
     const k = r.tokens;
     s[0] += r.costNanos ?? 0;
@@ -97,7 +99,7 @@ function groupRecords(records: Iterable<Interaction>): Map<string, string> {
 function groupRollup(r: Rollup): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const c of r.cells) {
-    const key = [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch].join('|');
+    const key = [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session].join('|');
     const s = m.get(key) ?? new Array<number>(9).fill(0);
     const x = c.sums;
     [x.costNanos, x.avoidedAllNanos, x.input, x.output, x.cacheRead, x.cacheWrite, x.interactions, x.unpriced, x.estimated].forEach(
@@ -119,7 +121,9 @@ const sorted = (m: Map<string, string>) => [...m].sort((a, b) => (a[0] < b[0] ? 
 function randomRecord(rnd: () => number, ids: string[]): Interaction {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   // A third of the time an id already written: a more complete copy, a tie or a lesser one.
-  const id = ids.length && rnd() < 0.33 ? pick(ids) : `t:${ids.push(`t:${ids.length}`) - 1}`;
+  // Some ids name a session, as a Codex rollout's do (codex:<rollout>:<ms>:<key>).
+  const fresh = rnd() < 0.3 ? `codex:r${ids.length % 4}:1760000000000:${ids.length}` : `t:${ids.length}`;
+  const id = ids.length && rnd() < 0.33 ? pick(ids) : ids[ids.push(fresh) - 1];
   const day = 1 + Math.floor(rnd() * 60);
   const when = Date.parse('2026-10-01T00:00:00Z') + day * 86_400_000 + Math.floor(rnd() * 86_400_000);
   const canonical = rnd() < 0.9;

@@ -5,6 +5,7 @@
 import type { Interaction } from '../interaction';
 import { agentCostOf, emptySums, type Rollup, type SumField } from '../ledger/rollup';
 import { dayOfIso } from '../time';
+import { namedSession } from '../sessionId';
 
 export interface Entry {
   day: string;
@@ -15,6 +16,8 @@ export interface Entry {
   project: string | null;
   repo: string | null;
   branch: string | null;
+  /** The session the ids name (namedSession), or null. */
+  session: string | null;
   sums: Record<SumField, number>;
   /** A loose record, whose `at` the record-based code reads as text and as an instant. */
   record?: Interaction;
@@ -65,6 +68,7 @@ export function entriesOf(rollup: Pick<Rollup, 'cells' | 'timeZone'>, loose: rea
       project: r.project,
       repo: r.repo ?? null,
       branch: r.branch ?? null,
+      session: namedSession(r),
       sums: sumsOf(r),
       record: r,
     });

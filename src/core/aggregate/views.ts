@@ -1,7 +1,7 @@
 /**
- * The daily, weekly, monthly, project, branch and repo views (report/views.ts's buildView) from aggregate
- * entries instead of records: the same rows, totals and JSON shape, with a cell's sums added where
- * buildView adds one record. test/aggregate checks the two agree on the same ledger.
+ * Every view of report/views.ts's buildView (daily, weekly, monthly, session, project, branch, repo) from
+ * aggregate entries instead of records: the same rows, totals and JSON shape, with a cell's sums added
+ * where buildView adds one record. test/aggregate checks the two agree on the same ledger.
  */
 import { addDays, localDay } from '../time';
 import {
@@ -9,9 +9,10 @@ import {
   lastPeriodsSince,
   periodOf,
   stateOf,
-  type AttributionView,
+  unnamedSessionKey,
   type PeriodView,
   type ViewJson,
+  type ViewKind,
   type ViewOptions,
   type ViewRow,
 } from '../report/views';
@@ -29,10 +30,11 @@ interface Group {
   branches: Set<string>;
   models: Map<string, Tally>;
   byAgent: Map<string, Tally>;
+  sessionKnown: boolean;
 }
 
-/** The views entries answer exactly: a cell lies within one local day, project, repository and branch. */
-export type AggregateView = PeriodView | 'project' | AttributionView;
+/** The views entries answer exactly: a cell lies within one local day, project, repository, branch and named session. */
+export type AggregateView = ViewKind;
 
 /** Adds an entry's sums to the tally of `key` (made on first use). */
 export function bump(m: Map<string, Tally>, key: string, e: Entry): void {
@@ -57,7 +59,9 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
       ? periodOf(kind, e.day, o.weekStart)
       : kind === 'project'
         ? (e.project ?? '(no project)')
-        : attributionKey(kind, e);
+        : kind === 'session'
+          ? (e.session ?? unnamedSessionKey(e.agent, e.project, e.day))
+          : attributionKey(kind, e);
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -70,6 +74,7 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
         branches: new Set(),
         models: new Map(),
         byAgent: new Map(),
+        sessionKnown: true,
       };
       groups.set(key, g);
     }
@@ -80,6 +85,7 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     if (e.project !== null) g.projects.add(e.project);
     if (e.repo !== null) g.repos.add(e.repo);
     if (e.branch !== null) g.branches.add(e.branch);
+    g.sessionKnown = e.session !== null;
     bump(g.models, e.model, e);
     bump(g.byAgent, e.agent, e);
     addTally(total, e.sums);
@@ -127,6 +133,7 @@ function toRow(kind: AggregateView, key: string, g: Group, today: string, breakd
   if (kind === 'daily' || kind === 'weekly' || kind === 'monthly')
     row.state = stateOf(kind === 'monthly' ? `${key}-01` : key, lastDayOf(kind, key), today);
   else row.projects = sorted(g.projects);
+  if (kind === 'session') row.sessionKnown = g.sessionKnown;
   if (kind === 'branch') row.repos = sorted(g.repos);
   if (kind === 'repo') row.branches = sorted(g.branches);
   if (breakdown) {

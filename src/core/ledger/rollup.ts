@@ -3,7 +3,8 @@
  * the meter is answered without reading, decoding or holding every record: a re-run with nothing
  * new stats the segments and reads one small file.
  *
- * A cell sums the records of one local day × agent × model × project × route × repository × branch, in the
+ * A cell sums the records of one local day × agent × model × project × route × repository × branch × the
+ * session their ids name (report/views.ts's namedSession; none for most: a Claude Code message id names none), in the
  * time zone the rollup is kept for (one file per zone, rebuilt when the zone's rules — Node's tzdata
  * — change), so a day, week or month is a union of whole cells and the meter's cuts fall between
  * them. Sums are integers (nano-dollars, tokens, counts), checked to stay safe integers.
@@ -36,14 +37,15 @@ import { fingerprint, readWhole } from './cache';
 import { hashId } from './view';
 import type { StoredCopies } from './index';
 import { dayOfIso } from '../time';
+import { namedSession } from '../sessionId';
 import { randomHex, sha1Hex } from '../lazy';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
-const ROLLUP_VERSION = 5;
+const ROLLUP_VERSION = 6;
 const READ_CHUNK = 1 << 20;
-/** A cell's names in the file: day, agent, model, project, route, repo, branch, source (dictionary codes). */
-const CODES = 8;
+/** A cell's names in the file: day, agent, model, project, route, repo, branch, session, source (dictionary codes). */
+const CODES = 9;
 const DEFAULT_MAX_LINE = 4 << 20;
 
 /** Integer sums of a cell, in this order (the file's sum columns). */
@@ -77,6 +79,8 @@ export interface Cell {
   route: Route;
   repo: string | null;
   branch: string | null;
+  /** The session the records' ids name (namedSession), or null. */
+  session: string | null;
   /** Where the records came from (never `otel`: those are loose). */
   source: Source;
   firstAt: string;
@@ -274,11 +278,11 @@ async function segmentNames(segDir: string): Promise<string[]> {
     .sort();
 }
 
-type Keyed = Pick<Cell, 'agent' | 'model' | 'project' | 'route' | 'source'> & { repo?: string | null; branch?: string | null };
+type Keyed = Pick<Cell, 'agent' | 'model' | 'project' | 'route' | 'source' | 'session'> & { repo?: string | null; branch?: string | null };
 function cellKey(day: string, r: Keyed): string {
   const none = '\u0001';
   const where = `${r.project ?? none}\u0000${r.route}\u0000${r.repo ?? none}\u0000${r.branch ?? none}`;
-  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${where}\u0000${r.source}`;
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${where}\u0000${r.session ?? none}\u0000${r.source}`;
 }
 
 /** The agent's own cost of a record, where its log stated a valid one and we priced it too (as the import's status counts it). */
@@ -510,7 +514,8 @@ class RollupState {
     // Telemetry copies are kept whole: the twin rule (twins.ts) pairs them with a log copy record by record.
     if (keptWhole(r)) return LOOSE;
     const day = this.dayOf(r.at);
-    const key = cellKey(day, r);
+    const session = namedSession(r);
+    const key = cellKey(day, { ...r, session });
     const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, c), n])));
     let i = index.get(key);
     if (i === undefined) {
@@ -523,6 +528,7 @@ class RollupState {
         route: r.route,
         repo: r.repo ?? null,
         branch: r.branch ?? null,
+        session,
         source: r.source,
         firstAt: '',
         lastAt: '',
@@ -723,7 +729,8 @@ class RollupState {
         route: d[codes[k + 4]!] as Route,
         repo: d[codes[k + 5]!] ?? null,
         branch: d[codes[k + 6]!] ?? null,
-        source: d[codes[k + 7]!] as Source,
+        session: d[codes[k + 7]!] ?? null,
+        source: d[codes[k + 8]!] as Source,
         firstAt: h.ats[2 * c]!,
         lastAt: h.ats[2 * c + 1]!,
         sums: s,
@@ -762,7 +769,8 @@ class RollupState {
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
-      const row = [code(c.day), code(c.agent), code(c.model), code(c.project), code(c.route), code(c.repo), code(c.branch), code(c.source)];
+      const names = [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session, c.source];
+      const row = names.map(code);
       codes.set(row, CODES * i);
       SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
       ats.push(c.firstAt, c.lastAt);

@@ -3,6 +3,7 @@
  * into rows of Totals, optionally broken down by model and by agent. Pure: "now" is an argument,
  * so a row's state (complete, in progress, in the future) is reproducible.
  */
+import { namedSession } from '../sessionId';
 import type { Interaction } from '../interaction';
 import { addDays, dayOfIso, dayParts, localDay } from '../time';
 import { byCostDesc, compareKeys, emptyTally, addRecord, addTally, toTotals, type Tally, type Totals } from './totals';
@@ -89,22 +90,12 @@ export interface ViewJson {
  *   the record falls in "<agent> · <project> · <local day>".
  */
 export function sessionOf(r: Interaction, day: string): { key: string; known: boolean } {
-  const id = r.id;
-  const colon = id.indexOf(':');
-  const prefix = colon > 0 ? id.slice(0, colon) : '';
-  // Only the agents' logs name sessions; the gateway's own ids (<agent>:gateway:<uuid>) do not.
-  if (
-    r.source === 'log' &&
-    (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code')
-  ) {
-    const rest = id.slice(colon + 1);
-    // A Codex id ends in :<ms>:<key>; the rollout id between may itself hold no colon, but be safe.
-    const parts = rest.split(':');
-    const session = prefix === 'codex' && parts.length >= 3 ? parts.slice(0, -2).join(':') : parts[0];
-    if (session) return { key: `${prefix}:${session}`, known: true };
-  }
-  return { key: `${r.agent} · ${r.project ?? '(no project)'} · ${day}`, known: false };
+  const key = namedSession(r);
+  return key !== null ? { key, known: true } : { key: unnamedSessionKey(r.agent, r.project, day), known: false };
 }
+
+/** The row of the records whose ids name no session: "<agent> · <project> · <local day>". */
+export const unnamedSessionKey = (agent: string, project: string | null, day: string) => `${agent} · ${project ?? '(no project)'} · ${day}`;
 
 interface Group {
   tally: Tally;
