@@ -10,13 +10,13 @@ import type { Interaction } from './interaction';
  */
 export function namedSession(r: Pick<Interaction, 'id' | 'source'>): string | null {
   const id = r.id;
+  // Most ids are an API's (anthropic:…, openai:…): none of the prefixes below starts as they do.
+  const c0 = id.charCodeAt(0);
+  if (r.source !== 'log' || (c0 !== 99 && c0 !== 103 && c0 !== 114)) return null; // c, g, r
   const colon = id.indexOf(':');
   const prefix = colon > 0 ? id.slice(0, colon) : '';
   // Only the agents' logs name sessions; the gateway's own ids (<agent>:gateway:<uuid>) do not.
-  if (
-    r.source === 'log' &&
-    (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code')
-  ) {
+  if (prefix === 'codex' || prefix === 'gemini-cli' || prefix === 'cline' || prefix === 'roo-code' || prefix === 'claude-code') {
     const rest = id.slice(colon + 1);
     // A Codex id ends in :<ms>:<key>; the rollout id between may itself hold no colon, but be safe.
     const parts = rest.split(':');

@@ -278,11 +278,26 @@ async function segmentNames(segDir: string): Promise<string[]> {
     .sort();
 }
 
-type Keyed = Pick<Cell, 'agent' | 'model' | 'project' | 'route' | 'source' | 'session'> & { repo?: string | null; branch?: string | null };
-function cellKey(day: string, r: Keyed): string {
+type Keyed = Pick<Cell, 'agent' | 'model' | 'project' | 'route' | 'source'> & { repo?: string | null; branch?: string | null };
+function cellKey(day: string, r: Keyed, session: string | null): string {
   const none = '\u0001';
   const where = `${r.project ?? none}\u0000${r.route}\u0000${r.repo ?? none}\u0000${r.branch ?? none}`;
-  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${where}\u0000${r.session ?? none}\u0000${r.source}`;
+  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${where}\u0000${session ?? none}\u0000${r.source}`;
+}
+
+/** Whether a record of `day` naming `session` belongs in cell c (cellKey's fields, compared one by one). */
+function inCell(c: Cell, day: string, r: Interaction, session: string | null): boolean {
+  return (
+    c.day === day &&
+    c.agent === r.agent &&
+    c.model === r.model &&
+    c.project === r.project &&
+    c.route === r.route &&
+    c.repo === (r.repo ?? null) &&
+    c.branch === (r.branch ?? null) &&
+    c.session === session &&
+    c.source === r.source
+  );
 }
 
 /** The agent's own cost of a record, where its log stated a valid one and we priced it too (as the import's status counts it). */
@@ -355,6 +370,8 @@ class RollupState {
   cells: Cell[] = [];
   /** Cell by key; built on the first fold, so that a read with nothing new does not build it. */
   private cellIndex: Map<string, number> | null = null;
+  /** The cell placeOf gave last (-1: none). */
+  private lastPlace = -1;
   loose = new Map<string, Interaction>();
   marks = new Map<string, SegmentMark>();
   /** Segment names in the order of `seg` below. */
@@ -402,6 +419,7 @@ class RollupState {
   reset(): void {
     this.cells = [];
     this.cellIndex = null;
+    this.lastPlace = -1;
     this.loose = new Map();
     this.marks = new Map();
     this.segs = [];
@@ -515,8 +533,11 @@ class RollupState {
     if (keptWhole(r)) return LOOSE;
     const day = this.dayOf(r.at);
     const session = namedSession(r);
-    const key = cellKey(day, { ...r, session });
-    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, c), n])));
+    // Records come in runs (one log file at a time): most fall in the cell of the record before.
+    const last = this.cells[this.lastPlace];
+    if (last && inCell(last, day, r, session)) return this.lastPlace;
+    const key = cellKey(day, r, session);
+    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, c, c.session), n])));
     let i = index.get(key);
     if (i === undefined) {
       i = this.cells.length;
@@ -536,6 +557,7 @@ class RollupState {
       });
       index.set(key, i);
     }
+    this.lastPlace = i;
     return i;
   }
 
