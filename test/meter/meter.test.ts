@@ -2,27 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeMeter, WARNING_RATIO } from '../../src/core/meter';
 import type { Interaction } from '../../src/core/interaction';
-import { tokens } from '../../src/core/interaction';
+import { interaction } from '../helpers/records';
 
 const USD = 1_000_000_000;
 let seq = 0;
 function rec(at: string, usd: number | null, extra: Partial<Interaction> = {}): Interaction {
-  return {
-    id: `t:${seq++}`,
-    at,
-    agent: 'claude-code',
-    source: 'log',
-    project: 'acme',
-    model: 'claude-sonnet-4-5',
-    route: 'cloud',
-    replaces: null,
-    tokens: tokens({ input: 10, output: 10 }),
-    costNanos: usd === null ? null : Math.round(usd * USD),
-    avoidedNanos: null,
-    priceSource: usd === null ? null : 'test',
-    estimated: false,
-    ...extra,
-  };
+  const costNanos = usd === null ? null : Math.round(usd * USD);
+  return interaction(`t:${seq++}`, at, costNanos, { priceSource: usd === null ? null : 'test', ...extra });
 }
 
 test('today, avoided today and month to date follow the local calendar day', () => {

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tokens, type Interaction } from '../../src/core/interaction';
+import type { Interaction } from '../../src/core/interaction';
+import { interaction } from '../helpers/records';
 import { openLedger } from '../../src/core/ledger';
 import { cheaper, planCheck, vendorOfModel } from '../../src/core/plans/compare';
 import { PLANS, normalisePlans } from '../../src/core/plans/plans';
@@ -16,22 +17,7 @@ const USD = 1_000_000_000;
 const now = Date.parse('2026-12-01T12:00:00Z');
 
 function rec(id: string, at: string, model: string, usd: number | null, extra: Partial<Interaction> = {}): Interaction {
-  return {
-    id,
-    at,
-    agent: 'claude-code',
-    source: 'log',
-    project: 'acme',
-    model,
-    route: 'cloud',
-    replaces: null,
-    tokens: tokens({ input: 10, output: 10 }),
-    costNanos: usd === null ? null : Math.round(usd * USD),
-    avoidedNanos: null,
-    priceSource: usd === null ? null : 'litellm@test',
-    estimated: false,
-    ...extra,
-  };
+  return interaction(id, at, usd === null ? null : Math.round(usd * USD), { model, ...extra });
 }
 
 // The last 30 days run from 2026-11-01T12:00Z to 2026-12-01T12:00Z.

@@ -4,7 +4,7 @@
  * new stats the segments and reads one small file.
  *
  * A cell sums the records of one local day × agent × model × project × route × repository × branch × the
- * session their ids name (report/views.ts's namedSession; none for most: a Claude Code message id names none), in the
+ * session their ids name (sessionId.ts's namedSession; none for most: a Claude Code message id names none), in the
  * time zone the rollup is kept for (one file per zone, rebuilt when the zone's rules — Node's tzdata
  * — change), so a day, week or month is a union of whole cells and the meter's cuts fall between
  * them. Sums are integers (nano-dollars, tokens, counts), checked to stay safe integers.
@@ -791,9 +791,7 @@ class RollupState {
     const sums = new Float64Array(nc * SUM_FIELDS.length);
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
-      const names = [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session, c.source];
-      const row = names.map(code);
-      codes.set(row, CODES * i);
+      codes.set([c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session, c.source].map(code), CODES * i);
       SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
       ats.push(c.firstAt, c.lastAt);
     });
