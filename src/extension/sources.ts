@@ -25,7 +25,7 @@ const esc = (s: string) => s.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`);
 /** The import session of this window, restarted when its settings change. */
 class AgentLogs implements vscode.Disposable {
   private importer: Importer | undefined;
-  private watcher: { dispose(): void } | undefined;
+  private watcher: { dispose(): Promise<void> } | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private onConfig: vscode.Disposable | undefined;
   /** Bumped by every start and by dispose: a scan that finishes after a newer start (or after dispose) is dropped. */
@@ -54,7 +54,7 @@ class AgentLogs implements vscode.Disposable {
 
   dispose(): void {
     this.generation++;
-    this.watcher?.dispose();
+    void this.watcher?.dispose();
     clearInterval(this.statusTimer);
     this.onConfig?.dispose();
     this.command.dispose();
@@ -84,7 +84,7 @@ class AgentLogs implements vscode.Disposable {
   private async start(): Promise<void> {
     const mine = ++this.generation;
     const { services } = this;
-    this.watcher?.dispose();
+    void this.watcher?.dispose();
     const importer = (this.importer = importSession({
       dataDir: services.dataDir,
       env: process.env,

@@ -138,7 +138,7 @@ async function child(kind: Kind, dataDir: string, live: number, threads: string)
       if (!w.some((x) => x.id === `anthropic:${id}`)) throw new Error(`live line ${id} did not reach the ledger`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    handle.dispose();
+    await handle.dispose();
     clearInterval(keepAlive);
   }
   await ledger.close();

@@ -115,8 +115,12 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
       await b;
       assert.ok(w.ledger.has('anthropic:m2') && w.ledger.has('anthropic:m3'));
       assert.equal(seen.find((r) => r.id === 'anthropic:m2')!.costNanos, 69_000); // 3 × $3/M + 4 × $15/M
+      // Once dispose() settles, the offsets of what was read live are saved: a new session reads nothing again.
+      await handle.dispose();
+      const again = await w.importer().scan();
+      assert.deepEqual([again.filesRead, again.written], [0, 0]);
     } finally {
-      handle.dispose();
+      await handle.dispose();
       await w.cleanup();
     }
   });
@@ -136,7 +140,7 @@ describe('importer: settings, paths in use, live updates', { timeout: 60_000 }, 
       await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('polling found nothing in 2 s')), 2000))]);
       assert.ok(w.ledger.has('anthropic:late'));
     } finally {
-      handle.dispose();
+      await handle.dispose();
       await w.cleanup();
     }
   });

@@ -297,7 +297,7 @@ function live(kind: 'opencode' | 'kiloCli' | 'copilotCli') {
       const agent = kind === 'opencode' ? 'opencode' : kind === 'kiloCli' ? 'kilo-cli' : 'copilot-cli';
       const deadline = Date.now() + 10_000;
       while (mine(w, agent).length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      watching.dispose();
+      await watching.dispose();
       const got = mine(w, agent);
       assert.equal(got.length, N);
       // input k + 1 for k = 0 … 89: 1 + 2 + … + 90 = 90 × 91 / 2 = 4,095; output 2 each: 180

@@ -24,7 +24,7 @@ export {
   type SourceStatus,
   type RootStatus,
   type WatchOptions,
-  type Disposable,
+  type Watching,
 } from './importer';
 export { importSession, type SessionOptions } from './session';
 export {
