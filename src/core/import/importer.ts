@@ -265,25 +265,25 @@ export class Importer {
     const quick = !this.offsets.loaded ? this.quickMalformed : null;
     if (!quick) await this.offsets.load();
     const counts = (await this.opts.logCounts?.()) ?? (await this.countLogRecords());
+    // One pass over the files found (thousands), not one per source.
+    const files = new Map<SourceAdapter, number>();
+    const malformed = new Map<SourceAdapter, number>();
+    for (const [file, a] of this.known) {
+      files.set(a, (files.get(a) ?? 0) + 1);
+      if (!quick) malformed.set(a, (malformed.get(a) ?? 0) + (this.offsets.get(file)?.malformed ?? 0));
+    }
     const out: SourceStatus[] = [];
     for (const a of this.adapters) {
       const enabled = this.settings[a.id]?.enabled !== false;
       const roots = await Promise.all(this.rootsOf(a).map(async (p) => ({ path: p, exists: await isDir(p) })));
-      let files = 0;
-      let malformed = quick?.[a.id] ?? 0;
-      for (const [file, ad] of this.known) {
-        if (ad !== a) continue;
-        files++;
-        if (!quick) malformed += this.offsets.get(file)?.malformed ?? 0;
-      }
       const s: SourceStatus = {
         id: a.id,
         label: a.label,
         enabled,
         roots,
-        files,
+        files: files.get(a) ?? 0,
         interactions: counts.get(a.agent)?.interactions ?? 0,
-        malformedLines: malformed,
+        malformedLines: quick ? (quick[a.id] ?? 0) : (malformed.get(a) ?? 0),
       };
       const c = counts.get(a.agent)?.agentCost;
       if (c) s.agentCost = c;
