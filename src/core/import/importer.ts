@@ -5,7 +5,7 @@
  * a second. Offsets are saved in the data directory only after the records they cover are stored.
  */
 import { stat } from 'node:fs/promises';
-import { statSync, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
+import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../interaction';
@@ -21,6 +21,7 @@ import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
 import { walkRoot, type WalkResult } from './walk';
 import { QUICK_FILE, QuickDigest, readQuick, saveQuick } from './quick';
+import { StatsKept } from './statsKept';
 import { errorMessage } from '../errors';
 import { agentCostOf } from '../ledger/rollup';
 
@@ -156,7 +157,7 @@ export class Importer {
   private readonly told = new Set<string>();
   private saveTimer: NodeJS.Timeout | null = null;
   /** Stats parallel() took in this scan, used once by readOne (a line appended since is read by the next scan). */
-  private sized = new Map<string, Stats>();
+  private sized = new StatsKept();
   /** Per agent, the malformed lines of the offsets a passed quick check vouched for (while they stay unread). */
   private quickMalformed: Record<string, number> | null = null;
 
@@ -517,11 +518,13 @@ export class Importer {
     let bytes = 0;
     for (const f of this.known.keys()) {
       // Kept for readOne: an unchanged file then costs one stat in the whole scan, not two.
-      const st = this.sized.get(f) ?? statSync(f, { throwIfNoEntry: false });
-      if (st) {
-        this.sized.set(f, st);
-        bytes += Math.max(0, st.size - (this.offsets.get(f)?.offset ?? 0));
+      let size = this.sized.get(f)?.size;
+      if (size === undefined) {
+        const st = statSync(f, { throwIfNoEntry: false });
+        if (st) this.sized.set(f, st);
+        size = st?.size;
       }
+      if (size !== undefined) bytes += Math.max(0, size - (this.offsets.get(f)?.offset ?? 0));
       if (bytes >= parallelMinBytes) return true;
     }
     return false;
