@@ -152,8 +152,28 @@ function offsetAt(ms: number, timeZone: string): number {
 
 /** Year, month (1–12) and day of a 'YYYY-MM-DD' key; a part it lacks is NaN, so arithmetic on it yields NaN, never a throw. */
 export function dayParts(day: string): [year: number, month: number, day: number] {
+  // 'YYYY-MM-DD', what nearly every caller passes (views call this per record), read digit by digit.
+  if (day.length === 10 && day.charCodeAt(4) === DASH && day.charCodeAt(7) === DASH) {
+    const y = digits(day, 0, 4);
+    const m = digits(day, 5, 7);
+    const d = digits(day, 8, 10);
+    if (y >= 0 && m >= 0 && d >= 0) return [y, m, d];
+  }
   const [y = NaN, m = NaN, d = NaN] = day.split('-').map(Number);
   return [y, m, d];
+}
+
+const DASH = 0x2d;
+
+/** The decimal number of s[from, to) when every character there is a digit, else -1. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 /** The instant a local calendar day starts in a zone (handles DST: a day can be 23 or 25 hours). */
@@ -203,7 +223,11 @@ export function isDay(s: string): boolean {
  */
 export function dayOfIso(timeZone: string): (iso: string) => string {
   const cache = new Map<string, string | null>();
+  // Records come mostly in time order: the hour asked last is compared before a key is cut and looked up.
+  let lastHour = '\u0000';
+  let lastDay: string | null = null;
   return (iso) => {
+    if (lastDay !== null && iso.startsWith(lastHour)) return lastDay;
     const hour = iso.slice(0, 13);
     let day = cache.get(hour);
     if (day === undefined) {
@@ -211,6 +235,10 @@ export function dayOfIso(timeZone: string): (iso: string) => string {
       const first = localDay(start, timeZone);
       day = Number.isNaN(start) || first !== localDay(start + 3_599_999, timeZone) ? null : first;
       cache.set(hour, day);
+    }
+    if (day !== null && hour.length === 13) {
+      lastHour = hour;
+      lastDay = day;
     }
     return day ?? localDay(Date.parse(iso), timeZone);
   };

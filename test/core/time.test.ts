@@ -4,6 +4,7 @@ import { dateAgreesWithIntl } from '../../src/core/systemZone';
 import {
   addDays,
   dayOfIso,
+  dayParts,
   daysBetween,
   daysInMonth,
   intlParts,
@@ -44,6 +45,12 @@ test('calendar arithmetic', () => {
   assert.ok(isDay('2026-11-23'));
   assert.ok(!isDay('2026-02-30'));
   assert.ok(!isDay('23.11.2026'));
+  assert.deepEqual(dayParts('2026-11-23'), [2026, 11, 23]);
+  assert.deepEqual(dayParts('0099-01-02'), [99, 1, 2]);
+  // Not a day: a part that is not a number is NaN (arithmetic on it yields NaN, never a throw).
+  assert.deepEqual(dayParts('2026-1x-23'), [2026, NaN, 23]);
+  assert.deepEqual(dayParts('2026-11'), [2026, 11, NaN]);
+  assert.deepEqual(dayParts('2026/11/23'), [NaN, NaN, NaN]);
   assert.ok(isValidTimeZone('Asia/Kolkata'));
   assert.ok(!isValidTimeZone('Mars/Olympus'));
 });
@@ -55,6 +62,13 @@ test('dayOfIso agrees with localDay, including zones whose midnight falls mid-ho
     for (let t = Date.parse('2026-03-07T00:00:00Z'); t < Date.parse('2026-03-10T00:00:00Z'); t += 7 * 60_000) {
       const iso = new Date(t).toISOString();
       assert.equal(dayOf(iso), localDay(t, tz), `${tz} ${iso}`);
+    }
+    // Out of order, as records from several files interleave: each answer is still its own hour's.
+    const dayOfMixed = dayOfIso(tz);
+    for (let k = 0; k < 400; k++) {
+      const t = Date.parse('2026-03-07T00:00:00Z') + ((k * 7919) % 72) * 3_600_000 + ((k * 104_729) % 3_600_000);
+      const iso = new Date(t).toISOString();
+      assert.equal(dayOfMixed(iso), localDay(t, tz), `${tz} ${iso} (mixed order)`);
     }
   }
 });
