@@ -389,16 +389,22 @@ export class Importer {
         disposed = true;
         if (timer) clearInterval(timer);
         for (const w of watchers) w.close();
-        if (this.saveTimer) clearTimeout(this.saveTimer);
-        this.saveTimer = null;
-        // After a read under way. Whoever awaits it (a test about to delete the data folder) knows nothing
-        // writes there afterwards. save() reports its own failure.
-        return this.serial(() => this.offsets.save()).then(
-          () => undefined,
-          () => undefined,
-        );
+        return this.saveNow();
       },
     };
+  }
+
+  /**
+   * Saves the offsets now, after a read under way, in place of a save that was due: whoever awaits it (a
+   * test about to delete the data folder) knows nothing writes there afterwards. save() reports its own failure.
+   */
+  private saveNow(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    return this.serial(() => this.offsets.save()).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Runs work one at a time: reads, appends and state saves never interleave. */
