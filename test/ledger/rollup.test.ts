@@ -229,6 +229,28 @@ describe('rollup', { timeout: 180_000 }, () => {
     await ledger.close();
   });
 
+  test('the stored copy of an id is read back whole when its line is longer than one read', async (t) => {
+    const dir = tempDir(t);
+    const index = new RollupIndex({ dir, timeZone: 'UTC' });
+    const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
+    const project = `/work/${'p'.repeat(20_000)}`;
+    await lean.append([record('long:0'), record('long:1', { project, output: 200 }), record('long:2')]);
+    const stored = await index.storedCopies(['long:1', 'absent', 'long:2']);
+    assert.deepEqual([...stored.keys()], ['long:1', 'long:2']);
+    assert.equal(stored.get('long:1')!.project, project);
+    assert.equal(stored.get('long:1')!.tokens.output, 200);
+    // Which copy is kept is decided against the stored one: a less complete copy is not written, a more complete one is.
+    assert.deepEqual(await lean.append([record('long:1', { project, output: 100 })]), []);
+    assert.deepEqual(
+      (await lean.append([record('long:1', { project, output: 300 })])).map((r) => r.tokens.output),
+      [300],
+    );
+    await lean.close();
+    const fresh = await openLedger({ dir, logger: memoryLogger() });
+    assert.equal(fresh.get('long:1')!.tokens.output, 300);
+    await fresh.close();
+  });
+
   test('a lazily opened ledger reads no segment until a record is needed, then keeps one copy per id', async (t) => {
     const dir = tempDir(t);
     const first = await openLedger({ dir, logger: memoryLogger() });
