@@ -241,7 +241,7 @@ export class RollupIndex implements StoredCopies {
     await this.refresh(false);
     const out = new Map<string, Interaction>();
     for (const id of ids) {
-      const found = await this.state.findStored(id, hashId(id));
+      const found = this.state.findStored(id, hashId(id));
       if (found) out.set(id, found.stored);
     }
     return out;
@@ -480,12 +480,12 @@ class RollupState {
           this.malformed++;
           continue;
         }
-        if (parsed.kind === 'record') await this.offer(parsed.record, segNo, at, dirty);
+        if (parsed.kind === 'record') this.offer(parsed.record, segNo, at, dirty);
       }
     }
     this.malformed += reader.overLong;
     mark.bytes = reader.done;
-    if (dirty.size) await this.recomputeCells(dirty);
+    if (dirty.size) this.recomputeCells(dirty);
   }
 
   /**
@@ -517,13 +517,13 @@ class RollupState {
     const dirty = new Set<number>();
     let at = a.from;
     for (let k = 0; k < records.length; k++) {
-      await this.offer(records[k]!, segNo, at, dirty);
+      this.offer(records[k]!, segNo, at, dirty);
       at += lengths[k]!;
     }
     mark.bytes = mark.size = a.to;
     mark.mtimeMs = a.mtimeMs;
     mark.fingerprint = await fingerprint(a.fh, a.to);
-    if (dirty.size) await this.recomputeCells(dirty);
+    if (dirty.size) this.recomputeCells(dirty);
     return true;
   }
 
@@ -561,9 +561,9 @@ class RollupState {
     return i;
   }
 
-  private async offer(r: Interaction, segNo: number, at: number, dirty: Set<number>): Promise<void> {
+  private offer(r: Interaction, segNo: number, at: number, dirty: Set<number>): void {
     const h = hashId(r.id);
-    const found = await this.findStored(r.id, h);
+    const found = this.findStored(r.id, h);
     if (found) {
       const { i, stored } = found;
       const [a, b] = [totalTokens(r.tokens), totalTokens(stored.tokens)];
@@ -591,13 +591,13 @@ class RollupState {
   }
 
   /** The index entry holding `id`, with its stored copy read back from the ledger. */
-  async findStored(id: string, h: number): Promise<{ i: number; stored: Interaction } | null> {
+  findStored(id: string, h: number): { i: number; stored: Interaction } | null {
     const slots = this.ensureSlots();
     const mask = (slots.length >> 1) - 1;
     for (let s = h & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
       if (slots[2 * s] !== h) continue;
       const i = slots[2 * s + 1]! - 1;
-      const stored = await this.lineAt(this.seg[i]!, this.off[i]!);
+      const stored = this.lineAt(this.seg[i]!, this.off[i]!);
       if (stored && stored.id === id) return { i, stored };
     }
     return null;
@@ -640,7 +640,7 @@ class RollupState {
   }
 
   /** Rebuilds cells from their members' lines: after a copy left them, their first/last instant may have moved. */
-  private async recomputeCells(dirty: Set<number>): Promise<void> {
+  private recomputeCells(dirty: Set<number>): void {
     const members: number[] = [];
     for (let i = 0; i < this.count; i++) if (dirty.has(this.cell[i]!)) members.push(i);
     for (const c of dirty) {
@@ -649,7 +649,7 @@ class RollupState {
       cell.firstAt = cell.lastAt = '';
     }
     for (const i of members) {
-      const r = await this.lineAt(this.seg[i]!, this.off[i]!);
+      const r = this.lineAt(this.seg[i]!, this.off[i]!);
       if (!r) throw new Error(`rollup: the line at ${this.segs[this.seg[i]!]}:${this.off[i]} is no longer a record`);
       addTo(this.cells[this.cell[i]!]!, r);
     }
@@ -678,7 +678,7 @@ class RollupState {
           if (nl >= 0) {
             const p = decodeLine(buf.toString('utf8', 0, nl));
             r = p.kind === 'record' ? p.record : null;
-          } else r = await this.lineAt(segNo, at);
+          } else r = this.lineAt(segNo, at);
           if (r && r.at >= since) out.push(r);
         }
       } finally {
@@ -689,7 +689,7 @@ class RollupState {
   }
 
   /** The record on the line starting at `at` in a segment (a line the index points at was a record). */
-  async lineAt(segNo: number, at: number): Promise<Interaction | null> {
+  lineAt(segNo: number, at: number): Interaction | null {
     const text = lineAtSync(this.segFile(this.segs[segNo]!), at, this.maxLine);
     this.linesRead++;
     if (text === null) return null;
