@@ -138,6 +138,8 @@ function serverEnv(dirs: Dirs, extra: Record<string, string> = {}): NodeJS.Proce
     XDG_CONFIG_HOME: path.join(dirs.root, 'xdg-config'),
     XDG_DATA_HOME: path.join(dirs.root, 'xdg-data'),
     XDG_CACHE_HOME: path.join(dirs.root, 'xdg-cache'),
+    // The editor's IPC sockets (vscode-ipc-*.sock, vscode-git-*.sock) go to the temp folder: this run's, removed with it.
+    TMPDIR: path.join(dirs.root, 'tmp'),
     UNMETERED_HOME: dirs.unmeteredHome,
     ...extra,
   };
@@ -239,7 +241,14 @@ export class VSCodeSession {
       workspace: path.join(root, 'workspace'),
       unmeteredHome: path.join(root, 'unmetered-home'),
     };
-    for (const d of [dirs.home, path.join(dirs.userData, 'User'), dirs.extensions, dirs.workspace, dirs.unmeteredHome])
+    for (const d of [
+      dirs.home,
+      path.join(dirs.userData, 'User'),
+      dirs.extensions,
+      dirs.workspace,
+      dirs.unmeteredHome,
+      path.join(root, 'tmp'),
+    ])
       await mkdir(d, { recursive: true });
     for (const [rel, content] of Object.entries(opts.workspaceFiles ?? { 'README.md': '# e2e workspace\n' })) {
       await mkdir(path.dirname(path.join(dirs.workspace, rel)), { recursive: true });
