@@ -26,8 +26,11 @@ export class WorkerPool {
   constructor(script: string, count: number) {
     try {
       for (let k = 0; k < Math.max(1, count); k++) {
-        // A self-contained bundle: none of the host's flags (an editor's, a debugger's) are needed there.
-        const w = new (workerThreads().Worker)(script, { execArgv: [] });
+        // A self-contained bundle: none of the host's flags (an editor's, a debugger's) are needed there. Its
+        // young generation is capped at 4 MB: what it parses is posted on within milliseconds, and a larger
+        // one only held garbage. First import, alternating 7 runs (peak RSS median): 124 -> 121 MB on the
+        // long-lines history, 164 -> 153 MB on the short-lines one, same wall time (2 MB was 7% slower there).
+        const w = new (workerThreads().Worker)(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
         w.on('error', (err) => this.fail(err));
         w.on('messageerror', (err) => this.fail(err));
         w.on('exit', (code) => this.fail(new Error(`an import worker stopped (exit code ${code})`)));
