@@ -92,6 +92,8 @@ export interface Dirs {
   workspace: string;
   /** UNMETERED_HOME: the data directory the extension reads the ledger from. */
   unmeteredHome: string;
+  /** TMPDIR: the editor's IPC sockets (vscode-ipc-*.sock, vscode-git-*.sock), removed with the run's folder. */
+  tmp: string;
 }
 
 export interface StatusBarItem {
@@ -138,8 +140,7 @@ function serverEnv(dirs: Dirs, extra: Record<string, string> = {}): NodeJS.Proce
     XDG_CONFIG_HOME: path.join(dirs.root, 'xdg-config'),
     XDG_DATA_HOME: path.join(dirs.root, 'xdg-data'),
     XDG_CACHE_HOME: path.join(dirs.root, 'xdg-cache'),
-    // The editor's IPC sockets (vscode-ipc-*.sock, vscode-git-*.sock) go to the temp folder: this run's, removed with it.
-    TMPDIR: path.join(dirs.root, 'tmp'),
+    TMPDIR: dirs.tmp,
     UNMETERED_HOME: dirs.unmeteredHome,
     ...extra,
   };
@@ -240,15 +241,9 @@ export class VSCodeSession {
       extensions: path.join(root, 'extensions'),
       workspace: path.join(root, 'workspace'),
       unmeteredHome: path.join(root, 'unmetered-home'),
+      tmp: path.join(root, 'tmp'),
     };
-    for (const d of [
-      dirs.home,
-      path.join(dirs.userData, 'User'),
-      dirs.extensions,
-      dirs.workspace,
-      dirs.unmeteredHome,
-      path.join(root, 'tmp'),
-    ])
+    for (const d of [dirs.home, path.join(dirs.userData, 'User'), dirs.extensions, dirs.workspace, dirs.unmeteredHome, dirs.tmp])
       await mkdir(d, { recursive: true });
     for (const [rel, content] of Object.entries(opts.workspaceFiles ?? { 'README.md': '# e2e workspace\n' })) {
       await mkdir(path.dirname(path.join(dirs.workspace, rel)), { recursive: true });

@@ -666,23 +666,15 @@ class RollupState {
       if (offs) offs.push(this.off[i]!);
       else bySeg.set(this.seg[i]!, [this.off[i]!]);
     }
-    const buf = Buffer.allocUnsafe(8192);
     for (const [segNo, offs] of bySeg) {
-      const fh = await fsp.open(this.segFile(this.segs[segNo]!), 'r');
+      const fd = openSync(this.segFile(this.segs[segNo]!), 'r');
       try {
         for (const at of offs.sort((a, b) => a - b)) {
-          // A ledger line is a few hundred bytes: one read finds it, a longer one takes the general path.
-          const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-          const nl = buf.subarray(0, bytesRead).indexOf(10);
-          let r: Interaction | null = null;
-          if (nl >= 0) {
-            const p = decodeLine(buf.toString('utf8', 0, nl));
-            r = p.kind === 'record' ? p.record : null;
-          } else r = this.lineAt(segNo, at);
+          const r = recordAt(fd, at, this.maxLine);
           if (r && r.at >= since) out.push(r);
         }
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     }
     return out;
@@ -690,11 +682,13 @@ class RollupState {
 
   /** The record on the line starting at `at` in a segment (a line the index points at was a record). */
   lineAt(segNo: number, at: number): Interaction | null {
-    const text = lineAtSync(this.segFile(this.segs[segNo]!), at, this.maxLine);
-    this.linesRead++;
-    if (text === null) return null;
-    const p = decodeLine(text);
-    return p.kind === 'record' ? p.record : null;
+    const fd = openSync(this.segFile(this.segs[segNo]!), 'r');
+    try {
+      this.linesRead++;
+      return recordAt(fd, at, this.maxLine);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   // ——— the file ———
@@ -859,33 +853,33 @@ function u32(n: number): Buffer {
   return b;
 }
 
-/** lineAtSync's buffer, reused (it never yields, so no two reads share it): a ledger line is a few hundred bytes. */
+/** lineAt's buffer, reused (a read never yields, so no two share it): a ledger line is a few hundred bytes. */
 let lineBuf = Buffer.allocUnsafe(4096);
 
 /**
- * The complete line starting at byte `at` of `file`, without its newline; null when the file ends before
- * a newline (a torn or unfinished tail) or the line is longer than `max` bytes. Synchronous and small: an
- * import asks for one stored copy at a time (an id seen again), where an open, a 64 KiB read and a close
- * through the thread pool cost ~160 µs of this thread each (524 of them in a 30k-interaction first import).
+ * The record on the complete line starting at byte `at` of the open file `fd`; null when the file ends
+ * before a newline (a torn or unfinished tail), the line is longer than `max` bytes or is not a record.
+ * Synchronous and small: an import asks for one stored copy at a time (an id seen again), where an open,
+ * a 64 KiB read and a close through the thread pool cost ~160 µs of this thread each (524 of them in a
+ * 30k-interaction first import).
  */
-function lineAtSync(file: string, at: number, max: number): string | null {
-  const fd = openSync(file, 'r');
-  try {
-    for (let have = 0; ;) {
-      if (have === lineBuf.length) {
-        if (have > max) return null;
-        const bigger = Buffer.allocUnsafe(lineBuf.length * 2);
-        lineBuf.copy(bigger, 0, 0, have);
-        lineBuf = bigger;
-      }
-      const n = readSync(fd, lineBuf, have, lineBuf.length - have, at + have);
-      if (n === 0) return null;
-      const nl = lineBuf.subarray(0, have + n).indexOf(10, have);
-      if (nl >= 0) return nl > max ? null : lineBuf.toString('utf8', 0, nl);
-      have += n;
+function recordAt(fd: number, at: number, max: number): Interaction | null {
+  for (let have = 0; ;) {
+    if (have === lineBuf.length) {
+      if (have > max) return null;
+      const bigger = Buffer.allocUnsafe(lineBuf.length * 2);
+      lineBuf.copy(bigger, 0, 0, have);
+      lineBuf = bigger;
     }
-  } finally {
-    closeSync(fd);
+    const n = readSync(fd, lineBuf, have, lineBuf.length - have, at + have);
+    if (n === 0) return null;
+    const nl = lineBuf.subarray(0, have + n).indexOf(10, have);
+    if (nl >= 0) {
+      if (nl > max) return null;
+      const p = decodeLine(lineBuf.toString('utf8', 0, nl));
+      return p.kind === 'record' ? p.record : null;
+    }
+    have += n;
   }
 }
 
