@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from './ports';
 import { ensurePrivateDir } from './privateFs';
-import { writeFileAtomic } from './lazy';
+import { replaceFile } from './atomicFile';
 
 /**
  * The CLI has no VS Code settings: mirror the ones it needs (budget, time zone, price overrides,
@@ -37,7 +37,7 @@ export async function mirrorSettingsForCli(dataDir: string, settings: { written(
     if ((await readFile(file, 'utf8').catch(() => '')) === body) return;
     await ensurePrivateDir(dataDir, { tightenExisting: false });
     // A unique temporary name per write: two windows mirroring at once never write into each other's.
-    await writeFileAtomic()(file, body);
+    await replaceFile(file, body);
   } catch (err) {
     logger.warn(`could not write ${file} for the CLI: ${(err as Error).message}`);
   }

@@ -9,9 +9,8 @@
  */
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { PRIVATE_FILE_MODE } from './privateFs';
 import { dateParts, intlParts, noteDateLocalZone, systemTimeZone, type Parts } from './time';
-import { writeFileAtomic } from './lazy';
+import { replaceFileSync } from './atomicFile';
 
 const FILE = 'zone.json';
 const MAX_FILE_BYTES = 4096;
@@ -69,7 +68,7 @@ function writeZoneFile(file: string, z: ZoneFile): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    writeFileAtomic().sync(file, JSON.stringify(z), { mode: PRIVATE_FILE_MODE });
+    replaceFileSync(file, JSON.stringify(z), { flush: false }); // a cache: worked out again if lost
   } catch {
     // A cache that cannot be written only means asking Intl next time too.
   }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { builtFile } from '../helpers/dist';
@@ -13,9 +13,9 @@ const cli = builtFile('cli.js');
 
 /**
  * Runs the CLI with a preloaded script whose exit handler prints `MARK <json>` on stderr (the json from
- * `expr`, an expression over the process at exit), and returns that json.
+ * `expr`, an expression over the process at exit), and returns that json (or, given `stdout`, what it makes of the output).
  */
-function atExit(expr: string, args: string[], logs: string, home: string): unknown {
+function atExit(expr: string, args: string[], logs: string, home: string, stdout?: (out: string) => unknown): unknown {
   const hook = path.join(home, 'at-exit.cjs');
   writeFileSync(hook, `process.on('exit', () => process.stderr.write('\\nMARK ' + JSON.stringify(${expr}) + '\\n'));\n`);
   const r = spawnSync(process.execPath, ['-r', hook, cli, ...args], {
@@ -24,6 +24,7 @@ function atExit(expr: string, args: string[], logs: string, home: string): unkno
     timeout: 20_000,
   });
   assert.equal(r.status, 0, r.stderr);
+  if (stdout) return stdout(r.stdout);
   const line = r.stderr.split('\n').find((l) => l.startsWith('MARK '));
   assert.ok(line, r.stderr);
   return JSON.parse(line.slice(5));
@@ -86,13 +87,22 @@ describe('start-up loads only what the command uses', { timeout: 60_000 }, () =>
     }
   });
 
-  test('a re-run with nothing new loads neither node:crypto, worker threads nor write-file-atomic (a first import needs them)', () => {
+  test('a re-run, with nothing new or with a line appended, loads neither node:crypto, worker threads nor write-file-atomic', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
     const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
     try {
       writeClaudeLog(logs);
-      assert.deepEqual(costly(['daily', '--json'], logs, home), ['crypto', 'worker_threads', 'write-file-atomic']);
+      // A first import starts worker threads, and looks for a rollup file an older version named by a sha1.
+      assert.deepEqual(costly(['daily', '--json'], logs, home), ['crypto', 'worker_threads']);
       assert.deepEqual(costly(['daily', '--json'], logs, home), []);
+      // One more line: its offsets, the quick check and the rollup are saved again, the ledger's segment hashed.
+      const log = path.join(logs, 'claude', 'projects', '-home-dev-acme', 's1.jsonl');
+      const next = JSON.parse(readFileSync(log, 'utf8')) as { message: { id: string } };
+      next.message.id = 'msg_2';
+      appendFileSync(log, JSON.stringify(next) + '\n');
+      assert.deepEqual(costly(['daily', '--json'], logs, home), []);
+      const interactions = atExit('0', ['daily', '--json', '--no-scan'], logs, home, (out) => JSON.parse(out).totals.interactions);
+      assert.equal(interactions, 2, 'the appended line was imported');
     } finally {
       rmSync(home, { recursive: true, force: true });
       rmSync(logs, { recursive: true, force: true });

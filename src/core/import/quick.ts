@@ -16,8 +16,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { PRIVATE_FILE_MODE } from '../privateFs';
-import { writeFileAtomic } from '../lazy';
+import { replaceFile } from '../atomicFile';
 import { Hash64 } from '../hash64';
 import { STATE_FILE } from './state';
 
@@ -89,5 +88,7 @@ export async function saveQuick(dataDir: string, quick: Quick): Promise<void> {
   const state = stateFile(dataDir);
   if (state === null) return;
   const text = JSON.stringify({ version: VERSION, digest: quick.digest, state, malformed: quick.malformed });
-  await writeFileAtomic()(path.join(dataDir, QUICK_FILE), text, { mode: PRIVATE_FILE_MODE });
+  // Not flushed to disk: it vouches only for offsets and records already flushed, and one lost or torn in a
+  // crash is not used (nothing parses, or the offsets file it names is not the one there).
+  await replaceFile(path.join(dataDir, QUICK_FILE), text, { flush: false });
 }

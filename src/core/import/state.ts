@@ -1,6 +1,6 @@
 /**
  * Where each log file was read up to, kept in the data directory so a restart reads only what is
- * new. Written atomically (write-file-atomic: temp file, fsync, rename). Several processes may each keep one: the last
+ * new. Written atomically (atomicFile.ts: temp file, fsync, rename). Several processes may each keep one: the last
  * writer wins, and an offset that is a little behind only means re-reading lines whose ids the
  * ledger already holds.
  *
@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../ports';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../privateFs';
+import { ensurePrivateDir } from '../privateFs';
 import type { FileState } from './tailer';
 import type { SourceId } from '../agents/types';
 import { errorMessage } from '../errors';
-import { writeFileAtomic } from '../lazy';
+import { replaceFile } from '../atomicFile';
 
 export const STATE_FILE = 'sources-state.json';
 const VERSION = 2;
@@ -71,7 +71,7 @@ export async function saveSourceState(dataDir: string, files: Map<string, FileSt
   await ensurePrivateDir(dataDir, { tightenExisting: false });
   const file = path.join(dataDir, STATE_FILE);
   // Paths of agent logs name people's projects: readable by the owner only, as the ledger is.
-  await writeFileAtomic()(file, JSON.stringify(toColumns(files)), { mode: PRIVATE_FILE_MODE });
+  await replaceFile(file, JSON.stringify(toColumns(files)));
 }
 
 function toColumns(files: Map<string, FileState>): Columns {

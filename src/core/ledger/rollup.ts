@@ -38,7 +38,8 @@ import { hashId } from './view';
 import type { StoredCopies } from './index';
 import { dayOfIso } from '../time';
 import { namedSession } from '../sessionId';
-import { randomHex, sha1Hex } from '../lazy';
+import { sha1Hex } from '../lazy';
+import { replaceFileSync } from '../atomicFile';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
@@ -808,17 +809,11 @@ class RollupState {
       parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       size += pad + a.byteLength;
     }
-    const tmp = `${this.file}.${process.pid}.${randomHex(4)}.tmp`;
-    try {
-      await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      await fsp.writeFile(tmp, Buffer.concat(parts, size), { mode: 0o600 });
-      await fsp.rename(tmp, this.file);
-      if (this.legacyMayExist) await fsp.rm(this.legacyFile, { force: true }).catch(() => {});
-      this.legacyMayExist = false;
-    } catch (e) {
-      await fsp.rm(tmp, { force: true }).catch(() => {});
-      throw e;
-    }
+    await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    // Not flushed to disk: a rollup lost in a crash is rebuilt from the ledger.
+    replaceFileSync(this.file, Buffer.concat(parts, size), { flush: false });
+    if (this.legacyMayExist) await fsp.rm(this.legacyFile, { force: true }).catch(() => {});
+    this.legacyMayExist = false;
   }
 }
 

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { replaceFile, replaceFileSync } from '../../src/core/atomicFile';
+
+// The offsets, the quick check's digest, the rollup and the settings mirror are replaced through these: a
+// reader (another window, the CLI) must see the old file or the new one whole, and a failed write must
+// leave the old one as it was and nothing beside it.
+describe('replacing a file whole', { timeout: 20_000 }, () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-atomic-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  let n = 0;
+  const dir = () => {
+    const d = path.join(root, String(n++));
+    mkdirSync(d);
+    return d;
+  };
+
+  it('replaces an existing file with the new bytes, readable by its owner only, and leaves no temporary file', async () => {
+    const d = dir();
+    const file = path.join(d, 'sources-state.json');
+    writeFileSync(file, 'old', { mode: 0o644 });
+    await replaceFile(file, '{"version":2}');
+    assert.equal(readFileSync(file, 'utf8'), '{"version":2}');
+    if (process.platform !== 'win32') assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(d), ['sources-state.json']);
+    replaceFileSync(file, Buffer.from('bytes'), { flush: false });
+    assert.equal(readFileSync(file, 'utf8'), 'bytes');
+    assert.deepEqual(readdirSync(d), ['sources-state.json']);
+  });
+
+  it('while the flush to disk is under way, a reader sees the old file whole', async () => {
+    const d = dir();
+    const file = path.join(d, 'rollup.bin');
+    const old = 'a'.repeat(300_000);
+    writeFileSync(file, old);
+    const pending = replaceFile(file, 'b'.repeat(300_000));
+    assert.equal(readFileSync(file, 'utf8'), old);
+    await pending;
+    assert.equal(readFileSync(file, 'utf8'), 'b'.repeat(300_000));
+  });
+
+  it('many writers at once: the file ends as one of them wrote it, whole, with no temporary file left', async () => {
+    const d = dir();
+    const file = path.join(d, 'sources-quick.json');
+    const bodies = Array.from({ length: 24 }, (_, i) => String(i).repeat(20_000 + i));
+    await Promise.all(bodies.map((b) => replaceFile(file, b)));
+    assert.ok(bodies.includes(readFileSync(file, 'utf8')), 'the file is one writer’s bytes, not a mix');
+    assert.deepEqual(readdirSync(d), ['sources-quick.json']);
+  });
+
+  it('a replace that fails says why, leaves what was there, and removes its temporary file', async () => {
+    const d = dir();
+    // The name is a folder: the rename fails after the bytes were written and flushed.
+    const folder = path.join(d, 'settings.json');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'inside'), 'kept');
+    await assert.rejects(replaceFile(folder, 'new'), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
+    assert.throws(
+      () => replaceFileSync(folder, 'new'),
+      (e: NodeJS.ErrnoException) => typeof e.code === 'string',
+    );
+    assert.equal(readFileSync(path.join(folder, 'inside'), 'utf8'), 'kept');
+    assert.deepEqual(readdirSync(d), ['settings.json']);
+    // A folder that does not exist: nothing is created.
+    await assert.rejects(replaceFile(path.join(d, 'missing', 'f.json'), 'x'), { code: 'ENOENT' });
+    assert.deepEqual(readdirSync(d), ['settings.json']);
+  });
+});
