@@ -4,7 +4,9 @@
  *
  * The JSONL segment stays the source of truth. A snapshot describes its first `bytes` bytes (always
  * ending at a newline) and is used only when the segment still starts with exactly those bytes:
- * same inode, at least that long, and the same SHA-1 over the first and last 4 KiB of the prefix.
+ * same inode, at least that long, and the same 64-bit hash (hash64.ts) over its length and the first and last
+ * 4 KiB of the prefix: it tells a segment rewritten or truncated from one appended to, as SHA-1 did, without
+ * loading node:crypto (~5 ms of a re-run that stored one line).
  * Lines appended after the prefix are parsed normally. Anything unexpected (missing, older version,
  * other byte order, mismatch, unreadable) means "no snapshot": the segment is parsed from its text.
  * Snapshots are written to a temporary file and renamed, so concurrent writers never tear one.
@@ -14,16 +16,17 @@
  * Strings repeated across records (agent, source, project, model, …) go through one dictionary;
  * ids and timestamps are one text blob with UTF-16 offsets.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { INTERACTION_FIELDS, type Interaction, type Tokens } from '../interaction';
 import { LEDGER_FORMAT_VERSION } from './fileFormat';
-import { nodeCrypto, randomHex } from '../lazy';
+import { randomHex } from '../lazy';
+import { Hash64 } from '../hash64';
 
 const MAGIC = 'ULC1';
 /** Bump when the snapshot layout or what decodeLine accepts changes: old snapshots are then ignored. */
-const CACHE_VERSION = 3;
+const CACHE_VERSION = 4;
 const FINGERPRINT_SPAN = 4096;
 
 /** The deduplicated records of one segment's prefix and what reading it found. */
@@ -66,16 +69,25 @@ interface Header {
   columns: ColumnInfo[];
 }
 
+/** The hash of a segment's first `bytes` bytes that a snapshot or the rollup is kept with (see the top). */
 export async function fingerprint(fh: FileHandle, bytes: number): Promise<string> {
-  const h = nodeCrypto().createHash('sha1');
   const headLen = Math.min(FINGERPRINT_SPAN, bytes);
   const tailStart = Math.max(0, bytes - FINGERPRINT_SPAN);
   const head = Buffer.alloc(headLen);
   const tail = Buffer.alloc(bytes - tailStart);
-  await fh.read(head, 0, headLen, 0);
-  await fh.read(tail, 0, tail.length, tailStart);
-  h.update(String(bytes)).update(head).update(tail);
-  return h.digest('hex');
+  // Two 4 KiB reads: synchronous, where a thread-pool round trip each cost more than the read. A segment
+  // now shorter than `bytes` gets a value no digest equals: it was rewritten.
+  if (!readFully(fh.fd, head, 0) || !readFully(fh.fd, tail, tailStart)) return `shorter than ${bytes} bytes`;
+  return new Hash64(CACHE_VERSION).number(bytes).bytes(head).bytes(tail).hex();
+}
+
+function readFully(fd: number, into: Buffer, at: number): boolean {
+  for (let got = 0; got < into.length;) {
+    const n = readSync(fd, into, got, into.length - got, at + got);
+    if (n === 0) return false;
+    got += n;
+  }
+  return true;
 }
 
 const TOKEN_COLUMNS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const;

@@ -43,7 +43,7 @@ import { replaceFileSync } from '../atomicFile';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
-const ROLLUP_VERSION = 6;
+const ROLLUP_VERSION = 7;
 const READ_CHUNK = 1 << 20;
 /** A cell's names in the file: day, agent, model, project, route, repo, branch, session, source (dictionary codes). */
 const CODES = 9;
