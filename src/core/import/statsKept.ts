@@ -50,6 +50,21 @@ export class StatsKept {
     return { ino: this.nums[at]!, dev: this.nums[at + 1]!, size: this.nums[at + 2]!, mtimeMs: this.nums[at + 3]!, isFile: () => isFile };
   }
 
+  /** Whether the kept stat of a regular file is the one `state` records (tailer.ts sameFile), without building a stat. */
+  same(file: string, state: { ino: number; dev: number; size: number; mtimeMs: number } | undefined): boolean {
+    const i = this.slot.get(file);
+    if (state === undefined || i === undefined || this.kind[i] !== FILE) return false;
+    const at = i * FIELDS;
+    const n = this.nums;
+    return n[at] === state.ino && n[at + 1] === state.dev && n[at + 2] === state.size && n[at + 3] === state.mtimeMs;
+  }
+
+  /** The kept size, or undefined when none is kept. */
+  size(file: string): number | undefined {
+    const i = this.slot.get(file);
+    return i === undefined || this.kind[i] === GONE ? undefined : this.nums[i * FIELDS + 2];
+  }
+
   delete(file: string): void {
     const i = this.slot.get(file);
     if (i !== undefined) this.kind[i] = GONE;
