@@ -7,8 +7,12 @@
  * mkdir is done here one level at a time, never with { recursive: true }: in a folder that refuses
  * new entries with ENOENT (e.g. UNMETERED_HOME=/proc/1), Node 20's recursive mkdir retries for
  * ever at full CPU instead of failing.
+ *
+ * The calls are synchronous behind async signatures: each is a metadata call of microseconds, and
+ * opening the ledger made twelve of them one after another, each a thread-pool round trip (a few
+ * milliseconds of every CLI command on 2 cores).
  */
-import { promises as fsp } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const PRIVATE_DIR_MODE = 0o700;
@@ -23,37 +27,37 @@ const MAX_LEVELS = 128;
  * is, so only the folders Unmetered owns inside it are tightened.
  */
 export async function ensurePrivateDir(dir: string, opts: { tightenExisting?: boolean } = {}): Promise<void> {
-  await makeDir(path.resolve(dir), 0, PRIVATE_DIR_MODE);
+  makeDir(path.resolve(dir), 0, PRIVATE_DIR_MODE);
   if (opts.tightenExisting !== false) await tighten(dir, PRIVATE_DIR_MODE);
 }
 
 /** `mkdir -p` for folders a person chose (an export folder, an agent's settings folder): default modes, same bounds. */
 export async function ensureDir(dir: string): Promise<void> {
-  await makeDir(path.resolve(dir), 0, 0o777);
+  makeDir(path.resolve(dir), 0, 0o777);
 }
 
-async function makeDir(dir: string, level: number, mode: number): Promise<void> {
+function makeDir(dir: string, level: number, mode: number): void {
   try {
-    await fsp.mkdir(dir, { mode });
+    mkdirSync(dir, { mode });
     return;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return assertDir(dir, e as Error);
     const parent = path.dirname(dir);
     if (code !== 'ENOENT' || parent === dir || level >= MAX_LEVELS) throw e;
-    await makeDir(parent, level + 1, mode);
+    makeDir(parent, level + 1, mode);
   }
   // The parent exists now: a second ENOENT means this folder cannot hold new entries at all.
   try {
-    await fsp.mkdir(dir, { mode });
+    mkdirSync(dir, { mode });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return assertDir(dir, e as Error);
     throw e;
   }
 }
 
-async function assertDir(dir: string, cause: Error): Promise<void> {
-  const st = await fsp.stat(dir);
+function assertDir(dir: string, cause: Error): void {
+  const st = statSync(dir);
   if (!st.isDirectory()) throw Object.assign(new Error(`${dir} exists and is not a folder`), { code: 'ENOTDIR', cause });
 }
 
@@ -64,9 +68,9 @@ async function assertDir(dir: string, cause: Error): Promise<void> {
 export async function tighten(p: string, mode: number): Promise<boolean> {
   if (!POSIX) return true;
   try {
-    const st = await fsp.stat(p);
+    const st = statSync(p);
     if ((st.mode & 0o077) === 0) return true;
-    await fsp.chmod(p, (st.mode & 0o700) | (mode & 0o700));
+    chmodSync(p, (st.mode & 0o700) | (mode & 0o700));
     return true;
   } catch {
     return false;

@@ -347,18 +347,23 @@ test('a data directory deleted while open is recreated by the next append', asyn
   assert.deepEqual(ids((await reopen(dir)).records()), ['b']);
 });
 
-test("temporary files of dead writers are removed at open; a live writer's are left alone", async (t) => {
+test("temporary files of dead writers are removed at open, in the cache and the data directory; a live writer's are left alone", async (t) => {
   const dir = tempDir(t);
   await (await openLedger({ dir })).close();
   const cache = path.join(dir, 'cache', 'ledger');
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const dead = path.join(cache, `2026-11.bin.${child.stdout}.00ff.tmp`);
   const live = path.join(cache, `2026-11.${process.pid}.00ff.new`);
-  writeFileSync(dead, 'x');
-  writeFileSync(live, 'x');
+  // atomicFile.ts's temporary files beside the offsets and the quick check (a writer killed during the flush).
+  const deadOffsets = path.join(dir, `sources-state.json.${child.stdout}.1a2b3c4d.tmp`);
+  const liveQuick = path.join(dir, `sources-quick.json.${process.pid}.1a2b3c4d.tmp`);
+  for (const f of [dead, live, deadOffsets, liveQuick]) writeFileSync(f, 'x');
+  writeFileSync(path.join(dir, 'sources-state.json'), '{}');
   await (await openLedger({ dir })).close();
-  assert.ok(!existsSync(dead));
-  assert.ok(existsSync(live));
+  assert.deepEqual(
+    [dead, live, deadOffsets, liveQuick, path.join(dir, 'sources-state.json')].map((f) => existsSync(f)),
+    [false, true, false, true, true],
+  );
 });
 
 test('a watcher stops quietly when its ledger is closed', async (t) => {

@@ -33,7 +33,7 @@
  * the view still shows it once, because every reader applies the same rule. The same holds for a
  * request seen in telemetry and in a log or the gateway under different ids (twins.ts).
  */
-import { fstatSync, promises as fsp, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { fstatSync, promises as fsp, readdirSync, rmSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UnmeteredError, errorMessage } from '../errors';
@@ -249,13 +249,29 @@ class FileLedger implements Ledger {
     }
   }
 
-  /** Temporary files of processes that died while writing a snapshot or creating a segment. */
+  /**
+   * Temporary files of processes that died while writing a snapshot, the rollup or a segment (in the cache), or
+   * the offsets, the quick check or the settings mirror (atomicFile.ts, in the data directory). Two small
+   * folders, read synchronously: a thread-pool round trip cost more than the listing.
+   */
   private async removeLeftovers(): Promise<void> {
-    const names = await fsp.readdir(this.cacheDir).catch(() => [] as string[]);
-    for (const n of names) {
-      // <segment>.<pid>.<random>.tmp|new: the writer's pid tells whether it can still be writing.
-      const m = /\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/.exec(n);
-      if (m && !processAlive(Number(m[1]))) await fsp.rm(path.join(this.cacheDir, n), { force: true }).catch(() => {});
+    for (const dir of [this.cacheDir, this.dir]) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        // <file>.<pid>.<random>.tmp|new: the writer's pid tells whether it can still be writing.
+        const m = /\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/.exec(n);
+        if (!m || processAlive(Number(m[1]))) continue;
+        try {
+          rmSync(path.join(dir, n), { force: true });
+        } catch {
+          // not ours to remove after all (another owner): left as it is
+        }
+      }
     }
   }
 
