@@ -8,6 +8,7 @@
  */
 import { writeSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { dataDir } from '../core/paths';
 import { fixedClock, stderrLogger, systemClock, type Clock } from '../core/ports';
 import { EXIT, isUsageError, UsageError, type CliContext } from './context';
@@ -15,6 +16,7 @@ import { commandHelp, overallHelp } from './options';
 import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
 import { errorMessage } from '../core/errors';
+import { useCodeCache } from './codeCache';
 
 function usage(): string {
   return overallHelp(ALL_SPECS);
@@ -141,7 +143,9 @@ function versionOnly(argv: string[]): boolean {
 }
 
 if (require.main === module && !versionOnly(process.argv.slice(2))) {
-  main(process.argv.slice(2), processContext()).then(
+  const ctx = processContext();
+  useCodeCache(__dirname, path.join(ctx.dataDir, 'cache', 'code'));
+  main(process.argv.slice(2), ctx).then(
     (code) => (process.exitCode = code),
     (err) => {
       process.stderr.write(`unmetered: ${(err as Error).stack}\n`);
