@@ -1,14 +1,22 @@
 /** What every CLI command receives: its arguments and the process's ports, so tests can pin them. */
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Clock, Logger } from '../core/ports';
+
+/** Where a command writes: process.stdout or stderr, fd 1 or 2 (output.ts), or a test's stream. */
+export interface Output {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  readonly columns?: number;
+}
 
 export interface CliContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
   home: string;
   platform: NodeJS.Platform;
-  stdout: Writable;
-  stderr: Writable;
+  stdout: Output;
+  stderr: Output;
   /** Only `statusline` reads it (Claude Code's JSON); absent in most tests. */
   stdin?: Readable & { isTTY?: boolean };
   clock: Clock;

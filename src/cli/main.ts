@@ -17,6 +17,7 @@ import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
 import { errorMessage } from '../core/errors';
 import { useCodeCache } from './codeCache';
+import { fdOutput } from './output';
 
 function usage(): string {
   return overallHelp(ALL_SPECS);
@@ -115,8 +116,9 @@ function processContext(): CliContext {
     cwd: process.cwd(),
     home: os.homedir(),
     platform: process.platform,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // fd 1 and 2 written directly (output.ts); the streams only if needed, and on Windows.
+    stdout: process.platform === 'win32' ? process.stdout : fdOutput(1, () => process.stdout),
+    stderr: process.platform === 'win32' ? process.stderr : fdOutput(2, () => process.stderr),
     // A getter: touching process.stdin sets up a stream, which only `statusline` needs.
     get stdin() {
       return process.stdin;

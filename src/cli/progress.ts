@@ -3,10 +3,10 @@
  * import has run for a second (a re-run that reads little stays silent) and only on a TTY outside CI,
  * so piped output, logs and CI runs never see control characters. Cleared when the import ends.
  */
-import type { Writable } from 'node:stream';
 import type { ImportProgress } from '../core/import';
 import { grouped } from '../core/money';
 import { monotonicMs } from '../core/ports';
+import type { Output } from './context';
 
 export interface ProgressLine {
   update: (p: ImportProgress) => void;
@@ -18,11 +18,7 @@ const SHOW_AFTER_MS = 1000;
 const EVERY_MS = 100;
 const CLEAR = '\r\x1b[K';
 
-export function progressLine(
-  stderr: Writable & { isTTY?: boolean; columns?: number },
-  env: NodeJS.ProcessEnv,
-  now: () => number = monotonicMs,
-): ProgressLine {
+export function progressLine(stderr: Output, env: NodeJS.ProcessEnv, now: () => number = monotonicMs): ProgressLine {
   const started = now();
   if (!stderr.isTTY || env.CI || env.TERM === 'dumb') return { update() {}, done() {} };
   let drawn = false;

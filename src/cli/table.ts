@@ -1,5 +1,5 @@
 /** Aligned text tables, with colour only on a terminal (never when piped, with NO_COLOR or --no-color). */
-import type { Writable } from 'node:stream';
+import type { Output } from './context';
 import { visible } from './options';
 
 export interface Paint {
@@ -16,10 +16,10 @@ const id = (s: string) => s;
 const PLAIN: Paint = { bold: id, dim: id, yellow: id, red: id, cyan: id };
 
 /** FORCE_COLOR and NO_COLOR as https://no-color.org and most CLIs read them; --no-color wins. */
-export function paintFor(stdout: Writable, env: NodeJS.ProcessEnv, noColorFlag: boolean): Paint {
+export function paintFor(stdout: Output, env: NodeJS.ProcessEnv, noColorFlag: boolean): Paint {
   if (noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return PLAIN;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== '') return COLOUR;
-  return (stdout as Writable & { isTTY?: boolean }).isTTY ? COLOUR : PLAIN;
+  return stdout.isTTY ? COLOUR : PLAIN;
 }
 
 export interface Column {

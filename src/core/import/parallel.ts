@@ -30,7 +30,16 @@ export class WorkerPool {
         // young generation is capped at 4 MB: what it parses is posted on within milliseconds, and a larger
         // one only held garbage. First import, alternating 7 runs (peak RSS median): 124 -> 121 MB on the
         // long-lines history, 164 -> 153 MB on the short-lines one, same wall time (2 MB was 7% slower there).
-        const w = new (workerThreads().Worker)(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+        // Its standard output and error are passed on when it writes any (it does not): by default Node sets
+        // up this process's stdout stream for that at once, which the CLI otherwise never needs.
+        const w = new (workerThreads().Worker)(script, {
+          execArgv: [],
+          resourceLimits: { maxYoungGenerationSizeMb: 4 },
+          stdout: true,
+          stderr: true,
+        });
+        w.stdout.on('data', (b: Buffer) => process.stdout.write(b));
+        w.stderr.on('data', (b: Buffer) => process.stderr.write(b));
         w.on('error', (err) => this.fail(err));
         w.on('messageerror', (err) => this.fail(err));
         w.on('exit', (code) => this.fail(new Error(`an import worker stopped (exit code ${code})`)));
