@@ -1,4 +1,5 @@
-// CLI benchmark, the shipped bundle (dist/) in fresh processes, alternating with its reference in
+// CLI benchmark, the shipped bundle (dist/, built minified as `npm run package` and `npm run setup` build it)
+// in fresh processes, alternating with its reference in
 // the same run, best and median of RUNS each:
 //  - start-up (issue 12): `unmetered --version` and `unmetered --help` against Node's own start-up
 //    (`node -e 0`); goal ≤ 80 ms, i.e. close to Node's own;
@@ -74,7 +75,7 @@ function yearOfRecords(n: number): Interaction[] {
 }
 
 async function main(): Promise<void> {
-  const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('esbuild.mjs failed');
 
   report(

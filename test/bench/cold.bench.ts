@@ -1,4 +1,5 @@
-// Cold-terminal benchmark (issue 12): the shipped CLI (dist/) in fresh processes, each case alternating
+// Cold-terminal benchmark (issue 12): the shipped CLI (dist/, built minified by `npm run bench`, as `npm run
+// package` and `npm run setup` build it) in fresh processes, each case alternating
 // with its references in the same run, best and median of RUNS (default 3) each:
 //  - start-up: `unmetered --version`, `--help` and `status --no-scan` (empty data dir) against Node's own
 //    start-up (`node -e 0`); goal ≤ 80 ms, i.e. close to Node's own;

@@ -1,4 +1,5 @@
-// Re-run benchmark (issue 12), the shipped bundle (dist/) in fresh processes, on two shapes of
+// Re-run benchmark (issue 12), the shipped bundle (dist/, built minified as `npm run package` and `npm run
+// setup` build it) in fresh processes, on two shapes of
 // Claude Code history (kept under .bench/rerun/ and reused): "short" (many shorter lines, the shape
 // of sources.bench.ts) and "long" (fewer, longer lines: ~860 MB in ~2,800 files, ~30k interactions).
 // After a cold import and one run that writes the rollup, alternating runs of:
@@ -287,7 +288,7 @@ async function memoryRows(): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const b = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  const b = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' });
   if (b.status !== 0) throw new Error('esbuild.mjs failed');
   mkdirSync(BENCH, { recursive: true });
   cpSync('dist', path.dirname(CLI), { recursive: true });
