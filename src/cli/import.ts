@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { STATE_FILE } from '../core/import/state';
+import { JOURNAL_FILE, STATE_FILE } from '../core/import/state';
 import { plural } from './args';
 import { EXIT, type CliContext } from './context';
 import { parseCommand } from './options';
@@ -15,7 +15,7 @@ import { specOf } from './specs';
 
 export async function importCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('import')!, args);
-  if (values.rebuild) await rm(path.join(ctx.dataDir, STATE_FILE), { force: true });
+  if (values.rebuild) for (const f of [STATE_FILE, JOURNAL_FILE]) await rm(path.join(ctx.dataDir, f), { force: true });
   const { ledger, imported } = await openForCli(ctx, { scan: true });
   try {
     const s = imported!;

@@ -1,5 +1,5 @@
 /**
- * Replacing one of our files whole or not at all: the bytes go to a temporary file beside it (named by
+ * Writing our own files. Replacing one whole or not at all: the bytes go to a temporary file beside it (named by
  * process and a random tail, so two writers never write into one file), which is flushed to disk and
  * renamed over the file. A reader sees the old file or the new one, never a part of either; a crash
  * leaves the old one (and at worst a temporary file, which no reader looks at).
@@ -34,6 +34,20 @@ export async function replaceFile(file: string, data: string | Uint8Array, opts:
   putInPlace(t, file);
 }
 
+/**
+ * Appends `data` to `file` (made if missing, with `mode`), flushed to disk before this resolves. One
+ * write: a crash leaves what was there and at most a torn end of `data`, which the reader skips.
+ */
+export async function appendFlushed(file: string, data: string, mode = PRIVATE_FILE_MODE): Promise<void> {
+  const fd = openSync(file, 'a', mode);
+  try {
+    writeAll(fd, data);
+    await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** replaceFile, every step on this thread (for code that is synchronous itself). */
 export function replaceFileSync(file: string, data: string | Uint8Array, opts: ReplaceOptions = {}): void {
   const t = writeTemp(file, data, opts.mode);
@@ -56,8 +70,7 @@ function writeTemp(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_
   const t: Temp = { fd: -1, path: `${file}.${process.pid}.${randomHex(4)}.tmp` };
   try {
     t.fd = openSync(t.path, 'wx', mode);
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    for (let at = 0; at < buf.length;) at += writeSync(t.fd, buf, at, buf.length - at);
+    writeAll(t.fd, data);
     return t;
   } catch (e) {
     discard(t);
@@ -75,6 +88,11 @@ function putInPlace(t: Temp, file: string): void {
     discard(t);
     throw e;
   }
+}
+
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at, buf.length - at);
 }
 
 /** After a failure: the temporary file closed and removed, whatever step failed. */

@@ -36,7 +36,7 @@ export {
   type SourceSetting,
 } from '../agents/sourceSettings';
 export { readFileUpdate, type FileState, type FileUpdate } from './tailer';
-export { loadSourceState, saveSourceState, STATE_FILE } from './state';
+export { JOURNAL_FILE, loadSourceState, saveSourceState, STATE_FILE } from './state';
 export { LineSplitter } from './lines';
 export {
   MalformedLine,

@@ -5,13 +5,16 @@
  * re-reading lines whose ids the ledger already holds).
  */
 import type { Logger } from '../ports';
-import { loadSourceState, saveSourceState } from './state';
+import { loadOffsets, saveChanged, type Journal } from './state';
 import type { FileState } from './tailer';
 import { errorMessage } from '../errors';
 
 export class Offsets {
   private files: Map<string, FileState> | null = null;
   private dirty = false;
+  /** The files set or pruned since the last save: a save of a few is an append to the journal (state.ts). */
+  private changed = new Set<string>();
+  private journal: Journal | null = null;
 
   constructor(
     private readonly dataDir: string,
@@ -25,7 +28,12 @@ export class Offsets {
 
   /** The offsets, loaded from the data directory if they are not held. */
   async load(): Promise<Map<string, FileState>> {
-    return (this.files ??= await loadSourceState(this.dataDir, this.logger));
+    if (!this.files) {
+      const saved = await loadOffsets(this.dataDir, this.logger);
+      this.files ??= saved.files;
+      this.journal = saved.journal;
+    }
+    return this.files;
   }
 
   get(file: string): FileState | undefined {
@@ -33,7 +41,9 @@ export class Offsets {
   }
 
   set(file: string, state: FileState): void {
-    this.files?.set(file, state);
+    if (!this.files) return;
+    this.files.set(file, state);
+    this.changed.add(file);
     this.dirty = true;
   }
 
@@ -43,6 +53,7 @@ export class Offsets {
     for (const f of [...this.files.keys()]) {
       if (known.has(f)) continue;
       this.files.delete(f);
+      this.changed.add(f);
       this.dirty = true;
     }
   }
@@ -51,6 +62,8 @@ export class Offsets {
   forget(): void {
     this.files = null;
     this.dirty = false;
+    this.changed = new Set();
+    this.journal = null;
   }
 
   get unsaved(): boolean {
@@ -61,11 +74,14 @@ export class Offsets {
   async save(): Promise<boolean> {
     if (!this.files || !this.dirty) return true;
     this.dirty = false;
+    const changed = this.changed;
+    this.changed = new Set();
     try {
-      await saveSourceState(this.dataDir, this.files);
+      this.journal = await saveChanged(this.dataDir, this.files, changed, this.journal);
       return true;
     } catch (err) {
       this.dirty = true;
+      for (const f of changed) this.changed.add(f);
       this.logger.warn(
         `agent logs: could not save read offsets in ${this.dataDir} (${errorMessage(err)}); the next start reads more than it needs, without counting twice`,
       );

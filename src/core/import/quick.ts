@@ -7,8 +7,9 @@
  *
  * A digest is written only after its offsets were saved, and they only past records already stored:
  * what it says (these files, as they were, are in the ledger) stays true. It names the offsets file it
- * was taken with (inode, size, time): once that file is saved again by another process, damaged or
- * deleted (to have every log read again), the digest is not used, and the scan reads as before. A
+ * was taken with (inode, size, time, and its journal's size): once that file is saved again (or its journal
+ * appended to) by another process, damaged or deleted (to have every log read again), the digest is not
+ * used, and the scan reads as before. A
  * SQLite database (whose write-ahead log changes while it does not) never takes part.
  *
  * Beside the digest: each agent's malformed lines, summed over those offsets, so that the per-agent status
@@ -18,7 +19,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { replaceFile } from '../atomicFile';
 import { Hash64 } from '../hash64';
-import { STATE_FILE } from './state';
+import { JOURNAL_FILE, STATE_FILE } from './state';
 
 export const QUICK_FILE = 'sources-quick.json';
 const VERSION = 2;
@@ -56,10 +57,11 @@ export interface Quick {
   malformed: Record<string, number>;
 }
 
-/** The offsets file as it is now (inode, size, time), or null when there is none. */
+/** The offsets file as it is now (inode, size, time, and its journal's size), or null when there is none. */
 function stateFile(dataDir: string): string | null {
   const st = statSync(path.join(dataDir, STATE_FILE), { throwIfNoEntry: false });
-  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : null;
+  const journal = statSync(path.join(dataDir, JOURNAL_FILE), { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}:${journal?.size ?? -1}` : null;
 }
 
 /**
