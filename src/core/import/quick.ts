@@ -9,8 +9,8 @@
  * what it says (these files, as they were, are in the ledger) stays true. It names the offsets file it
  * was taken with (inode, size, time, and its journal's size): once that file is saved again (or its journal
  * appended to) by another process, damaged or deleted (to have every log read again), the digest is not
- * used, and the scan reads as before. A
- * SQLite database (whose write-ahead log changes while it does not) never takes part.
+ * used, and the scan reads as before. A SQLite database (whose write-ahead log changes while it does not)
+ * never takes part.
  *
  * Beside the digest: each agent's malformed lines, summed over those offsets, so that the per-agent status
  * of a re-run with nothing new (`unmetered status`) needs no offsets either.

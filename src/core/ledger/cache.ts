@@ -21,7 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { INTERACTION_FIELDS, type Interaction, type Tokens } from '../interaction';
 import { LEDGER_FORMAT_VERSION } from './fileFormat';
-import { randomHex } from '../lazy';
+import { replaceFile } from '../atomicFile';
 import { Hash64 } from '../hash64';
 
 const MAGIC = 'ULC1';
@@ -421,15 +421,8 @@ export async function readWhole(file: string): Promise<Buffer> {
   }
 }
 
-/** Writes a snapshot atomically (temporary file + rename). */
+/** Writes a snapshot atomically (temporary file + rename); not flushed: a lost one is parsed from the segment again. */
 export async function writeSnapshot(cachePath: string, state: SegmentState, fh: FileHandle, ino: number): Promise<void> {
   const fp = await fingerprint(fh, state.bytes);
-  const tmp = `${cachePath}.${process.pid}.${randomHex(4)}.tmp`;
-  try {
-    await fsp.writeFile(tmp, encode(state, ino, fp), { mode: 0o600 });
-    await fsp.rename(tmp, cachePath);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => {});
-    throw e;
-  }
+  await replaceFile(cachePath, encode(state, ino, fp), { flush: false });
 }
