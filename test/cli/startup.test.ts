@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { builtFile } from '../helpers/dist';
@@ -104,6 +104,38 @@ describe('start-up loads only what the command uses', { timeout: 60_000 }, () =>
       const interactions = atExit('0', ['daily', '--json', '--no-scan'], logs, home, (out) => JSON.parse(out).totals.interactions);
       assert.equal(interactions, 2, 'the appended line was imported');
     } finally {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(logs, { recursive: true, force: true });
+    }
+  });
+  test('stderr sent to /dev/null (a prompt’s `unmetered statusline 2>/dev/null`) is told from a terminal without loading node:tty', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
+    const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
+    const devNull = openSync('/dev/null', 'w');
+    try {
+      writeClaudeLog(logs);
+      // The hook writes to a file: stderr goes nowhere. The import asks whether stderr is a terminal (its progress line).
+      const mark = path.join(home, 'mark.json');
+      const hook = path.join(home, 'at-exit.cjs');
+      const expr = 'process.moduleLoadList.filter((m) => /^NativeModule (tty|net)$/.test(m))';
+      writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(mark)}, JSON.stringify(${expr})));\n`);
+      const r = spawnSync(process.execPath, ['-r', hook, cli, 'daily', '--json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', devNull],
+        env: {
+          PATH: process.env.PATH,
+          HOME: logs,
+          UNMETERED_HOME: home,
+          CLAUDE_CONFIG_DIR: path.join(logs, 'claude'),
+          UNMETERED_TZ: 'UTC',
+        },
+        timeout: 20_000,
+      });
+      assert.equal(r.status, 0);
+      assert.equal(JSON.parse(r.stdout).totals.interactions, 1);
+      assert.deepEqual(JSON.parse(readFileSync(mark, 'utf8')), []);
+    } finally {
+      closeSync(devNull);
       rmSync(home, { recursive: true, force: true });
       rmSync(logs, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPriceTable, normaliseModelName } from '../../src/core/pricing';
+import { loadPriceTable, normaliseModelName, SNAPSHOT } from '../../src/core/pricing';
 import { ModelIndex } from '../../src/core/pricing/match';
 
 const table = loadPriceTable();
@@ -102,4 +102,19 @@ test('normalisation: provider paths, Bedrock region/vendor/version, Vertex pins,
   assert.equal(normaliseModelName('anthropic/claude-sonnet-4.5'), 'claude-sonnet-4-5');
   assert.equal(normaliseModelName('  GPT-5.1-Codex '), 'gpt-5-1-codex');
   assert.equal(normaliseModelName('qwen3-coder:30b'), 'qwen3-coder:30b');
+});
+
+test('every key of the snapshot is priced as the full index prices it, with or without overrides beside it', () => {
+  // A fresh table answers a snapshot key without building the index over every key; an override (of an
+  // unrelated model) sends every lookup through the index. Both must give each key the same match.
+  const shortcut = loadPriceTable();
+  const indexed = loadPriceTable({ overrides: { 'zz-unrelated-model': { input: 1, output: 1 } } });
+  const keys = Object.keys(SNAPSHOT.models);
+  assert.ok(keys.length > 100, `${keys.length} keys`);
+  for (const key of keys) {
+    const m = shortcut.lookup(key);
+    assert.deepEqual(m, indexed.lookup(key), key);
+    assert.equal(m?.key, key, key);
+    assert.equal(m?.inferred, false, key);
+  }
 });
