@@ -49,7 +49,7 @@ export function fdOutput(fd: number, stream: () => NodeJS.WriteStream): Output {
 
 /**
  * Whether `fd` is a terminal. A pipe or a file is not a character device, and neither is /dev/null a
- * terminal (a prompt's `unmetered statusline 2>/dev/null`): both are told without node:tty, whose
+ * terminal (a prompt's `$(unmetered status --json 2>/dev/null)`): both are told without node:tty, whose
  * loading loads the stream and socket modules this file avoids (~5 ms).
  */
 function terminal(fd: number): boolean {

@@ -108,7 +108,7 @@ describe('start-up loads only what the command uses', { timeout: 60_000 }, () =>
       rmSync(logs, { recursive: true, force: true });
     }
   });
-  test('stderr sent to /dev/null (a prompt’s `unmetered statusline 2>/dev/null`) is told from a terminal without loading node:tty', () => {
+  test('stderr sent to /dev/null (`unmetered daily --json 2>/dev/null`, as in a prompt) is told from a terminal without loading node:tty', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
     const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
     const devNull = openSync('/dev/null', 'w');
