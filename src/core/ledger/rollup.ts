@@ -651,8 +651,14 @@ class RollupState {
     this.seg[i] = segNo;
     this.off[i] = at;
     this.cell[i] = place;
-    if (!this.slots) return; // built over every hash when first needed
-    const slots = this.ensureSlots();
+    const slots = this.slots;
+    if (!slots) return; // built over every hash when first needed
+    // Full: dropped, and built again over every hash (this one included) at the next lookup. Rebuilt here,
+    // the table already held this entry before the insert below put it in a second time.
+    if (this.count * 2 > slots.length >> 1) {
+      this.slots = null;
+      return;
+    }
     const mask = (slots.length >> 1) - 1;
     let s = h & mask;
     while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
