@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { after, before, describe, it } from 'node:test';
+import { builtFile } from '../helpers/dist';
 import { factoryDroid } from '../../src/core/import';
 import { byId, copyFixture, onlySource, world, type World } from './helpers';
 
@@ -87,16 +87,7 @@ describe('Factory Droid session settings', { timeout: 30_000 }, () => {
   });
 
   it('prices a running total at base rates when read in worker threads too', async () => {
-    const script = path.join(w.dir, 'sources-worker.js');
-    await build({
-      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: script,
-      logLevel: 'error',
-    });
+    const script = builtFile('sources-worker.js');
     const other = await world();
     try {
       copyFixture(other, 'factory-droid');

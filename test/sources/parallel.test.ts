@@ -2,14 +2,14 @@
  * A big first import read in worker threads must store exactly what a read on one thread stores,
  * in the same order, with the same offsets and diagnostics; and when the threads cannot start or
  * die halfway, the import still completes on the importer's thread. The worker runs as it ships:
- * workerEntry.ts bundled by esbuild.
+ * dist/sources-worker.js, the bundle test/run.mjs builds (esbuild.mjs) before the suites start.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
+import { builtFile } from '../helpers/dist';
 import type { Interaction } from '../../src/core/interaction';
 import { Recorder } from '../../src/core/record/recorder';
 import { createImporter, loadSourceState, normaliseSourceSettings } from '../../src/core/import';
@@ -28,16 +28,7 @@ describe('importer: a big first import read in worker threads', { timeout: 60_00
   let env: NodeJS.ProcessEnv;
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-parallel-'));
-    script = path.join(dir, 'sources-worker.js');
-    await build({
-      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: script,
-      logLevel: 'error',
-    });
+    script = builtFile('sources-worker.js');
     const claude = path.join(dir, 'claude');
     await generateClaudeCorpus({
       root: claude,

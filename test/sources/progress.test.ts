@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
+import { builtFile } from '../helpers/dist';
 import { normaliseSourceSettings, type ImportProgress } from '../../src/core/import';
 import { world, type World } from './helpers';
 
@@ -41,16 +41,7 @@ describe('importer: progress of a scan', { timeout: 60_000 }, () => {
       writeFileSync(path.join(dir, `s${f}.jsonl`), text);
       bytes += Buffer.byteLength(text);
     }
-    script = path.join(w.dir, 'sources-worker.js');
-    await build({
-      entryPoints: [path.join(__dirname, '../../src/core/import/workerEntry.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: script,
-      logLevel: 'error',
-    });
+    script = builtFile('sources-worker.js');
   });
   after(() => w.cleanup());
 
