@@ -623,8 +623,13 @@ class RollupState {
     return null;
   }
 
+  /** Whether `slots` (2 words a slot) holds every entry at most half full: else it is built again, larger. */
+  private roomy(slots: Uint32Array): boolean {
+    return this.count * 2 <= slots.length >> 1;
+  }
+
   private ensureSlots(): Uint32Array {
-    if (this.slots && this.count * 2 <= this.slots.length >> 1) return this.slots;
+    if (this.slots && this.roomy(this.slots)) return this.slots;
     let cap = 2048;
     while (this.count * 2 + 2 > cap) cap *= 2;
     const slots = new Uint32Array(2 * cap);
@@ -655,7 +660,7 @@ class RollupState {
     if (!slots) return; // built over every hash when first needed
     // Full: dropped, and built again over every hash (this one included) at the next lookup. Rebuilt here,
     // the table already held this entry before the insert below put it in a second time.
-    if (this.count * 2 > slots.length >> 1) {
+    if (!this.roomy(slots)) {
       this.slots = null;
       return;
     }
