@@ -5,7 +5,12 @@
 // types, src/core): 11.4 s of CPU and 7.3 s on 2 cores for an unchanged tree; this is 8.2 s and 5.3 s. Each
 // project keeps its own incremental state in .cache/tsc, as `tsc --incremental` kept it, and the errors of
 // both are reported (`tsc -p a && tsc -p b` stopped at the first project with errors).
+// A clean check leaves a stamp, .cache/tsc/clean.json: every file both programs read (sources, lib and @types
+// declarations) with its modification time and size, each project's root files, the configs, TypeScript's version,
+// this script and npm's record of node_modules. When all of that is as stamped, nothing the checker would read has
+// changed and it is not run (`tsc -b` does the same for an up-to-date project): ~0.3 s instead of ~8 s of CPU.
 // Exit code 0 when both are clean, 2 when either has errors (as tsc), 1 when this cannot run.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +21,43 @@ const PROJECTS = [
   { config: 'tsconfig.json', buildInfo: '.cache/tsc/root.tsbuildinfo' },
   { config: 'src/core/tsconfig.json', buildInfo: '.cache/tsc/core.tsbuildinfo' },
 ];
+
+const STAMP = path.join(root, '.cache', 'tsc', 'clean.json');
+// Outside both programs, yet deciding what they are: this script, the configs, and npm's list of what it installed.
+const EXTRA = [fileURLToPath(import.meta.url), path.join(root, 'node_modules', '.package-lock.json')];
+
+/** [mtime, size] of a file, or null when it is gone. */
+function stamp(file) {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st ? [st.mtimeMs, st.size] : null;
+}
+
+/** Whether the stamp of the last clean check still describes every file these projects would read. */
+function upToDate(configs) {
+  let last;
+  try {
+    last = JSON.parse(readFileSync(STAMP, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (last?.typescript !== ts.version || typeof last.files !== 'object' || !Array.isArray(last.roots)) return false;
+  if (configs.some((c, i) => JSON.stringify(c.fileNames) !== JSON.stringify(last.roots[i]))) return false;
+  return Object.entries(last.files).every(([file, was]) => JSON.stringify(stamp(file)) === JSON.stringify(was));
+}
+
+/** Stamps a clean check, unless a file it read changed while it ran (then the next run checks again). */
+function keepStamp(configs, programs, startedMs) {
+  const files = {};
+  const add = (file) => (files[file] ??= stamp(file));
+  for (const file of EXTRA) add(file);
+  for (const c of configs) add(c.options.configFilePath);
+  for (const p of programs) for (const sf of p.getProgram().getSourceFiles()) add(sf.fileName);
+  if (Object.values(files).some((s) => s !== null && s[0] >= startedMs - 1000)) return;
+  mkdirSync(path.dirname(STAMP), { recursive: true });
+  const tmp = `${STAMP}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ typescript: ts.version, roots: configs.map((c) => c.fileNames), files }));
+  renameSync(tmp, STAMP);
+}
 
 const pretty = Boolean(process.stdout.isTTY);
 const formatHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
@@ -30,7 +72,7 @@ const parsed = new Map();
 // A file in both projects with an error both see (a syntax error in src/core) is reported once.
 const reported = new Set();
 let errors = 0;
-for (const project of PROJECTS) {
+const configs = PROJECTS.map((project) => {
   const configErrors = [];
   const config = ts.getParsedCommandLineOfConfigFile(
     path.join(root, project.config),
@@ -41,6 +83,13 @@ for (const project of PROJECTS) {
     report(configErrors);
     process.exit(1);
   }
+  return config;
+});
+if (upToDate(configs)) process.exit(0);
+
+const startedMs = Date.now();
+const programs = [];
+for (const config of configs) {
   const host = ts.createIncrementalCompilerHost(config.options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (file, version, onError, shouldCreateNew) => {
@@ -71,8 +120,10 @@ for (const project of PROJECTS) {
   });
   // With noEmit this writes only the project's .tsbuildinfo, so the next run re-checks only what changed.
   program.emit();
+  programs.push(program);
   errors += diagnostics.length;
   if (diagnostics.length > 0) report(diagnostics);
 }
+if (errors === 0) keepStamp(configs, programs, startedMs);
 if (errors > 0) console.log(`\nFound ${errors} error${errors === 1 ? '' : 's'}.`);
 process.exit(errors > 0 ? 2 : 0);
