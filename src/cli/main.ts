@@ -10,8 +10,8 @@ import { writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dataDir } from '../core/paths';
-import { fixedClock, stderrLogger, systemClock, type Clock } from '../core/ports';
-import { EXIT, isUsageError, UsageError, type CliContext } from './context';
+import { fixedClock, systemClock, type Clock, type Logger } from '../core/ports';
+import { EXIT, isUsageError, UsageError, type CliContext, type Output } from './context';
 import { commandHelp, overallHelp } from './options';
 import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
@@ -99,10 +99,10 @@ declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 
 /** UNMETERED_NOW pins "now" to an ISO instant: for reproducible reports and tests. */
-function pinnedClock(now: string | undefined): Clock {
+function pinnedClock(now: string | undefined, logger: Logger): Clock {
   if (!now) return systemClock;
   if (Number.isNaN(Date.parse(now))) {
-    stderrLogger.warn(
+    logger.warn(
       `UNMETERED_NOW: expected an ISO-8601 instant such as 2026-11-23T12:00:00Z, got ${JSON.stringify(now)}; using the system clock`,
     );
     return systemClock;
@@ -110,23 +110,51 @@ function pinnedClock(now: string | undefined): Clock {
   return fixedClock(now);
 }
 
-function processContext(): CliContext {
+/** What a run is given: this process's ports (processContext), or a test's, which runs the bundle in its own process. */
+export interface CliPorts {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  home: string;
+  stdout: Output;
+  stderr: Output;
+  stdin: () => CliContext['stdin'];
+}
+
+/** A run's context from its ports: the clock UNMETERED_NOW pins, diagnostics on stderr, the data directory. */
+export function cliContext(ports: CliPorts): CliContext {
+  const { env, stderr } = ports;
+  const logger: Logger = {
+    info: (m) => stderr.write(`unmetered: ${m}\n`),
+    warn: (m) => stderr.write(`unmetered: warning: ${m}\n`),
+    error: (m) => stderr.write(`unmetered: error: ${m}\n`),
+  };
   return {
+    env,
+    cwd: ports.cwd,
+    home: ports.home,
+    platform: process.platform,
+    stdout: ports.stdout,
+    stderr,
+    // A getter: touching process.stdin sets up a stream, which only `statusline` needs.
+    get stdin() {
+      return ports.stdin();
+    },
+    clock: pinnedClock(env.UNMETERED_NOW, logger),
+    logger,
+    dataDir: dataDir(env, process.platform, ports.home),
+  };
+}
+
+function processContext(): CliContext {
+  return cliContext({
     env: process.env,
     cwd: process.cwd(),
     home: os.homedir(),
-    platform: process.platform,
     // fd 1 and 2 written directly (output.ts); the streams only if needed, and on Windows.
     stdout: process.platform === 'win32' ? process.stdout : fdOutput(1, () => process.stdout),
     stderr: process.platform === 'win32' ? process.stderr : fdOutput(2, () => process.stderr),
-    // A getter: touching process.stdin sets up a stream, which only `statusline` needs.
-    get stdin() {
-      return process.stdin;
-    },
-    clock: pinnedClock(process.env.UNMETERED_NOW),
-    logger: stderrLogger,
-    dataDir: dataDir(process.env, process.platform, os.homedir()),
-  };
+    stdin: () => process.stdin,
+  });
 }
 
 /**

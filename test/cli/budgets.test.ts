@@ -6,22 +6,20 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
-import { builtFile } from '../helpers/dist';
+import { runShipped } from '../helpers/cli';
 
-const cli = builtFile('cli.js');
+// The shipped bundle, run in this process (test/helpers/cli.ts).
 let home: string;
 let emptyLogs: string;
 
 function run(args: string[], settings: object) {
   writeFileSync(path.join(home, 'settings.json'), JSON.stringify(settings));
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
+  return runShipped(args, {
     env: {
       PATH: process.env.PATH,
       UNMETERED_HOME: home,
@@ -32,7 +30,6 @@ function run(args: string[], settings: object) {
       UNMETERED_NOW: '2026-11-23T12:00:00Z',
     },
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const usd = (n: number) => Math.round(n * 1e9);
@@ -81,8 +78,8 @@ after(() => {
 const all = { dailyBudget: 5, monthlyBudget: 100, projectBudgets: { webapp: 12, api: 10 } };
 
 describe('status --check', { timeout: 60_000 }, () => {
-  test('exit 3 and the budget named when one is used up; the others say ok', () => {
-    const r = run(['status', '--check', '--no-scan'], all);
+  test('exit 3 and the budget named when one is used up; the others say ok', async () => {
+    const r = await run(['status', '--check', '--no-scan'], all);
     assert.equal(r.code, 3, r.stderr);
     assert.equal(
       r.stdout,
@@ -98,45 +95,45 @@ describe('status --check', { timeout: 60_000 }, () => {
     assert.equal(r.stderr, '');
   });
 
-  test('--threshold 80 also fails on a budget at exactly 80 %; --json lists which', () => {
-    const r = run(['status', '--check', '--threshold', '80', '--json', '--no-scan'], all);
+  test('--threshold 80 also fails on a budget at exactly 80 %; --json lists which', async () => {
+    const r = await run(['status', '--check', '--threshold', '80', '--json', '--no-scan'], all);
     assert.equal(r.code, 3);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.check, { thresholdPercent: 80, over: ['daily', 'project:webapp'] });
     assert.deepEqual(j.budgets[0], { budget: 'daily', period: '2026-11-23', limitUSD: 5, spentUSD: 4, percent: 80, enforcement: 'off' });
   });
 
-  test('exit 0 when every budget is under the threshold, or none is set', () => {
+  test('exit 0 when every budget is under the threshold, or none is set', async () => {
     const some = { dailyBudget: 5, monthlyBudget: 100 };
-    assert.equal(run(['status', '--check', '--no-scan'], some).code, 0);
-    assert.equal(run(['status', '--check', '--threshold', '81', '--no-scan'], some).code, 0); // 80 % < 81 %
-    assert.equal(run(['status', '--check', '--threshold', '80', '--no-scan'], some).code, 3);
-    const none = run(['status', '--check', '--no-scan'], {});
+    assert.equal((await run(['status', '--check', '--no-scan'], some)).code, 0);
+    assert.equal((await run(['status', '--check', '--threshold', '81', '--no-scan'], some)).code, 0); // 80 % < 81 %
+    assert.equal((await run(['status', '--check', '--threshold', '80', '--no-scan'], some)).code, 3);
+    const none = await run(['status', '--check', '--no-scan'], {});
     assert.equal(none.code, 0);
     assert.match(none.stdout, /^No budget is set/);
   });
 
-  test('bad thresholds are usage errors (exit 2); a bad budget setting warns and is not applied', () => {
+  test('bad thresholds are usage errors (exit 2); a bad budget setting warns and is not applied', async () => {
     for (const args of [
       ['--check', '--threshold', '0'],
       ['--check', '--threshold', 'most'],
       ['--threshold', '80'],
     ]) {
-      const r = run(['status', ...args, '--no-scan'], all);
+      const r = await run(['status', ...args, '--no-scan'], all);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stdout, '');
     }
-    const bad = run(['status', '--check', '--no-scan'], { dailyBudget: 'lots', projectBudgets: { webapp: -1 } });
+    const bad = await run(['status', '--check', '--no-scan'], { dailyBudget: 'lots', projectBudgets: { webapp: -1 } });
     assert.equal(bad.code, 0);
     assert.match(bad.stderr, /unmetered\.dailyBudget: expected a number of US dollars/);
     assert.match(bad.stderr, /unmetered\.projectBudgets\["webapp"\]: expected a number of US dollars above 0/);
   });
 
-  test('plain status lists the budgets under the meter, and its JSON carries them', () => {
-    const r = run(['status', '--no-scan'], all);
+  test('plain status lists the budgets under the meter, and its JSON carries them', async () => {
+    const r = await run(['status', '--no-scan'], all);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /\nBudgets \(money spent\)\n {2}daily {11}\$4\.00 of \$5\.00 today \(2026-11-23\), 80 %\n/);
-    const j = JSON.parse(run(['status', '--json', '--no-scan'], all).stdout);
+    const j = JSON.parse((await run(['status', '--json', '--no-scan'], all)).stdout);
     assert.deepEqual(
       j.budgets.map((b: { budget: string; spentUSD: number }) => [b.budget, b.spentUSD]),
       [

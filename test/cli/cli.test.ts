@@ -1,22 +1,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
 import { loadPriceTable, priceInteraction } from '../../src/core/pricing';
-import { builtFile } from '../helpers/dist';
+import { runShipped } from '../helpers/cli';
 
-// The CLI is tested as shipped: the esbuild bundle run as a child process.
-const cli = builtFile('cli.js');
+// The CLI is tested as shipped: the esbuild bundle, run in this process (test/helpers/cli.ts).
 let home: string;
 let emptyLogs: string;
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
+  return runShipped(args, {
     env: {
       PATH: process.env.PATH,
       UNMETERED_HOME: home,
@@ -27,7 +24,6 @@ function run(args: string[], env: Record<string, string> = {}) {
       ...env,
     },
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const table = loadPriceTable();
@@ -77,8 +73,8 @@ after(() => {
   rmSync(emptyLogs, { recursive: true, force: true });
 });
 
-test('report --json: totals, per-day rows in the chosen zone, per-model rows; unpriced kept apart', () => {
-  const r = run(['report', '--json', '--no-scan']);
+test('report --json: totals, per-day rows in the chosen zone, per-model rows; unpriced kept apart', async () => {
+  const r = await run(['report', '--json', '--no-scan']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   // a1 $0.0249003, a2 $0.30 + $0.15 = $0.45, c1 $0.007559, u1 unpriced, l1 local $0 (avoided $0.45)
@@ -105,15 +101,15 @@ test('report --json: totals, per-day rows in the chosen zone, per-model rows; un
   assert.equal(sum, Math.round(j.totals.costUSD * 1e9), 'days add up to the total');
 });
 
-test('report --since/--until select local days, and --tz moves the day boundary', () => {
-  const r = run(['report', '--json', '--no-scan', '--since', '2026-11-23', '--until', '2026-11-23']);
+test('report --since/--until select local days, and --tz moves the day boundary', async () => {
+  const r = await run(['report', '--json', '--no-scan', '--since', '2026-11-23', '--until', '2026-11-23']);
   assert.equal(JSON.parse(r.stdout).totals.interactions, 4);
-  const utc = JSON.parse(run(['report', '--json', '--no-scan', '--tz', 'UTC', '--until', '2026-11-22']).stdout);
+  const utc = JSON.parse((await run(['report', '--json', '--no-scan', '--tz', 'UTC', '--until', '2026-11-22'])).stdout);
   assert.equal(utc.totals.interactions, 2);
 });
 
-test('status --json shows the meter for the pinned day', () => {
-  const r = run(['status', '--json', '--no-scan', '--budget', '100'], { UNMETERED_NOW: '2026-11-23T12:00:00Z' });
+test('status --json shows the meter for the pinned day', async () => {
+  const r = await run(['status', '--json', '--no-scan', '--budget', '100'], { UNMETERED_NOW: '2026-11-23T12:00:00Z' });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.day, '2026-11-23');
@@ -124,13 +120,13 @@ test('status --json shows the meter for the pinned day', () => {
   assert.equal(j.budgetUSD, 100);
   assert.deepEqual(j.unpriced, [{ model: 'acme-coder-9', interactions: 1 }]);
   assert.ok(['ok', 'warning', 'over'].includes(j.budgetState));
-  const text = run(['status', '--no-scan'], { UNMETERED_NOW: '2026-11-23T12:00:00Z' });
+  const text = await run(['status', '--no-scan'], { UNMETERED_NOW: '2026-11-23T12:00:00Z' });
   assert.match(text.stdout, /Today\s+\$0\.46 {2}\(4 interactions\)/);
   assert.match(text.stdout, /Unpriced models \(not in the totals\): acme-coder-9 \(1\)/);
   assert.equal(text.stderr, '');
 });
 
-test('bad arguments get a one-line error naming the argument, and exit code 2', () => {
+test('bad arguments get a one-line error naming the argument, and exit code 2', async () => {
   const cases: [string[], RegExp][] = [
     [
       ['report', '--since', '23.11.2026'],
@@ -151,17 +147,17 @@ test('bad arguments get a one-line error naming the argument, and exit code 2', 
     [['fly'], /unknown command "fly"/],
   ];
   for (const [args, message] of cases) {
-    const r = run(args);
+    const r = await run(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr.split('\n')[0], message);
     assert.equal(r.stdout, '');
   }
 });
 
-test('a bad mirrored setting falls back with a warning on stderr, never on stdout', () => {
+test('a bad mirrored setting falls back with a warning on stderr, never on stdout', async () => {
   writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ monthlyBudget: 'lots', timezone: 'Nowhere/City' }));
   try {
-    const r = run(['status', '--json', '--no-scan'], { UNMETERED_TZ: '' });
+    const r = await run(['status', '--json', '--no-scan'], { UNMETERED_TZ: '' });
     assert.equal(r.code, 0);
     assert.match(r.stderr, /unmetered\.monthlyBudget: expected/);
     assert.match(r.stderr, /unmetered\.timezone: expected/);
@@ -171,7 +167,7 @@ test('a bad mirrored setting falls back with a warning on stderr, never on stdou
   }
 });
 
-test("status and report import this machine's agent logs first: full history on the first run, nothing twice later", () => {
+test("status and report import this machine's agent logs first: full history on the first run, nothing twice later", async () => {
   const data = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-scan-'));
   const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-cli-logs-'));
   try {
@@ -212,24 +208,24 @@ test("status and report import this machine's agent logs first: full history on 
     });
     writeFileSync(path.join(dir, 's1.jsonl'), [line(5, 'Do'), line(312, 'Done.'), synthetic].join('\n') + '\n');
     const env = { UNMETERED_HOME: data, CLAUDE_CONFIG_DIR: path.join(logs, 'claude'), UNMETERED_TZ: 'UTC' };
-    const first = run(['report', '--json'], env);
+    const first = await run(['report', '--json'], env);
     assert.equal(first.code, 0, first.stderr);
     const j = JSON.parse(first.stdout);
     assert.equal(j.totals.interactions, 1);
     assert.equal(j.totals.costUSD, 0.0249003);
     assert.equal(j.totals.outputTokens, 312);
     assert.match(first.stderr, /imported 1 interaction from 1 agent log file in /);
-    const status = run(['status'], env);
+    const status = await run(['status'], env);
     assert.match(status.stdout, /Agent logs read\n {2}Claude Code: 1 file, 1 interaction \(/);
-    const statusJson = JSON.parse(run(['status', '--json'], env).stdout);
+    const statusJson = JSON.parse((await run(['status', '--json'], env)).stdout);
     assert.deepEqual(
       statusJson.sources.find((x: { agent: string }) => x.agent === 'claude-code'),
       { agent: 'claude-code', enabled: true, files: 1, interactions: 1, malformedLines: 0, paths: [path.join(logs, 'claude', 'projects')] },
     );
-    const again = run(['report', '--json'], env);
+    const again = await run(['report', '--json'], env);
     assert.equal(JSON.parse(again.stdout).totals.interactions, 1);
     assert.doesNotMatch(again.stderr, /imported/);
-    const skipped = run(['report', '--json', '--no-scan'], { ...env, UNMETERED_HOME: path.join(data, 'fresh') });
+    const skipped = await run(['report', '--json', '--no-scan'], { ...env, UNMETERED_HOME: path.join(data, 'fresh') });
     assert.equal(JSON.parse(skipped.stdout).totals.interactions, 0);
   } finally {
     rmSync(data, { recursive: true, force: true });
@@ -237,10 +233,10 @@ test("status and report import this machine's agent logs first: full history on 
   }
 });
 
-test('a price added to the mirrored settings prices history that was stored unpriced', () => {
+test('a price added to the mirrored settings prices history that was stored unpriced', async () => {
   writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ prices: { 'acme-coder-9': { input: 2, output: 8 } } }));
   try {
-    const j = JSON.parse(run(['report', '--json', '--no-scan']).stdout);
+    const j = JSON.parse((await run(['report', '--json', '--no-scan'])).stdout);
     const acme = j.models.find((m: { model: string }) => m.model === 'acme-coder-9');
     assert.equal(acme.costUSD, 0.0001); // 10 × $2/M + 10 × $8/M
     assert.equal(acme.unpricedInteractions, 0);

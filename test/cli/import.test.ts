@@ -4,14 +4,12 @@
  * test/sources/fixtures/claude (assistant lines with message.id, model and usage).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { builtFile } from '../helpers/dist';
+import { runShipped } from '../helpers/cli';
 
-const cli = builtFile('cli.js');
 let dir: string;
 
 const line = (id: string, at: string, input: number, output: number) =>
@@ -33,10 +31,9 @@ const line = (id: string, at: string, input: number, output: number) =>
     },
   });
 
+// The shipped bundle, run in this process (test/helpers/cli.ts).
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
+  return runShipped(args, {
     env: {
       PATH: process.env.PATH,
       HOME: path.join(dir, 'home'),
@@ -46,11 +43,10 @@ function run(args: string[]) {
       UNMETERED_TZ: 'UTC',
     },
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const json = (args: string[]) => {
-  const r = run([...args, '--json']);
+const json = async (args: string[]) => {
+  const r = await run([...args, '--json']);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 };
@@ -67,33 +63,33 @@ describe('unmetered import --rebuild', { timeout: 90_000 }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('imports once, then reads nothing new', () => {
-    const first = json(['import']);
+  it('imports once, then reads nothing new', async () => {
+    const first = await json(['import']);
     assert.deepEqual([first.filesRead, first.written, first.ledgerInteractions], [1, 2, 2]);
-    const again = json(['import']);
+    const again = await json(['import']);
     assert.deepEqual([again.written, again.ledgerInteractions], [0, 2]);
   });
 
   it(
     'a ledger restored from an older backup: a plain import misses what the offsets passed' +
       '; --rebuild restores it, and a second --rebuild adds nothing',
-    () => {
+    async () => {
       // The restored backup predates both lines: its segment files are gone, the offsets file says "read".
       rmSync(path.join(dir, 'data', 'ledger'), { recursive: true });
-      const plain = json(['import']);
+      const plain = await json(['import']);
       assert.deepEqual([plain.written, plain.ledgerInteractions], [0, 0]);
-      const rebuilt = json(['import', '--rebuild']);
+      const rebuilt = await json(['import', '--rebuild']);
       assert.deepEqual([rebuilt.rebuild, rebuilt.filesRead, rebuilt.written, rebuilt.ledgerInteractions], [true, 1, 2, 2]);
-      const twice = json(['import', '--rebuild']);
+      const twice = await json(['import', '--rebuild']);
       assert.deepEqual([twice.written, twice.ledgerInteractions], [0, 2]);
       // The report sees each response once: 100 + 200 input tokens.
-      const report = json(['report', '--no-scan']);
+      const report = await json(['report', '--no-scan']);
       assert.deepEqual([report.totals.interactions, report.totals.inputTokens], [2, 300]);
     },
   );
 
-  it('text output says what it did, with plurals', () => {
-    const r = run(['import']);
+  it('text output says what it did, with plurals', async () => {
+    const r = await run(['import']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Read 0 agent log files \(1 file seen\): 0 interactions new or completed, 2 interactions in the ledger\.\n$/);
   });

@@ -5,23 +5,21 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger';
-import { builtFile } from '../helpers/dist';
+import { runShipped } from '../helpers/cli';
 import { interaction } from '../helpers/records';
 
 const rec = interaction;
 
 describe('status from the rollup', { timeout: 60_000 }, () => {
   let home = '';
-  const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [builtFile('cli.js'), ...args], {
-      encoding: 'utf8',
-      timeout: 30_000,
+  // The shipped bundle, run in this process (test/helpers/cli.ts).
+  const run = async (args: string[]) => {
+    const r = await runShipped(args, {
       env: {
         PATH: process.env.PATH,
         UNMETERED_HOME: home,
@@ -31,7 +29,7 @@ describe('status from the rollup', { timeout: 60_000 }, () => {
         UNMETERED_BUDGET: '10',
       },
     });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as Record<string, unknown> & { byAgent: { agent: string; monthUSD: number; interactions: number }[] };
   };
   const append = async (records: Interaction[]) => {
@@ -57,7 +55,7 @@ describe('status from the rollup', { timeout: 60_000 }, () => {
         avoidedNanos: 500_000_000,
       }),
     ]);
-    const a = run(['status', '--json', '--no-scan']);
+    const a = await run(['status', '--json', '--no-scan']);
     assert.ok(existsSync(path.join(home, 'cache', 'ledger', 'rollup-UTC.bin')), 'status built and kept the rollup it answered from');
     assert.deepEqual([a.todayUSD, a.avoidedTodayUSD, a.interactionsToday, a.monthToDateUSD, a.budgetUSD], [1.5, 0.5, 3, 4.5, 10]);
     assert.deepEqual(
@@ -69,7 +67,7 @@ describe('status from the rollup', { timeout: 60_000 }, () => {
     );
 
     await append([rec('otel1', '2026-12-10T11:00:00Z', 2_000_000_000, { source: 'otel', agent: 'gemini-cli', model: 'gemini-2.5-pro' })]);
-    const b = run(['status', '--json', '--no-scan']);
+    const b = await run(['status', '--json', '--no-scan']);
     assert.deepEqual([b.todayUSD, b.interactionsToday, b.monthToDateUSD], [3.5, 4, 6.5]);
     assert.deepEqual(
       b.byAgent.map((x) => [x.agent, x.monthUSD]),

@@ -5,12 +5,13 @@
  * model.id / model.display_name, workspace.current_dir / project_dir, version, cost.total_cost_usd).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLedger } from '../../src/core/ledger';
+import { runShipped } from '../helpers/cli';
 import { builtFile } from '../helpers/dist';
 import { corpus, NOW } from './corpus';
 
@@ -38,10 +39,9 @@ const env = () => ({
   NO_COLOR: '1',
 });
 
-function statusline(input: string, args: string[] = []) {
-  const r = spawnSync(process.execPath, [cli, 'statusline', ...args], { input, encoding: 'utf8', env: env(), timeout: 20_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+// The shipped bundle, run in this process (test/helpers/cli.ts); a pipe that never closes gets a real process below.
+const statusline = (input: string, args: string[] = [], more: Record<string, string> = {}) =>
+  runShipped(['statusline', ...args], { input, env: { ...env(), ...more } });
 
 function golden(name: string, actual: string): void {
   const file = path.join(GOLDEN, name);
@@ -61,8 +61,8 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a full payload: model, session cost, today, month against the budget, the active block', () => {
-    const r = statusline(JSON.stringify(FULL));
+  it('a full payload: model, session cost, today, month against the budget, the active block', async () => {
+    const r = await statusline(JSON.stringify(FULL));
     assert.equal(r.code, 0, r.stderr);
     // Berlin, 1 April: R10 + R11 + R12 = 33 M nanos today and this month ($0.03); budget $0.05 → 66 %.
     // Block 11:00Z–16:00Z: R11 + R12 = $0.023 so far, 2 h 20 min left, $0.0498 at this rate.
@@ -70,12 +70,12 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
     golden('statusline-full.txt', r.stdout);
   });
 
-  it('an empty object, and text that is not JSON: the ledger figures alone, exit 0', () => {
+  it('an empty object, and text that is not JSON: the ledger figures alone, exit 0', async () => {
     for (const [name, input] of [
       ['empty', '{}'],
       ['garbage', 'not json {'],
     ]) {
-      const r = statusline(input);
+      const r = await statusline(input);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'today $0.03 · month $0.03 of $0.05 (66 %) · block $0.02, 2h 20m left (→ $0.05)\n');
       golden(`statusline-${name}.txt`, r.stdout);
@@ -96,14 +96,9 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
     assert.match(out, /^Sonnet · today \$0\.03 · /);
   });
 
-  it('no ledger yet: still one line', () => {
-    const r = spawnSync(process.execPath, [cli, 'statusline'], {
-      input: JSON.stringify(FULL),
-      encoding: 'utf8',
-      env: { ...env(), UNMETERED_HOME: path.join(dir, 'fresh') },
-      timeout: 20_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
+  it('no ledger yet: still one line', async () => {
+    const r = await statusline(JSON.stringify(FULL), [], { UNMETERED_HOME: path.join(dir, 'fresh') });
+    assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'Opus · session $0.53 · today $0.00 · month $0.00\n');
   });
 });

@@ -1,6 +1,5 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { openLedger } from '../../src/core/ledger';
 import { cheaper, planCheck, vendorOfModel } from '../../src/core/plans/compare';
 import { PLANS, normalisePlans } from '../../src/core/plans/plans';
 import { fromCodexRateLimits } from '../../src/core/plans/limits';
-import { builtFile } from '../helpers/dist';
+import { runShipped } from '../helpers/cli';
 import { buildDashboard } from '../../src/core/report/dashboard';
 
 const USD = 1_000_000_000;
@@ -37,7 +36,7 @@ const records: Interaction[] = [
 ];
 
 describe('the plan check', { timeout: 60_000 }, () => {
-  test('which vendor a model belongs to', () => {
+  test('which vendor a model belongs to', async () => {
     assert.equal(vendorOfModel('claude-sonnet-4-5-20250929'), 'anthropic');
     assert.equal(vendorOfModel('anthropic/claude-3-haiku'), 'anthropic');
     assert.equal(vendorOfModel('gpt-5-codex'), 'openai');
@@ -48,7 +47,7 @@ describe('the plan check', { timeout: 60_000 }, () => {
     assert.equal(vendorOfModel(null), 'other');
   });
 
-  test('the cheaper choice is the largest plan priced at or below the API bill, else the API', () => {
+  test('the cheaper choice is the largest plan priced at or below the API bill, else the API', async () => {
     const claude = PLANS.filter((p) => p.vendor === 'anthropic');
     assert.deepEqual(cheaper(19.99 * USD, claude), { choice: 'api', label: 'API (pay per token)', costNanos: 19.99 * USD, savesNanos: 0 });
     assert.equal(cheaper(20 * USD, claude).choice, 'claude-pro'); // exactly the price: the plan
@@ -61,7 +60,7 @@ describe('the plan check', { timeout: 60_000 }, () => {
     assert.equal(cheaper(5000 * USD, claude).savesNanos, 4800 * USD);
   });
 
-  test('hand-worked month: with and without the local route, per vendor and for Copilot', () => {
+  test('hand-worked month: with and without the local route, per vendor and for Copilot', async () => {
     const c = planCheck([...records, rec('u1', '2026-11-22T09:00:00Z', 'gpt-9-unknown', null, { agent: 'codex' })], {
       now,
       plans: normalisePlans({ 'claude-code': 'claude-max-5x' }).value,
@@ -89,7 +88,7 @@ describe('the plan check', { timeout: 60_000 }, () => {
     assert.deepEqual([all.withoutLocal.choice, all.withoutLocal.savesNanos], ['copilot-pro-plus', 201 * USD]);
   });
 
-  test("the dashboard's Plan card carries the same figures and names agents on a plan as API-equivalent", () => {
+  test("the dashboard's Plan card carries the same figures and names agents on a plan as API-equivalent", async () => {
     const plans = normalisePlans({ 'claude-code': 'claude-max-5x' }).value;
     const d = buildDashboard(records, { now, timeZone: 'UTC', budgetNanos: null, plans });
     const a = d.plan!.rows[0];
@@ -99,7 +98,7 @@ describe('the plan check', { timeout: 60_000 }, () => {
     assert.equal(buildDashboard(records, { now, timeZone: 'UTC', budgetNanos: null }).plan, undefined, 'no plan settings, no card data');
   });
 
-  test('unmetered.plans: bad entries are dropped with a warning that says what was expected', () => {
+  test('unmetered.plans: bad entries are dropped with a warning that says what was expected', async () => {
     const r = normalisePlans({ 'claude-code': 'claude-max-5x', codex: 'chatgpt-ultra', 'Bad Agent!': 'api', cline: 'api' });
     assert.deepEqual(r.value, { 'claude-code': 'claude-max-5x' });
     assert.equal(r.warnings.length, 2);
@@ -116,10 +115,9 @@ describe('the plan check', { timeout: 60_000 }, () => {
 describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () => {
   let home: string;
   let logs: string;
-  const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [builtFile('cli.js'), ...args], {
-      encoding: 'utf8',
-      timeout: 30_000,
+  // The shipped bundle, run in this process (test/helpers/cli.ts).
+  const run = (args: string[]) =>
+    runShipped(args, {
       env: {
         PATH: process.env.PATH,
         UNMETERED_HOME: home,
@@ -130,8 +128,6 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
         UNMETERED_NOW: '2026-12-01T12:00:00Z',
       },
     });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
   before(async () => {
     home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-plan-'));
     logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-plan-home-'));
@@ -152,8 +148,8 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
     rmSync(logs, { recursive: true, force: true });
   });
 
-  test('plan --json: the figures above, the plans with their sources; a bad plan setting warns on stderr', () => {
-    const r = run(['plan', '--json', '--no-scan']);
+  test('plan --json: the figures above, the plans with their sources; a bad plan setting warns on stderr', async () => {
+    const r = await run(['plan', '--json', '--no-scan']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /unmetered\.plans\.codex: expected one of/);
     const j = JSON.parse(r.stdout);
@@ -170,8 +166,8 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
     assert.equal(j.rows[1].withLocal.choice, 'api');
   });
 
-  test('plan (text) says which is cheaper, with and without the local route', () => {
-    const r = run(['plan', '--no-scan']);
+  test('plan (text) says which is cheaper, with and without the local route', async () => {
+    const r = await run(['plan', '--no-scan']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Plan check · the last 30 days \(2026-11-01 to 2026-12-01\) · plan prices as of 2026-12-01$/m);
     assert.match(r.stdout, /^Anthropic models \(Claude plans\) · your plan: Claude Max 5x \(\$100\.00\/mo\)$/m);
@@ -183,14 +179,14 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
     assert.match(r.stdout, /^ {2}With the local route: {4}the API \(\$15\.50\) is cheaper than every plan \(from \$20\.00\/mo\)$/m);
   });
 
-  test('report names an agent on a plan as API-equivalent in its agent table', () => {
-    const r = run(['report', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30']);
+  test('report names an agent on a plan as API-equivalent in its agent table', async () => {
+    const r = await run(['report', '--no-scan', '--since', '2026-11-01', '--until', '2026-11-30']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^claude-code \(Claude Max 5x, API-equivalent\) +\$130\.00 /m);
   });
 
-  test('status shows the plan limits last reported and names agents on a plan as API-equivalent', () => {
-    const r = run(['status', '--no-scan']);
+  test('status shows the plan limits last reported and names agents on a plan as API-equivalent', async () => {
+    const r = await run(['status', '--no-scan']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /claude-code \(Claude Max 5x, API-equivalent\)/);
     // 1796139600 s = 15:40Z = 16:40 in Berlin; seen 11:58Z = 12:58 in Berlin.
@@ -198,7 +194,7 @@ describe('unmetered plan and status (the shipped CLI)', { timeout: 60_000 }, () 
       r.stdout,
       /^Plan limits \(as the vendors last reported them\)\n {2}codex \(plan: plus\): 5 h: 42 % · resets 16:40 {2}\(seen 12:58\)$/m,
     );
-    const j = JSON.parse(run(['status', '--json', '--no-scan']).stdout);
+    const j = JSON.parse((await run(['status', '--json', '--no-scan'])).stdout);
     assert.deepEqual(j.planLimits[0].windows, [
       { key: '5h', usedPercent: 42, windowMinutes: 300, resetsAt: '2026-12-01T15:40:00.000Z', status: null },
     ]);

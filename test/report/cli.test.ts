@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,16 +7,14 @@ import { openLedger } from '../../src/core/ledger';
 import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
 import schema from '../../src/core/report/summary/weekly-2.schema.json';
 import { teamLedgers } from './ledger';
-import { builtFile } from '../helpers/dist';
+import { runShipped } from '../helpers/cli';
 
-// As shipped: the esbuild bundle in a child process, with the clock pinned by UNMETERED_NOW.
-const cli = builtFile('cli.js');
+// As shipped: the esbuild bundle (run in this process: test/helpers/cli.ts), with the clock pinned by UNMETERED_NOW.
 let root: string;
 const homes: Record<string, string> = {};
 
 function run(args: string[], opts: { who?: string; env?: Record<string, string>; cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
+  return runShipped(args, {
     cwd: opts.cwd ?? root,
     env: {
       PATH: process.env.PATH,
@@ -28,7 +25,6 @@ function run(args: string[], opts: { who?: string; env?: Record<string, string>;
       ...opts.env,
     },
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 before(async () => {
@@ -47,8 +43,8 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('export with no arguments prints last complete week as JSON valid against the schema', () => {
-  const r = run(['export', '--no-scan']);
+test('export with no arguments prints last complete week as JSON valid against the schema', async () => {
+  const r = await run(['export', '--no-scan']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.deepEqual(validate(schema as Schema, j), []);
@@ -59,21 +55,21 @@ test('export with no arguments prints last complete week as JSON valid against t
   assert.match(j.priceTableVersion, /^litellm@/);
 });
 
-test('export --format md reproduces the weekly golden apart from the price table name', () => {
-  const r = run(['export', '--no-scan', '--format', 'md', '--developer', 'ada']);
+test('export --format md reproduces the weekly golden apart from the price table name', async () => {
+  const r = await run(['export', '--no-scan', '--format', 'md', '--developer', 'ada']);
   assert.equal(r.code, 0, r.stderr);
   const golden = readFileSync(path.join(__dirname, 'golden', 'weekly.md'), 'utf8');
   const version = /prices (\S+) ·/.exec(r.stdout)![1];
   assert.equal(r.stdout, golden.replace('prices litellm@00035b69', `prices ${version}`));
 });
 
-test('export --out: the format follows the extension, a folder gets <developer>-<week>.<format>, nothing on stdout', () => {
-  const missing = run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
+test('export --out: the format follows the extension, a folder gets <developer>-<week>.<format>, nothing on stdout', async () => {
+  const missing = await run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
   assert.equal(missing.code, 2, 'a missing folder is refused, never created');
   assert.match(missing.stderr, /--out out\/ada\.html: the folder out does not exist; create it first/);
   assert.equal(existsSync(path.join(root, 'out')), false);
   mkdirSync(path.join(root, 'out'));
-  const html = run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
+  const html = await run(['export', '--no-scan', '--week', '2026-W46', '--out', 'out/ada.html']);
   assert.equal(html.code, 0, html.stderr);
   assert.equal(html.stdout, '');
   assert.match(html.stderr, /wrote 2026-W46 \(21 interactions\) to .*out\/ada\.html/);
@@ -81,21 +77,21 @@ test('export --out: the format follows the extension, a folder gets <developer>-
   mkdirSync(path.join(root, 'share'), { recursive: true });
   for (const who of ['ada', 'grace', 'linus']) {
     for (const week of ['2026-W46', '2026-W47']) {
-      const r = run(['export', '--no-scan', '--week', week, '--developer', who, '--out', 'share'], { who });
+      const r = await run(['export', '--no-scan', '--week', week, '--developer', who, '--out', 'share'], { who });
       assert.equal(r.code, 0, r.stderr);
     }
   }
   assert.ok(existsSync(path.join(root, 'share', 'grace-2026-W47.json')));
-  const csv = run(['export', '--no-scan', '--format', 'csv']);
+  const csv = await run(['export', '--no-scan', '--format', 'csv']);
   assert.match(csv.stdout, /^week,developer,date,agent,model,route,costUSD,/);
 });
 
-test('mirrored export settings apply: Sunday weeks, pseudonymised projects with a salt kept in the data dir', () => {
+test('mirrored export settings apply: Sunday weeks, pseudonymised projects with a salt kept in the data dir', async () => {
   writeFileSync(
     path.join(homes.linus, 'settings.json'),
     JSON.stringify({ export: { weekStart: 'sunday', pseudonymiseProjects: true, developer: 'Linus T.' } }),
   );
-  const r = run(['export', '--no-scan', '--format', 'json'], { who: 'linus' });
+  const r = await run(['export', '--no-scan', '--format', 'json'], { who: 'linus' });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.developer, 'Linus T.');
@@ -103,21 +99,21 @@ test('mirrored export settings apply: Sunday weeks, pseudonymised projects with 
   assert.equal(j.projectsPseudonymised, true);
   assert.ok(!r.stdout.includes('webshop') && !r.stdout.includes('billing-api'));
   assert.ok(existsSync(path.join(homes.linus, 'export-salt')));
-  const again = JSON.parse(run(['export', '--no-scan', '--format', 'json'], { who: 'linus' }).stdout);
+  const again = JSON.parse((await run(['export', '--no-scan', '--format', 'json'], { who: 'linus' })).stdout);
   assert.deepEqual(
     again.projects.map((p: { project: string }) => p.project),
     j.projects.map((p: { project: string }) => p.project),
   );
-  const plain = JSON.parse(run(['export', '--no-scan', '--no-pseudonymise', '--developer', 'linus'], { who: 'linus' }).stdout);
+  const plain = JSON.parse((await run(['export', '--no-scan', '--no-pseudonymise', '--developer', 'linus'], { who: 'linus' })).stdout);
   assert.equal(plain.projects[0].project, 'webshop');
   rmSync(path.join(homes.linus, 'settings.json'));
 });
 
-test('team merges a folder: latest week by default, per developer, flags a duplicate and names bad files', () => {
+test('team merges a folder: latest week by default, per developer, flags a duplicate and names bad files', async () => {
   writeFileSync(path.join(root, 'share', 'copy-of-ada.json'), readFileSync(path.join(root, 'share', 'ada-2026-W47.json')));
   writeFileSync(path.join(root, 'share', 'broken.json'), '{"schema": "unmetered.weekly/1", "developer": "x"');
   writeFileSync(path.join(root, 'share', 'package.json'), '{"name": "not-a-summary"}');
-  const r = run(['team', 'share']);
+  const r = await run(['team', 'share']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^## Unmetered team summary · 2026-W47/);
   assert.match(r.stdout, /across 3 developers/);
@@ -136,33 +132,40 @@ test('team merges a folder: latest week by default, per developer, flags a dupli
     warnings.some((l) => /ada submitted 2026-W47 more than once/.test(l)),
     r.stderr,
   );
-  const csv = run(['team', 'share', '--week', '2026-W46', '--format', 'csv']);
+  const csv = await run(['team', 'share', '--week', '2026-W46', '--format', 'csv']);
   assert.equal(csv.code, 0);
   assert.equal(csv.stdout.trim().split('\r\n').length, 4, 'a header and one row per developer');
   assert.match(csv.stdout, /\r\n2026-W46,grace,/);
   const json = JSON.parse(
-    run(['team', path.join(root, 'share', 'ada-2026-W47.json'), path.join(root, 'share', 'linus-2026-W47.json'), '--format', 'json'])
-      .stdout,
+    (
+      await run([
+        'team',
+        path.join(root, 'share', 'ada-2026-W47.json'),
+        path.join(root, 'share', 'linus-2026-W47.json'),
+        '--format',
+        'json',
+      ])
+    ).stdout,
   );
   assert.equal(json.developers, 2);
 });
 
-test('team: empty folder, week not present, nothing usable → exit 1 with the reason', () => {
+test('team: empty folder, week not present, nothing usable → exit 1 with the reason', async () => {
   mkdirSync(path.join(root, 'empty'), { recursive: true });
-  const empty = run(['team', 'empty']);
+  const empty = await run(['team', 'empty']);
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /no weekly summaries \(\*\.json\) in this folder/);
-  const absent = run(['team', 'share', '--week', '2025-W01']);
+  const absent = await run(['team', 'share', '--week', '2025-W01']);
   assert.equal(absent.code, 1);
   assert.match(absent.stderr, /no summaries for 2025-W01; weeks present: 2026-W46, 2026-W47/);
   mkdirSync(path.join(root, 'junk'), { recursive: true });
   writeFileSync(path.join(root, 'junk', 'a.json'), '[]');
-  const junk = run(['team', 'junk']);
+  const junk = await run(['team', 'junk']);
   assert.equal(junk.code, 1);
   assert.match(junk.stderr, /none of the 1 file is a usable weekly summary/);
 });
 
-test('bad arguments: one line naming the argument and what was expected, exit 2', () => {
+test('bad arguments: one line naming the argument and what was expected, exit 2', async () => {
   const cases: [string[], RegExp][] = [
     [['export', '--week', '2026-W60'], /--week: expected an ISO week such as 2026-W47, got "2026-W60"/],
     [['export', '--week', '2026-11-16'], /--week: expected an ISO week/],
@@ -175,7 +178,7 @@ test('bad arguments: one line naming the argument and what was expected, exit 2'
     [['team', 'share', '--format', 'xml'], /--format: expected json, md, csv, html, got "xml"/],
   ];
   for (const [args, message] of cases) {
-    const r = run(args);
+    const r = await run(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr.split('\n')[0], message);
     assert.equal(r.stdout, '');
