@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
+import { buildSync, version } from 'esbuild';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-ledger-test-'));
@@ -11,24 +11,56 @@ export function tempDir(t: { after(fn: () => void): void }): string {
 }
 
 let bundled: string | null = null;
+const WRITER_CACHE = path.resolve(__dirname, '..', '..', '.cache', 'test-writer');
+
+/** [mtime, size] of each file, or null for one that is gone. */
+const stamps = (files: string[]) =>
+  files.map((f) => {
+    const st = statSync(f, { throwIfNoEntry: false });
+    return st ? [st.mtimeMs, st.size] : null;
+  });
+
 /**
- * The writer fixture bundled once into plain JavaScript, so each child process starts in tens of
- * milliseconds (through tsx it takes ~0.35 s, and the crash test starts twenty of them).
+ * The writer fixture bundled into plain JavaScript, so each child process starts in tens of milliseconds
+ * (through tsx it takes ~0.35 s, and the crash test starts twenty of them). The bundle is kept in
+ * .cache/test-writer with the list of files it was built from and their modification times and sizes: the
+ * three suites that start writers, in their own processes, build it once between them, and again only when
+ * one of those files changed.
  */
 export function writerScript(): string {
   if (bundled) return bundled;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-ledger-writer-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const out = path.join(dir, 'writer.cjs');
-  buildSync({
+  const out = path.join(WRITER_CACHE, 'writer.cjs');
+  const inputsFile = path.join(WRITER_CACHE, 'inputs.json');
+  try {
+    const kept = JSON.parse(readFileSync(inputsFile, 'utf8')) as { esbuild: string; files: string[]; stamps: unknown };
+    if (kept.esbuild === version && existsSync(out) && JSON.stringify(stamps(kept.files)) === JSON.stringify(kept.stamps))
+      return (bundled = out);
+  } catch {
+    // not built yet, or unreadable: build
+  }
+  mkdirSync(WRITER_CACHE, { recursive: true });
+  // Written whole and renamed: suites in other processes may build it at the same time.
+  const tmp = `${out}.${process.pid}`;
+  const started = Date.now();
+  const { metafile } = buildSync({
     entryPoints: [path.join(__dirname, 'fixtures', 'writer.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    outfile: out,
+    outfile: tmp,
+    metafile: true,
     logLevel: 'error',
   });
+  renameSync(tmp, out);
+  // This file too: it holds the build's options.
+  const files = [__filename, ...Object.keys(metafile.inputs).map((f) => path.resolve(f))];
+  const now = stamps(files);
+  // A file changed while it was bundled may not be in the bundle as stamped: the next suite builds again.
+  if (now.every((s) => s !== null && s[0] < started - 1000)) {
+    writeFileSync(`${inputsFile}.${process.pid}`, JSON.stringify({ esbuild: version, files, stamps: now }));
+    renameSync(`${inputsFile}.${process.pid}`, inputsFile);
+  }
   return (bundled = out);
 }
 
