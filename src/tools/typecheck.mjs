@@ -16,7 +16,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ts = createRequire(import.meta.url)('typescript');
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// `--root DIR` checks another tree laid out the same way (its test uses a small one).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? path.resolve(process.argv[rootArg + 1]) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROJECTS = [
   { config: 'tsconfig.json', buildInfo: '.cache/tsc/root.tsbuildinfo' },
   { config: 'src/core/tsconfig.json', buildInfo: '.cache/tsc/core.tsbuildinfo' },
