@@ -10,7 +10,7 @@ import { writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dataDir } from '../core/paths';
-import { fixedClock, systemClock, type Clock, type Logger } from '../core/ports';
+import { fixedClock, loggerTo, systemClock, type Clock, type Logger } from '../core/ports';
 import { EXIT, isUsageError, UsageError, type CliContext, type Output } from './context';
 import { commandHelp, overallHelp } from './options';
 import { RUN } from './commands';
@@ -123,11 +123,8 @@ export interface CliPorts {
 /** A run's context from its ports: the clock UNMETERED_NOW pins, diagnostics on stderr, the data directory. */
 export function cliContext(ports: CliPorts): CliContext {
   const { env, stderr } = ports;
-  const logger: Logger = {
-    info: (m) => stderr.write(`unmetered: ${m}\n`),
-    warn: (m) => stderr.write(`unmetered: warning: ${m}\n`),
-    error: (m) => stderr.write(`unmetered: error: ${m}\n`),
-  };
+  const logger = loggerTo(stderr);
+  let stdin: CliContext['stdin'];
   return {
     env,
     cwd: ports.cwd,
@@ -137,7 +134,7 @@ export function cliContext(ports: CliPorts): CliContext {
     stderr,
     // A getter: touching process.stdin sets up a stream, which only `statusline` needs.
     get stdin() {
-      return ports.stdin();
+      return (stdin ??= ports.stdin());
     },
     clock: pinnedClock(env.UNMETERED_NOW, logger),
     logger,

@@ -28,12 +28,17 @@ export interface Logger {
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
-/** Writes diagnostics to stderr (CLI), never stdout, which is data. */
-export const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`unmetered: ${m}\n`),
-  warn: (m) => process.stderr.write(`unmetered: warning: ${m}\n`),
-  error: (m) => process.stderr.write(`unmetered: error: ${m}\n`),
-};
+/** Writes diagnostics as lines to `out` ("unmetered: warning: …"): a CLI run's stderr. */
+export function loggerTo(out: { write(text: string): unknown }): Logger {
+  return {
+    info: (m) => out.write(`unmetered: ${m}\n`),
+    warn: (m) => out.write(`unmetered: warning: ${m}\n`),
+    error: (m) => out.write(`unmetered: error: ${m}\n`),
+  };
+}
+
+/** Writes diagnostics to this process's stderr, never stdout, which is data. */
+export const stderrLogger: Logger = loggerTo({ write: (text) => process.stderr.write(text) });
 
 /** A logger that records messages, for tests and for counting diagnostics. */
 export function memoryLogger(): Logger & { lines: string[] } {

@@ -19,8 +19,8 @@ export interface CliRun {
 }
 
 interface Shipped {
-  main(argv: string[], ctx: unknown): Promise<number>;
-  cliContext(ports: unknown): unknown;
+  main: typeof import('../../src/cli/main').main;
+  cliContext: typeof import('../../src/cli/main').cliContext;
 }
 
 let shipped: Shipped | undefined;
