@@ -390,15 +390,21 @@ export class VSCodeSession {
   /** Runs a command by its title through the command palette (F1), as a person would. */
   async runCommand(title: string): Promise<void> {
     const page = this.page;
-    // A click first, so the keys reach the workbench, unless a webview (the dashboard) lies there: its focus arrives a
-    // moment later through the webview's own messages and closes the palette, or the next quick input, under the test.
-    // A webview passes F1 on to the workbench itself.
+    // A click first, so the keys reach the workbench. Not on a webview (the dashboard): its focus arrives a moment
+    // later through the webview's own messages and closes the palette, or the next quick input, under the test. With
+    // a webview in the editor area, the click goes to the side bar's empty space instead (seen in CI: a webview that
+    // kept the focus closed export's first step); with no side bar either, F1 goes to the webview, which passes it on.
     const onWebview = await page.evaluate('!!document.elementFromPoint(700, 300)?.closest("iframe, .webview")').catch(() => false);
+    const sideBar = page.locator('.part.sidebar');
     if (!onWebview)
       await page
         .locator('.monaco-workbench')
         .click({ position: { x: 700, y: 300 } })
         .catch(() => {});
+    else if (await sideBar.isVisible().catch(() => false)) {
+      const box = await sideBar.boundingBox();
+      if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height * 0.6);
+    }
     const input = page.locator('.quick-input-widget .quick-input-box input');
     // Twice at most: a menu still closing (a chat picker's) can leave the palette inert, then hide it; Escape
     // clears what is open, as a person would before trying again.
@@ -417,7 +423,19 @@ export class VSCodeSession {
     }
     const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
-    await row.click();
+    // Enter on the row the palette has focused, as a person typing would. A click runs the command on the press and
+    // is released on what lies under the palette once it has closed: over a webview (the dashboard), that takes the
+    // focus a moment later and closes the quick input the command has just opened (seen in CI: export's step 1).
+    const focused = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused', { hasText: title });
+    const isFocused = await focused
+      .waitFor({ timeout: 2_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (isFocused) await page.keyboard.press('Enter');
+    else {
+      log(`runCommand ${title}: no focused row names it; clicked`);
+      await row.click();
+    }
   }
 
   /**
