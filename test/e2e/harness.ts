@@ -423,19 +423,7 @@ export class VSCodeSession {
     }
     const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
-    // Enter on the row the palette has focused, as a person typing would. A click runs the command on the press and
-    // is released on what lies under the palette once it has closed: over a webview (the dashboard), that takes the
-    // focus a moment later and closes the quick input the command has just opened (seen in CI: export's step 1).
-    const focused = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused', { hasText: title });
-    const isFocused = await focused
-      .waitFor({ timeout: 2_000 })
-      .then(() => true)
-      .catch(() => false);
-    if (isFocused) await page.keyboard.press('Enter');
-    else {
-      log(`runCommand ${title}: no focused row names it; clicked`);
-      await row.click();
-    }
+    await row.click();
   }
 
   /**

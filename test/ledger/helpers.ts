@@ -1,8 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync, version } from 'esbuild';
+import { replaceFileSync } from '../../src/core/atomicFile';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-ledger-test-'));
@@ -39,27 +40,26 @@ export function writerScript(): string {
     // not built yet, or unreadable: build
   }
   mkdirSync(WRITER_CACHE, { recursive: true });
-  // Written whole and renamed: suites in other processes may build it at the same time.
-  const tmp = `${out}.${process.pid}`;
   const started = Date.now();
-  const { metafile } = buildSync({
+  const { metafile, outputFiles } = buildSync({
     entryPoints: [path.join(__dirname, 'fixtures', 'writer.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    outfile: tmp,
+    outfile: out,
+    write: false,
     metafile: true,
     logLevel: 'error',
   });
-  renameSync(tmp, out);
+  // Written whole and renamed: suites in other processes may build it at the same time.
+  replaceFileSync(out, outputFiles[0].contents, { flush: false });
   // This file too: it holds the build's options.
   const files = [__filename, ...Object.keys(metafile.inputs).map((f) => path.resolve(f))];
   const now = stamps(files);
   // A file changed while it was bundled may not be in the bundle as stamped: the next suite builds again.
   if (now.every((s) => s !== null && s[0] < started - 1000)) {
-    writeFileSync(`${inputsFile}.${process.pid}`, JSON.stringify({ esbuild: version, files, stamps: now }));
-    renameSync(`${inputsFile}.${process.pid}`, inputsFile);
+    replaceFileSync(inputsFile, JSON.stringify({ esbuild: version, files, stamps: now }), { flush: false });
   }
   return (bundled = out);
 }
