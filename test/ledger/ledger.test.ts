@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openLedger, watchLedger, type Ledger } from '../../src/core/ledger/index';
+import { encodeBatch, openLedger, watchLedger, type Ledger } from '../../src/core/ledger/index';
 import { memoryLogger } from '../../src/core/ports';
 import type { Interaction } from '../../src/core/interaction';
 import { record } from './fixtures/records';
@@ -49,6 +49,15 @@ test('records round-trip through the files exactly, including nulls, optional fl
   );
   for (const f of segmentFiles(dir)) assert.match(readFileSync(f, 'utf8').split('\n')[0], /^\{"unmetered":"ledger","version":1,/);
   await again.close();
+});
+
+test('a batch is written as the UTF-8 of its lines, after the repair newline when one is due, whatever characters they hold', () => {
+  const lines = ['{"id":"a"}\n', '{"p":"ø/ünï cödé"}\n', '{"p":"日本語 ✓"}\n', '{"p":"😀 \ud83d alone"}\n', '', '{"id":"z"}\n'];
+  for (const newline of [false, true]) {
+    const expected = Buffer.from((newline ? '\n' : '') + lines.join(''), 'utf8');
+    assert.deepEqual(encodeBatch(lines, newline), expected, `newline ${newline}`);
+  }
+  assert.equal(encodeBatch([], false).length, 0);
 });
 
 test('append is idempotent by id: a copy with an equal or smaller token total is not written', async (t) => {

@@ -659,7 +659,7 @@ class FileLedger implements Ledger {
       if (fresh.length === 0) continue;
       const before = fstatSync(fh.fd).size;
       const caughtUp = before === seg.offset && seg.skip === 0;
-      const text = await this.writeDurably(seg, fh, fresh, lines, !caughtUp);
+      const w = await this.writeDurably(seg, fh, fresh, lines, !caughtUp);
       for (const r of fresh) {
         this.ingest(r, 'own');
         written.add(r);
@@ -667,7 +667,7 @@ class FileLedger implements Ledger {
       if (caughtUp) {
         // Our bytes directly follow what we had read: skip reading them back.
         const after = fstatSync(fh.fd).size;
-        if (after === before + Buffer.byteLength(text)) {
+        if (after === before + w.bytes) {
           seg.offset = seg.seen = after;
           seg.lines += fresh.length;
         }
@@ -696,11 +696,11 @@ class FileLedger implements Ledger {
       seg.headerVersion ??= await headerVersionOf(seg.file);
       const fh = await this.appendHandle(seg);
       const before = fstatSync(fh.fd).size;
-      const text = await this.writeDurably(seg, fh, fresh, lines, true);
+      const w = await this.writeDurably(seg, fh, fresh, lines, true);
       this.version++;
       const after = fstatSync(fh.fd);
       // Our bytes alone, right where the file ended: the index may take them from here.
-      if (idx.appended && text.charCodeAt(0) !== 10 && after.size === before + Buffer.byteLength(text)) {
+      if (idx.appended && !w.repaired && after.size === before + w.bytes) {
         const ls = fresh.map((r) => lines.get(r)!);
         await idx.appended({
           segment: name,
@@ -719,8 +719,9 @@ class FileLedger implements Ledger {
   }
 
   /**
-   * One write of the batch, then fdatasync; returns the text written. `check`: the end of the file was
-   * not read, so look whether it is a torn line first.
+   * One write of the batch, then fdatasync; returns the bytes written, and whether they began with the
+   * newline that terminates a torn line. `check`: the end of the file was not read, so look whether it is
+   * a torn line first.
    */
   private async writeDurably(
     seg: Segment,
@@ -728,19 +729,20 @@ class FileLedger implements Ledger {
     fresh: Interaction[],
     lines: Map<Interaction, string>,
     check: boolean,
-  ): Promise<string> {
+  ): Promise<{ bytes: number; repaired: boolean }> {
     // A torn tail (left by a crash or a full disk) is terminated by this batch's first byte, so
     // the repair needs no write of its own and happens only when writing works again.
     const torn = check && (await lastByte(fh, fstatSync(fh.fd).size)) !== 10;
-    const text = (torn ? '\n' : '') + fresh.map((r) => lines.get(r)!).join('');
-    await writeBatch(fh, Buffer.from(text, 'utf8'), seg.file);
+    const batch = fresh.map((r) => lines.get(r)!);
+    const buf = encodeBatch(batch, torn);
+    await writeBatch(fh, buf, seg.file);
     if (torn) this.noteRepair(seg);
     try {
       await fh.datasync();
     } catch (e) {
       throw new UnmeteredError('E_LEDGER_WRITE', `could not flush ${seg.file} to disk: ${errorMessage(e)}`, { cause: e });
     }
-    return text;
+    return { bytes: buf.length, repaired: torn };
   }
 
   /** An O_APPEND handle on the segment's current file (kept open for later appends). */
@@ -891,6 +893,20 @@ async function lastByte(fh: FileHandle, size: number): Promise<number> {
   const b = Buffer.alloc(1);
   await fh.read(b, 0, 1, size - 1);
   return b[0]!;
+}
+
+/**
+ * A batch's lines as the UTF-8 bytes of one write, after a newline when `newline`. Each line is encoded
+ * into one buffer of the exact size: joining them into one string first copied every byte once more (a
+ * first import, 8 alternating runs: CPU median 3.51 -> 3.45 s on 92k interactions, 2.11 -> 2.07 s on 29k).
+ */
+export function encodeBatch(lines: readonly string[], newline: boolean): Buffer {
+  let bytes = newline ? 1 : 0;
+  for (const l of lines) bytes += Buffer.byteLength(l, 'utf8');
+  const buf = Buffer.allocUnsafe(bytes);
+  let at = newline ? buf.write('\n', 0) : 0;
+  for (const l of lines) at += buf.write(l, at, 'utf8');
+  return buf;
 }
 
 /** One write() for the whole batch; a short write (disk full) is an error, never continued. */
