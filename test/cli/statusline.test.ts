@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLedger } from '../../src/core/ledger';
+import { tokens, type Interaction } from '../../src/core/interaction';
 import { runShipped } from '../helpers/cli';
 import { builtFile } from '../helpers/dist';
 import { corpus, NOW } from './corpus';
@@ -100,5 +101,92 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
     const r = await statusline(JSON.stringify(FULL), [], { UNMETERED_HOME: path.join(dir, 'fresh') });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'Opus · session $0.53 · today $0.00 · month $0.00\n');
+  });
+});
+
+describe("unmetered statusline over the ledger's rollup", { timeout: 60_000 }, () => {
+  let home: string;
+  const data = () => path.join(home, 'data');
+  const run = (input: string) =>
+    runShipped(['statusline'], { input, env: { ...env(), HOME: path.join(home, 'home'), UNMETERED_HOME: data() } });
+  const rollupFile = () => {
+    const names = readdirSync(path.join(data(), 'cache', 'ledger')).filter((n) => n.startsWith('rollup-'));
+    assert.equal(names.length, 1, `one rollup kept: ${names.join(', ')}`);
+    return path.join(data(), 'cache', 'ledger', names[0]);
+  };
+  const identity = (file: string) => {
+    const st = statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  };
+  /** An interaction as the editor's import stores it: R<n> costs n × 1,000,000 nanos (corpus.ts). */
+  const rec = (n: number, id: string, at: string): Interaction => ({
+    id,
+    at,
+    agent: 'claude-code',
+    source: 'log',
+    project: 'webapp',
+    model: 'claude-sonnet-4-5',
+    route: 'cloud',
+    replaces: null,
+    tokens: tokens({ input: 1000, output: 100 }),
+    costNanos: n * 1_000_000,
+    avoidedNanos: null,
+    priceSource: 'litellm@test',
+    estimated: false,
+  });
+  const appendFromAnotherProcess = async (records: Interaction[]) => {
+    const ledger = await openLedger({ dir: data() });
+    await ledger.append(records);
+    await ledger.close();
+  };
+
+  before(async () => {
+    home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-statusline-rollup-'));
+    mkdirSync(path.join(home, 'home'));
+    await appendFromAnotherProcess(corpus());
+    writeFileSync(path.join(data(), 'settings.json'), JSON.stringify({ monthlyBudget: 0.05 }));
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it('keeps the rollup it builds, writes nothing when nothing is new, and counts what another process appended since', async () => {
+    const first = await run(JSON.stringify(FULL));
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'Opus · session $0.53 · today $0.03 · month $0.03 of $0.05 (66 %) · block $0.02, 2h 20m left (→ $0.05)\n');
+    const kept = identity(rollupFile());
+
+    const again = await run(JSON.stringify(FULL));
+    assert.equal(again.stdout, first.stdout);
+    assert.equal(identity(rollupFile()), kept, 'a run with nothing new wrote no rollup');
+
+    // R13 at 13:30Z, as the editor's import appends it. Today and the month: 33 + 13 = 46 M nanos, 92 % of
+    // $0.05. The block: R11 + R12 + R13 = $0.036 over 11:10-13:30 (140 min), 140 min left: $0.072 at that rate.
+    await appendFromAnotherProcess([rec(13, 'anthropic:msg_09', '2026-04-01T13:30:00.000Z')]);
+    const after13 = await run(JSON.stringify(FULL));
+    assert.equal(after13.code, 0, after13.stderr);
+    assert.equal(after13.stdout, 'Opus · session $0.53 · today $0.05 · month $0.05 of $0.05 (92 %) · block $0.04, 2h 20m left (→ $0.07)\n');
+    assert.equal(identity(rollupFile()), kept, 'one line folded in: not worth writing the rollup for');
+  });
+
+  it('saves the rollup once it folded a thousand lines, so later runs do not fold them again', async () => {
+    const kept = identity(rollupFile());
+    // A thousand January interactions (an import of old logs): nothing the line shows changes.
+    const january = Array.from({ length: 1000 }, (_, i) =>
+      rec(1, `anthropic:msg_jan_${i}`, `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`),
+    );
+    await appendFromAnotherProcess(january);
+    const r = await run(JSON.stringify(FULL));
+    assert.equal(r.stdout, 'Opus · session $0.53 · today $0.05 · month $0.05 of $0.05 (92 %) · block $0.04, 2h 20m left (→ $0.07)\n');
+    const saved = identity(rollupFile());
+    assert.notEqual(saved, kept, 'the rollup was written');
+    await run(JSON.stringify(FULL));
+    assert.equal(identity(rollupFile()), saved, 'and is not written again');
+  });
+
+  it('a damaged ledger line: the figures come from the recent segments, which name it on standard error', async () => {
+    appendFileSync(path.join(data(), 'ledger', '2026-04.jsonl'), 'not a record\n');
+    const r = await run(JSON.stringify(FULL));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Opus · session $0.53 · today $0.05 · month $0.05 of $0.05 (92 %) · block $0.04, 2h 20m left (→ $0.07)\n');
+    assert.match(r.stderr, /1 malformed line\(s\) skipped/);
   });
 });

@@ -212,6 +212,11 @@ export class RollupIndex implements StoredCopies {
     return this.stats;
   }
 
+  /** What the last refresh() did (before the first: nothing, `cached`). */
+  get lastRefresh(): RollupStats {
+    return this.stats;
+  }
+
   /** StoredCopies.catchUp: refresh(), true when it folded or rebuilt. */
   async catchUp(): Promise<boolean> {
     return (await this.refresh()).how !== 'cached';
