@@ -3,11 +3,14 @@
  * ccusage views, over every agent's records in the ledger, in text or JSON.
  */
 import { formatUSD, grouped } from '../core/money';
-import { activeBlock, buildBlocks, type Block } from '../core/report/blocks';
+import { activeBlock, BLOCK_MS, buildBlocks, recordsForBlocksFrom, type Block } from '../core/report/blocks';
 import { emptyTally, toTotals, TOTALS_FIELDS, type Totals } from '../core/report/totals';
 import { buildView, type Order, type ViewJson, type ViewKind, type ViewRow } from '../core/report/views';
 import { isWeekStart } from '../core/report/week';
-import { dayOfIso, localDateTime } from '../core/time';
+import { dayOfIso, localDateTime, startOfDay } from '../core/time';
+import { answersAlone, type RollupIndex } from '../core/ledger/rollup';
+import { currentlyPriced, type PriceTable } from '../core/pricing';
+import type { Interaction } from '../core/interaction';
 import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
@@ -157,20 +160,29 @@ export async function blocksCommand(args: string[], ctx: CliContext): Promise<nu
   machineZone(ctx);
   const r = rangeArgs(values);
   const agent = r.agent === 'all' ? undefined : (r.agent ?? 'claude-code');
-  const { settings, ledger, prices, records } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz });
+  const { settings, ledger, prices, records, rollup } = await openForCli(ctx, { scan: !values['no-scan'], tz: r.tz, lazy: true });
   try {
     const now = ctx.clock.now();
     const dayOf = dayOfIso(settings.timeZone);
-    const picked = records().filter(
-      (x) =>
-        (agent === undefined || x.agent === agent) &&
-        (r.project === undefined || x.project === r.project) &&
-        (!r.since || dayOf(x.at) >= r.since) &&
-        (!r.until || dayOf(x.at) <= r.until),
-    );
+    const keep = (x: Interaction) =>
+      (agent === undefined || x.agent === agent) &&
+      (r.project === undefined || x.project === r.project) &&
+      (!r.since || dayOf(x.at) >= r.since) &&
+      (!r.until || dayOf(x.at) <= r.until);
+    // The active block, or the last 3 days' and the active one: only the records those need (read back
+    // through the rollup), not every record of the history.
+    const from = values.active ? now - BLOCK_MS : values.recent ? now - RECENT_MS : null;
+    let picked =
+      from !== null && rollup
+        ? await recentFromRollup(rollup, prices, from, keep, r.since ? startOfDay(r.since, settings.timeZone) : undefined)
+        : null;
+    if (!picked) {
+      await ledger.load();
+      picked = records().filter(keep);
+    }
     let blocks = buildBlocks(picked, now);
     if (values.active) blocks = activeBlock(blocks) ? [activeBlock(blocks)!] : [];
-    if (values.recent) blocks = blocks.filter((b) => b.active || Date.parse(b.start) >= now - 3 * 86_400_000);
+    if (values.recent) blocks = blocks.filter((b) => b.active || Date.parse(b.start) >= now - RECENT_MS);
     if (r.last !== undefined) blocks = blocks.slice(-r.last);
     if (r.order === 'desc') blocks.reverse();
     const out: BlocksJson = { timeZone: settings.timeZone, priceTable: prices.version, blocks };
@@ -181,6 +193,37 @@ export async function blocksCommand(args: string[], ctx: CliContext): Promise<nu
   } finally {
     await ledger.close();
   }
+}
+
+/** `blocks --recent`: the blocks that started in the last 3 days. */
+const RECENT_MS = 3 * 86_400_000;
+
+/**
+ * The records `keep` takes from which buildBlocks gives every block starting at or after `from` as the whole
+ * history does (recordsForBlocksFrom), priced as every command prices them; null when the rollup cannot
+ * answer alone or counted damaged lines (the records are read instead, which names them).
+ * `sinceStart`: where --since starts, before which `keep` takes nothing.
+ */
+async function recentFromRollup(
+  rollup: RollupIndex,
+  prices: PriceTable,
+  from: number,
+  keep: (x: Interaction) => boolean,
+  sinceStart: number | undefined,
+): Promise<Interaction[] | null> {
+  const stats = await rollup.refresh();
+  const whole = rollup.rollup();
+  if (!answersAlone(whole) || stats.malformedLines > 0) return null;
+  // The oldest record's time (no record is older), or where --since starts when that is later.
+  let first = Infinity;
+  for (const t of [...whole.cells.map((c) => c.firstAt), ...whole.loose.map((x) => x.at)]) {
+    const ms = Date.parse(t);
+    if (ms < first) first = ms;
+  }
+  const historyStart = Math.max(Number.isFinite(first) ? first : from, sinceStart ?? -Infinity);
+  return recordsForBlocksFrom(from, historyStart, async (ms) =>
+    currentlyPriced((await rollup.recentRecords(new Date(ms).toISOString())).filter(keep), prices),
+  );
 }
 
 /** "2h 05m" */

@@ -217,6 +217,14 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
       active.map((x: { start: string }) => x.start),
       ['2026-04-01T11:00:00.000Z'],
     );
+    // The last 3 days' blocks (from 29 March 13:40Z) and the active one, from the records of two days before
+    // on (none came from 27 March to R8: R8 opens a block whatever came before), the same as the full list's.
+    const recent = JSON.parse((await run(['blocks', '--no-scan', '--json', '--recent'])).stdout).blocks;
+    assert.deepEqual(
+      recent.map((x: { start: string }) => x.start),
+      ['2026-03-29T22:00:00.000Z', '2026-03-31T21:00:00.000Z', '2026-04-01T11:00:00.000Z'],
+    );
+    assert.deepEqual(recent, b.slice(2));
   });
 
   it('filters and order: --project, --agent, --last, --order desc, --since in YYYYMMDD', async () => {

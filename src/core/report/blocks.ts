@@ -48,6 +48,38 @@ export function buildBlocks(records: Iterable<Interaction>, now: number): Block[
   return blocks;
 }
 
+/** How far before the first block wanted recordsForBlocksFrom looks for a gap: a day and both its nights. */
+const LOOKBACK_MS = 2 * 86_400_000;
+
+/**
+ * The records buildBlocks needs to give every block that starts at or after `from` exactly as the whole
+ * history gives it, without the whole history; null when the two days before `from` show no 5-hour gap
+ * (then every record is needed). Whether a record opens a block depends on the block before it, back to the
+ * first record; but a record more than 5 hours after the one before it opens a block whatever came
+ * earlier. So the records are taken from two days before `from` (a night's gap is seen whole only with the
+ * records before it): from the last such record at or before `from` on (or from the first record read, when
+ * none came in the 5 hours before it), the blocks are the whole history's.
+ * A person's night is such a gap; an agent that ran two days without a 5-hour pause is not. When those days
+ * reach back past `historyStart` (no record is older), all the records are there. `recordsSince(ms)`: the
+ * records buildBlocks would be given whose time is at or after `ms`.
+ */
+export async function recordsForBlocksFrom(
+  from: number,
+  historyStart: number,
+  recordsSince: (ms: number) => Promise<readonly Interaction[]>,
+): Promise<Interaction[] | null> {
+  const since = Math.max(from - LOOKBACK_MS, historyStart);
+  const records = [...(await recordsSince(since))].sort((a, b) => compareKeys(a.at, b.at));
+  if (since === historyStart || records.length === 0) return records;
+  const t = (i: number) => Date.parse(records[i]!.at);
+  let j = records.length - 1;
+  while (j > 0 && t(j) > from) j--;
+  for (; j >= 1; j--) if (t(j) - t(j - 1) > BLOCK_MS) return records.slice(j);
+  // Nothing in the 5 hours before the first record read: it opens a block whatever came before `since`.
+  if (t(0) - since > BLOCK_MS) return records;
+  return null;
+}
+
 function toBlock(start: number, members: Interaction[], now: number): Block {
   const tally = emptyTally();
   const models = new Map<string, Tally>();
