@@ -144,20 +144,21 @@ async function dashboard(): Promise<Frame> {
 }
 
 /**
- * The contrast of an element's text, from a screenshot of the element (inside the webview too). The dashboard
- * redraws its cards when new figures arrive, which can detach the element being shot: then it is found again and
- * shot again, at most three times.
+ * The contrast of an element's text, from a screenshot of the first such element shown (inside the webview too).
+ * The dashboard redraws its cards, and the status bar item its tooltip, when new figures arrive, which can detach
+ * the element being shot or hide it for a moment: then it is found again and shot again, at most three times.
  */
 async function contrastOf(where: Frame | Page, selector: string, hasText?: string) {
   for (let attempt = 1; ; attempt++) {
     try {
       const png = await where
         .locator(selector, hasText ? { hasText } : {})
+        .filter({ visible: true })
         .first()
         .screenshot({ animations: 'disabled', timeout: 30_000 });
       return textContrast(decodePng(png));
     } catch (err) {
-      if (attempt === 3 || !/not attached|detached/i.test((err as Error).message)) throw err;
+      if (attempt === 3 || !/not attached|detached|not visible/i.test((err as Error).message)) throw err;
       process.stderr.write(`[e2e] ${selector} was redrawn while it was shot: shot again\n`);
     }
   }
