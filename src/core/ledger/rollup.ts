@@ -266,6 +266,14 @@ export class RollupIndex implements StoredCopies {
   recentRecords(since: string): Promise<Interaction[]> {
     return this.state.recentRecords(since);
   }
+
+  /**
+   * The kept records of the cells `pick` chooses (of those the last refresh() saw; loose records are in
+   * rollup().loose), read back from their segments.
+   */
+  recordsOfCells(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
+    return this.state.recordsOf(pick);
+  }
 }
 
 /** Whether the rollup alone gives what the records give: not while a telemetry copy may have a twin in a cell. */
@@ -695,10 +703,18 @@ class RollupState {
   /** See RollupIndex.recentRecords. */
   async recentRecords(since: string): Promise<Interaction[]> {
     const out = [...this.loose.values()].filter((r) => r.at >= since);
+    for (const r of await this.recordsOf((c) => c.lastAt >= since)) if (r.at >= since) out.push(r);
+    return out;
+  }
+
+  /** See RollupIndex.recordsOfCells. */
+  async recordsOf(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
+    const out: Interaction[] = [];
+    const picked = this.cells.map(pick);
     const bySeg = new Map<number, number[]>();
     for (let i = 0; i < this.count; i++) {
       const c = this.cell[i]!;
-      if (c === LOOSE || this.cells[c]!.lastAt < since) continue;
+      if (c === LOOSE || !picked[c]) continue;
       const offs = bySeg.get(this.seg[i]!);
       if (offs) offs.push(this.off[i]!);
       else bySeg.set(this.seg[i]!, [this.off[i]!]);
@@ -708,7 +724,7 @@ class RollupState {
       try {
         for (const at of offs.sort((a, b) => a - b)) {
           const r = recordAt(fd, at, this.maxLine);
-          if (r && r.at >= since) out.push(r);
+          if (r) out.push(r);
         }
       } finally {
         closeSync(fd);

@@ -69,25 +69,82 @@ const SCOPES: { scope: Scope; label: string; vendor: Plan['vendor'] }[] = [
   { scope: 'all', label: 'All models (Copilot plans)', vendor: 'github' },
 ];
 
+interface Sums {
+  api: number;
+  avoided: number;
+  n: number;
+  unpriced: number;
+}
+
+/** The window of the check: the 30 days before `now`, as instants (from inclusive, to exclusive). */
+export interface PlanWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+export function planWindow(now: number): PlanWindow {
+  return { fromMs: now - PLAN_CHECK_DAYS * 86_400_000, toMs: now };
+}
+
+/** What a day cell of the ledger's rollup holds that the check needs (core/ledger/rollup.ts Cell). */
+export interface PlanCell {
+  model: string;
+  route: string;
+  firstAt: string;
+  lastAt: string;
+  sums: { costNanos: number; unpriced: number; interactions: number };
+}
+
+/**
+ * Whether the check can take a cell's sums whole: all its records in the window, and in the cloud (a local
+ * record counts for the vendor of the model it replaced, which a cell does not keep).
+ */
+export function cellWhollyIn(c: PlanCell, w: PlanWindow): boolean {
+  return c.route !== 'local' && Date.parse(c.firstAt) >= w.fromMs && Date.parse(c.lastAt) < w.toMs;
+}
+
+/** Whether some record of a cell may be in the window. */
+export function cellTouches(c: PlanCell, w: PlanWindow): boolean {
+  return Date.parse(c.lastAt) >= w.fromMs && Date.parse(c.firstAt) < w.toMs;
+}
+
+function addTo(sums: Map<Scope, Sums>, model: string | null, add: Sums): void {
+  const vendor = vendorOfModel(model);
+  for (const scope of vendor === 'other' ? (['all'] as const) : ([vendor, 'all'] as const)) {
+    const s = sums.get(scope)!;
+    s.n += add.n;
+    s.avoided += add.avoided;
+    s.unpriced += add.unpriced;
+    s.api += add.api;
+  }
+}
+
 export function planCheck(records: Iterable<Interaction>, opts: { now: number; plans: PlanSettings }): PlanCheck {
-  const toMs = opts.now;
-  const fromMs = toMs - PLAN_CHECK_DAYS * 86_400_000;
-  const from = new Date(fromMs).toISOString();
-  const to = new Date(toMs).toISOString();
-  const sums = new Map<Scope, { api: number; avoided: number; n: number; unpriced: number }>(
-    SCOPES.map((s) => [s.scope, { api: 0, avoided: 0, n: 0, unpriced: 0 }]),
-  );
+  return planCheckOf([], records, opts);
+}
+
+/**
+ * planCheck from the rollup: the sums of `cells` (each wholly in the window: cellWhollyIn) and the records of
+ * everything else (those outside the window are passed over), as planCheck gives them from every record.
+ */
+export function planCheckOf(
+  cells: Iterable<PlanCell>,
+  records: Iterable<Interaction>,
+  opts: { now: number; plans: PlanSettings },
+): PlanCheck {
+  const w = planWindow(opts.now);
+  const sums = new Map<Scope, Sums>(SCOPES.map((s) => [s.scope, { api: 0, avoided: 0, n: 0, unpriced: 0 }]));
+  for (const c of cells) addTo(sums, c.model, { api: c.sums.costNanos, avoided: 0, n: c.sums.interactions, unpriced: c.sums.unpriced });
   for (const r of records) {
     const t = Date.parse(r.at);
-    if (!(t >= fromMs && t < toMs)) continue;
-    const vendor = vendorOfModel(r.route === 'local' ? r.replaces : r.model);
-    for (const scope of vendor === 'other' ? (['all'] as const) : ([vendor, 'all'] as const)) {
-      const s = sums.get(scope)!;
-      s.n++;
-      if (r.route === 'local') s.avoided += r.avoidedNanos ?? 0;
-      else if (r.costNanos === null) s.unpriced++;
-      else s.api += r.costNanos;
-    }
+    if (!(t >= w.fromMs && t < w.toMs)) continue;
+    const local = r.route === 'local';
+    addTo(sums, local ? r.replaces : r.model, {
+      api: !local && r.costNanos !== null ? r.costNanos : 0,
+      avoided: local ? (r.avoidedNanos ?? 0) : 0,
+      n: 1,
+      unpriced: !local && r.costNanos === null ? 1 : 0,
+    });
   }
   const currentOf = (vendor: Plan['vendor']) =>
     Object.values(opts.plans)
@@ -109,7 +166,7 @@ export function planCheck(records: Iterable<Interaction>, opts: { now: number; p
       withoutLocal: cheaper(s.api + s.avoided, plans),
     };
   });
-  return { from, to, days: PLAN_CHECK_DAYS, rows };
+  return { from: new Date(w.fromMs).toISOString(), to: new Date(w.toMs).toISOString(), days: PLAN_CHECK_DAYS, rows };
 }
 
 function verdictLine(v: Verdict, spendNanos: number, plans: readonly Plan[], fmt: (n: number) => string): string {
