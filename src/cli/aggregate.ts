@@ -1,16 +1,30 @@
 /** Commands answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
 import { entriesOf, type Entry } from '../core/aggregate/entries';
 import { aggregateViewOf, type AggregateView } from '../core/aggregate/views';
-import { answersAlone, RollupIndex } from '../core/ledger/rollup';
+import { answersAlone, RollupIndex, type Rollup } from '../core/ledger/rollup';
 import type { Logger } from '../core/ports';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { ViewJson, ViewOptions } from '../core/report/views';
 
 /**
- * The rollup of `timeZone` as aggregate entries, brought up to date (`held`, when the caller has it
- * open in that zone); null when it cannot be read, cannot answer alone (answersAlone) or counted
- * malformed ledger lines, and the caller reads the records instead: that read names each damaged line
- * (file and line number), which the rollup only counts.
+ * The rollup `index` holds, brought up to date; null when it cannot be read, cannot answer alone
+ * (answersAlone) or counted malformed ledger lines, and the caller reads the records instead: that read
+ * names each damaged line (file and line number), which the rollup only counts.
+ */
+export async function answeringRollup(index: RollupIndex, logger: Logger): Promise<Rollup | null> {
+  try {
+    const stats = await index.refresh();
+    const rollup = index.rollup();
+    return answersAlone(rollup) && stats.malformedLines === 0 ? rollup : null;
+  } catch (e) {
+    logger.warn(`the ledger's rollup could not be read (${(e as Error).message}); reading every record instead`);
+    return null;
+  }
+}
+
+/**
+ * The rollup of `timeZone` as aggregate entries (`held`, when the caller has it open in that zone); null as
+ * answeringRollup.
  */
 export async function entriesFromRollup(
   dataDir: string,
@@ -19,17 +33,9 @@ export async function entriesFromRollup(
   logger: Logger,
   held?: RollupIndex,
 ): Promise<Entry[] | null> {
-  try {
-    const index = held?.timeZone === timeZone ? held : new RollupIndex({ dir: dataDir, timeZone });
-    const stats = await index.refresh();
-    const rollup = index.rollup();
-    if (!answersAlone(rollup) || stats.malformedLines > 0) return null;
-    // Loose records are those whose price follows the settings: priced now, as every command shows them.
-    return entriesOf(rollup, currentlyPriced(rollup.loose, prices), timeZone);
-  } catch (e) {
-    logger.warn(`the ledger's rollup could not be read (${(e as Error).message}); reading every record instead`);
-    return null;
-  }
+  const rollup = await answeringRollup(held?.timeZone === timeZone ? held : new RollupIndex({ dir: dataDir, timeZone }), logger);
+  // Loose records are those whose price follows the settings: priced now, as every command shows them.
+  return rollup && entriesOf(rollup, currentlyPriced(rollup.loose, prices), timeZone);
 }
 
 /** A daily, weekly, monthly or project view from the rollup of the view's zone; null as entriesFromRollup. */

@@ -4,15 +4,18 @@ import {
   cellTouches,
   cellWhollyIn,
   PLAN_PRICES_AS_OF,
+  planCheck,
   planCheckData,
   planCheckLines,
   planCheckOf,
   planWindow,
   type PlanCheck,
+  type PlanSettings,
 } from '../core/plans';
-import { answersAlone, type RollupIndex } from '../core/ledger/rollup';
+import type { RollupIndex } from '../core/ledger/rollup';
+import type { Logger } from '../core/ports';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
-import type { PlanSettings } from '../core/plans';
+import { answeringRollup } from './aggregate';
 import { plainLines } from '../core/sanitize';
 import { EXIT, type CliContext } from './context';
 import { parseCommand } from './options';
@@ -24,10 +27,10 @@ export async function planCommand(args: string[], ctx: CliContext): Promise<numb
   const { settings, ledger, records, prices, rollup } = await openForCli(ctx, { scan: !values['no-scan'], lazy: true });
   try {
     const opts = { now: ctx.clock.now(), plans: settings.plans };
-    let c = rollup ? await fromRollup(rollup, prices, opts) : null;
+    let c = rollup ? await fromRollup(rollup, prices, opts, ctx.logger) : null;
     if (!c) {
       await ledger.load();
-      c = planCheckOf([], records(), opts);
+      c = planCheck(records(), opts);
     }
     ctx.stdout.write(
       values.json
@@ -43,18 +46,22 @@ export async function planCommand(args: string[], ctx: CliContext): Promise<numb
 /**
  * The check from the rollup: the day cells wholly in the 30 days, and the records of the others there (the
  * days at its edges, and the local route's, whose vendor is the replaced model's), read back through it,
- * where every record of the history was loaded (1.5 s on a year). Null when the rollup cannot answer alone
- * or counted damaged lines: the records are read instead, which names them.
+ * where every record of the history was loaded (1.5 s on a year). Null as answeringRollup: the records are
+ * read instead.
  */
-async function fromRollup(rollup: RollupIndex, prices: PriceTable, opts: { now: number; plans: PlanSettings }): Promise<PlanCheck | null> {
-  const stats = await rollup.refresh();
-  const whole = rollup.rollup();
-  if (!answersAlone(whole) || stats.malformedLines > 0) return null;
+async function fromRollup(
+  index: RollupIndex,
+  prices: PriceTable,
+  opts: { now: number; plans: PlanSettings },
+  logger: Logger,
+): Promise<PlanCheck | null> {
+  const rollup = await answeringRollup(index, logger);
+  if (!rollup) return null;
   const w = planWindow(opts.now);
-  const edges = await rollup.recordsOfCells((c) => cellTouches(c, w) && !cellWhollyIn(c, w));
-  const records = currentlyPriced([...whole.loose, ...edges], prices);
+  const edges = await index.recordsOfCells((c) => cellTouches(c, w) && !cellWhollyIn(c, w));
+  const records = currentlyPriced([...rollup.loose, ...edges], prices);
   return planCheckOf(
-    whole.cells.filter((c) => cellWhollyIn(c, w)),
+    rollup.cells.filter((c) => cellWhollyIn(c, w)),
     records,
     opts,
   );

@@ -8,14 +8,15 @@ import { emptyTally, toTotals, TOTALS_FIELDS, type Totals } from '../core/report
 import { buildView, type Order, type ViewJson, type ViewKind, type ViewRow } from '../core/report/views';
 import { isWeekStart } from '../core/report/week';
 import { dayOfIso, localDateTime, startOfDay } from '../core/time';
-import { answersAlone, type RollupIndex } from '../core/ledger/rollup';
+import type { RollupIndex } from '../core/ledger/rollup';
+import type { Logger } from '../core/ports';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
 import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
 import { machineZone, openForCli } from './setup';
-import { viewFromRollup } from './aggregate';
+import { answeringRollup, viewFromRollup } from './aggregate';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
 
@@ -174,7 +175,7 @@ export async function blocksCommand(args: string[], ctx: CliContext): Promise<nu
     const from = values.active ? now - BLOCK_MS : values.recent ? now - RECENT_MS : null;
     let picked =
       from !== null && rollup
-        ? await recentFromRollup(rollup, prices, from, keep, r.since ? startOfDay(r.since, settings.timeZone) : undefined)
+        ? await recentFromRollup(rollup, prices, from, keep, r.since ? startOfDay(r.since, settings.timeZone) : undefined, ctx.logger)
         : null;
     if (!picked) {
       await ledger.load();
@@ -200,29 +201,28 @@ const RECENT_MS = 3 * 86_400_000;
 
 /**
  * The records `keep` takes from which buildBlocks gives every block starting at or after `from` as the whole
- * history does (recordsForBlocksFrom), priced as every command prices them; null when the rollup cannot
- * answer alone or counted damaged lines (the records are read instead, which names them).
- * `sinceStart`: where --since starts, before which `keep` takes nothing.
+ * history does (recordsForBlocksFrom), priced as every command prices them; null as answeringRollup (the
+ * records are read instead). `sinceStart`: where --since starts, before which `keep` takes nothing.
  */
 async function recentFromRollup(
-  rollup: RollupIndex,
+  index: RollupIndex,
   prices: PriceTable,
   from: number,
   keep: (x: Interaction) => boolean,
   sinceStart: number | undefined,
+  logger: Logger,
 ): Promise<Interaction[] | null> {
-  const stats = await rollup.refresh();
-  const whole = rollup.rollup();
-  if (!answersAlone(whole) || stats.malformedLines > 0) return null;
+  const rollup = await answeringRollup(index, logger);
+  if (!rollup) return null;
   // The oldest record's time (no record is older), or where --since starts when that is later.
   let first = Infinity;
-  for (const t of [...whole.cells.map((c) => c.firstAt), ...whole.loose.map((x) => x.at)]) {
+  for (const t of [...rollup.cells.map((c) => c.firstAt), ...rollup.loose.map((x) => x.at)]) {
     const ms = Date.parse(t);
     if (ms < first) first = ms;
   }
   const historyStart = Math.max(Number.isFinite(first) ? first : from, sinceStart ?? -Infinity);
   return recordsForBlocksFrom(from, historyStart, async (ms) =>
-    currentlyPriced((await rollup.recentRecords(new Date(ms).toISOString())).filter(keep), prices),
+    currentlyPriced((await index.recentRecords(new Date(ms).toISOString())).filter(keep), prices),
   );
 }
 
