@@ -98,7 +98,7 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     assert.ok(r.stderr.includes(`not following the link ${path.join(m.claudeProject, 'disk')} -> /: it leads outside`), r.stderr);
   });
 
-  test('a link to a file outside is skipped; a link to a folder inside is followed without counting twice', async (t) => {
+  test('a link to a file outside is skipped and named; links inside lead where the walk goes: each file is found once', async (t) => {
     const base = tmp(t);
     const root = path.join(base, 'projects');
     mkdirSync(path.join(root, 'p', 'real'), { recursive: true });
@@ -107,12 +107,12 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     writeFileSync(outside, 'not a log');
     symlinkSync(outside, path.join(root, 'p', 'leak.jsonl'));
     symlinkSync(path.join(root, 'p', 'real'), path.join(root, 'alias'));
+    symlinkSync(path.join(root, 'p', 'real', 's.jsonl'), path.join(root, 'p', 'twin.jsonl'));
     symlinkSync(root, path.join(root, 'p', 'loop')); // a cycle back to the root
     const found: string[] = [];
     const r = await walkRoot(root, (f) => found.push(path.relative(root, f)));
-    // the real folder is walked once, through whichever path reached it first
-    assert.equal(found.length, 1);
-    assert.ok(['alias/s.jsonl', 'p/real/s.jsonl'].includes(found[0]), found[0]);
+    // the real folder and file are found once, where they are
+    assert.deepEqual(found, [path.join('p', 'real', 's.jsonl')]);
     assert.deepEqual(
       r.skippedLinks.map((l) => [path.relative(root, l.path), l.target]),
       [['p/leak.jsonl', outside]],
