@@ -7,6 +7,18 @@ import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { ViewJson, ViewOptions } from '../core/report/views';
 
 /**
+ * Lines a command's rollup may lag the ledger before the command writes it (ReadRollupOptions.saveAfterLines):
+ * a command reads once and ends, and the next one folds a few lines for less than writing every id costs
+ * (on a 30k-interaction history, `daily` after one new line: 6-14 ms less, 12 alternating runs).
+ */
+export const SAVE_AFTER_LINES = 1000;
+
+/** The rollup of `timeZone` for one command: saved after a rebuild, or once SAVE_AFTER_LINES behind. */
+export function commandRollup(dataDir: string, timeZone: string): RollupIndex {
+  return new RollupIndex({ dir: dataDir, timeZone, saveAfterLines: SAVE_AFTER_LINES });
+}
+
+/**
  * The rollup `index` holds, brought up to date; null when it cannot be read, cannot answer alone
  * (answersAlone) or counted malformed ledger lines, and the caller reads the records instead: that read
  * names each damaged line (file and line number), which the rollup only counts.
@@ -33,7 +45,7 @@ export async function entriesFromRollup(
   logger: Logger,
   held?: RollupIndex,
 ): Promise<Entry[] | null> {
-  const rollup = await answeringRollup(held?.timeZone === timeZone ? held : new RollupIndex({ dir: dataDir, timeZone }), logger);
+  const rollup = await answeringRollup(held?.timeZone === timeZone ? held : commandRollup(dataDir, timeZone), logger);
   // Loose records are those whose price follows the settings: priced now, as every command shows them.
   return rollup && entriesOf(rollup, currentlyPriced(rollup.loose, prices), timeZone);
 }

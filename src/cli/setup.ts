@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UnmeteredError, errorMessage } from '../core/errors';
 import { openLedger, type Ledger } from '../core/ledger';
-import { RollupIndex } from '../core/ledger/rollup';
+import type { RollupIndex } from '../core/ledger/rollup';
+import { commandRollup } from './aggregate';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import type { Interaction } from '../core/interaction';
 import { Recorder } from '../core/record/recorder';
@@ -121,7 +122,7 @@ export async function openForCli(
   const settings = await cliSettings(ctx, opts);
   // lazy: a command answered from the rollup reads no record unless the import has news to store.
   // Its id index lets the import store news without reading the ledger's records either.
-  const rollup = opts.lazy ? new RollupIndex({ dir: ctx.dataDir, timeZone: settings.timeZone }) : undefined;
+  const rollup = opts.lazy ? commandRollup(ctx.dataDir, settings.timeZone) : undefined;
   const ledger = await openLedger({
     dir: ctx.dataDir,
     logger: ctx.logger,

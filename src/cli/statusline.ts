@@ -11,9 +11,8 @@
 import type { Readable } from 'node:stream';
 import { computeMeter, type Meter, type MeterOptions } from '../core/meter';
 import { meterOf } from '../core/aggregate/meter';
-import { RollupIndex } from '../core/ledger/rollup';
 import type { Interaction } from '../core/interaction';
-import { entriesFromRollup } from './aggregate';
+import { commandRollup, entriesFromRollup } from './aggregate';
 import { formatUSD } from '../core/money';
 import { activeBlock, buildBlocks, BLOCK_MS } from '../core/report/blocks';
 import { intArg, numberArg, zoneArg } from './args';
@@ -123,24 +122,16 @@ interface Figures {
 /** A block started less than 5 hours ago; a day of history places its start unless Claude Code ran a day without a 5-hour pause. */
 const BLOCK_LOOKBACK_MS = 24 * 3_600_000;
 /**
- * Lines folded into the rollup (appended since it was saved, by the editor's import) after which this
- * command saves it, so the next run does not fold them again: the file holds every id (~11 MB for a year),
- * and writing it on every prompt would cost more than folding a few lines.
- */
-const SAVE_AFTER_LINES = 1000;
-
-/**
  * From the ledger's rollup (core/ledger/rollup.ts), as `status` answers: its day cells for the meter, and
  * the last day's records read back by the offsets it keeps. A year of history is ~0.2 s instead of
  * ~0.65 s decoding 40 days of lines. Null when the rollup cannot answer alone (the records then do).
  * The first run where none is saved builds it from the ledger, once.
  */
 async function fromRollup(ctx: CliContext, prices: PriceTable, timeZone: string, now: number): Promise<Figures | null> {
-  const index = new RollupIndex({ dir: ctx.dataDir, timeZone, save: false });
+  // Saved as every command saves it (commandRollup): the editor's import appends on every prompt.
+  const index = commandRollup(ctx.dataDir, timeZone);
   const entries = await entriesFromRollup(ctx.dataDir, prices, timeZone, ctx.logger, index);
   if (!entries) return null;
-  const { how, linesRead } = index.lastRefresh;
-  if ((how === 'rebuilt' && linesRead > 0) || linesRead >= SAVE_AFTER_LINES) await index.save();
   const recent = await index.recentRecords(new Date(now - BLOCK_LOOKBACK_MS).toISOString());
   return {
     meter: (opts) => meterOf(entries, opts),

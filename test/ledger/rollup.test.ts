@@ -229,6 +229,65 @@ describe('rollup', { timeout: 180_000 }, () => {
     await ledger.close();
   });
 
+  // A command reads once and ends (saveAfterLines): its rollup file may lag the ledger by a few lines, which
+  // the next run folds again, and every run still sees every line.
+  test('with saveAfterLines, the file is written after a rebuild and once that many lines behind, never wrong meanwhile', async (t) => {
+    const dir = tempDir(t);
+    const at = (d: number) => `2026-11-${String(d).padStart(2, '0')}T10:00:00.000Z`;
+    const appendElsewhere = async (ids: string[]) => {
+      const l = await openLedger({ dir, logger: memoryLogger() });
+      await l.append(ids.map((id, i) => record(id, { at: at(1 + (i % 28)) })));
+      await l.close();
+    };
+    const rollupFile = () => {
+      const d = path.join(dir, 'cache', 'ledger');
+      const names = readdirSync(d);
+      assert.equal(names.length, 1, names.join(', '));
+      const st = statSync(path.join(d, names[0]));
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    };
+    const command = async () => {
+      const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 5 });
+      const stats = await index.refresh();
+      return { stats, interactions: index.rollup().interactions };
+    };
+    await appendElsewhere(Array.from({ length: 40 }, (_, i) => `s:${i}`));
+    assert.deepEqual(await command(), {
+      stats: { how: 'rebuilt', linesRead: 41, malformedLines: 0, rebuiltBecause: 'no rollup saved yet' }, // and the segment's header line
+      interactions: 40,
+    });
+    const rebuilt = rollupFile();
+    await appendElsewhere(['s:40', 's:41', 's:42']);
+    const three = await command();
+    assert.deepEqual([three.stats.how, three.stats.linesRead, three.interactions], ['folded', 3, 43]);
+    assert.equal(rollupFile(), rebuilt, 'three lines behind: not written');
+    await appendElsewhere(['s:43']);
+    const four = await command();
+    assert.deepEqual([four.stats.how, four.stats.linesRead, four.interactions], ['folded', 4, 44], 'the three again, and the new one');
+    assert.equal(rollupFile(), rebuilt, 'four lines behind: not written');
+    await appendElsewhere(['s:44']);
+    const five = await command();
+    assert.deepEqual([five.stats.how, five.stats.linesRead, five.interactions], ['folded', 5, 45]);
+    const saved = rollupFile();
+    assert.notEqual(saved, rebuilt, 'five lines behind: written');
+    const none = await command();
+    assert.deepEqual([none.stats.how, none.stats.linesRead, none.interactions], ['cached', 0, 45]);
+    assert.equal(rollupFile(), saved, 'nothing new: not written');
+
+    // Lines this process appends through its ledger count the same way.
+    const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 5 });
+    const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
+    await lean.append([record('s:45', { at: at(2) }), record('s:46', { at: at(3) })]);
+    await index.refresh();
+    assert.equal(rollupFile(), saved, 'two lines appended here: not written');
+    await lean.append(['s:47', 's:48', 's:49'].map((id) => record(id, { at: at(4) })));
+    const stats = await index.refresh();
+    assert.equal(stats.linesRead, 0, 'its own lines are folded without a read');
+    assert.notEqual(rollupFile(), saved, 'five lines appended here: written');
+    await lean.close();
+    assert.deepEqual([(await command()).stats.how, (await command()).interactions], ['cached', 50]);
+  });
+
   test('the stored copy of an id is read back whole when its line is longer than one read', async (t) => {
     const dir = tempDir(t);
     const index = new RollupIndex({ dir, timeZone: 'UTC' });

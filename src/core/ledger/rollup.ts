@@ -147,6 +147,12 @@ export interface ReadRollupOptions {
   maxLineBytes?: number;
   /** Save what was folded or rebuilt (default true). */
   save?: boolean;
+  /**
+   * Saves only once the saved file is at least this many lines behind, or after a rebuild (default 0: whenever
+   * it changed). For a process that reads once and ends (a CLI command): the file holds every id (~11 MB for a
+   * year of history), and writing it for a few new lines costs more than the next run folding them again.
+   */
+  saveAfterLines?: number;
 }
 
 /** `at` exactly as Date#toISOString writes it (or without milliseconds): its text order is its time order. */
@@ -171,6 +177,8 @@ export class RollupIndex implements StoredCopies {
   private stats: RollupStats = { how: 'cached', linesRead: 0, malformedLines: 0 };
   /** Folded or rebuilt since the last save. */
   private unsaved = false;
+  /** Lines the saved file lacks that this process folded (Infinity after a rebuild). */
+  private behind = 0;
 
   constructor(private readonly opts: ReadRollupOptions) {
     this.state = new RollupState(opts.dir, opts.timeZone, opts.maxLineBytes ?? DEFAULT_MAX_LINE);
@@ -206,9 +214,11 @@ export class RollupIndex implements StoredCopies {
       if (r !== 'same' && r !== 'changed') throw new Error(`ledger changed while its rollup was rebuilt: ${r}`);
       how = 'rebuilt';
     }
+    const linesRead = state.linesRead - before;
     if (how !== 'cached') this.unsaved = true;
-    if (this.unsaved && save) await this.save();
-    this.stats = { how, linesRead: state.linesRead - before, malformedLines: state.malformed, rebuiltBecause: why };
+    this.behind = how === 'rebuilt' ? Infinity : this.behind + linesRead;
+    if (this.unsaved && save && this.behind >= (this.opts.saveAfterLines ?? 0)) await this.save();
+    this.stats = { how, linesRead, malformedLines: state.malformed, rebuiltBecause: why };
     return this.stats;
   }
 
@@ -225,9 +235,12 @@ export class RollupIndex implements StoredCopies {
   /** Writes the rollup file if it changed since the last save (a failed save is tried again next time). */
   async save(): Promise<void> {
     if (!this.unsaved) return;
+    const behind = this.behind;
     this.unsaved = false;
+    this.behind = 0;
     await this.state.save().catch(() => {
       this.unsaved = true;
+      this.behind = behind;
     });
   }
 
@@ -255,7 +268,10 @@ export class RollupIndex implements StoredCopies {
 
   /** StoredCopies.appended: folds lines this process just appended without reading them back, when it can. */
   async appended(a: Appended): Promise<void> {
-    if (await this.state.foldAppended(a)) this.unsaved = true;
+    if (await this.state.foldAppended(a)) {
+      this.unsaved = true;
+      this.behind += a.records.length;
+    }
   }
 
   /**
