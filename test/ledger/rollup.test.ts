@@ -4,7 +4,7 @@
 // segment-then-line order) and what a fresh openLedger holds.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger/index';
@@ -286,6 +286,116 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.notEqual(rollupFile(), saved, 'five lines appended here: written');
     await lean.close();
     assert.deepEqual([(await command()).stats.how, (await command()).interactions], ['cached', 50]);
+  });
+
+  test('a damaged rollup file is rebuilt from the ledger: cut anywhere, sections longer than the file, garbage', async (t) => {
+    const dir = tempDir(t);
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    await ledger.append(
+      Array.from({ length: 300 }, (_, i) =>
+        record(`d:${i}`, { at: `2026-11-${String(1 + (i % 9)).padStart(2, '0')}T10:00:00.000Z`, output: i }),
+      ),
+    );
+    await ledger.close();
+    const good = await readRollup({ dir, timeZone: 'UTC' });
+    assert.equal(good.stats.how, 'rebuilt');
+    const file = path.join(dir, 'cache', 'ledger', 'rollup-UTC.bin');
+    const saved = readFileSync(file);
+    const hlen = saved.readUInt32LE(4);
+    const header = JSON.parse(saved.toString('utf8', 8, 8 + hlen)) as { ids: number; cells: number };
+    assert.equal(header.ids, 300);
+    const withHeader = (change: (h: Record<string, unknown>) => void) => {
+      const h = JSON.parse(saved.toString('utf8', 8, 8 + hlen)) as Record<string, unknown>;
+      change(h);
+      const hb = Buffer.from(JSON.stringify(h));
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(hb.length);
+      // the sections after the header keep their 8-byte alignment when the header's length does
+      return Buffer.concat([
+        saved.subarray(0, 4),
+        len,
+        hb,
+        Buffer.alloc((8 - ((8 + hb.length) % 8)) % 8),
+        saved.subarray(align8(8 + hlen)),
+      ]);
+    };
+    const align8 = (n: number) => n + ((8 - (n % 8)) % 8);
+    const hugeHeader = Buffer.from(saved);
+    hugeHeader.writeUInt32LE(0xffffffff, 4);
+    const cases: [string, Buffer][] = [
+      ...[0, 3, 8, 8 + (hlen >> 1), 8 + hlen, saved.length >> 1, saved.length - 1].map((cut): [string, Buffer] => [
+        `cut at ${cut}`,
+        saved.subarray(0, cut),
+      ]),
+      ['a header length past the end', hugeHeader],
+      ['more ids than the file holds', withHeader((h) => (h.ids = 1e9))],
+      ['more cells than the file holds', withHeader((h) => (h.cells = 1e6))],
+      ['ids that are not a count', withHeader((h) => (h.ids = 'many'))],
+      ['garbage', Buffer.from('URU1 garbage\n'.repeat(100))],
+    ];
+    // The unchanged file, rewritten the same way, reads back as it was: the cases above differ only where they say.
+    writeFileSync(
+      file,
+      withHeader(() => {}),
+    );
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'cached');
+    for (const [what, bytes] of cases) {
+      writeFileSync(file, bytes);
+      const r = await readRollup({ dir, timeZone: 'UTC' });
+      assert.equal(r.stats.how, 'rebuilt', what);
+      assert.match(r.stats.rebuiltBecause ?? '', /unreadable|not one/, what);
+      assert.equal(r.interactions, 300, what);
+      assert.deepEqual(sorted(groupRollup(r)), sorted(groupRollup(good)), what);
+      const again = await readRollup({ dir, timeZone: 'UTC' });
+      assert.deepEqual([again.stats.how, again.interactions], ['cached', 300], `${what}: the rebuilt file is saved`);
+    }
+  });
+
+  // The id index is read on first use, from the file as it was loaded (held open).
+  test('the id index read after load: from the file loaded, whatever replaced it since; cut short in place, folded again', async (t) => {
+    const dir = tempDir(t);
+    const at = (i: number) => `2026-11-${String(1 + (i % 9)).padStart(2, '0')}T10:00:00.000Z`;
+    const appendElsewhere = async (ids: string[]) => {
+      const l = await openLedger({ dir, logger: memoryLogger() });
+      await l.append(ids.map((id, i) => record(id, { at: at(i), output: 100 + i })));
+      await l.close();
+    };
+    await appendElsewhere(Array.from({ length: 200 }, (_, i) => `x:${i}`));
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const file = path.join(dir, 'cache', 'ledger', 'rollup-UTC.bin');
+
+    // Replaced by another process (as a save replaces it: a new file renamed over it) after this one loaded it.
+    const replaced = new RollupIndex({ dir, timeZone: 'UTC' });
+    assert.equal((await replaced.refresh(false)).how, 'cached');
+    writeFileSync(`${file}.new`, 'URU1 not a rollup');
+    renameSync(`${file}.new`, file);
+    const copies = await replaced.storedCopies(['x:7', 'x:199', 'absent']);
+    assert.deepEqual([...copies.keys()], ['x:7', 'x:199']);
+    assert.equal(copies.get('x:199')!.tokens.output, 100 + 199);
+
+    // Cut short in place after load: the lines new since are folded into a state folded again from the ledger.
+    rmSync(file);
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const cut = new RollupIndex({ dir, timeZone: 'UTC' });
+    assert.equal((await cut.refresh(false)).how, 'cached');
+    truncateSync(file, statSync(file).size - 9);
+    await appendElsewhere(['x:200', 'x:201']);
+    const stats = await cut.refresh(false);
+    assert.equal(stats.how, 'rebuilt');
+    assert.match(stats.rebuiltBecause ?? '', /the saved rollup is unreadable \(shorter than its header says\)/);
+    const fresh = await openLedger({ dir, logger: memoryLogger() });
+    assert.equal(cut.rollup().interactions, 202);
+    assert.deepEqual(sorted(groupRollup(cut.rollup())), sorted(groupRecords(fresh.records())));
+    await fresh.close();
+
+    // The same when a stored copy is asked for first.
+    rmSync(file);
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const asked = new RollupIndex({ dir, timeZone: 'UTC' });
+    assert.equal((await asked.refresh(false)).how, 'cached');
+    truncateSync(file, statSync(file).size - 9);
+    assert.equal((await asked.storedCopies(['x:201'])).get('x:201')!.tokens.output, 101);
+    assert.equal(asked.rollup().interactions, 202);
   });
 
   test('the stored copy of an id is read back whole when its line is longer than one read', async (t) => {

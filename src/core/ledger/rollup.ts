@@ -26,14 +26,14 @@
  * does not apply the telemetry twin rule (twins.ts): while a telemetry copy is loose, a caller
  * answers from the records instead (answersAlone).
  */
-import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { totalTokens, type Interaction, type Route, type Source } from '../interaction';
 import { pricedBySettings } from '../pricing';
 import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './fileFormat';
-import { fingerprint, readWhole } from './cache';
+import { fingerprint } from './cache';
 import { hashId } from './view';
 import type { StoredCopies } from './index';
 import { dayOfIso } from '../time';
@@ -204,7 +204,10 @@ export class RollupIndex implements StoredCopies {
     }
     let how: RollupStats['how'] = 'cached';
     if (why === undefined) {
-      const r = await state.catchUp(names);
+      const r = await state.catchUp(names).catch((e: unknown) => {
+        if (e instanceof UnreadableIndex) return e.message;
+        throw e;
+      });
       if (r === 'changed') how = 'folded';
       else if (r !== 'same') why = r;
     }
@@ -258,6 +261,7 @@ export class RollupIndex implements StoredCopies {
     // Not saved here: an import asks before every append, and each save writes the whole id index
     // (a cold import of 92k records wrote it 46 times). The next refresh() that may save does.
     await this.refresh(false);
+    await this.indexRead();
     const out = new Map<string, Interaction>();
     for (const id of ids) {
       const found = this.state.findStored(id, hashId(id));
@@ -268,6 +272,7 @@ export class RollupIndex implements StoredCopies {
 
   /** StoredCopies.appended: folds lines this process just appended without reading them back, when it can. */
   async appended(a: Appended): Promise<void> {
+    await this.indexRead();
     if (await this.state.foldAppended(a)) {
       this.unsaved = true;
       this.behind += a.records.length;
@@ -279,7 +284,8 @@ export class RollupIndex implements StoredCopies {
    * back from their segments, only those in cells whose latest instant reaches `since`, so a few
    * recent ones cost a few reads whatever the history holds.
    */
-  recentRecords(since: string): Promise<Interaction[]> {
+  async recentRecords(since: string): Promise<Interaction[]> {
+    await this.indexRead();
     return this.state.recentRecords(since);
   }
 
@@ -287,8 +293,19 @@ export class RollupIndex implements StoredCopies {
    * The kept records of the cells `pick` chooses (of those the last refresh() saw; loose records are in
    * rollup().loose), read back from their segments.
    */
-  recordsOfCells(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
+  async recordsOfCells(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
+    await this.indexRead();
     return this.state.recordsOf(pick);
+  }
+
+  /** The saved id index read (RollupState.readIndex); one the file no longer holds is folded again from the ledger. */
+  private async indexRead(): Promise<void> {
+    try {
+      this.state.readIndex();
+    } catch (e) {
+      if (!(e instanceof UnreadableIndex)) throw e;
+      await this.refresh(false);
+    }
   }
 }
 
@@ -408,12 +425,14 @@ class RollupState {
   marks = new Map<string, SegmentMark>();
   /** Segment names in the order of `seg` below. */
   segs: string[] = [];
-  // The id index, parallel arrays.
+  // The id index, parallel arrays (`count` ids; read from the saved file on first use: readIndex).
   private hash = new Uint32Array(1024);
   private seg = new Uint32Array(1024);
   private off = new Float64Array(1024);
   private cell = new Int32Array(1024);
   count = 0;
+  /** The saved file's id index, not read yet: the file (held open, so another process replacing it changes nothing here), where it starts. */
+  private unreadIndex: { fd: number; at: number } | null = null;
   /** The open-addressing table over `hash`, built on the first lookup past SCANNED_LOOKUPS. */
   private slots: Uint32Array | null = null;
   /** Lookups answered by scanning `hash` so far (see findStored). */
@@ -452,6 +471,7 @@ class RollupState {
   }
 
   reset(): void {
+    this.dropUnreadIndex();
     this.cells = [];
     this.cellIndex = null;
     this.lastPlace = -1;
@@ -628,6 +648,7 @@ class RollupState {
 
   /** The index entry holding `id`, with its stored copy read back from the ledger. */
   findStored(id: string, h: number): { i: number; stored: Interaction } | null {
+    this.readIndex();
     // A run that stores a line or two looks up as many ids: a scan of the hashes costs microseconds
     // each, where the table over every id costs milliseconds to build (30k ids: ~4 ms of such a run).
     // Each id is in the index once, so a scan and the table find the same entry.
@@ -673,6 +694,7 @@ class RollupState {
   }
 
   private push(h: number, segNo: number, at: number, place: number): void {
+    this.readIndex();
     if (this.count === this.hash.length) {
       const n = Math.max(1024, this.count * 2);
       this.hash = grow(this.hash, new Uint32Array(n));
@@ -702,6 +724,7 @@ class RollupState {
 
   /** Rebuilds cells from their members' lines: after a copy left them, their first/last instant may have moved. */
   private recomputeCells(dirty: Set<number>): void {
+    this.readIndex();
     const members: number[] = [];
     for (let i = 0; i < this.count; i++) if (dirty.has(this.cell[i]!)) members.push(i);
     for (const c of dirty) {
@@ -725,6 +748,7 @@ class RollupState {
 
   /** See RollupIndex.recordsOfCells. */
   async recordsOf(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
+    this.readIndex();
     const out: Interaction[] = [];
     const picked = this.cells.map(pick);
     const bySeg = new Map<number, number[]>();
@@ -762,40 +786,63 @@ class RollupState {
 
   // ——— the file ———
 
-  /** Loads the saved rollup; true, or why it cannot be used. */
+  /** Loads the saved rollup (all but its id index: readIndex); true, or why it cannot be used. */
   async load(): Promise<true | string> {
-    let buf: Buffer;
+    let fd: number;
     try {
-      buf = await readWhole(this.file);
+      fd = openSync(this.file, 'r');
     } catch {
       this.legacyMayExist = true;
       return 'no rollup saved yet';
     }
     try {
-      return this.decode(buf);
+      return this.decode(fd);
     } catch (e) {
       this.reset();
       return `the saved rollup is unreadable (${(e as Error).message})`;
+    } finally {
+      if (this.unreadIndex?.fd !== fd) closeSync(fd);
     }
   }
 
-  private decode(buf: Buffer): true | string {
-    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) return 'the saved rollup is not one';
-    const hlen = buf.readUInt32LE(4);
-    const h = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as FileHeader;
+  /**
+   * Reads the file's header and cells, section by section, each into its own array. The id index (20 bytes an
+   * id: 10 MB for a year of history, ~30 ms to read here) is left in the file until a fold, a save or a read of
+   * records needs it: a report or the meter from a rollup with nothing new never does.
+   */
+  private decode(fd: number): true | string {
+    const size = fstatSync(fd).size;
+    let pos = 0;
+    /** Fills `into` from `pos` on, then moves `pos` to the next section. */
+    const read = (into: ArrayBufferView, bytes: number): void => {
+      readFully(fd, into, bytes, pos);
+      pos = align(pos + bytes);
+    };
+    const head = Buffer.alloc(8);
+    if (size < 8) return 'the saved rollup is not one';
+    read(head, 8);
+    if (head.toString('latin1', 0, 4) !== MAGIC) return 'the saved rollup is not one';
+    const hlen = head.readUInt32LE(4);
+    if (8 + hlen > size) return 'the saved rollup is unreadable (shorter than its header says)';
+    const hb = Buffer.alloc(hlen);
+    pos = 8;
+    read(hb, hb.length);
+    const h = JSON.parse(hb.toString('utf8')) as FileHeader;
     if (h.version !== ROLLUP_VERSION || h.ledgerVersion !== LEDGER_FORMAT_VERSION || h.endian !== os.endianness())
       return 'the saved rollup is of another version';
     if (h.timeZone !== this.timeZone || h.tzdata !== tzdata()) return 'the saved rollup is of another zone or zone rules';
-    let pos = align(8 + hlen);
-    const take = <T>(make: (b: ArrayBuffer, at: number, n: number) => T, n: number, bytes: number): T => {
-      const out = make(buf.buffer as ArrayBuffer, buf.byteOffset + pos, n);
-      pos = align(pos + n * bytes);
-      if (pos > buf.length + 8) throw new Error('shorter than its header says');
-      return out;
-    };
     const nc = h.cells;
-    const codes = take((b, a, n) => new Int32Array(b.slice(a, a + n * 4)), nc * CODES, 4);
-    const sums = take((b, a, n) => new Float64Array(b.slice(a, a + n * 8)), nc * SUM_FIELDS.length, 8);
+    const n = h.ids;
+    // Every section's length from the header, checked against the file before anything is allocated for it.
+    if (!Number.isSafeInteger(nc) || !Number.isSafeInteger(n) || nc < 0 || n < 0)
+      return 'the saved rollup is unreadable (its counts are not counts)';
+    let end = pos;
+    for (const bytes of [nc * CODES * 4, nc * SUM_FIELDS.length * 8, n * 4, n * 4, n * 8]) end = align(end + bytes);
+    if (end + n * 4 > size) return 'the saved rollup is unreadable (shorter than its header says)';
+    const codes = new Int32Array(nc * CODES);
+    read(codes, codes.byteLength);
+    const sums = new Float64Array(nc * SUM_FIELDS.length);
+    read(sums, sums.byteLength);
     const d = h.dict;
     for (let c = 0; c < nc; c++) {
       const k = CODES * c;
@@ -817,14 +864,6 @@ class RollupState {
       };
       this.cells.push(cell);
     }
-    const n = h.ids;
-    this.count = n;
-    // The id index is viewed where the file holds it, not copied: a report never reads it, and the
-    // first id stored copies it into room to grow (push).
-    this.hash = take((b, a, m) => new Uint32Array(b, a, m), n, 4);
-    this.seg = take((b, a, m) => new Uint32Array(b, a, m), n, 4);
-    this.off = take((b, a, m) => new Float64Array(b, a, m), n, 8);
-    this.cell = take((b, a, m) => new Int32Array(b, a, m), n, 4);
     for (const line of h.loose) {
       const p = decodeLine(line);
       if (p.kind === 'record') this.loose.set(p.record.id, p.record);
@@ -832,10 +871,47 @@ class RollupState {
     this.segs = h.segments.map((m) => m.name);
     for (const m of h.segments) this.marks.set(m.name, m);
     this.malformed = h.malformed;
+    this.count = n;
+    if (n > 0) this.unreadIndex = { fd, at: pos };
     return true;
   }
 
+  /**
+   * Reads the saved id index, if it is not read yet, into arrays twice its length: the ids a later fold adds
+   * go into room already there (copied into larger arrays on the first new id, a year's index took ~45 ms here,
+   * most of it the kernel handing out new pages; room not used is never touched). When the file no longer
+   * holds it (cut short in place since load), the state is emptied, as before anything was folded (a catchUp
+   * then folds every line again), and UnreadableIndex thrown.
+   */
+  readIndex(): void {
+    const unread = this.unreadIndex;
+    if (!unread) return;
+    this.unreadIndex = null;
+    const n = this.count;
+    const room = Math.max(1024, 2 * n);
+    const [hash, seg, off, cell] = [new Uint32Array(room), new Uint32Array(room), new Float64Array(room), new Int32Array(room)];
+    try {
+      let pos = unread.at;
+      for (const a of [hash, seg, off, cell]) {
+        readFully(unread.fd, a, n * a.BYTES_PER_ELEMENT, pos);
+        pos = align(pos + n * a.BYTES_PER_ELEMENT);
+      }
+    } catch (e) {
+      this.reset();
+      throw new UnreadableIndex((e as Error).message);
+    } finally {
+      closeSync(unread.fd);
+    }
+    [this.hash, this.seg, this.off, this.cell] = [hash, seg, off, cell];
+  }
+
+  private dropUnreadIndex(): void {
+    if (this.unreadIndex) closeSync(this.unreadIndex.fd);
+    this.unreadIndex = null;
+  }
+
   async save(): Promise<void> {
+    this.readIndex();
     const dict: (string | null)[] = [null];
     const codeOf = new Map<string, number>();
     const code = (s: string | null) => {
@@ -914,6 +990,23 @@ function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n);
   return b;
+}
+
+/** The saved rollup's id index could not be read where its header said it is. */
+export class UnreadableIndex extends Error {
+  constructor(why: string) {
+    super(`the saved rollup is unreadable (${why})`);
+  }
+}
+
+/** Reads `bytes` bytes at `pos` of `fd` into `into`; throws when the file ends first. */
+function readFully(fd: number, into: ArrayBufferView, bytes: number, pos: number): void {
+  const b = new Uint8Array(into.buffer, into.byteOffset, bytes);
+  for (let got = 0; got < bytes;) {
+    const n = readSync(fd, b, got, bytes - got, pos + got);
+    if (n === 0) throw new Error('shorter than its header says');
+    got += n;
+  }
 }
 
 /** lineAt's buffer, reused (a read never yields, so no two share it): a ledger line is a few hundred bytes. */
