@@ -373,6 +373,30 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.deepEqual([...copies.keys()], ['x:7', 'x:199']);
     assert.equal(copies.get('x:199')!.tokens.output, 100 + 199);
 
+    // Records of chosen cells from an index not read yet (its cell column, then the stretch the chosen ids span),
+    // as from one read whole; and, the file cut short in place, from the ledger folded again.
+    rmSync(file);
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const ids = (rs: Interaction[]) => rs.map((r) => r.id).sort();
+    // x:i is on day 1 + (i % 9): x:2, x:11, …, x:191 on the 3rd (22 ids); x:0, x:9, …, x:198 on the 1st (23).
+    const third = Array.from({ length: 22 }, (_, k) => `x:${2 + 9 * k}`).sort();
+    const first = Array.from({ length: 23 }, (_, k) => `x:${9 * k}`).sort();
+    const unreadIndex = new RollupIndex({ dir, timeZone: 'UTC' });
+    await unreadIndex.refresh(false);
+    assert.deepEqual(ids(await unreadIndex.recordsOfCells((c) => c.day === '2026-11-03')), third);
+    assert.deepEqual(
+      ids(await unreadIndex.recentRecords('2026-11-09T00:00:00.000Z')),
+      Array.from({ length: 22 }, (_, k) => `x:${8 + 9 * k}`).sort(),
+    );
+    await unreadIndex.storedCopies(['x:0']); // reads the index whole
+    assert.deepEqual(ids(await unreadIndex.recordsOfCells((c) => c.day === '2026-11-01')), first);
+    const cutColumn = new RollupIndex({ dir, timeZone: 'UTC' });
+    await cutColumn.refresh(false);
+    truncateSync(file, statSync(file).size - 9);
+    assert.deepEqual(ids(await cutColumn.recordsOfCells((c) => c.day === '2026-11-03')), third);
+    assert.equal(cutColumn.rollup().interactions, 200);
+    assert.equal(cutColumn.lastRefresh.how, 'folded', 'folded again from the ledger');
+
     // Cut short in place after load: the lines new since are folded into a state folded again from the ledger.
     rmSync(file);
     assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');

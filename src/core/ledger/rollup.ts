@@ -285,8 +285,7 @@ export class RollupIndex implements StoredCopies {
    * recent ones cost a few reads whatever the history holds.
    */
   async recentRecords(since: string): Promise<Interaction[]> {
-    await this.indexRead();
-    return this.state.recentRecords(since);
+    return this.withIndex(() => this.state.recentRecords(since));
   }
 
   /**
@@ -294,17 +293,22 @@ export class RollupIndex implements StoredCopies {
    * rollup().loose), read back from their segments.
    */
   async recordsOfCells(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
-    await this.indexRead();
-    return this.state.recordsOf(pick);
+    return this.withIndex(() => this.state.recordsOf(pick));
   }
 
   /** The saved id index read (RollupState.readIndex); one the file no longer holds is folded again from the ledger. */
   private async indexRead(): Promise<void> {
+    await this.withIndex(async () => this.state.readIndex());
+  }
+
+  /** `use` of the id index; when the saved file no longer holds it, again once the state is folded again from the ledger. */
+  private async withIndex<T>(use: () => Promise<T>): Promise<T> {
     try {
-      this.state.readIndex();
+      return await use();
     } catch (e) {
       if (!(e instanceof UnreadableIndex)) throw e;
       await this.refresh(false);
+      return use();
     }
   }
 }
@@ -748,17 +752,20 @@ class RollupState {
 
   /** See RollupIndex.recordsOfCells. */
   async recordsOf(pick: (cell: Cell) => boolean): Promise<Interaction[]> {
-    this.readIndex();
     const out: Interaction[] = [];
     const picked = this.cells.map(pick);
     const bySeg = new Map<number, number[]>();
-    for (let i = 0; i < this.count; i++) {
-      const c = this.cell[i]!;
-      if (c === LOOSE || !picked[c]) continue;
-      const offs = bySeg.get(this.seg[i]!);
-      if (offs) offs.push(this.off[i]!);
-      else bySeg.set(this.seg[i]!, [this.off[i]!]);
-    }
+    const add = (segNo: number, at: number) => {
+      const offs = bySeg.get(segNo);
+      if (offs) offs.push(at);
+      else bySeg.set(segNo, [at]);
+    };
+    if (this.unreadIndex) this.placesInFile(this.unreadIndex, picked, add);
+    else
+      for (let i = 0; i < this.count; i++) {
+        const c = this.cell[i]!;
+        if (c !== LOOSE && picked[c]) add(this.seg[i]!, this.off[i]!);
+      }
     for (const [segNo, offs] of bySeg) {
       const fd = openSync(this.segFile(this.segs[segNo]!), 'r');
       try {
@@ -771,6 +778,40 @@ class RollupState {
       }
     }
     return out;
+  }
+
+  /**
+   * recordsOf's places (segment, offset) of the ids in picked cells, from an id index not read yet: its cell column,
+   * then the stretch of the segment and offset columns those ids span, not the whole index. A status line's last
+   * day of a year of history reads 2 MB and a few kB instead of 10 MB (~25 ms here). Fails as readIndex does.
+   */
+  private placesInFile(unread: { fd: number; at: number }, picked: boolean[], add: (segNo: number, at: number) => void): void {
+    const n = this.count;
+    const segAt = align(unread.at + n * 4);
+    const offAt = align(segAt + n * 4);
+    try {
+      const cell = new Int32Array(n);
+      readFully(unread.fd, cell, n * 4, align(offAt + n * 8));
+      let [lo, hi] = [n, -1];
+      for (let i = 0; i < n; i++) {
+        const c = cell[i]!;
+        if (c === LOOSE || !picked[c]) continue;
+        if (lo === n) lo = i;
+        hi = i;
+      }
+      if (hi < lo) return;
+      const seg = new Uint32Array(hi - lo + 1);
+      const off = new Float64Array(hi - lo + 1);
+      readFully(unread.fd, seg, seg.byteLength, segAt + lo * 4);
+      readFully(unread.fd, off, off.byteLength, offAt + lo * 8);
+      for (let i = lo; i <= hi; i++) {
+        const c = cell[i]!;
+        if (c !== LOOSE && picked[c]) add(seg[i - lo]!, off[i - lo]!);
+      }
+    } catch (e) {
+      this.reset();
+      throw new UnreadableIndex((e as Error).message);
+    }
   }
 
   /** The record on the line starting at `at` in a segment (a line the index points at was a record). */
