@@ -7,13 +7,12 @@ import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { ViewJson, ViewOptions } from '../core/report/views';
 
 /**
- * Lines a command's rollup may lag the ledger before the command writes it (ReadRollupOptions.saveAfterLines):
- * a command reads once and ends, and the next one folds a few lines for less than writing every id costs
- * (on a 30k-interaction history, `daily` after one new line: 6-14 ms less, 12 alternating runs).
+ * Lines others appended (the editor's import, which saves the rollup itself) that a command folds before it writes
+ * the rollup (ReadRollupOptions.saveAfterLines); what the command's own import stores is written at once.
  */
 export const SAVE_AFTER_LINES = 1000;
 
-/** The rollup of `timeZone` for one command: saved after a rebuild, or once SAVE_AFTER_LINES behind. */
+/** The rollup of `timeZone` for one command: saved after a rebuild or a store, or once SAVE_AFTER_LINES behind. */
 export function commandRollup(dataDir: string, timeZone: string): RollupIndex {
   return new RollupIndex({ dir: dataDir, timeZone, saveAfterLines: SAVE_AFTER_LINES });
 }

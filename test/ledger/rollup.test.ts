@@ -231,7 +231,7 @@ describe('rollup', { timeout: 180_000 }, () => {
 
   // A command reads once and ends (saveAfterLines): its rollup file may lag the ledger by a few lines, which
   // the next run folds again, and every run still sees every line.
-  test('with saveAfterLines, the file is written after a rebuild and once that many lines behind, never wrong meanwhile', async (t) => {
+  test('with saveAfterLines, the file is written after a rebuild, a store, or once that many lines others appended behind', async (t) => {
     const dir = tempDir(t);
     const at = (d: number) => `2026-11-${String(d).padStart(2, '0')}T10:00:00.000Z`;
     const appendElsewhere = async (ids: string[]) => {
@@ -274,16 +274,17 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.deepEqual([none.stats.how, none.stats.linesRead, none.interactions], ['cached', 0, 45]);
     assert.equal(rollupFile(), saved, 'nothing new: not written');
 
-    // Lines this process appends through its ledger count the same way.
+    // Lines this process stores through its ledger are saved at once: no other process would save them.
     const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 5 });
     const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
     await lean.append([record('s:45', { at: at(2) }), record('s:46', { at: at(3) })]);
-    await index.refresh();
-    assert.equal(rollupFile(), saved, 'two lines appended here: not written');
-    await lean.append(['s:47', 's:48', 's:49'].map((id) => record(id, { at: at(4) })));
     const stats = await index.refresh();
     assert.equal(stats.linesRead, 0, 'its own lines are folded without a read');
-    assert.notEqual(rollupFile(), saved, 'five lines appended here: written');
+    assert.notEqual(rollupFile(), saved, 'two lines stored here: written');
+    const two = rollupFile();
+    await lean.append(['s:47', 's:48', 's:49'].map((id) => record(id, { at: at(4) })));
+    await index.refresh();
+    assert.notEqual(rollupFile(), two, 'three more: written again');
     await lean.close();
     assert.deepEqual([(await command()).stats.how, (await command()).interactions], ['cached', 50]);
   });

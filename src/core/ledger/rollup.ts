@@ -148,9 +148,10 @@ export interface ReadRollupOptions {
   /** Save what was folded or rebuilt (default true). */
   save?: boolean;
   /**
-   * Saves only once the saved file is at least this many lines behind, or after a rebuild (default 0: whenever
-   * it changed). For a process that reads once and ends (a CLI command): the file holds every id (~11 MB for a
-   * year of history), and writing it for a few new lines costs more than the next run folding them again.
+   * Saves only after a rebuild, after lines this process stored (no other process would save them), or once it
+   * folded at least this many lines others appended (default 0: whenever it changed). For a process that reads
+   * once and ends (a command, the status line): the file holds every id (~11 MB for a year of history), and
+   * writing it for a few lines the editor's import appended (and saves itself) costs more than folding them again.
    */
   saveAfterLines?: number;
 }
@@ -177,7 +178,7 @@ export class RollupIndex implements StoredCopies {
   private stats: RollupStats = { how: 'cached', linesRead: 0, malformedLines: 0 };
   /** Folded or rebuilt since the last save. */
   private unsaved = false;
-  /** Lines the saved file lacks that this process folded (Infinity after a rebuild). */
+  /** Lines others appended that the saved file lacks and this process folded (Infinity after a rebuild or a store). */
   private behind = 0;
 
   constructor(private readonly opts: ReadRollupOptions) {
@@ -275,7 +276,7 @@ export class RollupIndex implements StoredCopies {
     await this.indexRead();
     if (await this.state.foldAppended(a)) {
       this.unsaved = true;
-      this.behind += a.records.length;
+      this.behind = Infinity;
     }
   }
 
