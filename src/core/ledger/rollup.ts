@@ -422,8 +422,10 @@ const SCANNED_LOOKUPS = 16;
 
 class RollupState {
   cells: Cell[] = [];
-  /** Cell by key; built on the first fold, so that a read with nothing new does not build it. */
+  /** Cell by key; built on the first lookup past SCANNED_LOOKUPS, so that a fold of a line or two does not build it. */
   private cellIndex: Map<string, number> | null = null;
+  /** Lookups placeOf answered by a scan of the cells so far. */
+  private cellScans = 0;
   /** The cell placeOf gave last (-1: none). */
   private lastPlace = -1;
   loose = new Map<string, Interaction>();
@@ -479,6 +481,7 @@ class RollupState {
     this.dropUnreadIndex();
     this.cells = [];
     this.cellIndex = null;
+    this.cellScans = 0;
     this.lastPlace = -1;
     this.loose = new Map();
     this.marks = new Map();
@@ -597,9 +600,19 @@ class RollupState {
     // Records come in runs (one log file at a time): most fall in the cell of the record before.
     const last = this.cells[this.lastPlace];
     if (last && inCell(last, day, r, session)) return this.lastPlace;
-    const key = cellKey(day, r, session);
-    const index = (this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, c, c.session), n])));
-    let i = index.get(key);
+    // A run that stores a line or two places as many: a scan of the cells costs microseconds each, where the
+    // table over every cell's key costs milliseconds to build and its garbage to collect (~10k cells: ~4 ms).
+    let i: number | undefined;
+    let key: string | undefined;
+    if (!this.cellIndex && this.cellScans < SCANNED_LOOKUPS) {
+      this.cellScans++;
+      const at = this.cells.findIndex((c) => inCell(c, day, r, session));
+      if (at >= 0) i = at;
+    } else {
+      key = cellKey(day, r, session);
+      this.cellIndex ??= new Map(this.cells.map((c, n) => [cellKey(c.day, c, c.session), n]));
+      i = this.cellIndex.get(key);
+    }
     if (i === undefined) {
       i = this.cells.length;
       this.cells.push({
@@ -616,7 +629,7 @@ class RollupState {
         lastAt: '',
         sums: emptySums(),
       });
-      index.set(key, i);
+      if (key !== undefined) this.cellIndex!.set(key, i);
     }
     this.lastPlace = i;
     return i;
