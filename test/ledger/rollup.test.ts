@@ -423,6 +423,35 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.equal(asked.rollup().interactions, 202);
   });
 
+  // Names come from agents' logs: any character, a separator's included, must still make its own cell.
+  test('names that would share a key joined by a separator still make their own cells', async (t) => {
+    const dir = tempDir(t);
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    // 20 records, each on its own day: 20 cells placed, past the first 16 found by a scan, so the table of keys is in use.
+    const spread = Array.from({ length: 20 }, (_, i) =>
+      record(`k:${i}`, { at: `2026-10-${String(i + 1).padStart(2, '0')}T10:00:00.000Z` }),
+    );
+    const odd = [
+      record('k:none', { at: '2026-11-05T10:00:00.000Z', project: null, output: 1 }),
+      record('k:one', { at: '2026-11-05T11:00:00.000Z', project: '\u0001', output: 2 }),
+      record('k:nul', { at: '2026-11-05T12:00:00.000Z', project: 'a\u0000b', output: 4 }),
+      record('k:nul2', { at: '2026-11-05T13:00:00.000Z', project: 'a', repo: 'b', output: 8 }),
+    ];
+    await ledger.append([...spread, ...odd]);
+    await ledger.close();
+    const r = await readRollup({ dir, timeZone: 'UTC' });
+    const fifth = r.cells.filter((c) => c.day === '2026-11-05').map((c) => [c.project, c.repo, c.sums.output, c.sums.interactions]);
+    assert.deepEqual(
+      fifth.sort((a, b) => Number(a[2]) - Number(b[2])),
+      [
+        [null, null, 1, 1],
+        ['\u0001', null, 2, 1],
+        ['a\u0000b', null, 4, 1],
+        ['a', 'b', 8, 1],
+      ],
+    );
+  });
+
   test('the stored copy of an id is read back whole when its line is longer than one read', async (t) => {
     const dir = tempDir(t);
     const index = new RollupIndex({ dir, timeZone: 'UTC' });

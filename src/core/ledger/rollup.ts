@@ -331,10 +331,12 @@ async function segmentNames(segDir: string): Promise<string[]> {
 }
 
 type Keyed = Pick<Cell, 'agent' | 'model' | 'project' | 'route' | 'source'> & { repo?: string | null; branch?: string | null };
+/**
+ * A cell's names as one string, distinct for distinct names: as JSON, since names come from agents' logs and
+ * may hold any character (joined by a separator, a project named "\u0001" shared its key with no project).
+ */
 function cellKey(day: string, r: Keyed, session: string | null): string {
-  const none = '\u0001';
-  const where = `${r.project ?? none}\u0000${r.route}\u0000${r.repo ?? none}\u0000${r.branch ?? none}`;
-  return `${day}\u0000${r.agent}\u0000${r.model}\u0000${where}\u0000${session ?? none}\u0000${r.source}`;
+  return JSON.stringify([day, r.agent, r.model, r.project, r.route, r.repo ?? null, r.branch ?? null, session, r.source]);
 }
 
 /** Whether a record of `day` naming `session` belongs in cell c (cellKey's fields, compared one by one). */
