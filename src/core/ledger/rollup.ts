@@ -803,11 +803,10 @@ class RollupState {
    */
   private placesInFile(unread: { fd: number; at: number }, picked: boolean[], add: (segNo: number, at: number) => void): void {
     const n = this.count;
-    const segAt = align(unread.at + n * 4);
-    const offAt = align(segAt + n * 4);
-    try {
+    const at = indexLayout(unread.at, n);
+    this.fromIndexFile(() => {
       const cell = new Int32Array(n);
-      readFully(unread.fd, cell, n * 4, align(offAt + n * 8));
+      readFully(unread.fd, cell, n * 4, at.cell);
       let [lo, hi] = [n, -1];
       for (let i = 0; i < n; i++) {
         const c = cell[i]!;
@@ -818,12 +817,22 @@ class RollupState {
       if (hi < lo) return;
       const seg = new Uint32Array(hi - lo + 1);
       const off = new Float64Array(hi - lo + 1);
-      readFully(unread.fd, seg, seg.byteLength, segAt + lo * 4);
-      readFully(unread.fd, off, off.byteLength, offAt + lo * 8);
+      readFully(unread.fd, seg, seg.byteLength, at.seg + lo * 4);
+      readFully(unread.fd, off, off.byteLength, at.off + lo * 8);
       for (let i = lo; i <= hi; i++) {
         const c = cell[i]!;
         if (c !== LOOSE && picked[c]) add(seg[i - lo]!, off[i - lo]!);
       }
+    });
+  }
+
+  /**
+   * A read of the saved id index. When the file no longer holds it (cut short in place since load), the state is
+   * emptied, as before anything was folded (a catchUp then folds every line again), and UnreadableIndex thrown.
+   */
+  private fromIndexFile(read: () => void): void {
+    try {
+      read();
     } catch (e) {
       this.reset();
       throw new UnreadableIndex((e as Error).message);
@@ -882,7 +891,6 @@ class RollupState {
     const hlen = head.readUInt32LE(4);
     if (8 + hlen > size) return 'the saved rollup is unreadable (shorter than its header says)';
     const hb = Buffer.alloc(hlen);
-    pos = 8;
     read(hb, hb.length);
     const h = JSON.parse(hb.toString('utf8')) as FileHeader;
     if (h.version !== ROLLUP_VERSION || h.ledgerVersion !== LEDGER_FORMAT_VERSION || h.endian !== os.endianness())
@@ -893,9 +901,8 @@ class RollupState {
     // Every section's length from the header, checked against the file before anything is allocated for it.
     if (!Number.isSafeInteger(nc) || !Number.isSafeInteger(n) || nc < 0 || n < 0)
       return 'the saved rollup is unreadable (its counts are not counts)';
-    let end = pos;
-    for (const bytes of [nc * CODES * 4, nc * SUM_FIELDS.length * 8, n * 4, n * 4, n * 8]) end = align(end + bytes);
-    if (end + n * 4 > size) return 'the saved rollup is unreadable (shorter than its header says)';
+    const indexAt = align(align(pos + nc * CODES * 4) + nc * SUM_FIELDS.length * 8);
+    if (indexLayout(indexAt, n).end > size) return 'the saved rollup is unreadable (shorter than its header says)';
     const codes = new Int32Array(nc * CODES);
     read(codes, codes.byteLength);
     const sums = new Float64Array(nc * SUM_FIELDS.length);
@@ -929,16 +936,14 @@ class RollupState {
     for (const m of h.segments) this.marks.set(m.name, m);
     this.malformed = h.malformed;
     this.count = n;
-    if (n > 0) this.unreadIndex = { fd, at: pos };
+    if (n > 0) this.unreadIndex = { fd, at: indexAt };
     return true;
   }
 
   /**
    * Reads the saved id index, if it is not read yet, into arrays twice its length: the ids a later fold adds
    * go into room already there (copied into larger arrays on the first new id, a year's index took ~45 ms here,
-   * most of it the kernel handing out new pages; room not used is never touched). When the file no longer
-   * holds it (cut short in place since load), the state is emptied, as before anything was folded (a catchUp
-   * then folds every line again), and UnreadableIndex thrown.
+   * most of it the kernel handing out new pages; room not used is never touched). Fails as fromIndexFile says.
    */
   readIndex(): void {
     const unread = this.unreadIndex;
@@ -947,15 +952,14 @@ class RollupState {
     const n = this.count;
     const room = Math.max(1024, 2 * n);
     const [hash, seg, off, cell] = [new Uint32Array(room), new Uint32Array(room), new Float64Array(room), new Int32Array(room)];
+    const at = indexLayout(unread.at, n);
     try {
-      let pos = unread.at;
-      for (const a of [hash, seg, off, cell]) {
-        readFully(unread.fd, a, n * a.BYTES_PER_ELEMENT, pos);
-        pos = align(pos + n * a.BYTES_PER_ELEMENT);
-      }
-    } catch (e) {
-      this.reset();
-      throw new UnreadableIndex((e as Error).message);
+      this.fromIndexFile(() => {
+        readFully(unread.fd, hash, n * 4, at.hash);
+        readFully(unread.fd, seg, n * 4, at.seg);
+        readFully(unread.fd, off, n * 8, at.off);
+        readFully(unread.fd, cell, n * 4, at.cell);
+      });
     } finally {
       closeSync(unread.fd);
     }
@@ -1054,6 +1058,17 @@ export class UnreadableIndex extends Error {
   constructor(why: string) {
     super(`the saved rollup is unreadable (${why})`);
   }
+}
+
+/**
+ * Where the saved file's id index columns start, the index starting at `at` with `n` ids (save() writes them in
+ * this order, each 8-byte aligned), and where the last ends.
+ */
+function indexLayout(at: number, n: number): { hash: number; seg: number; off: number; cell: number; end: number } {
+  const seg = align(at + n * 4);
+  const off = align(seg + n * 4);
+  const cell = align(off + n * 8);
+  return { hash: at, seg, off, cell, end: cell + n * 4 };
 }
 
 /** Reads `bytes` bytes at `pos` of `fd` into `into`; throws when the file ends first. */
