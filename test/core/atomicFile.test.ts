@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { replaceFile, replaceFileSync } from '../../src/core/atomicFile';
+import { advance, replaceFile, replaceFileSync } from '../../src/core/atomicFile';
 
 // The offsets, the quick check's digest, the rollup and the settings mirror are replaced through these: a
 // reader (another window, the CLI) must see the old file or the new one whole, and a failed write must
@@ -29,6 +29,45 @@ describe('replacing a file whole', { timeout: 20_000 }, () => {
     replaceFileSync(file, Buffer.from('bytes'), { flush: false });
     assert.equal(readFileSync(file, 'utf8'), 'bytes');
     assert.deepEqual(readdirSync(d), ['sources-state.json']);
+  });
+
+  it('a file given in parts is written as their bytes in order: empty parts, views into larger buffers, more parts than one writev takes', () => {
+    const d = dir();
+    const file = path.join(d, 'rollup-UTC.bin');
+    writeFileSync(file, 'old');
+    const backing = new Float64Array([1.5, -2, 3]);
+    const parts: Uint8Array[] = [
+      new Uint8Array(0),
+      Buffer.from('RLUP', 'latin1'),
+      new Uint8Array(0),
+      new Uint8Array(backing.buffer, 8, 16), // the last two numbers only, as the rollup writes its arrays' used part
+      Buffer.alloc(3),
+      // 2,500 parts of one byte each: three writev calls at 1,024 a call
+      ...Array.from({ length: 2500 }, (_, i) => Uint8Array.of(i % 251)),
+      new Uint8Array(0),
+    ];
+    replaceFileSync(file, parts, { flush: false });
+    const got = readFileSync(file);
+    assert.equal(got.length, 4 + 16 + 3 + 2500);
+    assert.equal(got.toString('latin1', 0, 4), 'RLUP');
+    assert.deepEqual([got.readDoubleLE(4), got.readDoubleLE(12)], [-2, 3]);
+    assert.deepEqual([...got.subarray(20, 23)], [0, 0, 0]);
+    assert.deepEqual(
+      [...got.subarray(23)],
+      Array.from({ length: 2500 }, (_, i) => i % 251),
+    );
+    assert.deepEqual(readdirSync(d), ['rollup-UTC.bin']);
+  });
+
+  it('a write of parts that took only some bytes goes on from the byte after the last one written', () => {
+    const parts = [new Uint8Array(4), new Uint8Array(0), new Uint8Array(3), new Uint8Array(5)];
+    assert.deepEqual(advance(parts, { part: 0, byte: 0 }, 2), { part: 0, byte: 2 });
+    assert.deepEqual(advance(parts, { part: 0, byte: 2 }, 2), { part: 2, byte: 0 }, 'the first part done, the empty one passed over');
+    assert.deepEqual(advance(parts, { part: 0, byte: 0 }, 0), { part: 0, byte: 0 });
+    assert.deepEqual(advance(parts, { part: 0, byte: 0 }, 5), { part: 2, byte: 1 }, 'past the empty part: 4 + 0, then 1 of 3');
+    assert.deepEqual(advance(parts, { part: 0, byte: 3 }, 4), { part: 3, byte: 0 });
+    assert.deepEqual(advance(parts, { part: 2, byte: 1 }, 3), { part: 3, byte: 1 });
+    assert.deepEqual(advance(parts, { part: 3, byte: 1 }, 4), { part: 4, byte: 0 }, 'all written');
   });
 
   it('while the flush to disk is under way, a reader sees the old file whole', async () => {

@@ -1016,7 +1016,7 @@ class RollupState {
     }
     await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     // Not flushed to disk: a rollup lost in a crash is rebuilt from the ledger.
-    replaceFileSync(this.file, Buffer.concat(parts, size), { flush: false });
+    replaceFileSync(this.file, parts, { flush: false });
     if (this.legacyMayExist) await fsp.rm(this.legacyFile, { force: true }).catch(() => {});
     this.legacyMayExist = false;
   }
