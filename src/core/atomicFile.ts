@@ -23,8 +23,11 @@ export interface ReplaceOptions {
   flush?: boolean;
 }
 
-/** Replaces `file` with `data`; the flush to disk is awaited off this thread. */
-export async function replaceFile(file: string, data: string | Uint8Array, opts: ReplaceOptions = {}): Promise<void> {
+/**
+ * Replaces `file` with `data`; the flush to disk is awaited off this thread. `data` may come in parts, written in
+ * order as one file without being copied into one buffer first (a year's rollup is ~12 MB of arrays).
+ */
+export async function replaceFile(file: string, data: FileData, opts: ReplaceOptions = {}): Promise<void> {
   const t = writeTemp(file, data, opts.mode);
   if (opts.flush !== false)
     await new Promise<void>((resolve, reject) => fsync(t.fd, (e) => (e ? reject(e) : resolve()))).catch((e: unknown) => {
@@ -48,10 +51,7 @@ export async function appendFlushed(file: string, data: string, mode = PRIVATE_F
   }
 }
 
-/**
- * replaceFile, every step on this thread (for code that is synchronous itself). `data` may come in parts, written
- * in order as one file without being copied into one buffer first (the rollup of a year is ~11 MB of arrays).
- */
+/** replaceFile, every step on this thread (for code that is synchronous itself). */
 export function replaceFileSync(file: string, data: FileData, opts: ReplaceOptions = {}): void {
   const t = writeTemp(file, data, opts.mode);
   try {

@@ -156,8 +156,11 @@ function snapshotHeader(state: SegmentState, ino: number, fp: string, dict: (str
   };
 }
 
-/** Magic, header length, JSON header, then each column at an 8-byte boundary so typed arrays can view it in place. */
-function frame(header: Header, columns: [ColumnInfo, Buffer][]): Buffer {
+/**
+ * Magic, header length, JSON header, then each column at an 8-byte boundary so typed arrays can view it in place: the
+ * file's parts in order, written as they are (not copied into one buffer first).
+ */
+function frame(header: Header, columns: [ColumnInfo, Buffer][]): Buffer[] {
   const hb = Buffer.from(JSON.stringify(header), 'utf8');
   const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), u32(hb.length), hb];
   let size = 8 + hb.length;
@@ -167,12 +170,12 @@ function frame(header: Header, columns: [ColumnInfo, Buffer][]): Buffer {
     parts.push(b);
     size += pad + b.length;
   }
-  return Buffer.concat(parts, size);
+  return parts;
 }
 
 // encode and decode keep their per-record loops inline, with the columns in locals: a helper call per record
 // would cost on every open of a large ledger.
-function encode(state: SegmentState, ino: number, fp: string): Buffer {
+function encode(state: SegmentState, ino: number, fp: string): Buffer[] {
   const recs = state.records;
   const n = recs.length;
   const dict: (string | null)[] = [null];
