@@ -81,9 +81,11 @@ export async function fingerprint(fh: FileHandle, bytes: number): Promise<string
   return new Hash64(CACHE_VERSION).number(bytes).bytes(head).bytes(tail).hex();
 }
 
-function readFully(fd: number, into: Buffer, at: number): boolean {
-  for (let got = 0; got < into.length;) {
-    const n = readSync(fd, into, got, into.length - got, at + got);
+/** Fills the first `bytes` bytes of `into` from `fd` at `at`; false when the file ends first. */
+export function readFully(fd: number, into: ArrayBufferView, at: number, bytes = into.byteLength): boolean {
+  const b = new Uint8Array(into.buffer, into.byteOffset, bytes);
+  for (let got = 0; got < bytes;) {
+    const n = readSync(fd, b, got, bytes - got, at + got);
     if (n === 0) return false;
     got += n;
   }
@@ -407,7 +409,7 @@ export async function readSnapshot(cachePath: string, fh: FileHandle, stat: { in
 }
 
 /** One read into one 8-byte-aligned buffer (fs.readFile reads 512 KiB at a time). */
-export async function readWhole(file: string): Promise<Buffer> {
+async function readWhole(file: string): Promise<Buffer> {
   const fh = await fsp.open(file, 'r');
   try {
     const { size } = await fh.stat();

@@ -33,7 +33,7 @@ import path from 'node:path';
 import { totalTokens, type Interaction, type Route, type Source } from '../interaction';
 import { pricedBySettings } from '../pricing';
 import { decodeLine, encodeLine, LEDGER_FORMAT_VERSION, SEGMENT_FILE } from './fileFormat';
-import { fingerprint } from './cache';
+import { fingerprint, readFully } from './cache';
 import { hashId } from './view';
 import type { StoredCopies } from './index';
 import { dayOfIso } from '../time';
@@ -806,7 +806,7 @@ class RollupState {
     const at = indexLayout(unread.at, n);
     this.fromIndexFile(() => {
       const cell = new Int32Array(n);
-      readFully(unread.fd, cell, n * 4, at.cell);
+      readSection(unread.fd, cell, n * 4, at.cell);
       let [lo, hi] = [n, -1];
       for (let i = 0; i < n; i++) {
         const c = cell[i]!;
@@ -817,8 +817,8 @@ class RollupState {
       if (hi < lo) return;
       const seg = new Uint32Array(hi - lo + 1);
       const off = new Float64Array(hi - lo + 1);
-      readFully(unread.fd, seg, seg.byteLength, at.seg + lo * 4);
-      readFully(unread.fd, off, off.byteLength, at.off + lo * 8);
+      readSection(unread.fd, seg, seg.byteLength, at.seg + lo * 4);
+      readSection(unread.fd, off, off.byteLength, at.off + lo * 8);
       for (let i = lo; i <= hi; i++) {
         const c = cell[i]!;
         if (c !== LOOSE && picked[c]) add(seg[i - lo]!, off[i - lo]!);
@@ -881,7 +881,7 @@ class RollupState {
     let pos = 0;
     /** Fills `into` from `pos` on, then moves `pos` to the next section. */
     const read = (into: ArrayBufferView, bytes: number): void => {
-      readFully(fd, into, bytes, pos);
+      readSection(fd, into, bytes, pos);
       pos = align(pos + bytes);
     };
     const head = Buffer.alloc(8);
@@ -955,10 +955,10 @@ class RollupState {
     const at = indexLayout(unread.at, n);
     try {
       this.fromIndexFile(() => {
-        readFully(unread.fd, hash, n * 4, at.hash);
-        readFully(unread.fd, seg, n * 4, at.seg);
-        readFully(unread.fd, off, n * 8, at.off);
-        readFully(unread.fd, cell, n * 4, at.cell);
+        readSection(unread.fd, hash, n * 4, at.hash);
+        readSection(unread.fd, seg, n * 4, at.seg);
+        readSection(unread.fd, off, n * 8, at.off);
+        readSection(unread.fd, cell, n * 4, at.cell);
       });
     } finally {
       closeSync(unread.fd);
@@ -1071,14 +1071,9 @@ function indexLayout(at: number, n: number): { hash: number; seg: number; off: n
   return { hash: at, seg, off, cell, end: cell + n * 4 };
 }
 
-/** Reads `bytes` bytes at `pos` of `fd` into `into`; throws when the file ends first. */
-function readFully(fd: number, into: ArrayBufferView, bytes: number, pos: number): void {
-  const b = new Uint8Array(into.buffer, into.byteOffset, bytes);
-  for (let got = 0; got < bytes;) {
-    const n = readSync(fd, b, got, bytes - got, pos + got);
-    if (n === 0) throw new Error('shorter than its header says');
-    got += n;
-  }
+/** Reads `bytes` bytes at `pos` of `fd` into `into` (cache.ts readFully); throws when the file ends first. */
+function readSection(fd: number, into: ArrayBufferView, bytes: number, pos: number): void {
+  if (!readFully(fd, into, pos, bytes)) throw new Error('shorter than its header says');
 }
 
 /** lineAt's buffer, reused (a read never yields, so no two share it): a ledger line is a few hundred bytes. */
