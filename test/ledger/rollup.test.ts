@@ -398,12 +398,13 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.equal(cutColumn.rollup().interactions, 200);
     assert.equal(cutColumn.lastRefresh.how, 'folded', 'folded again from the ledger');
 
-    // Cut short in place after load: the lines new since are folded into a state folded again from the ledger.
+    // Cut short in place after load, in its hash column (the index's first: 200 ids, 4 bytes each, then 16 bytes
+    // of other columns per id): the lines new since are folded into a state folded again from the ledger.
     rmSync(file);
     assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
     const cut = new RollupIndex({ dir, timeZone: 'UTC' });
     assert.equal((await cut.refresh(false)).how, 'cached');
-    truncateSync(file, statSync(file).size - 9);
+    truncateSync(file, statSync(file).size - 16 * 200 - 9);
     await appendElsewhere(['x:200', 'x:201']);
     const stats = await cut.refresh(false);
     assert.equal(stats.how, 'rebuilt');
@@ -411,6 +412,26 @@ describe('rollup', { timeout: 180_000 }, () => {
     const fresh = await openLedger({ dir, logger: memoryLogger() });
     assert.equal(cut.rollup().interactions, 202);
     assert.deepEqual(sorted(groupRollup(cut.rollup())), sorted(groupRecords(fresh.records())));
+
+    // Cut short after its hash column: a fold of new ids looks up their hashes alone and is exact. The save, which
+    // writes every column, reads the rest, finds it cut, and folds the ledger again: the file it writes is whole.
+    rmSync(file);
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const cutLate = new RollupIndex({ dir, timeZone: 'UTC' });
+    assert.equal((await cutLate.refresh(false)).how, 'cached');
+    truncateSync(file, statSync(file).size - 9);
+    await appendElsewhere(['x:202', 'x:203']);
+    assert.equal((await cutLate.refresh(false)).how, 'folded');
+    const twoMore = await openLedger({ dir, logger: memoryLogger() });
+    assert.equal(cutLate.rollup().interactions, 204);
+    assert.deepEqual(sorted(groupRollup(cutLate.rollup())), sorted(groupRecords(twoMore.records())));
+    await cutLate.save();
+    assert.equal(cutLate.rollup().interactions, 204);
+    assert.deepEqual(sorted(groupRollup(cutLate.rollup())), sorted(groupRecords(twoMore.records())));
+    const saved = await readRollup({ dir, timeZone: 'UTC' });
+    assert.deepEqual([saved.stats.how, saved.interactions], ['cached', 204]);
+    assert.deepEqual(sorted(groupRollup(saved)), sorted(groupRecords(twoMore.records())));
+    await twoMore.close();
     await fresh.close();
 
     // The same when a stored copy is asked for first.
@@ -420,7 +441,17 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.equal((await asked.refresh(false)).how, 'cached');
     truncateSync(file, statSync(file).size - 9);
     assert.equal((await asked.storedCopies(['x:201'])).get('x:201')!.tokens.output, 101);
-    assert.equal(asked.rollup().interactions, 202);
+    assert.equal(asked.rollup().interactions, 204);
+
+    // Ids folded after a load that read the saved index's hashes alone: a cell's records come from the file's
+    // columns for the ids it held, and from memory for those folded since (y:2 is on the 3rd).
+    rmSync(file);
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const folded = new RollupIndex({ dir, timeZone: 'UTC' });
+    assert.equal((await folded.refresh(false)).how, 'cached');
+    await appendElsewhere(['y:0', 'y:1', 'y:2']);
+    assert.equal((await folded.refresh(false)).how, 'folded');
+    assert.deepEqual(ids(await folded.recordsOfCells((c) => c.day === '2026-11-03')), [...third, 'y:2'].sort());
   });
 
   // Names come from agents' logs: any character, a separator's included, must still make its own cell.

@@ -239,6 +239,13 @@ export class RollupIndex implements StoredCopies {
   /** Writes the rollup file if it changed since the last save (a failed save is tried again next time). */
   async save(): Promise<void> {
     if (!this.unsaved) return;
+    // The file holds every id: the saved index is read whole first (a fold may have read its hashes alone),
+    // and one the loaded file no longer holds (cut short in place) is folded again from the ledger.
+    try {
+      await this.indexRead();
+    } catch {
+      return;
+    }
     const behind = this.behind;
     this.unsaved = false;
     this.behind = 0;
@@ -419,8 +426,15 @@ const keptWhole = (r: Interaction): boolean => r.source === 'otel' || pricedBySe
 
 /** Where a record's copy lives: cell index, or -1 when kept whole in `loose`. */
 const LOOSE = -1;
-/** Lookups findStored answers by a scan before it builds its table (a scan of 110k hashes: ~0.1 ms). */
+/** Cells placeOf finds by a scan before it builds its table of keys (~10k cells: ~4 ms to build). */
 const SCANNED_LOOKUPS = 16;
+/**
+ * Ids findStored looks up by a scan of the hashes before it builds its table. Both cost in proportion to the
+ * index: here a scan of 500k hashes took 0.66 ms and the table 40 ms (60 scans); at 110k, 0.13 and 9.5 ms (70);
+ * at 30k, 0.014 and 3.7 ms (270). A command that folds the lines the editor appended since its last save (it
+ * saves once a minute) looks up one id a line: 48 scans stay below the table's cost at every size.
+ */
+const SCANNED_ID_LOOKUPS = 48;
 
 class RollupState {
   cells: Cell[] = [];
@@ -440,9 +454,13 @@ class RollupState {
   private off = new Float64Array(1024);
   private cell = new Int32Array(1024);
   count = 0;
-  /** The saved file's id index, not read yet: the file (held open, so another process replacing it changes nothing here), where it starts. */
-  private unreadIndex: { fd: number; at: number } | null = null;
-  /** The open-addressing table over `hash`, built on the first lookup past SCANNED_LOOKUPS. */
+  /**
+   * The saved file's id index, not read yet: the file (held open, so another process replacing it changes nothing
+   * here), where the index starts and how many ids it holds. `hashRead`: its hash column is in `hash` already (a
+   * fold's lookups need no more: readHashes); its other columns are not, and ids added since follow at [n, count).
+   */
+  private unreadIndex: { fd: number; at: number; n: number; hashRead: boolean } | null = null;
+  /** The open-addressing table over `hash`, built on the first lookup past SCANNED_ID_LOOKUPS. */
   private slots: Uint32Array | null = null;
   /** Lookups answered by scanning `hash` so far (see findStored). */
   private scans = 0;
@@ -668,16 +686,16 @@ class RollupState {
 
   /** The index entry holding `id`, with its stored copy read back from the ledger. */
   findStored(id: string, h: number): { i: number; stored: Interaction } | null {
-    this.readIndex();
+    this.readHashes();
     // A run that stores a line or two looks up as many ids: a scan of the hashes costs microseconds
-    // each, where the table over every id costs milliseconds to build (30k ids: ~4 ms of such a run).
+    // each, where the table over every id costs milliseconds to build (SCANNED_ID_LOOKUPS).
     // Each id is in the index once, so a scan and the table find the same entry.
-    if (!this.slots && this.scans < SCANNED_LOOKUPS) {
+    if (!this.slots && this.scans < SCANNED_ID_LOOKUPS) {
       this.scans++;
       const hash = this.hash;
       for (let i = 0; i < this.count; i++) {
         if (hash[i] !== h) continue;
-        const stored = this.lineAt(this.seg[i]!, this.off[i]!);
+        const stored = this.storedAt(i);
         if (stored && stored.id === id) return { i, stored };
       }
       return null;
@@ -687,10 +705,16 @@ class RollupState {
     for (let s = h & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
       if (slots[2 * s] !== h) continue;
       const i = slots[2 * s + 1]! - 1;
-      const stored = this.lineAt(this.seg[i]!, this.off[i]!);
+      const stored = this.storedAt(i);
       if (stored && stored.id === id) return { i, stored };
     }
     return null;
+  }
+
+  /** The record index entry i points at; the rest of the saved index is read first when i is one of its ids. */
+  private storedAt(i: number): Interaction | null {
+    if (this.unreadIndex && i < this.unreadIndex.n) this.readIndex();
+    return this.lineAt(this.seg[i]!, this.off[i]!);
   }
 
   /** Whether `slots` (2 words a slot) holds every entry at most half full: else it is built again, larger. */
@@ -714,8 +738,9 @@ class RollupState {
   }
 
   private push(h: number, segNo: number, at: number, place: number): void {
-    this.readIndex();
+    this.readHashes();
     if (this.count === this.hash.length) {
+      this.readIndex(); // the arrays are copied whole below
       const n = Math.max(1024, this.count * 2);
       this.hash = grow(this.hash, new Uint32Array(n));
       this.seg = grow(this.seg, new Uint32Array(n));
@@ -776,12 +801,13 @@ class RollupState {
       if (offs) offs.push(at);
       else bySeg.set(segNo, [at]);
     };
-    if (this.unreadIndex) this.placesInFile(this.unreadIndex, picked, add);
-    else
-      for (let i = 0; i < this.count; i++) {
-        const c = this.cell[i]!;
-        if (c !== LOOSE && picked[c]) add(this.seg[i]!, this.off[i]!);
-      }
+    const unread = this.unreadIndex;
+    if (unread) this.placesInFile(unread, picked, add);
+    // The ids added since the saved index was loaded (all of them when it was read whole).
+    for (let i = unread ? unread.n : 0; i < this.count; i++) {
+      const c = this.cell[i]!;
+      if (c !== LOOSE && picked[c]) add(this.seg[i]!, this.off[i]!);
+    }
     for (const [segNo, offs] of bySeg) {
       const fd = openSync(this.segFile(this.segs[segNo]!), 'r');
       try {
@@ -801,8 +827,8 @@ class RollupState {
    * then the stretch of the segment and offset columns those ids span, not the whole index. A status line's last
    * day of a year of history reads 2 MB and a few kB instead of 10 MB (~25 ms here). Fails as readIndex does.
    */
-  private placesInFile(unread: { fd: number; at: number }, picked: boolean[], add: (segNo: number, at: number) => void): void {
-    const n = this.count;
+  private placesInFile(unread: { fd: number; at: number; n: number }, picked: boolean[], add: (segNo: number, at: number) => void): void {
+    const n = unread.n;
     const at = indexLayout(unread.at, n);
     this.fromIndexFile(() => {
       const cell = new Int32Array(n);
@@ -936,7 +962,7 @@ class RollupState {
     for (const m of h.segments) this.marks.set(m.name, m);
     this.malformed = h.malformed;
     this.count = n;
-    if (n > 0) this.unreadIndex = { fd, at: indexAt };
+    if (n > 0) this.unreadIndex = { fd, at: indexAt, n, hashRead: false };
     return true;
   }
 
@@ -949,21 +975,45 @@ class RollupState {
     const unread = this.unreadIndex;
     if (!unread) return;
     this.unreadIndex = null;
-    const n = this.count;
-    const room = Math.max(1024, 2 * n);
-    const [hash, seg, off, cell] = [new Uint32Array(room), new Uint32Array(room), new Float64Array(room), new Int32Array(room)];
+    const { fd, n } = unread;
     const at = indexLayout(unread.at, n);
     try {
+      if (!unread.hashRead) this.roomFor(n);
+      const { hash, seg, off, cell } = this;
       this.fromIndexFile(() => {
-        readSection(unread.fd, hash, n * 4, at.hash);
-        readSection(unread.fd, seg, n * 4, at.seg);
-        readSection(unread.fd, off, n * 8, at.off);
-        readSection(unread.fd, cell, n * 4, at.cell);
+        if (!unread.hashRead) readSection(fd, hash, n * 4, at.hash);
+        readSection(fd, seg, n * 4, at.seg);
+        readSection(fd, off, n * 8, at.off);
+        readSection(fd, cell, n * 4, at.cell);
       });
     } finally {
-      closeSync(unread.fd);
+      closeSync(fd);
     }
-    [this.hash, this.seg, this.off, this.cell] = [hash, seg, off, cell];
+  }
+
+  /**
+   * Reads only the hash column of the saved id index (a fifth of it: 2 MB for a year of history), into arrays
+   * with room as readIndex's. A fold's lookups need no more until one finds a stored id (storedAt), and a command
+   * that folds what the editor appended, and does not save, never reads the other 8 MB. Fails as readIndex.
+   */
+  private readHashes(): void {
+    const unread = this.unreadIndex;
+    if (!unread || unread.hashRead) return;
+    this.roomFor(unread.n);
+    const hash = this.hash;
+    this.fromIndexFile(() => readSection(unread.fd, hash, unread.n * 4, indexLayout(unread.at, unread.n).hash));
+    unread.hashRead = true;
+  }
+
+  /** Empty id index arrays of twice `n` ids (pages not written are never touched). */
+  private roomFor(n: number): void {
+    const room = Math.max(1024, 2 * n);
+    [this.hash, this.seg, this.off, this.cell] = [
+      new Uint32Array(room),
+      new Uint32Array(room),
+      new Float64Array(room),
+      new Int32Array(room),
+    ];
   }
 
   private dropUnreadIndex(): void {
