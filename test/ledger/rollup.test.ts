@@ -483,6 +483,35 @@ describe('rollup', { timeout: 180_000 }, () => {
     );
   });
 
+  test('the records of chosen cells are read back whole, lines short and many times longer than one read', async (t) => {
+    const dir = tempDir(t);
+    // One month's segment of ~1.5 MB: 3,000 short lines over 28 days, and among them lines of 20 kB and of 300 kB
+    // (a line is read 4 kB at first, then in a buffer doubled until its newline is in): one day, three days
+    // apart, and every day.
+    const records = Array.from({ length: 3000 }, (_, i) =>
+      record(`s:${i}`, {
+        at: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00.000Z`,
+        output: i,
+        project: i % 97 === 0 ? `/w/${'q'.repeat(20_000)}` : i % 1000 === 500 ? `/w/${'r'.repeat(300_000)}` : 'acme',
+      }),
+    );
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    await ledger.append(records);
+    await ledger.close();
+    await readRollup({ dir, timeZone: 'UTC' });
+    const index = new RollupIndex({ dir, timeZone: 'UTC' });
+    await index.refresh(false);
+    const brief = (rs: Interaction[]) => rs.map((r) => `${r.id} ${r.project?.length} ${r.tokens.output}`).sort();
+    for (const days of [
+      ['2026-11-03'],
+      ['2026-11-01', '2026-11-15', '2026-11-28'],
+      Array.from({ length: 28 }, (_, d) => `2026-11-${String(d + 1).padStart(2, '0')}`),
+    ]) {
+      const got = await index.recordsOfCells((c) => days.includes(c.day));
+      assert.deepEqual(brief(got), brief(records.filter((r) => days.includes(r.at.slice(0, 10)))), days.join(' '));
+    }
+  });
+
   test('the stored copy of an id is read back whole when its line is longer than one read', async (t) => {
     const dir = tempDir(t);
     const index = new RollupIndex({ dir, timeZone: 'UTC' });
