@@ -49,8 +49,8 @@ const costly = (args: string[], logs: string, home: string) =>
     home,
   ) as string[];
 
-/** One Claude Code session with one assistant line, under <logs>/claude/projects. */
-function writeClaudeLog(logs: string): void {
+/** One Claude Code session with one assistant line (of `inputTokens` input tokens), under <logs>/claude/projects. */
+function writeClaudeLog(logs: string, inputTokens = 10): void {
   const dir = path.join(logs, 'claude', 'projects', '-home-dev-acme');
   mkdirSync(dir, { recursive: true });
   const line = {
@@ -58,7 +58,7 @@ function writeClaudeLog(logs: string): void {
     cwd: '/home/dev/acme',
     sessionId: 's1',
     timestamp: '2026-11-23T10:00:00.000Z',
-    message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: 20 } },
+    message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: inputTokens, output_tokens: 20 } },
   };
   writeFileSync(path.join(dir, 's1.jsonl'), JSON.stringify(line) + '\n');
 }
@@ -108,6 +108,62 @@ describe('start-up loads only what the command uses', { timeout: 60_000 }, () =>
       rmSync(logs, { recursive: true, force: true });
     }
   });
+  test('status and statusline, after the first run, with sums of $10 and more, never start Intl', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
+    const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));
+    try {
+      // Intl's first use costs a command 20–50 ms here (ICU's data and a formatter): a hook records every way in.
+      const hook = path.join(home, 'intl.cjs');
+      writeFileSync(
+        hook,
+        [
+          'const used = new Set();',
+          "for (const [o, name] of [[Number.prototype, 'Number'], [Date.prototype, 'Date'], [BigInt.prototype, 'BigInt']])",
+          "  for (const key of ['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString']) {",
+          '    const f = o[key];',
+          '    if (typeof f === "function") o[key] = function (...a) { used.add(`${name}#${key}`); return f.apply(this, a); };',
+          '  }',
+          "for (const k of ['NumberFormat', 'DateTimeFormat', 'PluralRules', 'Collator', 'RelativeTimeFormat', 'ListFormat', 'Segmenter'])",
+          '  Intl[k] = new Proxy(Intl[k], {',
+          '    construct: (t, a, n) => (used.add(`Intl.${k}`), Reflect.construct(t, a, n)),',
+          '    apply: (t, self, a) => (used.add(`Intl.${k}`), Reflect.apply(t, self, a)),',
+          '  });',
+          "process.on('exit', () => process.stderr.write('\\nMARK ' + JSON.stringify([...used]) + '\\n'));",
+          '',
+        ].join('\n'),
+      );
+      // 5 million input tokens of Sonnet 4.5 today: $15 or more, so the projection is shown in whole dollars.
+      writeClaudeLog(logs, 5_000_000);
+      const env = {
+        PATH: process.env.PATH,
+        HOME: logs,
+        UNMETERED_HOME: home,
+        CLAUDE_CONFIG_DIR: path.join(logs, 'claude'),
+        UNMETERED_TZ: 'UTC',
+        UNMETERED_NOW: '2026-11-23T12:00:00.000Z',
+      };
+      const run = (args: string[], input?: string) => {
+        const r = spawnSync(process.execPath, ['-r', hook, cli, ...args], { encoding: 'utf8', env, input, timeout: 20_000 });
+        assert.equal(r.status, 0, r.stderr);
+        const mark = r.stderr.split('\n').find((l) => l.startsWith('MARK '));
+        assert.ok(mark, r.stderr);
+        return { out: r.stdout, intl: JSON.parse(mark.slice(5)) as string[] };
+      };
+      // The first run asks Intl once for the machine's zone and keeps it (cache/zone.json); every run after it, not at all.
+      run(['status']);
+      const status = run(['status']);
+      assert.match(status.out, /Projected month\s+\$\d{2,}\s/, status.out);
+      assert.deepEqual(status.intl, [], `status: ${status.out}`);
+      const payload = JSON.stringify({ session_id: 's1', model: { display_name: 'Sonnet' }, cost: { total_cost_usd: 12.5 } });
+      const line1 = run(['statusline'], payload);
+      assert.match(line1.out, /today \$\d{2,}\.\d\d/, line1.out);
+      assert.deepEqual(line1.intl, [], `statusline: ${line1.out}`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(logs, { recursive: true, force: true });
+    }
+  });
+
   test('stderr sent to /dev/null (`unmetered daily --json 2>/dev/null`, as in a prompt) is told from a terminal without loading node:tty', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-'));
     const logs = mkdtempSync(path.join(os.tmpdir(), 'unmetered-startup-logs-'));

@@ -2,7 +2,7 @@
  * What a person sees of the meter: the status bar text, its accessibility label and its Markdown
  * tooltip. Pure, so the extension and the CLI show the same words and tests can pin them.
  */
-import { formatUSD, NANOS_PER_USD } from '../money';
+import { formatUSD, grouped, NANOS_PER_USD } from '../money';
 import type { Meter } from './meter';
 import { unpricedLabel } from '../pricing/unpricedReasons';
 import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../unrecorded';
@@ -10,7 +10,7 @@ import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../unrecorded';
 /** Whole dollars from $10 up ($68), cents below ($4.20): a projection is an estimate. */
 export function formatRough(nanos: number): string {
   const usd = nanos / NANOS_PER_USD;
-  if (usd >= 10) return `$${Math.round(usd).toLocaleString('en-US')}`;
+  if (usd >= 10) return `$${grouped(Math.round(usd))}`;
   return formatUSD(nanos);
 }
 
