@@ -80,7 +80,11 @@ describe('aggregate queries', { timeout: 120_000 }, () => {
       let daySpent = 0;
       let projectSpent = 0;
       for (const timeZone of ZONES) {
+        assert.equal((await readRollup({ dir, timeZone })).stats.how, 'rebuilt');
+        // Read back as a re-run reads it: its cells answer from the saved file's columns (a built rollup equals it:
+        // test/ledger/rollup.test.ts).
         const rollup = await readRollup({ dir, timeZone });
+        assert.equal(rollup.stats.how, 'cached');
         assert.ok(rollup.loose.length > 0 && rollup.cells.length > 0, 'both cells and loose records are exercised');
         const entries = entriesOf(rollup, rollup.loose, timeZone);
         assert.ok(entries, `${timeZone}: the rollup is this zone's`);
@@ -184,15 +188,18 @@ describe('import status counts from the rollup', { timeout: 30_000 }, () => {
         record('x1', { agent: 'codex', costNanos: 64_000, at: '2026-11-24T01:00:00.000Z' }),
       ]);
       await ledger.close();
-      const counts = logCountsOf(await readRollup({ dir, timeZone: 'UTC' }));
-      assert.deepEqual(
-        counts,
-        new Map([
-          // c1..c6: 6 log interactions; stated: c1 1,200 + c2 2,500 + c5 7,000 = 10,700; ours for them: 1,000 + 2,000 + 8,000 = 11,000.
-          ['claude-code', { interactions: 6, agentCost: { agentNanos: 10_700, ourNanos: 11_000 } }],
-          ['codex', { interactions: 1, agentCost: null }],
-        ]),
-      );
+      const expected = new Map([
+        // c1..c6: 6 log interactions; stated: c1 1,200 + c2 2,500 + c5 7,000 = 10,700; ours for them: 1,000 + 2,000 + 8,000 = 11,000.
+        ['claude-code', { interactions: 6, agentCost: { agentNanos: 10_700, ourNanos: 11_000 } }],
+        ['codex', { interactions: 1, agentCost: null }],
+      ]);
+      const built = await readRollup({ dir, timeZone: 'UTC' });
+      assert.equal(built.stats.how, 'rebuilt');
+      assert.deepEqual(logCountsOf(built), expected);
+      // The same from the saved file, whose cells answer from its sum columns.
+      const saved = await readRollup({ dir, timeZone: 'UTC' });
+      assert.equal(saved.stats.how, 'cached');
+      assert.deepEqual(logCountsOf(saved), expected);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,8 +5,9 @@
  * the entries are of the budgets' zone. A loose record is itself. test/aggregate checks the two agree.
  */
 import type { Spend } from '../budgets/evaluate';
+import { sumOf } from '../ledger/rollup';
 import type { Entry } from './entries';
 
 export function spendsOf(entries: readonly Entry[]): Spend[] {
-  return entries.map((e) => e.record ?? { at: e.firstAt, costNanos: e.sums.costNanos, project: e.project });
+  return entries.map((e) => e.record ?? { at: e.firstAt, costNanos: sumOf(e, 'costNanos'), project: e.project });
 }

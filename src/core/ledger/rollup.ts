@@ -476,9 +476,9 @@ class SavedCell implements Cell {
     this.own = s;
   }
 
-  /** The cell's interaction count, without building its sums. */
-  get interactions(): number {
-    return this.own === null ? this.column[this.c * SUM_FIELDS.length + INTERACTIONS]! : this.own.interactions;
+  /** One of the cell's sums, without building them. */
+  sum(f: SumField): number {
+    return this.own === null ? this.column[this.c * SUM_FIELDS.length + SUM_INDEX[f]]! : this.own[f];
   }
 
   /** Writes the sums into `out` from `at` on, in SUM_FIELDS order (the file's), without building them. */
@@ -489,7 +489,16 @@ class SavedCell implements Cell {
     else SUM_FIELDS.forEach((f, j) => (out[at + j] = own[f]));
   }
 }
-const INTERACTIONS = SUM_FIELDS.indexOf('interactions');
+const SUM_INDEX = Object.fromEntries(SUM_FIELDS.map((f, j) => [f, j])) as Record<SumField, number>;
+
+/**
+ * One sum of a cell (or of an aggregate entry). A loaded cell answers from the saved file's column without building
+ * its sums object, so a pass over every cell (the import status's per-agent counts, the budgets' spends) leaves them
+ * unbuilt.
+ */
+export function sumOf(c: Pick<Cell, 'sums'>, f: SumField): number {
+  return c instanceof SavedCell ? c.sum(f) : c.sums[f];
+}
 
 /** Telemetry copies (the twin rule, twins.ts, pairs them with a log copy record by record), prices the settings set, odd instants. */
 const keptWhole = (r: Interaction): boolean => r.source === 'otel' || pricedBySettings(r) || !CANONICAL_AT.test(r.at);
@@ -582,7 +591,7 @@ class RollupState {
   }
 
   liveCells(): Cell[] {
-    return this.cells.filter((c) => (c instanceof SavedCell ? c.interactions : c.sums.interactions) > 0);
+    return this.cells.filter((c) => sumOf(c, 'interactions') > 0);
   }
 
   /**
