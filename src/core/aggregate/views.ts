@@ -18,6 +18,7 @@ import {
 } from '../report/views';
 import { addTally, byCostDesc, compareKeys, emptyTally, toTotals, type Tally } from '../report/totals';
 import { weekOf, type WeekStart } from '../report/week';
+import { sumsToRead } from '../ledger/rollup';
 import type { Entry } from './entries';
 
 interface Group {
@@ -36,11 +37,11 @@ interface Group {
 /** The views entries answer exactly: a cell lies within one local day, project, repository, branch and named session. */
 export type AggregateView = ViewKind;
 
-/** Adds an entry's sums to the tally of `key` (made on first use). */
-export function bump(m: Map<string, Tally>, key: string, e: Entry): void {
+/** Adds sums (an entry's: sumsToRead) to the tally of `key` (made on first use). */
+export function bump(m: Map<string, Tally>, key: string, sums: Tally): void {
   let t = m.get(key);
   if (!t) m.set(key, (t = emptyTally()));
-  addTally(t, e.sums);
+  addTally(t, sums);
 }
 
 export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { kind: AggregateView }): ViewJson {
@@ -78,7 +79,8 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
       };
       groups.set(key, g);
     }
-    addTally(g.tally, e.sums);
+    const sums = sumsToRead(e);
+    addTally(g.tally, sums);
     if (e.firstAt < g.firstAt) g.firstAt = e.firstAt;
     if (e.lastAt > g.lastAt) g.lastAt = e.lastAt;
     g.agents.add(e.agent);
@@ -86,9 +88,9 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     if (e.repo !== null) g.repos.add(e.repo);
     if (e.branch !== null) g.branches.add(e.branch);
     g.sessionKnown = e.session !== null;
-    bump(g.models, e.model, e);
-    bump(g.byAgent, e.agent, e);
-    addTally(total, e.sums);
+    bump(g.models, e.model, sums);
+    bump(g.byAgent, e.agent, sums);
+    addTally(total, sums);
   }
   let rows = [...groups].map(([key, g]) => toRow(kind, key, g, today, !!o.breakdown, o.weekStart ?? 'monday'));
   // As buildView: periods in time order, the others by their last activity.

@@ -463,13 +463,16 @@ class SavedCell implements Cell {
   }
 
   get sums(): Record<SumField, number> {
-    if (this.own === null) {
-      const s = emptySums();
-      const from = this.c * SUM_FIELDS.length;
-      SUM_FIELDS.forEach((f, j) => (s[f] = this.column[from + j]!));
-      this.own = s;
-    }
-    return this.own;
+    return (this.own ??= this.read());
+  }
+
+  /** The sums as built, else read from the column and not kept (garbage as soon as the caller is done with them). */
+  read(): Record<SumField, number> {
+    if (this.own !== null) return this.own;
+    const s = emptySums();
+    const from = this.c * SUM_FIELDS.length;
+    SUM_FIELDS.forEach((f, j) => (s[f] = this.column[from + j]!));
+    return s;
   }
 
   set sums(s: Record<SumField, number>) {
@@ -498,6 +501,14 @@ const SUM_INDEX = Object.fromEntries(SUM_FIELDS.map((f, j) => [f, j])) as Record
  */
 export function sumOf(c: Pick<Cell, 'sums'>, f: SumField): number {
   return c instanceof SavedCell ? c.sum(f) : c.sums[f];
+}
+
+/**
+ * A cell's sums to read once (a view adds each cell into its rows and totals): a loaded cell's are read from the
+ * column and not kept on it, so they die young instead of being copied by every scavenge after.
+ */
+export function sumsToRead(c: Pick<Cell, 'sums'>): Readonly<Record<SumField, number>> {
+  return c instanceof SavedCell ? c.read() : c.sums;
 }
 
 /** Telemetry copies (the twin rule, twins.ts, pairs them with a log copy record by record), prices the settings set, odd instants. */
