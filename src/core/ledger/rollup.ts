@@ -483,14 +483,6 @@ class SavedCell implements Cell {
   sum(f: SumField): number {
     return this.own === null ? this.column[this.c * SUM_FIELDS.length + SUM_INDEX[f]]! : this.own[f];
   }
-
-  /** Writes the sums into `out` from `at` on, in SUM_FIELDS order (the file's), without building them. */
-  sumsInto(out: Float64Array, at: number): void {
-    const own = this.own;
-    const from = this.c * SUM_FIELDS.length;
-    if (own === null) out.set(this.column.subarray(from, from + SUM_FIELDS.length), at);
-    else SUM_FIELDS.forEach((f, j) => (out[at + j] = own[f]));
-  }
 }
 const SUM_INDEX = Object.fromEntries(SUM_FIELDS.map((f, j) => [f, j])) as Record<SumField, number>;
 
@@ -1042,16 +1034,15 @@ class RollupState {
    * most of it the kernel handing out new pages; room not used is never touched). Fails as fromIndexFile says.
    */
   readIndex(): void {
+    this.readHashes();
     const unread = this.unreadIndex;
     if (!unread) return;
     this.unreadIndex = null;
     const { fd, n } = unread;
     const at = indexLayout(unread.at, n);
     try {
-      if (!unread.hashRead) this.roomFor(n);
-      const { hash, seg, off, cell } = this;
+      const { seg, off, cell } = this;
       this.fromIndexFile(() => {
-        if (!unread.hashRead) readSection(fd, hash, n * 4, at.hash);
         readSection(fd, seg, n * 4, at.seg);
         readSection(fd, off, n * 8, at.off);
         readSection(fd, cell, n * 4, at.cell);
@@ -1107,8 +1098,7 @@ class RollupState {
     const ats: string[] = [];
     this.cells.forEach((c, i) => {
       codes.set([c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session, c.source].map(code), CODES * i);
-      if (c instanceof SavedCell) c.sumsInto(sums, i * SUM_FIELDS.length);
-      else SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = c.sums[f]));
+      SUM_FIELDS.forEach((f, j) => (sums[i * SUM_FIELDS.length + j] = sumOf(c, f)));
       ats.push(c.firstAt, c.lastAt);
     });
     const header: FileHeader = {
