@@ -52,7 +52,8 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 // Three unit shards at a time on any machine: a shard waiting on a child process, a socket or a timer leaves a
 // core idle, and a third fills it. On 2 cores, npm test alternating 2 and 3 (4 runs each): 77.9 s mean with 2,
 // 74.9 s with 3; 4 was slower again (78-81 s), the shards then only contending for the cores.
-const concurrency = mode === 'unit' ? ['--test-concurrency=3'] : ['--test-concurrency=1'];
+const LANES = 3;
+const concurrency = mode === 'unit' ? [`--test-concurrency=${LANES}`] : ['--test-concurrency=1'];
 // A ceiling on every suite file, so a regression that hangs fails in minutes instead of holding CI for its
 // whole 90 (node:test on Node 20 applies --test-timeout to each file it runs). Suites that know their bound set
 // a tighter one on their describe(). The longer fuzz runs of test:all (UNMETERED_FUZZ_RUNS) are long on
@@ -61,16 +62,19 @@ const long = mode !== 'unit' || Number(process.env.UNMETERED_FUZZ_RUNS) > 0;
 const ceiling = long ? 600_000 : 120_000;
 
 // A node process per suite file costs about 0.4 s of CPU before its first test (Node, the hook, the shared
-// modules), and the unit suites are over a hundred files: they share a few processes instead, shards that
-// require their files one after another, each file inside a describe() named by its path. That describe
-// keeps the file's ceiling, and scopes the file's top-level before/after/beforeEach hooks to its own tests.
+// modules), and the unit suites are over a hundred files: they share a process per lane instead, a shard that
+// requires its files one after another, each file inside a describe() named by its path. That describe keeps
+// the file's ceiling, and scopes the file's top-level before/after/beforeEach hooks to its own tests.
 // A file that says `// test/run.mjs: own process` gets a shard of its own; UNMETERED_TEST_ISOLATE=1 gives
 // every file its own, to rule out one file disturbing another.
-const SHARDS = 8;
-// Each unit file's duration in the previous runs, kept by test/durations-reporter.mjs: the shards are balanced by
-// them (longest first, each to the lightest shard), so no shard holds two of the heavy files while another ends
-// early. A file with no recorded duration counts as the median one; with none recorded at all, every file costs
-// the same and the shards are dealt round-robin.
+//
+// The run is planned as as many lanes as shards run at once, of equal expected time (lanes()). Before, the
+// files were dealt into 8 equal shards, three at a time: two lanes ran three shards and the third two, and the
+// run ended with one or two shards alone on the cores (on 2 cores the shards' walls summed to 161 s, 54 s a
+// lane, and the run took 61 s).
+// Each unit file's duration in the previous runs, kept by test/durations-reporter.mjs: the lanes are balanced by
+// them. A file with no recorded duration counts as the median one; with none recorded at all, every file costs
+// the same and the lanes are dealt round-robin.
 const DURATIONS = path.join('.cache', 'test-durations.json');
 
 function recordedDurations() {
@@ -82,19 +86,35 @@ function recordedDurations() {
   }
 }
 
-function balanced(list, n) {
+/**
+ * The unit run's processes (each a list of files), longest first. The files that need a process of their own
+ * are placed first, each in the lightest lane, then the others, longest first, each in the lightest lane; a
+ * lane's shared files make one process. node:test starts the processes in the order given, each as a lane
+ * comes free, so a lane that began with a short process of its own goes on with the shared one planned for it.
+ */
+function lanes(own, shared, n) {
   const known = recordedDurations();
-  const costs = list.map((f) => known[f]).filter((ms) => Number.isFinite(ms) && ms >= 0);
+  const costs = [...own, ...shared].map((f) => known[f]).filter((ms) => Number.isFinite(ms) && ms >= 0);
   const median = costs.length > 0 ? costs.sort((a, b) => a - b)[Math.floor(costs.length / 2)] : 1;
   const cost = (f) => (Number.isFinite(known[f]) && known[f] >= 0 ? known[f] : median);
-  const groups = Array.from({ length: n }, () => ({ files: [], load: 0 }));
-  // A stable sort: equal costs keep path order, and the lightest shard is the first of equals.
-  for (const f of [...list].sort((a, b) => cost(b) - cost(a))) {
-    const g = groups.reduce((min, x) => (x.load < min.load ? x : min));
-    g.files.push(f);
-    g.load += cost(f);
+  const plan = Array.from({ length: n }, () => ({ load: 0, shared: { files: [], load: 0 } }));
+  const processes = [];
+  const lightest = () => plan.reduce((min, x) => (x.load < min.load ? x : min));
+  // A stable sort: equal costs keep path order, and the lightest lane is the first of equals.
+  const longestFirst = (list) => [...list].sort((a, b) => cost(b) - cost(a));
+  for (const f of longestFirst(own)) {
+    const lane = lightest();
+    lane.load += cost(f);
+    processes.push({ files: [f], load: cost(f) });
   }
-  return groups.map((g) => g.files);
+  for (const f of longestFirst(shared)) {
+    const lane = lightest();
+    lane.load += cost(f);
+    lane.shared.files.push(f);
+    lane.shared.load += cost(f);
+  }
+  processes.push(...plan.map((l) => l.shared).filter((p) => p.files.length > 0));
+  return processes.sort((a, b) => b.load - a.load).map((p) => p.files);
 }
 
 /** Keeps this run's durations (a filtered run updates only its own files). */
@@ -121,8 +141,7 @@ if (mode === 'unit') {
   const isolate = Boolean(process.env.UNMETERED_TEST_ISOLATE);
   const own = files.filter((f) => isolate || readFileSync(f, 'utf8').includes('// test/run.mjs: own process'));
   const shared = files.filter((f) => !own.includes(f));
-  const groups = balanced(shared, Math.min(SHARDS, shared.length));
-  groups.push(...own.map((f) => [f]));
+  const groups = lanes(own, shared, LANES);
   shardDir = path.join('.cache', 'test-shards', String(process.pid));
   mkdirSync(shardDir, { recursive: true });
   runFiles = groups.map((group, i) => {
