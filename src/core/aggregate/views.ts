@@ -50,7 +50,6 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
   const isPeriod = kind === 'daily' || kind === 'weekly' || kind === 'monthly';
   const since = isPeriod && o.last !== undefined ? lastPeriodsSince(kind, o.last, today, o.weekStart) : o.since;
   const groups = new Map<string, Group>();
-  const total = emptyTally();
   for (const e of entries) {
     if (o.agent !== undefined && e.agent !== o.agent) continue;
     if (o.project !== undefined && e.project !== o.project) continue;
@@ -89,9 +88,12 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     if (e.branch !== null) g.branches.add(e.branch);
     g.sessionKnown = e.session !== null;
     bump(g.models, e.model, sums);
-    bump(g.byAgent, e.agent, sums);
-    addTally(total, sums);
+    // Per agent only for a breakdown; the total is the groups' sum (integers: the same in any order). A run
+    // that ends in milliseconds adds in the interpreter, where each sum past 2^31 is a new heap number.
+    if (o.breakdown) bump(g.byAgent, e.agent, sums);
   }
+  const total = emptyTally();
+  for (const g of groups.values()) addTally(total, g.tally);
   let rows = [...groups].map(([key, g]) => toRow(kind, key, g, today, !!o.breakdown, o.weekStart ?? 'monday'));
   // As buildView: periods in time order, the others by their last activity.
   rows.sort((a, b) => (isPeriod ? 0 : compareKeys(a.lastAt, b.lastAt)) || compareKeys(a.key, b.key));

@@ -152,6 +152,13 @@ export class Importer {
   private readonly store: ImportStore;
   /** Files found at the last discovery, by adapter. */
   private known = new Map<string, SourceAdapter>();
+  /**
+   * The same, in order, as two arrays: the loops over every file found (thousands) run once per command, in
+   * the interpreter, where `for (const [f, a] of map)` allocates an entry and a result object per file
+   * (~0.65 MB for 2,800 files, each loop) and an indexed loop nothing.
+   */
+  private knownFiles: string[] = [];
+  private knownAdapters: SourceAdapter[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   /** Links and limits already reported by discovery. */
   private readonly told = new Set<string>();
@@ -220,7 +227,7 @@ export class Importer {
         const workers = pool;
         pool = null; // the read stops them
         await readInWorkers(workers, {
-          files: [...this.known],
+          files: this.knownFiles.map((f, i) => [f, this.knownAdapters[i]!] as const),
           state,
           logger: this.opts.logger,
           maxLineBytes: this.opts.maxLineBytes,
@@ -242,7 +249,10 @@ export class Importer {
     let slice = monotonicMs();
     let unread = 0;
     try {
-      for (const [file, adapter] of this.known) {
+      const { knownFiles, knownAdapters } = this;
+      for (let i = 0; i < knownFiles.length; i++) {
+        const file = knownFiles[i]!;
+        const adapter = knownAdapters[i]!;
         if (done.has(file)) continue;
         // A file as its offsets left it (the stat taken this scan): nothing to read, and no await for it.
         // Thousands of those are a microsecond or two each: the clock is looked at after every read,
@@ -274,7 +284,10 @@ export class Importer {
     // One pass over the files found (thousands), not one per source.
     const files = new Map<SourceAdapter, number>();
     const malformed = new Map<SourceAdapter, number>();
-    for (const [file, a] of this.known) {
+    const { knownFiles, knownAdapters } = this;
+    for (let i = 0; i < knownFiles.length; i++) {
+      const file = knownFiles[i]!;
+      const a = knownAdapters[i]!;
       files.set(a, (files.get(a) ?? 0) + 1);
       if (!quick) malformed.set(a, (malformed.get(a) ?? 0) + (this.offsets.get(file)?.malformed ?? 0));
     }
@@ -436,7 +449,10 @@ export class Importer {
     await this.find();
     const digest = new QuickDigest();
     let usable = true;
-    for (const [f, a] of this.known) {
+    const { knownFiles, knownAdapters } = this;
+    for (let i = 0; i < knownFiles.length; i++) {
+      const f = knownFiles[i]!;
+      const a = knownAdapters[i]!;
       const st = statSync(f, { throwIfNoEntry: false });
       if (!st) {
         usable = false;
@@ -455,7 +471,10 @@ export class Importer {
   private async saveQuick(): Promise<void> {
     const digest = new QuickDigest();
     const malformed: Record<string, number> = {};
-    for (const [f, a] of this.known) {
+    const { knownFiles, knownAdapters } = this;
+    for (let i = 0; i < knownFiles.length; i++) {
+      const f = knownFiles[i]!;
+      const a = knownAdapters[i]!;
       const s = this.offsets.get(f);
       if (!s || a.readMode(f) === 'sqlite') return;
       digest.add(f, a.id, s);
@@ -480,14 +499,16 @@ export class Importer {
       const files = new Set<string>();
       const limits = a.shallow ? { maxDepth: 0 } : {};
       for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f), limits));
-      for (const f of files) {
+      files.forEach((f) => {
         const sup = a.supersededBy?.(f);
-        if (sup && files.has(sup)) continue;
-        found.push([f, a, a.order?.(f) ?? 0]);
-      }
+        if (!sup || !files.has(sup)) found.push([f, a, a.order?.(f) ?? 0]);
+      });
     }
     found.sort((x, y) => x[2] - y[2] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-    this.known = new Map(found.map(([f, a]) => [f, a]));
+    this.knownFiles = found.map((x) => x[0]);
+    this.knownAdapters = found.map((x) => x[1]);
+    this.known = new Map();
+    for (let i = 0; i < found.length; i++) this.known.set(this.knownFiles[i]!, this.knownAdapters[i]!);
   }
 
   /** Says once per link (and per limit) what the walk left out: a rescan must not repeat it. */
