@@ -152,8 +152,10 @@ if (mode === 'unit') {
     writeFileSync(shard, [`const { describe } = require('node:test');`, ...lines, ''].join('\n'));
     return shard;
   });
-  // The shard's own ceiling only backs up its files' ceilings.
-  fileCeiling = ceiling * Math.max(...groups.map((g) => g.length)) + 60_000;
+  // The shard's own ceiling only backs up its files' ceilings: it ends a shard that hangs between or after its
+  // files (a handle left open). A lane holds dozens of files, so it is capped at eight files' ceilings (17 min
+  // for the unit suites, whose lanes take about a minute), not one per file, which would outlast CI's 90.
+  fileCeiling = ceiling * Math.min(8, Math.max(...groups.map((g) => g.length))) + 60_000;
 }
 
 // node:test's own choice of reporter (spec on a terminal, else TAP), and beside it the durations of the shards' files.
