@@ -40,7 +40,8 @@ export function noteDateLocalZone(zone: string | null): void {
 // proleptic, so instants outside these years go to Intl.
 const DATE_MIN = Date.UTC(1900, 0, 2);
 const DATE_MAX = Date.UTC(9999, 11, 30);
-const isUtc = (timeZone: string) => timeZone === 'UTC' || timeZone === 'Etc/UTC';
+/** UTC by either of its names: its calendar comes from Date's UTC getters, never from Intl or the local ones. */
+export const isUtc = (timeZone: string) => timeZone === 'UTC' || timeZone === 'Etc/UTC';
 const isDateLocal = (timeZone: string) => dateLocal !== null && dateLocal.zone === timeZone && process.env.TZ === dateLocal.tz;
 
 /** True when `timeZone` is an IANA zone this runtime knows. */

@@ -100,3 +100,39 @@ test('TZ set but empty (ICU names it "Etc/Unknown", which Intl refuses) is UTC, 
     assert.equal(localDay(t, 'UTC'), '2026-11-23');
   });
 });
+
+test('a machine in UTC (either name) is found without comparing Date with Intl, and its days are right', (c) => {
+  // The comparison formats ~2,500 instants with Intl; UTC's calendar never comes from Date's local getters.
+  const proto = Intl.DateTimeFormat.prototype;
+  const original = Object.getOwnPropertyDescriptor(proto, 'formatToParts')!;
+  const formatToParts = original.value as (this: Intl.DateTimeFormat, date?: Date | number) => Intl.DateTimeFormatPart[];
+  let calls = 0;
+  proto.formatToParts = function (this: Intl.DateTimeFormat, date?: Date | number) {
+    calls++;
+    return formatToParts.call(this, date);
+  };
+  c.after(() => Object.defineProperty(proto, 'formatToParts', original));
+  for (const tz of ['UTC', 'Etc/UTC']) {
+    const dir = tmp(c);
+    withTz(tz, () => {
+      calls = 0;
+      const zone = cachedSystemTimeZone(dir, 'linux');
+      assert.equal(zone, systemTimeZone());
+      assert.match(zone, /^(Etc\/)?UTC$/);
+      assert.equal(calls, 0, `${tz}: Intl formatted nothing`);
+      assert.equal((JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { dateLocal: boolean }).dateLocal, false);
+      // 23:30 UTC on the 23rd: still the 23rd; one millisecond before midnight, and midnight itself.
+      assert.equal(localDay(t, zone), '2026-11-23');
+      assert.equal(localDay(Date.parse('2026-11-23T23:59:59.999Z'), zone), '2026-11-23');
+      assert.equal(localDay(Date.parse('2026-11-24T00:00:00.000Z'), zone), '2026-11-24');
+      assert.equal(calls, 0, `${tz}: its days come without Intl`);
+    });
+  }
+  // A zone that is not UTC is still compared.
+  const dir = tmp(c);
+  withTz('Asia/Tokyo', () => {
+    calls = 0;
+    cachedSystemTimeZone(dir, 'linux');
+    assert.ok(calls > 1000, `Asia/Tokyo: compared at ${calls} instants`);
+  });
+});
