@@ -97,24 +97,20 @@ function lanes(own, shared, n) {
   const costs = [...own, ...shared].map((f) => known[f]).filter((ms) => Number.isFinite(ms) && ms >= 0);
   const median = costs.length > 0 ? costs.sort((a, b) => a - b)[Math.floor(costs.length / 2)] : 1;
   const cost = (f) => (Number.isFinite(known[f]) && known[f] >= 0 ? known[f] : median);
-  const plan = Array.from({ length: n }, () => ({ load: 0, shared: { files: [], load: 0 } }));
-  const processes = [];
+  const sum = (list) => list.reduce((ms, f) => ms + cost(f), 0);
+  // A lane's load counts its own-process files; `shared` are the files of its one shared process.
+  const plan = Array.from({ length: n }, () => ({ load: 0, shared: [] }));
   const lightest = () => plan.reduce((min, x) => (x.load < min.load ? x : min));
   // A stable sort: equal costs keep path order, and the lightest lane is the first of equals.
   const longestFirst = (list) => [...list].sort((a, b) => cost(b) - cost(a));
-  for (const f of longestFirst(own)) {
-    const lane = lightest();
-    lane.load += cost(f);
-    processes.push({ files: [f], load: cost(f) });
-  }
+  for (const f of longestFirst(own)) lightest().load += cost(f);
   for (const f of longestFirst(shared)) {
     const lane = lightest();
     lane.load += cost(f);
-    lane.shared.files.push(f);
-    lane.shared.load += cost(f);
+    lane.shared.push(f);
   }
-  processes.push(...plan.map((l) => l.shared).filter((p) => p.files.length > 0));
-  return processes.sort((a, b) => b.load - a.load).map((p) => p.files);
+  const processes = [...own.map((f) => [f]), ...plan.map((l) => l.shared).filter((files) => files.length > 0)];
+  return processes.sort((a, b) => sum(b) - sum(a));
 }
 
 /** Keeps this run's durations (a filtered run updates only its own files). */
