@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cachedSystemTimeZone } from '../../src/core/systemZone';
+import { cachedSystemTimeZone, utcWithoutIntl } from '../../src/core/systemZone';
 import { localDay, noteDateLocalZone, systemTimeZone } from '../../src/core/time';
 
 function withTz<T>(tz: string | undefined, fn: () => T): T {
@@ -135,4 +135,62 @@ test('a machine in UTC (either name) is found without comparing Date with Intl, 
     cachedSystemTimeZone(dir, 'linux');
     assert.ok(calls > 1000, `Asia/Tokyo: compared at ${calls} instants`);
   });
+});
+
+test('UTC named by TZ, or by /etc/localtime with TZ unset, is known without Intl; anything else asks it', () => {
+  for (const tz of ['UTC', 'Etc/UTC', ':UTC', ':Etc/UTC']) {
+    assert.equal(utcWithoutIntl(tz, '/usr/share/zoneinfo/Europe/Paris'), 'UTC', tz);
+    // ICU's own answer for that TZ, the reference.
+    assert.equal(withTz(tz, systemTimeZone), 'UTC', `Intl with TZ=${tz}`);
+  }
+  // TZ set to anything else is ICU's to read, whatever /etc/localtime says.
+  for (const tz of ['', 'UTC0', 'GMT', 'utc', 'Europe/Paris', 'Etc/UTC/x', 'EST5EDT,M3.2.0,M11.1.0'])
+    assert.equal(utcWithoutIntl(tz, '/usr/share/zoneinfo/Etc/UTC'), null, JSON.stringify(tz));
+  for (const link of ['/usr/share/zoneinfo/Etc/UTC', '/usr/share/zoneinfo/UTC', '../usr/share/zoneinfo/Etc/UTC'])
+    assert.equal(utcWithoutIntl(undefined, link), 'UTC', link);
+  for (const link of [
+    null,
+    '/usr/share/zoneinfo/Europe/Paris',
+    '/usr/share/zoneinfo/posix/UTC',
+    '/usr/share/zoneinfo/UTCx',
+    '/opt/myzoneinfo/UTC',
+    'zoneinfo/UTC',
+    '/a/zoneinfo/b/zoneinfo/UTC',
+    '/etc/UTC',
+    'UTC',
+  ])
+    assert.equal(utcWithoutIntl(undefined, link), null, String(link));
+  // This machine: where its link says UTC, Intl (with TZ unset) says so too.
+  let link: string | null = null;
+  try {
+    link = readlinkSync('/etc/localtime');
+  } catch {
+    // not a link here: nothing to compare
+  }
+  if (utcWithoutIntl(undefined, link) === 'UTC') assert.equal(withTz(undefined, systemTimeZone), 'UTC');
+});
+
+test('a first run in UTC makes no Intl formatter at all (loading ICU costs ~20 ms and ~8 MB)', (c) => {
+  const Original = Intl.DateTimeFormat;
+  let made = 0;
+  Intl.DateTimeFormat = new Proxy(Original, {
+    apply: (target, self, args: []) => (made++, Reflect.apply(target, self, args)),
+    construct: (target, args: []) => (made++, Reflect.construct(target, args)),
+  });
+  c.after(() => (Intl.DateTimeFormat = Original));
+  for (const tz of ['UTC', ':Etc/UTC']) {
+    made = 0;
+    assert.equal(
+      withTz(tz, () => cachedSystemTimeZone(tmp(c), 'linux')),
+      'UTC',
+      tz,
+    );
+    assert.equal(made, 0, `TZ=${tz}: no formatter made`);
+  }
+  made = 0;
+  assert.equal(
+    withTz('Asia/Tokyo', () => cachedSystemTimeZone(tmp(c), 'linux')),
+    'Asia/Tokyo',
+  );
+  assert.ok(made > 0, 'another zone is asked of Intl');
 });
