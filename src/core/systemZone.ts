@@ -50,7 +50,9 @@ function zoneKey(link: string | null): string {
 
 /** TZ naming UTC as ICU reads it (an optional leading colon). */
 const TZ_UTC = /^:?(Etc\/)?UTC$/;
-/** UTC's name in the tz database, as ICU takes it from a link: what follows the first "/zoneinfo/". */
+/** Where ICU takes a zone's name from a link: what follows the first "/zoneinfo/" in it. */
+const ZONEINFO = '/zoneinfo/';
+/** UTC's name in the tz database. */
 const LINK_UTC = /^(Etc\/)?UTC$/;
 
 /**
@@ -61,8 +63,9 @@ const LINK_UTC = /^(Etc\/)?UTC$/;
  */
 export function utcWithoutIntl(tz: string | undefined, link: string | null): 'UTC' | null {
   if (tz !== undefined) return TZ_UTC.test(tz) ? 'UTC' : null;
-  const at = link?.indexOf('/zoneinfo/') ?? -1;
-  return at >= 0 && LINK_UTC.test(link!.slice(at + '/zoneinfo/'.length)) ? 'UTC' : null;
+  if (link === null) return null;
+  const at = link.indexOf(ZONEINFO);
+  return at >= 0 && LINK_UTC.test(link.slice(at + ZONEINFO.length)) ? 'UTC' : null;
 }
 
 function readZoneFile(file: string): ZoneFile | null {
