@@ -23,7 +23,15 @@ export interface CliContext {
   logger: Logger;
   /** The data directory (UNMETERED_HOME or the platform's). */
   dataDir: string;
+  /**
+   * Told when the run reads the agents' logs on this thread: code that the command chunk's cache may lack
+   * (codeCache.ts). Absent where no cache is kept (tests that run main() in their own process).
+   */
+  codePath?: (path: CodePath) => void;
 }
+
+/** What a run did that runs code a command chunk's cache written by another run may lack (codeCache.ts). */
+export type CodePath = 'read';
 
 /**
  * Exit codes: 0 success; 1 a failure while running (e.g. unreadable ledger); 2 bad arguments;

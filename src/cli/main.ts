@@ -16,7 +16,7 @@ import { commandHelp, overallHelp } from './options';
 import { RUN } from './commands';
 import { ALL_SPECS, specOf } from './specs';
 import { errorMessage } from '../core/errors';
-import { useCodeCache } from './codeCache';
+import { tookCodePath, useCodeCache } from './codeCache';
 import { fdOutput } from './output';
 
 function usage(): string {
@@ -143,7 +143,7 @@ export function cliContext(ports: CliPorts): CliContext {
 }
 
 function processContext(): CliContext {
-  return cliContext({
+  const ctx = cliContext({
     env: process.env,
     cwd: process.cwd(),
     home: os.homedir(),
@@ -152,6 +152,8 @@ function processContext(): CliContext {
     stderr: process.platform === 'win32' ? process.stderr : fdOutput(2, () => process.stderr),
     stdin: () => process.stdin,
   });
+  ctx.codePath = tookCodePath;
+  return ctx;
 }
 
 /**

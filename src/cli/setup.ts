@@ -149,6 +149,7 @@ export async function openForCli(
         logCounts: rollup && (() => logCountsFrom(rollup)),
       }));
       progress.done();
+      if (summary.filesRead > 0 && summary.threads === 0) ctx.codePath?.('read');
       if (summary.written > 0)
         ctx.logger.info(
           `imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')}` +

@@ -26,38 +26,45 @@ function claudeLog(logs: string): void {
   writeFileSync(path.join(dir, 's1.jsonl'), line('msg_1', 20) + line('msg_2', 30));
 }
 
+/** A copy of the shipped bundles (so a "rebuilt" chunk changes nothing of dist/), and a runner of it on `logs` and `data`. */
+function setUp(root: string) {
+  const dist = path.join(root, 'dist');
+  mkdirSync(dist);
+  for (const f of readdirSync(path.dirname(builtFile('cli.js'))))
+    if (f.endsWith('.js')) cpSync(path.join(path.dirname(builtFile('cli.js')), f), path.join(dist, f));
+  const logs = path.join(root, 'logs');
+  const data = path.join(root, 'data');
+  const codeDir = path.join(data, 'cache', 'code');
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [path.join(dist, 'cli.js'), ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        HOME: logs,
+        UNMETERED_HOME: data,
+        CLAUDE_CONFIG_DIR: path.join(logs, 'claude'),
+        UNMETERED_TZ: 'UTC',
+      },
+      timeout: 20_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const viewsCache = () => readdirSync(codeDir).filter((f) => f.startsWith('cli-views-'));
+  return { dist, logs, codeDir, run, viewsCache };
+}
+
+const interactions = (out: string) => (JSON.parse(out) as { totals: { interactions: number } }).totals.interactions;
+
 describe('the code cache of the command chunks', { timeout: 60_000 }, () => {
   test('reused across runs, replaced when damaged or when the chunk is rebuilt, and never changes an answer', (t) => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-codecache-'));
     t.after(() => rmSync(root, { recursive: true, force: true }));
-    // A copy of the shipped bundles, so a "rebuilt" chunk changes nothing of dist/.
-    const dist = path.join(root, 'dist');
-    mkdirSync(dist);
-    for (const f of readdirSync(path.dirname(builtFile('cli.js'))))
-      if (f.endsWith('.js')) cpSync(path.join(path.dirname(builtFile('cli.js')), f), path.join(dist, f));
-    const logs = path.join(root, 'logs');
-    const data = path.join(root, 'data');
+    const { dist, logs, codeDir, run, viewsCache } = setUp(root);
     claudeLog(logs);
-    const codeDir = path.join(data, 'cache', 'code');
-    const run = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [path.join(dist, 'cli.js'), ...args], {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: logs,
-          UNMETERED_HOME: data,
-          CLAUDE_CONFIG_DIR: path.join(logs, 'claude'),
-          UNMETERED_TZ: 'UTC',
-        },
-        timeout: 20_000,
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return r.stdout;
-    };
-    const viewsCache = () => readdirSync(codeDir).filter((f) => f.startsWith('cli-views-'));
 
     const first = run('daily', '--json');
-    assert.equal((JSON.parse(first) as { totals: { interactions: number } }).totals.interactions, 2);
+    assert.equal(interactions(first), 2);
     if (native) {
       // Node's own compile cache (22.1+): kept there, and the answers stay the same.
       assert.ok(readdirSync(codeDir).length > 0, 'Node wrote its compile cache in the data directory');
@@ -90,4 +97,38 @@ describe('the code cache of the command chunks', { timeout: 60_000 }, () => {
     assert.ok(readdirSync(codeDir).some((f) => f.startsWith('cli-statusline-')));
     assert.equal(run('statusline'), line);
   });
+
+  // The first run on a machine reads the history in worker threads; a run with nothing new reads nothing. Their
+  // caches lack the readers that a run with news runs here, which would compile them again on every such run.
+  test(
+    'written once more by the first run that reads the logs here, when the run that wrote it did not',
+    { skip: native && 'Node 22.1+ keeps its own compile cache' },
+    (t) => {
+      const root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-codecache-'));
+      t.after(() => rmSync(root, { recursive: true, force: true }));
+      const { logs, codeDir, run, viewsCache } = setUp(root);
+      mkdirSync(path.join(logs, 'claude', 'projects'), { recursive: true });
+
+      assert.equal(interactions(run('daily', '--json')), 0, 'no logs yet: nothing read');
+      const cache = () => path.join(codeDir, viewsCache()[0]);
+      const before = statSync(cache());
+      assert.equal(interactions(run('daily', '--json')), 0);
+      assert.equal(statSync(cache()).mtimeMs, before.mtimeMs, 'nothing read again: the cache stands');
+
+      claudeLog(logs);
+      assert.equal(interactions(run('daily', '--json')), 2);
+      const after = statSync(cache());
+      assert.equal(viewsCache().length, 1);
+      assert.notEqual(after.mtimeMs, before.mtimeMs, 'the first run that read here wrote the cache again');
+      assert.ok(after.size > before.size, `it holds the readers as well: ${after.size} bytes against ${before.size}`);
+
+      appendFileSync(
+        path.join(logs, 'claude', 'projects', '-home-dev-acme', 's1.jsonl'),
+        readFileSync(path.join(logs, 'claude', 'projects', '-home-dev-acme', 's1.jsonl'), 'utf8').replace(/msg_/g, 'msg_more_'),
+      );
+      assert.equal(interactions(run('daily', '--json')), 4);
+      assert.equal(interactions(run('daily', '--json')), 4);
+      assert.equal(statSync(cache()).mtimeMs, after.mtimeMs, 'later runs, with news or without, use it as it is');
+    },
+  );
 });

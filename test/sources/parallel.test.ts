@@ -85,6 +85,7 @@ describe('importer: a big first import read in worker threads', { timeout: 60_00
       assert.ok(shape(one.w).warnings.length >= 2, 'malformed lines are reported with file and line');
       const figures = (s: typeof one.summary) => [s.filesSeen, s.filesRead, s.bytesRead, s.recordsParsed, s.written, s.malformedLines];
       assert.deepEqual(figures(par.summary), figures(one.summary));
+      assert.deepEqual([one.summary.threads, par.summary.threads], [0, 2], 'the summary says where the files were read');
       assert.ok(!par.w.logger.lines.some((l) => l.includes('worker threads failed')), par.w.logger.lines.join('\n'));
     } finally {
       await one.w.cleanup();

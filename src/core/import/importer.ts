@@ -95,6 +95,8 @@ export interface ImportSummary {
   /** Interactions written to the ledger (new, or more complete than the stored copy). */
   written: number;
   malformedLines: number;
+  /** Worker threads the scan read files in: 0 when it read every file on the calling thread (or none). */
+  threads: number;
   sources: SourceStatus[];
 }
 
@@ -132,6 +134,7 @@ interface Tally {
   recordsParsed: number;
   written: number;
   malformed: number;
+  threads: number;
 }
 
 /** Adds `n` interactions of `agent`, and a stated cost with ours when there is one (theirs null: none). */
@@ -191,7 +194,7 @@ export class Importer {
   scan(sopts: ScanOptions = {}): Promise<ImportSummary> {
     return this.serial(async () => {
       const t0 = monotonicMs();
-      const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
+      const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0, threads: 0 };
       // A scan reports how many were written, not which: the records are not kept till the end.
       this.store.keepWritten = false;
       tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).count;
@@ -225,6 +228,7 @@ export class Importer {
       if (this.parallel() && (pool ??= this.startWorkers())) {
         const workers = pool;
         pool = null; // the read stops them
+        tally.threads = workers.workers.length;
         await readInWorkers(workers, {
           files: this.knownInOrder,
           state,
@@ -341,7 +345,7 @@ export class Importer {
         scheduled = false;
         void this.serial(async () => {
           if (disposed) return;
-          const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0 };
+          const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0, threads: 0 };
           this.store.keepWritten = true;
           const { records: written } = await this.readThenSettle(async () => {
             // No state: a failed append made it forget its offsets; the saved ones are read again.
