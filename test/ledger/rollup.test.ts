@@ -63,6 +63,8 @@ function foldByHand(dir: string): Map<string, Interaction> {
         costNanos: (o.c as number | undefined) ?? null,
         avoidedNanos: (o.v as number | undefined) ?? null,
         estimated: o.e === true,
+        // An extra, passed through to the line under its own name.
+        ...(o.agentCostNanos !== undefined ? { agentCostNanos: o.agentCostNanos } : {}),
       } as Interaction;
       const total = t[0] + t[1] + t[2] + t[3] + t[4];
       const have = best.get(r.id);
@@ -72,7 +74,30 @@ function foldByHand(dir: string): Map<string, Interaction> {
   return new Map([...best].map(([id, v]) => [id, v.r]));
 }
 
-/** Sums per UTC day × agent × model × project × route × repo × branch × session, as strings so that any drift shows. */
+/** Every sum a cell keeps, in this order (as rollup.ts SUM_FIELDS, the order of its saved column). */
+const SUMS = [
+  'costNanos',
+  'avoidedNanos',
+  'avoidedAllNanos',
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite',
+  'reasoning',
+  'interactions',
+  'unpriced',
+  'estimated',
+  'local',
+  'localPriced',
+  'agentCosted',
+  'agentCostNanos',
+  'agentCostOurNanos',
+] as const;
+
+/**
+ * Sums per UTC day × agent × model × project × route × repo × branch × session (each of SUMS), as strings so that
+ * any drift shows.
+ */
 function groupRecords(records: Iterable<Interaction>): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const r of records) {
@@ -80,17 +105,31 @@ function groupRecords(records: Iterable<Interaction>): Map<string, string> {
     // The session this test's Codex-shaped ids name: codex:<rollout>.
     const session = r.id.startsWith('codex:') ? r.id.split(':').slice(0, 2).join(':') : null;
     const key = [day, r.agent, r.model, r.project, r.route, r.repo ?? null, r.branch ?? null, session].join('|');
-    const s = m.get(key) ?? new Array<number>(9).fill(0);
+    const s = m.get(key) ?? new Array<number>(SUMS.length).fill(0);
     const k = r.tokens;
-    s[0] += r.costNanos ?? 0;
-    s[1] += r.avoidedNanos ?? 0;
-    s[2] += k.input;
-    s[3] += k.output;
-    s[4] += k.cacheRead;
-    s[5] += k.cacheWrite5m + k.cacheWrite1h;
-    s[6] += 1;
-    s[7] += r.costNanos === null ? 1 : 0;
-    s[8] += r.estimated ? 1 : 0;
+    const local = r.route === 'local';
+    // The agent's own cost counts beside ours only where we priced the record too.
+    const theirs = (r as Interaction & { agentCostNanos?: number }).agentCostNanos;
+    const costed = theirs !== undefined && r.costNanos !== null;
+    const v = [
+      r.costNanos ?? 0,
+      local ? (r.avoidedNanos ?? 0) : 0,
+      r.avoidedNanos ?? 0,
+      k.input,
+      k.output,
+      k.cacheRead,
+      k.cacheWrite5m + k.cacheWrite1h,
+      k.reasoning,
+      1,
+      r.costNanos === null ? 1 : 0,
+      r.estimated ? 1 : 0,
+      local ? 1 : 0,
+      local && r.avoidedNanos !== null ? 1 : 0,
+      costed ? 1 : 0,
+      costed ? theirs : 0,
+      costed ? r.costNanos! : 0,
+    ];
+    v.forEach((x, i) => (s[i] += x));
     m.set(key, s);
   }
   return new Map([...m].map(([k, v]) => [k, v.join(',')]));
@@ -100,16 +139,15 @@ function groupRollup(r: Rollup): Map<string, string> {
   const m = new Map<string, number[]>();
   for (const c of r.cells) {
     const key = [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session].join('|');
-    const s = m.get(key) ?? new Array<number>(9).fill(0);
+    const s = m.get(key) ?? new Array<number>(SUMS.length).fill(0);
+    // A cell read back from the file builds its sums from the saved column.
     const x = c.sums;
-    [x.costNanos, x.avoidedAllNanos, x.input, x.output, x.cacheRead, x.cacheWrite, x.interactions, x.unpriced, x.estimated].forEach(
-      (v, i) => (s[i] += v),
-    );
+    SUMS.forEach((f, i) => (s[i] += x[f]));
     m.set(key, s);
   }
   const loose = groupRecords(r.loose);
   for (const [k, v] of loose) {
-    const s = m.get(k) ?? new Array<number>(9).fill(0);
+    const s = m.get(k) ?? new Array<number>(SUMS.length).fill(0);
     v.split(',').forEach((x, i) => (s[i] += Number(x)));
     m.set(k, s);
   }
@@ -130,9 +168,18 @@ function randomRecord(rnd: () => number, ids: string[]): Interaction {
   const at = canonical ? new Date(when).toISOString() : new Date(when).toISOString().replace('Z', '+00:00');
   const local = rnd() < 0.15;
   const unpriced = rnd() < 0.1;
+  const output = Math.floor(rnd() * 5) * 100;
   return record(id, {
     at,
-    output: Math.floor(rnd() * 5) * 100,
+    output,
+    tokens: {
+      input: 4,
+      output,
+      cacheRead: 48_211,
+      cacheWrite5m: 1_532,
+      cacheWrite1h: rnd() < 0.2 ? 900 : 0,
+      reasoning: Math.floor(rnd() * 3) * 50,
+    },
     agent: pick(['claude-code', 'codex', 'copilot-chat']),
     model: pick(['claude-sonnet-4-5-20250929', 'gpt-5-codex', 'mystery-model']),
     project: pick(['acme-api', 'web', null]),
@@ -142,6 +189,8 @@ function randomRecord(rnd: () => number, ids: string[]): Interaction {
     priceSource: unpriced ? null : rnd() < 0.1 ? 'user' : 'litellm@test',
     avoidedNanos: local && rnd() < 0.7 ? Math.floor(rnd() * 50_000_000) : null,
     estimated: rnd() < 0.2,
+    // The cost some agents state in their logs (pi, OpenCode), kept beside ours.
+    ...(rnd() < 0.25 ? { agentCostNanos: Math.floor(rnd() * 80_000_000) } : {}),
     ...(rnd() < 0.5 ? { repo: pick(['github.com/acme/api', 'github.com/acme/web']) } : {}),
     ...(rnd() < 0.5 ? { branch: pick(['main', 'feat/login']) } : {}),
   });
@@ -452,6 +501,85 @@ describe('rollup', { timeout: 180_000 }, () => {
     await appendElsewhere(['y:0', 'y:1', 'y:2']);
     assert.equal((await folded.refresh(false)).how, 'folded');
     assert.deepEqual(ids(await folded.recordsOfCells((c) => c.day === '2026-11-03')), [...third, 'y:2'].sort());
+  });
+
+  // A view adds a loaded cell's sums as read from the file's column (SavedCell.read): each must come back under its name.
+  test('a cell read back from its file holds every sum it was saved with, each under its own name', async (t) => {
+    const dir = tempDir(t);
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    const at = (h: number) => `2026-11-05T${String(h).padStart(2, '0')}:00:00.000Z`;
+    const tokens = (reasoning: number, cacheWrite1h: number) => ({
+      input: 4,
+      output: 100,
+      cacheRead: 1_000,
+      cacheWrite5m: 20,
+      cacheWrite1h,
+      reasoning,
+    });
+    await ledger.append([
+      // Cloud: one with the agent's own cost stated and a cheaper model's avoided cost, one estimated. (An unpriced
+      // record, or a local one whose cloud price is unknown, is kept whole, not in a cell: its price follows the settings.)
+      record('s:1', {
+        at: at(9),
+        costNanos: 30_000_000,
+        avoidedNanos: 7_000_000,
+        tokens: tokens(50, 900),
+        ...{ agentCostNanos: 25_000_000 },
+      }),
+      record('s:2', { at: at(10), costNanos: 2_000_000, estimated: true, tokens: tokens(3, 0) }),
+      // Local: one with the avoided cloud price known, one that replaced no cloud model.
+      record('s:3', {
+        at: at(11),
+        route: 'local',
+        replaces: 'claude-sonnet-4-5-20250929',
+        costNanos: 0,
+        avoidedNanos: 5_000_000,
+        tokens: tokens(0, 0),
+      }),
+      record('s:4', { at: at(12), route: 'local', replaces: null, costNanos: 0, avoidedNanos: null, tokens: tokens(0, 0) }),
+    ]);
+    await ledger.close();
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const saved = await readRollup({ dir, timeZone: 'UTC' });
+    assert.equal(saved.stats.how, 'cached');
+    const byRoute = Object.fromEntries(saved.cells.map((c) => [c.route, { ...c.sums }]));
+    assert.equal(saved.loose.length, 0);
+    assert.deepEqual(byRoute.cloud, {
+      costNanos: 32_000_000,
+      avoidedNanos: 0,
+      avoidedAllNanos: 7_000_000,
+      input: 8,
+      output: 200,
+      cacheRead: 2_000,
+      cacheWrite: 940,
+      reasoning: 53,
+      interactions: 2,
+      unpriced: 0,
+      estimated: 1,
+      local: 0,
+      localPriced: 0,
+      agentCosted: 1,
+      agentCostNanos: 25_000_000,
+      agentCostOurNanos: 30_000_000,
+    });
+    assert.deepEqual(byRoute.local, {
+      costNanos: 0,
+      avoidedNanos: 5_000_000,
+      avoidedAllNanos: 5_000_000,
+      input: 8,
+      output: 200,
+      cacheRead: 2_000,
+      cacheWrite: 40,
+      reasoning: 0,
+      interactions: 2,
+      unpriced: 0,
+      estimated: 0,
+      local: 2,
+      localPriced: 1,
+      agentCosted: 0,
+      agentCostNanos: 0,
+      agentCostOurNanos: 0,
+    });
   });
 
   // Names come from agents' logs: any character, a separator's included, must still make its own cell.
