@@ -472,7 +472,7 @@ class SavedCell implements Cell {
     const c = this.column;
     const k = this.c * SUM_FIELDS.length;
     // One literal, in SUM_FIELDS' order: a loop setting the fields by name cost a call and a keyed store per
-    // field, in the interpreter, for every cell a view adds (about half of a daily view's time).
+    // field, in the interpreter, for every cell a view adds (2.4 of a daily view's 6 ms under the CPU profiler).
     return {
       costNanos: c[k]!,
       avoidedNanos: c[k + 1]!,
