@@ -12,7 +12,8 @@ import { builtFile } from '../helpers/dist';
 // after the chunk is rebuilt, and the cache is reused rather than written on every run.
 const native = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
-function claudeLog(logs: string): void {
+/** Writes a session of two responses; returns its file. */
+function claudeLog(logs: string): string {
   const dir = path.join(logs, 'claude', 'projects', '-home-dev-acme');
   mkdirSync(dir, { recursive: true });
   const line = (id: string, output: number) =>
@@ -23,7 +24,9 @@ function claudeLog(logs: string): void {
       timestamp: '2026-11-23T10:00:00.000Z',
       message: { id, model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: output } },
     }) + '\n';
-  writeFileSync(path.join(dir, 's1.jsonl'), line('msg_1', 20) + line('msg_2', 30));
+  const file = path.join(dir, 's1.jsonl');
+  writeFileSync(file, line('msg_1', 20) + line('msg_2', 30));
+  return file;
 }
 
 /** A copy of the shipped bundles (so a "rebuilt" chunk changes nothing of dist/), and a runner of it on `logs` and `data`. */
@@ -115,17 +118,14 @@ describe('the code cache of the command chunks', { timeout: 60_000 }, () => {
       assert.equal(interactions(run('daily', '--json')), 0);
       assert.equal(statSync(cache()).mtimeMs, before.mtimeMs, 'nothing read again: the cache stands');
 
-      claudeLog(logs);
+      const session = claudeLog(logs);
       assert.equal(interactions(run('daily', '--json')), 2);
       const after = statSync(cache());
       assert.equal(viewsCache().length, 1);
       assert.notEqual(after.mtimeMs, before.mtimeMs, 'the first run that read here wrote the cache again');
       assert.ok(after.size > before.size, `it holds the readers as well: ${after.size} bytes against ${before.size}`);
 
-      appendFileSync(
-        path.join(logs, 'claude', 'projects', '-home-dev-acme', 's1.jsonl'),
-        readFileSync(path.join(logs, 'claude', 'projects', '-home-dev-acme', 's1.jsonl'), 'utf8').replace(/msg_/g, 'msg_more_'),
-      );
+      appendFileSync(session, readFileSync(session, 'utf8').replace(/msg_/g, 'msg_more_'));
       assert.equal(interactions(run('daily', '--json')), 4);
       assert.equal(interactions(run('daily', '--json')), 4);
       assert.equal(statSync(cache()).mtimeMs, after.mtimeMs, 'later runs, with news or without, use it as it is');
