@@ -4,7 +4,7 @@
  * test/sources/fixtures/claude (assistant lines with message.id, model and usage).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -92,5 +92,18 @@ describe('unmetered import --rebuild', { timeout: 90_000 }, () => {
     const r = await run(['import']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Read 0 agent log files \(1 file seen\): 0 interactions new or completed, 2 interactions in the ledger\.\n$/);
+  });
+
+  // The count comes from the ledger's rollup; a damaged line makes the rollup step aside, and the records are read.
+  it('a damaged ledger line: the count is of whole records, and the line is named', async () => {
+    const ledgerDir = path.join(dir, 'data', 'ledger');
+    const [segment, ...others] = readdirSync(ledgerDir).filter((f) => f.endsWith('.jsonl'));
+    assert.deepEqual([segment, others], ['2026-11.jsonl', []]);
+    appendFileSync(path.join(ledgerDir, segment), '{"id":"torn-by-hand","at":\n');
+    const r = await run(['import', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).ledgerInteractions, 2);
+    // The header is line 1 and the two records lines 2 and 3.
+    assert.match(r.stderr, /2026-11\.jsonl:4: /);
   });
 });
