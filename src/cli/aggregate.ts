@@ -1,8 +1,10 @@
 /** Commands answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
 import { entriesOf, type Entry } from '../core/aggregate/entries';
 import { aggregateViewOf, type AggregateView } from '../core/aggregate/views';
-import { answersAlone, RollupIndex, type Rollup } from '../core/ledger/rollup';
+import { answersAlone, RollupIndex, type Cell, type Rollup } from '../core/ledger/rollup';
+import type { Interaction } from '../core/interaction';
 import type { Logger } from '../core/ports';
+import { dayOfIso } from '../core/time';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { ViewJson, ViewOptions } from '../core/report/views';
 
@@ -11,6 +13,9 @@ import type { ViewJson, ViewOptions } from '../core/report/views';
  * the rollup (ReadRollupOptions.saveAfterLines); what the command's own import stores is written at once.
  */
 export const SAVE_AFTER_LINES = 1000;
+
+/** daysFromRollup reads the days' records by their places up to this share of the ledger's records. */
+const PLACED_SHARE = 0.25;
 
 /** The rollup of `timeZone` for one command: saved after a rebuild or a store, or once SAVE_AFTER_LINES behind. */
 export function commandRollup(dataDir: string, timeZone: string): RollupIndex {
@@ -59,4 +64,40 @@ export async function viewFromRollup(
 ): Promise<ViewJson | null> {
   const entries = await entriesFromRollup(dataDir, prices, o.timeZone, logger, held);
   return entries && aggregateViewOf(entries, o);
+}
+
+/**
+ * The records of the local days `first` to `last` in `timeZone` (those stored read back from their segments, the
+ * loose ones priced as every command prices them), and the entries that answer the meter at any instant, from
+ * the rollup: what a weekly summary reads, without every record of the history. Null as entriesFromRollup, and
+ * when those days hold over `maxShare` of the records (then the caller reads every record).
+ */
+export async function daysFromRollup(
+  index: RollupIndex,
+  prices: PriceTable,
+  timeZone: string,
+  first: string,
+  last: string,
+  logger: Logger,
+  maxShare = PLACED_SHARE,
+): Promise<{ records: readonly Interaction[]; entries: Entry[] } | null> {
+  if (index.timeZone !== timeZone) return null;
+  const rollup = await answeringRollup(index, logger);
+  if (!rollup) return null;
+  const loose = currentlyPriced(rollup.loose, prices);
+  const entries = entriesOf(rollup, loose, timeZone);
+  if (!entries) return null;
+  const wanted = (c: Cell) => c.day >= first && c.day <= last;
+  // A record read back by its place costs a read and a parse of its line; a segment's snapshot decodes every
+  // record for less each. Past a share of the history, reading all of them is the quicker way.
+  let inDays = 0;
+  for (const c of rollup.cells) if (wanted(c)) inDays += c.sums.interactions;
+  if (inDays > rollup.interactions * maxShare) return null;
+  const dayOf = dayOfIso(timeZone);
+  const stored = await index.recordsOfCells(wanted);
+  const looseInDays = loose.filter((r) => {
+    const d = dayOf(r.at);
+    return d >= first && d <= last;
+  });
+  return { records: currentlyPriced([...stored, ...looseInDays], prices), entries };
 }

@@ -19,6 +19,7 @@ import {
   WEEK_STARTS,
   isWeekId,
   isWeekStart,
+  shiftWeek,
   writeOutFile,
   type ReportFormat,
 } from '../core/report';
@@ -26,6 +27,8 @@ import { normaliseExportSettings, type ExportSettings } from '../core/report/sum
 import { outArg, parse, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { openForCli, readMirroredSettings } from './setup';
+import { daysFromRollup } from './aggregate';
+import { meterOf } from '../core/aggregate/meter';
 
 /** The export settings the extension mirrored for the CLI (defaults when there are none). */
 async function exportSettings(ctx: CliContext): Promise<ExportSettings> {
@@ -98,12 +101,20 @@ export async function exportCommand(args: string[], ctx: CliContext): Promise<nu
   const developer =
     values.developer?.trim() ?? (ctx.env.UNMETERED_DEVELOPER?.trim() || undefined) ?? settings.developer ?? loginName(ctx.env, ctx.home);
 
-  const opened = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz) });
+  // lazy: the summary needs the records of its week and the one before, and the meter; the rollup gives both
+  // without reading the rest of the history. Every record is read only when the rollup cannot answer alone.
+  const opened = await openForCli(ctx, { scan: !values['no-scan'], tz: zoneArg(values.tz), lazy: true });
   try {
     const now = ctx.clock.now();
     const timeZone = opened.settings.timeZone;
-    const summary = buildWeeklySummary(opened.records(), {
-      week: week ? weekById(week, weekStart) : lastCompleteWeek(now, timeZone, weekStart),
+    const w = week ? weekById(week, weekStart) : lastCompleteWeek(now, timeZone, weekStart);
+    const days = opened.rollup
+      ? await daysFromRollup(opened.rollup, opened.prices, timeZone, shiftWeek(w, -1).start, w.end, ctx.logger)
+      : null;
+    if (!days) await opened.ledger.load();
+    const summary = buildWeeklySummary(days ? days.records : opened.records(), {
+      week: w,
+      meter: days ? (o) => meterOf(days.entries, o) : undefined,
       timeZone,
       weekStart,
       budgetNanos: opened.settings.budgetNanos,

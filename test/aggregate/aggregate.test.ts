@@ -23,6 +23,11 @@ import { computeMeter } from '../../src/core/meter';
 import { memoryLogger } from '../../src/core/ports';
 import { buildView } from '../../src/core/report/views';
 import { record } from '../ledger/fixtures/records';
+import { daysFromRollup } from '../../src/cli/aggregate';
+import { RollupIndex } from '../../src/core/ledger/rollup';
+import { currentlyPriced, loadPriceTable } from '../../src/core/pricing';
+import { buildWeeklySummary } from '../../src/core/report/summary/summary';
+import { currentWeek, lastCompleteWeek, shiftWeek, type WeekStart } from '../../src/core/report/week';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -200,6 +205,75 @@ describe('import status counts from the rollup', { timeout: 30_000 }, () => {
       const saved = await readRollup({ dir, timeZone: 'UTC' });
       assert.equal(saved.stats.how, 'cached');
       assert.deepEqual(logCountsOf(saved), expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the weekly summary from the rollup', { timeout: 120_000 }, () => {
+  test('equals the summary of every record: in every zone, both week starts, weeks across a daylight-saving change and outside the history', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
+    try {
+      const ledger = await openLedger({ dir, logger: memoryLogger() });
+      // Budget actions (the summary names them) on records of the history's weeks, stored and loose (unpriced).
+      const acted = [
+        record('acted-1', { at: '2026-10-27T10:00:00.000Z', budgetAction: { action: 'fallback', budget: 'daily' } }),
+        record('acted-2', { at: '2026-11-17T10:00:00.000Z', budgetAction: { action: 'refused', budget: 'monthly' } }),
+        record('acted-3', {
+          at: '2026-11-18T10:00:00.000Z',
+          costNanos: null,
+          priceSource: null,
+          budgetAction: { action: 'failed-open', budget: null },
+        }),
+      ];
+      await ledger.append([...history(2000, 11), ...acted]);
+      const prices = loadPriceTable();
+      // As the export read them before: every record, those whose price follows the settings priced now.
+      const records = currentlyPriced(ledger.records(), prices);
+      await ledger.close();
+      let compared = 0;
+      let withActions = 0;
+      for (const timeZone of ZONES) {
+        const index = new RollupIndex({ dir, timeZone });
+        for (const weekStart of ['monday', 'sunday'] as WeekStart[]) {
+          for (const nowIso of NOWS) {
+            const now = Date.parse(nowIso);
+            for (const week of [lastCompleteWeek(now, timeZone, weekStart), currentWeek(now, timeZone, weekStart)]) {
+              const o = { week, timeZone, weekStart, budgetNanos: 400_000_000_000, now, developer: 'ada', priceTableVersion: 'test' };
+              const days = await daysFromRollup(index, prices, timeZone, shiftWeek(week, -1).start, week.end, memoryLogger(), 1);
+              assert.ok(days, `${timeZone} ${week.id}: the rollup answers`);
+              const fromRollup = buildWeeklySummary(days.records, { ...o, meter: (m) => meterOf(days.entries, m) });
+              assert.deepEqual(fromRollup, buildWeeklySummary(records, o), `${timeZone} ${weekStart} ${nowIso} ${week.id}`);
+              if (fromRollup.budgetActions) withActions++;
+              compared++;
+            }
+          }
+        }
+      }
+      assert.equal(compared, ZONES.length * 2 * NOWS.length * 2);
+      assert.ok(withActions > 0, 'weeks with budget actions were compared');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("days that hold over a quarter of the ledger's records are not read one by one: the caller reads every record", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-aggregate-test-'));
+    try {
+      const ledger = await openLedger({ dir, logger: memoryLogger() });
+      // Ten records on each of the 1st to the 4th of November: each day holds a quarter.
+      const days = ['01', '02', '03', '04'];
+      await ledger.append(
+        days.flatMap((d) => Array.from({ length: 10 }, (_, i) => record(`${d}-${i}`, { at: `2026-11-${d}T12:00:00.000Z` }))),
+      );
+      await ledger.close();
+      const index = new RollupIndex({ dir, timeZone: 'UTC' });
+      const prices = loadPriceTable();
+      const read = (first: string, last: string) => daysFromRollup(index, prices, 'UTC', first, last, memoryLogger());
+      assert.equal((await read('2026-11-01', '2026-11-01'))?.records.length, 10, 'a quarter');
+      assert.equal(await read('2026-11-01', '2026-11-02'), null, 'half');
+      assert.equal((await read('2026-11-05', '2026-11-30'))?.records.length, 0, 'none');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -55,6 +55,16 @@ describe('budget actions in the weekly summary and the team merge', { timeout: 1
     );
   });
 
+  // The CLI reads a week's records from the rollup, in another order than a read of every record gives.
+  test('over 20 budget names: the first 20 in code-point order, whatever order the records came in', () => {
+    const names = Array.from({ length: 25 }, (_, i) => `project:p${String(i).padStart(2, '0')}`);
+    const records = names.map((budget, i) => rec(`2026-11-24T${String(i % 24).padStart(2, '0')}:00:00Z`, { action: 'refused', budget }));
+    const expected = names.slice(0, 20);
+    assert.deepEqual(week('ada', records).budgetActions?.budgets, expected);
+    assert.deepEqual(week('ada', [...records].reverse()).budgetActions?.budgets, expected);
+    assert.equal(week('ada', [...records].reverse()).budgetActions?.refusals, 25);
+  });
+
   test('a week without any budget action has no such field, so older readers and goldens see no change', () => {
     const s = week('bob', [rec('2026-11-24T10:00:00Z')]);
     assert.equal('budgetActions' in s, false);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { openLedger } from '../../src/core/ledger';
 import { validate, type Schema } from '../../src/core/report/summary/jsonschema';
 import schema from '../../src/core/report/summary/weekly-2.schema.json';
-import { teamLedgers } from './ledger';
+import { rec, teamLedgers } from './ledger';
 import { runShipped } from '../helpers/cli';
 
 // As shipped: the esbuild bundle (run in this process: test/helpers/cli.ts), with the clock pinned by UNMETERED_NOW.
@@ -84,6 +84,35 @@ test('export --out: the format follows the extension, a folder gets <developer>-
   assert.ok(existsSync(path.join(root, 'share', 'grace-2026-W47.json')));
   const csv = await run(['export', '--no-scan', '--format', 'csv']);
   assert.match(csv.stdout, /^week,developer,date,agent,model,route,costUSD,/);
+});
+
+// The summary reads its week and the one before from the rollup; a full read of the ledger would leave a snapshot
+// (cache/ledger/<month>.bin) of every segment of 2,000 lines or more, which is how the test sees what was read.
+test('export of a week at the end of a long history: the same golden, without reading the older months', async () => {
+  const dir = path.join(root, 'data-ada-long');
+  const ledger = await openLedger({ dir });
+  const june = Array.from({ length: 2100 }, (_, i) =>
+    rec({ id: `june:${i}`, at: new Date(Date.parse('2026-06-01T08:00:00.000Z') + i * 1_200_000).toISOString() }),
+  );
+  await ledger.append([...june, ...teamLedgers()[0].records]);
+  await ledger.close();
+  writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ monthlyBudget: 45, timezone: 'Europe/Berlin', prices: {} }));
+  const junes = path.join(dir, 'cache', 'ledger', '2026-06.bin');
+  const env = { UNMETERED_HOME: dir };
+  const r = await run(['export', '--no-scan', '--format', 'md', '--developer', 'ada'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const golden = readFileSync(path.join(__dirname, 'golden', 'weekly.md'), 'utf8');
+  const version = /prices (\S+) ·/.exec(r.stdout)![1];
+  assert.equal(r.stdout, golden.replace('prices litellm@00035b69', `prices ${version}`));
+  assert.equal(existsSync(junes), false, 'June was not read');
+  // The summary of 2026-W24 reads it and W23, which hold 45% of the history: every record is read (the quicker
+  // way for so many), and June's snapshot written.
+  const w24 = await run(['export', '--no-scan', '--format', 'json', '--week', '2026-W24'], { env });
+  assert.equal(w24.code, 0, w24.stderr);
+  const j = JSON.parse(w24.stdout);
+  // One record every 20 minutes from 08:00 UTC on 1 June; Berlin's weeks start at 22:00 UTC on Sundays.
+  assert.deepEqual([j.totals.interactions, j.previousWeek.interactions], [7 * 24 * 3, 158 * 3]);
+  assert.equal(existsSync(junes), true, 'June was read');
 });
 
 test('mirrored export settings apply: Sunday weeks, pseudonymised projects with a salt kept in the data dir', async () => {

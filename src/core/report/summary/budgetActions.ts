@@ -35,10 +35,11 @@ export function budgetActionsOf(records: Iterable<Interaction>, from: number, to
     if (act.action === 'fallback') a.fallbacks++;
     else if (act.action === 'refused') a.refusals++;
     else a.failedOpen++;
-    if (act.budget !== null && names.size < MAX_BUDGETS) names.add(plainText(act.budget).slice(0, 100));
+    if (act.budget !== null) names.add(plainText(act.budget).slice(0, 100));
   }
   if (a.fallbacks + a.refusals + a.failedOpen === 0) return null;
-  a.budgets = [...names].sort(compareKeys);
+  // The first MAX_BUDGETS in code-point order, whatever order the records came in.
+  a.budgets = [...names].sort(compareKeys).slice(0, MAX_BUDGETS);
   return a;
 }
 

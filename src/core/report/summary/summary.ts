@@ -7,7 +7,7 @@
  * counts; never an interaction id, prompt or response text.
  */
 import type { Interaction, Route } from '../../interaction';
-import { computeMeter, type BudgetState, type Meter } from '../../meter';
+import { computeMeter, type BudgetState, type Meter, type MeterOptions } from '../../meter';
 import { nanosToUSD } from '../../money';
 import { addDays, startOfDay } from '../../time';
 import { weeklyAttribution, type WeeklyAttribution } from './attribution';
@@ -89,6 +89,12 @@ export interface WeeklyOptions {
   /** Maps a project name to its pseudonym (see pseudonymiser()); absent = names as they are. */
   pseudonymise?: ((project: string) => string) | null;
   topProjects?: number;
+  /**
+   * The meter (the budget line) at an instant, when the caller has it without every record (the CLI's rollup
+   * answers it: core/aggregate/meter.ts). Absent: computed from `records`, which must then be all of them; when
+   * given, `records` need only hold those of this week and the one before.
+   */
+  meter?: (opts: MeterOptions) => Meter;
 }
 
 type Midnights = [number, number, number, number, number, number, number, number];
@@ -212,7 +218,8 @@ export function buildWeeklySummary(records: readonly Interaction[] | Iterable<In
 
   const weekEnd = b[7];
   const asOfInstant = Math.min(now, weekEnd - 1);
-  const meter = computeMeter(list, { now: asOfInstant, timeZone, budgetNanos: opts.budgetNanos });
+  const meterOptions = { now: asOfInstant, timeZone, budgetNanos: opts.budgetNanos };
+  const meter = opts.meter ? opts.meter(meterOptions) : computeMeter(list, meterOptions);
 
   const budgetActions = budgetActionsOf(near, b[0], b[7]);
   const top = opts.topProjects ?? DEFAULT_TOP_PROJECTS;
