@@ -613,14 +613,22 @@ describe('rollup', { timeout: 180_000 }, () => {
 
   test('the records of chosen cells are read back whole, lines short and many times longer than one read', async (t) => {
     const dir = tempDir(t);
-    // One month's segment of ~1.5 MB: 3,000 short lines over 28 days, and among them lines of 20 kB and of 300 kB
-    // (a line is read 4 kB at first, then in a buffer doubled until its newline is in): one day, three days
-    // apart, and every day.
+    // One month's segment of ~2.7 MB: 3,000 short lines over 28 days, and among them lines of 20 kB, of 300 kB and
+    // one of 1.2 MB, longer than the 1 MiB spans many places are read in (one line alone is read 4 kB at first, then
+    // in a buffer doubled until its newline is in), and the last line one of 20 kB: one day, three days apart, and
+    // every day.
     const records = Array.from({ length: 3000 }, (_, i) =>
       record(`s:${i}`, {
         at: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00.000Z`,
         output: i,
-        project: i % 97 === 0 ? `/w/${'q'.repeat(20_000)}` : i % 1000 === 500 ? `/w/${'r'.repeat(300_000)}` : 'acme',
+        project:
+          i === 1234
+            ? `/w/${'m'.repeat(1_200_000)}`
+            : i % 97 === 0 || i === 2999
+              ? `/w/${'q'.repeat(20_000)}`
+              : i % 1000 === 500
+                ? `/w/${'r'.repeat(300_000)}`
+                : 'acme',
       }),
     );
     const ledger = await openLedger({ dir, logger: memoryLogger() });

@@ -911,10 +911,8 @@ class RollupState {
     for (const [segNo, offs] of bySeg) {
       const fd = openSync(this.segFile(this.segs[segNo]!), 'r');
       try {
-        for (const at of offs.sort((a, b) => a - b)) {
-          const r = recordAt(fd, at, this.maxLine);
-          if (r) out.push(r);
-        }
+        offs.sort((a, b) => a - b);
+        recordsAtPlaces(fd, offs, this.maxLine, out);
       } finally {
         closeSync(fd);
       }
@@ -1207,6 +1205,41 @@ function readSection(fd: number, into: ArrayBufferView, bytes: number, pos: numb
 
 /** lineAt's buffer, reused (a read never yields, so no two share it): a ledger line is a few hundred bytes. */
 let lineBuf = Buffer.allocUnsafe(4096);
+
+/** recordsAtPlaces' buffer, reused as lineBuf is. */
+let spanBuf: Buffer | null = null;
+const SPAN = 1 << 20;
+
+/**
+ * The records on the complete lines starting at `places` (increasing byte offsets) of the open file `fd`, as
+ * recordAt reads each, appended to `out`. Read in spans of up to 1 MiB (no more than the places left need)
+ * instead of a read per line: the two weeks a weekly summary reads of a year's ledger were ~14k reads, ~110 ms.
+ */
+function recordsAtPlaces(fd: number, places: readonly number[], max: number, out: Interaction[]): void {
+  const buf = (spanBuf ??= Buffer.allocUnsafe(SPAN));
+  const last = places[places.length - 1] ?? 0;
+  // The file's bytes [start, start + have) are buf[0, have).
+  let start = 0;
+  let have = 0;
+  for (const at of places) {
+    let nl = at >= start && at < start + have ? buf.indexOf(10, at - start) : -1;
+    if (nl < 0 || nl >= have) {
+      start = at;
+      have = readSync(fd, buf, 0, Math.min(SPAN, Math.max(4096, last - at + 4096)), at);
+      nl = buf.indexOf(10);
+      if (nl < 0 || nl >= have) {
+        // Longer than a span, or a tail without its newline.
+        const r = recordAt(fd, at, max);
+        if (r) out.push(r);
+        continue;
+      }
+    }
+    const from = at - start;
+    if (nl - from > max) continue;
+    const p = decodeLine(buf.toString('utf8', from, nl));
+    if (p.kind === 'record') out.push(p.record);
+  }
+}
 
 /**
  * The record on the complete line starting at byte `at` of the open file `fd`; null when the file ends
