@@ -945,9 +945,22 @@ class RollupState {
       readSection(unread.fd, off, off.byteLength, at.off + lo * 8);
       for (let i = lo; i <= hi; i++) {
         const c = cell[i]!;
+        this.checkPlace(seg[i - lo]!, off[i - lo]!, c);
         if (c !== LOOSE && picked[c]) add(seg[i - lo]!, off[i - lo]!);
       }
     });
+  }
+
+  /**
+   * Throws when a place read from the saved id index cannot be one: a segment the rollup does not know, an offset
+   * that is not a whole number of bytes inside the lines that segment's mark describes, or a cell it does not
+   * have. A damaged file is then unreadable (fromIndexFile), and the rollup is folded again from the ledger.
+   */
+  private checkPlace(segNo: number, at: number, c: number): void {
+    const name = this.segs[segNo];
+    const mark = name === undefined ? undefined : this.marks.get(name);
+    if (!mark || !Number.isSafeInteger(at) || at < 0 || at >= mark.bytes || !(c === LOOSE || (c >= 0 && c < this.cells.length)))
+      throw new Error(`an id's place (segment ${segNo}, byte ${at}, cell ${c}) is not one`);
   }
 
   /**
@@ -1062,6 +1075,7 @@ class RollupState {
         readSection(fd, seg, n * 4, at.seg);
         readSection(fd, off, n * 8, at.off);
         readSection(fd, cell, n * 4, at.cell);
+        for (let i = 0; i < n; i++) this.checkPlace(seg[i]!, off[i]!, cell[i]!);
       });
     } finally {
       closeSync(fd);
