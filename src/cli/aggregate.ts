@@ -99,5 +99,6 @@ export async function daysFromRollup(
     const d = dayOf(r.at);
     return d >= first && d <= last;
   });
-  return { records: currentlyPriced([...stored, ...looseInDays], prices), entries };
+  // Stored records are in cells, so priced by the table when stored: only loose ones follow the settings.
+  return { records: [...stored, ...looseInDays], entries };
 }

@@ -943,9 +943,10 @@ class RollupState {
       const off = new Float64Array(hi - lo + 1);
       readSection(unread.fd, seg, seg.byteLength, at.seg + lo * 4);
       readSection(unread.fd, off, off.byteLength, at.off + lo * 8);
+      const ends = this.segmentEnds();
       for (let i = lo; i <= hi; i++) {
         const c = cell[i]!;
-        this.checkPlace(seg[i - lo]!, off[i - lo]!, c);
+        this.checkPlace(ends, seg[i - lo]!, off[i - lo]!, c);
         if (c !== LOOSE && picked[c]) add(seg[i - lo]!, off[i - lo]!);
       }
     });
@@ -956,11 +957,15 @@ class RollupState {
    * that is not a whole number of bytes inside the lines that segment's mark describes, or a cell it does not
    * have. A damaged file is then unreadable (fromIndexFile), and the rollup is folded again from the ledger.
    */
-  private checkPlace(segNo: number, at: number, c: number): void {
-    const name = this.segs[segNo];
-    const mark = name === undefined ? undefined : this.marks.get(name);
-    if (!mark || !Number.isSafeInteger(at) || at < 0 || at >= mark.bytes || !(c === LOOSE || (c >= 0 && c < this.cells.length)))
+  private checkPlace(ends: readonly number[], segNo: number, at: number, c: number): void {
+    // `ends[segNo]` is undefined past the segments, and -1 for one without a mark: no offset is below either.
+    if (!Number.isSafeInteger(at) || at < 0 || !(at < ends[segNo]!) || !(c === LOOSE || (c >= 0 && c < this.cells.length)))
       throw new Error(`an id's place (segment ${segNo}, byte ${at}, cell ${c}) is not one`);
+  }
+
+  /** Per segment number, the bytes its mark describes (checkPlace's bound), looked up once per index read. */
+  private segmentEnds(): number[] {
+    return this.segs.map((name) => this.marks.get(name)?.bytes ?? -1);
   }
 
   /**
@@ -1075,7 +1080,8 @@ class RollupState {
         readSection(fd, seg, n * 4, at.seg);
         readSection(fd, off, n * 8, at.off);
         readSection(fd, cell, n * 4, at.cell);
-        for (let i = 0; i < n; i++) this.checkPlace(seg[i]!, off[i]!, cell[i]!);
+        const ends = this.segmentEnds();
+        for (let i = 0; i < n; i++) this.checkPlace(ends, seg[i]!, off[i]!, cell[i]!);
       });
     } finally {
       closeSync(fd);
