@@ -143,7 +143,14 @@ await Promise.all([
     entryPoints: Object.fromEntries(Object.entries(VENDOR).map(([pkg, name]) => [`vendor-${name}`, require.resolve(pkg)])),
     outdir: 'dist',
   }),
-  esbuild.build({ ...common, entryPoints: ['src/core/otlp/export/sdk.ts'], outfile: 'dist/otlp-export.js' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/core/otlp/export/sdk.ts'],
+    outfile: 'dist/otlp-export.js',
+    // The exporters' import('http') becomes a require: the CLI compiles this chunk with V8's code cache (a
+    // vm.Script, which has no loader for import()), and a built-in module is the same either way.
+    supported: { 'dynamic-import': false },
+  }),
   // The agent-log import's worker thread (a big first import is parsed off the main thread), used by both.
   esbuild.build({
     ...common,

@@ -28,8 +28,11 @@ import vm from 'node:vm';
 import { replaceFileSync } from '../core/atomicFile';
 import type { CodePath } from './context';
 
-/** A command chunk: cli-<command>.js beside the CLI's own file. */
-const CHUNK = /^cli-[a-z]+\.js$/;
+/**
+ * A command chunk (cli-<command>.js), or the OpenTelemetry SDK's (otlp-export.js), beside the CLI's own file.
+ * Compiled as a vm.Script, a chunk cannot run import(): the build turns each one into a require (esbuild.mjs).
+ */
+const CHUNK = /^(?:cli-[a-z]+|otlp-export)\.js$/;
 /** A cache file: this, then the paths it covers (a 32-bit mask, little-endian), then V8's data. */
 const MAGIC = 'UMC1';
 const HEADER = 8;

@@ -1,11 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { builtFile } from '../helpers/dist';
+import { Collector } from '../otlp-export/collector';
 
 // The command chunks are compiled from V8's code cache kept in <data>/cache/code (src/cli/codeCache.ts).
 // What a user relies on: the answer is the same with a cache, without one, with a damaged one and
@@ -129,6 +131,57 @@ describe('the code cache of the command chunks', { timeout: 60_000 }, () => {
       assert.equal(interactions(run('daily', '--json')), 4);
       assert.equal(interactions(run('daily', '--json')), 4);
       assert.equal(statSync(cache()).mtimeMs, after.mtimeMs, 'later runs, with news or without, use it as it is');
+    },
+  );
+
+  // `unmetered telemetry` loads the OpenTelemetry SDK's chunk (dist/otlp-export.js, ~1.6 MB unminified) for an
+  // export; it is compiled from the cache as the command chunks are. Asynchronous runs: the collector answers here.
+  test(
+    'the OpenTelemetry chunk keeps a cache of its own: written once, then reused, and the export is the same',
+    { skip: native && 'Node 22.1+ keeps its own compile cache' },
+    async (t) => {
+      const root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-codecache-'));
+      const c = new Collector();
+      await c.start();
+      t.after(async () => {
+        await c.stop();
+        rmSync(root, { recursive: true, force: true });
+      });
+      const { dist, logs, codeDir } = setUp(root);
+      const session = claudeLog(logs);
+      const telemetry = async () => {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [path.join(dist, 'cli.js'), 'telemetry', '--json', '--endpoint', c.url],
+          {
+            env: {
+              PATH: process.env.PATH,
+              HOME: logs,
+              UNMETERED_HOME: path.join(root, 'data'),
+              CLAUDE_CONFIG_DIR: path.join(logs, 'claude'),
+            },
+            timeout: 20_000,
+          },
+        );
+        return (JSON.parse(stdout) as { sent: number; error: string | null }).sent;
+      };
+      const otlpCache = () => readdirSync(codeDir).filter((f) => f.startsWith('otlp-export-'));
+
+      assert.equal(await telemetry(), 2);
+      assert.equal(otlpCache().length, 1, 'the export left a cache of the SDK chunk');
+      const cache = path.join(codeDir, otlpCache()[0]);
+      const at = statSync(cache).mtimeMs;
+
+      assert.equal(await telemetry(), 0, 'nothing new to send');
+      appendFileSync(session, readFileSync(session, 'utf8').replace(/msg_/g, 'msg_more_'));
+      assert.equal(await telemetry(), 2, 'the two new interactions, sent from the cached chunk');
+      assert.equal(statSync(cache).mtimeMs, at, 'a cache V8 took is not written again');
+      assert.deepEqual(otlpCache(), [path.basename(cache)]);
+      assert.deepEqual(
+        c.events.map((e) => e.attributes['unmetered.interaction.id']).sort(),
+        ['anthropic:msg_1', 'anthropic:msg_2', 'anthropic:msg_more_1', 'anthropic:msg_more_2'],
+        'the collector holds each interaction once',
+      );
     },
   );
 });
