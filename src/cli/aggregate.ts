@@ -14,8 +14,8 @@ import type { ViewJson, ViewOptions } from '../core/report/views';
  */
 export const SAVE_AFTER_LINES = 1000;
 
-/** daysFromRollup reads the days' records by their places up to this share of the ledger's records. */
-const PLACED_SHARE = 0.25;
+/** daysFromRollup (and `blocks --since`) read records by their places up to this share of the ledger's records. */
+export const PLACED_SHARE = 0.25;
 
 /** The rollup of `timeZone` for one command: saved after a rebuild or a store, or once SAVE_AFTER_LINES behind. */
 export function commandRollup(dataDir: string, timeZone: string): RollupIndex {

@@ -16,7 +16,7 @@ import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
 import { machineZone, openForCli } from './setup';
-import { answeringRollup, viewFromRollup } from './aggregate';
+import { answeringRollup, PLACED_SHARE, viewFromRollup } from './aggregate';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
 
@@ -171,12 +171,17 @@ export async function blocksCommand(args: string[], ctx: CliContext): Promise<nu
       (!r.since || dayOf(x.at) >= r.since) &&
       (!r.until || dayOf(x.at) <= r.until);
     // The active block, or the last 3 days' and the active one: only the records those need (read back
-    // through the rollup), not every record of the history.
+    // through the rollup), not every record of the history. With --since, the blocks are made of the records
+    // `keep` takes, none before that day: those are the records from its start on.
     const from = values.active ? now - BLOCK_MS : values.recent ? now - RECENT_MS : null;
-    let picked =
-      from !== null && rollup
-        ? await recentFromRollup(rollup, prices, from, keep, r.since ? startOfDay(r.since, settings.timeZone) : undefined, ctx.logger)
-        : null;
+    const sinceStart = r.since ? startOfDay(r.since, settings.timeZone) : undefined;
+    let picked = !rollup
+      ? null
+      : from !== null
+        ? await recentFromRollup(rollup, prices, from, keep, sinceStart, ctx.logger)
+        : sinceStart !== undefined
+          ? await sinceFromRollup(rollup, prices, sinceStart, keep, ctx.logger)
+          : null;
     if (!picked) {
       await ledger.load();
       picked = records().filter(keep);
@@ -224,6 +229,27 @@ async function recentFromRollup(
   return recordsForBlocksFrom(from, historyStart, async (ms) =>
     currentlyPriced((await index.recentRecords(new Date(ms).toISOString())).filter(keep), prices),
   );
+}
+
+/**
+ * The records `keep` takes, when it takes none before `sinceStart` (--since): read back through the rollup from a
+ * day before it (a margin on the day's start, which `keep` decides), priced as every command prices them; null as
+ * answeringRollup, and when those cells hold over PLACED_SHARE of the records (reading every one is quicker then).
+ */
+async function sinceFromRollup(
+  index: RollupIndex,
+  prices: PriceTable,
+  sinceStart: number,
+  keep: (x: Interaction) => boolean,
+  logger: Logger,
+): Promise<readonly Interaction[] | null> {
+  const rollup = await answeringRollup(index, logger);
+  if (!rollup) return null;
+  const since = new Date(sinceStart - 86_400_000).toISOString();
+  let placed = 0;
+  for (const c of rollup.cells) if (c.lastAt >= since) placed += c.sums.interactions;
+  if (placed > rollup.interactions * PLACED_SHARE) return null;
+  return currentlyPriced((await index.recentRecords(since)).filter(keep), prices);
 }
 
 /** "2h 05m" */

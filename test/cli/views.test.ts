@@ -6,7 +6,7 @@
  * Goldens pin the whole text and JSON output; `UPDATE_GOLDEN=1` rewrites them (review the diff).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,6 +17,7 @@ import { openLedger } from '../../src/core/ledger';
 import { fixedClock, memoryLogger } from '../../src/core/ports';
 import { corpus, NOW } from './corpus';
 import { assertGoldenFile } from '../helpers/golden';
+import { record } from '../ledger/fixtures/records';
 
 const GOLDEN = path.join(__dirname, 'golden');
 
@@ -30,19 +31,23 @@ class Sink extends Writable {
 
 let dir: string;
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  env: Record<string, string> = {},
+  root = dir,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
   const ctx: CliContext = {
     env: { NO_COLOR: '1', ...env },
-    cwd: dir,
-    home: path.join(dir, 'home'),
+    cwd: root,
+    home: path.join(root, 'home'),
     platform: 'linux',
     stdout,
     stderr,
     clock: fixedClock(NOW),
     logger: memoryLogger(),
-    dataDir: path.join(dir, 'data'),
+    dataDir: path.join(root, 'data'),
   };
   const code = await main(args, ctx);
   return { code, stdout: stdout.text, stderr: stderr.text };
@@ -256,5 +261,72 @@ describe('views on the literal corpus, two zones, across DST', { timeout: 60_000
     assert.match(coloured.stdout, /\x1b\[1m/);
     const flagged = await run(['daily', '--no-scan', '--tz', 'UTC', '--no-color'], { NO_COLOR: '', FORCE_COLOR: '1' });
     assert.doesNotMatch(flagged.stdout, /\x1b\[/);
+  });
+});
+
+// `blocks --since DAY` builds its blocks from the records of that day on (those are all it keeps), read back through
+// the rollup rather than every record of the history. A read of every record leaves a snapshot of each segment of
+// 2,000 lines or more (cache/ledger/<month>.bin), which is how the test sees one.
+describe('blocks --since reads the records from that day on', { timeout: 60_000 }, () => {
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-views-since-'));
+    const ledger = await openLedger({ dir: path.join(root, 'data') });
+    // February: 2,100 records, one every 10 minutes from the 1st (the last at 15 Feb 13:50Z).
+    await ledger.append(
+      Array.from({ length: 2100 }, (_, i) =>
+        record(`feb_${i}`, { at: new Date(Date.parse('2026-02-01T00:00:00Z') + i * 600_000).toISOString() }),
+      ),
+    );
+    // March: 23:30Z on the 20th is 08:30 on the 21st in Tokyo.
+    const march = ['2026-03-20T23:30:00.000Z', '2026-03-21T10:00:00.000Z', '2026-03-21T11:30:00.000Z', '2026-03-22T09:00:00.000Z'];
+    await ledger.append(march.map((at, i) => record(`mar_${i}`, { at })));
+    await ledger.close();
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  const starts = async (args: string[]) => {
+    const r = await run(['blocks', '--no-scan', '--json', ...args], {}, root);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { blocks: { start: string; interactions: number }[] }).blocks.map((b) => [b.start, b.interactions]);
+  };
+  const februaryRead = () => existsSync(path.join(root, 'data', 'cache', 'ledger', '2026-02.bin'));
+
+  it('a few days: the blocks of those days, February not read', async () => {
+    assert.deepEqual(await starts(['--since', '2026-03-21', '--tz', 'UTC']), [
+      ['2026-03-21T10:00:00.000Z', 2],
+      ['2026-03-22T09:00:00.000Z', 1],
+    ]);
+    // In Tokyo the 21st starts at 15:00Z on the 20th: the record at 23:30Z opens a block of its own.
+    assert.deepEqual(await starts(['--since', '20260321', '--tz', 'Asia/Tokyo']), [
+      ['2026-03-20T23:00:00.000Z', 1],
+      ['2026-03-21T10:00:00.000Z', 2],
+      ['2026-03-22T09:00:00.000Z', 1],
+    ]);
+    assert.equal(februaryRead(), false, 'no record of February was read');
+  });
+
+  it('over a quarter of the ledger: every record read, the same blocks', async () => {
+    // From 10 Feb 00:00Z: 804 records (38 % of 2,104) in 27 five-hour blocks, from 00:00 to the one at 15 Feb
+    // 10:00Z: the first of 31 records (00:00 to 05:00 inclusive), the last of 23 (10:10 to 13:50), the others of 30.
+    // Then March's four records in three blocks, as in Tokyo above.
+    const got = await starts(['--since', '2026-02-10', '--tz', 'UTC']);
+    assert.equal(februaryRead(), true, 'February was read whole');
+    assert.equal(got.length, 27 + 3);
+    assert.deepEqual(got.slice(0, 2), [
+      ['2026-02-10T00:00:00.000Z', 31],
+      ['2026-02-10T05:00:00.000Z', 30],
+    ]);
+    assert.deepEqual(got.slice(-5), [
+      ['2026-02-15T05:00:00.000Z', 30],
+      ['2026-02-15T10:00:00.000Z', 23],
+      ['2026-03-20T23:00:00.000Z', 1],
+      ['2026-03-21T10:00:00.000Z', 2],
+      ['2026-03-22T09:00:00.000Z', 1],
+    ]);
+    assert.equal(
+      got.reduce((n, [, k]) => n + (k as number), 0),
+      804 + 4,
+    );
   });
 });
