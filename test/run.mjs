@@ -163,9 +163,13 @@ const reporters = shardDir
       `--test-reporter-destination=${path.join(shardDir, 'durations.json')}`,
     ]
   : [];
+// One V8 background thread per unit process instead of four (node:test passes the flag on to each shard): the
+// lanes are the parallelism, and three processes' twelve helper threads on two cores only contended for them. On
+// 2 cores, 4 runs each alternating: the unit suites 67.9 s mean against 70.3 s, about 5 CPU-s less.
+const v8Pool = mode === 'unit' ? ['--v8-pool-size=1'] : [];
 const r = spawnSync(
   process.execPath,
-  ['--require', './test/ts-hook.cjs', '--test', ...concurrency, `--test-timeout=${fileCeiling}`, ...reporters, ...runFiles],
+  [...v8Pool, '--require', './test/ts-hook.cjs', '--test', ...concurrency, `--test-timeout=${fileCeiling}`, ...reporters, ...runFiles],
   { stdio: 'inherit' },
 );
 if (shardDir) {
