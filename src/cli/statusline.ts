@@ -170,7 +170,9 @@ function statusLine(p: StatusPayload, m: Meter, blockRecords: readonly Interacti
     parts.push(`month ${formatUSD(m.monthToDateNanos, { compact: true })}`);
   }
   const block = activeBlock(buildBlocks(blockRecords, now));
-  if (block) {
+  // Under way means started: a block of records dated after `now` (this clock behind the one that wrote them)
+  // is "active" by ccusage's rule, which `blocks` keeps, with more than its 5 hours left.
+  if (block && Date.parse(block.start) <= now) {
     const left = duration((Date.parse(block.start) + BLOCK_MS - now) / 60_000);
     const cost = block.costUSD === null ? 'unpriced' : usd(block.costUSD);
     parts.push(`block ${cost}, ${left} left${block.projection?.costUSD != null ? ` (→ ${usd(block.projection.costUSD)})` : ''}`);

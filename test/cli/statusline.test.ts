@@ -71,6 +71,14 @@ describe('unmetered statusline', { timeout: 60_000 }, () => {
     golden('statusline-full.txt', r.stdout);
   });
 
+  it('a block that has not started (records dated after this clock) is not shown as under way', async () => {
+    // At 09:00Z the last block (11:00Z-16:00Z: R11, R0, R12) is 2 hours ahead; the one before (R9, R10 from
+    // 21:00Z on 31 March) ended at 02:00Z. Today and the month count the day's records as at 13:40.
+    const r = await statusline('{}', [], { UNMETERED_NOW: '2026-04-01T09:00:00.000Z' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'today $0.03 · month $0.03 of $0.05 (66 %)\n');
+  });
+
   it('an empty object, and text that is not JSON: the ledger figures alone, exit 0', async () => {
     for (const [name, input] of [
       ['empty', '{}'],
