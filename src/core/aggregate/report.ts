@@ -4,8 +4,8 @@
  * the two agree on the same ledger.
  */
 import { reportOfGroups, type Report, type ReportRange } from '../report/report';
-import { addTally, emptyTally, type Tally } from '../report/totals';
-import { sumsToRead } from '../ledger/rollup';
+import { emptyTally, type Tally } from '../report/totals';
+import { addCellTo } from '../ledger/rollup';
 import type { Entry } from './entries';
 import { bump } from './views';
 
@@ -16,11 +16,10 @@ export function reportOf(entries: readonly Entry[], opts: ReportRange): Report {
   const agents = new Map<string, Tally>();
   for (const e of entries) {
     if ((opts.since && e.day < opts.since) || (opts.until && e.day > opts.until)) continue;
-    const sums = sumsToRead(e);
-    addTally(totals, sums);
-    bump(days, e.day, sums);
-    bump(models, e.model, sums);
-    bump(agents, e.agent, sums);
+    addCellTo(totals, e);
+    bump(days, e.day, e);
+    bump(models, e.model, e);
+    bump(agents, e.agent, e);
   }
   return reportOfGroups(opts, { totals, days, models, agents });
 }

@@ -18,7 +18,7 @@ import {
 } from '../report/views';
 import { addTally, byCostDesc, compareKeys, emptyTally, toTotals, type Tally } from '../report/totals';
 import { weekOf, type WeekStart } from '../report/week';
-import { sumsToRead } from '../ledger/rollup';
+import { addCellTo } from '../ledger/rollup';
 import type { Entry } from './entries';
 
 interface Group {
@@ -37,11 +37,11 @@ interface Group {
 /** The views entries answer exactly: a cell lies within one local day, project, repository, branch and named session. */
 export type AggregateView = ViewKind;
 
-/** Adds sums (an entry's: sumsToRead) to the tally of `key` (made on first use). */
-export function bump(m: Map<string, Tally>, key: string, sums: Tally): void {
+/** Adds an entry's sums to the tally of `key` (made on first use). */
+export function bump(m: Map<string, Tally>, key: string, e: Pick<Entry, 'sums'>): void {
   let t = m.get(key);
   if (!t) m.set(key, (t = emptyTally()));
-  addTally(t, sums);
+  addCellTo(t, e);
 }
 
 export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { kind: AggregateView }): ViewJson {
@@ -78,8 +78,7 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
       };
       groups.set(key, g);
     }
-    const sums = sumsToRead(e);
-    addTally(g.tally, sums);
+    addCellTo(g.tally, e);
     if (e.firstAt < g.firstAt) g.firstAt = e.firstAt;
     if (e.lastAt > g.lastAt) g.lastAt = e.lastAt;
     g.agents.add(e.agent);
@@ -87,10 +86,10 @@ export function aggregateViewOf(entries: readonly Entry[], o: ViewOptions & { ki
     if (e.repo !== null) g.repos.add(e.repo);
     if (e.branch !== null) g.branches.add(e.branch);
     g.sessionKnown = e.session !== null;
-    bump(g.models, e.model, sums);
+    bump(g.models, e.model, e);
     // Per agent only for a breakdown; the total is the groups' sum (integers: the same in any order). A run
     // that ends in milliseconds adds in the interpreter, where each sum past 2^31 is a new heap number.
-    if (o.breakdown) bump(g.byAgent, e.agent, sums);
+    if (o.breakdown) bump(g.byAgent, e.agent, e);
   }
   const total = emptyTally();
   for (const g of groups.values()) addTally(total, g.tally);
