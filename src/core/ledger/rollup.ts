@@ -40,7 +40,7 @@ import { dayOfIso } from '../time';
 import { namedSession } from '../sessionId';
 import { sha1Hex } from '../lazy';
 import { replaceFileSync } from '../atomicFile';
-import type { Tally } from '../report/totals';
+import { addTally, type Tally } from '../report/totals';
 
 const MAGIC = 'URU1';
 /** Bump when the layout or what a cell holds changes: an older file is then rebuilt. */
@@ -504,7 +504,7 @@ class SavedCell implements Cell {
 
   /** Adds the cell's sums into `t` from the column (SUM_FIELDS' order), building no sums object. */
   addTo(t: Tally): Tally {
-    if (this.own !== null) return addSums(t, this.own);
+    if (this.own !== null) return addTally(t, this.own);
     const c = this.column;
     const k = this.c * SUM_FIELDS.length;
     t.costNanos += c[k]!;
@@ -523,22 +523,6 @@ class SavedCell implements Cell {
   }
 }
 
-/** Adds sums into a tally, as report/totals' addTally adds one tally into another. */
-function addSums(t: Tally, s: Readonly<Record<SumField, number>>): Tally {
-  t.costNanos += s.costNanos;
-  t.avoidedNanos += s.avoidedNanos;
-  t.input += s.input;
-  t.output += s.output;
-  t.cacheRead += s.cacheRead;
-  t.cacheWrite += s.cacheWrite;
-  t.reasoning += s.reasoning;
-  t.interactions += s.interactions;
-  t.unpriced += s.unpriced;
-  t.estimated += s.estimated;
-  t.local += s.local;
-  t.localPriced += s.localPriced;
-  return t;
-}
 const SUM_INDEX = Object.fromEntries(SUM_FIELDS.map((f, j) => [f, j])) as Record<SumField, number>;
 
 /**
@@ -557,7 +541,7 @@ export function sumOf(c: Pick<Cell, 'sums'>, f: SumField): number {
  * garbage collection.
  */
 export function addCellTo(t: Tally, c: Pick<Cell, 'sums'>): Tally {
-  return c instanceof SavedCell ? c.addTo(t) : addSums(t, c.sums);
+  return c instanceof SavedCell ? c.addTo(t) : addTally(t, c.sums);
 }
 
 /** Telemetry copies (the twin rule, twins.ts, pairs them with a log copy record by record), prices the settings set, odd instants. */
