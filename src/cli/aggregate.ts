@@ -1,7 +1,7 @@
 /** Commands answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
 import { entriesOf, type Entry } from '../core/aggregate/entries';
 import { aggregateViewOf, type AggregateView } from '../core/aggregate/views';
-import { answersAlone, RollupIndex, type Cell, type Rollup } from '../core/ledger/rollup';
+import { answersAlone, RollupIndex, sumOf, type Cell, type Rollup } from '../core/ledger/rollup';
 import type { Interaction } from '../core/interaction';
 import type { Logger } from '../core/ports';
 import { dayOfIso } from '../core/time';
@@ -15,7 +15,19 @@ import type { ViewJson, ViewOptions } from '../core/report/views';
 export const SAVE_AFTER_LINES = 1000;
 
 /** daysFromRollup (and `blocks --since`) read records by their places up to this share of the ledger's records. */
-export const PLACED_SHARE = 0.25;
+const PLACED_SHARE = 0.25;
+
+/**
+ * Whether the cells `pick` chooses hold over `maxShare` of the ledger's records. A record read back by its place
+ * costs a read and a parse of its line; a segment's snapshot decodes every record for less each, so past a share
+ * of the history reading all of them is the quicker way. Counted from the cells' sum column (sumOf), building no
+ * cell's sums.
+ */
+export function overPlacedShare(rollup: Rollup, pick: (c: Cell) => boolean, maxShare = PLACED_SHARE): boolean {
+  let n = 0;
+  for (const c of rollup.cells) if (pick(c)) n += sumOf(c, 'interactions');
+  return n > rollup.interactions * maxShare;
+}
 
 /** The rollup of `timeZone` for one command: saved after a rebuild or a store, or once SAVE_AFTER_LINES behind. */
 export function commandRollup(dataDir: string, timeZone: string): RollupIndex {
@@ -88,11 +100,7 @@ export async function daysFromRollup(
   const entries = entriesOf(rollup, loose, timeZone);
   if (!entries) return null;
   const wanted = (c: Cell) => c.day >= first && c.day <= last;
-  // A record read back by its place costs a read and a parse of its line; a segment's snapshot decodes every
-  // record for less each. Past a share of the history, reading all of them is the quicker way.
-  let inDays = 0;
-  for (const c of rollup.cells) if (wanted(c)) inDays += c.sums.interactions;
-  if (inDays > rollup.interactions * maxShare) return null;
+  if (overPlacedShare(rollup, wanted, maxShare)) return null;
   const dayOf = dayOfIso(timeZone);
   const stored = await index.recordsOfCells(wanted);
   const looseInDays = loose.filter((r) => {

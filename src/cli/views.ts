@@ -16,7 +16,7 @@ import { dayArg, intArg, plural, zoneArg } from './args';
 import { EXIT, UsageError, type CliContext } from './context';
 import { parseCommand, type Values } from './options';
 import { machineZone, openForCli } from './setup';
-import { answeringRollup, PLACED_SHARE, viewFromRollup } from './aggregate';
+import { answeringRollup, overPlacedShare, viewFromRollup } from './aggregate';
 import { specOf } from './specs';
 import { paintFor, renderTable, type Paint } from './table';
 
@@ -234,7 +234,7 @@ async function recentFromRollup(
 /**
  * The records `keep` takes, when it takes none before `sinceStart` (--since): read back through the rollup from a
  * day before it (a margin on the day's start, which `keep` decides), priced as every command prices them; null as
- * answeringRollup, and when those cells hold over PLACED_SHARE of the records (reading every one is quicker then).
+ * answeringRollup, and when those cells hold too many of the records to read by place (overPlacedShare).
  */
 async function sinceFromRollup(
   index: RollupIndex,
@@ -246,9 +246,7 @@ async function sinceFromRollup(
   const rollup = await answeringRollup(index, logger);
   if (!rollup) return null;
   const since = new Date(sinceStart - 86_400_000).toISOString();
-  let placed = 0;
-  for (const c of rollup.cells) if (c.lastAt >= since) placed += c.sums.interactions;
-  if (placed > rollup.interactions * PLACED_SHARE) return null;
+  if (overPlacedShare(rollup, (c) => c.lastAt >= since)) return null;
   return currentlyPriced((await index.recentRecords(since)).filter(keep), prices);
 }
 
