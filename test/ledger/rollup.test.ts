@@ -594,6 +594,27 @@ describe('rollup', { timeout: 180_000 }, () => {
     });
   });
 
+  // placesInFile scans the saved index's cell column through a window of 16,384 ids: the ids of the chosen cells are
+  // found on both sides of a window's edge, and at the very end, as when the index is read whole.
+  test('records of chosen cells from an index not read yet: ids on both sides of the scan window edges are all found', async (t) => {
+    const dir = tempDir(t);
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    const n = 33_000;
+    const chosen = new Set([0, 16_383, 16_384, 32_767, 32_768, n - 1]);
+    await ledger.append(Array.from({ length: n }, (_, i) => record(`w:${i}`, { project: chosen.has(i) ? 'chosen' : 'other', output: i })));
+    await ledger.close();
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const brief = (rs: Interaction[]) => rs.map((r) => `${r.id} ${r.tokens.output}`).sort();
+    const want = ['w:0 0', 'w:16383 16383', 'w:16384 16384', 'w:32767 32767', 'w:32768 32768', 'w:32999 32999'].sort();
+    const unread = new RollupIndex({ dir, timeZone: 'UTC', save: false });
+    assert.equal((await unread.refresh()).how, 'cached');
+    assert.deepEqual(brief(await unread.recordsOfCells((c) => c.project === 'chosen')), want);
+    const whole = new RollupIndex({ dir, timeZone: 'UTC', save: false });
+    await whole.refresh();
+    await whole.storedCopies(['w:1']); // reads the index whole
+    assert.deepEqual(brief(await whole.recordsOfCells((c) => c.project === 'chosen')), want);
+  });
+
   // Names come from agents' logs: any character, a separator's included, must still make its own cell.
   test('names that would share a key joined by a separator still make their own cells', async (t) => {
     const dir = tempDir(t);

@@ -945,32 +945,39 @@ class RollupState {
 
   /**
    * recordsOf's places (segment, offset) of the ids in picked cells, from an id index not read yet: its cell column,
-   * then the stretch of the segment and offset columns those ids span, not the whole index. A status line's last
-   * day of a year of history reads 2 MB and a few kB instead of 10 MB (~25 ms here). Fails as readIndex does.
+   * then the stretch of the three columns those ids span, not the whole index. A status line's last day of a year
+   * of history reads 2 MB and a few kB instead of 10 MB. The cell column is scanned through one small buffer kept
+   * from call to call (scanBuf): read whole into a new 2 MB array, most of its ~25 ms here was the kernel handing
+   * out the array's pages. Fails as readIndex does.
    */
   private placesInFile(unread: { fd: number; at: number; n: number }, picked: boolean[], add: (segNo: number, at: number) => void): void {
     const n = unread.n;
     const at = indexLayout(unread.at, n);
     this.fromIndexFile(() => {
-      const cell = new Int32Array(n);
-      readSection(unread.fd, cell, n * 4, at.cell);
+      const buf = (scanBuf ??= new Int32Array(SCAN_IDS));
       let [lo, hi] = [n, -1];
-      for (let i = 0; i < n; i++) {
-        const c = cell[i]!;
-        if (c === LOOSE || !picked[c]) continue;
-        if (lo === n) lo = i;
-        hi = i;
+      for (let from = 0; from < n; from += SCAN_IDS) {
+        const len = Math.min(SCAN_IDS, n - from);
+        readSection(unread.fd, buf, len * 4, at.cell + from * 4);
+        for (let k = 0; k < len; k++) {
+          const c = buf[k]!;
+          if (c === LOOSE || !picked[c]) continue;
+          if (lo === n) lo = from + k;
+          hi = from + k;
+        }
       }
       if (hi < lo) return;
+      const cell = new Int32Array(hi - lo + 1);
       const seg = new Uint32Array(hi - lo + 1);
       const off = new Float64Array(hi - lo + 1);
+      readSection(unread.fd, cell, cell.byteLength, at.cell + lo * 4);
       readSection(unread.fd, seg, seg.byteLength, at.seg + lo * 4);
       readSection(unread.fd, off, off.byteLength, at.off + lo * 8);
       const ends = this.segmentEnds();
-      for (let i = lo; i <= hi; i++) {
+      for (let i = 0; i < cell.length; i++) {
         const c = cell[i]!;
-        this.checkPlace(ends, seg[i - lo]!, off[i - lo]!, c);
-        if (c !== LOOSE && picked[c]) add(seg[i - lo]!, off[i - lo]!);
+        this.checkPlace(ends, seg[i]!, off[i]!, c);
+        if (c !== LOOSE && picked[c]) add(seg[i]!, off[i]!);
       }
     });
   }
@@ -1248,6 +1255,10 @@ function readSection(fd: number, into: ArrayBufferView, bytes: number, pos: numb
 
 /** lineAt's buffer, reused (a read never yields, so no two share it): a ledger line is a few hundred bytes. */
 let lineBuf = Buffer.allocUnsafe(4096);
+
+/** placesInFile's window on the id index's cell column, reused as lineBuf is: 64 kB, a year's column in 32 reads. */
+let scanBuf: Int32Array | null = null;
+const SCAN_IDS = 16_384;
 
 /** recordsAtPlaces' buffer, reused as lineBuf is. */
 let spanBuf: Buffer | null = null;
