@@ -594,6 +594,47 @@ describe('rollup', { timeout: 180_000 }, () => {
     });
   });
 
+  // A saved cell's names and instants stay in the file's columns until asked for; the instants column is latin1 text,
+  // padded: an instant without milliseconds (a canonical form too) must come back as written, not padded or widened.
+  test('a cell read back from its file has the names and first and last instants it was saved with; a damaged instant is rebuilt', async (t) => {
+    const dir = tempDir(t);
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    const names = { agent: 'codex', model: 'gpt-5-codex', project: 'webapp', repo: 'github.com/acme/webapp', branch: 'main' };
+    await ledger.append([
+      record('n:1', { at: '2026-11-06T08:00:00Z', ...names }),
+      record('n:2', { at: '2026-11-06T09:15:30.125Z', ...names }),
+      record('n:3', { at: '2026-11-07T23:59:59.999Z', project: null, route: 'local', replaces: null, costNanos: 0 }),
+    ]);
+    await ledger.close();
+    const brief = (r: Rollup) =>
+      r.cells
+        .map((c) => [c.day, c.agent, c.model, c.project, c.route, c.repo, c.branch, c.session, c.source, c.firstAt, c.lastAt].join(' | '))
+        .sort();
+    const expected = [
+      '2026-11-06 | codex | gpt-5-codex | webapp | cloud | github.com/acme/webapp | main |  | log | 2026-11-06T08:00:00Z | 2026-11-06T09:15:30.125Z',
+      '2026-11-07 | claude-code | claude-sonnet-4-5-20250929 |  | local |  |  |  | log | 2026-11-07T23:59:59.999Z | 2026-11-07T23:59:59.999Z',
+    ];
+    const built = await readRollup({ dir, timeZone: 'UTC' });
+    assert.equal(built.stats.how, 'rebuilt');
+    assert.deepEqual(brief(built), expected);
+    const saved = await readRollup({ dir, timeZone: 'UTC' });
+    assert.equal(saved.stats.how, 'cached');
+    assert.deepEqual(brief(saved), expected);
+    assert.equal(saved.loose.length, 0, 'both instant forms are canonical: every record is in a cell');
+
+    // One digit of a saved instant made a letter: the file is not used, and the cells are folded again from the ledger.
+    const file = path.join(dir, 'cache', 'ledger', 'rollup-UTC.bin');
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('2026-11-06T09:15:30.125Z', 0, 'latin1');
+    assert.ok(at > 0, 'the instant is in the file as text');
+    bytes.write('x', at + 12, 'latin1');
+    writeFileSync(file, bytes);
+    const damaged = await readRollup({ dir, timeZone: 'UTC' });
+    assert.equal(damaged.stats.how, 'rebuilt');
+    assert.match(damaged.stats.rebuiltBecause ?? '', /unreadable \(a cell's instant is not one\)/);
+    assert.deepEqual(brief(damaged), expected);
+  });
+
   // placesInFile scans the saved index's cell column through a window of 16,384 ids: the ids of the chosen cells are
   // found on both sides of a window's edge, and at the very end, as when the index is read whole.
   test('records of chosen cells from an index not read yet: ids on both sides of the scan window edges are all found', async (t) => {
