@@ -35,13 +35,15 @@ interface Run {
   ms: number;
   /** Max RSS in MB, when /usr/bin/time is there to say. */
   rssMB: number | null;
+  /** Minor page faults (fresh pages of memory: ~16 µs apiece on the 2-core VMs here), when /usr/bin/time says. */
+  faults: number | null;
 }
 
 /** Runs a command in a fresh process; wall time from spawn to exit, max RSS from /usr/bin/time. */
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, check?: (stdout: string, stderr: string) => void): Run {
   const timed = existsSync(TIME);
   const t0 = performance.now();
-  const r = spawnSync(timed ? TIME : cmd, timed ? ['-f', 'MAXRSS=%M', cmd, ...args] : args, {
+  const r = spawnSync(timed ? TIME : cmd, timed ? ['-f', 'MAXRSS=%M FLT=%R', cmd, ...args] : args, {
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
@@ -51,8 +53,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, check?: (stdou
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
   check?.(r.stdout, r.stderr);
-  const rss = /MAXRSS=(\d+)/.exec(r.stderr);
-  return { ms, rssMB: rss ? Number(rss[1]) / 1024 : null };
+  const rss = /MAXRSS=(\d+) FLT=(\d+)/.exec(r.stderr);
+  return { ms, rssMB: rss ? Number(rss[1]) / 1024 : null, faults: rss ? Number(rss[2]) : null };
 }
 
 /** Runs each case once per round, in turn, so load on a shared machine falls on all of them alike. */
@@ -149,14 +151,17 @@ function coldImport(c: ShapeCorpus): void {
     timeRows(runs, ['ccusage daily --json --offline', 'cat (same files)', 'node read loop (same files, one buffer)']);
     const ours = runs['unmetered daily --json (fresh data dir)'].map((r) => r.rssMB);
     const theirs = runs['ccusage daily --json --offline'].map((r) => r.rssMB);
+    const faults = (k: string) => median(runs[k].map((r) => r.faults ?? NaN)).toLocaleString('en-US');
     if (ours.every((x) => x !== null) && theirs.every((x) => x !== null)) {
       const [a, b] = [ours, theirs];
       console.log(`peak memory (max RSS) of the cold import; goal ≤ ccusage`);
       console.log(
-        `  unmetered best ${best(a).toFixed(0)} MB, median ${median(a).toFixed(0)} MB; every run: ${a.map((x) => x.toFixed(0)).join(' ')}`,
+        `  unmetered best ${best(a).toFixed(0)} MB, median ${median(a).toFixed(0)} MB; every run: ${a.map((x) => x.toFixed(0)).join(' ')}; ` +
+          `page faults median ${faults('unmetered daily --json (fresh data dir)')}`,
       );
       console.log(
-        `  ccusage   best ${best(b).toFixed(0)} MB, median ${median(b).toFixed(0)} MB; every run: ${b.map((x) => x.toFixed(0)).join(' ')}`,
+        `  ccusage   best ${best(b).toFixed(0)} MB, median ${median(b).toFixed(0)} MB; every run: ${b.map((x) => x.toFixed(0)).join(' ')}; ` +
+          `page faults median ${faults('ccusage daily --json --offline')}`,
       );
       console.log(`  ratio unmetered / ccusage: ${(best(a) / best(b)).toFixed(2)}× best, ${(median(a) / median(b)).toFixed(2)}× median`);
     } else {

@@ -43,21 +43,26 @@ const SHAPE_OPTIONS = {
 interface Run {
   ms: number;
   cpuMs: number;
+  /** Minor page faults: each a fresh page of memory, ~16 µs apiece on the 2-core VMs here (NaN without /usr/bin/time). */
+  faults: number;
 }
 
-/** Wall time, and CPU time (user + system) from /usr/bin/time when there is one: steadier on a busy machine. */
+/**
+ * Wall time, and from /usr/bin/time when there is one CPU time (user + system), steadier on a busy machine, and the
+ * minor page faults, steadier still: the memory a run touches, which on a VM can be much of its time.
+ */
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Run & { stdout: string } {
   const useTime = existsSync('/usr/bin/time');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(useTime ? '/usr/bin/time' : cmd, useTime ? ['-f', 'CPU=%U+%S', cmd, ...args] : args, {
+  const r = spawnSync(useTime ? '/usr/bin/time' : cmd, useTime ? ['-f', 'CPU=%U+%S FLT=%R', cmd, ...args] : args, {
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
-  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, stdout: r.stdout };
+  const cpu = /CPU=([\d.]+)\+([\d.]+) FLT=(\d+)/.exec(r.stderr);
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, faults: cpu ? Number(cpu[3]) : NaN, stdout: r.stdout };
 }
 
 const best = (xs: number[]) => Math.min(...xs);
@@ -167,8 +172,10 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
             : k === '--version'
               ? `  ${ratio(xs, 'ccusage --version')}; ${ratio(xs, 'node -e 0')}`
               : `  ${ratio(xs, 'ccusage')}`;
+      const faults = median(xs.map((x) => x.faults));
       out.push(
-        `  ${k.padEnd(20)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms${vs}`,
+        `  ${k.padEnd(20)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms  ` +
+          `page faults ${Number.isNaN(faults) ? '?' : f0(faults).padStart(6)}${vs}`,
       );
       out.push(`    every run (ms): ${ms.map(f0).join(' ')}`);
     }
