@@ -132,13 +132,11 @@ async function fromRollup(ctx: CliContext, prices: PriceTable, timeZone: string,
   const index = commandRollup(ctx.dataDir, timeZone);
   const entries = await entriesFromRollup(ctx.dataDir, prices, timeZone, ctx.logger, index);
   if (!entries) return null;
-  const recent = await index.recentRecords(new Date(now - BLOCK_LOOKBACK_MS).toISOString());
+  // Claude Code's cells alone: another agent's records of the day are not read back for a block they are not in.
+  const recent = await index.recentRecords(new Date(now - BLOCK_LOOKBACK_MS).toISOString(), 'claude-code');
   return {
     meter: (opts) => meterOf(entries, opts),
-    blockRecords: currentlyPriced(
-      recent.filter((r) => r.agent === 'claude-code'),
-      prices,
-    ),
+    blockRecords: currentlyPriced(recent, prices),
   };
 }
 

@@ -656,6 +656,35 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.deepEqual(brief(await whole.recordsOfCells((c) => c.project === 'chosen')), want);
   });
 
+  // The status line's block is Claude Code's: the other agents' records of the day are not read back for it.
+  test("an agent's recent records: only that agent's, from its cells, from an index read or not", async (t) => {
+    const dir = tempDir(t);
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    const today = (h: number) => `2026-11-09T${String(h).padStart(2, '0')}:00:00.000Z`;
+    await ledger.append([
+      record('c:1', { at: today(8) }),
+      record('c:2', { at: today(9), project: 'webapp' }),
+      record('c:old', { at: '2026-11-01T10:00:00.000Z' }),
+      record('x:1', { at: today(8), agent: 'codex', model: 'gpt-5-codex' }),
+      record('x:2', { at: today(10), agent: 'codex', model: 'gpt-5-codex' }),
+      // Its instant is not canonical: kept loose, and picked by its agent too.
+      record('c:loose', { at: '2026-11-09T11:00:00+00:00' }),
+    ]);
+    await ledger.close();
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const ids = (rs: Interaction[]) => rs.map((r) => r.id).sort();
+    const since = '2026-11-09T00:00:00.000Z';
+    for (const whole of [false, true]) {
+      const index = new RollupIndex({ dir, timeZone: 'UTC', save: false });
+      assert.equal((await index.refresh()).how, 'cached');
+      if (whole) await index.storedCopies(['c:1']); // reads the index whole
+      assert.deepEqual(ids(await index.recentRecords(since, 'claude-code')), ['c:1', 'c:2', 'c:loose'], `index read: ${whole}`);
+      assert.deepEqual(ids(await index.recentRecords(since, 'codex')), ['x:1', 'x:2'], `index read: ${whole}`);
+      assert.deepEqual(ids(await index.recentRecords(since, 'gemini-cli')), [], `index read: ${whole}`);
+      assert.deepEqual(ids(await index.recentRecords(since)), ['c:1', 'c:2', 'c:loose', 'x:1', 'x:2'], `index read: ${whole}`);
+    }
+  });
+
   // Names come from agents' logs: any character, a separator's included, must still make its own cell.
   test('names that would share a key joined by a separator still make their own cells', async (t) => {
     const dir = tempDir(t);

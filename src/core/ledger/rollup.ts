@@ -289,12 +289,12 @@ export class RollupIndex implements StoredCopies {
   }
 
   /**
-   * The kept records whose `at` is at or after `since` (canonical ISO), as of the last refresh: read
-   * back from their segments, only those in cells whose latest instant reaches `since`, so a few
-   * recent ones cost a few reads whatever the history holds.
+   * The kept records whose `at` is at or after `since` (canonical ISO), as of the last refresh, of one agent when
+   * `agent` is given: read back from their segments, only those in cells whose latest instant reaches `since` (and
+   * of that agent), so a few recent ones cost a few reads whatever the history holds.
    */
-  async recentRecords(since: string): Promise<Interaction[]> {
-    return this.withIndex(() => this.state.recentRecords(since));
+  async recentRecords(since: string, agent?: string): Promise<Interaction[]> {
+    return this.withIndex(() => this.state.recentRecords(since, agent));
   }
 
   /**
@@ -990,9 +990,10 @@ class RollupState {
   }
 
   /** See RollupIndex.recentRecords. */
-  async recentRecords(since: string): Promise<Interaction[]> {
-    const out = [...this.loose.values()].filter((r) => r.at >= since);
-    for (const r of await this.recordsOf((c) => c.lastAt >= since)) if (r.at >= since) out.push(r);
+  async recentRecords(since: string, agent?: string): Promise<Interaction[]> {
+    const theirs = (x: { agent: string }) => agent === undefined || x.agent === agent;
+    const out = [...this.loose.values()].filter((r) => r.at >= since && theirs(r));
+    for (const r of await this.recordsOf((c) => c.lastAt >= since && theirs(c))) if (r.at >= since) out.push(r);
     return out;
   }
 
