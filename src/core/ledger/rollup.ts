@@ -571,7 +571,7 @@ const AT_WIDTH = 24;
 const SPACE = 32;
 
 function putAt(into: Buffer, i: number, at: string): void {
-  if (at.length > AT_WIDTH || !(at === '' || CANONICAL_AT.test(at))) throw new Error(`rollup: a cell's instant is not canonical: ${at}`);
+  if (!(at === '' || CANONICAL_AT.test(at))) throw new Error(`rollup: a cell's instant is not canonical: ${at}`);
   into.write(at, i * AT_WIDTH, 'latin1');
 }
 
