@@ -6,11 +6,12 @@
 // test/sources/*.test.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   closeSync,
   cpSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   mkdtempSync,
@@ -138,6 +139,34 @@ describe('hostile scan: the file system around the logs', { timeout: 300_000 }, 
     execFileSync('mkfifo', [path.join(m.claudeProject, 'fifo.jsonl')]);
     const r = report(m, 60_000);
     assert.deepEqual([r.totals, r.models], [ctl.totals, ctl.models]);
+  });
+
+  test('a FIFO or a folder swapped in for a log never read before is passed over at once, nothing read', async (t) => {
+    // A first read opens without a stat first: the open must not wait for a writer, and what it opened is checked.
+    const dir = tmp(t);
+    const fifo = path.join(dir, 'swapped.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    mkdirSync(path.join(dir, 'folder.jsonl'));
+    // Should the open wait for a writer, this one comes after 10 s, and says so first: then the wait ends, and
+    // the marker shows that it happened (a blocked open stops this thread, and with it any timeout of the test's).
+    const marker = path.join(dir, 'writer-came');
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); require('fs').openSync(${JSON.stringify(fifo)}, 'w'); }, 10000)`,
+      ],
+      { stdio: 'ignore' },
+    );
+    t.after(() => writer.kill());
+    for (const p of [fifo, path.join(dir, 'folder.jsonl')]) {
+      const upd = await readFileUpdate(p, adapter('claude-code'), undefined, {
+        logger: memoryLogger(),
+        onRecords: async () => assert.fail('no records'),
+      });
+      assert.equal(upd, null, p);
+    }
+    assert.equal(existsSync(marker), false, 'the open of the FIFO waited for a writer');
   });
 
   test('a 100 MB line in a Claude Code log is one malformed line named by file and number; the totals are unchanged', (t) => {

@@ -153,13 +153,17 @@ export async function readFileUpdate(
   opts: ReadOptions,
 ): Promise<FileUpdate | null> {
   if (adapter.readMode(file) === 'sqlite') return readSqliteUpdate(file, adapter, prev, opts);
-  // An unchanged file costs one stat: the common case on every re-scan and poll.
-  try {
-    const quick = opts.stat ?? statSync(file);
-    if (!quick.isFile()) return null;
-    if (sameFile(prev, quick)) return null;
-  } catch {
-    return null;
+  // An unchanged file costs one stat: the common case on every re-scan and poll. A file never read before has
+  // nothing to be unchanged from: the fstat after the open (non-blocking) is its only one. On a first import of
+  // 2,760 files the stats before the opens were ~37 ms of the worker's ~1.1 s.
+  if (prev || opts.stat) {
+    try {
+      const quick = opts.stat ?? statSync(file);
+      if (!quick.isFile()) return null;
+      if (sameFile(prev, quick)) return null;
+    } catch {
+      return null;
+    }
   }
   let fd: number;
   try {
