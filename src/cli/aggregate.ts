@@ -9,8 +9,8 @@ import { currentlyPriced, type PriceTable } from '../core/pricing';
 import type { ViewJson, ViewOptions } from '../core/report/views';
 
 /**
- * Lines others appended (the editor's import, which saves the rollup itself) that a command folds before it writes
- * the rollup (ReadRollupOptions.saveAfterLines); what the command's own import stores is written at once.
+ * Lines the saved rollup lacks, appended by others (the editor's import, which saves the rollup itself) or stored by
+ * the command's own import, that a command folds before it writes the rollup (ReadRollupOptions.saveAfterLines).
  */
 export const SAVE_AFTER_LINES = 1000;
 
@@ -29,7 +29,7 @@ export function overPlacedShare(rollup: Rollup, pick: (c: Cell) => boolean, maxS
   return n > rollup.interactions * maxShare;
 }
 
-/** The rollup of `timeZone` for one command: saved after a rebuild or a store, or once SAVE_AFTER_LINES behind. */
+/** The rollup of `timeZone` for one command: saved after a rebuild, or once SAVE_AFTER_LINES behind. */
 export function commandRollup(dataDir: string, timeZone: string): RollupIndex {
   return new RollupIndex({ dir: dataDir, timeZone, saveAfterLines: SAVE_AFTER_LINES });
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   appendFileSync,
   closeSync,
+  existsSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -14,6 +15,7 @@ import {
   rmSync,
   statSync,
   truncateSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -22,6 +24,7 @@ import type { Interaction } from '../../src/core/interaction';
 import { openLedger } from '../../src/core/ledger/index';
 import { readRollup, RollupIndex, type Rollup } from '../../src/core/ledger/rollup';
 import { memoryLogger } from '../../src/core/ports';
+import { hashId } from '../../src/core/ledger/view';
 import { record } from './fixtures/records';
 import { startWriter, tempDir } from './helpers';
 
@@ -292,7 +295,7 @@ describe('rollup', { timeout: 180_000 }, () => {
 
   // A command reads once and ends (saveAfterLines): its rollup file may lag the ledger by a few lines, which
   // the next run folds again, and every run still sees every line.
-  test('with saveAfterLines, the file is written after a rebuild, a store, or once that many lines others appended behind', async (t) => {
+  test('with saveAfterLines, the file is written after a rebuild, or once that many lines are behind, appended elsewhere or stored', async (t) => {
     const dir = tempDir(t);
     const at = (d: number) => `2026-11-${String(d).padStart(2, '0')}T10:00:00.000Z`;
     const appendElsewhere = async (ids: string[]) => {
@@ -335,17 +338,21 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.deepEqual([none.stats.how, none.stats.linesRead, none.interactions], ['cached', 0, 45]);
     assert.equal(rollupFile(), saved, 'nothing new: not written');
 
-    // Lines this process stores through its ledger are saved at once: no other process would save them.
+    // Lines this process stores through its ledger count as lines behind, as lines others append do: folded here
+    // without a read, folded from the ledger by the next process, written once that many are behind.
     const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 5 });
     const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
     await lean.append([record('s:45', { at: at(2) }), record('s:46', { at: at(3) })]);
     const stats = await index.refresh();
     assert.equal(stats.linesRead, 0, 'its own lines are folded without a read');
-    assert.notEqual(rollupFile(), saved, 'two lines stored here: written');
-    const two = rollupFile();
+    assert.equal(index.rollup().interactions, 47);
+    assert.equal(rollupFile(), saved, 'two lines stored here: not written');
+    const next = await command();
+    assert.deepEqual([next.stats.how, next.stats.linesRead, next.interactions], ['folded', 2, 47], 'the next process folds them');
+    assert.equal(rollupFile(), saved, 'nor by the next process, two lines behind');
     await lean.append(['s:47', 's:48', 's:49'].map((id) => record(id, { at: at(4) })));
     await index.refresh();
-    assert.notEqual(rollupFile(), two, 'three more: written again');
+    assert.notEqual(rollupFile(), saved, 'five stored here: written');
     await lean.close();
     assert.deepEqual([(await command()).stats.how, (await command()).interactions], ['cached', 50]);
   });
@@ -778,6 +785,32 @@ describe('rollup', { timeout: 180_000 }, () => {
     }
   });
 
+  test('a store that reaches a damaged saved id index while folding its own lines folds again from the ledger', async (t) => {
+    const dir = tempDir(t);
+    const at = (i: number) => `2026-11-${String(1 + (i % 20)).padStart(2, '0')}T10:00:00.000Z`;
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    await ledger.append(Array.from({ length: 40 }, (_, i) => record(`d:${i}`, { at: at(i), output: i })));
+    await ledger.close();
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const file = path.join(dir, 'cache', 'ledger', 'rollup-UTC.bin');
+    const damage = Buffer.alloc(8 * 40, 0xff); // the index's offsets (8 bytes an id, before its cells' 4)
+    const fd = openSync(file, 'r+');
+    writeSync(fd, damage, 0, damage.length, statSync(file).size - 12 * 40);
+    closeSync(fd);
+    // New ids only: the lookups before the append read the index's hashes, not its offsets. The fold reads the rest
+    // once its ids outgrow the room kept beside the saved ones (1,024), and finds the damage there.
+    const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 5000 });
+    const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
+    const added = Array.from({ length: 1100 }, (_, i) => record(`n:${i}`, { at: at(i), output: 1000 + i }));
+    assert.equal((await lean.append(added)).length, 1100);
+    const got = index.rollup();
+    await lean.close();
+    const fresh = await openLedger({ dir, logger: memoryLogger() });
+    assert.equal(got.interactions, 1140);
+    assert.deepEqual(sorted(groupRollup(got)), sorted(groupRecords(fresh.records())));
+    await fresh.close();
+  });
+
   test('the stored copy of an id is read back whole when its line is longer than one read', async (t) => {
     const dir = tempDir(t);
     const index = new RollupIndex({ dir, timeZone: 'UTC' });
@@ -859,5 +892,103 @@ describe('rollup', { timeout: 180_000 }, () => {
     await lean.close();
     // Its own appends were folded without reading a line back (the first one creates the segments it is read from).
     assert.ok(unread >= 10, `rounds whose appends were folded unread: ${unread}`);
+  });
+
+  test('ids that share a hash are each found and kept on their own, from a saved index not read yet', async (t) => {
+    const dir = tempDir(t);
+    // Two ids of the same FNV-1a hash (view.ts hashId), found by trying c:0, c:1, … until two met.
+    const [a, b] = ['c:661999', 'c:1083776'];
+    assert.equal(hashId(a), hashId(b));
+    const ledger = await openLedger({ dir, logger: memoryLogger() });
+    await ledger.append([record('x:0'), record(a, { output: 100 }), record('x:1'), record(b, { output: 200 })]);
+    await ledger.close();
+    assert.equal((await readRollup({ dir, timeZone: 'UTC' })).stats.how, 'rebuilt');
+    const index = new RollupIndex({ dir, timeZone: 'UTC', save: false });
+    const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
+    const stored = await index.storedCopies([b, a]);
+    assert.deepEqual([stored.get(a)?.tokens.output, stored.get(b)?.tokens.output], [100, 200]);
+    // A lesser copy of the second is not written; a more complete one is, and replaces it alone.
+    assert.deepEqual(await lean.append([record(b, { output: 150 })]), []);
+    assert.equal((await lean.append([record(b, { output: 900 })])).length, 1);
+    await index.refresh();
+    const got = index.rollup();
+    await lean.close();
+    const fresh = await openLedger({ dir, logger: memoryLogger() });
+    assert.deepEqual([fresh.get(a)?.tokens.output, fresh.get(b)?.tokens.output], [100, 900]);
+    assert.deepEqual(sorted(groupRollup(got)), sorted(groupRecords(fresh.records())));
+    await fresh.close();
+  });
+
+  test('lines behind in a ledger with nothing appended for a minute are written by the next command, once', async (t) => {
+    const dir = tempDir(t);
+    const at = (d: number) => `2026-11-${String(d).padStart(2, '0')}T10:00:00.000Z`;
+    const segment = path.join(dir, 'ledger', '2026-11.jsonl');
+    const rollupFile = path.join(dir, 'cache', 'ledger', 'rollup-UTC.bin');
+    const written = () => statSync(rollupFile).mtimeMs;
+    const command = async () => {
+      const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 1000 });
+      const stats = await index.refresh();
+      return [stats.how, stats.linesRead, index.rollup().interactions];
+    };
+    const quiet = () => utimesSync(segment, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    const other = await openLedger({ dir, logger: memoryLogger() });
+    await other.append(Array.from({ length: 20 }, (_, i) => record(`q:${i}`, { at: at(1 + (i % 28)) })));
+    assert.deepEqual(await command(), ['rebuilt', 21, 20]); // and the segment's header line
+    const rebuilt = written();
+    await other.append([record('q:20', { at: at(5) }), record('q:21', { at: at(6) })]);
+    await other.close();
+    assert.deepEqual(await command(), ['folded', 2, 22]);
+    assert.equal(written(), rebuilt, 'appended moments ago: not written');
+    quiet();
+    assert.deepEqual(await command(), ['folded', 2, 22]);
+    const saved = written();
+    assert.notEqual(saved, rebuilt, 'nothing appended for two minutes: written');
+    assert.deepEqual(await command(), ['cached', 0, 22]);
+    assert.equal(written(), saved, 'once');
+    // Lines a command stored itself, the same way.
+    const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 1000 });
+    const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
+    await lean.append([record('q:22', { at: at(7) })]);
+    await index.refresh();
+    await lean.close();
+    assert.equal(written(), saved, 'stored moments ago: not written');
+    quiet();
+    assert.deepEqual(await command(), ['folded', 1, 23]);
+    assert.notEqual(written(), saved, 'stored two minutes ago: written by the next command');
+  });
+
+  // A command run after each few new lines (a status line): it loads the saved file, stores a few records (new ids, and
+  // copies of ids the saved index holds, more complete, tied or lesser), and saves only once enough lines are behind.
+  test('commands that store a few lines each and save once that many are behind: every rollup equals a full recomputation', async (t) => {
+    const dir = tempDir(t);
+    const rnd = prng(4242);
+    const ids: string[] = [];
+    const first = await openLedger({ dir, logger: memoryLogger() });
+    await first.append(Array.from({ length: 200 }, () => randomRecord(rnd, ids)));
+    await first.close();
+    const seen = { saved: 0, notSaved: 0, folded: 0 };
+    const rollupFile = path.join(dir, 'cache', 'ledger', 'rollup-UTC.bin');
+    for (let run = 0; run < 30; run++) {
+      const before = existsSync(rollupFile) ? statSync(rollupFile).mtimeMs : -1;
+      const index = new RollupIndex({ dir, timeZone: 'UTC', saveAfterLines: 12 });
+      const lean = await openLedger({ dir, logger: memoryLogger(), lazy: true, index: () => index });
+      await lean.append(Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => randomRecord(rnd, ids)));
+      await index.refresh();
+      const got = index.rollup();
+      await lean.close();
+      if ((existsSync(rollupFile) ? statSync(rollupFile).mtimeMs : -1) !== before) seen.saved++;
+      else seen.notSaved++;
+      const fresh = await openLedger({ dir, logger: memoryLogger() });
+      const truth = sorted(groupRecords(fresh.records()));
+      assert.equal(got.interactions, fresh.records().length, `run ${run}: interactions`);
+      await fresh.close();
+      assert.deepEqual(sorted(groupRollup(got)), truth, `run ${run}: the command's rollup`);
+      // What the next command starts from: the saved file, and the lines it lacks folded from the ledger.
+      const next = await readRollup({ dir, timeZone: 'UTC', save: false });
+      if (next.stats.how === 'folded') seen.folded++;
+      assert.deepEqual(sorted(groupRollup(next)), truth, `run ${run}: the next command's rollup`);
+    }
+    // Both ways happened (a fixed seed: facts about this run, not luck).
+    assert.ok(seen.saved >= 3 && seen.notSaved >= 10 && seen.folded >= 10, JSON.stringify(seen));
   });
 });
