@@ -147,16 +147,22 @@ async function dashboard(): Promise<Frame> {
  * The contrast of an element's text, from a screenshot of the first such element shown (inside the webview too).
  * The dashboard redraws its cards, and the status bar item its tooltip, when new figures arrive, which can detach
  * the element being shot or hide it for a moment: then it is found again and shot again, at most three times.
+ * A shot of one colour alone holds no text yet (a tooltip caught as it fades in read "#ffffff on #ffffff" once in
+ * CI): it is taken again after 300 ms, at most three times; text that stays the background's colour still fails.
  */
 async function contrastOf(where: Frame | Page, selector: string, hasText?: string) {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1, blank = 0; ; attempt++) {
     try {
       const png = await where
         .locator(selector, hasText ? { hasText } : {})
         .filter({ visible: true })
         .first()
         .screenshot({ animations: 'disabled', timeout: 30_000 });
-      return textContrast(decodePng(png));
+      const c = textContrast(decodePng(png));
+      if (c.text !== c.background || ++blank > 3) return c;
+      process.stderr.write(`[e2e] ${selector} was shot before its text was painted (${c.background} alone): shot again\n`);
+      await where.waitForTimeout(300);
+      attempt--; // not a redraw: the redraw count is unchanged
     } catch (err) {
       if (attempt === 3 || !/not attached|detached|not visible/i.test((err as Error).message)) throw err;
       process.stderr.write(`[e2e] ${selector} was redrawn while it was shot: shot again\n`);
