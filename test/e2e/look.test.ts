@@ -151,7 +151,9 @@ async function dashboard(): Promise<Frame> {
  * CI): it is taken again after 300 ms, at most three times; text that stays the background's colour still fails.
  */
 async function contrastOf(where: Frame | Page, selector: string, hasText?: string) {
-  for (let attempt = 1, blank = 0; ; attempt++) {
+  let redraws = 0;
+  let blanks = 0;
+  for (;;) {
     try {
       const png = await where
         .locator(selector, hasText ? { hasText } : {})
@@ -159,12 +161,11 @@ async function contrastOf(where: Frame | Page, selector: string, hasText?: strin
         .first()
         .screenshot({ animations: 'disabled', timeout: 30_000 });
       const c = textContrast(decodePng(png));
-      if (c.text !== c.background || ++blank > 3) return c;
+      if (c.text !== c.background || ++blanks > 3) return c;
       process.stderr.write(`[e2e] ${selector} was shot before its text was painted (${c.background} alone): shot again\n`);
       await where.waitForTimeout(300);
-      attempt--; // not a redraw: the redraw count is unchanged
     } catch (err) {
-      if (attempt === 3 || !/not attached|detached|not visible/i.test((err as Error).message)) throw err;
+      if (++redraws === 3 || !/not attached|detached|not visible/i.test((err as Error).message)) throw err;
       process.stderr.write(`[e2e] ${selector} was redrawn while it was shot: shot again\n`);
     }
   }
