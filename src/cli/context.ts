@@ -1,6 +1,7 @@
 /** What every CLI command receives: its arguments and the process's ports, so tests can pin them. */
 import type { Readable } from 'node:stream';
 import type { Clock, Logger } from '../core/ports';
+import type { AnswerPorts, AnswerRecorder } from './answers';
 
 /** Where a command writes: process.stdout or stderr, fd 1 or 2 (output.ts), or a test's stream. */
 export interface Output {
@@ -28,6 +29,10 @@ export interface CliContext {
    * (codeCache.ts). Absent where no cache is kept (tests that run main() in their own process).
    */
   codePath?: (path: CodePath) => void;
+  /** Where views' answers may be kept for the next run (answers.ts): only in a process of its own (main.ts). */
+  answers?: AnswerPorts;
+  /** While a view runs whose answer may be kept: what watches it (answers.ts). */
+  answer?: AnswerRecorder;
 }
 
 /** What a run did that runs code a command chunk's cache written by another run may lack (codeCache.ts). */

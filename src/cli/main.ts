@@ -18,6 +18,7 @@ import { ALL_SPECS, specOf } from './specs';
 import { errorMessage } from '../core/errors';
 import { tookCodePath, useCodeCache } from './codeCache';
 import { fdOutput } from './output';
+import { AnswerRecorder, answerable, codeOf, keptAnswer, Tee } from './answers';
 
 function usage(): string {
   return overallHelp(ALL_SPECS);
@@ -83,7 +84,18 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     return EXIT.ok;
   }
   try {
-    return await RUN[name](args, ctx);
+    if (!answerable(ctx, name)) return await RUN[name](args, ctx);
+    // A view with nothing new to read: its answer kept by an earlier run, or this run's kept (answers.ts).
+    const code = codeOf(ctx.answers!.distDir, VERSION, 'views');
+    const kept = keptAnswer(ctx, argv, code);
+    if (kept.answer !== null) {
+      ctx.stdout.write(kept.answer);
+      return EXIT.ok;
+    }
+    const answer = (ctx.answer = new AnswerRecorder(ctx, ctx.answers!, argv, kept.earlier));
+    const exit = await RUN[name](args, ctx);
+    if (exit === EXIT.ok) answer.save(code);
+    return exit;
   } catch (err) {
     if (isUsageError(err)) {
       ctx.stderr.write(`unmetered ${name}: ${errorMessage(err)}\n(unmetered ${name} --help lists every option, with an example)\n`);
@@ -143,16 +155,20 @@ export function cliContext(ports: CliPorts): CliContext {
 }
 
 function processContext(): CliContext {
+  const win = process.platform === 'win32';
+  // fd 1 and 2 written directly (output.ts); the streams only if needed, and on Windows. Watched for kept answers.
+  const stdout = win ? null : new Tee(fdOutput(1, () => process.stdout));
+  const stderr = win ? null : new Tee(fdOutput(2, () => process.stderr));
   const ctx = cliContext({
     env: process.env,
     cwd: process.cwd(),
     home: os.homedir(),
-    // fd 1 and 2 written directly (output.ts); the streams only if needed, and on Windows.
-    stdout: process.platform === 'win32' ? process.stdout : fdOutput(1, () => process.stdout),
-    stderr: process.platform === 'win32' ? process.stderr : fdOutput(2, () => process.stderr),
+    stdout: stdout ?? process.stdout,
+    stderr: stderr ?? process.stderr,
     stdin: () => process.stdin,
   });
   ctx.codePath = tookCodePath;
+  if (stdout && stderr) ctx.answers = { distDir: __dirname, stdout, stderr };
   return ctx;
 }
 

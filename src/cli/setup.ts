@@ -133,6 +133,7 @@ export async function openForCli(
   const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
   let imported: ImportSummary | undefined;
   if (opts.scan) {
+    ctx.answer?.expectScan();
     const progress = progressLine(ctx.stderr, ctx.env);
     try {
       const summary = (imported = await importAgentLogs({
@@ -147,8 +148,10 @@ export async function openForCli(
         // Per-agent status, only where it is shown: it counts the ledger's records, unless the rollup (lazy) counts them.
         sourcesInSummary: !!opts.sources,
         logCounts: rollup && (() => logCountsFrom(rollup)),
+        watch: ctx.answer,
       }));
       progress.done();
+      ctx.answer?.imported();
       if (summary.filesRead > 0 && summary.threads === 0) ctx.codePath?.('read');
       if (summary.written > 0)
         ctx.logger.info(

@@ -7,7 +7,7 @@ import { activeBlock, BLOCK_MS, buildBlocks, recordsForBlocksFrom, type Block } 
 import { emptyTally, toTotals, TOTALS_FIELDS, type Totals } from '../core/report/totals';
 import { buildView, type Order, type ViewJson, type ViewKind, type ViewRow } from '../core/report/views';
 import { isWeekStart } from '../core/report/week';
-import { dayOfIso, localDateTime, startOfDay } from '../core/time';
+import { addDays, dayOfIso, localDateTime, localDay, startOfDay } from '../core/time';
 import type { RollupIndex } from '../core/ledger/rollup';
 import type { Logger } from '../core/ports';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
@@ -67,6 +67,9 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       timeZone: settings.timeZone,
       priceTable: prices.version,
     };
+    // A view changes with "now" only at the view zone's midnight: a kept answer holds for the day (answers.ts).
+    const today = localDay(o.now, o.timeZone);
+    ctx.answer?.holdsBetween(startOfDay(today, o.timeZone), startOfDay(addDays(today, 1), o.timeZone));
     // Answered from the ledger's rollup: no record is read unless it cannot answer.
     const aggregated = await viewFromRollup(ctx.dataDir, prices, o, ctx.logger, rollup);
     if (!aggregated) await ledger.load();

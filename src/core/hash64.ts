@@ -74,13 +74,19 @@ export class Hash64 {
     return this;
   }
 
-  /** 16 hex digits. */
+  /** 16 hex digits: words() written out. */
   hex(): string {
+    const [h1, h2] = this.words();
+    const hex = (x: number) => x.toString(16).padStart(8, '0');
+    return hex(h1) + hex(h2);
+  }
+
+  /** The hash as two unsigned 32-bit words, high first. */
+  words(): [number, number] {
     let h1 = this.h1;
     let h2 = this.h2;
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    const hex = (x: number) => (x >>> 0).toString(16).padStart(8, '0');
-    return hex(h1) + hex(h2);
+    return [h1 >>> 0, h2 >>> 0];
   }
 }

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/cli/main';
 import type { CliContext } from '../../src/cli/context';
 import { fixedClock, memoryLogger } from '../../src/core/ports';
+import { assistantLine } from '../sources/helpers';
 
 class Sink extends Writable {
   text = '';
@@ -29,30 +30,7 @@ let dir: string;
 let log: string;
 
 /** One assistant line: `output` output tokens, 3 input, 20,000 cache reads. */
-function line(id: string, output: number): string {
-  return (
-    JSON.stringify({
-      parentUuid: 'p',
-      isSidechain: false,
-      userType: 'external',
-      cwd: '/home/dev/acme-api',
-      sessionId: 'rerun-session',
-      version: '2.0.31',
-      message: {
-        model: 'claude-sonnet-4-5-20250929',
-        id,
-        type: 'message',
-        role: 'assistant',
-        content: [{ type: 'text', text: 'ok' }],
-        usage: { input_tokens: 3, cache_read_input_tokens: 20_000, cache_creation_input_tokens: 0, output_tokens: output },
-      },
-      requestId: `req_${id}`,
-      type: 'assistant',
-      uuid: `u_${id}`,
-      timestamp: '2026-11-20T12:00:00.000Z',
-    }) + '\n'
-  );
-}
+const line = (id: string, output: number) => assistantLine(id, output, { session: 'rerun-session' });
 
 async function daily(): Promise<{ interactions: number; output: number }> {
   const stdout = new Sink();

@@ -24,6 +24,35 @@ export function onlySources(paths: Readonly<Record<string, readonly string[] | u
 /** Only the source `key` (a SOURCE_KEYS value, e.g. 'amp'), reading `paths`. */
 export const onlySource = (key: string, paths?: readonly string[]): SourceSettings => onlySources({ [key]: paths });
 
+/**
+ * A whole Claude Code assistant line, newline-ended, of a session in /home/dev/acme-api (the shape of
+ * fixtures/claude's: Claude Code 2.0.31): `output` output tokens, 3 input and 20,000 cache reads of Sonnet 4.5.
+ */
+export function assistantLine(id: string, output: number, o: { at?: string; session?: string } = {}): string {
+  return (
+    JSON.stringify({
+      parentUuid: 'p',
+      isSidechain: false,
+      userType: 'external',
+      cwd: '/home/dev/acme-api',
+      sessionId: o.session ?? 'session',
+      version: '2.0.31',
+      message: {
+        model: 'claude-sonnet-4-5-20250929',
+        id,
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'text', text: 'ok' }],
+        usage: { input_tokens: 3, cache_read_input_tokens: 20_000, cache_creation_input_tokens: 0, output_tokens: output },
+      },
+      requestId: `req_${id}`,
+      type: 'assistant',
+      uuid: `u_${id}`,
+      timestamp: o.at ?? '2026-11-20T12:00:00.000Z',
+    }) + '\n'
+  );
+}
+
 /** A Claude Code assistant line (3 input and 4 output tokens of Sonnet 4.5), as its transcripts hold one. */
 export const claudeLine = (id: string, ts = '2025-11-01T10:00:00.000Z') =>
   JSON.stringify({

@@ -21,7 +21,7 @@ import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
 import { walkRoot, type WalkResult } from './walk';
 import { QUICK_FILE, QuickDigest, readQuick, saveQuick } from './quick';
-import { StatsKept } from './statsKept';
+import { StatsKept, type KeptStat } from './statsKept';
 import { errorMessage } from '../errors';
 import { agentCostOf } from '../ledger/rollup';
 
@@ -56,6 +56,26 @@ export interface ImporterOptions extends RootContext {
    * host's rollup: core/aggregate/sources.ts); null when it cannot answer. Absent: status() loads the ledger.
    */
   logCounts?: () => Promise<Map<string, LogCounts> | null>;
+  /** Told what a scan that found nothing new checked (a CLI answer kept for the next run: src/cli/answers.ts). */
+  watch?: ScanWatch;
+}
+
+/** What identifies a log file as read: unchanged, it has nothing new. */
+export interface CoveredStat {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What a scan checked, for a caller that keeps its answer while none of it changes. */
+export interface ScanWatch {
+  /** Each folder discovery looked in: read, unreadable, or (a root) missing. */
+  dir(path: string): void;
+  /**
+   * Every log file found, each as the ledger now covers it (its stat when its offsets were last saved): told after a
+   * quick check that found nothing new, or after a scan that saved the offsets of every file; not told otherwise.
+   */
+  covered(files: readonly (readonly [file: string, st: CoveredStat])[]): void;
 }
 
 /** Per agent: interactions read from its logs, and where its log states a cost, its sum and ours for the same records. */
@@ -214,6 +234,16 @@ export class Importer {
   private async readAll(tally: Tally, onProgress?: (p: ImportProgress) => void): Promise<void> {
     const found = !this.offsets.loaded && (await this.unchanged());
     if (found === true) {
+      const { watch } = this.opts;
+      if (watch) {
+        const files: (readonly [string, KeptStat])[] = [];
+        for (let i = 0; i < this.knownInOrder.length; i++) {
+          const f = this.knownInOrder[i]![0];
+          const st = this.sized.get(f);
+          if (st) files.push([f, st]);
+        }
+        watch.covered(files);
+      }
       this.sized.clear();
       return;
     }
@@ -483,6 +513,7 @@ export class Importer {
       digest.add(f, a.id, s);
       if (s.malformed) malformed[a.id] = (malformed[a.id] ?? 0) + s.malformed;
     }
+    this.opts.watch?.covered(list.map(([f]) => [f, this.offsets.get(f)!] as const));
     const quick = { digest: digest.value(), malformed };
     const saved = readQuick(this.opts.dataDir);
     if (saved?.digest === quick.digest && sameCounts(saved.malformed, malformed)) return;
@@ -500,7 +531,8 @@ export class Importer {
     const found: [string, SourceAdapter, number][] = [];
     for (const a of this.enabled()) {
       const files = new Set<string>();
-      const limits = a.shallow ? { maxDepth: 0 } : {};
+      const onDir = this.opts.watch && ((dir: string) => this.opts.watch!.dir(dir));
+      const limits = a.shallow ? { maxDepth: 0, onDir } : { onDir };
       for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f), limits));
       // Each source's files put in order here (order, then path) by sorts that compare natively: the sort
       // below, which merges the sources, then calls its comparator about once a file instead of ~10 times

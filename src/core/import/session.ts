@@ -29,6 +29,8 @@ export interface SessionOptions extends RootContext {
   sourcesInSummary?: boolean;
   /** See ImporterOptions.logCounts. */
   logCounts?: ImporterOptions['logCounts'];
+  /** See ImporterOptions.watch. */
+  watch?: ImporterOptions['watch'];
 }
 
 export function importSession(opts: SessionOptions): Importer {

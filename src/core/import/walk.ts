@@ -23,6 +23,8 @@ export interface WalkLimits {
   maxDepth?: number;
   /** Directory entries looked at in all (default 500,000; a long history has tens of thousands). */
   maxEntries?: number;
+  /** Told of each folder the walk looks in: read, unreadable, or (a root) missing. */
+  onDir?: (dir: string) => void;
 }
 
 export interface SkippedLink {
@@ -51,6 +53,7 @@ interface Walk {
   maxDepth: number;
   maxEntries: number;
   result: WalkResult;
+  onDir: WalkLimits['onDir'];
   /** When the event loop was last handed back. */
   slice: number;
 }
@@ -62,6 +65,7 @@ export async function walkRoot(root: string, onFile: (f: string) => unknown, lim
   try {
     real = realpathSync.native(root); // the root itself may be a link (a config folder moved to another disk)
   } catch {
+    limits.onDir?.(path.normalize(root));
     return result;
   }
   const w: Walk = {
@@ -71,6 +75,7 @@ export async function walkRoot(root: string, onFile: (f: string) => unknown, lim
     maxDepth: limits.maxDepth ?? DEFAULT_WALK_DEPTH,
     maxEntries: limits.maxEntries ?? DEFAULT_WALK_ENTRIES,
     result,
+    onDir: limits.onDir,
     slice: now(),
   };
   // Children are named by concatenation (path.join's normalising was a tenth of a re-run), so the
@@ -88,6 +93,7 @@ async function walkDir(w: Walk, dir: string, depth: number): Promise<void> {
     w.result.limit ??= `folders deeper than ${w.maxDepth} levels were not searched`;
     return;
   }
+  w.onDir?.(dir);
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true }); // a root that is not a folder throws: nothing to find
