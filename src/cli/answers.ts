@@ -219,8 +219,8 @@ export function answerable(ctx: CliContext, command: string): boolean {
 /**
  * What an earlier run kept for `argv`: `answer` when everything it was kept with is as it was (else null: the
  * command runs), and `earlier`, the answer read, whose folders' file a run that finds the same folders and files
- * keeps as it is. Null when there is none, or what differs is a folder missing then or one of the folders: then the
- * run that answers stats every folder again.
+ * keeps as it is: only when what differs is the ledger or a log file (an agent's turn). Null otherwise (a variable,
+ * the day, a setting, a folder missing then, one of the folders): then the run that answers stats every folder.
  */
 export interface Kept {
   answer: string | null;
@@ -238,13 +238,15 @@ export function keptAnswer(ctx: CliContext, argv: readonly string[], code: strin
     return none; // none yet, or not ours: the command answers
   }
   if (!a || a.code !== code || a.cwd !== ctx.cwd || a.home !== ctx.home || !sameArgv(a.argv, argv)) return none;
-  const earlier: Kept = { answer: null, earlier: a };
   try {
-    for (const [name, value] of a.env) if ((ctx.env[name] ?? null) !== value) return earlier;
+    for (const [name, value] of a.env) if ((ctx.env[name] ?? null) !== value) return none;
     const now = ctx.clock.now();
-    if (!(now >= a.from && now < a.until)) return earlier;
-    for (const [p, how, id] of a.paths) if (!sameIdentity(statOf(p, how), id)) return earlier;
-    for (const d of a.absent) if (statOf(d, 's') !== null) return none; // a root made since: folders the earlier lacks
+    if (!(now >= a.from && now < a.until)) return none;
+    for (const [p, how, id] of a.paths) if (!sameIdentity(statOf(p, how), id)) return none;
+    for (const d of a.absent) if (statOf(d, 's') !== null) return none;
+    // The variables and settings that say which folders are walked are as they were, and so is each one missing
+    // then: what differs from here on is in the ledger or the logs' files, and the earlier answer's folders stand.
+    const earlier: Kept = { answer: null, earlier: a };
     if (a.ledger) {
       const [dir, id, names, d] = a.ledger;
       if (!sameIdentity(statOf(dir, 's'), id)) return earlier;

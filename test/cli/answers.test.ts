@@ -113,7 +113,7 @@ const settle = () => sleep(RACY_MS + 200);
 
 describe('kept answers', { timeout: 60_000 }, () => {
   const trees: Record<string, Tree> = {};
-  const names = ['same', 'append', 'resumed', 'files', 'ledger', 'settings', 'day', 'agent', 'warn', 'damaged', 'racy', 'build'];
+  const names = ['same', 'append', 'resumed', 'files', 'moved', 'ledger', 'settings', 'day', 'agent', 'warn', 'damaged', 'racy', 'build'];
 
   before(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'unmetered-answers-'));
@@ -246,6 +246,18 @@ describe('kept answers', { timeout: 60_000 }, () => {
     await settle();
     assert.equal((await run(t)).answered, false);
     assert.deepEqual([(await run(t)).answered, (await run(t)).interactions], [true, r.interactions]);
+  });
+
+  it("an agent's folder named by a variable is watched where the variable names it now", async () => {
+    const t = trees.moved;
+    const at = (name: string) => ({ env: { CODEX_HOME: path.join(t.dir, name) } });
+    const before = await run(t, at('codex-a')); // neither folder exists
+    assert.equal((await run(t, at('codex-b'))).answered, false);
+    assert.equal((await run(t, at('codex-b'))).answered, true);
+    cpSync(path.join(FIXTURES, 'codex'), path.join(t.dir, 'codex-b'), { recursive: true });
+    const r = await run(t, at('codex-b'));
+    assert.equal(r.answered, false);
+    assert.ok(r.interactions > before.interactions, `${r.interactions} > ${before.interactions}: Codex's sessions counted`);
   });
 
   it('a run that warned keeps nothing: every run gives the warning', async () => {
