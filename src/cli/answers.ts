@@ -25,8 +25,9 @@
  * colours are not kept). Not on Windows, whose zone comes from the registry, which no stat watches.
  *
  * An answer is two files: the answer (small: what is compared first, and the text) and its folders (the paths and
- * stats of every log folder, and the names of the files in each). A run after an agent wrote one line finds the
- * same folders and files: it keeps the folders' file as it is, and writes only the small one.
+ * stats of every log folder, and the names of the files in each). A run whose kept answer differed only in the ledger
+ * or a log file (an agent's turn) keeps the folders' file as it is and writes only the small one: while the folders'
+ * stats are as they were, they hold the files that run found.
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -42,7 +43,7 @@ const FOLDERS_SUFFIX = '.dirs.json';
 /** Answers kept at most (per data directory): one per view, options and folder a person runs. */
 const KEPT = 16;
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
-const MAX_STDOUT_BYTES = 4 * 1024 * 1024;
+const MAX_STDOUT_CHARS = 4 * 1024 * 1024;
 /** The files compared first: the most recently changed (a run after an agent wrote differs there). */
 const RECENT = 8;
 /**
@@ -508,7 +509,7 @@ export class AnswerRecorder implements ScanWatch {
     if (!this.window) this.refuse('the command gave no window');
     if (this.scanning && !this.files) this.refuse('the import did not end with every log file covered');
     const stdout = (ports.stdout.kept ?? []).join('');
-    if (stdout.length > MAX_STDOUT_BYTES) this.refuse('the answer is too long');
+    if (stdout.length > MAX_STDOUT_CHARS) this.refuse('the answer is too long');
     if (this.refused !== null || !this.window) return null;
     const recent = new Recent();
     let ledger: Answer['ledger'] = null;
