@@ -68,8 +68,13 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       priceTable: prices.version,
     };
     // A view changes with "now" only at the view zone's midnight: a kept answer holds for the day (answers.ts).
-    const today = localDay(o.now, o.timeZone);
-    ctx.answer?.holdsBetween(startOfDay(today, o.timeZone), startOfDay(addDays(today, 1), o.timeZone));
+    if (ctx.answer) {
+      const today = localDay(o.now, o.timeZone);
+      const [from, until] = [startOfDay(today, o.timeZone), startOfDay(addDays(today, 1), o.timeZone)];
+      // Checked: a midnight a daylight-saving change skips is no instant of that day; then no answer is kept.
+      const day = (ms: number) => localDay(ms, o.timeZone);
+      if (day(from) === today && day(until - 1) === today && day(until) !== today) ctx.answer.holdsBetween(from, until);
+    }
     // Answered from the ledger's rollup: no record is read unless it cannot answer.
     const aggregated = await viewFromRollup(ctx.dataDir, prices, o, ctx.logger, rollup);
     if (!aggregated) await ledger.load();

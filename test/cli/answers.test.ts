@@ -255,6 +255,21 @@ describe('kept answers', { timeout: 60_000 }, () => {
     assert.equal((await run(t, { now: '2026-11-23T23:30:00Z' })).answered, false); // a clock set back: not that day's
   });
 
+  it('on the days beside a midnight that daylight saving skips, no answer is kept; after them, a whole day', async () => {
+    // Chile's summer time begins at 04:00 UTC on 6 September 2026 (tzdb: "Sep Sun>=2 4:00u"): 23:59:59 -04 on the
+    // 5th is followed by 01:00 -03 on the 6th, so no instant is midnight of the 6th.
+    const t = trees.day;
+    const args = ['daily', '--json', '--tz', 'America/Santiago'];
+    for (const now of ['2026-09-05T20:00:00Z', '2026-09-06T20:00:00Z']) {
+      assert.equal((await run(t, { args, now })).reason, 'the command gave no window', now);
+      assert.equal((await run(t, { args, now })).answered, false, now);
+    }
+    await run(t, { args, now: '2026-09-07T20:00:00Z' });
+    assert.equal((await run(t, { args, now: '2026-09-07T03:00:00Z' })).answered, true); // 00:00 -03 on the 7th
+    assert.equal((await run(t, { args, now: '2026-09-08T02:59:59.999Z' })).answered, true);
+    assert.equal((await run(t, { args, now: '2026-09-08T03:00:00Z' })).answered, false);
+  });
+
   it('an agent whose folder appears after the answer was kept is read (a root missing then)', async () => {
     const t = trees.agent;
     const before = await run(t);
