@@ -29,7 +29,19 @@
  * or a log file (an agent's turn) keeps the folders' file as it is and writes only the small one: while the folders'
  * stats are as they were, they hold the files that run found.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import { replaceFileSync } from '../core/atomicFile';
 import { Hash64 } from '../core/hash64';
@@ -284,10 +296,19 @@ export function keptAnswer(ctx: CliContext, argv: readonly string[], code: strin
   }
 }
 
+/**
+ * A kept file's text. Opened without waiting (a FIFO put in its place must not hang the command), and read only when
+ * what was opened is a regular file of a bounded size.
+ */
 function readBounded(file: string): string {
-  const st = statSync(file);
-  if (st.size > MAX_FILE_BYTES) throw new Error(`${file} is larger than ${MAX_FILE_BYTES} bytes`);
-  return readFileSync(file, 'utf8');
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_FILE_BYTES) throw new Error(`${file}: not a file of at most ${MAX_FILE_BYTES} bytes`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function sameArgv(a: readonly string[], b: readonly string[]): boolean {

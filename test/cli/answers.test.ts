@@ -10,7 +10,7 @@
  * see test/sources/fixtures/claude-nocwd/README.md); the Codex folder is test/sources/fixtures/codex (see its README).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -340,6 +340,14 @@ describe('kept answers', { timeout: 60_000 }, () => {
     await run(t);
     rmSync(path.join(dir, folders));
     assert.deepEqual([(await run(t)).answered, (await run(t)).text], [false, good]);
+    // A FIFO in place of either file: opened without waiting for a writer, not read, and the command answers.
+    for (const name of [folders, answer]) {
+      await run(t);
+      rmSync(path.join(dir, name));
+      execFileSync('mkfifo', [path.join(dir, name)]);
+      assert.deepEqual([(await run(t)).answered, (await run(t)).text], [false, good], name);
+      rmSync(path.join(dir, name), { force: true });
+    }
   });
 
   it('a folder changed moments ago does not vouch for its entries: no answer is kept then', async () => {
