@@ -29,21 +29,10 @@
  * or a log file (an agent's turn) keeps the folders' file as it is and writes only the small one: while the folders'
  * stats are as they were, they hold the files that run found.
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { replaceFileSync } from '../core/atomicFile';
+import { ensurePrivateDirSync } from '../core/privateFs';
 import { Hash64 } from '../core/hash64';
 import { randomHex } from '../core/lazy';
 import type { CoveredStat, ScanWatch } from '../core/import/importer';
@@ -64,7 +53,7 @@ const RECENT = 8;
  */
 export const RACY_MS = 3000;
 /** The commands whose answers are kept. */
-export const ANSWERED: ReadonlySet<string> = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo']);
+const ANSWERED: ReadonlySet<string> = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo']);
 
 /** A file or folder as a stat found it: device, inode, size, modification and change times; null when missing. */
 type Identity = [dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number] | null;
@@ -263,8 +252,9 @@ export function keptAnswer(ctx: CliContext, argv: readonly string[], code: strin
     if (a.ledger) {
       const [dir, id, names, d] = a.ledger;
       if (!sameIdentity(statOf(dir, 's'), id)) return earlier;
-      const files = names === '' ? [] : filesIn(dir, names.split('/'));
-      if (files.length !== (names === '' ? 0 : names.split('/').length) || filesDigest(files) !== d) return earlier;
+      const kept = names === '' ? [] : names.split('/');
+      const files = filesIn(dir, kept);
+      if (files.length !== kept.length || filesDigest(files) !== d) return earlier;
     }
     for (const [f, ino, size, mtimeMs] of a.recent) {
       const st = statSync(f, { throwIfNoEntry: false });
@@ -479,12 +469,9 @@ export class AnswerRecorder implements ScanWatch {
   imported(): void {
     if (!this.ledger) return;
     const { dir, id, files } = this.ledger;
+    const names = files.map((f) => f[0]);
     if (!sameIdentity(statOf(dir, 's'), id)) this.refuse(`${dir} changed`);
-    else
-      this.ledger.files = filesIn(
-        dir,
-        files.map((f) => f[0]),
-      );
+    else this.ledger.files = filesIn(dir, names);
   }
 
   /** The instants between which the answer holds (the view's local day). */
@@ -507,14 +494,7 @@ export class AnswerRecorder implements ScanWatch {
       const file = answerFile(this.ctx.dataDir, this.argv, this.ctx.cwd);
       const kept = this.answer(code);
       if (!kept) return;
-      // One level at a time, as the rest of the data directory is made (privateFs.ts): cache/, then answers/.
-      for (const d of [path.dirname(path.dirname(file)), path.dirname(file)]) {
-        try {
-          mkdirSync(d, { mode: 0o700 });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-      }
+      ensurePrivateDirSync(path.dirname(file));
       // Caches, not flushed to disk: the command answers when one is lost. The folders first: the answer names them.
       if (kept.folders) replaceFileSync(foldersFile(file), JSON.stringify(kept.folders), { flush: false });
       replaceFileSync(file, JSON.stringify(kept.answer), { flush: false });

@@ -31,6 +31,11 @@ export async function ensurePrivateDir(dir: string, opts: { tightenExisting?: bo
   if (opts.tightenExisting !== false) await tighten(dir, PRIVATE_DIR_MODE);
 }
 
+/** ensurePrivateDir without tightening a folder that exists, for code that is synchronous itself. */
+export function ensurePrivateDirSync(dir: string): void {
+  makeDir(path.resolve(dir), 0, PRIVATE_DIR_MODE);
+}
+
 /** `mkdir -p` for folders a person chose (an export folder, an agent's settings folder): default modes, same bounds. */
 export async function ensureDir(dir: string): Promise<void> {
   makeDir(path.resolve(dir), 0, 0o777);

@@ -212,16 +212,18 @@ describe('kept answers', { timeout: 60_000 }, () => {
     const t = trees.ledger;
     await run(t);
     assert.equal((await run(t)).answered, true);
-    const ledger = await openLedger({ dir: t.data });
-    await ledger.append([interaction('gateway-1', '2026-11-21T09:00:00.000Z', 1_000_000, { tokens: tokens({ input: 1, output: 7 }) })]);
-    await ledger.close();
+    // As the editor's gateway stores a request: through the ledger, in this process.
+    const store = async (id: string, at: string, output: number) => {
+      const ledger = await openLedger({ dir: t.data });
+      await ledger.append([interaction(id, at, 1_000_000, { tokens: tokens({ input: 1, output }) })]);
+      await ledger.close();
+    };
+    await store('gateway-1', '2026-11-21T09:00:00.000Z', 7);
     const r = await run(t);
     assert.deepEqual([r.answered, r.interactions, r.output], [false, 3, 37]);
     // A record of a month the ledger held none of: a new file in its folder.
     assert.equal((await run(t)).answered, true);
-    const again = await openLedger({ dir: t.data });
-    await again.append([interaction('gateway-2', '2026-10-05T09:00:00.000Z', 1_000_000, { tokens: tokens({ input: 1, output: 5 }) })]);
-    await again.close();
+    await store('gateway-2', '2026-10-05T09:00:00.000Z', 5);
     const older = await run(t);
     assert.deepEqual([older.answered, older.interactions, older.output], [false, 4, 42]);
   });

@@ -529,9 +529,10 @@ export class Importer {
   /** Finds the enabled sources' files (this.known), without loading offsets. */
   private async find(): Promise<void> {
     const found: [string, SourceAdapter, number][] = [];
+    const { watch } = this.opts;
+    const onDir = watch && ((dir: string) => watch.dir(dir));
     for (const a of this.enabled()) {
       const files = new Set<string>();
-      const onDir = this.opts.watch && ((dir: string) => this.opts.watch!.dir(dir));
       const limits = a.shallow ? { maxDepth: 0, onDir } : { onDir };
       for (const root of this.rootsOf(a)) this.noteWalk(root, await walkRoot(root, (f) => a.matches(f) && files.add(f), limits));
       // Each source's files put in order here (order, then path) by sorts that compare natively: the sort
