@@ -1,15 +1,25 @@
 // Bundles the extension, the CLI and the dashboard script. `--production` minifies.
 // Runtime dependencies are bundled, so `vsce package --no-dependencies` ships only dist/ and media/.
-import * as esbuild from 'esbuild';
+//   node esbuild.mjs --if-changed   builds only when an input or an output differs from the last build's (test/run.mjs)
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
-import standaloneCode from 'ajv/dist/standalone/index.js';
+import { dropStamp, keepStamp, unchanged } from './src/tools/stamp.mjs';
 
 const production = process.argv.includes('--production');
 const require = createRequire(import.meta.url);
+
+// A build whose inputs and outputs are as the last build left them is skipped (src/tools/stamp.mjs). The folders of
+// its inputs are stamped too: a file added beside one could change what an import resolves to.
+const STAMP = path.join('.cache', 'build-stamp.json');
+const mode = production ? 'production' : 'development';
+if (process.argv.includes('--if-changed') && unchanged(STAMP, { mode })) process.exit(0);
+dropStamp(STAMP);
+const started = Date.now();
+const esbuild = await import('esbuild');
+const { default: Ajv2020 } = await import('ajv/dist/2020.js');
+const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const common = {
@@ -21,6 +31,7 @@ const common = {
   minify: production,
   logLevel: 'warning',
   legalComments: 'none',
+  metafile: true,
 };
 
 // The CLI's start-up chunk (dist/cli.js: dispatch, option tables, help, --version) loads one command's
@@ -114,7 +125,7 @@ await mkdir('dist', { recursive: true });
 // The one chunk of every command that earlier builds wrote: vsce would ship it.
 await rm('dist/cli-commands.js', { force: true });
 await rm('dist/cli-commands.js.map', { force: true });
-await Promise.all([
+const built = await Promise.all([
   esbuild.build({
     ...common,
     entryPoints: ['src/extension/extension.ts'],
@@ -170,6 +181,22 @@ await Promise.all([
     }),
 ]);
 // tiktoken loads its wasm from beside the bundle at run time (it is only loaded where a provider reports no usage).
-await copyFile(path.join(path.dirname(require.resolve('tiktoken')), 'tiktoken_bg.wasm'), 'dist/tiktoken_bg.wasm');
-// SQLite (sql.js) for agents that keep their usage in a database: its wasm is read from beside the bundles.
-await copyFile(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+const COPIED = [
+  [path.join(path.dirname(require.resolve('tiktoken')), 'tiktoken_bg.wasm'), 'dist/tiktoken_bg.wasm'],
+  // SQLite (sql.js) for agents that keep their usage in a database: its wasm is read from beside the bundles.
+  [require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm'],
+];
+for (const [from, to] of COPIED) await copyFile(from, to);
+
+// Plugins' inputs are named by their namespace (schema-validators:…); the files they read are listed here.
+const read = [
+  ...built.flatMap((b) => (b ? Object.keys(b.metafile.inputs).filter((f) => !/^[a-z-]+:/.test(f)) : [])),
+  ...COPIED.map(([from]) => path.relative('.', from)),
+  ...SHIPPED_SCHEMAS,
+  'src/core/report/summary/schemaOptions.json',
+  'esbuild.mjs',
+  'src/tools/stamp.mjs',
+  'package.json',
+];
+const wrote = [...built.flatMap((b) => (b ? Object.keys(b.metafile.outputs) : [])), ...COPIED.map(([, to]) => to)];
+keepStamp(STAMP, { mode }, [...read, ...read.map((f) => path.dirname(f))], started, wrote);

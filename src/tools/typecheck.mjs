@@ -10,10 +10,10 @@
 // this script and npm's record of node_modules. When all of that is as stamped, nothing the checker would read has
 // changed and it is not run (`tsc -b` does the same for an up-to-date project): ~0.6 s instead of ~8 s of CPU.
 // Exit code 0 when both are clean, 2 when either has errors (as tsc), 1 when this cannot run.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keepStamp, unchanged } from './stamp.mjs';
 
 const ts = createRequire(import.meta.url)('typescript');
 // `--root DIR` checks another tree laid out the same way (its test uses a small one).
@@ -25,40 +25,28 @@ const PROJECTS = [
 ];
 
 const STAMP = path.join(root, '.cache', 'tsc', 'clean.json');
-// Outside both programs, yet deciding what they are: this script, the configs, and npm's list of what it installed.
-const EXTRA = [fileURLToPath(import.meta.url), path.join(root, 'node_modules', '.package-lock.json')];
+// Outside both programs, yet deciding what they are: these scripts, the configs, and npm's list of what it installed.
+const EXTRA = [
+  fileURLToPath(import.meta.url),
+  fileURLToPath(new URL('./stamp.mjs', import.meta.url)),
+  path.join(root, 'node_modules', '.package-lock.json'),
+];
 
-/** [mtime, size] of a file, or null when it is gone. */
-function stamp(file) {
-  const st = statSync(file, { throwIfNoEntry: false });
-  return st ? [st.mtimeMs, st.size] : null;
-}
+/** What decides the check besides its files: TypeScript's version and each project's root files. */
+const metaOf = (configs) => ({ typescript: ts.version, roots: configs.map((c) => c.fileNames) });
 
-/** Whether the stamp of the last clean check still describes every file these projects would read. */
-function upToDate(configs) {
-  let last;
-  try {
-    last = JSON.parse(readFileSync(STAMP, 'utf8'));
-  } catch {
-    return false;
-  }
-  if (last?.typescript !== ts.version || typeof last.files !== 'object' || !Array.isArray(last.roots)) return false;
-  if (configs.some((c, i) => JSON.stringify(c.fileNames) !== JSON.stringify(last.roots[i]))) return false;
-  return Object.entries(last.files).every(([file, was]) => JSON.stringify(stamp(file)) === JSON.stringify(was));
-}
-
-/** Stamps a clean check, unless a file it read changed while it ran (then the next run checks again). */
-function keepStamp(configs, programs, startedMs) {
-  const files = {};
-  const add = (file) => (files[file] ??= stamp(file));
-  for (const file of EXTRA) add(file);
-  for (const c of configs) add(c.options.configFilePath);
-  for (const p of programs) for (const sf of p.getProgram().getSourceFiles()) add(sf.fileName);
-  if (Object.values(files).some((s) => s !== null && s[0] >= startedMs - 1000)) return;
-  mkdirSync(path.dirname(STAMP), { recursive: true });
-  const tmp = `${STAMP}.${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ typescript: ts.version, roots: configs.map((c) => c.fileNames), files }));
-  renameSync(tmp, STAMP);
+/** Every file the check read: this script, npm's record of node_modules, the configs, and both programs' files. */
+function readBy(configs, programs) {
+  return [
+    ...EXTRA,
+    ...configs.map((c) => c.options.configFilePath),
+    ...programs.flatMap((p) =>
+      p
+        .getProgram()
+        .getSourceFiles()
+        .map((sf) => sf.fileName),
+    ),
+  ];
 }
 
 const pretty = Boolean(process.stdout.isTTY);
@@ -87,7 +75,7 @@ const configs = PROJECTS.map((project) => {
   }
   return config;
 });
-if (upToDate(configs)) process.exit(0);
+if (unchanged(STAMP, metaOf(configs))) process.exit(0);
 
 const startedMs = Date.now();
 const programs = [];
@@ -126,6 +114,7 @@ for (const config of configs) {
   errors += diagnostics.length;
   if (diagnostics.length > 0) report(diagnostics);
 }
-if (errors === 0) keepStamp(configs, programs, startedMs);
+// Not stamped when a file it read changed while it ran: the next run checks again.
+if (errors === 0) keepStamp(STAMP, metaOf(configs), readBy(configs, programs), startedMs);
 if (errors > 0) console.log(`\nFound ${errors} error${errors === 1 ? '' : 's'}.`);
 process.exit(errors > 0 ? 2 : 0);
