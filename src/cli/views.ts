@@ -71,7 +71,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
     if (ctx.answer) {
       const today = localDay(o.now, o.timeZone);
       const [from, until] = [startOfDay(today, o.timeZone), startOfDay(addDays(today, 1), o.timeZone)];
-      // Checked: a midnight a daylight-saving change skips is no instant of that day; then no answer is kept.
+      // Checked, for a zone whose clock a change turns back across midnight (its days then do not follow in order).
       const day = (ms: number) => localDay(ms, o.timeZone);
       if (day(from) === today && day(until - 1) === today && day(until) !== today) ctx.answer.holdsBetween(from, until);
     }

@@ -177,14 +177,28 @@ function digits(s: string, from: number, to: number): number {
   return n;
 }
 
-/** The instant a local calendar day starts in a zone (handles DST: a day can be 23 or 25 hours). */
+/**
+ * The instant a local calendar day starts in a zone: its first instant whose local day is `day` (handles DST: a
+ * day can be 23 or 25 hours). A midnight that a change skips is no instant, and the day starts at the change:
+ * America/Santiago on 6 September 2026 goes from 23:59:59 -04 on the 5th to 01:00 -03, so the 6th starts at
+ * 04:00Z. A day a zone skipped whole (Pacific/Apia, 30 December 2011) starts where the next one does.
+ */
 export function startOfDay(day: string, timeZone: string): number {
   const [y, m, d] = dayParts(day);
   const guess = Date.UTC(y, m - 1, d);
   // Two passes settle the offset even when midnight sits next to a DST change.
   let t = guess - offsetAt(guess, timeZone);
   t = guess - offsetAt(t, timeZone);
-  return t;
+  if (Number.isNaN(t) || (localDay(t, timeZone) >= day && localDay(t - 1, timeZone) < day)) return t;
+  // Midnight was skipped (t is in the day before): the first instant of the day, by bisection over two days
+  // either side (local days only grow with time: 'YYYY-MM-DD' strings compare in calendar order).
+  let [lo, hi] = [t - 2 * 86_400_000, t + 2 * 86_400_000];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (localDay(mid, timeZone) >= day) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** 'YYYY-MM-DD' plus n days (pure calendar arithmetic, no zone involved). */

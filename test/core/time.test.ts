@@ -34,6 +34,25 @@ test('a day starts at local midnight, also on DST change days (23 and 25 hour da
   assert.equal(new Date(startOfDay('2026-03-09', 'America/New_York')).toISOString(), '2026-03-09T04:00:00.000Z');
 });
 
+// Expected instants from tzdb's rules (github.com/eggert/tz 2025b, files southamerica, northamerica, australasia;
+// each transition also confirmed with `zdump -v` on Debian's tzdata), not from our code:
+//   Chile   "Rule Chile 2023 max - Sep Sun>=2 4:00u 1:00 -"  summer time from 04:00 UTC on Sunday 6 September 2026;
+//   Brazil  "Rule Brazil 2018 only - Nov Sun>=1 0:00 1:00 -"  (-03 to -02 at local midnight, 4 November 2018);
+//   Cuba    "Rule Cuba 2012 max - Mar Sun>=8 0:00s 1:00 D"    (-05 to -04 at local midnight, 8 March 2026);
+//   Apia    "-11:00 WS -11/-10 2011 Dec 29 24:00", then "13:00 WS +13/+14": the 30th of December 2011 was skipped.
+test('a day whose midnight a clock change skips starts at the change; a day a zone skipped starts with the next', () => {
+  const iso = (day: string, tz: string) => new Date(startOfDay(day, tz)).toISOString();
+  assert.equal(iso('2026-09-05', 'America/Santiago'), '2026-09-05T04:00:00.000Z');
+  assert.equal(iso('2026-09-06', 'America/Santiago'), '2026-09-06T04:00:00.000Z'); // 01:00 -03, the first instant of the 6th
+  assert.equal(iso('2026-09-07', 'America/Santiago'), '2026-09-07T03:00:00.000Z');
+  assert.equal(localDay(Date.parse('2026-09-06T03:59:59.999Z'), 'America/Santiago'), '2026-09-05');
+  assert.equal(iso('2018-11-04', 'America/Sao_Paulo'), '2018-11-04T03:00:00.000Z');
+  assert.equal(iso('2026-03-08', 'America/Havana'), '2026-03-08T05:00:00.000Z');
+  assert.equal(iso('2011-12-29', 'Pacific/Apia'), '2011-12-29T10:00:00.000Z');
+  assert.equal(iso('2011-12-30', 'Pacific/Apia'), '2011-12-30T10:00:00.000Z');
+  assert.equal(iso('2011-12-31', 'Pacific/Apia'), '2011-12-30T10:00:00.000Z');
+});
+
 test('calendar arithmetic', () => {
   assert.equal(addDays('2026-02-28', 1), '2026-03-01');
   assert.equal(addDays('2026-01-01', -1), '2025-12-31');
