@@ -197,6 +197,8 @@ const read = [
   'esbuild.mjs',
   'src/tools/stamp.mjs',
   'package.json',
+  // npm's record of what it installed: esbuild's own version, and Ajv's, whose code the schema plugin writes.
+  'node_modules/.package-lock.json',
 ];
 const wrote = [...built.flatMap((b) => (b ? Object.keys(b.metafile.outputs) : [])), ...COPIED.map(([, to]) => to)];
 keepStamp(STAMP, { mode }, [...read, ...read.map((f) => path.dirname(f))], started, wrote);
