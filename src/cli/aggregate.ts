@@ -1,7 +1,7 @@
 /** Commands answered from the ledger's rollup (src/core/ledger/rollup.ts) rather than its records. */
 import { entriesOf, type Entry } from '../core/aggregate/entries';
 import { aggregateViewOf, type AggregateView } from '../core/aggregate/views';
-import { answersAlone, RollupIndex, sumOf, type Cell, type Rollup } from '../core/ledger/rollup';
+import { answersAlone, RollupIndex, SCANNED_ID_LOOKUPS, sumOf, type Cell, type Rollup } from '../core/ledger/rollup';
 import type { Interaction } from '../core/interaction';
 import type { Logger } from '../core/ports';
 import { dayOfIso } from '../core/time';
@@ -11,8 +11,11 @@ import type { ViewJson, ViewOptions } from '../core/report/views';
 /**
  * Lines the saved rollup lacks, appended by others (the editor's import, which saves the rollup itself) or stored by
  * the command's own import, that a command folds before it writes the rollup (ReadRollupOptions.saveAfterLines).
+ * As many as a fold looks up by a scan: past that, every run that folds them builds the table of every id first.
+ * A year of history (500k ids), one run's refresh: 16–38 ms with 40–127 lines behind, 64–87 ms with 129–999; a
+ * write 97 ms. At 1,000, a status line after each agent turn paid the table on nearly every run of a long session.
  */
-export const SAVE_AFTER_LINES = 1000;
+export const SAVE_AFTER_LINES = SCANNED_ID_LOOKUPS;
 
 /** daysFromRollup (and `blocks --since`) read records by their places up to this share of the ledger's records. */
 const PLACED_SHARE = 0.25;

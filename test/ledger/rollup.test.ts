@@ -27,6 +27,7 @@ import { memoryLogger } from '../../src/core/ports';
 import { hashId } from '../../src/core/ledger/view';
 import { record } from './fixtures/records';
 import { startWriter, tempDir } from './helpers';
+import { commandRollup } from '../../src/cli/aggregate';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -355,6 +356,25 @@ describe('rollup', { timeout: 180_000 }, () => {
     assert.notEqual(rollupFile(), saved, 'five stored here: written');
     await lean.close();
     assert.deepEqual([(await command()).stats.how, (await command()).interactions], ['cached', 50]);
+  });
+
+  // Every CLI command's rollup (commandRollup): a status line after each agent turn folds what the saved file lacks,
+  // and past 128 lines a fold builds the table of every id first (~48 ms for a year of history) on every run.
+  test("a command's rollup is written before any run folds more than 128 lines behind it", async (t) => {
+    const dir = tempDir(t);
+    const other = await openLedger({ dir, logger: memoryLogger() });
+    await other.append([record('c:0')]);
+    assert.equal((await commandRollup(dir, 'UTC').refresh()).how, 'rebuilt');
+    let most = 0;
+    for (let i = 1; i <= 140; i++) {
+      await other.append([record(`c:${i}`, { output: i })]);
+      const index = commandRollup(dir, 'UTC');
+      const { linesRead } = await index.refresh();
+      assert.equal(index.rollup().interactions, i + 1, `run ${i}`);
+      most = Math.max(most, linesRead);
+    }
+    await other.close();
+    assert.equal(most, 128, 'the file lags by up to 128 lines, and no more');
   });
 
   test('a damaged rollup file is rebuilt from the ledger: cut anywhere, sections longer than the file, garbage', async (t) => {

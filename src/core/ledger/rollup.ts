@@ -654,7 +654,7 @@ const SCANNED_LOOKUPS = 16;
  * lookup a line: those the editor appended since its last save (it saves once a minute) and those the commands
  * before it stored. 128 scans stay well below the table's cost at every size.
  */
-const SCANNED_ID_LOOKUPS = 128;
+export const SCANNED_ID_LOOKUPS = 128;
 
 class RollupState {
   cells: Cell[] = [];
