@@ -164,16 +164,16 @@ const reporters = shardDir
       `--test-reporter-destination=${path.join(shardDir, 'durations.json')}`,
     ]
   : [];
+// NODE_EXTRA_CA_CERTS (set on these machines) has every Node process read and parse its certificates as it starts,
+// about 40 ms of CPU, and the unit suites start some 200 (shards, the CLI, ledger writers). No unit suite makes a TLS
+// connection: every server a test talks to is plain HTTP on 127.0.0.1.
+if (mode === 'unit') delete process.env.NODE_EXTRA_CA_CERTS;
 // One V8 background thread per unit process instead of four (node:test passes the flag on to each shard): the
 // lanes are the parallelism, and three processes' twelve helper threads on two cores only contended for them. On
 // 2 cores, 4 runs each alternating: the unit suites 67.9 s mean against 70.3 s, about 5 CPU-s less.
 // A young generation of 64 MB semi-spaces instead of 16: a shard runs dozens of suites in one heap, and fewer
 // scavenges promote less of what they allocate. 4 runs each alternating: 59.9 s mean against 63.7 s, user CPU
 // 83.3 s against 88.5 s.
-// NODE_EXTRA_CA_CERTS (set on these machines) has every Node process read and parse its certificates as it starts,
-// about 40 ms of CPU, and the unit suites start some 200 (shards, the CLI, ledger writers). No unit suite makes a TLS
-// connection: every server a test talks to is plain HTTP on 127.0.0.1.
-if (mode === 'unit') delete process.env.NODE_EXTRA_CA_CERTS;
 const v8Pool = mode === 'unit' ? ['--v8-pool-size=1', '--max-semi-space-size=64'] : [];
 const r = spawnSync(
   process.execPath,
