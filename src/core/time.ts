@@ -84,28 +84,35 @@ function utcParts(ms: number): Parts {
 }
 
 /**
- * Per zone and UTC hour: the zone's offset from UTC when it is the same at the hour's first and last
- * millisecond (then it holds for the whole hour: no zone changes its offset twice within one), else
- * null. Intl's formatToParts once per record was most of a record-based view's time in a zone other
- * than UTC or the machine's; an hour's records now cost it twice.
+ * Per zone, per UTC hour (the hour's number since the epoch): the zone's offset from UTC when it is the same at the
+ * hour's first and last millisecond (then it holds for the whole hour: no zone changes its offset twice within
+ * one), else null. Intl's formatToParts once per record was most of a record-based view's time in a zone other
+ * than UTC or the machine's; an hour's records now cost it twice, and each record a lookup by a number.
  */
-const hourOffsets = new Map<string, number | null>();
+const hourOffsets = new Map<string, Map<number, number | null>>();
 const MAX_HOUR_OFFSETS = 200_000;
+
+/** The zone's offset for the whole UTC hour holding `ms` (null: it changes within that hour), by Intl. */
+function hourOffset(ms: number, timeZone: string): number | null {
+  let hours = hourOffsets.get(timeZone);
+  if (hours === undefined) hourOffsets.set(timeZone, (hours = new Map<number, number | null>()));
+  const hour = Math.floor(ms / 3_600_000);
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const start = hour * 3_600_000;
+    const first = intlOffset(start, timeZone);
+    offset = first === intlOffset(start + 3_599_999, timeZone) ? first : null;
+    if (hours.size >= MAX_HOUR_OFFSETS) hours.clear();
+    hours.set(hour, offset);
+  }
+  return offset;
+}
 
 function parts(ms: number, timeZone: string): Parts {
   if (ms >= DATE_MIN && ms <= DATE_MAX) {
     if (isUtc(timeZone)) return utcParts(ms);
     if (isDateLocal(timeZone)) return dateParts(ms);
-    const hour = Math.floor(ms / 3_600_000);
-    const key = `${timeZone}\u0000${hour}`;
-    let offset = hourOffsets.get(key);
-    if (offset === undefined) {
-      const start = hour * 3_600_000;
-      const first = intlOffset(start, timeZone);
-      offset = first === intlOffset(start + 3_599_999, timeZone) ? first : null;
-      if (hourOffsets.size >= MAX_HOUR_OFFSETS) hourOffsets.clear();
-      hourOffsets.set(key, offset);
-    }
+    const offset = hourOffset(ms, timeZone);
     if (offset !== null) return utcParts(ms + offset);
   }
   return intlParts(ms, timeZone);
@@ -142,8 +149,51 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** The calendar day of an instant in a zone, as 'YYYY-MM-DD'. */
 export function localDay(ms: number, timeZone: string): string {
+  if (ms >= DATE_MIN && ms <= DATE_MAX && !isDateLocal(timeZone)) {
+    const offset = isUtc(timeZone) ? 0 : hourOffset(ms, timeZone);
+    // Date drops a fraction of a millisecond toward zero before it reads a day.
+    if (offset !== null) return dayName(Math.floor((Math.trunc(ms) + offset) / DAY_MS));
+  }
   const p = parts(ms, timeZone);
   return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * 'YYYY-MM-DD' of a day by its number since 1970-01-01 (Date's proleptic Gregorian calendar), kept: a view or a
+ * rollup asks for the same few hundred days once per record.
+ */
+const dayNames = new Map<number, string>();
+const MAX_DAY_NAMES = 100_000;
+
+function dayName(n: number): string {
+  let s = dayNames.get(n);
+  if (s === undefined) {
+    const t = new Date(n * DAY_MS);
+    s = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+    if (dayNames.size >= MAX_DAY_NAMES) dayNames.clear();
+    dayNames.set(n, s);
+  }
+  return s;
+}
+
+/**
+ * A day's number since 1970-01-01, as Date.UTC(y, m - 1, d) / DAY_MS gives it, without a Date: a day of the month
+ * past its end runs on into the next (the 31st of February is the 3rd of March, or the 2nd in a leap year), as
+ * there. Outside what the arithmetic below covers (a month outside 1–12, a year before 100, which Date.UTC reads
+ * as 19xx, a part that is not a whole number) it is Date.UTC's own; a part that is NaN gives NaN.
+ */
+function dayNumber(y: number, m: number, d: number): number {
+  if (!(m >= 1 && m <= 12 && y >= 100 && y <= 275_000 && Number.isInteger(y) && Number.isInteger(d))) return Date.UTC(y, m - 1, d) / DAY_MS;
+  // Days from civil (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"): years counted from March, so a
+  // leap day is the last of its year; eras of 400 years.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
@@ -204,8 +254,7 @@ export function startOfDay(day: string, timeZone: string): number {
 /** 'YYYY-MM-DD' plus n days (pure calendar arithmetic, no zone involved). */
 export function addDays(day: string, n: number): string {
   const [y, m, d] = dayParts(day);
-  const t = new Date(Date.UTC(y, m - 1, d + n));
-  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  return dayName(dayNumber(y, m, d + n));
 }
 
 export function daysInMonth(day: string): number {
@@ -216,14 +265,15 @@ export function daysInMonth(day: string): number {
 /** ISO weekday, 1 = Monday … 7 = Sunday. */
 export function weekday(day: string): number {
   const [y, m, d] = dayParts(day);
-  return ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7) + 1;
+  // 1970-01-01 was a Thursday (4).
+  return ((((dayNumber(y, m, d) + 3) % 7) + 7) % 7) + 1;
 }
 
 /** Whole days from a to b (b − a). */
 export function daysBetween(a: string, b: string): number {
   const [y1, m1, d1] = dayParts(a);
   const [y2, m2, d2] = dayParts(b);
-  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000);
+  return dayNumber(y2, m2, d2) - dayNumber(y1, m1, d1);
 }
 
 export function isDay(s: string): boolean {
@@ -237,26 +287,37 @@ export function isDay(s: string): boolean {
  * resolved per record.
  */
 export function dayOfIso(timeZone: string): (iso: string) => string {
-  const cache = new Map<string, string | null>();
-  // Records come mostly in time order: the hour asked last is compared before a key is cut and looked up.
+  // By the hour's digits as one number (YYYYMMDDHH): no string is cut or hashed per record.
+  const cache = new Map<number, string | null>();
+  // Records come mostly in time order: the hour asked last is compared before its key is read and looked up.
   let lastHour = '\u0000';
   let lastDay: string | null = null;
   return (iso) => {
     if (lastDay !== null && iso.startsWith(lastHour)) return lastDay;
-    const hour = iso.slice(0, 13);
-    let day = cache.get(hour);
+    const key = hourKey(iso);
+    if (key < 0) return localDay(Date.parse(iso), timeZone);
+    let day = cache.get(key);
     if (day === undefined) {
-      const start = Date.parse(`${hour}:00:00Z`);
+      const start = Date.parse(`${iso.slice(0, 13)}:00:00Z`);
       const first = localDay(start, timeZone);
       day = Number.isNaN(start) || first !== localDay(start + 3_599_999, timeZone) ? null : first;
-      cache.set(hour, day);
+      cache.set(key, day);
     }
-    if (day !== null && hour.length === 13) {
-      lastHour = hour;
-      lastDay = day;
-    }
-    return day ?? localDay(Date.parse(iso), timeZone);
+    if (day === null) return localDay(Date.parse(iso), timeZone);
+    lastHour = iso.slice(0, 13);
+    lastDay = day;
+    return day;
   };
+}
+
+/** 'YYYY-MM-DDTHH' at the start of `iso` as the number YYYYMMDDHH, or -1 when it does not start so. */
+function hourKey(iso: string): number {
+  if (iso.length < 13 || iso.charCodeAt(4) !== DASH || iso.charCodeAt(7) !== DASH || iso.charCodeAt(10) !== 0x54) return -1;
+  const y = digits(iso, 0, 4);
+  const m = digits(iso, 5, 7);
+  const d = digits(iso, 8, 10);
+  const h = digits(iso, 11, 13);
+  return y < 0 || m < 0 || d < 0 || h < 0 ? -1 : ((y * 100 + m) * 100 + d) * 100 + h;
 }
 
 /** An instant as local 'YYYY-MM-DD HH:MM' in a zone (for block starts and ends). */

@@ -16,6 +16,7 @@ import {
   startOfDay,
   weekday,
 } from '../../src/core/time';
+import { mulberry32 } from '../helpers/fuzz';
 
 test('an instant falls on different calendar days in different zones', () => {
   const t = Date.parse('2026-11-23T23:30:00Z');
@@ -72,6 +73,54 @@ test('calendar arithmetic', () => {
   assert.deepEqual(dayParts('2026/11/23'), [NaN, NaN, NaN]);
   assert.ok(isValidTimeZone('Asia/Kolkata'));
   assert.ok(!isValidTimeZone('Mars/Olympus'));
+});
+
+// The reference is Date's own calendar (Date.UTC and its getters) and Intl's, computed here; the functions under test
+// count days without a Date.
+test('calendar arithmetic agrees with Date over 800 years, months run past their end, and odd parts', () => {
+  const rnd = mulberry32(20261205);
+  const iso = (t: number) => {
+    const d = new Date(t);
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  };
+  const key = (y: number, m: number, d: number) =>
+    `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  for (let k = 0; k < 20_000; k++) {
+    const [y, m, d] = [1600 + Math.floor(rnd() * 800), 1 + Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 31)];
+    const day = key(y, m, d);
+    const n = Math.floor(rnd() * 1601) - 800;
+    assert.equal(addDays(day, n), iso(Date.UTC(y, m - 1, d + n)), `${day} + ${n}`);
+    assert.equal(weekday(day), ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7) + 1, `weekday ${day}`);
+    const other = key(1600 + Math.floor(rnd() * 800), 1 + Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28));
+    const [y2, m2, d2] = other.split('-').map(Number);
+    assert.equal(daysBetween(day, other), (Date.UTC(y2, m2 - 1, d2) - Date.UTC(y, m - 1, d)) / 86_400_000, `${day} .. ${other}`);
+  }
+  assert.equal(addDays('2024-02-28', 1), '2024-02-29');
+  assert.equal(addDays('2100-02-28', 1), '2100-03-01');
+  assert.equal(addDays('2000-02-28', 1), '2000-02-29');
+  assert.equal(addDays('2026-02-31', 0), '2026-03-03');
+  assert.equal(addDays('1969-12-31', 1), '1970-01-01');
+  // What Date.UTC does with them, kept: a year before 100 is 19xx, a month 00 or 13 runs into the next year.
+  assert.equal(addDays('0099-01-02', 0), '1999-01-02');
+  assert.equal(addDays('2026-13-01', 0), '2027-01-01');
+  assert.equal(addDays('2026-00-10', 0), '2025-12-10');
+  assert.equal(addDays('2026-1x-23', 1), 'NaN-NaN-NaN');
+  assert.ok(Number.isNaN(weekday('2026-11')));
+  assert.ok(Number.isNaN(daysBetween('2026-11-01', 'nope')));
+});
+
+test('localDay agrees with Intl in zones with half-hour, 45-minute and half-hour-DST offsets, either side of changes', () => {
+  const rnd = mulberry32(7);
+  for (const tz of ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham']) {
+    const f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+    for (let k = 0; k < 3000; k++) {
+      // Anywhere in 1950-2040, and every other one a millisecond either side of a quarter hour (UTC): each of these
+      // zones' midnights falls on one, so about one in a hundred of those is at a change of local day.
+      let t = Date.UTC(1950, 0, 1) + Math.floor(rnd() * 90 * 365.25 * 86_400_000);
+      if (k % 2 === 0) t = Math.floor(t / 900_000) * 900_000 - (rnd() < 0.5 ? 1 : 0);
+      assert.equal(localDay(t, tz), f.format(new Date(t)), `${tz} ${new Date(t).toISOString()}`);
+    }
+  }
 });
 
 test('dayOfIso agrees with localDay, including zones whose midnight falls mid-hour', async () => {
