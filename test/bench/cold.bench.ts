@@ -5,7 +5,8 @@
 //    start-up (`node -e 0`); goal ≤ 80 ms, i.e. close to Node's own;
 //  - cold import + report, the whole process: `unmetered daily --json` on a fresh data dir against
 //    ccusage@20.0.24 `daily --json --offline` and `cat` over the same files; goal ≤ 0.8× ccusage and
-//    within 2× of cat; beside them, the floor of reading those files from Node (READ_LOOP);
+//    within 2× of cat; beside them, the floor of reading those files from Node (READ_LOOP), and of reading and
+//    parsing their usage lines on one thread (MIN_READER);
 //  - peak memory (max RSS) of that cold import against ccusage's; goal ≤ ccusage.
 // On both corpus shapes of coldCorpora.ts: long lines (few interactions, big tool results) and short
 // lines (many interactions). The load average is printed: other jobs on a shared machine inflate
@@ -30,6 +31,18 @@ const TIME = '/usr/bin/time';
 const READ_LOOP =
   "const fs=require('node:fs');const b=Buffer.allocUnsafe(1<<20);" +
   "for(const f of process.argv.slice(1)){const fd=fs.openSync(f,'r');while(fs.readSync(fd,b,0,b.length,null)>0);fs.closeSync(fd)}";
+
+// The least a Node reader of these logs does, on one thread: each file read whole into one reused buffer, the lines
+// holding `"usage"` found with indexOf, each of those parsed with JSON.parse, the responses told apart by message id
+// (no pricing, no ledger, no offsets, no checks). Where its time sits against ccusage's shows how much of the
+// cold-import goal (≤ 0.8× ccusage) a Node process can reach before it does anything else the import must do.
+const MIN_READER =
+  "const fs=require('node:fs');let b=Buffer.allocUnsafe(1<<20);const nd=Buffer.from('\"usage\"');const ids=new Set();" +
+  "for(const f of process.argv.slice(1)){const fd=fs.openSync(f,'r');const n=fs.fstatSync(fd).size;if(n>b.length)b=Buffer.allocUnsafe(n);" +
+  'let g=0;while(g<n){const k=fs.readSync(fd,b,g,n-g,null);if(k<=0)break;g+=k}fs.closeSync(fd);const v=b.subarray(0,g);' +
+  'for(let a=v.indexOf(nd);a>=0;){const s=v.lastIndexOf(10,a)+1;let e=v.indexOf(10,a);if(e<0)e=g;' +
+  "const m=JSON.parse(v.toString('utf8',s,e)).message;if(m&&m.usage)ids.add(m.id);a=v.indexOf(nd,e)}}" +
+  "process.stdout.write(ids.size+'\\n')";
 
 interface Run {
   ms: number;
@@ -136,6 +149,7 @@ function coldImport(c: ShapeCorpus): void {
     // Everyone reads from the page cache: one untimed run of each first.
     run('cat', files, {});
     run(node, ['-e', READ_LOOP, ...files], {});
+    run(node, ['-e', MIN_READER, ...files], {});
     run(CCUSAGE, ['daily', '--json', '--offline'], fresh());
     run(node, [CLI, 'daily', '--json'], fresh(), imported);
     console.log(
@@ -147,8 +161,21 @@ function coldImport(c: ShapeCorpus): void {
       'ccusage daily --json --offline': () => run(CCUSAGE, ['daily', '--json', '--offline'], fresh()),
       'cat (same files)': () => run('cat', files, {}),
       'node read loop (same files, one buffer)': () => run(node, ['-e', READ_LOOP, ...files], {}),
+      'node minimal reader (one thread)': () => run(node, ['-e', MIN_READER, ...files], {}),
     });
-    timeRows(runs, ['ccusage daily --json --offline', 'cat (same files)', 'node read loop (same files, one buffer)']);
+    timeRows(runs, [
+      'ccusage daily --json --offline',
+      'cat (same files)',
+      'node read loop (same files, one buffer)',
+      'node minimal reader (one thread)',
+    ]);
+    const ms = (k: string) => runs[k].map((r) => r.ms);
+    const [peer, reader] = [ms('ccusage daily --json --offline'), ms('node minimal reader (one thread)')];
+    console.log(
+      `  the minimal Node reader against ccusage: ${(best(reader) / best(peer)).toFixed(2)}× best, ` +
+        `${(median(reader) / median(peer)).toFixed(2)}× median ` +
+        `(the goal asks 0.8× of the whole import)`,
+    );
     const ours = runs['unmetered daily --json (fresh data dir)'].map((r) => r.rssMB);
     const theirs = runs['ccusage daily --json --offline'].map((r) => r.rssMB);
     const faults = (k: string) => median(runs[k].map((r) => r.faults ?? NaN)).toLocaleString('en-US');
