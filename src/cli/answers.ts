@@ -6,7 +6,9 @@
  *
  * A view (daily, weekly, monthly, session, project, branch, repo) is a function of its arguments, the environment
  * variables it read, this build of Unmetered and of Node, the local day, the ledger, the mirrored settings, the
- * system's zone, and (through the import before it) the agents' logs. An answer is kept with each of those:
+ * system's zone, and (through the import before it) the agents' logs. So is `status`, while no plan limit reported in
+ * the last 5 hours is on a record (a limit goes stale, or its window resets, with the clock alone: status.ts then
+ * gives no window, and nothing is kept). An answer is kept with each of those:
  *  - the arguments, the working and home folders, the code (both chunks' size, time and inode; Node's and its tz
  *    database's versions);
  *  - every variable the command read (ctx.env is watched; TZ and UNMETERED_NOW are read before it is); a command
@@ -52,8 +54,14 @@ const RECENT = 8;
  * same tick of the file system's clock as a change before the walk leaves both times as they were (2 s on FAT).
  */
 export const RACY_MS = 3000;
-/** The commands whose answers are kept. */
-const ANSWERED: ReadonlySet<string> = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo']);
+/** The commands whose answers are kept, each with the chunk its code is in (dist/cli-<chunk>.js). */
+const ANSWERED: ReadonlyMap<string, string> = new Map([
+  ...['daily', 'weekly', 'monthly', 'session', 'project', 'branch', 'repo'].map((v) => [v, 'views'] as const),
+  ['status', 'status'],
+]);
+
+/** The chunk whose code answers `command` (one of ANSWERED). */
+export const chunkOf = (command: string): string => ANSWERED.get(command) ?? command;
 
 /** A file or folder as a stat found it: device, inode, size, modification and change times; null when missing. */
 type Identity = [dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number] | null;

@@ -18,7 +18,7 @@ import { ALL_SPECS, specOf } from './specs';
 import { errorMessage } from '../core/errors';
 import { tookCodePath, useCodeCache } from './codeCache';
 import { fdOutput } from './output';
-import { AnswerRecorder, answerable, codeOf, keptAnswer, Tee } from './answers';
+import { AnswerRecorder, answerable, chunkOf, codeOf, keptAnswer, Tee } from './answers';
 
 function usage(): string {
   return overallHelp(ALL_SPECS);
@@ -85,8 +85,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   }
   try {
     if (!answerable(ctx, name)) return await RUN[name](args, ctx);
-    // A view with nothing new to read: its answer kept by an earlier run, or this run's kept (answers.ts).
-    const code = codeOf(ctx.answers!.distDir, VERSION, 'views');
+    // A view or status with nothing new to read: its answer kept by an earlier run, or this run's kept (answers.ts).
+    const code = codeOf(ctx.answers!.distDir, VERSION, chunkOf(name));
     const kept = keptAnswer(ctx, argv, code);
     if (kept.answer !== null) {
       ctx.stdout.write(kept.answer);

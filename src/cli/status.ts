@@ -16,6 +16,7 @@ import { LIMITS_FRESH_MS } from '../core/plans/view';
 import { meterOf } from '../core/aggregate/meter';
 import { spendsOf } from '../core/aggregate/budgets';
 import { entriesFromRollup } from './aggregate';
+import { holdsForTheDay } from './answerDay';
 
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('status')!, args);
@@ -54,6 +55,9 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
     // Plan limits are carried by recent records only: the rollup keeps those whole.
     const recent = entries && rollup ? await rollup.recentRecords(new Date(now - LIMITS_FRESH_MS).toISOString()) : records();
     const limits = latestLimits(recent, now);
+    // Without a plan limit reported in the last LIMITS_FRESH_MS, none can be shown later in the day (the records that
+    // could are only ever fewer as time goes on): what is printed changes with "now" at the zone's midnight alone.
+    if (!recent.some((r) => (r as { rateLimits?: unknown }).rateLimits !== undefined)) holdsForTheDay(ctx, now, settings.timeZone);
     const sources = imported?.sources ?? [];
     ctx.stdout.write(
       values.json

@@ -7,7 +7,8 @@ import { activeBlock, BLOCK_MS, buildBlocks, recordsForBlocksFrom, type Block } 
 import { emptyTally, toTotals, TOTALS_FIELDS, type Totals } from '../core/report/totals';
 import { buildView, type Order, type ViewJson, type ViewKind, type ViewRow } from '../core/report/views';
 import { isWeekStart } from '../core/report/week';
-import { addDays, dayOfIso, localDateTime, localDay, startOfDay } from '../core/time';
+import { dayOfIso, localDateTime, startOfDay } from '../core/time';
+import { holdsForTheDay } from './answerDay';
 import type { RollupIndex } from '../core/ledger/rollup';
 import type { Logger } from '../core/ports';
 import { currentlyPriced, type PriceTable } from '../core/pricing';
@@ -68,13 +69,7 @@ export async function viewCommand(kind: ViewKind, args: string[], ctx: CliContex
       priceTable: prices.version,
     };
     // A view changes with "now" only at the view zone's midnight: a kept answer holds for the day (answers.ts).
-    if (ctx.answer) {
-      const today = localDay(o.now, o.timeZone);
-      const [from, until] = [startOfDay(today, o.timeZone), startOfDay(addDays(today, 1), o.timeZone)];
-      // Checked, for a zone whose clock a change turns back across midnight (its days then do not follow in order).
-      const day = (ms: number) => localDay(ms, o.timeZone);
-      if (day(from) === today && day(until - 1) === today && day(until) !== today) ctx.answer.holdsBetween(from, until);
-    }
+    holdsForTheDay(ctx, o.now, o.timeZone);
     // Answered from the ledger's rollup: no record is read unless it cannot answer.
     const aggregated = await viewFromRollup(ctx.dataDir, prices, o, ctx.logger, rollup);
     if (!aggregated) await ledger.load();

@@ -5,6 +5,7 @@
 // After a cold import and one run that writes the rollup, alternating runs of:
 //  - `unmetered daily --json` with nothing new (goal ≤ 150 ms: stat the logs, read no ledger record);
 //  - `unmetered monthly --json` with nothing new (another view the rollup answers);
+//  - `unmetered status` with nothing new, run twice and timed the second time (the meter, kept as the views are);
 //  - `unmetered daily --json` after one appended assistant line (goal ≤ 150 ms);
 //  - ccusage@20.0.24 `daily --json --offline` on the same files (a full re-scan: it keeps no cache);
 //  - `unmetered --version` (goal ≤ 80 ms) against `ccusage --version` and `node -e 0`, Node's own start-up;
@@ -139,6 +140,7 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
     const runs: Record<string, Run[]> = {
       'nothing new': [],
       'monthly, nothing new': [],
+      'status, nothing new': [],
       'one appended line': [],
       ccusage: [],
       '--version': [],
@@ -149,6 +151,9 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
     for (let i = 0; i < RUNS; i++) {
       runs['nothing new'].push(ours());
       runs['monthly, nothing new'].push(timed(process.execPath, [CLI, 'monthly', '--json'], env));
+      // Its run before, after the line the last round appended, found the ledger changed: the second is a prompt's.
+      timed(process.execPath, [CLI, 'status'], env);
+      runs['status, nothing new'].push(timed(process.execPath, [CLI, 'status'], env));
       appendFileSync(target, assistantLine(i) + '\n');
       const after = ours();
       if (count(after.stdout) !== before + i + 1) throw new Error(`the appended line ${i} is not in the report`);

@@ -21,7 +21,7 @@ import { RACY_MS, Tee } from '../../src/cli/answers';
 import { fixedClock } from '../../src/core/ports';
 import { openLedger } from '../../src/core/ledger';
 import { interaction } from '../helpers/records';
-import { tokens } from '../../src/core/interaction';
+import { tokens, type Interaction } from '../../src/core/interaction';
 import { builtFile } from '../helpers/dist';
 import { assistantLine, FIXTURES } from '../sources/helpers';
 
@@ -56,6 +56,7 @@ function tree(name: string): Tree {
   mkdirSync(dist);
   writeFileSync(path.join(dist, 'cli.js'), '// start-up chunk\n');
   writeFileSync(path.join(dist, 'cli-views.js'), '// views chunk\n');
+  writeFileSync(path.join(dist, 'cli-status.js'), '// status chunk\n');
   return {
     dir,
     project,
@@ -136,6 +137,8 @@ describe('kept answers', { timeout: 60_000 }, () => {
     'damaged',
     'racy',
     'build',
+    'status',
+    'limits',
   ];
 
   before(async () => {
@@ -153,6 +156,19 @@ describe('kept answers', { timeout: 60_000 }, () => {
     // Each imports its logs once (the ledger is made then), and every folder is then left alone long enough for
     // its times to vouch for its entries.
     for (const n of names) assert.equal((await run(trees[n])).interactions, n === 'resumed' ? 12 : 2);
+    // A plan limit Codex reported an hour before NOW (5 h window, 42 % used), as the import stores one: on a record.
+    const ledger = await openLedger({ dir: trees.limits.data });
+    await ledger.append([
+      {
+        ...interaction('codex-limits', '2026-11-23T11:00:00.000Z', 1_000_000, { agent: 'codex' }),
+        rateLimits: {
+          at: '2026-11-23T11:00:00.000Z',
+          from: 'codex-rollout',
+          windows: [{ key: '5h', usedPercent: 42, windowMinutes: 300, resetsAt: '2026-11-23T14:00:00.000Z' }],
+        },
+      } as Interaction,
+    ]);
+    await ledger.close();
     trees.process = tree('process');
     assert.equal(cli(trees.process, ['daily', '--json']).status, 0);
     await settle();
@@ -307,6 +323,45 @@ describe('kept answers', { timeout: 60_000 }, () => {
     assert.equal((await run(t)).answered, false); // the folders stat'ed again, and kept
     const again = await run(t);
     assert.deepEqual([again.answered, again.interactions], [true, imported.interactions]);
+  });
+
+  it("status is answered as a view is: its text again while nothing changed, for the zone's day; a new line is counted", async () => {
+    const t = trees.status;
+    const args = ['status', '--tz', 'UTC'];
+    const first = await run(t, { args });
+    assert.deepEqual([first.answered, first.reason], [false, null]);
+    assert.match(first.text, /^Unmetered · 2026-11-23 \(UTC\)$/m);
+    assert.match(first.text, /^ {2}Claude Code: 1 file, 2 interactions /m);
+    const again = await run(t, { args });
+    assert.deepEqual([again.answered, again.text], [true, first.text]);
+    appendFileSync(t.log, line('status_3', 40));
+    const grown = await run(t, { args });
+    assert.equal(grown.answered, false);
+    assert.match(grown.text, /^ {2}Claude Code: 1 file, 3 interactions /m);
+    assert.deepEqual([(await run(t, { args })).answered, (await run(t, { args })).text], [true, grown.text]);
+    // Its answer is its own chunk's: a new build of the views' chunk leaves it, a new status chunk does not.
+    writeFileSync(path.join(t.dist, 'cli-views.js'), '// views chunk, rebuilt\n');
+    assert.equal((await run(t, { args })).answered, true);
+    writeFileSync(path.join(t.dist, 'cli-status.js'), '// status chunk, rebuilt\n');
+    assert.equal((await run(t, { args })).answered, false);
+    // Another day: the meter's today and month are another day's.
+    const next = await run(t, { args, now: '2026-11-24T00:00:00.000Z' });
+    assert.equal(next.answered, false);
+    assert.match(next.text, /^Unmetered · 2026-11-24 \(UTC\)$/m);
+  });
+
+  it('status showing a plan limit keeps no answer: the clock alone makes a limit stale or reset', async () => {
+    const t = trees.limits;
+    const args = ['status', '--tz', 'UTC'];
+    const shown = await run(t, { args });
+    assert.match(shown.text, /^Plan limits/m);
+    assert.deepEqual([shown.answered, shown.reason], [false, 'the command gave no window']);
+    assert.equal((await run(t, { args })).answered, false);
+    // Five hours after it was reported the limit is stale: not shown, and from then on an answer is kept.
+    const later = await run(t, { args, now: '2026-11-23T16:30:00Z' });
+    assert.doesNotMatch(later.text, /Plan limits/);
+    assert.deepEqual([later.answered, later.reason], [false, null]);
+    assert.deepEqual([(await run(t, { args, now: '2026-11-23T16:31:00Z' })).answered], [true]);
   });
 
   it('a run that warned keeps nothing: every run gives the warning', async () => {
