@@ -151,8 +151,8 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export function localDay(ms: number, timeZone: string): string {
   if (ms >= DATE_MIN && ms <= DATE_MAX && !isDateLocal(timeZone)) {
     const offset = isUtc(timeZone) ? 0 : hourOffset(ms, timeZone);
-    // Date drops a fraction of a millisecond toward zero before it reads a day.
-    if (offset !== null) return dayName(Math.floor((Math.trunc(ms) + offset) / DAY_MS));
+    // As utcParts(ms + offset) reads it: Date drops a fraction of a millisecond toward zero.
+    if (offset !== null) return dayName(Math.floor(Math.trunc(ms + offset) / DAY_MS));
   }
   const p = parts(ms, timeZone);
   return `${p.year}-${pad(p.month)}-${pad(p.day)}`;

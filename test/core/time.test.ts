@@ -118,6 +118,8 @@ test('localDay agrees with Intl in zones with half-hour, 45-minute and half-hour
       // zones' midnights falls on one, so about one in a hundred of those is at a change of local day.
       let t = Date.UTC(1950, 0, 1) + Math.floor(rnd() * 90 * 365.25 * 86_400_000);
       if (k % 2 === 0) t = Math.floor(t / 900_000) * 900_000 - (rnd() < 0.5 ? 1 : 0);
+      // Half a millisecond before one: Date drops the fraction toward zero, so before 1970 it falls on the edge.
+      if (k % 4 === 1) t = Math.floor(t / 900_000) * 900_000 - 0.5;
       assert.equal(localDay(t, tz), f.format(new Date(t)), `${tz} ${new Date(t).toISOString()}`);
     }
   }
