@@ -6,9 +6,9 @@
  *
  * A view (daily, weekly, monthly, session, project, branch, repo) is a function of its arguments, the environment
  * variables it read, this build of Unmetered and of Node, the local day, the ledger, the mirrored settings, the
- * system's zone, and (through the import before it) the agents' logs. So is `status`, while no plan limit reported in
- * the last 5 hours is on a record (a limit goes stale, or its window resets, with the clock alone: status.ts then
- * gives no window, and nothing is kept). An answer is kept with each of those:
+ * system's zone, and (through the import before it) the agents' logs. So is `status`, whose plan limits also change
+ * with the clock alone (one grows stale 5 hours on, or its window resets): its answer holds until the first of those,
+ * if that comes before midnight (status.ts). An answer is kept with each of those:
  *  - the arguments, the working and home folders, the code (both chunks' size, time and inode; Node's and its tz
  *    database's versions);
  *  - every variable the command read (ctx.env is watched; TZ and UNMETERED_NOW are read before it is); a command

@@ -12,11 +12,11 @@ import { modelLabel, modelNotRecordedNote, namedUnpriced } from '../core/unrecor
 import { budgetsOver, evaluateBudgets } from '../core/budgets/evaluate';
 import { budgetsJson, budgetsText, checkJson } from './budgets';
 import { agentLabel, latestLimits, limitsLines, type AgentLimits } from '../core/plans';
-import { LIMITS_FRESH_MS } from '../core/plans/view';
+import { LIMITS_FRESH_MS, limitsChangeAfter } from '../core/plans/view';
 import { meterOf } from '../core/aggregate/meter';
 import { spendsOf } from '../core/aggregate/budgets';
 import { entriesFromRollup } from './aggregate';
-import { holdsForTheDay } from './answerDay';
+import { holdsFromNowUntil } from './answerDay';
 
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommand(specOf('status')!, args);
@@ -55,9 +55,11 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
     // Plan limits are carried by recent records only: the rollup keeps those whole.
     const recent = entries && rollup ? await rollup.recentRecords(new Date(now - LIMITS_FRESH_MS).toISOString()) : records();
     const limits = latestLimits(recent, now);
-    // Without a plan limit reported in the last LIMITS_FRESH_MS, none can be shown later in the day (the records that
-    // could are only ever fewer as time goes on): what is printed changes with "now" at the zone's midnight alone.
-    if (!recent.some((r) => (r as { rateLimits?: unknown }).rateLimits !== undefined)) holdsForTheDay(ctx, now, settings.timeZone);
+    // What is printed changes with "now" at the zone's midnight, and where a plan limit grows stale, resets or
+    // comes within its minute (the records that could show one are only ever fewer as time goes on). Earlier in the
+    // day a limit this run no longer reads may have been shown: the answer holds from now on.
+    const changes = limitsChangeAfter(recent, now);
+    if (changes !== null) holdsFromNowUntil(ctx, now, settings.timeZone, changes);
     const sources = imported?.sources ?? [];
     ctx.stdout.write(
       values.json

@@ -350,18 +350,26 @@ describe('kept answers', { timeout: 60_000 }, () => {
     assert.match(next.text, /^Unmetered · 2026-11-24 \(UTC\)$/m);
   });
 
-  it('status showing a plan limit keeps no answer: the clock alone makes a limit stale or reset', async () => {
+  it('status showing a plan limit keeps its answer until the clock alone resets the window or makes the limit stale', async () => {
     const t = trees.limits;
     const args = ['status', '--tz', 'UTC'];
+    // Reported at 11:00 (5 h window, resets at 14:00), shown from 12:00.
     const shown = await run(t, { args });
     assert.match(shown.text, /^Plan limits/m);
-    assert.deepEqual([shown.answered, shown.reason], [false, 'the command gave no window']);
-    assert.equal((await run(t, { args })).answered, false);
-    // Five hours after it was reported the limit is stale: not shown, and from then on an answer is kept.
-    const later = await run(t, { args, now: '2026-11-23T16:30:00Z' });
-    assert.doesNotMatch(later.text, /Plan limits/);
-    assert.deepEqual([later.answered, later.reason], [false, null]);
-    assert.deepEqual([(await run(t, { args, now: '2026-11-23T16:31:00Z' })).answered], [true]);
+    assert.match(shown.text, /^ {2}codex: 5 h: 42 % · resets 14:00 {2}\(seen 11:00\)$/m);
+    assert.deepEqual([shown.answered, shown.reason], [false, null]);
+    const before = await run(t, { args, now: '2026-11-23T13:59:59.999Z' });
+    assert.deepEqual([before.answered, before.text], [true, shown.text]);
+    // 14:00: the window reset, so the limit is not shown.
+    const reset = await run(t, { args, now: '2026-11-23T14:00:00.000Z' });
+    assert.equal(reset.answered, false);
+    assert.doesNotMatch(reset.text, /Plan limits/);
+    assert.equal((await run(t, { args, now: '2026-11-23T15:00:00Z' })).answered, true);
+    // 16:00 and a millisecond: the report is stale, and no longer counts; from then on the answer holds for the day.
+    assert.equal((await run(t, { args, now: '2026-11-23T16:00:00.001Z' })).answered, false);
+    assert.equal((await run(t, { args, now: '2026-11-23T23:59:00Z' })).answered, true);
+    // A clock set back is not answered: a kept answer holds from the run that kept it on.
+    assert.equal((await run(t, { args, now: '2026-11-23T15:00:00Z' })).answered, false);
   });
 
   it('a run that warned keeps nothing: every run gives the warning', async () => {

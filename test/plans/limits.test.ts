@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromAnthropicHeaders, fromCodexRateLimits, readRateLimits, shouldAttach } from '../../src/core/plans/limits';
-import { latestLimits, limitsStatusText, resetTime } from '../../src/core/plans/view';
+import { latestLimits, limitsChangeAfter, limitsStatusText, resetTime } from '../../src/core/plans/view';
+import { mulberry32 } from '../helpers/fuzz';
 import { codex } from '../../src/core/agents/codex';
 
 const FIX = path.join(__dirname, 'fixtures');
@@ -114,5 +115,60 @@ describe('plan limits from the vendors', { timeout: 30_000 }, () => {
     const l = latestLimits([{ agent: 'claude-code', at: s.at, rateLimits: s }], seenAt);
     assert.equal(limitsStatusText(l, seenAt, 'UTC'), 'limit reached · resets 15:40');
     assert.equal(resetTime('2026-12-02T08:00:00Z', seenAt, 'UTC'), 'Wed 08:00');
+  });
+  test('what latestLimits shows stays as it is until the instant limitsChangeAfter names, whatever the clock does before it', () => {
+    const rnd = mulberry32(5);
+    const base = Date.parse('2026-12-01T12:00:00Z');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const around = () => base + Math.round((rnd() - 0.5) * 12 * 3_600_000);
+    let changed = 0;
+    for (let k = 0; k < 300; k++) {
+      // Records of two agents around noon, each stored up to a minute either side of its state: states seen before, at
+      // and after "now" (a clock ahead), windows that reset.
+      const recs = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => {
+        const seen = around();
+        const windows = [
+          { key: '5h', usedPercent: Math.floor(rnd() * 100), windowMinutes: 300, resetsAt: iso(seen + rnd() * 6 * 3_600_000) },
+        ];
+        if (rnd() < 0.5) windows.push({ key: '7d', usedPercent: 5, windowMinutes: 10_080, resetsAt: iso(seen + 3 * 86_400_000) });
+        const state = { at: iso(seen), from: 'codex-rollout', status: rnd() < 0.2 ? 'rejected' : null, windows };
+        return { agent: rnd() < 0.5 ? 'codex' : 'claude-code', at: iso(seen + Math.floor((rnd() - 0.5) * 120_000)), rateLimits: state };
+      });
+      const now = around();
+      const until = limitsChangeAfter(recs, now);
+      assert.ok(until !== null && until > now, `case ${k}`);
+      const shown = JSON.stringify(latestLimits(recs, now));
+      const probes = [now + 1, until - 1, ...Array.from({ length: 5 }, () => now + rnd() * (Math.min(until, now + 86_400_000) - now))];
+      for (const t of probes.map(Math.floor).filter((t) => t > now && t < until))
+        assert.equal(
+          JSON.stringify(latestLimits(recs, t)),
+          shown,
+          `case ${k}: at ${iso(t)}, before ${until === Infinity ? 'never' : iso(until)}`,
+        );
+      if (until !== Infinity && JSON.stringify(latestLimits(recs, until)) !== shown) changed++;
+    }
+    // Most of the instants named are ones where what is shown does change (a state coming within its minute may not).
+    assert.ok(changed > 150, `${changed} of 300 changed at the instant named`);
+  });
+
+  test('the instant a limit resets, goes stale or comes within its minute; none without a limit; unknown for a time not as toISOString writes it', () => {
+    const state = (at: string, resetsAt: string) => ({
+      at,
+      from: 'codex-rollout',
+      windows: [{ key: '5h', usedPercent: 42, windowMinutes: 300, resetsAt }],
+    });
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    const rec = (at: string, resetsAt: string) => ({ agent: 'codex', at, rateLimits: state(at, resetsAt) });
+    assert.equal(limitsChangeAfter([rec('2026-11-23T11:00:00.000Z', '2026-11-23T14:00:00.000Z')], now), Date.parse('2026-11-23T14:00:00Z'));
+    // Reset after it goes stale: stale at 16:00 and a millisecond.
+    assert.equal(
+      limitsChangeAfter([rec('2026-11-23T11:00:00.000Z', '2026-11-23T20:00:00.000Z')], now),
+      Date.parse('2026-11-23T16:00:00.001Z'),
+    );
+    // Seen by a clock ahead of this one: shown from a minute before then.
+    assert.equal(limitsChangeAfter([rec('2026-11-23T12:30:00.000Z', '2026-11-23T20:00:00.000Z')], now), Date.parse('2026-11-23T12:29:00Z'));
+    const plain: { at: string; rateLimits?: unknown }[] = [{ at: '2026-11-23T11:00:00.000Z' }];
+    assert.equal(limitsChangeAfter(plain, now), Infinity);
+    assert.equal(limitsChangeAfter([rec('2026-11-23T11:00:00Z', '2026-11-23T14:00:00.000Z')], now), null);
   });
 });

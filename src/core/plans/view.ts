@@ -35,6 +35,36 @@ export function latestLimits(records: Iterable<{ agent: string; at: string; rate
     .sort((a, b) => a.agent.localeCompare(b.agent));
 }
 
+/** An ISO instant as toISOString() writes it: ordered as text exactly as in time. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The first instant after `now` from which latestLimits(records, t) may differ from latestLimits(records, now) by
+ * the clock alone (Infinity: never), for the same records; null when that cannot be told (a record's time not
+ * written as toISOString() writes it, which latestLimits compares as text). Each of its tests flips once: a record
+ * or a state grows stale (LIMITS_FRESH_MS after it), a state from a clock ahead of this one comes within its minute,
+ * a window resets.
+ */
+export function limitsChangeAfter(records: Iterable<{ at: string; rateLimits?: unknown }>, now: number): number | null {
+  let next = Infinity;
+  const after = (t: number) => {
+    if (t > now && t < next) next = t;
+  };
+  for (const r of records) {
+    if (r.rateLimits === undefined) continue;
+    if (!CANONICAL.test(r.at)) return null;
+    // r.at < cutoff(t) from the first t with Date.parse(r.at) < t - LIMITS_FRESH_MS.
+    after(Date.parse(r.at) + LIMITS_FRESH_MS + 1);
+    const s = readRateLimits(r.rateLimits);
+    if (!s) continue;
+    const at = Date.parse(s.at);
+    after(at - 60_000);
+    after(at + LIMITS_FRESH_MS + 1);
+    for (const w of s.windows) if (w.resetsAt) after(Date.parse(w.resetsAt));
+  }
+  return next;
+}
+
 const WINDOW_NAMES: Record<string, string> = { '5h': '5 h', '7d': 'week' };
 
 function windowName(w: LimitWindow): string {
