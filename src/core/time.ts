@@ -149,7 +149,8 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** The calendar day of an instant in a zone, as 'YYYY-MM-DD'. */
 export function localDay(ms: number, timeZone: string): string {
-  if (ms >= DATE_MIN && ms <= DATE_MAX && !isDateLocal(timeZone)) {
+  // In parts()'s order: UTC first, so a UTC day never reads process.env.TZ (isDateLocal does) once per record.
+  if (ms >= DATE_MIN && ms <= DATE_MAX && (isUtc(timeZone) || !isDateLocal(timeZone))) {
     const offset = isUtc(timeZone) ? 0 : hourOffset(ms, timeZone);
     // As utcParts(ms + offset) reads it: Date drops a fraction of a millisecond toward zero.
     if (offset !== null) return dayName(Math.floor(Math.trunc(ms + offset) / DAY_MS));
