@@ -161,4 +161,32 @@ describe('re-run quick check', { timeout: 60_000 }, () => {
       await w.cleanup();
     }
   });
+
+  it("a scan of named files alone reads what they gained, keeps the other files' offsets, and the next scan reads each line once", async () => {
+    const { w, a, b, scan } = await setUp();
+    try {
+      assert.equal(await scan(), 2);
+      appendFileSync(a, line('m3') + '\n');
+      appendFileSync(b, line('m4') + '\n');
+      const only = (files: string[]) => w.importer({ sourcesInSummary: false }).scan({ only: files });
+      const r = await only([a]);
+      assert.deepEqual([r.written, r.filesSeen], [1, 1]);
+      assert.ok(w.ledger.has('anthropic:m3') && !w.ledger.has('anthropic:m4'), "b.jsonl's new line is not read");
+      // The quick digest no longer names the offsets: the next scan looks at each file, and reads b's line alone.
+      assert.equal(await scan(), 1);
+      assert.equal(looked, 2);
+      assert.ok(w.ledger.has('anthropic:m4'));
+      assert.equal(w.ledger.records().length, 4);
+      assert.equal(await scan(), 0);
+      assert.equal(looked, 0, 'the digest was saved again');
+      // Files a scan would not read: not a log (.json), outside the folders, a relative path, a folder.
+      writeFileSync(path.join(path.dirname(a), 'x.json'), line('m5') + '\n');
+      writeFileSync(path.join(w.dir, 'y.jsonl'), line('m6') + '\n');
+      const none = await only([path.join(path.dirname(a), 'x.json'), path.join(w.dir, 'y.jsonl'), 'a.jsonl', path.dirname(a)]);
+      assert.deepEqual([none.written, none.filesSeen], [0, 0]);
+      assert.equal(await scan(), 0);
+    } finally {
+      await w.cleanup();
+    }
+  });
 });

@@ -5,7 +5,7 @@
  * a second. Offsets are saved in the data directory only after the records they cover are stored.
  */
 import { stat } from 'node:fs/promises';
-import { statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Interaction } from '../interaction';
@@ -19,7 +19,7 @@ import { ImportStore } from './store';
 import { readFileUpdate, type FileUpdate } from './tailer';
 import type { RootContext, SourceAdapter, SourceId } from '../agents/types';
 import { expandHome } from '../agents/util';
-import { walkRoot, type WalkResult } from './walk';
+import { DEFAULT_WALK_DEPTH, walkRoot, type WalkResult } from './walk';
 import { QUICK_FILE, QuickDigest, readQuick, saveQuick } from './quick';
 import { StatsKept, type KeptStat } from './statsKept';
 import { errorMessage } from '../errors';
@@ -130,6 +130,12 @@ export interface ImportProgress {
 export interface ScanOptions {
   /** Called after each file; cheap to call, so the caller decides how often to show it. */
   onProgress?: (p: ImportProgress) => void;
+  /**
+   * These files alone, in this order, and no folder walked: for a caller told which logs changed (Claude Code names
+   * its transcript to its status line). A file is read only where a scan would find it (sourceOf); others are passed
+   * over. The offsets of other files are kept as they are.
+   */
+  only?: readonly string[];
 }
 
 export interface WatchOptions {
@@ -217,17 +223,73 @@ export class Importer {
       const tally: Tally = { filesRead: 0, bytesRead: 0, recordsParsed: 0, written: 0, malformed: 0, threads: 0 };
       // A scan reports how many were written, not which: the records are not kept till the end.
       this.store.keepWritten = false;
-      tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).count;
-      this.offsets.prune(this.known);
-      if ((await this.offsets.save()) && this.offsets.loaded) await this.saveQuick();
+      let seen = 0;
+      const { only } = sopts;
+      if (only) {
+        tally.written += (await this.readThenSettle(async () => void (seen = await this.readOnly(only, tally)))).count;
+        // Saved as a journal line per file read: a quick digest saved before no longer names the offsets (quick.ts).
+        await this.offsets.save();
+      } else {
+        tally.written += (await this.readThenSettle(() => this.readAll(tally, sopts.onProgress))).count;
+        this.offsets.prune(this.known);
+        if ((await this.offsets.save()) && this.offsets.loaded) await this.saveQuick();
+        seen = this.known.size;
+      }
       return {
         durationMs: Math.round(monotonicMs() - t0),
-        filesSeen: this.known.size,
+        filesSeen: seen,
         ...tally,
         malformedLines: tally.malformed,
         sources: this.opts.sourcesInSummary === false ? [] : await this.status(),
       };
     });
+  }
+
+  /** Reads what `files` gained (ScanOptions.only), each that a scan would find; returns how many those are. */
+  private async readOnly(files: readonly string[], tally: Tally): Promise<number> {
+    await this.offsets.load();
+    let seen = 0;
+    for (const file of files) {
+      const found = this.sourceOf(file);
+      if (!found) continue;
+      seen++;
+      await this.readOne(found[0], found[1], tally);
+    }
+    return seen;
+  }
+
+  /**
+   * `file` as a scan names it, with the enabled source that reads it, when a scan would find it there: a regular file
+   * (not a link) the source matches and does not supersede, in one of its folders no deeper than a walk goes, with no
+   * link between that folder and the file (walkRoot follows none below a root). Undefined for any other path: one a
+   * caller names is not trusted to lie where logs are.
+   */
+  private sourceOf(file: string): [string, SourceAdapter] | undefined {
+    if (!path.isAbsolute(file)) return undefined;
+    const f = path.normalize(file);
+    let real: string;
+    try {
+      if (!lstatSync(f).isFile()) return undefined;
+      real = realpathSync.native(f);
+    } catch {
+      return undefined;
+    }
+    for (const a of this.enabled()) {
+      if (!a.matches(f)) continue;
+      const sup = a.supersededBy?.(f);
+      if (sup && existsSync(sup)) continue;
+      for (const root of this.rootsOf(a)) {
+        const rel = path.relative(path.normalize(root), f);
+        if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) continue;
+        if (rel.split(path.sep).length - 1 > (a.shallow ? 0 : DEFAULT_WALK_DEPTH)) continue;
+        try {
+          if (path.join(realpathSync.native(root), rel) === real) return [f, a];
+        } catch {
+          // the root is gone
+        }
+      }
+    }
+    return undefined;
   }
 
   /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */

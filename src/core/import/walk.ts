@@ -40,7 +40,7 @@ export interface WalkResult {
   limit: string | null;
 }
 
-const DEFAULT_WALK_DEPTH = 16;
+export const DEFAULT_WALK_DEPTH = 16;
 const DEFAULT_WALK_ENTRIES = 500_000;
 const MAX_SKIPPED_KEPT = 100;
 /** Work between two turns of the event loop. */
