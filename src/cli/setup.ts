@@ -16,6 +16,7 @@ import { plural } from './args';
 import type { CliContext } from './context';
 import { progressLine } from './progress';
 import { importAgentLogs, type ImportSummary } from './scan';
+import type { SessionOptions } from '../core/import/session';
 import { logCountsOf } from '../core/aggregate/sources';
 
 /** The import status's per-agent counts from the rollup (log records are never telemetry twins: exact either way). */
@@ -104,6 +105,19 @@ export interface Opened {
   rollup?: RollupIndex;
 }
 
+/** What every command's import of the agents' logs is given: this run's context, the ledger, the mirrored settings. */
+export function importFor(ctx: CliContext, ledger: Ledger, prices: PriceTable, settings: CliSettings): SessionOptions {
+  return {
+    dataDir: ctx.dataDir,
+    env: ctx.env,
+    home: ctx.home,
+    platform: ctx.platform,
+    recorder: new Recorder({ ledger, prices: () => prices }),
+    logger: ctx.logger,
+    sources: settings.sources,
+  };
+}
+
 /**
  * Opens the ledger and, unless `scan` is false, first imports what the agents' logs gained since the
  * last run (everything, on a fresh machine), so the figures include the latest interactions.
@@ -137,13 +151,7 @@ export async function openForCli(
     const progress = progressLine(ctx.stderr, ctx.env);
     try {
       const summary = (imported = await importAgentLogs({
-        dataDir: ctx.dataDir,
-        env: ctx.env,
-        home: ctx.home,
-        platform: ctx.platform,
-        recorder: new Recorder({ ledger, prices: () => prices }),
-        logger: ctx.logger,
-        sources: settings.sources,
+        ...importFor(ctx, ledger, prices, settings),
         onProgress: progress.update,
         // Per-agent status, only where it is shown: it counts the ledger's records, unless the rollup (lazy) counts them.
         sourcesInSummary: !!opts.sources,

@@ -256,6 +256,7 @@ const OTHER_SPECS: CommandSpec[] = [
       { name: 'budget', value: 'USD', meaning: 'monthly budget in USD', default: 'settings', example: '--budget 200' },
       tz,
       { name: 'timeout', value: 'MS', meaning: 'longest wait for the JSON on stdin', default: '500', example: '--timeout 200' },
+      { name: 'no-scan', meaning: "do not read what the session's transcript gained first", example: '--no-scan' },
       noColor,
     ],
     note:

@@ -3,10 +3,11 @@
  * command on every update and writes a JSON object on stdin (documented at
  * https://docs.anthropic.com/en/docs/claude-code/statusline: session_id, transcript_path, cwd,
  * model.{id,display_name}, workspace.{current_dir,project_dir}, version, cost.total_cost_usd, …);
- * the first line printed becomes the status line. It must be quick and must never fail: no
- * agent-log import (the extension or a later `unmetered` run imports), a bounded stdin read, the
- * figures from the ledger's rollup (else its recent segments, recent.ts), and a line printed even
- * when the payload or the ledger cannot be read.
+ * the first line printed becomes the status line. It must be quick and must never fail: a bounded
+ * stdin read, no folder walked (what the session's transcript gained is read, importTurn; the editor
+ * or any other `unmetered` run imports the other agents' logs), the figures from the ledger's rollup
+ * (else its recent segments, recent.ts), and a line printed even when the payload or the ledger
+ * cannot be read.
  */
 import type { Readable } from 'node:stream';
 import { computeMeter, type Meter, type MeterOptions } from '../core/meter';
@@ -21,6 +22,8 @@ import { parseCommand } from './options';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import { readRecentRecords } from './recent';
 import { cliSettings } from './setup';
+import { importTurn } from './turn';
+import type { RollupIndex } from '../core/ledger/rollup';
 import { specOf } from './specs';
 import { paintFor, type Paint } from './table';
 import { duration } from './views';
@@ -32,9 +35,12 @@ export interface StatusPayload {
   model: string | null;
   project: string | null;
   sessionCostUSD: number | null;
+  /** The session's transcript (transcript_path), read before the line is made: see importTurn. */
+  transcript: string | null;
 }
 
 const MAX_STDIN = 1 << 20;
+const MAX_PATH = 4096;
 
 /** Reads stdin up to a size and a time limit: a status line must not hang on a silent pipe. */
 function readBounded(stream: Readable & { isTTY?: boolean }, timeoutMs: number): Promise<string> {
@@ -64,7 +70,7 @@ function readBounded(stream: Readable & { isTTY?: boolean }, timeoutMs: number):
 }
 
 function parsePayload(text: string): StatusPayload {
-  const none: StatusPayload = { sessionId: null, model: null, project: null, sessionCostUSD: null };
+  const none: StatusPayload = { sessionId: null, model: null, project: null, sessionCostUSD: null, transcript: null };
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -84,6 +90,7 @@ function parsePayload(text: string): StatusPayload {
     model: str(model.display_name) ?? str(model.id),
     project: dir ? (dir.split(/[\\/]/).filter(Boolean).pop() ?? null) : null,
     sessionCostUSD: typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : null,
+    transcript: typeof o.transcript_path === 'string' && o.transcript_path.length < MAX_PATH ? o.transcript_path : null,
   };
 }
 
@@ -99,7 +106,9 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
     const settings = await cliSettings(ctx, { tz, budget });
     const now = ctx.clock.now();
     const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
-    const figures = (await fromRollup(ctx, prices, settings.timeZone, now)) ?? (await fromRecentSegments(ctx, prices, now));
+    const index = commandRollup(ctx.dataDir, settings.timeZone);
+    if (payload.transcript && !values['no-scan']) await importTurn(ctx, settings, prices, index, payload.transcript);
+    const figures = (await fromRollup(ctx, prices, settings.timeZone, now, index)) ?? (await fromRecentSegments(ctx, prices, now));
     const meter = figures.meter({ now, timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
     line = statusLine(payload, meter, figures.blockRecords, now, paint);
   } catch (err) {
@@ -127,9 +136,8 @@ const BLOCK_LOOKBACK_MS = 24 * 3_600_000;
  * ~0.65 s decoding 40 days of lines. Null when the rollup cannot answer alone (the records then do).
  * The first run where none is saved builds it from the ledger, once.
  */
-async function fromRollup(ctx: CliContext, prices: PriceTable, timeZone: string, now: number): Promise<Figures | null> {
+async function fromRollup(ctx: CliContext, prices: PriceTable, timeZone: string, now: number, index: RollupIndex): Promise<Figures | null> {
   // Saved as every command saves it (commandRollup): the editor's import appends on every prompt.
-  const index = commandRollup(ctx.dataDir, timeZone);
   const entries = await entriesFromRollup(ctx.dataDir, prices, timeZone, ctx.logger, index);
   if (!entries) return null;
   // Claude Code's cells alone: another agent's records of the day are not read back for a block they are not in.

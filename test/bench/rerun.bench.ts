@@ -7,6 +7,8 @@
 //  - `unmetered monthly --json` with nothing new (another view the rollup answers);
 //  - `unmetered status` with nothing new, run twice and timed the second time (the meter, kept as the views are);
 //  - `unmetered daily --json` after one appended assistant line (goal ≤ 150 ms);
+//  - `unmetered statusline` as Claude Code runs it (its payload names the transcript), after one appended line and
+//    with nothing new, each against `ccusage statusline` given the same payload (which keeps a cache of its own);
 //  - ccusage@20.0.24 `daily --json --offline` on the same files (a full re-scan: it keeps no cache);
 //  - `unmetered --version` (goal ≤ 80 ms) against `ccusage --version` and `node -e 0`, Node's own start-up;
 //  - the floor of an exact check with nothing new: Node walking the folder and stat-ing every file (WALK_STAT);
@@ -61,13 +63,14 @@ interface Run {
  * Wall time, and from /usr/bin/time when there is one CPU time (user + system), steadier on a busy machine, and the
  * minor page faults, steadier still: the memory a run touches, which on a VM can be much of its time.
  */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Run & { stdout: string } {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Run & { stdout: string } {
   const useTime = existsSync('/usr/bin/time');
   const t0 = process.hrtime.bigint();
   const r = spawnSync(useTime ? '/usr/bin/time' : cmd, useTime ? ['-f', 'CPU=%U+%S FLT=%R', cmd, ...args] : args, {
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
+    input,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
@@ -137,12 +140,28 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
     const count = (out: string) => (JSON.parse(out) as { totals: { interactions: number } }).totals.interactions;
     const before = count(ours().stdout);
     const target = corpus.files[0];
+    // As Claude Code runs its status line, naming the session's transcript: the file the lines are appended to.
+    const payload = JSON.stringify({
+      session_id: 'rerun',
+      transcript_path: target,
+      cwd: '/home/dev/proj-0',
+      model: { id: 'claude-sonnet-4-5', display_name: 'Sonnet 4.5' },
+      workspace: { current_dir: '/home/dev/proj-0', project_dir: '/home/dev/proj-0' },
+      version: '2.0.31',
+      cost: { total_cost_usd: 0.5, total_duration_ms: 60_000, total_api_duration_ms: 20_000, total_lines_added: 0, total_lines_removed: 0 },
+    });
+    const statusline = () => timed(process.execPath, [CLI, 'statusline'], env, payload);
+    let stored = before;
     const runs: Record<string, Run[]> = {
       'nothing new': [],
       'monthly, nothing new': [],
       'status, nothing new': [],
       'one appended line': [],
+      'statusline, nothing new': [],
+      'statusline, one appended line': [],
       ccusage: [],
+      'ccusage statusline, nothing new': [],
+      'ccusage statusline, one appended line': [],
       '--version': [],
       'ccusage --version': [],
       'node -e 0': [],
@@ -154,10 +173,21 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
       // Its run before, after the line the last round appended, found the ledger changed: the second is a prompt's.
       timed(process.execPath, [CLI, 'status'], env);
       runs['status, nothing new'].push(timed(process.execPath, [CLI, 'status'], env));
-      appendFileSync(target, assistantLine(i) + '\n');
+      appendFileSync(target, assistantLine(2 * i) + '\n');
       const after = ours();
-      if (count(after.stdout) !== before + i + 1) throw new Error(`the appended line ${i} is not in the report`);
+      if (count(after.stdout) !== ++stored) throw new Error(`the appended line ${2 * i} is not in the report`);
       runs['one appended line'].push(after);
+      // The status line after an agent's turn, and at the next message with nothing new (its run before read the
+      // line the view above had stored).
+      appendFileSync(target, assistantLine(2 * i + 1) + '\n');
+      runs['statusline, one appended line'].push(statusline());
+      // ccusage's, given the same payload: its cache holds while the transcript is as it was (--offline: no price fetch).
+      runs['ccusage statusline, one appended line'].push(timed(CCUSAGE, ['statusline', '--offline'], env, payload));
+      const seen = count(timed(process.execPath, [CLI, 'daily', '--json', '--no-scan'], env).stdout);
+      if (seen !== ++stored) throw new Error(`the status line did not store the appended line ${2 * i + 1}`);
+      runs['statusline, nothing new'].push(statusline());
+      runs['ccusage statusline, nothing new'].push(timed(CCUSAGE, ['statusline', '--offline'], env, payload));
+      ours(); // the view keeps its answer again (the status line stored a line): the next round's "nothing new" is a prompt's
       runs.ccusage.push(timed(CCUSAGE, ['daily', '--json', '--offline'], env));
       runs['--version'].push(timed(process.execPath, [CLI, '--version'], env));
       runs['ccusage --version'].push(timed(CCUSAGE, ['--version'], env));
@@ -183,25 +213,29 @@ async function shapeRows(shape: 'short' | 'long'): Promise<string[]> {
       const vs =
         k === 'ccusage'
           ? '  (full re-scan)'
-          : k === 'ccusage --version' || k === 'node -e 0'
+          : k === 'ccusage --version' || k === 'node -e 0' || k.startsWith('ccusage statusline')
             ? ''
             : k === 'node walk + stat'
               ? "  (the floor of an exact check: Node's start-up, the folder walked, every file stat'ed)"
               : k === '--version'
                 ? `  ${ratio(xs, 'ccusage --version')}; ${ratio(xs, 'node -e 0')}`
-                : `  ${ratio(xs, 'ccusage')}`;
+                : k.startsWith('statusline')
+                  ? `  ${ratio(xs, `ccusage ${k}`)}`
+                  : `  ${ratio(xs, 'ccusage')}`;
       const faults = median(xs.map((x) => x.faults));
       out.push(
-        `  ${k.padEnd(20)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms  ` +
+        `  ${k.padEnd(37)} best ${f0(best(ms)).padStart(6)} ms  median ${f0(median(ms)).padStart(6)} ms  CPU best ${f0(best(cpu)).padStart(5)} ms  ` +
           `page faults ${Number.isNaN(faults) ? '?' : f0(faults).padStart(6)}${vs}`,
       );
       out.push(`    every run (ms): ${ms.map(f0).join(' ')}`);
     }
     const goal = (k: string, ms: number) => `${k}: best ${f0(best(runs[k].map((x) => x.ms)))} ms (goal ≤ ${ms} ms)`;
     out.push(`  ${goal('nothing new', 150)}; ${goal('one appended line', 150)}; ${goal('--version', 80)}`);
+    out.push(`  ${goal('statusline, nothing new', 150)}; ${goal('statusline, one appended line', 150)}`);
     const above = (k: string) => f0(best(runs[k].map((x) => x.ms)) - best(runs['node walk + stat'].map((x) => x.ms)));
     out.push(
-      `  above the floor (best against best): nothing new +${above('nothing new')} ms, one appended line +${above('one appended line')} ms`,
+      `  above the floor (best against best): nothing new +${above('nothing new')} ms, one appended line +${above('one appended line')} ms;` +
+        ` statusline +${above('statusline, nothing new')} and +${above('statusline, one appended line')} ms`,
     );
     return out;
   } finally {

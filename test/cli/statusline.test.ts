@@ -6,7 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +26,7 @@ import { tokens, type Interaction } from '../../src/core/interaction';
 import { runShipped } from '../helpers/cli';
 import { builtFile } from '../helpers/dist';
 import { corpus, NOW } from './corpus';
+import { assistantLine } from '../sources/helpers';
 
 const cli = builtFile('cli.js');
 const GOLDEN = path.join(__dirname, 'golden');
@@ -196,5 +208,86 @@ describe("unmetered statusline over the ledger's rollup", { timeout: 60_000 }, (
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'Opus · session $0.53 · today $0.05 · month $0.05 of $0.05 (92 %) · block $0.04, 2h 20m left (→ $0.07)\n');
     assert.match(r.stderr, /1 malformed line\(s\) skipped/);
+  });
+});
+
+// Claude Code's transcripts: the assistant line of test/sources/helpers.ts (Claude Code 2.0.31; its transcripts'
+// shape, see test/sources/fixtures/claude-nocwd/README.md), in <config>/projects/<project>/<session>.jsonl and its
+// subagents' in <session>/subagents/agent-<id>.jsonl.
+describe("unmetered statusline reads the session's transcript first", { timeout: 60_000 }, () => {
+  let home: string;
+  let project: string;
+  const session = 'b6a1c1c2-7d3e-4a57-9f0e-2d1f5e8c9a10';
+  const transcript = () => path.join(project, `${session}.jsonl`);
+  const data = () => path.join(home, 'data');
+  const payload = (transcriptPath: string) => JSON.stringify({ ...FULL, transcript_path: transcriptPath });
+  const run = (input: string, args: string[] = []) =>
+    runShipped(['statusline', ...args], { input, env: { ...env(), HOME: path.join(home, 'home'), UNMETERED_HOME: data() } });
+  /** A Sonnet 4.5 line at 15:00 in Berlin on NOW's day: 3 input tokens, 20,000 cache reads, `output` output tokens. */
+  const line = (id: string, output: number) => assistantLine(id, output, { at: '2026-04-01T13:00:00.000Z', session });
+  /** Every file the data directory holds, each with its size and modification time. */
+  const written = () =>
+    readdirSync(data(), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const f = path.join(e.parentPath, e.name);
+        const st = statSync(f);
+        return `${path.relative(data(), f)} ${st.size} ${st.mtimeMs}`;
+      })
+      .sort();
+
+  before(() => {
+    home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-statusline-turn-'));
+    project = path.join(home, 'home', '.claude', 'projects', '-home-dev-webapp');
+    mkdirSync(project, { recursive: true });
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it("counts the turn that just ended, the subagents' with it, and reads nothing when nothing is new", async () => {
+    // Sonnet 4.5 (LiteLLM: $3 / $15 per million input / output tokens, $0.30 per million cache reads): a line
+    // costs $0.000009 + $0.006 + output × $0.000015. 10,000 output tokens: $0.156009.
+    writeFileSync(transcript(), line('msg_turn_1', 10_000));
+    const first = await run(payload(transcript()));
+    assert.equal(first.code, 0, first.stderr);
+    // The block: from 13:00Z (the hour of its first record) for 5 hours, 4 h 20 min of them left at 13:40Z.
+    assert.match(first.stdout, /^Opus · session \$0\.53 · today \$0\.16 · month \$0\.16 · block \$0\.16, 4h 20m left/);
+    // The next turn: 20,000 output tokens ($0.306009), and a subagent's 30,000 ($0.456009): $0.918027 in all.
+    appendFileSync(transcript(), line('msg_turn_2', 20_000));
+    mkdirSync(path.join(project, session, 'subagents'), { recursive: true });
+    writeFileSync(path.join(project, session, 'subagents', 'agent-a1.jsonl'), line('msg_sub_1', 30_000));
+    const second = await run(payload(transcript()));
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /· today \$0\.92 · month \$0\.92 · /);
+    const before = written();
+    const again = await run(payload(transcript()));
+    assert.equal(again.stdout, second.stdout);
+    assert.deepEqual(written(), before, 'nothing new: nothing in the data directory was written');
+    // What another program appends to the transcript while nothing else changed is still read.
+    appendFileSync(transcript(), line('msg_turn_3', 20_000));
+    assert.match((await run(payload(transcript()))).stdout, /· today \$1\.22 · /);
+  });
+
+  it("reads no file outside Claude Code's folders, none reached through a link, and nothing with --no-scan", async () => {
+    const base = (await run('{}')).stdout;
+    const elsewhere = path.join(home, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(path.join(elsewhere, 'outside.jsonl'), line('msg_outside', 50_000));
+    symlinkSync(path.join(elsewhere, 'outside.jsonl'), path.join(project, 'linked.jsonl'));
+    symlinkSync(elsewhere, path.join(project, '..', '-home-dev-linked'));
+    for (const p of [
+      path.join(elsewhere, 'outside.jsonl'),
+      path.join(project, 'linked.jsonl'),
+      path.join(project, '..', '-home-dev-linked', 'outside.jsonl'),
+      path.join(project, '..', '..', '..', '..', 'elsewhere', 'outside.jsonl'),
+      'outside.jsonl',
+    ]) {
+      const r = await run(payload(p));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.replace(/^Opus · session \$0\.53 · /, ''), base, p);
+    }
+    // A transcript Claude Code names, with a line not read yet: --no-scan leaves it for the next run.
+    appendFileSync(transcript(), line('msg_turn_4', 20_000));
+    assert.equal((await run(payload(transcript()), ['--no-scan'])).stdout.replace(/^Opus · session \$0\.53 · /, ''), base);
+    assert.match((await run(payload(transcript()))).stdout, /· today \$1\.53 · /);
   });
 });
