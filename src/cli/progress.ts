@@ -14,7 +14,8 @@ export interface ProgressLine {
   done(): void;
 }
 
-const SHOW_AFTER_MS = 1000;
+/** An import that runs this long is shown, and told of once it ends (setup.ts), wherever the output goes. */
+export const SHOW_AFTER_MS = 1000;
 const EVERY_MS = 100;
 const CLEAR = '\r\x1b[K';
 

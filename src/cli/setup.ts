@@ -14,7 +14,7 @@ import { normalisePlans, type PlanSettings } from '../core/plans/plans';
 import { cachedSystemTimeZone } from '../core/systemZone';
 import { plural } from './args';
 import type { CliContext } from './context';
-import { progressLine } from './progress';
+import { progressLine, SHOW_AFTER_MS } from './progress';
 import { importAgentLogs, type ImportSummary } from './scan';
 import type { SessionOptions } from '../core/import/session';
 import { logCountsOf } from '../core/aggregate/sources';
@@ -161,7 +161,10 @@ export async function openForCli(
       progress.done();
       ctx.answer?.imported();
       if (summary.filesRead > 0 && summary.threads === 0) ctx.codePath?.('read');
-      if (summary.written > 0)
+      // Told to a person at a terminal, and after an import long enough to be waited for (a first one). A shell prompt,
+      // a status line or a script that runs the command after each agent turn is not told of every line stored: the
+      // note went to the terminal under every prompt.
+      if (summary.written > 0 && (ctx.stdout.isTTY === true || summary.durationMs >= SHOW_AFTER_MS))
         ctx.logger.info(
           `imported ${plural(summary.written, 'interaction')} from ${plural(summary.filesRead, 'agent log file')}` +
             ` in ${(summary.durationMs / 1000).toFixed(1)} s`,

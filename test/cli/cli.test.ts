@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tokens, type Interaction } from '../../src/core/interaction';
@@ -12,8 +12,9 @@ import { runShipped } from '../helpers/cli';
 let home: string;
 let emptyLogs: string;
 
-function run(args: string[], env: Record<string, string> = {}) {
+function run(args: string[], env: Record<string, string> = {}, tty = false) {
   return runShipped(args, {
+    tty,
     env: {
       PATH: process.env.PATH,
       UNMETERED_HOME: home,
@@ -214,7 +215,8 @@ test("status and report import this machine's agent logs first: full history on 
     assert.equal(j.totals.interactions, 1);
     assert.equal(j.totals.costUSD, 0.0249003);
     assert.equal(j.totals.outputTokens, 312);
-    assert.match(first.stderr, /imported 1 interaction from 1 agent log file in /);
+    // Piped (a script, a shell prompt), a short import is not told of; a person at a terminal is told.
+    assert.equal(first.stderr, '');
     const status = await run(['status'], env);
     assert.match(status.stdout, /Agent logs read\n {2}Claude Code: 1 file, 1 interaction \(/);
     const statusJson = JSON.parse((await run(['status', '--json'], env)).stdout);
@@ -225,6 +227,10 @@ test("status and report import this machine's agent logs first: full history on 
     const again = await run(['report', '--json'], env);
     assert.equal(JSON.parse(again.stdout).totals.interactions, 1);
     assert.doesNotMatch(again.stderr, /imported/);
+    appendFileSync(path.join(dir, 's1.jsonl'), line(40, 'More.').replace('"msg_', '"msg_more_') + '\n');
+    const atTerminal = await run(['report'], env, true);
+    assert.equal(atTerminal.code, 0, atTerminal.stderr);
+    assert.match(atTerminal.stderr, /^unmetered: imported 1 interaction from 1 agent log file in [\d.]+ s\n$/);
     const skipped = await run(['report', '--json', '--no-scan'], { ...env, UNMETERED_HOME: path.join(data, 'fresh') });
     assert.equal(JSON.parse(skipped.stdout).totals.interactions, 0);
   } finally {

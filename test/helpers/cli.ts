@@ -32,6 +32,8 @@ export interface RunOptions {
   cwd?: string;
   /** Standard input; an empty one (end of input at once) when absent, as a child's pipe with no input. */
   input?: string;
+  /** Standard output is a terminal (as it is to a person at one); default a pipe. Standard error stays a pipe. */
+  tty?: boolean;
 }
 
 /** Runs `unmetered ARGS` from the shipped bundle, in this process. */
@@ -49,7 +51,7 @@ export async function runShipped(args: string[], opts: RunOptions): Promise<CliR
     cwd: opts.cwd ?? process.cwd(),
     // As os.homedir() in a child: HOME, else the account's.
     home: opts.env.HOME ?? os.userInfo().homedir,
-    stdout: capture(out),
+    stdout: { ...capture(out), isTTY: opts.tty ?? false },
     stderr: capture(err),
     stdin: () => Object.assign(Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]), { isTTY: false }),
   });
