@@ -31,9 +31,10 @@
  * or a log file (an agent's turn) keeps the folders' file as it is and writes only the small one: while the folders'
  * stats are as they were, they hold the files that run found.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { replaceFileSync } from '../core/atomicFile';
+import { readKept } from './readKept';
 import { ensurePrivateDirSync } from '../core/privateFs';
 import { Hash64 } from '../core/hash64';
 import { randomHex } from '../core/lazy';
@@ -243,7 +244,7 @@ export function keptAnswer(ctx: CliContext, argv: readonly string[], code: strin
   let a: Answer | null;
   const file = answerFile(ctx.dataDir, argv, ctx.cwd);
   try {
-    a = parseAnswer(readBounded(file));
+    a = parseAnswer(readKept(file, MAX_FILE_BYTES));
   } catch {
     return none; // none yet, or not ours: the command answers
   }
@@ -269,7 +270,7 @@ export function keptAnswer(ctx: CliContext, argv: readonly string[], code: strin
       if (!st || st.ino !== ino || st.size !== size || st.mtimeMs !== mtimeMs) return earlier;
     }
     if (a.folders === '') return { answer: a.stdout, earlier: a };
-    const f = unpack(readBounded(foldersFile(file)), a.folders);
+    const f = unpack(readKept(foldersFile(file), MAX_FILE_BYTES), a.folders);
     if (!f) return none;
     const set = new FileSet();
     const dirs: string[] = [];
@@ -291,21 +292,6 @@ export function keptAnswer(ctx: CliContext, argv: readonly string[], code: strin
     return set.value() === a.files ? { answer: a.stdout, earlier: a } : none;
   } catch {
     return none;
-  }
-}
-
-/**
- * A kept file's text. Opened without waiting (a FIFO put in its place must not hang the command), and read only when
- * what was opened is a regular file of a bounded size.
- */
-function readBounded(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_FILE_BYTES) throw new Error(`${file}: not a file of at most ${MAX_FILE_BYTES} bytes`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -10,7 +10,7 @@
  * appended during the read changes the size kept, and the next run reads it), and the subagents' folder's (a new
  * subagent's file changes its times). Kept only when the import succeeded.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { replaceFileSync } from '../core/atomicFile';
 import { errorMessage } from '../core/errors';
@@ -20,6 +20,7 @@ import type { RollupIndex } from '../core/ledger/rollup';
 import type { PriceTable } from '../core/pricing';
 import { ensurePrivateDirSync } from '../core/privateFs';
 import type { CliContext } from './context';
+import { readKept } from './readKept';
 import { importFor, type CliSettings } from './setup';
 
 const VERSION = 1;
@@ -52,8 +53,7 @@ const sameSeen = (a: readonly Seen[], b: readonly Seen[]) =>
 /** What the last run read, as kept; [] when none is kept or it is not ours. */
 function lastRead(file: string): Seen[] {
   try {
-    const text = readFileSync(file, 'utf8');
-    if (text.length > MAX_CACHE_BYTES) return [];
+    const text = readKept(file, MAX_CACHE_BYTES);
     const v = JSON.parse(text) as { version?: unknown; seen?: unknown } | null;
     return v?.version === VERSION && Array.isArray(v.seen) && v.seen.every(isSeen) ? (v.seen as Seen[]) : [];
   } catch {

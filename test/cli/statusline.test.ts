@@ -5,7 +5,7 @@
  * model.id / model.display_name, workspace.current_dir / project_dir, version, cost.total_cost_usd).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -285,6 +285,13 @@ describe("unmetered statusline reads the session's transcript first", { timeout:
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.replace(/^Opus · session \$0\.53 · /, ''), base, p);
     }
+    // What the last run read, replaced by a FIFO (or damaged): not waited on, and the files are read again.
+    const kept = path.join(data(), 'cache', 'statusline.json');
+    rmSync(kept);
+    execFileSync('mkfifo', [kept]);
+    const overFifo = await run(payload(transcript()));
+    assert.equal(overFifo.code, 0, overFifo.stderr);
+    assert.match(overFifo.stdout, /· today \$1\.22 · /);
     // A transcript Claude Code names, with a line not read yet: --no-scan leaves it for the next run.
     appendFileSync(transcript(), line('msg_turn_4', 20_000));
     assert.equal((await run(payload(transcript()), ['--no-scan'])).stdout.replace(/^Opus · session \$0\.53 · /, ''), base);
