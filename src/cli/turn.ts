@@ -5,10 +5,10 @@
  * it. No folder is walked: the import reads these files alone (ScanOptions.only), and only where a scan would find
  * them, since the path comes from outside.
  *
- * A run that finds them as the last run left them reads nothing, and opens neither the ledger nor the offsets: what
- * that run read is kept in <data dir>/cache/statusline.json, each file's stat taken before it was read (a line
- * appended during the read changes the size kept, and the next run reads it), and the subagents' folder's (a new
- * subagent's file changes its times). Kept only when the import succeeded.
+ * A run that finds them as the last run for that session left them reads nothing, and opens neither the ledger nor the
+ * offsets: what each run read is kept in <data dir>/cache/statusline.json (for the latest SESSIONS sessions), each
+ * file's stat taken before it was read (a line appended during the read changes the size kept, and the next run reads
+ * it), and the subagents' folder's (a new subagent's file changes its times). Kept only when the import succeeded.
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +28,8 @@ const CACHE = path.join('cache', 'statusline.json');
 const MAX_CACHE_BYTES = 256 * 1024;
 /** Subagent transcripts read with a session's at most: a turn starts a few. */
 const MAX_SUBAGENTS = 256;
+/** Sessions whose files are kept as read: Claude Code in several terminals at once. */
+const SESSIONS = 16;
 
 /** A path and its stat (inode, size, modification time), or null where nothing was there. */
 type Seen = [path: string, id: [ino: number, size: number, mtimeMs: number] | null];
@@ -50,14 +52,15 @@ const isSeen = (x: unknown): boolean =>
 const sameSeen = (a: readonly Seen[], b: readonly Seen[]) =>
   a.length === b.length && a.every(([p, x], i) => p === b[i][0] && (x === null ? b[i][1] === null : x.every((v, k) => v === b[i][1]?.[k])));
 
-/** What the last run read, as kept; [] when none is kept or it is not ours. */
-function lastRead(file: string): Seen[] {
+/** What the last runs read, per transcript (the latest last), as kept; empty when none is kept or it is not ours. */
+function lastRead(file: string): Map<string, Seen[]> {
   try {
-    const text = readKept(file, MAX_CACHE_BYTES);
-    const v = JSON.parse(text) as { version?: unknown; seen?: unknown } | null;
-    return v?.version === VERSION && Array.isArray(v.seen) && v.seen.every(isSeen) ? (v.seen as Seen[]) : [];
+    const v = JSON.parse(readKept(file, MAX_CACHE_BYTES)) as { version?: unknown; read?: unknown } | null;
+    if (v?.version !== VERSION || !Array.isArray(v.read)) return new Map();
+    const ok = (e: unknown) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every(isSeen);
+    return v.read.every(ok) ? new Map<string, Seen[]>(v.read as [string, Seen[]][]) : new Map<string, Seen[]>();
   } catch {
-    return [];
+    return new Map();
   }
 }
 
@@ -80,7 +83,8 @@ export async function importTurn(
   if (now[0][1] === null) return; // not there (yet): nothing to read
   const subagents = dir && now[1][1] ? subagentsIn(dir) : [];
   now.push(...subagents.map(seen));
-  if (sameSeen(now, lastRead(cache))) return;
+  const read = lastRead(cache);
+  if (sameSeen(now, read.get(transcript) ?? [])) return;
   let ledger: Ledger | null = null;
   try {
     ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: true, index: () => index });
@@ -91,7 +95,11 @@ export async function importTurn(
     ledger = null;
     try {
       ensurePrivateDirSync(path.dirname(cache));
-      replaceFileSync(cache, JSON.stringify({ version: VERSION, seen: now }), { flush: false });
+      // Each session's, for sessions in several terminals; the latest SESSIONS kept.
+      read.delete(transcript);
+      read.set(transcript, now);
+      const kept = [...read].slice(-SESSIONS);
+      replaceFileSync(cache, JSON.stringify({ version: VERSION, read: kept }), { flush: false });
     } catch {
       // not kept: the next run reads the files again, and finds nothing new in them
     }

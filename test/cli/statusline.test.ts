@@ -262,9 +262,17 @@ describe("unmetered statusline reads the session's transcript first", { timeout:
     const again = await run(payload(transcript()));
     assert.equal(again.stdout, second.stdout);
     assert.deepEqual(written(), before, 'nothing new: nothing in the data directory was written');
+    // Another session, in another terminal ($0.156009 more: $1.074036). Each session's files are kept as read: runs
+    // for the two in turn read and write nothing.
+    const other = path.join(project, 'c3d4e5f6-0b1c-4d2e-8f3a-4b5c6d7e8f90.jsonl');
+    writeFileSync(other, assistantLine('msg_other_1', 10_000, { at: '2026-04-01T13:00:00.000Z', session: 'other' }));
+    assert.match((await run(payload(other))).stdout, /· today \$1\.07 · /);
+    const both = written();
+    for (const t of [transcript(), other, transcript()]) assert.match((await run(payload(t))).stdout, /· today \$1\.07 · /);
+    assert.deepEqual(written(), both, 'two sessions in turn, nothing new: nothing written');
     // What another program appends to the transcript while nothing else changed is still read.
     appendFileSync(transcript(), line('msg_turn_3', 20_000));
-    assert.match((await run(payload(transcript()))).stdout, /· today \$1\.22 · /);
+    assert.match((await run(payload(transcript()))).stdout, /· today \$1\.38 · /);
   });
 
   it("reads no file outside Claude Code's folders, none reached through a link, and nothing with --no-scan", async () => {
@@ -291,10 +299,10 @@ describe("unmetered statusline reads the session's transcript first", { timeout:
     execFileSync('mkfifo', [kept]);
     const overFifo = await run(payload(transcript()));
     assert.equal(overFifo.code, 0, overFifo.stderr);
-    assert.match(overFifo.stdout, /· today \$1\.22 · /);
+    assert.match(overFifo.stdout, /· today \$1\.38 · /);
     // A transcript Claude Code names, with a line not read yet: --no-scan leaves it for the next run.
     appendFileSync(transcript(), line('msg_turn_4', 20_000));
     assert.equal((await run(payload(transcript()), ['--no-scan'])).stdout.replace(/^Opus · session \$0\.53 · /, ''), base);
-    assert.match((await run(payload(transcript()))).stdout, /· today \$1\.53 · /);
+    assert.match((await run(payload(transcript()))).stdout, /· today \$1\.69 · /);
   });
 });
