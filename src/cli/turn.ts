@@ -43,22 +43,13 @@ function seen(p: string): Seen {
   }
 }
 
-const isSeen = (x: unknown): boolean =>
-  Array.isArray(x) &&
-  x.length === 2 &&
-  typeof x[0] === 'string' &&
-  (x[1] === null || (Array.isArray(x[1]) && x[1].length === 3 && x[1].every((n) => typeof n === 'number')));
-
-const sameSeen = (a: readonly Seen[], b: readonly Seen[]) =>
-  a.length === b.length && a.every(([p, x], i) => p === b[i][0] && (x === null ? b[i][1] === null : x.every((v, k) => v === b[i][1]?.[k])));
-
 /** What the last runs read, per transcript (the latest last), as kept; empty when none is kept or it is not ours. */
-function lastRead(file: string): Map<string, Seen[]> {
+function lastRead(file: string): Map<string, unknown> {
   try {
     const v = JSON.parse(readKept(file, MAX_CACHE_BYTES)) as { version?: unknown; read?: unknown } | null;
-    if (v?.version !== VERSION || !Array.isArray(v.read)) return new Map();
-    const ok = (e: unknown) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every(isSeen);
-    return v.read.every(ok) ? new Map<string, Seen[]>(v.read as [string, Seen[]][]) : new Map<string, Seen[]>();
+    const pairs = v?.version === VERSION && Array.isArray(v.read) ? (v.read as unknown[]) : [];
+    // Only compared with what this run saw (as JSON): an entry of another shape is just not the same.
+    return new Map(pairs.filter((e): e is [string, unknown] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string'));
   } catch {
     return new Map();
   }
@@ -84,7 +75,7 @@ export async function importTurn(
   const subagents = dir && now[1][1] ? subagentsIn(dir) : [];
   now.push(...subagents.map(seen));
   const read = lastRead(cache);
-  if (sameSeen(now, read.get(transcript) ?? [])) return;
+  if (JSON.stringify(read.get(transcript)) === JSON.stringify(now)) return;
   let ledger: Ledger | null = null;
   try {
     ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: true, index: () => index });

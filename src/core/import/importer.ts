@@ -248,48 +248,24 @@ export class Importer {
   /** Reads what `files` gained (ScanOptions.only), each that a scan would find; returns how many those are. */
   private async readOnly(files: readonly string[], tally: Tally): Promise<number> {
     await this.offsets.load();
+    // Each enabled source's folders, as a scan names them and as they really are: found once for all the files.
+    const roots: [SourceAdapter, string, string][] = [];
+    for (const a of this.enabled())
+      for (const root of this.rootsOf(a)) {
+        try {
+          roots.push([a, path.normalize(root), realpathSync.native(root)]);
+        } catch {
+          // not there: nothing of it to read
+        }
+      }
     let seen = 0;
     for (const file of files) {
-      const found = this.sourceOf(file);
+      const found = sourceOf(file, roots);
       if (!found) continue;
       seen++;
       await this.readOne(found[0], found[1], tally);
     }
     return seen;
-  }
-
-  /**
-   * `file` as a scan names it, with the enabled source that reads it, when a scan would find it there: a regular file
-   * (not a link) the source matches and does not supersede, in one of its folders no deeper than a walk goes, with no
-   * link between that folder and the file (walkRoot follows none below a root). Undefined for any other path: one a
-   * caller names is not trusted to lie where logs are.
-   */
-  private sourceOf(file: string): [string, SourceAdapter] | undefined {
-    if (!path.isAbsolute(file)) return undefined;
-    const f = path.normalize(file);
-    let real: string;
-    try {
-      if (!lstatSync(f).isFile()) return undefined;
-      real = realpathSync.native(f);
-    } catch {
-      return undefined;
-    }
-    for (const a of this.enabled()) {
-      if (!a.matches(f)) continue;
-      const sup = a.supersededBy?.(f);
-      if (sup && existsSync(sup)) continue;
-      for (const root of this.rootsOf(a)) {
-        const rel = path.relative(path.normalize(root), f);
-        if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) continue;
-        if (rel.split(path.sep).length - 1 > (a.shallow ? 0 : DEFAULT_WALK_DEPTH)) continue;
-        try {
-          if (path.join(realpathSync.native(root), rel) === real) return [f, a];
-        } catch {
-          // the root is gone
-        }
-      }
-    }
-    return undefined;
   }
 
   /** Reads every file found: in worker threads when that pays, then here whatever they did not hand back. */
@@ -740,6 +716,34 @@ export class Importer {
     }, 1000);
     this.saveTimer.unref?.();
   }
+}
+
+/**
+ * `file` as a scan names it, with the source that reads it, when a scan of `roots` (source, folder, its real path)
+ * would find it there: a regular file (not a link) the source matches and does not supersede, in one of its folders
+ * no deeper than a walk goes, with no link between that folder and the file (walkRoot follows none below a root).
+ * Undefined for any other path: one a caller names is not trusted to lie where logs are.
+ */
+function sourceOf(file: string, roots: readonly [SourceAdapter, string, string][]): [string, SourceAdapter] | undefined {
+  if (!path.isAbsolute(file)) return undefined;
+  const f = path.normalize(file);
+  let real: string;
+  try {
+    if (!lstatSync(f).isFile()) return undefined;
+    real = realpathSync.native(f);
+  } catch {
+    return undefined;
+  }
+  for (const [a, root, realRoot] of roots) {
+    if (!a.matches(f)) continue;
+    const sup = a.supersededBy?.(f);
+    if (sup && existsSync(sup)) continue;
+    const rel = path.relative(root, f);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) continue;
+    if (rel.split(path.sep).length - 1 > (a.shallow ? 0 : DEFAULT_WALK_DEPTH)) continue;
+    if (path.join(realRoot, rel) === real) return [f, a];
+  }
+  return undefined;
 }
 
 async function isDir(p: string): Promise<boolean> {
