@@ -1,16 +1,16 @@
 // The whole test suite (`npm run test:all`, run by .ci/run):
 //   0. dependencies (fresh clone only)     npm ci
-//   1. type-check                          npm run typecheck     ┐
-//   2. lint                                npm run lint          │ what `npm test` runs, as sections so the
-//   3. format                              npm run format:check  │ suites still run on a type or lint error
-//   4. unit suites                         npm run test:unit     ┘
+//   1. type-check + lint                   src/tools/check.mjs   ┐ what `npm test` runs, as sections so the
+//   2. format                              npm run format:check  │ suites still run on a type or lint error
+//   3. unit suites                         npm run test:unit     ┘ (check.mjs: npm run typecheck, then npm run
+//                                                                  lint with the type-check's programs)
 //      (CI only) fuzz, longer              UNMETERED_FUZZ_RUNS=20000 node test/run.mjs fuzz
 //      CI-level tools, suites              bash test/ci/setup.sh, node test/run.mjs --ci  (a real Prometheus; team over 150k files)
 //      real inference: server, suites      bash test/real/llama-server.sh (built once, cached outside the clone),
 //                                          node test/run.mjs --real  (llama.cpp's llama-server behind the gateway)
-//   5. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
-//   6. the .vsix, once for all suites      npm run package
-//   7. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
+//   4. end-to-end tools                    bash test/e2e/setup.sh   (cached under .e2e/)
+//   5. the .vsix, once for all suites      npm run package
+//   6. end-to-end suites                   node test/run.mjs --e2e  (code-server + headless Chromium)
 // Every section runs even when an earlier one failed (except the e2e suites without their tools),
 // and the output closes with node:test's summary lines summed over all suites, so a reader of the
 // last lines sees every test counted. Exits non-zero when anything failed.
@@ -79,8 +79,7 @@ if (needsInstall(root)) {
   await section('dependencies (npm ci)', npm, ['ci']);
   if (!sections.at(-1).ok) process.exit(1);
 }
-await section('type-check', npm, ['run', '--silent', 'typecheck']);
-await section('lint', npm, ['run', '--silent', 'lint']);
+await section('type-check + lint', process.execPath, ['src/tools/check.mjs']);
 await section('format', npm, ['run', '--silent', 'format:check']);
 await section('unit suites', npm, ['run', '--silent', 'test:unit']);
 // CI runs the seeded fuzz suites again with more inputs per target than the everyday suite's few thousand.

@@ -1,4 +1,4 @@
-// The everyday suite (`npm test`): type-check, lint, format check and the unit suites, started together.
+// The everyday suite (`npm test`): type-check and lint (one process), format check and the unit suites, started together.
 // The unit suites spend part of their time waiting on child processes, sockets and files, and the checks
 // fill those gaps on the same cores (on 2 cores the four in a row took about 3.6 min). The unit suites'
 // output streams as it comes; each check's output is printed whole when it ends, and the run closes with
@@ -43,12 +43,13 @@ function section(title, cmd, args, live) {
 const t0 = Date.now();
 const sections = await Promise.all([
   section('unit suites', process.execPath, ['test/run.mjs', ...process.argv.slice(2)], true),
-  section('type-check', npm, ['run', '--silent', 'typecheck']),
-  section('lint', npm, ['run', '--silent', 'lint']),
+  // The lint takes the type-check's programs (src/tools/check.mjs): `npm run typecheck` then `npm run lint`, without
+  // building every program twice after a change.
+  section('type-check + lint', process.execPath, ['src/tools/check.mjs']),
   section('format', npm, ['run', '--silent', 'format:check']),
 ]);
 console.log('\n======== npm test ========');
-for (const s of sections) console.log(`${s.ok ? 'ok    ' : 'FAILED'}  ${s.title.padEnd(12)} ${(s.ms / 1000).toFixed(1).padStart(6)} s`);
+for (const s of sections) console.log(`${s.ok ? 'ok    ' : 'FAILED'}  ${s.title.padEnd(17)} ${(s.ms / 1000).toFixed(1).padStart(6)} s`);
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 // node:test's closing counts last, as a reader of the last lines expects them.
 const counts = sections[0].output.match(/^# (tests|suites|pass|fail|cancelled|skipped|todo) \d+$/gm) ?? [];
