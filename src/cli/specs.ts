@@ -256,12 +256,16 @@ const OTHER_SPECS: CommandSpec[] = [
       { name: 'budget', value: 'USD', meaning: 'monthly budget in USD', default: 'settings', example: '--budget 200' },
       tz,
       { name: 'timeout', value: 'MS', meaning: 'longest wait for the JSON on stdin', default: '500', example: '--timeout 200' },
-      { name: 'no-scan', meaning: "do not read what the session's transcript gained first", example: '--no-scan' },
+      {
+        name: 'no-scan',
+        meaning: "do not import first what the session's transcript gained (Claude Code) or every agent's logs (a shell prompt)",
+        example: '--no-scan',
+      },
       noColor,
     ],
     note:
       'Reads the JSON Claude Code writes on stdin. Install it in ~/.claude/settings.json: "statusLine":' +
-      ' {"type": "command", "command": "unmetered statusline"}',
+      ' {"type": "command", "command": "unmetered statusline"}. In a shell prompt: PS1=\'$(unmetered statusline) \\$ \'',
   },
   {
     name: 'import',

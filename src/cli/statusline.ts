@@ -5,7 +5,8 @@
  * model.{id,display_name}, workspace.{current_dir,project_dir}, version, cost.total_cost_usd, …);
  * the first line printed becomes the status line. It must be quick and must never fail: a bounded
  * stdin read, no folder walked (what the session's transcript gained is read, importTurn; the editor
- * or any other `unmetered` run imports the other agents' logs), the figures from the ledger's rollup
+ * or any other `unmetered` run imports the other agents' logs; in a shell prompt, which names no
+ * transcript, every agent's logs are imported first, importLogs), the figures from the ledger's rollup
  * (else its recent segments, recent.ts), and a line printed even when the payload or the ledger
  * cannot be read.
  */
@@ -22,7 +23,7 @@ import { parseCommand } from './options';
 import { currentlyPriced, loadPriceTable, type PriceTable } from '../core/pricing';
 import { readRecentRecords } from './recent';
 import { cliSettings } from './setup';
-import { importTurn } from './turn';
+import { importLogs, importTurn } from './turn';
 import type { RollupIndex } from '../core/ledger/rollup';
 import { specOf } from './specs';
 import { paintFor, type Paint } from './table';
@@ -107,7 +108,11 @@ export async function statuslineCommand(args: string[], ctx: CliContext): Promis
     const now = ctx.clock.now();
     const prices = loadPriceTable({ overrides: settings.prices, logger: ctx.logger });
     const index = commandRollup(ctx.dataDir, settings.timeZone);
-    if (payload.transcript && !values['no-scan']) await importTurn(ctx, settings, prices, index, payload.transcript);
+    if (!values['no-scan']) {
+      // Claude Code names the session's transcript: that alone is read. A shell prompt names none: every log is.
+      if (payload.transcript) await importTurn(ctx, settings, prices, index, payload.transcript);
+      else await importLogs(ctx, settings, prices, index);
+    }
     const figures = (await fromRollup(ctx, prices, settings.timeZone, now, index)) ?? (await fromRecentSegments(ctx, prices, now));
     const meter = figures.meter({ now, timeZone: settings.timeZone, budgetNanos: settings.budgetNanos });
     line = statusLine(payload, meter, figures.blockRecords, now, paint);

@@ -101,6 +101,25 @@ export async function importTurn(
   }
 }
 
+/**
+ * In a shell prompt (no payload, so no transcript named): the import every other command runs first, of each enabled
+ * agent's logs. A run with nothing new costs the quick check of a re-run (a stat of each log file: import/quick.ts)
+ * and writes nothing. What fails is told on standard error; the line is then made from what the ledger holds.
+ */
+export async function importLogs(ctx: CliContext, settings: CliSettings, prices: PriceTable, index: RollupIndex): Promise<void> {
+  let ledger: Ledger | null = null;
+  try {
+    ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: true, index: () => index });
+    await importSession({ ...importFor(ctx, ledger, prices, settings), sourcesInSummary: false }).scan();
+    await ledger.close();
+    ledger = null;
+  } catch (err) {
+    ctx.stderr.write(`unmetered statusline: could not import the agents' logs (${errorMessage(err)})\n`);
+  } finally {
+    await ledger?.close().catch(() => undefined);
+  }
+}
+
 /** The subagent transcripts in a session's subagents/ folder, in name order. */
 function subagentsIn(dir: string): string[] {
   try {

@@ -306,3 +306,48 @@ describe("unmetered statusline reads the session's transcript first", { timeout:
     assert.match((await run(payload(transcript()))).stdout, /· today \$1\.69 · /);
   });
 });
+
+describe('unmetered statusline in a shell prompt imports every log first', { timeout: 60_000 }, () => {
+  let home: string;
+  const data = () => path.join(home, 'data');
+  const projects = () => path.join(home, 'home', '.claude', 'projects');
+  // As a shell prompt runs it (`PS1='$(unmetered statusline) \$ '`): no payload on stdin.
+  const run = (args: string[] = []) =>
+    runShipped(['statusline', ...args], { input: '', env: { ...env(), HOME: path.join(home, 'home'), UNMETERED_HOME: data() } });
+  const line = (id: string, output: number, session: string) => assistantLine(id, output, { at: '2026-04-01T13:00:00.000Z', session });
+  const written = () =>
+    readdirSync(data(), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => `${path.relative(data(), path.join(e.parentPath, e.name))} ${statSync(path.join(e.parentPath, e.name)).mtimeMs}`)
+      .sort();
+
+  before(() => {
+    home = mkdtempSync(path.join(os.tmpdir(), 'unmetered-statusline-prompt-'));
+    for (const p of ['-home-dev-webapp', '-home-dev-api']) mkdirSync(path.join(projects(), p), { recursive: true });
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it("counts what any session's log gained since the last prompt; --no-scan reads none", async () => {
+    // Sonnet 4.5 (LiteLLM: $3 / $15 per million input / output tokens, $0.30 per million cache reads): a line costs
+    // $0.000009 + $0.006 + output × $0.000015. 10,000 output tokens: $0.156009.
+    const a = path.join(projects(), '-home-dev-webapp', 'a.jsonl');
+    const b = path.join(projects(), '-home-dev-api', 'b.jsonl');
+    writeFileSync(a, line('msg_a_1', 10_000, 'a'));
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    // The block: from 13:00Z (the hour of its first record) for 5 hours, 4 h 20 min of them left at 13:40Z.
+    assert.match(first.stdout, /^today \$0\.16 · month \$0\.16 · block \$0\.16, 4h 20m left/);
+    assert.equal(first.stderr, '', 'a prompt is not told what was imported');
+    // Nothing new: the prompt's figures again, and nothing in the data directory written.
+    const kept = written();
+    assert.equal((await run()).stdout, first.stdout);
+    assert.deepEqual(written(), kept);
+    // Another session, in another project: 20,000 output tokens, $0.306009; $0.462018 in all.
+    writeFileSync(b, line('msg_b_1', 20_000, 'b'));
+    assert.equal((await run(['--no-scan'])).stdout, first.stdout, '--no-scan reads no log');
+    assert.match((await run()).stdout, /^today \$0\.46 · month \$0\.46 · /);
+    // A line appended to the first session: 30,000 output tokens, $0.456009; $0.918027 in all.
+    appendFileSync(a, line('msg_a_2', 30_000, 'a'));
+    assert.match((await run()).stdout, /^today \$0\.92 · month \$0\.92 · /);
+  });
+});
