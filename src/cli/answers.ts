@@ -23,8 +23,9 @@
  * The next run compares each of those (a stat a file and a folder, as the import's own quick check does) and prints
  * the answer only when every one is as kept; anything else runs the command as usual, which keeps its answer anew.
  * An answer is kept only when the command succeeded, wrote nothing on standard error but the import's note of what
- * it stored (a warning must be repeated by every run), and printed to a pipe or a file (a terminal's width and
- * colours are not kept). Not on Windows, whose zone comes from the registry, which no stat watches.
+ * it stored (a warning is the run's to tell, not an answer's to repeat: told.ts), and printed to a pipe or a file (a
+ * terminal's width and colours are not kept). Not on Windows, whose zone comes from the registry, which no stat
+ * watches.
  *
  * An answer is two files: the answer (small: what is compared first, and the text) and its folders (the paths and
  * stats of every log folder, and the names of the files in each). A run whose kept answer differed only in the ledger
@@ -411,7 +412,7 @@ export class AnswerRecorder implements ScanWatch {
     else this.ledger = { dir, id, files: filesIn(dir, readdirSync(dir)) };
     ctx.env = this.watchEnv(ctx.env);
     const logger = ctx.logger;
-    // A note (what the import stored) is this run's own; a warning is repeated by every run, which a kept answer would not.
+    // A note (what the import stored) is this run's own; so is a warning, which a kept answer would repeat or lose.
     ctx.logger = {
       info: (m) => (this.notes++, logger.info(m)),
       warn: (m) => (this.refuse('a warning was given'), logger.warn(m)),

@@ -15,6 +15,7 @@ import { cachedSystemTimeZone } from '../core/systemZone';
 import { plural } from './args';
 import type { CliContext } from './context';
 import { progressLine, SHOW_AFTER_MS } from './progress';
+import { toldDaily } from './told';
 import { importAgentLogs, type ImportSummary } from './scan';
 import type { SessionOptions } from '../core/import/session';
 import { logCountsOf } from '../core/aggregate/sources';
@@ -115,6 +116,8 @@ export function importFor(ctx: CliContext, ledger: Ledger, prices: PriceTable, s
     recorder: new Recorder({ ledger, prices: () => prices }),
     logger: ctx.logger,
     sources: settings.sources,
+    // A prompt, a status line or a script runs this over and over: a standing warning is told there once a day.
+    told: ctx.stdout.isTTY ? undefined : toldDaily(ctx.dataDir),
   };
 }
 

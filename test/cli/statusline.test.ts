@@ -27,6 +27,7 @@ import { runShipped } from '../helpers/cli';
 import { builtFile } from '../helpers/dist';
 import { corpus, NOW } from './corpus';
 import { assistantLine } from '../sources/helpers';
+import { toldDaily } from '../../src/cli/told';
 
 const cli = builtFile('cli.js');
 const GOLDEN = path.join(__dirname, 'golden');
@@ -349,5 +350,45 @@ describe('unmetered statusline in a shell prompt imports every log first', { tim
     // A line appended to the first session: 30,000 output tokens, $0.456009; $0.918027 in all.
     appendFileSync(a, line('msg_a_2', 30_000, 'a'));
     assert.match((await run()).stdout, /^today \$0\.92 · month \$0\.92 · /);
+  });
+
+  it('tells a standing warning (a link not followed) once a day in a prompt, and at every run at a terminal', async () => {
+    const link = path.join(projects(), 'linked');
+    symlinkSync(os.tmpdir(), link);
+    try {
+      const warning = `not following the link ${link} -> ${os.tmpdir()}`;
+      const first = await run();
+      assert.equal(first.code, 0, first.stderr);
+      assert.ok(first.stderr.includes(warning), first.stderr);
+      const second = await run();
+      assert.equal(second.stdout, first.stdout);
+      assert.equal(second.stderr, '', 'told already today: the next prompt is quiet');
+      // A person at a terminal (a view there) is told every time.
+      const opts = { env: { ...env(), HOME: path.join(home, 'home'), UNMETERED_HOME: data() }, tty: true };
+      for (let k = 0; k < 2; k++) assert.ok((await runShipped(['daily'], opts)).stderr.includes(warning));
+      // What was told, damaged: told again.
+      writeFileSync(path.join(data(), 'cache', 'told.json'), '{"version":1,"told":[["x"');
+      assert.ok((await run()).stderr.includes(warning));
+    } finally {
+      rmSync(link);
+    }
+  });
+
+  it('a warning told is new again a day later', () => {
+    let now = Date.parse('2026-04-01T12:00:00.000Z');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'unmetered-told-'));
+    try {
+      const told = () => toldDaily(dataDir, () => now);
+      assert.deepEqual([told().first('a'), told().first('a'), told().first('b')], [true, false, true]);
+      now += 24 * 3_600_000 - 1;
+      assert.equal(told().first('a'), false, 'a millisecond short of a day');
+      now += 1;
+      assert.deepEqual([told().first('a'), told().first('a')], [true, false]);
+      // A clock set back before the time kept: told again rather than never.
+      now -= 48 * 3_600_000;
+      assert.equal(told().first('b'), true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,6 +58,24 @@ export interface ImporterOptions extends RootContext {
   logCounts?: () => Promise<Map<string, LogCounts> | null>;
   /** Told what a scan that found nothing new checked (a CLI answer kept for the next run: src/cli/answers.ts). */
   watch?: ScanWatch;
+  /**
+   * Which standing warnings were told already (a link not followed, a walk's limit, a log that cannot be read: each
+   * found again by every scan until someone acts). Default: each once in this importer's life. The CLI, whose runs
+   * are each a process, keeps them a day when a prompt or a script runs it (src/cli/told.ts).
+   */
+  told?: Told;
+}
+
+/** Which warnings were told: a scan that finds the same again says it only when `first` says so. */
+export interface Told {
+  /** True the first time `key` is asked (it is then told), false while it counts as told. */
+  first(key: string): boolean;
+}
+
+/** Each key told once, for as long as this lives. */
+export function toldOnce(): Told {
+  const told = new Set<string>();
+  return { first: (key) => !told.has(key) && (told.add(key), true) };
 }
 
 /** What identifies a log file as read: unchanged, it has nothing new. */
@@ -189,7 +207,7 @@ export class Importer {
   private knownInOrder: readonly (readonly [file: string, adapter: SourceAdapter])[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   /** Links and limits already reported by discovery. */
-  private readonly told = new Set<string>();
+  private readonly told: Told;
   private saveTimer: NodeJS.Timeout | null = null;
   /** Stats parallel() took in this scan, used once by readOne (a line appended since is read by the next scan). */
   private sized = new StatsKept();
@@ -200,6 +218,7 @@ export class Importer {
     this.adapters = opts.adapters ?? ADAPTERS;
     this.settings = opts.settings ?? defaultSourceSettings();
     this.offsets = new Offsets(opts.dataDir, opts.logger);
+    this.told = opts.told ?? toldOnce();
     this.store = new ImportStore(opts.recorder);
   }
 
@@ -600,12 +619,9 @@ export class Importer {
   private noteWalk(root: string, r: WalkResult): void {
     for (const l of r.skippedLinks) {
       const key = `${l.path}\0${l.target}`;
-      if (this.told.has(key)) continue;
-      this.told.add(key);
-      this.opts.logger.warn(`agent logs: not following the link ${l.path} -> ${l.target ?? '?'}: ${l.why}`);
+      if (this.told.first(key)) this.opts.logger.warn(`agent logs: not following the link ${l.path} -> ${l.target ?? '?'}: ${l.why}`);
     }
-    if (r.limit && !this.told.has(`${root}\0limit`)) {
-      this.told.add(`${root}\0limit`);
+    if (r.limit && this.told.first(`${root}\0limit\0${r.limit}`)) {
       this.opts.logger.warn(`agent logs: ${root}: ${r.limit}`);
     }
   }
@@ -667,7 +683,8 @@ export class Importer {
       });
     } catch (err) {
       if (this.store.broken) throw err; // storing failed, not reading
-      this.opts.logger.warn(`${file}: could not be read (${errorMessage(err)}); trying again later`);
+      const why = errorMessage(err);
+      if (this.told.first(`${file}\0unreadable\0${why}`)) this.opts.logger.warn(`${file}: could not be read (${why}); trying again later`);
       return;
     }
     this.noteRead(file, upd, tally);

@@ -31,6 +31,8 @@ export interface SessionOptions extends RootContext {
   logCounts?: ImporterOptions['logCounts'];
   /** See ImporterOptions.watch. */
   watch?: ImporterOptions['watch'];
+  /** See ImporterOptions.told. */
+  told?: ImporterOptions['told'];
 }
 
 export function importSession(opts: SessionOptions): Importer {
