@@ -21,6 +21,7 @@ import type { PriceTable } from '../core/pricing';
 import { ensurePrivateDirSync } from '../core/privateFs';
 import type { CliContext } from './context';
 import { readKept } from './readKept';
+import { progressLine } from './progress';
 import { importFor, type CliSettings } from './setup';
 
 const VERSION = 1;
@@ -108,14 +109,18 @@ export async function importTurn(
  */
 export async function importLogs(ctx: CliContext, settings: CliSettings, prices: PriceTable, index: RollupIndex): Promise<void> {
   let ledger: Ledger | null = null;
+  const progress = progressLine(ctx.stderr, ctx.env);
   try {
     ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: true, index: () => index });
-    await importSession({ ...importFor(ctx, ledger, prices, settings), sourcesInSummary: false }).scan();
+    // The first prompt on a machine imports its whole history: shown on the terminal as other commands show it.
+    await importSession({ ...importFor(ctx, ledger, prices, settings), sourcesInSummary: false }).scan({ onProgress: progress.update });
     await ledger.close();
     ledger = null;
   } catch (err) {
+    progress.done();
     ctx.stderr.write(`unmetered statusline: could not import the agents' logs (${errorMessage(err)})\n`);
   } finally {
+    progress.done();
     await ledger?.close().catch(() => undefined);
   }
 }
