@@ -206,7 +206,7 @@ export class Importer {
    */
   private knownInOrder: readonly (readonly [file: string, adapter: SourceAdapter])[] = [];
   private chain: Promise<unknown> = Promise.resolve();
-  /** Links and limits already reported by discovery. */
+  /** Standing warnings already told: links and limits found by discovery, logs that could not be read. */
   private readonly told: Told;
   private saveTimer: NodeJS.Timeout | null = null;
   /** Stats parallel() took in this scan, used once by readOne (a line appended since is read by the next scan). */
