@@ -15,7 +15,8 @@ import path from 'node:path';
 import { replaceFileSync } from '../core/atomicFile';
 import { errorMessage } from '../core/errors';
 import { importSession } from '../core/import/session';
-import { openLedger, type Ledger } from '../core/ledger';
+import { openLedger } from '../core/ledger';
+import type { ScanOptions } from '../core/import/importer';
 import type { RollupIndex } from '../core/ledger/rollup';
 import type { PriceTable } from '../core/pricing';
 import { ensurePrivateDirSync } from '../core/privateFs';
@@ -77,28 +78,21 @@ export async function importTurn(
   now.push(...subagents.map(seen));
   const read = lastRead(cache);
   if (JSON.stringify(read.get(transcript)) === JSON.stringify(now)) return;
-  let ledger: Ledger | null = null;
   try {
-    ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: true, index: () => index });
-    await importSession({ ...importFor(ctx, ledger, prices, settings), sourcesInSummary: false }).scan({
-      only: [transcript, ...subagents],
-    });
-    await ledger.close();
-    ledger = null;
-    try {
-      ensurePrivateDirSync(path.dirname(cache));
-      // Each session's, for sessions in several terminals; the latest SESSIONS kept.
-      read.delete(transcript);
-      read.set(transcript, now);
-      const kept = [...read].slice(-SESSIONS);
-      replaceFileSync(cache, JSON.stringify({ version: VERSION, read: kept }), { flush: false });
-    } catch {
-      // not kept: the next run reads the files again, and finds nothing new in them
-    }
+    await importInto(ctx, settings, prices, index, { only: [transcript, ...subagents] });
   } catch (err) {
     ctx.stderr.write(`unmetered statusline: could not read ${transcript} (${errorMessage(err)})\n`);
-  } finally {
-    await ledger?.close().catch(() => undefined);
+    return;
+  }
+  try {
+    ensurePrivateDirSync(path.dirname(cache));
+    // Each session's, for sessions in several terminals; the latest SESSIONS kept.
+    read.delete(transcript);
+    read.set(transcript, now);
+    const kept = [...read].slice(-SESSIONS);
+    replaceFileSync(cache, JSON.stringify({ version: VERSION, read: kept }), { flush: false });
+  } catch {
+    // not kept: the next run reads the files again, and finds nothing new in them
   }
 }
 
@@ -108,21 +102,39 @@ export async function importTurn(
  * and writes nothing. What fails is told on standard error; the line is then made from what the ledger holds.
  */
 export async function importLogs(ctx: CliContext, settings: CliSettings, prices: PriceTable, index: RollupIndex): Promise<void> {
-  let ledger: Ledger | null = null;
+  // The first prompt on a machine imports its whole history: shown on the terminal as other commands show it.
   const progress = progressLine(ctx.stderr, ctx.env);
   try {
-    ledger = await openLedger({ dir: ctx.dataDir, logger: ctx.logger, ownsDir: !ctx.env.UNMETERED_HOME, lazy: true, index: () => index });
-    // The first prompt on a machine imports its whole history: shown on the terminal as other commands show it.
-    await importSession({ ...importFor(ctx, ledger, prices, settings), sourcesInSummary: false }).scan({ onProgress: progress.update });
-    await ledger.close();
-    ledger = null;
+    await importInto(ctx, settings, prices, index, { onProgress: progress.update });
+    progress.done();
   } catch (err) {
     progress.done();
     ctx.stderr.write(`unmetered statusline: could not import the agents' logs (${errorMessage(err)})\n`);
-  } finally {
-    progress.done();
-    await ledger?.close().catch(() => undefined);
   }
+}
+
+/** One scan into the ledger, opened for it (its rollup `index` kept current) and closed after, whatever happens. */
+async function importInto(
+  ctx: CliContext,
+  settings: CliSettings,
+  prices: PriceTable,
+  index: RollupIndex,
+  scan: ScanOptions,
+): Promise<void> {
+  const ledger = await openLedger({
+    dir: ctx.dataDir,
+    logger: ctx.logger,
+    ownsDir: !ctx.env.UNMETERED_HOME,
+    lazy: true,
+    index: () => index,
+  });
+  try {
+    await importSession({ ...importFor(ctx, ledger, prices, settings), sourcesInSummary: false }).scan(scan);
+  } catch (err) {
+    await ledger.close().catch(() => undefined); // the scan's failure is the one told
+    throw err;
+  }
+  await ledger.close();
 }
 
 /** The subagent transcripts in a session's subagents/ folder, in name order. */
